@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* counter.h - stage 1: count upstream packets per L4 protocol */
+#ifndef SCMLB_COUNTER_H
+#define SCMLB_COUNTER_H
+
+#include "maps.h"
+#include "parse.h"
+
+/* @p is NULL for a frame that is not a whole IPv4 packet. */
+static __always_inline void count_packet(struct scmlb_stats *st,
+					 const struct pkt *p)
+{
+	if (!p)
+		st->rx_other++;
+	else if (p->proto == IPPROTO_TCP)
+		st->rx_tcp++;
+	else if (p->proto == IPPROTO_UDP)
+		st->rx_udp++;
+	else if (p->proto == IPPROTO_ICMP)
+		st->rx_icmp++;
+	else
+		st->rx_other++;
+}
+
+#endif /* SCMLB_COUNTER_H */

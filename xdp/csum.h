@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* csum.h - incremental Internet checksum updates (RFC 1624) */
+#ifndef SCMLB_CSUM_H
+#define SCMLB_CSUM_H
+
+#include <linux/types.h>
+
+static __always_inline __u16 csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
+/**
+ * csum_replace4() - checksum after a 32-bit field changed from @from to @to
+ * @check: the checksum field as it is in the packet
+ * @from:  old value of the field
+ * @to:    new value of the field
+ *
+ * HC' = ~(~HC + ~m + m'), summed in 16-bit words. One's complement sums do
+ * not depend on byte order, so the network-order words are summed as loaded.
+ *
+ * Return: the new checksum field.
+ */
+static __always_inline __u16 csum_replace4(__u16 check, __be32 from, __be32 to)
+{
+	__u32 sum = (__u16)~check;
+
+	sum += (~from & 0xffff) + (~from >> 16);
+	sum += (to & 0xffff) + (to >> 16);
+	return (__u16)~csum_fold(sum);
+}
+
+/* UDP: 0 means "no checksum" and stays 0; a computed 0 is sent as 0xffff. */
+static __always_inline __u16 csum_replace4_udp(__u16 check, __be32 from,
+					       __be32 to)
+{
+	if (!check)
+		return 0;
+	check = csum_replace4(check, from, to);
+	return check ? check : 0xffff;
+}
+
+#endif /* SCMLB_CSUM_H */

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ct.h - connection tracking: flow keys, TCP state, backends of flows */
+#ifndef SCMLB_CT_H
+#define SCMLB_CT_H
+
+#include "maps.h"
+#include "parse.h"
+
+/**
+ * backend_get() - the backend with id @id, if it still exists
+ * @id: a backend id, as flows and rotations hold it
+ *
+ * Return: the backend, or NULL when its slot is free or reused.
+ */
+static __always_inline const struct scmlb_backend *backend_get(__u32 id)
+{
+	__u32 slot = id % SCMLB_MAX_BACKENDS;
+	const struct scmlb_backend *be = bpf_map_lookup_elem(&lb_backends, &slot);
+
+	return be && be->id == id ? be : NULL;
+}
+
+/* A TCP packet that opens a connection: SYN without ACK. */
+static __always_inline int tcp_is_open(const struct pkt *p)
+{
+	return (p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == TCPF_SYN;
+}
+
+/**
+ * ct_track() - account a packet of a tracked flow and move its TCP state
+ * @f:            the flow
+ * @p:            the packet
+ * @from_backend: the packet is a reply
+ *
+ * States as the original kept them: a SYN(-ACK) from the backend
+ * establishes, a FIN moves to closing and a second one to closed, a RST
+ * closes.
+ */
+static __always_inline void ct_track(struct scmlb_flow *f, const struct pkt *p,
+				     int from_backend)
+{
+	__u8 state = f->state, next = state;
+
+	if (p->proto == IPPROTO_TCP) {
+		if (p->tcp_flags & TCPF_RST)
+			next = SCMLB_CT_CLOSED;
+		else if (p->tcp_flags & TCPF_FIN)
+			next = state == SCMLB_CT_CLOSING ? SCMLB_CT_CLOSED :
+			       state == SCMLB_CT_CLOSED ? SCMLB_CT_CLOSED :
+			       SCMLB_CT_CLOSING;
+		else if (from_backend && (p->tcp_flags & TCPF_SYN) &&
+			 state == SCMLB_CT_OPENING)
+			next = SCMLB_CT_ESTABLISHED;
+		if (next != state)
+			f->state = next;
+	}
+	/* not atomic: a lost increment when both directions race is harmless */
+	f->packets++;
+	f->last_seen_ns = bpf_ktime_get_coarse_ns();
+}
+
+#endif /* SCMLB_CT_H */

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* maps.h - every map of the data plane; all pinned by name in the pin directory */
+#ifndef SCMLB_MAPS_H
+#define SCMLB_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "scmlb_structs.h"
+
+/* Set at load time by scmlb-attach from --conntrack-size. */
+#define SCMLB_CT_LOAD_SIZE SCMLB_CT_DEFAULT_SIZE
+
+/* Upstream, VIP and tool state; written by scmlb-attach and scmlb-lb. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_config);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_config SEC(".maps");
+
+/* Backends in slot id % SCMLB_MAX_BACKENDS; written by scmlb-lb. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_backend);
+	__uint(max_entries, SCMLB_MAX_BACKENDS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_backends SEC(".maps");
+
+/* Two rotations, one live (scmlb_config.rotation_slot); written by scmlb-lb. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_rotation);
+	__uint(max_entries, 2);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_rotation SEC(".maps");
+
+/*
+ * Round-robin cursor, shared by all CPUs. Written without atomics: two
+ * CPUs picking at the same instant may pick the same backend, which only
+ * skews the spread by one connection.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_rr SEC(".maps");
+
+/* Interfaces scmlb is attached to, by ifindex; frames are redirected here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, SCMLB_MAX_IFACES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_tx_ports SEC(".maps");
+
+/*
+ * The main program, tail-called by the entry program that sits on every
+ * interface: scmlb-attach swaps it here, so an upgrade reaches every
+ * interface at once.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_progs SEC(".maps");
+
+/*
+ * Flows by client 5-tuple; LRU so a full table evicts the oldest flow
+ * instead of refusing new ones. Written by the data plane, pruned by
+ * scmlb-gc.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_flow_key);
+	__type(value, struct scmlb_flow);
+	__uint(max_entries, SCMLB_CT_LOAD_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ct_flows SEC(".maps");
+
+/* Packet counters per CPU; read by scmlb-stat. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_stats);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} stat_pkts SEC(".maps");
+
+#endif /* SCMLB_MAPS_H */

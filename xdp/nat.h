@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* nat.h - rewrite an address of a parsed packet and its link-layer header */
+#ifndef SCMLB_NAT_H
+#define SCMLB_NAT_H
+
+#include "csum.h"
+#include "parse.h"
+
+/*
+ * Replace @old (the packet's source or destination, at @field) by @new and
+ * fix the IPv4 and L4 checksums, which both cover the address.
+ */
+static __always_inline void nat_rewrite_addr(struct pkt *p, __be32 *field,
+					     __be32 new)
+{
+	__be32 old = *field;
+
+	*field = new;
+	p->ip->check = csum_replace4(p->ip->check, old, new);
+	if (p->proto == IPPROTO_TCP) {
+		struct tcphdr *th = p->l4;
+
+		th->check = csum_replace4(th->check, old, new);
+	} else {
+		struct udphdr *uh = p->l4;
+
+		uh->check = csum_replace4_udp(uh->check, old, new);
+	}
+}
+
+static __always_inline void nat_set_macs(struct pkt *p, const __u8 *src,
+					 const __u8 *dst)
+{
+	__builtin_memcpy(p->eth->h_source, src, ETH_ALEN);
+	__builtin_memcpy(p->eth->h_dest, dst, ETH_ALEN);
+}
+
+#endif /* SCMLB_NAT_H */

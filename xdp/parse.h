@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* parse.h - bounds-checked parsing of Ethernet, IPv4 and TCP/UDP headers */
+#ifndef SCMLB_PARSE_H
+#define SCMLB_PARSE_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+
+/* TCP flag bits as they sit in byte 13 of the header */
+#define TCPF_FIN 0x01
+#define TCPF_SYN 0x02
+#define TCPF_RST 0x04
+#define TCPF_PSH 0x08
+#define TCPF_ACK 0x10
+#define TCPF_URG 0x20
+#define TCPF_ECE 0x40
+#define TCPF_CWR 0x80
+
+/* A parsed packet; l4 is set only for a whole, unfragmented TCP or UDP header. */
+struct pkt {
+	void *data_end;
+	struct ethhdr *eth;
+	struct iphdr *ip;
+	void *l4;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 tcp_flags;
+};
+
+/**
+ * parse_pkt() - find the IPv4 and L4 headers of a frame
+ * @ctx: the frame
+ * @p:   filled with pointers into the frame
+ *
+ * Return: 0 for an IPv4 packet (p->l4 NULL when it is not TCP/UDP, is a
+ * fragment or is cut short), -1 for anything else: not IPv4, or an IPv4
+ * header that is truncated or inconsistent.
+ */
+static __always_inline int parse_pkt(struct xdp_md *ctx, struct pkt *p)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = (void *)(long)ctx->data;
+	struct iphdr *ip;
+	__u32 ip_len, tot_len;
+	void *l4;
+
+	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return -1;
+	ip = (void *)(eth + 1);
+	if ((void *)(ip + 1) > data_end)
+		return -1;
+	ip_len = ip->ihl * 4;
+	tot_len = bpf_ntohs(ip->tot_len);
+	if (ip->version != 4 || ip_len < sizeof(*ip) || tot_len < ip_len ||
+	    (void *)ip + tot_len > data_end)
+		return -1;
+
+	p->data_end = data_end;
+	p->eth = eth;
+	p->ip = ip;
+	p->l4 = NULL;
+	p->proto = ip->protocol;
+	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		return 0;
+
+	/* the L4 header must lie within tot_len, not just within the frame */
+	l4 = (void *)ip + ip_len;
+	if (p->proto == IPPROTO_TCP) {
+		struct tcphdr *th = l4;
+
+		if ((void *)(th + 1) > data_end ||
+		    ip_len + sizeof(*th) > tot_len || th->doff < 5)
+			return 0;
+		p->sport = th->source;
+		p->dport = th->dest;
+		p->tcp_flags = ((__u8 *)th)[13];
+		p->l4 = th;
+	} else if (p->proto == IPPROTO_UDP) {
+		struct udphdr *uh = l4;
+
+		if ((void *)(uh + 1) > data_end ||
+		    ip_len + sizeof(*uh) > tot_len)
+			return 0;
+		p->sport = uh->source;
+		p->dport = uh->dest;
+		p->tcp_flags = 0;
+		p->l4 = uh;
+	}
+	return 0;
+}
+
+#endif /* SCMLB_PARSE_H */

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/* scmlb.bpf.c - entry points: the per-interface entry and the main program */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <xdp/xdp_helpers.h>
+
+#include "counter.h"
+#include "dos.h"
+#include "fw.h"
+#include "lb_egress.h"
+#include "lb_ingress.h"
+#include "maps.h"
+#include "parse.h"
+
+/*
+ * Attached to every interface through libxdp. It only jumps to the main
+ * program, so that scmlb-attach can replace the main program on all
+ * interfaces at once by swapping one prog-array slot.
+ */
+SEC("xdp")
+int scmlb_entry(struct xdp_md *ctx)
+{
+	bpf_tail_call(ctx, &lb_progs, SCMLB_PROG_MAIN);
+	return XDP_PASS;	/* no main program yet: the kernel's packet */
+}
+
+/* Run first in a dispatcher; XDP_PASS hands the packet on down the chain. */
+struct {
+	__uint(priority, 10);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(scmlb_entry);
+
+/*
+ * Upstream packets run the chain counter -> firewall -> DoS protection ->
+ * LB ingress; packets on backend-facing interfaces are replies (LB egress).
+ */
+SEC("xdp")
+int scmlb_main(struct xdp_md *ctx)
+{
+	const struct scmlb_config *cfg;
+	struct scmlb_stats *st;
+	__u32 zero = 0;
+	struct pkt p;
+	int act;
+
+	cfg = bpf_map_lookup_elem(&lb_config, &zero);
+	st = bpf_map_lookup_elem(&stat_pkts, &zero);
+	if (!cfg || !st)
+		return XDP_PASS;
+
+	if (ctx->ingress_ifindex != cfg->upstream_ifindex) {
+		if (parse_pkt(ctx, &p) < 0)
+			return XDP_PASS;
+		act = lb_egress(ctx, cfg, st, &p);
+		return act == SCMLB_CONTINUE ? XDP_PASS : act;
+	}
+
+	if (parse_pkt(ctx, &p) < 0) {
+		count_packet(st, NULL);
+		st->passed++;
+		return XDP_PASS;
+	}
+	count_packet(st, &p);
+	act = fw_check(st, &p);
+	if (act == SCMLB_CONTINUE)
+		act = dos_check(st, &p);
+	if (act == SCMLB_CONTINUE)
+		act = lb_ingress(ctx, cfg, st, &p);
+	/* one-arm: backends behind the upstream reply through it */
+	if (act == SCMLB_CONTINUE && (cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS))
+		act = lb_egress(ctx, cfg, st, &p);
+	if (act == SCMLB_CONTINUE) {
+		st->passed++;
+		return XDP_PASS;
+	}
+	return act;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* scmlb_consts.h - limits, flags and enums shared by the data plane and the tools */
+#ifndef SCMLB_CONSTS_H
+#define SCMLB_CONSTS_H
+
+/*
+ * Bumped whenever a shared struct, or a map's type, key, value or size
+ * changes: tools refuse maps of another layout instead of misreading them.
+ */
+#define SCMLB_LAYOUT_VERSION 1
+
+/* Backends in the table; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
+#ifndef SCMLB_MAX_BACKENDS
+#define SCMLB_MAX_BACKENDS 256
+#endif
+
+/* Interfaces scmlb can attach to: the upstream and the backend-facing ones. */
+#ifndef SCMLB_MAX_IFACES
+#define SCMLB_MAX_IFACES 64
+#endif
+
+/* Conntrack entries: default, and the bounds --conntrack-size accepts. */
+#define SCMLB_CT_DEFAULT_SIZE 262144
+#define SCMLB_CT_MIN_SIZE 16
+#define SCMLB_CT_MAX_SIZE 16777216
+
+#define SCMLB_NAME_LEN 32	/* backend name, NUL included */
+#define SCMLB_URL_LEN 128	/* health-check URL, NUL included */
+
+/* A stage's verdict when the next stage should look at the packet. */
+#define SCMLB_CONTINUE (-1)
+
+/* Prog-array slot of the main program that the entry program tail-calls. */
+#define SCMLB_PROG_MAIN 0
+
+/* scmlb_config.flags */
+enum scmlb_config_flags {
+	/* a backend is reached through the upstream (one-arm): replies arrive there */
+	SCMLB_CFG_UPSTREAM_BACKENDS = 1 << 0,
+};
+
+/* scmlb_config.mode, as the user chose it */
+enum scmlb_attach_mode {
+	SCMLB_MODE_NATIVE = 1,
+	SCMLB_MODE_SKB = 2,
+};
+
+/* scmlb_backend.status */
+enum scmlb_backend_status {
+	SCMLB_BACKEND_AVAILABLE = 0,
+	SCMLB_BACKEND_DRAINED = 1,
+};
+
+/* scmlb_backend.health */
+enum scmlb_backend_health {
+	SCMLB_HEALTH_UNKNOWN = 0,
+	SCMLB_HEALTH_HEALTHY = 1,
+	SCMLB_HEALTH_UNHEALTHY = 2,
+};
+
+/* scmlb_flow.state: TCP states as the original kept them, and UDP */
+enum scmlb_flow_state {
+	SCMLB_CT_OPENING = 1,
+	SCMLB_CT_ESTABLISHED = 2,
+	SCMLB_CT_CLOSING = 3,
+	SCMLB_CT_CLOSED = 4,
+	SCMLB_CT_UDP = 5,
+};
+
+#endif /* SCMLB_CONSTS_H */

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* scmlb_structs.h - map keys and values shared by the data plane and the tools */
+#ifndef SCMLB_STRUCTS_H
+#define SCMLB_STRUCTS_H
+
+#include <linux/types.h>
+
+#include "scmlb_consts.h"
+
+/* The one entry of lb_config: what scmlb-attach was told, and tool state. */
+struct scmlb_config {
+	__u32 layout_version;		/* SCMLB_LAYOUT_VERSION of the maps */
+	__be32 vip;
+	__u32 upstream_ifindex;
+	__u8 upstream_mac[6];		/* source MAC of replies to clients */
+	__u8 mode;			/* enum scmlb_attach_mode */
+	__u8 flags;			/* enum scmlb_config_flags */
+	__u32 conntrack_size;
+	__u32 rotation_slot;		/* which lb_rotation entry is live */
+	__u32 next_backend_id;		/* ids are never reused */
+	__u32 reserved[8];
+};
+_Static_assert(sizeof(struct scmlb_config) == 64, "scmlb_config layout");
+
+/* A backend; the data plane reads only the fields before name. */
+struct scmlb_backend {
+	__u32 id;			/* 0: free slot */
+	__be32 addr;
+	__u32 ifindex;			/* our interface toward it */
+	__u8 mac[6];			/* its MAC (or its gateway's) */
+	__u8 if_mac[6];			/* MAC of ifindex: frames' source */
+	__u8 status;			/* enum scmlb_backend_status */
+	__u8 health;			/* enum scmlb_backend_health */
+	__u16 health_fails;		/* consecutive failed checks */
+	__u32 pad;
+	char name[SCMLB_NAME_LEN];
+	char healthcheck[SCMLB_URL_LEN];
+};
+_Static_assert(sizeof(struct scmlb_backend) == 192, "scmlb_backend layout");
+
+/*
+ * Backend ids that take new connections. Tools fill the spare of the two
+ * lb_rotation entries and then flip scmlb_config.rotation_slot, so the
+ * data plane never sees a half-written list.
+ */
+struct scmlb_rotation {
+	__u32 count;
+	__u32 ids[SCMLB_MAX_BACKENDS];
+};
+
+/* A flow as the client sent it: client -> VIP. */
+struct scmlb_flow_key {
+	__be32 src_addr;
+	__be32 dst_addr;
+	__be16 src_port;
+	__be16 dst_port;
+	__u8 proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct scmlb_flow_key) == 16, "scmlb_flow_key layout");
+
+struct scmlb_flow {
+	__u64 last_seen_ns;		/* CLOCK_MONOTONIC (coarse) */
+	__u64 packets;			/* both directions */
+	__u32 backend_id;
+	__u8 client_mac[6];		/* next hop toward the client */
+	__u8 state;			/* enum scmlb_flow_state */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct scmlb_flow) == 32, "scmlb_flow layout");
+
+/* Per-CPU packet counters of stat_pkts; upstream packets unless noted. */
+struct scmlb_stats {
+	__u64 rx_icmp;
+	__u64 rx_tcp;
+	__u64 rx_udp;
+	__u64 rx_other;			/* other L4 protocols and non-IPv4 */
+	__u64 passed;			/* handed to the kernel */
+	__u64 fw_dropped;
+	__u64 dos_dropped;
+	__u64 forwarded;		/* redirected to a backend */
+	__u64 returned;			/* backend replies sent to clients */
+	__u64 reserved[7];
+};
+_Static_assert(sizeof(struct scmlb_stats) == 128, "scmlb_stats layout");
+
+#endif /* SCMLB_STRUCTS_H */

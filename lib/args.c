@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0
+/* args.c - command lines of the tools: options anywhere, verbs, --help, exit codes */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "log.h"
+#include "maps.h"
+
+#ifndef SCMLB_VERSION
+#define SCMLB_VERSION "unknown"
+#endif
+
+#define MAX_OPTS 64
+#define MAX_WORDS 8
+#define OPT_BASE 256	/* getopt values above any short option */
+
+/* Options every verb of every tool takes. */
+struct common_opts {
+	const char *pin_dir;
+	bool json;
+	bool verbose;
+	bool help;
+	bool version;
+};
+
+static const struct scmlb_opt common_table[] = {
+	{ "pin-dir", 0, "DIR", "pin directory", scmlb_parse_string,
+	  offsetof(struct common_opts, pin_dir), false,
+	  "where the maps are pinned (default " SCMLB_DEFAULT_PIN_DIR
+	  ", or $SCMLB_PIN_DIR)" },
+	{ "json", 0, NULL, NULL, NULL, offsetof(struct common_opts, json),
+	  false, "print JSON instead of a table" },
+	{ "verbose", 0, NULL, NULL, NULL, offsetof(struct common_opts, verbose),
+	  false, "show libbpf and libxdp messages" },
+	{ "help", 'h', NULL, NULL, NULL, offsetof(struct common_opts, help),
+	  false, "print this help and exit" },
+	{ "version", 0, NULL, NULL, NULL, offsetof(struct common_opts, version),
+	  false, "print the version and exit" },
+	{ 0 },
+};
+
+/* An option as getopt reports it: which table entry, and whose struct. */
+struct opt_ref {
+	const struct scmlb_opt *opt;
+	bool common;
+};
+
+struct opt_set {
+	struct option longs[MAX_OPTS + 1];
+	struct opt_ref refs[MAX_OPTS];
+	char shorts[2 * MAX_OPTS + 2];
+	int n;
+};
+
+static bool is_common_for(const struct scmlb_opt *o, const struct scmlb_cmd *cmd)
+{
+	/* --json belongs only to verbs that print something */
+	return strcmp(o->name, "json") || !cmd || (cmd->flags & SCMLB_CMD_JSON);
+}
+
+static void opt_set_add(struct opt_set *set, const struct scmlb_opt *o,
+			bool common)
+{
+	int i;
+
+	for (i = 0; i < set->n; i++)
+		if (!strcmp(set->longs[i].name, o->name))
+			return;
+	if (set->n == MAX_OPTS)
+		return;
+	set->longs[set->n] = (struct option){
+		.name = o->name,
+		.has_arg = o->parse ? required_argument : no_argument,
+		.val = OPT_BASE + set->n,
+	};
+	set->refs[set->n] = (struct opt_ref){ .opt = o, .common = common };
+	if (o->short_name) {
+		size_t len = strlen(set->shorts);
+
+		set->shorts[len++] = (char)o->short_name;
+		if (o->parse)
+			set->shorts[len++] = ':';
+		set->shorts[len] = '\0';
+	}
+	set->n++;
+}
+
+/* The getopt tables of one verb, or of every verb when @cmd is NULL. */
+static void opt_set_build(struct opt_set *set, const struct scmlb_tool *tool,
+			  const struct scmlb_cmd *cmd)
+{
+	const struct scmlb_cmd *c;
+	const struct scmlb_opt *o;
+
+	memset(set, 0, sizeof(*set));
+	/* ':' first: report a missing value apart from an unknown option */
+	strcpy(set->shorts, ":");
+	for (o = common_table; o->name; o++)
+		if (is_common_for(o, cmd))
+			opt_set_add(set, o, true);
+	for (c = tool->cmds; c->run; c++) {
+		if (cmd && c != cmd)
+			continue;
+		for (o = c->opts; o && o->name; o++)
+			opt_set_add(set, o, false);
+	}
+}
+
+static const struct opt_ref *opt_by_val(const struct opt_set *set, int val)
+{
+	int i;
+
+	if (val >= OPT_BASE && val < OPT_BASE + set->n)
+		return &set->refs[val - OPT_BASE];
+	for (i = 0; i < set->n; i++)
+		if (set->refs[i].opt->short_name == val)
+			return &set->refs[i];
+	return NULL;
+}
+
+static void print_opt_usage(FILE *f, const struct scmlb_opt *o)
+{
+	fputc(' ', f);
+	if (!o->required)
+		fputc('[', f);
+	if (o->short_name)
+		fprintf(f, "-%c|", o->short_name);
+	fprintf(f, "--%s", o->name);
+	if (o->parse)
+		fprintf(f, " %s", o->metavar);
+	if (!o->required)
+		fputc(']', f);
+}
+
+static void print_cmd_usage(FILE *f, const struct scmlb_tool *tool,
+			    const struct scmlb_cmd *cmd)
+{
+	const struct scmlb_opt *o;
+
+	fprintf(f, "  %s", tool->name);
+	if (cmd->name)
+		fprintf(f, " %s", cmd->name);
+	for (o = cmd->opts; o && o->name; o++)
+		print_opt_usage(f, o);
+	if (cmd->flags & SCMLB_CMD_JSON)
+		fputs(" [--json]", f);
+	fputc('\n', f);
+}
+
+static void print_opt_help(FILE *f, const struct scmlb_opt *o)
+{
+	char left[64];
+
+	if (o->short_name)
+		snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name,
+			 o->name, o->parse ? " " : "", o->parse ? o->metavar : "");
+	else
+		snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+			 o->parse ? " " : "", o->parse ? o->metavar : "");
+	fprintf(f, "  %-26s %s\n", left, o->help);
+}
+
+static void print_help(const struct scmlb_tool *tool,
+		       const struct scmlb_cmd *cmd)
+{
+	const struct scmlb_cmd *c;
+	const struct scmlb_opt *o;
+	bool any_json = false;
+
+	printf("%s - %s\n\nUsage:\n", tool->name, tool->summary);
+	for (c = tool->cmds; c->run; c++) {
+		if (cmd && c != cmd)
+			continue;
+		print_cmd_usage(stdout, tool, c);
+		any_json |= !!(c->flags & SCMLB_CMD_JSON);
+	}
+	printf("\nOptions:\n");
+	for (c = tool->cmds; c->run; c++) {
+		if (cmd && c != cmd)
+			continue;
+		for (o = c->opts; o && o->name; o++)
+			print_opt_help(stdout, o);
+	}
+	for (o = common_table; o->name; o++)
+		if (strcmp(o->name, "json") || any_json)
+			print_opt_help(stdout, o);
+	if (!cmd && tool->cmds[0].name) {
+		printf("\nCommands:\n");
+		for (c = tool->cmds; c->run; c++)
+			printf("  %-16s %s\n", c->name, c->summary);
+	}
+	if (tool->extra_help)
+		printf("\n%s", tool->extra_help);
+}
+
+/* Match the leading words against the verbs ("conntrack get" is two). */
+static const struct scmlb_cmd *find_cmd(const struct scmlb_tool *tool,
+					char **words, int n, int *used)
+{
+	const struct scmlb_cmd *c;
+	char joined[64];
+	int k;
+
+	if (!tool->cmds[0].name) {
+		*used = 0;
+		return &tool->cmds[0];
+	}
+	joined[0] = '\0';
+	for (k = 0; k < n && k < 3; k++) {
+		if (k)
+			strncat(joined, " ", sizeof(joined) - strlen(joined) - 1);
+		strncat(joined, words[k], sizeof(joined) - strlen(joined) - 1);
+		for (c = tool->cmds; c->run; c++) {
+			if (!strcmp(c->name, joined)) {
+				*used = k + 1;
+				return c;
+			}
+		}
+	}
+	return NULL;
+}
+
+static void report_getopt_error(int ret, char **argv, int at, const char *verb)
+{
+	const char *arg = argv[at - 1];
+
+	if (ret == ':')
+		pr_err("option '%s' needs a value", arg);
+	else if (verb)
+		pr_err("unknown option '%s' for '%s'", arg, verb);
+	else
+		pr_err("unknown option '%s'", arg);
+}
+
+/*
+ * First pass: find the verb words and --help/--version, accepting any
+ * option of any verb, so that options may come before the verb. The first
+ * bad option is reported only when no --help asks for help instead.
+ */
+static int scan_words(const struct scmlb_tool *tool, int argc, char **argv,
+		      struct common_opts *common, char **words, int *nwords)
+{
+	const char *bad_arg = NULL;
+	int ret, i, bad_ret = 0;
+	struct opt_set set;
+
+	opt_set_build(&set, tool, NULL);
+	optind = 0;
+	opterr = 0;
+	while ((ret = getopt_long(argc, argv, set.shorts, set.longs, NULL)) != -1) {
+		const struct opt_ref *ref = opt_by_val(&set, ret);
+
+		if (ret == '?' || ret == ':' || !ref) {
+			if (!bad_arg) {
+				bad_arg = argv[optind - 1];
+				bad_ret = ret;
+			}
+			continue;
+		}
+		if (!strcmp(ref->opt->name, "help"))
+			common->help = true;
+		else if (!strcmp(ref->opt->name, "version"))
+			common->version = true;
+	}
+	*nwords = 0;
+	for (i = optind; i < argc && *nwords < MAX_WORDS; i++)
+		words[(*nwords)++] = argv[i];
+	if (bad_arg && !common->help && !common->version) {
+		if (bad_ret == ':')
+			pr_err("option '%s' needs a value", bad_arg);
+		else
+			pr_err("unknown option '%s'", bad_arg);
+		return -EINVAL;
+	}
+	if (i < argc) {
+		pr_err("too many arguments");
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/* Second pass: the chosen verb's options, parsed and validated. */
+static int parse_cmd_opts(const struct scmlb_tool *tool,
+			  const struct scmlb_cmd *cmd, int argc, char **argv,
+			  struct common_opts *common, void *opts)
+{
+	bool seen[MAX_OPTS] = { 0 };
+	struct opt_set set;
+	const char *why;
+	int ret, i;
+
+	opt_set_build(&set, tool, cmd);
+	optind = 0;
+	opterr = 0;
+	while ((ret = getopt_long(argc, argv, set.shorts, set.longs, NULL)) != -1) {
+		const struct opt_ref *ref = opt_by_val(&set, ret);
+		const struct scmlb_opt *o;
+		void *base;
+
+		if (ret == '?' || ret == ':' || !ref) {
+			report_getopt_error(ret, argv, optind, cmd->name);
+			return SCMLB_EXIT_USAGE;
+		}
+		o = ref->opt;
+		base = ref->common ? (void *)common : opts;
+		seen[ref - set.refs] = true;
+		if (!o->parse) {
+			*(bool *)((char *)base + o->offset) = true;
+			continue;
+		}
+		why = NULL;
+		if (o->parse(optarg, (char *)base + o->offset, &why)) {
+			pr_err("invalid %s '%s': %s", o->what, optarg,
+			       why ? why : "not valid");
+			return SCMLB_EXIT_USAGE;
+		}
+	}
+	for (i = 0; i < set.n; i++) {
+		if (set.refs[i].opt->required && !seen[i]) {
+			pr_err("missing option '--%s'%s%s%s", set.refs[i].opt->name,
+			       cmd->name ? " for '" : "",
+			       cmd->name ? cmd->name : "", cmd->name ? "'" : "");
+			return SCMLB_EXIT_USAGE;
+		}
+	}
+	return SCMLB_EXIT_OK;
+}
+
+static int open_for(const struct scmlb_cmd *cmd, struct scmlb_ctx *ctx)
+{
+	bool write = cmd->flags & SCMLB_CMD_WRITE;
+	int err;
+
+	if (cmd->flags & SCMLB_CMD_NO_MAPS)
+		return SCMLB_EXIT_OK;
+	if (!(cmd->flags & (SCMLB_CMD_READ | SCMLB_CMD_WRITE)))
+		return SCMLB_EXIT_OK;
+
+	err = scmlb_pin_dir_prepare(ctx->pin_dir, false);
+	if (!err)
+		err = scmlb_lock(ctx, write);
+	if (!err)
+		err = scmlb_maps_open(ctx);
+	switch (err) {
+	case 0:
+		return SCMLB_EXIT_OK;
+	case -ENOENT:
+		pr_err("not attached (no maps in '%s'): run scmlb-attach first",
+		       ctx->pin_dir);
+		break;
+	case -EACCES:
+	case -EPERM:
+		pr_err("permission denied on '%s': scmlb tools must run as root",
+		       ctx->pin_dir);
+		break;
+	case -EPROTO:
+		pr_err("maps in '%s' have layout version %u, this scmlb uses %u: "
+		       "run scmlb-detach, then scmlb-attach", ctx->pin_dir,
+		       ctx->cfg.layout_version, SCMLB_LAYOUT_VERSION);
+		break;
+	case -ETIMEDOUT:
+		pr_err("'%s' is locked by another scmlb tool: try again",
+		       ctx->pin_dir);
+		break;
+	default:
+		pr_err("cannot open the maps in '%s': %s", ctx->pin_dir,
+		       strerror(-err));
+		break;
+	}
+	return SCMLB_EXIT_FAIL;
+}
+
+/**
+ * scmlb_run() - run a tool: parse, validate, lock, open the maps, run the verb
+ * @tool: the tool's verbs and options
+ * @argc: from main()
+ * @argv: from main()
+ *
+ * Bad usage and bad values exit 2 before anything is opened or changed.
+ *
+ * Return: the exit status (enum scmlb_exit).
+ */
+int scmlb_run(const struct scmlb_tool *tool, int argc, char **argv)
+{
+	struct scmlb_ctx ctx = { .dir_fd = -1 };
+	struct common_opts common = { 0 };
+	const struct scmlb_cmd *cmd;
+	char *words[MAX_WORDS];
+	int nwords, used, ret;
+	void *opts = NULL;
+
+	scmlb_log_init(tool->name);
+	if (scan_words(tool, argc, argv, &common, words, &nwords))
+		return SCMLB_EXIT_USAGE;
+	if (common.version) {
+		printf("%s %s\n", tool->name, SCMLB_VERSION);
+		return SCMLB_EXIT_OK;
+	}
+
+	cmd = find_cmd(tool, words, nwords, &used);
+	if (!cmd && common.help && !nwords) {
+		print_help(tool, NULL);
+		return SCMLB_EXIT_OK;
+	}
+	if (!cmd) {
+		if (nwords)
+			pr_err("unknown command '%s': see '%s --help'", words[0],
+			       tool->name);
+		else
+			pr_err("missing command: see '%s --help'", tool->name);
+		return SCMLB_EXIT_USAGE;
+	}
+	if (common.help) {
+		print_help(tool, cmd);
+		return SCMLB_EXIT_OK;
+	}
+	if (used < nwords) {
+		pr_err("unexpected argument '%s'", words[used]);
+		return SCMLB_EXIT_USAGE;
+	}
+
+	opts = calloc(1, cmd->opts_size ? cmd->opts_size : 1);
+	if (!opts) {
+		pr_err("out of memory");
+		return SCMLB_EXIT_FAIL;
+	}
+	ret = parse_cmd_opts(tool, cmd, argc, argv, &common, opts);
+	if (ret == SCMLB_EXIT_OK && cmd->check)
+		ret = cmd->check(opts);
+	if (ret != SCMLB_EXIT_OK)
+		goto out;
+
+	scmlb_log_set_verbose(common.verbose);
+	ctx.pin_dir = scmlb_pin_dir(common.pin_dir);
+	ctx.json = common.json;
+	ret = open_for(cmd, &ctx);
+	if (ret == SCMLB_EXIT_OK)
+		ret = cmd->run(&ctx, opts);
+	scmlb_maps_close(&ctx);
+	scmlb_unlock(&ctx);
+out:
+	free(opts);
+	return ret;
+}
+
+/* Digits only: no sign, no blanks, no base prefix. */
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out,
+		       const char **why)
+{
+	unsigned long v;
+	char *end;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s)) {
+		*why = "not a number";
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max) {
+		*why = "too large";
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+/**
+ * scmlb_parse_u32() - parse a decimal number into a __u32
+ * @s:   text from the command line
+ * @out: a __u32
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_u32(const char *s, void *out, const char **why)
+{
+	unsigned long v;
+
+	if (parse_ulong(s, 0xffffffffUL, &v, why))
+		return -EINVAL;
+	*(__u32 *)out = (__u32)v;
+	return 0;
+}
+
+/**
+ * scmlb_parse_id() - parse an object id: a __u32 of at least 1
+ * @s:   text from the command line
+ * @out: a __u32
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_id(const char *s, void *out, const char **why)
+{
+	if (scmlb_parse_u32(s, out, why))
+		return -EINVAL;
+	if (!*(__u32 *)out) {
+		*why = "ids start at 1";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * scmlb_parse_ipv4() - parse a dotted-quad IPv4 address
+ * @s:   text from the command line
+ * @out: a __be32
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_ipv4(const char *s, void *out, const char **why)
+{
+	unsigned long part;
+	__u32 addr = 0;
+	const char *p = s;
+	int i;
+
+	/* parsed by hand: inet_aton takes "10.1" and octal, users don't mean them */
+	for (i = 0; i < 4; i++) {
+		size_t len = strspn(p, "0123456789");
+		char buf[4];
+
+		if (!len || len > 3 || (len > 1 && p[0] == '0'))
+			goto bad;
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		part = strtoul(buf, NULL, 10);
+		if (part > 255)
+			goto bad;
+		addr = addr << 8 | (__u32)part;
+		p += len;
+		if (i < 3 && *p++ != '.')
+			goto bad;
+	}
+	if (*p)
+		goto bad;
+	*(__be32 *)out = __builtin_bswap32(addr);
+	return 0;
+bad:
+	*why = "not an IPv4 address (like 10.0.0.1)";
+	return -EINVAL;
+}
+
+/**
+ * scmlb_parse_ifname() - check an interface name; stores the string
+ * @s:   text from the command line
+ * @out: a const char *
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_ifname(const char *s, void *out, const char **why)
+{
+	size_t len = strlen(s);
+
+	if (!len || len >= 16 || strpbrk(s, "/: \t\n")) {
+		*why = "not an interface name";
+		return -EINVAL;
+	}
+	*(const char **)out = s;
+	return 0;
+}
+
+/**
+ * scmlb_parse_name() - check a backend name; stores the string
+ * @s:   text from the command line
+ * @out: a const char *
+ * @why: set to a short reason when @s is rejected
+ *
+ * A name shows in tables, so it is printable ASCII without blanks.
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_name(const char *s, void *out, const char **why)
+{
+	const char *p;
+
+	if (!*s) {
+		*why = "empty";
+		return -EINVAL;
+	}
+	if (strlen(s) >= SCMLB_NAME_LEN) {
+		*why = "longer than 31 characters";
+		return -EINVAL;
+	}
+	for (p = s; *p; p++) {
+		if (*p <= ' ' || *p > '~' || *p == '"' || *p == '\\') {
+			*why = "only printable characters without blanks, quotes "
+			       "or backslashes";
+			return -EINVAL;
+		}
+	}
+	*(const char **)out = s;
+	return 0;
+}
+
+/**
+ * scmlb_parse_http_url() - check a health-check URL http://HOST[:PORT][/PATH]
+ * @s:   text from the command line
+ * @out: a const char *
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_http_url(const char *s, void *out, const char **why)
+{
+	const char *host, *p;
+	unsigned long port;
+	size_t hlen;
+
+	if (strlen(s) >= SCMLB_URL_LEN) {
+		*why = "longer than 127 characters";
+		return -EINVAL;
+	}
+	if (strncmp(s, "http://", 7)) {
+		*why = "not an http:// URL";
+		return -EINVAL;
+	}
+	host = s + 7;
+	hlen = strspn(host, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+	if (!hlen) {
+		*why = "no host";
+		return -EINVAL;
+	}
+	p = host + hlen;
+	if (*p == ':') {
+		char buf[6];
+		size_t plen = strspn(p + 1, "0123456789");
+
+		if (!plen || plen > 5) {
+			*why = "bad port";
+			return -EINVAL;
+		}
+		memcpy(buf, p + 1, plen);
+		buf[plen] = '\0';
+		port = strtoul(buf, NULL, 10);
+		if (!port || port > 65535) {
+			*why = "bad port";
+			return -EINVAL;
+		}
+		p += 1 + plen;
+	}
+	if (*p && *p != '/') {
+		*why = "bad host";
+		return -EINVAL;
+	}
+	for (; *p; p++) {
+		if (*p <= ' ' || *p > '~' || *p == '"' || *p == '\\') {
+			*why = "blanks, quotes or control characters in the path";
+			return -EINVAL;
+		}
+	}
+	*(const char **)out = s;
+	return 0;
+}
+
+/**
+ * scmlb_parse_string() - store any non-empty string
+ * @s:   text from the command line
+ * @out: a const char *
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_string(const char *s, void *out, const char **why)
+{
+	if (!*s) {
+		*why = "empty";
+		return -EINVAL;
+	}
+	*(const char **)out = s;
+	return 0;
+}

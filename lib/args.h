@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* args.h - option tables, verb dispatch and value parsers shared by the tools */
+#ifndef SCMLB_ARGS_H
+#define SCMLB_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+struct scmlb_ctx;
+
+enum scmlb_exit {
+	SCMLB_EXIT_OK = 0,
+	SCMLB_EXIT_FAIL = 1,	/* the operation failed */
+	SCMLB_EXIT_USAGE = 2,	/* bad usage or input: nothing was changed */
+};
+
+/**
+ * typedef scmlb_parse_fn - parse one option value
+ * @s:   the text from the command line
+ * @out: where the value goes (its type is the parser's)
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Parsers never print.
+ */
+typedef int (*scmlb_parse_fn)(const char *s, void *out, const char **why);
+
+/* One option of a verb; a NULL @parse makes it a flag (a bool at @offset). */
+struct scmlb_opt {
+	const char *name;	/* long name, without "--" */
+	int short_name;		/* 0 when it has none */
+	const char *metavar;	/* shown in --help: "ADDR" */
+	const char *what;	/* names the value in errors: "address" */
+	scmlb_parse_fn parse;
+	size_t offset;		/* of the value in the verb's options struct */
+	bool required;
+	const char *help;
+};
+
+/* What scmlb_run() prepares before it calls a verb. */
+enum scmlb_cmd_flags {
+	SCMLB_CMD_JSON = 1 << 0,	/* takes --json */
+	SCMLB_CMD_READ = 1 << 1,	/* opens the maps under a shared lock */
+	SCMLB_CMD_WRITE = 1 << 2,	/* opens the maps under the exclusive lock */
+	SCMLB_CMD_NO_MAPS = 1 << 3,	/* runs before maps exist (scmlb-attach) */
+};
+
+struct scmlb_cmd {
+	const char *name;	/* "get", "conntrack get"; NULL: the tool has no verbs */
+	const char *summary;
+	const struct scmlb_opt *opts;	/* ends with an entry whose name is NULL */
+	size_t opts_size;		/* size of the verb's options struct */
+	unsigned int flags;		/* enum scmlb_cmd_flags */
+	/* cross-checks of parsed values; prints its error line and returns 2 */
+	int (*check)(const void *opts);
+	int (*run)(struct scmlb_ctx *ctx, const void *opts);
+};
+
+struct scmlb_tool {
+	const char *name;		/* "scmlb-lb" */
+	const char *summary;
+	const struct scmlb_cmd *cmds;	/* ends with an entry whose run is NULL */
+	const char *extra_help;		/* printed after the options, may be NULL */
+};
+
+int scmlb_run(const struct scmlb_tool *tool, int argc, char **argv);
+
+int scmlb_parse_u32(const char *s, void *out, const char **why);
+int scmlb_parse_id(const char *s, void *out, const char **why);
+int scmlb_parse_ipv4(const char *s, void *out, const char **why);
+int scmlb_parse_ifname(const char *s, void *out, const char **why);
+int scmlb_parse_name(const char *s, void *out, const char **why);
+int scmlb_parse_http_url(const char *s, void *out, const char **why);
+int scmlb_parse_string(const char *s, void *out, const char **why);
+
+#endif /* SCMLB_ARGS_H */

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/* backends.c - add, drain and remove backends; publish the rotation the data plane reads */
+#include <errno.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "backends.h"
+
+static int backend_read(const struct scmlb_ctx *ctx, __u32 slot,
+			struct scmlb_backend *be)
+{
+	return bpf_map_lookup_elem(ctx->maps.backends, &slot, be) ? -errno : 0;
+}
+
+static int backend_write(const struct scmlb_ctx *ctx, __u32 slot,
+			 const struct scmlb_backend *be)
+{
+	return bpf_map_update_elem(ctx->maps.backends, &slot, be, BPF_ANY) ?
+	       -errno : 0;
+}
+
+/**
+ * scmlb_backends_list() - every backend, by id
+ * @ctx: the run, with the maps open
+ * @out: room for SCMLB_MAX_BACKENDS backends
+ * @n:   set to how many there are
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_backends_list(const struct scmlb_ctx *ctx, struct scmlb_backend *out,
+			size_t *n)
+{
+	struct scmlb_backend be;
+	size_t i, j, count = 0;
+	__u32 slot;
+	int err;
+
+	for (slot = 0; slot < SCMLB_MAX_BACKENDS; slot++) {
+		err = backend_read(ctx, slot, &be);
+		if (err)
+			return err;
+		if (!be.id)
+			continue;
+		/* insertion sort: ids wrap around the slots */
+		for (i = count; i > 0 && out[i - 1].id > be.id; i--)
+			;
+		for (j = count; j > i; j--)
+			out[j] = out[j - 1];
+		out[i] = be;
+		count++;
+	}
+	*n = count;
+	return 0;
+}
+
+/**
+ * scmlb_backend_get() - one backend by id
+ * @ctx: the run, with the maps open
+ * @id:  its id
+ * @out: the backend
+ *
+ * Return: 0, -ENOENT when there is no backend @id, or another -errno.
+ */
+int scmlb_backend_get(const struct scmlb_ctx *ctx, __u32 id,
+		      struct scmlb_backend *out)
+{
+	int err;
+
+	if (!id)
+		return -ENOENT;
+	err = backend_read(ctx, id % SCMLB_MAX_BACKENDS, out);
+	if (err)
+		return err;
+	return out->id == id ? 0 : -ENOENT;
+}
+
+static bool takes_connections(const struct scmlb_backend *be)
+{
+	return be->id && be->status == SCMLB_BACKEND_AVAILABLE &&
+	       be->health != SCMLB_HEALTH_UNHEALTHY;
+}
+
+/**
+ * scmlb_rotation_publish() - rebuild the rotation from the backend table
+ * @ctx: the run, holding the exclusive lock
+ *
+ * Fills the spare lb_rotation entry, then flips scmlb_config.rotation_slot
+ * to it: the data plane sees the old list or the new one, never a mix.
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_rotation_publish(struct scmlb_ctx *ctx)
+{
+	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
+	struct scmlb_rotation rot = { 0 };
+	struct scmlb_config cfg;
+	size_t n, i;
+	__u32 spare;
+	int err;
+
+	err = scmlb_backends_list(ctx, list, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		if (takes_connections(&list[i]))
+			rot.ids[rot.count++] = list[i].id;
+
+	err = scmlb_config_read(ctx, &cfg);
+	if (err)
+		return err;
+	spare = !(cfg.rotation_slot & 1);
+	if (bpf_map_update_elem(ctx->maps.rotation, &spare, &rot, BPF_ANY))
+		return -errno;
+	cfg.rotation_slot = spare;
+	err = scmlb_config_write(ctx, &cfg);
+	if (!err)
+		ctx->cfg = cfg;
+	return err;
+}
+
+/**
+ * scmlb_backend_add() - store a new backend and put it into rotation
+ * @ctx: the run, holding the exclusive lock
+ * @be:  the backend; its id is assigned here
+ *
+ * Ids grow and are never reused, so a flow of a removed backend can never
+ * reach a new one that took its slot. The entry is complete before the
+ * rotation names it: a tool killed in between leaves a backend that gets
+ * no traffic, never a half-written one that does.
+ *
+ * Return: 0, -ENOSPC when the table is full, or another -errno.
+ */
+int scmlb_backend_add(struct scmlb_ctx *ctx, struct scmlb_backend *be)
+{
+	struct scmlb_backend cur;
+	struct scmlb_config cfg;
+	__u32 id, tries;
+	int err;
+
+	err = scmlb_config_read(ctx, &cfg);
+	if (err)
+		return err;
+	id = cfg.next_backend_id ? cfg.next_backend_id : 1;
+	for (tries = 0; tries < SCMLB_MAX_BACKENDS; tries++, id++) {
+		if (!id)
+			id = 1;
+		err = backend_read(ctx, id % SCMLB_MAX_BACKENDS, &cur);
+		if (err)
+			return err;
+		if (!cur.id)
+			break;
+	}
+	if (tries == SCMLB_MAX_BACKENDS)
+		return -ENOSPC;
+
+	cfg.next_backend_id = id + 1;
+	err = scmlb_config_write(ctx, &cfg);
+	if (err)
+		return err;
+	ctx->cfg = cfg;
+	be->id = id;
+	err = backend_write(ctx, id % SCMLB_MAX_BACKENDS, be);
+	if (err)
+		return err;
+	return scmlb_rotation_publish(ctx);
+}
+
+/**
+ * scmlb_backend_set_status() - drain a backend or put it back
+ * @ctx:    the run, holding the exclusive lock
+ * @id:     the backend
+ * @status: enum scmlb_backend_status
+ *
+ * Return: 0, -ENOENT for an unknown id, or another -errno.
+ */
+int scmlb_backend_set_status(struct scmlb_ctx *ctx, __u32 id, __u8 status)
+{
+	struct scmlb_backend be;
+	int err;
+
+	err = scmlb_backend_get(ctx, id, &be);
+	if (err)
+		return err;
+	be.status = status;
+	err = backend_write(ctx, id % SCMLB_MAX_BACKENDS, &be);
+	if (err)
+		return err;
+	return scmlb_rotation_publish(ctx);
+}
+
+/**
+ * scmlb_backend_set_health() - record a health-check result
+ * @ctx:    the run, holding the exclusive lock
+ * @id:     the backend
+ * @health: enum scmlb_backend_health
+ * @fails:  consecutive failed checks
+ *
+ * Return: 0, -ENOENT for an unknown id, or another -errno.
+ */
+int scmlb_backend_set_health(struct scmlb_ctx *ctx, __u32 id, __u8 health,
+			     __u16 fails)
+{
+	struct scmlb_backend be;
+	bool changed;
+	int err;
+
+	err = scmlb_backend_get(ctx, id, &be);
+	if (err)
+		return err;
+	changed = be.health != health;
+	be.health = health;
+	be.health_fails = fails;
+	err = backend_write(ctx, id % SCMLB_MAX_BACKENDS, &be);
+	if (err || !changed)
+		return err;
+	return scmlb_rotation_publish(ctx);
+}
+
+/**
+ * scmlb_backend_remove() - delete a backend
+ * @ctx: the run, holding the exclusive lock
+ * @id:  the backend
+ *
+ * Out of rotation first, then the slot is freed.
+ *
+ * Return: 0, -ENOENT for an unknown id, or another -errno.
+ */
+int scmlb_backend_remove(struct scmlb_ctx *ctx, __u32 id)
+{
+	struct scmlb_backend be;
+	int err;
+
+	err = scmlb_backend_get(ctx, id, &be);
+	if (err)
+		return err;
+	be.status = SCMLB_BACKEND_DRAINED;
+	err = backend_write(ctx, id % SCMLB_MAX_BACKENDS, &be);
+	if (!err)
+		err = scmlb_rotation_publish(ctx);
+	if (err)
+		return err;
+	memset(&be, 0, sizeof(be));
+	return backend_write(ctx, id % SCMLB_MAX_BACKENDS, &be);
+}

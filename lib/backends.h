@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* backends.h - the backend table and the rotation the data plane picks from */
+#ifndef SCMLB_BACKENDS_H
+#define SCMLB_BACKENDS_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "maps.h"
+
+int scmlb_backends_list(const struct scmlb_ctx *ctx, struct scmlb_backend *out,
+			size_t *n);
+int scmlb_backend_get(const struct scmlb_ctx *ctx, __u32 id,
+		      struct scmlb_backend *out);
+int scmlb_backend_add(struct scmlb_ctx *ctx, struct scmlb_backend *be);
+int scmlb_backend_set_status(struct scmlb_ctx *ctx, __u32 id, __u8 status);
+int scmlb_backend_set_health(struct scmlb_ctx *ctx, __u32 id, __u8 health,
+			     __u16 fails);
+int scmlb_backend_remove(struct scmlb_ctx *ctx, __u32 id);
+int scmlb_rotation_publish(struct scmlb_ctx *ctx);
+
+#endif /* SCMLB_BACKENDS_H */

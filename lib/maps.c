@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+/* maps.c - the pin directory on bpffs, its lock, and the pinned maps with their layout check */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+
+#include "log.h"
+#include "maps.h"
+
+#define BPFFS_ROOT "/sys/fs/bpf"
+#define LOCK_WAIT_MS 30000
+
+/* Every pinned map: its name in maps.h and what a compatible one looks like. */
+static const struct map_desc {
+	const char *name;
+	size_t fd_offset;
+	__u32 type;
+	__u32 key_size;
+	__u32 value_size;
+} map_descs[] = {
+	{ "lb_config", offsetof(struct scmlb_maps, config), BPF_MAP_TYPE_ARRAY,
+	  sizeof(__u32), sizeof(struct scmlb_config) },
+	{ "lb_backends", offsetof(struct scmlb_maps, backends),
+	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_backend) },
+	{ "lb_rotation", offsetof(struct scmlb_maps, rotation),
+	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_rotation) },
+	{ "lb_rr", offsetof(struct scmlb_maps, rr), BPF_MAP_TYPE_ARRAY,
+	  sizeof(__u32), sizeof(__u32) },
+	{ "lb_tx_ports", offsetof(struct scmlb_maps, tx_ports),
+	  BPF_MAP_TYPE_DEVMAP_HASH, sizeof(__u32), sizeof(__u32) },
+	{ "lb_progs", offsetof(struct scmlb_maps, progs),
+	  BPF_MAP_TYPE_PROG_ARRAY, sizeof(__u32), sizeof(__u32) },
+	{ "ct_flows", offsetof(struct scmlb_maps, ct), BPF_MAP_TYPE_LRU_HASH,
+	  sizeof(struct scmlb_flow_key), sizeof(struct scmlb_flow) },
+	{ "stat_pkts", offsetof(struct scmlb_maps, stats),
+	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct scmlb_stats) },
+};
+
+#define N_MAPS (sizeof(map_descs) / sizeof(map_descs[0]))
+
+static int *map_fd(struct scmlb_maps *maps, const struct map_desc *d)
+{
+	return (int *)((char *)maps + d->fd_offset);
+}
+
+/**
+ * scmlb_pin_dir() - the pin directory a tool works on
+ * @opt: the --pin-dir value, or NULL
+ *
+ * Return: @opt, else $SCMLB_PIN_DIR, else /sys/fs/bpf/scmlb.
+ */
+const char *scmlb_pin_dir(const char *opt)
+{
+	const char *env = getenv("SCMLB_PIN_DIR");
+
+	if (opt)
+		return opt;
+	return env && *env ? env : SCMLB_DEFAULT_PIN_DIR;
+}
+
+int scmlb_pin_path(char *buf, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(buf, size, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+static bool on_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+/* Mount a bpffs on /sys/fs/bpf when @dir lives there and none is mounted. */
+static int ensure_bpffs(const char *dir)
+{
+	size_t root_len = strlen(BPFFS_ROOT);
+
+	if (strncmp(dir, BPFFS_ROOT, root_len) ||
+	    (dir[root_len] && dir[root_len] != '/'))
+		return 0;
+	if (on_bpffs(BPFFS_ROOT))
+		return 0;
+	pr_debug("mounting a bpffs on %s", BPFFS_ROOT);
+	if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700"))
+		return -errno;
+	return 0;
+}
+
+/**
+ * scmlb_pin_dir_prepare() - make sure the pin directory can hold pins
+ * @dir:    the pin directory
+ * @create: create it (mode 0700) when missing
+ *
+ * Mounts a bpffs on /sys/fs/bpf when needed, as bpftool does.
+ *
+ * Return: 0; -ENOENT when @dir is missing and not to be created; -ENOTSUP
+ * when it is not on a bpffs; another -errno.
+ */
+int scmlb_pin_dir_prepare(const char *dir, bool create)
+{
+	struct stat st;
+	int err;
+
+	err = ensure_bpffs(dir);
+	if (err)
+		return err;
+	if (stat(dir, &st)) {
+		if (errno != ENOENT || !create)
+			return -errno;
+		if (mkdir(dir, 0700))
+			return -errno;
+	} else if (!S_ISDIR(st.st_mode)) {
+		return -ENOTDIR;
+	}
+	if (!on_bpffs(dir))
+		return -ENOTSUP;
+	return 0;
+}
+
+/**
+ * scmlb_lock() - take the pin directory's lock
+ * @ctx:       the run; ctx->pin_dir must exist
+ * @exclusive: a writer's lock, or a reader's
+ *
+ * flock() on the directory: the kernel drops it when its holder dies, so
+ * a killed tool never leaves it behind.
+ *
+ * Return: 0, -ETIMEDOUT after waiting 30 s, or another -errno.
+ */
+int scmlb_lock(struct scmlb_ctx *ctx, bool exclusive)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int waited_ms = 0;
+
+	ctx->dir_fd = open(ctx->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->dir_fd < 0)
+		return -errno;
+	while (flock(ctx->dir_fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB)) {
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		if (waited_ms >= LOCK_WAIT_MS)
+			return -ETIMEDOUT;
+		nanosleep(&pause, NULL);
+		waited_ms += 10;
+	}
+	return 0;
+}
+
+void scmlb_unlock(struct scmlb_ctx *ctx)
+{
+	if (ctx->dir_fd >= 0)
+		close(ctx->dir_fd);
+	ctx->dir_fd = -1;
+}
+
+static int check_map(int fd, const struct map_desc *d)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.type != d->type || info.key_size != d->key_size ||
+	    info.value_size != d->value_size) {
+		pr_debug("map %s: type %u key %u value %u, expected %u %u %u",
+			 d->name, info.type, info.key_size, info.value_size,
+			 d->type, d->key_size, d->value_size);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * Read lb_config even when another scmlb made it: every layout keeps the
+ * version first, so it can be named in the error.
+ */
+static int read_any_config(struct scmlb_ctx *ctx)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), zero = 0;
+	__u64 buf[512];
+
+	memset(&ctx->cfg, 0, sizeof(ctx->cfg));
+	if (bpf_obj_get_info_by_fd(ctx->maps.config, &info, &len))
+		return -errno;
+	if (info.key_size != sizeof(__u32) || info.value_size > sizeof(buf) ||
+	    info.value_size < sizeof(__u32))
+		return -EPROTO;
+	if (bpf_map_lookup_elem(ctx->maps.config, &zero, buf))
+		return -errno;
+	memcpy(&ctx->cfg.layout_version, buf, sizeof(__u32));
+	if (info.value_size != sizeof(ctx->cfg))
+		return ctx->cfg.layout_version ? -EPROTO : -ENOENT;
+	memcpy(&ctx->cfg, buf, sizeof(ctx->cfg));
+	return 0;
+}
+
+/**
+ * scmlb_maps_open_unpublished() - open every pinned map, whatever its state
+ * @ctx: the run; fills ctx->maps and ctx->cfg
+ *
+ * For scmlb-attach and scmlb-detach, which also handle an instance whose
+ * attach was killed before it published its configuration.
+ *
+ * Return: 0, -ENOENT when a map is not pinned, or another -errno.
+ */
+int scmlb_maps_open_unpublished(struct scmlb_ctx *ctx)
+{
+	char path[4096];
+	size_t i;
+	int err;
+
+	memset(&ctx->maps, 0xff, sizeof(ctx->maps));
+	for (i = 0; i < N_MAPS; i++) {
+		int *fd = map_fd(&ctx->maps, &map_descs[i]);
+
+		err = scmlb_pin_path(path, sizeof(path), ctx->pin_dir,
+				     map_descs[i].name);
+		if (err)
+			goto err;
+		*fd = bpf_obj_get(path);
+		if (*fd < 0) {
+			err = -errno;
+			goto err;
+		}
+	}
+	err = read_any_config(ctx);
+	if (err)
+		goto err;
+	return 0;
+err:
+	scmlb_maps_close(ctx);
+	return err;
+}
+
+/**
+ * scmlb_maps_open() - open every pinned map and check that we understand it
+ * @ctx: the run; fills ctx->maps and ctx->cfg
+ *
+ * Return: 0; -ENOENT when nothing is attached; -EPROTO when the maps have
+ * another layout (ctx->cfg.layout_version says which); another -errno.
+ */
+int scmlb_maps_open(struct scmlb_ctx *ctx)
+{
+	size_t i;
+	int err;
+
+	err = scmlb_maps_open_unpublished(ctx);
+	if (err)
+		return err;
+	/* attach publishes the layout version last: 0 means half attached */
+	if (!ctx->cfg.layout_version) {
+		err = -ENOENT;
+		goto err;
+	}
+	if (ctx->cfg.layout_version != SCMLB_LAYOUT_VERSION) {
+		err = -EPROTO;
+		goto err;
+	}
+	for (i = 0; i < N_MAPS; i++) {
+		err = check_map(*map_fd(&ctx->maps, &map_descs[i]), &map_descs[i]);
+		if (err)
+			goto err;
+	}
+	return 0;
+err:
+	scmlb_maps_close(ctx);
+	return err;
+}
+
+void scmlb_maps_close(struct scmlb_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < N_MAPS; i++) {
+		int *fd = map_fd(&ctx->maps, &map_descs[i]);
+
+		if (*fd > 0)
+			close(*fd);
+		*fd = -1;
+	}
+}
+
+/**
+ * scmlb_maps_unpin() - remove every pin of scmlb from @dir
+ * @dir:        the pin directory
+ * @remove_dir: then remove @dir too
+ *
+ * Return: 0, or -errno of the first pin that could not be removed.
+ */
+int scmlb_maps_unpin(const char *dir, bool remove_dir)
+{
+	char path[4096];
+	int err = 0;
+	size_t i;
+
+	for (i = 0; i <= N_MAPS; i++) {
+		const char *name = i < N_MAPS ? map_descs[i].name : SCMLB_PIN_ENTRY;
+
+		if (scmlb_pin_path(path, sizeof(path), dir, name))
+			return -ENAMETOOLONG;
+		if (unlink(path) && errno != ENOENT && !err)
+			err = -errno;
+	}
+	if (!err && remove_dir && rmdir(dir) && errno != ENOENT)
+		err = -errno;
+	return err;
+}
+
+int scmlb_config_read(const struct scmlb_ctx *ctx, struct scmlb_config *cfg)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(ctx->maps.config, &zero, cfg) ? -errno : 0;
+}
+
+int scmlb_config_write(const struct scmlb_ctx *ctx,
+		       const struct scmlb_config *cfg)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(ctx->maps.config, &zero, cfg, BPF_ANY) ?
+	       -errno : 0;
+}

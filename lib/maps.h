@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* maps.h - the pin directory, its lock and the pinned maps */
+#ifndef SCMLB_LIB_MAPS_H
+#define SCMLB_LIB_MAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "scmlb_structs.h"
+
+#define SCMLB_DEFAULT_PIN_DIR "/sys/fs/bpf/scmlb"
+#define SCMLB_PIN_ENTRY "prog_entry"	/* the entry program, for new interfaces */
+
+/* File descriptors of the pinned maps; -1 when not open. */
+struct scmlb_maps {
+	int config;
+	int backends;
+	int rotation;
+	int rr;
+	int tx_ports;
+	int progs;
+	int ct;
+	int stats;
+};
+
+/* What a verb works with: set up by scmlb_run(). */
+struct scmlb_ctx {
+	const char *pin_dir;
+	bool json;
+	int dir_fd;			/* the pin directory, holding the lock */
+	struct scmlb_maps maps;
+	struct scmlb_config cfg;	/* lb_config when the maps were opened */
+};
+
+const char *scmlb_pin_dir(const char *opt);
+int scmlb_pin_dir_prepare(const char *dir, bool create);
+int scmlb_lock(struct scmlb_ctx *ctx, bool exclusive);
+void scmlb_unlock(struct scmlb_ctx *ctx);
+int scmlb_maps_open(struct scmlb_ctx *ctx);
+int scmlb_maps_open_unpublished(struct scmlb_ctx *ctx);
+void scmlb_maps_close(struct scmlb_ctx *ctx);
+int scmlb_maps_unpin(const char *dir, bool remove_dir);
+int scmlb_pin_path(char *buf, size_t size, const char *dir, const char *name);
+
+int scmlb_config_read(const struct scmlb_ctx *ctx, struct scmlb_config *cfg);
+int scmlb_config_write(const struct scmlb_ctx *ctx,
+		       const struct scmlb_config *cfg);
+
+#endif /* SCMLB_LIB_MAPS_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* netlink.h - links, routes and neighbours through rtnetlink (libmnl) */
+#ifndef SCMLB_NETLINK_H
+#define SCMLB_NETLINK_H
+
+#include <stdbool.h>
+#include <net/if.h>
+#include <linux/types.h>
+
+struct scmlb_nl;
+
+/* One network interface as rtnetlink reports it. */
+struct scmlb_link {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	unsigned char mac[6];	/* all zero when the link has no address */
+	unsigned short type;	/* ARPHRD_* */
+	bool up;		/* IFF_UP */
+};
+
+/* Where the kernel would send a packet for an address. */
+struct scmlb_route {
+	int oif;		/* output interface */
+	__be32 gateway;		/* 0 when the destination is on-link */
+	__be32 prefsrc;		/* 0 when the kernel gave none */
+};
+
+int scmlb_nl_open(struct scmlb_nl **out);
+void scmlb_nl_close(struct scmlb_nl *nl);
+const char *scmlb_nl_ext_ack(const struct scmlb_nl *nl);
+
+int scmlb_nl_link_by_name(struct scmlb_nl *nl, const char *name,
+			  struct scmlb_link *out);
+int scmlb_nl_link_by_index(struct scmlb_nl *nl, int ifindex,
+			   struct scmlb_link *out);
+int scmlb_nl_route_get(struct scmlb_nl *nl, __be32 dst,
+		       struct scmlb_route *out);
+int scmlb_nl_neigh_resolve(struct scmlb_nl *nl, int ifindex, __be32 addr,
+			   unsigned int timeout_ms, unsigned char mac[6]);
+
+#endif /* SCMLB_NETLINK_H */

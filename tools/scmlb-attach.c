@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/* scmlb-attach - load the XDP programs, pin the maps, attach to the upstream; re-run to upgrade */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <net/if_arp.h>
+
+#include <bpf/bpf.h>
+#include <xdp/libxdp.h>
+
+#include "args.h"
+#include "log.h"
+#include "maps.h"
+#include "netlink.h"
+#include "output.h"
+#include "progs.h"
+
+struct attach_opts {
+	const char *upstream;
+	__be32 vip;
+	__u8 mode;		/* 0: not given */
+	__u32 ct_size;		/* 0: not given */
+};
+
+static int parse_mode(const char *s, void *out, const char **why)
+{
+	if (!strcmp(s, "native"))
+		*(__u8 *)out = SCMLB_MODE_NATIVE;
+	else if (!strcmp(s, "skb"))
+		*(__u8 *)out = SCMLB_MODE_SKB;
+	else {
+		*why = "expected native or skb";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_ct_size(const char *s, void *out, const char **why)
+{
+	__u32 v;
+
+	if (scmlb_parse_u32(s, &v, why))
+		return -EINVAL;
+	if (v < SCMLB_CT_MIN_SIZE || v > SCMLB_CT_MAX_SIZE) {
+		*why = "expected 16 to 16777216 entries";
+		return -EINVAL;
+	}
+	*(__u32 *)out = v;
+	return 0;
+}
+
+static const char *mode_name(__u8 mode)
+{
+	return mode == SCMLB_MODE_SKB ? "skb" : "native";
+}
+
+static int check_vip(const void *cfg)
+{
+	const struct attach_opts *o = cfg;
+	__u32 host = __builtin_bswap32(o->vip);
+	char buf[16];
+
+	if (!host || host == 0xffffffff || (host >> 28) == 0xe ||
+	    (host >> 24) == 127) {
+		scmlb_format_ipv4(buf, sizeof(buf), o->vip);
+		pr_err("invalid VIP '%s': not a unicast address", buf);
+		return SCMLB_EXIT_USAGE;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+/* Swap in the new main program on an instance that is already attached. */
+static int upgrade(struct scmlb_ctx *ctx, const struct attach_opts *o,
+		   const struct scmlb_link *link)
+{
+	struct scmlb_config cfg = ctx->cfg;
+	struct scmlb_bpf *skel = NULL;
+	__u32 key, next;
+	int err;
+
+	if (o->mode && o->mode != cfg.mode) {
+		pr_err("already attached in %s mode, not '%s': run scmlb-detach first",
+		       mode_name(cfg.mode), mode_name(o->mode));
+		return SCMLB_EXIT_FAIL;
+	}
+	if (o->ct_size && o->ct_size != cfg.conntrack_size) {
+		pr_err("already attached with --conntrack-size %u, not '%u': "
+		       "run scmlb-detach first", cfg.conntrack_size, o->ct_size);
+		return SCMLB_EXIT_FAIL;
+	}
+
+	err = scmlb_progs_open(ctx->pin_dir, cfg.conntrack_size, false, &skel);
+	if (!err)
+		err = scmlb_progs_load(skel);
+	if (err) {
+		pr_err("cannot load the programs on the maps in '%s': %s "
+		       "(incompatible maps need scmlb-detach first)",
+		       ctx->pin_dir, strerror(-err));
+		goto out;
+	}
+	memcpy(cfg.upstream_mac, link->mac, sizeof(cfg.upstream_mac));
+	err = scmlb_config_write(ctx, &cfg);
+	if (!err)
+		err = scmlb_progs_swap_main(ctx, scmlb_progs_main_fd(skel));
+	if (err) {
+		pr_err("cannot switch to the new programs: %s", strerror(-err));
+		goto out;
+	}
+	/* put the entry back where an earlier run was killed before it */
+	for (err = bpf_map_get_next_key(ctx->maps.tx_ports, NULL, &key); !err;
+	     err = bpf_map_get_next_key(ctx->maps.tx_ports, &key, &next), key = next) {
+		int ret = scmlb_entry_attach(ctx, key);
+
+		if (ret)
+			pr_debug("cannot attach to ifindex %u: %s", key,
+				 strerror(-ret));
+	}
+	err = 0;
+	printf("upgraded on '%s' (%s mode): maps and connections kept\n",
+	       link->name, mode_name(cfg.mode));
+out:
+	scmlb_progs_close(skel);
+	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
+}
+
+/* A first attach: new maps, entry on the upstream, config published last. */
+static int attach_new(struct scmlb_ctx *ctx, const struct attach_opts *o,
+		      const struct scmlb_link *link)
+{
+	struct scmlb_config cfg = {
+		.vip = o->vip,
+		.upstream_ifindex = link->ifindex,
+		.mode = o->mode ? o->mode : SCMLB_MODE_NATIVE,
+		.conntrack_size = o->ct_size ? o->ct_size : SCMLB_CT_DEFAULT_SIZE,
+		.next_backend_id = 1,
+	};
+	struct scmlb_bpf *skel = NULL;
+	__u32 key = link->ifindex;
+	char vip[16];
+	int err;
+
+	memcpy(cfg.upstream_mac, link->mac, sizeof(cfg.upstream_mac));
+	/* leftovers of a run killed before it published: never in use */
+	scmlb_entry_detach(ctx->pin_dir, link->ifindex);
+	scmlb_maps_unpin(ctx->pin_dir, false);
+
+	err = scmlb_progs_open(ctx->pin_dir, cfg.conntrack_size, true, &skel);
+	if (err) {
+		pr_err("cannot open the programs: %s", strerror(-err));
+		goto out;
+	}
+	err = scmlb_progs_attach_first(skel, ctx->pin_dir, link->ifindex,
+				       cfg.mode);
+	if (err) {
+		char msg[128];
+
+		libxdp_strerror(err, msg, sizeof(msg));
+		pr_err("cannot attach to '%s' in %s mode: %s", link->name,
+		       mode_name(cfg.mode), msg);
+		goto out;
+	}
+	err = scmlb_maps_open_unpublished(ctx);
+	if (!err)
+		err = scmlb_config_write(ctx, &cfg);
+	if (!err && bpf_map_update_elem(ctx->maps.tx_ports, &key, &key, BPF_ANY))
+		err = -errno;
+	if (!err)
+		err = scmlb_progs_swap_main(ctx, scmlb_progs_main_fd(skel));
+	if (!err) {
+		cfg.layout_version = SCMLB_LAYOUT_VERSION;
+		err = scmlb_config_write(ctx, &cfg);
+	}
+	if (err) {
+		pr_err("cannot set up the maps in '%s': %s", ctx->pin_dir,
+		       strerror(-err));
+		scmlb_entry_detach(ctx->pin_dir, link->ifindex);
+		goto out;
+	}
+	scmlb_format_ipv4(vip, sizeof(vip), cfg.vip);
+	printf("attached to '%s' (%s mode), VIP %s\n", link->name,
+	       mode_name(cfg.mode), vip);
+out:
+	scmlb_progs_close(skel);
+	if (err) {
+		scmlb_maps_close(ctx);
+		scmlb_maps_unpin(ctx->pin_dir, true);
+	}
+	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
+}
+
+static int do_attach(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct attach_opts *o = opts;
+	struct scmlb_link link;
+	struct scmlb_nl *nl;
+	char vip[16];
+	int err;
+
+	err = scmlb_nl_open(&nl);
+	if (!err)
+		err = scmlb_nl_link_by_name(nl, o->upstream, &link);
+	scmlb_nl_close(nl);
+	if (err) {
+		pr_err("cannot use interface '%s': %s", o->upstream,
+		       err == -ENODEV ? "no such interface" : strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	if (link.type != ARPHRD_ETHER) {
+		pr_err("cannot use interface '%s': not an Ethernet interface",
+		       o->upstream);
+		return SCMLB_EXIT_FAIL;
+	}
+
+	err = scmlb_pin_dir_prepare(ctx->pin_dir, true);
+	if (!err)
+		err = scmlb_lock(ctx, true);
+	if (err) {
+		pr_err("cannot use pin directory '%s': %s", ctx->pin_dir,
+		       err == -ENOTSUP ? "not on a BPF filesystem" : strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+
+	err = scmlb_maps_open(ctx);
+	if (err == -ENOENT)
+		return attach_new(ctx, o, &link);
+	if (err == -EPROTO) {
+		pr_err("maps in '%s' have layout version %u, this scmlb uses %u: "
+		       "run scmlb-detach first", ctx->pin_dir,
+		       ctx->cfg.layout_version, SCMLB_LAYOUT_VERSION);
+		return SCMLB_EXIT_FAIL;
+	}
+	if (err) {
+		pr_err("cannot open the maps in '%s': %s", ctx->pin_dir,
+		       strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	if (ctx->cfg.upstream_ifindex != (__u32)link.ifindex ||
+	    ctx->cfg.vip != o->vip) {
+		struct scmlb_link cur = { .name = "?" };
+
+		scmlb_format_ipv4(vip, sizeof(vip), ctx->cfg.vip);
+		if (!scmlb_nl_open(&nl))
+			scmlb_nl_link_by_index(nl, ctx->cfg.upstream_ifindex, &cur);
+		scmlb_nl_close(nl);
+		pr_err("already attached to '%s' with VIP %s: run scmlb-detach first",
+		       cur.name, vip);
+		return SCMLB_EXIT_FAIL;
+	}
+	return upgrade(ctx, o, &link);
+}
+
+static const struct scmlb_opt attach_table[] = {
+	{ "upstream", 'u', "IFACE", "interface", scmlb_parse_ifname,
+	  offsetof(struct attach_opts, upstream), true,
+	  "the interface clients reach the VIP through" },
+	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_ipv4,
+	  offsetof(struct attach_opts, vip), true,
+	  "the virtual IPv4 address to balance" },
+	{ "mode", 'm', "MODE", "mode", parse_mode,
+	  offsetof(struct attach_opts, mode), false,
+	  "XDP mode: native (default) or skb" },
+	{ "conntrack-size", 0, "N", "conntrack size", parse_ct_size,
+	  offsetof(struct attach_opts, ct_size), false,
+	  "flows tracked before the oldest are evicted (default 262144)" },
+	{ 0 },
+};
+
+static const struct scmlb_cmd attach_cmds[] = {
+	{ NULL, "attach scmlb", attach_table, sizeof(struct attach_opts),
+	  SCMLB_CMD_NO_MAPS, check_vip, do_attach },
+	{ 0 },
+};
+
+static const struct scmlb_tool attach_tool = {
+	"scmlb-attach", "load scmlb and attach it to the upstream interface",
+	attach_cmds,
+	"Run again with the same upstream and VIP to upgrade the programs in\n"
+	"place: maps and open connections are kept.\n",
+};
+
+int main(int argc, char **argv)
+{
+	return scmlb_run(&attach_tool, argc, argv);
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/* scmlb-detach - take scmlb off every interface and remove its pins */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <net/if.h>
+
+#include <bpf/bpf.h>
+
+#include "args.h"
+#include "log.h"
+#include "maps.h"
+#include "progs.h"
+
+struct detach_opts {
+	bool keep_maps;
+};
+
+/* Detach from @ifindex; a vanished interface has nothing left to detach. */
+static int detach_iface(struct scmlb_ctx *ctx, __u32 ifindex, char *names,
+			size_t size)
+{
+	char name[IF_NAMESIZE] = "";
+	int err;
+
+	if (!if_indextoname(ifindex, name))
+		return 0;
+	err = scmlb_entry_detach(ctx->pin_dir, ifindex);
+	if (err) {
+		pr_err("cannot detach from '%s': %s", name, strerror(-err));
+		return err;
+	}
+	if (*names)
+		strncat(names, ", ", size - strlen(names) - 1);
+	strncat(names, name, size - strlen(names) - 1);
+	return 0;
+}
+
+static int do_detach(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct detach_opts *o = opts;
+	__u32 key, next, upstream;
+	char names[1024] = "";
+	int err, failed = 0;
+
+	err = scmlb_pin_dir_prepare(ctx->pin_dir, false);
+	if (err == -ENOENT) {
+		printf("nothing attached (no '%s')\n", ctx->pin_dir);
+		return SCMLB_EXIT_OK;
+	}
+	if (!err)
+		err = scmlb_lock(ctx, true);
+	if (err) {
+		pr_err("cannot use pin directory '%s': %s", ctx->pin_dir,
+		       strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+
+	/* also what a killed scmlb-attach left half done */
+	err = scmlb_maps_open_unpublished(ctx);
+	if (err == -EPROTO) {
+		pr_err("maps in '%s' have layout version %u, this scmlb uses %u: "
+		       "use the scmlb that attached them", ctx->pin_dir,
+		       ctx->cfg.layout_version, SCMLB_LAYOUT_VERSION);
+		return SCMLB_EXIT_FAIL;
+	}
+	if (err && err != -ENOENT) {
+		pr_err("cannot open the maps in '%s': %s", ctx->pin_dir,
+		       strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	if (err == -ENOENT) {
+		if (!o->keep_maps)
+			scmlb_maps_unpin(ctx->pin_dir, true);
+		printf("nothing attached (no maps in '%s')\n", ctx->pin_dir);
+		return SCMLB_EXIT_OK;
+	}
+
+	upstream = ctx->cfg.upstream_ifindex;
+	if (upstream)
+		failed |= !!detach_iface(ctx, upstream, names, sizeof(names));
+	for (err = bpf_map_get_next_key(ctx->maps.tx_ports, NULL, &key); !err;
+	     err = bpf_map_get_next_key(ctx->maps.tx_ports, &key, &next), key = next)
+		if (key != upstream)
+			failed |= !!detach_iface(ctx, key, names, sizeof(names));
+	if (failed)
+		return SCMLB_EXIT_FAIL;
+
+	scmlb_maps_close(ctx);
+	if (!o->keep_maps) {
+		err = scmlb_maps_unpin(ctx->pin_dir, true);
+		if (err) {
+			pr_err("cannot remove the pins in '%s': %s", ctx->pin_dir,
+			       strerror(-err));
+			return SCMLB_EXIT_FAIL;
+		}
+	}
+	printf("detached from %s; %s\n", *names ? names : "no interface",
+	       o->keep_maps ? "maps kept" : "pins removed");
+	return SCMLB_EXIT_OK;
+}
+
+static const struct scmlb_opt detach_table[] = {
+	{ "keep-maps", 0, NULL, NULL, NULL,
+	  offsetof(struct detach_opts, keep_maps), false,
+	  "keep the pinned maps (backends, rules, flows)" },
+	{ 0 },
+};
+
+static const struct scmlb_cmd detach_cmds[] = {
+	{ NULL, "detach scmlb", detach_table, sizeof(struct detach_opts),
+	  SCMLB_CMD_NO_MAPS, NULL, do_detach },
+	{ 0 },
+};
+
+static const struct scmlb_tool detach_tool = {
+	"scmlb-detach", "detach scmlb from every interface and remove its pins",
+	detach_cmds, NULL,
+};
+
+int main(int argc, char **argv)
+{
+	return scmlb_run(&detach_tool, argc, argv);
+}

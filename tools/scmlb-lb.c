@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0
+/* scmlb-lb - add, list, drain and delete backends; list tracked flows */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if_arp.h>
+#include <time.h>
+
+#include <linux/in.h>
+
+#include "args.h"
+#include "backends.h"
+#include "conntrack.h"
+#include "log.h"
+#include "maps.h"
+#include "netlink.h"
+#include "output.h"
+#include "progs.h"
+
+/* How long a backend's neighbour may take to answer ARP. */
+#define NEIGH_TIMEOUT_MS 3000
+
+struct set_opts {
+	const char *name;
+	__be32 addr;
+	const char *healthcheck;
+};
+
+struct id_opts {
+	__u32 id;
+};
+
+/* Where frames for @addr go: interface, its MAC, and the next hop's MAC. */
+static int resolve_backend(struct scmlb_nl *nl, __be32 addr,
+			   struct scmlb_backend *be, struct scmlb_link *link,
+			   const char **why)
+{
+	struct scmlb_route rt;
+	int err;
+
+	err = scmlb_nl_route_get(nl, addr, &rt);
+	if (err) {
+		*why = err == -EADDRNOTAVAIL ? "it is a local address" :
+						"no route to it";
+		return err;
+	}
+	err = scmlb_nl_link_by_index(nl, rt.oif, link);
+	if (err) {
+		*why = "its interface is gone";
+		return err;
+	}
+	if (link->type != ARPHRD_ETHER) {
+		*why = "it is not reached through an Ethernet interface";
+		return -EOPNOTSUPP;
+	}
+	err = scmlb_nl_neigh_resolve(nl, rt.oif, rt.gateway ? rt.gateway : addr,
+				     NEIGH_TIMEOUT_MS, be->mac);
+	if (err) {
+		*why = "no neighbour answers for it";
+		return err;
+	}
+	be->ifindex = rt.oif;
+	memcpy(be->if_mac, link->mac, sizeof(be->if_mac));
+	return 0;
+}
+
+/* Whether another backend than @except_id sends through @ifindex. */
+static bool iface_in_use(const struct scmlb_ctx *ctx, __u32 ifindex,
+			 __u32 except_id)
+{
+	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
+	size_t n, i;
+
+	if (scmlb_backends_list(ctx, list, &n))
+		return true;	/* when unsure, keep the interface */
+	for (i = 0; i < n; i++)
+		if (list[i].id != except_id && list[i].ifindex == ifindex)
+			return true;
+	return false;
+}
+
+/* Note in the config whether replies come back through the upstream. */
+static int set_one_arm(struct scmlb_ctx *ctx, bool on)
+{
+	struct scmlb_config cfg;
+	int err = scmlb_config_read(ctx, &cfg);
+
+	if (err)
+		return err;
+	if (!!(cfg.flags & SCMLB_CFG_UPSTREAM_BACKENDS) == on)
+		return 0;
+	if (on)
+		cfg.flags |= SCMLB_CFG_UPSTREAM_BACKENDS;
+	else
+		cfg.flags &= ~SCMLB_CFG_UPSTREAM_BACKENDS;
+	err = scmlb_config_write(ctx, &cfg);
+	if (!err)
+		ctx->cfg = cfg;
+	return err;
+}
+
+/* Make @ifindex ready for frames to a backend: attached, a redirect target. */
+static int use_iface(struct scmlb_ctx *ctx, __u32 ifindex)
+{
+	if (ifindex == ctx->cfg.upstream_ifindex)
+		return set_one_arm(ctx, true);
+	return scmlb_iface_add(ctx, ifindex);
+}
+
+static int release_iface(struct scmlb_ctx *ctx, __u32 ifindex, __u32 except_id)
+{
+	if (iface_in_use(ctx, ifindex, except_id))
+		return 0;
+	if (ifindex == ctx->cfg.upstream_ifindex)
+		return set_one_arm(ctx, false);
+	return scmlb_iface_remove(ctx, ifindex);
+}
+
+static int do_set(struct scmlb_ctx *ctx, const void *opts)
+{
+	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
+	const struct set_opts *o = opts;
+	struct scmlb_backend be = { 0 };
+	struct scmlb_link link;
+	const char *why = NULL;
+	struct scmlb_nl *nl;
+	bool new_iface;
+	char addr[16];
+	size_t n, i;
+	int err;
+
+	scmlb_format_ipv4(addr, sizeof(addr), o->addr);
+	if (o->addr == ctx->cfg.vip) {
+		pr_err("invalid address '%s': it is the VIP", addr);
+		return SCMLB_EXIT_USAGE;
+	}
+	err = scmlb_backends_list(ctx, list, &n);
+	if (err) {
+		pr_err("cannot read the backends: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++) {
+		if (list[i].addr == o->addr) {
+			pr_err("cannot add backend '%s': it exists already (id %u)",
+			       addr, list[i].id);
+			return SCMLB_EXIT_FAIL;
+		}
+	}
+
+	err = scmlb_nl_open(&nl);
+	if (err) {
+		pr_err("cannot open netlink: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	err = resolve_backend(nl, o->addr, &be, &link, &why);
+	scmlb_nl_close(nl);
+	if (err) {
+		pr_err("cannot reach backend '%s': %s", addr, why);
+		return SCMLB_EXIT_FAIL;
+	}
+
+	be.addr = o->addr;
+	be.status = SCMLB_BACKEND_AVAILABLE;
+	be.health = SCMLB_HEALTH_UNKNOWN;
+	snprintf(be.name, sizeof(be.name), "%s", o->name);
+	if (o->healthcheck)
+		snprintf(be.healthcheck, sizeof(be.healthcheck), "%s",
+			 o->healthcheck);
+
+	new_iface = !iface_in_use(ctx, be.ifindex, 0);
+	err = use_iface(ctx, be.ifindex);
+	if (err) {
+		pr_err("cannot attach to '%s' for backend '%s': %s", link.name,
+		       addr, strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	err = scmlb_backend_add(ctx, &be);
+	if (err) {
+		pr_err("cannot add backend '%s': %s", addr,
+		       err == -ENOSPC ? "the backend table is full" :
+					strerror(-err));
+		if (new_iface)
+			release_iface(ctx, be.ifindex, 0);
+		return SCMLB_EXIT_FAIL;
+	}
+	printf("%u\n", be.id);
+	return SCMLB_EXIT_OK;
+}
+
+static const struct scmlb_column backend_cols[] = {
+	{ "ID", "id", SCMLB_COL_NUM },
+	{ "NAME", "name", SCMLB_COL_STR },
+	{ "IP ADDR", "address", SCMLB_COL_STR },
+	{ "MAC ADDR", "mac", SCMLB_COL_STR },
+	{ "DEVICE", "device", SCMLB_COL_STR },
+	{ "HEALTHCHECK", "healthcheck", SCMLB_COL_STR },
+	{ "STATUS", "status", SCMLB_COL_STR },
+	{ NULL, "health", SCMLB_COL_STR },
+};
+
+static const char *health_name(__u8 health)
+{
+	switch (health) {
+	case SCMLB_HEALTH_HEALTHY:
+		return "healthy";
+	case SCMLB_HEALTH_UNHEALTHY:
+		return "unhealthy";
+	default:
+		return "unknown";
+	}
+}
+
+static int do_get(struct scmlb_ctx *ctx, const void *opts)
+{
+	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
+	struct scmlb_nl *nl = NULL;
+	struct scmlb_table *t;
+	size_t n, i;
+	int err;
+
+	(void)opts;
+	err = scmlb_backends_list(ctx, list, &n);
+	if (err) {
+		pr_err("cannot read the backends: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	t = scmlb_table_new(backend_cols, 8);
+	if (!t || scmlb_nl_open(&nl)) {
+		pr_err("out of memory or no netlink");
+		scmlb_table_free(t);
+		return SCMLB_EXIT_FAIL;
+	}
+	for (i = 0; i < n && !err; i++) {
+		const struct scmlb_backend *be = &list[i];
+		char id[12], addr[16], mac[18], dev[IF_NAMESIZE + 16];
+		struct scmlb_link link;
+		const char *cells[8];
+
+		snprintf(id, sizeof(id), "%u", be->id);
+		scmlb_format_ipv4(addr, sizeof(addr), be->addr);
+		scmlb_format_mac(mac, sizeof(mac), be->mac);
+		if (scmlb_nl_link_by_index(nl, be->ifindex, &link))
+			snprintf(dev, sizeof(dev), "(gone:%u)", be->ifindex);
+		else
+			snprintf(dev, sizeof(dev), "%s", link.name);
+		cells[0] = id;
+		cells[1] = be->name;
+		cells[2] = addr;
+		cells[3] = mac;
+		cells[4] = dev;
+		cells[5] = be->healthcheck;
+		cells[6] = be->status == SCMLB_BACKEND_DRAINED ? "Unavailable" :
+								 "Available";
+		cells[7] = health_name(be->health);
+		err = scmlb_table_row(t, cells);
+	}
+	scmlb_nl_close(nl);
+	if (!err)
+		err = scmlb_table_print(t, ctx->json, stdout);
+	scmlb_table_free(t);
+	if (err) {
+		pr_err("cannot print the backends: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+static int set_status(struct scmlb_ctx *ctx, const void *opts, __u8 status,
+		      const char *verb)
+{
+	const struct id_opts *o = opts;
+	int err = scmlb_backend_set_status(ctx, o->id, status);
+
+	if (err) {
+		pr_err("cannot %s backend %u: %s", verb, o->id,
+		       err == -ENOENT ? "no such id" : strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+static int do_drain(struct scmlb_ctx *ctx, const void *opts)
+{
+	return set_status(ctx, opts, SCMLB_BACKEND_DRAINED, "drain");
+}
+
+static int do_undrain(struct scmlb_ctx *ctx, const void *opts)
+{
+	return set_status(ctx, opts, SCMLB_BACKEND_AVAILABLE, "undrain");
+}
+
+static int do_delete(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct id_opts *o = opts;
+	struct scmlb_backend be;
+	int err;
+
+	err = scmlb_backend_get(ctx, o->id, &be);
+	if (!err && be.status != SCMLB_BACKEND_DRAINED) {
+		pr_err("cannot delete backend %u: it is not drained "
+		       "(run 'scmlb-lb drain -i %u' first)", o->id, o->id);
+		return SCMLB_EXIT_FAIL;
+	}
+	if (!err)
+		err = scmlb_backend_remove(ctx, o->id);
+	if (err) {
+		pr_err("cannot delete backend %u: %s", o->id,
+		       err == -ENOENT ? "no such id" : strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	/* the backend is gone; an interface left attached only costs a check */
+	err = release_iface(ctx, be.ifindex, be.id);
+	if (err)
+		pr_debug("cannot release ifindex %u: %s", be.ifindex,
+			 strerror(-err));
+	return SCMLB_EXIT_OK;
+}
+
+struct flow_row {
+	struct scmlb_flow_key key;
+	struct scmlb_flow flow;
+};
+
+struct flow_list {
+	struct flow_row *rows;
+	size_t n;
+	size_t cap;
+};
+
+static int collect_flow(const struct scmlb_flow_key *key,
+			const struct scmlb_flow *flow, void *arg)
+{
+	struct flow_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 1024;
+		struct flow_row *rows = realloc(l->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return -ENOMEM;
+		l->rows = rows;
+		l->cap = cap;
+	}
+	l->rows[l->n].key = *key;
+	l->rows[l->n].flow = *flow;
+	l->n++;
+	return 0;
+}
+
+static int cmp_u32(__u32 a, __u32 b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* By client address, client port, then protocol. */
+static int cmp_flow(const void *pa, const void *pb)
+{
+	const struct scmlb_flow_key *a = &((const struct flow_row *)pa)->key;
+	const struct scmlb_flow_key *b = &((const struct flow_row *)pb)->key;
+	int c;
+
+	c = cmp_u32(__builtin_bswap32(a->src_addr), __builtin_bswap32(b->src_addr));
+	if (!c)
+		c = cmp_u32(__builtin_bswap16(a->src_port), __builtin_bswap16(b->src_port));
+	if (!c)
+		c = cmp_u32(__builtin_bswap16(a->dst_port), __builtin_bswap16(b->dst_port));
+	if (!c)
+		c = cmp_u32(a->proto, b->proto);
+	return c;
+}
+
+/* RFC 3339 UTC wall-clock time of a CLOCK_MONOTONIC instant. */
+static void format_mono_ns(char *buf, size_t size, __u64 mono_ns)
+{
+	struct timespec real, mono;
+	__s64 real_ns, age_ns;
+	struct tm tm;
+	time_t secs;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	age_ns = (__s64)mono.tv_sec * 1000000000 + mono.tv_nsec - (__s64)mono_ns;
+	real_ns = (__s64)real.tv_sec * 1000000000 + real.tv_nsec - age_ns;
+	secs = real_ns / 1000000000;
+	gmtime_r(&secs, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const struct scmlb_column flow_cols[] = {
+	{ "SRC ADDR", "src_addr", SCMLB_COL_STR },
+	{ "DST ADDR", "dst_addr", SCMLB_COL_STR },
+	{ "SRC PORT", "src_port", SCMLB_COL_NUM },
+	{ "DST PORT", "dst_port", SCMLB_COL_NUM },
+	{ "PROTOCOL", "protocol", SCMLB_COL_STR },
+	{ "BACKEND ID", "backend_id", SCMLB_COL_NUM },
+	{ "STATUS", "status", SCMLB_COL_STR },
+	{ "TIMESTAMP", "timestamp", SCMLB_COL_STR },
+	{ NULL, "packets", SCMLB_COL_NUM },
+};
+
+static int do_conntrack_get(struct scmlb_ctx *ctx, const void *opts)
+{
+	struct flow_list l = { 0 };
+	struct scmlb_table *t;
+	size_t i;
+	int err;
+
+	(void)opts;
+	err = scmlb_ct_for_each(ctx, collect_flow, &l);
+	t = scmlb_table_new(flow_cols, 9);
+	if (!t && !err)
+		err = -ENOMEM;
+	if (!err)
+		qsort(l.rows, l.n, sizeof(*l.rows), cmp_flow);
+	for (i = 0; i < l.n && !err; i++) {
+		const struct flow_row *r = &l.rows[i];
+		char src[16], dst[16], sport[8], dport[8], id[12], ts[32], pkts[24];
+		const char *cells[9] = { src, dst, sport, dport,
+			r->key.proto == IPPROTO_TCP ? "tcp" : "udp", id,
+			scmlb_ct_state_name(r->flow.state), ts, pkts };
+
+		scmlb_format_ipv4(src, sizeof(src), r->key.src_addr);
+		scmlb_format_ipv4(dst, sizeof(dst), r->key.dst_addr);
+		snprintf(sport, sizeof(sport), "%u", __builtin_bswap16(r->key.src_port));
+		snprintf(dport, sizeof(dport), "%u", __builtin_bswap16(r->key.dst_port));
+		snprintf(id, sizeof(id), "%u", r->flow.backend_id);
+		snprintf(pkts, sizeof(pkts), "%llu", (unsigned long long)r->flow.packets);
+		format_mono_ns(ts, sizeof(ts), r->flow.last_seen_ns);
+		err = scmlb_table_row(t, cells);
+	}
+	if (!err)
+		err = scmlb_table_print(t, ctx->json, stdout);
+	scmlb_table_free(t);
+	free(l.rows);
+	if (err) {
+		pr_err("cannot list the flows: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+static const struct scmlb_opt set_table[] = {
+	{ "name", 'n', "NAME", "name", scmlb_parse_name,
+	  offsetof(struct set_opts, name), true,
+	  "the backend's name (up to 31 characters)" },
+	{ "address", 'a', "ADDR", "address", scmlb_parse_ipv4,
+	  offsetof(struct set_opts, addr), true,
+	  "the backend's IPv4 address" },
+	{ "healthcheck", 'c', "URL", "health-check URL", scmlb_parse_http_url,
+	  offsetof(struct set_opts, healthcheck), false,
+	  "http://HOST[:PORT]/PATH that answers 2xx while the backend is healthy" },
+	{ 0 },
+};
+
+static const struct scmlb_opt id_table[] = {
+	{ "id", 'i', "ID", "id", scmlb_parse_id, offsetof(struct id_opts, id),
+	  true, "the backend's id, as set printed it" },
+	{ 0 },
+};
+
+static const struct scmlb_cmd lb_cmds[] = {
+	{ "set", "add a backend and put it into rotation", set_table,
+	  sizeof(struct set_opts), SCMLB_CMD_WRITE, NULL, do_set },
+	{ "get", "list the backends", NULL, 0, SCMLB_CMD_READ | SCMLB_CMD_JSON,
+	  NULL, do_get },
+	{ "drain", "stop new connections to a backend", id_table,
+	  sizeof(struct id_opts), SCMLB_CMD_WRITE, NULL, do_drain },
+	{ "undrain", "put a drained backend back into rotation", id_table,
+	  sizeof(struct id_opts), SCMLB_CMD_WRITE, NULL, do_undrain },
+	{ "delete", "remove a drained backend", id_table,
+	  sizeof(struct id_opts), SCMLB_CMD_WRITE, NULL, do_delete },
+	{ "conntrack get", "list the tracked flows", NULL, 0,
+	  SCMLB_CMD_READ | SCMLB_CMD_JSON, NULL, do_conntrack_get },
+	{ 0 },
+};
+
+static const struct scmlb_tool lb_tool = {
+	"scmlb-lb", "manage the backends of the load balancer", lb_cmds, NULL,
+};
+
+int main(int argc, char **argv)
+{
+	return scmlb_run(&lb_tool, argc, argv);
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/* scmlb - the original's command line: "scmlb VERB ARGS..." runs "scmlb-VERB ARGS..." */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef SCMLB_VERSION
+#define SCMLB_VERSION "unknown"
+#endif
+
+/* The verbs and the tools that run them; nothing else is ever executed. */
+static const struct verb {
+	const char *verb;
+	const char *tool;
+	const char *summary;
+} verbs[] = {
+	{ "attach", "scmlb-attach", "load scmlb and attach it to the upstream" },
+	{ "detach", "scmlb-detach", "detach scmlb and remove its pins" },
+	{ "lb", "scmlb-lb", "manage backends; list tracked flows" },
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	const struct verb *v;
+
+	fprintf(f, "scmlb - XDP layer-4 load balancer\n\n"
+		   "Usage: scmlb COMMAND [ARGS...]   (runs scmlb-COMMAND ARGS...)\n"
+		   "       scmlb -h|--help | --version\n\nCommands:\n");
+	for (v = verbs; v->verb; v++)
+		fprintf(f, "  %-16s %s\n", v->verb, v->summary);
+}
+
+/* The directory of this executable, so that its sibling tools are found first. */
+static int self_dir(char *buf, size_t size)
+{
+	ssize_t len = readlink("/proc/self/exe", buf, size - 1);
+	char *slash;
+
+	if (len < 0)
+		return -errno;
+	buf[len] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	const struct verb *v;
+
+	if (argc < 2) {
+		fprintf(stderr, "scmlb: missing command: see 'scmlb --help'\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("scmlb %s\n", SCMLB_VERSION);
+		return 0;
+	}
+	for (v = verbs; v->verb; v++)
+		if (!strcmp(argv[1], v->verb))
+			break;
+	if (!v->verb) {
+		fprintf(stderr, "scmlb: unknown command '%s': see 'scmlb --help'\n",
+			argv[1]);
+		return 2;
+	}
+
+	argv[1] = (char *)v->tool;
+	if (!self_dir(dir, sizeof(dir))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, v->tool);
+		if (!access(path, X_OK))
+			execv(path, argv + 1);
+	}
+	execvp(v->tool, argv + 1);
+	fprintf(stderr, "scmlb: cannot run '%s': %s\n", v->tool, strerror(errno));
+	return 1;
+}

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# topology.sh - the quick-start network in namespaces: a client, the load
+# balancer and three backends, each backend on its own link (sourced by the
+# demo and the bats tests; every name starts with $TOPO_PREFIX).
+#
+#   client (10.0.1.2) --- (10.0.1.1) lb (10.0.4.1) --- backend1 (10.0.4.2)
+#                                       (10.0.5.1) --- backend2 (10.0.5.2)
+#                                       (10.0.6.1) --- backend3 (10.0.6.2)
+#   VIP 203.0.113.11 on the load balancer's lo; backends route back via lb.
+
+TOPO_PREFIX=${TOPO_PREFIX:-scmlbt-}
+TOPO_VIP=203.0.113.11
+TOPO_LB_ADDR=10.0.1.1
+TOPO_CLIENT_ADDR=10.0.1.2
+TOPO_BACKENDS=(10.0.4.2 10.0.5.2 10.0.6.2)
+
+topo_ns() { echo "${TOPO_PREFIX}$1"; }
+
+# Run a command in a namespace; nsenter keeps this mount namespace's bpffs.
+topo_exec() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$(topo_ns "$ns")" "$@"
+}
+
+# Remove every namespace of ours, and the processes still running in them.
+topo_down() {
+	local ns pids
+	for ns in $(ip netns list | awk '{print $1}'); do
+		case $ns in
+		"$TOPO_PREFIX"*)
+			pids=$(ip netns pids "$ns" 2>/dev/null)
+			[ -z "$pids" ] || kill $pids 2>/dev/null || true
+			ip netns del "$ns" 2>/dev/null || true
+			;;
+		esac
+	done
+	rm -f /tmp/"${TOPO_PREFIX}"health-*
+}
+
+# topo_link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: a veth pair between namespaces
+topo_link() {
+	ip link add "$2" netns "$(topo_ns "$1")" type veth peer name "$5" netns "$(topo_ns "$4")"
+	topo_exec "$1" ip addr add "$3/24" dev "$2"
+	topo_exec "$4" ip addr add "$6/24" dev "$5"
+	topo_exec "$1" ip link set "$2" up
+	topo_exec "$4" ip link set "$5" up
+}
+
+topo_up() {
+	local i ns
+	topo_down
+	for ns in client lb backend1 backend2 backend3; do
+		ip netns add "$(topo_ns "$ns")"
+		topo_exec "$ns" ip link set lo up
+	done
+	topo_link client eth0 "$TOPO_CLIENT_ADDR" lb up0 "$TOPO_LB_ADDR"
+	topo_exec lb ip addr add "$TOPO_VIP/32" dev lo
+	topo_exec client ip route add "$TOPO_VIP/32" via "$TOPO_LB_ADDR"
+	for i in 1 2 3; do
+		topo_link "backend$i" eth0 "10.0.$((i + 3)).2" lb "be$i" "10.0.$((i + 3)).1"
+		topo_exec "backend$i" ip route add default via "10.0.$((i + 3)).1"
+	done
+	# As off a real wire: senders fill in their checksums (no partial
+	# checksum offload), and veths that XDP redirects into have GRO on.
+	for ns in client backend1 backend2 backend3; do
+		topo_exec "$ns" ethtool -K eth0 tx off gro on >/dev/null
+	done
+}
+
+# topo_start_apps APP: the test app on every backend, answering /who with its address
+topo_start_apps() {
+	local i
+	for i in 1 2 3; do
+		topo_exec "backend$i" "$1" --health-file "/tmp/${TOPO_PREFIX}health-$i" \
+			>/dev/null 2>&1 &
+	done
+	for i in 1 2 3; do
+		topo_wait_port "backend$i" 8080 || return 1
+	done
+}
+
+topo_wait_port() {
+	local n
+	for n in $(seq 50); do
+		topo_exec "$1" bash -c "exec 3<>/dev/tcp/127.0.0.1/$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}

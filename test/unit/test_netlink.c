@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+// test_netlink.c - TAP tests for lib/netlink.c, run by test_netlink.sh
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+
+#include <libmnl/libmnl.h>
+
+#include "netlink.h"
+
+#define NEIGH_TIMEOUT_MS	500
+/* Scheduling and the last poll interval; generous so CI noise never trips. */
+#define NEIGH_SLACK_MS		200
+
+static int test_num;
+static int failed;
+
+static void ok(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d - ", cond ? "" : "not ", ++test_num);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!cond)
+		failed++;
+}
+
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static __be32 ip(const char *s)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1) {
+		fprintf(stderr, "bad address %s\n", s);
+		exit(2);
+	}
+	return a.s_addr;
+}
+
+static void parse_mac(const char *s, unsigned char mac[6])
+{
+	if (sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
+		   &mac[2], &mac[3], &mac[4], &mac[5]) != 6) {
+		fprintf(stderr, "bad MAC %s\n", s);
+		exit(2);
+	}
+}
+
+static const char *fmt_mac(const unsigned char mac[6])
+{
+	static char buf[4][18];
+	static int n;
+	char *p = buf[n++ % 4];
+
+	snprintf(p, sizeof(buf[0]), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	return p;
+}
+
+struct neigh_state {
+	bool found;
+	uint16_t state;
+};
+
+static int neigh_state_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	struct neigh_state *st = data;
+
+	st->found = true;
+	st->state = ndm->ndm_state;
+	return MNL_CB_OK;
+}
+
+/*
+ * Independent of the code under test: the raw state of one neighbour
+ * entry, so we can tell what the library left behind.
+ */
+static int neigh_state(int ifindex, __be32 addr, struct neigh_state *st)
+{
+	char buf[8192];
+	struct mnl_socket *sock;
+	struct nlmsghdr *nlh;
+	struct ndmsg *ndm;
+	unsigned int portid;
+	ssize_t len;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	sock = mnl_socket_open(NETLINK_ROUTE);
+	if (!sock)
+		return -errno;
+	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(sock);
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = 1;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = AF_INET;
+	ndm->ndm_ifindex = ifindex;
+	mnl_attr_put_u32(nlh, NDA_DST, addr);
+
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	do {
+		len = mnl_socket_recvfrom(sock, buf, sizeof(buf));
+		if (len < 0) {
+			ret = -errno;
+			goto out;
+		}
+		ret = mnl_cb_run(buf, len, 1, portid, neigh_state_cb, st);
+	} while (ret > MNL_CB_STOP);
+	ret = ret < 0 ? (errno == ENOENT ? 0 : -errno) : 0;
+out:
+	mnl_socket_close(sock);
+	return ret;
+}
+
+/* Test-only ARP tuning; the library itself never touches /proc. */
+static int write_sysctl(const char *ifname, const char *key, const char *val)
+{
+	char path[256];
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/neigh/%s/%s", ifname,
+		 key);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	if (fputs(val, f) < 0)
+		err = -EIO;
+	if (fclose(f) < 0 && !err)
+		err = -errno;
+	return err;
+}
+
+static void test_links(struct scmlb_nl *nl, const char *ifname, int ifindex,
+		       const unsigned char mac[6])
+{
+	struct scmlb_link link;
+	int err;
+
+	memset(&link, 0xaa, sizeof(link));
+	err = scmlb_nl_link_by_name(nl, ifname, &link);
+	ok(err == 0, "link_by_name(%s) succeeds (%d)", ifname, err);
+	ok(link.ifindex == ifindex, "link_by_name ifindex %d == %d",
+	   link.ifindex, ifindex);
+	ok(!strcmp(link.name, ifname), "link_by_name name '%s'", link.name);
+	ok(!memcmp(link.mac, mac, 6), "link_by_name mac %s == %s",
+	   fmt_mac(link.mac), fmt_mac(mac));
+	ok(link.type == 1, "link_by_name type ARPHRD_ETHER (%u)", link.type);
+	ok(link.up, "link_by_name link is up");
+
+	memset(&link, 0xaa, sizeof(link));
+	err = scmlb_nl_link_by_index(nl, ifindex, &link);
+	ok(err == 0, "link_by_index(%d) succeeds (%d)", ifindex, err);
+	ok(!strcmp(link.name, ifname) && link.ifindex == ifindex,
+	   "link_by_index name '%s' ifindex %d", link.name, link.ifindex);
+	ok(!memcmp(link.mac, mac, 6) && link.up,
+	   "link_by_index mac %s, up", fmt_mac(link.mac));
+
+	memset(&link, 0xaa, sizeof(link));
+	err = scmlb_nl_link_by_index(nl, 1, &link);
+	ok(err == 0 && !strcmp(link.name, "lo") &&
+	   !memcmp(link.mac, "\0\0\0\0\0\0", 6) && link.type == 772,
+	   "link_by_index(1) is lo, zero mac, ARPHRD_LOOPBACK (%d, %s)", err,
+	   link.name);
+
+	err = scmlb_nl_link_by_name(nl, "scmlbt-down-a", &link);
+	ok(err == 0 && !link.up, "link that is down has up == false (%d)",
+	   err);
+
+	err = scmlb_nl_link_by_name(nl, "scmlbt-nothere", &link);
+	ok(err == -ENODEV, "missing link by name -> -ENODEV (%d, '%s')", err,
+	   scmlb_nl_ext_ack(nl));
+	err = scmlb_nl_link_by_index(nl, 99999, &link);
+	ok(err == -ENODEV, "missing link by index -> -ENODEV (%d)", err);
+	err = scmlb_nl_link_by_name(nl, "waytoolongforaninterface", &link);
+	ok(err == -EINVAL, "over-long name -> -EINVAL (%d)", err);
+}
+
+static void test_routes(struct scmlb_nl *nl, int ifindex, __be32 local,
+			__be32 peer, __be32 unreach)
+{
+	struct scmlb_route rt;
+	int err;
+
+	memset(&rt, 0xaa, sizeof(rt));
+	err = scmlb_nl_route_get(nl, peer, &rt);
+	ok(err == 0, "route_get(peer) succeeds (%d)", err);
+	ok(rt.oif == ifindex, "route_get oif %d == %d", rt.oif, ifindex);
+	ok(rt.gateway == 0, "route_get no gateway (%08x)", ntohl(rt.gateway));
+	ok(rt.prefsrc == local, "route_get prefsrc is the local address");
+
+	err = scmlb_nl_route_get(nl, unreach, &rt);
+	ok(err == -ENETUNREACH || err == -EHOSTUNREACH,
+	   "route_get(no route) fails with -ENETUNREACH/-EHOSTUNREACH (%d)",
+	   err);
+
+	err = scmlb_nl_route_get(nl, local, &rt);
+	ok(err == -EADDRNOTAVAIL, "route_get(local) -> -EADDRNOTAVAIL (%d)",
+	   err);
+
+	err = scmlb_nl_route_get(nl, ip("127.0.0.1"), &rt);
+	ok(err == -EADDRNOTAVAIL, "route_get(127.0.0.1) -> -EADDRNOTAVAIL (%d)",
+	   err);
+
+	err = scmlb_nl_route_get(nl, ip("10.99.0.255"), &rt);
+	ok(err == -EHOSTUNREACH, "route_get(broadcast) -> -EHOSTUNREACH (%d)",
+	   err);
+
+	/* Set up by the driver script; the kernel refuses these itself. */
+	err = scmlb_nl_route_get(nl, ip("10.98.1.1"), &rt);
+	ok(err < 0, "route_get(unreachable route) fails (%d %s)", err,
+	   strerror(-err));
+	err = scmlb_nl_route_get(nl, ip("10.98.2.1"), &rt);
+	ok(err < 0, "route_get(blackhole route) fails (%d %s)", err,
+	   strerror(-err));
+	err = scmlb_nl_route_get(nl, ip("10.98.3.1"), &rt);
+	ok(err < 0, "route_get(prohibit route) fails (%d %s)", err,
+	   strerror(-err));
+}
+
+static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
+		       __be32 peer, const unsigned char peer_mac[6],
+		       __be32 dead, __be32 dead2)
+{
+	struct neigh_state st;
+	unsigned char mac[6];
+	int64_t t0, dt;
+	int err;
+
+	err = neigh_state(ifindex, peer, &st);
+	ok(err == 0 && !st.found, "peer not in neighbour table before (%d)",
+	   err);
+
+	memset(mac, 0, sizeof(mac));
+	t0 = now_ms();
+	err = scmlb_nl_neigh_resolve(nl, ifindex, peer, NEIGH_TIMEOUT_MS, mac);
+	dt = now_ms() - t0;
+	ok(err == 0, "neigh_resolve(peer) from empty table succeeds (%d, '%s')",
+	   err, scmlb_nl_ext_ack(nl));
+	ok(!memcmp(mac, peer_mac, 6), "neigh_resolve mac %s == %s",
+	   fmt_mac(mac), fmt_mac(peer_mac));
+	diag("resolution took %lld ms", (long long)dt);
+
+	err = neigh_state(ifindex, peer, &st);
+	ok(err == 0 && st.found && st.state == NUD_REACHABLE,
+	   "peer entry is REACHABLE, not PERMANENT (state 0x%x)", st.state);
+
+	memset(mac, 0, sizeof(mac));
+	t0 = now_ms();
+	err = scmlb_nl_neigh_resolve(nl, ifindex, peer, NEIGH_TIMEOUT_MS, mac);
+	dt = now_ms() - t0;
+	ok(err == 0 && !memcmp(mac, peer_mac, 6) && dt < 5,
+	   "cached neigh_resolve answers at once (%d, %lld ms)", err,
+	   (long long)dt);
+
+	t0 = now_ms();
+	err = scmlb_nl_neigh_resolve(nl, ifindex, dead, NEIGH_TIMEOUT_MS, mac);
+	dt = now_ms() - t0;
+	ok(err == -EHOSTUNREACH, "neigh_resolve(dead host) -> -EHOSTUNREACH (%d)",
+	   err);
+	ok(dt >= NEIGH_TIMEOUT_MS - 20 && dt <= NEIGH_TIMEOUT_MS + NEIGH_SLACK_MS,
+	   "neigh_resolve(dead host) gave up after %lld ms (timeout %d)",
+	   (long long)dt, NEIGH_TIMEOUT_MS);
+
+	err = neigh_state(ifindex, dead, &st);
+	ok(err == 0 && !(st.found && (st.state & NUD_PERMANENT)),
+	   "no PERMANENT entry left for dead host (found %d, state 0x%x)",
+	   st.found, st.state);
+	diag("dead host entry: found %d state 0x%x", st.found, st.state);
+
+	memset(mac, 0, sizeof(mac));
+	err = scmlb_nl_neigh_resolve(nl, ifindex, ip("10.99.0.50"),
+				     NEIGH_TIMEOUT_MS, mac);
+	ok(err == 0 && !memcmp(mac, "\x02\0\0\0\0\x50", 6),
+	   "static entry answers with its MAC (%d, %s)", err, fmt_mac(mac));
+	err = neigh_state(ifindex, ip("10.99.0.50"), &st);
+	ok(err == 0 && st.found && st.state == NUD_PERMANENT,
+	   "static entry is still PERMANENT (state 0x%x)", st.state);
+
+	/* A second attempt must restart ARP, not trust the earlier entry. */
+	t0 = now_ms();
+	err = scmlb_nl_neigh_resolve(nl, ifindex, dead, 100, mac);
+	dt = now_ms() - t0;
+	ok(err == -EHOSTUNREACH && dt >= 80,
+	   "repeated neigh_resolve(dead host) -> -EHOSTUNREACH (%d, %lld ms)",
+	   err, (long long)dt);
+
+	/*
+	 * One probe 100 ms apart lets the kernel declare FAILED well before
+	 * our timeout, so this exercises the NUD_FAILED path, not the clock.
+	 */
+	err = write_sysctl(ifname, "mcast_solicit", "1");
+	if (!err)
+		err = write_sysctl(ifname, "retrans_time_ms", "100");
+	t0 = now_ms();
+	if (!err)
+		err = scmlb_nl_neigh_resolve(nl, ifindex, dead2, 3000, mac);
+	dt = now_ms() - t0;
+	ok(err == -EHOSTUNREACH && dt < 1000,
+	   "neigh_resolve stops when the kernel marks FAILED (%d, %lld ms)",
+	   err, (long long)dt);
+	err = neigh_state(ifindex, dead2, &st);
+	ok(err == 0 && st.found && st.state == NUD_FAILED,
+	   "failed entry is FAILED, not PERMANENT (state 0x%x)", st.state);
+
+	err = scmlb_nl_neigh_resolve(nl, 99999, peer, NEIGH_TIMEOUT_MS, mac);
+	ok(err == -ENODEV && scmlb_nl_ext_ack(nl)[0],
+	   "neigh_resolve(bad ifindex) -> -ENODEV with ext ack (%d, '%s')",
+	   err, scmlb_nl_ext_ack(nl));
+
+	err = scmlb_nl_link_by_index(nl, ifindex, &(struct scmlb_link){ 0 });
+	ok(err == 0 && !scmlb_nl_ext_ack(nl)[0],
+	   "ext ack is cleared by a successful request");
+}
+
+int main(int argc, char **argv)
+{
+	unsigned char mac[6], peer_mac[6];
+	struct scmlb_nl *nl = NULL;
+	int ifindex, err;
+
+	if (argc != 9) {
+		fprintf(stderr, "usage: %s IFNAME IFINDEX MAC LOCAL_IP PEER_IP "
+			"PEER_MAC DEAD_IP DEAD_IP2\n", argv[0]);
+		return 2;
+	}
+	ifindex = atoi(argv[2]);
+	parse_mac(argv[3], mac);
+	parse_mac(argv[6], peer_mac);
+
+	printf("1..43\n");
+
+	err = scmlb_nl_open(&nl);
+	ok(err == 0 && nl, "scmlb_nl_open (%d)", err);
+	if (err) {
+		printf("Bail out! cannot open netlink\n");
+		return 1;
+	}
+	ok(!strcmp(scmlb_nl_ext_ack(nl), ""), "ext ack empty after open");
+
+	test_links(nl, argv[1], ifindex, mac);
+	test_routes(nl, ifindex, ip(argv[4]), ip(argv[5]), ip("192.0.2.1"));
+	test_neigh(nl, argv[1], ifindex, ip(argv[5]), peer_mac, ip(argv[7]),
+		   ip(argv[8]));
+
+	scmlb_nl_close(nl);
+	scmlb_nl_close(NULL);
+	ok(true, "scmlb_nl_close(NULL) is a no-op");
+
+	return failed ? 1 : 0;
+}

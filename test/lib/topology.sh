@@ -80,10 +80,11 @@ topo_start_apps() {
 	done
 }
 
+# topo_wait_port NS PORT [ADDR]: wait until something listens there
 topo_wait_port() {
 	local n
 	for n in $(seq 50); do
-		topo_exec "$1" bash -c "exec 3<>/dev/tcp/127.0.0.1/$2" 2>/dev/null && return 0
+		topo_exec "$1" bash -c "exec 3<>/dev/tcp/${3:-127.0.0.1}/$2" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1

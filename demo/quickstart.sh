@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# quickstart.sh - the README's demo, after the original's quick start:
+# install the dependencies, build, then balance curl requests from a client
+# over three backends in network namespaces, show the backends and the
+# flows, and tear everything down. Run as root on Debian 12.
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+	echo "quickstart.sh: run as root: it loads XDP programs and makes namespaces" >&2
+	exit 1
+fi
+echo "== installing dependencies and building"
+test/install-deps.sh >/dev/null
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+[ -d build ] || meson setup build >/dev/null
+meson compile -C build >/dev/null
+
+TOPO_PREFIX=scmlbdemo-
+# shellcheck source=../test/lib/topology.sh
+source test/lib/topology.sh
+export SCMLB_PIN_DIR=/sys/fs/bpf/scmlb-demo
+tools=$PWD/build/tools
+
+# show and run a command on the load balancer host
+lb() {
+	echo "lb# scmlb $*"
+	topo_exec lb "$tools/scmlb" "$@"
+}
+
+cleanup() {
+	topo_exec lb "$tools/scmlb" detach >/dev/null 2>&1 || true
+	topo_down
+}
+trap cleanup EXIT
+
+echo "== topology: client 10.0.1.2 -> lb 10.0.1.1 (VIP $TOPO_VIP) -> backends ${TOPO_BACKENDS[*]}"
+topo_up
+topo_start_apps "$PWD/build/test/scmlb-testapp"
+
+echo "== scmlb on the load balancer"
+lb attach -u up0 -v "$TOPO_VIP"
+for i in 1 2 3; do
+	lb lb set -n "web$i" -a "${TOPO_BACKENDS[$((i - 1))]}" \
+		-c "http://${TOPO_BACKENDS[$((i - 1))]}:8080/health"
+done
+
+echo "== requests from the client, answered by each backend in turn"
+for i in 1 2 3 4 5 6; do
+	printf 'client# curl http://%s:8080/who -> ' "$TOPO_VIP"
+	topo_exec client curl -sS --max-time 3 "http://$TOPO_VIP:8080/who"
+done
+printf 'client# echo hello | socat - TCP:%s:7070 -> ' "$TOPO_VIP"
+echo hello | topo_exec client timeout 3 socat - "TCP:$TOPO_VIP:7070"
+printf 'client# echo hello | socat - UDP:%s:9090 -> ' "$TOPO_VIP"
+echo hello | topo_exec client timeout 3 socat -t 1 - "UDP:$TOPO_VIP:9090"
+
+echo "== drain web1: new requests avoid it"
+lb lb drain -i 1
+for i in 1 2 3 4; do
+	printf 'client# curl http://%s:8080/who -> ' "$TOPO_VIP"
+	topo_exec client curl -sS --max-time 3 "http://$TOPO_VIP:8080/who"
+done
+lb lb undrain -i 1
+
+echo "== state"
+lb lb get
+lb lb conntrack get
+
+echo "== tearing down"
+lb detach

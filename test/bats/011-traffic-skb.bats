@@ -1,0 +1,1 @@
+010-traffic-native.bats

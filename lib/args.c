@@ -148,7 +148,7 @@ static void print_cmd_usage(FILE *f, const struct scmlb_tool *tool,
 		print_opt_usage(f, o);
 	if (cmd->flags & SCMLB_CMD_JSON)
 		fputs(" [--json]", f);
-	fputc('\n', f);
+	fputs(" [--pin-dir DIR]\n", f);
 }
 
 static void print_opt_help(FILE *f, const struct scmlb_opt *o)
@@ -162,6 +162,20 @@ static void print_opt_help(FILE *f, const struct scmlb_opt *o)
 		snprintf(left, sizeof(left), "    --%s%s%s", o->name,
 			 o->parse ? " " : "", o->parse ? o->metavar : "");
 	fprintf(f, "  %-26s %s\n", left, o->help);
+}
+
+/* Whether a verb before @cmd has an option named like @o (help lists it once). */
+static bool shown_before(const struct scmlb_tool *tool,
+			 const struct scmlb_cmd *cmd, const struct scmlb_opt *o)
+{
+	const struct scmlb_cmd *c;
+	const struct scmlb_opt *p;
+
+	for (c = tool->cmds; c != cmd; c++)
+		for (p = c->opts; p && p->name; p++)
+			if (!strcmp(p->name, o->name))
+				return true;
+	return false;
 }
 
 static void print_help(const struct scmlb_tool *tool,
@@ -183,7 +197,8 @@ static void print_help(const struct scmlb_tool *tool,
 		if (cmd && c != cmd)
 			continue;
 		for (o = c->opts; o && o->name; o++)
-			print_opt_help(stdout, o);
+			if (!shown_before(tool, c, o))
+				print_opt_help(stdout, o);
 	}
 	for (o = common_table; o->name; o++)
 		if (strcmp(o->name, "json") || any_json)

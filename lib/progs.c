@@ -285,7 +285,9 @@ int scmlb_iface_add(const struct scmlb_ctx *ctx, int ifindex)
 	__u32 key = ifindex, val = ifindex;
 	int err;
 
-	err = scmlb_entry_attach(ctx, ifindex);
+	/* detached with --keep-maps: scmlb-attach attaches it when it resumes */
+	err = ctx->cfg.flags & SCMLB_CFG_DETACHED ? 0 :
+	      scmlb_entry_attach(ctx, ifindex);
 	if (err)
 		return err;
 	if (bpf_map_update_elem(ctx->maps.tx_ports, &key, &val, BPF_ANY)) {

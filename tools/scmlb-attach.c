@@ -76,6 +76,7 @@ static int upgrade(struct scmlb_ctx *ctx, const struct attach_opts *o,
 	struct scmlb_config cfg = ctx->cfg;
 	struct scmlb_bpf *skel = NULL;
 	__u32 key, next;
+	bool resumed;
 	int err;
 
 	if (o->mode && o->mode != cfg.mode) {
@@ -99,25 +100,39 @@ static int upgrade(struct scmlb_ctx *ctx, const struct attach_opts *o,
 		goto out;
 	}
 	memcpy(cfg.upstream_mac, link->mac, sizeof(cfg.upstream_mac));
-	err = scmlb_config_write(ctx, &cfg);
+	resumed = cfg.flags & SCMLB_CFG_DETACHED;
+	cfg.flags &= ~SCMLB_CFG_DETACHED;
+	err = scmlb_progs_swap_main(ctx, scmlb_progs_main_fd(skel));
 	if (!err)
-		err = scmlb_progs_swap_main(ctx, scmlb_progs_main_fd(skel));
+		err = scmlb_config_write(ctx, &cfg);
+	if (!err)
+		ctx->cfg = cfg;
 	if (err) {
 		pr_err("cannot switch to the new programs: %s", strerror(-err));
 		goto out;
 	}
-	/* put the entry back where an earlier run was killed before it */
+	/* back on every interface after --keep-maps, or a run killed early */
 	for (err = bpf_map_get_next_key(ctx->maps.tx_ports, NULL, &key); !err;
 	     err = bpf_map_get_next_key(ctx->maps.tx_ports, &key, &next), key = next) {
 		int ret = scmlb_entry_attach(ctx, key);
 
+		if (ret && key == cfg.upstream_ifindex) {
+			pr_err("cannot attach to '%s': %s", link->name,
+			       strerror(-ret));
+			err = ret;
+			goto out;
+		}
 		if (ret)
 			pr_debug("cannot attach to ifindex %u: %s", key,
 				 strerror(-ret));
 	}
 	err = 0;
-	printf("upgraded on '%s' (%s mode): maps and connections kept\n",
-	       link->name, mode_name(cfg.mode));
+	if (resumed)
+		printf("attached to '%s' (%s mode) again, with the kept maps\n",
+		       link->name, mode_name(cfg.mode));
+	else
+		printf("upgraded on '%s' (%s mode): maps and connections kept\n",
+		       link->name, mode_name(cfg.mode));
 out:
 	scmlb_progs_close(skel);
 	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
@@ -242,8 +257,13 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 		if (!scmlb_nl_open(&nl))
 			scmlb_nl_link_by_index(nl, ctx->cfg.upstream_ifindex, &cur);
 		scmlb_nl_close(nl);
-		pr_err("already attached to '%s' with VIP %s: run scmlb-detach first",
-		       cur.name, vip);
+		if (ctx->cfg.flags & SCMLB_CFG_DETACHED)
+			pr_err("maps kept by scmlb-detach for '%s' with VIP %s are in "
+			       "'%s': run scmlb-detach to remove them", cur.name,
+			       vip, ctx->pin_dir);
+		else
+			pr_err("already attached to '%s' with VIP %s: "
+			       "run scmlb-detach first", cur.name, vip);
 		return SCMLB_EXIT_FAIL;
 	}
 	return upgrade(ctx, o, &link);
@@ -256,7 +276,7 @@ static const struct scmlb_opt attach_table[] = {
 	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_ipv4,
 	  offsetof(struct attach_opts, vip), true,
 	  "the virtual IPv4 address to balance" },
-	{ "mode", 'm', "MODE", "mode", parse_mode,
+	{ "mode", 'm', "native|skb", "mode", parse_mode,
 	  offsetof(struct attach_opts, mode), false,
 	  "XDP mode: native (default) or skb" },
 	{ "conntrack-size", 0, "N", "conntrack size", parse_ct_size,

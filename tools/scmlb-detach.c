@@ -86,6 +86,15 @@ static int do_detach(struct scmlb_ctx *ctx, const void *opts)
 	if (failed)
 		return SCMLB_EXIT_FAIL;
 
+	if (o->keep_maps) {
+		ctx->cfg.flags |= SCMLB_CFG_DETACHED;
+		err = scmlb_config_write(ctx, &ctx->cfg);
+		if (err) {
+			pr_err("cannot mark the maps in '%s' detached: %s",
+			       ctx->pin_dir, strerror(-err));
+			return SCMLB_EXIT_FAIL;
+		}
+	}
 	scmlb_maps_close(ctx);
 	if (!o->keep_maps) {
 		err = scmlb_maps_unpin(ctx->pin_dir, true);

@@ -37,6 +37,8 @@
 enum scmlb_config_flags {
 	/* a backend is reached through the upstream (one-arm): replies arrive there */
 	SCMLB_CFG_UPSTREAM_BACKENDS = 1 << 0,
+	/* scmlb-detach --keep-maps: maps kept, programs off every interface */
+	SCMLB_CFG_DETACHED = 1 << 1,
 };
 
 /* scmlb_config.mode, as the user chose it */

@@ -692,3 +692,117 @@ int scmlb_parse_string(const char *s, void *out, const char **why)
 	*(const char **)out = s;
 	return 0;
 }
+
+/**
+ * scmlb_parse_cidr() - parse ADDR/LEN (or ADDR, a /32) into a network
+ * @s:   text from the command line
+ * @out: a struct scmlb_cidr, host bits cleared (10.1.2.3/8 is 10.0.0.0/8)
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_cidr(const char *s, void *out, const char **why)
+{
+	struct scmlb_cidr *c = out;
+	const char *slash = strchr(s, '/');
+	char addr[16];
+	unsigned long len = 32;
+	__u32 host, mask;
+	size_t alen;
+
+	alen = slash ? (size_t)(slash - s) : strlen(s);
+	if (alen >= sizeof(addr)) {
+		*why = "not an IPv4 network (like 10.0.0.0/8)";
+		return -EINVAL;
+	}
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (scmlb_parse_ipv4(addr, &c->addr, why)) {
+		*why = "not an IPv4 network (like 10.0.0.0/8)";
+		return -EINVAL;
+	}
+	if (slash && parse_ulong(slash + 1, 32, &len, why)) {
+		*why = "the prefix length must be 0 to 32";
+		return -EINVAL;
+	}
+	host = __builtin_bswap32(c->addr);
+	mask = len ? 0xffffffffU << (32 - len) : 0;
+	c->addr = __builtin_bswap32(host & mask);
+	c->prefixlen = (__u8)len;
+	return 0;
+}
+
+static int parse_port(const char *s, size_t len, __u16 *out)
+{
+	unsigned long v;
+	const char *why;
+	char buf[8];
+
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (parse_ulong(buf, 65535, &v, &why))
+		return -EINVAL;
+	*out = (__u16)v;
+	return 0;
+}
+
+/**
+ * scmlb_parse_port_range() - parse "PORT" or "FROM-TO" (inclusive, 0 = any port)
+ * @s:   text from the command line
+ * @out: a struct scmlb_port_range
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_port_range(const char *s, void *out, const char **why)
+{
+	struct scmlb_port_range *r = out;
+	const char *dash = strchr(s, '-');
+
+	if (!dash) {
+		if (parse_port(s, strlen(s), &r->from)) {
+			*why = "a port is a number from 0 to 65535";
+			return -EINVAL;
+		}
+		r->to = r->from;
+		return 0;
+	}
+	if (parse_port(s, (size_t)(dash - s), &r->from) ||
+	    parse_port(dash + 1, strlen(dash + 1), &r->to)) {
+		*why = "expected PORT or FROM-TO, ports from 0 to 65535";
+		return -EINVAL;
+	}
+	if (r->from > r->to) {
+		*why = "start is greater than end";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * scmlb_parse_l4_proto() - parse any, icmp, tcp or udp
+ * @s:   text from the command line
+ * @out: a __u8: 0 for any, else the IP protocol number
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_l4_proto(const char *s, void *out, const char **why)
+{
+	static const struct {
+		const char *name;
+		__u8 proto;
+	} protos[] = { { "any", 0 }, { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 } };
+	size_t i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+		if (!strcmp(s, protos[i].name)) {
+			*(__u8 *)out = protos[i].proto;
+			return 0;
+		}
+	}
+	*why = "expected any, icmp, tcp or udp";
+	return -EINVAL;
+}

@@ -65,6 +65,18 @@ struct scmlb_tool {
 
 int scmlb_run(const struct scmlb_tool *tool, int argc, char **argv);
 
+/* An IPv4 network; host bits are cleared when parsed. */
+struct scmlb_cidr {
+	__be32 addr;
+	__u8 prefixlen;
+};
+
+/* An inclusive port range; 0-0 means any port. */
+struct scmlb_port_range {
+	__u16 from;
+	__u16 to;
+};
+
 int scmlb_parse_u32(const char *s, void *out, const char **why);
 int scmlb_parse_id(const char *s, void *out, const char **why);
 int scmlb_parse_ipv4(const char *s, void *out, const char **why);
@@ -72,5 +84,8 @@ int scmlb_parse_ifname(const char *s, void *out, const char **why);
 int scmlb_parse_name(const char *s, void *out, const char **why);
 int scmlb_parse_http_url(const char *s, void *out, const char **why);
 int scmlb_parse_string(const char *s, void *out, const char **why);
+int scmlb_parse_cidr(const char *s, void *out, const char **why);
+int scmlb_parse_port_range(const char *s, void *out, const char **why);
+int scmlb_parse_l4_proto(const char *s, void *out, const char **why);
 
 #endif /* SCMLB_ARGS_H */

@@ -15,6 +15,7 @@
 #include <linux/bpf.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "log.h"
 #include "maps.h"
@@ -46,6 +47,14 @@ static const struct map_desc {
 	  sizeof(struct scmlb_flow_key), sizeof(struct scmlb_flow) },
 	{ "stat_pkts", offsetof(struct scmlb_maps, stats),
 	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct scmlb_stats) },
+	{ "fw_nets", offsetof(struct scmlb_maps, fw_nets), BPF_MAP_TYPE_LPM_TRIE,
+	  sizeof(struct scmlb_fw_key), sizeof(__u32) },
+	{ "fw_net_info", offsetof(struct scmlb_maps, fw_net_info),
+	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_fw_net) },
+	{ "fw_rules", offsetof(struct scmlb_maps, fw_rules), BPF_MAP_TYPE_ARRAY,
+	  sizeof(__u32), sizeof(struct scmlb_fw_rule) },
+	{ "fw_drops", offsetof(struct scmlb_maps, fw_drops),
+	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64) },
 };
 
 #define N_MAPS (sizeof(map_descs) / sizeof(map_descs[0]))
@@ -335,4 +344,69 @@ int scmlb_config_write(const struct scmlb_ctx *ctx,
 
 	return bpf_map_update_elem(ctx->maps.config, &zero, cfg, BPF_ANY) ?
 	       -errno : 0;
+}
+
+/**
+ * scmlb_array_read() - read the first @n values of an array map at once
+ * @fd:         the map (array or per-CPU array)
+ * @n:          how many entries, from key 0
+ * @value_size: bytes per entry as the kernel copies it (per-CPU: rounded
+ *              up to 8, times the possible CPUs)
+ * @out:        room for @n values
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_array_read(int fd, __u32 n, size_t value_size, void *out)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 batch, count, done = 0;
+	__u32 *keys;
+	int err = 0;
+
+	keys = calloc(n, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	while (done < n) {
+		count = n - done;
+		if (bpf_map_lookup_batch(fd, done ? &batch : NULL, &batch,
+					 keys + done, (char *)out + done * value_size,
+					 &count, &opts) && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		done += count;
+		if (!count)
+			break;
+	}
+	free(keys);
+	return err;
+}
+
+/**
+ * scmlb_percpu_sum() - sum one u64 per-CPU value over the possible CPUs
+ * @fd:  a per-CPU array of __u64
+ * @key: the entry
+ * @out: the sum
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_percpu_sum(int fd, __u32 key, __u64 *out)
+{
+	int ncpus = libbpf_num_possible_cpus(), i;
+	__u64 *vals;
+
+	if (ncpus < 0)
+		return ncpus;
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		free(vals);
+		return -errno;
+	}
+	*out = 0;
+	for (i = 0; i < ncpus; i++)
+		*out += vals[i];
+	free(vals);
+	return 0;
 }

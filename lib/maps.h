@@ -22,6 +22,10 @@ struct scmlb_maps {
 	int progs;
 	int ct;
 	int stats;
+	int fw_nets;
+	int fw_net_info;
+	int fw_rules;
+	int fw_drops;
 };
 
 /* What a verb works with: set up by scmlb_run(). */
@@ -42,6 +46,9 @@ int scmlb_maps_open_unpublished(struct scmlb_ctx *ctx);
 void scmlb_maps_close(struct scmlb_ctx *ctx);
 int scmlb_maps_unpin(const char *dir, bool remove_dir);
 int scmlb_pin_path(char *buf, size_t size, const char *dir, const char *name);
+
+int scmlb_array_read(int fd, __u32 n, size_t value_size, void *out);
+int scmlb_percpu_sum(int fd, __u32 key, __u64 *out);
 
 int scmlb_config_read(const struct scmlb_ctx *ctx, struct scmlb_config *cfg);
 int scmlb_config_write(const struct scmlb_ctx *ctx,

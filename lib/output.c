@@ -171,6 +171,35 @@ int scmlb_table_print(const struct scmlb_table *t, bool json, FILE *f)
 	return fflush(f) || ferror(f) ? -EIO : 0;
 }
 
+/**
+ * scmlb_table_print_object() - print a one-row table; JSON gets an object
+ * @t:    the table, with one row
+ * @json: JSON instead of text
+ * @f:    the stream
+ *
+ * Return: 0, or -EIO when the stream failed.
+ */
+int scmlb_table_print_object(const struct scmlb_table *t, bool json, FILE *f)
+{
+	size_t c;
+
+	if (!json || t->nrows != 1)
+		return scmlb_table_print(t, json, f);
+	fputc('{', f);
+	for (c = 0; c < t->ncols; c++) {
+		if (c)
+			fputs(", ", f);
+		scmlb_json_string(f, t->cols[c].key);
+		fputs(": ", f);
+		if (t->cols[c].type == SCMLB_COL_STR)
+			scmlb_json_string(f, t->cells[c]);
+		else
+			fputs(*t->cells[c] ? t->cells[c] : "null", f);
+	}
+	fputs("}\n", f);
+	return fflush(f) || ferror(f) ? -EIO : 0;
+}
+
 void scmlb_table_free(struct scmlb_table *t)
 {
 	size_t i;

@@ -25,6 +25,7 @@ struct scmlb_table *scmlb_table_new(const struct scmlb_column *cols,
 				    size_t ncols);
 int scmlb_table_row(struct scmlb_table *t, const char *const *cells);
 int scmlb_table_print(const struct scmlb_table *t, bool json, FILE *f);
+int scmlb_table_print_object(const struct scmlb_table *t, bool json, FILE *f);
 void scmlb_table_free(struct scmlb_table *t);
 
 void scmlb_json_string(FILE *f, const char *s);

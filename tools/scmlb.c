@@ -20,6 +20,8 @@ static const struct verb {
 	{ "attach", "scmlb-attach", "load scmlb and attach it to the upstream" },
 	{ "detach", "scmlb-detach", "detach scmlb and remove its pins" },
 	{ "lb", "scmlb-lb", "manage backends; list tracked flows" },
+	{ "fw", "scmlb-fw", "manage firewall rules" },
+	{ "stat", "scmlb-stat", "packet counters" },
 	{ NULL, NULL, NULL },
 };
 

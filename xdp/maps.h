@@ -86,6 +86,43 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ct_flows SEC(".maps");
 
+/* Networks with firewall rules, to their fw_net_info slot; by scmlb-fw. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct scmlb_fw_key);
+	__type(value, __u32);
+	__uint(max_entries, SCMLB_FW_MAX_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fw_nets SEC(".maps");
+
+/* Each network's rule list and enclosing network; written by scmlb-fw. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_fw_net);
+	__uint(max_entries, SCMLB_FW_MAX_RULES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fw_net_info SEC(".maps");
+
+/* Firewall rules in slot id % SCMLB_FW_MAX_RULES; written by scmlb-fw. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_fw_rule);
+	__uint(max_entries, SCMLB_FW_MAX_RULES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fw_rules SEC(".maps");
+
+/* Packets each rule dropped, per CPU; zeroed by scmlb-fw for a new rule. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, SCMLB_FW_MAX_RULES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fw_drops SEC(".maps");
+
 /* Packet counters per CPU; read by scmlb-stat. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -61,7 +61,7 @@ int scmlb_main(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	count_packet(st, &p);
-	act = fw_check(st, &p);
+	act = fw_check(cfg, st, &p);
 	if (act == SCMLB_CONTINUE)
 		act = dos_check(st, &p);
 	if (act == SCMLB_CONTINUE)

@@ -7,7 +7,7 @@
  * Bumped whenever a shared struct, or a map's type, key, value or size
  * changes: tools refuse maps of another layout instead of misreading them.
  */
-#define SCMLB_LAYOUT_VERSION 1
+#define SCMLB_LAYOUT_VERSION 2
 
 /* Backends in the table; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
 #ifndef SCMLB_MAX_BACKENDS
@@ -23,6 +23,15 @@
 #define SCMLB_CT_DEFAULT_SIZE 262144
 #define SCMLB_CT_MIN_SIZE 16
 #define SCMLB_CT_MAX_SIZE 16777216
+
+/* Firewall rules, and networks (each holds at least one rule). */
+#ifndef SCMLB_FW_MAX_RULES
+#define SCMLB_FW_MAX_RULES 131072
+#endif
+/* End of a rule list, or no enclosing network. */
+#define SCMLB_FW_NONE 0xffffffff
+/* scmlb_fw_rule.proto of a deleted rule: matches no packet. */
+#define SCMLB_FW_PROTO_NONE 0xff
 
 #define SCMLB_NAME_LEN 32	/* backend name, NUL included */
 #define SCMLB_URL_LEN 128	/* health-check URL, NUL included */

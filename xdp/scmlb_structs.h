@@ -18,7 +18,11 @@ struct scmlb_config {
 	__u32 conntrack_size;
 	__u32 rotation_slot;		/* which lb_rotation entry is live */
 	__u32 next_backend_id;		/* ids are never reused */
-	__u32 reserved[8];
+	__u32 fw_rules;			/* 0: the firewall stage is skipped */
+	__u32 next_fw_id;
+	__u32 dos_policies;		/* 0: the DoS stage is skipped */
+	__u32 next_dos_id;
+	__u32 reserved[4];
 };
 _Static_assert(sizeof(struct scmlb_config) == 64, "scmlb_config layout");
 
@@ -68,6 +72,46 @@ struct scmlb_flow {
 	__u8 pad;
 };
 _Static_assert(sizeof(struct scmlb_flow) == 32, "scmlb_flow layout");
+
+/* Key of fw_nets: a network, longest prefix first. */
+struct scmlb_fw_key {
+	__u32 prefixlen;
+	__be32 addr;
+};
+
+/*
+ * A network with rules. A packet's walk starts at the longest network
+ * holding its source and climbs the parent links, so every rule whose
+ * network contains the source is seen, and no other.
+ */
+struct scmlb_fw_net {
+	__u32 head;			/* first rule slot, or SCMLB_FW_NONE */
+	__u32 parent;			/* longest network strictly around it */
+	__be32 addr;
+	__u8 prefixlen;
+	__u8 in_use;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct scmlb_fw_net) == 16, "scmlb_fw_net layout");
+
+/* A firewall rule, in slot id % SCMLB_FW_MAX_RULES. */
+struct scmlb_fw_rule {
+	__u32 id;			/* 0: free slot */
+	__u32 next;			/* next rule of its network */
+	__be32 addr;			/* its network, also checked per packet */
+	__be32 mask;
+	__u16 src_from;			/* host order; *_to 0: any port */
+	__u16 src_to;
+	__u16 dst_from;
+	__u16 dst_to;
+	__u8 proto;			/* 0 any, IPPROTO_*, SCMLB_FW_PROTO_NONE */
+	__u8 prefixlen;
+	__u16 pad;
+	__u32 net;			/* slot of its network in fw_net_info */
+	__u32 dos_policy;		/* DoS policy that added it, or 0 */
+	__u32 reserved;
+};
+_Static_assert(sizeof(struct scmlb_fw_rule) == 40, "scmlb_fw_rule layout");
 
 /* Per-CPU packet counters of stat_pkts; upstream packets unless noted. */
 struct scmlb_stats {

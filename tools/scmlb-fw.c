@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/* scmlb-fw - add, list and delete firewall rules */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "fw.h"
+#include "log.h"
+#include "maps.h"
+#include "output.h"
+
+struct set_opts {
+	struct scmlb_cidr network;	/* zeroed: 0.0.0.0/0 */
+	__u8 proto;
+	struct scmlb_port_range src;
+	struct scmlb_port_range dst;
+};
+
+struct delete_opts {
+	__u32 id;
+};
+
+static int check_set(const void *opts)
+{
+	const struct set_opts *o = opts;
+
+	if (o->proto == 1 && (o->src.to || o->dst.to)) {
+		pr_err("invalid port range '%u-%u': icmp has no ports",
+		       o->src.to ? o->src.from : o->dst.from,
+		       o->src.to ? o->src.to : o->dst.to);
+		return SCMLB_EXIT_USAGE;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+static int do_set(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct set_opts *o = opts;
+	struct scmlb_fw_rule rule = {
+		.addr = o->network.addr,
+		.prefixlen = o->network.prefixlen,
+		.proto = o->proto,
+		.src_from = o->src.from,
+		.src_to = o->src.to,
+		.dst_from = o->dst.from,
+		.dst_to = o->dst.to,
+	};
+	int err;
+
+	err = scmlb_fw_rule_add(ctx, &rule);
+	if (err) {
+		pr_err("cannot add the rule: %s", err == -ENOSPC ?
+		       "the firewall table is full" : strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	printf("%u\n", rule.id);
+	return SCMLB_EXIT_OK;
+}
+
+static const struct scmlb_column rule_cols[] = {
+	{ "ID", "id", SCMLB_COL_NUM },
+	{ "NETWORK", "network", SCMLB_COL_STR },
+	{ "SRCFROMPORT", "src_from_port", SCMLB_COL_NUM },
+	{ "SRCTOPORT", "src_to_port", SCMLB_COL_NUM },
+	{ "DSTFROMPORT", "dst_from_port", SCMLB_COL_NUM },
+	{ "DSTTOPORT", "dst_to_port", SCMLB_COL_NUM },
+	{ "PROTOCOL", "protocol", SCMLB_COL_STR },
+	{ "DROPPED", "dropped", SCMLB_COL_NUM },
+};
+
+static int do_get(struct scmlb_ctx *ctx, const void *opts)
+{
+	struct scmlb_fw_entry *list = NULL;
+	struct scmlb_table *t;
+	size_t n = 0, i;
+	int err;
+
+	(void)opts;
+	err = scmlb_fw_rules_list(ctx, true, &list, &n);
+	t = scmlb_table_new(rule_cols, 8);
+	if (!err && !t)
+		err = -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		const struct scmlb_fw_rule *r = &list[i].rule;
+		char id[12], net[20], sf[8], st[8], df[8], dt[8], dropped[24];
+		const char *cells[8] = { id, net, sf, st, df, dt,
+			scmlb_fw_proto_name(r->proto), dropped };
+
+		snprintf(id, sizeof(id), "%u", r->id);
+		scmlb_format_ipv4(net, sizeof(net), r->addr);
+		snprintf(net + strlen(net), sizeof(net) - strlen(net), "/%u",
+			 r->prefixlen);
+		snprintf(sf, sizeof(sf), "%u", r->src_from);
+		snprintf(st, sizeof(st), "%u", r->src_to);
+		snprintf(df, sizeof(df), "%u", r->dst_from);
+		snprintf(dt, sizeof(dt), "%u", r->dst_to);
+		snprintf(dropped, sizeof(dropped), "%llu",
+			 (unsigned long long)list[i].dropped);
+		err = scmlb_table_row(t, cells);
+	}
+	if (!err)
+		err = scmlb_table_print(t, ctx->json, stdout);
+	scmlb_table_free(t);
+	free(list);
+	if (err) {
+		pr_err("cannot list the rules: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+static int do_delete(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct delete_opts *o = opts;
+	int err = scmlb_fw_rule_delete(ctx, o->id);
+
+	if (err)
+		pr_err("cannot delete firewall rule %u: %s", o->id,
+		       err == -ENOENT ? "no such id" : strerror(-err));
+	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
+}
+
+static const struct scmlb_opt set_table[] = {
+	{ "network", 'n', "CIDR", "network", scmlb_parse_cidr,
+	  offsetof(struct set_opts, network), false,
+	  "source network, like 10.0.0.0/8 (default 0.0.0.0/0)" },
+	{ "protocol", 't', "any|icmp|tcp|udp", "protocol", scmlb_parse_l4_proto,
+	  offsetof(struct set_opts, proto), false,
+	  "protocol the rule drops (default any)" },
+	{ "src-port", 's', "PORTS", "port range", scmlb_parse_port_range,
+	  offsetof(struct set_opts, src), false,
+	  "source port or FROM-TO range (default 0: any port)" },
+	{ "dst-port", 'd', "PORTS", "port range", scmlb_parse_port_range,
+	  offsetof(struct set_opts, dst), false,
+	  "destination port or FROM-TO range (default 0: any port)" },
+	{ 0 },
+};
+
+static const struct scmlb_opt delete_table[] = {
+	{ "id", 'i', "ID", "id", scmlb_parse_id,
+	  offsetof(struct delete_opts, id), true,
+	  "the rule's id, as set printed it" },
+	{ 0 },
+};
+
+static const struct scmlb_cmd fw_cmds[] = {
+	{ "set", "add a rule; prints its id", set_table,
+	  sizeof(struct set_opts), SCMLB_CMD_WRITE, check_set, do_set },
+	{ "get", "list the rules with their drop counts", NULL, 0,
+	  SCMLB_CMD_READ | SCMLB_CMD_JSON, NULL, do_get },
+	{ "delete", "remove a rule", delete_table, sizeof(struct delete_opts),
+	  SCMLB_CMD_WRITE, NULL, do_delete },
+	{ 0 },
+};
+
+static const struct scmlb_tool fw_tool = {
+	"scmlb-fw", "manage the firewall of the load balancer", fw_cmds,
+	"A packet is dropped when any rule matches it: its source lies in the\n"
+	"rule's network, its protocol is the rule's (or the rule says any), and\n"
+	"each of its ports lies in the rule's range (0 matches every port).\n",
+};
+
+int main(int argc, char **argv)
+{
+	return scmlb_run(&fw_tool, argc, argv);
+}

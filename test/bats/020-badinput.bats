@@ -13,34 +13,6 @@ teardown_file() {
 	lb_down
 }
 
-# The state every invocation must leave byte-identical.
-state() {
-	scmlb lb get --json
-	scmlb lb conntrack get --json
-	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_config"
-	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_rotation"
-	xdp_progs
-}
-
-# expect_fail STATUS TOOL ARGS...: the invocation exits STATUS with exactly
-# one stderr line "TOOL: ..." and changes nothing; the front-end runs it.
-expect_fail() {
-	local want=$1 tool=$2 before after
-	shift 2
-	before=$(state)
-	run --separate-stderr topo_exec lb "$SCMLB_BUILD/tools/$tool" "$@"
-	after=$(state)
-	if [ "$status" -ne "$want" ] || [ "${#stderr_lines[@]}" -ne 1 ] ||
-	   [[ $stderr != "$tool: "* ]] || [ -n "$output" ] ||
-	   [ "$before" != "$after" ]; then
-		echo "$tool $*: status $status (want $want), stdout '$output', stderr:" >&2
-		printf '  %s\n' "${stderr_lines[@]}" >&2
-		[ "$before" = "$after" ] || echo "  state changed" >&2
-		return 1
-	fi
-	echo "$tool $*: $stderr"
-}
-
 @test "scmlb-attach: bad usage and values exit 2 and change nothing" {
 	expect_fail 2 scmlb-attach
 	expect_fail 2 scmlb-attach -u up0

@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# The firewall with real traffic, its drop counters, scmlb-stat, bad input.
+
+load helpers
+
+CLIENT2=10.0.1.3
+
+setup_file() {
+	lb_up native
+	# a second client: another address on the client host
+	topo_exec client ip addr add "$CLIENT2/24" dev eth0
+}
+
+teardown_file() {
+	lb_down
+}
+
+# rule_dropped ID: the DROPPED count of rule ID
+rule_dropped() {
+	scmlb fw get --json | jq ".[] | select(.id == $1) | .dropped"
+}
+
+udp_echo() {
+	topo_exec client timeout 5 socat -t 2 - "UDP:$TOPO_VIP:9090" <<<"$1"
+}
+
+@test "fw: a tcp rule on dst ports 8000-9000 blocks HTTP to the VIP, not UDP echo" {
+	run -0 scmlb fw set -t tcp -d 8000-9000
+	id=$output
+	[[ $id =~ ^[0-9]+$ ]]
+	run who
+	[ "$status" -ne 0 ]
+	run who
+	[ "$status" -ne 0 ]
+	run udp_echo "through the firewall"
+	[ "$output" = "through the firewall" ]
+	# TCP echo on 7070 is outside the range
+	run topo_exec client timeout 5 socat -t 2 - "TCP:$TOPO_VIP:7070" <<<"tcp 7070"
+	[ "$output" = "tcp 7070" ]
+	[ "$(rule_dropped "$id")" -ge 2 ]
+	run -0 scmlb fw get
+	[[ ${lines[0]} == "ID  NETWORK    SRCFROMPORT  SRCTOPORT  DSTFROMPORT  DSTTOPORT  PROTOCOL  DROPPED" ]]
+	[[ ${lines[1]} =~ ^$id\ +0\.0\.0\.0/0\ +0\ +0\ +8000\ +9000\ +tcp\ +[0-9]+$ ]]
+	run -0 scmlb fw delete -i "$id"
+	run -0 who
+	[[ $output == 10.0.* ]]
+	[ "$(scmlb fw get --json)" = "[]" ]
+}
+
+@test "fw: a rule on one client's /32 leaves a second client working" {
+	run -0 scmlb fw set -n "$TOPO_CLIENT_ADDR/32"
+	id=$output
+	run topo_exec client curl -sS --max-time 2 "http://$TOPO_VIP:8080/who"
+	[ "$status" -ne 0 ]
+	run -0 topo_exec client curl -sS --max-time 3 --interface "$CLIENT2" "http://$TOPO_VIP:8080/who"
+	[[ $output == 10.0.* ]]
+	# the rule covers every protocol: ping from the first client fails too
+	run topo_exec client ping -c 1 -W 1 -I "$TOPO_CLIENT_ADDR" "$TOPO_LB_ADDR"
+	[ "$status" -ne 0 ]
+	[ "$(rule_dropped "$id")" -ge 2 ]
+	run -0 scmlb fw delete -i "$id"
+	run -0 who
+}
+
+@test "fw: every rule covering the source counts, not only the most specific" {
+	run -0 scmlb fw set -n 10.0.0.0/8 -t tcp -d 8080
+	wide=$output
+	run -0 scmlb fw set -n "$CLIENT2/32" -t udp
+	narrow=$output
+	# from CLIENT2 only the /8 rule matches HTTP, and it drops
+	run topo_exec client curl -sS --max-time 2 --interface "$CLIENT2" "http://$TOPO_VIP:8080/who"
+	[ "$status" -ne 0 ]
+	[ "$(rule_dropped "$wide")" -ge 1 ]
+	[ "$(rule_dropped "$narrow")" -eq 0 ]
+	scmlb fw delete -i "$wide"
+	run -0 topo_exec client curl -sS --max-time 3 --interface "$CLIENT2" "http://$TOPO_VIP:8080/who"
+	scmlb fw delete -i "$narrow"
+}
+
+@test "fw: host bits are cleared; ids grow and are never reused" {
+	run -0 scmlb fw set -n 10.1.2.3/16 -t udp -s 53
+	first=$output
+	run -0 scmlb fw get --json
+	[ "$(jq -r ".[] | select(.id == $first) | .network" <<<"$output")" = 10.1.0.0/16 ]
+	[ "$(jq ".[] | select(.id == $first) | .src_from_port" <<<"$output")" -eq 53 ]
+	[ "$(jq ".[] | select(.id == $first) | .src_to_port" <<<"$output")" -eq 53 ]
+	[ "$(jq -r ".[] | select(.id == $first) | .protocol" <<<"$output")" = udp ]
+	scmlb fw delete -i "$first"
+	run -0 scmlb fw set -n 10.1.2.3
+	[ "$output" -gt "$first" ]
+	run -0 scmlb fw get --json
+	[ "$(jq -r '.[0].network' <<<"$output")" = 10.1.2.3/32 ]
+	scmlb fw delete -i "$(jq '.[0].id' <<<"$output")"
+}
+
+@test "stat: counters grow by at least what was sent" {
+	before=$(scmlb stat --json)
+	run -0 who_counts 10
+	for i in 1 2 3; do udp_echo "u$i" >/dev/null; done
+	topo_exec client ping -c 3 -W 2 "$TOPO_LB_ADDR" >/dev/null
+	run -0 scmlb fw set -t icmp
+	id=$output
+	run topo_exec client ping -c 2 -W 1 "$TOPO_LB_ADDR"
+	scmlb fw delete -i "$id"
+	after=$(scmlb stat --json)
+	grew() { echo $(($(jq ".$1" <<<"$after") - $(jq ".$1" <<<"$before"))); }
+	# 10 connections: at least SYN, ACK, request, FIN, ACK each
+	[ "$(grew tcp)" -ge 50 ]
+	[ "$(grew udp)" -ge 3 ]
+	[ "$(grew icmp)" -ge 5 ]
+	[ "$(grew forwarded)" -ge 53 ]
+	[ "$(grew returned)" -ge 33 ]
+	[ "$(grew fw_dropped)" -ge 2 ]
+	[ "$(grew passed)" -ge 3 ]
+	run -0 scmlb stat
+	[[ ${lines[0]} == "ICMP  TCP  UDP  OTHER  PASSED  FW DROPPED  DOS DROPPED  FORWARDED  RETURNED"* ]] ||
+		[[ ${lines[0]} =~ ^ICMP\ +TCP\ +UDP\ +OTHER\ +PASSED\ +FW\ DROPPED\ +DOS\ DROPPED\ +FORWARDED\ +RETURNED$ ]]
+}
+
+@test "scmlb-fw: bad usage and values exit 2 and change nothing" {
+	scmlb fw set -t udp -d 53 >/dev/null
+	expect_fail 2 scmlb-fw set -n 10.0.0.0/33
+	expect_fail 2 scmlb-fw set -n 10.0.0/8
+	expect_fail 2 scmlb-fw set -n 10.0.0.0/
+	expect_fail 2 scmlb-fw set -n 10.0.0.0/-1
+	expect_fail 2 scmlb-fw set -n nonsense
+	expect_fail 2 scmlb-fw set -s 65536
+	expect_fail 2 scmlb-fw set -d 9000-8000
+	expect_fail 2 scmlb-fw set -d 80-
+	expect_fail 2 scmlb-fw set -d -80
+	expect_fail 2 scmlb-fw set -d 1-2-3
+	expect_fail 2 scmlb-fw set -s http
+	expect_fail 2 scmlb-fw set -t sctp
+	expect_fail 2 scmlb-fw set -t TCP
+	expect_fail 2 scmlb-fw set -t icmp -d 80
+	expect_fail 2 scmlb-fw set -t icmp -s 1-10
+	expect_fail 2 scmlb-fw set --json
+	expect_fail 2 scmlb-fw delete
+	expect_fail 2 scmlb-fw delete -i x
+	expect_fail 2 scmlb-fw delete -i 0
+	expect_fail 2 scmlb-fw get -i 1
+	expect_fail 2 scmlb-fw frob
+	run --separate-stderr scmlb_tool scmlb-fw set -d 9000-8000
+	[ "$stderr" = "scmlb-fw: invalid port range '9000-8000': start is greater than end" ]
+}
+
+@test "scmlb-fw: unknown ids exit 1 and change nothing" {
+	expect_fail 1 scmlb-fw delete -i 999999
+	expect_fail 1 scmlb-fw delete -i 4294967295
+	run --separate-stderr scmlb_tool scmlb-fw delete -i 7777
+	[ "$stderr" = "scmlb-fw: cannot delete firewall rule 7777: no such id" ]
+}

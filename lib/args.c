@@ -806,3 +806,68 @@ int scmlb_parse_l4_proto(const char *s, void *out, const char **why)
 	*why = "expected any, icmp, tcp or udp";
 	return -EINVAL;
 }
+
+/**
+ * scmlb_parse_duration() - parse a duration like 30s, 5m, 1h, 1h30m or 500ms
+ * @s:   text from the command line; a bare number is seconds
+ * @out: a __u64 of nanoseconds, at least 1 ms
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_duration(const char *s, void *out, const char **why)
+{
+	static const struct {
+		const char *unit;
+		__u64 ns;
+	} units[] = {
+		{ "ms", 1000000ULL }, { "s", 1000000000ULL },
+		{ "m", 60000000000ULL }, { "h", 3600000000000ULL },
+		{ "d", 86400000000000ULL },
+	};
+	const __u64 max = 100ULL * 365 * 86400000000000ULL;
+	const char *p = s;
+	__u64 total = 0;
+
+	*why = "expected a duration like 30s, 5m, 1h or 1h30m";
+	if (!*p)
+		return -EINVAL;
+	while (*p) {
+		size_t len = strspn(p, "0123456789"), ulen, i;
+		unsigned long long n;
+		char buf[12];
+
+		if (!len || len >= sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		n = strtoull(buf, NULL, 10);
+		p += len;
+		ulen = strspn(p, "abcdefghijklmnopqrstuvwxyz");
+		if (!ulen) {
+			if (p != s + len)	/* "1h30": a unit is missing */
+				return -EINVAL;
+			ulen = 0;
+			i = 1;			/* a bare number: seconds */
+		} else {
+			for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+				if (strlen(units[i].unit) == ulen &&
+				    !strncmp(p, units[i].unit, ulen))
+					break;
+			if (i == sizeof(units) / sizeof(units[0]))
+				return -EINVAL;
+		}
+		if (n > max / units[i].ns || total > max - n * units[i].ns) {
+			*why = "longer than 100 years";
+			return -EINVAL;
+		}
+		total += n * units[i].ns;
+		p += ulen;
+	}
+	if (total < 1000000ULL) {
+		*why = "must be at least 1ms";
+		return -EINVAL;
+	}
+	*(__u64 *)out = total;
+	return 0;
+}

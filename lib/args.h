@@ -87,5 +87,6 @@ int scmlb_parse_string(const char *s, void *out, const char **why);
 int scmlb_parse_cidr(const char *s, void *out, const char **why);
 int scmlb_parse_port_range(const char *s, void *out, const char **why);
 int scmlb_parse_l4_proto(const char *s, void *out, const char **why);
+int scmlb_parse_duration(const char *s, void *out, const char **why);
 
 #endif /* SCMLB_ARGS_H */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* conntrack.c - walk the flow table with batched lookups */
 #include <errno.h>
+#include <string.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 
@@ -74,4 +76,98 @@ const char *scmlb_ct_state_name(__u8 state)
 	default:
 		return "unknown";
 	}
+}
+
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/**
+ * scmlb_ct_prune() - remove closed TCP flows and flows idle too long
+ * @ctx:         the run, holding the exclusive lock
+ * @max_idle_ns: a flow whose last packet is older than this goes
+ * @stats:       what was checked and removed
+ *
+ * Batched reads and deletes: a pass over a million flows is a few hundred
+ * syscalls. A flow that saw a packet between the read and the delete is
+ * removed all the same; its next packet opens it again (SYN, UDP) or goes
+ * to the kernel.
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_ct_prune(const struct scmlb_ctx *ctx, __u64 max_idle_ns,
+		   struct scmlb_ct_prune_stats *stats)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct scmlb_flow_key *keys, *doomed;
+	__u64 now = monotonic_ns();
+	size_t n_doomed = 0, cap = CT_BATCH;
+	struct scmlb_flow *vals;
+	__u32 batch, count, i;
+	bool first = true;
+	int err = 0, ret;
+
+	memset(stats, 0, sizeof(*stats));
+	keys = calloc(CT_BATCH, sizeof(*keys));
+	vals = calloc(CT_BATCH, sizeof(*vals));
+	doomed = calloc(cap, sizeof(*doomed));
+	if (!keys || !vals || !doomed) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		count = CT_BATCH;
+		ret = bpf_map_lookup_batch(ctx->maps.ct, first ? NULL : &batch,
+					   &batch, keys, vals, &count, &opts);
+		if (ret && errno != ENOENT) {
+			err = -errno;
+			goto out;
+		}
+		first = false;
+		stats->checked += count;
+		for (i = 0; i < count; i++) {
+			bool closed = vals[i].state == SCMLB_CT_CLOSED;
+			bool idle = now > vals[i].last_seen_ns &&
+				    now - vals[i].last_seen_ns > max_idle_ns;
+
+			if (!closed && !idle)
+				continue;
+			stats->closed += closed;
+			stats->idle += !closed;
+			if (n_doomed == cap) {
+				struct scmlb_flow_key *grown;
+
+				cap *= 2;
+				grown = realloc(doomed, cap * sizeof(*doomed));
+				if (!grown) {
+					err = -ENOMEM;
+					goto out;
+				}
+				doomed = grown;
+			}
+			doomed[n_doomed++] = keys[i];
+		}
+		if (ret)
+			break;
+	}
+	/* deleted after the walk: deleting during it could skip buckets */
+	for (i = 0; i < n_doomed; i += count) {
+		count = n_doomed - i > CT_BATCH ? CT_BATCH : n_doomed - i;
+		if (bpf_map_delete_batch(ctx->maps.ct, doomed + i, &count, &opts) &&
+		    errno != ENOENT) {
+			err = -errno;
+			goto out;
+		}
+		if (!count)
+			count = 1;	/* a flow the data plane evicted meanwhile */
+	}
+out:
+	free(keys);
+	free(vals);
+	free(doomed);
+	return err;
 }

@@ -55,6 +55,11 @@ static const struct map_desc {
 	  sizeof(__u32), sizeof(struct scmlb_fw_rule) },
 	{ "fw_drops", offsetof(struct scmlb_maps, fw_drops),
 	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64) },
+	{ "dos_policies", offsetof(struct scmlb_maps, dos_policies),
+	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_dos_policy) },
+	{ "dos_counts", offsetof(struct scmlb_maps, dos_counts),
+	  BPF_MAP_TYPE_LRU_HASH, sizeof(struct scmlb_dos_key),
+	  sizeof(struct scmlb_dos_count) },
 };
 
 #define N_MAPS (sizeof(map_descs) / sizeof(map_descs[0]))

@@ -26,6 +26,8 @@ struct scmlb_maps {
 	int fw_net_info;
 	int fw_rules;
 	int fw_drops;
+	int dos_policies;
+	int dos_counts;
 };
 
 /* What a verb works with: set up by scmlb_run(). */

@@ -25,11 +25,14 @@ struct delete_opts {
 static int check_set(const void *opts)
 {
 	const struct set_opts *o = opts;
+	const struct scmlb_port_range *r = o->src.to ? &o->src : &o->dst;
 
-	if (o->proto == 1 && (o->src.to || o->dst.to)) {
-		pr_err("invalid port range '%u-%u': icmp has no ports",
-		       o->src.to ? o->src.from : o->dst.from,
-		       o->src.to ? o->src.to : o->dst.to);
+	if (o->proto == 1 && r->to) {
+		if (r->from == r->to)
+			pr_err("invalid port range '%u': icmp has no ports", r->to);
+		else
+			pr_err("invalid port range '%u-%u': icmp has no ports",
+			       r->from, r->to);
 		return SCMLB_EXIT_USAGE;
 	}
 	return SCMLB_EXIT_OK;

@@ -123,6 +123,28 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fw_drops SEC(".maps");
 
+/* DoS policies by class; written by scmlb-dos. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_dos_policy);
+	__uint(max_entries, SCMLB_DOS_CLASSES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dos_policies SEC(".maps");
+
+/*
+ * Packets per source and class in the current second, for classes with a
+ * policy; LRU, so a flood of spoofed sources only forgets old ones. Read
+ * and pruned by scmlb-gc.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_dos_key);
+	__type(value, struct scmlb_dos_count);
+	__uint(max_entries, SCMLB_DOS_TRACKED);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dos_counts SEC(".maps");
+
 /* Packet counters per CPU; read by scmlb-stat. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -63,7 +63,7 @@ int scmlb_main(struct xdp_md *ctx)
 	count_packet(st, &p);
 	act = fw_check(cfg, st, &p);
 	if (act == SCMLB_CONTINUE)
-		act = dos_check(st, &p);
+		act = dos_check(cfg, st, &p);
 	if (act == SCMLB_CONTINUE)
 		act = lb_ingress(ctx, cfg, st, &p);
 	/* one-arm: backends behind the upstream reply through it */

@@ -33,6 +33,29 @@
 /* scmlb_fw_rule.proto of a deleted rule: matches no packet. */
 #define SCMLB_FW_PROTO_NONE 0xff
 
+/*
+ * DoS classes: what a policy watches. A TCP packet's type is its first set
+ * flag in the original's order FIN SYN RST PSH URG ECE CWR, else ACK.
+ */
+enum scmlb_dos_class {
+	SCMLB_DOS_TCP_FIN,
+	SCMLB_DOS_TCP_SYN,
+	SCMLB_DOS_TCP_RST,
+	SCMLB_DOS_TCP_PSH,
+	SCMLB_DOS_TCP_URG,
+	SCMLB_DOS_TCP_ECE,
+	SCMLB_DOS_TCP_CWR,
+	SCMLB_DOS_TCP_ACK,
+	SCMLB_DOS_UDP,
+	SCMLB_DOS_ICMP,
+	SCMLB_DOS_CLASSES,
+};
+
+/* Sources counted at once; the least recently seen are forgotten first. */
+#ifndef SCMLB_DOS_TRACKED
+#define SCMLB_DOS_TRACKED 131072
+#endif
+
 #define SCMLB_NAME_LEN 32	/* backend name, NUL included */
 #define SCMLB_URL_LEN 128	/* health-check URL, NUL included */
 

@@ -113,6 +113,24 @@ struct scmlb_fw_rule {
 };
 _Static_assert(sizeof(struct scmlb_fw_rule) == 40, "scmlb_fw_rule layout");
 
+/* A DoS policy, in dos_policies at its class. */
+struct scmlb_dos_policy {
+	__u32 id;			/* 0: no policy for this class */
+	__u32 limit;			/* packets per second per source */
+};
+
+struct scmlb_dos_key {
+	__be32 saddr;
+	__u32 class;			/* enum scmlb_dos_class */
+};
+
+/* One source's packets of one class in the current second. */
+struct scmlb_dos_count {
+	__u64 second;			/* CLOCK_MONOTONIC seconds */
+	__u32 packets;
+	__u32 blocked;			/* crossed the limit; scmlb-gc adds a rule */
+};
+
 /* Per-CPU packet counters of stat_pkts; upstream packets unless noted. */
 struct scmlb_stats {
 	__u64 rx_icmp;

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/* dos.c - DoS policies by class; blocked sources become firewall rules */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include <bpf/bpf.h>
+
+#include "dos.h"
+#include "fw.h"
+#include "output.h"
+
+#define COUNT_BATCH 4096
+
+static const char *const tcp_types[] = {
+	[SCMLB_DOS_TCP_FIN] = "fin", [SCMLB_DOS_TCP_SYN] = "syn",
+	[SCMLB_DOS_TCP_RST] = "rst", [SCMLB_DOS_TCP_PSH] = "psh",
+	[SCMLB_DOS_TCP_URG] = "urg", [SCMLB_DOS_TCP_ECE] = "ece",
+	[SCMLB_DOS_TCP_CWR] = "cwr", [SCMLB_DOS_TCP_ACK] = "ack",
+};
+
+/**
+ * scmlb_dos_class_parse() - the class a policy for @proto and @type watches
+ * @proto: IPPROTO_TCP, IPPROTO_UDP or IPPROTO_ICMP
+ * @type:  for TCP the packet type (syn ack fin rst psh urg ece cwr); NULL
+ *         for UDP and ICMP, which have one type
+ * @class: the class
+ * @why:   set to a short reason when they are rejected
+ *
+ * Return: 0, or -EINVAL with @why set.
+ */
+int scmlb_dos_class_parse(__u8 proto, const char *type, __u32 *class,
+			  const char **why)
+{
+	__u32 i;
+
+	if (proto != 6) {
+		if (type) {
+			*why = "only tcp policies have a packet type";
+			return -EINVAL;
+		}
+		*class = proto == 17 ? SCMLB_DOS_UDP : SCMLB_DOS_ICMP;
+		return 0;
+	}
+	if (!type) {
+		*why = "a tcp policy needs --type syn, ack, fin, rst, psh, urg, ece or cwr";
+		return -EINVAL;
+	}
+	for (i = 0; i <= SCMLB_DOS_TCP_ACK; i++) {
+		if (!strcmp(type, tcp_types[i])) {
+			*class = i;
+			return 0;
+		}
+	}
+	*why = "expected syn, ack, fin, rst, psh, urg, ece or cwr";
+	return -EINVAL;
+}
+
+const char *scmlb_dos_class_proto(__u32 class)
+{
+	return class == SCMLB_DOS_UDP ? "udp" :
+	       class == SCMLB_DOS_ICMP ? "icmp" : "tcp";
+}
+
+/* The TCP packet type of @class, or "" for UDP and ICMP. */
+const char *scmlb_dos_class_type(__u32 class)
+{
+	return class <= SCMLB_DOS_TCP_ACK ? tcp_types[class] : "";
+}
+
+static __u8 class_ip_proto(__u32 class)
+{
+	return class == SCMLB_DOS_UDP ? 17 : class == SCMLB_DOS_ICMP ? 1 : 6;
+}
+
+static int policy_read(const struct scmlb_ctx *ctx, __u32 class,
+		       struct scmlb_dos_policy *pol)
+{
+	return bpf_map_lookup_elem(ctx->maps.dos_policies, &class, pol) ?
+	       -errno : 0;
+}
+
+static int policy_write(const struct scmlb_ctx *ctx, __u32 class,
+			const struct scmlb_dos_policy *pol)
+{
+	return bpf_map_update_elem(ctx->maps.dos_policies, &class, pol, BPF_ANY) ?
+	       -errno : 0;
+}
+
+static int set_policy_count(struct scmlb_ctx *ctx, __u32 count, __u32 next_id)
+{
+	struct scmlb_config cfg;
+	int err = scmlb_config_read(ctx, &cfg);
+
+	if (err)
+		return err;
+	cfg.dos_policies = count;
+	if (next_id)
+		cfg.next_dos_id = next_id;
+	err = scmlb_config_write(ctx, &cfg);
+	if (!err)
+		ctx->cfg = cfg;
+	return err;
+}
+
+static int count_policies(const struct scmlb_ctx *ctx, __u32 *count)
+{
+	struct scmlb_dos_policy pol;
+	__u32 class;
+	int err;
+
+	*count = 0;
+	for (class = 0; class < SCMLB_DOS_CLASSES; class++) {
+		err = policy_read(ctx, class, &pol);
+		if (err)
+			return err;
+		*count += !!pol.id;
+	}
+	return 0;
+}
+
+/**
+ * scmlb_dos_policy_add() - watch a class: one policy per class
+ * @ctx:   the run, holding the exclusive lock
+ * @class: enum scmlb_dos_class
+ * @limit: packets per second a source may send
+ * @id:    set to the new policy's id; on -EEXIST, the existing one's
+ *
+ * Return: 0, -EEXIST when the class has a policy, or another -errno.
+ */
+int scmlb_dos_policy_add(struct scmlb_ctx *ctx, __u32 class, __u32 limit,
+			 __u32 *id)
+{
+	struct scmlb_dos_policy pol;
+	int err;
+
+	err = policy_read(ctx, class, &pol);
+	if (err)
+		return err;
+	if (pol.id) {
+		*id = pol.id;
+		return -EEXIST;
+	}
+	pol.id = ctx->cfg.next_dos_id ? ctx->cfg.next_dos_id : 1;
+	pol.limit = limit;
+	/* the stage turns on before the policy exists, never after */
+	err = set_policy_count(ctx, ctx->cfg.dos_policies + 1, pol.id + 1);
+	if (!err)
+		err = policy_write(ctx, class, &pol);
+	if (!err)
+		*id = pol.id;
+	return err;
+}
+
+/* Forget the counts of @class, blocked sources included. */
+static int clear_counts(const struct scmlb_ctx *ctx, __u32 class)
+{
+	struct scmlb_dos_key key, next;
+	int more;
+
+	more = !bpf_map_get_next_key(ctx->maps.dos_counts, NULL, &key);
+	while (more) {
+		more = !bpf_map_get_next_key(ctx->maps.dos_counts, &key, &next);
+		if (key.class == class &&
+		    bpf_map_delete_elem(ctx->maps.dos_counts, &key) &&
+		    errno != ENOENT)
+			return -errno;
+		key = next;
+	}
+	return 0;
+}
+
+/**
+ * scmlb_dos_policy_delete() - stop watching; remove the rules it added
+ * @ctx: the run, holding the exclusive lock
+ * @id:  the policy
+ *
+ * Return: 0, -ENOENT for an unknown id, or another -errno.
+ */
+int scmlb_dos_policy_delete(struct scmlb_ctx *ctx, __u32 id)
+{
+	struct scmlb_fw_entry *rules = NULL;
+	struct scmlb_dos_policy pol;
+	size_t n = 0, i;
+	__u32 class, count;
+	int err;
+
+	for (class = 0; class < SCMLB_DOS_CLASSES; class++) {
+		err = policy_read(ctx, class, &pol);
+		if (err)
+			return err;
+		if (id && pol.id == id)
+			break;
+	}
+	if (class == SCMLB_DOS_CLASSES)
+		return -ENOENT;
+
+	memset(&pol, 0, sizeof(pol));
+	err = policy_write(ctx, class, &pol);
+	if (!err)
+		err = scmlb_fw_rules_list(ctx, false, &rules, &n);
+	for (i = 0; !err && i < n; i++)
+		if (rules[i].rule.dos_policy == id)
+			err = scmlb_fw_rule_delete(ctx, rules[i].rule.id);
+	free(rules);
+	if (!err)
+		err = clear_counts(ctx, class);
+	if (!err)
+		err = count_policies(ctx, &count);
+	if (!err)
+		err = set_policy_count(ctx, count, 0);
+	return err;
+}
+
+/**
+ * scmlb_dos_policies_list() - every policy, by id, with its rules
+ * @ctx: the run, with the maps open
+ * @out: room for SCMLB_DOS_CLASSES entries; free with scmlb_dos_entries_free()
+ * @n:   set to how many
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_dos_policies_list(const struct scmlb_ctx *ctx,
+			    struct scmlb_dos_entry *out, size_t *n)
+{
+	struct scmlb_fw_entry *rules = NULL;
+	struct scmlb_dos_policy pol;
+	size_t count = 0, n_rules = 0, i, j;
+	__u32 class;
+	int err;
+
+	err = scmlb_fw_rules_list(ctx, false, &rules, &n_rules);
+	for (class = 0; !err && class < SCMLB_DOS_CLASSES; class++) {
+		struct scmlb_dos_entry e = { 0 };
+
+		err = policy_read(ctx, class, &pol);
+		if (err || !pol.id)
+			continue;
+		e.id = pol.id;
+		e.class = class;
+		e.limit = pol.limit;
+		e.rules = calloc(n_rules ? n_rules : 1, sizeof(*e.rules));
+		if (!e.rules) {
+			err = -ENOMEM;
+			break;
+		}
+		for (i = 0; i < n_rules; i++)
+			if (rules[i].rule.dos_policy == pol.id)
+				e.rules[e.n_rules++] = rules[i].rule.id;
+		/* by id */
+		for (i = count; i > 0 && out[i - 1].id > e.id; i--)
+			;
+		for (j = count; j > i; j--)
+			out[j] = out[j - 1];
+		out[i] = e;
+		count++;
+	}
+	free(rules);
+	if (err) {
+		scmlb_dos_entries_free(out, count);
+		return err;
+	}
+	*n = count;
+	return 0;
+}
+
+void scmlb_dos_entries_free(struct scmlb_dos_entry *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i].rules);
+}
+
+static bool has_rule(const struct scmlb_fw_entry *rules, size_t n,
+		     __u32 policy, __be32 addr)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rules[i].rule.dos_policy == policy &&
+		    rules[i].rule.addr == addr && rules[i].rule.prefixlen == 32)
+			return true;
+	return false;
+}
+
+/*
+ * A blocked source: add its rule unless the policy has one for it, then
+ * forget the count, so that a rule deleted by hand comes back only when
+ * the source floods again.
+ */
+static int enforce_one(struct scmlb_ctx *ctx, const struct scmlb_dos_key *key,
+		       const struct scmlb_fw_entry *rules, size_t n_rules,
+		       FILE *report, size_t *added)
+{
+	struct scmlb_fw_rule rule = { .prefixlen = 32 };
+	struct scmlb_dos_policy pol;
+	char addr[16];
+	int err;
+
+	err = policy_read(ctx, key->class, &pol);
+	if (err)
+		return err;
+	if (pol.id && !has_rule(rules, n_rules, pol.id, key->saddr)) {
+		rule.addr = key->saddr;
+		rule.proto = class_ip_proto(key->class);
+		rule.dos_policy = pol.id;
+		err = scmlb_fw_rule_add(ctx, &rule);
+		if (err)
+			return err;
+		(*added)++;
+		scmlb_format_ipv4(addr, sizeof(addr), key->saddr);
+		fprintf(report, "dos: policy %u (%s %s, limit %u): firewall rule %u "
+			"drops %s from %s/32\n", pol.id,
+			scmlb_dos_class_proto(key->class),
+			scmlb_dos_class_type(key->class), pol.limit, rule.id,
+			scmlb_fw_proto_name(rule.proto), addr);
+	}
+	if (bpf_map_delete_elem(ctx->maps.dos_counts, key) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/**
+ * scmlb_dos_enforce() - turn sources over a limit into firewall rules
+ * @ctx:    the run, holding the exclusive lock
+ * @report: where each added rule is described
+ * @added:  set to how many rules were added
+ *
+ * The data plane already drops a source from the moment it crosses the
+ * limit; this makes it a visible /32 rule of the policy, one per source.
+ * Counts of past seconds are dropped on the way.
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_dos_enforce(struct scmlb_ctx *ctx, FILE *report, size_t *added)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct scmlb_fw_entry *rules = NULL;
+	struct scmlb_dos_count *vals;
+	struct scmlb_dos_key *keys;
+	__u32 batch, count, i;
+	struct timespec now;
+	bool first = true;
+	size_t n_rules = 0;
+	int err = 0, ret;
+
+	*added = 0;
+	if (!ctx->cfg.dos_policies)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	keys = calloc(COUNT_BATCH, sizeof(*keys));
+	vals = calloc(COUNT_BATCH, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = scmlb_fw_rules_list(ctx, false, &rules, &n_rules);
+	while (!err) {
+		count = COUNT_BATCH;
+		ret = bpf_map_lookup_batch(ctx->maps.dos_counts,
+					   first ? NULL : &batch, &batch, keys,
+					   vals, &count, &opts);
+		if (ret && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		first = false;
+		for (i = 0; i < count && !err; i++) {
+			if (vals[i].blocked)
+				err = enforce_one(ctx, &keys[i], rules, n_rules,
+						  report, added);
+			else if (vals[i].second + 1 < (__u64)now.tv_sec)
+				bpf_map_delete_elem(ctx->maps.dos_counts, &keys[i]);
+		}
+		if (ret)
+			break;
+	}
+out:
+	free(rules);
+	free(keys);
+	free(vals);
+	return err;
+}

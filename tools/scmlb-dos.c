@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/* scmlb-dos - DoS protection policies: per-source packet limits that become firewall rules */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "dos.h"
+#include "log.h"
+#include "maps.h"
+#include "output.h"
+
+#define DEFAULT_LIMIT 256
+
+struct set_opts {
+	__u8 proto;
+	const char *type;
+	__u32 limit;		/* 0: not given */
+	__u32 class;		/* from proto and type, by check_set() */
+};
+
+struct delete_opts {
+	__u32 id;
+};
+
+static int parse_proto(const char *s, void *out, const char **why)
+{
+	if (scmlb_parse_l4_proto(s, out, why))
+		return -EINVAL;
+	if (!*(__u8 *)out) {
+		*why = "expected tcp, udp or icmp";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_limit(const char *s, void *out, const char **why)
+{
+	if (scmlb_parse_u32(s, out, why))
+		return -EINVAL;
+	if (!*(__u32 *)out) {
+		*why = "the limit is at least 1 packet per second";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_set(const void *opts)
+{
+	struct set_opts *o = (struct set_opts *)opts;
+	const char *why = NULL;
+
+	if (scmlb_dos_class_parse(o->proto, o->type, &o->class, &why)) {
+		if (o->type)
+			pr_err("invalid packet type '%s': %s", o->type, why);
+		else
+			pr_err("missing option '--type' for protocol 'tcp': %s", why);
+		return SCMLB_EXIT_USAGE;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+static int do_set(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct set_opts *o = opts;
+	__u32 id = 0;
+	int err;
+
+	err = scmlb_dos_policy_add(ctx, o->class, o->limit ? o->limit : DEFAULT_LIMIT,
+				   &id);
+	if (err == -EEXIST) {
+		pr_err("cannot add the policy: policy %u watches %s%s%s already "
+		       "(delete it first)", id, scmlb_dos_class_proto(o->class),
+		       o->type ? " " : "", o->type ? o->type : "");
+		return SCMLB_EXIT_FAIL;
+	}
+	if (err) {
+		pr_err("cannot add the policy: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	printf("%u\n", id);
+	return SCMLB_EXIT_OK;
+}
+
+static const struct scmlb_column policy_cols[] = {
+	{ "ID", "id", SCMLB_COL_NUM },
+	{ "PROTOCOL", "protocol", SCMLB_COL_STR },
+	{ "TYPE", "type", SCMLB_COL_STR },
+	{ "LIMIT", "limit", SCMLB_COL_NUM },
+	{ "STATUS", "status", SCMLB_COL_STR },
+	{ NULL, "rules", SCMLB_COL_RAW },
+};
+
+static int do_get(struct scmlb_ctx *ctx, const void *opts)
+{
+	struct scmlb_dos_entry list[SCMLB_DOS_CLASSES];
+	struct scmlb_table *t;
+	size_t n = 0, i, r;
+	int err;
+
+	(void)opts;
+	err = scmlb_dos_policies_list(ctx, list, &n);
+	if (err) {
+		pr_err("cannot list the policies: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	t = scmlb_table_new(policy_cols, 6);
+	if (!t)
+		err = -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		const struct scmlb_dos_entry *e = &list[i];
+		char id[12], limit[12], *rules;
+		const char *cells[6];
+		size_t len = 2 + e->n_rules * 12;
+
+		rules = malloc(len);
+		if (!rules) {
+			err = -ENOMEM;
+			break;
+		}
+		strcpy(rules, "[");
+		for (r = 0; r < e->n_rules; r++)
+			snprintf(rules + strlen(rules), len - strlen(rules), "%s%u",
+				 r ? ", " : "", e->rules[r]);
+		strcat(rules, "]");
+		snprintf(id, sizeof(id), "%u", e->id);
+		snprintf(limit, sizeof(limit), "%u", e->limit);
+		cells[0] = id;
+		cells[1] = scmlb_dos_class_proto(e->class);
+		cells[2] = scmlb_dos_class_type(e->class);
+		cells[3] = limit;
+		cells[4] = e->n_rules ? "triggered" : "not triggered";
+		cells[5] = rules;
+		err = scmlb_table_row(t, cells);
+		free(rules);
+	}
+	if (!err)
+		err = scmlb_table_print(t, ctx->json, stdout);
+	scmlb_table_free(t);
+	scmlb_dos_entries_free(list, n);
+	if (err) {
+		pr_err("cannot print the policies: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+static int do_delete(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct delete_opts *o = opts;
+	int err = scmlb_dos_policy_delete(ctx, o->id);
+
+	if (err)
+		pr_err("cannot delete DoS policy %u: %s", o->id,
+		       err == -ENOENT ? "no such id" : strerror(-err));
+	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
+}
+
+static const struct scmlb_opt set_table[] = {
+	{ "protocol", 'p', "tcp|udp|icmp", "protocol", parse_proto,
+	  offsetof(struct set_opts, proto), true,
+	  "protocol the policy watches" },
+	{ "type", 't', "TYPE", "packet type", scmlb_parse_string,
+	  offsetof(struct set_opts, type), false,
+	  "tcp only: syn, ack, fin, rst, psh, urg, ece or cwr" },
+	{ "limit", 'l', "N", "limit", parse_limit,
+	  offsetof(struct set_opts, limit), false,
+	  "packets per second one source may send (default 256)" },
+	{ 0 },
+};
+
+static const struct scmlb_opt delete_table[] = {
+	{ "id", 'i', "ID", "id", scmlb_parse_id,
+	  offsetof(struct delete_opts, id), true,
+	  "the policy's id, as set printed it" },
+	{ 0 },
+};
+
+static const struct scmlb_cmd dos_cmds[] = {
+	{ "set", "add a policy; prints its id", set_table,
+	  sizeof(struct set_opts), SCMLB_CMD_WRITE, check_set, do_set },
+	{ "get", "list the policies", NULL, 0, SCMLB_CMD_READ | SCMLB_CMD_JSON,
+	  NULL, do_get },
+	{ "delete", "remove a policy and the firewall rules it added",
+	  delete_table, sizeof(struct delete_opts), SCMLB_CMD_WRITE, NULL,
+	  do_delete },
+	{ 0 },
+};
+
+static const struct scmlb_tool dos_tool = {
+	"scmlb-dos", "manage the DoS protection of the load balancer", dos_cmds,
+	"A source that sends more than LIMIT packets of the policy's kind within\n"
+	"one second is dropped at once by the data plane; scmlb-gc then adds a\n"
+	"firewall rule dropping that protocol from ADDR/32, one per source.\n"
+	"A TCP packet's type is its first set flag of fin syn rst psh urg ece\n"
+	"cwr, else ack.\n",
+};
+
+int main(int argc, char **argv)
+{
+	return scmlb_run(&dos_tool, argc, argv);
+}

@@ -26,9 +26,7 @@ struct delete_opts {
 
 static int parse_proto(const char *s, void *out, const char **why)
 {
-	if (scmlb_parse_l4_proto(s, out, why))
-		return -EINVAL;
-	if (!*(__u8 *)out) {
+	if (scmlb_parse_l4_proto(s, out, why) || !*(__u8 *)out) {
 		*why = "expected tcp, udp or icmp";
 		return -EINVAL;
 	}

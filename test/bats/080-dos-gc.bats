@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# DoS protection stops a flooding source; scmlb-gc expires flows and turns
+# blocked sources into firewall rules.
+
+load helpers
+
+CLIENT2=10.0.1.3
+
+setup_file() {
+	lb_up native
+	topo_exec client ip addr add "$CLIENT2/24" dev eth0
+}
+
+teardown_file() {
+	lb_down
+}
+
+stat_of() {
+	scmlb stat --json | jq ".$1"
+}
+
+# flows_to PORT PROTO: tracked flows to VIP:PORT
+flows_to() {
+	scmlb lb conntrack get --json |
+		jq "[.[] | select(.dst_port == $1 and .protocol == \"$2\")] | length"
+}
+
+@test "dos: a SYN flood from one client is stopped within 2 s and becomes its firewall rule" {
+	run -0 scmlb dos set -p tcp -t syn -l 50
+	policy=$output
+	dropped=$(stat_of dos_dropped)
+	# 1000 SYNs per second for 3 s, from the first client only
+	topo_exec client timeout 3 hping3 -S -p 8080 -i u1000 -q "$TOPO_VIP" \
+		>/dev/null 2>&1 &
+	flood=$!
+	sleep 2
+	# most of 2 s of flood is dropped: at most 50 per second got through
+	[ $(($(stat_of dos_dropped) - dropped)) -ge 1000 ]
+	# the other client is not affected, during the flood
+	run -0 topo_exec client curl -sS --max-time 3 --interface "$CLIENT2" \
+		"http://$TOPO_VIP:8080/who"
+	[[ $output == 10.0.* ]]
+	wait "$flood" || true
+	run -0 scmlb gc
+	[[ $output == *"firewall rule"*"drops tcp from $TOPO_CLIENT_ADDR/32"* ]]
+	run -0 scmlb fw get --json
+	[ "$(jq "[.[] | select(.network == \"$TOPO_CLIENT_ADDR/32\" and .protocol == \"tcp\")] | length" <<<"$output")" -eq 1 ]
+	run -0 scmlb dos get --json
+	[ "$(jq -r '.[0].status' <<<"$output")" = triggered ]
+	[ "$(jq '.[0].rules | length' <<<"$output")" -eq 1 ]
+	# one rule per source, however long the flood lasts
+	topo_exec client timeout 1 hping3 -S -p 8080 -i u1000 -q "$TOPO_VIP" >/dev/null 2>&1 || true
+	run -0 scmlb gc
+	run -0 scmlb fw get --json
+	[ "$(jq length <<<"$output")" -eq 1 ]
+	# the rule drops all TCP from that client; the second still works
+	run topo_exec client curl -sS --max-time 2 "http://$TOPO_VIP:8080/who"
+	[ "$status" -ne 0 ]
+	run -0 topo_exec client curl -sS --max-time 3 --interface "$CLIENT2" \
+		"http://$TOPO_VIP:8080/who"
+	run -0 scmlb dos get
+	[[ ${lines[0]} =~ ^ID\ +PROTOCOL\ +TYPE\ +LIMIT\ +STATUS$ ]]
+	[[ ${lines[1]} =~ ^$policy\ +tcp\ +syn\ +50\ +triggered$ ]]
+}
+
+@test "dos: delete of a policy removes its rules and unblocks the source" {
+	policy=$(scmlb dos get --json | jq '.[0].id')
+	run -0 scmlb dos delete -i "$policy"
+	[ "$(scmlb dos get --json)" = "[]" ]
+	[ "$(scmlb fw get --json)" = "[]" ]
+	run -0 who
+	[[ $output == 10.0.* ]]
+}
+
+@test "dos: a source under the limit is never stopped" {
+	run -0 scmlb dos set -p tcp -t syn -l 100
+	policy=$output
+	run who_counts 20
+	[[ $output != *failed* ]]
+	run -0 scmlb gc
+	[ "$(scmlb fw get --json)" = "[]" ]
+	run -0 scmlb dos get --json
+	[ "$(jq -r '.[0].status' <<<"$output")" = "not triggered" ]
+	scmlb dos delete -i "$policy"
+}
+
+@test "gc: a closed TCP flow's entry is removed by one gc run; an open one is kept" {
+	conn_open 7070
+	conn_echo "stay open"
+	run -0 who
+	[ "$(flows_to 8080 tcp)" -ge 1 ]
+	run -0 scmlb gc
+	[[ $output == "gc: "*" closed and "* ]]
+	[ "$(flows_to 8080 tcp)" -eq 0 ]
+	[ "$(flows_to 7070 tcp)" -eq 1 ]
+	conn_echo "still open"
+	conn_close
+}
+
+@test "gc: an idle UDP flow is gone after --gc-time 2s; an active one stays" {
+	topo_exec client timeout 5 socat -t 1 - "UDP:$TOPO_VIP:9090" <<<"idle" >/dev/null
+	[ "$(flows_to 9090 udp)" -eq 1 ]
+	run -0 scmlb gc --gc-time 2s
+	[ "$(flows_to 9090 udp)" -eq 1 ]
+	sleep 1
+	# a second flow that stays active
+	topo_exec client socat -T 10 - "UDP:$TOPO_VIP:9090,sourceport=40000" \
+		< <(for i in 1 2 3 4; do echo "active $i"; sleep 0.5; done) >/dev/null &
+	sleep 1.5
+	run -0 scmlb gc --gc-time 2s
+	[[ $output == *"1 idle removed"* ]]
+	run -0 scmlb lb conntrack get --json
+	[ "$(jq '[.[] | select(.dst_port == 9090)] | length' <<<"$output")" -eq 1 ]
+	[ "$(jq '.[] | select(.dst_port == 9090) | .src_port' <<<"$output")" -eq 40000 ]
+	wait
+}
+
+@test "gc: --quiet prints nothing when nothing changed" {
+	run -0 scmlb gc --quiet
+	[ -z "$output" ]
+	run -0 scmlb gc
+	[[ $output == "gc: "*" flows checked, 0 closed and 0 idle removed; 0 DoS rules added" ]]
+}
+
+@test "scmlb-dos and scmlb-gc: bad usage and values exit 2 and change nothing" {
+	scmlb dos set -p udp -l 1000 >/dev/null
+	expect_fail 2 scmlb-dos set
+	expect_fail 2 scmlb-dos set -p tcp
+	expect_fail 2 scmlb-dos set -p tcp -t sin
+	expect_fail 2 scmlb-dos set -p udp -t syn
+	expect_fail 2 scmlb-dos set -p icmp -t ack
+	expect_fail 2 scmlb-dos set -p any
+	expect_fail 2 scmlb-dos set -p sctp
+	expect_fail 2 scmlb-dos set -p tcp -t syn -l 0
+	expect_fail 2 scmlb-dos set -p tcp -t syn -l -1
+	expect_fail 2 scmlb-dos set -p tcp -t syn -l 5000000000
+	expect_fail 2 scmlb-dos set -p tcp -t syn -l ten
+	expect_fail 2 scmlb-dos delete -i abc
+	expect_fail 2 scmlb-dos get --bogus
+	expect_fail 2 scmlb-gc --gc-time 5x
+	expect_fail 2 scmlb-gc --gc-time 1h30
+	expect_fail 2 scmlb-gc --gc-time -5s
+	expect_fail 2 scmlb-gc --gc-time ""
+	expect_fail 2 scmlb-gc --gc-time 0s
+	expect_fail 2 scmlb-gc extra
+	expect_fail 1 scmlb-dos delete -i 999
+	expect_fail 1 scmlb-dos set -p udp -l 5
+}

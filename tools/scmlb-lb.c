@@ -196,7 +196,7 @@ static const struct scmlb_column backend_cols[] = {
 	{ "DEVICE", "device", SCMLB_COL_STR },
 	{ "HEALTHCHECK", "healthcheck", SCMLB_COL_STR },
 	{ "STATUS", "status", SCMLB_COL_STR },
-	{ NULL, "health", SCMLB_COL_STR },
+	{ "HEALTH", "health", SCMLB_COL_STR },
 };
 
 static const char *health_name(__u8 health)

@@ -25,6 +25,7 @@ static const struct verb {
 	{ "dos", "scmlb-dos", "manage DoS protection policies" },
 	{ "dos-protection", "scmlb-dos", "the original's name for dos" },
 	{ "gc", "scmlb-gc", "expire flows and enforce DoS policies, once" },
+	{ "health", "scmlb-health", "check the backends' health, once" },
 	{ NULL, NULL, NULL },
 };
 

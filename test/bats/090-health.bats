@@ -1,0 +1,109 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# scmlb-health takes failing backends out of rotation and puts them back.
+
+load helpers
+
+setup_file() {
+	lb_up native
+	# a fourth backend without a health-check URL, on backend3's host
+	topo_exec backend3 ip addr add 10.0.6.3/24 dev eth0
+	scmlb lb set -n nocheck -a 10.0.6.3 >/dev/null
+}
+
+teardown_file() {
+	lb_down
+}
+
+health_of() {
+	scmlb lb get --json | jq -r ".[] | select(.id == $1) | .health"
+}
+
+@test "health: all backends with a URL become healthy; one without stays unknown" {
+	run -0 scmlb health
+	[ "${#lines[@]}" -eq 3 ]
+	[[ ${lines[0]} == "backend 1 (web1, 10.0.4.2): healthy, was unknown" ]]
+	for id in 1 2 3; do
+		[ "$(health_of "$id")" = healthy ]
+	done
+	[ "$(health_of 4)" = unknown ]
+	run -0 scmlb lb get
+	[[ ${lines[0]} =~ STATUS\ +HEALTH$ ]]
+	# unknown health is eligible: four backends in rotation
+	run who_counts 8
+	[ "$output" = $'10.0.4.2 2\n10.0.5.2 2\n10.0.6.2 2\n10.0.6.3 2' ]
+}
+
+@test "health: a failing backend gets no new requests; its open connection goes on" {
+	conn_open 7070
+	conn_echo before
+	id=$(backend_of_port 7070)
+	[ "$id" -le 3 ]
+	addr=${TOPO_BACKENDS[$((id - 1))]}
+	touch "/tmp/${TOPO_PREFIX}health-$id"
+	run -0 scmlb health
+	[ "$(health_of "$id")" = healthy ]	# one failure is not enough
+	run -0 scmlb health
+	[[ $output == "backend $id (web$id, $addr): unhealthy after 2 failed checks: HTTP status 503" ]]
+	[ "$(health_of "$id")" = unhealthy ]
+	run who_counts 30
+	[[ $output != *"$addr"* ]]
+	[[ $output != *failed* ]]
+	conn_echo "after unhealthy"
+	conn_close
+	# recovery: one good answer puts it back
+	rm "/tmp/${TOPO_PREFIX}health-$id"
+	run -0 scmlb health
+	[[ $output == "backend $id (web$id, $addr): healthy, was unhealthy" ]]
+	run who_counts 8
+	[[ $output == *"$addr 2"* ]]
+}
+
+@test "health: a stopped server is unhealthy after --fall checks, each within the timeout" {
+	pids=$(ip netns pids "$(topo_ns backend2)")
+	kill $pids
+	SECONDS=0
+	run -0 scmlb health --fall 1 --timeout 500ms
+	[[ $output == *"backend 2 (web2, 10.0.5.2): unhealthy after 1 failed checks"* ]]
+	# a server that does not answer at all: the check gives up at the timeout
+	topo_exec backend1 nft add table inet scmlbt
+	topo_exec backend1 nft add chain inet scmlbt in '{ type filter hook input priority 0; }'
+	topo_exec backend1 nft add rule inet scmlbt in tcp dport 8080 drop
+	start=$(date +%s%N)
+	run -0 scmlb health --fall 1 --timeout 500ms
+	elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+	[[ $output == *"backend 1 (web1, 10.0.4.2): unhealthy after 1 failed checks: "*"timed out"* ]]
+	[ "$elapsed_ms" -ge 450 ]
+	[ "$elapsed_ms" -lt 1500 ]
+	run who_counts 4
+	[ "$output" = $'10.0.6.2 2\n10.0.6.3 2' ]
+	topo_exec backend1 nft delete table inet scmlbt
+	topo_exec backend2 "$TESTAPP" --health-file "/tmp/${TOPO_PREFIX}health-2" >/dev/null 2>&1 3>&- &
+	topo_wait_port backend2 8080
+	run -0 scmlb health
+	[ "$(health_of 1)" = healthy ]
+	[ "$(health_of 2)" = healthy ]
+}
+
+@test "health: a drained backend stays drained when healthy" {
+	scmlb lb drain -i 3
+	run -0 scmlb health
+	[ "$(health_of 3)" = healthy ]
+	run -0 scmlb lb get --json
+	[ "$(jq -r '.[] | select(.id == 3) | .status' <<<"$output")" = Unavailable ]
+	run who_counts 6
+	[[ $output != *10.0.6.2* ]]
+	scmlb lb undrain -i 3
+}
+
+@test "scmlb-health: bad usage and values exit 2 and change nothing" {
+	expect_fail 2 scmlb-health --timeout 0
+	expect_fail 2 scmlb-health --timeout 2x
+	expect_fail 2 scmlb-health --timeout 61s
+	expect_fail 2 scmlb-health --fall 0
+	expect_fail 2 scmlb-health --fall 101
+	expect_fail 2 scmlb-health --fall x
+	expect_fail 2 scmlb-health --json
+	expect_fail 2 scmlb-health now
+	expect_fail 2 scmlb-lb set -n bad -a 10.0.4.9 -c https://10.0.4.9/health
+}

@@ -312,9 +312,10 @@ static int enforce_one(struct scmlb_ctx *ctx, const struct scmlb_dos_key *key,
 			return err;
 		(*added)++;
 		scmlb_format_ipv4(addr, sizeof(addr), key->saddr);
-		fprintf(report, "dos: policy %u (%s %s, limit %u): firewall rule %u "
+		fprintf(report, "dos: policy %u (%s%s%s, limit %u): firewall rule %u "
 			"drops %s from %s/32\n", pol.id,
 			scmlb_dos_class_proto(key->class),
+			*scmlb_dos_class_type(key->class) ? " " : "",
 			scmlb_dos_class_type(key->class), pol.limit, rule.id,
 			scmlb_fw_proto_name(rule.proto), addr);
 	}

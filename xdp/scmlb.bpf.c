@@ -61,14 +61,19 @@ int scmlb_main(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	count_packet(st, &p);
-	act = fw_check(cfg, st, &p);
+	act = SCMLB_CONTINUE;
+	/*
+	 * One-arm: backends behind the upstream reply through it. Their
+	 * replies are not client traffic: no firewall, no DoS counting.
+	 */
+	if ((cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS) && p.ip->daddr != cfg->vip)
+		act = lb_egress(ctx, cfg, st, &p);
+	if (act == SCMLB_CONTINUE)
+		act = fw_check(cfg, st, &p);
 	if (act == SCMLB_CONTINUE)
 		act = dos_check(cfg, st, &p);
 	if (act == SCMLB_CONTINUE)
 		act = lb_ingress(ctx, cfg, st, &p);
-	/* one-arm: backends behind the upstream reply through it */
-	if (act == SCMLB_CONTINUE && (cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS))
-		act = lb_egress(ctx, cfg, st, &p);
 	if (act == SCMLB_CONTINUE) {
 		st->passed++;
 		return XDP_PASS;

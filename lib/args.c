@@ -373,9 +373,18 @@ static int open_for(const struct scmlb_cmd *cmd, struct scmlb_ctx *ctx)
 		       ctx->pin_dir);
 		break;
 	case -EPROTO:
-		pr_err("maps in '%s' have layout version %u, this scmlb uses %u: "
-		       "run scmlb-detach, then scmlb-attach", ctx->pin_dir,
-		       ctx->cfg.layout_version, SCMLB_LAYOUT_VERSION);
+		pr_err("maps in '%s' have layout " SCMLB_LAYOUT_FMT ", this scmlb "
+		       "uses " SCMLB_LAYOUT_FMT ": run scmlb-detach, then "
+		       "scmlb-attach", ctx->pin_dir,
+		       SCMLB_LAYOUT_ARGS(ctx->cfg.layout_version),
+		       SCMLB_LAYOUT_ARGS(SCMLB_LAYOUT_VERSION));
+		break;
+	case -ESTALE:
+		pr_err("maps in '%s' have layout " SCMLB_LAYOUT_FMT ", this scmlb "
+		       "needs " SCMLB_LAYOUT_FMT ": run scmlb-attach to upgrade "
+		       "them", ctx->pin_dir,
+		       SCMLB_LAYOUT_ARGS(ctx->cfg.layout_version),
+		       SCMLB_LAYOUT_ARGS(SCMLB_LAYOUT_VERSION));
 		break;
 	case -ETIMEDOUT:
 		pr_err("'%s' is locked by another scmlb tool: try again",

@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "backends.h"
 
@@ -73,6 +76,60 @@ int scmlb_backend_get(const struct scmlb_ctx *ctx, __u32 id,
 	if (err)
 		return err;
 	return out->id == id ? 0 : -ENOENT;
+}
+
+/* A new backend's counters start at zero, whatever its slot counted before. */
+static int stats_zero(const struct scmlb_ctx *ctx, __u32 slot)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct scmlb_backend_stats *zeros;
+	int err = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	zeros = calloc(ncpus, sizeof(*zeros));
+	if (!zeros)
+		return -ENOMEM;
+	if (bpf_map_update_elem(ctx->maps.be_stats, &slot, zeros, BPF_ANY))
+		err = -errno;
+	free(zeros);
+	return err;
+}
+
+/**
+ * scmlb_backend_stats() - a backend's traffic, summed over the CPUs
+ * @ctx: the run, with the maps open
+ * @id:  the backend
+ * @out: the sums
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_backend_stats(const struct scmlb_ctx *ctx, __u32 id,
+			struct scmlb_backend_stats *out)
+{
+	int ncpus = libbpf_num_possible_cpus(), c;
+	struct scmlb_backend_stats *per_cpu;
+	__u32 slot = id % SCMLB_MAX_BACKENDS;
+
+	if (ncpus < 0)
+		return ncpus;
+	per_cpu = calloc(ncpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(ctx->maps.be_stats, &slot, per_cpu)) {
+		free(per_cpu);
+		return -errno;
+	}
+	memset(out, 0, sizeof(*out));
+	for (c = 0; c < ncpus; c++) {
+		out->conns += per_cpu[c].conns;
+		out->pkts_in += per_cpu[c].pkts_in;
+		out->bytes_in += per_cpu[c].bytes_in;
+		out->pkts_out += per_cpu[c].pkts_out;
+		out->bytes_out += per_cpu[c].bytes_out;
+	}
+	free(per_cpu);
+	return 0;
 }
 
 static bool takes_connections(const struct scmlb_backend *be)
@@ -160,7 +217,9 @@ int scmlb_backend_add(struct scmlb_ctx *ctx, struct scmlb_backend *be)
 		return err;
 	ctx->cfg = cfg;
 	be->id = id;
-	err = backend_write(ctx, id % SCMLB_MAX_BACKENDS, be);
+	err = stats_zero(ctx, id % SCMLB_MAX_BACKENDS);
+	if (!err)
+		err = backend_write(ctx, id % SCMLB_MAX_BACKENDS, be);
 	if (err)
 		return err;
 	return scmlb_rotation_publish(ctx);

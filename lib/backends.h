@@ -18,5 +18,7 @@ int scmlb_backend_set_health(struct scmlb_ctx *ctx, __u32 id, __u8 health,
 			     __u16 fails);
 int scmlb_backend_remove(struct scmlb_ctx *ctx, __u32 id);
 int scmlb_rotation_publish(struct scmlb_ctx *ctx);
+int scmlb_backend_stats(const struct scmlb_ctx *ctx, __u32 id,
+			struct scmlb_backend_stats *out);
 
 #endif /* SCMLB_BACKENDS_H */

@@ -55,6 +55,9 @@ static const struct map_desc {
 	  sizeof(__u32), sizeof(struct scmlb_fw_rule) },
 	{ "fw_drops", offsetof(struct scmlb_maps, fw_drops),
 	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64) },
+	{ "lb_be_stats", offsetof(struct scmlb_maps, be_stats),
+	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+	  sizeof(struct scmlb_backend_stats) },
 	{ "dos_policies", offsetof(struct scmlb_maps, dos_policies),
 	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_dos_policy) },
 	{ "dos_counts", offsetof(struct scmlb_maps, dos_counts),
@@ -224,13 +227,15 @@ static int read_any_config(struct scmlb_ctx *ctx)
 }
 
 /**
- * scmlb_maps_open_unpublished() - open every pinned map, whatever its state
+ * scmlb_maps_open_unpublished() - open the pinned maps, whatever their state
  * @ctx: the run; fills ctx->maps and ctx->cfg
  *
  * For scmlb-attach and scmlb-detach, which also handle an instance whose
- * attach was killed before it published its configuration.
+ * attach was killed before it published its configuration, and maps of an
+ * older layout. Maps that are not pinned get fd -1.
  *
- * Return: 0, -ENOENT when a map is not pinned, or another -errno.
+ * Return: 0, -ENOENT when lb_config is not pinned, -EPROTO when it is not
+ * ours, or another -errno.
  */
 int scmlb_maps_open_unpublished(struct scmlb_ctx *ctx)
 {
@@ -247,7 +252,7 @@ int scmlb_maps_open_unpublished(struct scmlb_ctx *ctx)
 		if (err)
 			goto err;
 		*fd = bpf_obj_get(path);
-		if (*fd < 0) {
+		if (*fd < 0 && (errno != ENOENT || fd == &ctx->maps.config)) {
 			err = -errno;
 			goto err;
 		}
@@ -262,37 +267,51 @@ err:
 }
 
 /**
- * scmlb_maps_open() - open every pinned map and check that we understand it
- * @ctx: the run; fills ctx->maps and ctx->cfg
+ * scmlb_layout_check() - whether this scmlb can work on the maps it opened
+ * @ctx: the run, after scmlb_maps_open_unpublished()
  *
- * Return: 0; -ENOENT when nothing is attached; -EPROTO when the maps have
- * another layout (ctx->cfg.layout_version says which); another -errno.
+ * Return: 0; -ENOENT when nothing is attached (or the attach is not yet
+ * published); -EPROTO for another major layout; -ESTALE when maps of a
+ * newer minor layout are missing (scmlb-attach adds them).
  */
-int scmlb_maps_open(struct scmlb_ctx *ctx)
+int scmlb_layout_check(const struct scmlb_ctx *ctx)
 {
 	size_t i;
 	int err;
 
-	err = scmlb_maps_open_unpublished(ctx);
-	if (err)
-		return err;
 	/* attach publishes the layout version last: 0 means half attached */
-	if (!ctx->cfg.layout_version) {
-		err = -ENOENT;
-		goto err;
-	}
-	if (ctx->cfg.layout_version != SCMLB_LAYOUT_VERSION) {
-		err = -EPROTO;
-		goto err;
-	}
+	if (!ctx->cfg.layout_version)
+		return -ENOENT;
+	if (ctx->cfg.layout_version >> 16 != SCMLB_LAYOUT_MAJOR)
+		return -EPROTO;
 	for (i = 0; i < N_MAPS; i++) {
-		err = check_map(*map_fd(&ctx->maps, &map_descs[i]), &map_descs[i]);
+		int fd = *map_fd((struct scmlb_maps *)&ctx->maps, &map_descs[i]);
+
+		if (fd < 0)
+			return -ESTALE;
+		err = check_map(fd, &map_descs[i]);
 		if (err)
-			goto err;
+			return err;
 	}
 	return 0;
-err:
-	scmlb_maps_close(ctx);
+}
+
+/**
+ * scmlb_maps_open() - open every pinned map and check that we understand it
+ * @ctx: the run; fills ctx->maps and ctx->cfg
+ *
+ * Return: 0, or what scmlb_maps_open_unpublished() and scmlb_layout_check()
+ * return.
+ */
+int scmlb_maps_open(struct scmlb_ctx *ctx)
+{
+	int err;
+
+	err = scmlb_maps_open_unpublished(ctx);
+	if (!err)
+		err = scmlb_layout_check(ctx);
+	if (err)
+		scmlb_maps_close(ctx);
 	return err;
 }
 

@@ -12,6 +12,10 @@
 #define SCMLB_DEFAULT_PIN_DIR "/sys/fs/bpf/scmlb"
 #define SCMLB_PIN_ENTRY "prog_entry"	/* the entry program, for new interfaces */
 
+/* "MAJOR.MINOR" of a layout version, for messages */
+#define SCMLB_LAYOUT_FMT "%u.%u"
+#define SCMLB_LAYOUT_ARGS(v) (unsigned int)((v) >> 16), (unsigned int)((v) & 0xffff)
+
 /* File descriptors of the pinned maps; -1 when not open. */
 struct scmlb_maps {
 	int config;
@@ -28,6 +32,7 @@ struct scmlb_maps {
 	int fw_drops;
 	int dos_policies;
 	int dos_counts;
+	int be_stats;
 };
 
 /* What a verb works with: set up by scmlb_run(). */
@@ -45,6 +50,7 @@ int scmlb_lock(struct scmlb_ctx *ctx, bool exclusive);
 void scmlb_unlock(struct scmlb_ctx *ctx);
 int scmlb_maps_open(struct scmlb_ctx *ctx);
 int scmlb_maps_open_unpublished(struct scmlb_ctx *ctx);
+int scmlb_layout_check(const struct scmlb_ctx *ctx);
 void scmlb_maps_close(struct scmlb_ctx *ctx);
 int scmlb_maps_unpin(const char *dir, bool remove_dir);
 int scmlb_pin_path(char *buf, size_t size, const char *dir, const char *name);

@@ -100,6 +100,8 @@ static int upgrade(struct scmlb_ctx *ctx, const struct attach_opts *o,
 		goto out;
 	}
 	memcpy(cfg.upstream_mac, link->mac, sizeof(cfg.upstream_mac));
+	/* the load above created the maps a newer minor layout adds */
+	cfg.layout_version = SCMLB_LAYOUT_VERSION;
 	resumed = cfg.flags & SCMLB_CFG_DETACHED;
 	cfg.flags &= ~SCMLB_CFG_DETACHED;
 	err = scmlb_progs_swap_main(ctx, scmlb_progs_main_fd(skel));
@@ -235,13 +237,20 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 		return SCMLB_EXIT_FAIL;
 	}
 
-	err = scmlb_maps_open(ctx);
+	err = scmlb_maps_open_unpublished(ctx);
+	if (!err) {
+		err = scmlb_layout_check(ctx);
+		/* missing maps of a newer minor layout: the upgrade adds them */
+		if (err == -ESTALE)
+			err = 0;
+	}
 	if (err == -ENOENT)
 		return attach_new(ctx, o, &link);
 	if (err == -EPROTO) {
-		pr_err("maps in '%s' have layout version %u, this scmlb uses %u: "
-		       "run scmlb-detach first", ctx->pin_dir,
-		       ctx->cfg.layout_version, SCMLB_LAYOUT_VERSION);
+		pr_err("maps in '%s' have layout " SCMLB_LAYOUT_FMT ", this scmlb "
+		       "uses " SCMLB_LAYOUT_FMT ": run scmlb-detach first",
+		       ctx->pin_dir, SCMLB_LAYOUT_ARGS(ctx->cfg.layout_version),
+		       SCMLB_LAYOUT_ARGS(SCMLB_LAYOUT_VERSION));
 		return SCMLB_EXIT_FAIL;
 	}
 	if (err) {

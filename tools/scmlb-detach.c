@@ -59,9 +59,9 @@ static int do_detach(struct scmlb_ctx *ctx, const void *opts)
 	/* also what a killed scmlb-attach left half done */
 	err = scmlb_maps_open_unpublished(ctx);
 	if (err == -EPROTO) {
-		pr_err("maps in '%s' have layout version %u, this scmlb uses %u: "
-		       "use the scmlb that attached them", ctx->pin_dir,
-		       ctx->cfg.layout_version, SCMLB_LAYOUT_VERSION);
+		pr_err("maps in '%s' are not of this scmlb's layout " SCMLB_LAYOUT_FMT
+		       ": use the scmlb that attached them", ctx->pin_dir,
+		       SCMLB_LAYOUT_ARGS(SCMLB_LAYOUT_VERSION));
 		return SCMLB_EXIT_FAIL;
 	}
 	if (err && err != -ENOENT) {

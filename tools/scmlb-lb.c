@@ -12,6 +12,7 @@
 #include "args.h"
 #include "backends.h"
 #include "conntrack.h"
+#include "interval.h"
 #include "log.h"
 #include "maps.h"
 #include "netlink.h"
@@ -29,6 +30,11 @@ struct set_opts {
 
 struct id_opts {
 	__u32 id;
+};
+
+struct get_opts {
+	double interval;	/* 0: one reading */
+	__u32 count;		/* 0: until interrupted */
 };
 
 /* Where frames for @addr go: interface, its MAC, and the next hop's MAC. */
@@ -197,7 +203,34 @@ static const struct scmlb_column backend_cols[] = {
 	{ "HEALTHCHECK", "healthcheck", SCMLB_COL_STR },
 	{ "STATUS", "status", SCMLB_COL_STR },
 	{ "HEALTH", "health", SCMLB_COL_STR },
+	{ "CONNS", "conns", SCMLB_COL_NUM },
+	{ "PKTS-IN", "pkts_in", SCMLB_COL_NUM },
+	{ "PKTS-OUT", "pkts_out", SCMLB_COL_NUM },
+	{ "BYTES-IN", "bytes_in", SCMLB_COL_NUM },
+	{ "BYTES-OUT", "bytes_out", SCMLB_COL_NUM },
 };
+
+#define N_BACKEND_COLS (sizeof(backend_cols) / sizeof(backend_cols[0]))
+
+/* The counters of struct scmlb_backend_stats, as columns and JSON keys. */
+static const struct {
+	const char *header;
+	const char *key;
+	size_t offset;
+} counters[] = {
+	{ "CONNS/S", "conns", offsetof(struct scmlb_backend_stats, conns) },
+	{ "PKTS-IN/S", "pkts_in", offsetof(struct scmlb_backend_stats, pkts_in) },
+	{ "PKTS-OUT/S", "pkts_out", offsetof(struct scmlb_backend_stats, pkts_out) },
+	{ "BYTES-IN/S", "bytes_in", offsetof(struct scmlb_backend_stats, bytes_in) },
+	{ "BYTES-OUT/S", "bytes_out", offsetof(struct scmlb_backend_stats, bytes_out) },
+};
+
+#define N_COUNTERS (sizeof(counters) / sizeof(counters[0]))
+
+static __u64 counter(const struct scmlb_backend_stats *bs, size_t c)
+{
+	return *(const __u64 *)((const char *)bs + counters[c].offset);
+}
 
 static const char *health_name(__u8 health)
 {
@@ -211,32 +244,37 @@ static const char *health_name(__u8 health)
 	}
 }
 
-static int do_get(struct scmlb_ctx *ctx, const void *opts)
+static const char *status_name(const struct scmlb_backend *be)
+{
+	return be->status == SCMLB_BACKEND_DRAINED ? "Unavailable" : "Available";
+}
+
+static int print_backends(struct scmlb_ctx *ctx)
 {
 	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
 	struct scmlb_nl *nl = NULL;
 	struct scmlb_table *t;
-	size_t n, i;
+	size_t n, i, c;
 	int err;
 
-	(void)opts;
 	err = scmlb_backends_list(ctx, list, &n);
-	if (err) {
-		pr_err("cannot read the backends: %s", strerror(-err));
-		return SCMLB_EXIT_FAIL;
-	}
-	t = scmlb_table_new(backend_cols, 8);
-	if (!t || scmlb_nl_open(&nl)) {
-		pr_err("out of memory or no netlink");
-		scmlb_table_free(t);
-		return SCMLB_EXIT_FAIL;
-	}
+	if (err)
+		return err;
+	t = scmlb_table_new(backend_cols, N_BACKEND_COLS);
+	if (!t)
+		return -ENOMEM;
+	err = scmlb_nl_open(&nl);
 	for (i = 0; i < n && !err; i++) {
 		const struct scmlb_backend *be = &list[i];
 		char id[12], addr[16], mac[18], dev[IF_NAMESIZE + 16];
+		char nums[N_COUNTERS][24];
+		const char *cells[N_BACKEND_COLS];
+		struct scmlb_backend_stats bs;
 		struct scmlb_link link;
-		const char *cells[8];
 
+		err = scmlb_backend_stats(ctx, be->id, &bs);
+		if (err)
+			break;
 		snprintf(id, sizeof(id), "%u", be->id);
 		scmlb_format_ipv4(addr, sizeof(addr), be->addr);
 		scmlb_format_mac(mac, sizeof(mac), be->mac);
@@ -250,18 +288,153 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 		cells[3] = mac;
 		cells[4] = dev;
 		cells[5] = be->healthcheck;
-		cells[6] = be->status == SCMLB_BACKEND_DRAINED ? "Unavailable" :
-								 "Available";
+		cells[6] = status_name(be);
 		cells[7] = health_name(be->health);
+		for (c = 0; c < N_COUNTERS; c++) {
+			snprintf(nums[c], sizeof(nums[c]), "%llu",
+				 (unsigned long long)counter(&bs, c));
+			cells[8 + c] = nums[c];
+		}
 		err = scmlb_table_row(t, cells);
 	}
 	scmlb_nl_close(nl);
 	if (!err)
 		err = scmlb_table_print(t, ctx->json, stdout);
 	scmlb_table_free(t);
+	return err;
+}
+
+/* Every backend's counters, by id, for one reading of the rates. */
+struct reading {
+	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
+	struct scmlb_backend_stats stats[SCMLB_MAX_BACKENDS];
+	size_t n;
+};
+
+static int read_all(const struct scmlb_ctx *ctx, struct reading *r)
+{
+	size_t i;
+	int err = scmlb_backends_list(ctx, r->list, &r->n);
+
+	for (i = 0; i < r->n && !err; i++)
+		err = scmlb_backend_stats(ctx, r->list[i].id, &r->stats[i]);
+	return err;
+}
+
+/* @id's counters in @r, or NULL for a backend added since. */
+static const struct scmlb_backend_stats *stats_of(const struct reading *r,
+						 __u32 id)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->list[i].id == id)
+			return &r->stats[i];
+	return NULL;
+}
+
+static void print_rates(const struct reading *a, const struct reading *b,
+			double seconds, bool json)
+{
+	size_t i, c;
+
+	if (json)
+		printf("{\"interval\": %.3f, \"backends\": [", seconds);
+	else
+		printf("%-4s  %-16s  %-15s  %-11s  %-9s", "ID", "NAME", "IP ADDR",
+		       "STATUS", "HEALTH");
+	for (c = 0; !json && c < N_COUNTERS; c++)
+		printf("  %11s", counters[c].header);
+	if (!json)
+		puts("");
+	for (i = 0; i < b->n; i++) {
+		const struct scmlb_backend *be = &b->list[i];
+		const struct scmlb_backend_stats *before = stats_of(a, be->id);
+		char addr[16];
+
+		scmlb_format_ipv4(addr, sizeof(addr), be->addr);
+		if (json) {
+			printf("%s{\"id\": %u, \"name\": ", i ? ", " : "", be->id);
+			scmlb_json_string(stdout, be->name);
+			printf(", \"address\": \"%s\", \"status\": \"%s\", "
+			       "\"health\": \"%s\"", addr, status_name(be),
+			       health_name(be->health));
+		} else {
+			printf("%-4u  %-16s  %-15s  %-11s  %-9s", be->id, be->name,
+			       addr, status_name(be), health_name(be->health));
+		}
+		for (c = 0; c < N_COUNTERS; c++) {
+			double r = before ? scmlb_rate(counter(before, c),
+						       counter(&b->stats[i], c),
+						       seconds) : 0;
+
+			if (json)
+				printf(", \"%s\": %.1f", counters[c].key, r);
+			else
+				printf("  %11.1f", r);
+		}
+		puts(json ? "}" : "");
+	}
+	puts(json ? "]}" : "");
+	fflush(stdout);
+}
+
+/* Per-second rates every interval, like ipvsadm --rate, until --count or Ctrl-C. */
+static int print_rates_loop(struct scmlb_ctx *ctx, const struct get_opts *o)
+{
+	struct reading *prev, *cur, *swap;
+	double elapsed;
+	__u32 n = 0;
+	int err;
+
+	prev = calloc(1, sizeof(*prev));
+	cur = calloc(1, sizeof(*cur));
+	if (!prev || !cur) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* readings need no lock: never hold it across a sleep */
+	scmlb_unlock(ctx);
+	scmlb_interval_start();
+	err = read_all(ctx, prev);
+	while (!err && (!o->count || n < o->count)) {
+		if (!scmlb_interval_wait(o->interval, &elapsed))
+			break;
+		err = read_all(ctx, cur);
+		if (err)
+			break;
+		print_rates(prev, cur, elapsed, ctx->json);
+		swap = prev;
+		prev = cur;
+		cur = swap;
+		n++;
+	}
+out:
+	free(prev);
+	free(cur);
+	return err;
+}
+
+static int do_get(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct get_opts *o = opts;
+	int err;
+
+	err = o->interval ? print_rates_loop(ctx, o) : print_backends(ctx);
 	if (err) {
-		pr_err("cannot print the backends: %s", strerror(-err));
+		pr_err("cannot list the backends: %s", strerror(-err));
 		return SCMLB_EXIT_FAIL;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+static int check_get(const void *opts)
+{
+	const struct get_opts *o = opts;
+
+	if (o->count && !o->interval) {
+		pr_err("invalid count '%u': --count needs --interval", o->count);
+		return SCMLB_EXIT_USAGE;
 	}
 	return SCMLB_EXIT_OK;
 }
@@ -453,6 +626,16 @@ static const struct scmlb_opt set_table[] = {
 	{ 0 },
 };
 
+static const struct scmlb_opt get_table[] = {
+	{ "interval", 0, "SECONDS", "interval", scmlb_parse_interval,
+	  offsetof(struct get_opts, interval), false,
+	  "print per-second rates every SECONDS (0.1 to 3600) until Ctrl-C" },
+	{ "count", 0, "N", "count", scmlb_parse_count,
+	  offsetof(struct get_opts, count), false,
+	  "with --interval: stop after N readings" },
+	{ 0 },
+};
+
 static const struct scmlb_opt id_table[] = {
 	{ "id", 'i', "ID", "id", scmlb_parse_id, offsetof(struct id_opts, id),
 	  true, "the backend's id, as set printed it" },
@@ -462,8 +645,9 @@ static const struct scmlb_opt id_table[] = {
 static const struct scmlb_cmd lb_cmds[] = {
 	{ "set", "add a backend and put it into rotation", set_table,
 	  sizeof(struct set_opts), SCMLB_CMD_WRITE, NULL, do_set },
-	{ "get", "list the backends", NULL, 0, SCMLB_CMD_READ | SCMLB_CMD_JSON,
-	  NULL, do_get },
+	{ "get", "list the backends with their traffic", get_table,
+	  sizeof(struct get_opts), SCMLB_CMD_READ | SCMLB_CMD_JSON, check_get,
+	  do_get },
 	{ "drain", "stop new connections to a backend", id_table,
 	  sizeof(struct id_opts), SCMLB_CMD_WRITE, NULL, do_drain },
 	{ "undrain", "put a drained backend back into rotation", id_table,

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "args.h"
+#include "interval.h"
 #include "log.h"
 #include "maps.h"
 #include "output.h"
@@ -31,6 +32,16 @@ static const struct stat_field {
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
+
+struct stat_opts {
+	double interval;	/* 0: one reading */
+	__u32 count;		/* 0: until interrupted */
+};
+
+static __u64 field(const struct scmlb_stats *st, size_t f)
+{
+	return *(const __u64 *)((const char *)st + fields[f].offset);
+}
 
 /* Every CPU's counters added up. */
 static int stats_sum(const struct scmlb_ctx *ctx, struct scmlb_stats *sum)
@@ -58,7 +69,7 @@ static int stats_sum(const struct scmlb_ctx *ctx, struct scmlb_stats *sum)
 	return 0;
 }
 
-static int do_stat(struct scmlb_ctx *ctx, const void *opts)
+static int print_totals(const struct scmlb_ctx *ctx)
 {
 	struct scmlb_column cols[N_FIELDS];
 	char text[N_FIELDS][24];
@@ -68,13 +79,12 @@ static int do_stat(struct scmlb_ctx *ctx, const void *opts)
 	size_t f;
 	int err;
 
-	(void)opts;
 	err = stats_sum(ctx, &sum);
 	for (f = 0; f < N_FIELDS; f++) {
 		cols[f] = (struct scmlb_column){ fields[f].header, fields[f].key,
 						 SCMLB_COL_NUM };
-		snprintf(text[f], sizeof(text[f]), "%llu", (unsigned long long)
-			 *(__u64 *)((char *)&sum + fields[f].offset));
+		snprintf(text[f], sizeof(text[f]), "%llu",
+			 (unsigned long long)field(&sum, f));
 		cells[f] = text[f];
 	}
 	t = scmlb_table_new(cols, N_FIELDS);
@@ -85,6 +95,64 @@ static int do_stat(struct scmlb_ctx *ctx, const void *opts)
 	if (!err)
 		err = scmlb_table_print_object(t, ctx->json, stdout);
 	scmlb_table_free(t);
+	return err;
+}
+
+/* One line of per-second rates: a row under a header, or a JSON object. */
+static void print_rates(const struct scmlb_stats *a, const struct scmlb_stats *b,
+			double seconds, bool json)
+{
+	size_t f;
+
+	for (f = 0; f < N_FIELDS; f++) {
+		double r = scmlb_rate(field(a, f), field(b, f), seconds);
+
+		if (json)
+			printf("%s\"%s\": %.1f", f ? ", " : "{", fields[f].key, r);
+		else
+			printf("%s%*.1f", f ? "  " : "", (int)strlen(fields[f].header), r);
+	}
+	puts(json ? "}" : "");
+	fflush(stdout);
+}
+
+/* Rates every interval, like ipvsadm --rate, until --count or Ctrl-C. */
+static int print_rates_loop(struct scmlb_ctx *ctx, const struct stat_opts *o)
+{
+	struct scmlb_stats prev = { 0 }, cur = { 0 };
+	double elapsed;
+	__u32 n = 0;
+	size_t f;
+	int err;
+
+	/* readings need no lock: never hold it across a sleep */
+	scmlb_unlock(ctx);
+	scmlb_interval_start();
+	err = stats_sum(ctx, &prev);
+	if (!err && !ctx->json) {
+		for (f = 0; f < N_FIELDS; f++)
+			printf("%s%s", f ? "  " : "", fields[f].header);
+		puts("");
+	}
+	while (!err && (!o->count || n < o->count)) {
+		if (!scmlb_interval_wait(o->interval, &elapsed))
+			break;
+		err = stats_sum(ctx, &cur);
+		if (err)
+			break;
+		print_rates(&prev, &cur, elapsed, ctx->json);
+		prev = cur;
+		n++;
+	}
+	return err;
+}
+
+static int do_stat(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct stat_opts *o = opts;
+	int err;
+
+	err = o->interval ? print_rates_loop(ctx, o) : print_totals(ctx);
 	if (err) {
 		pr_err("cannot read the counters: %s", strerror(-err));
 		return SCMLB_EXIT_FAIL;
@@ -92,9 +160,30 @@ static int do_stat(struct scmlb_ctx *ctx, const void *opts)
 	return SCMLB_EXIT_OK;
 }
 
+static int check_stat(const void *opts)
+{
+	const struct stat_opts *o = opts;
+
+	if (o->count && !o->interval) {
+		pr_err("invalid count '%u': --count needs --interval", o->count);
+		return SCMLB_EXIT_USAGE;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+static const struct scmlb_opt stat_table[] = {
+	{ "interval", 0, "SECONDS", "interval", scmlb_parse_interval,
+	  offsetof(struct stat_opts, interval), false,
+	  "print per-second rates every SECONDS (0.1 to 3600) until Ctrl-C" },
+	{ "count", 0, "N", "count", scmlb_parse_count,
+	  offsetof(struct stat_opts, count), false,
+	  "with --interval: stop after N lines" },
+	{ 0 },
+};
+
 static const struct scmlb_cmd stat_cmds[] = {
-	{ NULL, "print the packet counters", NULL, 0,
-	  SCMLB_CMD_READ | SCMLB_CMD_JSON, NULL, do_stat },
+	{ NULL, "print the packet counters", stat_table, sizeof(struct stat_opts),
+	  SCMLB_CMD_READ | SCMLB_CMD_JSON, check_stat, do_stat },
 	{ 0 },
 };
 
@@ -104,7 +193,9 @@ static const struct scmlb_tool stat_tool = {
 	"ICMP TCP UDP OTHER count the packets received on the upstream by L4\n"
 	"protocol (OTHER includes frames that are not IPv4). PASSED went to the\n"
 	"kernel, FW DROPPED and DOS DROPPED were dropped, FORWARDED went to a\n"
-	"backend; RETURNED counts backend replies sent back to clients.\n",
+	"backend; RETURNED counts backend replies sent back to clients.\n"
+	"With --interval, each line gives per-second rates over the interval;\n"
+	"--json prints one JSON object per line.\n",
 };
 
 int main(int argc, char **argv)

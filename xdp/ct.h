@@ -20,6 +20,26 @@ static __always_inline const struct scmlb_backend *backend_get(__u32 id)
 	return be && be->id == id ? be : NULL;
 }
 
+/* Count a frame to (or from) a backend in its per-CPU traffic counters. */
+static __always_inline void backend_count(__u32 id, const struct pkt *p,
+					  int from_backend, int opened)
+{
+	__u32 slot = id % SCMLB_MAX_BACKENDS;
+	struct scmlb_backend_stats *bs = bpf_map_lookup_elem(&lb_be_stats, &slot);
+	__u64 len = bpf_ntohs(p->ip->tot_len);	/* IP bytes, as IPVS counts */
+
+	if (!bs)
+		return;
+	if (from_backend) {
+		bs->pkts_out++;
+		bs->bytes_out += len;
+	} else {
+		bs->conns += opened;
+		bs->pkts_in++;
+		bs->bytes_in += len;
+	}
+}
+
 /* A TCP packet that opens a connection: SYN without ACK. */
 static __always_inline int tcp_is_open(const struct pkt *p)
 {

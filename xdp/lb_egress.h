@@ -46,6 +46,7 @@ static __always_inline int lb_egress(struct xdp_md *ctx,
 		return SCMLB_CONTINUE;
 
 	ct_track(f, p, 1);
+	backend_count(be->id, p, 1, 0);
 	nat_rewrite_addr(p, &p->ip->saddr, cfg->vip);
 	nat_set_macs(p, cfg->upstream_mac, f->client_mac);
 	st->returned++;

@@ -75,6 +75,7 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 	const struct scmlb_backend *be = NULL;
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
+	int opened = 0;
 
 	(void)ctx;
 	if (p->ip->daddr != cfg->vip || !p->l4)
@@ -103,7 +104,9 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 		be = ct_open(cfg, &key, p);
 		if (!be)
 			return SCMLB_CONTINUE;
+		opened = 1;
 	}
+	backend_count(be->id, p, 0, opened);
 
 	nat_rewrite_addr(p, &p->ip->daddr, be->addr);
 	nat_set_macs(p, be->if_mac, be->mac);

@@ -145,6 +145,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } dos_counts SEC(".maps");
 
+/* Traffic per backend slot, per CPU; zeroed by scmlb-lb for a new backend. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_backend_stats);
+	__uint(max_entries, SCMLB_MAX_BACKENDS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_be_stats SEC(".maps");
+
 /* Packet counters per CPU; read by scmlb-stat. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

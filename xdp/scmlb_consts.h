@@ -4,10 +4,14 @@
 #define SCMLB_CONSTS_H
 
 /*
- * Bumped whenever a shared struct, or a map's type, key, value or size
- * changes: tools refuse maps of another layout instead of misreading them.
+ * Layout of the maps. The major is bumped whenever a shared struct, or a
+ * map's type, key, value or size changes: tools refuse maps of another
+ * major instead of misreading them. The minor is bumped when maps are
+ * added: scmlb-attach upgrades older maps of the same major in place.
  */
-#define SCMLB_LAYOUT_VERSION 2
+#define SCMLB_LAYOUT_MAJOR 1
+#define SCMLB_LAYOUT_MINOR 1
+#define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends in the table; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
 #ifndef SCMLB_MAX_BACKENDS

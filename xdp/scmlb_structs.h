@@ -9,7 +9,7 @@
 
 /* The one entry of lb_config: what scmlb-attach was told, and tool state. */
 struct scmlb_config {
-	__u32 layout_version;		/* SCMLB_LAYOUT_VERSION of the maps */
+	__u32 layout_version;		/* SCMLB_LAYOUT_VERSION; 0 until attached */
 	__be32 vip;
 	__u32 upstream_ifindex;
 	__u8 upstream_mac[6];		/* source MAC of replies to clients */
@@ -72,6 +72,15 @@ struct scmlb_flow {
 	__u8 pad;
 };
 _Static_assert(sizeof(struct scmlb_flow) == 32, "scmlb_flow layout");
+
+/* Per-CPU traffic of one backend, in lb_be_stats at the backend's slot. */
+struct scmlb_backend_stats {
+	__u64 conns;			/* flows opened to it */
+	__u64 pkts_in;			/* to the backend */
+	__u64 bytes_in;			/* IP bytes */
+	__u64 pkts_out;			/* from the backend, back to clients */
+	__u64 bytes_out;
+};
 
 /* Key of fw_nets: a network, longest prefix first. */
 struct scmlb_fw_key {

@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* test_dataplane.c - TAP tests of the XDP data plane with BPF_PROG_TEST_RUN */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
-#include <sched.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -24,13 +21,11 @@
 #include <bpf/libbpf.h>
 
 #include "backends.h"
+#include "frames.h"
 #include "maps.h"
 #include "scmlb.skel.h"
+#include "testbed.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-#define IP4(a, b, c, d) ((__u32)(a) << 24 | (__u32)(b) << 16 | \
-			 (__u32)(c) << 8 | (__u32)(d))
 
 /* Addresses and ports in host order; the frame builder converts them. */
 #define VIP		IP4(203, 0, 113, 11)
@@ -51,20 +46,6 @@
 /* Conntrack size of the test instance: far below the default, enough here. */
 #define CT_SIZE		1024
 
-#define FRAME_MAX	256
-/* XDP metadata may be at most 32 bytes, in 4-byte units. */
-#define META_MAX	32
-#define META_BYTE	0xee
-#define PAD_BYTE	0x5a
-
-#define IP_DF		0x4000
-#define IP_MF		0x2000
-
-#define TF_FIN		0x01
-#define TF_SYN		0x02
-#define TF_RST		0x04
-#define TF_PSH		0x08
-#define TF_ACK		0x10
 
 /* ct_state of a case: there must be no conntrack entry for its flow. */
 #define CT_NONE		0xff
@@ -89,29 +70,6 @@ static const __u8 mac_beif[NBE + 1][ETH_ALEN] = {
 	{ 0x02, 0, 0, 0, 0xf0, 0x02 },
 	{ 0x02, 0, 0, 0, 0xf0, 0x03 },
 	{ 0x02, 0, 0, 0, 0xf0, 0x04 },
-};
-
-/* A frame as the tests describe it; zero fields take the usual value. */
-struct frame {
-	const __u8 *src_mac;
-	const __u8 *dst_mac;
-	__u16 eth_proto;	/* 0: IPv4; else only the ethertype changes */
-	__u8 ip_version;	/* 0: 4 */
-	__u8 ihl;		/* 0: 5; above 5 the header carries options */
-	__u16 frag_off;		/* 0: DF; else flags and offset */
-	__u16 tot_len;		/* 0: as built; else this, even wrong */
-	__u32 saddr;
-	__u32 daddr;
-	__u8 proto;
-	__u16 sport;
-	__u16 dport;
-	__u8 tcp_flags;
-	__u8 doff;		/* 0: 5 */
-	bool udp_csum_zero;	/* send UDP without a checksum */
-	__u32 zero_csum_daddr;	/* UDP to this address sums to 0 */
-	__u16 payload;		/* bytes after the L4 header */
-	__u16 pad;		/* Ethernet trailer after the IP packet */
-	__u16 cut;		/* nonzero: the frame's length, cut short */
 };
 
 /* Our interfaces: veths in a network namespace of the test's own. */
@@ -155,331 +113,7 @@ static int peer_fd[SIDE_N] = { -1, -1, -1 };	/* on the veths' peers */
 static const char *live_skip;		/* why live cases cannot run */
 static __u32 be_id[NBE + 1];		/* ids the lib gave backends */
 
-static char notes[8192];
-static size_t notes_len;
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Diagnostics are gathered and printed after the case's ok line. */
-static void note(const char *fmt, ...)
-{
-	size_t room = sizeof(notes) - notes_len;
-	va_list ap;
-	int n;
-
-	if (room < 2)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(notes + notes_len, room - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	notes_len += (size_t)n < room - 2 ? (size_t)n : room - 2;
-	notes[notes_len++] = '\n';
-	notes[notes_len] = 0;
-}
-
-/* Each gathered line as a TAP diagnostic. */
-static void print_notes(void)
-{
-	char *line, *save = NULL;
-
-	for (line = strtok_r(notes, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		printf("# %s\n", line);
-}
-
-/* ---- reference checksums: whole sums, nothing incremental ---- */
-
-static __u32 sum16(const __u8 *p, size_t len, __u32 sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (__u32)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (__u32)p[len - 1] << 8;
-	return sum;
-}
-
-static __u16 fold(__u32 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-static void put16(__u8 *p, __u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-static void put32(__u8 *p, __u32 v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
-static __u16 get16(const __u8 *p)
-{
-	return (__u16)(p[0] << 8 | p[1]);
-}
-
-static __u32 pseudo_sum(const __u8 *saddr, const __u8 *daddr, __u8 proto,
-			__u16 len)
-{
-	__u8 ph[12];
-
-	memcpy(ph, saddr, 4);
-	memcpy(ph + 4, daddr, 4);
-	ph[8] = 0;
-	ph[9] = proto;
-	put16(ph + 10, len);
-	return sum16(ph, sizeof(ph), 0);
-}
-
-/* ---- frames ---- */
-
-static size_t l4_hdr_len(const struct frame *f)
-{
-	switch (f->proto) {
-	case IPPROTO_TCP:
-		return (f->doff > 5 ? f->doff : 5) * 4;
-	case IPPROTO_UDP:
-	case IPPROTO_ICMP:
-		return 8;
-	default:
-		return 0;
-	}
-}
-
-/*
- * Make the UDP checksum toward zero_csum_daddr come out as 0 (sent as
- * 0xffff) by choosing the first payload word: the one value where an
- * incremental update must not leave a 0, which means "no checksum".
- */
-static void udp_zero_fix(const struct frame *f, __u8 *l4, size_t l4len)
-{
-	__u8 s[4], d[4];
-	__u32 sum;
-
-	put32(s, f->saddr);
-	put32(d, f->zero_csum_daddr);
-	put16(l4 + 8, 0);
-	sum = pseudo_sum(s, d, IPPROTO_UDP, l4len) + sum16(l4, l4len, 0);
-	put16(l4 + 8, ~fold(sum));
-}
-
-/* Lay @f out in @b with every checksum computed from scratch. */
-static size_t frame_build(const struct frame *f, __u8 *b)
-{
-	size_t ihl = f->ihl ? f->ihl : 5;
-	size_t hlen = (ihl > 5 ? ihl : 5) * 4;
-	size_t l4hdr = l4_hdr_len(f), l4len = l4hdr + f->payload;
-	size_t tot = hlen + l4len, len, i;
-	__u8 *ip = b + ETH_HLEN, *l4 = ip + hlen;
-	__u16 check;
-
-	memset(b, 0, FRAME_MAX);
-	memcpy(b, f->dst_mac, ETH_ALEN);
-	memcpy(b + ETH_ALEN, f->src_mac, ETH_ALEN);
-	put16(b + 12, f->eth_proto ? f->eth_proto : ETH_P_IP);
-
-	ip[0] = (f->ip_version ? f->ip_version : 4) << 4 | ihl;
-	put16(ip + 2, f->tot_len ? f->tot_len : tot);
-	put16(ip + 4, 0x1c46);
-	put16(ip + 6, f->frag_off ? f->frag_off : IP_DF);
-	ip[8] = 64;
-	ip[9] = f->proto;
-	put32(ip + 12, f->saddr);
-	put32(ip + 16, f->daddr);
-	/* options: NOPs up to a final end-of-list */
-	for (i = 20; i < hlen; i++)
-		ip[i] = i + 1 < hlen ? 1 : 0;
-
-	for (i = 0; i < f->payload; i++)
-		l4[l4hdr + i] = (__u8)(i * 37 + 11);
-
-	if (f->proto == IPPROTO_TCP) {
-		put16(l4, f->sport);
-		put16(l4 + 2, f->dport);
-		put32(l4 + 4, 0x10000001);
-		put32(l4 + 8, f->tcp_flags & TF_ACK ? 0x20000001 : 0);
-		l4[12] = (f->doff ? f->doff : 5) << 4;
-		l4[13] = f->tcp_flags;
-		put16(l4 + 14, 64240);
-		for (i = 20; i < l4hdr; i++)
-			l4[i] = 1;	/* NOP options */
-	} else if (f->proto == IPPROTO_UDP) {
-		put16(l4, f->sport);
-		put16(l4 + 2, f->dport);
-		put16(l4 + 4, l4len);
-		if (f->zero_csum_daddr)
-			udp_zero_fix(f, l4, l4len);
-	} else if (f->proto == IPPROTO_ICMP) {
-		l4[0] = 8;		/* echo request */
-		put16(l4 + 4, 0x4242);
-		put16(l4 + 6, 1);
-	}
-
-	if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) {
-		check = ~fold(pseudo_sum(ip + 12, ip + 16, f->proto, l4len) +
-			      sum16(l4, l4len, 0));
-		if (f->proto == IPPROTO_UDP)
-			check = f->udp_csum_zero ? 0 : check ? check : 0xffff;
-		put16(l4 + (f->proto == IPPROTO_TCP ? 16 : 6), check);
-	} else if (f->proto == IPPROTO_ICMP) {
-		put16(l4 + 2, ~fold(sum16(l4, l4len, 0)));
-	}
-	put16(ip + 10, ~fold(sum16(ip, hlen, 0)));
-
-	len = ETH_HLEN + tot;
-	memset(b + len, PAD_BYTE, f->pad);
-	len += f->pad;
-	return f->cut ? f->cut : len;
-}
-
-/* Note every checksum of @b that does not verify. */
-static bool csums_valid(const __u8 *b, size_t len)
-{
-	const __u8 *ip = b + ETH_HLEN, *l4;
-	size_t hlen, tot;
-	bool ok = true;
-	__u8 proto;
-	__u32 sum;
-
-	if (len < ETH_HLEN + 20 || get16(b + 12) != ETH_P_IP) {
-		note("output is not an IPv4 frame");
-		return false;
-	}
-	hlen = (ip[0] & 0xf) * 4;
-	tot = get16(ip + 2);
-	if (hlen < 20 || tot < hlen || ETH_HLEN + tot > len) {
-		note("output IPv4 header is inconsistent");
-		return false;
-	}
-	if (fold(sum16(ip, hlen, 0)) != 0xffff) {
-		note("IPv4 header checksum 0x%04x does not verify",
-		     get16(ip + 10));
-		ok = false;
-	}
-	proto = ip[9];
-	l4 = ip + hlen;
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
-		return ok;
-	if (proto == IPPROTO_UDP && !get16(l4 + 6))
-		return ok;	/* sent without a checksum */
-	sum = pseudo_sum(ip + 12, ip + 16, proto, tot - hlen) +
-	      sum16(l4, tot - hlen, 0);
-	if (fold(sum) != 0xffff) {
-		note("%s checksum 0x%04x does not verify",
-		     proto == IPPROTO_TCP ? "TCP" : "UDP",
-		     get16(l4 + (proto == IPPROTO_TCP ? 16 : 6)));
-		ok = false;
-	}
-	return ok;
-}
-
-static void hex_row(char *out, const __u8 *b, size_t len, size_t off)
-{
-	size_t i;
-
-	for (i = off; i < off + 16; i++, out += 3)
-		if (i < len)
-			sprintf(out, " %02x", b[i]);
-		else
-			strcpy(out, "   ");
-}
-
-/* Note the 16-byte rows where @got differs from @exp, differences marked. */
-static bool frames_equal(const __u8 *exp, size_t elen, const __u8 *got,
-			 size_t glen)
-{
-	size_t max = elen > glen ? elen : glen, off, i;
-	char e[64], g[64], m[64];
-	bool row_diff, ok = true;
-
-	if (elen != glen) {
-		note("frame length: expected %zu, got %zu", elen, glen);
-		ok = false;
-	}
-	for (off = 0; off < max; off += 16) {
-		row_diff = false;
-		for (i = off; i < off + 16; i++) {
-			bool d = (i < elen) != (i < glen) ||
-				 (i < elen && exp[i] != got[i]);
-
-			m[(i - off) * 3] = ' ';
-			m[(i - off) * 3 + 1] = d ? '^' : ' ';
-			m[(i - off) * 3 + 2] = d ? '^' : ' ';
-			row_diff |= d;
-		}
-		m[48] = 0;
-		if (!row_diff)
-			continue;
-		if (ok)
-			note("frame differs (offset: bytes):");
-		ok = false;
-		hex_row(e, exp, elen, off);
-		hex_row(g, got, glen, off);
-		note("%04zx expected:%s", off, e);
-		note("%04zx got:     %s", off, g);
-		note("              %s", m);
-	}
-	return ok;
-}
-
 /* ---- the BPF side ---- */
-
-static const char *act_name(int act)
-{
-	static const char *const names[] = {
-		"XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX", "XDP_REDIRECT",
-	};
-
-	return act >= 0 && act < (int)ARRAY_SIZE(names) ? names[act] : "?";
-}
-
-/*
- * BPF_PROG_TEST_RUN takes no data_in shorter than ETH_HLEN, so a shorter
- * frame goes behind XDP metadata, which the program never reads and which
- * must come back unchanged. Kernels that count the frame alone (6.18 does)
- * refuse that too: -EINVAL, and the case is skipped.
- */
-static int prog_run(int fd, __u32 ifindex, const __u8 *frame, __u32 len,
-		    __u8 *out, __u32 *out_len, int *act)
-{
-	__u32 meta = len < ETH_HLEN ? (ETH_HLEN - len + 3) & ~3u : 0;
-	__u8 in[META_MAX + FRAME_MAX], got[2 * FRAME_MAX];
-	struct xdp_md md = {
-		.data = meta,
-		.data_end = meta + len,
-		.ingress_ifindex = ifindex,
-	};
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		    .data_in = in,
-		    .data_size_in = meta + len,
-		    .data_out = got,
-		    .data_size_out = sizeof(got),
-		    .ctx_in = &md,
-		    .ctx_size_in = sizeof(md));
-	int err;
-
-	memset(in, META_BYTE, meta);
-	memcpy(in + meta, frame, len);
-	err = bpf_prog_test_run_opts(fd, &opts);
-	if (err)
-		return err;
-	if (opts.data_size_out < meta || memcmp(got, in, meta)) {
-		note("the XDP metadata in front of the frame changed");
-		return -EPROTO;
-	}
-	*out_len = opts.data_size_out - meta;
-	memcpy(out, got + meta, *out_len);
-	*act = opts.retval;
-	return 0;
-}
 
 /*
  * Run @frame with BPF_F_TEST_XDP_LIVE_FRAMES: a redirect really happens,
@@ -537,32 +171,6 @@ static int peer_capture(enum side *side, __u8 *buf, __u32 *len)
 		}
 	}
 	return -ETIMEDOUT;
-}
-
-static int stats_read(struct scmlb_stats *sum)
-{
-	int ncpu = libbpf_num_possible_cpus(), cpu;
-	struct scmlb_stats *v;
-	__u32 zero = 0;
-	size_t i;
-	int err = 0;
-
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(lb.maps.stats, &zero, v)) {
-		err = -errno;
-		goto out;
-	}
-	memset(sum, 0, sizeof(*sum));
-	for (cpu = 0; cpu < ncpu; cpu++)
-		for (i = 0; i < sizeof(*sum) / sizeof(__u64); i++)
-			((__u64 *)sum)[i] += ((__u64 *)&v[cpu])[i];
-out:
-	free(v);
-	return err;
 }
 
 /* Indexes into stat_fields; the first four are the per-protocol counts. */
@@ -1315,7 +923,7 @@ static enum result run_case(const struct tcase *c, const char **skip)
 	len = frame_build(&c->in, in);
 	exp_len = expected_frame(c, in, len, exp);
 
-	err = stats_read(&before);
+	err = tb_stats_read(&lb, &before);
 	if (!err && c->live) {
 		err = run_live(c, fd, in, len, out, &out_len);
 		ok = !err;
@@ -1330,7 +938,7 @@ static enum result run_case(const struct tcase *c, const char **skip)
 		return RES_SKIP;
 	}
 	if (!err)
-		err = stats_read(&after);
+		err = tb_stats_read(&lb, &after);
 	if (err) {
 		note("BPF_PROG_TEST_RUN: %s", strerror(-err));
 		return RES_FAIL;
@@ -1355,82 +963,6 @@ static enum result run_case(const struct tcase *c, const char **skip)
 
 /* ---- setup: a network namespace of our own, the skeleton unpinned ---- */
 
-static int pin_cpu(void)
-{
-	cpu_set_t set;
-	int cpu;
-
-	/*
-	 * One CPU: the LRU conntrack keeps per-CPU free lists, and a test
-	 * that wandered over CPUs could see its small table evict flows.
-	 */
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return -errno;
-	for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set); cpu++)
-		;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
-static int run_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int run_cmd(const char *fmt, ...)
-{
-	char cmd[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (!system(cmd))
-		return 0;
-	printf("# '%s' failed\n", cmd);
-	return -EIO;
-}
-
-/* IPv6 would chatter (router solicitations) on the peers we listen on. */
-static void ipv6_off(void)
-{
-	static const char *const knobs[] = {
-		"/proc/sys/net/ipv6/conf/all/disable_ipv6",
-		"/proc/sys/net/ipv6/conf/default/disable_ipv6",
-	};
-	size_t i;
-	FILE *f;
-
-	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
-		f = fopen(knobs[i], "w");
-		if (f) {
-			fputs("1\n", f);
-			fclose(f);
-		}
-	}
-}
-
-static int net_setup(void)
-{
-	int i, err = 0;
-
-	/* the veths and the devmap entries vanish with the process */
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	ipv6_off();
-	err = run_cmd("ip link set lo up");
-	for (i = 0; i < SIDE_N && !err; i++) {
-		err = run_cmd("ip link add %s type veth peer name %s-p",
-			      if_names[i], if_names[i]);
-		if (!err)
-			err = run_cmd("ip link set %s up", if_names[i]);
-		if (!err)
-			err = run_cmd("ip link set %s-p up", if_names[i]);
-		ifindex[i] = if_nametoindex(if_names[i]);
-		if (!err && !ifindex[i])
-			err = -ENODEV;
-	}
-	return err;
-}
-
 /*
  * Listen on the peers for live cases. A veth takes redirected frames only
  * when its peer runs NAPI, which GRO turns on.
@@ -1445,7 +977,8 @@ static const char *peers_setup(void)
 	int i;
 
 	for (i = 0; i < SIDE_N; i++) {
-		if (run_cmd("ethtool -K %s-p gro on >/dev/null", if_names[i]))
+		if (tb_run_cmd("ethtool -K %s-p gro on >/dev/null",
+			       if_names[i]))
 			return "cannot turn GRO on for the veth peers";
 		snprintf(peer, sizeof(peer), "%s-p", if_names[i]);
 		sll.sll_ifindex = if_nametoindex(peer);
@@ -1460,49 +993,12 @@ static const char *peers_setup(void)
 
 static int bpf_setup(void)
 {
-	struct bpf_program *pmain, *pentry;
-	struct bpf_map *map;
-	int err, i;
+	int err = tb_bpf_setup(&skel, &lb, CT_SIZE, ifindex, SIDE_N);
 
-	skel = scmlb_bpf__open();
-	if (!skel)
-		return -errno;
-	pmain = skel->progs.scmlb_main;
-	pentry = skel->progs.scmlb_entry;
-	/* no pin path: the instance must not touch, or be, a real one */
-	bpf_object__for_each_map(map, skel->obj) {
-		err = bpf_map__set_pin_path(map, NULL);
-		if (err)
-			return err;
-	}
-	err = bpf_map__set_max_entries(skel->maps.ct_flows, CT_SIZE);
-	/* as lib/progs.c: one expected_attach_type in the prog array */
-	if (!err)
-		err = bpf_program__set_expected_attach_type(pmain, 0);
-	if (!err)
-		err = bpf_program__set_expected_attach_type(pentry, 0);
-	if (!err)
-		err = scmlb_bpf__load(skel);
 	if (err)
 		return err;
-
-	lb.maps = (struct scmlb_maps){
-		.config = bpf_map__fd(skel->maps.lb_config),
-		.backends = bpf_map__fd(skel->maps.lb_backends),
-		.rotation = bpf_map__fd(skel->maps.lb_rotation),
-		.rr = bpf_map__fd(skel->maps.lb_rr),
-		.tx_ports = bpf_map__fd(skel->maps.lb_tx_ports),
-		.progs = bpf_map__fd(skel->maps.lb_progs),
-		.ct = bpf_map__fd(skel->maps.ct_flows),
-		.stats = bpf_map__fd(skel->maps.stat_pkts),
-	};
-	main_fd = bpf_program__fd(pmain);
-	entry_fd = bpf_program__fd(pentry);
-	/* every interface a frame is redirected to, as scmlb_iface_add() */
-	for (i = 0; i < SIDE_N; i++)
-		if (bpf_map_update_elem(lb.maps.tx_ports, &ifindex[i],
-					&ifindex[i], BPF_ANY))
-			return -errno;
+	main_fd = bpf_program__fd(skel->progs.scmlb_main);
+	entry_fd = bpf_program__fd(skel->progs.scmlb_entry);
 	return 0;
 }
 
@@ -1518,9 +1014,9 @@ int main(void)
 		printf("1..0 # SKIP needs root (BPF, a network namespace)\n");
 		return 0;
 	}
-	err = pin_cpu();
+	err = tb_pin_cpu();
 	if (!err)
-		err = net_setup();
+		err = tb_net_setup(if_names, SIDE_N, ifindex);
 	if (err) {
 		printf("Bail out! network namespace: %s\n", strerror(-err));
 		return 1;
@@ -1535,8 +1031,7 @@ int main(void)
 
 	printf("1..%zu\n", ARRAY_SIZE(cases));
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		notes_len = 0;
-		notes[0] = 0;
+		notes_reset();
 		skip = NULL;
 		res = run_case(&cases[i], &skip);
 		printf("%sok %zu - %s", res == RES_FAIL ? "not " : "", i + 1,
@@ -1544,7 +1039,7 @@ int main(void)
 		if (res == RES_SKIP)
 			printf(" # SKIP %s", skip);
 		putchar('\n');
-		print_notes();
+		notes_print();
 		failed += res == RES_FAIL;
 	}
 	for (i = 0; i < SIDE_N; i++)

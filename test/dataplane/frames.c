@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/* frames.c - test frames: fresh checksums, exact compares, XDP test runs */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+
+#include <bpf/bpf.h>
+
+#include "frames.h"
+
+static char notes[8192];
+static size_t notes_len;
+
+/* Diagnostics are gathered and printed after the case's ok line. */
+void note(const char *fmt, ...)
+{
+	size_t room = sizeof(notes) - notes_len;
+	va_list ap;
+	int n;
+
+	if (room < 2)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(notes + notes_len, room - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	notes_len += (size_t)n < room - 2 ? (size_t)n : room - 2;
+	notes[notes_len++] = '\n';
+	notes[notes_len] = 0;
+}
+
+/* Start gathering a new case's diagnostics. */
+void notes_reset(void)
+{
+	notes_len = 0;
+	notes[0] = 0;
+}
+
+/* Each gathered line as a TAP diagnostic. */
+void notes_print(void)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(notes, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		printf("# %s\n", line);
+}
+
+/* ---- reference checksums: whole sums, nothing incremental ---- */
+
+static __u32 sum16(const __u8 *p, size_t len, __u32 sum)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (__u32)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (__u32)p[len - 1] << 8;
+	return sum;
+}
+
+static __u16 fold(__u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+static __u32 pseudo_sum(const __u8 *saddr, const __u8 *daddr, __u8 proto,
+			__u16 len)
+{
+	__u8 ph[12];
+
+	memcpy(ph, saddr, 4);
+	memcpy(ph + 4, daddr, 4);
+	ph[8] = 0;
+	ph[9] = proto;
+	put16(ph + 10, len);
+	return sum16(ph, sizeof(ph), 0);
+}
+
+/* ---- frames ---- */
+
+static size_t l4_hdr_len(const struct frame *f)
+{
+	switch (f->proto) {
+	case IPPROTO_TCP:
+		return (f->doff > 5 ? f->doff : 5) * 4;
+	case IPPROTO_UDP:
+	case IPPROTO_ICMP:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Make the UDP checksum toward zero_csum_daddr come out as 0 (sent as
+ * 0xffff) by choosing the first payload word: the one value where an
+ * incremental update must not leave a 0, which means "no checksum".
+ */
+static void udp_zero_fix(const struct frame *f, __u8 *l4, size_t l4len)
+{
+	__u8 s[4], d[4];
+	__u32 sum;
+
+	put32(s, f->saddr);
+	put32(d, f->zero_csum_daddr);
+	put16(l4 + 8, 0);
+	sum = pseudo_sum(s, d, IPPROTO_UDP, l4len) + sum16(l4, l4len, 0);
+	put16(l4 + 8, ~fold(sum));
+}
+
+/* Lay @f out in @b with every checksum computed from scratch. */
+size_t frame_build(const struct frame *f, __u8 *b)
+{
+	size_t ihl = f->ihl ? f->ihl : 5;
+	size_t hlen = (ihl > 5 ? ihl : 5) * 4;
+	size_t l4hdr = l4_hdr_len(f), l4len = l4hdr + f->payload;
+	size_t tot = hlen + l4len, len, i;
+	__u8 *ip = b + ETH_HLEN, *l4 = ip + hlen;
+	__u16 check;
+
+	memset(b, 0, FRAME_MAX);
+	memcpy(b, f->dst_mac, ETH_ALEN);
+	memcpy(b + ETH_ALEN, f->src_mac, ETH_ALEN);
+	put16(b + 12, f->eth_proto ? f->eth_proto : ETH_P_IP);
+
+	ip[0] = (f->ip_version ? f->ip_version : 4) << 4 | ihl;
+	put16(ip + 2, f->tot_len ? f->tot_len : tot);
+	put16(ip + 4, 0x1c46);
+	put16(ip + 6, f->frag_off ? f->frag_off : IP_DF);
+	ip[8] = 64;
+	ip[9] = f->proto;
+	put32(ip + 12, f->saddr);
+	put32(ip + 16, f->daddr);
+	/* options: NOPs up to a final end-of-list */
+	for (i = 20; i < hlen; i++)
+		ip[i] = i + 1 < hlen ? 1 : 0;
+
+	for (i = 0; i < f->payload; i++)
+		l4[l4hdr + i] = (__u8)(i * 37 + 11);
+
+	if (f->proto == IPPROTO_TCP) {
+		put16(l4, f->sport);
+		put16(l4 + 2, f->dport);
+		put32(l4 + 4, 0x10000001);
+		put32(l4 + 8, f->tcp_flags & TF_ACK ? 0x20000001 : 0);
+		l4[12] = (f->doff ? f->doff : 5) << 4;
+		l4[13] = f->tcp_flags;
+		put16(l4 + 14, 64240);
+		for (i = 20; i < l4hdr; i++)
+			l4[i] = 1;	/* NOP options */
+	} else if (f->proto == IPPROTO_UDP) {
+		put16(l4, f->sport);
+		put16(l4 + 2, f->dport);
+		put16(l4 + 4, l4len);
+		if (f->zero_csum_daddr)
+			udp_zero_fix(f, l4, l4len);
+	} else if (f->proto == IPPROTO_ICMP) {
+		l4[0] = 8;		/* echo request */
+		put16(l4 + 4, 0x4242);
+		put16(l4 + 6, 1);
+	}
+
+	if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) {
+		check = ~fold(pseudo_sum(ip + 12, ip + 16, f->proto, l4len) +
+			      sum16(l4, l4len, 0));
+		if (f->proto == IPPROTO_UDP)
+			check = f->udp_csum_zero ? 0 : check ? check : 0xffff;
+		put16(l4 + (f->proto == IPPROTO_TCP ? 16 : 6), check);
+	} else if (f->proto == IPPROTO_ICMP) {
+		put16(l4 + 2, ~fold(sum16(l4, l4len, 0)));
+	}
+	put16(ip + 10, ~fold(sum16(ip, hlen, 0)));
+
+	len = ETH_HLEN + tot;
+	memset(b + len, PAD_BYTE, f->pad);
+	len += f->pad;
+	return f->cut ? f->cut : len;
+}
+
+/* Note every checksum of @b that does not verify. */
+bool csums_valid(const __u8 *b, size_t len)
+{
+	const __u8 *ip = b + ETH_HLEN, *l4;
+	size_t hlen, tot;
+	bool ok = true;
+	__u8 proto;
+	__u32 sum;
+
+	if (len < ETH_HLEN + 20 || get16(b + 12) != ETH_P_IP) {
+		note("output is not an IPv4 frame");
+		return false;
+	}
+	hlen = (ip[0] & 0xf) * 4;
+	tot = get16(ip + 2);
+	if (hlen < 20 || tot < hlen || ETH_HLEN + tot > len) {
+		note("output IPv4 header is inconsistent");
+		return false;
+	}
+	if (fold(sum16(ip, hlen, 0)) != 0xffff) {
+		note("IPv4 header checksum 0x%04x does not verify",
+		     get16(ip + 10));
+		ok = false;
+	}
+	proto = ip[9];
+	l4 = ip + hlen;
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return ok;
+	if (proto == IPPROTO_UDP && !get16(l4 + 6))
+		return ok;	/* sent without a checksum */
+	sum = pseudo_sum(ip + 12, ip + 16, proto, tot - hlen) +
+	      sum16(l4, tot - hlen, 0);
+	if (fold(sum) != 0xffff) {
+		note("%s checksum 0x%04x does not verify",
+		     proto == IPPROTO_TCP ? "TCP" : "UDP",
+		     get16(l4 + (proto == IPPROTO_TCP ? 16 : 6)));
+		ok = false;
+	}
+	return ok;
+}
+
+static void hex_row(char *out, const __u8 *b, size_t len, size_t off)
+{
+	size_t i;
+
+	for (i = off; i < off + 16; i++, out += 3)
+		if (i < len)
+			sprintf(out, " %02x", b[i]);
+		else
+			strcpy(out, "   ");
+}
+
+/* Note the 16-byte rows where @got differs from @exp, differences marked. */
+bool frames_equal(const __u8 *exp, size_t elen, const __u8 *got, size_t glen)
+{
+	size_t max = elen > glen ? elen : glen, off, i;
+	char e[64], g[64], m[64];
+	bool row_diff, ok = true;
+
+	if (elen != glen) {
+		note("frame length: expected %zu, got %zu", elen, glen);
+		ok = false;
+	}
+	for (off = 0; off < max; off += 16) {
+		row_diff = false;
+		for (i = off; i < off + 16; i++) {
+			bool d = (i < elen) != (i < glen) ||
+				 (i < elen && exp[i] != got[i]);
+
+			m[(i - off) * 3] = ' ';
+			m[(i - off) * 3 + 1] = d ? '^' : ' ';
+			m[(i - off) * 3 + 2] = d ? '^' : ' ';
+			row_diff |= d;
+		}
+		m[48] = 0;
+		if (!row_diff)
+			continue;
+		if (ok)
+			note("frame differs (offset: bytes):");
+		ok = false;
+		hex_row(e, exp, elen, off);
+		hex_row(g, got, glen, off);
+		note("%04zx expected:%s", off, e);
+		note("%04zx got:     %s", off, g);
+		note("              %s", m);
+	}
+	return ok;
+}
+
+/* ---- the BPF side ---- */
+
+const char *act_name(int act)
+{
+	static const char *const names[] = {
+		"XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX", "XDP_REDIRECT",
+	};
+
+	return act >= 0 && act < (int)ARRAY_SIZE(names) ? names[act] : "?";
+}
+
+/*
+ * BPF_PROG_TEST_RUN takes no data_in shorter than ETH_HLEN, so a shorter
+ * frame goes behind XDP metadata, which the program never reads and which
+ * must come back unchanged. Kernels that count the frame alone (6.18 does)
+ * refuse that too: -EINVAL, and the case is skipped.
+ */
+int prog_run(int fd, __u32 ifindex, const __u8 *frame, __u32 len,
+	     __u8 *out, __u32 *out_len, int *act)
+{
+	__u32 meta = len < ETH_HLEN ? (ETH_HLEN - len + 3) & ~3u : 0;
+	__u8 in[META_MAX + FRAME_MAX], got[2 * FRAME_MAX];
+	struct xdp_md md = {
+		.data = meta,
+		.data_end = meta + len,
+		.ingress_ifindex = ifindex,
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = in,
+		    .data_size_in = meta + len,
+		    .data_out = got,
+		    .data_size_out = sizeof(got),
+		    .ctx_in = &md,
+		    .ctx_size_in = sizeof(md));
+	int err;
+
+	memset(in, META_BYTE, meta);
+	memcpy(in + meta, frame, len);
+	err = bpf_prog_test_run_opts(fd, &opts);
+	if (err)
+		return err;
+	if (opts.data_size_out < meta || memcmp(got, in, meta)) {
+		note("the XDP metadata in front of the frame changed");
+		return -EPROTO;
+	}
+	*out_len = opts.data_size_out - meta;
+	memcpy(out, got + meta, *out_len);
+	*act = opts.retval;
+	return 0;
+}

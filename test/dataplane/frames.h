@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* frames.h - test frames: fresh checksums, exact compares, XDP test runs */
+#ifndef SCMLB_TEST_FRAMES_H
+#define SCMLB_TEST_FRAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define IP4(a, b, c, d) ((__u32)(a) << 24 | (__u32)(b) << 16 | \
+			 (__u32)(c) << 8 | (__u32)(d))
+
+#define FRAME_MAX	256
+/* XDP metadata may be at most 32 bytes, in 4-byte units. */
+#define META_MAX	32
+#define META_BYTE	0xee
+#define PAD_BYTE	0x5a
+
+#define IP_DF		0x4000
+#define IP_MF		0x2000
+
+#define TF_FIN		0x01
+#define TF_SYN		0x02
+#define TF_RST		0x04
+#define TF_PSH		0x08
+#define TF_ACK		0x10
+
+/* A frame as the tests describe it; zero fields take the usual value. */
+struct frame {
+	const __u8 *src_mac;
+	const __u8 *dst_mac;
+	__u16 eth_proto;	/* 0: IPv4; else only the ethertype changes */
+	__u8 ip_version;	/* 0: 4 */
+	__u8 ihl;		/* 0: 5; above 5 the header carries options */
+	__u16 frag_off;		/* 0: DF; else flags and offset */
+	__u16 tot_len;		/* 0: as built; else this, even wrong */
+	__u32 saddr;
+	__u32 daddr;
+	__u8 proto;
+	__u16 sport;
+	__u16 dport;
+	__u8 tcp_flags;
+	__u8 doff;		/* 0: 5 */
+	bool udp_csum_zero;	/* send UDP without a checksum */
+	__u32 zero_csum_daddr;	/* UDP to this address sums to 0 */
+	__u16 payload;		/* bytes after the L4 header */
+	__u16 pad;		/* Ethernet trailer after the IP packet */
+	__u16 cut;		/* nonzero: the frame's length, cut short */
+};
+
+static inline void put16(__u8 *p, __u16 v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static inline void put32(__u8 *p, __u32 v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+static inline __u16 get16(const __u8 *p)
+{
+	return (__u16)(p[0] << 8 | p[1]);
+}
+
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void notes_reset(void);
+void notes_print(void);
+
+size_t frame_build(const struct frame *f, __u8 *b);
+bool csums_valid(const __u8 *b, size_t len);
+bool frames_equal(const __u8 *exp, size_t elen, const __u8 *got, size_t glen);
+
+const char *act_name(int act);
+int prog_run(int fd, __u32 ifindex, const __u8 *frame, __u32 len,
+	     __u8 *out, __u32 *out_len, int *act);
+
+#endif /* SCMLB_TEST_FRAMES_H */

@@ -1,0 +1,1137 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_fw.c - TAP tests of the firewall stage, rules set up as scmlb-fw does */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "args.h"
+#include "backends.h"
+#include "frames.h"
+#include "fw.h"
+#include "maps.h"
+#include "scmlb.skel.h"
+#include "testbed.h"
+
+/* Addresses and ports in host order; the frame builder converts them. */
+#define VIP		IP4(203, 0, 113, 11)
+#define OTHER_ADDR	IP4(203, 0, 113, 12)	/* not the VIP */
+#define CLIENT		IP4(198, 51, 100, 7)
+#define BE_ADDR		IP4(192, 0, 2, 2)	/* the one backend */
+#define VPORT		8080
+
+#define CT_SIZE		1024
+
+/* Rules on networks that do not hold the source, and a list that long. */
+#define MANY_RULES	10000
+
+static const __u8 mac_client[ETH_ALEN] = { 0x02, 0, 0, 0, 0xc1, 0x01 };
+static const __u8 mac_up[ETH_ALEN] = { 0x02, 0, 0, 0, 0x0a, 0x01 };
+static const __u8 mac_be[ETH_ALEN] = { 0x02, 0, 0, 0, 0xb0, 0x01 };
+static const __u8 mac_beif[ETH_ALEN] = { 0x02, 0, 0, 0, 0xf0, 0x01 };
+
+enum side { SIDE_UP, SIDE_BE, SIDE_N };
+
+static const char *const if_names[SIDE_N] = { "fwt-up", "fwt-be" };
+
+/* Rules the cases name; R_NONE ends a list and means "no rule". */
+enum rule_name {
+	R_NONE,
+	R_A, R_B, R_WORLD, R_24,			/* overlapping */
+	R_DST, R_SRC, R_BOTH, R_ZERO, R_ONE, R_LOW,	/* ports */
+	R_LOW_DST,
+	R_ANY, R_TCP, R_UDP, R_ANY_PORTS,		/* protocols */
+	R_ICMP,
+	R_D8, R_D1, R_D2, R_D3, R_D4, R_D24, R_SIB,	/* deletes */
+	R_O8, R_M16, R_I24,				/* nesting */
+	R_FRAG_PORT, R_FRAG_ANY, R_FRAG_LOW,		/* fragments */
+	R_ALL, R_BE_NET,				/* not firewalled */
+	R_COVER, R_LIST_LAST,				/* many rules */
+	R_N
+};
+
+/* scmlb-fw set's options; NULL: not given, the tool's default. */
+struct rule_spec {
+	const char *name;
+	const char *network;
+	const char *proto;
+	const char *src_port;
+	const char *dst_port;
+};
+
+static const struct rule_spec specs[R_N] = {
+	[R_A] = { "A", "10.0.0.0/8", "tcp", NULL, "80" },
+	[R_B] = { "B", "10.1.0.0/16", "udp", NULL, NULL },
+	[R_WORLD] = { "world", NULL, "udp", NULL, "53" },
+	[R_24] = { "10.1.2/24", "10.1.2.0/24", "tcp", NULL, NULL },
+
+	[R_DST] = { "dst 8000-9000", "10.20.0.0/16", "tcp", NULL, "8000-9000" },
+	[R_SRC] = { "src 5000-6000", "10.21.0.0/16", "udp", "5000-6000", NULL },
+	[R_BOTH] = { "src 1000-2000 dst 443", "10.22.0.0/16", "tcp",
+		     "1000-2000", "443" },
+	[R_ZERO] = { "ports 0", "10.23.0.0/16", "udp", "0", "0" },
+	[R_ONE] = { "dst 22", "10.24.0.0/16", "tcp", NULL, "22" },
+	[R_LOW] = { "src 0-100", "10.25.0.0/16", "tcp", "0-100", NULL },
+	[R_LOW_DST] = { "dst 0-1023", "10.26.0.0/16", "udp", NULL, "0-1023" },
+
+	[R_ANY] = { "any", "10.30.0.0/16", NULL, NULL, NULL },
+	[R_TCP] = { "tcp", "10.31.0.0/16", "tcp", NULL, NULL },
+	[R_UDP] = { "udp", "10.32.0.0/16", "udp", NULL, NULL },
+	[R_ANY_PORTS] = { "any dst 100-200", "10.33.0.0/16", "any", NULL,
+			  "100-200" },
+
+	[R_ICMP] = { "icmp", "10.40.0.0/16", "icmp", NULL, NULL },
+
+	[R_D8] = { "D8", "10.0.0.0/8", "tcp", NULL, "2001" },
+	[R_D1] = { "D1", "10.5.0.0/16", "tcp", NULL, "1001" },
+	[R_D2] = { "D2", "10.5.0.0/16", "tcp", NULL, "1002" },
+	[R_D3] = { "D3", "10.5.0.0/16", "tcp", NULL, "1003" },
+	[R_D4] = { "D4", "10.5.0.0/16", "tcp", NULL, "1004" },
+	[R_D24] = { "D24", "10.5.5.0/24", "tcp", NULL, "3001" },
+	[R_SIB] = { "sibling", "10.6.0.0/16", "udp", NULL, NULL },
+
+	[R_O8] = { "/8", "10.0.0.0/8", "tcp", NULL, "601" },
+	[R_M16] = { "/16", "10.7.0.0/16", "tcp", NULL, "602" },
+	[R_I24] = { "/24", "10.7.7.0/24", "tcp", NULL, "603" },
+
+	[R_FRAG_PORT] = { "udp dst 53", "10.50.0.0/16", "udp", NULL, "53" },
+	[R_FRAG_ANY] = { "udp", "10.51.0.0/16", "udp", NULL, NULL },
+	[R_FRAG_LOW] = { "udp dst 0-1023", "10.52.0.0/16", "udp", NULL,
+			 "0-1023" },
+
+	[R_ALL] = { "all", NULL, NULL, NULL, NULL },
+	[R_BE_NET] = { "backends' net", "192.0.2.0/24", NULL, NULL, NULL },
+
+	[R_COVER] = { "covering", "10.9.0.0/16", "tcp", NULL, "80" },
+	[R_LIST_LAST] = { "list head", "10.9.0.0/16", "udp", NULL, "10000" },
+};
+
+/*
+ * One BPF_PROG_TEST_RUN. Before it, in order: @fresh empties the firewall
+ * and adds its rules, @add adds rules, @del deletes rules, @setup does
+ * the rest. Then the frame must get @act: XDP_DROP by @rule (whose
+ * counter alone grows), or go on, untouched (XDP_PASS) or NATed
+ * (XDP_REDIRECT).
+ */
+struct tcase {
+	const char *desc;
+	const enum rule_name *fresh;
+	const enum rule_name *add;
+	const enum rule_name *del;
+	int (*setup)(void);
+	enum side side;
+	struct frame in;
+	int act;
+	enum rule_name rule;
+	bool to_client;		/* redirected back to the client */
+	bool fw_empty;		/* no rule, no network, stage off */
+};
+
+static struct scmlb_bpf *skel;
+static struct scmlb_ctx lb = { .dir_fd = -1 };
+static int main_fd, ncpus;
+static __u32 ifindex[SIDE_N];
+static __u32 rule_id[R_N];		/* 0: not in the firewall */
+static __u32 unnamed_rules;		/* rules the cases do not name */
+
+/* ---- the firewall, set up through lib/fw.c ---- */
+
+/* The rule scmlb-fw set makes of its options, with the same parsers. */
+static int rule_from_spec(const struct rule_spec *s,
+			  struct scmlb_fw_rule *rule)
+{
+	struct scmlb_port_range src = { 0 }, dst = { 0 };
+	struct scmlb_cidr net = { 0 };
+	const char *why = NULL;
+	__u8 proto = 0;
+	int err = 0;
+
+	if (s->network)
+		err = scmlb_parse_cidr(s->network, &net, &why);
+	if (!err && s->proto)
+		err = scmlb_parse_l4_proto(s->proto, &proto, &why);
+	if (!err && s->src_port)
+		err = scmlb_parse_port_range(s->src_port, &src, &why);
+	if (!err && s->dst_port)
+		err = scmlb_parse_port_range(s->dst_port, &dst, &why);
+	if (err) {
+		note("rule %s: %s", s->name, why);
+		return err;
+	}
+	*rule = (struct scmlb_fw_rule){
+		.addr = net.addr,
+		.prefixlen = net.prefixlen,
+		.proto = proto,
+		.src_from = src.from,
+		.src_to = src.to,
+		.dst_from = dst.from,
+		.dst_to = dst.to,
+	};
+	return 0;
+}
+
+/* scmlb-fw set. */
+static int rule_add_spec(const struct rule_spec *s, __u32 *id)
+{
+	struct scmlb_fw_rule rule;
+	int err = rule_from_spec(s, &rule);
+
+	if (err)
+		return err;
+	err = scmlb_fw_rule_add(&lb, &rule);
+	if (err)
+		note("adding rule %s: %s", s->name, strerror(-err));
+	*id = rule.id;
+	return err;
+}
+
+static int rule_add(enum rule_name r)
+{
+	if (rule_id[r]) {
+		note("rule %s is in the firewall already", specs[r].name);
+		return -EEXIST;
+	}
+	return rule_add_spec(&specs[r], &rule_id[r]);
+}
+
+/* scmlb-fw delete. */
+static int rule_delete(enum rule_name r)
+{
+	int err = scmlb_fw_rule_delete(&lb, rule_id[r]);
+
+	if (err)
+		note("deleting rule %s (id %u): %s", specs[r].name, rule_id[r],
+		     strerror(-err));
+	else
+		rule_id[r] = 0;
+	return err;
+}
+
+static int array_zero(int fd, size_t value_size)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 i, n = SCMLB_FW_MAX_RULES;
+	void *zeros = calloc(n, value_size);
+	__u32 *keys = calloc(n, sizeof(*keys));
+	int err = 0;
+
+	if (!zeros || !keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(fd, keys, zeros, &n, &opts))
+		err = -errno;
+out:
+	free(zeros);
+	free(keys);
+	return err;
+}
+
+/*
+ * No rule at all, as on a fresh instance: each group starts from here
+ * whatever the groups before it left, deletes that went wrong included.
+ */
+static int fw_wipe(void)
+{
+	struct scmlb_fw_key key;
+	int err;
+
+	err = scmlb_config_read(&lb, &lb.cfg);
+	if (err)
+		return err;
+	while (!bpf_map_get_next_key(lb.maps.fw_nets, NULL, &key))
+		if (bpf_map_delete_elem(lb.maps.fw_nets, &key))
+			return -errno;
+	err = array_zero(lb.maps.fw_net_info, sizeof(struct scmlb_fw_net));
+	if (!err)
+		err = array_zero(lb.maps.fw_rules,
+				 sizeof(struct scmlb_fw_rule));
+	if (err)
+		return err;
+	/* next_fw_id goes on: ids are never reused */
+	lb.cfg.fw_rules = 0;
+	err = scmlb_config_write(&lb, &lb.cfg);
+	memset(rule_id, 0, sizeof(rule_id));
+	unnamed_rules = 0;
+	return err;
+}
+
+/* ---- fixtures ---- */
+
+/* The instance: the VIP on the upstream, one backend behind fwt-be. */
+static int fx_instance(void)
+{
+	struct scmlb_config cfg = {
+		.layout_version = SCMLB_LAYOUT_VERSION,
+		.vip = htonl(VIP),
+		.upstream_ifindex = ifindex[SIDE_UP],
+		.mode = SCMLB_MODE_NATIVE,
+		.conntrack_size = CT_SIZE,
+	};
+	struct scmlb_backend be = {
+		.addr = htonl(BE_ADDR),
+		.ifindex = ifindex[SIDE_BE],
+		.status = SCMLB_BACKEND_AVAILABLE,
+	};
+	int err;
+
+	memcpy(cfg.upstream_mac, mac_up, ETH_ALEN);
+	err = scmlb_config_write(&lb, &cfg);
+	if (err)
+		return err;
+	lb.cfg = cfg;
+	memcpy(be.mac, mac_be, ETH_ALEN);
+	memcpy(be.if_mac, mac_beif, ETH_ALEN);
+	snprintf(be.name, sizeof(be.name), "be1");
+	return scmlb_backend_add(&lb, &be);
+}
+
+/*
+ * MANY_RULES rules on 200 networks of 100.64.0.0/10, none holding
+ * 10.9.9.9; each would drop its TCP to port 80 but for the network. In
+ * each of 8 /16s, 24 /24s come first and the /16 last, so that it takes
+ * them in. 200, not 10000 networks: scmlb_fw_rule_add() reads all of
+ * fw_net_info for a new network, some 30 ms here.
+ */
+static int fx_many_nets(void)
+{
+	struct rule_spec s = { .name = "unnamed" };
+	__u32 i, n, id;
+	char net[32];
+	int err = 0;
+
+	for (i = 0; i < MANY_RULES && !err; i++) {
+		n = i % 200;
+		if (n % 25 == 24)
+			snprintf(net, sizeof(net), "100.%u.0.0/16",
+				 64 + n / 25);
+		else
+			snprintf(net, sizeof(net), "100.%u.%u.0/24",
+				 64 + n / 25, n % 25);
+		s.network = net;
+		s.proto = i % 2 ? "tcp" : NULL;
+		s.dst_port = i % 2 ? "80" : NULL;
+		err = rule_add_spec(&s, &id);
+		unnamed_rules += !err;
+	}
+	return err;
+}
+
+/*
+ * A list of MANY_RULES rules in the network holding the source: the
+ * covering rule at its tail (a network's newest rule is its head), UDP
+ * rules for ports 1 to 9998 before it, R_LIST_LAST at its head.
+ */
+static int fx_long_list(void)
+{
+	struct rule_spec s = { "unnamed", "10.9.0.0/16", "udp", NULL, NULL };
+	char port[8];
+	__u32 i, id;
+	int err = rule_add(R_COVER);
+
+	for (i = 1; i < MANY_RULES - 1 && !err; i++) {
+		snprintf(port, sizeof(port), "%u", i);
+		s.dst_port = port;
+		err = rule_add_spec(&s, &id);
+		unnamed_rules += !err;
+	}
+	return err ? err : rule_add(R_LIST_LAST);
+}
+
+/* ---- the cases ---- */
+
+#define RULES(...)	((const enum rule_name[]){ __VA_ARGS__, R_NONE })
+#define NO_RULES	RULES(R_NONE)
+
+/* From a client address to the VIP or another address on the upstream. */
+#define FROM(src, dst)							\
+	.src_mac = mac_client, .dst_mac = mac_up, .saddr = (src),	\
+	.daddr = (dst)
+#define TCP_FL(sp, dp, fl)						\
+	.proto = IPPROTO_TCP, .sport = (sp), .dport = (dp), .tcp_flags = (fl)
+#define TCP(sp, dp)	TCP_FL(sp, dp, TF_SYN)
+#define UDP(sp, dp)							\
+	.proto = IPPROTO_UDP, .sport = (sp), .dport = (dp), .payload = 13
+#define ICMP		.proto = IPPROTO_ICMP, .payload = 16
+#define GRE		.proto = IPPROTO_GRE, .payload = 16
+/* not the first fragment: what sits where ports would be is data */
+#define FRAG		.frag_off = 185
+
+#define DROP(r)		.act = XDP_DROP, .rule = (r)
+#define PASS		.act = XDP_PASS
+#define FWD		.act = XDP_REDIRECT
+
+#define SRC_A		IP4(10, 1, 2, 3)
+
+static const struct tcase cases[] = {
+	{ "no rule: SYN to the VIP forwarded", .fresh = NO_RULES,
+	  .in = { FROM(SRC_A, VIP), TCP(40000, 80) }, FWD },
+
+	/* 1: every network holding the source counts, not the longest only */
+	{ "A 10/8 tcp dst 80, B 10.1/16 udp: TCP 80 from 10.1.2.3 dropped by A",
+	  .fresh = RULES(R_A, R_B),
+	  .in = { FROM(SRC_A, OTHER_ADDR), TCP(40001, 80) }, DROP(R_A) },
+	{ "the same SYN to the VIP: dropped by A, no flow", NULL,
+	  .in = { FROM(SRC_A, VIP), TCP(40001, 80) }, DROP(R_A) },
+	{ "UDP from 10.1.2.3: dropped by B", NULL,
+	  .in = { FROM(SRC_A, OTHER_ADDR), UDP(5000, 53) }, DROP(R_B) },
+	{ "UDP from 10.1.2.3 to the VIP: dropped by B", NULL,
+	  .in = { FROM(SRC_A, VIP), UDP(5000, 53) }, DROP(R_B) },
+	{ "UDP from 10.2.0.1 (in A's network only): passed", NULL,
+	  .in = { FROM(IP4(10, 2, 0, 1), OTHER_ADDR), UDP(5000, 53) }, PASS },
+	{ "UDP from 10.2.0.1 to the VIP: forwarded", NULL,
+	  .in = { FROM(IP4(10, 2, 0, 1), VIP), UDP(5000, 53) }, FWD },
+	{ "TCP 80 from 10.2.0.1: dropped by A", NULL,
+	  .in = { FROM(IP4(10, 2, 0, 1), OTHER_ADDR), TCP(40002, 80) },
+	  DROP(R_A) },
+	{ "TCP 81 from 10.1.2.3: passed", NULL,
+	  .in = { FROM(SRC_A, OTHER_ADDR), TCP(40003, 81) }, PASS },
+	{ "TCP 80 from 11.0.0.1 (no network): passed", NULL,
+	  .in = { FROM(IP4(11, 0, 0, 1), OTHER_ADDR), TCP(40004, 80) }, PASS },
+	{ "B added before A: TCP 80 from 10.1.2.3 dropped by A",
+	  .fresh = RULES(R_B, R_A),
+	  .in = { FROM(SRC_A, OTHER_ADDR), TCP(40005, 80) }, DROP(R_A) },
+	{ "B added before A: UDP from 10.1.2.3 dropped by B", NULL,
+	  .in = { FROM(SRC_A, OTHER_ADDR), UDP(5001, 53) }, DROP(R_B) },
+	{ "0/0 udp dst 53, 10.1.2.0/24 tcp: UDP 53 from 10.1.2.3 by 0/0",
+	  .fresh = RULES(R_WORLD, R_24),
+	  .in = { FROM(SRC_A, OTHER_ADDR), UDP(5002, 53) }, DROP(R_WORLD) },
+	{ "TCP from 10.1.2.3: dropped by the /24", NULL,
+	  .in = { FROM(SRC_A, VIP), TCP(40006, 53) }, DROP(R_24) },
+	{ "UDP 54 from 10.1.2.3: forwarded", NULL,
+	  .in = { FROM(SRC_A, VIP), UDP(5002, 54) }, FWD },
+	{ "UDP 53 from 198.51.100.7 (only 0/0 holds it): dropped by 0/0",
+	  NULL, .in = { FROM(CLIENT, VIP), UDP(5003, 53) }, DROP(R_WORLD) },
+	{ "/24 added before 0/0: UDP 53 from 10.1.2.3 dropped by 0/0",
+	  .fresh = RULES(R_24, R_WORLD),
+	  .in = { FROM(SRC_A, OTHER_ADDR), UDP(5004, 53) }, DROP(R_WORLD) },
+	{ "/24 added before 0/0: TCP from 10.1.2.3 dropped by the /24", NULL,
+	  .in = { FROM(SRC_A, OTHER_ADDR), TCP(40007, 53) }, DROP(R_24) },
+
+	/* 2: port range edges */
+	{ "dst 8000-9000: 8000 dropped",
+	  .fresh = RULES(R_DST, R_SRC, R_BOTH, R_ZERO, R_ONE, R_LOW,
+			 R_LOW_DST),
+	  .in = { FROM(IP4(10, 20, 0, 1), VIP), TCP(40100, 8000) },
+	  DROP(R_DST) },
+	{ "dst 8000-9000: 9000 dropped", NULL,
+	  .in = { FROM(IP4(10, 20, 0, 1), VIP), TCP(40100, 9000) },
+	  DROP(R_DST) },
+	{ "dst 8000-9000: 7999 forwarded", NULL,
+	  .in = { FROM(IP4(10, 20, 0, 1), VIP), TCP(40100, 7999) }, FWD },
+	{ "dst 8000-9000: 9001 forwarded", NULL,
+	  .in = { FROM(IP4(10, 20, 0, 1), VIP), TCP(40100, 9001) }, FWD },
+	{ "dst 8000-9000: source port 8500 is not the destination", NULL,
+	  .in = { FROM(IP4(10, 20, 0, 1), OTHER_ADDR), TCP(8500, 80) }, PASS },
+	{ "src 5000-6000: 5000 dropped", NULL,
+	  .in = { FROM(IP4(10, 21, 0, 1), OTHER_ADDR), UDP(5000, 53) },
+	  DROP(R_SRC) },
+	{ "src 5000-6000: 6000 dropped", NULL,
+	  .in = { FROM(IP4(10, 21, 0, 1), OTHER_ADDR), UDP(6000, 53) },
+	  DROP(R_SRC) },
+	{ "src 5000-6000: 4999 passed", NULL,
+	  .in = { FROM(IP4(10, 21, 0, 1), OTHER_ADDR), UDP(4999, 53) }, PASS },
+	{ "src 5000-6000: 6001 passed", NULL,
+	  .in = { FROM(IP4(10, 21, 0, 1), OTHER_ADDR), UDP(6001, 53) }, PASS },
+	{ "src 5000-6000: destination port 5500 is not the source", NULL,
+	  .in = { FROM(IP4(10, 21, 0, 1), OTHER_ADDR), UDP(53, 5500) }, PASS },
+	{ "src 1000-2000 dst 443: both match, dropped", NULL,
+	  .in = { FROM(IP4(10, 22, 0, 1), VIP), TCP(1500, 443) },
+	  DROP(R_BOTH) },
+	{ "src 1000-2000 dst 443: edges 1000 and 443, dropped", NULL,
+	  .in = { FROM(IP4(10, 22, 0, 1), VIP), TCP(1000, 443) },
+	  DROP(R_BOTH) },
+	{ "src 1000-2000 dst 443: edges 2000 and 443, dropped", NULL,
+	  .in = { FROM(IP4(10, 22, 0, 1), VIP), TCP(2000, 443) },
+	  DROP(R_BOTH) },
+	{ "src 1000-2000 dst 443: only the source matches, forwarded", NULL,
+	  .in = { FROM(IP4(10, 22, 0, 1), VIP), TCP(1500, 444) }, FWD },
+	{ "src 1000-2000 dst 443: only the destination matches, forwarded",
+	  NULL, .in = { FROM(IP4(10, 22, 0, 1), VIP), TCP(2001, 443) }, FWD },
+	{ "ports 0 (any): UDP 1 to 65535 dropped", NULL,
+	  .in = { FROM(IP4(10, 23, 0, 1), OTHER_ADDR), UDP(1, 65535) },
+	  DROP(R_ZERO) },
+	{ "ports 0 (any): UDP 65535 to 1 dropped", NULL,
+	  .in = { FROM(IP4(10, 23, 0, 1), OTHER_ADDR), UDP(65535, 1) },
+	  DROP(R_ZERO) },
+	{ "ports 0 (any): UDP 0 to 0 dropped", NULL,
+	  .in = { FROM(IP4(10, 23, 0, 1), OTHER_ADDR), UDP(0, 0) },
+	  DROP(R_ZERO) },
+	{ "dst 22: 22 dropped", NULL,
+	  .in = { FROM(IP4(10, 24, 0, 1), OTHER_ADDR), TCP(40101, 22) },
+	  DROP(R_ONE) },
+	{ "dst 22: 21 passed", NULL,
+	  .in = { FROM(IP4(10, 24, 0, 1), OTHER_ADDR), TCP(40101, 21) }, PASS },
+	{ "dst 22: 23 passed", NULL,
+	  .in = { FROM(IP4(10, 24, 0, 1), OTHER_ADDR), TCP(40101, 23) }, PASS },
+	{ "src 0-100 (from 0 is not any): 0 dropped", NULL,
+	  .in = { FROM(IP4(10, 25, 0, 1), OTHER_ADDR), TCP(0, 80) },
+	  DROP(R_LOW) },
+	{ "src 0-100: 100 dropped", NULL,
+	  .in = { FROM(IP4(10, 25, 0, 1), OTHER_ADDR), TCP(100, 80) },
+	  DROP(R_LOW) },
+	{ "src 0-100: 101 passed", NULL,
+	  .in = { FROM(IP4(10, 25, 0, 1), OTHER_ADDR), TCP(101, 80) }, PASS },
+	{ "dst 0-1023: 0 dropped", NULL,
+	  .in = { FROM(IP4(10, 26, 0, 1), OTHER_ADDR), UDP(5100, 0) },
+	  DROP(R_LOW_DST) },
+	{ "dst 0-1023: 1023 dropped", NULL,
+	  .in = { FROM(IP4(10, 26, 0, 1), OTHER_ADDR), UDP(5100, 1023) },
+	  DROP(R_LOW_DST) },
+	{ "dst 0-1023: 1024 passed", NULL,
+	  .in = { FROM(IP4(10, 26, 0, 1), OTHER_ADDR), UDP(5100, 1024) },
+	  PASS },
+
+	/* 3: any protocol, or one */
+	{ "any: ICMP dropped",
+	  .fresh = RULES(R_ANY, R_TCP, R_UDP, R_ANY_PORTS),
+	  .in = { FROM(IP4(10, 30, 0, 1), VIP), ICMP }, DROP(R_ANY) },
+	{ "any: TCP dropped", NULL,
+	  .in = { FROM(IP4(10, 30, 0, 1), VIP), TCP(40200, 80) },
+	  DROP(R_ANY) },
+	{ "any: UDP dropped", NULL,
+	  .in = { FROM(IP4(10, 30, 0, 1), VIP), UDP(5200, 53) }, DROP(R_ANY) },
+	{ "any: GRE dropped", NULL,
+	  .in = { FROM(IP4(10, 30, 0, 1), OTHER_ADDR), GRE }, DROP(R_ANY) },
+	{ "tcp: TCP dropped", NULL,
+	  .in = { FROM(IP4(10, 31, 0, 1), VIP), TCP(40201, 80) },
+	  DROP(R_TCP) },
+	{ "tcp: UDP forwarded", NULL,
+	  .in = { FROM(IP4(10, 31, 0, 1), VIP), UDP(5201, 53) }, FWD },
+	{ "tcp: ICMP passed", NULL,
+	  .in = { FROM(IP4(10, 31, 0, 1), VIP), ICMP }, PASS },
+	{ "tcp: GRE passed", NULL,
+	  .in = { FROM(IP4(10, 31, 0, 1), OTHER_ADDR), GRE }, PASS },
+	{ "udp: UDP dropped", NULL,
+	  .in = { FROM(IP4(10, 32, 0, 1), VIP), UDP(5202, 53) }, DROP(R_UDP) },
+	{ "udp: TCP forwarded", NULL,
+	  .in = { FROM(IP4(10, 32, 0, 1), VIP), TCP(40202, 80) }, FWD },
+	{ "any dst 100-200: TCP 150 dropped", NULL,
+	  .in = { FROM(IP4(10, 33, 0, 1), VIP), TCP(40203, 150) },
+	  DROP(R_ANY_PORTS) },
+	{ "any dst 100-200: UDP 150 dropped", NULL,
+	  .in = { FROM(IP4(10, 33, 0, 1), VIP), UDP(5203, 150) },
+	  DROP(R_ANY_PORTS) },
+	{ "any dst 100-200: UDP 250 forwarded", NULL,
+	  .in = { FROM(IP4(10, 33, 0, 1), VIP), UDP(5203, 250) }, FWD },
+	{ "any dst 100-200: ICMP (no ports) passed", NULL,
+	  .in = { FROM(IP4(10, 33, 0, 1), VIP), ICMP }, PASS },
+	{ "any dst 100-200: GRE (no ports) passed", NULL,
+	  .in = { FROM(IP4(10, 33, 0, 1), OTHER_ADDR), GRE }, PASS },
+
+	/* 4: ICMP */
+	{ "icmp: echo to the VIP dropped", .fresh = RULES(R_ICMP),
+	  .in = { FROM(IP4(10, 40, 0, 1), VIP), ICMP }, DROP(R_ICMP) },
+	{ "icmp: echo to another address dropped", NULL,
+	  .in = { FROM(IP4(10, 40, 0, 1), OTHER_ADDR), ICMP }, DROP(R_ICMP) },
+	{ "icmp: TCP to the VIP forwarded", NULL,
+	  .in = { FROM(IP4(10, 40, 0, 1), VIP), TCP(40300, 80) }, FWD },
+	{ "icmp: UDP to another address passed", NULL,
+	  .in = { FROM(IP4(10, 40, 0, 1), OTHER_ADDR), UDP(5300, 53) }, PASS },
+	{ "icmp: GRE passed", NULL,
+	  .in = { FROM(IP4(10, 40, 0, 1), OTHER_ADDR), GRE }, PASS },
+
+	/* 5: deletes; D1..D3 share 10.5/16 (list D3, D2, D1) inside D8's /8 */
+#define SRC_D	FROM(IP4(10, 5, 5, 5), OTHER_ADDR)
+	{ "deletes: D8 drops TCP 2001 from 10.5.5.5",
+	  .fresh = RULES(R_D8, R_D1, R_D2, R_D3, R_D24, R_SIB),
+	  .in = { SRC_D, TCP(40400, 2001) }, DROP(R_D8) },
+	{ "deletes: D1 drops 1001", NULL, .in = { SRC_D, TCP(40400, 1001) },
+	  DROP(R_D1) },
+	{ "deletes: D2 drops 1002", NULL, .in = { SRC_D, TCP(40400, 1002) },
+	  DROP(R_D2) },
+	{ "deletes: D3 drops 1003", NULL, .in = { SRC_D, TCP(40400, 1003) },
+	  DROP(R_D3) },
+	{ "deletes: D24 drops 3001", NULL, .in = { SRC_D, TCP(40400, 3001) },
+	  DROP(R_D24) },
+	{ "deletes: the sibling network's rule drops UDP from 10.6.0.1", NULL,
+	  .in = { FROM(IP4(10, 6, 0, 1), OTHER_ADDR), UDP(5400, 53) },
+	  DROP(R_SIB) },
+	{ "D2 (middle of the list) deleted: 1002 passed", NULL,
+	  .del = RULES(R_D2), .in = { SRC_D, TCP(40400, 1002) }, PASS },
+	{ "D2 deleted: D1 still drops 1001", NULL,
+	  .in = { SRC_D, TCP(40400, 1001) }, DROP(R_D1) },
+	{ "D2 deleted: D3 still drops 1003", NULL,
+	  .in = { SRC_D, TCP(40400, 1003) }, DROP(R_D3) },
+	{ "D2 deleted: D8 still drops 2001", NULL,
+	  .in = { SRC_D, TCP(40400, 2001) }, DROP(R_D8) },
+	{ "D2 deleted: D24 still drops 3001", NULL,
+	  .in = { SRC_D, TCP(40400, 3001) }, DROP(R_D24) },
+	{ "D3 (head) deleted: 1003 passed", NULL, .del = RULES(R_D3),
+	  .in = { SRC_D, TCP(40400, 1003) }, PASS },
+	{ "D3 deleted: D1 still drops 1001", NULL,
+	  .in = { SRC_D, TCP(40400, 1001) }, DROP(R_D1) },
+	{ "D3 deleted: D8 still drops 2001", NULL,
+	  .in = { SRC_D, TCP(40400, 2001) }, DROP(R_D8) },
+	{ "D4 added (list D4, D1), D1 (tail) deleted: 1001 passed", NULL,
+	  .add = RULES(R_D4), .del = RULES(R_D1),
+	  .in = { SRC_D, TCP(40400, 1001) }, PASS },
+	{ "D1 deleted: D8 still drops 2001", NULL,
+	  .in = { SRC_D, TCP(40400, 2001) }, DROP(R_D8) },
+	{ "D1 deleted: D24 still drops 3001", NULL,
+	  .in = { SRC_D, TCP(40400, 3001) }, DROP(R_D24) },
+	{ "D1 deleted: the sibling still drops UDP from 10.6.0.1", NULL,
+	  .in = { FROM(IP4(10, 6, 0, 1), OTHER_ADDR), UDP(5400, 53) },
+	  DROP(R_SIB) },
+	{ "D1 deleted: D4 still drops 1004", NULL,
+	  .in = { SRC_D, TCP(40400, 1004) }, DROP(R_D4) },
+	{ "D4 (the /16's last rule, a /24 inside) deleted: 1004 passed", NULL,
+	  .del = RULES(R_D4), .in = { SRC_D, TCP(40400, 1004) }, PASS },
+	{ "/16 gone: D8 still drops 2001 from inside the /24", NULL,
+	  .in = { SRC_D, TCP(40400, 2001) }, DROP(R_D8) },
+	{ "/16 gone: D8 drops 2001 from 10.5.6.1, outside the /24", NULL,
+	  .in = { FROM(IP4(10, 5, 6, 1), OTHER_ADDR), TCP(40400, 2001) },
+	  DROP(R_D8) },
+	{ "/16 gone: D24 still drops 3001", NULL,
+	  .in = { SRC_D, TCP(40400, 3001) }, DROP(R_D24) },
+	{ "D24 (the /24's last rule) deleted: 3001 passed", NULL,
+	  .del = RULES(R_D24), .in = { SRC_D, TCP(40400, 3001) }, PASS },
+	{ "/24 gone: D8 still drops 2001", NULL,
+	  .in = { SRC_D, TCP(40400, 2001) }, DROP(R_D8) },
+	{ "D8 deleted: 2001 passed", NULL, .del = RULES(R_D8),
+	  .in = { SRC_D, TCP(40400, 2001) }, PASS },
+	{ "D8 deleted: the sibling still drops UDP from 10.6.0.1", NULL,
+	  .in = { FROM(IP4(10, 6, 0, 1), OTHER_ADDR), UDP(5400, 53) },
+	  DROP(R_SIB) },
+	{ "every rule deleted: stage off, SYN from 10.5.5.5 forwarded", NULL,
+	  .del = RULES(R_SIB), .in = { FROM(IP4(10, 5, 5, 5), VIP),
+				       TCP(40401, 2001) }, FWD,
+	  .fw_empty = true },
+	{ "every rule deleted: UDP from 10.6.0.1 forwarded", NULL,
+	  .in = { FROM(IP4(10, 6, 0, 1), VIP), UDP(5400, 53) }, FWD,
+	  .fw_empty = true },
+#undef SRC_D
+
+	/* 6: nested networks in every order: the parent links show */
+#define NESTED(order, ...)						\
+	{ order ": /8 drops 601 from 10.7.7.7",				\
+	  .fresh = RULES(__VA_ARGS__),					\
+	  .in = { FROM(IP4(10, 7, 7, 7), OTHER_ADDR), TCP(40500, 601) },\
+	  DROP(R_O8) },							\
+	{ order ": /16 drops 602 from 10.7.7.7", NULL,			\
+	  .in = { FROM(IP4(10, 7, 7, 7), OTHER_ADDR), TCP(40500, 602) },\
+	  DROP(R_M16) },						\
+	{ order ": /24 drops 603 from 10.7.7.7", NULL,			\
+	  .in = { FROM(IP4(10, 7, 7, 7), OTHER_ADDR), TCP(40500, 603) },\
+	  DROP(R_I24) },						\
+	{ order ": /8 drops 601 from 10.7.8.8", NULL,			\
+	  .in = { FROM(IP4(10, 7, 8, 8), OTHER_ADDR), TCP(40500, 601) },\
+	  DROP(R_O8) },							\
+	{ order ": /16 drops 602 from 10.7.8.8", NULL,			\
+	  .in = { FROM(IP4(10, 7, 8, 8), OTHER_ADDR), TCP(40500, 602) },\
+	  DROP(R_M16) },						\
+	{ order ": 603 from 10.7.8.8 passed", NULL,			\
+	  .in = { FROM(IP4(10, 7, 8, 8), OTHER_ADDR), TCP(40500, 603) },\
+	  PASS },							\
+	{ order ": 602 from 10.8.0.1 passed", NULL,			\
+	  .in = { FROM(IP4(10, 8, 0, 1), OTHER_ADDR), TCP(40500, 602) },\
+	  PASS }
+	NESTED("/8 /16 /24", R_O8, R_M16, R_I24),
+	NESTED("/24 /16 /8", R_I24, R_M16, R_O8),
+	NESTED("/8 /24 /16", R_O8, R_I24, R_M16),
+	NESTED("/24 /8 /16", R_I24, R_O8, R_M16),
+	NESTED("/16 /8 /24", R_M16, R_O8, R_I24),
+	NESTED("/16 /24 /8", R_M16, R_I24, R_O8),
+#undef NESTED
+
+	/* 7: a fragment after the first has no ports */
+	{ "udp dst 53: whole datagram to 53 dropped",
+	  .fresh = RULES(R_FRAG_PORT, R_FRAG_ANY, R_FRAG_LOW),
+	  .in = { FROM(IP4(10, 50, 0, 1), VIP), UDP(5600, 53) },
+	  DROP(R_FRAG_PORT) },
+	{ "udp dst 53: later fragment (53 where the port was) passed", NULL,
+	  .in = { FROM(IP4(10, 50, 0, 1), VIP), UDP(5600, 53), FRAG }, PASS },
+	{ "udp (any port): later fragment dropped", NULL,
+	  .in = { FROM(IP4(10, 51, 0, 1), VIP), UDP(5601, 53), FRAG },
+	  DROP(R_FRAG_ANY) },
+	{ "udp (any port): later TCP fragment passed", NULL,
+	  .in = { FROM(IP4(10, 51, 0, 1), VIP), TCP(40600, 53), FRAG }, PASS },
+	{ "udp dst 0-1023: later fragment (no port is not port 0) passed",
+	  NULL, .in = { FROM(IP4(10, 52, 0, 1), VIP), UDP(0, 0), FRAG },
+	  PASS },
+	{ "udp dst 0-1023: whole datagram to 0 dropped", NULL,
+	  .in = { FROM(IP4(10, 52, 0, 1), VIP), UDP(0, 0) },
+	  DROP(R_FRAG_LOW) },
+
+	/* 8: what the firewall does not see */
+	{ "0/0 any: ARP passed", .fresh = RULES(R_ALL),
+	  .in = { FROM(SRC_A, VIP), TCP(40700, 80), .eth_proto = ETH_P_ARP },
+	  PASS },
+	{ "0/0 any: IPv6 ethertype passed", NULL,
+	  .in = { FROM(SRC_A, VIP), TCP(40700, 80), .eth_proto = ETH_P_IPV6 },
+	  PASS },
+	{ "0/0 any: the same SYN as IPv4 dropped", NULL,
+	  .in = { FROM(SRC_A, VIP), TCP(40700, 80) }, DROP(R_ALL) },
+	{ "0/0 any: a frame on the backend side passed, not counted", NULL,
+	  .side = SIDE_BE,
+	  .in = { .src_mac = mac_be, .dst_mac = mac_beif, .saddr = BE_ADDR,
+		  .daddr = CLIENT, TCP(VPORT, 40701) }, PASS },
+	{ "192.0.2.0/24 any: SYN from 198.51.100.7 forwarded",
+	  .fresh = RULES(R_BE_NET),
+	  .in = { FROM(CLIENT, VIP), TCP(40702, VPORT) }, FWD },
+	{ "192.0.2.0/24 any: backend's SYN-ACK returned to the client", NULL,
+	  .side = SIDE_BE,
+	  .in = { .src_mac = mac_be, .dst_mac = mac_beif, .saddr = BE_ADDR,
+		  .daddr = CLIENT, TCP_FL(VPORT, 40702, TF_SYN | TF_ACK) },
+	  .act = XDP_REDIRECT, .to_client = true },
+	{ "192.0.2.0/24 any: the backend's address on the upstream dropped",
+	  NULL, .in = { FROM(BE_ADDR, VIP), TCP(VPORT, 40702) },
+	  DROP(R_BE_NET) },
+
+	/* 9: many rules */
+	{ "10000 rules on other networks and one covering: dropped by it",
+	  .fresh = RULES(R_COVER), .setup = fx_many_nets,
+	  .in = { FROM(IP4(10, 9, 9, 9), VIP), TCP(40800, 80) },
+	  DROP(R_COVER) },
+	{ "10000 rules on other networks: TCP 81 forwarded", NULL,
+	  .in = { FROM(IP4(10, 9, 9, 9), VIP), TCP(40800, 81) }, FWD },
+	{ "10000 rules on other networks, covering one deleted: forwarded",
+	  NULL, .del = RULES(R_COVER),
+	  .in = { FROM(IP4(10, 9, 9, 9), VIP), TCP(40800, 80) }, FWD },
+	{ "10000 rules on other networks: 100.64.1.1 dropped by one", NULL,
+	  .in = { FROM(IP4(100, 64, 1, 1), OTHER_ADDR), ICMP },
+	  .act = XDP_DROP },
+	{ "a list of 10000 in 10.9/16: its tail rule drops TCP 80",
+	  .fresh = NO_RULES, .setup = fx_long_list,
+	  .in = { FROM(IP4(10, 9, 9, 9), VIP), TCP(40801, 80) },
+	  DROP(R_COVER) },
+	{ "a list of 10000 in 10.9/16: its head rule drops UDP 10000", NULL,
+	  .in = { FROM(IP4(10, 9, 9, 9), VIP), UDP(5800, 10000) },
+	  DROP(R_LIST_LAST) },
+	{ "a list of 10000 in 10.9/16: TCP 81 forwarded", NULL,
+	  .in = { FROM(IP4(10, 9, 9, 9), VIP), TCP(40801, 81) }, FWD },
+};
+
+/* ---- checks ---- */
+
+/* The frame @c must produce: its input, or as the NAT rewrites it. */
+static size_t expected_frame(const struct tcase *c, const __u8 *in,
+			     size_t len, __u8 *exp)
+{
+	struct frame f = c->in;
+
+	if (c->act != XDP_REDIRECT) {
+		memcpy(exp, in, len);
+		return len;
+	}
+	if (c->to_client) {
+		f.saddr = VIP;
+		f.src_mac = mac_up;
+		f.dst_mac = mac_client;
+	} else {
+		f.daddr = BE_ADDR;
+		f.src_mac = mac_beif;
+		f.dst_mac = mac_be;
+	}
+	return frame_build(&f, exp);
+}
+
+static struct scmlb_flow_key flow_key(const struct frame *f)
+{
+	return (struct scmlb_flow_key){
+		.src_addr = htonl(f->saddr),
+		.dst_addr = htonl(f->daddr),
+		.src_port = htons(f->sport),
+		.dst_port = htons(f->dport),
+		.proto = f->proto,
+	};
+}
+
+static const struct {
+	const char *name;
+	size_t off;
+} stat_fields[] = {
+#define STAT_FIELD(f) { #f, offsetof(struct scmlb_stats, f) }
+	STAT_FIELD(rx_icmp), STAT_FIELD(rx_tcp), STAT_FIELD(rx_udp),
+	STAT_FIELD(rx_other), STAT_FIELD(passed), STAT_FIELD(fw_dropped),
+	STAT_FIELD(dos_dropped), STAT_FIELD(forwarded), STAT_FIELD(returned),
+#undef STAT_FIELD
+};
+
+static __u64 *stat_at(struct scmlb_stats *s, size_t i)
+{
+	return (__u64 *)((char *)s + stat_fields[i].off);
+}
+
+/* An upstream packet counts for its protocol and fate; a reply if returned. */
+static bool stats_ok(const struct tcase *c, struct scmlb_stats *before,
+		     struct scmlb_stats *after)
+{
+	struct scmlb_stats want = { 0 };
+	bool ok = true;
+	__u64 d;
+	size_t i;
+
+	if (c->side == SIDE_UP) {
+		if (c->in.eth_proto)
+			want.rx_other = 1;
+		else if (c->in.proto == IPPROTO_TCP)
+			want.rx_tcp = 1;
+		else if (c->in.proto == IPPROTO_UDP)
+			want.rx_udp = 1;
+		else if (c->in.proto == IPPROTO_ICMP)
+			want.rx_icmp = 1;
+		else
+			want.rx_other = 1;
+		want.passed = c->act == XDP_PASS;
+		want.fw_dropped = c->act == XDP_DROP;
+	}
+	want.forwarded = c->act == XDP_REDIRECT && !c->to_client;
+	want.returned = c->act == XDP_REDIRECT && c->to_client;
+	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
+		d = *stat_at(after, i) - *stat_at(before, i);
+		if (d == *stat_at(&want, i))
+			continue;
+		note("counter %s grew by %llu, expected %llu",
+		     stat_fields[i].name, (unsigned long long)d,
+		     (unsigned long long)*stat_at(&want, i));
+		ok = false;
+	}
+	return ok;
+}
+
+/* Rule slots ever used: ids grow from 1, a slot is id % SCMLB_FW_MAX_RULES. */
+static __u32 slots_used(void)
+{
+	__u32 next = lb.cfg.next_fw_id;
+
+	return next && next < SCMLB_FW_MAX_RULES ? next : SCMLB_FW_MAX_RULES;
+}
+
+/* fw_drops, each slot summed over the CPUs; 0 where no rule ever was. */
+static int drops_read(__u64 *sum)
+{
+	__u32 n = slots_used();
+	__u64 *v = calloc((size_t)n * ncpus, sizeof(*v));
+	size_t i;
+	int err, c;
+
+	if (!v)
+		return -ENOMEM;
+	memset(sum, 0, SCMLB_FW_MAX_RULES * sizeof(*sum));
+	err = scmlb_array_read(lb.maps.fw_drops, n, ncpus * sizeof(*v), v);
+	for (i = 0; !err && i < n; i++)
+		for (c = 0; c < ncpus; c++)
+			sum[i] += v[i * ncpus + c];
+	free(v);
+	return err;
+}
+
+static const char *slot_rule_name(__u32 slot)
+{
+	int r;
+
+	for (r = 1; r < R_N; r++)
+		if (rule_id[r] && rule_id[r] % SCMLB_FW_MAX_RULES == slot)
+			return specs[r].name;
+	return "unnamed";
+}
+
+/* Whether the rule in @slot is one the cases do not name, holding @saddr. */
+static bool unnamed_holds(__u32 slot, __u32 saddr)
+{
+	struct scmlb_fw_rule r;
+	int i;
+
+	for (i = 1; i < R_N; i++)
+		if (rule_id[i] && rule_id[i] % SCMLB_FW_MAX_RULES == slot)
+			return false;
+	return !bpf_map_lookup_elem(lb.maps.fw_rules, &slot, &r) && r.id &&
+	       (htonl(saddr) & r.mask) == r.addr;
+}
+
+/*
+ * Only the rule that dropped the packet counts it; without @c->rule, one
+ * of the rules the cases do not name whose network holds the source.
+ */
+static bool drops_ok(const struct tcase *c, const __u64 *before,
+		     const __u64 *after)
+{
+	__u32 slot, want = SCMLB_FW_NONE, hits = 0;
+	bool ok = true;
+
+	if (c->rule)
+		want = rule_id[c->rule] % SCMLB_FW_MAX_RULES;
+	for (slot = 0; slot < SCMLB_FW_MAX_RULES; slot++) {
+		__u64 d = after[slot] - before[slot];
+
+		if (!d)
+			continue;
+		hits++;
+		if (d == 1 && (slot == want ||
+			       (c->act == XDP_DROP && !c->rule &&
+				unnamed_holds(slot, c->in.saddr))))
+			continue;
+		note("drop counter of rule %s (slot %u) grew by %llu",
+		     slot_rule_name(slot), slot, (unsigned long long)d);
+		ok = false;
+	}
+	if (c->act == XDP_DROP && hits != 1) {
+		note("%u drop counters grew, expected 1 (rule %s)", hits,
+		     c->rule ? specs[c->rule].name : "any");
+		ok = false;
+	}
+	return ok;
+}
+
+static bool same_rule(const struct scmlb_fw_rule *a,
+		      const struct scmlb_fw_rule *b)
+{
+	return a->addr == b->addr && a->prefixlen == b->prefixlen &&
+	       a->proto == b->proto && a->src_from == b->src_from &&
+	       a->src_to == b->src_to && a->dst_from == b->dst_from &&
+	       a->dst_to == b->dst_to;
+}
+
+/*
+ * What scmlb-fw get would show: the rules the cases added, no other,
+ * each as it was set, and the dropping rule's count as fw_drops has it.
+ */
+static bool listing_ok(const struct tcase *c, const __u64 *drops)
+{
+	struct scmlb_fw_entry *list = NULL;
+	__u32 want_n = unnamed_rules, r, id;
+	struct scmlb_fw_rule want;
+	size_t n = 0, i;
+	bool ok = true;
+	int err;
+
+	err = scmlb_fw_rules_list(&lb, true, &list, &n);
+	if (err) {
+		note("scmlb_fw_rules_list: %s", strerror(-err));
+		return false;
+	}
+	for (r = 1; r < R_N; r++) {
+		if (!rule_id[r])
+			continue;
+		want_n++;
+		for (i = 0; i < n && list[i].rule.id != rule_id[r]; i++)
+			;
+		if (i == n) {
+			note("rule %s (id %u) is not listed", specs[r].name,
+			     rule_id[r]);
+			ok = false;
+			continue;
+		}
+		if (rule_from_spec(&specs[r], &want) ||
+		    !same_rule(&want, &list[i].rule)) {
+			note("rule %s is listed unlike it was set",
+			     specs[r].name);
+			ok = false;
+		}
+		if (r == c->rule) {
+			id = rule_id[r] % SCMLB_FW_MAX_RULES;
+			if (list[i].dropped != drops[id]) {
+				note("rule %s listed with %llu drops, not %llu",
+				     specs[r].name,
+				     (unsigned long long)list[i].dropped,
+				     (unsigned long long)drops[id]);
+				ok = false;
+			}
+		}
+	}
+	if (n != want_n) {
+		note("%zu rules listed, expected %u", n, want_n);
+		ok = false;
+	}
+	free(list);
+	return ok;
+}
+
+/* The rule count that turns the stage on, and with no rule no network. */
+static bool fw_state_ok(const struct tcase *c)
+{
+	__u32 want = unnamed_rules, r, i;
+	struct scmlb_fw_net *nets;
+	struct scmlb_config cfg;
+	struct scmlb_fw_key key;
+	bool ok = true;
+	int err;
+
+	for (r = 1; r < R_N; r++)
+		want += !!rule_id[r];
+	err = scmlb_config_read(&lb, &cfg);
+	if (err) {
+		note("reading lb_config: %s", strerror(-err));
+		return false;
+	}
+	if (cfg.fw_rules != want) {
+		note("lb_config.fw_rules is %u, expected %u", cfg.fw_rules,
+		     want);
+		ok = false;
+	}
+	if (!c->fw_empty)
+		return ok;
+	if (!bpf_map_get_next_key(lb.maps.fw_nets, NULL, &key)) {
+		note("fw_nets still holds a network");
+		ok = false;
+	}
+	nets = calloc(SCMLB_FW_MAX_RULES, sizeof(*nets));
+	if (!nets)
+		return false;
+	err = scmlb_array_read(lb.maps.fw_net_info, SCMLB_FW_MAX_RULES,
+			       sizeof(*nets), nets);
+	for (i = 0; !err && i < SCMLB_FW_MAX_RULES; i++) {
+		if (nets[i].in_use) {
+			note("fw_net_info slot %u still in use", i);
+			ok = false;
+			break;
+		}
+	}
+	free(nets);
+	return ok && !err;
+}
+
+static int case_setup(const struct tcase *c)
+{
+	const enum rule_name *r;
+	int err = 0;
+
+	if (c->fresh) {
+		err = fw_wipe();
+		for (r = c->fresh; !err && *r; r++)
+			err = rule_add(*r);
+	}
+	for (r = c->add; !err && r && *r; r++)
+		err = rule_add(*r);
+	for (r = c->del; !err && r && *r; r++)
+		err = rule_delete(*r);
+	if (!err && c->setup)
+		err = c->setup();
+	return err;
+}
+
+enum result { RES_FAIL, RES_OK };
+
+static enum result run_case(const struct tcase *c, __u64 *drops_before,
+			    __u64 *drops_after)
+{
+	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
+	struct scmlb_flow_key key = flow_key(&c->in);
+	struct scmlb_stats before, after;
+	struct scmlb_flow flow;
+	size_t len, exp_len;
+	__u32 out_len = 0;
+	int err, act = -1;
+	bool ok = true;
+
+	err = case_setup(c);
+	if (err) {
+		note("setup failed: %s", strerror(-err));
+		return RES_FAIL;
+	}
+	len = frame_build(&c->in, in);
+	exp_len = expected_frame(c, in, len, exp);
+	/* a dropped packet must leave no flow: none from earlier cases */
+	if (c->side == SIDE_UP)
+		bpf_map_delete_elem(lb.maps.ct, &key);
+
+	err = tb_stats_read(&lb, &before);
+	if (!err)
+		err = drops_read(drops_before);
+	if (!err)
+		err = prog_run(main_fd, ifindex[c->side], in, len, out,
+			       &out_len, &act);
+	if (!err)
+		err = tb_stats_read(&lb, &after);
+	if (!err)
+		err = drops_read(drops_after);
+	if (err) {
+		note("BPF_PROG_TEST_RUN: %s", strerror(-err));
+		return RES_FAIL;
+	}
+
+	if (act != c->act) {
+		note("action: expected %s, got %s (%d)", act_name(c->act),
+		     act_name(act), act);
+		ok = false;
+	}
+	ok &= frames_equal(exp, exp_len, out, out_len);
+	if (c->act == XDP_REDIRECT)
+		ok &= csums_valid(out, out_len);
+	if (c->act == XDP_DROP &&
+	    !bpf_map_lookup_elem(lb.maps.ct, &key, &flow)) {
+		note("the dropped packet made a conntrack entry");
+		ok = false;
+	}
+	ok &= stats_ok(c, &before, &after);
+	ok &= drops_ok(c, drops_before, drops_after);
+	/* scmlb_fw_rules_list() reads every slot: where it tells something */
+	if (c->fresh || c->add || c->del || c->setup || c->rule)
+		ok &= listing_ok(c, drops_after);
+	ok &= fw_state_ok(c);
+	return ok ? RES_OK : RES_FAIL;
+}
+
+static int bpf_setup(void)
+{
+	int err = tb_bpf_setup(&skel, &lb, CT_SIZE, ifindex, SIDE_N);
+
+	if (err)
+		return err;
+	main_fd = bpf_program__fd(skel->progs.scmlb_main);
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus < 0)
+		return ncpus;
+	return fx_instance();
+}
+
+int main(void)
+{
+	__u64 *drops_before, *drops_after;
+	int err, failed = 0;
+	enum result res;
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (geteuid()) {
+		printf("1..0 # SKIP needs root (BPF, a network namespace)\n");
+		return 0;
+	}
+	err = tb_pin_cpu();
+	if (!err)
+		err = tb_net_setup(if_names, SIDE_N, ifindex);
+	if (err) {
+		printf("Bail out! network namespace: %s\n", strerror(-err));
+		return 1;
+	}
+	err = bpf_setup();
+	if (err) {
+		printf("Bail out! loading the data plane: %s\n",
+		       strerror(-err));
+		return 1;
+	}
+	drops_before = calloc(SCMLB_FW_MAX_RULES, sizeof(*drops_before));
+	drops_after = calloc(SCMLB_FW_MAX_RULES, sizeof(*drops_after));
+	if (!drops_before || !drops_after) {
+		printf("Bail out! out of memory\n");
+		return 1;
+	}
+
+	printf("1..%zu\n", ARRAY_SIZE(cases));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		notes_reset();
+		res = run_case(&cases[i], drops_before, drops_after);
+		printf("%sok %zu - %s\n", res == RES_FAIL ? "not " : "", i + 1,
+		       cases[i].desc);
+		notes_print();
+		failed += res == RES_FAIL;
+	}
+	free(drops_before);
+	free(drops_after);
+	scmlb_bpf__destroy(skel);
+	return failed ? 1 : 0;
+}

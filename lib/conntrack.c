@@ -3,10 +3,10 @@
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include <bpf/bpf.h>
 
+#include "clock.h"
 #include "conntrack.h"
 
 #define CT_BATCH 4096
@@ -78,14 +78,6 @@ const char *scmlb_ct_state_name(__u8 state)
 	}
 }
 
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /**
  * scmlb_ct_prune() - remove closed TCP flows and flows idle too long
  * @ctx:         the run, holding the exclusive lock
@@ -104,7 +96,8 @@ int scmlb_ct_prune(const struct scmlb_ctx *ctx, __u64 max_idle_ns,
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct scmlb_flow_key *keys, *doomed;
-	__u64 now = monotonic_ns();
+	__u64 now = scmlb_jiffies_now(&ctx->cfg);
+	__u64 max_idle = max_idle_ns * ctx->cfg.hz / 1000000000ULL;
 	size_t n_doomed = 0, cap = CT_BATCH;
 	struct scmlb_flow *vals;
 	__u32 batch, count, i;
@@ -131,8 +124,8 @@ int scmlb_ct_prune(const struct scmlb_ctx *ctx, __u64 max_idle_ns,
 		stats->checked += count;
 		for (i = 0; i < count; i++) {
 			bool closed = vals[i].state == SCMLB_CT_CLOSED;
-			bool idle = now > vals[i].last_seen_ns &&
-				    now - vals[i].last_seen_ns > max_idle_ns;
+			bool idle = now > vals[i].last_seen &&
+				    now - vals[i].last_seen > max_idle;
 
 			if (!closed && !idle)
 				continue;

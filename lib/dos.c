@@ -3,11 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <arpa/inet.h>
 
 #include <bpf/bpf.h>
 
+#include "clock.h"
 #include "dos.h"
 #include "fw.h"
 #include "output.h"
@@ -343,7 +343,7 @@ int scmlb_dos_enforce(struct scmlb_ctx *ctx, FILE *report, size_t *added)
 	struct scmlb_dos_count *vals;
 	struct scmlb_dos_key *keys;
 	__u32 batch, count, i;
-	struct timespec now;
+	__u64 second;
 	bool first = true;
 	size_t n_rules = 0;
 	int err = 0, ret;
@@ -351,7 +351,7 @@ int scmlb_dos_enforce(struct scmlb_ctx *ctx, FILE *report, size_t *added)
 	*added = 0;
 	if (!ctx->cfg.dos_policies)
 		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	second = scmlb_jiffies_now(&ctx->cfg) / (ctx->cfg.hz ? ctx->cfg.hz : 250);
 	keys = calloc(COUNT_BATCH, sizeof(*keys));
 	vals = calloc(COUNT_BATCH, sizeof(*vals));
 	if (!keys || !vals) {
@@ -373,7 +373,7 @@ int scmlb_dos_enforce(struct scmlb_ctx *ctx, FILE *report, size_t *added)
 			if (vals[i].blocked)
 				err = enforce_one(ctx, &keys[i], rules, n_rules,
 						  report, added);
-			else if (vals[i].second + 1 < (__u64)now.tv_sec)
+			else if (vals[i].second + 1 < second)
 				bpf_map_delete_elem(ctx->maps.dos_counts, &keys[i]);
 		}
 		if (ret)

@@ -47,21 +47,79 @@ static int rule_write(const struct scmlb_ctx *ctx, __u32 slot,
 	       -errno : 0;
 }
 
-static int nets_read(const struct scmlb_ctx *ctx, struct scmlb_fw_net **out)
+/*
+ * The network slots in use so far (scmlb_config.fw_net_slots), with room
+ * for one more; slots past it were never used.
+ */
+static int nets_read(const struct scmlb_ctx *ctx, struct scmlb_fw_net **out,
+		     __u32 *n)
 {
-	struct scmlb_fw_net *nets = calloc(SCMLB_FW_MAX_RULES, sizeof(*nets));
-	int err;
+	__u32 used = ctx->cfg.fw_net_slots;
+	struct scmlb_fw_net *nets;
+	int err = 0;
 
+	if (used > SCMLB_FW_MAX_RULES)
+		used = SCMLB_FW_MAX_RULES;
+	nets = calloc(used + 1, sizeof(*nets));
 	if (!nets)
 		return -ENOMEM;
-	err = scmlb_array_read(ctx->maps.fw_net_info, SCMLB_FW_MAX_RULES,
-			       sizeof(*nets), nets);
+	if (used)
+		err = scmlb_array_read(ctx->maps.fw_net_info, used,
+				       sizeof(*nets), nets);
 	if (err) {
 		free(nets);
 		return err;
 	}
 	*out = nets;
+	*n = used;
 	return 0;
+}
+
+/* Set the bit of every /16 that @net overlaps. */
+static void hint_mark(struct scmlb_fw_hint *hint, const struct scmlb_fw_net *net)
+{
+	__u32 first = ntohl(net->addr) >> 16, count, i;
+
+	count = net->prefixlen >= 16 ? 1 : 1U << (16 - net->prefixlen);
+	for (i = first; i < first + count; i++)
+		hint->bits[i / 64] |= 1ULL << (i % 64);
+}
+
+/*
+ * Rewrite the /16 bitmap from the networks in use. Bits that do not change
+ * are written with the same value, so a packet never sees a covered /16
+ * flicker to clear.
+ */
+static int hint_write(const struct scmlb_ctx *ctx,
+		      const struct scmlb_fw_net *nets, __u32 n)
+{
+	struct scmlb_fw_hint *hint = calloc(1, sizeof(*hint));
+	__u32 i, zero = 0;
+	int err = 0;
+
+	if (!hint)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (nets[i].in_use)
+			hint_mark(hint, &nets[i]);
+	if (bpf_map_update_elem(ctx->maps.fw_hint, &zero, hint, BPF_ANY))
+		err = -errno;
+	free(hint);
+	return err;
+}
+
+static int set_net_slots(struct scmlb_ctx *ctx, __u32 slots)
+{
+	struct scmlb_config cfg;
+	int err = scmlb_config_read(ctx, &cfg);
+
+	if (err)
+		return err;
+	cfg.fw_net_slots = slots;
+	err = scmlb_config_write(ctx, &cfg);
+	if (!err)
+		ctx->cfg = cfg;
+	return err;
 }
 
 /* The slot of the network that is exactly @addr/@len, or -ENOENT. */
@@ -97,9 +155,8 @@ static __u32 net_parent(const struct scmlb_ctx *ctx, __be32 addr, __u8 len)
  * A new network, filled but not yet published: nothing leads a packet to
  * it until net_publish() puts it into the trie.
  */
-static int net_create(const struct scmlb_ctx *ctx,
-		      const struct scmlb_fw_net *nets, __be32 addr, __u8 len,
-		      __u32 *slot)
+static int net_create(struct scmlb_ctx *ctx, struct scmlb_fw_net *nets,
+		      __u32 *n, __be32 addr, __u8 len, __u32 *slot)
 {
 	struct scmlb_fw_net net = {
 		.head = SCMLB_FW_NONE,
@@ -109,18 +166,27 @@ static int net_create(const struct scmlb_ctx *ctx,
 		.in_use = 1,
 	};
 	__u32 i;
+	int err;
 
-	for (i = 0; i < SCMLB_FW_MAX_RULES && nets[i].in_use; i++)
+	for (i = 0; i < *n && nets[i].in_use; i++)
 		;
 	if (i == SCMLB_FW_MAX_RULES)
 		return -ENOSPC;
+	if (i == *n) {
+		/* the high-water mark first: a slot past it is never read */
+		err = set_net_slots(ctx, *n + 1);
+		if (err)
+			return err;
+		(*n)++;
+	}
 	*slot = i;
+	nets[i] = net;
 	return net_write(ctx, i, &net);
 }
 
 /* Put network @slot into the trie, then hang the networks inside it on it. */
 static int net_publish(const struct scmlb_ctx *ctx, struct scmlb_fw_net *nets,
-		       __u32 slot)
+		       __u32 n, __u32 slot)
 {
 	struct scmlb_fw_net net;
 	struct scmlb_fw_key key;
@@ -128,13 +194,15 @@ static int net_publish(const struct scmlb_ctx *ctx, struct scmlb_fw_net *nets,
 	int err;
 
 	err = net_read(ctx, slot, &net);
+	if (!err)
+		err = hint_write(ctx, nets, n);
 	if (err)
 		return err;
 	key.prefixlen = net.prefixlen;
 	key.addr = net.addr;
 	if (bpf_map_update_elem(ctx->maps.fw_nets, &key, &slot, BPF_ANY))
 		return -errno;
-	for (i = 0; i < SCMLB_FW_MAX_RULES; i++) {
+	for (i = 0; i < n; i++) {
 		struct scmlb_fw_net *m = &nets[i];
 
 		if (!m->in_use || i == slot || m->prefixlen <= net.prefixlen ||
@@ -157,14 +225,18 @@ static int net_remove(const struct scmlb_ctx *ctx, __u32 slot)
 {
 	struct scmlb_fw_net *nets, net;
 	struct scmlb_fw_key key;
-	__u32 i;
+	__u32 i, n;
 	int err;
 
-	err = nets_read(ctx, &nets);
+	err = nets_read(ctx, &nets, &n);
 	if (err)
 		return err;
+	if (slot >= n) {
+		err = -EUCLEAN;
+		goto out;
+	}
 	net = nets[slot];
-	for (i = 0; i < SCMLB_FW_MAX_RULES; i++) {
+	for (i = 0; i < n; i++) {
 		if (!nets[i].in_use || i == slot || nets[i].parent != slot)
 			continue;
 		nets[i].parent = net.parent;
@@ -182,6 +254,9 @@ static int net_remove(const struct scmlb_ctx *ctx, __u32 slot)
 	net.in_use = 0;
 	net.head = SCMLB_FW_NONE;
 	err = net_write(ctx, slot, &net);
+	nets[slot] = net;
+	if (!err)
+		err = hint_write(ctx, nets, n);
 out:
 	free(nets);
 	return err;
@@ -256,7 +331,7 @@ static int alloc_rule_id(const struct scmlb_ctx *ctx, __u32 *id)
 int scmlb_fw_rule_add(struct scmlb_ctx *ctx, struct scmlb_fw_rule *rule)
 {
 	struct scmlb_fw_net *nets = NULL, net;
-	__u32 id, net_slot = 0, slot;
+	__u32 id, net_slot = 0, slot, n = 0;
 	bool new_net = false;
 	int err;
 
@@ -266,12 +341,10 @@ int scmlb_fw_rule_add(struct scmlb_ctx *ctx, struct scmlb_fw_rule *rule)
 	err = net_find(ctx, rule->addr, rule->prefixlen, &net_slot);
 	if (err == -ENOENT) {
 		new_net = true;
-		err = nets_read(ctx, &nets);
+		err = nets_read(ctx, &nets, &n);
 		if (!err)
-			err = net_create(ctx, nets, rule->addr, rule->prefixlen,
-					 &net_slot);
-		if (!err)
-			nets[net_slot].in_use = 1;
+			err = net_create(ctx, nets, &n, rule->addr,
+					 rule->prefixlen, &net_slot);
 	}
 	if (!err)
 		err = net_read(ctx, net_slot, &net);
@@ -295,7 +368,7 @@ int scmlb_fw_rule_add(struct scmlb_ctx *ctx, struct scmlb_fw_rule *rule)
 	err = net_write(ctx, net_slot, &net);
 	if (!err && new_net) {
 		nets[net_slot] = net;
-		err = net_publish(ctx, nets, net_slot);
+		err = net_publish(ctx, nets, n, net_slot);
 	}
 out:
 	/* a network created here but never published holds nothing */
@@ -329,23 +402,6 @@ int scmlb_fw_rule_get(const struct scmlb_ctx *ctx, __u32 id,
 	return out->id == id ? 0 : -ENOENT;
 }
 
-static int count_rules(const struct scmlb_ctx *ctx, __u32 *count)
-{
-	struct scmlb_fw_rule *rules = calloc(SCMLB_FW_MAX_RULES, sizeof(*rules));
-	__u32 i;
-	int err;
-
-	if (!rules)
-		return -ENOMEM;
-	err = scmlb_array_read(ctx->maps.fw_rules, SCMLB_FW_MAX_RULES,
-			       sizeof(*rules), rules);
-	*count = 0;
-	for (i = 0; !err && i < SCMLB_FW_MAX_RULES; i++)
-		*count += !!rules[i].id;
-	free(rules);
-	return err;
-}
-
 /**
  * scmlb_fw_rule_delete() - remove a rule; every other rule keeps working
  * @ctx: the run, holding the exclusive lock
@@ -353,7 +409,8 @@ static int count_rules(const struct scmlb_ctx *ctx, __u32 *count)
  *
  * The rule leaves its list before its slot is freed, and keeps its link so
  * that a packet walking over it goes on; an emptied network leaves the
- * trie. The rule count shrinks last.
+ * trie. The rule count shrinks last: a tool killed before leaves it too
+ * high, which only costs a lookup, never too low, which would skip rules.
  *
  * Return: 0, -ENOENT for an unknown id, or another -errno.
  */
@@ -361,7 +418,7 @@ int scmlb_fw_rule_delete(struct scmlb_ctx *ctx, __u32 id)
 {
 	struct scmlb_fw_rule rule, prev;
 	struct scmlb_fw_net net;
-	__u32 slot, cur, count;
+	__u32 slot, cur;
 	int err;
 
 	err = scmlb_fw_rule_get(ctx, id, &rule);
@@ -396,9 +453,8 @@ int scmlb_fw_rule_delete(struct scmlb_ctx *ctx, __u32 id)
 	if (!err && net.head == SCMLB_FW_NONE)
 		err = net_remove(ctx, rule.net);
 	if (!err)
-		err = count_rules(ctx, &count);
-	if (!err)
-		err = set_rule_count(ctx, count, 0);
+		err = set_rule_count(ctx, ctx->cfg.fw_rules ?
+				     ctx->cfg.fw_rules - 1 : 0, 0);
 	return err;
 }
 
@@ -424,29 +480,31 @@ int scmlb_fw_rules_list(const struct scmlb_ctx *ctx, bool with_drops,
 {
 	int ncpus = libbpf_num_possible_cpus();
 	struct scmlb_fw_entry *list = NULL;
+	__u32 i, slots = SCMLB_FW_MAX_RULES;
 	struct scmlb_fw_rule *rules;
 	__u64 *drops = NULL;
 	size_t count = 0;
 	int err, c;
-	__u32 i;
 
 	if (ncpus < 0)
 		return ncpus;
-	rules = calloc(SCMLB_FW_MAX_RULES, sizeof(*rules));
+	/* ids grow from 1: until they wrap, no slot past the next id is used */
+	if (ctx->cfg.next_fw_id && ctx->cfg.next_fw_id < SCMLB_FW_MAX_RULES)
+		slots = ctx->cfg.next_fw_id;
+	rules = calloc(slots, sizeof(*rules));
 	if (with_drops)
-		drops = calloc((size_t)SCMLB_FW_MAX_RULES * ncpus, sizeof(*drops));
+		drops = calloc((size_t)slots * ncpus, sizeof(*drops));
 	if (!rules || (with_drops && !drops)) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = scmlb_array_read(ctx->maps.fw_rules, SCMLB_FW_MAX_RULES,
-			       sizeof(*rules), rules);
+	err = scmlb_array_read(ctx->maps.fw_rules, slots, sizeof(*rules), rules);
 	if (!err && with_drops)
-		err = scmlb_array_read(ctx->maps.fw_drops, SCMLB_FW_MAX_RULES,
+		err = scmlb_array_read(ctx->maps.fw_drops, slots,
 				       ncpus * sizeof(*drops), drops);
 	if (err)
 		goto out;
-	for (i = 0; i < SCMLB_FW_MAX_RULES; i++)
+	for (i = 0; i < slots; i++)
 		count += !!rules[i].id;
 	list = calloc(count ? count : 1, sizeof(*list));
 	if (!list) {
@@ -454,7 +512,7 @@ int scmlb_fw_rules_list(const struct scmlb_ctx *ctx, bool with_drops,
 		goto out;
 	}
 	count = 0;
-	for (i = 0; i < SCMLB_FW_MAX_RULES; i++) {
+	for (i = 0; i < slots; i++) {
 		if (!rules[i].id)
 			continue;
 		list[count].rule = rules[i];

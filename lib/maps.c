@@ -49,6 +49,8 @@ static const struct map_desc {
 	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct scmlb_stats) },
 	{ "fw_nets", offsetof(struct scmlb_maps, fw_nets), BPF_MAP_TYPE_LPM_TRIE,
 	  sizeof(struct scmlb_fw_key), sizeof(__u32) },
+	{ "fw_hint", offsetof(struct scmlb_maps, fw_hint), BPF_MAP_TYPE_ARRAY,
+	  sizeof(__u32), sizeof(struct scmlb_fw_hint) },
 	{ "fw_net_info", offsetof(struct scmlb_maps, fw_net_info),
 	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_fw_net) },
 	{ "fw_rules", offsetof(struct scmlb_maps, fw_rules), BPF_MAP_TYPE_ARRAY,

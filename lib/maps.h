@@ -33,6 +33,7 @@ struct scmlb_maps {
 	int dos_policies;
 	int dos_counts;
 	int be_stats;
+	int fw_hint;
 };
 
 /* What a verb works with: set up by scmlb_run(). */

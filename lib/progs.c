@@ -98,6 +98,37 @@ int scmlb_progs_main_fd(struct scmlb_bpf *skel)
 }
 
 /**
+ * scmlb_progs_maps() - the fds of a loaded skeleton's maps, for lib/ calls
+ * @skel: loaded, pinned or not (the tests use it unpinned)
+ * @maps: filled; -1 for a map the skeleton lacks
+ */
+void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
+{
+	memset(maps, 0xff, sizeof(*maps));
+	maps->config = bpf_map__fd(skel->maps.lb_config);
+	maps->backends = bpf_map__fd(skel->maps.lb_backends);
+	maps->rotation = bpf_map__fd(skel->maps.lb_rotation);
+	maps->rr = bpf_map__fd(skel->maps.lb_rr);
+	maps->tx_ports = bpf_map__fd(skel->maps.lb_tx_ports);
+	maps->progs = bpf_map__fd(skel->maps.lb_progs);
+	maps->ct = bpf_map__fd(skel->maps.ct_flows);
+	maps->stats = bpf_map__fd(skel->maps.stat_pkts);
+	maps->fw_nets = bpf_map__fd(skel->maps.fw_nets);
+	maps->fw_hint = bpf_map__fd(skel->maps.fw_hint);
+	maps->fw_net_info = bpf_map__fd(skel->maps.fw_net_info);
+	maps->fw_rules = bpf_map__fd(skel->maps.fw_rules);
+	maps->fw_drops = bpf_map__fd(skel->maps.fw_drops);
+	maps->dos_policies = bpf_map__fd(skel->maps.dos_policies);
+	maps->dos_counts = bpf_map__fd(skel->maps.dos_counts);
+	maps->be_stats = bpf_map__fd(skel->maps.lb_be_stats);
+}
+
+int scmlb_progs_clock_fd(struct scmlb_bpf *skel)
+{
+	return bpf_program__fd(skel->progs.scmlb_clock);
+}
+
+/**
  * scmlb_progs_attach_first() - load the programs and attach the entry to @ifindex
  * @skel:    opened with the entry program
  * @pin_dir: where the entry program is pinned for later interfaces

@@ -15,6 +15,8 @@ int scmlb_progs_open(const char *pin_dir, __u32 ct_size, bool with_entry,
 int scmlb_progs_load(struct scmlb_bpf *skel);
 void scmlb_progs_close(struct scmlb_bpf *skel);
 int scmlb_progs_main_fd(struct scmlb_bpf *skel);
+int scmlb_progs_clock_fd(struct scmlb_bpf *skel);
+void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps);
 int scmlb_progs_attach_first(struct scmlb_bpf *skel, const char *pin_dir,
 			     int ifindex, __u8 mode);
 

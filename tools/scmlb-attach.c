@@ -9,6 +9,7 @@
 #include <xdp/libxdp.h>
 
 #include "args.h"
+#include "clock.h"
 #include "log.h"
 #include "maps.h"
 #include "netlink.h"
@@ -102,6 +103,11 @@ static int upgrade(struct scmlb_ctx *ctx, const struct attach_opts *o,
 	memcpy(cfg.upstream_mac, link->mac, sizeof(cfg.upstream_mac));
 	/* the load above created the maps a newer minor layout adds */
 	cfg.layout_version = SCMLB_LAYOUT_VERSION;
+	err = scmlb_clock_calibrate(scmlb_progs_clock_fd(skel), &cfg);
+	if (err) {
+		pr_err("cannot read the kernel's clocks: %s", strerror(-err));
+		goto out;
+	}
 	resumed = cfg.flags & SCMLB_CFG_DETACHED;
 	cfg.flags &= ~SCMLB_CFG_DETACHED;
 	err = scmlb_progs_swap_main(ctx, scmlb_progs_main_fd(skel));
@@ -177,6 +183,8 @@ static int attach_new(struct scmlb_ctx *ctx, const struct attach_opts *o,
 		goto out;
 	}
 	err = scmlb_maps_open_unpublished(ctx);
+	if (!err)
+		err = scmlb_clock_calibrate(scmlb_progs_clock_fd(skel), &cfg);
 	if (!err)
 		err = scmlb_config_write(ctx, &cfg);
 	if (!err && bpf_map_update_elem(ctx->maps.tx_ports, &key, &key, BPF_ANY))

@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "backends.h"
+#include "clock.h"
 #include "conntrack.h"
 #include "interval.h"
 #include "log.h"
@@ -599,7 +600,8 @@ static int do_conntrack_get(struct scmlb_ctx *ctx, const void *opts)
 		snprintf(dport, sizeof(dport), "%u", __builtin_bswap16(r->key.dst_port));
 		snprintf(id, sizeof(id), "%u", r->flow.backend_id);
 		snprintf(pkts, sizeof(pkts), "%llu", (unsigned long long)r->flow.packets);
-		format_mono_ns(ts, sizeof(ts), r->flow.last_seen_ns);
+		format_mono_ns(ts, sizeof(ts),
+			       scmlb_jiffies_to_mono_ns(&ctx->cfg, r->flow.last_seen));
 		err = scmlb_table_row(t, cells);
 	}
 	if (!err)

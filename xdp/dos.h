@@ -6,8 +6,6 @@
 #include "maps.h"
 #include "parse.h"
 
-#define NSEC_PER_SEC 1000000000ULL
-
 /* The class of a packet, or -1 when no policy can watch it. */
 static __always_inline int dos_class(const struct pkt *p)
 {
@@ -69,7 +67,8 @@ static __always_inline int dos_check(const struct scmlb_config *cfg,
 		return SCMLB_CONTINUE;
 
 	key.saddr = p->ip->saddr;
-	second = bpf_ktime_get_coarse_ns() / NSEC_PER_SEC;
+	/* whole seconds of jiffies; hz is never 0 once attached */
+	second = bpf_jiffies64() / (cfg->hz ? cfg->hz : 250);
 	c = bpf_map_lookup_elem(&dos_counts, &key);
 	if (!c) {
 		struct scmlb_dos_count first = { .second = second, .packets = 1 };

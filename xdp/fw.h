@@ -74,10 +74,11 @@ static long fw_step(__u32 i, void *data)
  * @st:  this CPU's counters
  * @p:   the parsed packet
  *
- * One LPM lookup finds the longest network holding the source; the walk
- * then sees the rules of that network and of every network around it, so
- * a packet costs what the rules covering its source cost, however many
- * other rules there are. No rules at all: no lookup.
+ * A bitmap of /16s tells whether any rule's network overlaps the source's
+ * /16; only then does one LPM lookup find the longest network holding the
+ * source, and the walk see the rules of that network and of every network
+ * around it. A packet costs what the rules covering its source cost, not
+ * what the other rules do. No rules at all: no lookup.
  *
  * Return: XDP_DROP, or SCMLB_CONTINUE.
  */
@@ -85,12 +86,17 @@ static __always_inline int fw_check(const struct scmlb_config *cfg,
 				    struct scmlb_stats *st, const struct pkt *p)
 {
 	struct scmlb_fw_key key = { .prefixlen = 32 };
+	const struct scmlb_fw_hint *hint;
 	const struct scmlb_fw_net *n;
+	__u32 *slot, zero = 0, src16;
 	struct fw_walk w;
 	__u64 *drops;
-	__u32 *slot;
 
 	if (!cfg->fw_rules)
+		return SCMLB_CONTINUE;
+	hint = bpf_map_lookup_elem(&fw_hint, &zero);
+	src16 = bpf_ntohl(p->ip->saddr) >> 16;
+	if (!hint || !(hint->bits[src16 / 64] & (1ULL << (src16 % 64))))
 		return SCMLB_CONTINUE;
 	key.addr = p->ip->saddr;
 	slot = bpf_map_lookup_elem(&fw_nets, &key);
@@ -104,9 +110,9 @@ static __always_inline int fw_check(const struct scmlb_config *cfg,
 	w.hit = SCMLB_FW_NONE;
 	w.saddr = p->ip->saddr;
 	w.proto = p->proto;
-	w.has_ports = p->l4 != NULL;
-	w.sport = p->l4 ? bpf_ntohs(p->sport) : 0;
-	w.dport = p->l4 ? bpf_ntohs(p->dport) : 0;
+	w.has_ports = p->has_ports;
+	w.sport = bpf_ntohs(p->sport);
+	w.dport = bpf_ntohs(p->dport);
 	/* each rule once, plus a step up per enclosing network */
 	bpf_loop(SCMLB_FW_MAX_RULES + 33, fw_step, &w, 0);
 	if (w.hit == SCMLB_FW_NONE)

@@ -49,7 +49,7 @@ ct_open(const struct scmlb_config *cfg, const struct scmlb_flow_key *key,
 	if (!be)
 		return NULL;
 	f.backend_id = be->id;
-	f.last_seen_ns = bpf_ktime_get_coarse_ns();
+	f.last_seen = bpf_jiffies64();
 	__builtin_memcpy(f.client_mac, p->eth->h_source, ETH_ALEN);
 	/* a full LRU table evicts its oldest flow rather than fail */
 	if (bpf_map_update_elem(&ct_flows, key, &f, BPF_ANY))

@@ -29,7 +29,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lb_backends SEC(".maps");
 
-/* Two rotations, one live (scmlb_config.rotation_slot); written by scmlb-lb. */
+/* Two rotations, one live (scmlb_config.rotation_slot); by scmlb-lb, scmlb-health. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
@@ -95,6 +95,15 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fw_nets SEC(".maps");
+
+/* Which /16s any firewall network overlaps; written by scmlb-fw. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_fw_hint);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fw_hint SEC(".maps");
 
 /* Each network's rule list and enclosing network; written by scmlb-fw. */
 struct {

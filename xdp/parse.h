@@ -24,7 +24,11 @@
 #define TCPF_ECE 0x40
 #define TCPF_CWR 0x80
 
-/* A parsed packet; l4 is set only for a whole, unfragmented TCP or UDP header. */
+/*
+ * A parsed packet. l4 is set only for a whole TCP or UDP header of an
+ * unfragmented packet: only those are balanced. has_ports also covers a
+ * first fragment, whose ports the firewall must see.
+ */
 struct pkt {
 	void *data_end;
 	struct ethhdr *eth;
@@ -34,6 +38,7 @@ struct pkt {
 	__be16 dport;
 	__u8 proto;
 	__u8 tcp_flags;
+	__u8 has_ports;
 };
 
 /**
@@ -69,7 +74,12 @@ static __always_inline int parse_pkt(struct xdp_md *ctx, struct pkt *p)
 	p->ip = ip;
 	p->l4 = NULL;
 	p->proto = ip->protocol;
-	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+	p->sport = 0;
+	p->dport = 0;
+	p->tcp_flags = 0;
+	p->has_ports = 0;
+	/* later fragments carry no L4 header at all */
+	if (ip->frag_off & bpf_htons(IP_OFFSET))
 		return 0;
 
 	/* the L4 header must lie within tot_len, not just within the frame */
@@ -92,9 +102,14 @@ static __always_inline int parse_pkt(struct xdp_md *ctx, struct pkt *p)
 			return 0;
 		p->sport = uh->source;
 		p->dport = uh->dest;
-		p->tcp_flags = 0;
 		p->l4 = uh;
+	} else {
+		return 0;
 	}
+	p->has_ports = 1;
+	/* a first fragment: ports for the firewall, but not balanced */
+	if (ip->frag_off & bpf_htons(IP_MF))
+		p->l4 = NULL;
 	return 0;
 }
 

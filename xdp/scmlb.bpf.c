@@ -81,4 +81,22 @@ int scmlb_main(struct xdp_md *ctx)
 	return act;
 }
 
+/*
+ * Never attached: scmlb-attach test-runs it to read jiffies and the
+ * monotonic clock together, so the tools can turn the data plane's
+ * jiffies into time.
+ */
+SEC("xdp")
+int scmlb_clock(struct xdp_md *ctx)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 *out = (void *)(long)ctx->data;
+
+	if ((void *)(out + 2) > data_end)
+		return XDP_ABORTED;
+	out[0] = bpf_jiffies64();
+	out[1] = bpf_ktime_get_ns();
+	return XDP_PASS;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -9,8 +9,8 @@
  * major instead of misreading them. The minor is bumped when maps are
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
-#define SCMLB_LAYOUT_MAJOR 1
-#define SCMLB_LAYOUT_MINOR 1
+#define SCMLB_LAYOUT_MAJOR 2
+#define SCMLB_LAYOUT_MINOR 0
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends in the table; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */

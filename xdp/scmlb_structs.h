@@ -22,9 +22,14 @@ struct scmlb_config {
 	__u32 next_fw_id;
 	__u32 dos_policies;		/* 0: the DoS stage is skipped */
 	__u32 next_dos_id;
+	__u32 fw_net_slots;		/* fw_net_info slots ever used */
+	__u32 hz;			/* jiffies per second, measured by attach */
+	__u32 pad;
+	__u64 ref_jiffies;		/* jiffies at ref_mono_ns, for the tools */
+	__u64 ref_mono_ns;		/* CLOCK_MONOTONIC */
 	__u32 reserved[4];
 };
-_Static_assert(sizeof(struct scmlb_config) == 64, "scmlb_config layout");
+_Static_assert(sizeof(struct scmlb_config) == 96, "scmlb_config layout");
 
 /* A backend; the data plane reads only the fields before name. */
 struct scmlb_backend {
@@ -64,7 +69,7 @@ struct scmlb_flow_key {
 _Static_assert(sizeof(struct scmlb_flow_key) == 16, "scmlb_flow_key layout");
 
 struct scmlb_flow {
-	__u64 last_seen_ns;		/* CLOCK_MONOTONIC (coarse) */
+	__u64 last_seen;		/* jiffies (see scmlb_config.hz) */
 	__u64 packets;			/* both directions */
 	__u32 backend_id;
 	__u8 client_mac[6];		/* next hop toward the client */
@@ -80,6 +85,14 @@ struct scmlb_backend_stats {
 	__u64 bytes_in;			/* IP bytes */
 	__u64 pkts_out;			/* from the backend, back to clients */
 	__u64 bytes_out;
+};
+
+/*
+ * Bit n set: some firewall network overlaps n.0.0.0/16 (n as a 16-bit
+ * number). A source whose /16 is clear skips the LPM lookup.
+ */
+struct scmlb_fw_hint {
+	__u64 bits[1024];
 };
 
 /* Key of fw_nets: a network, longest prefix first. */
@@ -135,7 +148,7 @@ struct scmlb_dos_key {
 
 /* One source's packets of one class in the current second. */
 struct scmlb_dos_count {
-	__u64 second;			/* CLOCK_MONOTONIC seconds */
+	__u64 second;			/* jiffies / hz */
 	__u32 packets;
 	__u32 blocked;			/* crossed the limit; scmlb-gc adds a rule */
 };

@@ -14,6 +14,7 @@
 
 #include "frames.h"
 #include "maps.h"
+#include "progs.h"
 #include "scmlb.skel.h"
 #include "testbed.h"
 
@@ -150,23 +151,7 @@ int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,
 	if (err)
 		return err;
 
-	/* -1 (EBADF) for a map added to scmlb_maps but not here, never 0 */
-	memset(&ctx->maps, 0xff, sizeof(ctx->maps));
-	ctx->maps.config = bpf_map__fd(s->maps.lb_config);
-	ctx->maps.backends = bpf_map__fd(s->maps.lb_backends);
-	ctx->maps.rotation = bpf_map__fd(s->maps.lb_rotation);
-	ctx->maps.rr = bpf_map__fd(s->maps.lb_rr);
-	ctx->maps.tx_ports = bpf_map__fd(s->maps.lb_tx_ports);
-	ctx->maps.progs = bpf_map__fd(s->maps.lb_progs);
-	ctx->maps.ct = bpf_map__fd(s->maps.ct_flows);
-	ctx->maps.stats = bpf_map__fd(s->maps.stat_pkts);
-	ctx->maps.fw_nets = bpf_map__fd(s->maps.fw_nets);
-	ctx->maps.fw_net_info = bpf_map__fd(s->maps.fw_net_info);
-	ctx->maps.fw_rules = bpf_map__fd(s->maps.fw_rules);
-	ctx->maps.fw_drops = bpf_map__fd(s->maps.fw_drops);
-	ctx->maps.dos_policies = bpf_map__fd(s->maps.dos_policies);
-	ctx->maps.dos_counts = bpf_map__fd(s->maps.dos_counts);
-	ctx->maps.be_stats = bpf_map__fd(s->maps.lb_be_stats);
+	scmlb_progs_maps(s, &ctx->maps);
 	/* every interface a frame is redirected to, as scmlb_iface_add() */
 	for (i = 0; i < n; i++)
 		if (bpf_map_update_elem(ctx->maps.tx_ports, &ifindex[i],

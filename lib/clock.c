@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/* clock.c - jiffies (what the data plane reads, cheaply) against CLOCK_MONOTONIC */
+#include <errno.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+
+#include "clock.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+
+__u64 scmlb_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* The data plane's jiffies now, from the reference scmlb-attach took. */
+__u64 scmlb_jiffies_now(const struct scmlb_config *cfg)
+{
+	__u64 now = scmlb_mono_ns();
+
+	if (!cfg->hz || now < cfg->ref_mono_ns)
+		return cfg->ref_jiffies;
+	return cfg->ref_jiffies + (now - cfg->ref_mono_ns) * cfg->hz / NSEC_PER_SEC;
+}
+
+/* CLOCK_MONOTONIC time of a jiffies value the data plane stored. */
+__u64 scmlb_jiffies_to_mono_ns(const struct scmlb_config *cfg, __u64 jiffies)
+{
+	__s64 delta = (__s64)(jiffies - cfg->ref_jiffies);
+
+	if (!cfg->hz)
+		return cfg->ref_mono_ns;
+	return cfg->ref_mono_ns + delta * (__s64)NSEC_PER_SEC / (__s64)cfg->hz;
+}
+
+/* One reading of jiffies and CLOCK_MONOTONIC, taken together in the kernel. */
+static int clock_read(int prog_fd, __u64 *jiffies, __u64 *mono_ns)
+{
+	__u64 frame[8] = { 0 }, out[8];
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = frame,
+		    .data_size_in = sizeof(frame),
+		    .data_out = out,
+		    .data_size_out = sizeof(out),
+		    .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	*jiffies = out[0];
+	*mono_ns = out[1];
+	return 0;
+}
+
+/**
+ * scmlb_clock_calibrate() - measure the kernel's HZ and take a reference
+ * @clock_prog_fd: the loaded scmlb_clock program
+ * @cfg:           its hz, ref_jiffies and ref_mono_ns are set
+ *
+ * Two readings 50 ms apart give the jiffies rate, rounded to the HZ
+ * values kernels are built with.
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_clock_calibrate(int clock_prog_fd, struct scmlb_config *cfg)
+{
+	static const unsigned int hz_values[] = { 100, 250, 300, 1000 };
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	__u64 j0, t0, j1, t1;
+	double rate, best_diff = 1e9;
+	unsigned int i, best = 250;
+	int err;
+
+	err = clock_read(clock_prog_fd, &j0, &t0);
+	if (!err)
+		nanosleep(&pause, NULL);
+	if (!err)
+		err = clock_read(clock_prog_fd, &j1, &t1);
+	if (err)
+		return err;
+	if (t1 <= t0)
+		return -EIO;
+	rate = (double)(j1 - j0) * NSEC_PER_SEC / (double)(t1 - t0);
+	for (i = 0; i < sizeof(hz_values) / sizeof(hz_values[0]); i++) {
+		double diff = rate > hz_values[i] ? rate - hz_values[i] :
+						     hz_values[i] - rate;
+
+		if (diff < best_diff) {
+			best_diff = diff;
+			best = hz_values[i];
+		}
+	}
+	cfg->hz = best;
+	cfg->ref_jiffies = j1;
+	cfg->ref_mono_ns = t1;
+	return 0;
+}

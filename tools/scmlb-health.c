@@ -132,10 +132,12 @@ static int apply(struct scmlb_ctx *ctx, const struct check *c, __u32 fall)
 
 	/* deleted or changed while we checked: that result is not its */
 	err = scmlb_backend_get(ctx, c->be.id, &now);
-	if (err == -ENOENT || strcmp(now.healthcheck, c->be.healthcheck))
+	if (err == -ENOENT)
 		return 0;
 	if (err)
 		return err;
+	if (strcmp(now.healthcheck, c->be.healthcheck))
+		return 0;
 	fails = c->ok ? 0 : now.health_fails < 0xffff ? now.health_fails + 1 : 0xffff;
 	health = now.health;
 	if (c->ok)
@@ -150,8 +152,9 @@ static int apply(struct scmlb_ctx *ctx, const struct check *c, __u32 fall)
 		printf("backend %u (%s, %s): %s, was %s\n", now.id, now.name, addr,
 		       health_name(health), health_name(now.health));
 	else
-		printf("backend %u (%s, %s): %s after %u failed checks: %s\n",
-		       now.id, now.name, addr, health_name(health), fails, c->why);
+		printf("backend %u (%s, %s): %s after %u failed check%s: %s\n",
+		       now.id, now.name, addr, health_name(health), fails,
+		       fails == 1 ? "" : "s", c->why);
 	return 0;
 }
 
@@ -210,10 +213,8 @@ static int parse_fall(const char *s, void *out, const char **why)
 
 static int parse_timeout(const char *s, void *out, const char **why)
 {
-	if (scmlb_parse_duration(s, out, why))
-		return -EINVAL;
-	if (*(__u64 *)out > 60000000000ULL) {
-		*why = "at most 60s";
+	if (scmlb_parse_duration(s, out, why) || *(__u64 *)out > 60000000000ULL) {
+		*why = "expected a duration like 500ms or 2s, at most 60s";
 		return -EINVAL;
 	}
 	return 0;

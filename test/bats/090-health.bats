@@ -28,7 +28,7 @@ health_of() {
 	done
 	[ "$(health_of 4)" = unknown ]
 	run -0 scmlb lb get
-	[[ ${lines[0]} =~ STATUS\ +HEALTH$ ]]
+	[[ ${lines[0]} =~ STATUS\ +HEALTH\ +CONNS\ +PKTS-IN\ +PKTS-OUT\ +BYTES-IN\ +BYTES-OUT$ ]]
 	# unknown health is eligible: four backends in rotation
 	run who_counts 8
 	[ "$output" = $'10.0.4.2 2\n10.0.5.2 2\n10.0.6.2 2\n10.0.6.3 2' ]
@@ -64,7 +64,7 @@ health_of() {
 	kill $pids
 	SECONDS=0
 	run -0 scmlb health --fall 1 --timeout 500ms
-	[[ $output == *"backend 2 (web2, 10.0.5.2): unhealthy after 1 failed checks"* ]]
+	[[ $output == *"backend 2 (web2, 10.0.5.2): unhealthy after 1 failed check"* ]]
 	# a server that does not answer at all: the check gives up at the timeout
 	topo_exec backend1 nft add table inet scmlbt
 	topo_exec backend1 nft add chain inet scmlbt in '{ type filter hook input priority 0; }'
@@ -72,7 +72,7 @@ health_of() {
 	start=$(date +%s%N)
 	run -0 scmlb health --fall 1 --timeout 500ms
 	elapsed_ms=$((($(date +%s%N) - start) / 1000000))
-	[[ $output == *"backend 1 (web1, 10.0.4.2): unhealthy after 1 failed checks: "*"timed out"* ]]
+	[[ $output == *"backend 1 (web1, 10.0.4.2): unhealthy after 1 failed check: "*"timed out"* ]]
 	[ "$elapsed_ms" -ge 450 ]
 	[ "$elapsed_ms" -lt 1500 ]
 	run who_counts 4

@@ -369,8 +369,10 @@ static int open_for(const struct scmlb_cmd *cmd, struct scmlb_ctx *ctx)
 		break;
 	case -EACCES:
 	case -EPERM:
-		pr_err("permission denied on '%s': scmlb tools must run as root",
-		       ctx->pin_dir);
+	case -ENOTSUP:
+	case -ENOTDIR:
+		pr_err("cannot use pin directory '%s': %s", ctx->pin_dir,
+		       scmlb_pin_dir_why(err));
 		break;
 	case -EPROTO:
 		pr_err("maps in '%s' have layout " SCMLB_LAYOUT_FMT ", this scmlb "

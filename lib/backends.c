@@ -138,16 +138,14 @@ static bool takes_connections(const struct scmlb_backend *be)
 	       be->health != SCMLB_HEALTH_UNHEALTHY;
 }
 
-/**
- * scmlb_rotation_publish() - rebuild the rotation from the backend table
- * @ctx: the run, holding the exclusive lock
- *
- * Fills the spare lb_rotation entry, then flips scmlb_config.rotation_slot
- * to it: the data plane sees the old list or the new one, never a mix.
- *
- * Return: 0 or -errno.
+/*
+ * Rebuild the rotation from the backend table, with @override (a backend
+ * about to be written, or NULL) taken as it will be. Fills the spare
+ * lb_rotation entry, then flips scmlb_config.rotation_slot to it: the data
+ * plane sees the old list or the new one, never a mix.
  */
-int scmlb_rotation_publish(struct scmlb_ctx *ctx)
+static int rotation_publish_with(struct scmlb_ctx *ctx,
+				 const struct scmlb_backend *override)
 {
 	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
 	struct scmlb_rotation rot = { 0 };
@@ -159,9 +157,14 @@ int scmlb_rotation_publish(struct scmlb_ctx *ctx)
 	err = scmlb_backends_list(ctx, list, &n);
 	if (err)
 		return err;
-	for (i = 0; i < n; i++)
-		if (takes_connections(&list[i]))
-			rot.ids[rot.count++] = list[i].id;
+	for (i = 0; i < n; i++) {
+		const struct scmlb_backend *be = &list[i];
+
+		if (override && override->id == be->id)
+			be = override;
+		if (takes_connections(be))
+			rot.ids[rot.count++] = be->id;
+	}
 
 	err = scmlb_config_read(ctx, &cfg);
 	if (err)
@@ -174,6 +177,38 @@ int scmlb_rotation_publish(struct scmlb_ctx *ctx)
 	if (!err)
 		ctx->cfg = cfg;
 	return err;
+}
+
+/**
+ * scmlb_rotation_publish() - rebuild the rotation from the backend table
+ * @ctx: the run, holding the exclusive lock
+ *
+ * Every write of the table ends with it, so a write a killed tool did not
+ * finish is in the rotation after the next one.
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_rotation_publish(struct scmlb_ctx *ctx)
+{
+	return rotation_publish_with(ctx, NULL);
+}
+
+/*
+ * Store @be. One that stops taking connections leaves the rotation first,
+ * one that starts joins it after: a tool killed in between never leaves
+ * a backend in rotation that should not be.
+ */
+static int backend_update(struct scmlb_ctx *ctx, const struct scmlb_backend *be)
+{
+	__u32 slot = be->id % SCMLB_MAX_BACKENDS;
+	int err;
+
+	if (!takes_connections(be)) {
+		err = rotation_publish_with(ctx, be);
+		return err ? err : backend_write(ctx, slot, be);
+	}
+	err = backend_write(ctx, slot, be);
+	return err ? err : scmlb_rotation_publish(ctx);
 }
 
 /**
@@ -242,10 +277,7 @@ int scmlb_backend_set_status(struct scmlb_ctx *ctx, __u32 id, __u8 status)
 	if (err)
 		return err;
 	be.status = status;
-	err = backend_write(ctx, id % SCMLB_MAX_BACKENDS, &be);
-	if (err)
-		return err;
-	return scmlb_rotation_publish(ctx);
+	return backend_update(ctx, &be);
 }
 
 /**
@@ -261,19 +293,16 @@ int scmlb_backend_set_health(struct scmlb_ctx *ctx, __u32 id, __u8 health,
 			     __u16 fails)
 {
 	struct scmlb_backend be;
-	bool changed;
 	int err;
 
 	err = scmlb_backend_get(ctx, id, &be);
 	if (err)
 		return err;
-	changed = be.health != health;
-	be.health = health;
 	be.health_fails = fails;
-	err = backend_write(ctx, id % SCMLB_MAX_BACKENDS, &be);
-	if (err || !changed)
-		return err;
-	return scmlb_rotation_publish(ctx);
+	if (be.health == health)	/* the rotation stays as it is */
+		return backend_write(ctx, id % SCMLB_MAX_BACKENDS, &be);
+	be.health = health;
+	return backend_update(ctx, &be);
 }
 
 /**
@@ -294,9 +323,7 @@ int scmlb_backend_remove(struct scmlb_ctx *ctx, __u32 id)
 	if (err)
 		return err;
 	be.status = SCMLB_BACKEND_DRAINED;
-	err = backend_write(ctx, id % SCMLB_MAX_BACKENDS, &be);
-	if (!err)
-		err = scmlb_rotation_publish(ctx);
+	err = rotation_publish_with(ctx, &be);
 	if (err)
 		return err;
 	memset(&be, 0, sizeof(be));

@@ -10,6 +10,23 @@
 
 #include "fw.h"
 
+/*
+ * What the tables hold, read at once: the networks ever used, the rule
+ * slots ever used, and which rules a packet can reach (those on the list
+ * of a live network). Anything else with an id is what a killed tool left
+ * half done; fw_repair() finishes or undoes it.
+ */
+struct fw_snap {
+	struct scmlb_fw_net *nets;	/* n_nets, and room for one more */
+	__u32 n_nets;
+	struct scmlb_fw_rule *rules;
+	__u32 n_slots;
+	unsigned char *live;		/* per rule slot */
+	unsigned char *in_trie;		/* per network: a new one already in it */
+	__u32 n_live;
+	bool half_done;
+};
+
 static __be32 prefix_mask(__u8 len)
 {
 	return htonl(len ? 0xffffffffU << (32 - len) : 0);
@@ -19,12 +36,6 @@ static __be32 prefix_mask(__u8 len)
 static bool net_within(__be32 a, __u8 alen, __be32 b, __u8 blen)
 {
 	return alen >= blen && (a & prefix_mask(blen)) == b;
-}
-
-static int net_read(const struct scmlb_ctx *ctx, __u32 slot,
-		    struct scmlb_fw_net *net)
-{
-	return bpf_map_lookup_elem(ctx->maps.fw_net_info, &slot, net) ? -errno : 0;
 }
 
 static int net_write(const struct scmlb_ctx *ctx, __u32 slot,
@@ -47,100 +58,167 @@ static int rule_write(const struct scmlb_ctx *ctx, __u32 slot,
 	       -errno : 0;
 }
 
-/*
- * The network slots in use so far (scmlb_config.fw_net_slots), with room
- * for one more; slots past it were never used.
- */
-static int nets_read(const struct scmlb_ctx *ctx, struct scmlb_fw_net **out,
-		     __u32 *n)
-{
-	__u32 used = ctx->cfg.fw_net_slots;
-	struct scmlb_fw_net *nets;
-	int err = 0;
-
-	if (used > SCMLB_FW_MAX_RULES)
-		used = SCMLB_FW_MAX_RULES;
-	nets = calloc(used + 1, sizeof(*nets));
-	if (!nets)
-		return -ENOMEM;
-	if (used)
-		err = scmlb_array_read(ctx->maps.fw_net_info, used,
-				       sizeof(*nets), nets);
-	if (err) {
-		free(nets);
-		return err;
-	}
-	*out = nets;
-	*n = used;
-	return 0;
-}
-
-/* Set the bit of every /16 that @net overlaps. */
-static void hint_mark(struct scmlb_fw_hint *hint, const struct scmlb_fw_net *net)
-{
-	__u32 first = ntohl(net->addr) >> 16, count, i;
-
-	count = net->prefixlen >= 16 ? 1 : 1U << (16 - net->prefixlen);
-	for (i = first; i < first + count; i++)
-		hint->bits[i / 64] |= 1ULL << (i % 64);
-}
-
-/*
- * Rewrite the /16 bitmap from the networks in use. Bits that do not change
- * are written with the same value, so a packet never sees a covered /16
- * flicker to clear.
- */
-static int hint_write(const struct scmlb_ctx *ctx,
-		      const struct scmlb_fw_net *nets, __u32 n)
-{
-	struct scmlb_fw_hint *hint = calloc(1, sizeof(*hint));
-	__u32 i, zero = 0;
-	int err = 0;
-
-	if (!hint)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		if (nets[i].in_use)
-			hint_mark(hint, &nets[i]);
-	if (bpf_map_update_elem(ctx->maps.fw_hint, &zero, hint, BPF_ANY))
-		err = -errno;
-	free(hint);
-	return err;
-}
-
-static int set_net_slots(struct scmlb_ctx *ctx, __u32 slots)
+static int config_update(struct scmlb_ctx *ctx, const __u32 *rules,
+			 const __u32 *next_id, const __u32 *net_slots)
 {
 	struct scmlb_config cfg;
 	int err = scmlb_config_read(ctx, &cfg);
 
 	if (err)
 		return err;
-	cfg.fw_net_slots = slots;
+	if (rules)
+		cfg.fw_rules = *rules;
+	if (next_id)
+		cfg.next_fw_id = *next_id;
+	if (net_slots)
+		cfg.fw_net_slots = *net_slots;
 	err = scmlb_config_write(ctx, &cfg);
 	if (!err)
 		ctx->cfg = cfg;
 	return err;
 }
 
-/* The slot of the network that is exactly @addr/@len, or -ENOENT. */
+/* Rule slots ever used: ids grow from 1, so none past the next id, until they wrap. */
+static __u32 rule_slots(const struct scmlb_ctx *ctx)
+{
+	__u32 next = ctx->cfg.next_fw_id;
+
+	return next < SCMLB_FW_MAX_RULES ? next : SCMLB_FW_MAX_RULES;
+}
+
+static void snap_free(struct fw_snap *s)
+{
+	free(s->nets);
+	free(s->rules);
+	free(s->live);
+	free(s->in_trie);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Whether packets can reach network @i: live, or new but already in the trie. */
+static bool net_reachable(const struct fw_snap *s, __u32 i)
+{
+	return s->nets[i].in_use == SCMLB_FW_NET_LIVE ||
+	       (s->nets[i].in_use == SCMLB_FW_NET_NEW && s->in_trie[i]);
+}
+
+/* Mark the rules on the lists of reachable networks; note anything half done. */
+static void snap_mark(struct fw_snap *s)
+{
+	__u32 i, r, steps;
+
+	memset(s->live, 0, s->n_slots + 1);
+	s->n_live = 0;
+	s->half_done = false;
+	for (i = 0; i < s->n_nets; i++) {
+		const struct scmlb_fw_net *net = &s->nets[i];
+
+		if (net->in_use == SCMLB_FW_NET_NEW ||
+		    (net->in_use == SCMLB_FW_NET_LIVE && net->head == SCMLB_FW_NONE))
+			s->half_done = true;
+		if (!net_reachable(s, i))
+			continue;
+		for (r = net->head, steps = 0; r != SCMLB_FW_NONE; r = s->rules[r].next) {
+			if (r >= s->n_slots || !s->rules[r].id || s->rules[r].net != i ||
+			    s->live[r] || ++steps > s->n_slots) {
+				s->half_done = true;	/* a list cut short or crossed */
+				break;
+			}
+			s->live[r] = 1;
+			s->n_live++;
+		}
+	}
+	for (r = 0; r < s->n_slots; r++)
+		if (s->rules[r].id && !s->live[r])
+			s->half_done = true;
+}
+
+/* The tables; with @rules false only the networks (n_slots is then 0). */
+static int snap_read(const struct scmlb_ctx *ctx, struct fw_snap *s, bool rules)
+{
+	__u32 n_nets = ctx->cfg.fw_net_slots, i;
+	int err = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (n_nets > SCMLB_FW_MAX_RULES)
+		n_nets = SCMLB_FW_MAX_RULES;
+	s->n_nets = n_nets;
+	s->n_slots = rules ? rule_slots(ctx) : 0;
+	s->nets = calloc(n_nets + 1, sizeof(*s->nets));
+	s->rules = calloc(s->n_slots + 1, sizeof(*s->rules));
+	s->live = calloc(s->n_slots + 1, 1);
+	s->in_trie = calloc(n_nets + 1, 1);
+	if (!s->nets || !s->rules || !s->live || !s->in_trie)
+		err = -ENOMEM;
+	if (!err && n_nets)
+		err = scmlb_array_read(ctx->maps.fw_net_info, n_nets,
+				       sizeof(*s->nets), s->nets);
+	if (!err && s->n_slots)
+		err = scmlb_array_read(ctx->maps.fw_rules, s->n_slots,
+				       sizeof(*s->rules), s->rules);
+	if (err) {
+		snap_free(s);
+		return err;
+	}
+	/* a tool killed while publishing: the trie may lead to a new network */
+	for (i = 0; i < n_nets; i++) {
+		struct scmlb_fw_key key = { s->nets[i].prefixlen, s->nets[i].addr };
+		__u32 slot;
+
+		if (s->nets[i].in_use == SCMLB_FW_NET_NEW &&
+		    !bpf_map_lookup_elem(ctx->maps.fw_nets, &key, &slot) && slot == i)
+			s->in_trie[i] = 1;
+	}
+	snap_mark(s);
+	return 0;
+}
+
+/*
+ * Rewrite the /16 bitmap from the live networks and @extra (one being
+ * published, or SCMLB_FW_NONE). Bits that keep their value are written
+ * with it, so a covered /16 never flickers to clear for a packet.
+ */
+static int hint_write(const struct scmlb_ctx *ctx, const struct fw_snap *s,
+		      __u32 extra)
+{
+	struct scmlb_fw_hint *hint = calloc(1, sizeof(*hint));
+	__u32 i, b, first, count, zero = 0;
+	int err = 0;
+
+	if (!hint)
+		return -ENOMEM;
+	for (i = 0; i < s->n_nets; i++) {
+		const struct scmlb_fw_net *net = &s->nets[i];
+
+		if (net->in_use != SCMLB_FW_NET_LIVE && i != extra)
+			continue;
+		first = ntohl(net->addr) >> 16;
+		count = net->prefixlen >= 16 ? 1 : 1U << (16 - net->prefixlen);
+		for (b = first; b < first + count; b++)
+			hint->bits[b / 64] |= 1ULL << (b % 64);
+	}
+	if (bpf_map_update_elem(ctx->maps.fw_hint, &zero, hint, BPF_ANY))
+		err = -errno;
+	free(hint);
+	return err;
+}
+
+/* The live network that is exactly @addr/@len, or -ENOENT. */
 static int net_find(const struct scmlb_ctx *ctx, __be32 addr, __u8 len,
-		    __u32 *slot)
+		    __u32 *slot, struct scmlb_fw_net *net)
 {
 	struct scmlb_fw_key key = { .prefixlen = len, .addr = addr };
-	struct scmlb_fw_net net;
-	int err;
 
 	/* an LPM lookup answers the longest match: check it is this one */
 	if (bpf_map_lookup_elem(ctx->maps.fw_nets, &key, slot))
 		return errno == ENOENT ? -ENOENT : -errno;
-	err = net_read(ctx, *slot, &net);
-	if (err)
-		return err;
-	return net.in_use && net.addr == addr && net.prefixlen == len ?
-	       0 : -ENOENT;
+	if (bpf_map_lookup_elem(ctx->maps.fw_net_info, slot, net))
+		return -errno;
+	return net->in_use == SCMLB_FW_NET_LIVE && net->addr == addr &&
+	       net->prefixlen == len ? 0 : -ENOENT;
 }
 
-/* The longest network strictly around @addr/@len, or SCMLB_FW_NONE. */
+/* The longest live network strictly around @addr/@len, or SCMLB_FW_NONE. */
 static __u32 net_parent(const struct scmlb_ctx *ctx, __be32 addr, __u8 len)
 {
 	struct scmlb_fw_key key = { .prefixlen = len - 1U, .addr = addr };
@@ -152,114 +230,236 @@ static __u32 net_parent(const struct scmlb_ctx *ctx, __be32 addr, __u8 len)
 }
 
 /*
- * A new network, filled but not yet published: nothing leads a packet to
- * it until net_publish() puts it into the trie.
+ * A new network, not yet in the trie: nothing leads a packet to it until
+ * net_publish(). The high-water mark grows first, so that a slot past it
+ * is never in use.
  */
-static int net_create(struct scmlb_ctx *ctx, struct scmlb_fw_net *nets,
-		      __u32 *n, __be32 addr, __u8 len, __u32 *slot)
+static int net_create(struct scmlb_ctx *ctx, struct fw_snap *s, __be32 addr,
+		      __u8 len, __u32 *slot)
 {
 	struct scmlb_fw_net net = {
 		.head = SCMLB_FW_NONE,
 		.parent = net_parent(ctx, addr, len),
 		.addr = addr,
 		.prefixlen = len,
-		.in_use = 1,
+		.in_use = SCMLB_FW_NET_NEW,
 	};
-	__u32 i;
+	__u32 i, grown;
 	int err;
 
-	for (i = 0; i < *n && nets[i].in_use; i++)
+	for (i = 0; i < s->n_nets && s->nets[i].in_use; i++)
 		;
 	if (i == SCMLB_FW_MAX_RULES)
 		return -ENOSPC;
-	if (i == *n) {
-		/* the high-water mark first: a slot past it is never read */
-		err = set_net_slots(ctx, *n + 1);
+	if (i == s->n_nets) {
+		grown = s->n_nets + 1;
+		err = config_update(ctx, NULL, NULL, &grown);
 		if (err)
 			return err;
-		(*n)++;
+		s->n_nets = grown;
 	}
 	*slot = i;
-	nets[i] = net;
+	s->nets[i] = net;
 	return net_write(ctx, i, &net);
 }
 
-/* Put network @slot into the trie, then hang the networks inside it on it. */
-static int net_publish(const struct scmlb_ctx *ctx, struct scmlb_fw_net *nets,
-		       __u32 n, __u32 slot)
+/*
+ * Put network @slot into the trie, hang the live networks inside it on
+ * it, then mark it live.
+ */
+static int net_publish(const struct scmlb_ctx *ctx, struct fw_snap *s,
+		       __u32 slot)
 {
-	struct scmlb_fw_net net;
-	struct scmlb_fw_key key;
+	struct scmlb_fw_net *net = &s->nets[slot];
+	struct scmlb_fw_key key = { net->prefixlen, net->addr };
 	__u32 i;
 	int err;
 
-	err = net_read(ctx, slot, &net);
-	if (!err)
-		err = hint_write(ctx, nets, n);
+	err = hint_write(ctx, s, slot);
 	if (err)
 		return err;
-	key.prefixlen = net.prefixlen;
-	key.addr = net.addr;
 	if (bpf_map_update_elem(ctx->maps.fw_nets, &key, &slot, BPF_ANY))
 		return -errno;
-	for (i = 0; i < n; i++) {
-		struct scmlb_fw_net *m = &nets[i];
+	for (i = 0; i < s->n_nets && !err; i++) {
+		struct scmlb_fw_net *m = &s->nets[i];
 
-		if (!m->in_use || i == slot || m->prefixlen <= net.prefixlen ||
-		    !net_within(m->addr, m->prefixlen, net.addr, net.prefixlen))
+		if (m->in_use != SCMLB_FW_NET_LIVE || i == slot ||
+		    m->prefixlen <= net->prefixlen ||
+		    !net_within(m->addr, m->prefixlen, net->addr, net->prefixlen))
 			continue;
 		/* the new network is tighter than what it hangs on now */
-		if (m->parent != SCMLB_FW_NONE &&
-		    nets[m->parent].prefixlen >= net.prefixlen)
+		if (m->parent != SCMLB_FW_NONE && m->parent < s->n_nets &&
+		    s->nets[m->parent].prefixlen >= net->prefixlen)
 			continue;
 		m->parent = slot;
 		err = net_write(ctx, i, m);
-		if (err)
-			return err;
 	}
-	return 0;
+	/* live last: a tool killed before leaves it for fw_repair() */
+	net->in_use = SCMLB_FW_NET_LIVE;
+	if (!err)
+		err = net_write(ctx, slot, net);
+	return err;
 }
 
 /* Take network @slot out: its inner networks hang on its parent first. */
-static int net_remove(const struct scmlb_ctx *ctx, __u32 slot)
+static int net_remove(const struct scmlb_ctx *ctx, struct fw_snap *s,
+		      __u32 slot)
 {
-	struct scmlb_fw_net *nets, net;
-	struct scmlb_fw_key key;
-	__u32 i, n;
-	int err;
+	struct scmlb_fw_net *net = &s->nets[slot];
+	struct scmlb_fw_key key = { net->prefixlen, net->addr };
+	__u32 i;
+	int err = 0;
 
-	err = nets_read(ctx, &nets, &n);
+	for (i = 0; i < s->n_nets && !err; i++) {
+		if (!s->nets[i].in_use || i == slot || s->nets[i].parent != slot)
+			continue;
+		s->nets[i].parent = net->parent;
+		err = net_write(ctx, i, &s->nets[i]);
+	}
+	if (!err && bpf_map_delete_elem(ctx->maps.fw_nets, &key) &&
+	    errno != ENOENT)
+		err = -errno;
 	if (err)
 		return err;
-	if (slot >= n) {
-		err = -EUCLEAN;
-		goto out;
-	}
-	net = nets[slot];
-	for (i = 0; i < n; i++) {
-		if (!nets[i].in_use || i == slot || nets[i].parent != slot)
-			continue;
-		nets[i].parent = net.parent;
-		err = net_write(ctx, i, &nets[i]);
-		if (err)
-			goto out;
-	}
-	key.prefixlen = net.prefixlen;
-	key.addr = net.addr;
-	if (bpf_map_delete_elem(ctx->maps.fw_nets, &key) && errno != ENOENT) {
-		err = -errno;
-		goto out;
-	}
 	/* keep parent: a packet still walking here goes on upward */
-	net.in_use = 0;
-	net.head = SCMLB_FW_NONE;
-	err = net_write(ctx, slot, &net);
-	nets[slot] = net;
+	net->in_use = SCMLB_FW_NET_FREE;
+	net->head = SCMLB_FW_NONE;
+	err = net_write(ctx, slot, net);
 	if (!err)
-		err = hint_write(ctx, nets, n);
-out:
-	free(nets);
+		err = hint_write(ctx, s, SCMLB_FW_NONE);
 	return err;
+}
+
+/*
+ * Finish or undo what a killed tool left half done: a network created but
+ * not in the trie is published if a rule made it onto its list, else
+ * freed; a live network without rules is removed; a rule on no live list
+ * (written but not linked, or unlinked but not freed) is freed. Then every
+ * parent link, the /16 bitmap and the rule count are made right.
+ */
+static int fw_repair(struct scmlb_ctx *ctx, struct fw_snap *s)
+{
+	__u32 i, r, prev, parent, count;
+	struct scmlb_fw_key key;
+	int err = 0;
+
+	for (i = 0; i < s->n_nets && !err; i++) {
+		struct scmlb_fw_net *net = &s->nets[i];
+
+		key.prefixlen = net->prefixlen;
+		key.addr = net->addr;
+		if (net->in_use == SCMLB_FW_NET_NEW && net->head != SCMLB_FW_NONE) {
+			if (!s->in_trie[i] &&
+			    bpf_map_update_elem(ctx->maps.fw_nets, &key, &i, BPF_ANY))
+				err = -errno;
+			net->in_use = SCMLB_FW_NET_LIVE;
+		} else if (net->in_use && net->head == SCMLB_FW_NONE) {
+			if (bpf_map_delete_elem(ctx->maps.fw_nets, &key) &&
+			    errno != ENOENT)
+				err = -errno;
+			net->in_use = SCMLB_FW_NET_FREE;
+		} else {
+			continue;
+		}
+		if (!err)
+			err = net_write(ctx, i, net);
+	}
+	/*
+	 * A list that leads to a rule not of its network, or back into
+	 * itself, ends before it (live[] marks the rules already seen).
+	 */
+	memset(s->live, 0, s->n_slots + 1);
+	for (i = 0; i < s->n_nets && !err; i++) {
+		if (s->nets[i].in_use != SCMLB_FW_NET_LIVE)
+			continue;
+		for (prev = SCMLB_FW_NONE, r = s->nets[i].head; r != SCMLB_FW_NONE;
+		     prev = r, r = s->rules[r].next) {
+			if (r < s->n_slots && s->rules[r].id && s->rules[r].net == i &&
+			    !s->live[r]) {
+				s->live[r] = 1;
+				continue;
+			}
+			if (prev == SCMLB_FW_NONE) {
+				s->nets[i].head = SCMLB_FW_NONE;
+				err = net_write(ctx, i, &s->nets[i]);
+			} else {
+				s->rules[prev].next = SCMLB_FW_NONE;
+				err = rule_write(ctx, prev, &s->rules[prev]);
+			}
+			break;
+		}
+	}
+	snap_mark(s);
+	for (i = 0; i < s->n_slots && !err; i++) {
+		if (!s->rules[i].id || s->live[i])
+			continue;
+		s->rules[i].id = 0;
+		s->rules[i].proto = SCMLB_FW_PROTO_NONE;
+		err = rule_write(ctx, i, &s->rules[i]);
+	}
+	for (i = 0; i < s->n_nets && !err; i++) {
+		if (s->nets[i].in_use != SCMLB_FW_NET_LIVE)
+			continue;
+		parent = net_parent(ctx, s->nets[i].addr, s->nets[i].prefixlen);
+		if (parent == s->nets[i].parent)
+			continue;
+		s->nets[i].parent = parent;
+		err = net_write(ctx, i, &s->nets[i]);
+	}
+	if (!err)
+		err = hint_write(ctx, s, SCMLB_FW_NONE);
+	count = s->n_live;
+	if (!err)
+		err = config_update(ctx, &count, NULL, NULL);
+	if (!err) {
+		memset(s->in_trie, 0, s->n_nets + 1);
+		snap_mark(s);
+	}
+	return err;
+}
+
+static int set_busy(struct scmlb_ctx *ctx, bool busy)
+{
+	struct scmlb_config cfg;
+	int err = scmlb_config_read(ctx, &cfg);
+
+	if (err)
+		return err;
+	if (busy)
+		cfg.flags |= SCMLB_CFG_FW_BUSY;
+	else
+		cfg.flags &= ~SCMLB_CFG_FW_BUSY;
+	err = scmlb_config_write(ctx, &cfg);
+	if (!err)
+		ctx->cfg = cfg;
+	return err;
+}
+
+/*
+ * Start a firewall write. A busy mark left set means the last writer was
+ * killed: only then are the whole tables read and repaired.
+ */
+static int fw_begin(struct scmlb_ctx *ctx)
+{
+	bool killed = ctx->cfg.flags & SCMLB_CFG_FW_BUSY;
+	struct fw_snap s;
+	int err;
+
+	err = set_busy(ctx, true);
+	if (err || !killed)
+		return err;
+	err = snap_read(ctx, &s, true);
+	if (!err && s.half_done)
+		err = fw_repair(ctx, &s);
+	snap_free(&s);
+	return err;
+}
+
+static int fw_end(struct scmlb_ctx *ctx, int err)
+{
+	int ret = set_busy(ctx, false);
+
+	return err ? err : ret;
 }
 
 static int zero_drops(const struct scmlb_ctx *ctx, __u32 slot)
@@ -276,22 +476,6 @@ static int zero_drops(const struct scmlb_ctx *ctx, __u32 slot)
 	if (bpf_map_update_elem(ctx->maps.fw_drops, &slot, zeros, BPF_ANY))
 		err = -errno;
 	free(zeros);
-	return err;
-}
-
-static int set_rule_count(struct scmlb_ctx *ctx, __u32 count, __u32 next_id)
-{
-	struct scmlb_config cfg;
-	int err = scmlb_config_read(ctx, &cfg);
-
-	if (err)
-		return err;
-	cfg.fw_rules = count;
-	if (next_id)
-		cfg.next_fw_id = next_id;
-	err = scmlb_config_write(ctx, &cfg);
-	if (!err)
-		ctx->cfg = cfg;
 	return err;
 }
 
@@ -324,30 +508,36 @@ static int alloc_rule_id(const struct scmlb_ctx *ctx, __u32 *id)
  *
  * The rule is complete before its network's list points to it, and a new
  * network is complete before the trie does; the rule count that turns the
- * stage on grows first. A tool killed at any point leaves no half rule.
+ * stage on grows first. A tool killed in between leaves a rule no packet
+ * and no listing reaches, which the next write frees (fw_begin()).
  *
  * Return: 0, -ENOSPC when the table is full, or another -errno.
  */
 int scmlb_fw_rule_add(struct scmlb_ctx *ctx, struct scmlb_fw_rule *rule)
 {
-	struct scmlb_fw_net *nets = NULL, net;
-	__u32 id, net_slot = 0, slot, n = 0;
+	__u32 id, net_slot, slot, count, next_id;
+	struct fw_snap s = { 0 };
+	struct scmlb_fw_net net;
 	bool new_net = false;
 	int err;
 
-	err = alloc_rule_id(ctx, &id);
+	err = fw_begin(ctx);
 	if (err)
 		return err;
-	err = net_find(ctx, rule->addr, rule->prefixlen, &net_slot);
+	err = alloc_rule_id(ctx, &id);
+	if (err)
+		goto out;
+	err = net_find(ctx, rule->addr, rule->prefixlen, &net_slot, &net);
 	if (err == -ENOENT) {
+		/* a new network: the others are needed to place it */
 		new_net = true;
-		err = nets_read(ctx, &nets, &n);
+		err = snap_read(ctx, &s, false);
 		if (!err)
-			err = net_create(ctx, nets, &n, rule->addr,
-					 rule->prefixlen, &net_slot);
+			err = net_create(ctx, &s, rule->addr, rule->prefixlen,
+					 &net_slot);
+		if (!err)
+			net = s.nets[net_slot];
 	}
-	if (!err)
-		err = net_read(ctx, net_slot, &net);
 	if (err)
 		goto out;
 
@@ -356,29 +546,25 @@ int scmlb_fw_rule_add(struct scmlb_ctx *ctx, struct scmlb_fw_rule *rule)
 	rule->next = net.head;
 	rule->mask = prefix_mask(rule->prefixlen);
 	rule->net = net_slot;
+	count = ctx->cfg.fw_rules + 1;
+	next_id = id + 1;
 	err = zero_drops(ctx, slot);
 	if (!err)
 		err = rule_write(ctx, slot, rule);
 	if (!err)
-		err = set_rule_count(ctx, ctx->cfg.fw_rules + 1, id + 1);
+		err = config_update(ctx, &count, &next_id, NULL);
 	if (err)
 		goto out;
 
 	net.head = slot;
 	err = net_write(ctx, net_slot, &net);
 	if (!err && new_net) {
-		nets[net_slot] = net;
-		err = net_publish(ctx, nets, n, net_slot);
+		s.nets[net_slot] = net;
+		err = net_publish(ctx, &s, net_slot);
 	}
 out:
-	/* a network created here but never published holds nothing */
-	if (err && new_net && nets && nets[net_slot].in_use &&
-	    !net_read(ctx, net_slot, &net) && net.head == SCMLB_FW_NONE) {
-		net.in_use = 0;
-		net_write(ctx, net_slot, &net);
-	}
-	free(nets);
-	return err;
+	snap_free(&s);
+	return fw_end(ctx, err);
 }
 
 /**
@@ -416,46 +602,60 @@ int scmlb_fw_rule_get(const struct scmlb_ctx *ctx, __u32 id,
  */
 int scmlb_fw_rule_delete(struct scmlb_ctx *ctx, __u32 id)
 {
+	__u32 slot = id % SCMLB_FW_MAX_RULES, cur, steps, count;
 	struct scmlb_fw_rule rule, prev;
+	struct fw_snap s = { 0 };
 	struct scmlb_fw_net net;
-	__u32 slot, cur;
 	int err;
 
-	err = scmlb_fw_rule_get(ctx, id, &rule);
-	if (!err)
-		err = net_read(ctx, rule.net, &net);
+	err = fw_begin(ctx);
 	if (err)
 		return err;
-	slot = id % SCMLB_FW_MAX_RULES;
+	err = scmlb_fw_rule_get(ctx, id, &rule);
+	if (!err && bpf_map_lookup_elem(ctx->maps.fw_net_info, &rule.net, &net))
+		err = -errno;
+	if (!err && net.in_use != SCMLB_FW_NET_LIVE)
+		err = -ENOENT;
+	if (err)
+		goto out;
 
 	if (net.head == slot) {
 		net.head = rule.next;
 		err = net_write(ctx, rule.net, &net);
 	} else {
-		for (cur = net.head; cur != SCMLB_FW_NONE; cur = prev.next) {
+		for (cur = net.head, steps = 0; cur != SCMLB_FW_NONE; cur = prev.next) {
 			err = rule_read(ctx, cur, &prev);
 			if (err || prev.next == slot)
 				break;
+			if (++steps > SCMLB_FW_MAX_RULES) {
+				err = -EUCLEAN;
+				break;
+			}
 		}
 		if (!err && cur == SCMLB_FW_NONE)
-			err = -EUCLEAN;	/* not on its network's list */
+			err = -ENOENT;	/* on no list: not a rule packets meet */
 		if (!err) {
 			prev.next = rule.next;
 			err = rule_write(ctx, cur, &prev);
 		}
 	}
 	if (err)
-		return err;
+		goto out;
 
 	rule.id = 0;
 	rule.proto = SCMLB_FW_PROTO_NONE;
 	err = rule_write(ctx, slot, &rule);
-	if (!err && net.head == SCMLB_FW_NONE)
-		err = net_remove(ctx, rule.net);
+	if (!err && net.head == SCMLB_FW_NONE) {
+		err = snap_read(ctx, &s, false);
+		if (!err)
+			err = net_remove(ctx, &s, rule.net);
+	}
+	count = ctx->cfg.fw_rules ? ctx->cfg.fw_rules - 1 : 0;
 	if (!err)
-		err = set_rule_count(ctx, ctx->cfg.fw_rules ?
-				     ctx->cfg.fw_rules - 1 : 0, 0);
-	return err;
+		err = config_update(ctx, &count, NULL, NULL);
+out:
+	snap_free(&s);
+	return fw_end(ctx, err);
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -467,11 +667,13 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 /**
- * scmlb_fw_rules_list() - every rule, by id
+ * scmlb_fw_rules_list() - every rule packets can meet, by id
  * @ctx:        the run, with the maps open
  * @with_drops: also sum each rule's per-CPU drop counter
  * @out:        set to an array the caller frees
  * @n:          set to its length
+ *
+ * A rule a killed tool left half added or half deleted is not listed.
  *
  * Return: 0 or -errno.
  */
@@ -480,42 +682,33 @@ int scmlb_fw_rules_list(const struct scmlb_ctx *ctx, bool with_drops,
 {
 	int ncpus = libbpf_num_possible_cpus();
 	struct scmlb_fw_entry *list = NULL;
-	__u32 i, slots = SCMLB_FW_MAX_RULES;
-	struct scmlb_fw_rule *rules;
 	__u64 *drops = NULL;
 	size_t count = 0;
+	struct fw_snap s;
 	int err, c;
+	__u32 i;
 
 	if (ncpus < 0)
 		return ncpus;
-	/* ids grow from 1: until they wrap, no slot past the next id is used */
-	if (ctx->cfg.next_fw_id && ctx->cfg.next_fw_id < SCMLB_FW_MAX_RULES)
-		slots = ctx->cfg.next_fw_id;
-	rules = calloc(slots, sizeof(*rules));
+	err = snap_read(ctx, &s, true);
+	if (err)
+		return err;
+	list = calloc(s.n_live ? s.n_live : 1, sizeof(*list));
 	if (with_drops)
-		drops = calloc((size_t)slots * ncpus, sizeof(*drops));
-	if (!rules || (with_drops && !drops)) {
+		drops = calloc((size_t)(s.n_slots + 1) * ncpus, sizeof(*drops));
+	if (!list || (with_drops && !drops)) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = scmlb_array_read(ctx->maps.fw_rules, slots, sizeof(*rules), rules);
-	if (!err && with_drops)
-		err = scmlb_array_read(ctx->maps.fw_drops, slots,
+	if (with_drops && s.n_slots)
+		err = scmlb_array_read(ctx->maps.fw_drops, s.n_slots,
 				       ncpus * sizeof(*drops), drops);
 	if (err)
 		goto out;
-	for (i = 0; i < slots; i++)
-		count += !!rules[i].id;
-	list = calloc(count ? count : 1, sizeof(*list));
-	if (!list) {
-		err = -ENOMEM;
-		goto out;
-	}
-	count = 0;
-	for (i = 0; i < slots; i++) {
-		if (!rules[i].id)
+	for (i = 0; i < s.n_slots; i++) {
+		if (!s.live[i])
 			continue;
-		list[count].rule = rules[i];
+		list[count].rule = s.rules[i];
 		for (c = 0; with_drops && c < ncpus; c++)
 			list[count].dropped += drops[(size_t)i * ncpus + c];
 		count++;
@@ -526,8 +719,8 @@ int scmlb_fw_rules_list(const struct scmlb_ctx *ctx, bool with_drops,
 	list = NULL;
 out:
 	free(list);
-	free(rules);
 	free(drops);
+	snap_free(&s);
 	return err;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* maps.c - the pin directory on bpffs, its lock, and the pinned maps with their layout check */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,22 @@ const char *scmlb_pin_dir(const char *opt)
 	if (opt)
 		return opt;
 	return env && *env ? env : SCMLB_DEFAULT_PIN_DIR;
+}
+
+/* Why the pin directory cannot be used, in a few words. */
+const char *scmlb_pin_dir_why(int err)
+{
+	switch (err) {
+	case -EACCES:
+	case -EPERM:
+		return "permission denied: scmlb tools must run as root";
+	case -ENOTSUP:
+		return "not on a BPF filesystem";
+	case -ENOTDIR:
+		return "not a directory";
+	default:
+		return strerror(-err);
+	}
 }
 
 int scmlb_pin_path(char *buf, size_t size, const char *dir, const char *name)
@@ -331,29 +348,67 @@ void scmlb_maps_close(struct scmlb_ctx *ctx)
 }
 
 /**
- * scmlb_maps_unpin() - remove every pin of scmlb from @dir
- * @dir:        the pin directory
+ * scmlb_maps_unpin() - remove every pin from @dir
+ * @dir:        the pin directory, which holds nothing but scmlb's pins
  * @remove_dir: then remove @dir too
+ *
+ * Every pin goes, also those of another scmlb version's layout.
  *
  * Return: 0, or -errno of the first pin that could not be removed.
  */
 int scmlb_maps_unpin(const char *dir, bool remove_dir)
 {
+	struct dirent *de;
 	char path[4096];
 	int err = 0;
-	size_t i;
+	DIR *d;
 
-	for (i = 0; i <= N_MAPS; i++) {
-		const char *name = i < N_MAPS ? map_descs[i].name : SCMLB_PIN_ENTRY;
-
-		if (scmlb_pin_path(path, sizeof(path), dir, name))
-			return -ENAMETOOLONG;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (scmlb_pin_path(path, sizeof(path), dir, de->d_name)) {
+			err = -ENAMETOOLONG;
+			continue;
+		}
 		if (unlink(path) && errno != ENOENT && !err)
 			err = -errno;
 	}
+	closedir(d);
 	if (!err && remove_dir && rmdir(dir) && errno != ENOENT)
 		err = -errno;
 	return err;
+}
+
+/**
+ * scmlb_tx_ports_open() - open the pinned interface map of any layout
+ * @dir: the pin directory
+ *
+ * Every layout keeps lb_tx_ports a devmap hash by ifindex, so scmlb-detach
+ * can find the interfaces of maps it does not otherwise understand.
+ *
+ * Return: the fd, or -errno.
+ */
+int scmlb_tx_ports_open(const char *dir)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	char path[4096];
+	int fd;
+
+	if (scmlb_pin_path(path, sizeof(path), dir, "lb_tx_ports"))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.type != BPF_MAP_TYPE_DEVMAP_HASH || info.key_size != sizeof(__u32)) {
+		close(fd);
+		return -EPROTO;
+	}
+	return fd;
 }
 
 int scmlb_config_read(const struct scmlb_ctx *ctx, struct scmlb_config *cfg)

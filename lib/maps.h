@@ -46,6 +46,7 @@ struct scmlb_ctx {
 };
 
 const char *scmlb_pin_dir(const char *opt);
+const char *scmlb_pin_dir_why(int err);
 int scmlb_pin_dir_prepare(const char *dir, bool create);
 int scmlb_lock(struct scmlb_ctx *ctx, bool exclusive);
 void scmlb_unlock(struct scmlb_ctx *ctx);
@@ -54,6 +55,7 @@ int scmlb_maps_open_unpublished(struct scmlb_ctx *ctx);
 int scmlb_layout_check(const struct scmlb_ctx *ctx);
 void scmlb_maps_close(struct scmlb_ctx *ctx);
 int scmlb_maps_unpin(const char *dir, bool remove_dir);
+int scmlb_tx_ports_open(const char *dir);
 int scmlb_pin_path(char *buf, size_t size, const char *dir, const char *name);
 
 int scmlb_array_read(int fd, __u32 n, size_t value_size, void *out);

@@ -241,7 +241,7 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 		err = scmlb_lock(ctx, true);
 	if (err) {
 		pr_err("cannot use pin directory '%s': %s", ctx->pin_dir,
-		       err == -ENOTSUP ? "not on a BPF filesystem" : strerror(-err));
+		       scmlb_pin_dir_why(err));
 		return SCMLB_EXIT_FAIL;
 	}
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <net/if.h>
 
 #include <bpf/bpf.h>
@@ -40,8 +41,8 @@ static int do_detach(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct detach_opts *o = opts;
 	__u32 key, next, upstream;
+	int err, ret, tx_ports, failed = 0;
 	char names[1024] = "";
-	int err, failed = 0;
 
 	err = scmlb_pin_dir_prepare(ctx->pin_dir, false);
 	if (err == -ENOENT) {
@@ -52,41 +53,45 @@ static int do_detach(struct scmlb_ctx *ctx, const void *opts)
 		err = scmlb_lock(ctx, true);
 	if (err) {
 		pr_err("cannot use pin directory '%s': %s", ctx->pin_dir,
-		       strerror(-err));
+		       scmlb_pin_dir_why(err));
 		return SCMLB_EXIT_FAIL;
 	}
 
-	/* also what a killed scmlb-attach left half done */
+	/* also what a killed scmlb-attach left half done, or another layout */
 	err = scmlb_maps_open_unpublished(ctx);
-	if (err == -EPROTO) {
+	if (err == -EPROTO && o->keep_maps) {
 		pr_err("maps in '%s' are not of this scmlb's layout " SCMLB_LAYOUT_FMT
-		       ": use the scmlb that attached them", ctx->pin_dir,
-		       SCMLB_LAYOUT_ARGS(SCMLB_LAYOUT_VERSION));
+		       ": use the scmlb that attached them to keep them",
+		       ctx->pin_dir, SCMLB_LAYOUT_ARGS(SCMLB_LAYOUT_VERSION));
 		return SCMLB_EXIT_FAIL;
 	}
-	if (err && err != -ENOENT) {
+	if (err && err != -ENOENT && err != -EPROTO) {
 		pr_err("cannot open the maps in '%s': %s", ctx->pin_dir,
 		       strerror(-err));
 		return SCMLB_EXIT_FAIL;
 	}
-	if (err == -ENOENT) {
+	/* the upstream is in lb_tx_ports too, whatever the layout */
+	tx_ports = err ? scmlb_tx_ports_open(ctx->pin_dir) : ctx->maps.tx_ports;
+	if (tx_ports < 0 && ctx->cfg.upstream_ifindex == 0) {
 		if (!o->keep_maps)
 			scmlb_maps_unpin(ctx->pin_dir, true);
 		printf("nothing attached (no maps in '%s')\n", ctx->pin_dir);
 		return SCMLB_EXIT_OK;
 	}
 
-	upstream = ctx->cfg.upstream_ifindex;
+	upstream = err ? 0 : ctx->cfg.upstream_ifindex;
 	if (upstream)
 		failed |= !!detach_iface(ctx, upstream, names, sizeof(names));
-	for (err = bpf_map_get_next_key(ctx->maps.tx_ports, NULL, &key); !err;
-	     err = bpf_map_get_next_key(ctx->maps.tx_ports, &key, &next), key = next)
+	for (ret = bpf_map_get_next_key(tx_ports, NULL, &key); !ret;
+	     ret = bpf_map_get_next_key(tx_ports, &key, &next), key = next)
 		if (key != upstream)
 			failed |= !!detach_iface(ctx, key, names, sizeof(names));
+	if (tx_ports >= 0 && tx_ports != ctx->maps.tx_ports)
+		close(tx_ports);
 	if (failed)
 		return SCMLB_EXIT_FAIL;
 
-	if (o->keep_maps) {
+	if (o->keep_maps && !err) {
 		ctx->cfg.flags |= SCMLB_CFG_DETACHED;
 		err = scmlb_config_write(ctx, &ctx->cfg);
 		if (err) {

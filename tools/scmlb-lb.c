@@ -374,7 +374,8 @@ static void print_rates(const struct reading *a, const struct reading *b,
 			else
 				printf("  %11.1f", r);
 		}
-		puts(json ? "}" : "");
+		/* JSON: the whole reading on one line */
+		fputs(json ? "}" : "\n", stdout);
 	}
 	puts(json ? "]}" : "");
 	fflush(stdout);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../completion/scmlb-bash.h"	/* generated in the build dir */
+
 #ifndef SCMLB_VERSION
 #define SCMLB_VERSION "unknown"
 #endif
@@ -14,7 +16,7 @@
 /* The verbs and the tools that run them; nothing else is ever executed. */
 static const struct verb {
 	const char *verb;
-	const char *tool;
+	const char *tool;	/* NULL: the front-end does it itself */
 	const char *summary;
 } verbs[] = {
 	{ "attach", "scmlb-attach", "load scmlb and attach it to the upstream" },
@@ -26,6 +28,7 @@ static const struct verb {
 	{ "dos-protection", "scmlb-dos", "the original's name for dos" },
 	{ "gc", "scmlb-gc", "expire flows and enforce DoS policies, once" },
 	{ "health", "scmlb-health", "check the backends' health, once" },
+	{ "completion", NULL, "print the shell completion script" },
 	{ NULL, NULL, NULL },
 };
 
@@ -38,6 +41,33 @@ static void usage(FILE *f)
 		   "       scmlb -h|--help | --version\n\nCommands:\n");
 	for (v = verbs; v->verb; v++)
 		fprintf(f, "  %-16s %s\n", v->verb, v->summary);
+}
+
+/* "scmlb completion bash": the script that is installed for bash-completion. */
+static int do_completion(int argc, char **argv)
+{
+	if (argc == 3 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
+		printf("scmlb completion - print the shell completion script\n\n"
+		       "Usage: scmlb completion bash\n\n"
+		       "Load it into the running shell with:\n"
+		       "  source <(scmlb completion bash)\n");
+		return 0;
+	}
+	if (argc < 3) {
+		fprintf(stderr, "scmlb: missing shell: see 'scmlb completion --help'\n");
+		return 2;
+	}
+	if (strcmp(argv[2], "bash")) {
+		fprintf(stderr, "scmlb: unsupported shell '%s': only bash is supported\n",
+			argv[2]);
+		return 2;
+	}
+	if (argc > 3) {
+		fprintf(stderr, "scmlb: unexpected argument '%s'\n", argv[3]);
+		return 2;
+	}
+	fputs(scmlb_bash_completion, stdout);
+	return fflush(stdout) ? 1 : 0;
 }
 
 /* The directory of this executable, so that its sibling tools are found first. */
@@ -81,6 +111,8 @@ int main(int argc, char **argv)
 			argv[1]);
 		return 2;
 	}
+	if (!v->tool)
+		return do_completion(argc, argv);
 
 	argv[1] = (char *)v->tool;
 	if (!self_dir(dir, sizeof(dir))) {

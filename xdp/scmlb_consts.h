@@ -34,6 +34,12 @@
 #endif
 /* End of a rule list, or no enclosing network. */
 #define SCMLB_FW_NONE 0xffffffff
+/* scmlb_fw_net.in_use: a network is created, then put in the trie (live) */
+enum scmlb_fw_net_state {
+	SCMLB_FW_NET_FREE = 0,
+	SCMLB_FW_NET_NEW = 1,
+	SCMLB_FW_NET_LIVE = 2,
+};
 /* scmlb_fw_rule.proto of a deleted rule: matches no packet. */
 #define SCMLB_FW_PROTO_NONE 0xff
 
@@ -75,6 +81,8 @@ enum scmlb_config_flags {
 	SCMLB_CFG_UPSTREAM_BACKENDS = 1 << 0,
 	/* scmlb-detach --keep-maps: maps kept, programs off every interface */
 	SCMLB_CFG_DETACHED = 1 << 1,
+	/* a firewall write is under way: found set, its writer was killed */
+	SCMLB_CFG_FW_BUSY = 1 << 2,
 };
 
 /* scmlb_config.mode, as the user chose it */

@@ -111,7 +111,7 @@ struct scmlb_fw_net {
 	__u32 parent;			/* longest network strictly around it */
 	__be32 addr;
 	__u8 prefixlen;
-	__u8 in_use;
+	__u8 in_use;			/* enum scmlb_fw_net_state */
 	__u16 pad;
 };
 _Static_assert(sizeof(struct scmlb_fw_net) == 16, "scmlb_fw_net layout");

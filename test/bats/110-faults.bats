@@ -1,0 +1,182 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# Faults lose no state: killed tools, concurrent tools, a vanished backend
+# interface, maps of another layout, users who are not root.
+
+load helpers
+
+CHECK=$SCMLB_BUILD/test/check_maps
+
+setup_file() {
+	local i
+	lb_up skb
+	for i in $(seq 10 69); do
+		topo_exec backend1 ip addr add "10.0.4.$i/24" dev eth0
+	done
+}
+
+teardown_file() {
+	lb_down
+}
+
+# kill_during N CMD...: start CMD in the lb namespace, SIGKILL it after a
+# random 0-N ms; what it finished is kept, what it did not is never half seen
+kill_during() {
+	local max_ms=$1 pid
+	shift
+	# nsenter execs the tool: $! is the tool itself, not a shell around it
+	nsenter --net="/run/netns/$(topo_ns lb)" "$@" >/dev/null 2>&1 &
+	pid=$!
+	sleep "0.$(printf '%03d' $((RANDOM % max_ms)))"
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+@test "faults: tools killed at random points leave the maps consistent; the next tool runs" {
+	local i tools=$SCMLB_BUILD/tools
+	for i in $(seq 1 40); do
+		kill_during 25 "$tools/scmlb-fw" set -n "10.$i.0.0/16" -t tcp -d 80
+		kill_during 25 "$tools/scmlb-lb" set -n "k$i" -a "10.0.4.$((i + 9))"
+		kill_during 10 "$tools/scmlb-lb" drain -i 1
+		kill_during 10 "$tools/scmlb-lb" undrain -i 1
+		kill_during 10 "$tools/scmlb-fw" delete -i "$i"
+		# right after a kill: nothing the data plane or a listing meets is half done
+		run -0 topo_exec lb "$CHECK" --killed
+		# and the lock died with its holder
+		run -0 timeout 5 nsenter --net="/run/netns/$(topo_ns lb)" \
+			"$SCMLB_BUILD/tools/scmlb" fw get --json
+	done
+	# the next write finishes or undoes what the killed ones left
+	run -0 scmlb fw set -n 192.0.2.0/24
+	run -0 scmlb lb undrain -i 1
+	run -0 topo_exec lb "$CHECK"
+	echo "$output"
+	run -0 scmlb fw get --json
+	echo "$(jq length <<<"$output") rules survived the kills"
+	run -0 scmlb lb get --json
+	echo "$(jq length <<<"$output") backends survived the kills"
+	# the backends listed are whole and the data plane still balances
+	run who_counts 6
+	[[ $output != *failed* ]]
+}
+
+@test "faults: 50 concurrent fw set and lb set/delete give distinct ids, nothing lost" {
+	local i before_rules before_backends
+	before_rules=$(scmlb fw get --json | jq length)
+	for i in $(seq 1 50); do
+		scmlb fw set -n "172.16.$i.0/24" -t udp -s "$i" >"$BATS_TEST_TMPDIR/fw-$i" &
+	done
+	for i in $(seq 50 69); do
+		scmlb lb set -n "c$i" -a "10.0.4.$i" >"$BATS_TEST_TMPDIR/lb-$i" 2>/dev/null &
+	done
+	wait
+	run -0 bash -c "cat '$BATS_TEST_TMPDIR'/fw-* | sort -u | wc -l"
+	[ "$output" -eq 50 ]
+	run -0 scmlb fw get --json
+	[ "$(jq length <<<"$output")" -eq $((before_rules + 50)) ]
+	[ "$(jq '[.[].id] | unique | length' <<<"$output")" -eq $((before_rules + 50)) ]
+	[ "$(jq '[.[] | select(.network | startswith("172.16."))] | length' <<<"$output")" -eq 50 ]
+	# drain and delete the new backends, all at once
+	before_backends=$(scmlb lb get --json | jq length)
+	for i in $(seq 50 69); do
+		id=$(cat "$BATS_TEST_TMPDIR/lb-$i")
+		[ -n "$id" ] || continue
+		(scmlb lb drain -i "$id" && scmlb lb delete -i "$id") &
+	done
+	wait
+	run -0 scmlb lb get --json
+	[ "$(jq '[.[] | select(.name | startswith("c"))] | length' <<<"$output")" -eq 0 ]
+	run -0 topo_exec lb "$CHECK"
+}
+
+@test "faults: a backend interface removed while attached: get says so, delete still works" {
+	ip netns add "$(topo_ns backend9)"
+	topo_link backend9 eth0 10.0.9.2 lb be9 10.0.9.1
+	run -0 scmlb lb set -n vanishing -a 10.0.9.2
+	id=$output
+	[[ $(xdp_progs) == *scmlb_entry* ]]
+	topo_exec lb ip link del be9
+	run -0 scmlb lb get --json
+	[[ $(jq -r ".[] | select(.id == $id) | .device" <<<"$output") == "(gone:"*")" ]]
+	run -0 scmlb lb get
+	[[ $output == *"(gone:"* ]]
+	run -0 scmlb lb drain -i "$id"
+	run -0 scmlb lb delete -i "$id"
+	run -0 scmlb lb get --json
+	[ "$(jq "[.[] | select(.id == $id)] | length" <<<"$output")" -eq 0 ]
+	ip netns del "$(topo_ns backend9)"
+	run who_counts 3
+	[[ $output != *failed* ]]
+}
+
+# set_layout VERSION: rewrite the layout version, the first 4 bytes of lb_config
+set_layout() {
+	local bytes
+	bytes=$(bpftool map lookup pinned "$SCMLB_PIN_DIR/lb_config" key 0 0 0 0 -j |
+		jq -r --argjson v "$1" '[$v % 256, ($v / 256 | floor) % 256,
+			($v / 65536 | floor) % 256, ($v / 16777216 | floor) % 256]
+			+ (.value[4:] | map(tonumber? // (ltrimstr("0x") | explode |
+			map(if . >= 97 then . - 87 else . - 48 end) | .[0] * 16 + .[1])))
+			| map(tostring) | join(" ")')
+	bpftool map update pinned "$SCMLB_PIN_DIR/lb_config" key 0 0 0 0 value $bytes
+}
+
+@test "upgrades: maps of another major layout are refused with what to do" {
+	current=$(bpftool map lookup pinned "$SCMLB_PIN_DIR/lb_config" key 0 0 0 0 -j |
+		jq '.formatted.value.layout_version')
+	before=$(scmlb lb get --json)
+	set_layout $((99 * 65536))
+	for tool in "lb get" "fw get" "stat" "gc"; do
+		run -1 --separate-stderr scmlb $tool
+		[[ $stderr == *"have layout 99.0, this scmlb uses "*": run scmlb-detach, then scmlb-attach" ]]
+	done
+	run -1 --separate-stderr scmlb attach -u up0 -v "$TOPO_VIP"
+	[[ $stderr == *"have layout 99.0"*"run scmlb-detach first" ]]
+	set_layout "$current"
+	[ "$(scmlb lb get --json)" = "$before" ]
+}
+
+@test "upgrades: an older minor layout is upgraded in place, keeping connections" {
+	conn_open 7070
+	conn_echo "before"
+	# maps as an older scmlb left them: without the per-backend counters
+	rm "$SCMLB_PIN_DIR/lb_be_stats"
+	run -1 --separate-stderr scmlb lb get
+	[[ $stderr == *": run scmlb-attach to upgrade them" ]]
+	run -0 scmlb attach -u up0 -v "$TOPO_VIP"
+	[[ $output == "upgraded on 'up0'"* ]]
+	[ -e "$SCMLB_PIN_DIR/lb_be_stats" ]
+	conn_echo "after"
+	conn_close
+	run -0 scmlb lb get --json
+	[ "$(jq '.[0] | has("conns")' <<<"$output")" = true ]
+}
+
+@test "security: other users get a permission error and change nothing" {
+	before=$(state)
+	for cmd in "lb get" "lb set -n x -a 10.0.4.60" "fw set" "fw get" "dos get" "stat" "gc" "health" "detach"; do
+		run -1 --separate-stderr nsenter --net="/run/netns/$(topo_ns lb)" \
+			setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$SCMLB_BUILD/tools/scmlb" $cmd
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ $stderr == *"permission denied: scmlb tools must run as root" ]]
+	done
+	run -1 --separate-stderr nsenter --net="/run/netns/$(topo_ns lb)" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$SCMLB_BUILD/tools/scmlb" attach -u up0 -v 203.0.113.99
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == *"permission denied"* ]]
+	[ "$(state)" = "$before" ]
+}
+
+@test "upgrades: scmlb-detach removes maps of another layout, then attach starts afresh" {
+	set_layout $((99 * 65536))
+	run -0 scmlb detach
+	[[ $output == "detached from up0"* ]]
+	[ -z "$(xdp_progs)" ]
+	[ ! -e "$SCMLB_PIN_DIR" ]
+	run -0 scmlb attach -u up0 -v "$TOPO_VIP" -m skb
+	run -0 scmlb lb set -n web1 -a 10.0.4.2
+	run -0 who
+	[ "$output" = 10.0.4.2 ]
+}

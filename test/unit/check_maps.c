@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * check_maps.c - verify the invariants of an instance's pinned maps, for
+ * fault tests: check_maps [--killed] [PIN_DIR]. --killed allows what a
+ * killed tool may leave for the next write to finish: rules and networks
+ * no packet reaches, parent links not yet moved.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <bpf/bpf.h>
+
+#include "backends.h"
+#include "maps.h"
+
+static int problems;
+static bool killed;
+
+static void bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("check_maps: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	problems++;
+}
+
+/* The data plane may only pick complete backends that take connections. */
+static void check_backends(struct scmlb_ctx *ctx)
+{
+	struct scmlb_backend list[SCMLB_MAX_BACKENDS], be;
+	struct scmlb_rotation rot;
+	__u32 slot = ctx->cfg.rotation_slot & 1, i;
+	size_t n, k;
+
+	if (scmlb_backends_list(ctx, list, &n)) {
+		bad("cannot list the backends");
+		return;
+	}
+	for (k = 0; k < n; k++)
+		if (!list[k].addr || !list[k].ifindex || !list[k].name[0])
+			bad("backend %u is incomplete", list[k].id);
+	if (bpf_map_lookup_elem(ctx->maps.rotation, &slot, &rot)) {
+		bad("cannot read the live rotation");
+		return;
+	}
+	if (rot.count > SCMLB_MAX_BACKENDS) {
+		bad("rotation count %u", rot.count);
+		return;
+	}
+	for (i = 0; i < rot.count; i++) {
+		if (scmlb_backend_get(ctx, rot.ids[i], &be)) {
+			bad("rotation names backend %u, which does not exist",
+			    rot.ids[i]);
+			continue;
+		}
+		if (!be.addr || !be.ifindex)
+			bad("rotation names incomplete backend %u", be.id);
+		if (be.status != SCMLB_BACKEND_AVAILABLE ||
+		    be.health == SCMLB_HEALTH_UNHEALTHY)
+			bad("rotation names backend %u, which takes no connections",
+			    be.id);
+	}
+}
+
+static __be32 mask_of(__u8 len)
+{
+	return htonl(len ? 0xffffffffU << (32 - len) : 0);
+}
+
+/* Every rule reachable from its network, every network from the trie. */
+static void check_firewall(struct scmlb_ctx *ctx)
+{
+	__u32 n_nets = ctx->cfg.fw_net_slots, zero = 0, i, seen = 0, on_lists = 0;
+	struct scmlb_fw_net *nets = calloc(n_nets + 1, sizeof(*nets));
+	struct scmlb_fw_rule *rules = calloc(SCMLB_FW_MAX_RULES, sizeof(*rules));
+	unsigned char *listed = calloc(SCMLB_FW_MAX_RULES, 1);
+	struct scmlb_fw_hint hint;
+
+	if (!nets || !rules || !listed ||
+	    (n_nets && scmlb_array_read(ctx->maps.fw_net_info, n_nets,
+					sizeof(*nets), nets)) ||
+	    scmlb_array_read(ctx->maps.fw_rules, SCMLB_FW_MAX_RULES,
+			     sizeof(*rules), rules) ||
+	    bpf_map_lookup_elem(ctx->maps.fw_hint, &zero, &hint)) {
+		bad("cannot read the firewall maps");
+		goto out;
+	}
+	for (i = 0; i < SCMLB_FW_MAX_RULES; i++)
+		seen += !!rules[i].id;
+
+	for (i = 0; i < n_nets; i++) {
+		const struct scmlb_fw_net *net = &nets[i];
+		struct scmlb_fw_key key = { net->prefixlen, net->addr };
+		__u32 slot, r, steps = 0, best = SCMLB_FW_NONE, j, b16;
+
+		if (net->in_use == SCMLB_FW_NET_NEW && !killed)
+			bad("network slot %u was never published", i);
+		if (net->in_use != SCMLB_FW_NET_LIVE)
+			continue;
+		/* one being removed has no rules left, and may be out already */
+		if ((bpf_map_lookup_elem(ctx->maps.fw_nets, &key, &slot) || slot != i) &&
+		    (!killed || net->head != SCMLB_FW_NONE))
+			bad("network slot %u is not in the trie", i);
+		b16 = ntohl(net->addr) >> 16;
+		if (!(hint.bits[b16 / 64] & (1ULL << (b16 % 64))))
+			bad("network slot %u: its /16 is not in the hint", i);
+		/* the parent must be the longest network strictly around it */
+		for (j = 0; j < n_nets; j++) {
+			const struct scmlb_fw_net *m = &nets[j];
+
+			if (j == i || m->in_use != SCMLB_FW_NET_LIVE ||
+			    m->prefixlen >= net->prefixlen ||
+			    (net->addr & mask_of(m->prefixlen)) != m->addr)
+				continue;
+			if (best == SCMLB_FW_NONE || m->prefixlen > nets[best].prefixlen)
+				best = j;
+		}
+		if (net->parent != best && !killed)
+			bad("network slot %u: parent %u, should be %u", i,
+			    net->parent, best);
+		if (net->head == SCMLB_FW_NONE && !killed)
+			bad("network slot %u is in use without rules", i);
+		for (r = net->head; r != SCMLB_FW_NONE; r = rules[r].next) {
+			if (r >= SCMLB_FW_MAX_RULES || ++steps > SCMLB_FW_MAX_RULES) {
+				bad("network slot %u: broken list", i);
+				break;
+			}
+			if (!rules[r].id || rules[r].net != i ||
+			    rules[r].addr != net->addr ||
+			    rules[r].prefixlen != net->prefixlen)
+				bad("network slot %u lists a wrong rule in slot %u", i, r);
+			if (listed[r]++)
+				bad("rule slot %u is listed twice", r);
+			on_lists++;
+		}
+	}
+	if (on_lists != seen && !killed)
+		bad("%u rules on network lists, %u rules in the table", on_lists,
+		    seen);
+	/* too high only costs a lookup; too low would skip rules */
+	if (ctx->cfg.fw_rules < on_lists)
+		bad("rule count %u below the %u rules packets meet",
+		    ctx->cfg.fw_rules, on_lists);
+out:
+	free(nets);
+	free(rules);
+	free(listed);
+}
+
+int main(int argc, char **argv)
+{
+	struct scmlb_ctx ctx = { .dir_fd = -1 };
+	int err;
+
+	if (argc > 1 && !strcmp(argv[1], "--killed")) {
+		killed = true;
+		argc--;
+		argv++;
+	}
+	ctx.pin_dir = scmlb_pin_dir(argc > 1 ? argv[1] : NULL);
+	/* a reader's lock: no tool is half way through a write meanwhile */
+	err = scmlb_lock(&ctx, false);
+	if (!err)
+		err = scmlb_maps_open(&ctx);
+	if (err) {
+		fprintf(stderr, "check_maps: cannot open the maps in '%s': %s\n",
+			ctx.pin_dir, strerror(-err));
+		return 1;
+	}
+	check_backends(&ctx);
+	check_firewall(&ctx);
+	scmlb_maps_close(&ctx);
+	scmlb_unlock(&ctx);
+	if (!problems)
+		printf("check_maps: '%s' is consistent\n", ctx.pin_dir);
+	return problems ? 1 : 0;
+}

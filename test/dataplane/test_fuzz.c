@@ -1,0 +1,1698 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_fuzz.c - fuzzing the data plane: random and mutated frames, a model */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "args.h"
+#include "backends.h"
+#include "dos.h"
+#include "frames.h"
+#include "fw.h"
+#include "maps.h"
+#include "scmlb.skel.h"
+#include "testbed.h"
+
+/* Frames and seed of a run; SCMLB_FUZZ_FRAMES/_SEED or arguments override. */
+#define FRAMES_DEFAULT	100000
+#define SEED_DEFAULT	0x5c31b0f2u
+
+/* Addresses and ports in host order. */
+#define VIP		IP4(203, 0, 113, 11)
+#define NBE		3
+#define BE_ADDR(n)	IP4(10, 0, 3 + (n), 2)
+#define BE_SIDE(n)	((n) % 2 ? SIDE_BE0 : SIDE_BE1)
+
+/* Above a default run's flows; the model reads conntrack, evicted or not. */
+#define CT_SIZE		65536
+
+/*
+ * The DoS policy: a source that sends more PSH packets than this within
+ * one window is dropped from then on. Where windows start is the clock's,
+ * so how many frames it drops varies from run to run; the frames do not,
+ * as a PSH packet changes no flow. dos_counts says after each frame
+ * whether the policy dropped it.
+ */
+#define DOS_CLASS	SCMLB_DOS_TCP_PSH
+#define DOS_LIMIT	50
+
+/* Flows the generator remembers to send their packets and replies. */
+#define FLOWS_MAX	1024
+
+#define IP_OFF		ETH_HLEN
+#define IP_OFFMASK	0x1fff
+
+enum side { SIDE_UP, SIDE_BE0, SIDE_BE1, SIDE_N };
+
+static const char *const if_names[SIDE_N] = {
+	"fzt-up", "fzt-be0", "fzt-be1",
+};
+
+static const __u8 mac_up[ETH_ALEN] = { 0x02, 0, 0, 0, 0x0a, 0x01 };
+static const __u8 mac_client[2][ETH_ALEN] = {
+	{ 0x02, 0, 0, 0, 0xc1, 0x01 },
+	{ 0x02, 0, 0, 0, 0xc1, 0x02 },
+};
+/* Index n is backend n: its own MAC, and our MAC toward it. */
+static const __u8 mac_be[NBE + 1][ETH_ALEN] = {
+	{ 0 },
+	{ 0x02, 0, 0, 0, 0xb0, 0x01 },
+	{ 0x02, 0, 0, 0, 0xb0, 0x02 },
+	{ 0x02, 0, 0, 0, 0xb0, 0x03 },
+};
+static const __u8 mac_beif[NBE + 1][ETH_ALEN] = {
+	{ 0 },
+	{ 0x02, 0, 0, 0, 0xf0, 0x01 },
+	{ 0x02, 0, 0, 0, 0xf0, 0x02 },
+	{ 0x02, 0, 0, 0, 0xf0, 0x03 },
+};
+
+/* Sources of client traffic; some sit in a firewalled network. */
+static const __u32 clients[] = {
+	IP4(198, 51, 100, 7),
+	IP4(198, 51, 100, 8),
+	IP4(198, 51, 100, 200),		/* udp to 0-1023 dropped */
+	IP4(192, 0, 2, 7),		/* tcp to 8000-8100 dropped */
+	IP4(198, 18, 1, 1),		/* udp from 1000-1999 dropped */
+	IP4(198, 18, 5, 9),		/* and everything from its /24 */
+	IP4(10, 1, 2, 3),		/* tcp 0-1023 -> 9000-9100 dropped */
+	IP4(203, 0, 113, 200),		/* icmp dropped */
+};
+
+/* Ports: the VIP's services, and the edges of the rules' ranges. */
+static const __u16 vip_ports[] = {
+	80, 443, 8080, 8000, 8100, 8101, 9000, 9100, 53, 5353, 0, 65535,
+};
+static const __u16 client_ports[] = {
+	999, 1000, 1023, 1024, 1500, 1999, 2000, 0, 65535,
+};
+
+/* The firewall, as scmlb-fw set would be told. */
+struct rule_spec {
+	const char *network;		/* NULL: 0.0.0.0/0 */
+	const char *proto;
+	const char *src_port;
+	const char *dst_port;
+};
+
+static const struct rule_spec rule_specs[] = {
+	{ "192.0.2.0/24", "tcp", NULL, "8000-8100" },
+	{ "198.18.0.0/15", "udp", "1000-1999", NULL },
+	{ "198.18.5.0/24", NULL, NULL, NULL },
+	{ NULL, "udp", NULL, "53" },
+	{ "203.0.113.128/25", "icmp", NULL, NULL },
+	{ "10.0.0.0/8", "tcp", "0-1023", "9000-9100" },
+	{ "198.51.100.128/25", "udp", NULL, "0-1023" },
+};
+
+/* The rules as the model matches them, host order. */
+struct model_rule {
+	__u32 addr;
+	__u32 mask;
+	__u8 proto;
+	__u16 src_from, src_to, dst_from, dst_to;
+};
+
+static struct model_rule rules[ARRAY_SIZE(rule_specs)];
+
+static struct scmlb_bpf *skel;
+static struct scmlb_ctx lb = { .dir_fd = -1 };
+static int main_fd;
+static __u32 ifindex[SIDE_N];
+static __u32 be_id[NBE + 1];
+static __u32 rot_n, rot_id[NBE];
+
+/* ---- a deterministic PRNG: splitmix64 ---- */
+
+static __u64 rng_state;
+
+static __u64 rnd64(void)
+{
+	__u64 z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static __u32 rnd(__u32 n)
+{
+	return n ? rnd64() % n : 0;
+}
+
+static bool chance(__u32 pct)
+{
+	return rnd(100) < pct;
+}
+
+static void rnd_bytes(__u8 *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = rnd64();
+}
+
+#define PICK(a) ((a)[rnd(ARRAY_SIZE(a))])
+
+/* ---- byte helpers and checksums, whole sums only ---- */
+
+static __u32 get32(const __u8 *p)
+{
+	return (__u32)get16(p) << 16 | get16(p + 2);
+}
+
+static __u32 sum16(const __u8 *p, size_t len, __u32 sum)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (__u32)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (__u32)p[len - 1] << 8;
+	return sum;
+}
+
+static __u16 fold(__u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+static __u32 pseudo_sum(const __u8 *ip, __u8 proto, __u32 len)
+{
+	return sum16(ip + 12, 8, 0) + proto + len;
+}
+
+/* ---- frames: a valid frame from a spec, then mutations ---- */
+
+/* What a valid frame holds before any mutation. */
+struct spec {
+	enum side side;
+	const __u8 *src_mac;
+	const __u8 *dst_mac;
+	__u32 saddr;
+	__u32 daddr;
+	__u8 proto;
+	__u16 sport;
+	__u16 dport;
+	__u8 tcp_flags;
+	__u8 ihl;			/* 5..15: room for the options */
+	__u8 doff;			/* 5..15 */
+	__u16 frag;			/* flags and offset */
+	__u16 payload;
+	__u16 pad;			/* Ethernet trailer */
+	bool udp_nocsum;
+	/* UDP: the checksum is 0 once this address is at zero_off */
+	__u32 zero_addr;
+	__u8 zero_off;
+};
+
+/* A frame to run, and where it came from for the report. */
+struct fz {
+	__u8 b[FRAME_MAX];
+	__u32 len;
+	enum side side;
+	const char *gen;
+	char muts[96];
+	bool udp_nocsum;
+};
+
+static size_t l4_hdr_len(__u8 proto, __u8 doff)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return doff * 4;
+	case IPPROTO_UDP:
+	case IPPROTO_ICMP:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Every checksum the frame's own fields make computable: the IPv4 header
+ * over its IHL, TCP, UDP and ICMP over tot_len. A mutation that keeps the
+ * packet whole keeps it valid this way.
+ */
+static void csums_fix(struct fz *z)
+{
+	__u8 *ip = z->b + IP_OFF, *l4;
+	__u32 hlen, tot, l4len;
+	__u8 proto;
+	__u16 c;
+
+	if (z->len < IP_OFF + 20 || get16(z->b + 12) != ETH_P_IP)
+		return;
+	hlen = (ip[0] & 0xf) * 4;
+	if (hlen < 20 || IP_OFF + hlen > z->len)
+		return;
+	put16(ip + 10, 0);
+	put16(ip + 10, ~fold(sum16(ip, hlen, 0)));
+	tot = get16(ip + 2);
+	if (tot < hlen || IP_OFF + tot > z->len)
+		return;
+	l4 = ip + hlen;
+	l4len = tot - hlen;
+	proto = ip[9];
+	if (proto == IPPROTO_TCP && l4len >= 18) {
+		put16(l4 + 16, 0);
+		c = ~fold(pseudo_sum(ip, proto, l4len) + sum16(l4, l4len, 0));
+		put16(l4 + 16, c);
+	} else if (proto == IPPROTO_UDP && l4len >= 8) {
+		put16(l4 + 6, 0);
+		c = ~fold(pseudo_sum(ip, proto, l4len) + sum16(l4, l4len, 0));
+		put16(l4 + 6, z->udp_nocsum ? 0 : c ? c : 0xffff);
+	} else if (proto == IPPROTO_ICMP && l4len >= 4) {
+		put16(l4 + 2, 0);
+		put16(l4 + 2, ~fold(sum16(l4, l4len, 0)));
+	}
+}
+
+/*
+ * Choose the first payload word so that the UDP checksum computes to 0
+ * once the address is rewritten: the one value an incremental update must
+ * not leave as 0, which would mean "no checksum".
+ */
+static void udp_zero_after(const struct spec *s, __u8 *ip, __u32 l4len)
+{
+	__u8 *l4 = ip + s->ihl * 4, ph[20];
+	__u32 sum;
+
+	memcpy(ph, ip, sizeof(ph));
+	put32(ph + s->zero_off, s->zero_addr);
+	put16(l4 + 6, 0);
+	put16(l4 + 8, 0);
+	sum = pseudo_sum(ph, IPPROTO_UDP, l4len) + sum16(l4, l4len, 0);
+	put16(l4 + 8, ~fold(sum));
+}
+
+/* Lay @s out in @z, random where the spec says nothing, checksums valid. */
+static void frame_from_spec(const struct spec *s, struct fz *z)
+{
+	size_t hlen = s->ihl * 4, l4hdr = l4_hdr_len(s->proto, s->doff);
+	size_t room = FRAME_MAX - IP_OFF - hlen - l4hdr, payload = s->payload;
+	size_t pad = s->pad;
+	__u8 *ip = z->b + IP_OFF, *l4 = ip + hlen;
+
+	if (pad > room)
+		pad = room;
+	if (payload > room - pad)
+		payload = room - pad;
+	memset(z->b, 0, sizeof(z->b));
+	memcpy(z->b, s->dst_mac, ETH_ALEN);
+	memcpy(z->b + ETH_ALEN, s->src_mac, ETH_ALEN);
+	put16(z->b + 12, ETH_P_IP);
+
+	ip[0] = 4 << 4 | s->ihl;
+	ip[1] = chance(80) ? 0 : rnd64();
+	put16(ip + 2, hlen + l4hdr + payload);
+	put16(ip + 4, rnd64());
+	put16(ip + 6, s->frag);
+	ip[8] = 1 + rnd(255);
+	ip[9] = s->proto;
+	put32(ip + 12, s->saddr);
+	put32(ip + 16, s->daddr);
+	/* options: random bytes, or NOPs up to an end of list */
+	if (chance(50)) {
+		rnd_bytes(ip + 20, hlen - 20);
+	} else if (hlen > 20) {
+		memset(ip + 20, 1, hlen - 21);
+		ip[hlen - 1] = 0;
+	}
+
+	rnd_bytes(l4, l4hdr + payload);
+	if (s->proto == IPPROTO_TCP) {
+		put16(l4, s->sport);
+		put16(l4 + 2, s->dport);
+		l4[12] = s->doff << 4 | (chance(90) ? 0 : rnd(16));
+		l4[13] = s->tcp_flags;
+	} else if (s->proto == IPPROTO_UDP) {
+		put16(l4, s->sport);
+		put16(l4 + 2, s->dport);
+		put16(l4 + 4, 8 + payload);
+	} else if (s->proto == IPPROTO_ICMP) {
+		static const __u8 types[] = { 0, 3, 8, 11 };
+
+		l4[0] = PICK(types);
+		l4[1] = rnd(4);
+	}
+	if (s->proto == IPPROTO_UDP && s->zero_addr && payload >= 2)
+		udp_zero_after(s, ip, 8 + payload);
+	z->len = IP_OFF + hlen + l4hdr + payload;
+	rnd_bytes(z->b + z->len, pad);
+	z->len += pad;
+	z->side = s->side;
+	z->udp_nocsum = s->udp_nocsum;
+	z->muts[0] = 0;
+	csums_fix(z);
+}
+
+/* ---- the generator's memory of flows it saw balanced ---- */
+
+struct flow {
+	__u32 client;
+	__u16 cport;
+	__u16 vport;
+	__u8 proto;
+	int be;
+	__u8 mac[ETH_ALEN];		/* as conntrack recorded it */
+};
+
+static struct flow flows[FLOWS_MAX];
+static __u32 n_flows, flow_next;
+
+static void flow_remember(const struct flow *f)
+{
+	flows[flow_next] = *f;
+	flow_next = (flow_next + 1) % FLOWS_MAX;
+	if (n_flows < FLOWS_MAX)
+		n_flows++;
+}
+
+/* ---- scenarios: valid frames of the kinds the data plane meets ---- */
+
+static void spec_base(struct spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ihl = chance(80) ? 5 : 6 + rnd(10);
+	s->doff = chance(80) ? 5 : 6 + rnd(10);
+	s->frag = chance(90) ? 0x4000 : chance(50) ? 0 : rnd(0x10000);
+	s->payload = chance(70) ? rnd(48) : rnd(FRAME_MAX);
+	s->pad = chance(85) ? 0 : 1 + rnd(24);
+	s->udp_nocsum = chance(10);
+}
+
+static __u8 rnd_flags(void)
+{
+	static const __u8 usual[] = {
+		TF_ACK, TF_ACK, TF_PSH | TF_ACK, TF_PSH | TF_ACK,
+		TF_FIN | TF_ACK, TF_RST, TF_RST | TF_ACK, TF_SYN,
+		TF_SYN | TF_ACK, 0x20 | TF_ACK, 0x40 | TF_ACK, 0x80 | TF_ACK,
+	};
+
+	return chance(75) ? PICK(usual) : rnd64();
+}
+
+static __u8 rnd_proto(void)
+{
+	static const __u8 protos[] = {
+		IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_GRE,
+		IPPROTO_ESP, IPPROTO_SCTP, IPPROTO_IPIP, 0, 255,
+	};
+
+	return chance(70) ? PICK(protos) : rnd64();
+}
+
+static __u32 rnd_not_vip(void)
+{
+	switch (rnd(8)) {
+	case 0:
+		return VIP + 1;
+	case 1:
+		return VIP - 1;
+	case 2:
+		return BE_ADDR(1 + rnd(NBE));
+	case 3:
+		return PICK(clients);
+	case 4:
+		return chance(50) ? 0 : 0xffffffff;
+	case 5:
+		return VIP ^ (1u << rnd(32));
+	default:
+		return rnd64();
+	}
+}
+
+static __u32 rnd_client(void)
+{
+	return chance(85) ? PICK(clients) : (__u32)rnd64();
+}
+
+static __u16 rnd_cport(void)
+{
+	if (chance(30))
+		return PICK(client_ports);
+	return chance(80) ? 40000 + rnd(64) : rnd(0x10000);
+}
+
+/* A packet of a flow the generator saw balanced, from the client. */
+static void scen_flow_packet(struct spec *s)
+{
+	const struct flow *f = &flows[rnd(n_flows)];
+
+	s->src_mac = f->mac;
+	s->saddr = f->client;
+	s->daddr = VIP;
+	s->proto = f->proto;
+	s->sport = f->cport;
+	s->dport = f->vport;
+	s->tcp_flags = rnd_flags();
+	if (s->proto == IPPROTO_UDP && chance(15)) {
+		s->zero_addr = BE_ADDR(f->be);
+		s->zero_off = 16;
+		s->payload += 2;
+	}
+}
+
+/* A reply of a remembered flow, right or wrong in one field. */
+static void scen_reply(struct spec *s, bool wrong)
+{
+	const struct flow *f = &flows[rnd(n_flows)];
+	int be = f->be;
+
+	s->saddr = BE_ADDR(be);
+	s->daddr = f->client;
+	s->proto = f->proto;
+	s->sport = f->vport;
+	s->dport = f->cport;
+	s->tcp_flags = rnd_flags();
+	if (wrong) {
+		switch (rnd(5)) {
+		case 0:
+			be = be % NBE + 1;
+			s->saddr = BE_ADDR(be);
+			break;
+		case 1:
+			s->sport ^= 1 + rnd(0xffff);
+			break;
+		case 2:
+			s->dport ^= 1 + rnd(0xffff);
+			break;
+		case 3:
+			s->proto = s->proto == IPPROTO_TCP ? IPPROTO_UDP :
+				   IPPROTO_TCP;
+			break;
+		default:
+			s->daddr ^= 1 + rnd(0xffffffff);
+			break;
+		}
+	}
+	if (!wrong && s->proto == IPPROTO_UDP && chance(15)) {
+		s->zero_addr = VIP;
+		s->zero_off = 12;
+		s->payload += 2;
+	}
+	s->src_mac = mac_be[be];
+	s->dst_mac = mac_beif[be];
+	s->side = chance(90) ? BE_SIDE(be) : BE_SIDE(be % NBE + 1);
+}
+
+static void scenario(struct spec *s)
+{
+	__u32 r = rnd(100);
+
+	spec_base(s);
+	s->side = SIDE_UP;
+	s->src_mac = mac_client[rnd(2)];
+	s->dst_mac = mac_up;
+	s->saddr = rnd_client();
+	s->sport = rnd_cport();
+	s->dport = PICK(vip_ports);
+	if (r < 22) {			/* a new flow to the VIP */
+		s->daddr = VIP;
+		s->proto = chance(55) ? IPPROTO_TCP : IPPROTO_UDP;
+		s->tcp_flags = chance(85) ? TF_SYN : TF_SYN | 0xc0;
+		if (chance(70))
+			s->frag = 0x4000;
+	} else if (r < 45 && n_flows) {	/* a packet of a known flow */
+		scen_flow_packet(s);
+	} else if (r < 53) {		/* the VIP, any protocol */
+		s->daddr = VIP;
+		s->proto = rnd_proto();
+		s->tcp_flags = rnd_flags();
+	} else if (r < 68) {		/* not for the VIP */
+		s->daddr = rnd_not_vip();
+		s->proto = rnd_proto();
+		s->tcp_flags = rnd_flags();
+	} else if (r < 72 && n_flows) {	/* a reply, seen on the upstream */
+		scen_reply(s, false);
+		s->side = SIDE_UP;
+	} else if (r < 90 && n_flows) {	/* a tracked flow's reply */
+		scen_reply(s, false);
+	} else if (r < 96 && n_flows) {	/* a reply a flow does not have */
+		scen_reply(s, true);
+	} else {			/* anything, behind a backend */
+		s->side = chance(50) ? SIDE_BE0 : SIDE_BE1;
+		s->src_mac = mac_be[1 + rnd(NBE)];
+		s->dst_mac = mac_beif[1 + rnd(NBE)];
+		s->saddr = chance(60) ? BE_ADDR(1 + rnd(NBE)) : rnd64();
+		s->daddr = chance(50) ? rnd_client() : rnd_not_vip();
+		s->proto = rnd_proto();
+		s->sport = PICK(vip_ports);
+		s->dport = rnd_cport();
+		s->tcp_flags = rnd_flags();
+	}
+}
+
+/* ---- mutations ---- */
+
+enum mut {
+	M_CUT, M_TOT_BIG, M_TOT_SMALL, M_TOT_RAND, M_IHL, M_VERSION, M_FRAG,
+	M_PROTO, M_FLAGS, M_DOFF, M_ETYPE, M_PORTS, M_ADDR, M_FLIP, M_PAD,
+	M_N
+};
+
+static const char *const mut_names[M_N] = {
+	"cut", "tot_len+", "tot_len-", "tot_len?", "ihl", "version", "frag",
+	"proto", "tcp-flags", "doff", "ethertype", "ports", "addr", "bitflip",
+	"trailer",
+};
+
+static unsigned long mut_count[M_N];
+
+/* Where the frame's L4 header would be, if the frame reaches it. */
+static __u8 *l4_at(struct fz *z, size_t need)
+{
+	size_t off = IP_OFF + (z->b[IP_OFF] & 0xf) * 4;
+
+	return off + need <= z->len ? z->b + off : NULL;
+}
+
+static void mutate(struct fz *z, enum mut m)
+{
+	static const __u16 etypes[] = {
+		ETH_P_8021Q, ETH_P_8021AD, ETH_P_ARP, ETH_P_IPV6, 0x0801, 0,
+	};
+	static const __u16 frags[] = {
+		0x2000, 0x2001, 0x0001, 0x1fff, 0x3fff, 0x6000, 0x8000, 0xa000,
+		0x0000,
+	};
+	__u8 *ip = z->b + IP_OFF, *l4;
+	__u32 tot = get16(ip + 2), i, n;
+
+	mut_count[m]++;
+	n = strlen(z->muts);
+	if (n + 12 < sizeof(z->muts))
+		sprintf(z->muts + n, "%s%s", n ? "," : "", mut_names[m]);
+	switch (m) {
+	case M_CUT:
+		z->len = ETH_HLEN + rnd(z->len - ETH_HLEN + 1);
+		break;
+	case M_TOT_BIG:
+		put16(ip + 2, tot + 1 + rnd(chance(50) ? 8 : 0x10000));
+		break;
+	case M_TOT_SMALL:
+		put16(ip + 2, rnd(tot + 1));
+		break;
+	case M_TOT_RAND:
+		put16(ip + 2, rnd64());
+		break;
+	case M_IHL:
+		ip[0] = (ip[0] & 0xf0) | rnd(16);
+		break;
+	case M_VERSION:
+		ip[0] = (ip[0] & 0x0f) | rnd(16) << 4;
+		break;
+	case M_FRAG:
+		put16(ip + 6, chance(70) ? PICK(frags) : (__u16)rnd64());
+		break;
+	case M_PROTO:
+		ip[9] = rnd_proto();
+		break;
+	case M_FLAGS:
+		l4 = l4_at(z, 14);
+		if (l4)
+			l4[13] = rnd64();
+		break;
+	case M_DOFF:
+		l4 = l4_at(z, 13);
+		if (l4)
+			l4[12] = (l4[12] & 0x0f) | rnd(16) << 4;
+		break;
+	case M_ETYPE:
+		put16(z->b + 12, chance(80) ? PICK(etypes) : (__u16)rnd64());
+		break;
+	case M_PORTS:
+		l4 = l4_at(z, 4);
+		if (l4) {
+			put16(l4, chance(50) ? rnd_cport() : rnd64());
+			put16(l4 + 2, chance(50) ? PICK(vip_ports) : rnd64());
+		}
+		break;
+	case M_ADDR:
+		put32(ip + (chance(50) ? 12 : 16),
+		      chance(30) ? VIP : chance(50) ? rnd_client() :
+		      rnd_not_vip());
+		break;
+	case M_FLIP:
+		for (i = 0, n = 1 + rnd(4); i < n; i++)
+			z->b[rnd(z->len)] ^= 1 << rnd(8);
+		break;
+	case M_PAD:
+		n = rnd(FRAME_MAX - z->len + 1);
+		rnd_bytes(z->b + z->len, n);
+		z->len += n;
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Most mutated frames get fresh checksums, so that valid in must be valid
+ * out; the rest keep stale ones or get one broken on purpose.
+ */
+static void csums_after_mutation(struct fz *z)
+{
+	__u32 r = rnd(100);
+	__u8 *ip = z->b + IP_OFF, *l4;
+
+	if (r < 70) {
+		csums_fix(z);
+	} else if (r < 85) {
+		return;
+	} else if (chance(50)) {
+		if (z->len >= IP_OFF + 12)
+			ip[10 + rnd(2)] ^= 1 << rnd(8);
+	} else if (ip[9] == IPPROTO_TCP) {
+		l4 = l4_at(z, 18);
+		if (l4)
+			l4[16 + rnd(2)] ^= 1 << rnd(8);
+	} else {
+		l4 = l4_at(z, 8);
+		if (l4)
+			l4[6 + rnd(2)] ^= 1 << rnd(8);
+	}
+}
+
+/* ---- the model: what the data plane must do with a frame ---- */
+
+/* What the data plane parses of a frame (parse.h, independently). */
+struct model {
+	bool ip;		/* a whole, consistent IPv4 header */
+	bool has_ports;		/* TCP/UDP ports the firewall sees */
+	bool l4;		/* unfragmented whole TCP/UDP: balanced */
+	__u8 proto;
+	__u8 flags;
+	__u16 sport;
+	__u16 dport;
+	__u32 saddr;
+	__u32 daddr;
+	__u32 hlen;
+	__u32 tot;
+};
+
+static void model_parse(const __u8 *b, __u32 len, struct model *m)
+{
+	const __u8 *ip = b + IP_OFF, *l4;
+	__u32 need;
+	__u16 frag;
+
+	memset(m, 0, sizeof(*m));
+	if (len < IP_OFF + 20 || get16(b + 12) != ETH_P_IP)
+		return;
+	m->hlen = (ip[0] & 0xf) * 4;
+	m->tot = get16(ip + 2);
+	if (ip[0] >> 4 != 4 || m->hlen < 20 || m->tot < m->hlen ||
+	    IP_OFF + m->tot > len)
+		return;
+	m->ip = true;
+	m->proto = ip[9];
+	m->saddr = get32(ip + 12);
+	m->daddr = get32(ip + 16);
+	frag = get16(ip + 6);
+	if (frag & IP_OFFMASK)
+		return;		/* a later fragment: no L4 header */
+	need = m->proto == IPPROTO_TCP ? 20 : m->proto == IPPROTO_UDP ? 8 : 0;
+	l4 = ip + m->hlen;
+	if (!need || m->hlen + need > m->tot)
+		return;
+	if (m->proto == IPPROTO_TCP && l4[12] >> 4 < 5)
+		return;
+	m->has_ports = true;
+	m->sport = get16(l4);
+	m->dport = get16(l4 + 2);
+	m->flags = m->proto == IPPROTO_TCP ? l4[13] : 0;
+	m->l4 = !(frag & IP_MF);
+}
+
+static bool model_fw(const struct model *m)
+{
+	const struct model_rule *r;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rules); i++) {
+		r = &rules[i];
+		if ((m->saddr & r->mask) != r->addr)
+			continue;
+		if (r->proto && r->proto != m->proto)
+			continue;
+		if (r->src_to && (!m->has_ports || m->sport < r->src_from ||
+				  m->sport > r->src_to))
+			continue;
+		if (r->dst_to && (!m->has_ports || m->dport < r->dst_from ||
+				  m->dport > r->dst_to))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* The DoS class: a TCP packet's first flag of FIN SYN RST PSH URG ECE CWR. */
+static int model_dos_class(const struct model *m)
+{
+	static const __u8 order[] = {
+		TF_FIN, TF_SYN, TF_RST, TF_PSH, 0x20, 0x40, 0x80,
+	};
+	size_t i;
+
+	if (m->proto == IPPROTO_UDP)
+		return SCMLB_DOS_UDP;
+	if (m->proto == IPPROTO_ICMP)
+		return SCMLB_DOS_ICMP;
+	if (m->proto != IPPROTO_TCP || !m->l4)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(order); i++)
+		if (m->flags & order[i])
+			return SCMLB_DOS_TCP_FIN + i;
+	return SCMLB_DOS_TCP_ACK;
+}
+
+static bool tcp_opens(const struct model *m)
+{
+	return (m->flags & (TF_SYN | TF_ACK | TF_RST)) == TF_SYN;
+}
+
+static int be_by_id(__u32 id)
+{
+	int n;
+
+	for (n = 1; n <= NBE; n++)
+		if (be_id[n] == id)
+			return n;
+	return 0;
+}
+
+enum verdict { V_PASS, V_FW, V_DOS, V_FWD, V_RET, V_N };
+
+/* Why a frame must come back untouched. */
+enum pass_why {
+	PW_NOT_IP,		/* not an IPv4 packet the data plane reads */
+	PW_NOT_VIP,		/* upstream, not for the VIP */
+	PW_UNBALANCED,		/* for the VIP, but not balanced */
+	PW_UNTRACKED,		/* backend side, no tracked flow's reply */
+	PW_N
+};
+
+struct expect {
+	enum verdict v;
+	enum pass_why pw;
+	/* V_FWD, V_RET: the rewrite */
+	const __u8 *src_mac;
+	__u8 dst_mac[ETH_ALEN];
+	__u32 addr_off;		/* within the IPv4 header */
+	__u32 addr;
+	int be;
+	bool opened;
+	struct scmlb_flow_key key;
+	/* the DoS policy watches the frame's class */
+	bool dos;
+	struct scmlb_dos_key dkey;
+	struct scmlb_dos_count dbefore;
+};
+
+static void flow_key(struct scmlb_flow_key *k, __u32 client, __u16 cport,
+		     __u16 vport, __u8 proto)
+{
+	memset(k, 0, sizeof(*k));
+	k->src_addr = htonl(client);
+	k->dst_addr = htonl(VIP);
+	k->src_port = htons(cport);
+	k->dst_port = htons(vport);
+	k->proto = proto;
+}
+
+static void expect_fwd(struct expect *e, int be)
+{
+	e->v = V_FWD;
+	e->be = be;
+	e->src_mac = mac_beif[be];
+	memcpy(e->dst_mac, mac_be[be], ETH_ALEN);
+	e->addr_off = 16;
+	e->addr = BE_ADDR(be);
+}
+
+/* Client traffic: firewall, DoS protection, then the balancer. */
+static int predict_upstream(const struct model *m, struct expect *e)
+{
+	struct scmlb_flow f;
+	__u32 cursor, zero = 0;
+	int be = 0;
+
+	if (!m->ip) {
+		e->pw = PW_NOT_IP;
+		return 0;
+	}
+	if (model_fw(m)) {
+		e->v = V_FW;
+		return 0;
+	}
+	if (model_dos_class(m) == DOS_CLASS) {
+		e->dos = true;
+		e->dkey.saddr = htonl(m->saddr);
+		e->dkey.class = DOS_CLASS;
+		if (bpf_map_lookup_elem(lb.maps.dos_counts, &e->dkey,
+					&e->dbefore))
+			memset(&e->dbefore, 0, sizeof(e->dbefore));
+	}
+	if (m->daddr != VIP) {
+		e->pw = PW_NOT_VIP;
+		return 0;
+	}
+	e->pw = PW_UNBALANCED;
+	if (!m->l4)
+		return 0;
+	flow_key(&e->key, m->saddr, m->sport, m->dport, m->proto);
+	if (!bpf_map_lookup_elem(lb.maps.ct, &e->key, &f)) {
+		be = be_by_id(f.backend_id);
+		if (be && m->proto == IPPROTO_TCP && tcp_opens(m) &&
+		    f.state == SCMLB_CT_CLOSED)
+			be = 0;
+	}
+	if (!be) {
+		if (m->proto == IPPROTO_TCP && !tcp_opens(m))
+			return 0;
+		if (bpf_map_lookup_elem(lb.maps.rr, &zero, &cursor))
+			return -errno;
+		be = be_by_id(rot_id[cursor % rot_n]);
+		if (!be)
+			return -ENOENT;
+		e->opened = true;
+	}
+	expect_fwd(e, be);
+	return 0;
+}
+
+/* Behind a backend: only a tracked flow's reply from its backend returns. */
+static int predict_backend(const struct model *m, struct expect *e)
+{
+	struct scmlb_flow f;
+	int be;
+
+	e->pw = m->ip ? PW_UNTRACKED : PW_NOT_IP;
+	if (!m->l4)
+		return 0;
+	flow_key(&e->key, m->daddr, m->dport, m->sport, m->proto);
+	if (bpf_map_lookup_elem(lb.maps.ct, &e->key, &f))
+		return 0;
+	be = be_by_id(f.backend_id);
+	if (!be || BE_ADDR(be) != m->saddr)
+		return 0;
+	e->v = V_RET;
+	e->be = be;
+	e->src_mac = mac_up;
+	memcpy(e->dst_mac, f.client_mac, ETH_ALEN);
+	e->addr_off = 12;
+	e->addr = VIP;
+	return 0;
+}
+
+/* ---- results ---- */
+
+enum prop { P_ACTION, P_PASS, P_DROP, P_REDIRECT, P_REWRITE, P_CSUM,
+	    P_STATS, P_N };
+
+/* The first failure of a property, kept for the report. */
+struct failure {
+	unsigned long count;
+	unsigned long index;
+	char why[320];
+	struct fz in;
+	__u8 out[2 * FRAME_MAX];
+	__u32 out_len;
+	__u8 exp[FRAME_MAX];
+	__u32 exp_len;
+};
+
+static struct failure fails[P_N];
+
+static struct {
+	unsigned long frames, run_err;
+	unsigned long act[XDP_REDIRECT + 1], act_other;
+	unsigned long v[V_N], pw[PW_N], opened;
+	unsigned long csum_valid, csum_kept, udp_nocsum, udp_ffff;
+	unsigned long gen_random, gen_mutated, gen_valid, gen_sweep;
+	unsigned long side_up, cut_short;
+	/* what the counters must say, upstream frames only */
+	struct scmlb_stats st;
+} cnt;
+
+static unsigned long frame_index;
+
+static void fail(enum prop p, const struct fz *z, const __u8 *out,
+		 __u32 out_len, const __u8 *exp, __u32 exp_len,
+		 const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static void fail(enum prop p, const struct fz *z, const __u8 *out,
+		 __u32 out_len, const __u8 *exp, __u32 exp_len,
+		 const char *fmt, ...)
+{
+	struct failure *f = &fails[p];
+	va_list ap;
+
+	if (f->count++)
+		return;
+	f->index = z ? frame_index : 0;
+	va_start(ap, fmt);
+	vsnprintf(f->why, sizeof(f->why), fmt, ap);
+	va_end(ap);
+	if (z)
+		f->in = *z;
+	if (out) {
+		f->out_len = out_len;
+		memcpy(f->out, out, out_len);
+	}
+	if (exp) {
+		f->exp_len = exp_len;
+		memcpy(f->exp, exp, exp_len);
+	}
+}
+
+/* The sum over the header, or the L4 segment, checksum included: 0 is valid. */
+static __u16 ip_residue(const __u8 *b, const struct model *m)
+{
+	return fold(sum16(b + IP_OFF, m->hlen, 0)) % 0xffff;
+}
+
+static __u16 l4_residue(const __u8 *b, const struct model *m)
+{
+	const __u8 *ip = b + IP_OFF;
+	__u32 l4len = m->tot - m->hlen;
+
+	return fold(pseudo_sum(ip, m->proto, l4len) +
+		    sum16(ip + m->hlen, l4len, 0)) % 0xffff;
+}
+
+/*
+ * A redirected frame: the input with the MACs and one address rewritten;
+ * its checksums then cover the new address exactly as the input's covered
+ * the old one (RFC 1624): valid stays valid, an error stays the same error.
+ */
+static void check_rewrite(const struct fz *z, const struct model *m,
+			  const struct expect *e, const __u8 *out,
+			  __u32 out_len)
+{
+	__u32 ipc = IP_OFF + 10, l4c = IP_OFF + m->hlen +
+		    (m->proto == IPPROTO_TCP ? 16 : 6);
+	__u16 ir_in, ir_out, lr_in, lr_out, uc_in, uc_out;
+	__u8 exp[FRAME_MAX];
+	struct model mo;
+	bool nocsum;
+
+	memcpy(exp, z->b, z->len);
+	memcpy(exp, e->dst_mac, ETH_ALEN);
+	memcpy(exp + ETH_ALEN, e->src_mac, ETH_ALEN);
+	put32(exp + IP_OFF + e->addr_off, e->addr);
+	/* the checksums are judged by their sums below */
+	if (out_len == z->len) {
+		memcpy(exp + ipc, out + ipc, 2);
+		memcpy(exp + l4c, out + l4c, 2);
+	}
+	if (out_len != z->len || memcmp(exp, out, out_len)) {
+		fail(P_REWRITE, z, out, out_len, exp, z->len,
+		     "redirected frame differs beyond the MACs, the %s address "
+		     "and the checksums", e->addr_off == 12 ? "source" :
+		     "destination");
+		return;
+	}
+	model_parse(out, out_len, &mo);
+	if (!mo.ip || !mo.l4 || mo.tot != m->tot || mo.hlen != m->hlen) {
+		fail(P_REWRITE, z, out, out_len, exp, z->len,
+		     "redirected frame's IPv4 header is no longer consistent "
+		     "(tot_len %u in, %u out)", m->tot, mo.tot);
+		return;
+	}
+
+	ir_in = ip_residue(z->b, m);
+	ir_out = ip_residue(out, m);
+	if (ir_in != ir_out) {
+		fail(P_CSUM, z, out, out_len, exp, z->len,
+		     "IPv4 header checksum 0x%04x -> 0x%04x: sum error %s "
+		     "0x%04x, out 0x%04x", get16(z->b + ipc), get16(out + ipc),
+		     ir_in ? "in" : "none in, so must stay valid; in", ir_in,
+		     ir_out);
+		return;
+	}
+	uc_in = get16(z->b + l4c);
+	uc_out = get16(out + l4c);
+	nocsum = m->proto == IPPROTO_UDP && !uc_in;
+	if (nocsum && uc_out) {
+		fail(P_CSUM, z, out, out_len, exp, z->len,
+		     "UDP without a checksum (0) got checksum 0x%04x", uc_out);
+		return;
+	}
+	if (m->proto == IPPROTO_UDP && uc_in && !uc_out) {
+		fail(P_CSUM, z, out, out_len, exp, z->len,
+		     "UDP checksum 0x%04x became 0 (\"no checksum\")", uc_in);
+		return;
+	}
+	lr_in = nocsum ? 0 : l4_residue(z->b, m);
+	lr_out = nocsum ? 0 : l4_residue(out, m);
+	if (lr_in != lr_out) {
+		fail(P_CSUM, z, out, out_len, exp, z->len,
+		     "%s checksum 0x%04x -> 0x%04x: sum error in 0x%04x, "
+		     "out 0x%04x%s", m->proto == IPPROTO_TCP ? "TCP" : "UDP",
+		     uc_in, uc_out, lr_in, lr_out,
+		     lr_in ? "" : " (valid in, invalid out)");
+		return;
+	}
+	cnt.udp_nocsum += nocsum;
+	cnt.udp_ffff += m->proto == IPPROTO_UDP && uc_out == 0xffff;
+	if (!ir_in && !lr_in)
+		cnt.csum_valid++;
+	else
+		cnt.csum_kept++;
+}
+
+/* A new or followed flow: conntrack holds it, on the expected backend. */
+static void check_flow(const struct fz *z, const struct expect *e,
+		       const __u8 *out, __u32 out_len)
+{
+	struct scmlb_flow f;
+	struct flow mine;
+
+	if (bpf_map_lookup_elem(lb.maps.ct, &e->key, &f)) {
+		fail(P_REDIRECT, z, out, out_len, NULL, 0,
+		     "redirected to backend %d but conntrack has no flow",
+		     e->be);
+		return;
+	}
+	if (f.backend_id != be_id[e->be]) {
+		fail(P_REDIRECT, z, out, out_len, NULL, 0,
+		     "conntrack flow on backend id %u, expected %u",
+		     f.backend_id, be_id[e->be]);
+		return;
+	}
+	if (!e->opened)
+		return;
+	if (memcmp(f.client_mac, z->b + ETH_ALEN, ETH_ALEN)) {
+		fail(P_REDIRECT, z, out, out_len, NULL, 0,
+		     "new flow's client MAC is not the frame's source MAC");
+		return;
+	}
+	mine = (struct flow){
+		.client = ntohl(e->key.src_addr),
+		.cport = ntohs(e->key.src_port),
+		.vport = ntohs(e->key.dst_port),
+		.proto = e->key.proto,
+		.be = e->be,
+	};
+	memcpy(mine.mac, f.client_mac, ETH_ALEN);
+	flow_remember(&mine);
+}
+
+/* DoS: the policy's count after the frame tells whether it dropped it. */
+static void dos_settle(const struct fz *z, struct expect *e)
+{
+	struct scmlb_dos_count after;
+
+	if (!e->dos)
+		return;
+	if (bpf_map_lookup_elem(lb.maps.dos_counts, &e->dkey, &after))
+		return;
+	if (!after.blocked)
+		return;
+	if (!e->dbefore.blocked && after.packets <= DOS_LIMIT)
+		fail(P_DROP, z, NULL, 0, NULL, 0,
+		     "source blocked at %u packets, the limit is %u",
+		     after.packets, DOS_LIMIT);
+	e->v = V_DOS;
+}
+
+static const char *const verdict_names[V_N] = {
+	"XDP_PASS, untouched", "XDP_DROP (firewall)", "XDP_DROP (DoS policy)",
+	"XDP_REDIRECT to a backend", "XDP_REDIRECT to the client",
+};
+
+static void stats_expect(const struct model *m, enum verdict v)
+{
+	struct scmlb_stats *s = &cnt.st;
+
+	if (!m->ip || (m->proto != IPPROTO_TCP && m->proto != IPPROTO_UDP &&
+		       m->proto != IPPROTO_ICMP))
+		s->rx_other++;
+	else if (m->proto == IPPROTO_TCP)
+		s->rx_tcp++;
+	else if (m->proto == IPPROTO_UDP)
+		s->rx_udp++;
+	else
+		s->rx_icmp++;
+	s->passed += v == V_PASS;
+	s->fw_dropped += v == V_FW;
+	s->dos_dropped += v == V_DOS;
+	s->forwarded += v == V_FWD;
+}
+
+/*
+ * The verdict is predicted before the run from the frame's bytes, the
+ * rules and the maps the frame may read (conntrack, the round-robin
+ * cursor), so the flows a frame opens or closes are followed exactly.
+ */
+static void run_frame(struct fz *z)
+{
+	static const int want_act[V_N] = {
+		XDP_PASS, XDP_DROP, XDP_DROP, XDP_REDIRECT, XDP_REDIRECT,
+	};
+	static const enum prop want_prop[V_N] = {
+		P_PASS, P_DROP, P_DROP, P_REDIRECT, P_REDIRECT,
+	};
+	__u8 out[2 * FRAME_MAX];
+	struct expect e = { .v = V_PASS };
+	__u32 out_len = 0;
+	struct model m;
+	int err, act = -1;
+
+	frame_index++;
+	model_parse(z->b, z->len, &m);
+	if (z->side == SIDE_UP)
+		err = predict_upstream(&m, &e);
+	else
+		err = predict_backend(&m, &e);
+	if (err) {
+		fail(P_ACTION, z, NULL, 0, NULL, 0,
+		     "model: cannot read the round-robin state: %s",
+		     strerror(-err));
+		return;
+	}
+	notes_reset();
+	err = prog_run(main_fd, ifindex[z->side], z->b, z->len, out, &out_len,
+		       &act);
+	cnt.frames++;
+	cnt.side_up += z->side == SIDE_UP;
+	cnt.cut_short += m.ip ? 0 : z->len < IP_OFF + 20;
+	if (err) {
+		cnt.run_err++;
+		fail(P_ACTION, z, NULL, 0, NULL, 0, "BPF_PROG_TEST_RUN: %s",
+		     strerror(-err));
+		return;
+	}
+	if (act >= 0 && act <= XDP_REDIRECT)
+		cnt.act[act]++;
+	if (act != XDP_PASS && act != XDP_DROP && act != XDP_REDIRECT) {
+		cnt.act_other++;
+		fail(P_ACTION, z, out, out_len, NULL, 0, "action %s (%d)",
+		     act_name(act), act);
+		return;
+	}
+	dos_settle(z, &e);
+	cnt.v[e.v]++;
+	if (e.v == V_PASS)
+		cnt.pw[e.pw]++;
+	if (z->side == SIDE_UP)
+		stats_expect(&m, e.v);
+	else
+		cnt.st.returned += e.v == V_RET;
+
+	if (act != want_act[e.v]) {
+		fail(want_prop[e.v], z, out, out_len, NULL, 0,
+		     "expected %s%s, got %s", verdict_names[e.v],
+		     e.v == V_FWD ? (e.opened ? " (new flow)" : " (its flow)") :
+		     "", act_name(act));
+		return;
+	}
+	if (act != XDP_REDIRECT) {
+		if (out_len != z->len || memcmp(out, z->b, z->len))
+			fail(want_prop[e.v], z, out, out_len, z->b, z->len,
+			     "%s, but the frame changed", act_name(act));
+		return;
+	}
+	cnt.opened += e.opened;
+	check_rewrite(z, &m, &e, out, out_len);
+	if (e.v == V_FWD)
+		check_flow(z, &e, out, out_len);
+}
+
+/* ---- generators ---- */
+
+/* Random bytes, some dressed as IPv4 far enough to reach deeper checks. */
+static void gen_random(void)
+{
+	struct fz z = { .gen = "random bytes" };
+	__u8 *ip = z.b + IP_OFF;
+
+	z.len = ETH_HLEN + rnd(FRAME_MAX - ETH_HLEN + 1);
+	rnd_bytes(z.b, z.len);
+	z.side = chance(60) ? SIDE_UP : 1 + rnd(2);
+	if (chance(60) && z.len >= IP_OFF + 20) {
+		put16(z.b + 12, ETH_P_IP);
+		if (chance(60))
+			ip[0] = chance(50) ? 0x45 : 0x40 | rnd(16);
+		if (chance(50))
+			put16(ip + 2, rnd(z.len - IP_OFF + 1));
+		if (chance(30))
+			put32(ip + 16, VIP);
+		if (chance(20))
+			ip[9] = chance(50) ? IPPROTO_TCP : IPPROTO_UDP;
+		if (chance(40))
+			csums_fix(&z);
+	}
+	cnt.gen_random++;
+	run_frame(&z);
+}
+
+static void gen_mutated(void)
+{
+	static const __u32 nmut_pct[] = { 35, 70, 88, 100 };
+	struct fz z;
+	struct spec s;
+	__u32 r = rnd(100), n, i;
+
+	scenario(&s);
+	frame_from_spec(&s, &z);
+	for (n = 0; r >= nmut_pct[n]; n++)
+		;
+	for (i = 0; i < n; i++)
+		mutate(&z, rnd(M_N));
+	if (n)
+		csums_after_mutation(&z);
+	z.gen = n ? "mutated" : "valid";
+	if (n)
+		cnt.gen_mutated++;
+	else
+		cnt.gen_valid++;
+	run_frame(&z);
+}
+
+enum sweep { SW_CUT, SW_CUT_TOT, SW_TOT_LEN, SW_IHL, SW_DOFF, SW_PROTO,
+	     SW_FRAG, SW_N };
+
+static const char *const sweep_names[SW_N] = {
+	"sweep: cut at every length",
+	"sweep: cut at every length, tot_len following",
+	"sweep: every tot_len",
+	"sweep: IHL 0..15, with and without room",
+	"sweep: TCP data offset 0..15, with and without room",
+	"sweep: every IP protocol",
+	"sweep: fragment flags and offsets",
+};
+
+static unsigned long sweep_count[SW_N];
+
+static void sweep_run(struct fz *z, enum sweep k)
+{
+	z->gen = sweep_names[k];
+	cnt.gen_sweep++;
+	run_frame(z);
+}
+
+/* One valid frame, varied over every value of one thing. */
+static void gen_sweep(void)
+{
+	static const __u16 frags[] = {
+		0x0000, 0x4000, 0x2000, 0x6000, 0x8000, 0x2001, 0x0001,
+		0x1fff, 0x3fff, 0x4001, 0xa000, 0xffff,
+	};
+	enum sweep k = rnd(SW_N);
+	struct fz base, z;
+	struct spec s;
+	__u32 i;
+
+	sweep_count[k]++;
+	scenario(&s);
+	if (k == SW_DOFF)
+		s.proto = IPPROTO_TCP;
+	frame_from_spec(&s, &base);
+	switch (k) {
+	case SW_CUT:
+	case SW_CUT_TOT:
+		for (i = ETH_HLEN; i <= base.len; i++) {
+			z = base;
+			z.len = i;
+			if (k == SW_CUT_TOT && i >= IP_OFF + 4) {
+				put16(z.b + IP_OFF + 2, i - IP_OFF);
+				csums_fix(&z);
+			}
+			sweep_run(&z, k);
+		}
+		break;
+	case SW_TOT_LEN:
+		for (i = 0; i <= base.len - IP_OFF + 8; i++) {
+			z = base;
+			put16(z.b + IP_OFF + 2, i);
+			csums_fix(&z);
+			sweep_run(&z, k);
+		}
+		break;
+	case SW_IHL:
+	case SW_DOFF:
+		for (i = 0; i < 32; i++) {
+			if (i & 16) {	/* room: the frame laid out for it */
+				if (k == SW_IHL)
+					s.ihl = (i & 15) < 5 ? 5 : i & 15;
+				else
+					s.doff = (i & 15) < 5 ? 5 : i & 15;
+				frame_from_spec(&s, &z);
+			} else {
+				z = base;
+			}
+			if (k == SW_IHL)
+				z.b[IP_OFF] = 0x40 | (i & 15);
+			else if (l4_at(&z, 13))
+				l4_at(&z, 13)[12] = (i & 15) << 4;
+			csums_fix(&z);
+			sweep_run(&z, k);
+		}
+		break;
+	case SW_PROTO:
+		for (i = 0; i < 256; i++) {
+			s.proto = i;
+			frame_from_spec(&s, &z);
+			sweep_run(&z, k);
+		}
+		break;
+	case SW_FRAG:
+		for (i = 0; i < ARRAY_SIZE(frags); i++) {
+			s.frag = frags[i];
+			frame_from_spec(&s, &z);
+			sweep_run(&z, k);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- setup: the instance, configured through lib/ ---- */
+
+static int rule_add(const struct rule_spec *rs, struct model_rule *mr)
+{
+	struct scmlb_port_range src = { 0 }, dst = { 0 };
+	struct scmlb_cidr net = { 0 };
+	struct scmlb_fw_rule r;
+	const char *why = NULL;
+	__u8 proto = 0;
+	int err = 0;
+
+	if (rs->network)
+		err = scmlb_parse_cidr(rs->network, &net, &why);
+	if (!err && rs->proto)
+		err = scmlb_parse_l4_proto(rs->proto, &proto, &why);
+	if (!err && rs->src_port)
+		err = scmlb_parse_port_range(rs->src_port, &src, &why);
+	if (!err && rs->dst_port)
+		err = scmlb_parse_port_range(rs->dst_port, &dst, &why);
+	if (err) {
+		printf("# rule %s: %s\n", rs->network, why);
+		return err;
+	}
+	r = (struct scmlb_fw_rule){
+		.addr = net.addr,
+		.prefixlen = net.prefixlen,
+		.proto = proto,
+		.src_from = src.from,
+		.src_to = src.to,
+		.dst_from = dst.from,
+		.dst_to = dst.to,
+	};
+	*mr = (struct model_rule){
+		.addr = ntohl(net.addr),
+		.mask = net.prefixlen ? 0xffffffffu << (32 - net.prefixlen) : 0,
+		.proto = proto,
+		.src_from = src.from,
+		.src_to = src.to,
+		.dst_from = dst.from,
+		.dst_to = dst.to,
+	};
+	return scmlb_fw_rule_add(&lb, &r);
+}
+
+/* The VIP, three backends, the firewall rules and the DoS policy. */
+static int instance_setup(void)
+{
+	struct scmlb_config cfg = {
+		.layout_version = SCMLB_LAYOUT_VERSION,
+		.vip = htonl(VIP),
+		.upstream_ifindex = ifindex[SIDE_UP],
+		.mode = SCMLB_MODE_NATIVE,
+		.conntrack_size = CT_SIZE,
+	};
+	struct scmlb_rotation rot;
+	__u32 i, id, slot;
+	int err, n;
+
+	memcpy(cfg.upstream_mac, mac_up, ETH_ALEN);
+	err = scmlb_config_write(&lb, &cfg);
+	if (err)
+		return err;
+	lb.cfg = cfg;
+	for (n = 1; n <= NBE; n++) {
+		struct scmlb_backend be = {
+			.addr = htonl(BE_ADDR(n)),
+			.ifindex = ifindex[BE_SIDE(n)],
+			.status = SCMLB_BACKEND_AVAILABLE,
+		};
+
+		memcpy(be.mac, mac_be[n], ETH_ALEN);
+		memcpy(be.if_mac, mac_beif[n], ETH_ALEN);
+		snprintf(be.name, sizeof(be.name), "be%d", n);
+		err = scmlb_backend_add(&lb, &be);
+		if (err)
+			return err;
+		be_id[n] = be.id;
+	}
+	for (i = 0; i < ARRAY_SIZE(rule_specs); i++) {
+		err = rule_add(&rule_specs[i], &rules[i]);
+		if (err)
+			return err;
+	}
+	err = scmlb_dos_policy_add(&lb, DOS_CLASS, DOS_LIMIT, &id);
+	if (!err)
+		err = scmlb_config_read(&lb, &lb.cfg);
+	if (err)
+		return err;
+	slot = lb.cfg.rotation_slot & 1;
+	if (bpf_map_lookup_elem(lb.maps.rotation, &slot, &rot))
+		return -errno;
+	if (rot.count != NBE)
+		return -EINVAL;
+	rot_n = rot.count;
+	memcpy(rot_id, rot.ids, sizeof(rot_id));
+	return 0;
+}
+
+/* ---- the report ---- */
+
+static void hex_dump(const char *what, const __u8 *b, __u32 len)
+{
+	__u32 off, i;
+
+	printf("# %s, %u bytes:\n", what, len);
+	for (off = 0; off < len; off += 16) {
+		printf("#   %04x:", off);
+		for (i = off; i < off + 16 && i < len; i++)
+			printf(" %02x", b[i]);
+		putchar('\n');
+	}
+}
+
+static unsigned long seed;
+
+static void report(int n, enum prop p, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void report(int n, enum prop p, const char *fmt, ...)
+{
+	const struct failure *f = &fails[p];
+	va_list ap;
+
+	printf("%sok %d - ", f->count ? "not " : "", n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (f->count)
+		printf(" # seed 0x%lx: %lu failures", seed, f->count);
+	putchar('\n');
+	if (!f->count)
+		return;
+	if (!f->index) {
+		printf("# %s\n", f->why);
+		return;
+	}
+	printf("# first failure: frame %lu (%s%s%s) on %s: %s\n", f->index,
+	       f->in.gen ? f->in.gen : "-", f->in.muts[0] ? ": " : "",
+	       f->in.muts, if_names[f->in.side], f->why);
+	if (f->in.len)
+		hex_dump("frame in", f->in.b, f->in.len);
+	if (f->out_len)
+		hex_dump("frame out", f->out, f->out_len);
+	notes_reset();
+	if (f->exp_len && f->out_len &&
+	    !frames_equal(f->exp, f->exp_len, f->out, f->out_len)) {
+		printf("# expected, against what came out:\n");
+		notes_print();
+	}
+	printf("# reproduce: SCMLB_FUZZ_SEED=0x%lx test_fuzz\n", seed);
+}
+
+static bool stats_check(void)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} fields[] = {
+#define F(f) { #f, offsetof(struct scmlb_stats, f) }
+		F(rx_icmp), F(rx_tcp), F(rx_udp), F(rx_other), F(passed),
+		F(fw_dropped), F(dos_dropped), F(forwarded), F(returned),
+#undef F
+	};
+	struct scmlb_stats got;
+	__u64 g, w;
+	size_t i;
+	int err = tb_stats_read(&lb, &got);
+
+	if (err) {
+		fail(P_STATS, NULL, NULL, 0, NULL, 0, "reading stat_pkts: %s",
+		     strerror(-err));
+		return false;
+	}
+	for (i = 0; i < ARRAY_SIZE(fields); i++) {
+		g = *(__u64 *)((char *)&got + fields[i].off);
+		w = *(__u64 *)((char *)&cnt.st + fields[i].off);
+		if (g != w) {
+			fail(P_STATS, NULL, NULL, 0, NULL, 0,
+			     "counter %s is %llu, the verdicts make %llu",
+			     fields[i].name, (unsigned long long)g,
+			     (unsigned long long)w);
+			return false;
+		}
+	}
+	return true;
+}
+
+static int parse_ul(const char *s, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 0);
+	return errno || !*s || *end || *s == '-' ? -EINVAL : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *s_seed = argc > 1 ? argv[1] : getenv("SCMLB_FUZZ_SEED");
+	const char *s_n = argc > 2 ? argv[2] : getenv("SCMLB_FUZZ_FRAMES");
+	unsigned long target = FRAMES_DEFAULT, drops, redirects;
+	struct timespec t0, t1;
+	double secs;
+	int err, i, failed = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	seed = SEED_DEFAULT;
+	if ((s_seed && *s_seed && parse_ul(s_seed, &seed)) ||
+	    (s_n && *s_n && parse_ul(s_n, &target))) {
+		printf("Bail out! usage: test_fuzz [SEED [FRAMES]] "
+		       "(or SCMLB_FUZZ_SEED, SCMLB_FUZZ_FRAMES)\n");
+		return 2;
+	}
+	if (geteuid()) {
+		printf("1..0 # SKIP needs root (BPF, a network namespace)\n");
+		return 0;
+	}
+	err = tb_pin_cpu();
+	if (!err)
+		err = tb_net_setup(if_names, SIDE_N, ifindex);
+	if (err) {
+		printf("Bail out! network namespace: %s\n", strerror(-err));
+		return 1;
+	}
+	err = tb_bpf_setup(&skel, &lb, CT_SIZE, ifindex, SIDE_N);
+	if (!err) {
+		main_fd = bpf_program__fd(skel->progs.scmlb_main);
+		err = instance_setup();
+	}
+	if (err) {
+		printf("Bail out! setting up the data plane: %s\n",
+		       strerror(-err));
+		return 1;
+	}
+
+	printf("1..7\n");
+	printf("# seed 0x%lx (SCMLB_FUZZ_SEED or the first argument), "
+	       "%lu frames\n", seed, target);
+	rng_state = seed;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (cnt.frames < target) {
+		__u32 r = rnd(1000);
+
+		if (r < 3)
+			gen_sweep();
+		else if (r < 100)
+			gen_random();
+		else
+			gen_mutated();
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	stats_check();
+
+	drops = cnt.v[V_FW] + cnt.v[V_DOS];
+	redirects = cnt.v[V_FWD] + cnt.v[V_RET];
+	report(1, P_ACTION, "%lu frames (%lu upstream): %lu passed, %lu "
+	       "dropped, %lu redirected, %lu other actions or errors",
+	       cnt.frames, cnt.side_up, cnt.act[XDP_PASS], cnt.act[XDP_DROP],
+	       cnt.act[XDP_REDIRECT], cnt.act_other + cnt.run_err);
+	report(2, P_PASS, "%lu frames passed byte-identical: %lu not IPv4 or "
+	       "malformed, %lu not for the VIP, %lu for the VIP but not "
+	       "balanced, %lu not a tracked flow's reply", cnt.v[V_PASS],
+	       cnt.pw[PW_NOT_IP], cnt.pw[PW_NOT_VIP], cnt.pw[PW_UNBALANCED],
+	       cnt.pw[PW_UNTRACKED]);
+	report(3, P_DROP, "%lu frames dropped untouched, each by a rule: %lu "
+	       "by the firewall (%zu rules), %lu by the DoS policy (%u/s)",
+	       drops, cnt.v[V_FW], ARRAY_SIZE(rules), cnt.v[V_DOS], DOS_LIMIT);
+	report(4, P_REDIRECT, "%lu frames redirected, each as the flows say: "
+	       "%lu to backends (%lu new flows), %lu replies to clients",
+	       redirects, cnt.v[V_FWD], cnt.opened, cnt.v[V_RET]);
+	report(5, P_REWRITE, "%lu redirected frames: only MACs, one address "
+	       "and checksums changed; length and tot_len kept", redirects);
+	report(6, P_CSUM, "%lu redirected frames with valid checksums in have "
+	       "valid IPv4 and TCP/UDP checksums out, %lu with bad ones keep "
+	       "their error exactly, %lu UDP without checksum keep 0, "
+	       "%lu UDP summing to 0 carry 0xffff",
+	       cnt.csum_valid, cnt.csum_kept, cnt.udp_nocsum, cnt.udp_ffff);
+	report(7, P_STATS, "counters agree with the verdicts: %llu passed, "
+	       "%llu fw_dropped, %llu dos_dropped, %llu forwarded, "
+	       "%llu returned",
+	       (unsigned long long)cnt.st.passed,
+	       (unsigned long long)cnt.st.fw_dropped,
+	       (unsigned long long)cnt.st.dos_dropped,
+	       (unsigned long long)cnt.st.forwarded,
+	       (unsigned long long)cnt.st.returned);
+
+	printf("# generators: %lu valid, %lu mutated, %lu random bytes, "
+	       "%lu in sweeps\n", cnt.gen_valid, cnt.gen_mutated,
+	       cnt.gen_random, cnt.gen_sweep);
+	printf("# sweeps:");
+	for (i = 0; i < SW_N; i++)
+		printf(" %s %lu%s", sweep_names[i] + 7, sweep_count[i],
+		       i + 1 < SW_N ? "," : "\n");
+	printf("# mutations:");
+	for (i = 0; i < M_N; i++)
+		printf(" %s %lu%s", mut_names[i], mut_count[i],
+		       i + 1 < M_N ? "," : "\n");
+	printf("# %lu frames shorter than an IPv4 header\n", cnt.cut_short);
+	printf("# %lu frames in %.2f s (%.1f us each)\n", cnt.frames, secs,
+	       secs * 1e6 / (cnt.frames ? cnt.frames : 1));
+
+	for (i = 0; i < P_N; i++)
+		failed += fails[i].count > 0;
+	scmlb_bpf__destroy(skel);
+	return failed ? 1 : 0;
+}

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../completion/scmlb-bash.h"	/* generated in the build dir */
+#include "scmlb-bash.h"	/* generated from completion/scmlb.bash */
 
 #ifndef SCMLB_VERSION
 #define SCMLB_VERSION "unknown"

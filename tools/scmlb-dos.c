@@ -110,7 +110,7 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 		const struct scmlb_dos_entry *e = &list[i];
 		char id[12], limit[12], *rules;
 		const char *cells[6];
-		size_t len = 2 + e->n_rules * 12;
+		size_t len = 3 + e->n_rules * 12;	/* "[", ids, "]", NUL */
 
 		rules = malloc(len);
 		if (!rules) {

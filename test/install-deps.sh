@@ -7,7 +7,7 @@ packages="
 	bats bpftool ca-certificates clang curl ethtool gcc groff hping3
 	iproute2 iputils-ping jq libbpf-dev libcurl4-openssl-dev libmnl-dev
 	libxdp-dev llvm meson ninja-build nftables pkg-config procps python3
-	socat util-linux wrk xdp-tools
+	socat systemd util-linux valgrind wrk xdp-tools
 "
 
 if [ "$(id -u)" != 0 ]; then

@@ -13,14 +13,24 @@ fi
 test/install-deps.sh >/dev/null
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
-if [ -d build ]; then
-	meson setup --reconfigure build >/dev/null
-else
-	meson setup build >/dev/null
-fi
-meson compile -C build
+# build: what users install (and the valgrind round runs on);
+# build-asan: the same with AddressSanitizer and UBSan, where every test runs.
+setup() {
+	if [ -d "$1" ]; then
+		meson setup --reconfigure "$@" >/dev/null
+	else
+		meson setup "$@" >/dev/null
+	fi
+	meson compile -C "$1"
+}
+setup build
+setup build-asan -Db_sanitize=address,undefined
 
+export ASAN_OPTIONS=detect_leaks=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
-meson test -C build --print-errorlogs || status=$?
-test/tap-summary.sh build/meson-logs/testlog.json || status=1
+meson test -C build-asan --print-errorlogs || status=$?
+meson test -C build --suite valgrind --print-errorlogs || status=$?
+test/tap-summary.sh build-asan/meson-logs/testlog.json \
+	build/meson-logs/testlog.json || status=1
 exit "$status"

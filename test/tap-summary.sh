@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# tap-summary.sh TESTLOG_JSON - count the TAP results of a meson test run;
+# tap-summary.sh TESTLOG_JSON... - count the TAP results of meson test runs;
 # the last line is "N passed, N failed". Exits 1 when anything failed.
 set -eu
 
-log=${1:?usage: tap-summary.sh build/meson-logs/testlog.json}
+[ $# -gt 0 ] || { echo "usage: tap-summary.sh build/meson-logs/testlog.json..." >&2; exit 2; }
 passed=0 failed=0 skipped=0
 
 while IFS= read -r entry; do
@@ -21,7 +21,7 @@ while IFS= read -r entry; do
 	esac
 	printf '%-12s %-8s %4d passed, %d failed, %d skipped\n' "$name" "$result" "$p" "$f" "$s"
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-done < <(jq -c . "$log")
+done < <(jq -c . "$@")
 
 echo "skipped: $skipped"
 echo "$passed passed, $failed failed"

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# round.sh BUILD_DIR - one full round of the tools under valgrind: attach,
+# lb/fw/dos set-get-delete, stat, gc, health, detach. Each run must be
+# free of memory errors and definite leaks. Prints TAP. Needs root and a
+# build without sanitizers.
+set -u
+
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # skip the valgrind round needs root"
+	exit 0
+fi
+if [ -z "${SCMLB_TEST_UNSHARED:-}" ]; then
+	exec unshare --mount --net --propagation private \
+		env SCMLB_TEST_UNSHARED=1 "$0" "$@"
+fi
+
+build=$(cd "${1:?usage: round.sh BUILD_DIR}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p /run/netns
+mount -t tmpfs -o mode=0755 tmpfs /run/netns
+mount -t bpf -o mode=0700 bpf /sys/fs/bpf
+ip link set lo up
+
+TOPO_PREFIX=scmlbv-
+# shellcheck source=../lib/topology.sh
+source "$here/../lib/topology.sh"
+export SCMLB_PIN_DIR=/sys/fs/bpf/scmlbv
+trap topo_down EXIT
+topo_up
+topo_start_apps "$build/test/scmlb-testapp" || exit 1
+
+steps=(
+	"attach -u up0 -v $TOPO_VIP -m skb"
+	"lb set -n web1 -a 10.0.4.2 -c http://10.0.4.2:8080/health"
+	"lb set -n web2 -a 10.0.5.2"
+	"lb get"
+	"lb get --json"
+	"lb drain -i 2"
+	"lb delete -i 2"
+	"fw set -n 10.9.0.0/16 -t tcp -d 8000-9000"
+	"fw set -n 10.9.1.0/24"
+	"fw get --json"
+	"fw delete -i 1"
+	"dos set -p tcp -t syn -l 50"
+	"dos get"
+	"dos delete -i 1"
+	"lb conntrack get --json"
+	"stat --json"
+	"gc"
+	"health --timeout 500ms"
+	"attach -u up0 -v $TOPO_VIP"
+	"detach"
+)
+echo "1..${#steps[@]}"
+n=0
+for step in "${steps[@]}"; do
+	n=$((n + 1))
+	tool=scmlb-${step%% *}
+	args=${step#"${step%% *}"}
+	log=$(mktemp)
+	# the tool itself, not the front-end, so that valgrind sees its code
+	# shellcheck disable=SC2086
+	topo_exec lb valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite --suppressions="$here/bpf.supp" \
+		--log-file="$log" "$build/tools/$tool" $args >"$log.out" 2>&1
+	status=$?
+	if [ "$status" -eq 0 ]; then
+		echo "ok $n - valgrind: scmlb $step"
+	else
+		echo "not ok $n - valgrind: scmlb $step (exit $status)"
+		sed 's/^/# /' "$log.out" "$log"
+	fi
+	rm -f "$log.out"
+	rm -f "$log"
+done

@@ -1,9 +1,127 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
-# Bad usage and bad values: exit 2, one line on stderr naming the tool, and
-# nothing changed. Failed operations: exit 1, one line, nothing changed.
+# Bad input to every tool, from one table: each row exits with its status
+# (2 bad usage or input, 1 failed operation), prints exactly one stderr
+# line naming the tool and the bad value, and leaves every get --json, the
+# config, the rotation and the attached programs byte-identical.
 
 load helpers
+
+NONE=/sys/fs/bpf/scmlbt-not-attached
+LONG_NAME=$(printf 'n%.0s' {1..32})
+LONG_URL="http://10.0.4.9/$(printf 'p%.0s' {1..130})"
+
+# STATUS | TOOL | WHAT STDERR MUST NAME (the bad value, quoted, or the
+# object) | ARGUMENTS (shell words)
+BAD_TABLE=$(cat <<TABLE
+2|scmlb-attach|'--upstream'|
+2|scmlb-attach|'--vip'|-u up0
+2|scmlb-attach|'--upstream'|-v $TOPO_VIP
+2|scmlb-attach|'203.0.113'|-u up0 -v 203.0.113
+2|scmlb-attach|'203.0.113.256'|-u up0 -v 203.0.113.256
+2|scmlb-attach|'203.0.113.011'|-u up0 -v 203.0.113.011
+2|scmlb-attach|'0.0.0.0'|-u up0 -v 0.0.0.0
+2|scmlb-attach|'224.0.0.1'|-u up0 -v 224.0.0.1
+2|scmlb-attach|'turbo'|-u up0 -v $TOPO_VIP -m turbo
+2|scmlb-attach|'0'|-u up0 -v $TOPO_VIP --conntrack-size 0
+2|scmlb-attach|'-5'|-u up0 -v $TOPO_VIP --conntrack-size -5
+2|scmlb-attach|'99999999999'|-u up0 -v $TOPO_VIP --conntrack-size 99999999999
+2|scmlb-attach|'1k'|-u up0 -v $TOPO_VIP --conntrack-size 1k
+2|scmlb-attach|'up0/x'|-u up0/x -v $TOPO_VIP
+2|scmlb-attach|'averyveryverylongname'|-u averyveryverylongname -v $TOPO_VIP
+2|scmlb-attach|'--bogus'|-u up0 -v $TOPO_VIP --bogus
+2|scmlb-attach|'extra'|-u up0 -v $TOPO_VIP extra
+2|scmlb-attach|'--json'|-u up0 -v $TOPO_VIP --json
+2|scmlb-attach|'-u'|-u
+1|scmlb-attach|'nosuch0'|-u nosuch0 -v $TOPO_VIP
+1|scmlb-attach|'lo'|-u lo -v $TOPO_VIP
+1|scmlb-attach|'up0'|-u up0 -v 203.0.113.12
+1|scmlb-attach|'up0'|-u be1 -v $TOPO_VIP
+1|scmlb-attach|'native'|-u up0 -v $TOPO_VIP -m native
+1|scmlb-attach|'1024'|-u up0 -v $TOPO_VIP --conntrack-size 1024
+2|scmlb-detach|'--bogus'|--bogus
+2|scmlb-detach|'extra'|extra
+2|scmlb-detach|'--json'|--json
+2|scmlb-detach|''|--pin-dir ""
+2|scmlb-lb|'scmlb-lb --help'|
+2|scmlb-lb|'frobnicate'|frobnicate
+2|scmlb-lb|'conntrack'|conntrack
+2|scmlb-lb|'--name'|set
+2|scmlb-lb|'--address'|set -n web9
+2|scmlb-lb|'--name'|set -a 10.0.4.9
+2|scmlb-lb|'10.0.4'|set -n web9 -a 10.0.4
+2|scmlb-lb|'10.0.4.2x'|set -n web9 -a 10.0.4.2x
+2|scmlb-lb|' 10.0.4.9'|set -n web9 -a " 10.0.4.9"
+2|scmlb-lb|''|set -n "" -a 10.0.4.9
+2|scmlb-lb|'a b'|set -n "a b" -a 10.0.4.9
+2|scmlb-lb|'$LONG_NAME'|set -n $LONG_NAME -a 10.0.4.9
+2|scmlb-lb|'ftp://10.0.4.9/'|set -n web9 -a 10.0.4.9 -c ftp://10.0.4.9/
+2|scmlb-lb|'http://'|set -n web9 -a 10.0.4.9 -c http://
+2|scmlb-lb|'http://10.0.4.9:0/'|set -n web9 -a 10.0.4.9 -c http://10.0.4.9:0/
+2|scmlb-lb|'http://10.0.4.9:65536/'|set -n web9 -a 10.0.4.9 -c http://10.0.4.9:65536/
+2|scmlb-lb|'$LONG_URL'|set -n web9 -a 10.0.4.9 -c $LONG_URL
+2|scmlb-lb|'$TOPO_VIP'|set -n web9 -a $TOPO_VIP
+2|scmlb-lb|'--json'|set -n web9 -a 10.0.4.9 --json
+2|scmlb-lb|'--id'|drain
+2|scmlb-lb|'-i'|drain -i
+2|scmlb-lb|'abc'|drain -i abc
+2|scmlb-lb|'-1'|drain -i -1
+2|scmlb-lb|'0'|drain -i 0
+2|scmlb-lb|'4294967296'|drain -i 4294967296
+2|scmlb-lb|'1x'|undrain -i 1x
+2|scmlb-lb|'+1'|delete -i +1
+2|scmlb-lb|'-n'|delete -n web1
+2|scmlb-lb|'--bogus'|get --bogus
+2|scmlb-lb|'extra'|get extra
+2|scmlb-lb|'-i'|conntrack get -i 1
+2|scmlb-lb|'0'|get --interval 0
+2|scmlb-lb|'fast'|get --interval fast
+2|scmlb-lb|'3'|get --count 3
+1|scmlb-lb|backend 99:|drain -i 99
+1|scmlb-lb|backend 99:|undrain -i 99
+1|scmlb-lb|backend 99:|delete -i 99
+1|scmlb-lb|backend 2:|delete -i 2
+1|scmlb-lb|'10.0.4.2'|set -n dup -a 10.0.4.2
+1|scmlb-lb|'10.0.4.1'|set -n local -a 10.0.4.1
+1|scmlb-lb|'192.0.2.1'|set -n noroute -a 192.0.2.1
+1|scmlb-lb|'10.0.5.77'|set -n nobody -a 10.0.5.77
+2|scmlb-fw|'10.0.0.0/33'|set -n 10.0.0.0/33
+2|scmlb-fw|'10.0.0/8'|set -n 10.0.0/8
+2|scmlb-fw|'nonsense'|set -n nonsense
+2|scmlb-fw|'65536'|set -s 65536
+2|scmlb-fw|'9000-8000'|set -d 9000-8000
+2|scmlb-fw|'80-'|set -d 80-
+2|scmlb-fw|'sctp'|set -t sctp
+2|scmlb-fw|'80'|set -t icmp -d 80
+2|scmlb-fw|'x'|delete -i x
+1|scmlb-fw|rule 7777:|delete -i 7777
+2|scmlb-dos|'--protocol'|set
+2|scmlb-dos|'--type'|set -p tcp
+2|scmlb-dos|'sin'|set -p tcp -t sin
+2|scmlb-dos|'syn'|set -p udp -t syn
+2|scmlb-dos|'any'|set -p any
+2|scmlb-dos|'0'|set -p tcp -t syn -l 0
+2|scmlb-dos|'5000000000'|set -p tcp -t syn -l 5000000000
+1|scmlb-dos|policy 999:|delete -i 999
+2|scmlb-gc|'5x'|--gc-time 5x
+2|scmlb-gc|'1h30'|--gc-time 1h30
+2|scmlb-gc|'-5s'|--gc-time -5s
+2|scmlb-gc|'0s'|--gc-time 0s
+2|scmlb-health|'61s'|--timeout 61s
+2|scmlb-health|'0'|--fall 0
+2|scmlb-stat|'2'|--count 2
+2|scmlb-stat|'slow'|--interval slow
+1|scmlb-lb|'$NONE'|get --pin-dir $NONE
+1|scmlb-lb|'$NONE'|set -n x -a 10.0.4.9 --pin-dir $NONE
+1|scmlb-fw|'$NONE'|get --pin-dir $NONE
+1|scmlb-fw|'$NONE'|set --pin-dir $NONE
+1|scmlb-dos|'$NONE'|get --pin-dir $NONE
+1|scmlb-stat|'$NONE'|--pin-dir $NONE
+1|scmlb-gc|'$NONE'|--pin-dir $NONE
+1|scmlb-health|'$NONE'|--pin-dir $NONE
+TABLE
+)
+BAD_COUNT=$(grep -c '|' <<<"$BAD_TABLE")
 
 setup_file() {
 	lb_up skb
@@ -13,89 +131,20 @@ teardown_file() {
 	lb_down
 }
 
-@test "scmlb-attach: bad usage and values exit 2 and change nothing" {
-	expect_fail 2 scmlb-attach
-	expect_fail 2 scmlb-attach -u up0
-	expect_fail 2 scmlb-attach -v "$TOPO_VIP"
-	expect_fail 2 scmlb-attach -u up0 -v 203.0.113
-	expect_fail 2 scmlb-attach -u up0 -v 203.0.113.256
-	expect_fail 2 scmlb-attach -u up0 -v 203.0.113.011
-	expect_fail 2 scmlb-attach -u up0 -v 0.0.0.0
-	expect_fail 2 scmlb-attach -u up0 -v 224.0.0.1
-	expect_fail 2 scmlb-attach -u up0 -v "$TOPO_VIP" -m turbo
-	expect_fail 2 scmlb-attach -u up0 -v "$TOPO_VIP" --conntrack-size 0
-	expect_fail 2 scmlb-attach -u up0 -v "$TOPO_VIP" --conntrack-size -5
-	expect_fail 2 scmlb-attach -u up0 -v "$TOPO_VIP" --conntrack-size 99999999999
-	expect_fail 2 scmlb-attach -u up0 -v "$TOPO_VIP" --conntrack-size 1k
-	expect_fail 2 scmlb-attach -u up0/x -v "$TOPO_VIP"
-	expect_fail 2 scmlb-attach -u averyveryverylongname -v "$TOPO_VIP"
-	expect_fail 2 scmlb-attach -u up0 -v "$TOPO_VIP" --bogus
-	expect_fail 2 scmlb-attach -u up0 -v "$TOPO_VIP" extra
-	expect_fail 2 scmlb-attach -u up0 -v "$TOPO_VIP" --json
-	expect_fail 2 scmlb-attach -u
-}
-
-@test "scmlb-attach: failed operations exit 1 and change nothing" {
-	expect_fail 1 scmlb-attach -u nosuch0 -v "$TOPO_VIP"
-	expect_fail 1 scmlb-attach -u lo -v "$TOPO_VIP"
-	expect_fail 1 scmlb-attach -u up0 -v 203.0.113.12
-	expect_fail 1 scmlb-attach -u be1 -v "$TOPO_VIP"
-	expect_fail 1 scmlb-attach -u up0 -v "$TOPO_VIP" -m native
-	expect_fail 1 scmlb-attach -u up0 -v "$TOPO_VIP" --conntrack-size 1024
-}
-
-@test "scmlb-detach: bad usage exits 2 and changes nothing" {
-	expect_fail 2 scmlb-detach --bogus
-	expect_fail 2 scmlb-detach extra
-	expect_fail 2 scmlb-detach --json
-	expect_fail 2 scmlb-detach --pin-dir ""
-}
-
-@test "scmlb-lb: bad usage and values exit 2 and change nothing" {
-	expect_fail 2 scmlb-lb
-	expect_fail 2 scmlb-lb frobnicate
-	expect_fail 2 scmlb-lb conntrack
-	expect_fail 2 scmlb-lb conntrack del
-	expect_fail 2 scmlb-lb set
-	expect_fail 2 scmlb-lb set -n web9
-	expect_fail 2 scmlb-lb set -a 10.0.4.9
-	expect_fail 2 scmlb-lb set -n web9 -a 10.0.4
-	expect_fail 2 scmlb-lb set -n web9 -a 10.0.4.2x
-	expect_fail 2 scmlb-lb set -n web9 -a " 10.0.4.9"
-	expect_fail 2 scmlb-lb set -n "" -a 10.0.4.9
-	expect_fail 2 scmlb-lb set -n "a b" -a 10.0.4.9
-	expect_fail 2 scmlb-lb set -n "$(printf 'n%.0s' {1..32})" -a 10.0.4.9
-	expect_fail 2 scmlb-lb set -n web9 -a 10.0.4.9 -c ftp://10.0.4.9/
-	expect_fail 2 scmlb-lb set -n web9 -a 10.0.4.9 -c http://
-	expect_fail 2 scmlb-lb set -n web9 -a 10.0.4.9 -c http://10.0.4.9:0/
-	expect_fail 2 scmlb-lb set -n web9 -a 10.0.4.9 -c http://10.0.4.9:65536/
-	expect_fail 2 scmlb-lb set -n web9 -a 10.0.4.9 -c "http://10.0.4.9/$(printf 'p%.0s' {1..130})"
-	expect_fail 2 scmlb-lb set -n web9 -a "$TOPO_VIP"
-	expect_fail 2 scmlb-lb set -n web9 -a 10.0.4.9 --json
-	expect_fail 2 scmlb-lb drain
-	expect_fail 2 scmlb-lb drain -i
-	expect_fail 2 scmlb-lb drain -i abc
-	expect_fail 2 scmlb-lb drain -i -1
-	expect_fail 2 scmlb-lb drain -i 0
-	expect_fail 2 scmlb-lb drain -i 4294967296
-	expect_fail 2 scmlb-lb undrain -i 1x
-	expect_fail 2 scmlb-lb delete -i +1
-	expect_fail 2 scmlb-lb delete -n web1
-	expect_fail 2 scmlb-lb get --bogus
-	expect_fail 2 scmlb-lb get extra
-	expect_fail 2 scmlb-lb conntrack get -i 1
-}
-
-@test "scmlb-lb: failed operations exit 1 and change nothing" {
-	expect_fail 1 scmlb-lb drain -i 99
-	expect_fail 1 scmlb-lb undrain -i 99
-	expect_fail 1 scmlb-lb delete -i 99
-	expect_fail 1 scmlb-lb delete -i 2
-	expect_fail 1 scmlb-lb set -n dup -a 10.0.4.2
-	expect_fail 1 scmlb-lb set -n local -a 10.0.4.1
-	expect_fail 1 scmlb-lb set -n noroute -a 192.0.2.1
-	expect_fail 1 scmlb-lb set -n nobody -a 10.0.5.77
-	expect_fail 1 scmlb-lb --pin-dir /sys/fs/bpf/scmlbt-none get
+@test "bad input: $BAD_COUNT invocations across every tool exit 1 or 2, name the value, change nothing" {
+	local want tool named args n=0 failures=0
+	while IFS='|' read -r want tool named args; do
+		n=$((n + 1))
+		eval "set -- $args"
+		if ! expect_fail "$want" "$tool" "$@" >/dev/null 2>&1 ||
+		   [[ $stderr != *"$named"* ]]; then
+			echo "row $n: $tool $args: status $status, stderr '$stderr', should name $named"
+			failures=$((failures + 1))
+		fi
+	done <<<"$BAD_TABLE"
+	echo "$n bad invocations checked, $failures failed"
+	[ "$n" -ge 60 ]
+	[ "$failures" -eq 0 ]
 }
 
 @test "scmlb: the front-end runs the tools and rejects unknown commands" {
@@ -111,7 +160,8 @@ teardown_file() {
 
 @test "every tool: --help and --version print to stdout and exit 0" {
 	local tool
-	for tool in scmlb scmlb-attach scmlb-detach scmlb-lb; do
+	for tool in scmlb scmlb-attach scmlb-detach scmlb-lb scmlb-fw scmlb-dos \
+		    scmlb-stat scmlb-gc scmlb-health; do
 		run -0 --separate-stderr scmlb_tool "$tool" --help
 		[ -z "$stderr" ]
 		[[ $output == *Usage:* ]]

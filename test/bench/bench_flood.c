@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/* bench_flood.c - a bounded SYN flood from one source, pktgen-like, for bench_e2e.sh */
+
+/*
+ * bench_flood -i IFACE -s SRC -d DST -p PORT -m DST_MAC -t SECONDS
+ *             [-j THREADS] [-M xdp|packet]
+ *
+ * Sends TCP SYNs from SRC to DST:PORT on IFACE for SECONDS, then prints
+ * "sent N packets in S s: R pps", with THREADS senders each pinned to its
+ * own CPU. The source port varies over 256 values, checksums stay valid.
+ *  - xdp (default): BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES runs
+ *    bench_flood.bpf.c, which redirects every frame out of IFACE. On a
+ *    veth the frames reach the peer as xdp_frames, no skb made: what a
+ *    NIC's driver hands to XDP, so a receiver's XDP program sees them
+ *    before any skb exists, and the kernel stack (nftables) pays for
+ *    building one. The peer needs NAPI (an XDP program, or GRO on).
+ *    "Sent" counts the runs; frames a full ring refuses are lost silently.
+ *  - packet: an AF_PACKET socket, the qdisc bypassed, frames sent 256 at
+ *    a time with sendmmsg(): far fewer syscalls per packet than hping3
+ *    --flood, but every frame is an skb before it leaves, and on a veth
+ *    its receiver's work runs in the sender's softirq. A frame the device
+ *    refuses (a full ring) is counted as not sent.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bench_flood.skel.h"
+#include "log.h"
+
+#define FRAME_LEN	60	/* Ethernet minimum without FCS: 14 + 20 + 20 + 6 */
+#define BURST		256
+#define THREADS_MAX	64
+#define SECONDS_MAX	3600
+#define SPORT_BASE	1024
+#define XDP_REPEAT	(1 << 16)	/* runs per test-run call: a few ms */
+
+struct flood {
+	int ifindex;
+	unsigned char src_mac[ETH_ALEN], dst_mac[ETH_ALEN];
+	struct in_addr src, dst;
+	unsigned short port;
+	double seconds;
+	int prog_fd;		/* the XDP sender, or -1: AF_PACKET */
+};
+
+struct worker {
+	pthread_t tid;
+	const struct flood *f;
+	int index;
+	unsigned long long sent;
+	int err;
+};
+
+static unsigned int sum16(const unsigned char *p, size_t len, unsigned int sum)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (unsigned int)p[i] << 8 | p[i + 1];
+	return sum;
+}
+
+static unsigned short fold(unsigned int sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum & 0xffff;
+}
+
+static void put16(unsigned char *p, unsigned int v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+/* A SYN from @sport, every checksum computed. */
+static void frame_build(const struct flood *f, unsigned short sport,
+			unsigned char *b)
+{
+	unsigned char *ip = b + ETH_HLEN, *tcp = ip + 20, ph[12];
+
+	memset(b, 0, FRAME_LEN);
+	memcpy(b, f->dst_mac, ETH_ALEN);
+	memcpy(b + ETH_ALEN, f->src_mac, ETH_ALEN);
+	put16(b + 12, ETH_P_IP);
+	ip[0] = 0x45;
+	put16(ip + 2, 40);
+	put16(ip + 6, 0x4000);		/* DF */
+	ip[8] = 64;
+	ip[9] = IPPROTO_TCP;
+	memcpy(ip + 12, &f->src, 4);
+	memcpy(ip + 16, &f->dst, 4);
+	put16(ip + 10, fold(sum16(ip, 20, 0)));
+	put16(tcp, sport);
+	put16(tcp + 2, f->port);
+	put16(tcp + 4, sport * 7919u);	/* seq: anything */
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x02;			/* SYN */
+	put16(tcp + 14, 64240);
+	memcpy(ph, ip + 12, 8);
+	ph[8] = 0;
+	ph[9] = IPPROTO_TCP;
+	put16(ph + 10, 20);
+	put16(tcp + 16, fold(sum16(tcp, 20, sum16(ph, sizeof(ph), 0))));
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void pin_cpu(int index)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(index % CPU_SETSIZE, &set);
+	sched_setaffinity(0, sizeof(set), &set);	/* best effort */
+}
+
+/* Live frames of one test run each go out through the interface. */
+static void *worker_xdp(void *arg)
+{
+	struct worker *w = arg;
+	const struct flood *f = w->f;
+	unsigned char frame[FRAME_LEN];
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = frame,
+		    .data_size_in = sizeof(frame),
+		    .repeat = XDP_REPEAT,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+	double end;
+
+	pin_cpu(w->index);
+	frame_build(f, SPORT_BASE, frame);
+	end = now_s() + f->seconds;
+	while (now_s() < end) {
+		if (bpf_prog_test_run_opts(f->prog_fd, &opts)) {
+			w->err = -errno;
+			break;
+		}
+		w->sent += XDP_REPEAT;
+	}
+	return NULL;
+}
+
+static void *worker_packet(void *arg)
+{
+	struct worker *w = arg;
+	const struct flood *f = w->f;
+	static __thread unsigned char frames[BURST][FRAME_LEN];
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+		.sll_ifindex = f->ifindex,
+		.sll_halen = ETH_ALEN,
+	};
+	struct mmsghdr msgs[BURST];
+	struct iovec iov[BURST];
+	double end;
+	int fd, one = 1, i, n;
+
+	pin_cpu(w->index);
+	memcpy(to.sll_addr, f->dst_mac, ETH_ALEN);
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one))) {
+		w->err = -errno;
+		goto out;
+	}
+	memset(msgs, 0, sizeof(msgs));
+	for (i = 0; i < BURST; i++) {
+		frame_build(f, SPORT_BASE + i, frames[i]);
+		iov[i].iov_base = frames[i];
+		iov[i].iov_len = FRAME_LEN;
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &to;
+		msgs[i].msg_hdr.msg_namelen = sizeof(to);
+	}
+	end = now_s() + f->seconds;
+	while (now_s() < end) {
+		n = sendmmsg(fd, msgs, BURST, 0);
+		if (n > 0) {
+			w->sent += n;
+		} else if (errno != ENOBUFS && errno != EAGAIN &&
+			   errno != EINTR) {
+			w->err = -errno;
+			break;
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static int parse_mac(const char *s, unsigned char *mac)
+{
+	unsigned int b[ETH_ALEN];
+	char end;
+	int i;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+		   &b[5], &end) != ETH_ALEN)
+		return -EINVAL;
+	for (i = 0; i < ETH_ALEN; i++) {
+		if (b[i] > 0xff)
+			return -EINVAL;
+		mac[i] = b[i];
+	}
+	return 0;
+}
+
+static int iface_mac(const char *name, unsigned char *mac)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	close(fd);
+	return err;
+}
+
+/* The XDP sender, loaded with the frame's port and checksum. */
+static int xdp_load(struct flood *f, struct bench_flood_bpf **skel)
+{
+	unsigned char frame[FRAME_LEN];
+	struct bench_flood_bpf *s;
+	int err;
+
+	frame_build(f, SPORT_BASE, frame);
+	s = bench_flood_bpf__open();
+	if (!s)
+		return -errno;
+	s->rodata->flood_ifindex = f->ifindex;
+	s->rodata->flood_sport = SPORT_BASE;
+	s->rodata->flood_check = frame[ETH_HLEN + 20 + 16] << 8 |
+				 frame[ETH_HLEN + 20 + 17];
+	err = bench_flood_bpf__load(s);
+	if (err) {
+		bench_flood_bpf__destroy(s);
+		return err;
+	}
+	f->prog_fd = bpf_program__fd(s->progs.bench_flood);
+	*skel = s;
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: bench_flood -i IFACE -s SRC -d DST -p PORT -m DST_MAC "
+		"-t SECONDS [-j THREADS] [-M xdp|packet]\n"
+		"Send TCP SYNs from SRC to DST:PORT on IFACE for SECONDS (at most %d)\n"
+		"with THREADS senders, one per CPU (default: the CPUs online), then\n"
+		"print how many were sent. -M: live XDP frames redirected out of IFACE\n"
+		"(default; no skb) or an AF_PACKET socket (an skb per frame).\n",
+		SECONDS_MAX);
+}
+
+int main(int argc, char **argv)
+{
+	struct flood f = { .prog_fd = -1 };
+	struct bench_flood_bpf *skel = NULL;
+	bool xdp = true;
+	struct worker *w;
+	const char *iface = NULL;
+	unsigned long long total = 0;
+	long threads = sysconf(_SC_NPROCESSORS_ONLN);
+	double t0, secs;
+	bool have_mac = false;
+	char *end;
+	int c, i, err = 0;
+
+	scmlb_log_init("bench_flood");
+	while ((c = getopt(argc, argv, "i:s:d:p:m:t:j:M:h")) != -1) {
+		switch (c) {
+		case 'i':
+			iface = optarg;
+			break;
+		case 's':
+		case 'd':
+			if (inet_pton(AF_INET, optarg, c == 's' ? &f.src : &f.dst) != 1) {
+				pr_err("invalid address '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'p':
+			f.port = strtoul(optarg, &end, 10);
+			if (*end || !f.port) {
+				pr_err("invalid port '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'm':
+			if (parse_mac(optarg, f.dst_mac)) {
+				pr_err("invalid MAC '%s'", optarg);
+				return 2;
+			}
+			have_mac = true;
+			break;
+		case 't':
+			f.seconds = strtod(optarg, &end);
+			if (*end || !(f.seconds > 0) || f.seconds > SECONDS_MAX) {
+				pr_err("invalid duration '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'j':
+			threads = strtol(optarg, &end, 10);
+			if (*end || threads < 1 || threads > THREADS_MAX) {
+				pr_err("invalid thread count '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'M':
+			if (strcmp(optarg, "xdp") && strcmp(optarg, "packet")) {
+				pr_err("invalid mode '%s': xdp or packet", optarg);
+				return 2;
+			}
+			xdp = !strcmp(optarg, "xdp");
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!iface || !f.src.s_addr || !f.dst.s_addr || !f.port || !have_mac ||
+	    !f.seconds || optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (threads < 1)
+		threads = 1;
+	f.ifindex = if_nametoindex(iface);
+	if (!f.ifindex || iface_mac(iface, f.src_mac)) {
+		pr_err("no interface '%s'", iface);
+		return 1;
+	}
+	if (xdp) {
+		err = xdp_load(&f, &skel);
+		if (err) {
+			pr_err("cannot load the XDP sender: %s",
+				strerror(-err));
+			return 1;
+		}
+	}
+	w = calloc(threads, sizeof(*w));
+	if (!w) {
+		bench_flood_bpf__destroy(skel);
+		return 1;
+	}
+	t0 = now_s();
+	for (i = 0; i < threads; i++) {
+		w[i].f = &f;
+		w[i].index = i;
+		if (pthread_create(&w[i].tid, NULL,
+				   xdp ? worker_xdp : worker_packet, &w[i])) {
+			threads = i;
+			err = -EAGAIN;
+			break;
+		}
+	}
+	for (i = 0; i < threads; i++) {
+		pthread_join(w[i].tid, NULL);
+		total += w[i].sent;
+		if (w[i].err && !err)
+			err = w[i].err;
+	}
+	secs = now_s() - t0;
+	free(w);
+	bench_flood_bpf__destroy(skel);
+	if (err) {
+		pr_err("flood failed: %s", strerror(-err));
+		return 1;
+	}
+	printf("sent %llu packets in %.2f s: %.0f pps\n", total, secs,
+	       total / secs);
+	return 0;
+}

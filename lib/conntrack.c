@@ -78,6 +78,43 @@ const char *scmlb_ct_state_name(__u8 state)
 	}
 }
 
+/* What a prune pass decides, flow by flow, during the walk. */
+struct prune {
+	__u64 now;			/* jiffies */
+	__u64 max_idle;			/* jiffies */
+	struct scmlb_ct_prune_stats *stats;
+	struct scmlb_flow_key *doomed;
+	size_t n_doomed;
+	size_t cap;
+};
+
+static int prune_one(const struct scmlb_flow_key *key,
+		     const struct scmlb_flow *flow, void *arg)
+{
+	struct prune *p = arg;
+	bool closed = flow->state == SCMLB_CT_CLOSED;
+	bool idle = p->now > flow->last_seen &&
+		    p->now - flow->last_seen > p->max_idle;
+
+	p->stats->checked++;
+	if (!closed && !idle)
+		return 0;
+	if (p->n_doomed == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : CT_BATCH;
+		struct scmlb_flow_key *grown = realloc(p->doomed,
+						       cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		p->doomed = grown;
+		p->cap = cap;
+	}
+	p->doomed[p->n_doomed++] = *key;
+	p->stats->closed += closed;
+	p->stats->idle += !closed;
+	return 0;
+}
+
 /**
  * scmlb_ct_prune() - remove closed TCP flows and flows idle too long
  * @ctx:         the run, holding the exclusive lock
@@ -95,72 +132,26 @@ int scmlb_ct_prune(const struct scmlb_ctx *ctx, __u64 max_idle_ns,
 		   struct scmlb_ct_prune_stats *stats)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct scmlb_flow_key *keys, *doomed;
-	__u64 now = scmlb_jiffies_now(&ctx->cfg);
-	__u64 max_idle = max_idle_ns * ctx->cfg.hz / 1000000000ULL;
-	size_t n_doomed = 0, cap = CT_BATCH;
-	struct scmlb_flow *vals;
-	__u32 batch, count, i;
-	bool first = true;
-	int err = 0, ret;
+	struct prune p = {
+		.now = scmlb_jiffies_now(&ctx->cfg),
+		.max_idle = max_idle_ns * ctx->cfg.hz / 1000000000ULL,
+		.stats = stats,
+	};
+	__u32 count;
+	size_t i;
+	int err;
 
 	memset(stats, 0, sizeof(*stats));
-	keys = calloc(CT_BATCH, sizeof(*keys));
-	vals = calloc(CT_BATCH, sizeof(*vals));
-	doomed = calloc(cap, sizeof(*doomed));
-	if (!keys || !vals || !doomed) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		count = CT_BATCH;
-		ret = bpf_map_lookup_batch(ctx->maps.ct, first ? NULL : &batch,
-					   &batch, keys, vals, &count, &opts);
-		if (ret && errno != ENOENT) {
-			err = -errno;
-			goto out;
-		}
-		first = false;
-		stats->checked += count;
-		for (i = 0; i < count; i++) {
-			bool closed = vals[i].state == SCMLB_CT_CLOSED;
-			bool idle = now > vals[i].last_seen &&
-				    now - vals[i].last_seen > max_idle;
-
-			if (!closed && !idle)
-				continue;
-			stats->closed += closed;
-			stats->idle += !closed;
-			if (n_doomed == cap) {
-				struct scmlb_flow_key *grown;
-
-				cap *= 2;
-				grown = realloc(doomed, cap * sizeof(*doomed));
-				if (!grown) {
-					err = -ENOMEM;
-					goto out;
-				}
-				doomed = grown;
-			}
-			doomed[n_doomed++] = keys[i];
-		}
-		if (ret)
-			break;
-	}
+	err = scmlb_ct_for_each(ctx, prune_one, &p);
 	/* deleted after the walk: deleting during it could skip buckets */
-	for (i = 0; i < n_doomed; i += count) {
-		count = n_doomed - i > CT_BATCH ? CT_BATCH : n_doomed - i;
-		if (bpf_map_delete_batch(ctx->maps.ct, doomed + i, &count, &opts) &&
-		    errno != ENOENT) {
+	for (i = 0; !err && i < p.n_doomed; i += count) {
+		count = p.n_doomed - i > CT_BATCH ? CT_BATCH : p.n_doomed - i;
+		if (bpf_map_delete_batch(ctx->maps.ct, p.doomed + i, &count, &opts) &&
+		    errno != ENOENT)
 			err = -errno;
-			goto out;
-		}
 		if (!count)
 			count = 1;	/* a flow the data plane evicted meanwhile */
 	}
-out:
-	free(keys);
-	free(vals);
-	free(doomed);
+	free(p.doomed);
 	return err;
 }

@@ -101,6 +101,7 @@ state() {
 	scmlb lb get --json
 	scmlb lb conntrack get --json
 	scmlb fw get --json
+	scmlb dos get --json
 	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_config"
 	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_rotation"
 	xdp_progs

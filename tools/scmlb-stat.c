@@ -98,6 +98,14 @@ static int print_totals(const struct scmlb_ctx *ctx)
 	return err;
 }
 
+/* Columns wide enough for rates in the millions, or for the header. */
+static int rate_width(size_t f)
+{
+	int len = (int)strlen(fields[f].header);
+
+	return len > 11 ? len : 11;
+}
+
 /* One line of per-second rates: a row under a header, or a JSON object. */
 static void print_rates(const struct scmlb_stats *a, const struct scmlb_stats *b,
 			double seconds, bool json)
@@ -110,7 +118,7 @@ static void print_rates(const struct scmlb_stats *a, const struct scmlb_stats *b
 		if (json)
 			printf("%s\"%s\": %.1f", f ? ", " : "{", fields[f].key, r);
 		else
-			printf("%s%*.1f", f ? "  " : "", (int)strlen(fields[f].header), r);
+			printf("%s%*.1f", f ? "  " : "", rate_width(f), r);
 	}
 	puts(json ? "}" : "");
 	fflush(stdout);
@@ -131,7 +139,7 @@ static int print_rates_loop(struct scmlb_ctx *ctx, const struct stat_opts *o)
 	err = stats_sum(ctx, &prev);
 	if (!err && !ctx->json) {
 		for (f = 0; f < N_FIELDS; f++)
-			printf("%s%s", f ? "  " : "", fields[f].header);
+			printf("%s%*s", f ? "  " : "", rate_width(f), fields[f].header);
 		puts("");
 	}
 	while (!err && (!o->count || n < o->count)) {

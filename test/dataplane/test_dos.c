@@ -1,0 +1,1222 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_dos.c - TAP tests of the DoS stage, policies set up as scmlb-dos does */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "backends.h"
+#include "clock.h"
+#include "dos.h"
+#include "frames.h"
+#include "fw.h"
+#include "maps.h"
+#include "progs.h"
+#include "scmlb.skel.h"
+#include "testbed.h"
+
+/* Addresses and ports in host order; the frame builder converts them. */
+#define VIP		IP4(203, 0, 113, 11)
+#define OTHER_ADDR	IP4(203, 0, 113, 12)	/* not the VIP */
+#define SRC_A		IP4(198, 51, 100, 1)
+#define SRC_B		IP4(198, 51, 100, 2)
+#define SRC_C		IP4(198, 51, 100, 3)
+#define SRC_D		IP4(198, 51, 100, 4)
+#define SRC_E		IP4(198, 51, 100, 5)
+#define BE_ADDR		IP4(192, 0, 2, 2)	/* the one backend */
+#define VPORT		8080
+
+#define CT_SIZE		1024
+
+#define LIMIT		5		/* scmlb-dos set -l 5 */
+#define HIGH		1000000		/* a limit no case reaches */
+#define COUNT_ANY	0xffffffffu	/* a count's packets not checked */
+#define COUNTS_MAX	64		/* entries a case may leave */
+
+/* TCP flags frames.h does not name. */
+#define TF_URG		0x20
+#define TF_ECE		0x40
+#define TF_CWR		0x80
+
+#define BIT(class)	(1u << (class))
+#define ALL_CLASSES	(BIT(SCMLB_DOS_CLASSES) - 1)
+
+static const __u8 mac_client[ETH_ALEN] = { 0x02, 0, 0, 0, 0xc1, 0x01 };
+static const __u8 mac_up[ETH_ALEN] = { 0x02, 0, 0, 0, 0x0a, 0x01 };
+static const __u8 mac_be[ETH_ALEN] = { 0x02, 0, 0, 0, 0xb0, 0x01 };
+static const __u8 mac_beif[ETH_ALEN] = { 0x02, 0, 0, 0, 0xf0, 0x01 };
+
+enum side { SIDE_UP, SIDE_BE, SIDE_N };
+
+static const char *const if_names[SIDE_N] = { "dost-up", "dost-be" };
+
+static const char *const class_names[SCMLB_DOS_CLASSES] = {
+	[SCMLB_DOS_TCP_FIN] = "tcp fin", [SCMLB_DOS_TCP_SYN] = "tcp syn",
+	[SCMLB_DOS_TCP_RST] = "tcp rst", [SCMLB_DOS_TCP_PSH] = "tcp psh",
+	[SCMLB_DOS_TCP_URG] = "tcp urg", [SCMLB_DOS_TCP_ECE] = "tcp ece",
+	[SCMLB_DOS_TCP_CWR] = "tcp cwr", [SCMLB_DOS_TCP_ACK] = "tcp ack",
+	[SCMLB_DOS_UDP] = "udp", [SCMLB_DOS_ICMP] = "icmp",
+};
+
+/* The original's order: a TCP packet's type is its first flag set here. */
+static const struct {
+	__u8 flag;
+	__u32 class;
+} first_flag[] = {
+	{ TF_FIN, SCMLB_DOS_TCP_FIN }, { TF_SYN, SCMLB_DOS_TCP_SYN },
+	{ TF_RST, SCMLB_DOS_TCP_RST }, { TF_PSH, SCMLB_DOS_TCP_PSH },
+	{ TF_URG, SCMLB_DOS_TCP_URG }, { TF_ECE, SCMLB_DOS_TCP_ECE },
+	{ TF_CWR, SCMLB_DOS_TCP_CWR },
+};
+
+/* Which second a count's `second` must be, against the data plane's. */
+enum sec { SEC_ANY, SEC_NOW, SEC_PAST, SEC_OLD };	/* now, -1, -2 */
+
+/* A dos_counts entry; a list of them ends with saddr 0. */
+struct count_spec {
+	__u32 saddr;
+	__u32 class;
+	__u32 packets;		/* COUNT_ANY: not checked */
+	bool blocked;
+	enum sec sec;
+};
+
+/* A firewall rule a policy added for a source; a list ends with saddr 0. */
+struct rule_spec {
+	__u32 saddr;
+	__u32 class;		/* of the policy that added it */
+	__u64 dropped;		/* packets it dropped since it was added */
+};
+
+/* What is done to the instance after the counts are given. */
+enum op {
+	OP_NONE,
+	OP_NEXT_SECOND,		/* every count is a second older */
+	OP_ENFORCE,		/* scmlb_dos_enforce(), as scmlb-gc runs it */
+	OP_DELETE,		/* scmlb_dos_policy_delete() of op_class */
+	OP_STAGE_OFF,		/* lb_config.dos_policies 0, policies kept */
+};
+
+/*
+ * One group of BPF_PROG_TEST_RUNs. Before them, in order: @fresh removes
+ * every policy, count, rule and flow and adds a policy on each class of
+ * @watch (limit @limit, HIGH when 0) as scmlb-dos set does; @given makes
+ * dos_counts exactly that; @op runs. Then @times copies of @in must
+ * each get @act (XDP_DROP by the firewall when @by_fw, else by DoS
+ * protection), untouched, or NATed to the backend (XDP_REDIRECT), and
+ * @drops more copies DoS protection's XDP_DROP, untouched. Afterwards
+ * dos_counts must be exactly @counts, and the firewall exactly @rules
+ * (NULL: nothing), every counter grown by exactly these frames.
+ */
+struct tcase {
+	const char *desc;
+	bool fresh;
+	__u32 watch;
+	__u32 limit;
+	const struct count_spec *given;
+	enum op op;
+	__u32 op_class;
+	__u32 added;		/* rules OP_ENFORCE must add */
+	enum side side;
+	struct frame in;
+	__u32 times;		/* 0: 1 */
+	int act;
+	bool by_fw;
+	__u32 drops;
+	const struct count_spec *counts;
+	const struct rule_spec *rules;
+};
+
+static struct scmlb_bpf *skel;
+static struct scmlb_ctx lb = { .dir_fd = -1 };
+static int main_fd, clock_fd;
+static __u32 ifindex[SIDE_N];
+static __u32 policy_id[SCMLB_DOS_CLASSES];	/* 0: no policy */
+static __u32 policy_limit[SCMLB_DOS_CLASSES];
+static bool stage_off;		/* OP_STAGE_OFF ran */
+
+static const char *addr_str(__u32 addr, char *buf)
+{
+	struct in_addr a = { htonl(addr) };
+
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* ---- the data plane's clock ---- */
+
+/* bpf_jiffies64() as the data plane reads it, from its clock program. */
+static int dp_jiffies(__u64 *jiffies)
+{
+	__u64 frame[8] = { 0 }, out[8];
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = frame,
+		    .data_size_in = sizeof(frame),
+		    .data_out = out,
+		    .data_size_out = sizeof(out),
+		    .repeat = 1);
+
+	if (bpf_prog_test_run_opts(clock_fd, &opts))
+		return -errno;
+	*jiffies = out[0];
+	return 0;
+}
+
+/* The second dos_check() counts in: jiffies / lb_config.hz. */
+static int dp_second(__u64 *second)
+{
+	__u64 j;
+	int err = dp_jiffies(&j);
+
+	if (!err)
+		*second = j / lb.cfg.hz;
+	return err;
+}
+
+/*
+ * Wait, if need be, until a quarter of a second is left in the data
+ * plane's current second: a case's frames, which take milliseconds, then
+ * all fall in one second, and only @op moves the clock on.
+ */
+static int clock_settle(void)
+{
+	struct timespec ts;
+	__u64 j, left;
+	int err;
+
+	for (;;) {
+		err = dp_jiffies(&j);
+		if (err)
+			return err;
+		left = lb.cfg.hz - j % lb.cfg.hz;
+		if (left >= lb.cfg.hz / 4)
+			return 0;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(left * 1000000000ULL / lb.cfg.hz) + 1000000;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* ---- policies, counts, rules ---- */
+
+static int counts_clear(void)
+{
+	struct scmlb_dos_key key;
+
+	while (!bpf_map_get_next_key(lb.maps.dos_counts, NULL, &key))
+		if (bpf_map_delete_elem(lb.maps.dos_counts, &key))
+			return -errno;
+	return 0;
+}
+
+static __u64 sec_value(enum sec sec, __u64 now)
+{
+	return now - (sec == SEC_PAST ? 1 : sec == SEC_OLD ? 2 : 0);
+}
+
+/* dos_counts made exactly @given, seconds relative to @now. */
+static int counts_give(const struct count_spec *given, __u64 now)
+{
+	const struct count_spec *g;
+	int err = counts_clear();
+
+	for (g = given; !err && g->saddr; g++) {
+		struct scmlb_dos_key key = { htonl(g->saddr), g->class };
+		struct scmlb_dos_count val = {
+			.second = sec_value(g->sec, now),
+			.packets = g->packets,
+			.blocked = g->blocked,
+		};
+
+		if (bpf_map_update_elem(lb.maps.dos_counts, &key, &val,
+					BPF_ANY))
+			err = -errno;
+	}
+	return err;
+}
+
+/* The clock moves on: every count belongs to the second before its own. */
+static int counts_age(void)
+{
+	struct scmlb_dos_key key, next;
+	struct scmlb_dos_count val;
+	int more;
+
+	more = !bpf_map_get_next_key(lb.maps.dos_counts, NULL, &key);
+	while (more) {
+		more = !bpf_map_get_next_key(lb.maps.dos_counts, &key, &next);
+		if (bpf_map_lookup_elem(lb.maps.dos_counts, &key, &val))
+			return -errno;
+		val.second--;
+		if (bpf_map_update_elem(lb.maps.dos_counts, &key, &val,
+					BPF_EXIST))
+			return -errno;
+		key = next;
+	}
+	return 0;
+}
+
+/*
+ * No policy, count, rule or flow, as on a fresh instance: each group
+ * starts from here whatever the groups before it left.
+ */
+static int dos_wipe(void)
+{
+	struct scmlb_fw_entry *rules = NULL;
+	struct scmlb_dos_policy pol;
+	struct scmlb_flow_key fk;
+	size_t n = 0, i;
+	__u32 class;
+	int err;
+
+	err = scmlb_config_read(&lb, &lb.cfg);
+	for (class = 0; !err && class < SCMLB_DOS_CLASSES; class++) {
+		if (bpf_map_lookup_elem(lb.maps.dos_policies, &class, &pol))
+			err = -errno;
+		else if (pol.id)
+			err = scmlb_dos_policy_delete(&lb, pol.id);
+	}
+	memset(policy_id, 0, sizeof(policy_id));
+	memset(policy_limit, 0, sizeof(policy_limit));
+	stage_off = false;
+	if (!err)
+		err = counts_clear();
+	if (!err)
+		err = scmlb_fw_rules_list(&lb, false, &rules, &n);
+	for (i = 0; !err && i < n; i++)
+		err = scmlb_fw_rule_delete(&lb, rules[i].rule.id);
+	free(rules);
+	while (!err && !bpf_map_get_next_key(lb.maps.ct, NULL, &fk))
+		if (bpf_map_delete_elem(lb.maps.ct, &fk))
+			err = -errno;
+	return err;
+}
+
+/* scmlb-dos set -l @limit, once for each class of @watch. */
+static int policies_add(__u32 watch, __u32 limit)
+{
+	__u32 class;
+	int err;
+
+	for (class = 0; class < SCMLB_DOS_CLASSES; class++) {
+		if (!(watch & BIT(class)))
+			continue;
+		err = scmlb_dos_policy_add(&lb, class, limit,
+					   &policy_id[class]);
+		if (err) {
+			note("adding a %s policy: %s", class_names[class],
+			     strerror(-err));
+			return err;
+		}
+		policy_limit[class] = limit;
+	}
+	return 0;
+}
+
+/* scmlb-gc's DoS pass; its report has one line per rule it added. */
+static int enforce(const struct tcase *c)
+{
+	size_t added = 0, len = 0, lines = 0, i;
+	char *report = NULL;
+	FILE *f;
+	int err;
+
+	f = open_memstream(&report, &len);
+	if (!f)
+		return -errno;
+	err = scmlb_dos_enforce(&lb, f, &added);
+	fclose(f);
+	for (i = 0; i < len; i++)
+		lines += report[i] == '\n';
+	if (err) {
+		note("scmlb_dos_enforce: %s", strerror(-err));
+	} else if (added != c->added || lines != added) {
+		note("scmlb_dos_enforce added %zu rules (%zu report lines), "
+		     "expected %u: %s", added, lines, c->added, report);
+		err = -EPROTO;
+	}
+	free(report);
+	return err;
+}
+
+/* ---- fixtures ---- */
+
+/* The instance: the VIP on the upstream, one backend behind dost-be. */
+static int fx_instance(void)
+{
+	struct scmlb_config cfg = {
+		.layout_version = SCMLB_LAYOUT_VERSION,
+		.vip = htonl(VIP),
+		.upstream_ifindex = ifindex[SIDE_UP],
+		.mode = SCMLB_MODE_NATIVE,
+		.conntrack_size = CT_SIZE,
+	};
+	struct scmlb_backend be = {
+		.addr = htonl(BE_ADDR),
+		.ifindex = ifindex[SIDE_BE],
+		.status = SCMLB_BACKEND_AVAILABLE,
+	};
+	int err;
+
+	memcpy(cfg.upstream_mac, mac_up, ETH_ALEN);
+	/* hz and the clock reference, as scmlb-attach takes them */
+	err = scmlb_clock_calibrate(clock_fd, &cfg);
+	if (!err && !cfg.hz)
+		err = -EIO;
+	if (!err)
+		err = scmlb_config_write(&lb, &cfg);
+	if (err)
+		return err;
+	lb.cfg = cfg;
+	memcpy(be.mac, mac_be, ETH_ALEN);
+	memcpy(be.if_mac, mac_beif, ETH_ALEN);
+	snprintf(be.name, sizeof(be.name), "be1");
+	return scmlb_backend_add(&lb, &be);
+}
+
+/* ---- the cases ---- */
+
+#define COUNTS(...)	((const struct count_spec[]){ __VA_ARGS__, { 0 } })
+#define NO_COUNTS	((const struct count_spec[]){ { 0 } })
+#define CNT(addr, cl, n, ...)						\
+	{ .saddr = (addr), .class = (cl), .packets = (n), __VA_ARGS__ }
+#define RULES(...)	((const struct rule_spec[]){ __VA_ARGS__, { 0 } })
+
+#define FIN		SCMLB_DOS_TCP_FIN
+#define SYN		SCMLB_DOS_TCP_SYN
+#define RST		SCMLB_DOS_TCP_RST
+#define PSH		SCMLB_DOS_TCP_PSH
+#define URG		SCMLB_DOS_TCP_URG
+#define ECE		SCMLB_DOS_TCP_ECE
+#define CWR		SCMLB_DOS_TCP_CWR
+#define ACK		SCMLB_DOS_TCP_ACK
+#define UDP_C		SCMLB_DOS_UDP
+#define ICMP_C		SCMLB_DOS_ICMP
+
+/* From a client address to the VIP or another address on the upstream. */
+#define FROM(src, dst)							\
+	.src_mac = mac_client, .dst_mac = mac_up, .saddr = (src),	\
+	.daddr = (dst)
+#define TCP_FL(sp, dp, fl)						\
+	.proto = IPPROTO_TCP, .sport = (sp), .dport = (dp), .tcp_flags = (fl)
+#define UDP(sp, dp)							\
+	.proto = IPPROTO_UDP, .sport = (sp), .dport = (dp), .payload = 13
+#define ICMP		.proto = IPPROTO_ICMP, .payload = 16
+#define GRE		.proto = IPPROTO_GRE, .payload = 16
+/* not the first fragment: no L4 header */
+#define FRAG		.frag_off = 185
+
+#define SYN_VIP(src)	FROM(src, VIP), TCP_FL(40000, VPORT, TF_SYN)
+#define UDP_VIP(src)	FROM(src, VIP), UDP(5000, VPORT)
+
+#define DROP		.act = XDP_DROP
+#define FW_DROP		.act = XDP_DROP, .by_fw = true
+#define PASS		.act = XDP_PASS
+#define FWD		.act = XDP_REDIRECT
+
+/*
+ * A TCP packet (or UDP, ICMP) to another address: one count in @class
+ * under a policy on @class alone, none under policies on every other.
+ */
+#define CLASSIFY(name, cname, class, ...)				\
+	{ name ": counted once as " cname ", the one class watched",	\
+	  .fresh = true, .watch = BIT(class),				\
+	  .in = { FROM(SRC_A, OTHER_ADDR), __VA_ARGS__ }, PASS,		\
+	  .counts = COUNTS(CNT(SRC_A, class, 1, .sec = SEC_NOW)) },	\
+	{ name ": not counted, every class but " cname " watched",	\
+	  .fresh = true, .watch = ALL_CLASSES & ~BIT(class),		\
+	  .in = { FROM(SRC_A, OTHER_ADDR), __VA_ARGS__ }, PASS }
+#define CLASSIFY_TCP(name, cname, class, fl)				\
+	CLASSIFY(name, cname, class, TCP_FL(40000, 80, fl))
+
+/* The limit cases watch these classes with -l LIMIT. */
+#define LIMIT_WATCH	(BIT(SYN) | BIT(UDP_C) | BIT(ICMP_C))
+
+/* A stopped on syn; how far a stopped count goes on is no contract */
+#define A_BLOCKED	CNT(SRC_A, SYN, COUNT_ANY, .blocked = true)
+
+static const struct tcase cases[] = {
+	/* 1: the packet type of every first flag, and combinations */
+	CLASSIFY_TCP("FIN", "fin", FIN, TF_FIN),
+	CLASSIFY_TCP("FIN|ACK", "fin", FIN, TF_FIN | TF_ACK),
+	CLASSIFY_TCP("FIN|SYN", "fin", FIN, TF_FIN | TF_SYN),
+	CLASSIFY_TCP("every flag", "fin", FIN, 0xff),
+	CLASSIFY_TCP("SYN", "syn", SYN, TF_SYN),
+	CLASSIFY_TCP("SYN|ACK", "syn", SYN, TF_SYN | TF_ACK),
+	CLASSIFY_TCP("SYN|RST", "syn", SYN, TF_SYN | TF_RST),
+	CLASSIFY_TCP("SYN|ECE|CWR", "syn", SYN, TF_SYN | TF_ECE | TF_CWR),
+	CLASSIFY_TCP("RST", "rst", RST, TF_RST),
+	CLASSIFY_TCP("RST|ACK", "rst", RST, TF_RST | TF_ACK),
+	CLASSIFY_TCP("RST|PSH", "rst", RST, TF_RST | TF_PSH),
+	CLASSIFY_TCP("PSH", "psh", PSH, TF_PSH),
+	CLASSIFY_TCP("PSH|ACK", "psh", PSH, TF_PSH | TF_ACK),
+	CLASSIFY_TCP("PSH|URG", "psh", PSH, TF_PSH | TF_URG),
+	CLASSIFY_TCP("URG", "urg", URG, TF_URG),
+	CLASSIFY_TCP("URG|ACK", "urg", URG, TF_URG | TF_ACK),
+	CLASSIFY_TCP("URG|ECE", "urg", URG, TF_URG | TF_ECE),
+	CLASSIFY_TCP("ECE", "ece", ECE, TF_ECE),
+	CLASSIFY_TCP("ECE|ACK", "ece", ECE, TF_ECE | TF_ACK),
+	CLASSIFY_TCP("ECE|CWR", "ece", ECE, TF_ECE | TF_CWR),
+	CLASSIFY_TCP("CWR", "cwr", CWR, TF_CWR),
+	CLASSIFY_TCP("CWR|ACK", "cwr", CWR, TF_CWR | TF_ACK),
+	CLASSIFY_TCP("ACK", "ack", ACK, TF_ACK),
+	CLASSIFY_TCP("no flag", "ack", ACK, 0),
+	CLASSIFY("UDP", "udp", UDP_C, UDP(5000, 53)),
+	CLASSIFY("ICMP echo", "icmp", ICMP_C, ICMP),
+
+	/* what no policy watches, with a policy on every class */
+	{ "GRE: not counted", .fresh = true, .watch = ALL_CLASSES,
+	  .in = { FROM(SRC_A, VIP), GRE }, PASS },
+	{ "TCP SYN, later fragment (no flags to read): not counted",
+	  .in = { SYN_VIP(SRC_A), FRAG }, PASS },
+	{ "TCP SYN, first fragment: not counted",
+	  .in = { SYN_VIP(SRC_A), .frag_off = IP_MF }, PASS },
+	{ "TCP header past the IPv4 total length: not counted",
+	  .in = { SYN_VIP(SRC_A), .tot_len = 20 + 8 }, PASS },
+	{ "IPv6 ethertype: not counted",
+	  .in = { SYN_VIP(SRC_A), .eth_proto = ETH_P_IPV6 }, PASS },
+	{ "ARP ethertype: not counted",
+	  .in = { SYN_VIP(SRC_A), .eth_proto = ETH_P_ARP }, PASS },
+	{ "IP version 6 behind the IPv4 ethertype: not counted",
+	  .in = { SYN_VIP(SRC_A), .ip_version = 6 }, PASS },
+	{ "a SYN on the backend side: not counted", .side = SIDE_BE,
+	  .in = { .src_mac = mac_be, .dst_mac = mac_beif, .saddr = BE_ADDR,
+		  .daddr = SRC_A, TCP_FL(VPORT, 40000, TF_SYN) }, PASS },
+	/* scmlb-dos(8): UDP and ICMP fragments count as udp and icmp */
+	{ "UDP, later fragment: counted as udp",
+	  .in = { UDP_VIP(SRC_B), FRAG }, PASS,
+	  .counts = COUNTS(CNT(SRC_B, UDP_C, 1, .sec = SEC_NOW)) },
+	{ "ICMP, later fragment: counted as icmp",
+	  .in = { FROM(SRC_C, VIP), ICMP, FRAG }, PASS,
+	  .counts = COUNTS(CNT(SRC_B, UDP_C, 1),
+			   CNT(SRC_C, ICMP_C, 1, .sec = SEC_NOW)) },
+
+	/* 2: counting and the limit (-l 5) on syn, udp, icmp */
+	{ "limit 5: SYNs 1-5 from A to the VIP forwarded, 6-30 dropped",
+	  .fresh = true, .watch = LIMIT_WATCH, .limit = LIMIT,
+	  .in = { SYN_VIP(SRC_A) }, .times = LIMIT, FWD, .drops = 25,
+	  .counts = COUNTS(A_BLOCKED) },
+	{ "limit 5: A's 5th SYN in a second forwarded",
+	  .given = COUNTS(CNT(SRC_A, SYN, 4, .sec = SEC_NOW)),
+	  .in = { SYN_VIP(SRC_A) }, FWD,
+	  .counts = COUNTS(CNT(SRC_A, SYN, 5, .sec = SEC_NOW)) },
+	{ "limit 5: A's 6th SYN in a second dropped, A blocked",
+	  .given = COUNTS(CNT(SRC_A, SYN, 5, .sec = SEC_NOW)),
+	  .in = { SYN_VIP(SRC_A) }, DROP,
+	  .counts = COUNTS(CNT(SRC_A, SYN, 6, .blocked = true,
+			       .sec = SEC_NOW)) },
+	{ "A blocked: a SYN from B forwarded and counted",
+	  .in = { SYN_VIP(SRC_B) }, FWD,
+	  .counts = COUNTS(A_BLOCKED, CNT(SRC_B, SYN, 1, .sec = SEC_NOW)) },
+	{ "A blocked: UDP from A forwarded and counted as udp",
+	  .in = { UDP_VIP(SRC_A) }, FWD,
+	  .counts = COUNTS(A_BLOCKED, CNT(SRC_B, SYN, 1),
+			   CNT(SRC_A, UDP_C, 1, .sec = SEC_NOW)) },
+	{ "A blocked: ICMP from A passed and counted as icmp",
+	  .in = { FROM(SRC_A, VIP), ICMP }, PASS,
+	  .counts = COUNTS(A_BLOCKED, CNT(SRC_B, SYN, 1), CNT(SRC_A, UDP_C, 1),
+			   CNT(SRC_A, ICMP_C, 1, .sec = SEC_NOW)) },
+	{ "A blocked: the ACK of its open flow forwarded (no ack policy)",
+	  .in = { FROM(SRC_A, VIP), TCP_FL(40000, VPORT, TF_ACK) }, FWD,
+	  .counts = COUNTS(A_BLOCKED, CNT(SRC_B, SYN, 1), CNT(SRC_A, UDP_C, 1),
+			   CNT(SRC_A, ICMP_C, 1)) },
+	{ "A blocked: a SYN from another port dropped, no flow",
+	  .in = { FROM(SRC_A, VIP), TCP_FL(40001, VPORT, TF_SYN) }, DROP,
+	  .counts = COUNTS(A_BLOCKED, CNT(SRC_B, SYN, 1), CNT(SRC_A, UDP_C, 1),
+			   CNT(SRC_A, ICMP_C, 1)) },
+	{ "B at the limit, the clock moves on: SYN forwarded, count restarts",
+	  .given = COUNTS(CNT(SRC_B, SYN, LIMIT, .sec = SEC_NOW)),
+	  .op = OP_NEXT_SECOND, .in = { SYN_VIP(SRC_B) }, FWD,
+	  .counts = COUNTS(CNT(SRC_B, SYN, 1, .sec = SEC_NOW)) },
+	{ "B at the limit last second: SYNs 1-5 forwarded, 6-9 dropped",
+	  .given = COUNTS(CNT(SRC_B, SYN, LIMIT, .sec = SEC_PAST)),
+	  .in = { SYN_VIP(SRC_B) }, .times = LIMIT, FWD, .drops = 4,
+	  .counts = COUNTS(CNT(SRC_B, SYN, COUNT_ANY, .blocked = true)) },
+	{ "A blocked, the clock moves on: A still dropped",
+	  .given = COUNTS(CNT(SRC_A, SYN, 6, .blocked = true, .sec = SEC_NOW)),
+	  .op = OP_NEXT_SECOND, .in = { SYN_VIP(SRC_A) }, DROP,
+	  .counts = COUNTS(A_BLOCKED) },
+	{ "A blocked two seconds ago: still dropped",
+	  .given = COUNTS(CNT(SRC_A, SYN, 6, .blocked = true, .sec = SEC_OLD)),
+	  .in = { SYN_VIP(SRC_A) }, DROP, .counts = COUNTS(A_BLOCKED) },
+	{ "udp limit 5: datagrams 1-5 from C forwarded, 6-8 dropped",
+	  .given = NO_COUNTS,
+	  .in = { UDP_VIP(SRC_C) }, .times = LIMIT, FWD, .drops = 3,
+	  .counts = COUNTS(CNT(SRC_C, UDP_C, COUNT_ANY, .blocked = true)) },
+	{ "icmp limit 5: echoes 1-5 from C passed, 6-8 dropped",
+	  .in = { FROM(SRC_C, VIP), ICMP }, .times = LIMIT, PASS, .drops = 3,
+	  .counts = COUNTS(CNT(SRC_C, UDP_C, COUNT_ANY, .blocked = true),
+			   CNT(SRC_C, ICMP_C, COUNT_ANY, .blocked = true)) },
+	{ "C blocked on udp and icmp: its SYN forwarded and counted",
+	  .in = { SYN_VIP(SRC_C) }, FWD,
+	  .counts = COUNTS(CNT(SRC_C, UDP_C, COUNT_ANY, .blocked = true),
+			   CNT(SRC_C, ICMP_C, COUNT_ANY, .blocked = true),
+			   CNT(SRC_C, SYN, 1, .sec = SEC_NOW)) },
+	{ "limit 1: a source's 1st SYN forwarded, its 2nd dropped",
+	  .fresh = true, .watch = BIT(SYN), .limit = 1,
+	  .in = { SYN_VIP(SRC_D) }, FWD, .drops = 1,
+	  .counts = COUNTS(CNT(SRC_D, SYN, COUNT_ANY, .blocked = true)) },
+
+	/* 3: no policy, no counting */
+	{ "no policy: 1000 SYNs from A forwarded, nothing counted",
+	  .fresh = true, .in = { SYN_VIP(SRC_A) }, .times = 1000, FWD },
+	{ "no policy: 1000 UDP datagrams from A forwarded, nothing counted",
+	  .in = { UDP_VIP(SRC_A) }, .times = 1000, FWD },
+	{ "no policy: 1000 ICMP echoes from A passed, nothing counted",
+	  .in = { FROM(SRC_A, VIP), ICMP }, .times = 1000, PASS },
+	{ "no policy: 1000 RSTs from A passed, nothing counted",
+	  .in = { FROM(SRC_A, OTHER_ADDR), TCP_FL(40000, 80, TF_RST) },
+	  .times = 1000, PASS },
+	{ "a syn policy, lb_config.dos_policies 0: the stage is off",
+	  .fresh = true, .watch = BIT(SYN), .limit = LIMIT,
+	  .op = OP_STAGE_OFF, .in = { SYN_VIP(SRC_A) }, .times = 100, FWD },
+
+	/* 4: scmlb-gc makes blocked sources firewall rules */
+	{ "enforce: blocked A (syn) and E (udp) get rules, A's SYN fw-dropped",
+	  .fresh = true, .watch = BIT(SYN) | BIT(UDP_C), .limit = LIMIT,
+	  .given = COUNTS(CNT(SRC_A, SYN, 6, .blocked = true, .sec = SEC_NOW),
+			  CNT(SRC_E, UDP_C, 6, .blocked = true, .sec = SEC_NOW),
+			  CNT(SRC_B, SYN, 3, .sec = SEC_NOW),
+			  CNT(SRC_D, SYN, 2, .sec = SEC_OLD)),
+	  .op = OP_ENFORCE, .added = 2, .in = { SYN_VIP(SRC_A) }, FW_DROP,
+	  .counts = COUNTS(CNT(SRC_B, SYN, 3)),
+	  .rules = RULES({ SRC_A, SYN, 1 }, { SRC_E, UDP_C, 0 }) },
+	{ "enforce again adds nothing; A's ACK to another port fw-dropped",
+	  .op = OP_ENFORCE, .added = 0,
+	  .in = { FROM(SRC_A, VIP), TCP_FL(40002, 443, TF_ACK) }, FW_DROP,
+	  .counts = COUNTS(CNT(SRC_B, SYN, 3)),
+	  .rules = RULES({ SRC_A, SYN, 2 }, { SRC_E, UDP_C, 0 }) },
+	{ "A blocked again despite its rule: enforce adds nothing, forgets it",
+	  .given = COUNTS(CNT(SRC_A, SYN, 6, .blocked = true, .sec = SEC_NOW)),
+	  .op = OP_ENFORCE, .added = 0,
+	  .in = { FROM(SRC_A, OTHER_ADDR), TCP_FL(40003, 80, TF_RST) },
+	  .times = 10, FW_DROP,
+	  .rules = RULES({ SRC_A, SYN, 12 }, { SRC_E, UDP_C, 0 }) },
+	{ "A's rule is tcp only: its UDP forwarded and counted",
+	  .in = { UDP_VIP(SRC_A) }, FWD,
+	  .counts = COUNTS(CNT(SRC_A, UDP_C, 1, .sec = SEC_NOW)),
+	  .rules = RULES({ SRC_A, SYN, 12 }, { SRC_E, UDP_C, 0 }) },
+	{ "E's udp rule drops its UDP before DoS protection counts it",
+	  .in = { UDP_VIP(SRC_E) }, .times = 10, FW_DROP,
+	  .counts = COUNTS(CNT(SRC_A, UDP_C, 1)),
+	  .rules = RULES({ SRC_A, SYN, 12 }, { SRC_E, UDP_C, 10 }) },
+	{ "E's rule is udp only: its SYN forwarded and counted",
+	  .in = { SYN_VIP(SRC_E) }, FWD,
+	  .counts = COUNTS(CNT(SRC_A, UDP_C, 1),
+			   CNT(SRC_E, SYN, 1, .sec = SEC_NOW)),
+	  .rules = RULES({ SRC_A, SYN, 12 }, { SRC_E, UDP_C, 10 }) },
+	{ "syn policy deleted: its rule, its counts go; A's SYN forwarded",
+	  .op = OP_DELETE, .op_class = SYN, .in = { SYN_VIP(SRC_A) }, FWD,
+	  .counts = COUNTS(CNT(SRC_A, UDP_C, 1)),
+	  .rules = RULES({ SRC_E, UDP_C, 10 }) },
+	{ "udp policy deleted: no policy, E's 100 UDP forwarded uncounted",
+	  .op = OP_DELETE, .op_class = UDP_C, .in = { UDP_VIP(SRC_E) },
+	  .times = 100, FWD },
+};
+
+/* ---- checks ---- */
+
+static __u32 frames_of(const struct tcase *c)
+{
+	return (c->times ? c->times : 1) + c->drops;
+}
+
+/* The frame @c must produce from @in with action @act. */
+static size_t expected_frame(const struct tcase *c, int act, const __u8 *in,
+			     size_t len, __u8 *exp)
+{
+	struct frame f = c->in;
+
+	if (act != XDP_REDIRECT) {
+		memcpy(exp, in, len);
+		return len;
+	}
+	f.daddr = BE_ADDR;
+	f.src_mac = mac_beif;
+	f.dst_mac = mac_be;
+	return frame_build(&f, exp);
+}
+
+static struct scmlb_flow_key flow_key(const struct frame *f)
+{
+	return (struct scmlb_flow_key){
+		.src_addr = htonl(f->saddr),
+		.dst_addr = htonl(f->daddr),
+		.src_port = htons(f->sport),
+		.dst_port = htons(f->dport),
+		.proto = f->proto,
+	};
+}
+
+static const struct {
+	const char *name;
+	size_t off;
+} stat_fields[] = {
+#define STAT_FIELD(f) { #f, offsetof(struct scmlb_stats, f) }
+	STAT_FIELD(rx_icmp), STAT_FIELD(rx_tcp), STAT_FIELD(rx_udp),
+	STAT_FIELD(rx_other), STAT_FIELD(passed), STAT_FIELD(fw_dropped),
+	STAT_FIELD(dos_dropped), STAT_FIELD(forwarded), STAT_FIELD(returned),
+#undef STAT_FIELD
+};
+
+static __u64 *stat_at(struct scmlb_stats *s, size_t i)
+{
+	return (__u64 *)((char *)s + stat_fields[i].off);
+}
+
+/* Upstream frames count for their protocol and fate, DoS drops exactly. */
+static bool stats_ok(const struct tcase *c, struct scmlb_stats *before,
+		     struct scmlb_stats *after)
+{
+	__u32 n = frames_of(c), times = n - c->drops;
+	struct scmlb_stats want = { 0 };
+	bool ok = true;
+	__u64 d;
+	size_t i;
+
+	if (c->side == SIDE_UP) {
+		if (c->in.eth_proto ||
+		    (c->in.ip_version && c->in.ip_version != 4))
+			want.rx_other = n;
+		else if (c->in.proto == IPPROTO_TCP)
+			want.rx_tcp = n;
+		else if (c->in.proto == IPPROTO_UDP)
+			want.rx_udp = n;
+		else if (c->in.proto == IPPROTO_ICMP)
+			want.rx_icmp = n;
+		else
+			want.rx_other = n;
+		want.passed = c->act == XDP_PASS ? times : 0;
+		want.forwarded = c->act == XDP_REDIRECT ? times : 0;
+		want.fw_dropped = c->by_fw ? times : 0;
+		want.dos_dropped = c->drops;
+		if (c->act == XDP_DROP && !c->by_fw)
+			want.dos_dropped += times;
+	}
+	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
+		d = *stat_at(after, i) - *stat_at(before, i);
+		if (d == *stat_at(&want, i))
+			continue;
+		note("counter %s grew by %llu, expected %llu",
+		     stat_fields[i].name, (unsigned long long)d,
+		     (unsigned long long)*stat_at(&want, i));
+		ok = false;
+	}
+	return ok;
+}
+
+struct count_got {
+	struct scmlb_dos_key key;
+	struct scmlb_dos_count val;
+	bool matched;
+};
+
+static int counts_read(struct count_got *got, size_t *n)
+{
+	struct scmlb_dos_key key, next;
+	int more;
+
+	*n = 0;
+	more = !bpf_map_get_next_key(lb.maps.dos_counts, NULL, &key);
+	while (more) {
+		more = !bpf_map_get_next_key(lb.maps.dos_counts, &key, &next);
+		if (*n == COUNTS_MAX)
+			return -E2BIG;
+		got[*n].key = key;
+		got[*n].matched = false;
+		/* an entry deleted meanwhile is not there */
+		if (!bpf_map_lookup_elem(lb.maps.dos_counts, &key,
+					 &got[*n].val))
+			(*n)++;
+		else if (errno != ENOENT)
+			return -errno;
+		key = next;
+	}
+	return 0;
+}
+
+static bool count_ok(const struct count_spec *w, const struct count_got *g,
+		     __u64 now)
+{
+	char a[INET_ADDRSTRLEN];
+	bool ok = true;
+
+	addr_str(w->saddr, a);
+	if (w->packets != COUNT_ANY && g->val.packets != w->packets) {
+		note("count of %s %s: %u packets, expected %u", a,
+		     class_names[w->class], g->val.packets, w->packets);
+		ok = false;
+	}
+	if (!g->val.blocked != !w->blocked) {
+		note("count of %s %s: blocked %u, expected %u", a,
+		     class_names[w->class], g->val.blocked, w->blocked);
+		ok = false;
+	}
+	if (w->sec != SEC_ANY && g->val.second != sec_value(w->sec, now)) {
+		note("count of %s %s: second %llu, expected %llu", a,
+		     class_names[w->class],
+		     (unsigned long long)g->val.second,
+		     (unsigned long long)sec_value(w->sec, now));
+		ok = false;
+	}
+	return ok;
+}
+
+/* dos_counts holds exactly @want (NULL: nothing). */
+static bool counts_ok(const struct count_spec *want, __u64 now)
+{
+	struct count_got got[COUNTS_MAX];
+	const struct count_spec *w;
+	char a[INET_ADDRSTRLEN];
+	bool ok = true;
+	size_t n, i;
+	int err;
+
+	err = counts_read(got, &n);
+	if (err) {
+		note("reading dos_counts: %s", strerror(-err));
+		return false;
+	}
+	for (w = want; w && w->saddr; w++) {
+		for (i = 0; i < n; i++)
+			if (got[i].key.saddr == htonl(w->saddr) &&
+			    got[i].key.class == w->class)
+				break;
+		if (i == n) {
+			note("no count of %s %s", addr_str(w->saddr, a),
+			     class_names[w->class]);
+			ok = false;
+			continue;
+		}
+		got[i].matched = true;
+		ok &= count_ok(w, &got[i], now);
+	}
+	for (i = 0; i < n; i++) {
+		if (got[i].matched)
+			continue;
+		note("unexpected count of %s %s: %u packets, blocked %u",
+		     addr_str(ntohl(got[i].key.saddr), a),
+		     got[i].key.class < SCMLB_DOS_CLASSES ?
+		     class_names[got[i].key.class] : "(bad class)",
+		     got[i].val.packets, got[i].val.blocked);
+		ok = false;
+	}
+	return ok;
+}
+
+static __u8 class_ip_proto(__u32 class)
+{
+	return class == UDP_C ? IPPROTO_UDP :
+	       class == ICMP_C ? IPPROTO_ICMP : IPPROTO_TCP;
+}
+
+/* The rule @want as scmlb-fw get shows it: /32, the class's protocol. */
+static bool rule_ok(const struct rule_spec *want,
+		    const struct scmlb_fw_entry *e)
+{
+	char a[INET_ADDRSTRLEN];
+	bool ok = true;
+
+	addr_str(want->saddr, a);
+	if (e->rule.prefixlen != 32 ||
+	    e->rule.proto != class_ip_proto(want->class)) {
+		note("rule %u for %s: /%u, protocol %u, expected /32, %u",
+		     e->rule.id, a, e->rule.prefixlen, e->rule.proto,
+		     class_ip_proto(want->class));
+		ok = false;
+	}
+	if (e->dropped != want->dropped) {
+		note("rule %u for %s dropped %llu, expected %llu", e->rule.id,
+		     a, (unsigned long long)e->dropped,
+		     (unsigned long long)want->dropped);
+		ok = false;
+	}
+	return ok;
+}
+
+/*
+ * The firewall holds exactly @want (NULL: no rule), each with the id of
+ * the policy that added it, and each policy lists its own rules.
+ */
+static bool rules_ok(const struct rule_spec *want)
+{
+	struct scmlb_dos_entry pols[SCMLB_DOS_CLASSES];
+	size_t n = 0, n_want = 0, n_pols = 0, i;
+	const struct rule_spec *w;
+	struct scmlb_fw_entry *list = NULL;
+	char a[INET_ADDRSTRLEN];
+	bool ok = true;
+	int err;
+
+	err = scmlb_fw_rules_list(&lb, true, &list, &n);
+	if (err) {
+		note("scmlb_fw_rules_list: %s", strerror(-err));
+		return false;
+	}
+	for (w = want; w && w->saddr; w++, n_want++) {
+		for (i = 0; i < n; i++)
+			if (list[i].rule.addr == htonl(w->saddr) &&
+			    list[i].rule.dos_policy == policy_id[w->class])
+				break;
+		if (i == n) {
+			note("no rule of the %s policy (id %u) for %s",
+			     class_names[w->class], policy_id[w->class],
+			     addr_str(w->saddr, a));
+			ok = false;
+			continue;
+		}
+		ok &= rule_ok(w, &list[i]);
+	}
+	if (n != n_want) {
+		note("%zu firewall rules, expected %zu", n, n_want);
+		ok = false;
+	}
+	free(list);
+
+	err = scmlb_dos_policies_list(&lb, pols, &n_pols);
+	if (err) {
+		note("scmlb_dos_policies_list: %s", strerror(-err));
+		return false;
+	}
+	for (i = 0; i < n_pols; i++) {
+		n_want = 0;
+		for (w = want; w && w->saddr; w++)
+			n_want += policy_id[w->class] == pols[i].id;
+		if (pols[i].n_rules != n_want) {
+			note("policy %u lists %zu rules, expected %zu",
+			     pols[i].id, pols[i].n_rules, n_want);
+			ok = false;
+		}
+	}
+	scmlb_dos_entries_free(pols, n_pols);
+	return ok;
+}
+
+/* dos_policies and lb_config.dos_policies as the cases set them. */
+static bool policies_ok(void)
+{
+	struct scmlb_dos_policy pol;
+	struct scmlb_config cfg;
+	__u32 class, want = 0;
+	bool ok = true;
+	int err;
+
+	err = scmlb_config_read(&lb, &cfg);
+	if (err) {
+		note("reading lb_config: %s", strerror(-err));
+		return false;
+	}
+	for (class = 0; class < SCMLB_DOS_CLASSES; class++) {
+		want += !!policy_id[class];
+		if (bpf_map_lookup_elem(lb.maps.dos_policies, &class, &pol)) {
+			note("reading dos_policies: %s", strerror(errno));
+			return false;
+		}
+		if (pol.id != policy_id[class] ||
+		    (pol.id && pol.limit != policy_limit[class])) {
+			note("%s policy: id %u limit %u, expected %u, %u",
+			     class_names[class], pol.id, pol.limit,
+			     policy_id[class], policy_limit[class]);
+			ok = false;
+		}
+	}
+	if (stage_off)
+		want = 0;
+	if (cfg.dos_policies != want) {
+		note("lb_config.dos_policies is %u, expected %u",
+		     cfg.dos_policies, want);
+		ok = false;
+	}
+	return ok;
+}
+
+static int case_setup(const struct tcase *c)
+{
+	__u64 now;
+	int err = 0;
+
+	if (c->fresh) {
+		err = dos_wipe();
+		if (!err)
+			err = policies_add(c->watch,
+					   c->limit ? c->limit : HIGH);
+	}
+	if (!err && c->given) {
+		err = dp_second(&now);
+		if (!err)
+			err = counts_give(c->given, now);
+	}
+	if (err)
+		return err;
+	switch (c->op) {
+	case OP_NONE:
+		break;
+	case OP_NEXT_SECOND:
+		err = counts_age();
+		break;
+	case OP_ENFORCE:
+		err = enforce(c);
+		break;
+	case OP_DELETE:
+		err = scmlb_dos_policy_delete(&lb, policy_id[c->op_class]);
+		if (err)
+			note("deleting the %s policy (id %u): %s",
+			     class_names[c->op_class], policy_id[c->op_class],
+			     strerror(-err));
+		policy_id[c->op_class] = 0;
+		policy_limit[c->op_class] = 0;
+		break;
+	case OP_STAGE_OFF:
+		lb.cfg.dos_policies = 0;
+		err = scmlb_config_write(&lb, &lb.cfg);
+		stage_off = true;
+		break;
+	}
+	return err;
+}
+
+/* A dropped frame leaves its flow (or its absence) as it was. */
+static bool flow_same(const struct tcase *c, bool had,
+		      const struct scmlb_flow *before)
+{
+	struct scmlb_flow_key key = flow_key(&c->in);
+	struct scmlb_flow now;
+	bool has = !bpf_map_lookup_elem(lb.maps.ct, &key, &now);
+
+	if (has == had && (!has || !memcmp(&now, before, sizeof(now))))
+		return true;
+	note(had ? "the dropped frame changed its flow" :
+		   "the dropped frame made a conntrack entry");
+	return false;
+}
+
+enum result { RES_FAIL, RES_OK };
+
+/* The case's frames, each with its action and output. */
+static bool frames_ok(const struct tcase *c)
+{
+	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
+	struct scmlb_flow_key key = flow_key(&c->in);
+	__u32 i, n = frames_of(c), times = n - c->drops, out_len = 0;
+	int err, act, want;
+	struct scmlb_flow flow;
+	size_t len, exp_len;
+	bool had, ok = true;
+
+	len = frame_build(&c->in, in);
+	for (i = 0; i < n; i++) {
+		want = i < times ? c->act : XDP_DROP;
+		exp_len = expected_frame(c, want, in, len, exp);
+		had = !bpf_map_lookup_elem(lb.maps.ct, &key, &flow);
+		act = -1;
+		err = prog_run(main_fd, ifindex[c->side], in, len, out,
+			       &out_len, &act);
+		if (err) {
+			note("frame %u: BPF_PROG_TEST_RUN: %s", i + 1,
+			     strerror(-err));
+			return false;
+		}
+		if (!ok)
+			continue;	/* the first wrong frame tells */
+		if (act != want) {
+			note("frame %u: action: expected %s, got %s (%d)",
+			     i + 1, act_name(want), act_name(act), act);
+			ok = false;
+		}
+		if (!frames_equal(exp, exp_len, out, out_len)) {
+			note("(frame %u)", i + 1);
+			ok = false;
+		}
+		if (want == XDP_REDIRECT)
+			ok &= csums_valid(out, out_len);
+		if (want == XDP_DROP)
+			ok &= flow_same(c, had, &flow);
+	}
+	return ok;
+}
+
+static enum result run_case(const struct tcase *c)
+{
+	struct scmlb_stats before, after;
+	__u64 sec0, sec1;
+	bool ok = true;
+	int err;
+
+	err = clock_settle();
+	if (!err)
+		err = dp_second(&sec0);
+	if (!err)
+		err = case_setup(c);
+	if (err) {
+		note("setup failed: %s", strerror(-err));
+		return RES_FAIL;
+	}
+	err = tb_stats_read(&lb, &before);
+	if (err) {
+		note("reading stat_pkts: %s", strerror(-err));
+		return RES_FAIL;
+	}
+	ok &= frames_ok(c);
+	err = tb_stats_read(&lb, &after);
+	if (!err)
+		err = dp_second(&sec1);
+	if (err) {
+		note("reading stat_pkts or the clock: %s", strerror(-err));
+		return RES_FAIL;
+	}
+	if (sec1 != sec0) {
+		note("the data plane's second moved on during the case");
+		ok = false;
+	}
+	ok &= stats_ok(c, &before, &after);
+	ok &= counts_ok(c->counts, sec1);
+	ok &= rules_ok(c->rules);
+	ok &= policies_ok();
+	return ok ? RES_OK : RES_FAIL;
+}
+
+/* ---- every TCP flag byte ---- */
+
+/* The class of a TCP packet with @flags, by the original's order. */
+static __u32 flags_class(__u8 flags)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(first_flag); i++)
+		if (flags & first_flag[i].flag)
+			return first_flag[i].class;
+	return SCMLB_DOS_TCP_ACK;
+}
+
+/*
+ * Policies on every class but @unwatched (SCMLB_DOS_CLASSES: none left
+ * out): each flag byte 0-255 passes untouched and makes exactly one count
+ * in its class, or none when that is @unwatched.
+ */
+static const struct sweep {
+	const char *desc;
+	__u32 unwatched;
+} sweeps[] = {
+	{ "flag bytes 0-255, every class watched: one count in its class",
+	  SCMLB_DOS_CLASSES },
+	{ "flag bytes 0-255, all but fin watched", FIN },
+	{ "flag bytes 0-255, all but syn watched", SYN },
+	{ "flag bytes 0-255, all but rst watched", RST },
+	{ "flag bytes 0-255, all but psh watched", PSH },
+	{ "flag bytes 0-255, all but urg watched", URG },
+	{ "flag bytes 0-255, all but ece watched", ECE },
+	{ "flag bytes 0-255, all but cwr watched", CWR },
+	{ "flag bytes 0-255, all but ack watched", ACK },
+};
+
+static enum result run_sweep(const struct sweep *s)
+{
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	struct frame f = { FROM(SRC_A, OTHER_ADDR), TCP_FL(40000, 80, 0) };
+	struct count_spec want[2] = { CNT(SRC_A, 0, 1, .sec = SEC_NOW) };
+	__u32 flags, class, out_len = 0, bad = 0;
+	int err, act = -1;
+	__u64 now;
+	size_t len;
+
+	err = dos_wipe();
+	if (!err)
+		err = policies_add(ALL_CLASSES & ~BIT(s->unwatched), HIGH);
+	if (err) {
+		note("setup failed: %s", strerror(-err));
+		return RES_FAIL;
+	}
+	for (flags = 0; flags < 256 && bad < 4; flags++) {
+		f.tcp_flags = flags;
+		len = frame_build(&f, in);
+		class = flags_class(flags);
+		want[0].class = class;
+		err = clock_settle();
+		if (!err)
+			err = counts_clear();
+		if (!err)
+			err = prog_run(main_fd, ifindex[SIDE_UP], in, len, out,
+				       &out_len, &act);
+		if (!err)
+			err = dp_second(&now);
+		if (err) {
+			note("flags 0x%02x: %s", flags, strerror(-err));
+			return RES_FAIL;
+		}
+		if (act == XDP_PASS && frames_equal(in, len, out, out_len) &&
+		    counts_ok(class == s->unwatched ? NULL : want, now))
+			continue;
+		note("flags 0x%02x (%s): action %s", flags, class_names[class],
+		     act_name(act));
+		bad++;
+	}
+	return bad ? RES_FAIL : RES_OK;
+}
+
+static int bpf_setup(void)
+{
+	int err = tb_bpf_setup(&skel, &lb, CT_SIZE, ifindex, SIDE_N);
+
+	if (err)
+		return err;
+	main_fd = bpf_program__fd(skel->progs.scmlb_main);
+	clock_fd = scmlb_progs_clock_fd(skel);
+	return fx_instance();
+}
+
+int main(void)
+{
+	size_t i, n = ARRAY_SIZE(cases), n_sweeps = ARRAY_SIZE(sweeps);
+	int err, failed = 0;
+	enum result res;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (geteuid()) {
+		printf("1..0 # SKIP needs root (BPF, a network namespace)\n");
+		return 0;
+	}
+	err = tb_pin_cpu();
+	if (!err)
+		err = tb_net_setup(if_names, SIDE_N, ifindex);
+	if (err) {
+		printf("Bail out! network namespace: %s\n", strerror(-err));
+		return 1;
+	}
+	err = bpf_setup();
+	if (err) {
+		printf("Bail out! loading the data plane: %s\n",
+		       strerror(-err));
+		return 1;
+	}
+
+	printf("1..%zu\n", n + n_sweeps);
+	for (i = 0; i < n; i++) {
+		notes_reset();
+		res = run_case(&cases[i]);
+		printf("%sok %zu - %s\n", res == RES_FAIL ? "not " : "", i + 1,
+		       cases[i].desc);
+		notes_print();
+		failed += res == RES_FAIL;
+	}
+	for (i = 0; i < n_sweeps; i++) {
+		notes_reset();
+		res = run_sweep(&sweeps[i]);
+		printf("%sok %zu - %s\n", res == RES_FAIL ? "not " : "",
+		       n + i + 1, sweeps[i].desc);
+		notes_print();
+		failed += res == RES_FAIL;
+	}
+	scmlb_bpf__destroy(skel);
+	return failed ? 1 : 0;
+}

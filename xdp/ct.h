@@ -40,6 +40,19 @@ static __always_inline void backend_count(__u32 id, const struct pkt *p,
 	}
 }
 
+/* The conntrack key of the flow client:cport -> vip:vport. */
+static __always_inline void ct_key(struct scmlb_flow_key *key, __be32 client,
+				   __be16 cport, __be32 vip, __be16 vport,
+				   __u8 proto)
+{
+	key->src_addr = client;
+	key->dst_addr = vip;
+	key->src_port = cport;
+	key->dst_port = vport;
+	key->proto = proto;
+	key->pad[0] = key->pad[1] = key->pad[2] = 0;
+}
+
 /* A TCP packet that opens a connection: SYN without ACK. */
 static __always_inline int tcp_is_open(const struct pkt *p)
 {
@@ -65,8 +78,8 @@ static __always_inline void ct_track(struct scmlb_flow *f, const struct pkt *p,
 		if (p->tcp_flags & TCPF_RST)
 			next = SCMLB_CT_CLOSED;
 		else if (p->tcp_flags & TCPF_FIN)
-			next = state == SCMLB_CT_CLOSING ? SCMLB_CT_CLOSED :
-			       state == SCMLB_CT_CLOSED ? SCMLB_CT_CLOSED :
+			next = state == SCMLB_CT_CLOSING || state == SCMLB_CT_CLOSED ?
+			       SCMLB_CT_CLOSED :
 			       SCMLB_CT_CLOSING;
 		else if (from_backend && (p->tcp_flags & TCPF_SYN) &&
 			 state == SCMLB_CT_OPENING)

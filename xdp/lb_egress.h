@@ -9,7 +9,6 @@
 
 /**
  * lb_egress() - send a backend's reply to the client with the VIP as source
- * @ctx: the frame
  * @cfg: the instance's configuration
  * @st:  this CPU's counters
  * @p:   the parsed packet
@@ -19,24 +18,18 @@
  *
  * Return: XDP_REDIRECT out of the upstream, or SCMLB_CONTINUE.
  */
-static __always_inline int lb_egress(struct xdp_md *ctx,
-				     const struct scmlb_config *cfg,
+static __always_inline int lb_egress(const struct scmlb_config *cfg,
 				     struct scmlb_stats *st, struct pkt *p)
 {
 	const struct scmlb_backend *be;
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
 
-	(void)ctx;
 	if (!p->l4)
 		return SCMLB_CONTINUE;
 
-	key.src_addr = p->ip->daddr;
-	key.dst_addr = cfg->vip;
-	key.src_port = p->dport;
-	key.dst_port = p->sport;
-	key.proto = p->proto;
-	key.pad[0] = key.pad[1] = key.pad[2] = 0;
+	/* a reply: its destination is the client, its source port the VIP's */
+	ct_key(&key, p->ip->daddr, p->dport, cfg->vip, p->sport, p->proto);
 
 	f = bpf_map_lookup_elem(&ct_flows, &key);
 	if (!f)

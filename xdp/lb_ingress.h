@@ -59,7 +59,6 @@ ct_open(const struct scmlb_config *cfg, const struct scmlb_flow_key *key,
 
 /**
  * lb_ingress() - send a client's packet for the VIP to its backend
- * @ctx: the frame
  * @cfg: the instance's configuration
  * @st:  this CPU's counters
  * @p:   the parsed packet
@@ -68,8 +67,7 @@ ct_open(const struct scmlb_config *cfg, const struct scmlb_flow_key *key,
  * SCMLB_CONTINUE for what is not balanced: not for the VIP, not TCP/UDP,
  * a TCP packet of an unknown flow that is not a SYN, no backend available.
  */
-static __always_inline int lb_ingress(struct xdp_md *ctx,
-				      const struct scmlb_config *cfg,
+static __always_inline int lb_ingress(const struct scmlb_config *cfg,
 				      struct scmlb_stats *st, struct pkt *p)
 {
 	const struct scmlb_backend *be = NULL;
@@ -77,16 +75,10 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 	struct scmlb_flow *f;
 	int opened = 0;
 
-	(void)ctx;
 	if (p->ip->daddr != cfg->vip || !p->l4)
 		return SCMLB_CONTINUE;
 
-	key.src_addr = p->ip->saddr;
-	key.dst_addr = p->ip->daddr;
-	key.src_port = p->sport;
-	key.dst_port = p->dport;
-	key.proto = p->proto;
-	key.pad[0] = key.pad[1] = key.pad[2] = 0;
+	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
 
 	f = bpf_map_lookup_elem(&ct_flows, &key);
 	if (f) {

@@ -51,7 +51,7 @@ int scmlb_main(struct xdp_md *ctx)
 	if (ctx->ingress_ifindex != cfg->upstream_ifindex) {
 		if (parse_pkt(ctx, &p) < 0)
 			return XDP_PASS;
-		act = lb_egress(ctx, cfg, st, &p);
+		act = lb_egress(cfg, st, &p);
 		return act == SCMLB_CONTINUE ? XDP_PASS : act;
 	}
 
@@ -67,13 +67,13 @@ int scmlb_main(struct xdp_md *ctx)
 	 * replies are not client traffic: no firewall, no DoS counting.
 	 */
 	if ((cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS) && p.ip->daddr != cfg->vip)
-		act = lb_egress(ctx, cfg, st, &p);
+		act = lb_egress(cfg, st, &p);
 	if (act == SCMLB_CONTINUE)
 		act = fw_check(cfg, st, &p);
 	if (act == SCMLB_CONTINUE)
 		act = dos_check(cfg, st, &p);
 	if (act == SCMLB_CONTINUE)
-		act = lb_ingress(ctx, cfg, st, &p);
+		act = lb_ingress(cfg, st, &p);
 	if (act == SCMLB_CONTINUE) {
 		st->passed++;
 		return XDP_PASS;

@@ -355,9 +355,7 @@ static int open_for(const struct scmlb_cmd *cmd, struct scmlb_ctx *ctx)
 	if (!(cmd->flags & (SCMLB_CMD_READ | SCMLB_CMD_WRITE)))
 		return SCMLB_EXIT_OK;
 
-	err = scmlb_pin_dir_prepare(ctx->pin_dir, false);
-	if (!err)
-		err = scmlb_lock(ctx, write);
+	err = scmlb_pin_dir_lock(ctx, false, write);
 	if (!err)
 		err = scmlb_maps_open(ctx);
 	switch (err) {

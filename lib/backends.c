@@ -3,10 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include <stdlib.h>
-
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "backends.h"
 
@@ -78,24 +75,6 @@ int scmlb_backend_get(const struct scmlb_ctx *ctx, __u32 id,
 	return out->id == id ? 0 : -ENOENT;
 }
 
-/* A new backend's counters start at zero, whatever its slot counted before. */
-static int stats_zero(const struct scmlb_ctx *ctx, __u32 slot)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	struct scmlb_backend_stats *zeros;
-	int err = 0;
-
-	if (ncpus < 0)
-		return ncpus;
-	zeros = calloc(ncpus, sizeof(*zeros));
-	if (!zeros)
-		return -ENOMEM;
-	if (bpf_map_update_elem(ctx->maps.be_stats, &slot, zeros, BPF_ANY))
-		err = -errno;
-	free(zeros);
-	return err;
-}
-
 /**
  * scmlb_backend_stats() - a backend's traffic, summed over the CPUs
  * @ctx: the run, with the maps open
@@ -107,29 +86,28 @@ static int stats_zero(const struct scmlb_ctx *ctx, __u32 slot)
 int scmlb_backend_stats(const struct scmlb_ctx *ctx, __u32 id,
 			struct scmlb_backend_stats *out)
 {
-	int ncpus = libbpf_num_possible_cpus(), c;
-	struct scmlb_backend_stats *per_cpu;
-	__u32 slot = id % SCMLB_MAX_BACKENDS;
+	_Static_assert(sizeof(*out) % sizeof(__u64) == 0, "only __u64 counters");
+	return scmlb_percpu_read_sum(ctx->maps.be_stats, id % SCMLB_MAX_BACKENDS,
+				     (__u64 *)out, sizeof(*out) / sizeof(__u64));
+}
 
-	if (ncpus < 0)
-		return ncpus;
-	per_cpu = calloc(ncpus, sizeof(*per_cpu));
-	if (!per_cpu)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(ctx->maps.be_stats, &slot, per_cpu)) {
-		free(per_cpu);
-		return -errno;
+/* "unknown", "healthy" or "unhealthy", as scmlb-lb get shows it. */
+const char *scmlb_backend_health_name(__u8 health)
+{
+	switch (health) {
+	case SCMLB_HEALTH_HEALTHY:
+		return "healthy";
+	case SCMLB_HEALTH_UNHEALTHY:
+		return "unhealthy";
+	default:
+		return "unknown";
 	}
-	memset(out, 0, sizeof(*out));
-	for (c = 0; c < ncpus; c++) {
-		out->conns += per_cpu[c].conns;
-		out->pkts_in += per_cpu[c].pkts_in;
-		out->bytes_in += per_cpu[c].bytes_in;
-		out->pkts_out += per_cpu[c].pkts_out;
-		out->bytes_out += per_cpu[c].bytes_out;
-	}
-	free(per_cpu);
-	return 0;
+}
+
+/* "Available", or "Unavailable" when drained, as the original showed it. */
+const char *scmlb_backend_status_name(const struct scmlb_backend *be)
+{
+	return be->status == SCMLB_BACKEND_DRAINED ? "Unavailable" : "Available";
 }
 
 static bool takes_connections(const struct scmlb_backend *be)
@@ -149,7 +127,6 @@ static int rotation_publish_with(struct scmlb_ctx *ctx,
 {
 	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
 	struct scmlb_rotation rot = { 0 };
-	struct scmlb_config cfg;
 	size_t n, i;
 	__u32 spare;
 	int err;
@@ -166,17 +143,14 @@ static int rotation_publish_with(struct scmlb_ctx *ctx,
 			rot.ids[rot.count++] = be->id;
 	}
 
-	err = scmlb_config_read(ctx, &cfg);
+	err = scmlb_config_refresh(ctx);
 	if (err)
 		return err;
-	spare = !(cfg.rotation_slot & 1);
+	spare = !(ctx->cfg.rotation_slot & 1);
 	if (bpf_map_update_elem(ctx->maps.rotation, &spare, &rot, BPF_ANY))
 		return -errno;
-	cfg.rotation_slot = spare;
-	err = scmlb_config_write(ctx, &cfg);
-	if (!err)
-		ctx->cfg = cfg;
-	return err;
+	ctx->cfg.rotation_slot = spare;
+	return scmlb_config_commit(ctx);
 }
 
 /**
@@ -226,14 +200,13 @@ static int backend_update(struct scmlb_ctx *ctx, const struct scmlb_backend *be)
 int scmlb_backend_add(struct scmlb_ctx *ctx, struct scmlb_backend *be)
 {
 	struct scmlb_backend cur;
-	struct scmlb_config cfg;
 	__u32 id, tries;
 	int err;
 
-	err = scmlb_config_read(ctx, &cfg);
+	err = scmlb_config_refresh(ctx);
 	if (err)
 		return err;
-	id = cfg.next_backend_id ? cfg.next_backend_id : 1;
+	id = ctx->cfg.next_backend_id ? ctx->cfg.next_backend_id : 1;
 	for (tries = 0; tries < SCMLB_MAX_BACKENDS; tries++, id++) {
 		if (!id)
 			id = 1;
@@ -246,13 +219,13 @@ int scmlb_backend_add(struct scmlb_ctx *ctx, struct scmlb_backend *be)
 	if (tries == SCMLB_MAX_BACKENDS)
 		return -ENOSPC;
 
-	cfg.next_backend_id = id + 1;
-	err = scmlb_config_write(ctx, &cfg);
+	ctx->cfg.next_backend_id = id + 1;
+	err = scmlb_config_commit(ctx);
 	if (err)
 		return err;
-	ctx->cfg = cfg;
 	be->id = id;
-	err = stats_zero(ctx, id % SCMLB_MAX_BACKENDS);
+	err = scmlb_percpu_zero(ctx->maps.be_stats, id % SCMLB_MAX_BACKENDS,
+				sizeof(struct scmlb_backend_stats));
 	if (!err)
 		err = backend_write(ctx, id % SCMLB_MAX_BACKENDS, be);
 	if (err)

@@ -18,6 +18,8 @@ int scmlb_backend_set_health(struct scmlb_ctx *ctx, __u32 id, __u8 health,
 			     __u16 fails);
 int scmlb_backend_remove(struct scmlb_ctx *ctx, __u32 id);
 int scmlb_rotation_publish(struct scmlb_ctx *ctx);
+const char *scmlb_backend_health_name(__u8 health);
+const char *scmlb_backend_status_name(const struct scmlb_backend *be);
 int scmlb_backend_stats(const struct scmlb_ctx *ctx, __u32 id,
 			struct scmlb_backend_stats *out);
 

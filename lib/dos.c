@@ -91,18 +91,14 @@ static int policy_write(const struct scmlb_ctx *ctx, __u32 class,
 
 static int set_policy_count(struct scmlb_ctx *ctx, __u32 count, __u32 next_id)
 {
-	struct scmlb_config cfg;
-	int err = scmlb_config_read(ctx, &cfg);
+	int err = scmlb_config_refresh(ctx);
 
 	if (err)
 		return err;
-	cfg.dos_policies = count;
+	ctx->cfg.dos_policies = count;
 	if (next_id)
-		cfg.next_dos_id = next_id;
-	err = scmlb_config_write(ctx, &cfg);
-	if (!err)
-		ctx->cfg = cfg;
-	return err;
+		ctx->cfg.next_dos_id = next_id;
+	return scmlb_config_commit(ctx);
 }
 
 static int count_policies(const struct scmlb_ctx *ctx, __u32 *count)

@@ -61,21 +61,17 @@ static int rule_write(const struct scmlb_ctx *ctx, __u32 slot,
 static int config_update(struct scmlb_ctx *ctx, const __u32 *rules,
 			 const __u32 *next_id, const __u32 *net_slots)
 {
-	struct scmlb_config cfg;
-	int err = scmlb_config_read(ctx, &cfg);
+	int err = scmlb_config_refresh(ctx);
 
 	if (err)
 		return err;
 	if (rules)
-		cfg.fw_rules = *rules;
+		ctx->cfg.fw_rules = *rules;
 	if (next_id)
-		cfg.next_fw_id = *next_id;
+		ctx->cfg.next_fw_id = *next_id;
 	if (net_slots)
-		cfg.fw_net_slots = *net_slots;
-	err = scmlb_config_write(ctx, &cfg);
-	if (!err)
-		ctx->cfg = cfg;
-	return err;
+		ctx->cfg.fw_net_slots = *net_slots;
+	return scmlb_config_commit(ctx);
 }
 
 /* Rule slots ever used: ids grow from 1, so none past the next id, until they wrap. */
@@ -418,23 +414,6 @@ static int fw_repair(struct scmlb_ctx *ctx, struct fw_snap *s)
 	return err;
 }
 
-static int set_busy(struct scmlb_ctx *ctx, bool busy)
-{
-	struct scmlb_config cfg;
-	int err = scmlb_config_read(ctx, &cfg);
-
-	if (err)
-		return err;
-	if (busy)
-		cfg.flags |= SCMLB_CFG_FW_BUSY;
-	else
-		cfg.flags &= ~SCMLB_CFG_FW_BUSY;
-	err = scmlb_config_write(ctx, &cfg);
-	if (!err)
-		ctx->cfg = cfg;
-	return err;
-}
-
 /*
  * Start a firewall write. A busy mark left set means the last writer was
  * killed: only then are the whole tables read and repaired.
@@ -445,7 +424,7 @@ static int fw_begin(struct scmlb_ctx *ctx)
 	struct fw_snap s;
 	int err;
 
-	err = set_busy(ctx, true);
+	err = scmlb_config_set_flag(ctx, SCMLB_CFG_FW_BUSY, true);
 	if (err || !killed)
 		return err;
 	err = snap_read(ctx, &s, true);
@@ -457,26 +436,9 @@ static int fw_begin(struct scmlb_ctx *ctx)
 
 static int fw_end(struct scmlb_ctx *ctx, int err)
 {
-	int ret = set_busy(ctx, false);
+	int ret = scmlb_config_set_flag(ctx, SCMLB_CFG_FW_BUSY, false);
 
 	return err ? err : ret;
-}
-
-static int zero_drops(const struct scmlb_ctx *ctx, __u32 slot)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	__u64 *zeros;
-	int err = 0;
-
-	if (ncpus < 0)
-		return ncpus;
-	zeros = calloc(ncpus, sizeof(*zeros));
-	if (!zeros)
-		return -ENOMEM;
-	if (bpf_map_update_elem(ctx->maps.fw_drops, &slot, zeros, BPF_ANY))
-		err = -errno;
-	free(zeros);
-	return err;
 }
 
 /* A free rule slot for the next id; ids grow and are never reused. */
@@ -548,7 +510,7 @@ int scmlb_fw_rule_add(struct scmlb_ctx *ctx, struct scmlb_fw_rule *rule)
 	rule->net = net_slot;
 	count = ctx->cfg.fw_rules + 1;
 	next_id = id + 1;
-	err = zero_drops(ctx, slot);
+	err = scmlb_percpu_zero(ctx->maps.fw_drops, slot, sizeof(__u64));
 	if (!err)
 		err = rule_write(ctx, slot, rule);
 	if (!err)

@@ -75,13 +75,3 @@ void scmlb_log_set_verbose(bool on)
 {
 	verbose = on;
 }
-
-bool scmlb_log_verbose(void)
-{
-	return verbose;
-}
-
-const char *scmlb_log_tool(void)
-{
-	return tool_name;
-}

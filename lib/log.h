@@ -7,8 +7,6 @@
 
 void scmlb_log_init(const char *tool);
 void scmlb_log_set_verbose(bool verbose);
-bool scmlb_log_verbose(void);
-const char *scmlb_log_tool(void);
 
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -196,6 +196,21 @@ int scmlb_lock(struct scmlb_ctx *ctx, bool exclusive)
 	return 0;
 }
 
+/**
+ * scmlb_pin_dir_lock() - make the pin directory usable, then lock it
+ * @ctx:       the run
+ * @create:    create the directory when it is missing (scmlb-attach)
+ * @exclusive: a writer's lock, or a reader's
+ *
+ * Return: 0, or what scmlb_pin_dir_prepare() and scmlb_lock() return.
+ */
+int scmlb_pin_dir_lock(struct scmlb_ctx *ctx, bool create, bool exclusive)
+{
+	int err = scmlb_pin_dir_prepare(ctx->pin_dir, create);
+
+	return err ? err : scmlb_lock(ctx, exclusive);
+}
+
 void scmlb_unlock(struct scmlb_ctx *ctx)
 {
 	if (ctx->dir_fd >= 0)
@@ -427,6 +442,43 @@ int scmlb_config_write(const struct scmlb_ctx *ctx,
 	       -errno : 0;
 }
 
+/* ctx->cfg as lb_config holds it now: the start of a change of it. */
+int scmlb_config_refresh(struct scmlb_ctx *ctx)
+{
+	return scmlb_config_read(ctx, &ctx->cfg);
+}
+
+/* Store ctx->cfg; when that fails, ctx->cfg goes back to what is stored. */
+int scmlb_config_commit(struct scmlb_ctx *ctx)
+{
+	int err = scmlb_config_write(ctx, &ctx->cfg);
+
+	if (err)
+		scmlb_config_refresh(ctx);
+	return err;
+}
+
+/**
+ * scmlb_config_set_flag() - set or clear one of lb_config's flags
+ * @ctx:  the run, holding the exclusive lock
+ * @flag: enum scmlb_config_flags
+ * @on:   set it, or clear it
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_config_set_flag(struct scmlb_ctx *ctx, __u8 flag, bool on)
+{
+	int err = scmlb_config_refresh(ctx);
+
+	if (err || !!(ctx->cfg.flags & flag) == on)
+		return err;
+	if (on)
+		ctx->cfg.flags |= flag;
+	else
+		ctx->cfg.flags &= ~flag;
+	return scmlb_config_commit(ctx);
+}
+
 /**
  * scmlb_array_read() - read the first @n values of an array map at once
  * @fd:         the map (array or per-CPU array)
@@ -464,30 +516,58 @@ int scmlb_array_read(int fd, __u32 n, size_t value_size, void *out)
 }
 
 /**
- * scmlb_percpu_sum() - sum one u64 per-CPU value over the possible CPUs
- * @fd:  a per-CPU array of __u64
- * @key: the entry
- * @out: the sum
+ * scmlb_percpu_read_sum() - read a per-CPU entry of __u64 counters, summed
+ * @fd:   a per-CPU array whose values are @n __u64s
+ * @key:  the entry
+ * @sums: the @n counters added up over the possible CPUs
+ * @n:    counters in a value
  *
  * Return: 0 or -errno.
  */
-int scmlb_percpu_sum(int fd, __u32 key, __u64 *out)
+int scmlb_percpu_read_sum(int fd, __u32 key, __u64 *sums, size_t n)
 {
-	int ncpus = libbpf_num_possible_cpus(), i;
+	int ncpus = libbpf_num_possible_cpus(), c;
 	__u64 *vals;
+	size_t i;
 
 	if (ncpus < 0)
 		return ncpus;
-	vals = calloc(ncpus, sizeof(*vals));
+	vals = calloc((size_t)ncpus * n, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
 	if (bpf_map_lookup_elem(fd, &key, vals)) {
 		free(vals);
 		return -errno;
 	}
-	*out = 0;
-	for (i = 0; i < ncpus; i++)
-		*out += vals[i];
+	memset(sums, 0, n * sizeof(*sums));
+	for (c = 0; c < ncpus; c++)
+		for (i = 0; i < n; i++)
+			sums[i] += vals[(size_t)c * n + i];
 	free(vals);
 	return 0;
+}
+
+/**
+ * scmlb_percpu_zero() - set a per-CPU entry to zero on every CPU
+ * @fd:         a per-CPU array
+ * @key:        the entry
+ * @value_size: bytes of a value, a multiple of 8
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_percpu_zero(int fd, __u32 key, size_t value_size)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	void *zeros;
+	int err = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	zeros = calloc(ncpus, value_size);
+	if (!zeros)
+		return -ENOMEM;
+	if (bpf_map_update_elem(fd, &key, zeros, BPF_ANY))
+		err = -errno;
+	free(zeros);
+	return err;
 }

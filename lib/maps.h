@@ -49,6 +49,7 @@ const char *scmlb_pin_dir(const char *opt);
 const char *scmlb_pin_dir_why(int err);
 int scmlb_pin_dir_prepare(const char *dir, bool create);
 int scmlb_lock(struct scmlb_ctx *ctx, bool exclusive);
+int scmlb_pin_dir_lock(struct scmlb_ctx *ctx, bool create, bool exclusive);
 void scmlb_unlock(struct scmlb_ctx *ctx);
 int scmlb_maps_open(struct scmlb_ctx *ctx);
 int scmlb_maps_open_unpublished(struct scmlb_ctx *ctx);
@@ -59,10 +60,14 @@ int scmlb_tx_ports_open(const char *dir);
 int scmlb_pin_path(char *buf, size_t size, const char *dir, const char *name);
 
 int scmlb_array_read(int fd, __u32 n, size_t value_size, void *out);
-int scmlb_percpu_sum(int fd, __u32 key, __u64 *out);
+int scmlb_percpu_read_sum(int fd, __u32 key, __u64 *sums, size_t n);
+int scmlb_percpu_zero(int fd, __u32 key, size_t value_size);
 
 int scmlb_config_read(const struct scmlb_ctx *ctx, struct scmlb_config *cfg);
 int scmlb_config_write(const struct scmlb_ctx *ctx,
 		       const struct scmlb_config *cfg);
+int scmlb_config_refresh(struct scmlb_ctx *ctx);
+int scmlb_config_commit(struct scmlb_ctx *ctx);
+int scmlb_config_set_flag(struct scmlb_ctx *ctx, __u8 flag, bool on);
 
 #endif /* SCMLB_LIB_MAPS_H */

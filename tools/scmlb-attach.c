@@ -236,9 +236,7 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 		return SCMLB_EXIT_FAIL;
 	}
 
-	err = scmlb_pin_dir_prepare(ctx->pin_dir, true);
-	if (!err)
-		err = scmlb_lock(ctx, true);
+	err = scmlb_pin_dir_lock(ctx, true, true);
 	if (err) {
 		pr_err("cannot use pin directory '%s': %s", ctx->pin_dir,
 		       scmlb_pin_dir_why(err));

@@ -44,13 +44,11 @@ static int do_detach(struct scmlb_ctx *ctx, const void *opts)
 	int err, ret, tx_ports, failed = 0;
 	char names[1024] = "";
 
-	err = scmlb_pin_dir_prepare(ctx->pin_dir, false);
+	err = scmlb_pin_dir_lock(ctx, false, true);
 	if (err == -ENOENT) {
 		printf("nothing attached (no '%s')\n", ctx->pin_dir);
 		return SCMLB_EXIT_OK;
 	}
-	if (!err)
-		err = scmlb_lock(ctx, true);
 	if (err) {
 		pr_err("cannot use pin directory '%s': %s", ctx->pin_dir,
 		       scmlb_pin_dir_why(err));
@@ -92,8 +90,7 @@ static int do_detach(struct scmlb_ctx *ctx, const void *opts)
 		return SCMLB_EXIT_FAIL;
 
 	if (o->keep_maps && !err) {
-		ctx->cfg.flags |= SCMLB_CFG_DETACHED;
-		err = scmlb_config_write(ctx, &ctx->cfg);
+		err = scmlb_config_set_flag(ctx, SCMLB_CFG_DETACHED, true);
 		if (err) {
 			pr_err("cannot mark the maps in '%s' detached: %s",
 			       ctx->pin_dir, strerror(-err));

@@ -115,12 +115,6 @@ static int run_checks(struct check *checks, size_t n, long timeout_ms)
 	return err;
 }
 
-static const char *health_name(__u8 health)
-{
-	return health == SCMLB_HEALTH_HEALTHY ? "healthy" :
-	       health == SCMLB_HEALTH_UNHEALTHY ? "unhealthy" : "unknown";
-}
-
 /* Store one result; print the backend's change of health, if any. */
 static int apply(struct scmlb_ctx *ctx, const struct check *c, __u32 fall)
 {
@@ -150,10 +144,10 @@ static int apply(struct scmlb_ctx *ctx, const struct check *c, __u32 fall)
 	scmlb_format_ipv4(addr, sizeof(addr), now.addr);
 	if (c->ok)
 		printf("backend %u (%s, %s): %s, was %s\n", now.id, now.name, addr,
-		       health_name(health), health_name(now.health));
+		       scmlb_backend_health_name(health), scmlb_backend_health_name(now.health));
 	else
 		printf("backend %u (%s, %s): %s after %u failed check%s: %s\n",
-		       now.id, now.name, addr, health_name(health), fails,
+		       now.id, now.name, addr, scmlb_backend_health_name(health), fails,
 		       fails == 1 ? "" : "s", c->why);
 	return 0;
 }

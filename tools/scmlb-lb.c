@@ -87,31 +87,11 @@ static bool iface_in_use(const struct scmlb_ctx *ctx, __u32 ifindex,
 	return false;
 }
 
-/* Note in the config whether replies come back through the upstream. */
-static int set_one_arm(struct scmlb_ctx *ctx, bool on)
-{
-	struct scmlb_config cfg;
-	int err = scmlb_config_read(ctx, &cfg);
-
-	if (err)
-		return err;
-	if (!!(cfg.flags & SCMLB_CFG_UPSTREAM_BACKENDS) == on)
-		return 0;
-	if (on)
-		cfg.flags |= SCMLB_CFG_UPSTREAM_BACKENDS;
-	else
-		cfg.flags &= ~SCMLB_CFG_UPSTREAM_BACKENDS;
-	err = scmlb_config_write(ctx, &cfg);
-	if (!err)
-		ctx->cfg = cfg;
-	return err;
-}
-
 /* Make @ifindex ready for frames to a backend: attached, a redirect target. */
 static int use_iface(struct scmlb_ctx *ctx, __u32 ifindex)
 {
 	if (ifindex == ctx->cfg.upstream_ifindex)
-		return set_one_arm(ctx, true);
+		return scmlb_config_set_flag(ctx, SCMLB_CFG_UPSTREAM_BACKENDS, true);
 	return scmlb_iface_add(ctx, ifindex);
 }
 
@@ -120,7 +100,7 @@ static int release_iface(struct scmlb_ctx *ctx, __u32 ifindex, __u32 except_id)
 	if (iface_in_use(ctx, ifindex, except_id))
 		return 0;
 	if (ifindex == ctx->cfg.upstream_ifindex)
-		return set_one_arm(ctx, false);
+		return scmlb_config_set_flag(ctx, SCMLB_CFG_UPSTREAM_BACKENDS, false);
 	return scmlb_iface_remove(ctx, ifindex);
 }
 
@@ -233,23 +213,6 @@ static __u64 counter(const struct scmlb_backend_stats *bs, size_t c)
 	return *(const __u64 *)((const char *)bs + counters[c].offset);
 }
 
-static const char *health_name(__u8 health)
-{
-	switch (health) {
-	case SCMLB_HEALTH_HEALTHY:
-		return "healthy";
-	case SCMLB_HEALTH_UNHEALTHY:
-		return "unhealthy";
-	default:
-		return "unknown";
-	}
-}
-
-static const char *status_name(const struct scmlb_backend *be)
-{
-	return be->status == SCMLB_BACKEND_DRAINED ? "Unavailable" : "Available";
-}
-
 static int print_backends(struct scmlb_ctx *ctx)
 {
 	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
@@ -289,8 +252,8 @@ static int print_backends(struct scmlb_ctx *ctx)
 		cells[3] = mac;
 		cells[4] = dev;
 		cells[5] = be->healthcheck;
-		cells[6] = status_name(be);
-		cells[7] = health_name(be->health);
+		cells[6] = scmlb_backend_status_name(be);
+		cells[7] = scmlb_backend_health_name(be->health);
 		for (c = 0; c < N_COUNTERS; c++) {
 			snprintf(nums[c], sizeof(nums[c]), "%llu",
 				 (unsigned long long)counter(&bs, c));
@@ -358,11 +321,11 @@ static void print_rates(const struct reading *a, const struct reading *b,
 			printf("%s{\"id\": %u, \"name\": ", i ? ", " : "", be->id);
 			scmlb_json_string(stdout, be->name);
 			printf(", \"address\": \"%s\", \"status\": \"%s\", "
-			       "\"health\": \"%s\"", addr, status_name(be),
-			       health_name(be->health));
+			       "\"health\": \"%s\"", addr, scmlb_backend_status_name(be),
+			       scmlb_backend_health_name(be->health));
 		} else {
 			printf("%-4u  %-16s  %-15s  %-11s  %-9s", be->id, be->name,
-			       addr, status_name(be), health_name(be->health));
+			       addr, scmlb_backend_status_name(be), scmlb_backend_health_name(be->health));
 		}
 		for (c = 0; c < N_COUNTERS; c++) {
 			double r = before ? scmlb_rate(counter(before, c),

@@ -5,9 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
 #include "args.h"
 #include "interval.h"
 #include "log.h"
@@ -46,27 +43,9 @@ static __u64 field(const struct scmlb_stats *st, size_t f)
 /* Every CPU's counters added up. */
 static int stats_sum(const struct scmlb_ctx *ctx, struct scmlb_stats *sum)
 {
-	int ncpus = libbpf_num_possible_cpus(), c;
-	struct scmlb_stats *per_cpu;
-	__u32 zero = 0;
-	size_t f;
-
-	if (ncpus < 0)
-		return ncpus;
-	per_cpu = calloc(ncpus, sizeof(*per_cpu));
-	if (!per_cpu)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(ctx->maps.stats, &zero, per_cpu)) {
-		free(per_cpu);
-		return -errno;
-	}
-	memset(sum, 0, sizeof(*sum));
-	for (c = 0; c < ncpus; c++)
-		for (f = 0; f < N_FIELDS; f++)
-			*(__u64 *)((char *)sum + fields[f].offset) +=
-				*(__u64 *)((char *)&per_cpu[c] + fields[f].offset);
-	free(per_cpu);
-	return 0;
+	_Static_assert(sizeof(*sum) % sizeof(__u64) == 0, "only __u64 counters");
+	return scmlb_percpu_read_sum(ctx->maps.stats, 0, (__u64 *)sum,
+				     sizeof(*sum) / sizeof(__u64));
 }
 
 static int print_totals(const struct scmlb_ctx *ctx)

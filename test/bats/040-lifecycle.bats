@@ -17,9 +17,12 @@ teardown_file() {
 	for pin in "$SCMLB_PIN_DIR"/*; do
 		[ "$(stat -c %a "$pin")" = 600 ]
 	done
-	for map in lb_config lb_backends lb_rotation lb_rr lb_tx_ports ct_flows stat_pkts; do
-		run -0 bpftool map show pinned "$SCMLB_PIN_DIR/$map" -j
-		[ "$(jq .btf_id <<<"$output")" -gt 0 ] || [ "$map" = lb_tx_ports ]
+	# every map but the devmap, which the kernel takes without BTF
+	for pin in "$SCMLB_PIN_DIR"/*; do
+		map=$(basename "$pin")
+		[ "$map" != prog_entry ] && [ "$map" != lb_tx_ports ] || continue
+		run -0 bpftool map show pinned "$pin" -j
+		[ "$(jq '.btf_id // 0' <<<"$output")" -gt 0 ]
 	done
 	run -0 bpftool map dump pinned "$SCMLB_PIN_DIR/lb_config"
 	[[ $output == *'"vip":'* ]]

@@ -37,8 +37,15 @@ __u64 scmlb_jiffies_to_mono_ns(const struct scmlb_config *cfg, __u64 jiffies)
 	return cfg->ref_mono_ns + delta * (__s64)NSEC_PER_SEC / (__s64)cfg->hz;
 }
 
-/* One reading of jiffies and CLOCK_MONOTONIC, taken together in the kernel. */
-static int clock_read(int prog_fd, __u64 *jiffies, __u64 *mono_ns)
+/**
+ * scmlb_clock_read() - jiffies and CLOCK_MONOTONIC, read together in the kernel
+ * @prog_fd: the loaded scmlb_clock program
+ * @jiffies: the data plane's clock
+ * @mono_ns: CLOCK_MONOTONIC at the same instant
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_clock_read(int prog_fd, __u64 *jiffies, __u64 *mono_ns)
 {
 	__u64 frame[8] = { 0 }, out[8];
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
@@ -74,11 +81,11 @@ int scmlb_clock_calibrate(int clock_prog_fd, struct scmlb_config *cfg)
 	unsigned int i, best = 250;
 	int err;
 
-	err = clock_read(clock_prog_fd, &j0, &t0);
+	err = scmlb_clock_read(clock_prog_fd, &j0, &t0);
 	if (!err)
 		nanosleep(&pause, NULL);
 	if (!err)
-		err = clock_read(clock_prog_fd, &j1, &t1);
+		err = scmlb_clock_read(clock_prog_fd, &j1, &t1);
 	if (err)
 		return err;
 	if (t1 <= t0)

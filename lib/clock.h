@@ -10,6 +10,7 @@
 __u64 scmlb_mono_ns(void);
 __u64 scmlb_jiffies_now(const struct scmlb_config *cfg);
 __u64 scmlb_jiffies_to_mono_ns(const struct scmlb_config *cfg, __u64 jiffies);
+int scmlb_clock_read(int prog_fd, __u64 *jiffies, __u64 *mono_ns);
 int scmlb_clock_calibrate(int clock_prog_fd, struct scmlb_config *cfg);
 
 #endif /* SCMLB_CLOCK_H */

@@ -37,26 +37,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/wait.h>
 
 #include <bpf/bpf.h>
 
+#include "bench_util.h"
 #include "clock.h"
+#include "frames.h"
 #include "fw.h"
 #include "log.h"
 #include "maps.h"
 #include "output.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-#define IP4(a, b, c, d) ((__u32)(a) << 24 | (__u32)(b) << 16 | \
-			 (__u32)(c) << 8 | (__u32)(d))
+#include "testbed.h"
 
 #define PIN_DIR		"/sys/fs/bpf/scmlb-bench-ctl"
 #define IFACE		"bcl-up"
@@ -86,8 +82,6 @@
 #define RUNS_MAX	99
 #define RUNS_DEFAULT	11
 #define GC_RUNS_MAX	5		/* each refills a million flows */
-
-#define MS_PER_S	1000.0
 
 static char tools_dir[PATH_MAX];
 static int runs = RUNS_DEFAULT;
@@ -126,10 +120,7 @@ static struct result results[R_N] = {
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * MS_PER_S + ts.tv_nsec / 1e6;
+	return scmlb_mono_ns() / 1e6;
 }
 
 /* ---- running the tools ---- */
@@ -325,13 +316,10 @@ static void flow_make(__u32 i, bool mixed, __u64 now, __u64 old,
 	__u32 m = i % MIX_PERIOD;
 	bool udp = m == 4 || m == 7;	/* idle and active UDP flows */
 
-	memset(k, 0, sizeof(*k));
+	*k = tb_flow_key(FLOW_SRC_BASE + (i >> FLOW_PORT_BITS), VIP,
+			 FLOW_SPORT_BASE + (i & ((1U << FLOW_PORT_BITS) - 1)),
+			 udp ? 53 : 80, udp ? IPPROTO_UDP : IPPROTO_TCP);
 	memset(f, 0, sizeof(*f));
-	k->src_addr = htonl(FLOW_SRC_BASE + (i >> FLOW_PORT_BITS));
-	k->dst_addr = htonl(VIP);
-	k->src_port = htons(FLOW_SPORT_BASE + (i & ((1U << FLOW_PORT_BITS) - 1)));
-	k->dst_port = htons(udp ? 53 : 80);
-	k->proto = udp ? IPPROTO_UDP : IPPROTO_TCP;
 	f->last_seen = kind == FK_IDLE ? old : now;
 	f->packets = 10;
 	f->backend_id = i % 3 + 1;
@@ -578,19 +566,6 @@ static int measure_gc(void)
 
 /* ---- results ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static int print_results(int *missed)
 {
 	static const struct scmlb_column cols[] = {
@@ -617,7 +592,7 @@ static int print_results(int *missed)
 
 		if (!r->n)
 			continue;
-		m = median(r->ms, r->n);
+		m = bench_median(r->ms, r->n);
 		snprintf(n, sizeof(n), "%d", r->n);
 		snprintf(med, sizeof(med), "%.1f", m);
 		snprintf(max, sizeof(max), "%.1f", r->ms[r->n - 1]);
@@ -666,15 +641,14 @@ out:
  */
 static int ns_setup(void)
 {
-	if (unshare(CLONE_NEWNET | CLONE_NEWNS))
-		return -errno;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
-		return -errno;
-	if (system("ip link set lo up && "
-		   "ip link add " IFACE " type veth peer name " IFACE "-p && "
-		   "ip link set " IFACE " up && ip link set " IFACE "-p up"))
-		return -EIO;
+	static const char *const names[] = { IFACE };
+	__u32 ifindex;
+	int err = tb_bpffs_setup();
+
+	if (!err)
+		err = tb_net_setup(names, 1, &ifindex);
+	if (err)
+		return err;
 	return setenv("SCMLB_PIN_DIR", PIN_DIR, 1) ? -errno : 0;
 }
 
@@ -708,60 +682,38 @@ static void usage(FILE *f)
 		RUNS_MIN, RUNS_MAX, RUNS_DEFAULT, GC_RUNS_MAX);
 }
 
-static int parse_args(int argc, char **argv)
+/* One of bench_ctl's own options. */
+static int take_opt(int c, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "runs", required_argument, NULL, 'r' },
-		{ "tools", required_argument, NULL, 'T' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	unsigned long v;
-	char *end;
-	int c;
+	int err = 0;
 
-	while ((c = getopt_long(argc, argv, "r:T:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end || errno ||
-			    v < RUNS_MIN || v > RUNS_MAX) {
-				pr_err("invalid run count '%s': %d to %d",
-				       optarg, RUNS_MIN, RUNS_MAX);
-				return 2;
-			}
+	switch (c) {
+	case 'r':
+		err = bench_opt_num(arg, "run count", RUNS_MIN, RUNS_MAX, &v);
+		if (!err)
 			runs = v;
-			break;
-		case 'T':
-			if (!realpath(optarg, tools_dir)) {
-				pr_err("invalid tools directory '%s': %s",
-				       optarg, strerror(errno));
-				return 2;
-			}
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'V':
-			scmlb_log_set_verbose(true);
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
+		break;
+	case 'T':
+		if (!realpath(arg, tools_dir)) {
+			pr_err("invalid tools directory '%s': %s", arg,
+			       strerror(errno));
 			return 2;
 		}
+		break;
 	}
-	if (optind < argc) {
-		pr_err("unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
-	return 0;
+	return err;
 }
+
+static const struct option long_opts[] = {
+	{ "runs", required_argument, NULL, 'r' },
+	{ "tools", required_argument, NULL, 'T' },
+	BENCH_OPTS_COMMON,
+};
+
+static const struct bench_cli cli = {
+	"bench_ctl", "r:T:jh", long_opts, take_opt, usage, &json,
+};
 
 /* One stage: what it sets up, then what it measures. */
 static int step(const char *what, int err)
@@ -778,15 +730,8 @@ int main(int argc, char **argv)
 	char probe[PATH_MAX + 32];
 	int err, missed = 0;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	scmlb_log_init("bench_ctl");
-	err = parse_args(argc, argv);
-	if (err)
+	if (!bench_start(&cli, argc, argv, &err))
 		return err;
-	if (geteuid()) {
-		pr_err("needs root (BPF, namespaces): skipped");
-		return 77;
-	}
 	if (!tools_dir[0] && default_tools_dir()) {
 		pr_err("cannot find the tools: use --tools");
 		return 2;

@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -45,6 +44,8 @@
 #include <bpf/libbpf.h>
 
 #include "bench_flood.skel.h"
+#include "clock.h"
+#include "frames.h"
 #include "log.h"
 
 #define FRAME_LEN	60	/* Ethernet minimum without FCS: 14 + 20 + 20 + 6 */
@@ -71,33 +72,11 @@ struct worker {
 	int err;
 };
 
-static unsigned int sum16(const unsigned char *p, size_t len, unsigned int sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (unsigned int)p[i] << 8 | p[i + 1];
-	return sum;
-}
-
-static unsigned short fold(unsigned int sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum & 0xffff;
-}
-
-static void put16(unsigned char *p, unsigned int v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
 /* A SYN from @sport, every checksum computed. */
-static void frame_build(const struct flood *f, unsigned short sport,
-			unsigned char *b)
+static void syn_build(const struct flood *f, unsigned short sport,
+		      unsigned char *b)
 {
-	unsigned char *ip = b + ETH_HLEN, *tcp = ip + 20, ph[12];
+	unsigned char *ip = b + ETH_HLEN, *tcp = ip + 20;
 
 	memset(b, 0, FRAME_LEN);
 	memcpy(b, f->dst_mac, ETH_ALEN);
@@ -110,26 +89,20 @@ static void frame_build(const struct flood *f, unsigned short sport,
 	ip[9] = IPPROTO_TCP;
 	memcpy(ip + 12, &f->src, 4);
 	memcpy(ip + 16, &f->dst, 4);
-	put16(ip + 10, fold(sum16(ip, 20, 0)));
+	put16(ip + 10, ~sum_fold(sum16(ip, 20, 0)));
 	put16(tcp, sport);
 	put16(tcp + 2, f->port);
 	put16(tcp + 4, sport * 7919u);	/* seq: anything */
 	tcp[12] = 5 << 4;
 	tcp[13] = 0x02;			/* SYN */
 	put16(tcp + 14, 64240);
-	memcpy(ph, ip + 12, 8);
-	ph[8] = 0;
-	ph[9] = IPPROTO_TCP;
-	put16(ph + 10, 20);
-	put16(tcp + 16, fold(sum16(tcp, 20, sum16(ph, sizeof(ph), 0))));
+	put16(tcp + 16, ~sum_fold(sum16(tcp, 20,
+					sum_pseudo(ip, IPPROTO_TCP, 20))));
 }
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return scmlb_mono_ns() / 1e9;
 }
 
 static void pin_cpu(int index)
@@ -155,7 +128,7 @@ static void *worker_xdp(void *arg)
 	double end;
 
 	pin_cpu(w->index);
-	frame_build(f, SPORT_BASE, frame);
+	syn_build(f, SPORT_BASE, frame);
 	end = now_s() + f->seconds;
 	while (now_s() < end) {
 		if (bpf_prog_test_run_opts(f->prog_fd, &opts)) {
@@ -193,7 +166,7 @@ static void *worker_packet(void *arg)
 	}
 	memset(msgs, 0, sizeof(msgs));
 	for (i = 0; i < BURST; i++) {
-		frame_build(f, SPORT_BASE + i, frames[i]);
+		syn_build(f, SPORT_BASE + i, frames[i]);
 		iov[i].iov_base = frames[i];
 		iov[i].iov_len = FRAME_LEN;
 		msgs[i].msg_hdr.msg_iov = &iov[i];
@@ -258,7 +231,7 @@ static int xdp_load(struct flood *f, struct bench_flood_bpf **skel)
 	struct bench_flood_bpf *s;
 	int err;
 
-	frame_build(f, SPORT_BASE, frame);
+	syn_build(f, SPORT_BASE, frame);
 	s = bench_flood_bpf__open();
 	if (!s)
 		return -errno;

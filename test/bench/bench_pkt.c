@@ -76,11 +76,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <arpa/inet.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sys/mount.h>
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -88,23 +85,21 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "backends.h"
 #include "bench.h"
 #include "bench_floor.skel.h"
 #include "bench_pass.skel.h"
 #include "bench_restore.skel.h"
+#include "bench_util.h"
+#include "clock.h"
 #include "dos.h"
+#include "frames.h"
 #include "fw.h"
 #include "log.h"
 #include "maps.h"
 #include "output.h"
 #include "progs.h"
 #include "scmlb.skel.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-#define IP4(a, b, c, d) ((__u32)(a) << 24 | (__u32)(b) << 16 | \
-			 (__u32)(c) << 8 | (__u32)(d))
+#include "testbed.h"
 
 /* Host order. Clients' low halves leave room for the flows of bench.h. */
 #define VIP		IP4(203, 0, 113, 11)
@@ -367,7 +362,6 @@ static struct bench_floor *floor_skel;
 static struct scmlb_ctx lb = { .dir_fd = -1 };
 static __u32 ifindex[SIDE_N];
 static __u32 be_id[NBE + 1];
-static int ncpus;
 static int trials = TRIALS_DEFAULT;
 static int cpu = -1;
 static bool json;
@@ -376,152 +370,60 @@ static bool selected[R_N];	/* rows to measure; --path narrows them */
 
 /* ---- frames ---- */
 
-static __u32 sum16(const __u8 *p, size_t len, __u32 sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (__u32)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (__u32)p[len - 1] << 8;
-	return sum;
-}
-
-static __u16 fold(__u32 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-static void put16(__u8 *p, __u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-static void put32(__u8 *p, __u32 v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
-static __u32 get32(const __u8 *p)
-{
-	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
-}
-
-/* The L4 checksum sum: pseudo-header plus the L4 bytes. */
-static __u32 l4_sum(const __u8 *ip, size_t l4len)
-{
-	__u8 ph[12];
-
-	memcpy(ph, ip + 12, 8);
-	ph[8] = 0;
-	ph[9] = ip[9];
-	put16(ph + 10, l4len);
-	return sum16(ph, sizeof(ph), 0) + sum16(ip + 20, l4len, 0);
-}
-
-/* A BENCH_FRAME_LEN frame, every checksum computed from scratch. */
-static void frame_build(__u8 *b, const __u8 *dst_mac, const __u8 *src_mac,
-			__u8 proto, __u32 saddr, __u32 daddr, __u16 sport,
-			__u16 dport, __u8 tcp_flags)
-{
-	__u8 *ip = b + ETH_HLEN, *l4 = ip + 20;
-	size_t tot = BENCH_FRAME_LEN - ETH_HLEN, l4len = tot - 20, i;
-	__u16 check;
-
-	memset(b, 0, BENCH_FRAME_LEN);
-	memcpy(b, dst_mac, ETH_ALEN);
-	memcpy(b + ETH_ALEN, src_mac, ETH_ALEN);
-	put16(b + 12, ETH_P_IP);
-	ip[0] = 0x45;
-	put16(ip + 2, tot);
-	put16(ip + 4, 0x1c46);
-	put16(ip + 6, 0x4000);		/* DF */
-	ip[8] = 64;
-	ip[9] = proto;
-	put32(ip + 12, saddr);
-	put32(ip + 16, daddr);
-	put16(l4, sport);
-	put16(l4 + 2, dport);
-	if (proto == IPPROTO_TCP) {
-		put32(l4 + 4, 0x10000001);
-		put32(l4 + 8, 0x20000001);
-		l4[12] = 5 << 4;
-		l4[13] = tcp_flags;
-		put16(l4 + 14, 64240);
-		i = 20;
-	} else {
-		put16(l4 + 4, l4len);
-		i = 8;
-	}
-	for (; i < l4len; i++)
-		l4[i] = (__u8)(i * 37 + 11);
-	check = ~fold(l4_sum(ip, l4len));
-	if (proto == IPPROTO_UDP && !check)
-		check = 0xffff;
-	put16(l4 + (proto == IPPROTO_TCP ? 16 : 6), check);
-	put16(ip + 10, ~fold(sum16(ip, 20, 0)));
-}
-
-static bool csums_valid(const __u8 *b)
-{
-	const __u8 *ip = b + ETH_HLEN;
-
-	return fold(sum16(ip, 20, 0)) == 0xffff &&
-	       fold(l4_sum(ip, BENCH_FRAME_LEN - ETH_HLEN - 20)) == 0xffff;
-}
-
-#define TF_SYN 0x02
-#define TF_ACK 0x10
-
-/* Flow 0 of @kind, and the interface it arrives on. */
+/* Flow 0 of @kind in @b (FRAME_MAX bytes), and the interface it arrives on. */
 static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 {
+	struct frame f = {
+		.src_mac = mac_client, .dst_mac = mac_up,
+		.proto = IPPROTO_TCP, .saddr = EST_BASE, .daddr = VIP,
+		.sport = SPORT_BASE, .dport = VPORT, .tcp_flags = TF_ACK,
+	};
+	enum side side = SIDE_UP;
+
 	switch (kind) {
 	case PK_NONVIP:
-		frame_build(b, mac_up, mac_client, IPPROTO_TCP, EST_BASE,
-			    OTHER_ADDR, SPORT_BASE, VPORT, TF_ACK);
-		return SIDE_UP;
+		f.daddr = OTHER_ADDR;
+		break;
 	case PK_TCP_EST:
-		frame_build(b, mac_up, mac_client, IPPROTO_TCP, EST_BASE, VIP,
-			    SPORT_BASE, VPORT, TF_ACK);
-		return SIDE_UP;
+		break;
 	case PK_TCP_SYN:
-		frame_build(b, mac_up, mac_client, IPPROTO_TCP, NEW_BASE, VIP,
-			    SPORT_BASE, VPORT, TF_SYN);
-		return SIDE_UP;
+		f.saddr = NEW_BASE;
+		f.tcp_flags = TF_SYN;
+		break;
 	case PK_TCP_REPLY:
 		/* flow 0 is on backend 1 (flows go round robin from it) */
-		frame_build(b, mac_beif, mac_be, IPPROTO_TCP, BE_ADDR(1),
-			    EST_BASE, VPORT, SPORT_BASE, TF_ACK);
-		return SIDE_BE;
+		f.src_mac = mac_be;
+		f.dst_mac = mac_beif;
+		f.saddr = BE_ADDR(1);
+		f.daddr = EST_BASE;
+		f.sport = VPORT;
+		f.dport = SPORT_BASE;
+		side = SIDE_BE;
+		break;
 	case PK_UDP_EST:
-		frame_build(b, mac_up, mac_client, IPPROTO_UDP, UDP_BASE, VIP,
-			    SPORT_BASE, UDP_VPORT, 0);
-		return SIDE_UP;
+		f.proto = IPPROTO_UDP;
+		f.saddr = UDP_BASE;
+		f.dport = UDP_VPORT;
+		f.tcp_flags = 0;
+		break;
 	case PK_FW_DROP:
 	default:
-		frame_build(b, mac_up, mac_client, IPPROTO_TCP, DROP_SRC, VIP,
-			    SPORT_BASE, VPORT, TF_ACK);
-		return SIDE_UP;
+		f.saddr = DROP_SRC;
+		break;
 	}
+	f.payload = BENCH_FRAME_LEN - ETH_HLEN - 20 - l4_hdr_len(f.proto, 5);
+	frame_build(&f, b);
+	return side;
 }
 
 /* ---- flows: conntrack and the floor's table ---- */
 
+/* Flow @i of those from @base, as the harness makes it of flow 0. */
 static struct scmlb_flow_key flow_key(__u32 base, __u8 proto, __u16 dport,
 				      __u32 i)
 {
-	return (struct scmlb_flow_key){
-		.src_addr = htonl(base + (i >> BENCH_PORT_BITS)),
-		.dst_addr = htonl(VIP),
-		.src_port = htons(SPORT_BASE + (i & BENCH_PORT_MASK)),
-		.dst_port = htons(dport),
-		.proto = proto,
-	};
+	return tb_flow_key(base + (i >> BENCH_PORT_BITS), VIP,
+			   SPORT_BASE + (i & BENCH_PORT_MASK), dport, proto);
 }
 
 /**
@@ -645,23 +547,12 @@ static __u64 flow0_packets(enum pkt_kind kind)
 
 static int backends_add(void)
 {
-	struct scmlb_backend be;
-	int n, err;
+	int n, err = 0;
 
-	for (n = 1; n <= NBE; n++) {
-		memset(&be, 0, sizeof(be));
-		be.addr = htonl(BE_ADDR(n));
-		be.ifindex = ifindex[SIDE_BE];
-		be.status = SCMLB_BACKEND_AVAILABLE;
-		memcpy(be.mac, mac_be, ETH_ALEN);
-		memcpy(be.if_mac, mac_beif, ETH_ALEN);
-		snprintf(be.name, sizeof(be.name), "be%d", n);
-		err = scmlb_backend_add(&lb, &be);
-		if (err)
-			return err;
-		be_id[n] = be.id;
-	}
-	return 0;
+	for (n = 1; n <= NBE && !err; n++)
+		err = tb_backend_add(&lb, n, BE_ADDR(n), ifindex[SIDE_BE],
+				     mac_be, mac_beif, &be_id[n]);
+	return err;
 }
 
 static bool covers(__u32 net, __u8 len, __u32 addr)
@@ -792,28 +683,6 @@ static int scenario_enter(enum scenario sc)
 
 /* ---- measuring ---- */
 
-static int stats_read(struct scmlb_stats *sum)
-{
-	struct scmlb_stats *v = calloc(ncpus, sizeof(*v));
-	__u32 zero = 0;
-	size_t i;
-	int c, err = 0;
-
-	if (!v)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(lb.maps.stats, &zero, v)) {
-		err = -errno;
-		goto out;
-	}
-	memset(sum, 0, sizeof(*sum));
-	for (c = 0; c < ncpus; c++)
-		for (i = 0; i < sizeof(*sum) / sizeof(__u64); i++)
-			((__u64 *)sum)[i] += ((__u64 *)&v[c])[i];
-out:
-	free(v);
-	return err;
-}
-
 static __u64 counter_get(const struct scmlb_stats *s, enum counter c)
 {
 	switch (c) {
@@ -889,15 +758,6 @@ static int run_timed(enum prog_kind prog, enum side side, __u32 repeat,
 	return 0;
 }
 
-static const char *act_name(int act)
-{
-	static const char *const names[] = {
-		"XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX", "XDP_REDIRECT",
-	};
-
-	return act >= 0 && act < (int)ARRAY_SIZE(names) ? names[act] : "?";
-}
-
 /* The last run's output frame must be what the path produces. */
 static const char *output_wrong(const struct row *r, const __u8 *in,
 				const __u8 *out)
@@ -909,7 +769,7 @@ static const char *output_wrong(const struct row *r, const __u8 *in,
 		return memcmp(in, out, BENCH_FRAME_LEN) ? "passed frame changed" : NULL;
 	if (r->act != XDP_REDIRECT)
 		return NULL;
-	if (!csums_valid(out))
+	if (!csums_valid(out, BENCH_FRAME_LEN))
 		return "a checksum of the rewritten frame does not verify";
 	if (r->pkt == PK_TCP_REPLY) {
 		saddr = get32(out + ETH_HLEN + 12);
@@ -945,7 +805,7 @@ static __u64 flow0_expected(const struct row *r, __u64 before)
 static int row_measure(struct row *r, int trial)
 {
 	struct scmlb_stats before, after;
-	__u8 in[BENCH_FRAME_LEN], out[BENCH_FRAME_LEN];
+	__u8 in[FRAME_MAX], out[BENCH_FRAME_LEN];
 	struct bench_cfg *cfg = &harness->bss->cfg;
 	__u64 pk_before = 0, pk_after, grew;
 	double base_ns, ns;
@@ -958,7 +818,7 @@ static int row_measure(struct row *r, int trial)
 	cfg->flows = r->flows;
 	cfg->forget = r->forget;
 	cfg->saddr = get32(in + BENCH_OFF_SADDR);
-	cfg->sport = in[BENCH_OFF_SPORT] << 8 | in[BENCH_OFF_SPORT + 1];
+	cfg->sport = get16(in + BENCH_OFF_SPORT);
 	cfg->l4_check = in[ETH_HLEN + 9] == IPPROTO_TCP ? BENCH_OFF_TCP_CHECK :
 			BENCH_OFF_UDP_CHECK;
 
@@ -966,7 +826,7 @@ static int row_measure(struct row *r, int trial)
 	if (!err && act != XDP_PASS)
 		err = -EPROTO;
 	if (!err && r->prog == PROG_SCMLB) {
-		err = stats_read(&before);
+		err = tb_stats_read(&lb, &before);
 		pk_before = flow0_packets(r->pkt);
 	}
 	if (!err)
@@ -986,7 +846,7 @@ static int row_measure(struct row *r, int trial)
 		return -EPROTO;
 	}
 	if (r->prog == PROG_SCMLB) {
-		err = stats_read(&after);
+		err = tb_stats_read(&lb, &after);
 		if (err)
 			return err;
 		grew = counter_get(&after, r->cnt) - counter_get(&before, r->cnt);
@@ -1043,26 +903,9 @@ static int pin_cpu(void)
  */
 static int ns_setup(void)
 {
-	char cmd[160];
-	int i;
+	int err = tb_bpffs_setup();
 
-	if (unshare(CLONE_NEWNET | CLONE_NEWNS))
-		return -errno;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
-		return -errno;
-	for (i = 0; i < SIDE_N; i++) {
-		snprintf(cmd, sizeof(cmd),
-			 "ip link add %s type veth peer name %s-p && "
-			 "ip link set %s up && ip link set %s-p up",
-			 if_names[i], if_names[i], if_names[i], if_names[i]);
-		if (system(cmd))
-			return -EIO;
-		ifindex[i] = if_nametoindex(if_names[i]);
-		if (!ifindex[i])
-			return -ENODEV;
-	}
-	return 0;
+	return err ? err : tb_net_setup(if_names, SIDE_N, ifindex);
 }
 
 /*
@@ -1154,25 +997,18 @@ static int refs_setup(void)
 
 /* ---- results ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 struct summary {
 	double median, min, max;
 };
 
 static struct summary summarize(const double *v, int n)
 {
-	double s[R_N * TRIALS_MAX];
+	double s[R_N * TRIALS_MAX], median;
 
 	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
+	median = bench_median(s, n);
 	return (struct summary){
-		.median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2,
+		.median = median,
 		.min = s[0],
 		.max = s[n - 1],
 	};
@@ -1329,19 +1165,6 @@ static void usage(FILE *f)
 	fputc('\n', f);
 }
 
-/* Digits only, within [@min, @max]. */
-static int parse_num(const char *s, unsigned long min, unsigned long max,
-		     unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end || errno || *out < min || *out > max)
-		return -EINVAL;
-	return 0;
-}
-
 static int select_path(const char *key)
 {
 	static bool narrowed;
@@ -1361,81 +1184,56 @@ static int select_path(const char *key)
 	return -ENOENT;
 }
 
-static int parse_args(int argc, char **argv)
+/* One of bench_pkt's own options. */
+static int take_opt(int c, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "trials", required_argument, NULL, 't' },
-		{ "cpu", required_argument, NULL, 'c' },
-		{ "path", required_argument, NULL, 'p' },
-		{ "fw-networks", required_argument, NULL, 'N' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	unsigned long v;
-	int c;
+	int err = 0;
 
-	for (c = 0; c < R_N; c++)
-		selected[c] = true;
-	while ((c = getopt_long(argc, argv, "t:c:p:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (parse_num(optarg, TRIALS_MIN, TRIALS_MAX, &v)) {
-				pr_err("invalid trial count '%s': %d to %d",
-				       optarg, TRIALS_MIN, TRIALS_MAX);
-				return 2;
-			}
+	switch (c) {
+	case 't':
+		err = bench_opt_num(arg, "trial count", TRIALS_MIN, TRIALS_MAX,
+				    &v);
+		if (!err)
 			trials = v;
-			break;
-		case 'c':
-			if (parse_num(optarg, 0, CPU_SETSIZE - 1, &v)) {
-				pr_err("invalid CPU '%s'", optarg);
-				return 2;
-			}
-			cpu = v;
-			break;
-		case 'p':
-			if (select_path(optarg)) {
-				pr_err("unknown path '%s': see --help", optarg);
-				return 2;
-			}
-			break;
-		case 'N':
-			if (parse_num(optarg, FW_FEW, FW_MANY, &v)) {
-				pr_err("invalid network count '%s': %d to %d",
-				       optarg, FW_FEW, FW_MANY);
-				return 2;
-			}
-			fw_networks = v;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'V':
-			scmlb_log_set_verbose(true);
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
+		break;
+	case 'c':
+		if (bench_parse_num(arg, 0, CPU_SETSIZE - 1, &v)) {
+			pr_err("invalid CPU '%s'", arg);
 			return 2;
 		}
+		cpu = v;
+		break;
+	case 'p':
+		if (select_path(arg)) {
+			pr_err("unknown path '%s': see --help", arg);
+			return 2;
+		}
+		break;
+	case 'N':
+		err = bench_opt_num(arg, "network count", FW_FEW, FW_MANY, &v);
+		if (!err)
+			fw_networks = v;
+		break;
 	}
-	if (optind < argc) {
-		pr_err("unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
-	return 0;
+	return err;
 }
+
+static const struct option long_opts[] = {
+	{ "trials", required_argument, NULL, 't' },
+	{ "cpu", required_argument, NULL, 'c' },
+	{ "path", required_argument, NULL, 'p' },
+	{ "fw-networks", required_argument, NULL, 'N' },
+	BENCH_OPTS_COMMON,
+};
+
+static const struct bench_cli cli = {
+	"bench_pkt", "t:c:p:jh", long_opts, take_opt, usage, &json,
+};
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return scmlb_mono_ns() / 1e9;
 }
 
 int main(int argc, char **argv)
@@ -1445,18 +1243,13 @@ int main(int argc, char **argv)
 	int err, sc, t, missed = 0, ret = 3;
 	size_t i;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	scmlb_log_init("bench_pkt");
-	err = parse_args(argc, argv);
-	if (err)
+	for (i = 0; i < R_N; i++)
+		selected[i] = true;
+	if (!bench_start(&cli, argc, argv, &err))
 		return err;
-	if (geteuid()) {
-		pr_err("needs root (BPF, a network namespace): skipped");
-		return 77;
-	}
-	ncpus = libbpf_num_possible_cpus();
-	if (ncpus < 0) {
-		pr_err("cannot count the CPUs: %s", strerror(-ncpus));
+	err = libbpf_num_possible_cpus();
+	if (err < 0) {
+		pr_err("cannot count the CPUs: %s", strerror(-err));
 		return 3;
 	}
 	err = pin_cpu();

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* frames.c - test frames: fresh checksums, exact compares, XDP test runs */
+/* frames.c - test frames: fresh checksums, exact compares, XDP test runs, TAP */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,7 +16,13 @@
 static char notes[8192];
 static size_t notes_len;
 
-/* Diagnostics are gathered and printed after the case's ok line. */
+/**
+ * note() - gather a diagnostic line for the case being run
+ * @fmt: printf format
+ *
+ * Diagnostics are printed after the case's ok line; what does not fit in
+ * the buffer is dropped.
+ */
 void note(const char *fmt, ...)
 {
 	size_t room = sizeof(notes) - notes_len;
@@ -35,14 +41,18 @@ void note(const char *fmt, ...)
 	notes[notes_len] = 0;
 }
 
-/* Start gathering a new case's diagnostics. */
+/**
+ * notes_reset() - start gathering a new case's diagnostics
+ */
 void notes_reset(void)
 {
 	notes_len = 0;
 	notes[0] = 0;
 }
 
-/* Each gathered line as a TAP diagnostic. */
+/**
+ * notes_print() - print each gathered line as a TAP diagnostic
+ */
 void notes_print(void)
 {
 	char *line, *save = NULL;
@@ -52,9 +62,36 @@ void notes_print(void)
 		printf("# %s\n", line);
 }
 
+/**
+ * tap_case() - a case's TAP line, then the diagnostics gathered for it
+ * @n:    its number, from 1
+ * @desc: what it checks
+ * @res:  what became of it
+ * @skip: why it was skipped, with RES_SKIP
+ *
+ * Return: 1 when it failed, else 0: add it up for the exit status.
+ */
+int tap_case(size_t n, const char *desc, enum tap_result res, const char *skip)
+{
+	printf("%sok %zu - %s", res == RES_FAIL ? "not " : "", n, desc);
+	if (res == RES_SKIP)
+		printf(" # SKIP %s", skip);
+	putchar('\n');
+	notes_print();
+	return res == RES_FAIL;
+}
+
 /* ---- reference checksums: whole sums, nothing incremental ---- */
 
-static __u32 sum16(const __u8 *p, size_t len, __u32 sum)
+/**
+ * sum16() - add big-endian 16-bit words to a ones' complement sum
+ * @p:   the bytes; an odd last byte counts as its word's high half
+ * @len: how many
+ * @sum: the sum so far
+ *
+ * Return: the sum, unfolded.
+ */
+__u32 sum16(const __u8 *p, size_t len, __u32 sum)
 {
 	size_t i;
 
@@ -65,33 +102,66 @@ static __u32 sum16(const __u8 *p, size_t len, __u32 sum)
 	return sum;
 }
 
-static __u16 fold(__u32 sum)
+/**
+ * sum_fold() - fold a sum's carries into 16 bits
+ * @sum: from sum16()
+ *
+ * Return: the folded sum, not inverted: 0xffff over data holding its own
+ * valid checksum.
+ */
+__u16 sum_fold(__u32 sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return sum;
 }
 
-static __u32 pseudo_sum(const __u8 *saddr, const __u8 *daddr, __u8 proto,
-			__u16 len)
+/**
+ * sum_pseudo() - the sum of a TCP or UDP pseudo-header
+ * @ip:    an IPv4 header: its addresses, at 12 and 16, count
+ * @proto: IPPROTO_TCP or IPPROTO_UDP
+ * @len:   the L4 length
+ *
+ * Return: the sum, unfolded.
+ */
+__u32 sum_pseudo(const __u8 *ip, __u8 proto, __u32 len)
 {
-	__u8 ph[12];
+	return sum16(ip + 12, 8, 0) + proto + len;
+}
 
-	memcpy(ph, saddr, 4);
-	memcpy(ph + 4, daddr, 4);
-	ph[8] = 0;
-	ph[9] = proto;
-	put16(ph + 10, len);
-	return sum16(ph, sizeof(ph), 0);
+/**
+ * udp_zero_word() - make a UDP checksum compute to 0 under other addresses
+ * @ph:    an IPv4 header holding the addresses the checksum will cover
+ * @l4:    the UDP header, checksum 0, and at least 2 bytes of payload
+ * @l4len: its length
+ *
+ * Chooses the first payload word: a checksum computing to 0 is sent as
+ * 0xffff, the one value an incremental update must not leave as 0, which
+ * means "no checksum".
+ */
+void udp_zero_word(const __u8 *ph, __u8 *l4, size_t l4len)
+{
+	__u32 sum;
+
+	put16(l4 + 8, 0);
+	sum = sum_pseudo(ph, IPPROTO_UDP, l4len) + sum16(l4, l4len, 0);
+	put16(l4 + 8, ~sum_fold(sum));
 }
 
 /* ---- frames ---- */
 
-static size_t l4_hdr_len(const struct frame *f)
+/**
+ * l4_hdr_len() - the length of an L4 header the frames carry
+ * @proto: IPPROTO_*
+ * @doff:  TCP's data offset, in 32-bit words
+ *
+ * Return: its bytes; 0 for a protocol without one.
+ */
+size_t l4_hdr_len(__u8 proto, __u8 doff)
 {
-	switch (f->proto) {
+	switch (proto) {
 	case IPPROTO_TCP:
-		return (f->doff > 5 ? f->doff : 5) * 4;
+		return doff * 4;
 	case IPPROTO_UDP:
 	case IPPROTO_ICMP:
 		return 8;
@@ -100,29 +170,19 @@ static size_t l4_hdr_len(const struct frame *f)
 	}
 }
 
-/*
- * Make the UDP checksum toward zero_csum_daddr come out as 0 (sent as
- * 0xffff) by choosing the first payload word: the one value where an
- * incremental update must not leave a 0, which means "no checksum".
+/**
+ * frame_build() - lay a frame out with every checksum computed from scratch
+ * @f: the frame
+ * @b: FRAME_MAX bytes for it
+ *
+ * Return: its length.
  */
-static void udp_zero_fix(const struct frame *f, __u8 *l4, size_t l4len)
-{
-	__u8 s[4], d[4];
-	__u32 sum;
-
-	put32(s, f->saddr);
-	put32(d, f->zero_csum_daddr);
-	put16(l4 + 8, 0);
-	sum = pseudo_sum(s, d, IPPROTO_UDP, l4len) + sum16(l4, l4len, 0);
-	put16(l4 + 8, ~fold(sum));
-}
-
-/* Lay @f out in @b with every checksum computed from scratch. */
 size_t frame_build(const struct frame *f, __u8 *b)
 {
 	size_t ihl = f->ihl ? f->ihl : 5;
 	size_t hlen = (ihl > 5 ? ihl : 5) * 4;
-	size_t l4hdr = l4_hdr_len(f), l4len = l4hdr + f->payload;
+	size_t l4hdr = l4_hdr_len(f->proto, f->doff > 5 ? f->doff : 5);
+	size_t l4len = l4hdr + f->payload;
 	size_t tot = hlen + l4len, len, i;
 	__u8 *ip = b + ETH_HLEN, *l4 = ip + hlen;
 	__u16 check;
@@ -161,8 +221,14 @@ size_t frame_build(const struct frame *f, __u8 *b)
 		put16(l4, f->sport);
 		put16(l4 + 2, f->dport);
 		put16(l4 + 4, l4len);
-		if (f->zero_csum_daddr)
-			udp_zero_fix(f, l4, l4len);
+		if (f->zero_csum_daddr) {
+			/* toward zero_csum_daddr, the checksum is 0 */
+			__u8 ph[20] = { 0 };
+
+			put32(ph + 12, f->saddr);
+			put32(ph + 16, f->zero_csum_daddr);
+			udp_zero_word(ph, l4, l4len);
+		}
 	} else if (f->proto == IPPROTO_ICMP) {
 		l4[0] = 8;		/* echo request */
 		put16(l4 + 4, 0x4242);
@@ -170,15 +236,15 @@ size_t frame_build(const struct frame *f, __u8 *b)
 	}
 
 	if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) {
-		check = ~fold(pseudo_sum(ip + 12, ip + 16, f->proto, l4len) +
-			      sum16(l4, l4len, 0));
+		check = ~sum_fold(sum_pseudo(ip, f->proto, l4len) +
+				  sum16(l4, l4len, 0));
 		if (f->proto == IPPROTO_UDP)
 			check = f->udp_csum_zero ? 0 : check ? check : 0xffff;
 		put16(l4 + (f->proto == IPPROTO_TCP ? 16 : 6), check);
 	} else if (f->proto == IPPROTO_ICMP) {
-		put16(l4 + 2, ~fold(sum16(l4, l4len, 0)));
+		put16(l4 + 2, ~sum_fold(sum16(l4, l4len, 0)));
 	}
-	put16(ip + 10, ~fold(sum16(ip, hlen, 0)));
+	put16(ip + 10, ~sum_fold(sum16(ip, hlen, 0)));
 
 	len = ETH_HLEN + tot;
 	memset(b + len, PAD_BYTE, f->pad);
@@ -186,7 +252,15 @@ size_t frame_build(const struct frame *f, __u8 *b)
 	return f->cut ? f->cut : len;
 }
 
-/* Note every checksum of @b that does not verify. */
+/**
+ * csums_valid() - verify an IPv4 frame's checksums from scratch
+ * @b:   the frame
+ * @len: its length
+ *
+ * Notes every checksum that does not verify.
+ *
+ * Return: whether all of them verify.
+ */
 bool csums_valid(const __u8 *b, size_t len)
 {
 	const __u8 *ip = b + ETH_HLEN, *l4;
@@ -205,7 +279,7 @@ bool csums_valid(const __u8 *b, size_t len)
 		note("output IPv4 header is inconsistent");
 		return false;
 	}
-	if (fold(sum16(ip, hlen, 0)) != 0xffff) {
+	if (sum_fold(sum16(ip, hlen, 0)) != 0xffff) {
 		note("IPv4 header checksum 0x%04x does not verify",
 		     get16(ip + 10));
 		ok = false;
@@ -216,9 +290,8 @@ bool csums_valid(const __u8 *b, size_t len)
 		return ok;
 	if (proto == IPPROTO_UDP && !get16(l4 + 6))
 		return ok;	/* sent without a checksum */
-	sum = pseudo_sum(ip + 12, ip + 16, proto, tot - hlen) +
-	      sum16(l4, tot - hlen, 0);
-	if (fold(sum) != 0xffff) {
+	sum = sum_pseudo(ip, proto, tot - hlen) + sum16(l4, tot - hlen, 0);
+	if (sum_fold(sum) != 0xffff) {
 		note("%s checksum 0x%04x does not verify",
 		     proto == IPPROTO_TCP ? "TCP" : "UDP",
 		     get16(l4 + (proto == IPPROTO_TCP ? 16 : 6)));
@@ -238,7 +311,17 @@ static void hex_row(char *out, const __u8 *b, size_t len, size_t off)
 			strcpy(out, "   ");
 }
 
-/* Note the 16-byte rows where @got differs from @exp, differences marked. */
+/**
+ * frames_equal() - compare a frame with the one expected, byte for byte
+ * @exp:  the expected frame
+ * @elen: its length
+ * @got:  the frame that came out
+ * @glen: its length
+ *
+ * Notes the 16-byte rows where they differ, the differences marked.
+ *
+ * Return: whether they are the same.
+ */
 bool frames_equal(const __u8 *exp, size_t elen, const __u8 *got, size_t glen)
 {
 	size_t max = elen > glen ? elen : glen, off, i;
@@ -277,6 +360,12 @@ bool frames_equal(const __u8 *exp, size_t elen, const __u8 *got, size_t glen)
 
 /* ---- the BPF side ---- */
 
+/**
+ * act_name() - the name of an XDP action
+ * @act: the action
+ *
+ * Return: "XDP_PASS" and so on, "?" for no action.
+ */
 const char *act_name(int act)
 {
 	static const char *const names[] = {
@@ -286,11 +375,22 @@ const char *act_name(int act)
 	return act >= 0 && act < (int)ARRAY_SIZE(names) ? names[act] : "?";
 }
 
-/*
+/**
+ * prog_run() - one BPF_PROG_TEST_RUN of an XDP program on a frame
+ * @fd:      the program
+ * @ifindex: the interface the frame arrives on
+ * @frame:   the frame
+ * @len:     its length
+ * @out:     2 * FRAME_MAX bytes for the frame that comes out
+ * @out_len: set to its length
+ * @act:     set to the program's action
+ *
  * BPF_PROG_TEST_RUN takes no data_in shorter than ETH_HLEN, so a shorter
  * frame goes behind XDP metadata, which the program never reads and which
  * must come back unchanged. Kernels that count the frame alone (6.18 does)
  * refuse that too: -EINVAL, and the case is skipped.
+ *
+ * Return: 0, -EPROTO when the metadata changed, or another -errno.
  */
 int prog_run(int fd, __u32 ifindex, const __u8 *frame, __u32 len,
 	     __u8 *out, __u32 *out_len, int *act)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* frames.h - test frames: fresh checksums, exact compares, XDP test runs */
+/* frames.h - test frames: fresh checksums, exact compares, XDP test runs, TAP */
 #ifndef SCMLB_TEST_FRAMES_H
 #define SCMLB_TEST_FRAMES_H
 
@@ -26,6 +26,9 @@
 #define TF_RST		0x04
 #define TF_PSH		0x08
 #define TF_ACK		0x10
+#define TF_URG		0x20
+#define TF_ECE		0x40
+#define TF_CWR		0x80
 
 /* A frame as the tests describe it; zero fields take the usual value. */
 struct frame {
@@ -67,10 +70,25 @@ static inline __u16 get16(const __u8 *p)
 	return (__u16)(p[0] << 8 | p[1]);
 }
 
+static inline __u32 get32(const __u8 *p)
+{
+	return (__u32)get16(p) << 16 | get16(p + 2);
+}
+
+/* What became of a case. */
+enum tap_result { RES_FAIL, RES_OK, RES_SKIP };
+
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void notes_reset(void);
 void notes_print(void);
+int tap_case(size_t n, const char *desc, enum tap_result res, const char *skip);
 
+__u32 sum16(const __u8 *p, size_t len, __u32 sum);
+__u16 sum_fold(__u32 sum);
+__u32 sum_pseudo(const __u8 *ip, __u8 proto, __u32 len);
+void udp_zero_word(const __u8 *ph, __u8 *l4, size_t l4len);
+
+size_t l4_hdr_len(__u8 proto, __u8 doff);
 size_t frame_build(const struct frame *f, __u8 *b);
 bool csums_valid(const __u8 *b, size_t len);
 bool frames_equal(const __u8 *exp, size_t elen, const __u8 *got, size_t glen);

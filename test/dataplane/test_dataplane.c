@@ -26,7 +26,6 @@
 #include "scmlb.skel.h"
 #include "testbed.h"
 
-
 /* Addresses and ports in host order; the frame builder converts them. */
 #define VIP		IP4(203, 0, 113, 11)
 #define OTHER_ADDR	IP4(203, 0, 113, 12)
@@ -45,7 +44,6 @@
 
 /* Conntrack size of the test instance: far below the default, enough here. */
 #define CT_SIZE		1024
-
 
 /* ct_state of a case: there must be no conntrack entry for its flow. */
 #define CT_NONE		0xff
@@ -173,29 +171,6 @@ static int peer_capture(enum side *side, __u8 *buf, __u32 *len)
 	return -ETIMEDOUT;
 }
 
-/* Indexes into stat_fields; the first four are the per-protocol counts. */
-enum {
-	ST_RX_ICMP, ST_RX_TCP, ST_RX_UDP, ST_RX_OTHER, ST_PASSED,
-	ST_FW_DROPPED, ST_DOS_DROPPED, ST_FORWARDED, ST_RETURNED,
-	ST_RX_N = ST_PASSED,
-};
-
-static const struct {
-	const char *name;
-	size_t off;
-} stat_fields[] = {
-#define STAT_FIELD(f) { #f, offsetof(struct scmlb_stats, f) }
-	STAT_FIELD(rx_icmp), STAT_FIELD(rx_tcp), STAT_FIELD(rx_udp),
-	STAT_FIELD(rx_other), STAT_FIELD(passed), STAT_FIELD(fw_dropped),
-	STAT_FIELD(dos_dropped), STAT_FIELD(forwarded), STAT_FIELD(returned),
-#undef STAT_FIELD
-};
-
-static __u64 stat_get(const struct scmlb_stats *s, size_t i)
-{
-	return *(const __u64 *)((const char *)s + stat_fields[i].off);
-}
-
 /*
  * Every upstream packet counts once per protocol and once for its fate;
  * a backend's packet counts only when it is returned.
@@ -204,14 +179,14 @@ static bool stats_delta_ok(const struct tcase *c,
 			   const struct scmlb_stats *before,
 			   const struct scmlb_stats *after)
 {
-	__u64 rx = 0, d[ARRAY_SIZE(stat_fields)], want[ARRAY_SIZE(stat_fields)];
+	__u64 rx = 0, d[TB_STATS_N], want[TB_STATS_N];
 	bool ok = true;
-	size_t i;
+	int i;
 
 	memset(want, 0, sizeof(want));
-	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
-		d[i] = stat_get(after, i) - stat_get(before, i);
-		if (i < ST_RX_N)
+	for (i = 0; i < TB_STATS_N; i++) {
+		d[i] = tb_stat_get(after, i) - tb_stat_get(before, i);
+		if (i < TB_RX_N)
 			rx += d[i];
 	}
 	if (!c->uncounted) {
@@ -221,18 +196,18 @@ static bool stats_delta_ok(const struct tcase *c,
 			ok = false;
 		}
 		if (c->act == XDP_PASS && c->side == SIDE_UP)
-			want[ST_PASSED] = 1;
+			want[TB_PASSED] = 1;
 		else if (c->act == XDP_REDIRECT && c->to_be)
-			want[ST_FORWARDED] = 1;
+			want[TB_FORWARDED] = 1;
 		else if (c->act == XDP_REDIRECT && c->to_client)
-			want[ST_RETURNED] = 1;
+			want[TB_RETURNED] = 1;
 	}
-	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
-		if (i < ST_RX_N && c->side == SIDE_UP && !c->uncounted)
+	for (i = 0; i < TB_STATS_N; i++) {
+		if (i < TB_RX_N && c->side == SIDE_UP && !c->uncounted)
 			continue;	/* the split: the "counters" cases */
 		if (d[i] != want[i]) {
 			note("counter %s grew by %llu, expected %llu",
-			     stat_fields[i].name, (unsigned long long)d[i],
+			     tb_stat_name(i), (unsigned long long)d[i],
 			     (unsigned long long)want[i]);
 			ok = false;
 		}
@@ -244,14 +219,14 @@ static bool stats_total_ok(const struct scmlb_stats *want,
 			   const struct scmlb_stats *got)
 {
 	bool ok = true;
-	size_t i;
+	int i;
 
-	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
-		if (stat_get(want, i) == stat_get(got, i))
+	for (i = 0; i < TB_STATS_N; i++) {
+		if (tb_stat_get(want, i) == tb_stat_get(got, i))
 			continue;
-		note("counter %s: expected %llu, got %llu", stat_fields[i].name,
-		     (unsigned long long)stat_get(want, i),
-		     (unsigned long long)stat_get(got, i));
+		note("counter %s: expected %llu, got %llu", tb_stat_name(i),
+		     (unsigned long long)tb_stat_get(want, i),
+		     (unsigned long long)tb_stat_get(got, i));
 		ok = false;
 	}
 	return ok;
@@ -271,13 +246,9 @@ static bool ct_ok(const struct tcase *c)
 {
 	bool reply = c->in.daddr == CLIENT;
 	const __u8 *mac = c->ct_mac ? c->ct_mac : mac_client;
-	struct scmlb_flow_key key = {
-		.src_addr = htonl(reply ? c->in.daddr : c->in.saddr),
-		.dst_addr = htonl(reply ? VIP : c->in.daddr),
-		.src_port = htons(reply ? c->in.dport : c->in.sport),
-		.dst_port = htons(reply ? c->in.sport : c->in.dport),
-		.proto = c->in.proto,
-	};
+	struct scmlb_flow_key key = reply ?
+		tb_flow_key(c->in.daddr, VIP, c->in.dport, c->in.sport,
+			    c->in.proto) : tb_frame_key(&c->in);
 	struct scmlb_flow f;
 	bool found, ok = true;
 
@@ -329,53 +300,33 @@ static int rr_reset(void)
 /* A fresh instance: no flows, no backends, rotation and cursor at 0. */
 static int fx_none(void)
 {
-	struct scmlb_config cfg = {
-		.layout_version = SCMLB_LAYOUT_VERSION,
-		.vip = htonl(VIP),
-		.upstream_ifindex = ifindex[SIDE_UP],
-		.mode = SCMLB_MODE_NATIVE,
-		.conntrack_size = CT_SIZE,
-	};
 	struct scmlb_rotation rot = { 0 };
 	struct scmlb_backend be = { 0 };
 	struct scmlb_flow_key key;
 	__u32 i;
 	int err;
 
-	memcpy(cfg.upstream_mac, mac_up, ETH_ALEN);
-	while (!bpf_map_get_next_key(lb.maps.ct, NULL, &key))
-		if (bpf_map_delete_elem(lb.maps.ct, &key))
-			return -errno;
+	err = tb_map_clear(lb.maps.ct, &key);
+	if (err)
+		return err;
 	for (i = 0; i < SCMLB_MAX_BACKENDS; i++)
 		if (bpf_map_update_elem(lb.maps.backends, &i, &be, BPF_ANY))
 			return -errno;
 	for (i = 0; i < 2; i++)
 		if (bpf_map_update_elem(lb.maps.rotation, &i, &rot, BPF_ANY))
 			return -errno;
-	err = scmlb_config_write(&lb, &cfg);
+	err = tb_instance(&lb, VIP, ifindex[SIDE_UP], mac_up, CT_SIZE, -1);
 	if (err)
 		return err;
-	lb.cfg = cfg;
 	memset(be_id, 0, sizeof(be_id));
 	return rr_reset();
 }
 
-/* Backend @n added with scmlb_backend_add(), as scmlb-lb add does. */
+/* Backend @n, as scmlb-lb add adds it. */
 static int backend_add(int n)
 {
-	struct scmlb_backend be = {
-		.addr = htonl(BE_ADDR(n)),
-		.ifindex = ifindex[BE_SIDE(n)],
-		.status = SCMLB_BACKEND_AVAILABLE,
-	};
-	int err;
-
-	memcpy(be.mac, mac_be[n], ETH_ALEN);
-	memcpy(be.if_mac, mac_beif[n], ETH_ALEN);
-	snprintf(be.name, sizeof(be.name), "be%d", n);
-	err = scmlb_backend_add(&lb, &be);
-	be_id[n] = be.id;
-	return err;
+	return tb_backend_add(&lb, n, BE_ADDR(n), ifindex[BE_SIDE(n)],
+			      mac_be[n], mac_beif[n], &be_id[n]);
 }
 
 static int fx_three(void)
@@ -897,9 +848,7 @@ static int run_live(const struct tcase *c, int fd, const __u8 *in,
 	return 0;
 }
 
-enum result { RES_FAIL, RES_OK, RES_SKIP };
-
-static enum result run_case(const struct tcase *c, const char **skip)
+static enum tap_result run_case(const struct tcase *c, const char **skip)
 {
 	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
 	int fd = c->prog == PROG_ENTRY ? entry_fd : main_fd;
@@ -991,12 +940,9 @@ static const char *peers_setup(void)
 	return NULL;
 }
 
+/* The test's part of the start, once the data plane is loaded. */
 static int bpf_setup(void)
 {
-	int err = tb_bpf_setup(&skel, &lb, CT_SIZE, ifindex, SIDE_N);
-
-	if (err)
-		return err;
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
 	entry_fd = bpf_program__fd(skel->progs.scmlb_entry);
 	return 0;
@@ -1004,29 +950,16 @@ static int bpf_setup(void)
 
 int main(void)
 {
+	static const struct tb_setup tb = {
+		if_names, SIDE_N, ifindex, CT_SIZE, &skel, &lb, bpf_setup,
+	};
 	const char *skip;
-	int err, failed = 0;
-	enum result res;
+	enum tap_result res;
+	int failed;
 	size_t i;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (geteuid()) {
-		printf("1..0 # SKIP needs root (BPF, a network namespace)\n");
-		return 0;
-	}
-	err = tb_pin_cpu();
-	if (!err)
-		err = tb_net_setup(if_names, SIDE_N, ifindex);
-	if (err) {
-		printf("Bail out! network namespace: %s\n", strerror(-err));
-		return 1;
-	}
-	err = bpf_setup();
-	if (err) {
-		printf("Bail out! loading the data plane: %s\n",
-		       strerror(-err));
-		return 1;
-	}
+	if (!tb_start(&tb, &failed))
+		return failed;
 	live_skip = peers_setup();
 
 	printf("1..%zu\n", ARRAY_SIZE(cases));
@@ -1034,13 +967,7 @@ int main(void)
 		notes_reset();
 		skip = NULL;
 		res = run_case(&cases[i], &skip);
-		printf("%sok %zu - %s", res == RES_FAIL ? "not " : "", i + 1,
-		       cases[i].desc);
-		if (res == RES_SKIP)
-			printf(" # SKIP %s", skip);
-		putchar('\n');
-		notes_print();
-		failed += res == RES_FAIL;
+		failed += tap_case(i + 1, cases[i].desc, res, skip);
 	}
 	for (i = 0; i < SIDE_N; i++)
 		if (peer_fd[i] >= 0)

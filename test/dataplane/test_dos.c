@@ -17,7 +17,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "backends.h"
 #include "clock.h"
 #include "dos.h"
 #include "frames.h"
@@ -44,11 +43,6 @@
 #define HIGH		1000000		/* a limit no case reaches */
 #define COUNT_ANY	0xffffffffu	/* a count's packets not checked */
 #define COUNTS_MAX	64		/* entries a case may leave */
-
-/* TCP flags frames.h does not name. */
-#define TF_URG		0x20
-#define TF_ECE		0x40
-#define TF_CWR		0x80
 
 #define BIT(class)	(1u << (class))
 #define ALL_CLASSES	(BIT(SCMLB_DOS_CLASSES) - 1)
@@ -159,18 +153,9 @@ static const char *addr_str(__u32 addr, char *buf)
 /* bpf_jiffies64() as the data plane reads it, from its clock program. */
 static int dp_jiffies(__u64 *jiffies)
 {
-	__u64 frame[8] = { 0 }, out[8];
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		    .data_in = frame,
-		    .data_size_in = sizeof(frame),
-		    .data_out = out,
-		    .data_size_out = sizeof(out),
-		    .repeat = 1);
+	__u64 mono_ns;
 
-	if (bpf_prog_test_run_opts(clock_fd, &opts))
-		return -errno;
-	*jiffies = out[0];
-	return 0;
+	return scmlb_clock_read(clock_fd, jiffies, &mono_ns);
 }
 
 /* The second dos_check() counts in: jiffies / lb_config.hz. */
@@ -214,10 +199,7 @@ static int counts_clear(void)
 {
 	struct scmlb_dos_key key;
 
-	while (!bpf_map_get_next_key(lb.maps.dos_counts, NULL, &key))
-		if (bpf_map_delete_elem(lb.maps.dos_counts, &key))
-			return -errno;
-	return 0;
+	return tb_map_clear(lb.maps.dos_counts, &key);
 }
 
 static __u64 sec_value(enum sec sec, __u64 now)
@@ -297,10 +279,7 @@ static int dos_wipe(void)
 	for (i = 0; !err && i < n; i++)
 		err = scmlb_fw_rule_delete(&lb, rules[i].rule.id);
 	free(rules);
-	while (!err && !bpf_map_get_next_key(lb.maps.ct, NULL, &fk))
-		if (bpf_map_delete_elem(lb.maps.ct, &fk))
-			err = -errno;
-	return err;
+	return err ? err : tb_map_clear(lb.maps.ct, &fk);
 }
 
 /* scmlb-dos set -l @limit, once for each class of @watch. */
@@ -352,37 +331,17 @@ static int enforce(const struct tcase *c)
 
 /* ---- fixtures ---- */
 
-/* The instance: the VIP on the upstream, one backend behind dost-be. */
+/*
+ * The instance: the VIP on the upstream, one backend behind dost-be, hz
+ * and the clock reference as scmlb-attach takes them.
+ */
 static int fx_instance(void)
 {
-	struct scmlb_config cfg = {
-		.layout_version = SCMLB_LAYOUT_VERSION,
-		.vip = htonl(VIP),
-		.upstream_ifindex = ifindex[SIDE_UP],
-		.mode = SCMLB_MODE_NATIVE,
-		.conntrack_size = CT_SIZE,
-	};
-	struct scmlb_backend be = {
-		.addr = htonl(BE_ADDR),
-		.ifindex = ifindex[SIDE_BE],
-		.status = SCMLB_BACKEND_AVAILABLE,
-	};
-	int err;
+	int err = tb_instance(&lb, VIP, ifindex[SIDE_UP], mac_up, CT_SIZE,
+			      clock_fd);
 
-	memcpy(cfg.upstream_mac, mac_up, ETH_ALEN);
-	/* hz and the clock reference, as scmlb-attach takes them */
-	err = scmlb_clock_calibrate(clock_fd, &cfg);
-	if (!err && !cfg.hz)
-		err = -EIO;
-	if (!err)
-		err = scmlb_config_write(&lb, &cfg);
-	if (err)
-		return err;
-	lb.cfg = cfg;
-	memcpy(be.mac, mac_be, ETH_ALEN);
-	memcpy(be.if_mac, mac_beif, ETH_ALEN);
-	snprintf(be.name, sizeof(be.name), "be1");
-	return scmlb_backend_add(&lb, &be);
+	return err ? err : tb_backend_add(&lb, 1, BE_ADDR, ifindex[SIDE_BE],
+					  mac_be, mac_beif, NULL);
 }
 
 /* ---- the cases ---- */
@@ -648,55 +607,15 @@ static size_t expected_frame(const struct tcase *c, int act, const __u8 *in,
 	return frame_build(&f, exp);
 }
 
-static struct scmlb_flow_key flow_key(const struct frame *f)
-{
-	return (struct scmlb_flow_key){
-		.src_addr = htonl(f->saddr),
-		.dst_addr = htonl(f->daddr),
-		.src_port = htons(f->sport),
-		.dst_port = htons(f->dport),
-		.proto = f->proto,
-	};
-}
-
-static const struct {
-	const char *name;
-	size_t off;
-} stat_fields[] = {
-#define STAT_FIELD(f) { #f, offsetof(struct scmlb_stats, f) }
-	STAT_FIELD(rx_icmp), STAT_FIELD(rx_tcp), STAT_FIELD(rx_udp),
-	STAT_FIELD(rx_other), STAT_FIELD(passed), STAT_FIELD(fw_dropped),
-	STAT_FIELD(dos_dropped), STAT_FIELD(forwarded), STAT_FIELD(returned),
-#undef STAT_FIELD
-};
-
-static __u64 *stat_at(struct scmlb_stats *s, size_t i)
-{
-	return (__u64 *)((char *)s + stat_fields[i].off);
-}
-
 /* Upstream frames count for their protocol and fate, DoS drops exactly. */
-static bool stats_ok(const struct tcase *c, struct scmlb_stats *before,
-		     struct scmlb_stats *after)
+static bool stats_ok(const struct tcase *c, const struct scmlb_stats *before,
+		     const struct scmlb_stats *after)
 {
 	__u32 n = frames_of(c), times = n - c->drops;
 	struct scmlb_stats want = { 0 };
-	bool ok = true;
-	__u64 d;
-	size_t i;
 
 	if (c->side == SIDE_UP) {
-		if (c->in.eth_proto ||
-		    (c->in.ip_version && c->in.ip_version != 4))
-			want.rx_other = n;
-		else if (c->in.proto == IPPROTO_TCP)
-			want.rx_tcp = n;
-		else if (c->in.proto == IPPROTO_UDP)
-			want.rx_udp = n;
-		else if (c->in.proto == IPPROTO_ICMP)
-			want.rx_icmp = n;
-		else
-			want.rx_other = n;
+		tb_stats_rx(&want, &c->in, n);
 		want.passed = c->act == XDP_PASS ? times : 0;
 		want.forwarded = c->act == XDP_REDIRECT ? times : 0;
 		want.fw_dropped = c->by_fw ? times : 0;
@@ -704,16 +623,7 @@ static bool stats_ok(const struct tcase *c, struct scmlb_stats *before,
 		if (c->act == XDP_DROP && !c->by_fw)
 			want.dos_dropped += times;
 	}
-	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
-		d = *stat_at(after, i) - *stat_at(before, i);
-		if (d == *stat_at(&want, i))
-			continue;
-		note("counter %s grew by %llu, expected %llu",
-		     stat_fields[i].name, (unsigned long long)d,
-		     (unsigned long long)*stat_at(&want, i));
-		ok = false;
-	}
-	return ok;
+	return tb_stats_delta_ok(before, after, &want);
 }
 
 struct count_got {
@@ -990,7 +900,7 @@ static int case_setup(const struct tcase *c)
 static bool flow_same(const struct tcase *c, bool had,
 		      const struct scmlb_flow *before)
 {
-	struct scmlb_flow_key key = flow_key(&c->in);
+	struct scmlb_flow_key key = tb_frame_key(&c->in);
 	struct scmlb_flow now;
 	bool has = !bpf_map_lookup_elem(lb.maps.ct, &key, &now);
 
@@ -1001,13 +911,11 @@ static bool flow_same(const struct tcase *c, bool had,
 	return false;
 }
 
-enum result { RES_FAIL, RES_OK };
-
 /* The case's frames, each with its action and output. */
 static bool frames_ok(const struct tcase *c)
 {
 	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
-	struct scmlb_flow_key key = flow_key(&c->in);
+	struct scmlb_flow_key key = tb_frame_key(&c->in);
 	__u32 i, n = frames_of(c), times = n - c->drops, out_len = 0;
 	int err, act, want;
 	struct scmlb_flow flow;
@@ -1046,7 +954,7 @@ static bool frames_ok(const struct tcase *c)
 	return ok;
 }
 
-static enum result run_case(const struct tcase *c)
+static enum tap_result run_case(const struct tcase *c)
 {
 	struct scmlb_stats before, after;
 	__u64 sec0, sec1;
@@ -1120,7 +1028,7 @@ static const struct sweep {
 	{ "flag bytes 0-255, all but ack watched", ACK },
 };
 
-static enum result run_sweep(const struct sweep *s)
+static enum tap_result run_sweep(const struct sweep *s)
 {
 	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
 	struct frame f = { FROM(SRC_A, OTHER_ADDR), TCP_FL(40000, 80, 0) };
@@ -1164,12 +1072,9 @@ static enum result run_sweep(const struct sweep *s)
 	return bad ? RES_FAIL : RES_OK;
 }
 
+/* The test's part of the start, once the data plane is loaded. */
 static int bpf_setup(void)
 {
-	int err = tb_bpf_setup(&skel, &lb, CT_SIZE, ifindex, SIDE_N);
-
-	if (err)
-		return err;
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
 	clock_fd = scmlb_progs_clock_fd(skel);
 	return fx_instance();
@@ -1177,45 +1082,25 @@ static int bpf_setup(void)
 
 int main(void)
 {
+	static const struct tb_setup tb = {
+		if_names, SIDE_N, ifindex, CT_SIZE, &skel, &lb, bpf_setup,
+	};
 	size_t i, n = ARRAY_SIZE(cases), n_sweeps = ARRAY_SIZE(sweeps);
-	int err, failed = 0;
-	enum result res;
+	int failed;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (geteuid()) {
-		printf("1..0 # SKIP needs root (BPF, a network namespace)\n");
-		return 0;
-	}
-	err = tb_pin_cpu();
-	if (!err)
-		err = tb_net_setup(if_names, SIDE_N, ifindex);
-	if (err) {
-		printf("Bail out! network namespace: %s\n", strerror(-err));
-		return 1;
-	}
-	err = bpf_setup();
-	if (err) {
-		printf("Bail out! loading the data plane: %s\n",
-		       strerror(-err));
-		return 1;
-	}
+	if (!tb_start(&tb, &failed))
+		return failed;
 
 	printf("1..%zu\n", n + n_sweeps);
 	for (i = 0; i < n; i++) {
 		notes_reset();
-		res = run_case(&cases[i]);
-		printf("%sok %zu - %s\n", res == RES_FAIL ? "not " : "", i + 1,
-		       cases[i].desc);
-		notes_print();
-		failed += res == RES_FAIL;
+		failed += tap_case(i + 1, cases[i].desc, run_case(&cases[i]),
+				   NULL);
 	}
 	for (i = 0; i < n_sweeps; i++) {
 		notes_reset();
-		res = run_sweep(&sweeps[i]);
-		printf("%sok %zu - %s\n", res == RES_FAIL ? "not " : "",
-		       n + i + 1, sweeps[i].desc);
-		notes_print();
-		failed += res == RES_FAIL;
+		failed += tap_case(n + i + 1, sweeps[i].desc,
+				   run_sweep(&sweeps[i]), NULL);
 	}
 	scmlb_bpf__destroy(skel);
 	return failed ? 1 : 0;

@@ -18,8 +18,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "args.h"
-#include "backends.h"
 #include "dos.h"
 #include "frames.h"
 #include "fw.h"
@@ -169,36 +167,6 @@ static void rnd_bytes(__u8 *p, size_t n)
 
 #define PICK(a) ((a)[rnd(ARRAY_SIZE(a))])
 
-/* ---- byte helpers and checksums, whole sums only ---- */
-
-static __u32 get32(const __u8 *p)
-{
-	return (__u32)get16(p) << 16 | get16(p + 2);
-}
-
-static __u32 sum16(const __u8 *p, size_t len, __u32 sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (__u32)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (__u32)p[len - 1] << 8;
-	return sum;
-}
-
-static __u16 fold(__u32 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-static __u32 pseudo_sum(const __u8 *ip, __u8 proto, __u32 len)
-{
-	return sum16(ip + 12, 8, 0) + proto + len;
-}
-
 /* ---- frames: a valid frame from a spec, then mutations ---- */
 
 /* What a valid frame holds before any mutation. */
@@ -233,19 +201,6 @@ struct fz {
 	bool udp_nocsum;
 };
 
-static size_t l4_hdr_len(__u8 proto, __u8 doff)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return doff * 4;
-	case IPPROTO_UDP:
-	case IPPROTO_ICMP:
-		return 8;
-	default:
-		return 0;
-	}
-}
-
 /*
  * Every checksum the frame's own fields make computable: the IPv4 header
  * over its IHL, TCP, UDP and ICMP over tot_len. A mutation that keeps the
@@ -264,7 +219,7 @@ static void csums_fix(struct fz *z)
 	if (hlen < 20 || IP_OFF + hlen > z->len)
 		return;
 	put16(ip + 10, 0);
-	put16(ip + 10, ~fold(sum16(ip, hlen, 0)));
+	put16(ip + 10, ~sum_fold(sum16(ip, hlen, 0)));
 	tot = get16(ip + 2);
 	if (tot < hlen || IP_OFF + tot > z->len)
 		return;
@@ -273,34 +228,29 @@ static void csums_fix(struct fz *z)
 	proto = ip[9];
 	if (proto == IPPROTO_TCP && l4len >= 18) {
 		put16(l4 + 16, 0);
-		c = ~fold(pseudo_sum(ip, proto, l4len) + sum16(l4, l4len, 0));
+		c = ~sum_fold(sum_pseudo(ip, proto, l4len) +
+			      sum16(l4, l4len, 0));
 		put16(l4 + 16, c);
 	} else if (proto == IPPROTO_UDP && l4len >= 8) {
 		put16(l4 + 6, 0);
-		c = ~fold(pseudo_sum(ip, proto, l4len) + sum16(l4, l4len, 0));
+		c = ~sum_fold(sum_pseudo(ip, proto, l4len) +
+			      sum16(l4, l4len, 0));
 		put16(l4 + 6, z->udp_nocsum ? 0 : c ? c : 0xffff);
 	} else if (proto == IPPROTO_ICMP && l4len >= 4) {
 		put16(l4 + 2, 0);
-		put16(l4 + 2, ~fold(sum16(l4, l4len, 0)));
+		put16(l4 + 2, ~sum_fold(sum16(l4, l4len, 0)));
 	}
 }
 
-/*
- * Choose the first payload word so that the UDP checksum computes to 0
- * once the address is rewritten: the one value an incremental update must
- * not leave as 0, which would mean "no checksum".
- */
+/* The UDP checksum computes to 0 once the address is rewritten. */
 static void udp_zero_after(const struct spec *s, __u8 *ip, __u32 l4len)
 {
 	__u8 *l4 = ip + s->ihl * 4, ph[20];
-	__u32 sum;
 
 	memcpy(ph, ip, sizeof(ph));
 	put32(ph + s->zero_off, s->zero_addr);
 	put16(l4 + 6, 0);
-	put16(l4 + 8, 0);
-	sum = pseudo_sum(ph, IPPROTO_UDP, l4len) + sum16(l4, l4len, 0);
-	put16(l4 + 8, ~fold(sum));
+	udp_zero_word(ph, l4, l4len);
 }
 
 /* Lay @s out in @z, random where the spec says nothing, checksums valid. */
@@ -404,7 +354,8 @@ static __u8 rnd_flags(void)
 	static const __u8 usual[] = {
 		TF_ACK, TF_ACK, TF_PSH | TF_ACK, TF_PSH | TF_ACK,
 		TF_FIN | TF_ACK, TF_RST, TF_RST | TF_ACK, TF_SYN,
-		TF_SYN | TF_ACK, 0x20 | TF_ACK, 0x40 | TF_ACK, 0x80 | TF_ACK,
+		TF_SYN | TF_ACK, TF_URG | TF_ACK, TF_ECE | TF_ACK,
+		TF_CWR | TF_ACK,
 	};
 
 	return chance(75) ? PICK(usual) : rnd64();
@@ -528,7 +479,7 @@ static void scenario(struct spec *s)
 	if (r < 22) {			/* a new flow to the VIP */
 		s->daddr = VIP;
 		s->proto = chance(55) ? IPPROTO_TCP : IPPROTO_UDP;
-		s->tcp_flags = chance(85) ? TF_SYN : TF_SYN | 0xc0;
+		s->tcp_flags = chance(85) ? TF_SYN : TF_SYN | TF_ECE | TF_CWR;
 		if (chance(70))
 			s->frag = 0x4000;
 	} else if (r < 45 && n_flows) {	/* a packet of a known flow */
@@ -769,7 +720,7 @@ static bool model_fw(const struct model *m)
 static int model_dos_class(const struct model *m)
 {
 	static const __u8 order[] = {
-		TF_FIN, TF_SYN, TF_RST, TF_PSH, 0x20, 0x40, 0x80,
+		TF_FIN, TF_SYN, TF_RST, TF_PSH, TF_URG, TF_ECE, TF_CWR,
 	};
 	size_t i;
 
@@ -828,17 +779,6 @@ struct expect {
 	struct scmlb_dos_count dbefore;
 };
 
-static void flow_key(struct scmlb_flow_key *k, __u32 client, __u16 cport,
-		     __u16 vport, __u8 proto)
-{
-	memset(k, 0, sizeof(*k));
-	k->src_addr = htonl(client);
-	k->dst_addr = htonl(VIP);
-	k->src_port = htons(cport);
-	k->dst_port = htons(vport);
-	k->proto = proto;
-}
-
 static void expect_fwd(struct expect *e, int be)
 {
 	e->v = V_FWD;
@@ -879,7 +819,7 @@ static int predict_upstream(const struct model *m, struct expect *e)
 	e->pw = PW_UNBALANCED;
 	if (!m->l4)
 		return 0;
-	flow_key(&e->key, m->saddr, m->sport, m->dport, m->proto);
+	e->key = tb_flow_key(m->saddr, VIP, m->sport, m->dport, m->proto);
 	if (!bpf_map_lookup_elem(lb.maps.ct, &e->key, &f)) {
 		be = be_by_id(f.backend_id);
 		if (be && m->proto == IPPROTO_TCP && tcp_opens(m) &&
@@ -909,7 +849,7 @@ static int predict_backend(const struct model *m, struct expect *e)
 	e->pw = m->ip ? PW_UNTRACKED : PW_NOT_IP;
 	if (!m->l4)
 		return 0;
-	flow_key(&e->key, m->daddr, m->dport, m->sport, m->proto);
+	e->key = tb_flow_key(m->daddr, VIP, m->dport, m->sport, m->proto);
 	if (bpf_map_lookup_elem(lb.maps.ct, &e->key, &f))
 		return 0;
 	be = be_by_id(f.backend_id);
@@ -988,7 +928,7 @@ static void fail(enum prop p, const struct fz *z, const __u8 *out,
 /* The sum over the header, or the L4 segment, checksum included: 0 is valid. */
 static __u16 ip_residue(const __u8 *b, const struct model *m)
 {
-	return fold(sum16(b + IP_OFF, m->hlen, 0)) % 0xffff;
+	return sum_fold(sum16(b + IP_OFF, m->hlen, 0)) % 0xffff;
 }
 
 static __u16 l4_residue(const __u8 *b, const struct model *m)
@@ -996,8 +936,8 @@ static __u16 l4_residue(const __u8 *b, const struct model *m)
 	const __u8 *ip = b + IP_OFF;
 	__u32 l4len = m->tot - m->hlen;
 
-	return fold(pseudo_sum(ip, m->proto, l4len) +
-		    sum16(ip + m->hlen, l4len, 0)) % 0xffff;
+	return sum_fold(sum_pseudo(ip, m->proto, l4len) +
+			sum16(ip + m->hlen, l4len, 0)) % 0xffff;
 }
 
 /*
@@ -1393,80 +1333,44 @@ static void gen_sweep(void)
 
 static int rule_add(const struct rule_spec *rs, struct model_rule *mr)
 {
-	struct scmlb_port_range src = { 0 }, dst = { 0 };
-	struct scmlb_cidr net = { 0 };
 	struct scmlb_fw_rule r;
 	const char *why = NULL;
-	__u8 proto = 0;
-	int err = 0;
+	int err = tb_fw_rule_parse(rs->network, rs->proto, rs->src_port,
+				   rs->dst_port, &r, &why);
 
-	if (rs->network)
-		err = scmlb_parse_cidr(rs->network, &net, &why);
-	if (!err && rs->proto)
-		err = scmlb_parse_l4_proto(rs->proto, &proto, &why);
-	if (!err && rs->src_port)
-		err = scmlb_parse_port_range(rs->src_port, &src, &why);
-	if (!err && rs->dst_port)
-		err = scmlb_parse_port_range(rs->dst_port, &dst, &why);
 	if (err) {
 		printf("# rule %s: %s\n", rs->network, why);
 		return err;
 	}
-	r = (struct scmlb_fw_rule){
-		.addr = net.addr,
-		.prefixlen = net.prefixlen,
-		.proto = proto,
-		.src_from = src.from,
-		.src_to = src.to,
-		.dst_from = dst.from,
-		.dst_to = dst.to,
-	};
 	*mr = (struct model_rule){
-		.addr = ntohl(net.addr),
-		.mask = net.prefixlen ? 0xffffffffu << (32 - net.prefixlen) : 0,
-		.proto = proto,
-		.src_from = src.from,
-		.src_to = src.to,
-		.dst_from = dst.from,
-		.dst_to = dst.to,
+		.addr = ntohl(r.addr),
+		.mask = r.prefixlen ? 0xffffffffu << (32 - r.prefixlen) : 0,
+		.proto = r.proto,
+		.src_from = r.src_from,
+		.src_to = r.src_to,
+		.dst_from = r.dst_from,
+		.dst_to = r.dst_to,
 	};
 	return scmlb_fw_rule_add(&lb, &r);
 }
 
-/* The VIP, three backends, the firewall rules and the DoS policy. */
+/*
+ * The test's part of the start, once the data plane is loaded: the VIP,
+ * three backends, the firewall rules and the DoS policy.
+ */
 static int instance_setup(void)
 {
-	struct scmlb_config cfg = {
-		.layout_version = SCMLB_LAYOUT_VERSION,
-		.vip = htonl(VIP),
-		.upstream_ifindex = ifindex[SIDE_UP],
-		.mode = SCMLB_MODE_NATIVE,
-		.conntrack_size = CT_SIZE,
-	};
 	struct scmlb_rotation rot;
 	__u32 i, id, slot;
 	int err, n;
 
-	memcpy(cfg.upstream_mac, mac_up, ETH_ALEN);
-	err = scmlb_config_write(&lb, &cfg);
+	main_fd = bpf_program__fd(skel->progs.scmlb_main);
+	err = tb_instance(&lb, VIP, ifindex[SIDE_UP], mac_up, CT_SIZE, -1);
+	for (n = 1; n <= NBE && !err; n++)
+		err = tb_backend_add(&lb, n, BE_ADDR(n), ifindex[BE_SIDE(n)],
+				     mac_be[n], mac_beif[n], &be_id[n]);
 	if (err)
 		return err;
-	lb.cfg = cfg;
-	for (n = 1; n <= NBE; n++) {
-		struct scmlb_backend be = {
-			.addr = htonl(BE_ADDR(n)),
-			.ifindex = ifindex[BE_SIDE(n)],
-			.status = SCMLB_BACKEND_AVAILABLE,
-		};
-
-		memcpy(be.mac, mac_be[n], ETH_ALEN);
-		memcpy(be.if_mac, mac_beif[n], ETH_ALEN);
-		snprintf(be.name, sizeof(be.name), "be%d", n);
-		err = scmlb_backend_add(&lb, &be);
-		if (err)
-			return err;
-		be_id[n] = be.id;
-	}
 	for (i = 0; i < ARRAY_SIZE(rule_specs); i++) {
 		err = rule_add(&rule_specs[i], &rules[i]);
 		if (err)
@@ -1543,32 +1447,22 @@ static void report(int n, enum prop p, const char *fmt, ...)
 
 static bool stats_check(void)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} fields[] = {
-#define F(f) { #f, offsetof(struct scmlb_stats, f) }
-		F(rx_icmp), F(rx_tcp), F(rx_udp), F(rx_other), F(passed),
-		F(fw_dropped), F(dos_dropped), F(forwarded), F(returned),
-#undef F
-	};
 	struct scmlb_stats got;
 	__u64 g, w;
-	size_t i;
-	int err = tb_stats_read(&lb, &got);
+	int i, err = tb_stats_read(&lb, &got);
 
 	if (err) {
 		fail(P_STATS, NULL, NULL, 0, NULL, 0, "reading stat_pkts: %s",
 		     strerror(-err));
 		return false;
 	}
-	for (i = 0; i < ARRAY_SIZE(fields); i++) {
-		g = *(__u64 *)((char *)&got + fields[i].off);
-		w = *(__u64 *)((char *)&cnt.st + fields[i].off);
+	for (i = 0; i < TB_STATS_N; i++) {
+		g = tb_stat_get(&got, i);
+		w = tb_stat_get(&cnt.st, i);
 		if (g != w) {
 			fail(P_STATS, NULL, NULL, 0, NULL, 0,
 			     "counter %s is %llu, the verdicts make %llu",
-			     fields[i].name, (unsigned long long)g,
+			     tb_stat_name(i), (unsigned long long)g,
 			     (unsigned long long)w);
 			return false;
 		}
@@ -1587,14 +1481,16 @@ static int parse_ul(const char *s, unsigned long *out)
 
 int main(int argc, char **argv)
 {
+	static const struct tb_setup tb = {
+		if_names, SIDE_N, ifindex, CT_SIZE, &skel, &lb, instance_setup,
+	};
 	const char *s_seed = argc > 1 ? argv[1] : getenv("SCMLB_FUZZ_SEED");
 	const char *s_n = argc > 2 ? argv[2] : getenv("SCMLB_FUZZ_FRAMES");
 	unsigned long target = FRAMES_DEFAULT, drops, redirects;
 	struct timespec t0, t1;
 	double secs;
-	int err, i, failed = 0;
+	int i, failed;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	seed = SEED_DEFAULT;
 	if ((s_seed && *s_seed && parse_ul(s_seed, &seed)) ||
 	    (s_n && *s_n && parse_ul(s_n, &target))) {
@@ -1602,27 +1498,8 @@ int main(int argc, char **argv)
 		       "(or SCMLB_FUZZ_SEED, SCMLB_FUZZ_FRAMES)\n");
 		return 2;
 	}
-	if (geteuid()) {
-		printf("1..0 # SKIP needs root (BPF, a network namespace)\n");
-		return 0;
-	}
-	err = tb_pin_cpu();
-	if (!err)
-		err = tb_net_setup(if_names, SIDE_N, ifindex);
-	if (err) {
-		printf("Bail out! network namespace: %s\n", strerror(-err));
-		return 1;
-	}
-	err = tb_bpf_setup(&skel, &lb, CT_SIZE, ifindex, SIDE_N);
-	if (!err) {
-		main_fd = bpf_program__fd(skel->progs.scmlb_main);
-		err = instance_setup();
-	}
-	if (err) {
-		printf("Bail out! setting up the data plane: %s\n",
-		       strerror(-err));
-		return 1;
-	}
+	if (!tb_start(&tb, &failed))
+		return failed;
 
 	printf("1..7\n");
 	printf("# seed 0x%lx (SCMLB_FUZZ_SEED or the first argument), "

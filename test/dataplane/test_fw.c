@@ -16,8 +16,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "args.h"
-#include "backends.h"
 #include "frames.h"
 #include "fw.h"
 #include "maps.h"
@@ -151,34 +149,13 @@ static __u32 unnamed_rules;		/* rules the cases do not name */
 static int rule_from_spec(const struct rule_spec *s,
 			  struct scmlb_fw_rule *rule)
 {
-	struct scmlb_port_range src = { 0 }, dst = { 0 };
-	struct scmlb_cidr net = { 0 };
 	const char *why = NULL;
-	__u8 proto = 0;
-	int err = 0;
+	int err = tb_fw_rule_parse(s->network, s->proto, s->src_port,
+				   s->dst_port, rule, &why);
 
-	if (s->network)
-		err = scmlb_parse_cidr(s->network, &net, &why);
-	if (!err && s->proto)
-		err = scmlb_parse_l4_proto(s->proto, &proto, &why);
-	if (!err && s->src_port)
-		err = scmlb_parse_port_range(s->src_port, &src, &why);
-	if (!err && s->dst_port)
-		err = scmlb_parse_port_range(s->dst_port, &dst, &why);
-	if (err) {
+	if (err)
 		note("rule %s: %s", s->name, why);
-		return err;
-	}
-	*rule = (struct scmlb_fw_rule){
-		.addr = net.addr,
-		.prefixlen = net.prefixlen,
-		.proto = proto,
-		.src_from = src.from,
-		.src_to = src.to,
-		.dst_from = dst.from,
-		.dst_to = dst.to,
-	};
-	return 0;
+	return err;
 }
 
 /* scmlb-fw set. */
@@ -250,11 +227,10 @@ static int fw_wipe(void)
 	int err;
 
 	err = scmlb_config_read(&lb, &lb.cfg);
+	if (!err)
+		err = tb_map_clear(lb.maps.fw_nets, &key);
 	if (err)
 		return err;
-	while (!bpf_map_get_next_key(lb.maps.fw_nets, NULL, &key))
-		if (bpf_map_delete_elem(lb.maps.fw_nets, &key))
-			return -errno;
 	err = array_zero(lb.maps.fw_net_info, sizeof(struct scmlb_fw_net));
 	if (!err)
 		err = array_zero(lb.maps.fw_rules,
@@ -274,29 +250,10 @@ static int fw_wipe(void)
 /* The instance: the VIP on the upstream, one backend behind fwt-be. */
 static int fx_instance(void)
 {
-	struct scmlb_config cfg = {
-		.layout_version = SCMLB_LAYOUT_VERSION,
-		.vip = htonl(VIP),
-		.upstream_ifindex = ifindex[SIDE_UP],
-		.mode = SCMLB_MODE_NATIVE,
-		.conntrack_size = CT_SIZE,
-	};
-	struct scmlb_backend be = {
-		.addr = htonl(BE_ADDR),
-		.ifindex = ifindex[SIDE_BE],
-		.status = SCMLB_BACKEND_AVAILABLE,
-	};
-	int err;
+	int err = tb_instance(&lb, VIP, ifindex[SIDE_UP], mac_up, CT_SIZE, -1);
 
-	memcpy(cfg.upstream_mac, mac_up, ETH_ALEN);
-	err = scmlb_config_write(&lb, &cfg);
-	if (err)
-		return err;
-	lb.cfg = cfg;
-	memcpy(be.mac, mac_be, ETH_ALEN);
-	memcpy(be.if_mac, mac_beif, ETH_ALEN);
-	snprintf(be.name, sizeof(be.name), "be1");
-	return scmlb_backend_add(&lb, &be);
+	return err ? err : tb_backend_add(&lb, 1, BE_ADDR, ifindex[SIDE_BE],
+					  mac_be, mac_beif, NULL);
 }
 
 /*
@@ -739,68 +696,20 @@ static size_t expected_frame(const struct tcase *c, const __u8 *in,
 	return frame_build(&f, exp);
 }
 
-static struct scmlb_flow_key flow_key(const struct frame *f)
-{
-	return (struct scmlb_flow_key){
-		.src_addr = htonl(f->saddr),
-		.dst_addr = htonl(f->daddr),
-		.src_port = htons(f->sport),
-		.dst_port = htons(f->dport),
-		.proto = f->proto,
-	};
-}
-
-static const struct {
-	const char *name;
-	size_t off;
-} stat_fields[] = {
-#define STAT_FIELD(f) { #f, offsetof(struct scmlb_stats, f) }
-	STAT_FIELD(rx_icmp), STAT_FIELD(rx_tcp), STAT_FIELD(rx_udp),
-	STAT_FIELD(rx_other), STAT_FIELD(passed), STAT_FIELD(fw_dropped),
-	STAT_FIELD(dos_dropped), STAT_FIELD(forwarded), STAT_FIELD(returned),
-#undef STAT_FIELD
-};
-
-static __u64 *stat_at(struct scmlb_stats *s, size_t i)
-{
-	return (__u64 *)((char *)s + stat_fields[i].off);
-}
-
 /* An upstream packet counts for its protocol and fate; a reply if returned. */
-static bool stats_ok(const struct tcase *c, struct scmlb_stats *before,
-		     struct scmlb_stats *after)
+static bool stats_ok(const struct tcase *c, const struct scmlb_stats *before,
+		     const struct scmlb_stats *after)
 {
 	struct scmlb_stats want = { 0 };
-	bool ok = true;
-	__u64 d;
-	size_t i;
 
 	if (c->side == SIDE_UP) {
-		if (c->in.eth_proto)
-			want.rx_other = 1;
-		else if (c->in.proto == IPPROTO_TCP)
-			want.rx_tcp = 1;
-		else if (c->in.proto == IPPROTO_UDP)
-			want.rx_udp = 1;
-		else if (c->in.proto == IPPROTO_ICMP)
-			want.rx_icmp = 1;
-		else
-			want.rx_other = 1;
+		tb_stats_rx(&want, &c->in, 1);
 		want.passed = c->act == XDP_PASS;
 		want.fw_dropped = c->act == XDP_DROP;
 	}
 	want.forwarded = c->act == XDP_REDIRECT && !c->to_client;
 	want.returned = c->act == XDP_REDIRECT && c->to_client;
-	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
-		d = *stat_at(after, i) - *stat_at(before, i);
-		if (d == *stat_at(&want, i))
-			continue;
-		note("counter %s grew by %llu, expected %llu",
-		     stat_fields[i].name, (unsigned long long)d,
-		     (unsigned long long)*stat_at(&want, i));
-		ok = false;
-	}
-	return ok;
+	return tb_stats_delta_ok(before, after, &want);
 }
 
 /* Rule slots ever used: ids grow from 1, a slot is id % SCMLB_FW_MAX_RULES. */
@@ -1014,13 +923,11 @@ static int case_setup(const struct tcase *c)
 	return err;
 }
 
-enum result { RES_FAIL, RES_OK };
-
-static enum result run_case(const struct tcase *c, __u64 *drops_before,
-			    __u64 *drops_after)
+static enum tap_result run_case(const struct tcase *c,
+				__u64 *drops_before, __u64 *drops_after)
 {
 	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
-	struct scmlb_flow_key key = flow_key(&c->in);
+	struct scmlb_flow_key key = tb_frame_key(&c->in);
 	struct scmlb_stats before, after;
 	struct scmlb_flow flow;
 	size_t len, exp_len;
@@ -1076,12 +983,9 @@ static enum result run_case(const struct tcase *c, __u64 *drops_before,
 	return ok ? RES_OK : RES_FAIL;
 }
 
+/* The test's part of the start, once the data plane is loaded. */
 static int bpf_setup(void)
 {
-	int err = tb_bpf_setup(&skel, &lb, CT_SIZE, ifindex, SIDE_N);
-
-	if (err)
-		return err;
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 0)
@@ -1091,29 +995,15 @@ static int bpf_setup(void)
 
 int main(void)
 {
+	static const struct tb_setup tb = {
+		if_names, SIDE_N, ifindex, CT_SIZE, &skel, &lb, bpf_setup,
+	};
 	__u64 *drops_before, *drops_after;
-	int err, failed = 0;
-	enum result res;
+	int failed = 0;
 	size_t i;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (geteuid()) {
-		printf("1..0 # SKIP needs root (BPF, a network namespace)\n");
-		return 0;
-	}
-	err = tb_pin_cpu();
-	if (!err)
-		err = tb_net_setup(if_names, SIDE_N, ifindex);
-	if (err) {
-		printf("Bail out! network namespace: %s\n", strerror(-err));
-		return 1;
-	}
-	err = bpf_setup();
-	if (err) {
-		printf("Bail out! loading the data plane: %s\n",
-		       strerror(-err));
-		return 1;
-	}
+	if (!tb_start(&tb, &failed))
+		return failed;
 	drops_before = calloc(SCMLB_FW_MAX_RULES, sizeof(*drops_before));
 	drops_after = calloc(SCMLB_FW_MAX_RULES, sizeof(*drops_after));
 	if (!drops_before || !drops_after) {
@@ -1124,11 +1014,9 @@ int main(void)
 	printf("1..%zu\n", ARRAY_SIZE(cases));
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		notes_reset();
-		res = run_case(&cases[i], drops_before, drops_after);
-		printf("%sok %zu - %s\n", res == RES_FAIL ? "not " : "", i + 1,
-		       cases[i].desc);
-		notes_print();
-		failed += res == RES_FAIL;
+		failed += tap_case(i + 1, cases[i].desc,
+				   run_case(&cases[i], drops_before,
+					    drops_after), NULL);
 	}
 	free(drops_before);
 	free(drops_after);

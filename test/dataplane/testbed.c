@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* testbed.c - veths in a namespace of our own, the data plane unpinned */
+/* testbed.c - namespaces, the data plane unpinned, set up as the tools do */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
@@ -7,11 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <sys/mount.h>
+
+#include <linux/if_ether.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "args.h"
+#include "backends.h"
+#include "clock.h"
 #include "frames.h"
 #include "maps.h"
 #include "progs.h"
@@ -77,6 +85,24 @@ static void ipv6_off(void)
 			fclose(f);
 		}
 	}
+}
+
+/**
+ * tb_bpffs_setup() - enter a new mount namespace with a fresh bpffs
+ *
+ * Pins made on /sys/fs/bpf then vanish with the process, and no real
+ * instance's are touched.
+ *
+ * Return: 0 or -errno.
+ */
+int tb_bpffs_setup(void)
+{
+	if (unshare(CLONE_NEWNS))
+		return -errno;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+		return -errno;
+	return 0;
 }
 
 /**
@@ -161,6 +187,208 @@ int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,
 }
 
 /**
+ * tb_start() - a data-plane test's start: root, one CPU, veths, the data
+ *		plane loaded
+ * @s:      what to set up, and where it goes
+ * @status: set to the exit status so far: 0 when the cases are to run
+ *
+ * Prints TAP's plan of a skipped test when not root, a "Bail out!" line
+ * when a step fails.
+ *
+ * Return: whether to run the cases.
+ */
+bool tb_start(const struct tb_setup *s, int *status)
+{
+	int err;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	*status = 0;
+	if (geteuid()) {
+		printf("1..0 # SKIP needs root (BPF, a network namespace)\n");
+		return false;
+	}
+	*status = 1;
+	err = tb_pin_cpu();
+	if (!err)
+		err = tb_net_setup(s->names, s->n, s->ifindex);
+	if (err) {
+		printf("Bail out! network namespace: %s\n", strerror(-err));
+		return false;
+	}
+	err = tb_bpf_setup(s->skel, s->ctx, s->ct_size, s->ifindex, s->n);
+	if (!err && s->setup)
+		err = s->setup();
+	if (err) {
+		printf("Bail out! loading the data plane: %s\n",
+		       strerror(-err));
+		return false;
+	}
+	*status = 0;
+	return true;
+}
+
+/**
+ * tb_instance() - write lb_config as scmlb-attach does: the VIP on the
+ *		   upstream, no backend, rule or policy
+ * @ctx:      the instance; its cfg becomes what was written
+ * @vip:      host order
+ * @ifindex:  the upstream interface
+ * @mac:      its MAC
+ * @ct_size:  conntrack entries
+ * @clock_fd: the clock program, to take hz and the clock reference from;
+ *	      -1: none
+ *
+ * Return: 0 or -errno.
+ */
+int tb_instance(struct scmlb_ctx *ctx, __u32 vip, __u32 ifindex,
+		const __u8 *mac, __u32 ct_size, int clock_fd)
+{
+	struct scmlb_config cfg = {
+		.layout_version = SCMLB_LAYOUT_VERSION,
+		.vip = htonl(vip),
+		.upstream_ifindex = ifindex,
+		.mode = SCMLB_MODE_NATIVE,
+		.conntrack_size = ct_size,
+	};
+	int err = 0;
+
+	memcpy(cfg.upstream_mac, mac, ETH_ALEN);
+	if (clock_fd >= 0) {
+		err = scmlb_clock_calibrate(clock_fd, &cfg);
+		if (!err && !cfg.hz)
+			err = -EIO;
+	}
+	if (!err)
+		err = scmlb_config_write(ctx, &cfg);
+	if (!err)
+		ctx->cfg = cfg;
+	return err;
+}
+
+/**
+ * tb_backend_add() - add an available backend with scmlb_backend_add(), as
+ *		      scmlb-lb add does
+ * @ctx:     the instance
+ * @n:       its name is "be@n"
+ * @addr:    its address, host order
+ * @ifindex: our interface toward it
+ * @mac:     its MAC
+ * @if_mac:  the MAC of @ifindex
+ * @id:      set to the id it got; may be NULL
+ *
+ * Return: 0 or -errno.
+ */
+int tb_backend_add(struct scmlb_ctx *ctx, int n, __u32 addr, __u32 ifindex,
+		   const __u8 *mac, const __u8 *if_mac, __u32 *id)
+{
+	struct scmlb_backend be = {
+		.addr = htonl(addr),
+		.ifindex = ifindex,
+		.status = SCMLB_BACKEND_AVAILABLE,
+	};
+	int err;
+
+	memcpy(be.mac, mac, ETH_ALEN);
+	memcpy(be.if_mac, if_mac, ETH_ALEN);
+	snprintf(be.name, sizeof(be.name), "be%d", n);
+	err = scmlb_backend_add(ctx, &be);
+	if (id)
+		*id = be.id;
+	return err;
+}
+
+/**
+ * tb_fw_rule_parse() - the rule scmlb-fw set makes of its options, with the
+ *			same parsers
+ * @network:  -n, or NULL: 0.0.0.0/0
+ * @proto:    -t, or NULL: any
+ * @src_port: -s, or NULL: any
+ * @dst_port: -d, or NULL: any
+ * @rule:     set to the rule, id 0
+ * @why:      set when an option is rejected
+ *
+ * Return: 0, or -EINVAL with @why set.
+ */
+int tb_fw_rule_parse(const char *network, const char *proto,
+		     const char *src_port, const char *dst_port,
+		     struct scmlb_fw_rule *rule, const char **why)
+{
+	struct scmlb_port_range src = { 0 }, dst = { 0 };
+	struct scmlb_cidr net = { 0 };
+	__u8 l4 = 0;
+	int err = 0;
+
+	if (network)
+		err = scmlb_parse_cidr(network, &net, why);
+	if (!err && proto)
+		err = scmlb_parse_l4_proto(proto, &l4, why);
+	if (!err && src_port)
+		err = scmlb_parse_port_range(src_port, &src, why);
+	if (!err && dst_port)
+		err = scmlb_parse_port_range(dst_port, &dst, why);
+	if (err)
+		return err;
+	*rule = (struct scmlb_fw_rule){
+		.addr = net.addr,
+		.prefixlen = net.prefixlen,
+		.proto = l4,
+		.src_from = src.from,
+		.src_to = src.to,
+		.dst_from = dst.from,
+		.dst_to = dst.to,
+	};
+	return 0;
+}
+
+/**
+ * tb_map_clear() - delete every entry of a hash or LPM map
+ * @fd:  the map
+ * @key: room for one of its keys
+ *
+ * Return: 0 or -errno.
+ */
+int tb_map_clear(int fd, void *key)
+{
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			return -errno;
+	return 0;
+}
+
+/**
+ * tb_flow_key() - a conntrack key
+ * @saddr: the client's address, host order
+ * @daddr: the VIP, host order
+ * @sport: the client's port
+ * @dport: the VIP's port
+ * @proto: IPPROTO_TCP or IPPROTO_UDP
+ *
+ * Return: the key, in network order, its padding zero.
+ */
+struct scmlb_flow_key tb_flow_key(__u32 saddr, __u32 daddr, __u16 sport,
+				  __u16 dport, __u8 proto)
+{
+	return (struct scmlb_flow_key){
+		.src_addr = htonl(saddr),
+		.dst_addr = htonl(daddr),
+		.src_port = htons(sport),
+		.dst_port = htons(dport),
+		.proto = proto,
+	};
+}
+
+/**
+ * tb_frame_key() - the conntrack key of a client's frame
+ * @f: the frame
+ *
+ * Return: the key of the flow @f belongs to.
+ */
+struct scmlb_flow_key tb_frame_key(const struct frame *f)
+{
+	return tb_flow_key(f->saddr, f->daddr, f->sport, f->dport, f->proto);
+}
+
+/**
  * tb_stats_read() - the packet counters, summed over the CPUs
  * @ctx: holds the fd of stat_pkts
  * @sum: the totals
@@ -191,4 +419,94 @@ int tb_stats_read(const struct scmlb_ctx *ctx, struct scmlb_stats *sum)
 out:
 	free(v);
 	return err;
+}
+
+static const struct {
+	const char *name;
+	size_t off;
+} stat_fields[TB_STATS_N] = {
+#define STAT_FIELD(i, f) [i] = { #f, offsetof(struct scmlb_stats, f) }
+	STAT_FIELD(TB_RX_ICMP, rx_icmp),
+	STAT_FIELD(TB_RX_TCP, rx_tcp),
+	STAT_FIELD(TB_RX_UDP, rx_udp),
+	STAT_FIELD(TB_RX_OTHER, rx_other),
+	STAT_FIELD(TB_PASSED, passed),
+	STAT_FIELD(TB_FW_DROPPED, fw_dropped),
+	STAT_FIELD(TB_DOS_DROPPED, dos_dropped),
+	STAT_FIELD(TB_FORWARDED, forwarded),
+	STAT_FIELD(TB_RETURNED, returned),
+#undef STAT_FIELD
+};
+
+/**
+ * tb_stat_name() - a counter's name
+ * @i: the counter
+ *
+ * Return: its field's name in struct scmlb_stats.
+ */
+const char *tb_stat_name(enum tb_stat i)
+{
+	return stat_fields[i].name;
+}
+
+/**
+ * tb_stat_get() - a counter's value
+ * @s: the counters
+ * @i: which one
+ *
+ * Return: its value in @s.
+ */
+__u64 tb_stat_get(const struct scmlb_stats *s, enum tb_stat i)
+{
+	return *(const __u64 *)((const char *)s + stat_fields[i].off);
+}
+
+/**
+ * tb_stats_rx() - count frames in the rx counter of their protocol
+ * @s: the counters
+ * @f: the frame, whole
+ * @n: how many of it
+ */
+void tb_stats_rx(struct scmlb_stats *s, const struct frame *f, __u64 n)
+{
+	if (f->eth_proto || (f->ip_version && f->ip_version != 4))
+		s->rx_other += n;
+	else if (f->proto == IPPROTO_TCP)
+		s->rx_tcp += n;
+	else if (f->proto == IPPROTO_UDP)
+		s->rx_udp += n;
+	else if (f->proto == IPPROTO_ICMP)
+		s->rx_icmp += n;
+	else
+		s->rx_other += n;
+}
+
+/**
+ * tb_stats_delta_ok() - whether each counter grew by what was expected
+ * @before: the counters before
+ * @after:  and after
+ * @want:   how much each must have grown
+ *
+ * Notes each counter that grew otherwise.
+ *
+ * Return: whether all grew as @want says.
+ */
+bool tb_stats_delta_ok(const struct scmlb_stats *before,
+		       const struct scmlb_stats *after,
+		       const struct scmlb_stats *want)
+{
+	bool ok = true;
+	__u64 d;
+	int i;
+
+	for (i = 0; i < TB_STATS_N; i++) {
+		d = tb_stat_get(after, i) - tb_stat_get(before, i);
+		if (d == tb_stat_get(want, i))
+			continue;
+		note("counter %s grew by %llu, expected %llu", tb_stat_name(i),
+		     (unsigned long long)d,
+		     (unsigned long long)tb_stat_get(want, i));
+		ok = false;
+	}
+	return ok;
 }

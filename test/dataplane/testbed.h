@@ -1,19 +1,66 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* testbed.h - veths in a namespace of our own, the data plane unpinned */
+/* testbed.h - namespaces, the data plane unpinned, set up as the tools do */
 #ifndef SCMLB_TEST_TESTBED_H
 #define SCMLB_TEST_TESTBED_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 
 #include "maps.h"
 
+struct frame;
 struct scmlb_bpf;
+
+/* What a data-plane test sets up before its cases, and where it goes. */
+struct tb_setup {
+	const char *const *names;	/* our veth ends, as tb_net_setup() */
+	int n;
+	__u32 *ifindex;			/* set to theirs */
+	__u32 ct_size;			/* conntrack entries */
+	struct scmlb_bpf **skel;	/* set to the loaded data plane */
+	struct scmlb_ctx *ctx;		/* gets its maps */
+	int (*setup)(void);		/* then the test's own; NULL: none */
+};
+
+/*
+ * The counters the data plane keeps in struct scmlb_stats; the first
+ * TB_RX_N count each packet by its protocol.
+ */
+enum tb_stat {
+	TB_RX_ICMP, TB_RX_TCP, TB_RX_UDP, TB_RX_OTHER,
+	TB_PASSED, TB_FW_DROPPED, TB_DOS_DROPPED, TB_FORWARDED, TB_RETURNED,
+	TB_STATS_N,
+	TB_RX_N = TB_PASSED,
+};
 
 int tb_pin_cpu(void);
 int tb_run_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int tb_bpffs_setup(void);
 int tb_net_setup(const char *const *names, int n, __u32 *ifindex);
 int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,
 		 __u32 ct_size, const __u32 *ifindex, int n);
+bool tb_start(const struct tb_setup *s, int *status);
+
+int tb_instance(struct scmlb_ctx *ctx, __u32 vip, __u32 ifindex,
+		const __u8 *mac, __u32 ct_size, int clock_fd);
+int tb_backend_add(struct scmlb_ctx *ctx, int n, __u32 addr, __u32 ifindex,
+		   const __u8 *mac, const __u8 *if_mac, __u32 *id);
+int tb_fw_rule_parse(const char *network, const char *proto,
+		     const char *src_port, const char *dst_port,
+		     struct scmlb_fw_rule *rule, const char **why);
+int tb_map_clear(int fd, void *key);
+
+struct scmlb_flow_key tb_flow_key(__u32 saddr, __u32 daddr, __u16 sport,
+				  __u16 dport, __u8 proto);
+struct scmlb_flow_key tb_frame_key(const struct frame *f);
+
 int tb_stats_read(const struct scmlb_ctx *ctx, struct scmlb_stats *sum);
+const char *tb_stat_name(enum tb_stat i);
+__u64 tb_stat_get(const struct scmlb_stats *s, enum tb_stat i);
+void tb_stats_rx(struct scmlb_stats *s, const struct frame *f, __u64 n);
+bool tb_stats_delta_ok(const struct scmlb_stats *before,
+		       const struct scmlb_stats *after,
+		       const struct scmlb_stats *want);
 
 #endif /* SCMLB_TEST_TESTBED_H */

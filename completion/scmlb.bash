@@ -8,7 +8,7 @@
 _scmlb_verbs() {
 	case $1 in
 	lb) echo "set get drain undrain delete conntrack" ;;
-	fw | dos) echo "set get delete" ;;
+	svc | fw | dos) echo "set get delete" ;;
 	esac
 }
 
@@ -25,13 +25,15 @@ _scmlb_opts() {
 	health/*) echo "--timeout= --fall=" ;;
 	esac
 	case $tool/$verb in
-	lb/set | lb/\*) echo "-n|--name= -a|--address= -c|--healthcheck=" ;;&
+	lb/set | lb/\*) echo "-n|--name= -a|--address= -c|--healthcheck= -s|--service= -w|--weight= -p|--port=" ;;&
+	svc/set | svc/\*) echo "-v|--vip= -t|--protocol= -P|--port= -S|--scheduler= --forward=" ;;&
 	lb/get | lb/\*) echo "--interval= --count=" ;;&
 	fw/set | fw/\*) echo "-n|--network= -t|--protocol= -s|--src-port= -d|--dst-port=" ;;&
 	dos/set | dos/\*) echo "-p|--protocol= -t|--type= -l|--limit=" ;;&
-	lb/drain | lb/undrain | lb/delete | fw/delete | dos/delete | lb/\* | fw/\* | dos/\*)
+	lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | dos/delete | \
+	lb/\* | svc/\* | fw/\* | dos/\*)
 		echo "-i|--id=" ;;&
-	*/get | */"conntrack get" | lb/\* | fw/\* | dos/\*) echo "--json" ;;
+	*/get | */"conntrack get" | lb/\* | svc/\* | fw/\* | dos/\*) echo "--json" ;;
 	esac
 	echo "--pin-dir= --verbose -h|--help --version"
 }
@@ -105,11 +107,21 @@ _scmlb_value() {
 		_scmlb_reply "${nets[@]##*/}" ;;
 	attach/-m | attach/--mode) _scmlb_reply native skb ;;
 	fw/-t | fw/--protocol) _scmlb_reply any icmp tcp udp ;;
+	svc/-t | svc/--protocol) _scmlb_reply tcp udp any ;;
+	svc/-S | svc/--scheduler) _scmlb_reply rr wrr maglev ;;
+	svc/--forward) _scmlb_reply nat ;;
+	lb/-s | lb/--service)
+		# the services' ids, from scmlb-svc beside scmlb-lb (or scmlb svc)
+		if [ "${run[0]##*/}" = scmlb ]; then
+			_scmlb_reply "$(_scmlb_ids "${run[0]}" svc -- svc set)"
+		else
+			_scmlb_reply "$(_scmlb_ids "${run[0]%-lb}-svc" -- svc set)"
+		fi ;;
 	dos/-p | dos/--protocol) _scmlb_reply tcp udp icmp ;;
 	dos/-t | dos/--type) _scmlb_reply syn ack fin rst psh urg ece cwr ;;
-	lb/-i | lb/--id | fw/-i | fw/--id | dos/-i | dos/--id)
+	lb/-i | lb/--id | svc/-i | svc/--id | fw/-i | fw/--id | dos/-i | dos/--id)
 		case $tool/$verb in
-		lb/drain | lb/undrain | lb/delete | fw/delete | dos/delete)
+		lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | dos/delete)
 			_scmlb_reply "$(_scmlb_ids "${run[@]}" -- "$tool" "$verb")"
 			compopt -o nosort 2>/dev/null ;;
 		esac ;;
@@ -138,7 +150,7 @@ _scmlb_tool() {
 	done
 	[[ $pin_dir == \~/* ]] && pin_dir=$HOME/${pin_dir#\~/}
 	verb=${words[0]}
-	[ "$verb" = conntrack ] && [ "${words[1]}" = get ] && verb="conntrack get"
+	[ "$verb" = conntrack ] && [ -n "${words[1]}" ] && verb="conntrack ${words[1]}"
 	verbs=$(_scmlb_verbs "$tool")
 
 	# the value of an option: "-i ", "--id=" or "--id = "
@@ -161,7 +173,7 @@ _scmlb_tool() {
 	fi
 
 	if [ -n "$verbs" ] && [ "$verb" = conntrack ]; then
-		_scmlb_reply get
+		_scmlb_reply get flush
 	elif [ -n "$verbs" ] && [ -z "$verb" ] && [[ $cur != -* ]]; then
 		_scmlb_reply "$verbs"
 	elif [ -z "$verbs" ] || [ -n "$verb" ] || [[ $cur == -* ]]; then
@@ -197,8 +209,8 @@ _scmlb() {
 			if [[ $cur == -* ]]; then
 				_scmlb_reply -h --help --version
 			else
-				_scmlb_reply attach detach lb fw stat dos dos-protection \
-					gc health completion
+				_scmlb_reply attach detach svc lb fw stat dos \
+					dos-protection gc health completion
 			fi
 			return 0
 		fi
@@ -208,7 +220,7 @@ _scmlb() {
 			[ "$COMP_CWORD" -eq 2 ] && _scmlb_reply bash -h --help
 			return 0 ;;
 		dos-protection) tool=dos ;;
-		attach | detach | lb | fw | stat | dos | gc | health) ;;
+		attach | detach | svc | lb | fw | stat | dos | gc | health) ;;
 		*) return 0 ;;
 		esac
 		run=("$cmd" "${COMP_WORDS[1]}")
@@ -218,5 +230,5 @@ _scmlb() {
 	return 0
 }
 
-complete -F _scmlb scmlb scmlb-attach scmlb-detach scmlb-lb scmlb-fw scmlb-dos \
-	scmlb-stat scmlb-gc scmlb-health
+complete -F _scmlb scmlb scmlb-attach scmlb-detach scmlb-svc scmlb-lb scmlb-fw \
+	scmlb-dos scmlb-stat scmlb-gc scmlb-health

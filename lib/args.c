@@ -791,6 +791,69 @@ int scmlb_parse_port_range(const char *s, void *out, const char **why)
 }
 
 /**
+ * scmlb_parse_port() - parse one port, 0 to 65535
+ * @s:   text from the command line
+ * @out: a __be16, network order
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_port(const char *s, void *out, const char **why)
+{
+	__u16 port;
+
+	if (parse_port(s, strlen(s), &port)) {
+		*why = "a port is a number from 0 to 65535";
+		return -EINVAL;
+	}
+	*(__be16 *)out = __builtin_bswap16(port);
+	return 0;
+}
+
+/**
+ * scmlb_parse_weight() - parse a backend weight, 1 to 65535
+ * @s:   text from the command line
+ * @out: a __u16
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_weight(const char *s, void *out, const char **why)
+{
+	unsigned long v;
+
+	if (parse_ulong(s, 65535, &v, why) || !v) {
+		*why = "a weight is a number from 1 to 65535";
+		return -EINVAL;
+	}
+	*(__u16 *)out = (__u16)v;
+	return 0;
+}
+
+/**
+ * scmlb_parse_vip() - parse a VIP: a unicast IPv4 address
+ * @s:   text from the command line
+ * @out: a __be32
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_vip(const char *s, void *out, const char **why)
+{
+	__u32 host;
+
+	if (scmlb_parse_ipv4(s, out, why))
+		return -EINVAL;
+	host = __builtin_bswap32(*(__be32 *)out);
+	if (!host || host == 0xffffffff || (host >> 28) == 0xe ||
+	    (host >> 24) == 127) {
+		*why = "not a unicast address";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
  * scmlb_parse_l4_proto() - parse any, icmp, tcp or udp
  * @s:   text from the command line
  * @out: a __u8: 0 for any, else the IP protocol number

@@ -86,6 +86,9 @@ int scmlb_parse_http_url(const char *s, void *out, const char **why);
 int scmlb_parse_string(const char *s, void *out, const char **why);
 int scmlb_parse_cidr(const char *s, void *out, const char **why);
 int scmlb_parse_port_range(const char *s, void *out, const char **why);
+int scmlb_parse_port(const char *s, void *out, const char **why);
+int scmlb_parse_weight(const char *s, void *out, const char **why);
+int scmlb_parse_vip(const char *s, void *out, const char **why);
 int scmlb_parse_l4_proto(const char *s, void *out, const char **why);
 int scmlb_parse_duration(const char *s, void *out, const char **why);
 

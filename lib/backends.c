@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* backends.c - add, drain and remove backends; publish the rotation the data plane reads */
+/* backends.c - add, drain and remove backends of services */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
 
 #include "backends.h"
+#include "services.h"
 
 static int backend_read(const struct scmlb_ctx *ctx, __u32 slot,
 			struct scmlb_backend *be)
@@ -23,35 +25,16 @@ static int backend_write(const struct scmlb_ctx *ctx, __u32 slot,
 /**
  * scmlb_backends_list() - every backend, by id
  * @ctx: the run, with the maps open
- * @out: room for SCMLB_MAX_BACKENDS backends
+ * @out: set to an array the caller frees
  * @n:   set to how many there are
  *
  * Return: 0 or -errno.
  */
-int scmlb_backends_list(const struct scmlb_ctx *ctx, struct scmlb_backend *out,
+int scmlb_backends_list(const struct scmlb_ctx *ctx, struct scmlb_backend **out,
 			size_t *n)
 {
-	struct scmlb_backend be;
-	size_t i, j, count = 0;
-	__u32 slot;
-	int err;
-
-	for (slot = 0; slot < SCMLB_MAX_BACKENDS; slot++) {
-		err = backend_read(ctx, slot, &be);
-		if (err)
-			return err;
-		if (!be.id)
-			continue;
-		/* insertion sort: ids wrap around the slots */
-		for (i = count; i > 0 && out[i - 1].id > be.id; i--)
-			;
-		for (j = count; j > i; j--)
-			out[j] = out[j - 1];
-		out[i] = be;
-		count++;
-	}
-	*n = count;
-	return 0;
+	return scmlb_slots_list(ctx->maps.backends, SCMLB_MAX_BACKENDS,
+				sizeof(struct scmlb_backend), (void **)out, n);
 }
 
 /**
@@ -117,60 +100,9 @@ static bool takes_connections(const struct scmlb_backend *be)
 }
 
 /*
- * Rebuild the rotation from the backend table, with @override (a backend
- * about to be written, or NULL) taken as it will be. Fills the spare
- * lb_rotation entry, then flips scmlb_config.rotation_slot to it: the data
- * plane sees the old list or the new one, never a mix.
- */
-static int rotation_publish_with(struct scmlb_ctx *ctx,
-				 const struct scmlb_backend *override)
-{
-	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
-	struct scmlb_rotation rot = { 0 };
-	size_t n, i;
-	__u32 spare;
-	int err;
-
-	err = scmlb_backends_list(ctx, list, &n);
-	if (err)
-		return err;
-	for (i = 0; i < n; i++) {
-		const struct scmlb_backend *be = &list[i];
-
-		if (override && override->id == be->id)
-			be = override;
-		if (takes_connections(be))
-			rot.ids[rot.count++] = be->id;
-	}
-
-	err = scmlb_config_refresh(ctx);
-	if (err)
-		return err;
-	spare = !(ctx->cfg.rotation_slot & 1);
-	if (bpf_map_update_elem(ctx->maps.rotation, &spare, &rot, BPF_ANY))
-		return -errno;
-	ctx->cfg.rotation_slot = spare;
-	return scmlb_config_commit(ctx);
-}
-
-/**
- * scmlb_rotation_publish() - rebuild the rotation from the backend table
- * @ctx: the run, holding the exclusive lock
- *
- * Every write of the table ends with it, so a write a killed tool did not
- * finish is in the rotation after the next one.
- *
- * Return: 0 or -errno.
- */
-int scmlb_rotation_publish(struct scmlb_ctx *ctx)
-{
-	return rotation_publish_with(ctx, NULL);
-}
-
-/*
- * Store @be. One that stops taking connections leaves the rotation first,
- * one that starts joins it after: a tool killed in between never leaves
- * a backend in rotation that should not be.
+ * Store @be. One that stops taking connections leaves its service's
+ * table first, one that starts joins it after: a tool killed in between
+ * never leaves a backend in a table that should not be.
  */
 static int backend_update(struct scmlb_ctx *ctx, const struct scmlb_backend *be)
 {
@@ -178,31 +110,42 @@ static int backend_update(struct scmlb_ctx *ctx, const struct scmlb_backend *be)
 	int err;
 
 	if (!takes_connections(be)) {
-		err = rotation_publish_with(ctx, be);
+		err = scmlb_service_publish(ctx, be->service_id, be);
 		return err ? err : backend_write(ctx, slot, be);
 	}
 	err = backend_write(ctx, slot, be);
-	return err ? err : scmlb_rotation_publish(ctx);
+	return err ? err : scmlb_service_publish(ctx, be->service_id, NULL);
 }
 
 /**
- * scmlb_backend_add() - store a new backend and put it into rotation
+ * scmlb_backend_add() - store a new backend and put it into its service's table
  * @ctx: the run, holding the exclusive lock
- * @be:  the backend; its id is assigned here
+ * @be:  the backend, with its service; its id is assigned here
  *
  * Ids grow and are never reused, so a flow of a removed backend can never
  * reach a new one that took its slot. The entry is complete before the
- * rotation names it: a tool killed in between leaves a backend that gets
+ * table names it: a tool killed in between leaves a backend that gets
  * no traffic, never a half-written one that does.
  *
- * Return: 0, -ENOSPC when the table is full, or another -errno.
+ * Return: 0, -ENOSPC when the table is full, -EDQUOT when the service has
+ * SCMLB_MAX_SVC_BACKENDS backends, or another -errno.
  */
 int scmlb_backend_add(struct scmlb_ctx *ctx, struct scmlb_backend *be)
 {
-	struct scmlb_backend cur;
+	struct scmlb_backend cur, *list;
+	size_t n, i, mine = 0;
 	__u32 id, tries;
 	int err;
 
+	err = scmlb_backends_list(ctx, &list, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		mine += list[i].service_id == be->service_id;
+	free(list);
+	/* Maglev spreads well only over many more slots than backends */
+	if (mine >= SCMLB_MAX_SVC_BACKENDS)
+		return -EDQUOT;
 	err = scmlb_config_refresh(ctx);
 	if (err)
 		return err;
@@ -230,7 +173,7 @@ int scmlb_backend_add(struct scmlb_ctx *ctx, struct scmlb_backend *be)
 		err = backend_write(ctx, id % SCMLB_MAX_BACKENDS, be);
 	if (err)
 		return err;
-	return scmlb_rotation_publish(ctx);
+	return scmlb_service_publish(ctx, be->service_id, NULL);
 }
 
 /**
@@ -272,7 +215,7 @@ int scmlb_backend_set_health(struct scmlb_ctx *ctx, __u32 id, __u8 health,
 	if (err)
 		return err;
 	be.health_fails = fails;
-	if (be.health == health)	/* the rotation stays as it is */
+	if (be.health == health)	/* the table stays as it is */
 		return backend_write(ctx, id % SCMLB_MAX_BACKENDS, &be);
 	be.health = health;
 	return backend_update(ctx, &be);
@@ -283,7 +226,7 @@ int scmlb_backend_set_health(struct scmlb_ctx *ctx, __u32 id, __u8 health,
  * @ctx: the run, holding the exclusive lock
  * @id:  the backend
  *
- * Out of rotation first, then the slot is freed.
+ * Out of its service's table first, then the slot is freed.
  *
  * Return: 0, -ENOENT for an unknown id, or another -errno.
  */
@@ -296,7 +239,7 @@ int scmlb_backend_remove(struct scmlb_ctx *ctx, __u32 id)
 	if (err)
 		return err;
 	be.status = SCMLB_BACKEND_DRAINED;
-	err = rotation_publish_with(ctx, &be);
+	err = scmlb_service_publish(ctx, be.service_id, &be);
 	if (err)
 		return err;
 	memset(&be, 0, sizeof(be));

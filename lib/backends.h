@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* backends.h - the backend table and the rotation the data plane picks from */
+/* backends.h - the backends of every service */
 #ifndef SCMLB_BACKENDS_H
 #define SCMLB_BACKENDS_H
 
@@ -8,7 +8,7 @@
 
 #include "maps.h"
 
-int scmlb_backends_list(const struct scmlb_ctx *ctx, struct scmlb_backend *out,
+int scmlb_backends_list(const struct scmlb_ctx *ctx, struct scmlb_backend **out,
 			size_t *n);
 int scmlb_backend_get(const struct scmlb_ctx *ctx, __u32 id,
 		      struct scmlb_backend *out);
@@ -17,7 +17,6 @@ int scmlb_backend_set_status(struct scmlb_ctx *ctx, __u32 id, __u8 status);
 int scmlb_backend_set_health(struct scmlb_ctx *ctx, __u32 id, __u8 health,
 			     __u16 fails);
 int scmlb_backend_remove(struct scmlb_ctx *ctx, __u32 id);
-int scmlb_rotation_publish(struct scmlb_ctx *ctx);
 const char *scmlb_backend_health_name(__u8 health);
 const char *scmlb_backend_status_name(const struct scmlb_backend *be);
 int scmlb_backend_stats(const struct scmlb_ctx *ctx, __u32 id,

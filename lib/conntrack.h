@@ -1,25 +1,48 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* conntrack.h - read the flow table in batches */
+/* conntrack.h - read, prune and flush the flow table */
 #ifndef SCMLB_CONNTRACK_H
 #define SCMLB_CONNTRACK_H
 
+#include <stddef.h>
+
 #include "maps.h"
 
-/* Called for every flow; a non-zero return stops the walk and is returned. */
-typedef int (*scmlb_flow_fn)(const struct scmlb_flow_key *key,
-			     const struct scmlb_flow *flow, void *arg);
+/* One entry of ct_flows. */
+struct scmlb_ct_entry {
+	struct scmlb_flow_key key;
+	struct scmlb_flow flow;
+};
 
-int scmlb_ct_for_each(const struct scmlb_ctx *ctx, scmlb_flow_fn fn, void *arg);
+/*
+ * A snapshot of ct_flows: every entry, and an index that finds the reply
+ * entry of a client's entry.
+ */
+struct scmlb_ct_table {
+	struct scmlb_ct_entry *e;
+	size_t n;
+	size_t cap;
+	size_t *slots;			/* open addressing: entry index + 1, 0 free */
+	size_t n_slots;			/* a power of two */
+};
+
+int scmlb_ct_read(const struct scmlb_ctx *ctx, struct scmlb_ct_table *t);
+void scmlb_ct_free(struct scmlb_ct_table *t);
+const struct scmlb_ct_entry *scmlb_ct_find(const struct scmlb_ct_table *t,
+					   const struct scmlb_flow_key *key);
+struct scmlb_flow_key scmlb_ct_reply_key(const struct scmlb_ct_entry *client);
+struct scmlb_flow_key scmlb_ct_client_key(const struct scmlb_ct_entry *reply);
 const char *scmlb_ct_state_name(__u8 state);
 
 /* What one pass of scmlb_ct_prune() found and removed. */
 struct scmlb_ct_prune_stats {
-	size_t checked;
+	size_t checked;			/* flows */
 	size_t closed;
 	size_t idle;
+	size_t orphans;			/* reply entries whose flow was gone */
 };
 
 int scmlb_ct_prune(const struct scmlb_ctx *ctx, __u64 max_idle_ns,
 		   struct scmlb_ct_prune_stats *stats);
+int scmlb_ct_flush(const struct scmlb_ctx *ctx, size_t *flows);
 
 #endif /* SCMLB_CONNTRACK_H */

@@ -34,10 +34,16 @@ static const struct map_desc {
 } map_descs[] = {
 	{ "lb_config", offsetof(struct scmlb_maps, config), BPF_MAP_TYPE_ARRAY,
 	  sizeof(__u32), sizeof(struct scmlb_config) },
+	{ "lb_vips", offsetof(struct scmlb_maps, vips), BPF_MAP_TYPE_HASH,
+	  sizeof(struct scmlb_vip_key), sizeof(struct scmlb_vip) },
+	{ "lb_svc_ids", offsetof(struct scmlb_maps, svc_ids), BPF_MAP_TYPE_HASH,
+	  sizeof(struct scmlb_svc_key), sizeof(__u32) },
+	{ "lb_services", offsetof(struct scmlb_maps, services),
+	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_service) },
 	{ "lb_backends", offsetof(struct scmlb_maps, backends),
 	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_backend) },
-	{ "lb_rotation", offsetof(struct scmlb_maps, rotation),
-	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_rotation) },
+	{ "lb_tables", offsetof(struct scmlb_maps, tables),
+	  BPF_MAP_TYPE_ARRAY_OF_MAPS, sizeof(__u32), sizeof(__u32) },
 	{ "lb_rr", offsetof(struct scmlb_maps, rr), BPF_MAP_TYPE_ARRAY,
 	  sizeof(__u32), sizeof(__u32) },
 	{ "lb_tx_ports", offsetof(struct scmlb_maps, tx_ports),
@@ -570,4 +576,54 @@ int scmlb_percpu_zero(int fd, __u32 key, size_t value_size)
 		err = -errno;
 	free(zeros);
 	return err;
+}
+
+static int cmp_slot_id(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * scmlb_slots_list() - the used entries of an array whose values start with
+ *			a __u32 id (0: free), sorted by id
+ * @fd:         the array
+ * @slots:      its entries
+ * @value_size: bytes of a value
+ * @out:        set to the used values, an array the caller frees
+ * @n:          set to their number
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_slots_list(int fd, __u32 slots, size_t value_size, void **out,
+		     size_t *n)
+{
+	char *all = calloc(slots, value_size);
+	size_t i, used = 0;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	if (!all)
+		return -ENOMEM;
+	err = scmlb_array_read(fd, slots, value_size, all);
+	if (err) {
+		free(all);
+		return err;
+	}
+	for (i = 0; i < slots; i++) {
+		const char *v = all + i * value_size;
+
+		if (!*(const __u32 *)v)
+			continue;
+		if (used != i)
+			memcpy(all + used * value_size, v, value_size);
+		used++;
+	}
+	/* ids wrap around the slots */
+	qsort(all, used, value_size, cmp_slot_id);
+	*out = all;
+	*n = used;
+	return 0;
 }

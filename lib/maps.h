@@ -19,8 +19,11 @@
 /* File descriptors of the pinned maps; -1 when not open. */
 struct scmlb_maps {
 	int config;
+	int vips;
+	int svc_ids;
+	int services;
 	int backends;
-	int rotation;
+	int tables;
 	int rr;
 	int tx_ports;
 	int progs;
@@ -60,6 +63,8 @@ int scmlb_tx_ports_open(const char *dir);
 int scmlb_pin_path(char *buf, size_t size, const char *dir, const char *name);
 
 int scmlb_array_read(int fd, __u32 n, size_t value_size, void *out);
+int scmlb_slots_list(int fd, __u32 slots, size_t value_size, void **out,
+		     size_t *n);
 int scmlb_percpu_read_sum(int fd, __u32 key, __u64 *sums, size_t n);
 int scmlb_percpu_zero(int fd, __u32 key, size_t value_size);
 

@@ -44,7 +44,7 @@ static int reuse_pinned_devmap(struct bpf_map *map, const char *pin_dir)
 /**
  * scmlb_progs_open() - open the embedded programs on the maps of @pin_dir
  * @pin_dir:    maps pinned there are reused, missing ones created there
- * @ct_size:    entries of the conntrack table
+ * @ct_size:    flows the conntrack table holds
  * @with_entry: also load the entry program (a first attach)
  * @out:        the opened skeleton
  *
@@ -60,7 +60,8 @@ int scmlb_progs_open(const char *pin_dir, __u32 ct_size, bool with_entry,
 	skel = scmlb_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
-	err = bpf_map__set_max_entries(skel->maps.ct_flows, ct_size);
+	/* two entries a flow: the client's and the reply's */
+	err = bpf_map__set_max_entries(skel->maps.ct_flows, 2 * ct_size);
 	if (!err)
 		err = reuse_pinned_devmap(skel->maps.lb_tx_ports, pin_dir);
 	/*
@@ -106,8 +107,11 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 {
 	memset(maps, 0xff, sizeof(*maps));
 	maps->config = bpf_map__fd(skel->maps.lb_config);
+	maps->vips = bpf_map__fd(skel->maps.lb_vips);
+	maps->svc_ids = bpf_map__fd(skel->maps.lb_svc_ids);
+	maps->services = bpf_map__fd(skel->maps.lb_services);
 	maps->backends = bpf_map__fd(skel->maps.lb_backends);
-	maps->rotation = bpf_map__fd(skel->maps.lb_rotation);
+	maps->tables = bpf_map__fd(skel->maps.lb_tables);
 	maps->rr = bpf_map__fd(skel->maps.lb_rr);
 	maps->tx_ports = bpf_map__fd(skel->maps.lb_tx_ports);
 	maps->progs = bpf_map__fd(skel->maps.lb_progs);

@@ -15,6 +15,7 @@
 #include "netlink.h"
 #include "output.h"
 #include "progs.h"
+#include "services.h"
 
 struct attach_opts {
 	const char *upstream;
@@ -55,19 +56,34 @@ static const char *mode_name(__u8 mode)
 	return mode == SCMLB_MODE_SKB ? "skb" : "native";
 }
 
-static int check_vip(const void *cfg)
+/* The VIP of attach -v, as its service holds it; 0 when there is none. */
+static __be32 attach_vip(const struct scmlb_ctx *ctx)
 {
-	const struct attach_opts *o = cfg;
-	__u32 host = __builtin_bswap32(o->vip);
-	char buf[16];
+	struct scmlb_service svc;
 
-	if (!host || host == 0xffffffff || (host >> 28) == 0xe ||
-	    (host >> 24) == 127) {
-		scmlb_format_ipv4(buf, sizeof(buf), o->vip);
-		pr_err("invalid VIP '%s': not a unicast address", buf);
-		return SCMLB_EXIT_USAGE;
+	if (!ctx->cfg.attach_service ||
+	    scmlb_service_get(ctx, ctx->cfg.attach_service, &svc))
+		return 0;
+	return svc.vip[0];
+}
+
+/* -v: the service "svc set -v VIP" makes, protocol and port any, rr. */
+static int add_attach_service(struct scmlb_ctx *ctx, __be32 vip)
+{
+	struct scmlb_service svc = {
+		.family = SCMLB_AF_INET,
+		.vip = { vip },
+		.scheduler = SCMLB_SCHED_RR,
+	};
+	int err = scmlb_service_add(ctx, &svc);
+
+	if (!err)
+		err = scmlb_config_refresh(ctx);
+	if (!err) {
+		ctx->cfg.attach_service = svc.id;
+		err = scmlb_config_commit(ctx);
 	}
-	return SCMLB_EXIT_OK;
+	return err;
 }
 
 /* Swap in the new main program on an instance that is already attached. */
@@ -151,11 +167,11 @@ static int attach_new(struct scmlb_ctx *ctx, const struct attach_opts *o,
 		      const struct scmlb_link *link)
 {
 	struct scmlb_config cfg = {
-		.vip = o->vip,
 		.upstream_ifindex = link->ifindex,
 		.mode = o->mode ? o->mode : SCMLB_MODE_NATIVE,
 		.conntrack_size = o->ct_size ? o->ct_size : SCMLB_CT_DEFAULT_SIZE,
 		.next_backend_id = 1,
+		.next_service_id = 1,
 	};
 	struct scmlb_bpf *skel = NULL;
 	__u32 key = link->ifindex;
@@ -191,9 +207,15 @@ static int attach_new(struct scmlb_ctx *ctx, const struct attach_opts *o,
 		err = -errno;
 	if (!err)
 		err = scmlb_progs_swap_main(ctx, scmlb_progs_main_fd(skel));
+	ctx->cfg = cfg;
+	/* the service before the layout: a run killed here published nothing */
+	if (!err && o->vip)
+		err = add_attach_service(ctx, o->vip);
+	if (!err)
+		err = scmlb_config_refresh(ctx);
 	if (!err) {
-		cfg.layout_version = SCMLB_LAYOUT_VERSION;
-		err = scmlb_config_write(ctx, &cfg);
+		ctx->cfg.layout_version = SCMLB_LAYOUT_VERSION;
+		err = scmlb_config_commit(ctx);
 	}
 	if (err) {
 		pr_err("cannot set up the maps in '%s': %s", ctx->pin_dir,
@@ -201,9 +223,15 @@ static int attach_new(struct scmlb_ctx *ctx, const struct attach_opts *o,
 		scmlb_entry_detach(ctx->pin_dir, link->ifindex);
 		goto out;
 	}
-	scmlb_format_ipv4(vip, sizeof(vip), cfg.vip);
-	printf("attached to '%s' (%s mode), VIP %s\n", link->name,
-	       mode_name(cfg.mode), vip);
+	if (o->vip) {
+		scmlb_format_ipv4(vip, sizeof(vip), o->vip);
+		printf("attached to '%s' (%s mode), VIP %s (service %u)\n",
+		       link->name, mode_name(cfg.mode), vip,
+		       ctx->cfg.attach_service);
+	} else {
+		printf("attached to '%s' (%s mode), no service yet\n",
+		       link->name, mode_name(cfg.mode));
+	}
 out:
 	scmlb_progs_close(skel);
 	if (err) {
@@ -265,10 +293,13 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 		return SCMLB_EXIT_FAIL;
 	}
 	if (ctx->cfg.upstream_ifindex != (__u32)link.ifindex ||
-	    ctx->cfg.vip != o->vip) {
+	    (o->vip && attach_vip(ctx) != o->vip)) {
 		struct scmlb_link cur = { .name = "?" };
 
-		scmlb_format_ipv4(vip, sizeof(vip), ctx->cfg.vip);
+		if (attach_vip(ctx))
+			scmlb_format_ipv4(vip, sizeof(vip), attach_vip(ctx));
+		else
+			snprintf(vip, sizeof(vip), "(none)");
 		if (!scmlb_nl_open(&nl))
 			scmlb_nl_link_by_index(nl, ctx->cfg.upstream_ifindex, &cur);
 		scmlb_nl_close(nl);
@@ -276,6 +307,10 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 			pr_err("maps kept by scmlb-detach for '%s' with VIP %s are in "
 			       "'%s': run scmlb-detach to remove them", cur.name,
 			       vip, ctx->pin_dir);
+		else if (!attach_vip(ctx))
+			pr_err("already attached to '%s' without -v: add the "
+			       "service with scmlb-svc set, or run scmlb-detach "
+			       "first", cur.name);
 		else
 			pr_err("already attached to '%s' with VIP %s: "
 			       "run scmlb-detach first", cur.name, vip);
@@ -288,9 +323,9 @@ static const struct scmlb_opt attach_table[] = {
 	{ "upstream", 'u', "IFACE", "interface", scmlb_parse_ifname,
 	  offsetof(struct attach_opts, upstream), true,
 	  "the interface clients reach the VIP through" },
-	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_ipv4,
-	  offsetof(struct attach_opts, vip), true,
-	  "the virtual IPv4 address to balance" },
+	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_vip,
+	  offsetof(struct attach_opts, vip), false,
+	  "add service 1: every port of this IPv4 address, round robin" },
 	{ "mode", 'm', "native|skb", "mode", parse_mode,
 	  offsetof(struct attach_opts, mode), false,
 	  "XDP mode: native (default) or skb" },
@@ -302,15 +337,15 @@ static const struct scmlb_opt attach_table[] = {
 
 static const struct scmlb_cmd attach_cmds[] = {
 	{ NULL, "attach scmlb", attach_table, sizeof(struct attach_opts),
-	  SCMLB_CMD_NO_MAPS, check_vip, do_attach },
+	  SCMLB_CMD_NO_MAPS, NULL, do_attach },
 	{ 0 },
 };
 
 static const struct scmlb_tool attach_tool = {
 	"scmlb-attach", "load scmlb and attach it to the upstream interface",
 	attach_cmds,
-	"Run again with the same upstream and VIP to upgrade the programs in\n"
-	"place: maps and open connections are kept.\n",
+	"Run again with the same upstream (and VIP) to upgrade the programs in\n"
+	"place: maps and open connections are kept. More services: scmlb-svc.\n",
 };
 
 int main(int argc, char **argv)

@@ -114,7 +114,7 @@ static int do_detach(struct scmlb_ctx *ctx, const void *opts)
 static const struct scmlb_opt detach_table[] = {
 	{ "keep-maps", 0, NULL, NULL, NULL,
 	  offsetof(struct detach_opts, keep_maps), false,
-	  "keep the pinned maps (backends, rules, flows)" },
+	  "keep the pinned maps (services, backends, rules, flows)" },
 	{ 0 },
 };
 

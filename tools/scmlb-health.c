@@ -141,7 +141,7 @@ static int apply(struct scmlb_ctx *ctx, const struct check *c, __u32 fall)
 	err = scmlb_backend_set_health(ctx, now.id, health, fails);
 	if (err || health == now.health)
 		return err;
-	scmlb_format_ipv4(addr, sizeof(addr), now.addr);
+	scmlb_format_ipv4(addr, sizeof(addr), now.addr[0]);
 	if (c->ok)
 		printf("backend %u (%s, %s): %s, was %s\n", now.id, now.name, addr,
 		       scmlb_backend_health_name(health), scmlb_backend_health_name(now.health));
@@ -156,25 +156,27 @@ static int do_health(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct health_opts *o = opts;
 	__u64 timeout_ns = o->timeout_ns ? o->timeout_ns : DEFAULT_TIMEOUT_NS;
-	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
+	struct scmlb_backend *list = NULL;
 	__u32 fall = o->fall ? o->fall : DEFAULT_FALL;
 	struct check *checks;
 	size_t n, i, k = 0;
 	int err;
 
-	err = scmlb_backends_list(ctx, list, &n);
+	err = scmlb_backends_list(ctx, &list, &n);
 	if (err) {
 		pr_err("cannot read the backends: %s", strerror(-err));
 		return SCMLB_EXIT_FAIL;
 	}
 	checks = calloc(n ? n : 1, sizeof(*checks));
 	if (!checks) {
+		free(list);
 		pr_err("out of memory");
 		return SCMLB_EXIT_FAIL;
 	}
 	for (i = 0; i < n; i++)
 		if (list[i].healthcheck[0])
 			checks[k++].be = list[i];
+	free(list);
 
 	/* no lock while waiting on the network: other tools go on */
 	scmlb_unlock(ctx);

@@ -19,6 +19,7 @@
 #include "netlink.h"
 #include "output.h"
 #include "progs.h"
+#include "services.h"
 
 /* How long a backend's neighbour may take to answer ARP. */
 #define NEIGH_TIMEOUT_MS 3000
@@ -27,7 +28,12 @@ struct set_opts {
 	const char *name;
 	__be32 addr;
 	const char *healthcheck;
+	__u32 service;		/* 0: the only one */
+	__u16 weight;		/* 0: 1 */
+	__u32 port;		/* 0: not given, else PORT_GIVEN | port */
 };
+
+#define PORT_GIVEN 0x10000
 
 struct id_opts {
 	__u32 id;
@@ -37,6 +43,17 @@ struct get_opts {
 	double interval;	/* 0: one reading */
 	__u32 count;		/* 0: until interrupted */
 };
+
+/* -p: the port, marked as given (0 is refused later, with the service). */
+static int parse_backend_port(const char *s, void *out, const char **why)
+{
+	__be16 port;
+
+	if (scmlb_parse_port(s, &port, why))
+		return -EINVAL;
+	*(__u32 *)out = PORT_GIVEN | __builtin_bswap16(port);
+	return 0;
+}
 
 /* Where frames for @addr go: interface, its MAC, and the next hop's MAC. */
 static int resolve_backend(struct scmlb_nl *nl, __be32 addr,
@@ -76,15 +93,17 @@ static int resolve_backend(struct scmlb_nl *nl, __be32 addr,
 static bool iface_in_use(const struct scmlb_ctx *ctx, __u32 ifindex,
 			 __u32 except_id)
 {
-	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
+	struct scmlb_backend *list;
+	bool used = false;
 	size_t n, i;
 
-	if (scmlb_backends_list(ctx, list, &n))
+	if (scmlb_backends_list(ctx, &list, &n))
 		return true;	/* when unsure, keep the interface */
 	for (i = 0; i < n; i++)
 		if (list[i].id != except_id && list[i].ifindex == ifindex)
-			return true;
-	return false;
+			used = true;
+	free(list);
+	return used;
 }
 
 /* Make @ifindex ready for frames to a backend: attached, a redirect target. */
@@ -104,36 +123,107 @@ static int release_iface(struct scmlb_ctx *ctx, __u32 ifindex, __u32 except_id)
 	return scmlb_iface_remove(ctx, ifindex);
 }
 
-static int do_set(struct scmlb_ctx *ctx, const void *opts)
+/*
+ * The service a new backend joins: -s, or the only one. Prints the error
+ * line; returns an exit status.
+ */
+static int pick_service(const struct scmlb_ctx *ctx, const struct set_opts *o,
+			struct scmlb_service *svc)
 {
-	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
-	const struct set_opts *o = opts;
-	struct scmlb_backend be = { 0 };
-	struct scmlb_link link;
-	const char *why = NULL;
-	struct scmlb_nl *nl;
-	bool new_iface;
-	char addr[16];
-	size_t n, i;
+	struct scmlb_service *list;
+	size_t n;
 	int err;
 
-	scmlb_format_ipv4(addr, sizeof(addr), o->addr);
-	if (o->addr == ctx->cfg.vip) {
-		pr_err("invalid address '%s': it is the VIP", addr);
+	if (o->service) {
+		err = scmlb_service_get(ctx, o->service, svc);
+		if (err) {
+			pr_err("invalid service '%u': %s", o->service,
+			       err == -ENOENT ? "no such service (see scmlb-svc get)" :
+						strerror(-err));
+			return SCMLB_EXIT_FAIL;
+		}
+		return SCMLB_EXIT_OK;
+	}
+	err = scmlb_services_list(ctx, &list, &n);
+	if (err) {
+		pr_err("cannot read the services: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	if (n == 1)
+		*svc = list[0];
+	free(list);
+	if (!n) {
+		pr_err("no service to add backend to: run scmlb-svc set first");
+		return SCMLB_EXIT_FAIL;
+	}
+	if (n > 1) {
+		pr_err("missing service: there are %zu, choose one with -s", n);
 		return SCMLB_EXIT_USAGE;
 	}
-	err = scmlb_backends_list(ctx, list, &n);
+	return SCMLB_EXIT_OK;
+}
+
+/* Whether @svc has a backend at @addr and @port already; prints the error. */
+static int check_unique(const struct scmlb_ctx *ctx,
+			const struct scmlb_service *svc, __be32 addr,
+			__be16 port, const char *name)
+{
+	struct scmlb_backend *list;
+	size_t n, i;
+	int err, ret = SCMLB_EXIT_OK;
+
+	err = scmlb_backends_list(ctx, &list, &n);
 	if (err) {
 		pr_err("cannot read the backends: %s", strerror(-err));
 		return SCMLB_EXIT_FAIL;
 	}
 	for (i = 0; i < n; i++) {
-		if (list[i].addr == o->addr) {
-			pr_err("cannot add backend '%s': it exists already (id %u)",
-			       addr, list[i].id);
-			return SCMLB_EXIT_FAIL;
+		if (list[i].service_id == svc->id && list[i].addr[0] == addr &&
+		    list[i].port == port) {
+			pr_err("cannot add backend '%s': it exists already in "
+			       "service %u (id %u)", name, svc->id, list[i].id);
+			ret = SCMLB_EXIT_FAIL;
+			break;
 		}
 	}
+	free(list);
+	return ret;
+}
+
+static int do_set(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct set_opts *o = opts;
+	struct scmlb_backend be = { 0 };
+	struct scmlb_service svc;
+	struct scmlb_link link;
+	const char *why = NULL;
+	struct scmlb_nl *nl;
+	bool new_iface;
+	char addr[16];
+	int err;
+
+	scmlb_format_ipv4(addr, sizeof(addr), o->addr);
+	if (scmlb_vip_exists(ctx, o->addr) > 0) {
+		pr_err("invalid address '%s': it is a VIP", addr);
+		return SCMLB_EXIT_USAGE;
+	}
+	err = pick_service(ctx, o, &svc);
+	if (err)
+		return err;
+	if (o->port && !svc.port) {
+		pr_err("invalid port '%u': service %u takes every port, so its "
+		       "backends keep the client's", o->port & 0xffff, svc.id);
+		return SCMLB_EXIT_USAGE;
+	}
+	if (o->port == PORT_GIVEN) {
+		pr_err("invalid port '0': a backend of service %u needs a port",
+		       svc.id);
+		return SCMLB_EXIT_USAGE;
+	}
+	be.port = o->port ? __builtin_bswap16(o->port & 0xffff) : svc.port;
+	err = check_unique(ctx, &svc, o->addr, be.port, addr);
+	if (err)
+		return err;
 
 	err = scmlb_nl_open(&nl);
 	if (err) {
@@ -147,7 +237,10 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 		return SCMLB_EXIT_FAIL;
 	}
 
-	be.addr = o->addr;
+	be.addr[0] = o->addr;
+	be.family = SCMLB_AF_INET;
+	be.service_id = svc.id;
+	be.weight = o->weight ? o->weight : 1;
 	be.status = SCMLB_BACKEND_AVAILABLE;
 	be.health = SCMLB_HEALTH_UNKNOWN;
 	snprintf(be.name, sizeof(be.name), "%s", o->name);
@@ -166,6 +259,7 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 	if (err) {
 		pr_err("cannot add backend '%s': %s", addr,
 		       err == -ENOSPC ? "the backend table is full" :
+		       err == -EDQUOT ? "its service has 1024 backends, the most it takes" :
 					strerror(-err));
 		if (new_iface)
 			release_iface(ctx, be.ifindex, 0);
@@ -189,6 +283,10 @@ static const struct scmlb_column backend_cols[] = {
 	{ "PKTS-OUT", "pkts_out", SCMLB_COL_NUM },
 	{ "BYTES-IN", "bytes_in", SCMLB_COL_NUM },
 	{ "BYTES-OUT", "bytes_out", SCMLB_COL_NUM },
+	/* after every column of the first release, which scripts may count on */
+	{ "SERVICE", "service", SCMLB_COL_NUM },
+	{ "WEIGHT", "weight", SCMLB_COL_NUM },
+	{ NULL, "port", SCMLB_COL_NUM },
 };
 
 #define N_BACKEND_COLS (sizeof(backend_cols) / sizeof(backend_cols[0]))
@@ -215,23 +313,25 @@ static __u64 counter(const struct scmlb_backend_stats *bs, size_t c)
 
 static int print_backends(struct scmlb_ctx *ctx)
 {
-	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
+	struct scmlb_backend *list = NULL;
 	struct scmlb_nl *nl = NULL;
 	struct scmlb_table *t;
 	size_t n, i, c;
 	int err;
 
-	err = scmlb_backends_list(ctx, list, &n);
+	err = scmlb_backends_list(ctx, &list, &n);
 	if (err)
 		return err;
 	t = scmlb_table_new(backend_cols, N_BACKEND_COLS);
-	if (!t)
+	if (!t) {
+		free(list);
 		return -ENOMEM;
+	}
 	err = scmlb_nl_open(&nl);
 	for (i = 0; i < n && !err; i++) {
 		const struct scmlb_backend *be = &list[i];
 		char id[12], addr[16], mac[18], dev[IF_NAMESIZE + 16];
-		char nums[N_COUNTERS][24];
+		char svc[12], weight[8], port[8], nums[N_COUNTERS][24];
 		const char *cells[N_BACKEND_COLS];
 		struct scmlb_backend_stats bs;
 		struct scmlb_link link;
@@ -240,8 +340,11 @@ static int print_backends(struct scmlb_ctx *ctx)
 		if (err)
 			break;
 		snprintf(id, sizeof(id), "%u", be->id);
-		scmlb_format_ipv4(addr, sizeof(addr), be->addr);
+		scmlb_format_ipv4(addr, sizeof(addr), be->addr[0]);
 		scmlb_format_mac(mac, sizeof(mac), be->mac);
+		snprintf(svc, sizeof(svc), "%u", be->service_id);
+		snprintf(weight, sizeof(weight), "%u", be->weight);
+		snprintf(port, sizeof(port), "%u", __builtin_bswap16(be->port));
 		if (scmlb_nl_link_by_index(nl, be->ifindex, &link))
 			snprintf(dev, sizeof(dev), "(gone:%u)", be->ifindex);
 		else
@@ -259,27 +362,45 @@ static int print_backends(struct scmlb_ctx *ctx)
 				 (unsigned long long)counter(&bs, c));
 			cells[8 + c] = nums[c];
 		}
+		cells[8 + N_COUNTERS] = svc;
+		cells[9 + N_COUNTERS] = weight;
+		cells[10 + N_COUNTERS] = port;
 		err = scmlb_table_row(t, cells);
 	}
 	scmlb_nl_close(nl);
 	if (!err)
 		err = scmlb_table_print(t, ctx->json, stdout);
 	scmlb_table_free(t);
+	free(list);
 	return err;
 }
 
 /* Every backend's counters, by id, for one reading of the rates. */
 struct reading {
-	struct scmlb_backend list[SCMLB_MAX_BACKENDS];
-	struct scmlb_backend_stats stats[SCMLB_MAX_BACKENDS];
+	struct scmlb_backend *list;
+	struct scmlb_backend_stats *stats;
 	size_t n;
 };
+
+static void reading_free(struct reading *r)
+{
+	free(r->list);
+	free(r->stats);
+	memset(r, 0, sizeof(*r));
+}
 
 static int read_all(const struct scmlb_ctx *ctx, struct reading *r)
 {
 	size_t i;
-	int err = scmlb_backends_list(ctx, r->list, &r->n);
+	int err;
 
+	reading_free(r);
+	err = scmlb_backends_list(ctx, &r->list, &r->n);
+	if (!err) {
+		r->stats = calloc(r->n ? r->n : 1, sizeof(*r->stats));
+		if (!r->stats)
+			err = -ENOMEM;
+	}
 	for (i = 0; i < r->n && !err; i++)
 		err = scmlb_backend_stats(ctx, r->list[i].id, &r->stats[i]);
 	return err;
@@ -316,7 +437,7 @@ static void print_rates(const struct reading *a, const struct reading *b,
 		const struct scmlb_backend_stats *before = stats_of(a, be->id);
 		char addr[16];
 
-		scmlb_format_ipv4(addr, sizeof(addr), be->addr);
+		scmlb_format_ipv4(addr, sizeof(addr), be->addr[0]);
 		if (json) {
 			printf("%s{\"id\": %u, \"name\": ", i ? ", " : "", be->id);
 			scmlb_json_string(stdout, be->name);
@@ -375,6 +496,10 @@ static int print_rates_loop(struct scmlb_ctx *ctx, const struct get_opts *o)
 		n++;
 	}
 out:
+	if (prev)
+		reading_free(prev);
+	if (cur)
+		reading_free(cur);
 	free(prev);
 	free(cur);
 	return err;
@@ -455,36 +580,13 @@ static int do_delete(struct scmlb_ctx *ctx, const void *opts)
 	return SCMLB_EXIT_OK;
 }
 
+/* A flow as conntrack get shows it: the client's entry and the reply's. */
 struct flow_row {
 	struct scmlb_flow_key key;
 	struct scmlb_flow flow;
+	__u64 packets;			/* both directions */
+	__u64 last_seen;		/* either direction */
 };
-
-struct flow_list {
-	struct flow_row *rows;
-	size_t n;
-	size_t cap;
-};
-
-static int collect_flow(const struct scmlb_flow_key *key,
-			const struct scmlb_flow *flow, void *arg)
-{
-	struct flow_list *l = arg;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 1024;
-		struct flow_row *rows = realloc(l->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return -ENOMEM;
-		l->rows = rows;
-		l->cap = cap;
-	}
-	l->rows[l->n].key = *key;
-	l->rows[l->n].flow = *flow;
-	l->n++;
-	return 0;
-}
 
 static int cmp_u32(__u32 a, __u32 b)
 {
@@ -498,7 +600,11 @@ static int cmp_flow(const void *pa, const void *pb)
 	const struct scmlb_flow_key *b = &((const struct flow_row *)pb)->key;
 	int c;
 
-	c = cmp_u32(__builtin_bswap32(a->src_addr), __builtin_bswap32(b->src_addr));
+	c = cmp_u32(__builtin_bswap32(a->src_addr[0]),
+		    __builtin_bswap32(b->src_addr[0]));
+	if (!c)
+		c = cmp_u32(__builtin_bswap32(a->dst_addr[0]),
+			    __builtin_bswap32(b->dst_addr[0]));
 	if (!c)
 		c = cmp_u32(__builtin_bswap16(a->src_port), __builtin_bswap16(b->src_port));
 	if (!c)
@@ -535,47 +641,107 @@ static const struct scmlb_column flow_cols[] = {
 	{ "STATUS", "status", SCMLB_COL_STR },
 	{ "TIMESTAMP", "timestamp", SCMLB_COL_STR },
 	{ NULL, "packets", SCMLB_COL_NUM },
+	{ NULL, "service", SCMLB_COL_NUM },
 };
+
+#define N_FLOW_COLS (sizeof(flow_cols) / sizeof(flow_cols[0]))
+
+/* The client's entries of @t joined with their replies, sorted. */
+static int flow_rows(const struct scmlb_ct_table *t, struct flow_row **out,
+		     size_t *n)
+{
+	struct flow_row *rows = calloc(t->n ? t->n : 1, sizeof(*rows));
+	size_t i, k = 0;
+
+	if (!rows)
+		return -ENOMEM;
+	for (i = 0; i < t->n; i++) {
+		const struct scmlb_ct_entry *e = &t->e[i], *reply;
+		struct scmlb_flow_key rkey;
+		struct flow_row *r = &rows[k];
+
+		if (e->flow.flags & SCMLB_FLOW_REPLY)
+			continue;
+		r->key = e->key;
+		r->flow = e->flow;
+		r->packets = e->flow.packets;
+		r->last_seen = e->flow.last_seen;
+		rkey = scmlb_ct_reply_key(e);
+		reply = scmlb_ct_find(t, &rkey);
+		if (reply) {
+			r->packets += reply->flow.packets;
+			if (reply->flow.last_seen > r->last_seen)
+				r->last_seen = reply->flow.last_seen;
+		}
+		k++;
+	}
+	qsort(rows, k, sizeof(*rows), cmp_flow);
+	*out = rows;
+	*n = k;
+	return 0;
+}
 
 static int do_conntrack_get(struct scmlb_ctx *ctx, const void *opts)
 {
-	struct flow_list l = { 0 };
-	struct scmlb_table *t;
-	size_t i;
+	struct flow_row *rows = NULL;
+	struct scmlb_table *t = NULL;
+	struct scmlb_ct_table ct;
+	size_t i, n = 0;
 	int err;
 
 	(void)opts;
-	err = scmlb_ct_for_each(ctx, collect_flow, &l);
-	t = scmlb_table_new(flow_cols, 9);
-	if (!t && !err)
-		err = -ENOMEM;
-	if (!err)
-		qsort(l.rows, l.n, sizeof(*l.rows), cmp_flow);
-	for (i = 0; i < l.n && !err; i++) {
-		const struct flow_row *r = &l.rows[i];
-		char src[16], dst[16], sport[8], dport[8], id[12], ts[32], pkts[24];
-		const char *cells[9] = { src, dst, sport, dport,
+	err = scmlb_ct_read(ctx, &ct);
+	if (!err) {
+		err = flow_rows(&ct, &rows, &n);
+		scmlb_ct_free(&ct);
+	}
+	if (!err) {
+		t = scmlb_table_new(flow_cols, N_FLOW_COLS);
+		if (!t)
+			err = -ENOMEM;
+	}
+	for (i = 0; i < n && !err; i++) {
+		const struct flow_row *r = &rows[i];
+		char src[16], dst[16], sport[8], dport[8], id[12], ts[32];
+		char pkts[24], svc[12];
+		const char *cells[N_FLOW_COLS] = { src, dst, sport, dport,
 			r->key.proto == IPPROTO_TCP ? "tcp" : "udp", id,
-			scmlb_ct_state_name(r->flow.state), ts, pkts };
+			scmlb_ct_state_name(r->flow.state), ts, pkts, svc };
 
-		scmlb_format_ipv4(src, sizeof(src), r->key.src_addr);
-		scmlb_format_ipv4(dst, sizeof(dst), r->key.dst_addr);
+		scmlb_format_ipv4(src, sizeof(src), r->key.src_addr[0]);
+		scmlb_format_ipv4(dst, sizeof(dst), r->key.dst_addr[0]);
 		snprintf(sport, sizeof(sport), "%u", __builtin_bswap16(r->key.src_port));
 		snprintf(dport, sizeof(dport), "%u", __builtin_bswap16(r->key.dst_port));
 		snprintf(id, sizeof(id), "%u", r->flow.backend_id);
-		snprintf(pkts, sizeof(pkts), "%llu", (unsigned long long)r->flow.packets);
+		snprintf(pkts, sizeof(pkts), "%llu", (unsigned long long)r->packets);
+		snprintf(svc, sizeof(svc), "%u", r->flow.service_id);
 		format_mono_ns(ts, sizeof(ts),
-			       scmlb_jiffies_to_mono_ns(&ctx->cfg, r->flow.last_seen));
+			       scmlb_jiffies_to_mono_ns(&ctx->cfg, r->last_seen));
 		err = scmlb_table_row(t, cells);
 	}
 	if (!err)
 		err = scmlb_table_print(t, ctx->json, stdout);
 	scmlb_table_free(t);
-	free(l.rows);
+	free(rows);
 	if (err) {
 		pr_err("cannot list the flows: %s", strerror(-err));
 		return SCMLB_EXIT_FAIL;
 	}
+	return SCMLB_EXIT_OK;
+}
+
+static int do_conntrack_flush(struct scmlb_ctx *ctx, const void *opts)
+{
+	size_t n;
+	int err;
+
+	(void)opts;
+	err = scmlb_ct_flush(ctx, &n);
+	if (err) {
+		pr_err("cannot flush the flows: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	printf("%zu flow%s flushed\n", n, n == 1 ? "" : "s");
 	return SCMLB_EXIT_OK;
 }
 
@@ -589,6 +755,15 @@ static const struct scmlb_opt set_table[] = {
 	{ "healthcheck", 'c', "URL", "health-check URL", scmlb_parse_http_url,
 	  offsetof(struct set_opts, healthcheck), false,
 	  "http://HOST[:PORT]/PATH that answers 2xx while the backend is healthy" },
+	{ "service", 's', "ID", "service", scmlb_parse_id,
+	  offsetof(struct set_opts, service), false,
+	  "the service it serves (needed when there is more than one)" },
+	{ "weight", 'w', "N", "weight", scmlb_parse_weight,
+	  offsetof(struct set_opts, weight), false,
+	  "its share of new connections under wrr and maglev, 1 to 65535 (default 1)" },
+	{ "port", 'p', "PORT", "port", parse_backend_port,
+	  offsetof(struct set_opts, port), false,
+	  "its port, for a service with a port (default: the service's)" },
 	{ 0 },
 };
 
@@ -622,6 +797,8 @@ static const struct scmlb_cmd lb_cmds[] = {
 	  sizeof(struct id_opts), SCMLB_CMD_WRITE, NULL, do_delete },
 	{ "conntrack get", "list the tracked flows", NULL, 0,
 	  SCMLB_CMD_READ | SCMLB_CMD_JSON, NULL, do_conntrack_get },
+	{ "conntrack flush", "forget every tracked flow", NULL, 0,
+	  SCMLB_CMD_WRITE, NULL, do_conntrack_flush },
 	{ 0 },
 };
 

@@ -21,6 +21,7 @@ static const struct verb {
 } verbs[] = {
 	{ "attach", "scmlb-attach", "load scmlb and attach it to the upstream" },
 	{ "detach", "scmlb-detach", "detach scmlb and remove its pins" },
+	{ "svc", "scmlb-svc", "manage services: VIP, protocol, port, scheduler" },
 	{ "lb", "scmlb-lb", "manage backends; list tracked flows" },
 	{ "fw", "scmlb-fw", "manage firewall rules" },
 	{ "stat", "scmlb-stat", "packet counters" },

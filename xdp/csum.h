@@ -32,6 +32,16 @@ static __always_inline __u16 csum_replace4(__u16 check, __be32 from, __be32 to)
 	return (__u16)~csum_fold(sum);
 }
 
+/* csum_replace4() for a 16-bit field. */
+static __always_inline __u16 csum_replace2(__u16 check, __be16 from, __be16 to)
+{
+	__u32 sum = (__u16)~check;
+
+	sum += (__u16)~from;
+	sum += to;
+	return (__u16)~csum_fold(sum);
+}
+
 /* UDP: 0 means "no checksum" and stays 0; a computed 0 is sent as 0xffff. */
 static __always_inline __u16 csum_replace4_udp(__u16 check, __be32 from,
 					       __be32 to)
@@ -39,6 +49,15 @@ static __always_inline __u16 csum_replace4_udp(__u16 check, __be32 from,
 	if (!check)
 		return 0;
 	check = csum_replace4(check, from, to);
+	return check ? check : 0xffff;
+}
+
+static __always_inline __u16 csum_replace2_udp(__u16 check, __be16 from,
+					       __be16 to)
+{
+	if (!check)
+		return 0;
+	check = csum_replace2(check, from, to);
 	return check ? check : 0xffff;
 }
 

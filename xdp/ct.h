@@ -8,7 +8,7 @@
 
 /**
  * backend_get() - the backend with id @id, if it still exists
- * @id: a backend id, as flows and rotations hold it
+ * @id: a backend id, as flows and tables hold it
  *
  * Return: the backend, or NULL when its slot is free or reused.
  */
@@ -40,17 +40,18 @@ static __always_inline void backend_count(__u32 id, const struct pkt *p,
 	}
 }
 
-/* The conntrack key of the flow client:cport -> vip:vport. */
-static __always_inline void ct_key(struct scmlb_flow_key *key, __be32 client,
-				   __be16 cport, __be32 vip, __be16 vport,
+/* The conntrack key of an IPv4 packet src:sport -> dst:dport. */
+static __always_inline void ct_key(struct scmlb_flow_key *key, __be32 src,
+				   __be16 sport, __be32 dst, __be16 dport,
 				   __u8 proto)
 {
-	key->src_addr = client;
-	key->dst_addr = vip;
-	key->src_port = cport;
-	key->dst_port = vport;
+	__builtin_memset(key, 0, sizeof(*key));
+	key->src_addr[0] = src;
+	key->dst_addr[0] = dst;
+	key->src_port = sport;
+	key->dst_port = dport;
 	key->proto = proto;
-	key->pad[0] = key->pad[1] = key->pad[2] = 0;
+	key->family = SCMLB_AF_INET;
 }
 
 /* A TCP packet that opens a connection: SYN without ACK. */
@@ -60,34 +61,37 @@ static __always_inline int tcp_is_open(const struct pkt *p)
 }
 
 /**
- * ct_track() - account a packet of a tracked flow and move its TCP state
- * @f:            the flow
- * @p:            the packet
+ * ct_move_state() - move a flow's TCP state for a packet of either side
+ * @f:            the client's entry of the flow
+ * @p:            the packet, TCP
  * @from_backend: the packet is a reply
  *
  * States as the original kept them: a SYN(-ACK) from the backend
  * establishes, a FIN moves to closing and a second one to closed, a RST
  * closes.
  */
-static __always_inline void ct_track(struct scmlb_flow *f, const struct pkt *p,
-				     int from_backend)
+static __always_inline void ct_move_state(struct scmlb_flow *f,
+					  const struct pkt *p, int from_backend)
 {
 	__u8 state = f->state, next = state;
 
-	if (p->proto == IPPROTO_TCP) {
-		if (p->tcp_flags & TCPF_RST)
-			next = SCMLB_CT_CLOSED;
-		else if (p->tcp_flags & TCPF_FIN)
-			next = state == SCMLB_CT_CLOSING || state == SCMLB_CT_CLOSED ?
-			       SCMLB_CT_CLOSED :
-			       SCMLB_CT_CLOSING;
-		else if (from_backend && (p->tcp_flags & TCPF_SYN) &&
-			 state == SCMLB_CT_OPENING)
-			next = SCMLB_CT_ESTABLISHED;
-		if (next != state)
-			f->state = next;
-	}
-	/* not atomic: a lost increment when both directions race is harmless */
+	if (p->tcp_flags & TCPF_RST)
+		next = SCMLB_CT_CLOSED;
+	else if (p->tcp_flags & TCPF_FIN)
+		next = state == SCMLB_CT_CLOSING || state == SCMLB_CT_CLOSED ?
+		       SCMLB_CT_CLOSED :
+		       SCMLB_CT_CLOSING;
+	else if (from_backend && (p->tcp_flags & TCPF_SYN) &&
+		 state == SCMLB_CT_OPENING)
+		next = SCMLB_CT_ESTABLISHED;
+	if (next != state)
+		f->state = next;
+}
+
+/* Account a packet in the entry of its direction. */
+static __always_inline void ct_count(struct scmlb_flow *f)
+{
+	/* not atomic: a lost increment when two CPUs race is harmless */
 	f->packets++;
 	/* jiffies: the verifier inlines it, a clock helper costs ~15 ns here */
 	f->last_seen = bpf_jiffies64();

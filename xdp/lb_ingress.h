@@ -1,106 +1,143 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* lb_ingress.h - stage 4: balance client packets for the VIP over the backends */
+/* lb_ingress.h - stage 4: balance client packets for a VIP over its service's backends */
 #ifndef SCMLB_LB_INGRESS_H
 #define SCMLB_LB_INGRESS_H
 
 #include "ct.h"
 #include "maps.h"
 #include "nat.h"
+#include "pick.h"
+#include "svc.h"
 
-_Static_assert((SCMLB_MAX_BACKENDS & (SCMLB_MAX_BACKENDS - 1)) == 0,
-	       "the rotation index is masked with SCMLB_MAX_BACKENDS - 1");
-
-/* The next backend of the live rotation, or NULL when none takes connections. */
-static __always_inline const struct scmlb_backend *
-pick_backend(const struct scmlb_config *cfg)
+/* The port a client's packet goes to on @be: its own, or the backend's. */
+static __always_inline __be16 backend_port(const struct scmlb_backend *be,
+					   const struct pkt *p)
 {
-	__u32 slot = cfg->rotation_slot & 1, zero = 0, n, idx;
-	const struct scmlb_rotation *rot;
-	__u32 *cursor;
-
-	rot = bpf_map_lookup_elem(&lb_rotation, &slot);
-	cursor = bpf_map_lookup_elem(&lb_rr, &zero);
-	if (!rot || !cursor)
-		return NULL;
-	n = rot->count;
-	if (!n || n > SCMLB_MAX_BACKENDS)
-		return NULL;
-	idx = *cursor % n;
-	*cursor = idx + 1;
-	/*
-	 * clang 14 drops the mask as idx < n <= SCMLB_MAX_BACKENDS, but the
-	 * verifier cannot bound a modulo: hide idx from clang to keep it.
-	 */
-	asm volatile("" : "+r"(idx));
-	return backend_get(rot->ids[idx & (SCMLB_MAX_BACKENDS - 1)]);
+	return be->port ? be->port : p->dport;
 }
 
-/* Start tracking a new flow on a backend picked round robin. */
-static __always_inline const struct scmlb_backend *
-ct_open(const struct scmlb_config *cfg, const struct scmlb_flow_key *key,
-	const struct pkt *p)
+/*
+ * Track a new flow: the client's entry with its state, and the reply
+ * entry a backend's packet finds the VIP by. The reply entry goes in
+ * first, so a reply never meets a flow it cannot return. @old, the
+ * client's entry of a flow on the same 5-tuple that this one replaces,
+ * loses its reply entry: its backend's late packets are not this flow's.
+ */
+static __always_inline int ct_open(const struct scmlb_flow_key *key,
+				   const struct scmlb_flow *old,
+				   const struct scmlb_service *svc,
+				   const struct scmlb_backend *be,
+				   const struct pkt *p, __u8 state)
 {
-	const struct scmlb_backend *be = pick_backend(cfg);
+	struct scmlb_flow_key rkey;
 	struct scmlb_flow f = {
-		.packets = 1,
-		.state = p->proto == IPPROTO_TCP ? SCMLB_CT_OPENING : SCMLB_CT_UDP,
+		.last_seen = bpf_jiffies64(),
+		.backend_id = be->id,
+		.service_id = svc->id,
+		.nat_addr = { key->dst_addr[0] },
+		.nat_port = key->dst_port,
+		.state = state,
+		.flags = SCMLB_FLOW_REPLY,
 	};
+	__be16 port = backend_port(be, p);
 
-	if (!be)
-		return NULL;
-	f.backend_id = be->id;
-	f.last_seen = bpf_jiffies64();
 	__builtin_memcpy(f.client_mac, p->eth->h_source, ETH_ALEN);
-	/* a full LRU table evicts its oldest flow rather than fail */
-	if (bpf_map_update_elem(&ct_flows, key, &f, BPF_ANY))
+	if (old) {
+		ct_key(&rkey, old->nat_addr[0], old->nat_port, key->src_addr[0],
+		       key->src_port, key->proto);
+		bpf_map_delete_elem(&ct_flows, &rkey);
+	}
+	ct_key(&rkey, be->addr[0], port, key->src_addr[0], key->src_port,
+	       key->proto);
+	/* a full LRU table evicts its oldest entries rather than fail */
+	if (bpf_map_update_elem(&ct_flows, &rkey, &f, BPF_ANY))
+		return -1;
+	f.packets = 1;
+	f.nat_addr[0] = be->addr[0];
+	f.nat_port = port;
+	f.flags = 0;
+	return bpf_map_update_elem(&ct_flows, key, &f, BPF_ANY) ? -1 : 0;
+}
+
+/*
+ * A packet conntrack does not know. It opens a flow when it is UDP or a
+ * TCP SYN; on a maglev service any TCP packet does (conntrack lost the
+ * flow: the table still knows its backend).
+ */
+static __always_inline const struct scmlb_backend *
+lb_new_flow(const struct scmlb_vip *vip, const struct scmlb_flow_key *key,
+	    const struct scmlb_flow *old, const struct pkt *p, int *opened)
+{
+	const struct scmlb_service *svc = service_match(vip, p);
+	const struct scmlb_backend *be;
+	__u8 state = SCMLB_CT_UDP;
+
+	if (!svc)
 		return NULL;
+	if (p->proto == IPPROTO_TCP) {
+		state = SCMLB_CT_OPENING;
+		if (!tcp_is_open(p)) {
+			if (svc->scheduler != SCMLB_SCHED_MAGLEV)
+				return NULL;
+			state = SCMLB_CT_ESTABLISHED;
+		}
+	}
+	be = sched_pick(svc, key);
+	if (!be || ct_open(key, old, svc, be, p, state))
+		return NULL;
+	*opened = state != SCMLB_CT_ESTABLISHED;
 	return be;
 }
 
 /**
- * lb_ingress() - send a client's packet for the VIP to its backend
- * @cfg: the instance's configuration
+ * lb_ingress() - send a client's packet for a VIP to its backend
  * @st:  this CPU's counters
- * @p:   the parsed packet
+ * @vip: the VIP the packet is for
+ * @p:   the parsed packet, TCP or UDP
  *
  * Return: XDP_REDIRECT with the destination rewritten to the backend, or
- * SCMLB_CONTINUE for what is not balanced: not for the VIP, not TCP/UDP,
- * a TCP packet of an unknown flow that is not a SYN, no backend available.
+ * SCMLB_CONTINUE for what is not balanced: no service matches, a TCP
+ * packet of an unknown flow that is not a SYN (but on maglev services),
+ * no backend available, a 5-tuple that is a tracked flow's reply.
  */
-static __always_inline int lb_ingress(const struct scmlb_config *cfg,
-				      struct scmlb_stats *st, struct pkt *p)
+static __always_inline int lb_ingress(struct scmlb_stats *st,
+				      const struct scmlb_vip *vip, struct pkt *p)
 {
 	const struct scmlb_backend *be = NULL;
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
+	__be16 port;
 	int opened = 0;
-
-	if (p->ip->daddr != cfg->vip || !p->l4)
-		return SCMLB_CONTINUE;
 
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
 
 	f = bpf_map_lookup_elem(&ct_flows, &key);
+	/* a backend's reply sent to a VIP: not a client's, and not ours to replace */
+	if (f && (f->flags & SCMLB_FLOW_REPLY))
+		return SCMLB_CONTINUE;
 	if (f) {
 		be = backend_get(f->backend_id);
 		/* a new SYN on a closed flow is a new connection on a reused port */
 		if (be && p->proto == IPPROTO_TCP && tcp_is_open(p) &&
 		    f->state == SCMLB_CT_CLOSED)
 			be = NULL;
-		if (be)
-			ct_track(f, p, 0);
+		if (be) {
+			if (p->proto == IPPROTO_TCP)
+				ct_move_state(f, p, 0);
+			ct_count(f);
+		}
 	}
 	if (!be) {
-		if (p->proto == IPPROTO_TCP && !tcp_is_open(p))
-			return SCMLB_CONTINUE;
-		be = ct_open(cfg, &key, p);
+		be = lb_new_flow(vip, &key, f, p, &opened);
 		if (!be)
 			return SCMLB_CONTINUE;
-		opened = 1;
 	}
 	backend_count(be->id, p, 0, opened);
 
-	nat_rewrite_addr(p, &p->ip->daddr, be->addr);
+	port = backend_port(be, p);
+	if (port != p->dport)
+		nat_rewrite_port(p, 0, port);
+	nat_rewrite_addr(p, &p->ip->daddr, be->addr[0]);
 	nat_set_macs(p, be->if_mac, be->mac);
 	st->forwarded++;
 	return bpf_redirect_map(&lb_tx_ports, be->ifindex, 0);

@@ -8,8 +8,8 @@
 
 #include "scmlb_structs.h"
 
-/* Set at load time by scmlb-attach from --conntrack-size. */
-#define SCMLB_CT_LOAD_SIZE SCMLB_CT_DEFAULT_SIZE
+/* Entries; set at load time by scmlb-attach to twice --conntrack-size. */
+#define SCMLB_CT_LOAD_SIZE (2 * SCMLB_CT_DEFAULT_SIZE)
 
 /* Upstream, VIP and tool state; written by scmlb-attach and scmlb-lb. */
 struct {
@@ -20,6 +20,35 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lb_config SEC(".maps");
 
+/* VIPs, to their any-port services; written by scmlb-svc. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct scmlb_vip_key);
+	__type(value, struct scmlb_vip);
+	__uint(max_entries, SCMLB_MAX_VIPS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_vips SEC(".maps");
+
+/* Every service by VIP, protocol and port, to its id; written by scmlb-svc. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct scmlb_svc_key);
+	__type(value, __u32);
+	__uint(max_entries, SCMLB_MAX_SERVICES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_svc_ids SEC(".maps");
+
+/* Services in slot id % SCMLB_MAX_SERVICES; written by scmlb-svc. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_service);
+	__uint(max_entries, SCMLB_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_services SEC(".maps");
+
 /* Backends in slot id % SCMLB_MAX_BACKENDS; written by scmlb-lb. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -29,25 +58,38 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lb_backends SEC(".maps");
 
-/* Two rotations, one live (scmlb_config.rotation_slot); by scmlb-lb, scmlb-health. */
-struct {
+/*
+ * A service's table, by service slot: slot 0 holds its length n, slots
+ * 1..n backend ids (a round-robin ring, a smooth weighted ring, or a
+ * Maglev table). The tools build a new table and swap it in whole, so
+ * the data plane never sees a half-built one; each is as big as it needs.
+ */
+struct scmlb_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP);
 	__type(key, __u32);
-	__type(value, struct scmlb_rotation);
-	__uint(max_entries, 2);
+	__type(value, __u32);
+	__uint(max_entries, SCMLB_TABLE_SIZE + 1);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__type(key, __u32);
+	__uint(max_entries, SCMLB_MAX_SERVICES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} lb_rotation SEC(".maps");
+	__array(values, struct scmlb_table);
+} lb_tables SEC(".maps");
 
 /*
- * Round-robin cursor, shared by all CPUs. Written without atomics: two
- * CPUs picking at the same instant may pick the same backend, which only
- * skews the spread by one connection.
+ * Round-robin cursors by service slot, shared by all CPUs. Written
+ * without atomics: two CPUs picking at the same instant may pick the same
+ * backend, which only skews the spread by one connection.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
 	__type(value, __u32);
-	__uint(max_entries, 1);
+	__uint(max_entries, SCMLB_MAX_SERVICES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lb_rr SEC(".maps");
 
@@ -74,9 +116,9 @@ struct {
 } lb_progs SEC(".maps");
 
 /*
- * Flows by client 5-tuple; LRU so a full table evicts the oldest flow
- * instead of refusing new ones. Written by the data plane, pruned by
- * scmlb-gc.
+ * Both directions of every flow, by 5-tuple (two entries a flow); LRU so
+ * a full table evicts the oldest entries instead of refusing new flows.
+ * Written by the data plane, pruned by scmlb-gc, flushed by scmlb-lb.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -28,6 +28,38 @@ static __always_inline void nat_rewrite_addr(struct pkt *p, __be32 *field,
 	}
 }
 
+/*
+ * Replace the packet's source (@source) or destination port by @new and
+ * fix the L4 checksum. Ports are not in the IPv4 header.
+ */
+static __always_inline void nat_rewrite_port(struct pkt *p, int source,
+					     __be16 new)
+{
+	__be16 old = source ? p->sport : p->dport;
+
+	if (p->proto == IPPROTO_TCP) {
+		struct tcphdr *th = p->l4;
+
+		if (source)
+			th->source = new;
+		else
+			th->dest = new;
+		th->check = csum_replace2(th->check, old, new);
+	} else {
+		struct udphdr *uh = p->l4;
+
+		if (source)
+			uh->source = new;
+		else
+			uh->dest = new;
+		uh->check = csum_replace2_udp(uh->check, old, new);
+	}
+	if (source)
+		p->sport = new;
+	else
+		p->dport = new;
+}
+
 static __always_inline void nat_set_macs(struct pkt *p, const __u8 *src,
 					 const __u8 *dst)
 {

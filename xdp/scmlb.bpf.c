@@ -11,6 +11,7 @@
 #include "lb_ingress.h"
 #include "maps.h"
 #include "parse.h"
+#include "svc.h"
 
 /*
  * Attached to every interface through libxdp. It only jumps to the main
@@ -32,12 +33,13 @@ struct {
 
 /*
  * Upstream packets run the chain counter -> firewall -> DoS protection ->
- * LB ingress; packets on backend-facing interfaces are replies (LB egress).
+ * LB ingress (for packets to a VIP); packets on backend-facing interfaces are replies (LB egress).
  */
 SEC("xdp")
 int scmlb_main(struct xdp_md *ctx)
 {
 	const struct scmlb_config *cfg;
+	const struct scmlb_vip *vip;
 	struct scmlb_stats *st;
 	__u32 zero = 0;
 	struct pkt p;
@@ -62,18 +64,19 @@ int scmlb_main(struct xdp_md *ctx)
 	}
 	count_packet(st, &p);
 	act = SCMLB_CONTINUE;
+	vip = vip_lookup(&p);
 	/*
 	 * One-arm: backends behind the upstream reply through it. Their
 	 * replies are not client traffic: no firewall, no DoS counting.
 	 */
-	if ((cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS) && p.ip->daddr != cfg->vip)
+	if ((cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS) && !vip)
 		act = lb_egress(cfg, st, &p);
 	if (act == SCMLB_CONTINUE)
 		act = fw_check(cfg, st, &p);
 	if (act == SCMLB_CONTINUE)
 		act = dos_check(cfg, st, &p);
-	if (act == SCMLB_CONTINUE)
-		act = lb_ingress(cfg, st, &p);
+	if (act == SCMLB_CONTINUE && vip)
+		act = lb_ingress(st, vip, &p);
 	if (act == SCMLB_CONTINUE) {
 		st->passed++;
 		return XDP_PASS;

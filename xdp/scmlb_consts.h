@@ -9,21 +9,43 @@
  * major instead of misreading them. The minor is bumped when maps are
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
-#define SCMLB_LAYOUT_MAJOR 2
+#define SCMLB_LAYOUT_MAJOR 3
 #define SCMLB_LAYOUT_MINOR 0
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
-/* Backends in the table; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
+/* Backends of all services; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
 #ifndef SCMLB_MAX_BACKENDS
-#define SCMLB_MAX_BACKENDS 256
+#define SCMLB_MAX_BACKENDS 16384
 #endif
+
+/* Services; a service id lives in slot id % SCMLB_MAX_SERVICES. */
+#ifndef SCMLB_MAX_SERVICES
+#define SCMLB_MAX_SERVICES 4096
+#endif
+
+/* Addresses that carry services. */
+#ifndef SCMLB_MAX_VIPS
+#define SCMLB_MAX_VIPS 1024
+#endif
+
+/* Backends of one service: Maglev wants many more slots than backends. */
+#define SCMLB_MAX_SVC_BACKENDS 1024
+
+/*
+ * Slots of a service's table: a Maglev table has exactly this many (a
+ * prime), a round-robin ring at most this many.
+ */
+#define SCMLB_TABLE_SIZE 65537
 
 /* Interfaces scmlb can attach to: the upstream and the backend-facing ones. */
 #ifndef SCMLB_MAX_IFACES
 #define SCMLB_MAX_IFACES 64
 #endif
 
-/* Conntrack entries: default, and the bounds --conntrack-size accepts. */
+/*
+ * Conntrack: flows by default, and the bounds --conntrack-size accepts.
+ * A flow takes two entries of ct_flows, one per direction.
+ */
 #define SCMLB_CT_DEFAULT_SIZE 262144
 #define SCMLB_CT_MIN_SIZE 16
 #define SCMLB_CT_MAX_SIZE 16777216
@@ -91,6 +113,37 @@ enum scmlb_attach_mode {
 	SCMLB_MODE_SKB = 2,
 };
 
+/* Address families of keys and structs, as AF_INET and AF_INET6. */
+#define SCMLB_AF_INET 2
+#define SCMLB_AF_INET6 10
+
+/* scmlb_service.scheduler */
+enum scmlb_scheduler {
+	SCMLB_SCHED_RR = 0,
+	SCMLB_SCHED_WRR = 1,
+	SCMLB_SCHED_MAGLEV = 2,
+};
+
+/* scmlb_service.forward */
+enum scmlb_forward {
+	SCMLB_FWD_NAT = 0,
+	SCMLB_FWD_DR = 1,
+	SCMLB_FWD_IPIP = 2,
+};
+
+/* scmlb_service.flags */
+enum scmlb_service_flags {
+	SCMLB_SVC_SYN_PROXY = 1 << 0,
+};
+
+/* scmlb_vip.any_port: the any-port service of each protocol */
+enum scmlb_vip_any {
+	SCMLB_ANY_TCP = 0,
+	SCMLB_ANY_UDP = 1,
+	SCMLB_ANY_ALL = 2,	/* protocol any, port any */
+	SCMLB_ANY_N,
+};
+
 /* scmlb_backend.status */
 enum scmlb_backend_status {
 	SCMLB_BACKEND_AVAILABLE = 0,
@@ -111,6 +164,12 @@ enum scmlb_flow_state {
 	SCMLB_CT_CLOSING = 3,
 	SCMLB_CT_CLOSED = 4,
 	SCMLB_CT_UDP = 5,
+};
+
+/* scmlb_flow.flags */
+enum scmlb_flow_flags {
+	/* keyed by the backend's reply: backend -> client */
+	SCMLB_FLOW_REPLY = 1 << 0,
 };
 
 #endif /* SCMLB_CONSTS_H */

@@ -10,73 +10,132 @@
 /* The one entry of lb_config: what scmlb-attach was told, and tool state. */
 struct scmlb_config {
 	__u32 layout_version;		/* SCMLB_LAYOUT_VERSION; 0 until attached */
-	__be32 vip;
 	__u32 upstream_ifindex;
 	__u8 upstream_mac[6];		/* source MAC of replies to clients */
 	__u8 mode;			/* enum scmlb_attach_mode */
 	__u8 flags;			/* enum scmlb_config_flags */
-	__u32 conntrack_size;
-	__u32 rotation_slot;		/* which lb_rotation entry is live */
+	__u32 conntrack_size;		/* flows; ct_flows has twice the entries */
+	__u32 attach_service;		/* the service of attach -v, or 0 */
 	__u32 next_backend_id;		/* ids are never reused */
+	__u32 next_service_id;
 	__u32 fw_rules;			/* 0: the firewall stage is skipped */
 	__u32 next_fw_id;
 	__u32 dos_policies;		/* 0: the DoS stage is skipped */
 	__u32 next_dos_id;
 	__u32 fw_net_slots;		/* fw_net_info slots ever used */
 	__u32 hz;			/* jiffies per second, measured by attach */
-	__u32 pad;
 	__u64 ref_jiffies;		/* jiffies at ref_mono_ns, for the tools */
 	__u64 ref_mono_ns;		/* CLOCK_MONOTONIC */
-	__u32 reserved[4];
+	__u32 reserved[6];
 };
 _Static_assert(sizeof(struct scmlb_config) == 96, "scmlb_config layout");
 
-/* A backend; the data plane reads only the fields before name. */
+/*
+ * An address of either family: IPv4 in addr[0], the rest zero. Keys and
+ * structs carry it whole so that IPv6 needs no new layout.
+ */
+typedef __be32 scmlb_addr_t[4];
+
+/* Key of lb_vips: an address that carries services. */
+struct scmlb_vip_key {
+	__u8 family;			/* SCMLB_AF_INET */
+	__u8 pad[3];
+	scmlb_addr_t addr;
+};
+_Static_assert(sizeof(struct scmlb_vip_key) == 20, "scmlb_vip_key layout");
+
+/*
+ * What a packet for a VIP needs to find its service without a second
+ * lookup in the common case: the any-port services are here, and
+ * lb_svc_ids is only consulted when the VIP has port services.
+ */
+struct scmlb_vip {
+	__u32 port_services;		/* services of this VIP with a port */
+	__u32 any_port[SCMLB_ANY_N];	/* enum scmlb_vip_any: service id or 0 */
+};
+_Static_assert(sizeof(struct scmlb_vip) == 16, "scmlb_vip layout");
+
+/* Key of lb_svc_ids: what a service matches. */
+struct scmlb_svc_key {
+	__u8 family;			/* SCMLB_AF_INET */
+	__u8 proto;			/* 0 any, IPPROTO_TCP, IPPROTO_UDP */
+	__be16 port;			/* 0: every port */
+	scmlb_addr_t addr;		/* the VIP */
+};
+_Static_assert(sizeof(struct scmlb_svc_key) == 20, "scmlb_svc_key layout");
+
+/* A service, in lb_services at slot id % SCMLB_MAX_SERVICES. */
+struct scmlb_service {
+	__u32 id;			/* 0: free slot */
+	__u8 family;			/* SCMLB_AF_INET */
+	__u8 proto;			/* 0 any, IPPROTO_TCP, IPPROTO_UDP */
+	__be16 port;			/* 0: every port */
+	scmlb_addr_t vip;
+	__u8 scheduler;			/* enum scmlb_scheduler */
+	__u8 forward;			/* enum scmlb_forward */
+	__u8 flags;			/* enum scmlb_service_flags */
+	__u8 pad;
+	__u32 reserved[5];
+};
+_Static_assert(sizeof(struct scmlb_service) == 48, "scmlb_service layout");
+
+/*
+ * A backend of one service; the data plane reads only the fields before
+ * name. The same address may serve several services, each its own backend.
+ */
 struct scmlb_backend {
 	__u32 id;			/* 0: free slot */
-	__be32 addr;
+	__u32 service_id;
+	scmlb_addr_t addr;
 	__u32 ifindex;			/* our interface toward it */
 	__u8 mac[6];			/* its MAC (or its gateway's) */
 	__u8 if_mac[6];			/* MAC of ifindex: frames' source */
+	__be16 port;			/* 0: the client's destination port */
+	__u16 weight;			/* 1..65535 */
+	__u8 family;			/* SCMLB_AF_INET */
 	__u8 status;			/* enum scmlb_backend_status */
 	__u8 health;			/* enum scmlb_backend_health */
+	__u8 pad;
 	__u16 health_fails;		/* consecutive failed checks */
-	__u32 pad;
+	__u16 pad2;
+	__u32 reserved;
 	char name[SCMLB_NAME_LEN];
 	char healthcheck[SCMLB_URL_LEN];
 };
-_Static_assert(sizeof(struct scmlb_backend) == 192, "scmlb_backend layout");
+_Static_assert(sizeof(struct scmlb_backend) == 216, "scmlb_backend layout");
 
 /*
- * Backend ids that take new connections. Tools fill the spare of the two
- * lb_rotation entries and then flip scmlb_config.rotation_slot, so the
- * data plane never sees a half-written list.
+ * A packet's 5-tuple as it is on the wire: a client's packet is keyed
+ * client -> VIP, a backend's reply backend -> client.
  */
-struct scmlb_rotation {
-	__u32 count;
-	__u32 ids[SCMLB_MAX_BACKENDS];
-};
-
-/* A flow as the client sent it: client -> VIP. */
 struct scmlb_flow_key {
-	__be32 src_addr;
-	__be32 dst_addr;
+	scmlb_addr_t src_addr;
+	scmlb_addr_t dst_addr;
 	__be16 src_port;
 	__be16 dst_port;
 	__u8 proto;			/* IPPROTO_TCP or IPPROTO_UDP */
-	__u8 pad[3];
+	__u8 family;			/* SCMLB_AF_INET */
+	__u8 pad[2];
 };
-_Static_assert(sizeof(struct scmlb_flow_key) == 16, "scmlb_flow_key layout");
+_Static_assert(sizeof(struct scmlb_flow_key) == 40, "scmlb_flow_key layout");
 
+/*
+ * One direction of a flow. The client's entry holds the state; the reply
+ * entry lets a backend's packet find the VIP it must come from.
+ */
 struct scmlb_flow {
 	__u64 last_seen;		/* jiffies (see scmlb_config.hz) */
-	__u64 packets;			/* both directions */
+	__u64 packets;			/* in this entry's direction */
 	__u32 backend_id;
+	__u32 service_id;
+	scmlb_addr_t nat_addr;		/* client's entry: backend; reply: VIP */
+	__be16 nat_port;		/* the port that goes with nat_addr */
 	__u8 client_mac[6];		/* next hop toward the client */
-	__u8 state;			/* enum scmlb_flow_state */
-	__u8 pad;
+	__u8 state;			/* enum scmlb_flow_state (client's entry) */
+	__u8 flags;			/* enum scmlb_flow_flags */
+	__u8 pad[6];
 };
-_Static_assert(sizeof(struct scmlb_flow) == 32, "scmlb_flow layout");
+_Static_assert(sizeof(struct scmlb_flow) == 56, "scmlb_flow layout");
 
 /* Per-CPU traffic of one backend, in lb_be_stats at the backend's slot. */
 struct scmlb_backend_stats {

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 
 #include "backends.h"
+#include "services.h"
 #include "maps.h"
 
 static int problems;
@@ -32,42 +33,58 @@ static void bad(const char *fmt, ...)
 	problems++;
 }
 
+/* Every entry of @svc's table names a complete backend of @svc that takes connections. */
+static void check_table(struct scmlb_ctx *ctx, const struct scmlb_service *svc)
+{
+	struct scmlb_backend be;
+	__u32 *ids, len, i;
+
+	if (scmlb_service_table_read(ctx, svc->id, &ids, &len)) {
+		bad("cannot read the table of service %u", svc->id);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		if (i && ids[i] == ids[i - 1])
+			continue;	/* a Maglev table repeats ids */
+		if (scmlb_backend_get(ctx, ids[i], &be)) {
+			bad("service %u's table names backend %u, which does not exist",
+			    svc->id, ids[i]);
+			continue;
+		}
+		if (be.service_id != svc->id)
+			bad("service %u's table names backend %u of service %u",
+			    svc->id, be.id, be.service_id);
+		if (!be.addr[0] || !be.ifindex)
+			bad("service %u's table names incomplete backend %u",
+			    svc->id, be.id);
+		if (be.status != SCMLB_BACKEND_AVAILABLE ||
+		    be.health == SCMLB_HEALTH_UNHEALTHY)
+			bad("service %u's table names backend %u, which takes no "
+			    "connections", svc->id, be.id);
+	}
+	free(ids);
+}
+
 /* The data plane may only pick complete backends that take connections. */
 static void check_backends(struct scmlb_ctx *ctx)
 {
-	struct scmlb_backend list[SCMLB_MAX_BACKENDS], be;
-	struct scmlb_rotation rot;
-	__u32 slot = ctx->cfg.rotation_slot & 1, i;
+	struct scmlb_service *svcs = NULL;
+	struct scmlb_backend *list = NULL;
 	size_t n, k;
 
-	if (scmlb_backends_list(ctx, list, &n)) {
-		bad("cannot list the backends");
-		return;
+	if (scmlb_backends_list(ctx, &list, &n) ||
+	    scmlb_services_list(ctx, &svcs, &k)) {
+		bad("cannot list the backends and services");
+		goto out;
 	}
-	for (k = 0; k < n; k++)
-		if (!list[k].addr || !list[k].ifindex || !list[k].name[0])
-			bad("backend %u is incomplete", list[k].id);
-	if (bpf_map_lookup_elem(ctx->maps.rotation, &slot, &rot)) {
-		bad("cannot read the live rotation");
-		return;
-	}
-	if (rot.count > SCMLB_MAX_BACKENDS) {
-		bad("rotation count %u", rot.count);
-		return;
-	}
-	for (i = 0; i < rot.count; i++) {
-		if (scmlb_backend_get(ctx, rot.ids[i], &be)) {
-			bad("rotation names backend %u, which does not exist",
-			    rot.ids[i]);
-			continue;
-		}
-		if (!be.addr || !be.ifindex)
-			bad("rotation names incomplete backend %u", be.id);
-		if (be.status != SCMLB_BACKEND_AVAILABLE ||
-		    be.health == SCMLB_HEALTH_UNHEALTHY)
-			bad("rotation names backend %u, which takes no connections",
-			    be.id);
-	}
+	while (n--)
+		if (!list[n].addr[0] || !list[n].ifindex || !list[n].name[0])
+			bad("backend %u is incomplete", list[n].id);
+	while (k--)
+		check_table(ctx, &svcs[k]);
+out:
+	free(list);
+	free(svcs);
 }
 
 static __be32 mask_of(__u8 len)

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+/* services.c - add and remove services; publish their lookup entries and scheduling tables */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/in.h>
+#include <bpf/bpf.h>
+
+#include "backends.h"
+#include "scheduler.h"
+#include "services.h"
+
+/**
+ * scmlb_services_list() - every service, by id
+ * @ctx: the run, with the maps open
+ * @out: set to an array the caller frees
+ * @n:   set to how many there are
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_services_list(const struct scmlb_ctx *ctx,
+			struct scmlb_service **out, size_t *n)
+{
+	return scmlb_slots_list(ctx->maps.services, SCMLB_MAX_SERVICES,
+				sizeof(struct scmlb_service), (void **)out, n);
+}
+
+/**
+ * scmlb_service_get() - one service by id
+ * @ctx: the run, with the maps open
+ * @id:  its id
+ * @out: the service
+ *
+ * Return: 0, -ENOENT when there is no service @id, or another -errno.
+ */
+int scmlb_service_get(const struct scmlb_ctx *ctx, __u32 id,
+		      struct scmlb_service *out)
+{
+	__u32 slot = id % SCMLB_MAX_SERVICES;
+
+	if (!id)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(ctx->maps.services, &slot, out))
+		return -errno;
+	return out->id == id ? 0 : -ENOENT;
+}
+
+static struct scmlb_svc_key svc_key(const struct scmlb_service *svc)
+{
+	struct scmlb_svc_key key = {
+		.family = svc->family,
+		.proto = svc->proto,
+		.port = svc->port,
+	};
+
+	memcpy(key.addr, svc->vip, sizeof(key.addr));
+	return key;
+}
+
+/*
+ * Write the lb_vips entry of @vip as the services in @list make it
+ * (skipping @except), or delete it when none is left.
+ */
+static int vip_publish(const struct scmlb_ctx *ctx,
+		       const struct scmlb_service *list, size_t n,
+		       const struct scmlb_service *vip, __u32 except)
+{
+	struct scmlb_vip_key key = { .family = vip->family };
+	struct scmlb_vip val = { 0 };
+	bool used = false;
+	size_t i;
+
+	memcpy(key.addr, vip->vip, sizeof(key.addr));
+	for (i = 0; i < n; i++) {
+		const struct scmlb_service *s = &list[i];
+
+		if (s->id == except || s->family != vip->family ||
+		    memcmp(s->vip, vip->vip, sizeof(s->vip)))
+			continue;
+		used = true;
+		if (s->port)
+			val.port_services++;
+		else if (s->proto == IPPROTO_TCP)
+			val.any_port[SCMLB_ANY_TCP] = s->id;
+		else if (s->proto == IPPROTO_UDP)
+			val.any_port[SCMLB_ANY_UDP] = s->id;
+		else
+			val.any_port[SCMLB_ANY_ALL] = s->id;
+	}
+	if (!used)
+		return bpf_map_delete_elem(ctx->maps.vips, &key) && errno != ENOENT ?
+		       -errno : 0;
+	return bpf_map_update_elem(ctx->maps.vips, &key, &val, BPF_ANY) ?
+	       -errno : 0;
+}
+
+/**
+ * scmlb_vip_exists() - whether @addr carries services
+ * @ctx:  the run, with the maps open
+ * @addr: an IPv4 address
+ *
+ * Return: 1, 0, or -errno.
+ */
+int scmlb_vip_exists(const struct scmlb_ctx *ctx, __be32 addr)
+{
+	struct scmlb_vip_key key = { .family = SCMLB_AF_INET, .addr = { addr } };
+	struct scmlb_vip val;
+
+	if (!bpf_map_lookup_elem(ctx->maps.vips, &key, &val))
+		return 1;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static int table_unpublish(const struct scmlb_ctx *ctx, __u32 slot)
+{
+	return bpf_map_delete_elem(ctx->maps.tables, &slot) && errno != ENOENT ?
+	       -errno : 0;
+}
+
+/**
+ * scmlb_service_add() - store a new service and make packets find it
+ * @ctx: the run, holding the exclusive lock
+ * @svc: the service; its id is assigned here
+ *
+ * The service is complete (no table: no backend yet) before lb_svc_ids
+ * and then lb_vips lead packets to it. Ids grow and are never reused.
+ *
+ * Return: 0, -EEXIST when a service with the same VIP, protocol and port
+ * exists, -ENOSPC when the table or the VIPs are full, or another -errno.
+ */
+int scmlb_service_add(struct scmlb_ctx *ctx, struct scmlb_service *svc)
+{
+	struct scmlb_svc_key key = svc_key(svc);
+	struct scmlb_service *list = NULL, cur;
+	__u32 id, tries, slot, zero = 0;
+	size_t n;
+	int err;
+
+	if (!bpf_map_lookup_elem(ctx->maps.svc_ids, &key, &id))
+		return -EEXIST;
+	err = scmlb_config_refresh(ctx);
+	if (err)
+		return err;
+	id = ctx->cfg.next_service_id ? ctx->cfg.next_service_id : 1;
+	for (tries = 0; tries < SCMLB_MAX_SERVICES; tries++, id++) {
+		if (!id)
+			id = 1;
+		err = scmlb_service_get(ctx, id, &cur);
+		if (err == -ENOENT && !cur.id)
+			break;
+		if (err && err != -ENOENT)
+			return err;
+	}
+	if (tries == SCMLB_MAX_SERVICES)
+		return -ENOSPC;
+	ctx->cfg.next_service_id = id + 1;
+	err = scmlb_config_commit(ctx);
+	if (err)
+		return err;
+
+	svc->id = id;
+	slot = id % SCMLB_MAX_SERVICES;
+	err = table_unpublish(ctx, slot);
+	if (!err && bpf_map_update_elem(ctx->maps.rr, &slot, &zero, BPF_ANY))
+		err = -errno;
+	if (!err && bpf_map_update_elem(ctx->maps.services, &slot, svc, BPF_ANY))
+		err = -errno;
+	if (!err && bpf_map_update_elem(ctx->maps.svc_ids, &key, &id, BPF_NOEXIST))
+		err = errno == E2BIG ? -ENOSPC : -errno;
+	if (!err)
+		err = scmlb_services_list(ctx, &list, &n);
+	if (!err) {
+		err = vip_publish(ctx, list, n, svc, 0);
+		if (err == -E2BIG)
+			err = -ENOSPC;
+	}
+	free(list);
+	if (err) {
+		/* never half there: out of the lookups, then the slot freed */
+		bpf_map_delete_elem(ctx->maps.svc_ids, &key);
+		memset(&cur, 0, sizeof(cur));
+		bpf_map_update_elem(ctx->maps.services, &slot, &cur, BPF_ANY);
+	}
+	return err;
+}
+
+/**
+ * scmlb_service_remove() - delete a service that has no backends
+ * @ctx: the run, holding the exclusive lock
+ * @id:  the service
+ *
+ * Packets stop finding it first (lb_vips, then lb_svc_ids), then its
+ * table and slot are freed.
+ *
+ * Return: 0, -ENOENT for an unknown id, -EBUSY when it has backends, or
+ * another -errno.
+ */
+int scmlb_service_remove(struct scmlb_ctx *ctx, __u32 id)
+{
+	struct scmlb_service svc, *list = NULL;
+	struct scmlb_backend *bes = NULL;
+	struct scmlb_svc_key key;
+	size_t n, i;
+	__u32 slot;
+	int err;
+
+	err = scmlb_service_get(ctx, id, &svc);
+	if (err)
+		return err;
+	err = scmlb_backends_list(ctx, &bes, &n);
+	for (i = 0; !err && i < n; i++)
+		if (bes[i].service_id == id)
+			err = -EBUSY;
+	free(bes);
+	if (!err)
+		err = scmlb_services_list(ctx, &list, &n);
+	if (!err)
+		err = vip_publish(ctx, list, n, &svc, id);
+	free(list);
+	if (err)
+		return err;
+	key = svc_key(&svc);
+	if (bpf_map_delete_elem(ctx->maps.svc_ids, &key) && errno != ENOENT)
+		return -errno;
+	slot = id % SCMLB_MAX_SERVICES;
+	err = table_unpublish(ctx, slot);
+	if (err)
+		return err;
+	memset(&svc, 0, sizeof(svc));
+	if (bpf_map_update_elem(ctx->maps.services, &slot, &svc, BPF_ANY))
+		return -errno;
+	if (ctx->cfg.attach_service == id) {
+		err = scmlb_config_refresh(ctx);
+		ctx->cfg.attach_service = 0;
+		if (!err)
+			err = scmlb_config_commit(ctx);
+	}
+	return err;
+}
+
+static bool takes_connections(const struct scmlb_backend *be)
+{
+	return be->id && be->status == SCMLB_BACKEND_AVAILABLE &&
+	       be->health != SCMLB_HEALTH_UNHEALTHY;
+}
+
+/* A new inner map for lb_tables holding @len then @ids. */
+static int table_create(const __u32 *ids, __u32 len)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	LIBBPF_OPTS(bpf_map_batch_opts, batch);
+	__u32 *keys = NULL, *vals = NULL, count = len + 1, i;
+	int fd, err = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_table", sizeof(__u32),
+			    sizeof(__u32), len + 1, &opts);
+	if (fd < 0)
+		return -errno;
+	keys = calloc(len + 1, sizeof(*keys));
+	vals = calloc(len + 1, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i <= len; i++) {
+		keys[i] = i;
+		vals[i] = i ? ids[i - 1] : len;
+	}
+	if (bpf_map_update_batch(fd, keys, vals, &count, &batch))
+		err = -errno;
+out:
+	free(keys);
+	free(vals);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* The table @svc's scheduler makes of @be: ids into @ids, *@len of them. */
+static int table_build(const struct scmlb_service *svc,
+		       const struct scmlb_backend *be, size_t n, __u32 *ids,
+		       __u32 *len)
+{
+	struct scmlb_sched_backend *sb;
+	size_t i;
+	int err = 0;
+
+	if (svc->scheduler == SCMLB_SCHED_RR) {
+		for (i = 0; i < n; i++)
+			ids[i] = be[i].id;
+		*len = n;
+		return 0;
+	}
+	sb = calloc(n ? n : 1, sizeof(*sb));
+	if (!sb)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		sb[i].id = be[i].id;
+		sb[i].family = be[i].family;
+		memcpy(sb[i].addr, be[i].addr, sizeof(sb[i].addr));
+		/* a backend without a port of its own is reached on the service's */
+		sb[i].port = be[i].port ? be[i].port : svc->port;
+		sb[i].weight = be[i].weight ? be[i].weight : 1;
+	}
+	if (svc->scheduler == SCMLB_SCHED_MAGLEV) {
+		err = scmlb_maglev_build(sb, n, SCMLB_TABLE_SIZE, ids);
+		*len = SCMLB_TABLE_SIZE;
+	} else {
+		err = scmlb_wrr_build(sb, n, SCMLB_TABLE_SIZE, ids, len);
+	}
+	free(sb);
+	return err;
+}
+
+/**
+ * scmlb_service_publish() - rebuild a service's table from its backends
+ * @ctx:      the run, holding the exclusive lock
+ * @id:       the service
+ * @override: a backend about to be written, taken as it will be; or NULL
+ *
+ * The backends that take connections (available, not unhealthy) make the
+ * table, by id. A new inner map is filled and swapped into lb_tables in
+ * one update: the data plane sees the old table or the new one. With no
+ * backend taking connections the service has no table.
+ *
+ * Return: 0, -ENOENT for an unknown service, or another -errno.
+ */
+int scmlb_service_publish(struct scmlb_ctx *ctx, __u32 id,
+			  const struct scmlb_backend *override)
+{
+	struct scmlb_backend *all = NULL, *mine = NULL;
+	__u32 slot = id % SCMLB_MAX_SERVICES, len = 0, *ids = NULL;
+	struct scmlb_service svc;
+	size_t n, i, k = 0;
+	int err, fd;
+
+	err = scmlb_service_get(ctx, id, &svc);
+	if (!err)
+		err = scmlb_backends_list(ctx, &all, &n);
+	if (err)
+		return err;
+	mine = calloc(n ? n : 1, sizeof(*mine));
+	ids = calloc(SCMLB_TABLE_SIZE, sizeof(*ids));
+	if (!mine || !ids) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const struct scmlb_backend *be = &all[i];
+
+		if (override && override->id == be->id)
+			be = override;
+		if (be->service_id == id && takes_connections(be))
+			mine[k++] = *be;
+	}
+	if (!k) {
+		err = table_unpublish(ctx, slot);
+		goto out;
+	}
+	err = table_build(&svc, mine, k, ids, &len);
+	if (err)
+		goto out;
+	fd = table_create(ids, len);
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	if (bpf_map_update_elem(ctx->maps.tables, &slot, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);
+out:
+	free(all);
+	free(mine);
+	free(ids);
+	return err;
+}
+
+/**
+ * scmlb_service_table_read() - the table the data plane picks from
+ * @ctx: the run, with the maps open
+ * @id:  the service
+ * @ids: set to the backend ids in table order (the caller frees it), or
+ *       NULL when the service has no table
+ * @len: set to their number
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_service_table_read(const struct scmlb_ctx *ctx, __u32 id,
+			     __u32 **ids, __u32 *len)
+{
+	__u32 slot = id % SCMLB_MAX_SERVICES, inner_id, *all = NULL;
+	struct bpf_map_info info = { 0 };
+	__u32 info_len = sizeof(info);
+	int fd, err = 0;
+
+	*ids = NULL;
+	*len = 0;
+	if (bpf_map_lookup_elem(ctx->maps.tables, &slot, &inner_id))
+		return errno == ENOENT ? 0 : -errno;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len)) {
+		err = -errno;
+		goto out;
+	}
+	all = calloc(info.max_entries, sizeof(*all));
+	if (!all) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = scmlb_array_read(fd, info.max_entries, sizeof(*all), all);
+	if (!err && all[0] >= info.max_entries)
+		err = -EPROTO;
+	if (err)
+		goto out;
+	*len = all[0];
+	/* the length first, then the ids: hand out the ids in place */
+	memmove(all, all + 1, *len * sizeof(*all));
+	*ids = all;
+	all = NULL;
+out:
+	free(all);
+	close(fd);
+	return err;
+}
+
+const char *scmlb_scheduler_name(__u8 scheduler)
+{
+	switch (scheduler) {
+	case SCMLB_SCHED_WRR:
+		return "wrr";
+	case SCMLB_SCHED_MAGLEV:
+		return "maglev";
+	default:
+		return "rr";
+	}
+}
+
+const char *scmlb_forward_name(__u8 forward)
+{
+	switch (forward) {
+	case SCMLB_FWD_DR:
+		return "dr";
+	case SCMLB_FWD_IPIP:
+		return "ipip";
+	default:
+		return "nat";
+	}
+}
+
+/* "tcp", "udp" or "any", as scmlb-svc shows a service's protocol. */
+const char *scmlb_svc_proto_name(__u8 proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "any";
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* services.h - services (VIP, protocol, port), their lookup maps and tables */
+#ifndef SCMLB_SERVICES_H
+#define SCMLB_SERVICES_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "maps.h"
+
+int scmlb_services_list(const struct scmlb_ctx *ctx,
+			struct scmlb_service **out, size_t *n);
+int scmlb_service_get(const struct scmlb_ctx *ctx, __u32 id,
+		      struct scmlb_service *out);
+int scmlb_service_add(struct scmlb_ctx *ctx, struct scmlb_service *svc);
+int scmlb_service_remove(struct scmlb_ctx *ctx, __u32 id);
+int scmlb_service_publish(struct scmlb_ctx *ctx, __u32 id,
+			  const struct scmlb_backend *override);
+int scmlb_vip_exists(const struct scmlb_ctx *ctx, __be32 addr);
+int scmlb_service_table_read(const struct scmlb_ctx *ctx, __u32 id,
+			     __u32 **ids, __u32 *len);
+
+const char *scmlb_scheduler_name(__u8 scheduler);
+const char *scmlb_forward_name(__u8 forward);
+const char *scmlb_svc_proto_name(__u8 proto);
+
+#endif /* SCMLB_SERVICES_H */

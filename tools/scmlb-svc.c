@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/* scmlb-svc - add, list and delete services: a VIP, a protocol and a port with a scheduler */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/in.h>
+
+#include "args.h"
+#include "backends.h"
+#include "log.h"
+#include "maps.h"
+#include "output.h"
+#include "services.h"
+
+struct set_opts {
+	__be32 vip;
+	__u8 proto;		/* 0: any */
+	__be16 port;		/* 0: every port */
+	__u8 scheduler;
+	__u8 forward;
+};
+
+struct id_opts {
+	__u32 id;
+};
+
+static int parse_svc_proto(const char *s, void *out, const char **why)
+{
+	if (!strcmp(s, "tcp"))
+		*(__u8 *)out = IPPROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		*(__u8 *)out = IPPROTO_UDP;
+	else if (!strcmp(s, "any"))
+		*(__u8 *)out = 0;
+	else {
+		*why = "expected tcp, udp or any";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_scheduler(const char *s, void *out, const char **why)
+{
+	if (!strcmp(s, "rr"))
+		*(__u8 *)out = SCMLB_SCHED_RR;
+	else if (!strcmp(s, "wrr"))
+		*(__u8 *)out = SCMLB_SCHED_WRR;
+	else if (!strcmp(s, "maglev"))
+		*(__u8 *)out = SCMLB_SCHED_MAGLEV;
+	else {
+		*why = "expected rr, wrr or maglev";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_forward(const char *s, void *out, const char **why)
+{
+	if (!strcmp(s, "nat")) {
+		*(__u8 *)out = SCMLB_FWD_NAT;
+		return 0;
+	}
+	*why = !strcmp(s, "dr") || !strcmp(s, "ipip") ?
+	       "only nat is implemented so far" : "expected nat, dr or ipip";
+	return -EINVAL;
+}
+
+static int check_set(const void *opts)
+{
+	const struct set_opts *o = opts;
+
+	if (o->port && !o->proto) {
+		pr_err("invalid port '%u': a port needs --protocol tcp or udp",
+		       __builtin_bswap16(o->port));
+		return SCMLB_EXIT_USAGE;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+/* A backend's address is no VIP: its replies would look like clients'. */
+static int backend_address(const struct scmlb_ctx *ctx, __be32 vip)
+{
+	struct scmlb_backend *list;
+	char addr[16];
+	size_t n, i;
+	int err;
+
+	err = scmlb_backends_list(ctx, &list, &n);
+	if (err) {
+		pr_err("cannot read the backends: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	for (i = 0; i < n && list[i].addr[0] != vip; i++)
+		;
+	free(list);
+	if (i == n)
+		return SCMLB_EXIT_OK;
+	scmlb_format_ipv4(addr, sizeof(addr), vip);
+	pr_err("invalid VIP '%s': it is a backend's address", addr);
+	return SCMLB_EXIT_USAGE;
+}
+
+/* "203.0.113.11 tcp 80", for messages. */
+static void format_svc(char *buf, size_t size, const struct scmlb_service *s)
+{
+	char vip[16];
+
+	scmlb_format_ipv4(vip, sizeof(vip), s->vip[0]);
+	snprintf(buf, size, "%s %s %u", vip, scmlb_svc_proto_name(s->proto),
+		 __builtin_bswap16(s->port));
+}
+
+static int do_set(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct set_opts *o = opts;
+	struct scmlb_service svc = {
+		.family = SCMLB_AF_INET,
+		.proto = o->proto,
+		.port = o->port,
+		.vip = { o->vip },
+		.scheduler = o->scheduler,
+		.forward = o->forward,
+	};
+	char what[48];
+	int err;
+
+	format_svc(what, sizeof(what), &svc);
+	err = backend_address(ctx, o->vip);
+	if (err)
+		return err;
+	err = scmlb_service_add(ctx, &svc);
+	if (err) {
+		pr_err("cannot add service '%s': %s", what,
+		       err == -EEXIST ? "it exists already" :
+		       err == -ENOSPC ? "the service or VIP table is full" :
+					strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	printf("%u\n", svc.id);
+	return SCMLB_EXIT_OK;
+}
+
+static const struct scmlb_column svc_cols[] = {
+	{ "ID", "id", SCMLB_COL_NUM },
+	{ "VIP", "vip", SCMLB_COL_STR },
+	{ "PROTOCOL", "protocol", SCMLB_COL_STR },
+	{ "PORT", "port", SCMLB_COL_NUM },
+	{ "SCHEDULER", "scheduler", SCMLB_COL_STR },
+	{ "BACKENDS", "backends", SCMLB_COL_RAW },
+	{ "FORWARD", "forward", SCMLB_COL_STR },
+};
+
+#define N_SVC_COLS (sizeof(svc_cols) / sizeof(svc_cols[0]))
+
+/* The ids of @svc's backends as a JSON array: "[1,2]". */
+static int format_backends(char **out, const struct scmlb_service *svc,
+			   const struct scmlb_backend *be, size_t n)
+{
+	size_t i, len = 0, cap = 3 + n * 12;	/* "[", "id," each, "]", NUL */
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	buf[len++] = '[';
+	for (i = 0; i < n; i++)
+		if (be[i].service_id == svc->id)
+			len += snprintf(buf + len, cap - len, "%s%u",
+					len > 1 ? "," : "", be[i].id);
+	snprintf(buf + len, cap - len, "]");
+	*out = buf;
+	return 0;
+}
+
+static int print_services(struct scmlb_ctx *ctx)
+{
+	struct scmlb_service *list = NULL;
+	struct scmlb_backend *be = NULL;
+	struct scmlb_table *t = NULL;
+	size_t n, nbe, i;
+	int err;
+
+	err = scmlb_services_list(ctx, &list, &n);
+	if (!err)
+		err = scmlb_backends_list(ctx, &be, &nbe);
+	if (!err) {
+		t = scmlb_table_new(svc_cols, N_SVC_COLS);
+		if (!t)
+			err = -ENOMEM;
+	}
+	for (i = 0; i < n && !err; i++) {
+		const struct scmlb_service *s = &list[i];
+		char id[12], vip[16], port[8], *backends = NULL;
+		const char *cells[N_SVC_COLS] = {
+			id, vip, scmlb_svc_proto_name(s->proto), port,
+			scmlb_scheduler_name(s->scheduler), NULL,
+			scmlb_forward_name(s->forward),
+		};
+
+		snprintf(id, sizeof(id), "%u", s->id);
+		scmlb_format_ipv4(vip, sizeof(vip), s->vip[0]);
+		snprintf(port, sizeof(port), "%u", __builtin_bswap16(s->port));
+		err = format_backends(&backends, s, be, nbe);
+		cells[5] = backends;
+		if (!err)
+			err = scmlb_table_row(t, cells);
+		free(backends);
+	}
+	if (!err)
+		err = scmlb_table_print(t, ctx->json, stdout);
+	scmlb_table_free(t);
+	free(list);
+	free(be);
+	return err;
+}
+
+static int do_get(struct scmlb_ctx *ctx, const void *opts)
+{
+	int err;
+
+	(void)opts;
+	err = print_services(ctx);
+	if (err) {
+		pr_err("cannot list the services: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+static int do_delete(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct id_opts *o = opts;
+	int err = scmlb_service_remove(ctx, o->id);
+
+	if (err == -EBUSY) {
+		pr_err("cannot delete service %u: it has backends "
+		       "(drain and delete them first)", o->id);
+		return SCMLB_EXIT_FAIL;
+	}
+	if (err) {
+		pr_err("cannot delete service %u: %s", o->id,
+		       err == -ENOENT ? "no such id" : strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+static const struct scmlb_opt set_table[] = {
+	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_vip,
+	  offsetof(struct set_opts, vip), true,
+	  "the virtual IPv4 address" },
+	{ "protocol", 't', "tcp|udp|any", "protocol", parse_svc_proto,
+	  offsetof(struct set_opts, proto), false,
+	  "the protocol it takes (default any)" },
+	{ "port", 'P', "PORT", "port", scmlb_parse_port,
+	  offsetof(struct set_opts, port), false,
+	  "the port it takes, 0 for every port (default 0)" },
+	{ "scheduler", 'S', "rr|wrr|maglev", "scheduler", parse_scheduler,
+	  offsetof(struct set_opts, scheduler), false,
+	  "round robin (default), weighted round robin or Maglev hashing" },
+	{ "forward", 0, "nat", "forwarding", parse_forward,
+	  offsetof(struct set_opts, forward), false,
+	  "how packets reach the backends: nat (default)" },
+	{ 0 },
+};
+
+static const struct scmlb_opt id_table[] = {
+	{ "id", 'i', "ID", "id", scmlb_parse_id, offsetof(struct id_opts, id),
+	  true, "the service's id, as set printed it" },
+	{ 0 },
+};
+
+static const struct scmlb_cmd svc_cmds[] = {
+	{ "set", "add a service", set_table, sizeof(struct set_opts),
+	  SCMLB_CMD_WRITE, check_set, do_set },
+	{ "get", "list the services", NULL, 0,
+	  SCMLB_CMD_READ | SCMLB_CMD_JSON, NULL, do_get },
+	{ "delete", "remove a service without backends", id_table,
+	  sizeof(struct id_opts), SCMLB_CMD_WRITE, NULL, do_delete },
+	{ 0 },
+};
+
+static const struct scmlb_tool svc_tool = {
+	"scmlb-svc", "manage the services of the load balancer", svc_cmds,
+	"A packet for a VIP goes to the most specific service that matches it:\n"
+	"its exact port, then its protocol's any-port service, then the VIP's\n"
+	"any-protocol any-port service; with none it goes to the kernel.\n",
+};
+
+int main(int argc, char **argv)
+{
+	return scmlb_run(&svc_tool, argc, argv);
+}

@@ -3,7 +3,7 @@
 # Bad input to every tool, from one table: each row exits with its status
 # (2 bad usage or input, 1 failed operation), prints exactly one stderr
 # line naming the tool and the bad value, and leaves every get --json, the
-# config, the rotation and the attached programs byte-identical.
+# config, the service maps and tables and the attached programs byte-identical.
 
 load helpers
 
@@ -15,7 +15,7 @@ LONG_URL="http://10.0.4.9/$(printf 'p%.0s' {1..130})"
 # object) | ARGUMENTS (shell words)
 BAD_TABLE=$(cat <<TABLE
 2|scmlb-attach|'--upstream'|
-2|scmlb-attach|'--vip'|-u up0
+2|scmlb-attach|'-v'|-u up0 -v
 2|scmlb-attach|'--upstream'|-v $TOPO_VIP
 2|scmlb-attach|'203.0.113'|-u up0 -v 203.0.113
 2|scmlb-attach|'203.0.113.256'|-u up0 -v 203.0.113.256
@@ -85,6 +85,26 @@ BAD_TABLE=$(cat <<TABLE
 1|scmlb-lb|'10.0.4.1'|set -n local -a 10.0.4.1
 1|scmlb-lb|'192.0.2.1'|set -n noroute -a 192.0.2.1
 1|scmlb-lb|'10.0.5.77'|set -n nobody -a 10.0.5.77
+2|scmlb-lb|'0'|set -n web9 -a 10.0.4.9 -w 0
+2|scmlb-lb|'70000'|set -n web9 -a 10.0.4.9 -w 70000
+2|scmlb-lb|'65536'|set -n web9 -a 10.0.4.9 -p 65536
+2|scmlb-lb|'8080'|set -n web9 -a 10.0.4.9 -p 8080
+2|scmlb-lb|'0'|set -n web9 -a 10.0.4.9 -s 0
+1|scmlb-lb|'99'|set -n web9 -a 10.0.4.9 -s 99
+2|scmlb-lb|'--json'|conntrack flush --json
+2|scmlb-svc|'--vip'|set
+2|scmlb-svc|'fifo'|set -v 203.0.113.12 -S fifo
+2|scmlb-svc|'70000'|set -v 203.0.113.12 -t tcp -P 70000
+2|scmlb-svc|'80'|set -v 203.0.113.12 -P 80
+2|scmlb-svc|'sctp'|set -v 203.0.113.12 -t sctp
+2|scmlb-svc|'dr'|set -v 203.0.113.12 --forward dr
+2|scmlb-svc|'127.0.0.1'|set -v 127.0.0.1
+2|scmlb-svc|'--json'|set -v 203.0.113.12 --json
+2|scmlb-svc|'x'|delete -i x
+1|scmlb-svc|'203.0.113.11 any 0'|set -v $TOPO_VIP
+1|scmlb-svc|service 1:|delete -i 1
+1|scmlb-svc|service 99:|delete -i 99
+1|scmlb-svc|'$NONE'|get --pin-dir $NONE
 2|scmlb-fw|'10.0.0.0/33'|set -n 10.0.0.0/33
 2|scmlb-fw|'10.0.0/8'|set -n 10.0.0/8
 2|scmlb-fw|'nonsense'|set -n nonsense

@@ -28,7 +28,7 @@ health_of() {
 	done
 	[ "$(health_of 4)" = unknown ]
 	run -0 scmlb lb get
-	[[ ${lines[0]} =~ STATUS\ +HEALTH\ +CONNS\ +PKTS-IN\ +PKTS-OUT\ +BYTES-IN\ +BYTES-OUT$ ]]
+	[[ ${lines[0]} =~ STATUS\ +HEALTH\ +CONNS\ +PKTS-IN\ +PKTS-OUT\ +BYTES-IN\ +BYTES-OUT\ +SERVICE\ +WEIGHT$ ]]
 	# unknown health is eligible: four backends in rotation
 	run who_counts 8
 	[ "$output" = $'10.0.4.2 2\n10.0.5.2 2\n10.0.6.2 2\n10.0.6.3 2' ]

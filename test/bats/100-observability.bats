@@ -141,16 +141,16 @@ sorted() {
 
 @test "counters: lb get has the columns after STATUS and HEALTH, --json the keys as numbers" {
 	run -0 scmlb lb get
-	[[ ${lines[0]} =~ STATUS\ +HEALTH\ +CONNS\ +PKTS-IN\ +PKTS-OUT\ +BYTES-IN\ +BYTES-OUT$ ]]
-	[[ ${lines[1]} =~ \ Available\ +unknown\ +[1-9][0-9]*\ +[0-9]+\ +[0-9]+\ +[0-9]+\ +[0-9]+$ ]]
+	[[ ${lines[0]} =~ STATUS\ +HEALTH\ +CONNS\ +PKTS-IN\ +PKTS-OUT\ +BYTES-IN\ +BYTES-OUT\ +SERVICE\ +WEIGHT$ ]]
+	[[ ${lines[1]} =~ \ Available\ +unknown\ +[1-9][0-9]*\ +[0-9]+\ +[0-9]+\ +[0-9]+\ +[0-9]+\ +1\ +1$ ]]
 	[ "${#lines[@]}" -eq 4 ]
 	run -0 scmlb lb get --json
 	jq -e 'type == "array" and length == 3' <<<"$output"
 	jq -e 'all(.[]; [.conns, .pkts_in, .pkts_out, .bytes_in, .bytes_out] |
 		all(type == "number" and . > 0))' <<<"$output"
-	jq -e '.[0] | keys_unsorted | .[-7:] ==
-		["status", "health", "conns", "pkts_in", "pkts_out", "bytes_in", "bytes_out"]' \
-		<<<"$output"
+	jq -e '.[0] | keys_unsorted | .[-10:] ==
+		["status", "health", "conns", "pkts_in", "pkts_out", "bytes_in",
+		 "bytes_out", "service", "weight", "port"]' <<<"$output"
 }
 
 @test "rates: stat --interval 1 --count 2 prints two lines of the rates of a steady load" {
@@ -236,8 +236,8 @@ sorted() {
 	meson install -C "$SCMLB_BUILD" --no-rebuild --quiet --destdir "$dest" >/dev/null
 	dir=$(find "$dest" -path '*/bash-completion/completions' -type d)
 	[ -n "$dir" ]
-	for name in scmlb scmlb-attach scmlb-detach scmlb-lb scmlb-fw scmlb-dos \
-		scmlb-stat scmlb-gc scmlb-health; do
+	for name in scmlb scmlb-attach scmlb-detach scmlb-svc scmlb-lb scmlb-fw \
+		scmlb-dos scmlb-stat scmlb-gc scmlb-health; do
 		[ "$(cat "$dir/$name")" = "$output" ]
 	done
 	run -2 --separate-stderr scmlb completion zsh
@@ -250,9 +250,13 @@ sorted() {
 @test "completion: commands, options and their fixed values" {
 	[ "$(offers scmlb-lb d)" = "delete drain" ]
 	[ "$(offers scmlb lb '')" = "conntrack delete drain get set undrain" ]
-	[ "$(completions scmlb-lb conntrack '')" = get ]
+	[ "$(offers scmlb-lb conntrack '')" = "flush get" ]
 	[ "$(offers scmlb '')" = \
-		"attach completion detach dos dos-protection fw gc health lb stat" ]
+		"attach completion detach dos dos-protection fw gc health lb stat svc" ]
+	[ "$(offers scmlb svc '')" = "delete get set" ]
+	[ "$(offers scmlb-svc set -S '')" = "maglev rr wrr" ]
+	[ "$(offers scmlb svc set --protocol '')" = "any tcp udp" ]
+	[[ $(completions scmlb-lb set -n web9 --) == *--weight* ]]
 	[ "$(completions scmlb completion '')" = $'bash\n-h\n--help' ]
 	[ "$(offers scmlb-attach -m '')" = "native skb" ]
 	[ "$(completions scmlb-attach --mode=s)" = "--mode=skb" ]
@@ -291,6 +295,9 @@ sorted() {
 	[ "$(offers scmlb-fw delete -i '')" = "$(sorted "$r1" "$r3")" ]
 	[ "$(offers scmlb dos-protection delete -i '')" = "$(sorted "$p1" "$p2")" ]
 	[ "$(offers scmlb-dos delete -i '')" = "$(sorted "$p1" "$p2")" ]
+	[ "$(offers scmlb-svc delete -i '')" = 1 ]
+	[ "$(offers scmlb-lb set -s '')" = 1 ]
+	[ "$(offers scmlb lb set -n x --service '')" = 1 ]
 	# ids are not offered where no id is asked for
 	[ -z "$(completions scmlb-lb set -n '')" ]
 	# --pin-dir on the command line wins over SCMLB_PIN_DIR

@@ -98,12 +98,15 @@ xdp_progs() {
 
 # The state every invocation must leave byte-identical.
 state() {
+	scmlb svc get --json
 	scmlb lb get --json
 	scmlb lb conntrack get --json
 	scmlb fw get --json
 	scmlb dos get --json
 	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_config"
-	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_rotation"
+	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_vips"
+	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_svc_ids"
+	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_tables"
 	xdp_progs
 }
 

@@ -12,11 +12,14 @@
  *    (the costly path: a new network is linked into the others), a new
  *    network per timed run; target < 50 ms;
  *  - scmlb-lb conntrack get --json of 100,000 flows, to /dev/null, in the
- *    default conntrack size and in a 4,000,000-entry one; target < 1 s;
+ *    default conntrack size and in one of 4,000,000 flows; target < 1 s;
  *  - scmlb-gc --gc-time 1h over 1,000,000 flows (10 % closed, 15 % idle
- *    for 2 h, the rest active) in a 4,000,000-entry conntrack; target
+ *    for 2 h, the rest active) in a conntrack of 4,000,000 flows; target
  *    < 1 s, and its report must name exactly the closed and idle flows,
- *    which must be gone while every active one stays.
+ *    whose two entries must be gone while both of every active one stay.
+ * A flow is two entries of ct_flows, the client's and the reply's, as the
+ * data plane writes them: both tools read every entry and join the two
+ * in userspace.
  * A figure is the wall-clock time from fork to the tool's exit; the table
  * gives the median and the max over the runs, PASS or MISS on the median.
  * Exit status: 0 all targets met, 1 a target missed, 2 bad usage, 3 the
@@ -47,6 +50,7 @@
 
 #include "bench_util.h"
 #include "clock.h"
+#include "conntrack.h"
 #include "frames.h"
 #include "fw.h"
 #include "log.h"
@@ -65,12 +69,16 @@
 
 #define CT_LIST_FLOWS	100000
 #define CT_GC_FLOWS	1000000
-#define CT_BIG		"4000000"
+#define CT_BIG		"4000000"	/* flows: 8,000,000 entries */
 
-/* Flow i: source 100.64.0.0 + (i >> 15), port 32768 + (i & 0x7fff). */
+/*
+ * Flow i: source 100.64.0.0 + (i >> 15), port 32768 + (i & 0x7fff), on
+ * backend 10.0.(i % 3 + 1).2, which takes it on the VIP's port.
+ */
 #define FLOW_SRC_BASE	IP4(100, 64, 0, 0)
 #define FLOW_PORT_BITS	15
 #define FLOW_SPORT_BASE	32768
+#define FLOW_BE_ADDR(i)	IP4(10, 0, (i) % 3 + 1, 2)
 
 /* gc's mix, by i % 20: 0-1 closed, 2-4 idle, the rest active. */
 #define MIX_PERIOD	20
@@ -308,21 +316,29 @@ static enum flow_kind flow_kind(__u32 i, bool mixed)
 	return m < 2 ? FK_CLOSED : FK_IDLE;
 }
 
+/*
+ * Flow @i as the data plane tracks it: the client's entry @c and the
+ * reply entry @r, both last seen at the same time.
+ */
 static void flow_make(__u32 i, bool mixed, __u64 now, __u64 old,
-		      struct scmlb_flow_key *k, struct scmlb_flow *f)
+		      struct scmlb_ct_entry *c, struct scmlb_ct_entry *r)
 {
 	static const __u8 mac[6] = { 0x02, 0, 0, 0, 0xc1, 0x01 };
 	enum flow_kind kind = flow_kind(i, mixed);
 	__u32 m = i % MIX_PERIOD;
 	bool udp = m == 4 || m == 7;	/* idle and active UDP flows */
+	struct scmlb_flow *f = &c->flow;
 
-	*k = tb_flow_key(FLOW_SRC_BASE + (i >> FLOW_PORT_BITS), VIP,
-			 FLOW_SPORT_BASE + (i & ((1U << FLOW_PORT_BITS) - 1)),
-			 udp ? 53 : 80, udp ? IPPROTO_UDP : IPPROTO_TCP);
-	memset(f, 0, sizeof(*f));
+	memset(c, 0, sizeof(*c));
+	c->key = tb_flow_key(FLOW_SRC_BASE + (i >> FLOW_PORT_BITS), VIP,
+			     FLOW_SPORT_BASE + (i & ((1U << FLOW_PORT_BITS) - 1)),
+			     udp ? 53 : 80, udp ? IPPROTO_UDP : IPPROTO_TCP);
 	f->last_seen = kind == FK_IDLE ? old : now;
 	f->packets = 10;
 	f->backend_id = i % 3 + 1;
+	f->service_id = 1;
+	f->nat_addr[0] = htonl(FLOW_BE_ADDR(i));
+	f->nat_port = c->key.dst_port;
 	memcpy(f->client_mac, mac, sizeof(mac));
 	if (udp)
 		f->state = SCMLB_CT_UDP;
@@ -334,6 +350,27 @@ static void flow_make(__u32 i, bool mixed, __u64 now, __u64 old,
 		f->state = SCMLB_CT_CLOSING;
 	else
 		f->state = SCMLB_CT_ESTABLISHED;
+	r->key = scmlb_ct_reply_key(c);
+	r->flow = *f;
+	memset(r->flow.nat_addr, 0, sizeof(r->flow.nat_addr));
+	r->flow.nat_addr[0] = c->key.dst_addr[0];
+	r->flow.flags = SCMLB_FLOW_REPLY;
+}
+
+/* Flow i of an entry, client's or reply's; -1 when it is none of ours. */
+static long flow_index(const struct scmlb_flow_key *k,
+		       const struct scmlb_flow *f)
+{
+	__be32 client = f->flags & SCMLB_FLOW_REPLY ? k->dst_addr[0] :
+						       k->src_addr[0];
+	__be16 port = f->flags & SCMLB_FLOW_REPLY ? k->dst_port : k->src_port;
+	__u32 addr = ntohl(client), sport = ntohs(port);
+
+	if (addr < FLOW_SRC_BASE || sport < FLOW_SPORT_BASE ||
+	    sport - FLOW_SPORT_BASE >= 1U << FLOW_PORT_BITS)
+		return -1;
+	return (long)(addr - FLOW_SRC_BASE) << FLOW_PORT_BITS |
+	       (sport - FLOW_SPORT_BASE);
 }
 
 /**
@@ -349,8 +386,9 @@ static void flow_make(__u32 i, bool mixed, __u64 now, __u64 old,
 static int ct_fill(__u32 n, bool mixed)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct scmlb_flow_key *keys = calloc(BATCH, sizeof(*keys));
-	struct scmlb_flow *vals = calloc(BATCH, sizeof(*vals));
+	struct scmlb_flow_key *keys = calloc(2 * BATCH, sizeof(*keys));
+	struct scmlb_flow *vals = calloc(2 * BATCH, sizeof(*vals));
+	struct scmlb_ct_entry c, r;
 	__u64 now, old, idle;
 	struct scmlb_ctx ctx;
 	__u32 from, i, len, count;
@@ -368,9 +406,14 @@ static int ct_fill(__u32 n, bool mixed)
 	}
 	for (from = 0; from < n; from += len) {
 		len = n - from < BATCH ? n - from : BATCH;
-		for (i = 0; i < len; i++)
-			flow_make(from + i, mixed, now, old, &keys[i], &vals[i]);
-		count = len;
+		for (i = 0; i < len; i++) {
+			flow_make(from + i, mixed, now, old, &c, &r);
+			keys[2 * i] = c.key;
+			vals[2 * i] = c.flow;
+			keys[2 * i + 1] = r.key;
+			vals[2 * i + 1] = r.flow;
+		}
+		count = 2 * len;
 		if (bpf_map_update_batch(ctx.maps.ct, keys, vals, &count, &opts)) {
 			err = -errno;
 			goto out;
@@ -385,8 +428,8 @@ out_free:
 }
 
 /*
- * Which of the mix are still tracked: every active flow must be, no closed
- * or idle one, and nothing else.
+ * Which of the mix are still tracked: both entries of every active flow,
+ * no entry of a closed or idle one, and nothing else.
  */
 static int ct_check_after_gc(__u32 n)
 {
@@ -395,7 +438,8 @@ static int ct_check_after_gc(__u32 n)
 	struct scmlb_flow *vals = calloc(BATCH, sizeof(*vals));
 	size_t seen = 0, wrong = 0, want = 0;
 	struct scmlb_ctx ctx;
-	__u32 batch, count, i, idx;
+	__u32 batch, count, i;
+	long idx;
 	bool first = true;
 	int err, ret;
 
@@ -403,7 +447,7 @@ static int ct_check_after_gc(__u32 n)
 	if (err)
 		goto out_free;
 	for (i = 0; i < n; i++)
-		want += flow_kind(i, true) == FK_ACTIVE;
+		want += 2 * (flow_kind(i, true) == FK_ACTIVE);
 	for (;;) {
 		count = BATCH;
 		ret = bpf_map_lookup_batch(ctx.maps.ct, first ? NULL : &batch,
@@ -414,17 +458,16 @@ static int ct_check_after_gc(__u32 n)
 		}
 		first = false;
 		for (i = 0; i < count; i++) {
-			idx = (ntohl(keys[i].src_addr) - FLOW_SRC_BASE) <<
-			      FLOW_PORT_BITS |
-			      (ntohs(keys[i].src_port) - FLOW_SPORT_BASE);
+			idx = flow_index(&keys[i], &vals[i]);
 			seen++;
-			wrong += idx >= n || flow_kind(idx, true) != FK_ACTIVE;
+			wrong += idx < 0 || idx >= n ||
+				 flow_kind(idx, true) != FK_ACTIVE;
 		}
 		if (ret)
 			break;
 	}
 	if (!err && (seen != want || wrong)) {
-		pr_err("after gc: %zu flows tracked (want %zu), %zu of them "
+		pr_err("after gc: %zu entries tracked (want %zu), %zu of them "
 		       "should have gone", seen, want, wrong);
 		err = -EUCLEAN;
 	}

@@ -51,6 +51,16 @@ void notes_reset(void)
 }
 
 /**
+ * notes_text() - the diagnostics gathered so far, one a line
+ *
+ * Return: them, until the next note() or notes_reset().
+ */
+const char *notes_text(void)
+{
+	return notes;
+}
+
+/**
  * notes_print() - print each gathered line as a TAP diagnostic
  */
 void notes_print(void)
@@ -355,6 +365,34 @@ bool frames_equal(const __u8 *exp, size_t elen, const __u8 *got, size_t glen)
 		note("%04zx got:     %s", off, g);
 		note("              %s", m);
 	}
+	return ok;
+}
+
+/**
+ * run_out_ok() - whether a run's action and output frame are the expected ones
+ * @want: the expected action
+ * @act:  the program's
+ * @exp:  the expected frame (for XDP_PASS, the input)
+ * @elen: its length
+ * @out:  the frame that came out
+ * @olen: its length
+ *
+ * A redirected frame's checksums must verify from scratch too. Notes what
+ * differs.
+ *
+ * Return: whether all is as expected.
+ */
+bool run_out_ok(int want, int act, const __u8 *exp, size_t elen,
+		const __u8 *out, size_t olen)
+{
+	bool ok = act == want;
+
+	if (!ok)
+		note("action: expected %s, got %s (%d)", act_name(want),
+		     act_name(act), act);
+	ok &= frames_equal(exp, elen, out, olen);
+	if (want == XDP_REDIRECT)
+		ok &= csums_valid(out, olen);
 	return ok;
 }
 

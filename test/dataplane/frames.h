@@ -80,6 +80,7 @@ enum tap_result { RES_FAIL, RES_OK, RES_SKIP };
 
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void notes_reset(void);
+const char *notes_text(void);
 void notes_print(void);
 int tap_case(size_t n, const char *desc, enum tap_result res, const char *skip);
 
@@ -94,6 +95,8 @@ bool csums_valid(const __u8 *b, size_t len);
 bool frames_equal(const __u8 *exp, size_t elen, const __u8 *got, size_t glen);
 
 const char *act_name(int act);
+bool run_out_ok(int want, int act, const __u8 *exp, size_t elen,
+		const __u8 *out, size_t olen);
 int prog_run(int fd, __u32 ifindex, const __u8 *frame, __u32 len,
 	     __u8 *out, __u32 *out_len, int *act);
 

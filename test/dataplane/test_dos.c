@@ -896,18 +896,22 @@ static int case_setup(const struct tcase *c)
 	return err;
 }
 
-/* A dropped frame leaves its flow (or its absence) as it was. */
-static bool flow_same(const struct tcase *c, bool had,
-		      const struct scmlb_flow *before)
+/* A dropped frame leaves its flow's entries (or their absence) as they were. */
+static bool flow_same(const struct tcase *c, const struct tb_flow *before)
 {
 	struct scmlb_flow_key key = tb_frame_key(&c->in);
-	struct scmlb_flow now;
-	bool has = !bpf_map_lookup_elem(lb.maps.ct, &key, &now);
+	struct tb_flow now;
+	int err = tb_flow_read(&lb, &key, &now);
 
-	if (has == had && (!has || !memcmp(&now, before, sizeof(now))))
+	if (err) {
+		note("reading conntrack: %s", strerror(-err));
+		return false;
+	}
+	if (!memcmp(&now, before, sizeof(now)))
 		return true;
-	note(had ? "the dropped frame changed its flow" :
-		   "the dropped frame made a conntrack entry");
+	note(before->has_client || before->has_reply ?
+	     "the dropped frame changed its flow" :
+	     "the dropped frame made a conntrack entry");
 	return false;
 }
 
@@ -917,22 +921,24 @@ static bool frames_ok(const struct tcase *c)
 	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
 	struct scmlb_flow_key key = tb_frame_key(&c->in);
 	__u32 i, n = frames_of(c), times = n - c->drops, out_len = 0;
-	int err, act, want;
-	struct scmlb_flow flow;
+	int err = 0, act, want;
+	struct tb_flow flow;
 	size_t len, exp_len;
-	bool had, ok = true;
+	bool ok = true;
 
 	len = frame_build(&c->in, in);
 	for (i = 0; i < n; i++) {
 		want = i < times ? c->act : XDP_DROP;
 		exp_len = expected_frame(c, want, in, len, exp);
-		had = !bpf_map_lookup_elem(lb.maps.ct, &key, &flow);
+		if (want == XDP_DROP)
+			err = tb_flow_read(&lb, &key, &flow);
 		act = -1;
-		err = prog_run(main_fd, ifindex[c->side], in, len, out,
-			       &out_len, &act);
+		if (!err)
+			err = prog_run(main_fd, ifindex[c->side], in, len, out,
+				       &out_len, &act);
 		if (err) {
-			note("frame %u: BPF_PROG_TEST_RUN: %s", i + 1,
-			     strerror(-err));
+			note("frame %u: conntrack or BPF_PROG_TEST_RUN: %s",
+			     i + 1, strerror(-err));
 			return false;
 		}
 		if (!ok)
@@ -949,7 +955,7 @@ static bool frames_ok(const struct tcase *c)
 		if (want == XDP_REDIRECT)
 			ok &= csums_valid(out, out_len);
 		if (want == XDP_DROP)
-			ok &= flow_same(c, had, &flow);
+			ok &= flow_same(c, &flow);
 	}
 	return ok;
 }

@@ -22,7 +22,10 @@
 #include "frames.h"
 #include "fw.h"
 #include "maps.h"
+#include "scheduler.h"
 #include "scmlb.skel.h"
+#include "scmlb_hash.h"
+#include "services.h"
 #include "testbed.h"
 
 /* Frames and seed of a run; SCMLB_FUZZ_FRAMES/_SEED or arguments override. */
@@ -31,8 +34,9 @@
 
 /* Addresses and ports in host order. */
 #define VIP		IP4(203, 0, 113, 11)
-#define NBE		3
-#define BE_ADDR(n)	IP4(10, 0, 3 + (n), 2)
+#define VIP2		IP4(203, 0, 113, 42)	/* two bits away from VIP */
+#define NBE		10
+#define BE_ADDR(n)	(be_specs[n].addr)
 #define BE_SIDE(n)	((n) % 2 ? SIDE_BE0 : SIDE_BE1)
 
 /* Above a default run's flows; the model reads conntrack, evicted or not. */
@@ -65,18 +69,44 @@ static const __u8 mac_client[2][ETH_ALEN] = {
 	{ 0x02, 0, 0, 0, 0xc1, 0x01 },
 	{ 0x02, 0, 0, 0, 0xc1, 0x02 },
 };
-/* Index n is backend n: its own MAC, and our MAC toward it. */
-static const __u8 mac_be[NBE + 1][ETH_ALEN] = {
-	{ 0 },
-	{ 0x02, 0, 0, 0, 0xb0, 0x01 },
-	{ 0x02, 0, 0, 0, 0xb0, 0x02 },
-	{ 0x02, 0, 0, 0, 0xb0, 0x03 },
+/* Index n is backend n: its own MAC, and our MAC toward it (set up). */
+static __u8 mac_be[NBE + 1][ETH_ALEN], mac_beif[NBE + 1][ETH_ALEN];
+
+/*
+ * The services: scmlb-attach -v's on VIP, a port service and a protocol
+ * service beside it, and a second VIP with one port service. VIP's UDP
+ * goes to S_WRR, its TCP to S_ALL but port 80's; VIP2 takes TCP 443 only.
+ */
+enum svc_name { S_ALL, S_MAGLEV, S_WRR, S_VIP2, S_N };
+
+static const struct tb_svc_spec svc_specs[S_N] = {
+	[S_ALL] = { VIP, 0, 0, SCMLB_SCHED_RR },
+	[S_MAGLEV] = { VIP, IPPROTO_TCP, 80, SCMLB_SCHED_MAGLEV },
+	[S_WRR] = { VIP, IPPROTO_UDP, 0, SCMLB_SCHED_WRR },
+	[S_VIP2] = { VIP2, IPPROTO_TCP, 443, SCMLB_SCHED_RR },
 };
-static const __u8 mac_beif[NBE + 1][ETH_ALEN] = {
-	{ 0 },
-	{ 0x02, 0, 0, 0, 0xf0, 0x01 },
-	{ 0x02, 0, 0, 0, 0xf0, 0x02 },
-	{ 0x02, 0, 0, 0, 0xf0, 0x03 },
+
+/*
+ * Backend n, added in this order (ids grow with n). Some have a port of
+ * their own; backends 9 and 10 share addresses with 1 and 2, so that
+ * replies from one address return from either VIP.
+ */
+static const struct be_spec {
+	enum svc_name svc;
+	__u32 addr;
+	__u16 port;			/* 0: the client's */
+	__u16 weight;
+} be_specs[NBE + 1] = {
+	[1] = { S_ALL, IP4(10, 0, 4, 2), 0, 1 },
+	[2] = { S_ALL, IP4(10, 0, 5, 2), 0, 1 },
+	[3] = { S_ALL, IP4(10, 0, 6, 2), 0, 1 },
+	[4] = { S_MAGLEV, IP4(10, 0, 7, 2), 8080, 1 },
+	[5] = { S_MAGLEV, IP4(10, 0, 8, 2), 0, 2 },
+	[6] = { S_MAGLEV, IP4(10, 0, 9, 2), 8080, 1 },
+	[7] = { S_WRR, IP4(10, 0, 10, 2), 5353, 3 },
+	[8] = { S_WRR, IP4(10, 0, 11, 2), 0, 1 },
+	[9] = { S_VIP2, IP4(10, 0, 4, 2), 8443, 1 },
+	[10] = { S_VIP2, IP4(10, 0, 5, 2), 0, 1 },
 };
 
 /* Sources of client traffic; some sit in a firewalled network. */
@@ -91,9 +121,10 @@ static const __u32 clients[] = {
 	IP4(203, 0, 113, 200),		/* icmp dropped */
 };
 
-/* Ports: the VIP's services, and the edges of the rules' ranges. */
+/* Ports: the VIPs' services, and the edges of the rules' ranges. */
 static const __u16 vip_ports[] = {
 	80, 443, 8080, 8000, 8100, 8101, 9000, 9100, 53, 5353, 0, 65535,
+	443, 80,
 };
 static const __u16 client_ports[] = {
 	999, 1000, 1023, 1024, 1500, 1999, 2000, 0, 65535,
@@ -132,7 +163,9 @@ static struct scmlb_ctx lb = { .dir_fd = -1 };
 static int main_fd;
 static __u32 ifindex[SIDE_N];
 static __u32 be_id[NBE + 1];
-static __u32 rot_n, rot_id[NBE];
+static __u32 svc_id[S_N];
+/* What each service's table must hold: backend ids, as lib/ publishes them. */
+static __u32 *model_table[S_N], model_len[S_N];
 
 /* ---- a deterministic PRNG: splitmix64 ---- */
 
@@ -319,7 +352,9 @@ static void frame_from_spec(const struct spec *s, struct fz *z)
 struct flow {
 	__u32 client;
 	__u16 cport;
+	__u32 vip;
 	__u16 vport;
+	__u16 bport;			/* the backend's side of the flow */
 	__u8 proto;
 	int be;
 	__u8 mac[ETH_ALEN];		/* as conntrack recorded it */
@@ -410,7 +445,7 @@ static void scen_flow_packet(struct spec *s)
 
 	s->src_mac = f->mac;
 	s->saddr = f->client;
-	s->daddr = VIP;
+	s->daddr = f->vip;
 	s->proto = f->proto;
 	s->sport = f->cport;
 	s->dport = f->vport;
@@ -431,7 +466,7 @@ static void scen_reply(struct spec *s, bool wrong)
 	s->saddr = BE_ADDR(be);
 	s->daddr = f->client;
 	s->proto = f->proto;
-	s->sport = f->vport;
+	s->sport = f->bport;
 	s->dport = f->cport;
 	s->tcp_flags = rnd_flags();
 	if (wrong) {
@@ -456,7 +491,7 @@ static void scen_reply(struct spec *s, bool wrong)
 		}
 	}
 	if (!wrong && s->proto == IPPROTO_UDP && chance(15)) {
-		s->zero_addr = VIP;
+		s->zero_addr = f->vip;
 		s->zero_off = 12;
 		s->payload += 2;
 	}
@@ -476,19 +511,19 @@ static void scenario(struct spec *s)
 	s->saddr = rnd_client();
 	s->sport = rnd_cport();
 	s->dport = PICK(vip_ports);
-	if (r < 22) {			/* a new flow to the VIP */
-		s->daddr = VIP;
+	if (r < 22) {			/* a new flow to a VIP */
+		s->daddr = chance(75) ? VIP : VIP2;
 		s->proto = chance(55) ? IPPROTO_TCP : IPPROTO_UDP;
 		s->tcp_flags = chance(85) ? TF_SYN : TF_SYN | TF_ECE | TF_CWR;
 		if (chance(70))
 			s->frag = 0x4000;
 	} else if (r < 45 && n_flows) {	/* a packet of a known flow */
 		scen_flow_packet(s);
-	} else if (r < 53) {		/* the VIP, any protocol */
-		s->daddr = VIP;
+	} else if (r < 53) {		/* a VIP, any protocol */
+		s->daddr = chance(75) ? VIP : VIP2;
 		s->proto = rnd_proto();
 		s->tcp_flags = rnd_flags();
-	} else if (r < 68) {		/* not for the VIP */
+	} else if (r < 68) {		/* not for a VIP */
 		s->daddr = rnd_not_vip();
 		s->proto = rnd_proto();
 		s->tcp_flags = rnd_flags();
@@ -599,8 +634,8 @@ static void mutate(struct fz *z, enum mut m)
 		break;
 	case M_ADDR:
 		put32(ip + (chance(50) ? 12 : 16),
-		      chance(30) ? VIP : chance(50) ? rnd_client() :
-		      rnd_not_vip());
+		      chance(30) ? (chance(70) ? VIP : VIP2) :
+		      chance(50) ? rnd_client() : rnd_not_vip());
 		break;
 	case M_FLIP:
 		for (i = 0, n = 1 + rnd(4); i < n; i++)
@@ -751,14 +786,68 @@ static int be_by_id(__u32 id)
 	return 0;
 }
 
+static bool model_is_vip(__u32 addr)
+{
+	int i;
+
+	for (i = 0; i < S_N; i++)
+		if (svc_specs[i].vip == addr)
+			return true;
+	return false;
+}
+
+/*
+ * The service a packet for a VIP goes to: its exact port, else its
+ * protocol's any-port service, else the VIP's any/any service; -1: none.
+ */
+static int model_service(const struct model *m)
+{
+	int i, any_proto = -1, any = -1;
+
+	for (i = 0; i < S_N; i++) {
+		const struct tb_svc_spec *v = &svc_specs[i];
+
+		if (v->vip != m->daddr)
+			continue;
+		if (v->port && v->proto == m->proto && v->port == m->dport)
+			return i;
+		if (!v->port && v->proto == m->proto)
+			any_proto = i;
+		else if (!v->port && !v->proto)
+			any = i;
+	}
+	return any_proto >= 0 ? any_proto : any;
+}
+
+/* The backend a new flow of @s gets: the cursor's, or the flow hash's. */
+static int model_pick(enum svc_name s, const struct scmlb_flow_key *key,
+		      int *be)
+{
+	__u32 slot = svc_id[s] % SCMLB_MAX_SERVICES, cursor, idx;
+
+	if (!model_len[s])
+		return -ENOENT;
+	if (svc_specs[s].sched == SCMLB_SCHED_MAGLEV) {
+		idx = scmlb_flow_hash(key) % model_len[s];
+	} else {
+		if (bpf_map_lookup_elem(lb.maps.rr, &slot, &cursor))
+			return -errno;
+		idx = cursor % model_len[s];
+	}
+	*be = be_by_id(model_table[s][idx]);
+	return *be ? 0 : -ENOENT;
+}
+
 enum verdict { V_PASS, V_FW, V_DOS, V_FWD, V_RET, V_N };
 
 /* Why a frame must come back untouched. */
 enum pass_why {
 	PW_NOT_IP,		/* not an IPv4 packet the data plane reads */
-	PW_NOT_VIP,		/* upstream, not for the VIP */
-	PW_UNBALANCED,		/* for the VIP, but not balanced */
+	PW_NOT_VIP,		/* upstream, not for a VIP */
+	PW_NO_SVC,		/* for a VIP, but none of its services' */
+	PW_UNBALANCED,		/* for a VIP, but not balanced */
 	PW_UNTRACKED,		/* backend side, no tracked flow's reply */
+	PW_STALE,		/* a reply of a flow now on another backend */
 	PW_N
 };
 
@@ -770,31 +859,44 @@ struct expect {
 	__u8 dst_mac[ETH_ALEN];
 	__u32 addr_off;		/* within the IPv4 header */
 	__u32 addr;
+	bool port_set;		/* a port rewritten too */
+	__u32 port_off;		/* within the L4 header */
+	__u16 port;
 	int be;
+	__u16 bport;		/* the backend's port of the flow */
+	/* a new flow: its service and state */
 	bool opened;
-	struct scmlb_flow_key key;
+	int svc;
+	__u8 state;
+	struct scmlb_flow_key key;	/* the frame's own */
 	/* the DoS policy watches the frame's class */
 	bool dos;
 	struct scmlb_dos_key dkey;
 	struct scmlb_dos_count dbefore;
 };
 
-static void expect_fwd(struct expect *e, int be)
+/* To backend @be, on its port or the client's (@dport). */
+static void expect_fwd(struct expect *e, int be, __u16 dport)
 {
+	__u16 port = be_specs[be].port;
+
 	e->v = V_FWD;
 	e->be = be;
 	e->src_mac = mac_beif[be];
 	memcpy(e->dst_mac, mac_be[be], ETH_ALEN);
 	e->addr_off = 16;
 	e->addr = BE_ADDR(be);
+	e->bport = port ? port : dport;
+	e->port_set = e->bport != dport;
+	e->port_off = 2;
+	e->port = e->bport;
 }
 
 /* Client traffic: firewall, DoS protection, then the balancer. */
 static int predict_upstream(const struct model *m, struct expect *e)
 {
 	struct scmlb_flow f;
-	__u32 cursor, zero = 0;
-	int be = 0;
+	int be = 0, err;
 
 	if (!m->ip) {
 		e->pw = PW_NOT_IP;
@@ -812,62 +914,95 @@ static int predict_upstream(const struct model *m, struct expect *e)
 					&e->dbefore))
 			memset(&e->dbefore, 0, sizeof(e->dbefore));
 	}
-	if (m->daddr != VIP) {
+	if (!model_is_vip(m->daddr)) {
 		e->pw = PW_NOT_VIP;
 		return 0;
 	}
 	e->pw = PW_UNBALANCED;
 	if (!m->l4)
 		return 0;
-	e->key = tb_flow_key(m->saddr, VIP, m->sport, m->dport, m->proto);
+	e->key = tb_flow_key(m->saddr, m->daddr, m->sport, m->dport, m->proto);
 	if (!bpf_map_lookup_elem(lb.maps.ct, &e->key, &f)) {
+		/* a reply entry keyed alike is another flow's: left alone */
+		if (f.flags & SCMLB_FLOW_REPLY)
+			return 0;
 		be = be_by_id(f.backend_id);
 		if (be && m->proto == IPPROTO_TCP && tcp_opens(m) &&
 		    f.state == SCMLB_CT_CLOSED)
 			be = 0;
 	}
 	if (!be) {
-		if (m->proto == IPPROTO_TCP && !tcp_opens(m))
+		e->svc = model_service(m);
+		if (e->svc < 0) {
+			e->pw = PW_NO_SVC;
 			return 0;
-		if (bpf_map_lookup_elem(lb.maps.rr, &zero, &cursor))
-			return -errno;
-		be = be_by_id(rot_id[cursor % rot_n]);
-		if (!be)
-			return -ENOENT;
+		}
+		e->state = SCMLB_CT_UDP;
+		if (m->proto == IPPROTO_TCP) {
+			e->state = SCMLB_CT_OPENING;
+			if (!tcp_opens(m)) {
+				/* only a Maglev table knows a lost flow */
+				if (svc_specs[e->svc].sched !=
+				    SCMLB_SCHED_MAGLEV)
+					return 0;
+				e->state = SCMLB_CT_ESTABLISHED;
+			}
+		}
+		err = model_pick(e->svc, &e->key, &be);
+		if (err)
+			return err;
 		e->opened = true;
 	}
-	expect_fwd(e, be);
+	expect_fwd(e, be, m->dport);
 	return 0;
 }
 
-/* Behind a backend: only a tracked flow's reply from its backend returns. */
+/*
+ * Behind a backend: a reply entry keyed as the frame returns it, from its
+ * VIP. Its SYN, FIN or RST is looked at with the flow's state, so those
+ * pass when the flow has moved to another backend since.
+ */
 static int predict_backend(const struct model *m, struct expect *e)
 {
-	struct scmlb_flow f;
+	struct scmlb_flow_key ckey;
+	struct scmlb_flow r, c;
 	int be;
 
 	e->pw = m->ip ? PW_UNTRACKED : PW_NOT_IP;
 	if (!m->l4)
 		return 0;
-	e->key = tb_flow_key(m->daddr, VIP, m->dport, m->sport, m->proto);
-	if (bpf_map_lookup_elem(lb.maps.ct, &e->key, &f))
+	e->key = tb_flow_key(m->saddr, m->daddr, m->sport, m->dport, m->proto);
+	if (bpf_map_lookup_elem(lb.maps.ct, &e->key, &r) ||
+	    !(r.flags & SCMLB_FLOW_REPLY))
 		return 0;
-	be = be_by_id(f.backend_id);
-	if (!be || BE_ADDR(be) != m->saddr)
+	be = be_by_id(r.backend_id);
+	if (!be)
 		return 0;
+	ckey = tb_flow_key(m->daddr, ntohl(r.nat_addr[0]), m->dport,
+			   ntohs(r.nat_port), m->proto);
+	if (m->proto == IPPROTO_TCP &&
+	    (m->flags & (TF_SYN | TF_FIN | TF_RST)) &&
+	    !bpf_map_lookup_elem(lb.maps.ct, &ckey, &c) &&
+	    c.backend_id != r.backend_id) {
+		e->pw = PW_STALE;
+		return 0;
+	}
 	e->v = V_RET;
 	e->be = be;
 	e->src_mac = mac_up;
-	memcpy(e->dst_mac, f.client_mac, ETH_ALEN);
+	memcpy(e->dst_mac, r.client_mac, ETH_ALEN);
 	e->addr_off = 12;
-	e->addr = VIP;
+	e->addr = ntohl(r.nat_addr[0]);
+	e->port_set = ntohs(r.nat_port) != m->sport;
+	e->port_off = 0;
+	e->port = ntohs(r.nat_port);
 	return 0;
 }
 
 /* ---- results ---- */
 
 enum prop { P_ACTION, P_PASS, P_DROP, P_REDIRECT, P_REWRITE, P_CSUM,
-	    P_STATS, P_N };
+	    P_STATS, P_TABLES, P_N };
 
 /* The first failure of a property, kept for the report. */
 struct failure {
@@ -886,7 +1021,8 @@ static struct failure fails[P_N];
 static struct {
 	unsigned long frames, run_err;
 	unsigned long act[XDP_REDIRECT + 1], act_other;
-	unsigned long v[V_N], pw[PW_N], opened;
+	unsigned long v[V_N], pw[PW_N], opened, opened_mid, ports;
+	unsigned long picks[NBE + 1];
 	unsigned long csum_valid, csum_kept, udp_nocsum, udp_ffff;
 	unsigned long gen_random, gen_mutated, gen_valid, gen_sweep;
 	unsigned long side_up, cut_short;
@@ -960,6 +1096,8 @@ static void check_rewrite(const struct fz *z, const struct model *m,
 	memcpy(exp, e->dst_mac, ETH_ALEN);
 	memcpy(exp + ETH_ALEN, e->src_mac, ETH_ALEN);
 	put32(exp + IP_OFF + e->addr_off, e->addr);
+	if (e->port_set)
+		put16(exp + IP_OFF + m->hlen + e->port_off, e->port);
 	/* the checksums are judged by their sums below */
 	if (out_len == z->len) {
 		memcpy(exp + ipc, out + ipc, 2);
@@ -967,9 +1105,10 @@ static void check_rewrite(const struct fz *z, const struct model *m,
 	}
 	if (out_len != z->len || memcmp(exp, out, out_len)) {
 		fail(P_REWRITE, z, out, out_len, exp, z->len,
-		     "redirected frame differs beyond the MACs, the %s address "
-		     "and the checksums", e->addr_off == 12 ? "source" :
-		     "destination");
+		     "redirected frame differs beyond the MACs, the %s "
+		     "address%s and the checksums",
+		     e->addr_off == 12 ? "source" : "destination",
+		     e->port_set ? " and port" : "");
 		return;
 	}
 	model_parse(out, out_len, &mo);
@@ -1013,6 +1152,7 @@ static void check_rewrite(const struct fz *z, const struct model *m,
 		     lr_in ? "" : " (valid in, invalid out)");
 		return;
 	}
+	cnt.ports += e->port_set;
 	cnt.udp_nocsum += nocsum;
 	cnt.udp_ffff += m->proto == IPPROTO_UDP && uc_out == 0xffff;
 	if (!ir_in && !lr_in)
@@ -1021,14 +1161,19 @@ static void check_rewrite(const struct fz *z, const struct model *m,
 		cnt.csum_kept++;
 }
 
-/* A new or followed flow: conntrack holds it, on the expected backend. */
+/*
+ * A new or followed flow: conntrack holds it, on the expected backend; a
+ * new one with both its entries, as the frame made them.
+ */
 static void check_flow(const struct fz *z, const struct expect *e,
 		       const __u8 *out, __u32 out_len)
 {
+	struct tb_flow_want want;
 	struct scmlb_flow f;
 	struct flow mine;
 
-	if (bpf_map_lookup_elem(lb.maps.ct, &e->key, &f)) {
+	if (bpf_map_lookup_elem(lb.maps.ct, &e->key, &f) ||
+	    (f.flags & SCMLB_FLOW_REPLY)) {
 		fail(P_REDIRECT, z, out, out_len, NULL, 0,
 		     "redirected to backend %d but conntrack has no flow",
 		     e->be);
@@ -1042,15 +1187,29 @@ static void check_flow(const struct fz *z, const struct expect *e,
 	}
 	if (!e->opened)
 		return;
-	if (memcmp(f.client_mac, z->b + ETH_ALEN, ETH_ALEN)) {
+	want = (struct tb_flow_want){
+		.state = e->state,
+		.backend_id = be_id[e->be],
+		.service_id = svc_id[e->svc],
+		.be_addr = BE_ADDR(e->be),
+		.be_port = e->bport,
+		.packets = 1,
+		.client_mac = z->b + ETH_ALEN,
+	};
+	notes_reset();
+	if (!tb_flow_check(&lb, &e->key, &want)) {
 		fail(P_REDIRECT, z, out, out_len, NULL, 0,
-		     "new flow's client MAC is not the frame's source MAC");
+		     "new flow's conntrack entries: %s", notes_text());
 		return;
 	}
+	cnt.picks[e->be]++;
+	cnt.opened_mid += e->state == SCMLB_CT_ESTABLISHED;
 	mine = (struct flow){
-		.client = ntohl(e->key.src_addr),
+		.client = ntohl(e->key.src_addr[0]),
 		.cport = ntohs(e->key.src_port),
+		.vip = ntohl(e->key.dst_addr[0]),
 		.vport = ntohs(e->key.dst_port),
+		.bport = e->bport,
 		.proto = e->key.proto,
 		.be = e->be,
 	};
@@ -1081,6 +1240,12 @@ static const char *const verdict_names[V_N] = {
 	"XDP_REDIRECT to a backend", "XDP_REDIRECT to the client",
 };
 
+static const char *const pass_why_names[PW_N] = {
+	" (not IPv4)", " (not for a VIP)", " (no service of the VIP's)",
+	" (not balanced)", " (no tracked flow's reply)",
+	" (a reply from a flow's former backend)",
+};
+
 static void stats_expect(const struct model *m, enum verdict v)
 {
 	struct scmlb_stats *s = &cnt.st;
@@ -1102,8 +1267,9 @@ static void stats_expect(const struct model *m, enum verdict v)
 
 /*
  * The verdict is predicted before the run from the frame's bytes, the
- * rules and the maps the frame may read (conntrack, the round-robin
- * cursor), so the flows a frame opens or closes are followed exactly.
+ * rules, the services' tables as the model builds them and the maps the
+ * frame may read (conntrack, the round-robin cursors), so the flows a
+ * frame opens or closes are followed exactly.
  */
 static void run_frame(struct fz *z)
 {
@@ -1127,7 +1293,7 @@ static void run_frame(struct fz *z)
 		err = predict_backend(&m, &e);
 	if (err) {
 		fail(P_ACTION, z, NULL, 0, NULL, 0,
-		     "model: cannot read the round-robin state: %s",
+		     "model: cannot pick from a service's table: %s",
 		     strerror(-err));
 		return;
 	}
@@ -1164,7 +1330,8 @@ static void run_frame(struct fz *z)
 		fail(want_prop[e.v], z, out, out_len, NULL, 0,
 		     "expected %s%s, got %s", verdict_names[e.v],
 		     e.v == V_FWD ? (e.opened ? " (new flow)" : " (its flow)") :
-		     "", act_name(act));
+		     e.v == V_PASS ? pass_why_names[e.pw] : "",
+		     act_name(act));
 		return;
 	}
 	if (act != XDP_REDIRECT) {
@@ -1355,20 +1522,91 @@ static int rule_add(const struct rule_spec *rs, struct model_rule *mr)
 }
 
 /*
- * The test's part of the start, once the data plane is loaded: the VIP,
- * three backends, the firewall rules and the DoS policy.
+ * The table each service must have, built here from the backends as the
+ * test knows them: rr takes them by id, wrr and maglev go through the
+ * schedulers (whose own tests check them) with the service's port for a
+ * backend without one.
+ */
+static int model_tables(void)
+{
+	struct scmlb_sched_backend sb[NBE];
+	size_t k;
+	int s, n, err = 0;
+
+	for (s = 0; s < S_N && !err; s++) {
+		model_table[s] = calloc(SCMLB_TABLE_SIZE, sizeof(__u32));
+		if (!model_table[s])
+			return -ENOMEM;
+		for (k = 0, n = 1; n <= NBE; n++) {
+			const struct be_spec *b = &be_specs[n];
+
+			if (b->svc != (enum svc_name)s)
+				continue;
+			tb_sched_backend(&sb[k], be_id[n], b->addr,
+					 b->port ? b->port : svc_specs[s].port,
+					 b->weight);
+			model_table[s][k++] = be_id[n];
+		}
+		model_len[s] = k;
+		if (svc_specs[s].sched == SCMLB_SCHED_WRR) {
+			err = scmlb_wrr_build(sb, k, SCMLB_TABLE_SIZE,
+					      model_table[s], &model_len[s]);
+		} else if (svc_specs[s].sched == SCMLB_SCHED_MAGLEV) {
+			err = scmlb_maglev_build(sb, k, SCMLB_TABLE_SIZE,
+						 model_table[s]);
+			model_len[s] = SCMLB_TABLE_SIZE;
+		}
+	}
+	return err;
+}
+
+/* The tables lib/ published are the model's. */
+static void tables_check(void)
+{
+	__u32 *ids, len;
+	int s, err;
+
+	for (s = 0; s < S_N; s++) {
+		err = scmlb_service_table_read(&lb, svc_id[s], &ids, &len);
+		if (err)
+			fail(P_TABLES, NULL, NULL, 0, NULL, 0,
+			     "reading service %u's table: %s", svc_id[s],
+			     strerror(-err));
+		else if (len != model_len[s] ||
+			 memcmp(ids, model_table[s], len * sizeof(*ids)))
+			fail(P_TABLES, NULL, NULL, 0, NULL, 0,
+			     "service %u's table (%u slots) is not the "
+			     "model's (%u slots)", svc_id[s], len,
+			     model_len[s]);
+		free(ids);
+	}
+}
+
+/*
+ * The test's part of the start, once the data plane is loaded: the
+ * services and their backends, the firewall rules and the DoS policy.
  */
 static int instance_setup(void)
 {
-	struct scmlb_rotation rot;
-	__u32 i, id, slot;
+	__u32 i, id;
 	int err, n;
 
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
 	err = tb_instance(&lb, VIP, ifindex[SIDE_UP], mac_up, CT_SIZE, -1);
-	for (n = 1; n <= NBE && !err; n++)
-		err = tb_backend_add(&lb, n, BE_ADDR(n), ifindex[BE_SIDE(n)],
-				     mac_be[n], mac_beif[n], &be_id[n]);
+	if (!err)
+		err = tb_services_add(&lb, svc_specs, S_N, svc_id);
+	for (n = 1; n <= NBE && !err; n++) {
+		const struct be_spec *b = &be_specs[n];
+		const __u8 be_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0xb0, n };
+		const __u8 if_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0xf0, n };
+
+		memcpy(mac_be[n], be_mac, ETH_ALEN);
+		memcpy(mac_beif[n], if_mac, ETH_ALEN);
+		err = tb_backend_add_to(&lb, svc_id[b->svc], b->weight,
+					b->port, n, b->addr,
+					ifindex[BE_SIDE(n)], mac_be[n],
+					mac_beif[n], &be_id[n]);
+	}
 	if (err)
 		return err;
 	for (i = 0; i < ARRAY_SIZE(rule_specs); i++) {
@@ -1379,16 +1617,7 @@ static int instance_setup(void)
 	err = scmlb_dos_policy_add(&lb, DOS_CLASS, DOS_LIMIT, &id);
 	if (!err)
 		err = scmlb_config_read(&lb, &lb.cfg);
-	if (err)
-		return err;
-	slot = lb.cfg.rotation_slot & 1;
-	if (bpf_map_lookup_elem(lb.maps.rotation, &slot, &rot))
-		return -errno;
-	if (rot.count != NBE)
-		return -EINVAL;
-	rot_n = rot.count;
-	memcpy(rot_id, rot.ids, sizeof(rot_id));
-	return 0;
+	return err ? err : model_tables();
 }
 
 /* ---- the report ---- */
@@ -1501,9 +1730,10 @@ int main(int argc, char **argv)
 	if (!tb_start(&tb, &failed))
 		return failed;
 
-	printf("1..7\n");
+	printf("1..8\n");
 	printf("# seed 0x%lx (SCMLB_FUZZ_SEED or the first argument), "
 	       "%lu frames\n", seed, target);
+	tables_check();
 	rng_state = seed;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (cnt.frames < target) {
@@ -1527,18 +1757,23 @@ int main(int argc, char **argv)
 	       cnt.frames, cnt.side_up, cnt.act[XDP_PASS], cnt.act[XDP_DROP],
 	       cnt.act[XDP_REDIRECT], cnt.act_other + cnt.run_err);
 	report(2, P_PASS, "%lu frames passed byte-identical: %lu not IPv4 or "
-	       "malformed, %lu not for the VIP, %lu for the VIP but not "
-	       "balanced, %lu not a tracked flow's reply", cnt.v[V_PASS],
-	       cnt.pw[PW_NOT_IP], cnt.pw[PW_NOT_VIP], cnt.pw[PW_UNBALANCED],
-	       cnt.pw[PW_UNTRACKED]);
+	       "malformed, %lu not for a VIP, %lu for a VIP but no service, "
+	       "%lu for a service but not balanced, %lu not a tracked flow's "
+	       "reply, %lu replies of a flow that moved to another backend",
+	       cnt.v[V_PASS], cnt.pw[PW_NOT_IP], cnt.pw[PW_NOT_VIP],
+	       cnt.pw[PW_NO_SVC], cnt.pw[PW_UNBALANCED], cnt.pw[PW_UNTRACKED],
+	       cnt.pw[PW_STALE]);
 	report(3, P_DROP, "%lu frames dropped untouched, each by a rule: %lu "
 	       "by the firewall (%zu rules), %lu by the DoS policy (%u/s)",
 	       drops, cnt.v[V_FW], ARRAY_SIZE(rules), cnt.v[V_DOS], DOS_LIMIT);
-	report(4, P_REDIRECT, "%lu frames redirected, each as the flows say: "
-	       "%lu to backends (%lu new flows), %lu replies to clients",
-	       redirects, cnt.v[V_FWD], cnt.opened, cnt.v[V_RET]);
+	report(4, P_REDIRECT, "%lu frames redirected, each as the flows and "
+	       "the services' tables say: %lu to backends (%lu new flows, "
+	       "%lu of them by a Maglev table without a SYN), %lu replies to "
+	       "clients", redirects, cnt.v[V_FWD], cnt.opened, cnt.opened_mid,
+	       cnt.v[V_RET]);
 	report(5, P_REWRITE, "%lu redirected frames: only MACs, one address "
-	       "and checksums changed; length and tot_len kept", redirects);
+	       "(and %lu a port) and checksums changed; length and tot_len "
+	       "kept", redirects, cnt.ports);
 	report(6, P_CSUM, "%lu redirected frames with valid checksums in have "
 	       "valid IPv4 and TCP/UDP checksums out, %lu with bad ones keep "
 	       "their error exactly, %lu UDP without checksum keep 0, "
@@ -1553,6 +1788,12 @@ int main(int argc, char **argv)
 	       (unsigned long long)cnt.st.forwarded,
 	       (unsigned long long)cnt.st.returned);
 
+	report(8, P_TABLES, "%d services' tables as the model builds them: "
+	       "rr rings by id, a smooth wrr ring, a Maglev table", S_N);
+
+	printf("# new flows by backend:");
+	for (i = 1; i <= NBE; i++)
+		printf(" %d: %lu%s", i, cnt.picks[i], i < NBE ? "," : "\n");
 	printf("# generators: %lu valid, %lu mutated, %lu random bytes, "
 	       "%lu in sweeps\n", cnt.gen_valid, cnt.gen_mutated,
 	       cnt.gen_random, cnt.gen_sweep);
@@ -1570,6 +1811,8 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < P_N; i++)
 		failed += fails[i].count > 0;
+	for (i = 0; i < S_N; i++)
+		free(model_table[i]);
 	scmlb_bpf__destroy(skel);
 	return failed ? 1 : 0;
 }

@@ -929,7 +929,6 @@ static enum tap_result run_case(const struct tcase *c,
 	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
 	struct scmlb_flow_key key = tb_frame_key(&c->in);
 	struct scmlb_stats before, after;
-	struct scmlb_flow flow;
 	size_t len, exp_len;
 	__u32 out_len = 0;
 	int err, act = -1;
@@ -944,7 +943,11 @@ static enum tap_result run_case(const struct tcase *c,
 	exp_len = expected_frame(c, in, len, exp);
 	/* a dropped packet must leave no flow: none from earlier cases */
 	if (c->side == SIDE_UP)
-		bpf_map_delete_elem(lb.maps.ct, &key);
+		err = tb_flow_forget(&lb, &key);
+	if (err) {
+		note("forgetting the flow: %s", strerror(-err));
+		return RES_FAIL;
+	}
 
 	err = tb_stats_read(&lb, &before);
 	if (!err)
@@ -961,16 +964,8 @@ static enum tap_result run_case(const struct tcase *c,
 		return RES_FAIL;
 	}
 
-	if (act != c->act) {
-		note("action: expected %s, got %s (%d)", act_name(c->act),
-		     act_name(act), act);
-		ok = false;
-	}
-	ok &= frames_equal(exp, exp_len, out, out_len);
-	if (c->act == XDP_REDIRECT)
-		ok &= csums_valid(out, out_len);
-	if (c->act == XDP_DROP &&
-	    !bpf_map_lookup_elem(lb.maps.ct, &key, &flow)) {
+	ok &= run_out_ok(c->act, act, exp, exp_len, out, out_len);
+	if (c->act == XDP_DROP && !tb_flow_check(&lb, &key, NULL)) {
 		note("the dropped packet made a conntrack entry");
 		ok = false;
 	}

@@ -20,10 +20,13 @@
 #include "args.h"
 #include "backends.h"
 #include "clock.h"
+#include "conntrack.h"
 #include "frames.h"
 #include "maps.h"
 #include "progs.h"
+#include "scheduler.h"
 #include "scmlb.skel.h"
+#include "services.h"
 #include "testbed.h"
 
 /**
@@ -140,7 +143,7 @@ int tb_net_setup(const char *const *names, int n, __u32 *ifindex)
  * tb_bpf_setup() - load the data plane with no pin path, as a run sees it
  * @skel:    set to the loaded skeleton; the caller destroys it
  * @ctx:     gets the fds of every map, as scmlb_maps_open() would set them
- * @ct_size: entries of the conntrack table
+ * @ct_size: flows the conntrack table holds
  * @ifindex: interfaces a frame may be redirected to
  * @n:       how many
  *
@@ -166,8 +169,8 @@ int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,
 		if (err)
 			return err;
 	}
-	err = bpf_map__set_max_entries(s->maps.ct_flows, ct_size);
-	/* as lib/progs.c: one expected_attach_type in the prog array */
+	/* as lib/progs.c: two entries a flow, one expected_attach_type */
+	err = bpf_map__set_max_entries(s->maps.ct_flows, 2 * ct_size);
 	if (!err)
 		err = bpf_program__set_expected_attach_type(pmain, 0);
 	if (!err)
@@ -227,9 +230,75 @@ bool tb_start(const struct tb_setup *s, int *status)
 	return true;
 }
 
+/* A service added with scmlb_service_add(), as scmlb-svc set does. */
+static int tb_service_add(struct scmlb_ctx *ctx, __u32 vip, __u8 proto,
+			  __u16 port, __u8 scheduler, __u32 *id)
+{
+	struct scmlb_service svc = {
+		.family = SCMLB_AF_INET,
+		.proto = proto,
+		.port = htons(port),
+		.vip = { htonl(vip) },
+		.scheduler = scheduler,
+	};
+	int err = scmlb_service_add(ctx, &svc);
+
+	*id = svc.id;
+	return err;
+}
+
 /**
- * tb_instance() - write lb_config as scmlb-attach does: the VIP on the
- *		   upstream, no backend, rule or policy
+ * tb_wipe() - no flow, backend or service left, as before scmlb-attach
+ * @ctx: the instance
+ *
+ * What lib/ refuses to add twice goes, so that tb_instance() can start
+ * over; firewall rules and DoS policies stay.
+ *
+ * Return: 0 or -errno.
+ */
+int tb_wipe(struct scmlb_ctx *ctx)
+{
+	struct scmlb_service *svcs = NULL, no_svc = { 0 };
+	struct scmlb_backend *bes = NULL, no_be = { 0 };
+	struct scmlb_flow_key fkey;
+	struct scmlb_svc_key skey;
+	struct scmlb_vip_key vkey;
+	__u32 slot, zero = 0;
+	size_t n = 0, i;
+	int err;
+
+	err = tb_map_clear(ctx->maps.ct, &fkey);
+	if (!err)
+		err = scmlb_backends_list(ctx, &bes, &n);
+	for (i = 0; !err && i < n; i++) {
+		slot = bes[i].id % SCMLB_MAX_BACKENDS;
+		if (bpf_map_update_elem(ctx->maps.backends, &slot, &no_be,
+					BPF_ANY))
+			err = -errno;
+	}
+	free(bes);
+	if (!err)
+		err = scmlb_services_list(ctx, &svcs, &n);
+	for (i = 0; !err && i < n; i++) {
+		slot = svcs[i].id % SCMLB_MAX_SERVICES;
+		if (bpf_map_delete_elem(ctx->maps.tables, &slot) &&
+		    errno != ENOENT)
+			err = -errno;
+		else if (bpf_map_update_elem(ctx->maps.rr, &slot, &zero,
+					     BPF_ANY) ||
+			 bpf_map_update_elem(ctx->maps.services, &slot, &no_svc,
+					     BPF_ANY))
+			err = -errno;
+	}
+	free(svcs);
+	if (!err)
+		err = tb_map_clear(ctx->maps.svc_ids, &skey);
+	return err ? err : tb_map_clear(ctx->maps.vips, &vkey);
+}
+
+/**
+ * tb_instance() - write lb_config as scmlb-attach -v does: the VIP's
+ *		   service 1 on the upstream, no backend, rule or policy
  * @ctx:      the instance; its cfg becomes what was written
  * @vip:      host order
  * @ifindex:  the upstream interface
@@ -245,11 +314,11 @@ int tb_instance(struct scmlb_ctx *ctx, __u32 vip, __u32 ifindex,
 {
 	struct scmlb_config cfg = {
 		.layout_version = SCMLB_LAYOUT_VERSION,
-		.vip = htonl(vip),
 		.upstream_ifindex = ifindex,
 		.mode = SCMLB_MODE_NATIVE,
 		.conntrack_size = ct_size,
 	};
+	__u32 id;
 	int err = 0;
 
 	memcpy(cfg.upstream_mac, mac, ETH_ALEN);
@@ -262,6 +331,36 @@ int tb_instance(struct scmlb_ctx *ctx, __u32 vip, __u32 ifindex,
 		err = scmlb_config_write(ctx, &cfg);
 	if (!err)
 		ctx->cfg = cfg;
+	/* attach -v: service 1 takes every port of the VIP, round robin */
+	if (!err)
+		err = tb_service_add(ctx, vip, 0, 0, SCMLB_SCHED_RR, &id);
+	if (!err)
+		err = scmlb_config_refresh(ctx);
+	if (!err) {
+		ctx->cfg.attach_service = id;
+		err = scmlb_config_commit(ctx);
+	}
+	return err;
+}
+
+/**
+ * tb_services_add() - add services, as scmlb-svc set does
+ * @ctx:   the instance, as tb_instance() left it
+ * @specs: the services; the first is the one tb_instance() made
+ * @n:     how many
+ * @ids:   set to the id of each
+ *
+ * Return: 0 or -errno.
+ */
+int tb_services_add(struct scmlb_ctx *ctx, const struct tb_svc_spec *specs,
+		    int n, __u32 *ids)
+{
+	int i, err = 0;
+
+	ids[0] = ctx->cfg.attach_service;
+	for (i = 1; i < n && !err; i++)
+		err = tb_service_add(ctx, specs[i].vip, specs[i].proto,
+				     specs[i].port, specs[i].sched, &ids[i]);
 	return err;
 }
 
@@ -281,8 +380,35 @@ int tb_instance(struct scmlb_ctx *ctx, __u32 vip, __u32 ifindex,
 int tb_backend_add(struct scmlb_ctx *ctx, int n, __u32 addr, __u32 ifindex,
 		   const __u8 *mac, const __u8 *if_mac, __u32 *id)
 {
+	return tb_backend_add_to(ctx, 1, 1, 0, n, addr, ifindex, mac, if_mac,
+				 id);
+}
+
+/**
+ * tb_backend_add_to() - tb_backend_add() into a given service
+ * @ctx:     the instance
+ * @svc:     the service's id
+ * @weight:  1..65535
+ * @port:    its port, host order; 0: the client's
+ * @n:       its name is "be@n"
+ * @addr:    its address, host order
+ * @ifindex: our interface toward it
+ * @mac:     its MAC
+ * @if_mac:  the MAC of @ifindex
+ * @id:      set to the id it got; may be NULL
+ *
+ * Return: 0 or -errno.
+ */
+int tb_backend_add_to(struct scmlb_ctx *ctx, __u32 svc, __u16 weight,
+		      __u16 port, int n, __u32 addr, __u32 ifindex,
+		      const __u8 *mac, const __u8 *if_mac, __u32 *id)
+{
 	struct scmlb_backend be = {
-		.addr = htonl(addr),
+		.service_id = svc,
+		.addr = { htonl(addr) },
+		.port = htons(port),
+		.weight = weight,
+		.family = SCMLB_AF_INET,
 		.ifindex = ifindex,
 		.status = SCMLB_BACKEND_AVAILABLE,
 	};
@@ -295,6 +421,27 @@ int tb_backend_add(struct scmlb_ctx *ctx, int n, __u32 addr, __u32 ifindex,
 	if (id)
 		*id = be.id;
 	return err;
+}
+
+/**
+ * tb_sched_backend() - an IPv4 backend as the table builders take it
+ * @sb:     filled
+ * @id:     its id
+ * @addr:   host order
+ * @port:   the port its table places it by, host order
+ * @weight: 1..65535
+ */
+void tb_sched_backend(struct scmlb_sched_backend *sb, __u32 id, __u32 addr,
+		      __u16 port, __u16 weight)
+{
+	__be32 a = htonl(addr);
+
+	memset(sb, 0, sizeof(*sb));
+	sb->id = id;
+	sb->family = SCMLB_AF_INET;
+	memcpy(sb->addr, &a, sizeof(a));
+	sb->port = htons(port);
+	sb->weight = weight;
 }
 
 /**
@@ -357,10 +504,10 @@ int tb_map_clear(int fd, void *key)
 
 /**
  * tb_flow_key() - a conntrack key
- * @saddr: the client's address, host order
- * @daddr: the VIP, host order
- * @sport: the client's port
- * @dport: the VIP's port
+ * @saddr: the source address, host order (a client's entry: the client)
+ * @daddr: the destination, host order (a client's entry: the VIP)
+ * @sport: the source port
+ * @dport: the destination port
  * @proto: IPPROTO_TCP or IPPROTO_UDP
  *
  * Return: the key, in network order, its padding zero.
@@ -369,11 +516,12 @@ struct scmlb_flow_key tb_flow_key(__u32 saddr, __u32 daddr, __u16 sport,
 				  __u16 dport, __u8 proto)
 {
 	return (struct scmlb_flow_key){
-		.src_addr = htonl(saddr),
-		.dst_addr = htonl(daddr),
+		.src_addr = { htonl(saddr) },
+		.dst_addr = { htonl(daddr) },
 		.src_port = htons(sport),
 		.dst_port = htons(dport),
 		.proto = proto,
+		.family = SCMLB_AF_INET,
 	};
 }
 
@@ -386,6 +534,174 @@ struct scmlb_flow_key tb_flow_key(__u32 saddr, __u32 daddr, __u16 sport,
 struct scmlb_flow_key tb_frame_key(const struct frame *f)
 {
 	return tb_flow_key(f->saddr, f->daddr, f->sport, f->dport, f->proto);
+}
+
+/**
+ * tb_flow_read() - the conntrack entries of a client's flow
+ * @ctx: the instance
+ * @key: the flow as the client sends it
+ * @out: its entries; the reply entry is the one the client's entry names,
+ *	 or without a client's entry any that leads back to @key
+ *
+ * Return: 0 or -errno.
+ */
+int tb_flow_read(const struct scmlb_ctx *ctx, const struct scmlb_flow_key *key,
+		 struct tb_flow *out)
+{
+	struct scmlb_ct_entry e = { .key = *key };
+	const struct scmlb_flow_key *prev = NULL;
+	struct scmlb_flow_key k, back;
+	int fd = ctx->maps.ct;
+
+	memset(out, 0, sizeof(*out));
+	if (!bpf_map_lookup_elem(fd, key, &e.flow)) {
+		out->has_client = true;
+		out->client = e.flow;
+		out->rkey = scmlb_ct_reply_key(&e);
+		out->has_reply = !bpf_map_lookup_elem(fd, &out->rkey,
+						      &out->reply);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		prev = &k;
+		e.key = k;
+		if (bpf_map_lookup_elem(fd, &k, &e.flow) ||
+		    !(e.flow.flags & SCMLB_FLOW_REPLY))
+			continue;
+		back = scmlb_ct_client_key(&e);
+		if (memcmp(&back, key, sizeof(back)))
+			continue;
+		out->has_reply = true;
+		out->rkey = k;
+		out->reply = e.flow;
+		return 0;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/* One entry of a flow against what it must hold; notes what differs. */
+static bool flow_entry_ok(const char *which, const struct scmlb_flow *f,
+			  __u8 flags, const scmlb_addr_t nat_addr,
+			  __be16 nat_port, const struct tb_flow_want *w)
+{
+	bool ok = true;
+
+	if (f->flags != flags) {
+		note("conntrack %s: flags 0x%x, expected 0x%x", which,
+		     f->flags, flags);
+		ok = false;
+	}
+	if (f->backend_id != w->backend_id ||
+	    f->service_id != w->service_id) {
+		note("conntrack %s: backend id %u of service %u, expected %u "
+		     "of %u", which, f->backend_id, f->service_id,
+		     w->backend_id, w->service_id);
+		ok = false;
+	}
+	if (memcmp(f->nat_addr, nat_addr, sizeof(f->nat_addr)) ||
+	    f->nat_port != nat_port) {
+		note("conntrack %s: NAT to %08x %08x %08x %08x port %u, "
+		     "expected %08x port %u", which, ntohl(f->nat_addr[0]),
+		     ntohl(f->nat_addr[1]), ntohl(f->nat_addr[2]),
+		     ntohl(f->nat_addr[3]), ntohs(f->nat_port),
+		     ntohl(nat_addr[0]), ntohs(nat_port));
+		ok = false;
+	}
+	if (memcmp(f->client_mac, w->client_mac, ETH_ALEN)) {
+		note("conntrack %s: client MAC ..:%02x, expected ..:%02x",
+		     which, f->client_mac[5], w->client_mac[5]);
+		ok = false;
+	}
+	return ok;
+}
+
+/**
+ * tb_flow_check() - whether a flow's conntrack entries are as expected
+ * @ctx:  the instance
+ * @key:  the flow as the client sends it
+ * @want: what its entries hold; NULL: it has none, either way
+ *
+ * The client's entry is keyed @key and leads to the backend, the reply
+ * entry is keyed backend -> client and leads back to the VIP. Notes what
+ * differs.
+ *
+ * Return: whether all is as expected.
+ */
+bool tb_flow_check(const struct scmlb_ctx *ctx,
+		   const struct scmlb_flow_key *key,
+		   const struct tb_flow_want *want)
+{
+	struct scmlb_flow_key rkey;
+	scmlb_addr_t be_addr = { 0 };
+	struct scmlb_flow c, r;
+	bool has_c, has_r, ok;
+	struct tb_flow f;
+	int err;
+
+	if (!want) {
+		err = tb_flow_read(ctx, key, &f);
+		if (err)
+			note("reading conntrack: %s", strerror(-err));
+		if (f.has_client)
+			note("conntrack: expected no entry, got the client's, "
+			     "%s to id %u", scmlb_ct_state_name(f.client.state),
+			     f.client.backend_id);
+		if (f.has_reply)
+			note("conntrack: expected no entry, got a reply entry "
+			     "from id %u", f.reply.backend_id);
+		return !err && !f.has_client && !f.has_reply;
+	}
+	rkey = tb_flow_key(want->be_addr, ntohl(key->src_addr[0]),
+			   want->be_port, ntohs(key->src_port), key->proto);
+	has_c = !bpf_map_lookup_elem(ctx->maps.ct, key, &c);
+	has_r = !bpf_map_lookup_elem(ctx->maps.ct, &rkey, &r);
+	if (!has_c)
+		note("conntrack: no client's entry for the flow");
+	if (!has_r)
+		note("conntrack: no reply entry from the backend");
+	if (!has_c || !has_r)
+		return false;
+	ok = c.state == want->state;
+	if (!ok)
+		note("conntrack state: expected %s, got %s",
+		     scmlb_ct_state_name(want->state),
+		     scmlb_ct_state_name(c.state));
+	be_addr[0] = htonl(want->be_addr);
+	ok &= flow_entry_ok("client's entry", &c, 0, be_addr,
+			    htons(want->be_port), want);
+	ok &= flow_entry_ok("reply entry", &r, SCMLB_FLOW_REPLY, key->dst_addr,
+			    key->dst_port, want);
+	if (c.packets + r.packets != want->packets) {
+		note("conntrack packets: expected %llu both ways, got %llu "
+		     "(client's entry) + %llu (reply entry)",
+		     (unsigned long long)want->packets,
+		     (unsigned long long)c.packets,
+		     (unsigned long long)r.packets);
+		ok = false;
+	}
+	return ok;
+}
+
+/**
+ * tb_flow_forget() - delete both conntrack entries of a flow
+ * @ctx: the instance
+ * @key: the flow as the client sends it
+ *
+ * Return: 0 or -errno.
+ */
+int tb_flow_forget(const struct scmlb_ctx *ctx,
+		   const struct scmlb_flow_key *key)
+{
+	struct tb_flow f;
+	int err = tb_flow_read(ctx, key, &f);
+
+	if (!err && f.has_client && bpf_map_delete_elem(ctx->maps.ct, key))
+		err = -errno;
+	if (!err && f.has_reply && bpf_map_delete_elem(ctx->maps.ct, &f.rkey))
+		err = -errno;
+	return err;
 }
 
 /**

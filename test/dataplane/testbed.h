@@ -11,13 +11,14 @@
 
 struct frame;
 struct scmlb_bpf;
+struct scmlb_sched_backend;
 
 /* What a data-plane test sets up before its cases, and where it goes. */
 struct tb_setup {
 	const char *const *names;	/* our veth ends, as tb_net_setup() */
 	int n;
 	__u32 *ifindex;			/* set to theirs */
-	__u32 ct_size;			/* conntrack entries */
+	__u32 ct_size;			/* conntrack flows */
 	struct scmlb_bpf **skel;	/* set to the loaded data plane */
 	struct scmlb_ctx *ctx;		/* gets its maps */
 	int (*setup)(void);		/* then the test's own; NULL: none */
@@ -42,10 +43,27 @@ int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,
 		 __u32 ct_size, const __u32 *ifindex, int n);
 bool tb_start(const struct tb_setup *s, int *status);
 
+int tb_wipe(struct scmlb_ctx *ctx);
 int tb_instance(struct scmlb_ctx *ctx, __u32 vip, __u32 ifindex,
 		const __u8 *mac, __u32 ct_size, int clock_fd);
+
+/* A service as scmlb-svc set is told. */
+struct tb_svc_spec {
+	__u32 vip;			/* host order */
+	__u8 proto;			/* 0: any */
+	__u16 port;			/* host order; 0: every port */
+	__u8 sched;			/* enum scmlb_scheduler */
+};
+
+int tb_services_add(struct scmlb_ctx *ctx, const struct tb_svc_spec *specs,
+		    int n, __u32 *ids);
 int tb_backend_add(struct scmlb_ctx *ctx, int n, __u32 addr, __u32 ifindex,
 		   const __u8 *mac, const __u8 *if_mac, __u32 *id);
+int tb_backend_add_to(struct scmlb_ctx *ctx, __u32 svc, __u16 weight,
+		      __u16 port, int n, __u32 addr, __u32 ifindex,
+		      const __u8 *mac, const __u8 *if_mac, __u32 *id);
+void tb_sched_backend(struct scmlb_sched_backend *sb, __u32 id, __u32 addr,
+		      __u16 port, __u16 weight);
 int tb_fw_rule_parse(const char *network, const char *proto,
 		     const char *src_port, const char *dst_port,
 		     struct scmlb_fw_rule *rule, const char **why);
@@ -54,6 +72,34 @@ int tb_map_clear(int fd, void *key);
 struct scmlb_flow_key tb_flow_key(__u32 saddr, __u32 daddr, __u16 sport,
 				  __u16 dport, __u8 proto);
 struct scmlb_flow_key tb_frame_key(const struct frame *f);
+
+/* Both conntrack entries of a flow, as far as they exist. */
+struct tb_flow {
+	bool has_client;
+	bool has_reply;
+	struct scmlb_flow client;
+	struct scmlb_flow_key rkey;	/* where the reply entry was found */
+	struct scmlb_flow reply;
+};
+
+/* What a tracked flow's two entries must hold. */
+struct tb_flow_want {
+	__u8 state;			/* of the client's entry */
+	__u32 backend_id;
+	__u32 service_id;
+	__u32 be_addr;			/* host order */
+	__u16 be_port;			/* the port client packets go to */
+	__u64 packets;			/* both entries' */
+	const __u8 *client_mac;
+};
+
+int tb_flow_read(const struct scmlb_ctx *ctx, const struct scmlb_flow_key *key,
+		 struct tb_flow *out);
+bool tb_flow_check(const struct scmlb_ctx *ctx,
+		   const struct scmlb_flow_key *key,
+		   const struct tb_flow_want *want);
+int tb_flow_forget(const struct scmlb_ctx *ctx,
+		   const struct scmlb_flow_key *key);
 
 int tb_stats_read(const struct scmlb_ctx *ctx, struct scmlb_stats *sum);
 const char *tb_stat_name(enum tb_stat i);

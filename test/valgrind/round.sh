@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # round.sh BUILD_DIR - one full round of the tools under valgrind: attach,
-# lb/fw/dos set-get-delete, stat, gc, health, detach. Each run must be
+# svc/lb/fw/dos set-get-delete, stat, gc, health, detach. Each run must be
 # free of memory errors and definite leaks. Prints TAP. Needs root and a
 # build without sanitizers.
 set -u
@@ -34,10 +34,16 @@ steps=(
 	"attach -u up0 -v $TOPO_VIP -m skb"
 	"lb set -n web1 -a 10.0.4.2 -c http://10.0.4.2:8080/health"
 	"lb set -n web2 -a 10.0.5.2"
+	"svc set -v 203.0.113.12 -t tcp -P 8080 -S maglev"
+	"lb set -n web3 -a 10.0.6.2 -s 2 -w 3"
+	"svc get --json"
 	"lb get"
 	"lb get --json"
 	"lb drain -i 2"
 	"lb delete -i 2"
+	"lb drain -i 3"
+	"lb delete -i 3"
+	"svc delete -i 2"
 	"fw set -n 10.9.0.0/16 -t tcp -d 8000-9000"
 	"fw set -n 10.9.1.0/24"
 	"fw get --json"
@@ -46,6 +52,7 @@ steps=(
 	"dos get"
 	"dos delete -i 1"
 	"lb conntrack get --json"
+	"lb conntrack flush"
 	"stat --json"
 	"gc"
 	"health --timeout 500ms"

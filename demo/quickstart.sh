@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # quickstart.sh - the README's demo, after the original's quick start:
 # install the dependencies, build, then balance curl requests from a client
-# over three backends in network namespaces, show the backends and the
-# flows, and tear everything down. Run as root on Debian 12.
+# over three backends in network namespaces, add a second service with
+# Maglev and weights, show the services, backends and flows, and tear
+# everything down. Run as root on Debian 12.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -63,6 +64,22 @@ for i in 1 2 3 4; do
 	topo_exec client curl -sS --max-time 3 "http://$TOPO_VIP:8080/who"
 done
 lb lb undrain -i 1
+
+echo "== a second service: port 8080 of VIP 203.0.113.12, Maglev, weights 2:1"
+VIP2=203.0.113.12
+topo_exec lb ip addr add "$VIP2/32" dev lo
+topo_exec client ip route add "$VIP2/32" via "$TOPO_LB_ADDR"
+lb svc set -v "$VIP2" -t tcp -P 8080 -S maglev
+lb lb set -s 2 -n blue1 -a 10.0.5.2 -w 2
+lb lb set -s 2 -n blue2 -a 10.0.6.2
+lb svc get
+echo "== each client port is one flow: Maglev sends it to the same backend every time"
+for port in 41001 41002 41003 41004 41005 41006; do
+	printf 'client# from port %s: curl http://%s:8080/who -> ' "$port" "$VIP2"
+	topo_exec client curl -sS --max-time 3 --local-port "$port" "http://$VIP2:8080/who"
+done
+echo "== conntrack forgets every flow; the Maglev table still knows them"
+lb lb conntrack flush
 
 echo "== state"
 lb lb get

@@ -19,37 +19,11 @@
 #include <libmnl/libmnl.h>
 
 #include "netlink.h"
+#include "tap.h"
 
 #define NEIGH_TIMEOUT_MS	500
 /* Scheduling and the last poll interval; generous so CI noise never trips. */
 #define NEIGH_SLACK_MS		200
-
-static int test_num;
-static int failed;
-
-static void ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++test_num);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!cond)
-		failed++;
-}
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 static int64_t now_ms(void)
 {

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "scheduler.h"
+#include "tap.h"
 
 #define PLAN		29
 #define M		SCMLB_MAGLEV_SIZE
@@ -21,34 +22,8 @@
 /* Slots other than the removed backend's that may move: 1% of the table. */
 #define MAX_MOVED	(M / 100)
 
-static int test_num;
-static int failed;
 static __u64 rng_state = SEED;
 static __u32 table_a[M], table_b[M], table_c[M];
-
-static void ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++test_num);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!cond)
-		failed++;
-}
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 static double now_s(void)
 {

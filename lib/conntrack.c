@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* conntrack.c - read the flow table in batches; prune and flush it */
+/* conntrack.c - read the flow tables in batches; prune and flush them */
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
@@ -62,16 +62,17 @@ static int ct_index(struct scmlb_ct_table *t)
 }
 
 /**
- * scmlb_ct_read() - read every entry of ct_flows
- * @ctx: the run, with the maps open
- * @t:   filled; free it with scmlb_ct_free()
+ * scmlb_ct_read() - read every entry of a conntrack map
+ * @fd:    ct_flows or ct_replies
+ * @index: also build the index scmlb_ct_find() uses
+ * @t:     filled; free it with scmlb_ct_free()
  *
  * Batched lookups: one syscall per CT_BATCH entries. Entries added or
  * evicted by the data plane during the read may or may not be seen.
  *
  * Return: 0 or -errno.
  */
-int scmlb_ct_read(const struct scmlb_ctx *ctx, struct scmlb_ct_table *t)
+int scmlb_ct_read(int fd, bool index, struct scmlb_ct_table *t)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct scmlb_flow_key *keys;
@@ -89,8 +90,8 @@ int scmlb_ct_read(const struct scmlb_ctx *ctx, struct scmlb_ct_table *t)
 	}
 	for (;;) {
 		count = CT_BATCH;
-		ret = bpf_map_lookup_batch(ctx->maps.ct, first ? NULL : &batch,
-					   &batch, keys, vals, &count, &opts);
+		ret = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch,
+					   keys, vals, &count, &opts);
 		if (ret && errno != ENOENT) {
 			err = -errno;
 			goto out;
@@ -100,7 +101,7 @@ int scmlb_ct_read(const struct scmlb_ctx *ctx, struct scmlb_ct_table *t)
 		if (err || ret)	/* ENOENT: that was the last batch */
 			break;
 	}
-	if (!err)
+	if (!err && index)
 		err = ct_index(t);
 out:
 	free(keys);
@@ -146,18 +147,6 @@ struct scmlb_flow_key scmlb_ct_reply_key(const struct scmlb_ct_entry *client)
 	return k;
 }
 
-/* The key of the client's entry of a reply entry: client -> VIP. */
-struct scmlb_flow_key scmlb_ct_client_key(const struct scmlb_ct_entry *reply)
-{
-	struct scmlb_flow_key k = reply->key;
-
-	memcpy(k.src_addr, reply->key.dst_addr, sizeof(k.src_addr));
-	memcpy(k.dst_addr, reply->flow.nat_addr, sizeof(k.dst_addr));
-	k.src_port = reply->key.dst_port;
-	k.dst_port = reply->flow.nat_port;
-	return k;
-}
-
 const char *scmlb_ct_state_name(__u8 state)
 {
 	switch (state) {
@@ -198,7 +187,7 @@ static int doom(struct doomed *d, const struct scmlb_flow_key *key)
 	return 0;
 }
 
-static int delete_keys(const struct scmlb_ctx *ctx, const struct doomed *d)
+static int delete_keys(int fd, const struct doomed *d)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 count;
@@ -206,7 +195,7 @@ static int delete_keys(const struct scmlb_ctx *ctx, const struct doomed *d)
 
 	for (i = 0; i < d->n; i += count) {
 		count = d->n - i > CT_BATCH ? CT_BATCH : d->n - i;
-		if (bpf_map_delete_batch(ctx->maps.ct, d->keys + i, &count, &opts) &&
+		if (bpf_map_delete_batch(fd, d->keys + i, &count, &opts) &&
 		    errno != ENOENT)
 			return -errno;
 		if (!count)
@@ -215,20 +204,16 @@ static int delete_keys(const struct scmlb_ctx *ctx, const struct doomed *d)
 	return 0;
 }
 
-static bool idle(__u64 now, __u64 last_seen, __u64 max_idle)
-{
-	return now > last_seen && now - last_seen > max_idle;
-}
-
 /**
  * scmlb_ct_prune() - remove closed TCP flows and flows idle too long
  * @ctx:         the run, holding the exclusive lock
  * @max_idle_ns: a flow whose last packet, either way, is older than this goes
  * @stats:       what was checked and removed
  *
- * A flow goes with both its entries. A reply entry whose client's entry
- * the LRU evicted goes once it is idle too. Batched reads and deletes: a
- * pass over a million flows is a few hundred syscalls.
+ * Only the clients' entries are read: the data plane brings a client's
+ * last_seen up to its replies' about once a second. A flow goes with its
+ * reply entry, whose key its client's entry gives. Batched reads and
+ * deletes: a pass over a million flows is a few hundred syscalls.
  *
  * Return: 0 or -errno.
  */
@@ -237,45 +222,55 @@ int scmlb_ct_prune(const struct scmlb_ctx *ctx, __u64 max_idle_ns,
 {
 	__u64 now = scmlb_jiffies_now(&ctx->cfg);
 	__u64 max_idle = max_idle_ns * ctx->cfg.hz / 1000000000ULL;
+	struct doomed flows = { 0 }, replies = { 0 };
+	struct scmlb_ct_table t;
+	size_t i;
+	int err;
+
+	memset(stats, 0, sizeof(*stats));
+	err = scmlb_ct_read(ctx->maps.ct, false, &t);
+	if (err)
+		return err;
+	for (i = 0; i < t.n && !err; i++) {
+		const struct scmlb_ct_entry *e = &t.e[i];
+		struct scmlb_flow_key rkey = scmlb_ct_reply_key(e);
+		__u64 last = e->flow.last_seen;
+		bool closed = e->flow.state == SCMLB_CT_CLOSED;
+
+		stats->checked++;
+		if (!closed && (now <= last || now - last <= max_idle))
+			continue;
+		stats->closed += closed;
+		stats->idle += !closed;
+		err = doom(&flows, &e->key);
+		if (!err)
+			err = doom(&replies, &rkey);
+	}
+	/* unpublish first: without its client's entry a reply has no flow */
+	if (!err)
+		err = delete_keys(ctx->maps.ct, &flows);
+	if (!err)
+		err = delete_keys(ctx->maps.ct_replies, &replies);
+	free(flows.keys);
+	free(replies.keys);
+	scmlb_ct_free(&t);
+	return err;
+}
+
+/* Delete every entry of the conntrack map @fd; *@n: how many there were. */
+static int ct_empty(int fd, size_t *n)
+{
 	struct scmlb_ct_table t;
 	struct doomed d = { 0 };
 	size_t i;
 	int err;
 
-	memset(stats, 0, sizeof(*stats));
-	err = scmlb_ct_read(ctx, &t);
-	if (err)
-		return err;
-	for (i = 0; i < t.n && !err; i++) {
-		const struct scmlb_ct_entry *e = &t.e[i], *other;
-		struct scmlb_flow_key k;
-		__u64 last = e->flow.last_seen;
-		bool closed;
-
-		if (e->flow.flags & SCMLB_FLOW_REPLY) {
-			k = scmlb_ct_client_key(e);
-			if (!scmlb_ct_find(&t, &k) && idle(now, last, max_idle)) {
-				stats->orphans++;
-				err = doom(&d, &e->key);
-			}
-			continue;
-		}
-		stats->checked++;
-		k = scmlb_ct_reply_key(e);
-		other = scmlb_ct_find(&t, &k);
-		if (other && other->flow.last_seen > last)
-			last = other->flow.last_seen;
-		closed = e->flow.state == SCMLB_CT_CLOSED;
-		if (!closed && !idle(now, last, max_idle))
-			continue;
-		stats->closed += closed;
-		stats->idle += !closed;
-		err = doom(&d, &e->key);
-		if (!err && other)
-			err = doom(&d, &other->key);
-	}
+	err = scmlb_ct_read(fd, false, &t);
+	for (i = 0; !err && i < t.n; i++)
+		err = doom(&d, &t.e[i].key);
 	if (!err)
-		err = delete_keys(ctx, &d);
+		err = delete_keys(fd, &d);
+	*n = t.n;
 	free(d.keys);
 	scmlb_ct_free(&t);
 	return err;
@@ -284,7 +279,7 @@ int scmlb_ct_prune(const struct scmlb_ctx *ctx, __u64 max_idle_ns,
 /**
  * scmlb_ct_flush() - remove every flow
  * @ctx:   the run, holding the exclusive lock
- * @flows: set to how many flows (client entries) there were
+ * @flows: set to how many flows (client's entries) there were
  *
  * Flows the data plane opens meanwhile may stay.
  *
@@ -292,20 +287,11 @@ int scmlb_ct_prune(const struct scmlb_ctx *ctx, __u64 max_idle_ns,
  */
 int scmlb_ct_flush(const struct scmlb_ctx *ctx, size_t *flows)
 {
-	struct scmlb_ct_table t;
-	struct doomed d = { 0 };
-	size_t i;
+	size_t replies;
 	int err;
 
-	*flows = 0;
-	err = scmlb_ct_read(ctx, &t);
-	for (i = 0; !err && i < t.n; i++) {
-		*flows += !(t.e[i].flow.flags & SCMLB_FLOW_REPLY);
-		err = doom(&d, &t.e[i].key);
-	}
+	err = ct_empty(ctx->maps.ct, flows);
 	if (!err)
-		err = delete_keys(ctx, &d);
-	free(d.keys);
-	scmlb_ct_free(&t);
+		err = ct_empty(ctx->maps.ct_replies, &replies);
 	return err;
 }

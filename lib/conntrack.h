@@ -1,21 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* conntrack.h - read, prune and flush the flow table */
+/* conntrack.h - read, prune and flush the flow tables */
 #ifndef SCMLB_CONNTRACK_H
 #define SCMLB_CONNTRACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "maps.h"
 
-/* One entry of ct_flows. */
+/* One entry of ct_flows or ct_replies. */
 struct scmlb_ct_entry {
 	struct scmlb_flow_key key;
 	struct scmlb_flow flow;
 };
 
 /*
- * A snapshot of ct_flows: every entry, and an index that finds the reply
- * entry of a client's entry.
+ * A snapshot of ct_flows or ct_replies: every entry, and (when asked for)
+ * an index that finds an entry by its key.
  */
 struct scmlb_ct_table {
 	struct scmlb_ct_entry *e;
@@ -25,12 +26,11 @@ struct scmlb_ct_table {
 	size_t n_slots;			/* a power of two */
 };
 
-int scmlb_ct_read(const struct scmlb_ctx *ctx, struct scmlb_ct_table *t);
+int scmlb_ct_read(int fd, bool index, struct scmlb_ct_table *t);
 void scmlb_ct_free(struct scmlb_ct_table *t);
 const struct scmlb_ct_entry *scmlb_ct_find(const struct scmlb_ct_table *t,
 					   const struct scmlb_flow_key *key);
 struct scmlb_flow_key scmlb_ct_reply_key(const struct scmlb_ct_entry *client);
-struct scmlb_flow_key scmlb_ct_client_key(const struct scmlb_ct_entry *reply);
 const char *scmlb_ct_state_name(__u8 state);
 
 /* What one pass of scmlb_ct_prune() found and removed. */
@@ -38,7 +38,6 @@ struct scmlb_ct_prune_stats {
 	size_t checked;			/* flows */
 	size_t closed;
 	size_t idle;
-	size_t orphans;			/* reply entries whose flow was gone */
 };
 
 int scmlb_ct_prune(const struct scmlb_ctx *ctx, __u64 max_idle_ns,

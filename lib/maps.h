@@ -20,6 +20,7 @@
 struct scmlb_maps {
 	int config;
 	int vips;
+	int vip_hint;
 	int svc_ids;
 	int services;
 	int backends;
@@ -28,6 +29,7 @@ struct scmlb_maps {
 	int tx_ports;
 	int progs;
 	int ct;
+	int ct_replies;
 	int stats;
 	int fw_nets;
 	int fw_net_info;

@@ -60,8 +60,9 @@ int scmlb_progs_open(const char *pin_dir, __u32 ct_size, bool with_entry,
 	skel = scmlb_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
-	/* two entries a flow: the client's and the reply's */
-	err = bpf_map__set_max_entries(skel->maps.ct_flows, 2 * ct_size);
+	err = bpf_map__set_max_entries(skel->maps.ct_flows, ct_size);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.ct_replies, ct_size);
 	if (!err)
 		err = reuse_pinned_devmap(skel->maps.lb_tx_ports, pin_dir);
 	/*
@@ -108,6 +109,7 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	memset(maps, 0xff, sizeof(*maps));
 	maps->config = bpf_map__fd(skel->maps.lb_config);
 	maps->vips = bpf_map__fd(skel->maps.lb_vips);
+	maps->vip_hint = bpf_map__fd(skel->maps.lb_vip_hint);
 	maps->svc_ids = bpf_map__fd(skel->maps.lb_svc_ids);
 	maps->services = bpf_map__fd(skel->maps.lb_services);
 	maps->backends = bpf_map__fd(skel->maps.lb_backends);
@@ -116,6 +118,7 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	maps->tx_ports = bpf_map__fd(skel->maps.lb_tx_ports);
 	maps->progs = bpf_map__fd(skel->maps.lb_progs);
 	maps->ct = bpf_map__fd(skel->maps.ct_flows);
+	maps->ct_replies = bpf_map__fd(skel->maps.ct_replies);
 	maps->stats = bpf_map__fd(skel->maps.stat_pkts);
 	maps->fw_nets = bpf_map__fd(skel->maps.fw_nets);
 	maps->fw_hint = bpf_map__fd(skel->maps.fw_hint);

@@ -10,6 +10,7 @@
 
 #include "backends.h"
 #include "scheduler.h"
+#include "scmlb_hash.h"
 #include "services.h"
 
 /**
@@ -60,40 +61,94 @@ static struct scmlb_svc_key svc_key(const struct scmlb_service *svc)
 }
 
 /*
- * Write the lb_vips entry of @vip as the services in @list make it
- * (skipping @except), or delete it when none is left.
+ * Rebuild lb_vip_hint from the VIPs in lb_vips, plus @extra (a VIP about
+ * to be added) when not NULL.
+ */
+static int vip_hint_publish(const struct scmlb_ctx *ctx,
+			    const struct scmlb_vip_key *extra)
+{
+	struct scmlb_vip_key key, next;
+	struct scmlb_vip_hint *hint;
+	__u32 zero = 0, bit;
+	bool first = true;
+	int err = 0;
+
+	hint = calloc(1, sizeof(*hint));
+	if (!hint)
+		return -ENOMEM;
+	if (extra) {
+		bit = scmlb_vip_hint_bit(extra->addr);
+		hint->bits[bit / 64] |= 1ULL << (bit % 64);
+	}
+	while (!bpf_map_get_next_key(ctx->maps.vips, first ? NULL : &key, &next)) {
+		bit = scmlb_vip_hint_bit(next.addr);
+		hint->bits[bit / 64] |= 1ULL << (bit % 64);
+		key = next;
+		first = false;
+	}
+	if (errno != ENOENT)
+		err = -errno;
+	if (!err && bpf_map_update_elem(ctx->maps.vip_hint, &zero, hint, BPF_ANY))
+		err = -errno;
+	free(hint);
+	return err;
+}
+
+static bool same_vip(const struct scmlb_service *a, const struct scmlb_service *b)
+{
+	return a->family == b->family && !memcmp(a->vip, b->vip, sizeof(a->vip));
+}
+
+/* Count @s into the lb_vips entry of its VIP. */
+static void vip_add_service(struct scmlb_vip *val, const struct scmlb_service *s)
+{
+	if (s->port)
+		val->port_services++;
+	else if (s->proto == IPPROTO_TCP)
+		val->any_port[SCMLB_ANY_TCP] = s->id;
+	else if (s->proto == IPPROTO_UDP)
+		val->any_port[SCMLB_ANY_UDP] = s->id;
+	else
+		val->any_port[SCMLB_ANY_ALL] = s->id;
+}
+
+/*
+ * Write the lb_vips entry of @vip as the services in @list and @extra (a
+ * service about to be stored, or NULL) make it, or delete it when none
+ * has that VIP. The hint covers a VIP before its entry exists, and
+ * forgets it only after.
  */
 static int vip_publish(const struct scmlb_ctx *ctx,
 		       const struct scmlb_service *list, size_t n,
-		       const struct scmlb_service *vip, __u32 except)
+		       const struct scmlb_service *vip,
+		       const struct scmlb_service *extra)
 {
 	struct scmlb_vip_key key = { .family = vip->family };
 	struct scmlb_vip val = { 0 };
 	bool used = false;
 	size_t i;
+	int err;
 
 	memcpy(key.addr, vip->vip, sizeof(key.addr));
 	for (i = 0; i < n; i++) {
-		const struct scmlb_service *s = &list[i];
-
-		if (s->id == except || s->family != vip->family ||
-		    memcmp(s->vip, vip->vip, sizeof(s->vip)))
-			continue;
-		used = true;
-		if (s->port)
-			val.port_services++;
-		else if (s->proto == IPPROTO_TCP)
-			val.any_port[SCMLB_ANY_TCP] = s->id;
-		else if (s->proto == IPPROTO_UDP)
-			val.any_port[SCMLB_ANY_UDP] = s->id;
-		else
-			val.any_port[SCMLB_ANY_ALL] = s->id;
+		if (same_vip(&list[i], vip)) {
+			vip_add_service(&val, &list[i]);
+			used = true;
+		}
 	}
-	if (!used)
-		return bpf_map_delete_elem(ctx->maps.vips, &key) && errno != ENOENT ?
-		       -errno : 0;
-	return bpf_map_update_elem(ctx->maps.vips, &key, &val, BPF_ANY) ?
-	       -errno : 0;
+	if (extra && same_vip(extra, vip)) {
+		vip_add_service(&val, extra);
+		used = true;
+	}
+	if (!used) {
+		if (bpf_map_delete_elem(ctx->maps.vips, &key) && errno != ENOENT)
+			return -errno;
+		return vip_hint_publish(ctx, NULL);
+	}
+	err = vip_hint_publish(ctx, &key);
+	if (!err && bpf_map_update_elem(ctx->maps.vips, &key, &val, BPF_ANY))
+		err = errno == E2BIG ? -ENOSPC : -errno;
+	return err;
 }
 
 /**
@@ -119,13 +174,66 @@ static int table_unpublish(const struct scmlb_ctx *ctx, __u32 slot)
 	       -errno : 0;
 }
 
+/* Whether @key in lb_svc_ids leads to a stored service with that key. */
+static bool svc_key_live(const struct scmlb_ctx *ctx,
+			 const struct scmlb_svc_key *key, __u32 id)
+{
+	struct scmlb_service svc;
+	struct scmlb_svc_key k;
+
+	if (scmlb_service_get(ctx, id, &svc))
+		return false;
+	k = svc_key(&svc);
+	return !memcmp(&k, key, sizeof(k));
+}
+
+/*
+ * Undo what a tool killed in the middle of a service write left: lookup
+ * entries of services that were never stored or are gone. Every VIP entry
+ * is made again from the stored services.
+ */
+static int services_repair(const struct scmlb_ctx *ctx,
+			   const struct scmlb_service *list, size_t n)
+{
+	struct scmlb_vip_key vkey, vnext;
+	struct scmlb_svc_key key, next;
+	struct scmlb_service vip;
+	bool first = true;
+	int err = 0;
+	__u32 id;
+
+	while (!err && !bpf_map_get_next_key(ctx->maps.svc_ids,
+					     first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(ctx->maps.svc_ids, &key, &id) ||
+		    svc_key_live(ctx, &key, id))
+			continue;
+		if (bpf_map_delete_elem(ctx->maps.svc_ids, &key))
+			err = -errno;
+		first = true;	/* the walk starts over after a delete */
+	}
+	first = true;
+	while (!err && !bpf_map_get_next_key(ctx->maps.vips,
+					     first ? NULL : &vkey, &vnext)) {
+		first = false;
+		vkey = vnext;
+		memset(&vip, 0, sizeof(vip));
+		vip.family = vkey.family;
+		memcpy(vip.vip, vkey.addr, sizeof(vip.vip));
+		err = vip_publish(ctx, list, n, &vip, NULL);
+	}
+	return err;
+}
+
 /**
  * scmlb_service_add() - store a new service and make packets find it
  * @ctx: the run, holding the exclusive lock
  * @svc: the service; its id is assigned here
  *
- * The service is complete (no table: no backend yet) before lb_svc_ids
- * and then lb_vips lead packets to it. Ids grow and are never reused.
+ * lb_svc_ids and lb_vips lead to the id before the service is stored in
+ * its slot: the data plane finds nothing there until then, and a listing
+ * shows only whole services. Ids grow and are never reused.
  *
  * Return: 0, -EEXIST when a service with the same VIP, protocol and port
  * exists, -ENOSPC when the table or the VIPs are full, or another -errno.
@@ -138,11 +246,15 @@ int scmlb_service_add(struct scmlb_ctx *ctx, struct scmlb_service *svc)
 	size_t n;
 	int err;
 
-	if (!bpf_map_lookup_elem(ctx->maps.svc_ids, &key, &id))
-		return -EEXIST;
-	err = scmlb_config_refresh(ctx);
+	err = scmlb_services_list(ctx, &list, &n);
+	if (!err)
+		err = services_repair(ctx, list, n);
+	if (!err && !bpf_map_lookup_elem(ctx->maps.svc_ids, &key, &id))
+		err = -EEXIST;
+	if (!err)
+		err = scmlb_config_refresh(ctx);
 	if (err)
-		return err;
+		goto out;
 	id = ctx->cfg.next_service_id ? ctx->cfg.next_service_id : 1;
 	for (tries = 0; tries < SCMLB_MAX_SERVICES; tries++, id++) {
 		if (!id)
@@ -151,38 +263,36 @@ int scmlb_service_add(struct scmlb_ctx *ctx, struct scmlb_service *svc)
 		if (err == -ENOENT && !cur.id)
 			break;
 		if (err && err != -ENOENT)
-			return err;
+			goto out;
 	}
-	if (tries == SCMLB_MAX_SERVICES)
-		return -ENOSPC;
+	err = 0;
+	if (tries == SCMLB_MAX_SERVICES) {
+		err = -ENOSPC;
+		goto out;
+	}
 	ctx->cfg.next_service_id = id + 1;
 	err = scmlb_config_commit(ctx);
 	if (err)
-		return err;
+		goto out;
 
 	svc->id = id;
 	slot = id % SCMLB_MAX_SERVICES;
 	err = table_unpublish(ctx, slot);
 	if (!err && bpf_map_update_elem(ctx->maps.rr, &slot, &zero, BPF_ANY))
 		err = -errno;
-	if (!err && bpf_map_update_elem(ctx->maps.services, &slot, svc, BPF_ANY))
-		err = -errno;
 	if (!err && bpf_map_update_elem(ctx->maps.svc_ids, &key, &id, BPF_NOEXIST))
 		err = errno == E2BIG ? -ENOSPC : -errno;
 	if (!err)
-		err = scmlb_services_list(ctx, &list, &n);
-	if (!err) {
-		err = vip_publish(ctx, list, n, svc, 0);
-		if (err == -E2BIG)
-			err = -ENOSPC;
-	}
-	free(list);
+		err = vip_publish(ctx, list, n, svc, svc);
+	if (!err && bpf_map_update_elem(ctx->maps.services, &slot, svc, BPF_ANY))
+		err = -errno;
 	if (err) {
-		/* never half there: out of the lookups, then the slot freed */
+		/* the lookups back as they were: nothing leads to the id */
 		bpf_map_delete_elem(ctx->maps.svc_ids, &key);
-		memset(&cur, 0, sizeof(cur));
-		bpf_map_update_elem(ctx->maps.services, &slot, &cur, BPF_ANY);
+		vip_publish(ctx, list, n, svc, NULL);
 	}
+out:
+	free(list);
 	return err;
 }
 
@@ -191,19 +301,19 @@ int scmlb_service_add(struct scmlb_ctx *ctx, struct scmlb_service *svc)
  * @ctx: the run, holding the exclusive lock
  * @id:  the service
  *
- * Packets stop finding it first (lb_vips, then lb_svc_ids), then its
- * table and slot are freed.
+ * Its slot is freed first, so the data plane and listings stop finding
+ * it at once; then its VIP's entry, its key and its table go.
  *
  * Return: 0, -ENOENT for an unknown id, -EBUSY when it has backends, or
  * another -errno.
  */
 int scmlb_service_remove(struct scmlb_ctx *ctx, __u32 id)
 {
-	struct scmlb_service svc, *list = NULL;
+	struct scmlb_service svc, *list = NULL, none = { 0 };
 	struct scmlb_backend *bes = NULL;
+	__u32 slot = id % SCMLB_MAX_SERVICES;
 	struct scmlb_svc_key key;
 	size_t n, i;
-	__u32 slot;
 	int err;
 
 	err = scmlb_service_get(ctx, id, &svc);
@@ -214,24 +324,19 @@ int scmlb_service_remove(struct scmlb_ctx *ctx, __u32 id)
 		if (bes[i].service_id == id)
 			err = -EBUSY;
 	free(bes);
+	if (!err && bpf_map_update_elem(ctx->maps.services, &slot, &none, BPF_ANY))
+		err = -errno;
 	if (!err)
 		err = scmlb_services_list(ctx, &list, &n);
 	if (!err)
-		err = vip_publish(ctx, list, n, &svc, id);
+		err = vip_publish(ctx, list, n, &svc, NULL);
 	free(list);
-	if (err)
-		return err;
 	key = svc_key(&svc);
-	if (bpf_map_delete_elem(ctx->maps.svc_ids, &key) && errno != ENOENT)
-		return -errno;
-	slot = id % SCMLB_MAX_SERVICES;
-	err = table_unpublish(ctx, slot);
-	if (err)
-		return err;
-	memset(&svc, 0, sizeof(svc));
-	if (bpf_map_update_elem(ctx->maps.services, &slot, &svc, BPF_ANY))
-		return -errno;
-	if (ctx->cfg.attach_service == id) {
+	if (!err && bpf_map_delete_elem(ctx->maps.svc_ids, &key) && errno != ENOENT)
+		err = -errno;
+	if (!err)
+		err = table_unpublish(ctx, slot);
+	if (!err && ctx->cfg.attach_service == id) {
 		err = scmlb_config_refresh(ctx);
 		ctx->cfg.attach_service = 0;
 		if (!err)

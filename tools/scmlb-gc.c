@@ -31,15 +31,10 @@ static int do_gc(struct scmlb_ctx *ctx, const void *opts)
 	}
 	err = scmlb_dos_enforce(ctx, stdout, &added);
 	/* the timer runs it every second: quiet says only what changed */
-	if (!o->quiet || ct.closed || ct.idle || ct.orphans || added) {
-		printf("gc: %zu flows checked, %zu closed and %zu idle removed",
-		       ct.checked, ct.closed, ct.idle);
-		/* reply entries whose flow the LRU evicted */
-		if (ct.orphans)
-			printf(", and %zu repl%s of flows gone", ct.orphans,
-			       ct.orphans == 1 ? "y" : "ies");
-		printf("; %zu DoS rules added\n", added);
-	}
+	if (!o->quiet || ct.closed || ct.idle || added)
+		printf("gc: %zu flows checked, %zu closed and %zu idle removed; "
+		       "%zu DoS rules added\n", ct.checked, ct.closed, ct.idle,
+		       added);
 	if (err) {
 		pr_err("cannot enforce the DoS policies: %s", strerror(-err));
 		return SCMLB_EXIT_FAIL;

@@ -646,8 +646,9 @@ static const struct scmlb_column flow_cols[] = {
 
 #define N_FLOW_COLS (sizeof(flow_cols) / sizeof(flow_cols[0]))
 
-/* The client's entries of @t joined with their replies, sorted. */
-static int flow_rows(const struct scmlb_ct_table *t, struct flow_row **out,
+/* The clients' entries @t joined with their replies in @replies, sorted. */
+static int flow_rows(const struct scmlb_ct_table *t,
+		     const struct scmlb_ct_table *replies, struct flow_row **out,
 		     size_t *n)
 {
 	struct flow_row *rows = calloc(t->n ? t->n : 1, sizeof(*rows));
@@ -660,14 +661,12 @@ static int flow_rows(const struct scmlb_ct_table *t, struct flow_row **out,
 		struct scmlb_flow_key rkey;
 		struct flow_row *r = &rows[k];
 
-		if (e->flow.flags & SCMLB_FLOW_REPLY)
-			continue;
 		r->key = e->key;
 		r->flow = e->flow;
 		r->packets = e->flow.packets;
 		r->last_seen = e->flow.last_seen;
 		rkey = scmlb_ct_reply_key(e);
-		reply = scmlb_ct_find(t, &rkey);
+		reply = scmlb_ct_find(replies, &rkey);
 		if (reply) {
 			r->packets += reply->flow.packets;
 			if (reply->flow.last_seen > r->last_seen)
@@ -683,16 +682,20 @@ static int flow_rows(const struct scmlb_ct_table *t, struct flow_row **out,
 
 static int do_conntrack_get(struct scmlb_ctx *ctx, const void *opts)
 {
+	struct scmlb_ct_table ct, replies;
 	struct flow_row *rows = NULL;
 	struct scmlb_table *t = NULL;
-	struct scmlb_ct_table ct;
 	size_t i, n = 0;
 	int err;
 
 	(void)opts;
-	err = scmlb_ct_read(ctx, &ct);
+	err = scmlb_ct_read(ctx->maps.ct, false, &ct);
 	if (!err) {
-		err = flow_rows(&ct, &rows, &n);
+		err = scmlb_ct_read(ctx->maps.ct_replies, true, &replies);
+		if (!err) {
+			err = flow_rows(&ct, &replies, &rows, &n);
+			scmlb_ct_free(&replies);
+		}
 		scmlb_ct_free(&ct);
 	}
 	if (!err) {

@@ -45,13 +45,16 @@ static __always_inline void ct_key(struct scmlb_flow_key *key, __be32 src,
 				   __be16 sport, __be32 dst, __be16 dport,
 				   __u8 proto)
 {
-	__builtin_memset(key, 0, sizeof(*key));
+	/* every word stored once: no memset first */
 	key->src_addr[0] = src;
+	key->src_addr[1] = key->src_addr[2] = key->src_addr[3] = 0;
 	key->dst_addr[0] = dst;
+	key->dst_addr[1] = key->dst_addr[2] = key->dst_addr[3] = 0;
 	key->src_port = sport;
 	key->dst_port = dport;
 	key->proto = proto;
 	key->family = SCMLB_AF_INET;
+	key->pad[0] = key->pad[1] = 0;
 }
 
 /* A TCP packet that opens a connection: SYN without ACK. */

@@ -8,29 +8,40 @@
 #include "nat.h"
 
 /*
- * Move the flow's TCP state on a backend's SYN, FIN or RST: only those
- * change it, so the client's entry is looked up for them alone. A flow
+ * The client's entry of a reply's flow, looked up only when the reply
+ * has something to tell it: a SYN, FIN or RST moves the TCP state, and
+ * about once a second the client's last_seen learns that the flow is
+ * alive in this direction (scmlb-gc reads only client's entries). A flow
  * that went to another backend since (its entry evicted, then opened
- * again) is not this backend's to close.
+ * again) is not this backend's to touch.
  *
- * Return: 0, or -1 when the flow is another backend's now.
+ * Return: 0, or -1 for a SYN, FIN or RST of a flow that is another
+ * backend's now.
  */
-static __always_inline int ct_reply_state(const struct scmlb_flow *r,
-					  const struct pkt *p)
+static __always_inline int ct_reply_sync(const struct scmlb_config *cfg,
+					 struct scmlb_flow *r,
+					 const struct pkt *p, __u64 now)
 {
+	int tcp_state = p->proto == IPPROTO_TCP &&
+			(p->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST));
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
 
-	if (!(p->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST)))
+	/* a config without hz (never so after scmlb-attach): the kernel's usual */
+	if (!tcp_state && (__u32)now - r->synced < (cfg->hz ? cfg->hz : 250))
 		return 0;
 	ct_key(&key, p->ip->daddr, p->dport, r->nat_addr[0], r->nat_port,
 	       p->proto);
 	f = bpf_map_lookup_elem(&ct_flows, &key);
 	if (!f)
 		return 0;
+	/* a SYN, FIN or RST of the flow's former backend goes to the kernel */
 	if (f->backend_id != r->backend_id)
-		return -1;
-	ct_move_state(f, p, 1);
+		return tcp_state ? -1 : 0;
+	if (tcp_state)
+		ct_move_state(f, p, 1);
+	f->last_seen = now;
+	r->synced = (__u32)now;
 	return 0;
 }
 
@@ -51,18 +62,22 @@ static __always_inline int lb_egress(const struct scmlb_config *cfg,
 {
 	struct scmlb_flow_key key;
 	struct scmlb_flow *r;
+	__u64 now;
 
 	if (!p->l4)
 		return SCMLB_CONTINUE;
 
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
-	r = bpf_map_lookup_elem(&ct_flows, &key);
-	if (!r || !(r->flags & SCMLB_FLOW_REPLY) || !backend_get(r->backend_id))
+	r = bpf_map_lookup_elem(&ct_replies, &key);
+	if (!r || !backend_get(r->backend_id))
 		return SCMLB_CONTINUE;
 
-	if (p->proto == IPPROTO_TCP && ct_reply_state(r, p))
+	now = bpf_jiffies64();
+	if (ct_reply_sync(cfg, r, p, now))
 		return SCMLB_CONTINUE;
-	ct_count(r);
+	/* not atomic: a lost increment when two CPUs race is harmless */
+	r->packets++;
+	r->last_seen = now;
 	backend_count(r->backend_id, p, 1, 0);
 	if (r->nat_port != p->sport)
 		nat_rewrite_port(p, 1, r->nat_port);

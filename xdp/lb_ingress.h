@@ -45,12 +45,13 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 	if (old) {
 		ct_key(&rkey, old->nat_addr[0], old->nat_port, key->src_addr[0],
 		       key->src_port, key->proto);
-		bpf_map_delete_elem(&ct_flows, &rkey);
+		bpf_map_delete_elem(&ct_replies, &rkey);
 	}
 	ct_key(&rkey, be->addr[0], port, key->src_addr[0], key->src_port,
 	       key->proto);
+	f.synced = (__u32)f.last_seen;
 	/* a full LRU table evicts its oldest entries rather than fail */
-	if (bpf_map_update_elem(&ct_flows, &rkey, &f, BPF_ANY))
+	if (bpf_map_update_elem(&ct_replies, &rkey, &f, BPF_ANY))
 		return -1;
 	f.packets = 1;
 	f.nat_addr[0] = be->addr[0];
@@ -65,13 +66,17 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
  * flow: the table still knows its backend).
  */
 static __always_inline const struct scmlb_backend *
-lb_new_flow(const struct scmlb_vip *vip, const struct scmlb_flow_key *key,
-	    const struct scmlb_flow *old, const struct pkt *p, int *opened)
+lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
+	    const struct pkt *p, int *opened)
 {
-	const struct scmlb_service *svc = service_match(vip, p);
+	const struct scmlb_vip *vip = vip_lookup(p);
+	const struct scmlb_service *svc;
 	const struct scmlb_backend *be;
 	__u8 state = SCMLB_CT_UDP;
 
+	if (!vip)
+		return NULL;
+	svc = service_match(vip, p);
 	if (!svc)
 		return NULL;
 	if (p->proto == IPPROTO_TCP) {
@@ -92,16 +97,18 @@ lb_new_flow(const struct scmlb_vip *vip, const struct scmlb_flow_key *key,
 /**
  * lb_ingress() - send a client's packet for a VIP to its backend
  * @st:  this CPU's counters
- * @vip: the VIP the packet is for
- * @p:   the parsed packet, TCP or UDP
+ * @p:   the parsed packet, TCP or UDP, that vip_maybe() let through
+ *
+ * Conntrack first: a tracked flow's destination is a VIP, so only a
+ * packet it does not know pays the lookup of lb_vips.
  *
  * Return: XDP_REDIRECT with the destination rewritten to the backend, or
- * SCMLB_CONTINUE for what is not balanced: no service matches, a TCP
+ * SCMLB_CONTINUE for what is not balanced: not for a VIP, no service
+ * matches, a TCP
  * packet of an unknown flow that is not a SYN (but on maglev services),
- * no backend available, a 5-tuple that is a tracked flow's reply.
+ * no backend available.
  */
-static __always_inline int lb_ingress(struct scmlb_stats *st,
-				      const struct scmlb_vip *vip, struct pkt *p)
+static __always_inline int lb_ingress(struct scmlb_stats *st, struct pkt *p)
 {
 	const struct scmlb_backend *be = NULL;
 	struct scmlb_flow_key key;
@@ -112,9 +119,6 @@ static __always_inline int lb_ingress(struct scmlb_stats *st,
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
 
 	f = bpf_map_lookup_elem(&ct_flows, &key);
-	/* a backend's reply sent to a VIP: not a client's, and not ours to replace */
-	if (f && (f->flags & SCMLB_FLOW_REPLY))
-		return SCMLB_CONTINUE;
 	if (f) {
 		be = backend_get(f->backend_id);
 		/* a new SYN on a closed flow is a new connection on a reused port */
@@ -128,7 +132,7 @@ static __always_inline int lb_ingress(struct scmlb_stats *st,
 		}
 	}
 	if (!be) {
-		be = lb_new_flow(vip, &key, f, p, &opened);
+		be = lb_new_flow(&key, f, p, &opened);
 		if (!be)
 			return SCMLB_CONTINUE;
 	}

@@ -8,8 +8,8 @@
 
 #include "scmlb_structs.h"
 
-/* Entries; set at load time by scmlb-attach to twice --conntrack-size. */
-#define SCMLB_CT_LOAD_SIZE (2 * SCMLB_CT_DEFAULT_SIZE)
+/* Flows; set at load time by scmlb-attach from --conntrack-size. */
+#define SCMLB_CT_LOAD_SIZE SCMLB_CT_DEFAULT_SIZE
 
 /* Upstream, VIP and tool state; written by scmlb-attach and scmlb-lb. */
 struct {
@@ -29,6 +29,15 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lb_vips SEC(".maps");
+
+/* Which addresses may be VIPs (see struct scmlb_vip_hint); by scmlb-svc. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_vip_hint);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_vip_hint SEC(".maps");
 
 /* Every service by VIP, protocol and port, to its id; written by scmlb-svc. */
 struct {
@@ -116,9 +125,9 @@ struct {
 } lb_progs SEC(".maps");
 
 /*
- * Both directions of every flow, by 5-tuple (two entries a flow); LRU so
- * a full table evicts the oldest entries instead of refusing new flows.
- * Written by the data plane, pruned by scmlb-gc, flushed by scmlb-lb.
+ * Flows by the client's 5-tuple (client -> VIP); LRU so a full table
+ * evicts the oldest flows instead of refusing new ones. Written by the
+ * data plane, pruned by scmlb-gc, flushed by scmlb-lb.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -127,6 +136,18 @@ struct {
 	__uint(max_entries, SCMLB_CT_LOAD_SIZE);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ct_flows SEC(".maps");
+
+/*
+ * The same flows by their backend's 5-tuple (backend -> client), for
+ * replies; scmlb-gc removes a flow's entry with the client's.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_flow_key);
+	__type(value, struct scmlb_flow);
+	__uint(max_entries, SCMLB_CT_LOAD_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ct_replies SEC(".maps");
 
 /* Networks with firewall rules, to their fw_net_info slot; by scmlb-fw. */
 struct {

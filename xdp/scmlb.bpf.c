@@ -39,8 +39,8 @@ SEC("xdp")
 int scmlb_main(struct xdp_md *ctx)
 {
 	const struct scmlb_config *cfg;
-	const struct scmlb_vip *vip;
 	struct scmlb_stats *st;
+	int one_arm, for_vip = 0;
 	__u32 zero = 0;
 	struct pkt p;
 	int act;
@@ -64,19 +64,25 @@ int scmlb_main(struct xdp_md *ctx)
 	}
 	count_packet(st, &p);
 	act = SCMLB_CONTINUE;
-	vip = vip_lookup(&p);
+	one_arm = cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS;
 	/*
 	 * One-arm: backends behind the upstream reply through it. Their
 	 * replies are not client traffic: no firewall, no DoS counting.
 	 */
-	if ((cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS) && !vip)
-		act = lb_egress(cfg, st, &p);
+	if (one_arm) {
+		for_vip = vip_maybe(&p);
+		if (!(for_vip && vip_lookup(&p)))
+			act = lb_egress(cfg, st, &p);
+	}
 	if (act == SCMLB_CONTINUE)
 		act = fw_check(cfg, st, &p);
 	if (act == SCMLB_CONTINUE)
 		act = dos_check(cfg, st, &p);
-	if (act == SCMLB_CONTINUE && vip)
-		act = lb_ingress(st, vip, &p);
+	/* after the firewall: a dropped packet never pays for the VIP check */
+	if (act == SCMLB_CONTINUE && !one_arm)
+		for_vip = vip_maybe(&p);
+	if (act == SCMLB_CONTINUE && for_vip)
+		act = lb_ingress(st, &p);
 	if (act == SCMLB_CONTINUE) {
 		st->passed++;
 		return XDP_PASS;

@@ -28,6 +28,9 @@
 #define SCMLB_MAX_VIPS 1024
 #endif
 
+/* Bits of lb_vip_hint: many more than VIPs, so few other addresses share one. */
+#define SCMLB_VIP_HINT_BITS 65536
+
 /* Backends of one service: Maglev wants many more slots than backends. */
 #define SCMLB_MAX_SVC_BACKENDS 1024
 
@@ -43,8 +46,8 @@
 #endif
 
 /*
- * Conntrack: flows by default, and the bounds --conntrack-size accepts.
- * A flow takes two entries of ct_flows, one per direction.
+ * Conntrack: flows by default, and the bounds --conntrack-size accepts;
+ * ct_flows and ct_replies hold as many entries each.
  */
 #define SCMLB_CT_DEFAULT_SIZE 262144
 #define SCMLB_CT_MIN_SIZE 16
@@ -168,7 +171,7 @@ enum scmlb_flow_state {
 
 /* scmlb_flow.flags */
 enum scmlb_flow_flags {
-	/* keyed by the backend's reply: backend -> client */
+	/* a reply entry (ct_replies), keyed backend -> client */
 	SCMLB_FLOW_REPLY = 1 << 0,
 };
 

@@ -13,22 +13,6 @@
  */
 #define SCMLB_FLOW_HASH_SEED 0x5c31b0a7
 
-static inline __u32 scmlb_rotl32(__u32 x, int r)
-{
-	return x << r | x >> (32 - r);
-}
-
-/* One block of MurmurHash3 (x86_32). */
-static inline __u32 scmlb_hash_block(__u32 h, __u32 k)
-{
-	k *= 0xcc9e2d51;
-	k = scmlb_rotl32(k, 15);
-	k *= 0x1b873593;
-	h ^= k;
-	h = scmlb_rotl32(h, 13);
-	return h * 5 + 0xe6546b64;
-}
-
 /* MurmurHash3's finaliser: every input bit reaches every output bit. */
 static inline __u32 scmlb_hash_final(__u32 h, __u32 len)
 {
@@ -51,24 +35,44 @@ static inline __u32 scmlb_be_word(__u32 w)
 #endif
 }
 
+/* An address of either family as one word: IPv4's is its only one. */
+static inline __u32 scmlb_addr_fold(const scmlb_addr_t a)
+{
+	return scmlb_be_word(a[0] ^ a[1] ^ a[2] ^ a[3]);
+}
+
 /**
- * scmlb_flow_hash() - MurmurHash3 of a client's 5-tuple
+ * scmlb_flow_hash() - hash of a client's 5-tuple, for Maglev tables
  * @k: the flow key as the client's packet has it (client -> VIP)
  *
- * The key holds wire-order fields; its words are read big-endian, so hosts
- * of either byte order agree.
+ * Four words, each address folded to one, the two ports, the protocol
+ * and family, each times its own odd constant, then MurmurHash3's
+ * finaliser: a handful of instructions on every new flow. Words are read
+ * big-endian, so hosts of either byte order agree.
  *
  * Return: the hash.
  */
+_Static_assert(__builtin_offsetof(struct scmlb_flow_key, src_port) == 32 &&
+	       __builtin_offsetof(struct scmlb_flow_key, proto) == 36,
+	       "scmlb_flow_hash() reads the ports and the protocol as words");
+
 static inline __u32 scmlb_flow_hash(const struct scmlb_flow_key *k)
 {
-	const __u32 *w = (const __u32 *)k;
-	__u32 h = SCMLB_FLOW_HASH_SEED;
-	unsigned int i;
+	__u32 h, ports, proto;
 
-	for (i = 0; i < sizeof(*k) / sizeof(__u32); i++)
-		h = scmlb_hash_block(h, scmlb_be_word(w[i]));
-	return scmlb_hash_final(h, sizeof(*k));
+	__builtin_memcpy(&ports, &k->src_port, sizeof(ports));
+	__builtin_memcpy(&proto, &k->proto, sizeof(proto));
+	h = scmlb_addr_fold(k->src_addr) * 0x9e3779b1U;
+	h ^= scmlb_addr_fold(k->dst_addr) * 0x85ebca6bU;
+	h ^= scmlb_be_word(ports) * 0xc2b2ae35U;
+	h ^= (scmlb_be_word(proto) ^ SCMLB_FLOW_HASH_SEED) * 0x27d4eb2fU;
+	return scmlb_hash_final(h, 16);
+}
+
+/* The bit of lb_vip_hint an address sets (Fibonacci hashing of its fold). */
+static inline __u32 scmlb_vip_hint_bit(const scmlb_addr_t a)
+{
+	return (scmlb_addr_fold(a) * 0x9e3779b1U) >> 16;
 }
 
 #endif /* SCMLB_HASH_H */

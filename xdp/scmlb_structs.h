@@ -55,6 +55,15 @@ struct scmlb_vip {
 };
 _Static_assert(sizeof(struct scmlb_vip) == 16, "scmlb_vip layout");
 
+/*
+ * Bit scmlb_vip_hint_bit(addr) set: addr may be a VIP. Packets to other
+ * addresses skip every lookup of the LB stages; a set bit still needs
+ * conntrack or lb_vips to say yes.
+ */
+struct scmlb_vip_hint {
+	__u64 bits[SCMLB_VIP_HINT_BITS / 64];
+};
+
 /* Key of lb_svc_ids: what a service matches. */
 struct scmlb_svc_key {
 	__u8 family;			/* SCMLB_AF_INET */
@@ -120,11 +129,14 @@ struct scmlb_flow_key {
 _Static_assert(sizeof(struct scmlb_flow_key) == 40, "scmlb_flow_key layout");
 
 /*
- * One direction of a flow. The client's entry holds the state; the reply
- * entry lets a backend's packet find the VIP it must come from.
+ * One direction of a flow: the client's entry (ct_flows) holds the state,
+ * the reply entry (ct_replies) lets a backend's packet find the VIP it
+ * must come from.
  */
 struct scmlb_flow {
-	__u64 last_seen;		/* jiffies (see scmlb_config.hz) */
+	__u64 last_seen;		/* jiffies (see scmlb_config.hz); the
+					 * client's: of either direction, to a
+					 * second */
 	__u64 packets;			/* in this entry's direction */
 	__u32 backend_id;
 	__u32 service_id;
@@ -133,7 +145,9 @@ struct scmlb_flow {
 	__u8 client_mac[6];		/* next hop toward the client */
 	__u8 state;			/* enum scmlb_flow_state (client's entry) */
 	__u8 flags;			/* enum scmlb_flow_flags */
-	__u8 pad[6];
+	__u16 pad;
+	__u32 synced;			/* reply: low jiffies when it last set
+					 * the client's last_seen */
 };
 _Static_assert(sizeof(struct scmlb_flow) == 56, "scmlb_flow layout");
 

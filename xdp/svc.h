@@ -5,13 +5,34 @@
 
 #include "maps.h"
 #include "parse.h"
+#include "scmlb_hash.h"
+
+/**
+ * vip_maybe() - whether a packet may be for a VIP, without a hash lookup
+ * @p: the parsed packet
+ *
+ * Return: 0 for what is surely not balanced: not TCP/UDP, a fragment,
+ * a destination whose bit in lb_vip_hint is clear.
+ */
+static __always_inline int vip_maybe(const struct pkt *p)
+{
+	scmlb_addr_t daddr = { p->ip->daddr };
+	__u32 zero = 0, bit = scmlb_vip_hint_bit(daddr);
+	const struct scmlb_vip_hint *hint;
+
+	if (!p->l4)
+		return 0;
+	hint = bpf_map_lookup_elem(&lb_vip_hint, &zero);
+	return hint && (hint->bits[(bit / 64) & (SCMLB_VIP_HINT_BITS / 64 - 1)] >>
+			(bit % 64) & 1);
+}
 
 /**
  * vip_lookup() - the VIP a TCP or UDP packet is addressed to
  * @p: the parsed packet
  *
  * Return: the VIP's entry, or NULL when the destination carries no
- * service or the packet is not balanced (not TCP/UDP, a fragment).
+ * service.
  */
 static __always_inline const struct scmlb_vip *vip_lookup(const struct pkt *p)
 {
@@ -20,8 +41,6 @@ static __always_inline const struct scmlb_vip *vip_lookup(const struct pkt *p)
 		.addr = { p->ip->daddr },
 	};
 
-	if (!p->l4)
-		return NULL;
 	return bpf_map_lookup_elem(&lb_vips, &key);
 }
 

@@ -40,6 +40,8 @@ kill_during() {
 		kill_during 10 "$tools/scmlb-lb" drain -i 1
 		kill_during 10 "$tools/scmlb-lb" undrain -i 1
 		kill_during 10 "$tools/scmlb-fw" delete -i "$i"
+		kill_during 25 "$tools/scmlb-svc" set -v "203.0.113.$((100 + i))" -t tcp -P 80
+		kill_during 10 "$tools/scmlb-svc" delete -i "$i"
 		# right after a kill: nothing the data plane or a listing meets is half done
 		run -0 topo_exec lb "$CHECK" --killed
 		# and the lock died with its holder
@@ -55,6 +57,14 @@ kill_during() {
 	echo "$(jq length <<<"$output") rules survived the kills"
 	run -0 scmlb lb get --json
 	echo "$(jq length <<<"$output") backends survived the kills"
+	run -0 scmlb svc get --json
+	echo "$(jq length <<<"$output") services survived the kills"
+	# service 1 has backends: no killed delete took it
+	[ "$(jq '.[0].id' <<<"$output")" = 1 ]
+	# the services the kills left go: one service, as the next tests expect
+	for id in $(jq '.[1:] | .[].id' <<<"$output"); do
+		run -0 scmlb svc delete -i "$id"
+	done
 	# the backends listed are whole and the data plane still balances
 	run who_counts 6
 	[[ $output != *failed* ]]

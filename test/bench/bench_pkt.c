@@ -42,8 +42,8 @@
  * Flows. The harness turns run i into flow i: source address + (i >> 15),
  * source port + (i & 0x7fff), checksums kept valid. Most paths stay on
  * flow 0, all in the CPU caches like the floor. Conntrack is sized for
- * 4,000,000 flows (8,000,000 entries: a flow has its client's entry and
- * its reply entry) and holds 1,000 established TCP flows and a UDP one
+ * 4,000,000 flows (a flow has its client's entry in ct_flows and its
+ * reply entry in ct_replies) and holds 1,000 established TCP flows and a UDP one
  * on the VIP's round-robin service, and 1,000 established TCP flows on a
  * second VIP's maglev service, each on the backend its table gives it.
  *  - "new TCP connection, conntrack emptied": the harness deletes flow 0's
@@ -627,10 +627,11 @@ static int flows_add(enum flow_set set, __u32 from, __u32 to)
 				goto out;
 			}
 			flow_entries(set, from + i, be, &c, &r);
-			keys[2 * i] = c.key;
-			vals[2 * i] = c.flow;
-			keys[2 * i + 1] = r.key;
-			vals[2 * i + 1] = r.flow;
+			/* the clients' entries first, the replies' after them */
+			keys[i] = c.key;
+			vals[i] = c.flow;
+			keys[BATCH + i] = r.key;
+			vals[BATCH + i] = r.flow;
 			fkeys[i] = floor_key(&c.key);
 			dests[i] = (struct bench_floor_dest){
 				.addr = htonl(BE_ADDR(be)),
@@ -639,8 +640,14 @@ static int flows_add(enum flow_set set, __u32 from, __u32 to)
 			memcpy(dests[i].mac, mac_be, ETH_ALEN);
 			memcpy(dests[i].if_mac, mac_beif, ETH_ALEN);
 		}
-		count = 2 * n;
+		count = n;
 		if (bpf_map_update_batch(lb.maps.ct, keys, vals, &count, &opts)) {
+			err = -errno;
+			goto out;
+		}
+		count = n;
+		if (bpf_map_update_batch(lb.maps.ct_replies, keys + BATCH,
+					 vals + BATCH, &count, &opts)) {
 			err = -errno;
 			goto out;
 		}
@@ -699,7 +706,7 @@ static int flows_delete(enum flow_set set, __u32 from, __u32 to)
 		err = ct_forget(lb.maps.ct, &c.key);
 		for (be = 1; be <= NBE && !err; be++) {
 			flow_entries(set, from, be, &c, &r);
-			err = ct_forget(lb.maps.ct, &r.key);
+			err = ct_forget(lb.maps.ct_replies, &r.key);
 		}
 	}
 	while (from < to && !err) {
@@ -707,12 +714,18 @@ static int flows_delete(enum flow_set set, __u32 from, __u32 to)
 		for (i = 0; i < n; i++) {
 			flow_entries(set, from + i, flow_backend(set, from + i),
 				     &c, &r);
-			keys[2 * i] = c.key;
-			keys[2 * i + 1] = r.key;
+			keys[i] = c.key;
+			keys[BATCH + i] = r.key;
 			fkeys[i] = floor_key(&c.key);
 		}
-		count = 2 * n;
+		count = n;
 		if (bpf_map_delete_batch(lb.maps.ct, keys, &count, &opts)) {
+			err = -errno;
+			break;
+		}
+		count = n;
+		if (bpf_map_delete_batch(lb.maps.ct_replies, keys + BATCH, &count,
+					 &opts)) {
 			err = -errno;
 			break;
 		}
@@ -743,9 +756,10 @@ static __u64 flow0_packets(enum pkt_kind kind)
 	if (set == FS_N)
 		return 0;
 	flow_entries(set, 0, flow_backend(set, 0), &c, &r);
-	return bpf_map_lookup_elem(lb.maps.ct,
-				   kind == PK_TCP_REPLY ? &r.key : &c.key,
-				   &f) ? 0 : f.packets;
+	if (kind == PK_TCP_REPLY)
+		return bpf_map_lookup_elem(lb.maps.ct_replies, &r.key, &f) ?
+		       0 : f.packets;
+	return bpf_map_lookup_elem(lb.maps.ct, &c.key, &f) ? 0 : f.packets;
 }
 
 /* ---- configuration, through lib/ as the tools do it ---- */
@@ -1177,6 +1191,9 @@ static int scmlb_setup(void)
 		err = scmlb_progs_load(skel);
 	if (!err)
 		err = scmlb_maps_open_unpublished(&lb);
+	/* hz and the clock reference, which the egress path reads */
+	if (!err)
+		err = scmlb_clock_calibrate(scmlb_progs_clock_fd(skel), &cfg);
 	if (!err)
 		err = scmlb_config_write(&lb, &cfg);
 	/* every interface a frame is redirected to, as scmlb_iface_add() */

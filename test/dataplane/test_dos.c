@@ -279,6 +279,8 @@ static int dos_wipe(void)
 	for (i = 0; !err && i < n; i++)
 		err = scmlb_fw_rule_delete(&lb, rules[i].rule.id);
 	free(rules);
+	if (!err)
+		err = tb_map_clear(lb.maps.ct_replies, &fk);
 	return err ? err : tb_map_clear(lb.maps.ct, &fk);
 }
 

@@ -923,9 +923,6 @@ static int predict_upstream(const struct model *m, struct expect *e)
 		return 0;
 	e->key = tb_flow_key(m->saddr, m->daddr, m->sport, m->dport, m->proto);
 	if (!bpf_map_lookup_elem(lb.maps.ct, &e->key, &f)) {
-		/* a reply entry keyed alike is another flow's: left alone */
-		if (f.flags & SCMLB_FLOW_REPLY)
-			return 0;
 		be = be_by_id(f.backend_id);
 		if (be && m->proto == IPPROTO_TCP && tcp_opens(m) &&
 		    f.state == SCMLB_CT_CLOSED)
@@ -972,8 +969,7 @@ static int predict_backend(const struct model *m, struct expect *e)
 	if (!m->l4)
 		return 0;
 	e->key = tb_flow_key(m->saddr, m->daddr, m->sport, m->dport, m->proto);
-	if (bpf_map_lookup_elem(lb.maps.ct, &e->key, &r) ||
-	    !(r.flags & SCMLB_FLOW_REPLY))
+	if (bpf_map_lookup_elem(lb.maps.ct_replies, &e->key, &r))
 		return 0;
 	be = be_by_id(r.backend_id);
 	if (!be)
@@ -1172,8 +1168,7 @@ static void check_flow(const struct fz *z, const struct expect *e,
 	struct scmlb_flow f;
 	struct flow mine;
 
-	if (bpf_map_lookup_elem(lb.maps.ct, &e->key, &f) ||
-	    (f.flags & SCMLB_FLOW_REPLY)) {
+	if (bpf_map_lookup_elem(lb.maps.ct, &e->key, &f)) {
 		fail(P_REDIRECT, z, out, out_len, NULL, 0,
 		     "redirected to backend %d but conntrack has no flow",
 		     e->be);

@@ -269,6 +269,8 @@ int tb_wipe(struct scmlb_ctx *ctx)
 
 	err = tb_map_clear(ctx->maps.ct, &fkey);
 	if (!err)
+		err = tb_map_clear(ctx->maps.ct_replies, &fkey);
+	if (!err)
 		err = scmlb_backends_list(ctx, &bes, &n);
 	for (i = 0; !err && i < n; i++) {
 		slot = bes[i].id % SCMLB_MAX_BACKENDS;
@@ -551,10 +553,10 @@ int tb_flow_read(const struct scmlb_ctx *ctx, const struct scmlb_flow_key *key,
 	struct scmlb_ct_entry e = { .key = *key };
 	const struct scmlb_flow_key *prev = NULL;
 	struct scmlb_flow_key k, back;
-	int fd = ctx->maps.ct;
+	int fd = ctx->maps.ct_replies;
 
 	memset(out, 0, sizeof(*out));
-	if (!bpf_map_lookup_elem(fd, key, &e.flow)) {
+	if (!bpf_map_lookup_elem(ctx->maps.ct, key, &e.flow)) {
 		out->has_client = true;
 		out->client = e.flow;
 		out->rkey = scmlb_ct_reply_key(&e);
@@ -566,11 +568,14 @@ int tb_flow_read(const struct scmlb_ctx *ctx, const struct scmlb_flow_key *key,
 		return -errno;
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
 		prev = &k;
-		e.key = k;
-		if (bpf_map_lookup_elem(fd, &k, &e.flow) ||
-		    !(e.flow.flags & SCMLB_FLOW_REPLY))
+		if (bpf_map_lookup_elem(fd, &k, &e.flow))
 			continue;
-		back = scmlb_ct_client_key(&e);
+		/* the client's key the reply entry leads back to */
+		back = k;
+		memcpy(back.src_addr, k.dst_addr, sizeof(back.src_addr));
+		memcpy(back.dst_addr, e.flow.nat_addr, sizeof(back.dst_addr));
+		back.src_port = k.dst_port;
+		back.dst_port = e.flow.nat_port;
 		if (memcmp(&back, key, sizeof(back)))
 			continue;
 		out->has_reply = true;
@@ -656,7 +661,7 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 	rkey = tb_flow_key(want->be_addr, ntohl(key->src_addr[0]),
 			   want->be_port, ntohs(key->src_port), key->proto);
 	has_c = !bpf_map_lookup_elem(ctx->maps.ct, key, &c);
-	has_r = !bpf_map_lookup_elem(ctx->maps.ct, &rkey, &r);
+	has_r = !bpf_map_lookup_elem(ctx->maps.ct_replies, &rkey, &r);
 	if (!has_c)
 		note("conntrack: no client's entry for the flow");
 	if (!has_r)
@@ -699,7 +704,8 @@ int tb_flow_forget(const struct scmlb_ctx *ctx,
 
 	if (!err && f.has_client && bpf_map_delete_elem(ctx->maps.ct, key))
 		err = -errno;
-	if (!err && f.has_reply && bpf_map_delete_elem(ctx->maps.ct, &f.rkey))
+	if (!err && f.has_reply &&
+	    bpf_map_delete_elem(ctx->maps.ct_replies, &f.rkey))
 		err = -errno;
 	return err;
 }

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 
 #include "backends.h"
+#include "scmlb_hash.h"
 #include "services.h"
 #include "maps.h"
 
@@ -63,6 +64,43 @@ static void check_table(struct scmlb_ctx *ctx, const struct scmlb_service *svc)
 			    "connections", svc->id, be.id);
 	}
 	free(ids);
+}
+
+/*
+ * Every service is found: its VIP in lb_vips with its bit in lb_vip_hint,
+ * its key in lb_svc_ids naming it.
+ */
+static void check_services(struct scmlb_ctx *ctx)
+{
+	struct scmlb_service *svcs = NULL;
+	struct scmlb_vip_hint hint;
+	__u32 zero = 0, id, bit;
+	size_t n, i;
+
+	if (scmlb_services_list(ctx, &svcs, &n) ||
+	    bpf_map_lookup_elem(ctx->maps.vip_hint, &zero, &hint)) {
+		bad("cannot read the services");
+		free(svcs);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct scmlb_service *s = &svcs[i];
+		struct scmlb_svc_key key = {
+			.family = s->family, .proto = s->proto, .port = s->port,
+		};
+
+		memcpy(key.addr, s->vip, sizeof(key.addr));
+		if (bpf_map_lookup_elem(ctx->maps.svc_ids, &key, &id) ||
+		    id != s->id)
+			bad("service %u is not in lb_svc_ids", s->id);
+		if (scmlb_vip_exists(ctx, s->vip[0]) != 1)
+			bad("the VIP of service %u is not in lb_vips", s->id);
+		bit = scmlb_vip_hint_bit(s->vip);
+		if (!(hint.bits[bit / 64] >> (bit % 64) & 1))
+			bad("the VIP of service %u has no bit in lb_vip_hint",
+			    s->id);
+	}
+	free(svcs);
 }
 
 /* The data plane may only pick complete backends that take connections. */
@@ -192,6 +230,7 @@ int main(int argc, char **argv)
 			ctx.pin_dir, strerror(-err));
 		return 1;
 	}
+	check_services(&ctx);
 	check_backends(&ctx);
 	check_firewall(&ctx);
 	scmlb_maps_close(&ctx);

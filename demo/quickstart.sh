@@ -73,7 +73,7 @@ lb svc set -v "$VIP2" -t tcp -P 8080 -S maglev
 lb lb set -s 2 -n blue1 -a 10.0.5.2 -w 2
 lb lb set -s 2 -n blue2 -a 10.0.6.2
 lb svc get
-echo "== each client port is one flow: Maglev sends it to the same backend every time"
+echo "== each client port is one flow; its hash picks the backend in the Maglev table"
 for port in 41001 41002 41003 41004 41005 41006; do
 	printf 'client# from port %s: curl http://%s:8080/who -> ' "$port" "$VIP2"
 	topo_exec client curl -sS --max-time 3 --local-port "$port" "http://$VIP2:8080/who"

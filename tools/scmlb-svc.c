@@ -80,7 +80,7 @@ static int check_set(const void *opts)
 }
 
 /* A backend's address is no VIP: its replies would look like clients'. */
-static int backend_address(const struct scmlb_ctx *ctx, __be32 vip)
+static int check_not_backend(const struct scmlb_ctx *ctx, __be32 vip)
 {
 	struct scmlb_backend *list;
 	char addr[16];
@@ -127,7 +127,7 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 	int err;
 
 	format_svc(what, sizeof(what), &svc);
-	err = backend_address(ctx, o->vip);
+	err = check_not_backend(ctx, o->vip);
 	if (err)
 		return err;
 	err = scmlb_service_add(ctx, &svc);

@@ -33,7 +33,8 @@ struct {
 
 /*
  * Upstream packets run the chain counter -> firewall -> DoS protection ->
- * LB ingress (for packets to a VIP); packets on backend-facing interfaces are replies (LB egress).
+ * LB ingress (for packets to a VIP); packets on backend-facing interfaces
+ * are replies (LB egress).
  */
 SEC("xdp")
 int scmlb_main(struct xdp_md *ctx)

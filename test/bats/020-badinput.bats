@@ -99,6 +99,7 @@ BAD_TABLE=$(cat <<TABLE
 2|scmlb-svc|'sctp'|set -v 203.0.113.12 -t sctp
 2|scmlb-svc|'dr'|set -v 203.0.113.12 --forward dr
 2|scmlb-svc|'127.0.0.1'|set -v 127.0.0.1
+2|scmlb-svc|'10.0.4.2'|set -v 10.0.4.2
 2|scmlb-svc|'--json'|set -v 203.0.113.12 --json
 2|scmlb-svc|'x'|delete -i x
 1|scmlb-svc|'203.0.113.11 any 0'|set -v $TOPO_VIP

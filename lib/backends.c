@@ -93,7 +93,8 @@ const char *scmlb_backend_status_name(const struct scmlb_backend *be)
 	return be->status == SCMLB_BACKEND_DRAINED ? "Unavailable" : "Available";
 }
 
-static bool takes_connections(const struct scmlb_backend *be)
+/* Whether new connections may go to @be: not drained, not unhealthy. */
+bool scmlb_backend_takes_connections(const struct scmlb_backend *be)
 {
 	return be->id && be->status == SCMLB_BACKEND_AVAILABLE &&
 	       be->health != SCMLB_HEALTH_UNHEALTHY;
@@ -109,7 +110,7 @@ static int backend_update(struct scmlb_ctx *ctx, const struct scmlb_backend *be)
 	__u32 slot = be->id % SCMLB_MAX_BACKENDS;
 	int err;
 
-	if (!takes_connections(be)) {
+	if (!scmlb_backend_takes_connections(be)) {
 		err = scmlb_service_publish(ctx, be->service_id, be);
 		return err ? err : backend_write(ctx, slot, be);
 	}

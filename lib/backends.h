@@ -3,6 +3,7 @@
 #ifndef SCMLB_BACKENDS_H
 #define SCMLB_BACKENDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -17,6 +18,7 @@ int scmlb_backend_set_status(struct scmlb_ctx *ctx, __u32 id, __u8 status);
 int scmlb_backend_set_health(struct scmlb_ctx *ctx, __u32 id, __u8 health,
 			     __u16 fails);
 int scmlb_backend_remove(struct scmlb_ctx *ctx, __u32 id);
+bool scmlb_backend_takes_connections(const struct scmlb_backend *be);
 const char *scmlb_backend_health_name(__u8 health);
 const char *scmlb_backend_status_name(const struct scmlb_backend *be);
 int scmlb_backend_stats(const struct scmlb_ctx *ctx, __u32 id,

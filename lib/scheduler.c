@@ -143,7 +143,7 @@ static void set_quotas(struct mg_backend *mb, struct mg_backend **order,
  * scmlb_maglev_build() - fill a Maglev table (Eisenbud et al., NSDI 2016)
  * @be:    the backends; their order does not matter
  * @n:     how many, at most @m
- * @m:     table size, a prime (SCMLB_MAGLEV_SIZE)
+ * @m:     table size, a prime (SCMLB_TABLE_SIZE)
  * @table: @m slots, filled with backend ids
  *
  * A backend's permutation of the slots depends only on its family, address

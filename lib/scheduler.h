@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "scmlb_consts.h"
+
 /* A backend as the table builders see it. */
 struct scmlb_sched_backend {
 	__u32 id;		/* what the table holds */
@@ -15,8 +17,6 @@ struct scmlb_sched_backend {
 	__be16 port;		/* network order; 0: the packet's own port */
 	__u16 weight;		/* 1..65535 */
 };
-
-#define SCMLB_MAGLEV_SIZE 65537	/* default table size, a prime */
 
 int scmlb_maglev_build(const struct scmlb_sched_backend *be, size_t n, __u32 m,
 		       __u32 *table);

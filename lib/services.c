@@ -345,12 +345,6 @@ int scmlb_service_remove(struct scmlb_ctx *ctx, __u32 id)
 	return err;
 }
 
-static bool takes_connections(const struct scmlb_backend *be)
-{
-	return be->id && be->status == SCMLB_BACKEND_AVAILABLE &&
-	       be->health != SCMLB_HEALTH_UNHEALTHY;
-}
-
 /* A new inner map for lb_tables holding @len then @ids. */
 static int table_create(const __u32 *ids, __u32 len)
 {
@@ -459,7 +453,8 @@ int scmlb_service_publish(struct scmlb_ctx *ctx, __u32 id,
 
 		if (override && override->id == be->id)
 			be = override;
-		if (be->service_id == id && takes_connections(be))
+		if (be->service_id == id &&
+		    scmlb_backend_takes_connections(be))
 			mine[k++] = *be;
 	}
 	if (!k) {

@@ -42,23 +42,21 @@ static __always_inline __u16 csum_replace2(__u16 check, __be16 from, __be16 to)
 	return (__u16)~csum_fold(sum);
 }
 
-/* UDP: 0 means "no checksum" and stays 0; a computed 0 is sent as 0xffff. */
+/*
+ * A UDP checksum after an update to @updated: 0 means "no checksum" and
+ * stays 0, and a computed 0 is sent as 0xffff.
+ */
+static __always_inline __u16 csum_udp(__u16 check, __u16 updated)
+{
+	if (!check)
+		return 0;
+	return updated ? updated : 0xffff;
+}
+
 static __always_inline __u16 csum_replace4_udp(__u16 check, __be32 from,
 					       __be32 to)
 {
-	if (!check)
-		return 0;
-	check = csum_replace4(check, from, to);
-	return check ? check : 0xffff;
-}
-
-static __always_inline __u16 csum_replace2_udp(__u16 check, __be16 from,
-					       __be16 to)
-{
-	if (!check)
-		return 0;
-	check = csum_replace2(check, from, to);
-	return check ? check : 0xffff;
+	return csum_udp(check, csum_replace4(check, from, to));
 }
 
 #endif /* SCMLB_CSUM_H */

@@ -104,9 +104,8 @@ lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
  *
  * Return: XDP_REDIRECT with the destination rewritten to the backend, or
  * SCMLB_CONTINUE for what is not balanced: not for a VIP, no service
- * matches, a TCP
- * packet of an unknown flow that is not a SYN (but on maglev services),
- * no backend available.
+ * matches, a TCP packet of an unknown flow that is not a SYN (but on
+ * maglev services), no backend available.
  */
 static __always_inline int lb_ingress(struct scmlb_stats *st, struct pkt *p)
 {

@@ -30,29 +30,25 @@ static __always_inline void nat_rewrite_addr(struct pkt *p, __be32 *field,
 
 /*
  * Replace the packet's source (@source) or destination port by @new and
- * fix the L4 checksum. Ports are not in the IPv4 header.
+ * fix the L4 checksum. Ports are not in the IPv4 header; TCP and UDP
+ * both start with them.
  */
 static __always_inline void nat_rewrite_port(struct pkt *p, int source,
 					     __be16 new)
 {
-	__be16 old = source ? p->sport : p->dport;
+	__be16 *port = (__be16 *)p->l4 + !source;
+	__be16 old = *port;
 
+	*port = new;
 	if (p->proto == IPPROTO_TCP) {
 		struct tcphdr *th = p->l4;
 
-		if (source)
-			th->source = new;
-		else
-			th->dest = new;
 		th->check = csum_replace2(th->check, old, new);
 	} else {
 		struct udphdr *uh = p->l4;
 
-		if (source)
-			uh->source = new;
-		else
-			uh->dest = new;
-		uh->check = csum_replace2_udp(uh->check, old, new);
+		uh->check = csum_udp(uh->check,
+				     csum_replace2(uh->check, old, new));
 	}
 	if (source)
 		p->sport = new;

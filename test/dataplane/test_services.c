@@ -39,6 +39,8 @@
 #define VIP_F		IP4(203, 0, 113, 27)	/* F, G: one backend address */
 #define VIP_G		IP4(203, 0, 113, 28)
 #define NOT_VIP		IP4(203, 0, 113, 29)
+/* not a VIP, but its bit in lb_vip_hint is VIP_A's: the hint says "maybe" */
+#define HINT_TWIN	IP4(10, 0, 55, 199)
 
 /* Conntrack flows of the test instance. */
 #define CT_SIZE		1024
@@ -145,7 +147,7 @@ static int main_fd;
 static __u32 ifindex[SIDE_N];
 static __u32 svc_id[S_N], be_id[B_N];
 /* The Maglev table of S_MG as the test builds it. */
-static __u32 ref_table[SCMLB_MAGLEV_SIZE];
+static __u32 ref_table[SCMLB_TABLE_SIZE];
 
 /* What lb_tables held for each service before a case's setup. */
 static struct table_snap {
@@ -167,7 +169,7 @@ static int be_by_id(__u32 id)
 /* The backend the test's Maglev table picks for a client's flow. */
 static int ref_pick(const struct scmlb_flow_key *key)
 {
-	return be_by_id(ref_table[scmlb_flow_hash(key) % SCMLB_MAGLEV_SIZE]);
+	return be_by_id(ref_table[scmlb_flow_hash(key) % SCMLB_TABLE_SIZE]);
 }
 
 /* ---- fixtures: services and backends as the tools make them ---- */
@@ -184,7 +186,7 @@ static int ref_build(void)
 					 be_specs[n].port ? be_specs[n].port :
 					 svc_specs[S_MG].port,
 					 be_specs[n].weight);
-	return scmlb_maglev_build(sb, k, SCMLB_MAGLEV_SIZE, ref_table);
+	return scmlb_maglev_build(sb, k, SCMLB_TABLE_SIZE, ref_table);
 }
 
 /* Every service and backend, fresh: no flows, cursors at 0. */
@@ -254,7 +256,7 @@ static bool maglev_published(void)
 		note("reading the Maglev table: %s", strerror(-err));
 		return false;
 	}
-	ok = len == SCMLB_MAGLEV_SIZE &&
+	ok = len == SCMLB_TABLE_SIZE &&
 	     !memcmp(ids, ref_table, sizeof(ref_table));
 	if (!ok)
 		note("the published Maglev table (%u slots) is not the one "
@@ -264,6 +266,26 @@ static bool maglev_published(void)
 }
 
 static bool maglev_spread(void);
+
+/* HINT_TWIN shares VIP_A's bit, and the bit is set: conntrack and lb_vips decide. */
+static bool hint_twin_set(void)
+{
+	scmlb_addr_t twin = { htonl(HINT_TWIN) }, vip = { htonl(VIP_A) };
+	__u32 bit = scmlb_vip_hint_bit(twin), zero = 0;
+	struct scmlb_vip_hint hint;
+
+	if (bit != scmlb_vip_hint_bit(vip)) {
+		note("HINT_TWIN's bit %u is not VIP A's %u", bit,
+		     scmlb_vip_hint_bit(vip));
+		return false;
+	}
+	if (bpf_map_lookup_elem(lb.maps.vip_hint, &zero, &hint) ||
+	    !(hint.bits[bit / 64] >> (bit % 64) & 1)) {
+		note("VIP A's bit %u is not set in lb_vip_hint", bit);
+		return false;
+	}
+	return true;
+}
 
 /* ---- the cases ---- */
 
@@ -336,6 +358,11 @@ static const struct tcase cases[] = {
 	  .in = { TO(NOT_VIP), TCP(42005, 80, TF_SYN) }, PASS, NO_CT },
 	{ "not a VIP, udp:53: passed untouched, no flow", NULL,
 	  .in = { TO(NOT_VIP), UDP(5005, 53) }, PASS, NO_CT },
+	{ "not a VIP, VIP A's bit in the hint, tcp:80: passed untouched", NULL,
+	  .in = { TO(HINT_TWIN), TCP(42006, 80, TF_SYN) }, PASS, NO_CT,
+	  .check = hint_twin_set },
+	{ "not a VIP, VIP A's bit in the hint, udp:53: passed untouched", NULL,
+	  .in = { TO(HINT_TWIN), UDP(5006, 53) }, PASS, NO_CT },
 
 	/* smooth weighted round robin */
 	WRR(fx_all, 42101, A), WRR(NULL, 42102, B), WRR(NULL, 42103, A),

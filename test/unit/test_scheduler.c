@@ -14,7 +14,7 @@
 #include "tap.h"
 
 #define PLAN		29
-#define M		SCMLB_MAGLEV_SIZE
+#define M		SCMLB_TABLE_SIZE
 #define MAX_N		100
 #define SEED		0x5ca1ab1eULL
 /* A deviation, in percent, that stands for a build that failed. */

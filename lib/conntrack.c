@@ -140,8 +140,8 @@ struct scmlb_flow_key scmlb_ct_reply_key(const struct scmlb_ct_entry *client)
 {
 	struct scmlb_flow_key k = client->key;
 
-	memcpy(k.src_addr, client->flow.nat_addr, sizeof(k.src_addr));
-	memcpy(k.dst_addr, client->key.src_addr, sizeof(k.dst_addr));
+	k.src_addr = client->flow.nat_addr[0];
+	k.dst_addr = client->key.src_addr;
 	k.src_port = client->flow.nat_port;
 	k.dst_port = client->key.src_port;
 	return k;

@@ -600,11 +600,11 @@ static int cmp_flow(const void *pa, const void *pb)
 	const struct scmlb_flow_key *b = &((const struct flow_row *)pb)->key;
 	int c;
 
-	c = cmp_u32(__builtin_bswap32(a->src_addr[0]),
-		    __builtin_bswap32(b->src_addr[0]));
+	c = cmp_u32(__builtin_bswap32(a->src_addr),
+		    __builtin_bswap32(b->src_addr));
 	if (!c)
-		c = cmp_u32(__builtin_bswap32(a->dst_addr[0]),
-			    __builtin_bswap32(b->dst_addr[0]));
+		c = cmp_u32(__builtin_bswap32(a->dst_addr),
+			    __builtin_bswap32(b->dst_addr));
 	if (!c)
 		c = cmp_u32(__builtin_bswap16(a->src_port), __builtin_bswap16(b->src_port));
 	if (!c)
@@ -711,8 +711,8 @@ static int do_conntrack_get(struct scmlb_ctx *ctx, const void *opts)
 			r->key.proto == IPPROTO_TCP ? "tcp" : "udp", id,
 			scmlb_ct_state_name(r->flow.state), ts, pkts, svc };
 
-		scmlb_format_ipv4(src, sizeof(src), r->key.src_addr[0]);
-		scmlb_format_ipv4(dst, sizeof(dst), r->key.dst_addr[0]);
+		scmlb_format_ipv4(src, sizeof(src), r->key.src_addr);
+		scmlb_format_ipv4(dst, sizeof(dst), r->key.dst_addr);
 		snprintf(sport, sizeof(sport), "%u", __builtin_bswap16(r->key.src_port));
 		snprintf(dport, sizeof(dport), "%u", __builtin_bswap16(r->key.dst_port));
 		snprintf(id, sizeof(id), "%u", r->flow.backend_id);

@@ -46,10 +46,8 @@ static __always_inline void ct_key(struct scmlb_flow_key *key, __be32 src,
 				   __u8 proto)
 {
 	/* every word stored once: no memset first */
-	key->src_addr[0] = src;
-	key->src_addr[1] = key->src_addr[2] = key->src_addr[3] = 0;
-	key->dst_addr[0] = dst;
-	key->dst_addr[1] = key->dst_addr[2] = key->dst_addr[3] = 0;
+	key->src_addr = src;
+	key->dst_addr = dst;
 	key->src_port = sport;
 	key->dst_port = dport;
 	key->proto = proto;

@@ -34,7 +34,7 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 		.last_seen = bpf_jiffies64(),
 		.backend_id = be->id,
 		.service_id = svc->id,
-		.nat_addr = { key->dst_addr[0] },
+		.nat_addr = { key->dst_addr },
 		.nat_port = key->dst_port,
 		.state = state,
 		.flags = SCMLB_FLOW_REPLY,
@@ -43,11 +43,11 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 
 	__builtin_memcpy(f.client_mac, p->eth->h_source, ETH_ALEN);
 	if (old) {
-		ct_key(&rkey, old->nat_addr[0], old->nat_port, key->src_addr[0],
+		ct_key(&rkey, old->nat_addr[0], old->nat_port, key->src_addr,
 		       key->src_port, key->proto);
 		bpf_map_delete_elem(&ct_replies, &rkey);
 	}
-	ct_key(&rkey, be->addr[0], port, key->src_addr[0], key->src_port,
+	ct_key(&rkey, be->addr[0], port, key->src_addr, key->src_port,
 	       key->proto);
 	f.synced = (__u32)f.last_seen;
 	/* a full LRU table evicts its oldest entries rather than fail */

@@ -45,15 +45,16 @@ static inline __u32 scmlb_addr_fold(const scmlb_addr_t a)
  * scmlb_flow_hash() - hash of a client's 5-tuple, for Maglev tables
  * @k: the flow key as the client's packet has it (client -> VIP)
  *
- * Four words, each address folded to one, the two ports, the protocol
- * and family, each times its own odd constant, then MurmurHash3's
- * finaliser: a handful of instructions on every new flow. Words are read
- * big-endian, so hosts of either byte order agree.
+ * Four words, each address folded to one (an IPv4 address is its own
+ * fold, so IPv6 flows will hash the same way), the two ports, the
+ * protocol and family, each times its own odd constant, then
+ * MurmurHash3's finaliser: a handful of instructions on every new flow.
+ * Words are read big-endian, so hosts of either byte order agree.
  *
  * Return: the hash.
  */
-_Static_assert(__builtin_offsetof(struct scmlb_flow_key, src_port) == 32 &&
-	       __builtin_offsetof(struct scmlb_flow_key, proto) == 36,
+_Static_assert(__builtin_offsetof(struct scmlb_flow_key, src_port) == 8 &&
+	       __builtin_offsetof(struct scmlb_flow_key, proto) == 12,
 	       "scmlb_flow_hash() reads the ports and the protocol as words");
 
 static inline __u32 scmlb_flow_hash(const struct scmlb_flow_key *k)
@@ -62,8 +63,8 @@ static inline __u32 scmlb_flow_hash(const struct scmlb_flow_key *k)
 
 	__builtin_memcpy(&ports, &k->src_port, sizeof(ports));
 	__builtin_memcpy(&proto, &k->proto, sizeof(proto));
-	h = scmlb_addr_fold(k->src_addr) * 0x9e3779b1U;
-	h ^= scmlb_addr_fold(k->dst_addr) * 0x85ebca6bU;
+	h = scmlb_be_word(k->src_addr) * 0x9e3779b1U;
+	h ^= scmlb_be_word(k->dst_addr) * 0x85ebca6bU;
 	h ^= scmlb_be_word(ports) * 0xc2b2ae35U;
 	h ^= (scmlb_be_word(proto) ^ SCMLB_FLOW_HASH_SEED) * 0x27d4eb2fU;
 	return scmlb_hash_final(h, 16);

@@ -353,7 +353,7 @@ static void flow_make(__u32 i, bool mixed, __u64 now, __u64 old,
 	r->key = scmlb_ct_reply_key(c);
 	r->flow = *f;
 	memset(r->flow.nat_addr, 0, sizeof(r->flow.nat_addr));
-	r->flow.nat_addr[0] = c->key.dst_addr[0];
+	r->flow.nat_addr[0] = c->key.dst_addr;
 	r->flow.flags = SCMLB_FLOW_REPLY;
 }
 
@@ -361,8 +361,8 @@ static void flow_make(__u32 i, bool mixed, __u64 now, __u64 old,
 static long flow_index(const struct scmlb_flow_key *k,
 		       const struct scmlb_flow *f)
 {
-	__be32 client = f->flags & SCMLB_FLOW_REPLY ? k->dst_addr[0] :
-						       k->src_addr[0];
+	__be32 client = f->flags & SCMLB_FLOW_REPLY ? k->dst_addr :
+						       k->src_addr;
 	__be16 port = f->flags & SCMLB_FLOW_REPLY ? k->dst_port : k->src_port;
 	__u32 addr = ntohl(client), sport = ntohs(port);
 

@@ -581,8 +581,8 @@ static void flow_entries(enum flow_set set, __u32 i, int n,
 static struct bench_floor_key floor_key(const struct scmlb_flow_key *k)
 {
 	return (struct bench_floor_key){
-		.saddr = k->src_addr[0],
-		.daddr = k->dst_addr[0],
+		.saddr = k->src_addr,
+		.daddr = k->dst_addr,
 		.sport = k->src_port,
 		.dport = k->dst_port,
 		.proto = k->proto,

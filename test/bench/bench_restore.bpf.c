@@ -90,8 +90,8 @@ int bench_restore(struct xdp_md *ctx)
 	/* a branch the baseline of the same path takes too */
 	if (cfg.forget) {
 		struct scmlb_flow_key key = {
-			.src_addr = { *(__u32 *)(data + BENCH_OFF_SADDR) },
-			.dst_addr = { *(__u32 *)(data + BENCH_OFF_DADDR) },
+			.src_addr = *(__u32 *)(data + BENCH_OFF_SADDR),
+			.dst_addr = *(__u32 *)(data + BENCH_OFF_DADDR),
 			.src_port = new_port,
 			.dst_port = *(__u16 *)(data + BENCH_OFF_DPORT),
 			.proto = *(__u8 *)(data + BENCH_OFF_PROTO),

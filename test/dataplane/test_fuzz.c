@@ -1200,9 +1200,9 @@ static void check_flow(const struct fz *z, const struct expect *e,
 	cnt.picks[e->be]++;
 	cnt.opened_mid += e->state == SCMLB_CT_ESTABLISHED;
 	mine = (struct flow){
-		.client = ntohl(e->key.src_addr[0]),
+		.client = ntohl(e->key.src_addr),
 		.cport = ntohs(e->key.src_port),
-		.vip = ntohl(e->key.dst_addr[0]),
+		.vip = ntohl(e->key.dst_addr),
 		.vport = ntohs(e->key.dst_port),
 		.bport = e->bport,
 		.proto = e->key.proto,

@@ -518,8 +518,8 @@ struct scmlb_flow_key tb_flow_key(__u32 saddr, __u32 daddr, __u16 sport,
 				  __u16 dport, __u8 proto)
 {
 	return (struct scmlb_flow_key){
-		.src_addr = { htonl(saddr) },
-		.dst_addr = { htonl(daddr) },
+		.src_addr = htonl(saddr),
+		.dst_addr = htonl(daddr),
 		.src_port = htons(sport),
 		.dst_port = htons(dport),
 		.proto = proto,
@@ -572,8 +572,8 @@ int tb_flow_read(const struct scmlb_ctx *ctx, const struct scmlb_flow_key *key,
 			continue;
 		/* the client's key the reply entry leads back to */
 		back = k;
-		memcpy(back.src_addr, k.dst_addr, sizeof(back.src_addr));
-		memcpy(back.dst_addr, e.flow.nat_addr, sizeof(back.dst_addr));
+		back.src_addr = k.dst_addr;
+		back.dst_addr = e.flow.nat_addr[0];
 		back.src_port = k.dst_port;
 		back.dst_port = e.flow.nat_port;
 		if (memcmp(&back, key, sizeof(back)))
@@ -639,7 +639,7 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 		   const struct tb_flow_want *want)
 {
 	struct scmlb_flow_key rkey;
-	scmlb_addr_t be_addr = { 0 };
+	scmlb_addr_t be_addr = { 0 }, vip_addr = { 0 };
 	struct scmlb_flow c, r;
 	bool has_c, has_r, ok;
 	struct tb_flow f;
@@ -658,7 +658,7 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 			     "from id %u", f.reply.backend_id);
 		return !err && !f.has_client && !f.has_reply;
 	}
-	rkey = tb_flow_key(want->be_addr, ntohl(key->src_addr[0]),
+	rkey = tb_flow_key(want->be_addr, ntohl(key->src_addr),
 			   want->be_port, ntohs(key->src_port), key->proto);
 	has_c = !bpf_map_lookup_elem(ctx->maps.ct, key, &c);
 	has_r = !bpf_map_lookup_elem(ctx->maps.ct_replies, &rkey, &r);
@@ -676,7 +676,8 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 	be_addr[0] = htonl(want->be_addr);
 	ok &= flow_entry_ok("client's entry", &c, 0, be_addr,
 			    htons(want->be_port), want);
-	ok &= flow_entry_ok("reply entry", &r, SCMLB_FLOW_REPLY, key->dst_addr,
+	vip_addr[0] = key->dst_addr;
+	ok &= flow_entry_ok("reply entry", &r, SCMLB_FLOW_REPLY, vip_addr,
 			    key->dst_port, want);
 	if (c.packets + r.packets != want->packets) {
 		note("conntrack packets: expected %llu both ways, got %llu "

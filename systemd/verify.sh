@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # verify.sh TOOLS_DIR UNIT... - check the units with systemd-analyze verify,
-# their ExecStart pointed at the built tools (the installed path need not
+# their Exec* lines pointed at the built tools (the installed path need not
 # exist yet). Prints TAP.
 set -u
 
@@ -17,7 +17,7 @@ fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 for unit in "$@"; do
-	sed "s|^ExecStart=[^ ]*/|ExecStart=$tools/|" "$unit" >"$dir/$(basename "$unit")"
+	sed "s|^\(Exec[A-Za-z]*=\)[^ ]*/|\1$tools/|" "$unit" >"$dir/$(basename "$unit")"
 done
 n=0
 for unit in "$@"; do

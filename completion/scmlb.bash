@@ -23,6 +23,7 @@ _scmlb_opts() {
 	stat/*) echo "--interval= --count= --json" ;;
 	gc/*) echo "-t|--gc-time= -q|--quiet" ;;
 	health/*) echo "--timeout= --fall=" ;;
+	restore/*) echo "-f|--file= --flush --check" ;;
 	esac
 	case $tool/$verb in
 	lb/set | lb/\*) echo "-n|--name= -a|--address= -c|--healthcheck= -s|--service= -w|--weight= -p|--port=" ;;&
@@ -99,6 +100,9 @@ _scmlb_value() {
 	*/--pin-dir)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
+	restore/-f | restore/--file)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	attach/-u | attach/--upstream)
 		# ip sees the namespace entered with nsenter, /sys only its own
 		mapfile -t nets < <(ip -o link show 2>/dev/null |
@@ -210,7 +214,7 @@ _scmlb() {
 				_scmlb_reply -h --help --version
 			else
 				_scmlb_reply attach detach svc lb fw stat dos \
-					dos-protection gc health completion
+					dos-protection gc health save restore completion
 			fi
 			return 0
 		fi
@@ -220,7 +224,8 @@ _scmlb() {
 			[ "$COMP_CWORD" -eq 2 ] && _scmlb_reply bash -h --help
 			return 0 ;;
 		dos-protection) tool=dos ;;
-		attach | detach | svc | lb | fw | stat | dos | gc | health) ;;
+		attach | detach | svc | lb | fw | stat | dos | gc | health | \
+		save | restore) ;;
 		*) return 0 ;;
 		esac
 		run=("$cmd" "${COMP_WORDS[1]}")
@@ -231,4 +236,4 @@ _scmlb() {
 }
 
 complete -F _scmlb scmlb scmlb-attach scmlb-detach scmlb-svc scmlb-lb scmlb-fw \
-	scmlb-dos scmlb-stat scmlb-gc scmlb-health
+	scmlb-dos scmlb-stat scmlb-gc scmlb-health scmlb-save scmlb-restore

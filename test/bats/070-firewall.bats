@@ -40,8 +40,12 @@ udp_echo() {
 	[ "$output" = "tcp 7070" ]
 	[ "$(rule_dropped "$id")" -ge 2 ]
 	run -0 scmlb fw get
-	[[ ${lines[0]} == "ID  NETWORK    SRCFROMPORT  SRCTOPORT  DSTFROMPORT  DSTTOPORT  PROTOCOL  DROPPED" ]]
-	[[ ${lines[1]} =~ ^$id\ +0\.0\.0\.0/0\ +0\ +0\ +8000\ +9000\ +tcp\ +[0-9]+$ ]]
+	[[ ${lines[0]} == "ID  NETWORK    SRCFROMPORT  SRCTOPORT  DSTFROMPORT  DSTTOPORT  PROTOCOL  DROPPED  POLICY" ]]
+	# a rule added by hand has no policy
+	[[ ${lines[1]} =~ ^$id\ +0\.0\.0\.0/0\ +0\ +0\ +8000\ +9000\ +tcp\ +[0-9]+\ +-$ ]]
+	run -0 scmlb fw get --json
+	jq -e --argjson id "$id" '.[] | select(.id == $id) | has("policy") and .policy == null' \
+		<<<"$output"
 	run -0 scmlb fw delete -i "$id"
 	run -0 who
 	[[ $output == 10.0.* ]]

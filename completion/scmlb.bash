@@ -7,7 +7,7 @@
 # _scmlb_verbs TOOL: the commands of TOOL, none for the tools without any
 _scmlb_verbs() {
 	case $1 in
-	lb) echo "set get drain undrain delete conntrack" ;;
+	lb) echo "set get edit drain undrain delete conntrack" ;;
 	svc | fw | dos) echo "set get delete" ;;
 	esac
 }
@@ -26,12 +26,14 @@ _scmlb_opts() {
 	esac
 	case $tool/$verb in
 	lb/set | lb/\*) echo "-n|--name= -a|--address= -c|--healthcheck= -s|--service= -w|--weight= -p|--port=" ;;&
+	lb/edit) echo "-n|--name= -c|--healthcheck= -w|--weight=" ;;&
+	lb/edit | lb/\*) echo "--no-healthcheck" ;;&
 	svc/set | svc/\*) echo "-v|--vip= -t|--protocol= -P|--port= -S|--scheduler= --forward=" ;;&
 	lb/get | lb/\*) echo "--interval= --count=" ;;&
-	fw/set | fw/\*) echo "-n|--network= -t|--protocol= -s|--src-port= -d|--dst-port=" ;;&
+	fw/set | fw/\*) echo "-n|--network= -t|-p|--protocol= -s|--src-port= -d|--dst-port=" ;;&
 	dos/set | dos/\*) echo "-p|--protocol= -t|--type= -l|--limit=" ;;&
-	lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | dos/delete | \
-	lb/\* | svc/\* | fw/\* | dos/\*)
+	lb/edit | lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | \
+	dos/delete | lb/\* | svc/\* | fw/\* | dos/\*)
 		echo "-i|--id=" ;;&
 	*/get | */"conntrack get" | lb/\* | svc/\* | fw/\* | dos/\*) echo "--json" ;;
 	esac
@@ -100,13 +102,14 @@ _scmlb_value() {
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
 	attach/-u | attach/--upstream)
-		# ip sees the namespace entered with nsenter, /sys only its own
+		# ip sees the namespace entered with nsenter, /sys only its own;
+		# lo carries no traffic to balance, and attach refuses it
 		mapfile -t nets < <(ip -o link show 2>/dev/null |
 			sed -n 's/^[0-9]*: \([^:@ ]*\).*/\1/p')
 		[ "${#nets[@]}" -gt 0 ] || nets=(/sys/class/net/*)
-		_scmlb_reply "${nets[@]##*/}" ;;
+		mapfile -t COMPREPLY < <(compgen -W "${nets[*]##*/}" -X lo -- "$cur") ;;
 	attach/-m | attach/--mode) _scmlb_reply native skb ;;
-	fw/-t | fw/--protocol) _scmlb_reply any icmp tcp udp ;;
+	fw/-t | fw/-p | fw/--protocol) _scmlb_reply any icmp tcp udp ;;
 	svc/-t | svc/--protocol) _scmlb_reply tcp udp any ;;
 	svc/-S | svc/--scheduler) _scmlb_reply rr wrr maglev ;;
 	svc/--forward) _scmlb_reply nat ;;
@@ -121,7 +124,8 @@ _scmlb_value() {
 	dos/-t | dos/--type) _scmlb_reply syn ack fin rst psh urg ece cwr ;;
 	lb/-i | lb/--id | svc/-i | svc/--id | fw/-i | fw/--id | dos/-i | dos/--id)
 		case $tool/$verb in
-		lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | dos/delete)
+		lb/edit | lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | \
+		dos/delete)
 			_scmlb_reply "$(_scmlb_ids "${run[@]}" -- "$tool" "$verb")"
 			compopt -o nosort 2>/dev/null ;;
 		esac ;;

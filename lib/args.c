@@ -15,6 +15,7 @@
 #endif
 
 #define MAX_OPTS 64
+#define MAX_ALIASES 8
 #define MAX_WORDS 8
 #define OPT_BASE 256	/* getopt values above any short option */
 
@@ -52,8 +53,13 @@ struct opt_ref {
 struct opt_set {
 	struct option longs[MAX_OPTS + 1];
 	struct opt_ref refs[MAX_OPTS];
-	char shorts[2 * MAX_OPTS + 2];
+	char shorts[2 * (MAX_OPTS + MAX_ALIASES) + 2];
 	int n;
+	struct {
+		int c;		/* the alias's short name */
+		int ref;	/* the option it stands for, in refs */
+	} aliases[MAX_ALIASES];
+	int n_aliases;
 };
 
 static bool is_common_for(const struct scmlb_opt *o, const struct scmlb_cmd *cmd)
@@ -62,14 +68,50 @@ static bool is_common_for(const struct scmlb_opt *o, const struct scmlb_cmd *cmd
 	return strcmp(o->name, "json") || !cmd || (cmd->flags & SCMLB_CMD_JSON);
 }
 
+/*
+ * An entry without help text, right after the entry of the same name, is
+ * a second short name for it (scmlb-fw set -p for -t); help shows them as
+ * one option.
+ */
+static bool is_alias(const struct scmlb_opt *o)
+{
+	return !o->help && o->short_name;
+}
+
+/* The alias that follows @o in its table, or NULL. */
+static const struct scmlb_opt *alias_of(const struct scmlb_opt *o)
+{
+	return o[1].name && !strcmp(o[1].name, o->name) && is_alias(&o[1]) ?
+	       &o[1] : NULL;
+}
+
+static void add_short(struct opt_set *set, int c, scmlb_parse_fn parse)
+{
+	size_t len = strlen(set->shorts);
+
+	if (!c)
+		return;
+	set->shorts[len++] = (char)c;
+	if (parse)
+		set->shorts[len++] = ':';
+	set->shorts[len] = '\0';
+}
+
 static void opt_set_add(struct opt_set *set, const struct scmlb_opt *o,
 			bool common)
 {
 	int i;
 
-	for (i = 0; i < set->n; i++)
-		if (!strcmp(set->longs[i].name, o->name))
-			return;
+	for (i = 0; i < set->n; i++) {
+		if (strcmp(set->longs[i].name, o->name))
+			continue;
+		if (is_alias(o) && set->n_aliases < MAX_ALIASES) {
+			set->aliases[set->n_aliases].c = o->short_name;
+			set->aliases[set->n_aliases++].ref = i;
+			add_short(set, o->short_name, o->parse);
+		}
+		return;
+	}
 	if (set->n == MAX_OPTS)
 		return;
 	set->longs[set->n] = (struct option){
@@ -78,14 +120,7 @@ static void opt_set_add(struct opt_set *set, const struct scmlb_opt *o,
 		.val = OPT_BASE + set->n,
 	};
 	set->refs[set->n] = (struct opt_ref){ .opt = o, .common = common };
-	if (o->short_name) {
-		size_t len = strlen(set->shorts);
-
-		set->shorts[len++] = (char)o->short_name;
-		if (o->parse)
-			set->shorts[len++] = ':';
-		set->shorts[len] = '\0';
-	}
+	add_short(set, o->short_name, o->parse);
 	set->n++;
 }
 
@@ -119,6 +154,9 @@ static const struct opt_ref *opt_by_val(const struct opt_set *set, int val)
 	for (i = 0; i < set->n; i++)
 		if (set->refs[i].opt->short_name == val)
 			return &set->refs[i];
+	for (i = 0; i < set->n_aliases; i++)
+		if (set->aliases[i].c == val)
+			return &set->refs[set->aliases[i].ref];
 	return NULL;
 }
 
@@ -145,7 +183,8 @@ static void print_cmd_usage(FILE *f, const struct scmlb_tool *tool,
 	if (cmd->name)
 		fprintf(f, " %s", cmd->name);
 	for (o = cmd->opts; o && o->name; o++)
-		print_opt_usage(f, o);
+		if (!is_alias(o))
+			print_opt_usage(f, o);
 	if (cmd->flags & SCMLB_CMD_JSON)
 		fputs(" [--json]", f);
 	fputs(" [--pin-dir DIR]\n", f);
@@ -153,9 +192,14 @@ static void print_cmd_usage(FILE *f, const struct scmlb_tool *tool,
 
 static void print_opt_help(FILE *f, const struct scmlb_opt *o)
 {
+	const struct scmlb_opt *alias = alias_of(o);
 	char left[64];
 
-	if (o->short_name)
+	if (o->short_name && alias)
+		snprintf(left, sizeof(left), "-%c, -%c, --%s%s%s", o->short_name,
+			 alias->short_name, o->name, o->parse ? " " : "",
+			 o->parse ? o->metavar : "");
+	else if (o->short_name)
 		snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name,
 			 o->name, o->parse ? " " : "", o->parse ? o->metavar : "");
 	else
@@ -197,7 +241,7 @@ static void print_help(const struct scmlb_tool *tool,
 		if (cmd && c != cmd)
 			continue;
 		for (o = c->opts; o && o->name; o++)
-			if (!shown_before(tool, c, o))
+			if (!is_alias(o) && !shown_before(tool, c, o))
 				print_opt_help(stdout, o);
 	}
 	for (o = common_table; o->name; o++)
@@ -237,6 +281,50 @@ static const struct scmlb_cmd *find_cmd(const struct scmlb_tool *tool,
 		}
 	}
 	return NULL;
+}
+
+/*
+ * The second words of the verbs that start with @word ("get or flush" for
+ * "conntrack") into @buf; empty when no verb of two words starts so.
+ */
+static void verb_group(const struct scmlb_tool *tool, const char *word,
+		       char *buf, size_t size)
+{
+	const struct scmlb_cmd *c, *last = NULL;
+	size_t len = strlen(word), k = 0;
+
+	buf[0] = '\0';
+	for (c = tool->cmds; c->run && c->name; c++)
+		if (!strncmp(c->name, word, len) && c->name[len] == ' ')
+			last = c;
+	for (c = tool->cmds; last && c <= last; c++) {
+		if (strncmp(c->name, word, len) || c->name[len] != ' ')
+			continue;
+		snprintf(buf + k, size - k, "%s%s", !k ? "" : c == last ?
+			 " or " : ", ", c->name + len + 1);
+		k = strlen(buf);
+	}
+}
+
+/* No verb matches @words: say which is missing or unknown. */
+static void report_no_cmd(const struct scmlb_tool *tool, char **words,
+			  int nwords)
+{
+	char group[64];
+
+	if (!nwords) {
+		pr_err("missing command: see '%s --help'", tool->name);
+		return;
+	}
+	verb_group(tool, words[0], group, sizeof(group));
+	if (group[0] && nwords == 1)
+		pr_err("missing command after '%s': %s", words[0], group);
+	else if (group[0])
+		pr_err("unknown command '%s %s': '%s' takes %s", words[0],
+		       words[1], words[0], group);
+	else
+		pr_err("unknown command '%s': see '%s --help'", words[0],
+		       tool->name);
 }
 
 static void report_getopt_error(int ret, char **argv, int at, const char *verb)
@@ -426,16 +514,19 @@ int scmlb_run(const struct scmlb_tool *tool, int argc, char **argv)
 	}
 
 	cmd = find_cmd(tool, words, nwords, &used);
-	if (!cmd && common.help && !nwords) {
-		print_help(tool, NULL);
-		return SCMLB_EXIT_OK;
+	if (!cmd && common.help && nwords <= 1) {
+		/* "conntrack --help" too: the whole help shows its verbs */
+		char group[64] = "";
+
+		if (nwords)
+			verb_group(tool, words[0], group, sizeof(group));
+		if (!nwords || group[0]) {
+			print_help(tool, NULL);
+			return SCMLB_EXIT_OK;
+		}
 	}
 	if (!cmd) {
-		if (nwords)
-			pr_err("unknown command '%s': see '%s --help'", words[0],
-			       tool->name);
-		else
-			pr_err("missing command: see '%s --help'", tool->name);
+		report_no_cmd(tool, words, nwords);
 		return SCMLB_EXIT_USAGE;
 	}
 	if (common.help) {
@@ -770,6 +861,16 @@ int scmlb_parse_port_range(const char *s, void *out, const char **why)
 	struct scmlb_port_range *r = out;
 	const char *dash = strchr(s, '-');
 
+	/* what ipvsadm, iptables and nft users type */
+	if (strchr(s, ',')) {
+		*why = "not a list: one port or one FROM-TO range (like 80-90) "
+		       "per rule";
+		return -EINVAL;
+	}
+	if (strchr(s, ':')) {
+		*why = "write a range as FROM-TO, like 80-90";
+		return -EINVAL;
+	}
 	if (!dash) {
 		if (parse_port(s, strlen(s), &r->from)) {
 			*why = "a port is a number from 0 to 65535";

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* scmlb-lb - add, list, drain and delete backends; list tracked flows */
+/* scmlb-lb - add, list, edit, drain and delete backends; list tracked flows */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +37,14 @@ struct set_opts {
 
 struct id_opts {
 	__u32 id;
+};
+
+struct edit_opts {
+	__u32 id;
+	const char *name;		/* NULL: keep */
+	const char *healthcheck;	/* NULL: keep */
+	bool no_healthcheck;
+	__u16 weight;			/* 0: keep */
 };
 
 struct get_opts {
@@ -529,6 +537,85 @@ static int check_get(const void *opts)
 	return SCMLB_EXIT_OK;
 }
 
+static int check_edit(const void *opts)
+{
+	const struct edit_opts *o = opts;
+
+	if (o->healthcheck && o->no_healthcheck) {
+		pr_err("invalid option '--no-healthcheck': it contradicts "
+		       "'--healthcheck'");
+		return SCMLB_EXIT_USAGE;
+	}
+	if (!o->name && !o->healthcheck && !o->no_healthcheck && !o->weight) {
+		pr_err("missing option for 'edit': give -n, -c, "
+		       "--no-healthcheck or -w");
+		return SCMLB_EXIT_USAGE;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+/* The id of a backend other than @id named @name, or 0; -errno. */
+static int name_taken(const struct scmlb_ctx *ctx, const char *name, __u32 id,
+		      __u32 *by)
+{
+	struct scmlb_backend *list;
+	size_t n, i;
+	int err;
+
+	*by = 0;
+	err = scmlb_backends_list(ctx, &list, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n && !*by; i++)
+		if (list[i].id != id && !strcmp(list[i].name, name))
+			*by = list[i].id;
+	free(list);
+	return 0;
+}
+
+static int do_edit(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct edit_opts *o = opts;
+	struct scmlb_backend be;
+	__u32 other = 0;
+	int err;
+
+	err = scmlb_backend_get(ctx, o->id, &be);
+	if (!err && o->name)
+		err = name_taken(ctx, o->name, o->id, &other);
+	if (err) {
+		pr_err("cannot edit backend %u: %s", o->id,
+		       err == -ENOENT ? "no such id" : strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	if (o->name && other) {
+		pr_err("cannot rename backend %u to '%s': backend %u has that "
+		       "name", o->id, o->name, other);
+		return SCMLB_EXIT_FAIL;
+	}
+	if (o->name)
+		snprintf(be.name, sizeof(be.name), "%s", o->name);
+	/* a health known from another URL, or none, tells nothing now */
+	if ((o->healthcheck && strcmp(be.healthcheck, o->healthcheck)) ||
+	    (o->no_healthcheck && be.healthcheck[0])) {
+		memset(be.healthcheck, 0, sizeof(be.healthcheck));
+		if (o->healthcheck)
+			snprintf(be.healthcheck, sizeof(be.healthcheck), "%s",
+				 o->healthcheck);
+		be.health = SCMLB_HEALTH_UNKNOWN;
+		be.health_fails = 0;
+	}
+	if (o->weight)
+		be.weight = o->weight;
+	err = scmlb_backend_edit(ctx, &be);
+	if (err) {
+		pr_err("cannot edit backend %u: %s", o->id,
+		       err == -ENOENT ? "no such id" : strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	return SCMLB_EXIT_OK;
+}
+
 static int set_status(struct scmlb_ctx *ctx, const void *opts, __u8 status,
 		      const char *verb)
 {
@@ -780,6 +867,24 @@ static const struct scmlb_opt get_table[] = {
 	{ 0 },
 };
 
+static const struct scmlb_opt edit_table[] = {
+	{ "id", 'i', "ID", "id", scmlb_parse_id, offsetof(struct edit_opts, id),
+	  true, "the backend's id, as set printed it" },
+	{ "name", 'n', "NAME", "name", scmlb_parse_name,
+	  offsetof(struct edit_opts, name), false,
+	  "its new name (up to 31 characters)" },
+	{ "healthcheck", 'c', "URL", "health-check URL", scmlb_parse_http_url,
+	  offsetof(struct edit_opts, healthcheck), false,
+	  "its new health-check URL (its health is unknown until checked)" },
+	{ "no-healthcheck", 0, NULL, NULL, NULL,
+	  offsetof(struct edit_opts, no_healthcheck), false,
+	  "remove its health-check URL (its health becomes unknown)" },
+	{ "weight", 'w', "N", "weight", scmlb_parse_weight,
+	  offsetof(struct edit_opts, weight), false,
+	  "its new weight, 1 to 65535: new connections follow it at once" },
+	{ 0 },
+};
+
 static const struct scmlb_opt id_table[] = {
 	{ "id", 'i', "ID", "id", scmlb_parse_id, offsetof(struct id_opts, id),
 	  true, "the backend's id, as set printed it" },
@@ -792,6 +897,9 @@ static const struct scmlb_cmd lb_cmds[] = {
 	{ "get", "list the backends with their traffic", get_table,
 	  sizeof(struct get_opts), SCMLB_CMD_READ | SCMLB_CMD_JSON, check_get,
 	  do_get },
+	{ "edit", "change a backend's name, health check or weight in place",
+	  edit_table, sizeof(struct edit_opts), SCMLB_CMD_WRITE, check_edit,
+	  do_edit },
 	{ "drain", "stop new connections to a backend", id_table,
 	  sizeof(struct id_opts), SCMLB_CMD_WRITE, NULL, do_drain },
 	{ "undrain", "put a drained backend back into rotation", id_table,

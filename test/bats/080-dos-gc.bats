@@ -46,6 +46,20 @@ flows_to() {
 	[[ $output == *"firewall rule"*"drops tcp from $TOPO_CLIENT_ADDR/32"* ]]
 	run -0 scmlb fw get --json
 	[ "$(jq "[.[] | select(.network == \"$TOPO_CLIENT_ADDR/32\" and .protocol == \"tcp\")] | length" <<<"$output")" -eq 1 ]
+	# fw get names the policy that added the rule; a rule added by hand has none
+	rule=$(jq '.[0].id' <<<"$output")
+	jq -e --argjson p "$policy" '.[0].policy == $p' <<<"$output"
+	run -0 scmlb fw set -n 192.0.2.0/24 -t udp
+	hand=$output
+	run -0 scmlb fw get --json
+	jq -e --argjson r "$rule" --argjson h "$hand" --argjson p "$policy" \
+		'[.[] | {id, policy}] == [{id: $r, policy: $p}, {id: $h, policy: null}]' \
+		<<<"$output"
+	run -0 scmlb fw get
+	[[ ${lines[0]} =~ \ DROPPED\ +POLICY$ ]]
+	[[ ${lines[1]} =~ ^$rule\ +$TOPO_CLIENT_ADDR/32\ .*\ tcp\ +[0-9]+\ +$policy$ ]]
+	[[ ${lines[2]} =~ ^$hand\ +192\.0\.2\.0/24\ .*\ udp\ +0\ +-$ ]]
+	run -0 scmlb fw delete -i "$hand"
 	run -0 scmlb dos get --json
 	[ "$(jq -r '.[0].status' <<<"$output")" = triggered ]
 	[ "$(jq '.[0].rules | length' <<<"$output")" -eq 1 ]

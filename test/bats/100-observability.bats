@@ -249,7 +249,7 @@ sorted() {
 
 @test "completion: commands, options and their fixed values" {
 	[ "$(offers scmlb-lb d)" = "delete drain" ]
-	[ "$(offers scmlb lb '')" = "conntrack delete drain get set undrain" ]
+	[ "$(offers scmlb lb '')" = "conntrack delete drain edit get set undrain" ]
 	[ "$(offers scmlb-lb conntrack '')" = "flush get" ]
 	[ "$(offers scmlb '')" = \
 		"attach completion detach dos dos-protection fw gc health lb stat svc" ]
@@ -261,7 +261,17 @@ sorted() {
 	[ "$(offers scmlb-attach -m '')" = "native skb" ]
 	[ "$(completions scmlb-attach --mode=s)" = "--mode=skb" ]
 	[[ $(completions scmlb-attach -u '') == *up0* ]]
+	# lo is no upstream: attach refuses it
+	run -0 completions scmlb-attach -u ''
+	[ "${#lines[@]}" -ge 4 ]
+	for w in "${lines[@]}"; do
+		[ "$w" != lo ]
+	done
+	[ -z "$(completions scmlb attach --upstream l)" ]
 	[ "$(offers scmlb-fw set -t '')" = "any icmp tcp udp" ]
+	[ "$(offers scmlb fw set -p '')" = "any icmp tcp udp" ]
+	[ "$(offers scmlb-fw set -n 10.0.0.0/8 -p tcp -)" = \
+		"--dst-port --help --pin-dir --src-port --verbose --version -d -h -s" ]
 	[ "$(offers scmlb dos set -p '')" = "icmp tcp udp" ]
 	[ "$(offers scmlb-dos set -t '')" = "ack cwr ece fin psh rst syn urg" ]
 	[ "$(offers scmlb-lb get --)" = \
@@ -272,6 +282,9 @@ sorted() {
 	# no --json where nothing is printed, no option twice
 	[[ $(completions scmlb-lb set -n web9 --) != *--json* ]]
 	[[ $(completions scmlb-lb set -n web9 --) != *--name* ]]
+	[ "$(offers scmlb-lb edit -i 1 --)" = \
+		"--healthcheck --help --name --no-healthcheck --pin-dir --verbose --version --weight" ]
+	[ "$(offers scmlb lb edit -i 1 -c x --n)" = "--name --no-healthcheck" ]
 }
 
 @test "completion: ids of the backends, rules and policies that exist" {
@@ -288,6 +301,7 @@ sorted() {
 
 	[ "$(offers scmlb-lb drain -i '')" = "1 2 4" ]
 	[ "$(offers scmlb lb undrain --id '')" = "1 2 4" ]
+	[ "$(offers scmlb-lb edit -w 2 -i '')" = "1 2 4" ]
 	# the drained backend first: delete takes only drained ones
 	run -0 completions scmlb-lb delete -i ''
 	[ "${lines[0]}" = 2 ] && [ "$(sorted "${lines[@]}")" = "1 2 4" ]

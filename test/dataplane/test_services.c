@@ -39,6 +39,7 @@
 #define VIP_F		IP4(203, 0, 113, 27)	/* F, G: one backend address */
 #define VIP_G		IP4(203, 0, 113, 28)
 #define NOT_VIP		IP4(203, 0, 113, 29)
+#define ROUTER		IP4(192, 0, 2, 1)	/* a hop toward the clients */
 /* not a VIP, but its bit in lb_vip_hint is VIP_A's: the hint says "maybe" */
 #define HINT_TWIN	IP4(10, 0, 55, 199)
 
@@ -116,6 +117,15 @@ static const char *const if_names[SIDE_N] = {
 	"svt-up", "svt-be0", "svt-be1",
 };
 
+/* What an ICMP error case's frame says, and the packet it quotes. */
+struct icmp_case {
+	__u8 type;
+	__u8 code;
+	__u16 mtu;
+	struct frame quoted;
+	size_t l4_bytes;		/* of the quoted packet's L4 */
+};
+
 /*
  * One BPF_PROG_TEST_RUN: setup (NULL keeps what the previous cases left),
  * the frame, from a client or from backend @from, and what must come out.
@@ -139,6 +149,7 @@ struct tcase {
 	bool keep_tables;		/* the setup changed no table... */
 	enum svc_name but;		/* ...but this service's */
 	bool (*check)(void);		/* more to check after the run */
+	const struct icmp_case *icmp;	/* an ICMP error: @in is its frame */
 };
 
 static struct scmlb_bpf *skel;
@@ -441,6 +452,51 @@ static const struct tcase cases[] = {
 			     .udp_csum_zero = true },
 	  RET(VIP_P, 53), CT(UDP, B_P53, 2) },
 
+	/* ICMP errors about balanced flows, both ways */
+	{ "icmp: fragmentation needed about VIP P:80's reply to :42401: to "
+	  "its backend, quoting the packet as its 8080 sent it", NULL,
+	  .in = { FROM(ROUTER, VIP_P), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 3, 4, 1400,
+		{ FROM(VIP_P, CLIENT), TCP(80, 42401, TF_PSH | TF_ACK),
+		  .payload = 100 }, 8 },
+	  FWD(B_P80) },
+	{ "icmp: time exceeded quoting 28 bytes of that reply: the quoted TCP "
+	  "checksum follows too", NULL,
+	  .in = { FROM(ROUTER, VIP_P), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 11, 0, 0,
+		{ FROM(VIP_P, CLIENT), TCP(80, 42401, TF_PSH | TF_ACK),
+		  .payload = 33 }, 28 },
+	  FWD(B_P80) },
+	{ "icmp: port unreachable from the backend's 5353 about a datagram: "
+	  "to the client from VIP P, quoting its datagram to :53", NULL,
+	  BE(B_P53), .in = { FROM_BE(B_P53), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 3, 3, 0,
+		{ FROM(CLIENT, BE_ADDR(B_P53)), UDP(5401, 5353) }, 8 + 13 },
+	  RET(VIP_P, 53) },
+	{ "icmp: the same from the backend quoting 8 bytes (UDP checksum "
+	  "kept exact)", NULL,
+	  BE(B_P53), .in = { FROM_BE(B_P53), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 3, 3, 0,
+		{ FROM(CLIENT, BE_ADDR(B_P53)), UDP(5401, 5353) }, 8 },
+	  RET(VIP_P, 53) },
+	{ "icmp: an error about a flow not tracked: passed untouched", NULL,
+	  .in = { FROM(ROUTER, VIP_P), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 3, 4, 1400,
+		{ FROM(VIP_P, CLIENT), TCP(80, 42499, TF_ACK) }, 8 },
+	  PASS },
+	{ "icmp: an error to VIP P quoting VIP A's packet: passed untouched",
+	  NULL, .in = { FROM(ROUTER, VIP_P), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 3, 4, 1400,
+		{ FROM(VIP_A, CLIENT), TCP(80, 42401, TF_ACK) }, 8 },
+	  PASS },
+	{ "icmp: an echo request to VIP P: the host's to answer", NULL,
+	  .in = { TO(VIP_P), .proto = IPPROTO_ICMP }, PASS },
+	{ "icmp: the backend's error about a flow not tracked: passed", NULL,
+	  BE(B_P53), .in = { FROM_BE(B_P53), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 3, 3, 0,
+		{ FROM(CLIENT, BE_ADDR(B_P53)), UDP(5499, 5353) }, 8 },
+	  PASS },
+
 	/* two VIPs, one backend address: the reply's 5-tuple tells the VIP */
 	{ "shared address: SYN from :42501 to VIP F: F's backend", NULL,
 	  .in = { TO(VIP_F), TCP(42501, 80, TF_SYN) }, NEW(B_F),
@@ -587,12 +643,45 @@ static __u16 be_port(int n, __u16 dport)
 	return be_specs[n].port ? be_specs[n].port : dport;
 }
 
+/* A case's frame: an ICMP error quoting a packet, or a packet. */
+static size_t case_frame(const struct tcase *c, const struct frame *f,
+			 const struct frame *quoted, __u8 *b)
+{
+	const struct icmp_case *ic = c->icmp;
+
+	if (!ic)
+		return frame_build(f, b);
+	return frame_build_icmp_err(f, ic->type, ic->code, ic->mtu, quoted,
+				    ic->l4_bytes, b);
+}
+
 /* The frame @c must produce: its input, rewritten as a NAT would. */
 static size_t expected_frame(const struct tcase *c, int to_be,
 			     const __u8 *in, size_t len, __u8 *exp)
 {
-	struct frame f = c->in;
+	struct frame f = c->in, q = { 0 };
 
+	if (c->icmp) {
+		/* the quoted packet as the backend sent it, or the client */
+		q = c->icmp->quoted;
+		if (to_be) {
+			q.saddr = BE_ADDR(to_be);
+			q.sport = be_port(to_be, q.sport);
+			f.daddr = BE_ADDR(to_be);
+			f.src_mac = mac_beif[to_be];
+			f.dst_mac = mac_be[to_be];
+		} else if (c->to_client) {
+			q.daddr = c->vip;
+			q.dport = c->vport;
+			f.saddr = c->vip;
+			f.src_mac = mac_up;
+			f.dst_mac = mac_client;
+		} else {
+			memcpy(exp, in, len);
+			return len;
+		}
+		return case_frame(c, &f, &q, exp);
+	}
 	if (to_be) {
 		f.daddr = BE_ADDR(to_be);
 		f.dport = be_port(to_be, f.dport);
@@ -791,7 +880,7 @@ static enum tap_result run_case(const struct tcase *c)
 		ok &= tables_kept(c->but);
 	snaps_free();
 	to_be = be_resolve(c->to_be, &c->in);
-	len = frame_build(&c->in, in);
+	len = case_frame(c, &c->in, c->icmp ? &c->icmp->quoted : NULL, in);
 	exp_len = expected_frame(c, to_be, in, len, exp);
 
 	err = tb_stats_read(&lb, &before);

@@ -171,8 +171,7 @@ static __always_inline int icmp_ingress(struct scmlb_stats *st, struct pkt *p)
 	icmp_rewrite_addr(p, &p->ip->daddr, be->addr[0]);
 	backend_count(be->id, p, 0, 0);
 	nat_set_macs(p, be->if_mac, be->mac);
-	st->forwarded++;
-	return bpf_redirect_map(&lb_tx_ports, be->ifindex, 0);
+	return nat_redirect(st, &st->forwarded, be->ifindex);
 }
 
 /**
@@ -207,8 +206,7 @@ static __always_inline int icmp_egress(const struct scmlb_config *cfg,
 	icmp_rewrite_addr(p, &p->ip->saddr, r->nat_addr[0]);
 	backend_count(r->backend_id, p, 1, 0);
 	nat_set_macs(p, cfg->upstream_mac, r->client_mac);
-	st->returned++;
-	return bpf_redirect_map(&lb_tx_ports, cfg->upstream_ifindex, 0);
+	return nat_redirect(st, &st->returned, cfg->upstream_ifindex);
 }
 
 #endif /* SCMLB_ICMP_H */

@@ -88,8 +88,7 @@ static __always_inline int lb_egress(const struct scmlb_config *cfg,
 		nat_rewrite_port(p, 1, r->nat_port);
 	nat_rewrite_addr(p, &p->ip->saddr, r->nat_addr[0]);
 	nat_set_macs(p, cfg->upstream_mac, r->client_mac);
-	st->returned++;
-	return bpf_redirect_map(&lb_tx_ports, cfg->upstream_ifindex, 0);
+	return nat_redirect(st, &st->returned, cfg->upstream_ifindex);
 }
 
 #endif /* SCMLB_LB_EGRESS_H */

@@ -250,7 +250,10 @@ struct scmlb_stats {
 	__u64 dos_dropped;
 	__u64 forwarded;		/* redirected to a backend */
 	__u64 returned;			/* backend replies sent to clients */
-	__u64 reserved[7];
+	__u64 nodest_dropped;		/* TCP of a flow whose backend is gone */
+	__u64 tx_errors;		/* a redirect the devmap refused: its
+					 * interface is gone */
+	__u64 reserved[5];
 };
 _Static_assert(sizeof(struct scmlb_stats) == 128, "scmlb_stats layout");
 

@@ -101,6 +101,7 @@ struct tcase {
 	bool uncounted;			/* the main program never runs */
 	const struct scmlb_stats *stats; /* totals since fx_stats() */
 	bool live;			/* really sent: caught on a peer */
+	enum tb_stat dropped_as;	/* XDP_DROP: the counter it grows */
 };
 
 static struct scmlb_bpf *skel;
@@ -201,6 +202,8 @@ static bool stats_delta_ok(const struct tcase *c,
 			want[TB_FORWARDED] = 1;
 		else if (c->act == XDP_REDIRECT && c->to_client)
 			want[TB_RETURNED] = 1;
+		else if (c->act == XDP_DROP)
+			want[c->dropped_as] = 1;
 	}
 	for (i = 0; i < TB_STATS_N; i++) {
 		if (i < TB_RX_N && c->side == SIDE_UP && !c->uncounted)
@@ -321,6 +324,49 @@ static int fx_remove2(void)
 	return err ? err : rr_reset();
 }
 
+/* scmlb-health found backend 2 failing: it leaves the table. */
+static int fx_unhealthy2(void)
+{
+	int err = scmlb_backend_set_health(&lb, be_id[2],
+					   SCMLB_HEALTH_UNHEALTHY, 3);
+
+	return err ? err : rr_reset();
+}
+
+static int fx_drain3(void)
+{
+	return scmlb_backend_set_status(&lb, be_id[3], SCMLB_BACKEND_DRAINED);
+}
+
+/* Backend 3 (drained) is the last that takes flows once 1 goes. */
+static int fx_remove1(void)
+{
+	int err = scmlb_backend_set_status(&lb, be_id[3],
+					   SCMLB_BACKEND_AVAILABLE);
+
+	if (!err)
+		err = scmlb_backend_set_status(&lb, be_id[1],
+					       SCMLB_BACKEND_DRAINED);
+	if (!err)
+		err = scmlb_backend_remove(&lb, be_id[1]);
+	return err ? err : rr_reset();
+}
+
+/* The interface behind backend 3 vanished: the kernel emptied its slot. */
+static int fx_tx_gone(void)
+{
+	return bpf_map_delete_elem(lb.maps.tx_ports, &ifindex[BE_SIDE(3)]) ?
+	       -errno : 0;
+}
+
+static int fx_tx_back(void)
+{
+	__u32 i = ifindex[BE_SIDE(3)];
+
+	return bpf_map_update_elem(lb.maps.tx_ports, &i, &i, BPF_ANY) ?
+	       -errno : 0;
+}
+
 /*
  * Backend 4 takes backend 2's slot (ids are never reused, slots are): as
  * if SCMLB_MAX_BACKENDS backends had come and gone since.
@@ -408,6 +454,7 @@ static int fx_one_arm(void)
 
 #define ON_BE(n)	.side = BE_SIDE(n)
 #define PASS		.act = XDP_PASS
+#define DROP(st)	.act = XDP_DROP, .dropped_as = TB_##st
 #define FWD(n)		.act = XDP_REDIRECT, .to_be = (n)
 #define RET(mac)	.act = XDP_REDIRECT, .to_client = (mac)
 #define CT(st, n, pk)							\
@@ -673,8 +720,12 @@ static const struct tcase cases[] = {
 	  .in = { TCP_IN(40901, TF_SYN) }, FWD(1), CT(OPENING, 1, 1) },
 	{ "removal: SYN from port 40902 to backend 2", NULL,
 	  .in = { TCP_IN(40902, TF_SYN) }, FWD(2), CT(OPENING, 2, 1) },
-	{ "backend 2 drained and removed: ACK of its flow passed untouched",
-	  fx_remove2, .in = { TCP_IN(40902, TF_ACK) }, PASS },
+	{ "backend 2 drained and removed: ACK of its flow dropped and counted, "
+	  "the flow forgotten (IPVS's expire_nodest_conn)",
+	  fx_remove2, .in = { TCP_IN(40902, TF_ACK) }, DROP(NODEST_DROPPED),
+	  NO_CT },
+	{ "the next ACK of that flow: unknown now, the kernel's (it resets)",
+	  NULL, .in = { TCP_IN(40902, TF_ACK) }, PASS, NO_CT },
 	{ "reply from the removed backend 2: passed untouched", NULL, ON_BE(2),
 	  .in = { TCP_OUT(2, 40902, TF_SYN | TF_ACK) }, PASS },
 	{ "backend 2 removed: new SYN to backend 1", NULL,
@@ -686,13 +737,36 @@ static const struct tcase cases[] = {
 	{ "ACK of backend 1's older flow: unaffected", NULL,
 	  .in = { TCP_IN(40901, TF_ACK) }, FWD(1), CT(OPENING, 1, 2) },
 
+	/* failed backends: UDP flows move; drained ones keep theirs */
+	{ "failed: UDP from port 5951 to backend 1", fx_three,
+	  .in = { UDP_IN(5951) }, FWD(1), CT(UDP, 1, 1) },
+	{ "failed: UDP from port 5952 to backend 2", NULL,
+	  .in = { UDP_IN(5952) }, FWD(2), CT(UDP, 2, 1) },
+	{ "failed: UDP from port 5953 to backend 3", NULL,
+	  .in = { UDP_IN(5953) }, FWD(3), CT(UDP, 3, 1) },
+	{ "backend 2 unhealthy: its UDP flow moves to backend 1 with the next "
+	  "datagram", fx_unhealthy2, .in = { UDP_IN(5952) }, FWD(1),
+	  CT(UDP, 1, 1) },
+	{ "backend 2 unhealthy: backend 3's UDP flow stays", NULL,
+	  .in = { UDP_IN(5953) }, FWD(3), CT(UDP, 3, 2) },
+	{ "backend 3 drained: its UDP flow stays (graceful)", fx_drain3,
+	  .in = { UDP_IN(5953) }, FWD(3), CT(UDP, 3, 3) },
+	{ "backend 1 removed: its UDP flows move to backend 3, the only one "
+	  "left", fx_remove1, .in = { UDP_IN(5951) }, FWD(3), CT(UDP, 3, 1) },
+	{ "backend 3's interface gone from the devmap: rewritten for it but "
+	  "dropped, a tx error, not forwarded", fx_tx_gone,
+	  .in = { UDP_IN(5953) }, DROP(TX_ERRORS), .to_be = 3 },
+	{ "the interface back: backend 3 again", fx_tx_back,
+	  .in = { UDP_IN(5953) }, FWD(3), CT(UDP, 3, 5) },
+
 	/* a freed slot taken by a new backend does not inherit old flows */
 	{ "slot reuse: SYN from port 41401 to backend 1", fx_three,
 	  .in = { TCP_IN(41401, TF_SYN) }, FWD(1), CT(OPENING, 1, 1) },
 	{ "slot reuse: SYN from port 41402 to backend 2", NULL,
 	  .in = { TCP_IN(41402, TF_SYN) }, FWD(2), CT(OPENING, 2, 1) },
-	{ "backend 4 in backend 2's slot: ACK of 2's flow passed untouched",
-	  fx_slot_reuse, .in = { TCP_IN(41402, TF_ACK) }, PASS },
+	{ "backend 4 in backend 2's slot: ACK of 2's flow dropped, not sent "
+	  "to 4", fx_slot_reuse, .in = { TCP_IN(41402, TF_ACK) },
+	  DROP(NODEST_DROPPED), NO_CT },
 	{ "backend 4 in backend 2's slot: reply from 2's address passed", NULL,
 	  ON_BE(2), .in = { TCP_OUT(2, 41402, TF_SYN | TF_ACK) }, PASS },
 	{ "slot reuse: new SYN to backend 1", NULL,

@@ -543,9 +543,13 @@ static const struct tcase cases[] = {
 	{ "R1 drained: SYN to VIP M: the test's table's pick", NULL,
 	  .in = { TO(VIP_M), TCP(42605, 80, TF_SYN) }, NEW(B_REF),
 	  CT(OPENING, B_REF, 1), .check = maglev_published },
-	{ "R1 deleted, every other table untouched: ACK of its flow passed",
+	{ "R1 deleted, every other table untouched: ACK of its flow dropped, "
+	  "the flow forgotten (rr cannot find it again)",
 	  fx_delete_r1, KEEP_BUT(S_RR),
-	  .in = { TO(VIP_R), TCP(42601, 80, TF_ACK) }, PASS },
+	  .in = { TO(VIP_R), TCP(42601, 80, TF_ACK) }, .act = XDP_DROP,
+	  NO_CT },
+	{ "R1 deleted: the next ACK of that flow is the kernel's", NULL,
+	  .in = { TO(VIP_R), TCP(42601, 80, TF_ACK) }, PASS, NO_CT },
 	{ "R1 deleted: SYN to VIP R: R2", NULL,
 	  .in = { TO(VIP_R), TCP(42606, 80, TF_SYN) }, NEW(B_R2),
 	  CT(OPENING, B_R2, 1) },
@@ -735,6 +739,8 @@ static bool stats_ok(const struct tcase *c, const struct scmlb_stats *before,
 		tb_stats_rx(&want, &c->in, 1);
 		want.passed = c->act == XDP_PASS;
 		want.forwarded = c->act == XDP_REDIRECT;
+		/* the only drop here: a flow whose backend was deleted */
+		want.nodest_dropped = c->act == XDP_DROP;
 	} else {
 		want.returned = c->act == XDP_REDIRECT;
 	}

@@ -759,6 +759,8 @@ static const struct {
 	STAT_FIELD(TB_DOS_DROPPED, dos_dropped),
 	STAT_FIELD(TB_FORWARDED, forwarded),
 	STAT_FIELD(TB_RETURNED, returned),
+	STAT_FIELD(TB_NODEST_DROPPED, nodest_dropped),
+	STAT_FIELD(TB_TX_ERRORS, tx_errors),
 #undef STAT_FIELD
 };
 

@@ -21,7 +21,7 @@ _scmlb_opts() {
 	attach/*) echo "-u|--upstream= -v|--vip= -m|--mode= --conntrack-size=" ;;
 	detach/*) echo "--keep-maps" ;;
 	stat/*) echo "--interval= --count= --json" ;;
-	gc/*) echo "-t|--gc-time= -q|--quiet" ;;
+	gc/*) echo "-t|--gc-time= --timeout= -q|--quiet" ;;
 	health/*) echo "--timeout= --fall=" ;;
 	esac
 	case $tool/$verb in

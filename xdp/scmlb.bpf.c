@@ -7,6 +7,7 @@
 #include "counter.h"
 #include "dos.h"
 #include "fw.h"
+#include "icmp.h"
 #include "lb_egress.h"
 #include "lb_ingress.h"
 #include "maps.h"
@@ -84,6 +85,8 @@ int scmlb_main(struct xdp_md *ctx)
 		for_vip = vip_maybe(&p);
 	if (act == SCMLB_CONTINUE && for_vip)
 		act = lb_ingress(st, &p);
+	else if (act == SCMLB_CONTINUE && p.proto == IPPROTO_ICMP)
+		act = icmp_ingress(st, &p);
 	if (act == SCMLB_CONTINUE) {
 		st->passed++;
 		return XDP_PASS;

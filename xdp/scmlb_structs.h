@@ -154,6 +154,16 @@ struct scmlb_flow {
 };
 _Static_assert(sizeof(struct scmlb_flow) == 56, "scmlb_flow layout");
 
+/*
+ * scmlb-gc's pass over conntrack (ct_expire.bpf.c), in and out through
+ * the data of a BPF_PROG_TEST_RUN.
+ */
+struct scmlb_ct_expire {
+	__u64 timeout[SCMLB_CT_STATES];	/* in: idle jiffies allowed, by state */
+	__u64 checked;			/* out: clients' entries seen */
+	__u64 expired[SCMLB_CT_STATES];	/* out: flows removed, by state */
+};
+
 /* Per-CPU traffic of one backend, in lb_be_stats at the backend's slot. */
 struct scmlb_backend_stats {
 	__u64 conns;			/* flows opened to it */
@@ -240,7 +250,10 @@ struct scmlb_stats {
 	__u64 dos_dropped;
 	__u64 forwarded;		/* redirected to a backend */
 	__u64 returned;			/* backend replies sent to clients */
-	__u64 reserved[7];
+	__u64 nodest_dropped;		/* TCP of a flow whose backend is gone */
+	__u64 tx_errors;		/* a redirect the devmap refused: its
+					 * interface is gone */
+	__u64 reserved[5];
 };
 _Static_assert(sizeof(struct scmlb_stats) == 128, "scmlb_stats layout");
 

@@ -26,6 +26,12 @@ flows_to() {
 		jq "[.[] | select(.dst_port == $1 and .protocol == \"$2\")] | length"
 }
 
+# status_of_port PORT: the conntrack status of the flow from client port PORT
+status_of_port() {
+	scmlb lb conntrack get --json |
+		jq -r ".[] | select(.src_port == $1) | .status"
+}
+
 @test "dos: a SYN flood from one client is stopped within 2 s and becomes its firewall rule" {
 	run -0 scmlb dos set -p tcp -t syn -l 50
 	policy=$output
@@ -99,30 +105,34 @@ flows_to() {
 	scmlb dos delete -i "$policy"
 }
 
-@test "gc: a closed TCP flow's entry is removed by one gc run; an open one is kept" {
+@test "gc: a closed TCP flow stays for the closed timeout, then goes; an open one is kept" {
 	conn_open 7070
 	conn_echo "stay open"
-	run -0 who
-	[ "$(flows_to 8080 tcp)" -ge 1 ]
-	run -0 scmlb gc
-	[[ $output == "gc: "*" closed and "* ]]
-	[ "$(flows_to 8080 tcp)" -eq 0 ]
+	run -0 topo_exec client curl -sS --max-time 3 --local-port 46001 \
+		"http://$TOPO_VIP:8080/who"
+	[ "$(status_of_port 46001)" = closed ]
+	run -0 scmlb gc --timeout closed=1s
+	[ "$(status_of_port 46001)" = closed ]
+	sleep 1.2
+	run -0 scmlb gc --timeout closed=1s
+	[[ $output == "gc: "*" flows checked, "[1-9]*" closed and "* ]]
+	[ -z "$(status_of_port 46001)" ]
 	[ "$(flows_to 7070 tcp)" -eq 1 ]
 	conn_echo "still open"
 	conn_close
 }
 
-@test "gc: an idle UDP flow is gone after --gc-time 2s; an active one stays" {
+@test "gc: an idle UDP flow is gone after --timeout udp=2s; an active one stays" {
 	topo_exec client timeout 5 socat -t 1 - "UDP:$TOPO_VIP:9090" <<<"idle" >/dev/null
 	[ "$(flows_to 9090 udp)" -eq 1 ]
-	run -0 scmlb gc --gc-time 2s
+	run -0 scmlb gc --timeout udp=2s
 	[ "$(flows_to 9090 udp)" -eq 1 ]
 	sleep 1
 	# a second flow that stays active
 	topo_exec client socat -T 10 - "UDP:$TOPO_VIP:9090,sourceport=40000" \
 		< <(for i in 1 2 3 4; do echo "active $i"; sleep 0.5; done) >/dev/null &
 	sleep 1.5
-	run -0 scmlb gc --gc-time 2s
+	run -0 scmlb gc --timeout udp=2s
 	[[ $output == *"1 idle removed"* ]]
 	run -0 scmlb lb conntrack get --json
 	[ "$(jq '[.[] | select(.dst_port == 9090)] | length' <<<"$output")" -eq 1 ]

@@ -159,9 +159,9 @@ sorted() {
 	udp_load_wait
 	printf '%s\n' "${lines[@]}"
 	[ "${#lines[@]}" -eq 3 ]
-	[[ ${lines[0]} =~ ^\ +ICMP\ +TCP\ +UDP\ +OTHER\ +PASSED\ +FW\ DROPPED\ +DOS\ DROPPED\ +FORWARDED\ +RETURNED$ ]]
+	[[ ${lines[0]} =~ ^\ +ICMP\ +TCP\ +UDP\ +OTHER\ +PASSED\ +FW\ DROPPED\ +DOS\ DROPPED\ +FORWARDED\ +RETURNED\ +NO\ BACKEND\ +TX\ ERRORS$ ]]
 	for line in "${lines[@]:1}"; do
-		read -r _ tcp udp _ _ fw dos fwd ret <<<"$line"
+		read -r _ tcp udp _ _ fw dos fwd ret _ <<<"$line"
 		near "$RATE" "$udp"
 		near "$RATE" "$fwd"
 		near "$RATE" "$ret"

@@ -30,6 +30,7 @@ struct scmlb_maps {
 	int progs;
 	int ct;
 	int ct_replies;
+	int ct_frags;
 	int stats;
 	int fw_nets;
 	int fw_net_info;

@@ -119,6 +119,7 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	maps->progs = bpf_map__fd(skel->maps.lb_progs);
 	maps->ct = bpf_map__fd(skel->maps.ct_flows);
 	maps->ct_replies = bpf_map__fd(skel->maps.ct_replies);
+	maps->ct_frags = bpf_map__fd(skel->maps.ct_frags);
 	maps->stats = bpf_map__fd(skel->maps.stat_pkts);
 	maps->fw_nets = bpf_map__fd(skel->maps.fw_nets);
 	maps->fw_hint = bpf_map__fd(skel->maps.fw_hint);

@@ -4,6 +4,7 @@
 #define SCMLB_LB_EGRESS_H
 
 #include "ct.h"
+#include "frag.h"
 #include "icmp.h"
 #include "maps.h"
 #include "nat.h"
@@ -68,6 +69,8 @@ static __always_inline int lb_egress(const struct scmlb_config *cfg,
 	struct scmlb_flow *r;
 	__u64 now;
 
+	if (p->frag == PKT_FRAG_LATER)
+		return frag_follow(cfg, st, p, 1);
 	if (!p->l4)
 		return p->proto == IPPROTO_ICMP ? icmp_egress(cfg, st, p) :
 						  SCMLB_CONTINUE;
@@ -84,6 +87,7 @@ static __always_inline int lb_egress(const struct scmlb_config *cfg,
 	r->packets++;
 	r->last_seen = now;
 	backend_count(r->backend_id, p, 1, 0);
+	frag_remember(p, r->backend_id, r->nat_addr[0], 1, r->client_mac);
 	if (r->nat_port != p->sport)
 		nat_rewrite_port(p, 1, r->nat_port);
 	nat_rewrite_addr(p, &p->ip->saddr, r->nat_addr[0]);

@@ -4,6 +4,7 @@
 #define SCMLB_LB_INGRESS_H
 
 #include "ct.h"
+#include "frag.h"
 #include "maps.h"
 #include "nat.h"
 #include "pick.h"
@@ -169,6 +170,7 @@ static __always_inline int lb_ingress(struct scmlb_stats *st, struct pkt *p)
 			return SCMLB_CONTINUE;
 	}
 	backend_count(be->id, p, 0, opened);
+	frag_remember(p, be->id, be->addr[0], 0, NULL);
 
 	port = backend_port(be, p);
 	if (port != p->dport)

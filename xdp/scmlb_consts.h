@@ -10,7 +10,7 @@
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
 #define SCMLB_LAYOUT_MAJOR 3
-#define SCMLB_LAYOUT_MINOR 0
+#define SCMLB_LAYOUT_MINOR 1
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends of all services; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
@@ -39,6 +39,12 @@
  * prime), a round-robin ring at most this many.
  */
 #define SCMLB_TABLE_SIZE 65537
+
+/*
+ * Fragmented datagrams in flight whose later fragments follow their
+ * first: a reassembly queue's worth, as the kernel's ipfrag memory.
+ */
+#define SCMLB_FRAG_SIZE 65536
 
 /* Interfaces scmlb can attach to: the upstream and the backend-facing ones. */
 #ifndef SCMLB_MAX_IFACES

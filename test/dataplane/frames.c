@@ -204,7 +204,7 @@ size_t frame_build(const struct frame *f, __u8 *b)
 
 	ip[0] = (f->ip_version ? f->ip_version : 4) << 4 | ihl;
 	put16(ip + 2, f->tot_len ? f->tot_len : tot);
-	put16(ip + 4, 0x1c46);
+	put16(ip + 4, f->ip_id ? f->ip_id : 0x1c46);
 	put16(ip + 6, f->frag_off ? f->frag_off : IP_DF);
 	ip[8] = 64;
 	ip[9] = f->proto;
@@ -366,6 +366,9 @@ bool csums_valid(const __u8 *b, size_t len)
 	}
 	proto = ip[9];
 	l4 = ip + hlen;
+	/* a fragment's L4 checksum covers the whole datagram, not it */
+	if (get16(ip + 6) & (IP_MF | 0x1fff))
+		return ok;
 	if (proto == IPPROTO_ICMP)
 		return icmp_csums_valid(l4, tot - hlen) && ok;
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)

@@ -38,6 +38,7 @@ struct frame {
 	__u8 ip_version;	/* 0: 4 */
 	__u8 ihl;		/* 0: 5; above 5 the header carries options */
 	__u16 frag_off;		/* 0: DF; else flags and offset */
+	__u16 ip_id;		/* 0: 0x1c46 */
 	__u16 tot_len;		/* 0: as built; else this, even wrong */
 	__u32 saddr;
 	__u32 daddr;

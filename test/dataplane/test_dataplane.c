@@ -102,6 +102,7 @@ struct tcase {
 	const struct scmlb_stats *stats; /* totals since fx_stats() */
 	bool live;			/* really sent: caught on a peer */
 	enum tb_stat dropped_as;	/* XDP_DROP: the counter it grows */
+	bool frag_unmatched;		/* a later fragment without its first */
 };
 
 static struct scmlb_bpf *skel;
@@ -196,6 +197,7 @@ static bool stats_delta_ok(const struct tcase *c,
 			     (unsigned long long)rx);
 			ok = false;
 		}
+		want[TB_FRAGS_UNMATCHED] = c->frag_unmatched;
 		if (c->act == XDP_PASS && c->side == SIDE_UP)
 			want[TB_PASSED] = 1;
 		else if (c->act == XDP_REDIRECT && c->to_be)
@@ -670,12 +672,33 @@ static const struct tcase cases[] = {
 	  .in = { TCP_IN(40605, TF_SYN | TF_RST) }, PASS, NO_CT },
 
 	/* 13: what is not balanced */
-	{ "SYN to the VIP with MF set: passed untouched", fx_three,
-	  .in = { TCP_IN(40701, TF_SYN), .frag_off = IP_MF }, PASS, NO_CT },
-	{ "fragment at offset 128 that looks like a SYN: passed untouched",
-	  NULL, .in = { TCP_IN(40702, TF_SYN), .frag_off = 16 }, PASS, NO_CT },
-	{ "UDP to the VIP with MF set: passed untouched", NULL,
-	  .in = { UDP_IN(5701), .frag_off = IP_MF }, PASS, NO_CT },
+	/* fragments: later ones follow their first */
+	{ "first fragment of a SYN (MF set): to backend 1, as a whole one",
+	  fx_three, .in = { TCP_IN(40701, TF_SYN), .frag_off = IP_MF,
+			    .ip_id = 0x1001 }, FWD(1), CT(OPENING, 1, 1) },
+	{ "a later fragment of that datagram (offset 128): to backend 1, "
+	  "only its destination rewritten", NULL,
+	  .in = { TCP_IN(40701, TF_SYN), .frag_off = 16, .ip_id = 0x1001 },
+	  FWD(1), CT(OPENING, 1, 1) },
+	{ "a later fragment of a datagram whose first was not seen: passed "
+	  "untouched, counted", NULL,
+	  .in = { TCP_IN(40702, TF_SYN), .frag_off = 16, .ip_id = 0x1002 },
+	  PASS, NO_CT, .frag_unmatched = true },
+	{ "first fragment of a UDP datagram: to backend 2", NULL,
+	  .in = { UDP_IN(5701), .frag_off = IP_MF, .ip_id = 0x1003 },
+	  FWD(2), CT(UDP, 2, 1) },
+	{ "its last fragment: to backend 2", NULL,
+	  .in = { UDP_IN(5701), .frag_off = 185, .ip_id = 0x1003 },
+	  FWD(2), CT(UDP, 2, 1) },
+	{ "backend 2's fragmented reply, first fragment: from the VIP", NULL,
+	  ON_BE(2), .in = { UDP_OUT(2, 5701), .frag_off = IP_MF,
+			    .ip_id = 0x2001 }, RET(mac_client), CT(UDP, 2, 2) },
+	{ "its later fragment: from the VIP, only its source rewritten", NULL,
+	  ON_BE(2), .in = { UDP_OUT(2, 5701), .frag_off = IP_MF | 185,
+			    .ip_id = 0x2001 }, RET(mac_client), CT(UDP, 2, 2) },
+	{ "a later fragment of the client's datagram from the backend side: "
+	  "passed", NULL, ON_BE(2),
+	  .in = { UDP_IN(5701), .frag_off = 185, .ip_id = 0x1003 }, PASS },
 	{ "ICMP echo to the VIP: passed untouched", NULL,
 	  .in = { L3_IN(IPPROTO_ICMP) }, PASS },
 	{ "GRE to the VIP: passed untouched", NULL,
@@ -850,12 +873,40 @@ static const struct tcase cases[] = {
 	  .in = { TCP_IN(41304, TF_SYN) }, FWD(1), CT(OPENING, 1, 1) },
 };
 
+/*
+ * A later fragment rewritten: one address and the MACs, the IPv4
+ * checksum recomputed; its bytes past the header are the datagram's
+ * data, untouched.
+ */
+static size_t expected_fragment(const struct tcase *c, const __u8 *in,
+				size_t len, __u8 *exp)
+{
+	__u8 *ip = exp + ETH_HLEN;
+	size_t hlen = (in[ETH_HLEN] & 0xf) * 4;
+
+	memcpy(exp, in, len);
+	if (c->to_be) {
+		memcpy(exp, mac_be[c->to_be], ETH_ALEN);
+		memcpy(exp + ETH_ALEN, mac_beif[c->to_be], ETH_ALEN);
+		put32(ip + 16, BE_ADDR(c->to_be));
+	} else {
+		memcpy(exp, c->to_client, ETH_ALEN);
+		memcpy(exp + ETH_ALEN, mac_up, ETH_ALEN);
+		put32(ip + 12, VIP);
+	}
+	put16(ip + 10, 0);
+	put16(ip + 10, ~sum_fold(sum16(ip, hlen, 0)));
+	return len;
+}
+
 /* The frame @c must produce: its input, rewritten as a NAT would. */
 static size_t expected_frame(const struct tcase *c, const __u8 *in,
 			     size_t len, __u8 *exp)
 {
 	struct frame f = c->in;
 
+	if ((c->to_be || c->to_client) && (c->in.frag_off & 0x1fff))
+		return expected_fragment(c, in, len, exp);
 	if (c->to_be) {
 		f.daddr = BE_ADDR(c->to_be);
 		f.src_mac = mac_beif[c->to_be];

@@ -435,14 +435,16 @@ static const struct tcase cases[] = {
 	CLASSIFY_TCP("no flag", "ack", ACK, 0),
 	CLASSIFY("UDP", "udp", UDP_C, UDP(5000, 53)),
 	CLASSIFY("ICMP echo", "icmp", ICMP_C, ICMP),
+	/* a first fragment has the flags: it counts as its datagram */
+	CLASSIFY("TCP SYN, first fragment", "syn", SYN,
+		 TCP_FL(40000, 80, TF_SYN), .frag_off = IP_MF),
+	CLASSIFY("UDP, later fragment", "udp", UDP_C, UDP(5000, 53), FRAG),
 
 	/* what no policy watches, with a policy on every class */
 	{ "GRE: not counted", .fresh = true, .watch = ALL_CLASSES,
 	  .in = { FROM(SRC_A, VIP), GRE }, PASS },
 	{ "TCP SYN, later fragment (no flags to read): not counted",
 	  .in = { SYN_VIP(SRC_A), FRAG }, PASS },
-	{ "TCP SYN, first fragment: not counted",
-	  .in = { SYN_VIP(SRC_A), .frag_off = IP_MF }, PASS },
 	{ "TCP header past the IPv4 total length: not counted",
 	  .in = { SYN_VIP(SRC_A), .tot_len = 20 + 8 }, PASS },
 	{ "IPv6 ethertype: not counted",
@@ -619,6 +621,9 @@ static bool stats_ok(const struct tcase *c, const struct scmlb_stats *before,
 	if (c->side == SIDE_UP) {
 		tb_stats_rx(&want, &c->in, n);
 		want.passed = c->act == XDP_PASS ? times : 0;
+		if (c->act == XDP_PASS)
+			want.frags_unmatched = times *
+					       tb_frag_unmatched(&c->in, VIP);
 		want.forwarded = c->act == XDP_REDIRECT ? times : 0;
 		want.fw_dropped = c->by_fw ? times : 0;
 		want.dos_dropped = c->drops;

@@ -177,14 +177,17 @@ static bool sysfs_of_netns(const char *ns)
 
 	if (!f)
 		return false;
+	/* "ID PARENT DEV ROOT MOUNTPOINT OPTIONS... - TYPE SOURCE ..." */
 	while (fgets(line, sizeof(line), f)) {
-		char mnt[64], *sep = strstr(line, " - ");
+		char mnt[64], t[64], src[256], *sep = strstr(line, " - ");
 
-		/* id parent dev root MOUNTPOINT ...; the last mount on /sys is on top */
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %63s", mnt) != 1 ||
-		    strcmp(mnt, "/sys") ||
-		    sscanf(sep + 3, "%63s %255s", type, source) != 2)
-			continue;
+		/* the last mount on /sys is the one on top */
+		if (sep && sscanf(line, "%*s %*s %*s %*s %63s", mnt) == 1 &&
+		    !strcmp(mnt, "/sys") &&
+		    sscanf(sep + 3, "%63s %255s", t, src) == 2) {
+			memcpy(type, t, sizeof(type));
+			memcpy(source, src, sizeof(source));
+		}
 	}
 	fclose(f);
 	return !strcmp(type, "sysfs") && !strcmp(source, ns);

@@ -200,8 +200,11 @@ static int attach_new(struct scmlb_ctx *ctx, const struct attach_opts *o,
 	if (!err && scmlb_owner_blocks(&owner))
 		err = -EBUSY;
 	if (err) {
+		/* refused: nothing changed, nothing made stays */
 		pr_attach_err(ctx, link, err);
-		goto out;
+		if (ctx->dir_created)
+			rmdir(ctx->pin_dir);
+		return SCMLB_EXIT_FAIL;
 	}
 	scmlb_maps_unpin(ctx->pin_dir, false);
 

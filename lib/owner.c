@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* owner.c - which XDP program runs on an interface: ours, another scmlb instance's, or a stranger's */
+/* owner.c - which XDP program runs on an interface: ours, another instance's, or a stranger's */
 #include <errno.h>
 #include <dirent.h>
 #include <limits.h>

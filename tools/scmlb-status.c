@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* scmlb-status - the instance at a glance: services, interfaces and whose XDP runs there, sizes, warnings */
+/* scmlb-status - the instance at a glance: services, interfaces and their XDP, sizes, warnings */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -21,6 +21,7 @@ _scmlb_opts() {
 	attach/*) echo "-u|--upstream= -v|--vip= -m|--mode= --conntrack-size=" ;;
 	detach/*) echo "--keep-maps" ;;
 	stat/*) echo "--interval= --count= --json" ;;
+	status/*) echo "--json" ;;
 	gc/*) echo "-t|--gc-time= --timeout= -q|--quiet" ;;
 	health/*) echo "--timeout= --fall=" ;;
 	esac
@@ -213,7 +214,7 @@ _scmlb() {
 			if [[ $cur == -* ]]; then
 				_scmlb_reply -h --help --version
 			else
-				_scmlb_reply attach detach svc lb fw stat dos \
+				_scmlb_reply attach detach svc lb fw stat status dos \
 					dos-protection gc health completion
 			fi
 			return 0
@@ -224,7 +225,7 @@ _scmlb() {
 			[ "$COMP_CWORD" -eq 2 ] && _scmlb_reply bash -h --help
 			return 0 ;;
 		dos-protection) tool=dos ;;
-		attach | detach | svc | lb | fw | stat | dos | gc | health) ;;
+		attach | detach | svc | lb | fw | stat | status | dos | gc | health) ;;
 		*) return 0 ;;
 		esac
 		run=("$cmd" "${COMP_WORDS[1]}")
@@ -235,4 +236,4 @@ _scmlb() {
 }
 
 complete -F _scmlb scmlb scmlb-attach scmlb-detach scmlb-svc scmlb-lb scmlb-fw \
-	scmlb-dos scmlb-stat scmlb-gc scmlb-health
+	scmlb-dos scmlb-stat scmlb-status scmlb-gc scmlb-health

@@ -457,6 +457,7 @@ static int open_for(const struct scmlb_cmd *cmd, struct scmlb_ctx *ctx)
 	case -EPERM:
 	case -ENOTSUP:
 	case -ENOTDIR:
+	case -EXDEV:
 		pr_err("cannot use pin directory '%s': %s", ctx->pin_dir,
 		       scmlb_pin_dir_why(err));
 		break;

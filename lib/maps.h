@@ -47,6 +47,7 @@ struct scmlb_ctx {
 	const char *pin_dir;
 	bool json;
 	int dir_fd;			/* the pin directory, holding the lock */
+	bool dir_created;		/* this run made the pin directory */
 	struct scmlb_maps maps;
 	struct scmlb_config cfg;	/* lb_config when the maps were opened */
 };

@@ -18,6 +18,7 @@
 #include "maps.h"
 #include "netlink.h"
 #include "output.h"
+#include "owner.h"
 #include "progs.h"
 #include "services.h"
 
@@ -259,8 +260,15 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 	new_iface = !iface_in_use(ctx, be.ifindex, 0);
 	err = use_iface(ctx, be.ifindex);
 	if (err) {
+		char why[512];
+
+		if (err == -EBUSY)
+			scmlb_owner_explain(ctx->pin_dir, be.ifindex, why,
+					    sizeof(why));
+		else
+			snprintf(why, sizeof(why), "%s", strerror(-err));
 		pr_err("cannot attach to '%s' for backend '%s': %s", link.name,
-		       addr, strerror(-err));
+		       addr, why);
 		return SCMLB_EXIT_FAIL;
 	}
 	err = scmlb_backend_add(ctx, &be);

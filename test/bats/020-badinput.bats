@@ -150,12 +150,20 @@ BAD_TABLE=$(cat <<TABLE
 2|scmlb-fw|'sctp'|set -p sctp
 2|scmlb-fw|'80'|set -p icmp -d 80
 2|scmlb-fw|'-p'|set -p
+2|scmlb-status|'--bogus'|--bogus
+2|scmlb-status|'extra'|extra
+2|scmlb-status|'-i'|-i 1
+2|scmlb-status|'--pin-dir'|--pin-dir
+2|scmlb-status|''|--pin-dir ""
+2|scmlb-status|'--interval'|--interval 1
 1|scmlb-lb|'$NONE'|get --pin-dir $NONE
 1|scmlb-lb|'$NONE'|set -n x -a 10.0.4.9 --pin-dir $NONE
 1|scmlb-fw|'$NONE'|get --pin-dir $NONE
 1|scmlb-fw|'$NONE'|set --pin-dir $NONE
 1|scmlb-dos|'$NONE'|get --pin-dir $NONE
 1|scmlb-stat|'$NONE'|--pin-dir $NONE
+1|scmlb-status|'$NONE'|--pin-dir $NONE
+1|scmlb-status|'$NONE'|--json --pin-dir $NONE
 1|scmlb-gc|'$NONE'|--pin-dir $NONE
 1|scmlb-health|'$NONE'|--pin-dir $NONE
 TABLE
@@ -219,7 +227,7 @@ teardown_file() {
 @test "every tool: --help and --version print to stdout and exit 0" {
 	local tool
 	for tool in scmlb scmlb-attach scmlb-detach scmlb-lb scmlb-fw scmlb-dos \
-		    scmlb-stat scmlb-gc scmlb-health; do
+		    scmlb-stat scmlb-status scmlb-gc scmlb-health; do
 		run -0 --separate-stderr scmlb_tool "$tool" --help
 		[ -z "$stderr" ]
 		[[ $output == *Usage:* ]]

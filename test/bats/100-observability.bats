@@ -237,7 +237,7 @@ sorted() {
 	dir=$(find "$dest" -path '*/bash-completion/completions' -type d)
 	[ -n "$dir" ]
 	for name in scmlb scmlb-attach scmlb-detach scmlb-svc scmlb-lb scmlb-fw \
-		scmlb-dos scmlb-stat scmlb-gc scmlb-health; do
+		scmlb-dos scmlb-stat scmlb-status scmlb-gc scmlb-health; do
 		[ "$(cat "$dir/$name")" = "$output" ]
 	done
 	run -2 --separate-stderr scmlb completion zsh
@@ -252,7 +252,9 @@ sorted() {
 	[ "$(offers scmlb lb '')" = "conntrack delete drain edit get set undrain" ]
 	[ "$(offers scmlb-lb conntrack '')" = "flush get" ]
 	[ "$(offers scmlb '')" = \
-		"attach completion detach dos dos-protection fw gc health lb stat svc" ]
+		"attach completion detach dos dos-protection fw gc health lb stat status svc" ]
+	[ "$(offers scmlb status -)" = \
+		"--help --json --pin-dir --verbose --version -h" ]
 	[ "$(offers scmlb svc '')" = "delete get set" ]
 	[ "$(offers scmlb-svc set -S '')" = "maglev rr wrr" ]
 	[ "$(offers scmlb svc set --protocol '')" = "any tcp udp" ]

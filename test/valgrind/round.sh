@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # round.sh BUILD_DIR - one full round of the tools under valgrind: attach,
-# svc/lb/fw/dos set-get-delete, stat, gc, health, detach. Each run must be
-# free of memory errors and definite leaks. Prints TAP. Needs root and a
-# build without sanitizers.
+# svc/lb/fw/dos set-get-delete, stat, status, gc, health, detach. Each run
+# must be free of memory errors and definite leaks. Prints TAP. Needs root
+# and a build without sanitizers.
 set -u
 
 if [ "$(id -u)" != 0 ]; then
@@ -55,6 +55,8 @@ steps=(
 	"lb conntrack get --json"
 	"lb conntrack flush"
 	"stat --json"
+	"status"
+	"status --json"
 	"gc"
 	"health --timeout 500ms"
 	"attach -u up0 -v $TOPO_VIP"

@@ -21,8 +21,8 @@ _scmlb_opts() {
 	attach/*) echo "-u|--upstream= -v|--vip= -m|--mode= --conntrack-size=" ;;
 	detach/*) echo "--keep-maps" ;;
 	stat/*) echo "--interval= --count= --json" ;;
-	gc/*) echo "-t|--gc-time= -q|--quiet" ;;
-	health/*) echo "--timeout= --fall=" ;;
+	gc/*) echo "-t|--gc-time= -q|--quiet --json --if-attached" ;;
+	health/*) echo "--timeout= --fall= --json --if-attached" ;;
 	esac
 	case $tool/$verb in
 	lb/set | lb/\*) echo "-n|--name= -a|--address= -c|--healthcheck= -s|--service= -w|--weight= -p|--port=" ;;&

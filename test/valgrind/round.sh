@@ -55,9 +55,12 @@ steps=(
 	"lb conntrack flush"
 	"stat --json"
 	"gc"
+	"gc --json"
 	"health --timeout 500ms"
+	"health --json --timeout 500ms"
 	"attach -u up0 -v $TOPO_VIP"
 	"detach"
+	"gc --if-attached"
 )
 echo "1..${#steps[@]}"
 n=0

@@ -245,13 +245,15 @@ static int do_health(struct scmlb_ctx *ctx, const void *opts)
 		goto out;
 	}
 	err = scmlb_lock(ctx, true);
-	for (i = 0; i < k && !err; i++)
-		err = apply(ctx, &checks[i], fall);
-	/* what was stored, also before an error */
-	if (ctx->json)
-		print_json(checks, k);
-	else
-		print_text(checks, k);
+	if (!err) {
+		for (i = 0; i < k && !err; i++)
+			err = apply(ctx, &checks[i], fall);
+		/* what was stored, also before an error */
+		if (ctx->json)
+			print_json(checks, k);
+		else
+			print_text(checks, k);
+	}
 	if (err) {
 		pr_err("cannot store the health of the backends: %s",
 		       strerror(-err));

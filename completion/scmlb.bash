@@ -22,8 +22,8 @@ _scmlb_opts() {
 	detach/*) echo "--keep-maps" ;;
 	stat/*) echo "--interval= --count= --json" ;;
 	status/*) echo "--json" ;;
-	gc/*) echo "-t|--gc-time= --timeout= -q|--quiet" ;;
-	health/*) echo "--timeout= --fall=" ;;
+	gc/*) echo "-t|--gc-time= --timeout= -q|--quiet --json --if-attached" ;;
+	health/*) echo "--timeout= --fall= --json --if-attached" ;;
 	esac
 	case $tool/$verb in
 	lb/set | lb/\*) echo "-n|--name= -a|--address= -c|--healthcheck= -s|--service= -w|--weight= -p|--port=" ;;&

@@ -23,6 +23,7 @@
 struct common_opts {
 	const char *pin_dir;
 	bool json;
+	bool if_attached;
 	bool verbose;
 	bool help;
 	bool version;
@@ -35,6 +36,9 @@ static const struct scmlb_opt common_table[] = {
 	  ", or $SCMLB_PIN_DIR)" },
 	{ "json", 0, NULL, NULL, NULL, offsetof(struct common_opts, json),
 	  false, "print JSON instead of a table" },
+	{ "if-attached", 0, NULL, NULL, NULL,
+	  offsetof(struct common_opts, if_attached), false,
+	  "when nothing is attached at the pin directory, do nothing and exit 0" },
 	{ "verbose", 0, NULL, NULL, NULL, offsetof(struct common_opts, verbose),
 	  false, "show libbpf and libxdp messages" },
 	{ "help", 'h', NULL, NULL, NULL, offsetof(struct common_opts, help),
@@ -62,10 +66,20 @@ struct opt_set {
 	int n_aliases;
 };
 
-static bool is_common_for(const struct scmlb_opt *o, const struct scmlb_cmd *cmd)
+/* The flag that gives a verb a common option; 0 when every verb has it. */
+static unsigned int common_flag(const struct scmlb_opt *o)
 {
 	/* --json belongs only to verbs that print something */
-	return strcmp(o->name, "json") || !cmd || (cmd->flags & SCMLB_CMD_JSON);
+	if (!strcmp(o->name, "json"))
+		return SCMLB_CMD_JSON;
+	if (!strcmp(o->name, "if-attached"))
+		return SCMLB_CMD_IF_ATTACHED;
+	return 0;
+}
+
+static bool is_common_for(const struct scmlb_opt *o, const struct scmlb_cmd *cmd)
+{
+	return !cmd || !common_flag(o) || (cmd->flags & common_flag(o));
 }
 
 /*
@@ -187,6 +201,8 @@ static void print_cmd_usage(FILE *f, const struct scmlb_tool *tool,
 			print_opt_usage(f, o);
 	if (cmd->flags & SCMLB_CMD_JSON)
 		fputs(" [--json]", f);
+	if (cmd->flags & SCMLB_CMD_IF_ATTACHED)
+		fputs(" [--if-attached]", f);
 	fputs(" [--pin-dir DIR]\n", f);
 }
 
@@ -227,14 +243,14 @@ static void print_help(const struct scmlb_tool *tool,
 {
 	const struct scmlb_cmd *c;
 	const struct scmlb_opt *o;
-	bool any_json = false;
+	unsigned int any_flags = 0;
 
 	printf("%s - %s\n\nUsage:\n", tool->name, tool->summary);
 	for (c = tool->cmds; c->run; c++) {
 		if (cmd && c != cmd)
 			continue;
 		print_cmd_usage(stdout, tool, c);
-		any_json |= !!(c->flags & SCMLB_CMD_JSON);
+		any_flags |= c->flags;
 	}
 	printf("\nOptions:\n");
 	for (c = tool->cmds; c->run; c++) {
@@ -245,7 +261,7 @@ static void print_help(const struct scmlb_tool *tool,
 				print_opt_help(stdout, o);
 	}
 	for (o = common_table; o->name; o++)
-		if (strcmp(o->name, "json") || any_json)
+		if (!common_flag(o) || (any_flags & common_flag(o)))
 			print_opt_help(stdout, o);
 	if (!cmd && tool->cmds[0].name) {
 		printf("\nCommands:\n");
@@ -433,7 +449,11 @@ static int parse_cmd_opts(const struct scmlb_tool *tool,
 	return SCMLB_EXIT_OK;
 }
 
-static int open_for(const struct scmlb_cmd *cmd, struct scmlb_ctx *ctx)
+/* open_for() with --if-attached, when nothing is attached: exit 0 at once */
+#define NOTHING_ATTACHED (-1)
+
+static int open_for(const struct scmlb_cmd *cmd, struct scmlb_ctx *ctx,
+		    bool if_attached)
 {
 	bool write = cmd->flags & SCMLB_CMD_WRITE;
 	int err;
@@ -450,6 +470,11 @@ static int open_for(const struct scmlb_cmd *cmd, struct scmlb_ctx *ctx)
 	case 0:
 		return SCMLB_EXIT_OK;
 	case -ENOENT:
+		if (if_attached) {
+			pr_debug("nothing attached in '%s': nothing to do",
+				 ctx->pin_dir);
+			return NOTHING_ATTACHED;
+		}
 		pr_err("not attached (no maps in '%s'): run scmlb-attach first",
 		       ctx->pin_dir);
 		break;
@@ -553,9 +578,11 @@ int scmlb_run(const struct scmlb_tool *tool, int argc, char **argv)
 	scmlb_log_set_verbose(common.verbose);
 	ctx.pin_dir = scmlb_pin_dir(common.pin_dir);
 	ctx.json = common.json;
-	ret = open_for(cmd, &ctx);
+	ret = open_for(cmd, &ctx, common.if_attached);
 	if (ret == SCMLB_EXIT_OK)
 		ret = cmd->run(&ctx, opts);
+	else if (ret == NOTHING_ATTACHED)
+		ret = SCMLB_EXIT_OK;
 	scmlb_maps_close(&ctx);
 	scmlb_unlock(&ctx);
 out:

@@ -2,6 +2,7 @@
 /* scmlb-gc - one pass: expire conntrack entries, turn DoS counts into firewall rules */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -9,11 +10,19 @@
 #include "dos.h"
 #include "log.h"
 #include "maps.h"
+#include "output.h"
 
 struct gc_opts {
 	__u64 gc_ns;		/* 0: not given */
 	struct scmlb_ct_timeouts timeouts;	/* by state, 0: not given */
 	bool quiet;
+};
+
+/* What the conntrack pass removed, as the reports say it. */
+struct gc_report {
+	unsigned long long checked;
+	unsigned long long closed;	/* in state closed */
+	unsigned long long idle;	/* in any other state */
 };
 
 static int gc_check(const void *opts)
@@ -42,33 +51,92 @@ static struct scmlb_ct_timeouts gc_timeouts(const struct gc_opts *o)
 	return t;
 }
 
+static struct gc_report gc_report(const struct scmlb_ct_expire_stats *ct)
+{
+	struct gc_report r = { .checked = ct->checked };
+	int i;
+
+	for (i = 0; i < SCMLB_CT_STATES; i++) {
+		if (i == SCMLB_CT_CLOSED)
+			r.closed += ct->expired[i];
+		else
+			r.idle += ct->expired[i];
+	}
+	return r;
+}
+
+static void print_text(const struct gc_report *ct,
+		       const struct scmlb_dos_added *added, size_t n)
+{
+	const char *type;
+	char addr[16];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		type = scmlb_dos_class_type(added[i].class);
+		scmlb_format_ipv4(addr, sizeof(addr), added[i].addr);
+		printf("dos: policy %u (%s%s%s, limit %u): firewall rule %u "
+		       "drops %s from %s/32\n", added[i].policy,
+		       scmlb_dos_class_proto(added[i].class), *type ? " " : "",
+		       type, added[i].limit, added[i].rule,
+		       scmlb_dos_class_proto(added[i].class), addr);
+	}
+	printf("gc: %llu flows checked, %llu closed and %llu idle removed; "
+	       "%zu DoS rules added\n", ct->checked, ct->closed, ct->idle, n);
+}
+
+static void print_json(const struct gc_report *ct,
+		       const struct scmlb_dos_added *added, size_t n)
+{
+	char addr[16];
+	size_t i;
+
+	printf("{\"flows_checked\": %llu, \"closed_removed\": %llu, "
+	       "\"idle_removed\": %llu, \"rules_added\": [", ct->checked,
+	       ct->closed, ct->idle);
+	for (i = 0; i < n; i++) {
+		scmlb_format_ipv4(addr, sizeof(addr), added[i].addr);
+		printf("%s{\"id\": %u, \"network\": \"%s/32\", \"protocol\": ",
+		       i ? ", " : "", added[i].rule, addr);
+		scmlb_json_string(stdout, scmlb_dos_class_proto(added[i].class));
+		printf(", \"policy\": %u, \"type\": ", added[i].policy);
+		scmlb_json_string(stdout, scmlb_dos_class_type(added[i].class));
+		printf(", \"limit\": %u}", added[i].limit);
+	}
+	printf("]}\n");
+}
+
 static int do_gc(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct gc_opts *o = opts;
 	struct scmlb_ct_timeouts timeouts = gc_timeouts(o);
+	struct scmlb_dos_added *added = NULL;
 	struct scmlb_ct_expire_stats ct;
-	__u64 idle = 0;
-	size_t added = 0;
-	int err, i;
+	struct gc_report report;
+	size_t n_added = 0;
+	int err;
 
 	err = scmlb_ct_expire(ctx, &timeouts, &ct);
 	if (err) {
 		pr_err("cannot expire flows: %s", strerror(-err));
 		return SCMLB_EXIT_FAIL;
 	}
-	for (i = 0; i < SCMLB_CT_STATES; i++)
-		if (i != SCMLB_CT_CLOSED)
-			idle += ct.expired[i];
-	err = scmlb_dos_enforce(ctx, stdout, &added);
+	report = gc_report(&ct);
+	err = scmlb_dos_enforce(ctx, &added, &n_added);
 	/* the timer runs it every second: quiet says only what changed */
-	if (!o->quiet || ct.expired[SCMLB_CT_CLOSED] || idle || added)
-		printf("gc: %llu flows checked, %llu closed and %llu idle "
-		       "removed; %zu DoS rules added\n",
-		       (unsigned long long)ct.checked,
-		       (unsigned long long)ct.expired[SCMLB_CT_CLOSED],
-		       (unsigned long long)idle, added);
+	if (!o->quiet || report.closed || report.idle || n_added) {
+		if (ctx->json)
+			print_json(&report, added, n_added);
+		else
+			print_text(&report, added, n_added);
+	}
+	free(added);
 	if (err) {
 		pr_err("cannot enforce the DoS policies: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	if (fflush(stdout) || ferror(stdout)) {
+		pr_err("cannot write to standard output");
 		return SCMLB_EXIT_FAIL;
 	}
 	return SCMLB_EXIT_OK;
@@ -89,7 +157,8 @@ static const struct scmlb_opt gc_table[] = {
 
 static const struct scmlb_cmd gc_cmds[] = {
 	{ NULL, "one garbage-collection pass", gc_table, sizeof(struct gc_opts),
-	  SCMLB_CMD_WRITE, gc_check, do_gc },
+	  SCMLB_CMD_WRITE | SCMLB_CMD_JSON | SCMLB_CMD_IF_ATTACHED, gc_check,
+	  do_gc },
 	{ 0 },
 };
 

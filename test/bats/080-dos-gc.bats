@@ -147,6 +147,72 @@ status_of_port() {
 	[[ $output == "gc: "*" flows checked, 0 closed and 0 idle removed; 0 DoS rules added" ]]
 }
 
+@test "gc: --json reports the flows removed and the DoS rules added" {
+	scmlb lb conntrack flush >/dev/null
+	run -0 scmlb dos set -p udp -l 50
+	policy=$output
+	# a closed TCP flow, an idle UDP flow, an open TCP connection
+	run -0 who
+	topo_exec client timeout 5 socat -t 1 - "UDP:$TOPO_VIP:9090" <<<"idle" >/dev/null
+	conn_open 7070
+	conn_echo "stay open"
+	# 1000 datagrams per second for 2 s from the first client, one flow:
+	# its first 50 pass, then it is stopped
+	topo_exec client timeout 2 hping3 --udp -s 40500 -k -p 9090 -i u1000 -q \
+		"$TOPO_VIP" >/dev/null 2>&1 || true
+	sleep 1
+	conn_echo "still open"
+	checked=$(scmlb lb conntrack get --json | jq length)
+	[ "$checked" -eq 4 ]
+	run -0 scmlb gc --json --gc-time 2s
+	jq -e . <<<"$output" >/dev/null
+	[ "$(jq '.flows_checked' <<<"$output")" -eq "$checked" ]
+	[ "$(jq '.closed_removed' <<<"$output")" -eq 1 ]
+	# the idle datagram's flow and the flood's: no packet passed for 2 s
+	[ "$(jq '.idle_removed' <<<"$output")" -eq 2 ]
+	[ "$(flows_to 8080 tcp)" -eq 0 ]
+	[ "$(flows_to 9090 udp)" -eq 0 ]
+	[ "$(jq '.rules_added | length' <<<"$output")" -eq 1 ]
+	rule=$(jq -c '.rules_added[0]' <<<"$output")
+	[ "$(jq -r '.network' <<<"$rule")" = "$TOPO_CLIENT_ADDR/32" ]
+	[ "$(jq -r '.protocol' <<<"$rule")" = udp ]
+	[ "$(jq -r '.type' <<<"$rule")" = "" ]
+	[ "$(jq '.policy' <<<"$rule")" -eq "$policy" ]
+	[ "$(jq '.limit' <<<"$rule")" -eq 50 ]
+	# the rule it names is the one the firewall and the policy show
+	id=$(jq '.id' <<<"$rule")
+	run -0 scmlb fw get --json
+	[ "$(jq -r ".[] | select(.id == $id) | .network" <<<"$output")" = "$TOPO_CLIENT_ADDR/32" ]
+	[ "$(scmlb dos get --json | jq -c '.[0].rules')" = "[$id]" ]
+	# nothing left to do: --quiet prints nothing, without it zeros
+	run -0 scmlb gc --json --quiet
+	[ -z "$output" ]
+	run -0 scmlb gc --json
+	[ "$(jq -c '[.flows_checked, .closed_removed, .idle_removed, .rules_added]' <<<"$output")" = '[1,0,0,[]]' ]
+	[ "$(flows_to 7070 tcp)" -eq 1 ]
+	conn_echo "after gc"
+	conn_close
+	scmlb dos delete -i "$policy"
+	[ "$(scmlb fw get --json)" = "[]" ]
+}
+
+@test "gc: --if-attached runs as usual when attached, and is a quiet no-op when not" {
+	run -0 --separate-stderr scmlb gc --if-attached
+	[[ $output == "gc: "*" flows checked, "* ]]
+	none=/sys/fs/bpf/scmlbt-gc-none
+	run -0 --separate-stderr scmlb gc --if-attached --json --pin-dir "$none"
+	[ -z "$output" ] && [ -z "$stderr" ]
+	[ ! -e "$none" ]
+	SCMLB_PIN_DIR=$none run -0 --separate-stderr scmlb gc --if-attached
+	[ -z "$output" ] && [ -z "$stderr" ]
+	# without it, not attached is a failed operation, as documented
+	run -1 --separate-stderr scmlb gc --pin-dir "$none"
+	[ "$stderr" = "scmlb-gc: not attached (no maps in '$none'): run scmlb-attach first" ]
+	# what is not "not attached" still fails
+	run -1 --separate-stderr scmlb gc --if-attached --pin-dir /tmp
+	[[ $stderr == "scmlb-gc: cannot use pin directory '/tmp': "* ]]
+}
+
 @test "scmlb-dos and scmlb-gc: bad usage and values exit 2 and change nothing" {
 	scmlb dos set -p udp -l 1000 >/dev/null
 	expect_fail 2 scmlb-dos set
@@ -168,6 +234,9 @@ status_of_port() {
 	expect_fail 2 scmlb-gc --gc-time ""
 	expect_fail 2 scmlb-gc --gc-time 0s
 	expect_fail 2 scmlb-gc extra
+	expect_fail 2 scmlb-gc --json extra
+	expect_fail 2 scmlb-gc --if-attached=yes
+	expect_fail 2 scmlb-dos get --if-attached
 	expect_fail 1 scmlb-dos delete -i 999
 	expect_fail 1 scmlb-dos set -p udp -l 5
 }

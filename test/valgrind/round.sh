@@ -58,9 +58,12 @@ steps=(
 	"status"
 	"status --json"
 	"gc"
+	"gc --json"
 	"health --timeout 500ms"
+	"health --json --timeout 500ms"
 	"attach -u up0 -v $TOPO_VIP"
 	"detach"
+	"gc --if-attached"
 )
 echo "1..${#steps[@]}"
 n=0

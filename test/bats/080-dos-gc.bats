@@ -164,7 +164,7 @@ status_of_port() {
 	conn_echo "still open"
 	checked=$(scmlb lb conntrack get --json | jq length)
 	[ "$checked" -eq 4 ]
-	run -0 scmlb gc --json --gc-time 2s
+	run -0 scmlb gc --json --timeout udp=2s --timeout closed=1s
 	jq -e . <<<"$output" >/dev/null
 	[ "$(jq '.flows_checked' <<<"$output")" -eq "$checked" ]
 	[ "$(jq '.closed_removed' <<<"$output")" -eq 1 ]

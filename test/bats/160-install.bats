@@ -172,7 +172,7 @@ teardown_file() {
 }
 
 @test "units: scmlb-gc.service works on the SCMLB_PIN_DIR of /etc/default/scmlb: an expired flow goes" {
-	defaults "SCMLB_PIN_DIR=$SCMLB_PIN_DIR" 'SCMLB_GC_ARGS="--gc-time 2s --json"'
+	defaults "SCMLB_PIN_DIR=$SCMLB_PIN_DIR" 'SCMLB_GC_ARGS="--timeout udp=2s --json"'
 	run -0 topo_exec client timeout 5 socat -t 1 - "UDP:$TOPO_VIP:9090" <<<"expire me"
 	[ "$output" = "expire me" ]
 	run -0 scmlb lb conntrack get --json
@@ -182,7 +182,7 @@ teardown_file() {
 	[ -e "$T/scmlb-gc.service.ran" ]
 	run -0 scmlb lb conntrack get --json
 	[ "$(jq '[.[] | select(.dst_port == 9090)] | length' <<<"$output")" -eq 0 ]
-	# it ran with the arguments of /etc/default/scmlb: --json, --gc-time 2s
+	# it ran with the arguments of /etc/default/scmlb: --json, --timeout udp=2s
 	[ "$(jq '.idle_removed' "$T/scmlb-gc.service.out")" -eq 1 ]
 	# nothing to remove: --quiet from the unit, so nothing printed
 	start scmlb-gc.service
@@ -232,7 +232,7 @@ teardown_file() {
 }
 
 @test "units: scmlb-gc.timer runs the pass every second" {
-	defaults "SCMLB_PIN_DIR=$SCMLB_PIN_DIR" 'SCMLB_GC_ARGS="--gc-time 1s"'
+	defaults "SCMLB_PIN_DIR=$SCMLB_PIN_DIR" 'SCMLB_GC_ARGS="--timeout udp=1s"'
 	: >"$T/scmlb-gc.service.out"
 	manager start scmlb-gc.timer
 	run -0 topo_exec client timeout 5 socat -t 1 - "UDP:$TOPO_VIP:9090" <<<"expire me"

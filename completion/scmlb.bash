@@ -7,7 +7,7 @@
 # _scmlb_verbs TOOL: the commands of TOOL, none for the tools without any
 _scmlb_verbs() {
 	case $1 in
-	lb) echo "set get drain undrain delete conntrack" ;;
+	lb) echo "set get edit drain undrain delete conntrack" ;;
 	svc | fw | dos) echo "set get delete" ;;
 	esac
 }
@@ -21,18 +21,21 @@ _scmlb_opts() {
 	attach/*) echo "-u|--upstream= -v|--vip= -m|--mode= --conntrack-size=" ;;
 	detach/*) echo "--keep-maps" ;;
 	stat/*) echo "--interval= --count= --json" ;;
-	gc/*) echo "-t|--gc-time= -q|--quiet" ;;
-	health/*) echo "--timeout= --fall=" ;;
+	status/*) echo "--json" ;;
+	gc/*) echo "-t|--gc-time= --timeout= -q|--quiet --json --if-attached" ;;
+	health/*) echo "--timeout= --fall= --json --if-attached" ;;
 	restore/*) echo "-f|--file= --flush --check" ;;
 	esac
 	case $tool/$verb in
 	lb/set | lb/\*) echo "-n|--name= -a|--address= -c|--healthcheck= -s|--service= -w|--weight= -p|--port=" ;;&
+	lb/edit) echo "-n|--name= -c|--healthcheck= -w|--weight=" ;;&
+	lb/edit | lb/\*) echo "--no-healthcheck" ;;&
 	svc/set | svc/\*) echo "-v|--vip= -t|--protocol= -P|--port= -S|--scheduler= --forward=" ;;&
 	lb/get | lb/\*) echo "--interval= --count=" ;;&
-	fw/set | fw/\*) echo "-n|--network= -t|--protocol= -s|--src-port= -d|--dst-port=" ;;&
+	fw/set | fw/\*) echo "-n|--network= -t|-p|--protocol= -s|--src-port= -d|--dst-port=" ;;&
 	dos/set | dos/\*) echo "-p|--protocol= -t|--type= -l|--limit=" ;;&
-	lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | dos/delete | \
-	lb/\* | svc/\* | fw/\* | dos/\*)
+	lb/edit | lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | \
+	dos/delete | lb/\* | svc/\* | fw/\* | dos/\*)
 		echo "-i|--id=" ;;&
 	*/get | */"conntrack get" | lb/\* | svc/\* | fw/\* | dos/\*) echo "--json" ;;
 	esac
@@ -104,13 +107,14 @@ _scmlb_value() {
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	attach/-u | attach/--upstream)
-		# ip sees the namespace entered with nsenter, /sys only its own
+		# ip sees the namespace entered with nsenter, /sys only its own;
+		# lo carries no traffic to balance, and attach refuses it
 		mapfile -t nets < <(ip -o link show 2>/dev/null |
 			sed -n 's/^[0-9]*: \([^:@ ]*\).*/\1/p')
 		[ "${#nets[@]}" -gt 0 ] || nets=(/sys/class/net/*)
-		_scmlb_reply "${nets[@]##*/}" ;;
+		mapfile -t COMPREPLY < <(compgen -W "${nets[*]##*/}" -X lo -- "$cur") ;;
 	attach/-m | attach/--mode) _scmlb_reply native skb ;;
-	fw/-t | fw/--protocol) _scmlb_reply any icmp tcp udp ;;
+	fw/-t | fw/-p | fw/--protocol) _scmlb_reply any icmp tcp udp ;;
 	svc/-t | svc/--protocol) _scmlb_reply tcp udp any ;;
 	svc/-S | svc/--scheduler) _scmlb_reply rr wrr maglev ;;
 	svc/--forward) _scmlb_reply nat ;;
@@ -125,7 +129,8 @@ _scmlb_value() {
 	dos/-t | dos/--type) _scmlb_reply syn ack fin rst psh urg ece cwr ;;
 	lb/-i | lb/--id | svc/-i | svc/--id | fw/-i | fw/--id | dos/-i | dos/--id)
 		case $tool/$verb in
-		lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | dos/delete)
+		lb/edit | lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | \
+		dos/delete)
 			_scmlb_reply "$(_scmlb_ids "${run[@]}" -- "$tool" "$verb")"
 			compopt -o nosort 2>/dev/null ;;
 		esac ;;
@@ -213,7 +218,7 @@ _scmlb() {
 			if [[ $cur == -* ]]; then
 				_scmlb_reply -h --help --version
 			else
-				_scmlb_reply attach detach svc lb fw stat dos \
+				_scmlb_reply attach detach svc lb fw stat status dos \
 					dos-protection gc health save restore completion
 			fi
 			return 0
@@ -224,8 +229,8 @@ _scmlb() {
 			[ "$COMP_CWORD" -eq 2 ] && _scmlb_reply bash -h --help
 			return 0 ;;
 		dos-protection) tool=dos ;;
-		attach | detach | svc | lb | fw | stat | dos | gc | health | \
-		save | restore) ;;
+		attach | detach | svc | lb | fw | stat | status | dos | gc | \
+		health | save | restore) ;;
 		*) return 0 ;;
 		esac
 		run=("$cmd" "${COMP_WORDS[1]}")
@@ -236,4 +241,5 @@ _scmlb() {
 }
 
 complete -F _scmlb scmlb scmlb-attach scmlb-detach scmlb-svc scmlb-lb scmlb-fw \
-	scmlb-dos scmlb-stat scmlb-gc scmlb-health scmlb-save scmlb-restore
+	scmlb-dos scmlb-stat scmlb-status scmlb-gc scmlb-health scmlb-save \
+	scmlb-restore

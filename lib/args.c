@@ -15,6 +15,7 @@
 #endif
 
 #define MAX_OPTS 64
+#define MAX_ALIASES 8
 #define MAX_WORDS 8
 #define OPT_BASE 256	/* getopt values above any short option */
 
@@ -22,6 +23,7 @@
 struct common_opts {
 	const char *pin_dir;
 	bool json;
+	bool if_attached;
 	bool verbose;
 	bool help;
 	bool version;
@@ -35,6 +37,9 @@ static const struct scmlb_opt common_table[] = {
 	  ", or $SCMLB_PIN_DIR)" },
 	{ "json", 0, NULL, NULL, NULL, offsetof(struct common_opts, json),
 	  false, "print JSON instead of a table" },
+	{ "if-attached", 0, NULL, NULL, NULL,
+	  offsetof(struct common_opts, if_attached), false,
+	  "when nothing is attached at the pin directory, do nothing and exit 0" },
 	{ "verbose", 0, NULL, NULL, NULL, offsetof(struct common_opts, verbose),
 	  false, "show libbpf and libxdp messages" },
 	{ "help", 'h', NULL, NULL, NULL, offsetof(struct common_opts, help),
@@ -53,14 +58,58 @@ struct opt_ref {
 struct opt_set {
 	struct option longs[MAX_OPTS + 1];
 	struct opt_ref refs[MAX_OPTS];
-	char shorts[2 * MAX_OPTS + 2];
+	char shorts[2 * (MAX_OPTS + MAX_ALIASES) + 2];
 	int n;
+	struct {
+		int c;		/* the alias's short name */
+		int ref;	/* the option it stands for, in refs */
+	} aliases[MAX_ALIASES];
+	int n_aliases;
 };
+
+/* The flag that gives a verb a common option; 0 when every verb has it. */
+static unsigned int common_flag(const struct scmlb_opt *o)
+{
+	/* --json belongs only to verbs that print something */
+	if (!strcmp(o->name, "json"))
+		return SCMLB_CMD_JSON;
+	if (!strcmp(o->name, "if-attached"))
+		return SCMLB_CMD_IF_ATTACHED;
+	return 0;
+}
 
 static bool is_common_for(const struct scmlb_opt *o, const struct scmlb_cmd *cmd)
 {
-	/* --json belongs only to verbs that print something */
-	return strcmp(o->name, "json") || !cmd || (cmd->flags & SCMLB_CMD_JSON);
+	return !cmd || !common_flag(o) || (cmd->flags & common_flag(o));
+}
+
+/*
+ * An entry without help text, right after the entry of the same name, is
+ * a second short name for it (scmlb-fw set -p for -t); help shows them as
+ * one option.
+ */
+static bool is_alias(const struct scmlb_opt *o)
+{
+	return !o->help && o->short_name;
+}
+
+/* The alias that follows @o in its table, or NULL. */
+static const struct scmlb_opt *alias_of(const struct scmlb_opt *o)
+{
+	return o[1].name && !strcmp(o[1].name, o->name) && is_alias(&o[1]) ?
+	       &o[1] : NULL;
+}
+
+static void add_short(struct opt_set *set, int c, scmlb_parse_fn parse)
+{
+	size_t len = strlen(set->shorts);
+
+	if (!c)
+		return;
+	set->shorts[len++] = (char)c;
+	if (parse)
+		set->shorts[len++] = ':';
+	set->shorts[len] = '\0';
 }
 
 static void opt_set_add(struct opt_set *set, const struct scmlb_opt *o,
@@ -68,9 +117,16 @@ static void opt_set_add(struct opt_set *set, const struct scmlb_opt *o,
 {
 	int i;
 
-	for (i = 0; i < set->n; i++)
-		if (!strcmp(set->longs[i].name, o->name))
-			return;
+	for (i = 0; i < set->n; i++) {
+		if (strcmp(set->longs[i].name, o->name))
+			continue;
+		if (is_alias(o) && set->n_aliases < MAX_ALIASES) {
+			set->aliases[set->n_aliases].c = o->short_name;
+			set->aliases[set->n_aliases++].ref = i;
+			add_short(set, o->short_name, o->parse);
+		}
+		return;
+	}
 	if (set->n == MAX_OPTS)
 		return;
 	set->longs[set->n] = (struct option){
@@ -79,14 +135,7 @@ static void opt_set_add(struct opt_set *set, const struct scmlb_opt *o,
 		.val = OPT_BASE + set->n,
 	};
 	set->refs[set->n] = (struct opt_ref){ .opt = o, .common = common };
-	if (o->short_name) {
-		size_t len = strlen(set->shorts);
-
-		set->shorts[len++] = (char)o->short_name;
-		if (o->parse)
-			set->shorts[len++] = ':';
-		set->shorts[len] = '\0';
-	}
+	add_short(set, o->short_name, o->parse);
 	set->n++;
 }
 
@@ -120,6 +169,9 @@ static const struct opt_ref *opt_by_val(const struct opt_set *set, int val)
 	for (i = 0; i < set->n; i++)
 		if (set->refs[i].opt->short_name == val)
 			return &set->refs[i];
+	for (i = 0; i < set->n_aliases; i++)
+		if (set->aliases[i].c == val)
+			return &set->refs[set->aliases[i].ref];
 	return NULL;
 }
 
@@ -146,17 +198,25 @@ static void print_cmd_usage(FILE *f, const struct scmlb_tool *tool,
 	if (cmd->name)
 		fprintf(f, " %s", cmd->name);
 	for (o = cmd->opts; o && o->name; o++)
-		print_opt_usage(f, o);
+		if (!is_alias(o))
+			print_opt_usage(f, o);
 	if (cmd->flags & SCMLB_CMD_JSON)
 		fputs(" [--json]", f);
+	if (cmd->flags & SCMLB_CMD_IF_ATTACHED)
+		fputs(" [--if-attached]", f);
 	fputs(" [--pin-dir DIR]\n", f);
 }
 
 static void print_opt_help(FILE *f, const struct scmlb_opt *o)
 {
+	const struct scmlb_opt *alias = alias_of(o);
 	char left[64];
 
-	if (o->short_name)
+	if (o->short_name && alias)
+		snprintf(left, sizeof(left), "-%c, -%c, --%s%s%s", o->short_name,
+			 alias->short_name, o->name, o->parse ? " " : "",
+			 o->parse ? o->metavar : "");
+	else if (o->short_name)
 		snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name,
 			 o->name, o->parse ? " " : "", o->parse ? o->metavar : "");
 	else
@@ -184,25 +244,25 @@ static void print_help(const struct scmlb_tool *tool,
 {
 	const struct scmlb_cmd *c;
 	const struct scmlb_opt *o;
-	bool any_json = false;
+	unsigned int any_flags = 0;
 
 	printf("%s - %s\n\nUsage:\n", tool->name, tool->summary);
 	for (c = tool->cmds; c->run; c++) {
 		if (cmd && c != cmd)
 			continue;
 		print_cmd_usage(stdout, tool, c);
-		any_json |= !!(c->flags & SCMLB_CMD_JSON);
+		any_flags |= c->flags;
 	}
 	printf("\nOptions:\n");
 	for (c = tool->cmds; c->run; c++) {
 		if (cmd && c != cmd)
 			continue;
 		for (o = c->opts; o && o->name; o++)
-			if (!shown_before(tool, c, o))
+			if (!is_alias(o) && !shown_before(tool, c, o))
 				print_opt_help(stdout, o);
 	}
 	for (o = common_table; o->name; o++)
-		if (strcmp(o->name, "json") || any_json)
+		if (!common_flag(o) || (any_flags & common_flag(o)))
 			print_opt_help(stdout, o);
 	if (!cmd && tool->cmds[0].name) {
 		printf("\nCommands:\n");
@@ -238,6 +298,50 @@ static const struct scmlb_cmd *find_cmd(const struct scmlb_tool *tool,
 		}
 	}
 	return NULL;
+}
+
+/*
+ * The second words of the verbs that start with @word ("get or flush" for
+ * "conntrack") into @buf; empty when no verb of two words starts so.
+ */
+static void verb_group(const struct scmlb_tool *tool, const char *word,
+		       char *buf, size_t size)
+{
+	const struct scmlb_cmd *c, *last = NULL;
+	size_t len = strlen(word), k = 0;
+
+	buf[0] = '\0';
+	for (c = tool->cmds; c->run && c->name; c++)
+		if (!strncmp(c->name, word, len) && c->name[len] == ' ')
+			last = c;
+	for (c = tool->cmds; last && c <= last; c++) {
+		if (strncmp(c->name, word, len) || c->name[len] != ' ')
+			continue;
+		snprintf(buf + k, size - k, "%s%s", !k ? "" : c == last ?
+			 " or " : ", ", c->name + len + 1);
+		k = strlen(buf);
+	}
+}
+
+/* No verb matches @words: say which is missing or unknown. */
+static void report_no_cmd(const struct scmlb_tool *tool, char **words,
+			  int nwords)
+{
+	char group[64];
+
+	if (!nwords) {
+		pr_err("missing command: see '%s --help'", tool->name);
+		return;
+	}
+	verb_group(tool, words[0], group, sizeof(group));
+	if (group[0] && nwords == 1)
+		pr_err("missing command after '%s': %s", words[0], group);
+	else if (group[0])
+		pr_err("unknown command '%s %s': '%s' takes %s", words[0],
+		       words[1], words[0], group);
+	else
+		pr_err("unknown command '%s': see '%s --help'", words[0],
+		       tool->name);
 }
 
 static void report_getopt_error(int ret, char **argv, int at, const char *verb)
@@ -370,7 +474,11 @@ static int verb_opts(const struct scmlb_tool *tool, const struct scmlb_cmd *cmd,
 	return ret;
 }
 
-static int open_for(const struct scmlb_cmd *cmd, struct scmlb_ctx *ctx)
+/* open_for() with --if-attached, when nothing is attached: exit 0 at once */
+#define NOTHING_ATTACHED (-1)
+
+static int open_for(const struct scmlb_cmd *cmd, struct scmlb_ctx *ctx,
+		    bool if_attached)
 {
 	bool write = cmd->flags & SCMLB_CMD_WRITE;
 	int err;
@@ -387,6 +495,11 @@ static int open_for(const struct scmlb_cmd *cmd, struct scmlb_ctx *ctx)
 	case 0:
 		return SCMLB_EXIT_OK;
 	case -ENOENT:
+		if (if_attached) {
+			pr_debug("nothing attached in '%s': nothing to do",
+				 ctx->pin_dir);
+			return NOTHING_ATTACHED;
+		}
 		pr_err("not attached (no maps in '%s'): run scmlb-attach first",
 		       ctx->pin_dir);
 		break;
@@ -394,6 +507,7 @@ static int open_for(const struct scmlb_cmd *cmd, struct scmlb_ctx *ctx)
 	case -EPERM:
 	case -ENOTSUP:
 	case -ENOTDIR:
+	case -EXDEV:
 		pr_err("cannot use pin directory '%s': %s", ctx->pin_dir,
 		       scmlb_pin_dir_why(err));
 		break;
@@ -451,16 +565,19 @@ int scmlb_run(const struct scmlb_tool *tool, int argc, char **argv)
 	}
 
 	cmd = find_cmd(tool, words, nwords, &used);
-	if (!cmd && common.help && !nwords) {
-		print_help(tool, NULL);
-		return SCMLB_EXIT_OK;
+	if (!cmd && common.help && nwords <= 1) {
+		/* "conntrack --help" too: the whole help shows its verbs */
+		char group[64] = "";
+
+		if (nwords)
+			verb_group(tool, words[0], group, sizeof(group));
+		if (!nwords || group[0]) {
+			print_help(tool, NULL);
+			return SCMLB_EXIT_OK;
+		}
 	}
 	if (!cmd) {
-		if (nwords)
-			pr_err("unknown command '%s': see '%s --help'", words[0],
-			       tool->name);
-		else
-			pr_err("missing command: see '%s --help'", tool->name);
+		report_no_cmd(tool, words, nwords);
 		return SCMLB_EXIT_USAGE;
 	}
 	if (common.help) {
@@ -479,9 +596,11 @@ int scmlb_run(const struct scmlb_tool *tool, int argc, char **argv)
 	scmlb_log_set_verbose(common.verbose);
 	ctx.pin_dir = scmlb_pin_dir(common.pin_dir);
 	ctx.json = common.json;
-	ret = open_for(cmd, &ctx);
+	ret = open_for(cmd, &ctx, common.if_attached);
 	if (ret == SCMLB_EXIT_OK)
 		ret = cmd->run(&ctx, opts);
+	else if (ret == NOTHING_ATTACHED)
+		ret = SCMLB_EXIT_OK;
 	scmlb_maps_close(&ctx);
 	scmlb_unlock(&ctx);
 out:
@@ -843,6 +962,16 @@ int scmlb_parse_port_range(const char *s, void *out, const char **why)
 	struct scmlb_port_range *r = out;
 	const char *dash = strchr(s, '-');
 
+	/* what ipvsadm, iptables and nft users type */
+	if (strchr(s, ',')) {
+		*why = "not a list: one port or one FROM-TO range (like 80-90) "
+		       "per rule";
+		return -EINVAL;
+	}
+	if (strchr(s, ':')) {
+		*why = "write a range as FROM-TO, like 80-90";
+		return -EINVAL;
+	}
 	if (!dash) {
 		if (parse_port(s, strlen(s), &r->from)) {
 			*why = "a port is a number from 0 to 65535";

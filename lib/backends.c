@@ -178,6 +178,33 @@ int scmlb_backend_add(struct scmlb_ctx *ctx, struct scmlb_backend *be)
 }
 
 /**
+ * scmlb_backend_edit() - change a backend in place, as ipvsadm -e does
+ * @ctx: the run, holding the exclusive lock
+ * @be:  the backend as it is to be; its id, service, address and port
+ *       are those of the stored one
+ *
+ * Its id, flows and counters stay. Its service's table is rebuilt every
+ * time, so that running an edit again repairs what a killed one left:
+ * the new entry is stored before the table that weighs it is published.
+ *
+ * Return: 0, -ENOENT for an unknown id, -EINVAL when @be would move the
+ * backend elsewhere, or another -errno.
+ */
+int scmlb_backend_edit(struct scmlb_ctx *ctx, const struct scmlb_backend *be)
+{
+	struct scmlb_backend cur;
+	int err;
+
+	err = scmlb_backend_get(ctx, be->id, &cur);
+	if (err)
+		return err;
+	if (cur.service_id != be->service_id || cur.family != be->family ||
+	    memcmp(cur.addr, be->addr, sizeof(cur.addr)) || cur.port != be->port)
+		return -EINVAL;
+	return backend_update(ctx, be);
+}
+
+/**
  * scmlb_backend_set_status() - drain a backend or put it back
  * @ctx:    the run, holding the exclusive lock
  * @id:     the backend

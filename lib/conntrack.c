@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* conntrack.c - read the flow tables in batches; prune and flush them */
+/* conntrack.c - read the flow tables in batches; flush them */
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
 
 #include <bpf/bpf.h>
 
-#include "clock.h"
 #include "conntrack.h"
 #include "scmlb_hash.h"
 
@@ -202,59 +201,6 @@ static int delete_keys(int fd, const struct doomed *d)
 			count = 1;	/* an entry the data plane evicted meanwhile */
 	}
 	return 0;
-}
-
-/**
- * scmlb_ct_prune() - remove closed TCP flows and flows idle too long
- * @ctx:         the run, holding the exclusive lock
- * @max_idle_ns: a flow whose last packet, either way, is older than this goes
- * @stats:       what was checked and removed
- *
- * Only the clients' entries are read: the data plane brings a client's
- * last_seen up to its replies' about once a second. A flow goes with its
- * reply entry, whose key its client's entry gives. Batched reads and
- * deletes: a pass over a million flows is a few hundred syscalls.
- *
- * Return: 0 or -errno.
- */
-int scmlb_ct_prune(const struct scmlb_ctx *ctx, __u64 max_idle_ns,
-		   struct scmlb_ct_prune_stats *stats)
-{
-	__u64 now = scmlb_jiffies_now(&ctx->cfg);
-	__u64 max_idle = max_idle_ns * ctx->cfg.hz / 1000000000ULL;
-	struct doomed flows = { 0 }, replies = { 0 };
-	struct scmlb_ct_table t;
-	size_t i;
-	int err;
-
-	memset(stats, 0, sizeof(*stats));
-	err = scmlb_ct_read(ctx->maps.ct, false, &t);
-	if (err)
-		return err;
-	for (i = 0; i < t.n && !err; i++) {
-		const struct scmlb_ct_entry *e = &t.e[i];
-		struct scmlb_flow_key rkey = scmlb_ct_reply_key(e);
-		__u64 last = e->flow.last_seen;
-		bool closed = e->flow.state == SCMLB_CT_CLOSED;
-
-		stats->checked++;
-		if (!closed && (now <= last || now - last <= max_idle))
-			continue;
-		stats->closed += closed;
-		stats->idle += !closed;
-		err = doom(&flows, &e->key);
-		if (!err)
-			err = doom(&replies, &rkey);
-	}
-	/* unpublish first: without its client's entry a reply has no flow */
-	if (!err)
-		err = delete_keys(ctx->maps.ct, &flows);
-	if (!err)
-		err = delete_keys(ctx->maps.ct_replies, &replies);
-	free(flows.keys);
-	free(replies.keys);
-	scmlb_ct_free(&t);
-	return err;
 }
 
 /* Delete every entry of the conntrack map @fd; *@n: how many there were. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* conntrack.h - read, prune and flush the flow tables */
+/* conntrack.h - read and flush the flow tables */
 #ifndef SCMLB_CONNTRACK_H
 #define SCMLB_CONNTRACK_H
 
@@ -33,15 +33,6 @@ const struct scmlb_ct_entry *scmlb_ct_find(const struct scmlb_ct_table *t,
 struct scmlb_flow_key scmlb_ct_reply_key(const struct scmlb_ct_entry *client);
 const char *scmlb_ct_state_name(__u8 state);
 
-/* What one pass of scmlb_ct_prune() found and removed. */
-struct scmlb_ct_prune_stats {
-	size_t checked;			/* flows */
-	size_t closed;
-	size_t idle;
-};
-
-int scmlb_ct_prune(const struct scmlb_ctx *ctx, __u64 max_idle_ns,
-		   struct scmlb_ct_prune_stats *stats);
 int scmlb_ct_flush(const struct scmlb_ctx *ctx, size_t *flows);
 
 #endif /* SCMLB_CONNTRACK_H */

@@ -10,7 +10,6 @@
 #include "clock.h"
 #include "dos.h"
 #include "fw.h"
-#include "output.h"
 
 #define COUNT_BATCH 4096
 
@@ -310,6 +309,28 @@ static bool has_rule(const struct scmlb_fw_entry *rules, size_t n,
 	return false;
 }
 
+/* The rules one scmlb_dos_enforce() pass added. */
+struct added_list {
+	struct scmlb_dos_added *e;
+	size_t n;
+	size_t cap;
+};
+
+static int added_push(struct added_list *l, const struct scmlb_dos_added *a)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct scmlb_dos_added *grown = realloc(l->e, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		l->e = grown;
+		l->cap = cap;
+	}
+	l->e[l->n++] = *a;
+	return 0;
+}
+
 /*
  * A blocked source: add its rule unless the policy has one for it, then
  * forget the count, so that a rule deleted by hand comes back only when
@@ -317,11 +338,10 @@ static bool has_rule(const struct scmlb_fw_entry *rules, size_t n,
  */
 static int enforce_one(struct scmlb_ctx *ctx, const struct scmlb_dos_key *key,
 		       const struct scmlb_fw_entry *rules, size_t n_rules,
-		       FILE *report, size_t *added)
+		       struct added_list *added)
 {
 	struct scmlb_fw_rule rule = { .prefixlen = 32 };
 	struct scmlb_dos_policy pol;
-	char addr[16];
 	int err;
 
 	err = policy_read(ctx, key->class, &pol);
@@ -334,14 +354,11 @@ static int enforce_one(struct scmlb_ctx *ctx, const struct scmlb_dos_key *key,
 		err = scmlb_fw_rule_add(ctx, &rule);
 		if (err)
 			return err;
-		(*added)++;
-		scmlb_format_ipv4(addr, sizeof(addr), key->saddr);
-		fprintf(report, "dos: policy %u (%s%s%s, limit %u): firewall rule %u "
-			"drops %s from %s/32\n", pol.id,
-			scmlb_dos_class_proto(key->class),
-			*scmlb_dos_class_type(key->class) ? " " : "",
-			scmlb_dos_class_type(key->class), pol.limit, rule.id,
-			scmlb_fw_proto_name(rule.proto), addr);
+		err = added_push(added, &(struct scmlb_dos_added){
+			.rule = rule.id, .policy = pol.id, .class = key->class,
+			.limit = pol.limit, .addr = key->saddr });
+		if (err)
+			return err;
 	}
 	if (bpf_map_delete_elem(ctx->maps.dos_counts, key) && errno != ENOENT)
 		return -errno;
@@ -350,20 +367,22 @@ static int enforce_one(struct scmlb_ctx *ctx, const struct scmlb_dos_key *key,
 
 /**
  * scmlb_dos_enforce() - turn sources over a limit into firewall rules
- * @ctx:    the run, holding the exclusive lock
- * @report: where each added rule is described
- * @added:  set to how many rules were added
+ * @ctx:     the run, holding the exclusive lock
+ * @added:   set to the rules added, by the caller to free(); NULL when none
+ * @n_added: set to how many
  *
  * The data plane already drops a source from the moment it crosses the
  * limit; this makes it a visible /32 rule of the policy, one per source.
  * Counts of past seconds are dropped on the way.
  *
- * Return: 0 or -errno.
+ * Return: 0 or -errno; on an error @added holds the rules added before it.
  */
-int scmlb_dos_enforce(struct scmlb_ctx *ctx, FILE *report, size_t *added)
+int scmlb_dos_enforce(struct scmlb_ctx *ctx, struct scmlb_dos_added **added,
+		      size_t *n_added)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct scmlb_fw_entry *rules = NULL;
+	struct added_list list = { 0 };
 	struct scmlb_dos_count *vals;
 	struct scmlb_dos_key *keys;
 	__u32 batch, count, i;
@@ -372,7 +391,8 @@ int scmlb_dos_enforce(struct scmlb_ctx *ctx, FILE *report, size_t *added)
 	size_t n_rules = 0;
 	int err = 0, ret;
 
-	*added = 0;
+	*added = NULL;
+	*n_added = 0;
 	if (!ctx->cfg.dos_policies)
 		return 0;
 	second = scmlb_jiffies_now(&ctx->cfg) / (ctx->cfg.hz ? ctx->cfg.hz : 250);
@@ -396,7 +416,7 @@ int scmlb_dos_enforce(struct scmlb_ctx *ctx, FILE *report, size_t *added)
 		for (i = 0; i < count && !err; i++) {
 			if (vals[i].blocked)
 				err = enforce_one(ctx, &keys[i], rules, n_rules,
-						  report, added);
+						  &list);
 			else if (vals[i].second + 1 < second)
 				bpf_map_delete_elem(ctx->maps.dos_counts, &keys[i]);
 		}
@@ -404,6 +424,8 @@ int scmlb_dos_enforce(struct scmlb_ctx *ctx, FILE *report, size_t *added)
 			break;
 	}
 out:
+	*added = list.e;
+	*n_added = list.n;
 	free(rules);
 	free(keys);
 	free(vals);

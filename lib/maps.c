@@ -21,8 +21,10 @@
 
 #include "log.h"
 #include "maps.h"
+#include "owner.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
+#define NETNS_RUN_DIR "/run/netns"	/* where ip netns keeps names */
 #define LOCK_WAIT_MS 30000
 
 /* Every pinned map: its name in maps.h and what a compatible one looks like. */
@@ -58,6 +60,9 @@ static const struct map_desc {
 	{ "ct_replies", offsetof(struct scmlb_maps, ct_replies),
 	  BPF_MAP_TYPE_LRU_HASH, sizeof(struct scmlb_flow_key),
 	  sizeof(struct scmlb_flow) },
+	{ "ct_frags", offsetof(struct scmlb_maps, ct_frags),
+	  BPF_MAP_TYPE_LRU_HASH, sizeof(struct scmlb_frag_key),
+	  sizeof(struct scmlb_frag) },
 	{ "stat_pkts", offsetof(struct scmlb_maps, stats),
 	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct scmlb_stats) },
 	{ "fw_nets", offsetof(struct scmlb_maps, fw_nets), BPF_MAP_TYPE_LPM_TRIE,
@@ -81,6 +86,9 @@ static const struct map_desc {
 };
 
 #define N_MAPS (sizeof(map_descs) / sizeof(map_descs[0]))
+
+/* Why the bpffs is hidden here, with the namespace to enter: for -EXDEV. */
+static char hidden_why[512];
 
 static int *map_fd(struct scmlb_maps *maps, const struct map_desc *d)
 {
@@ -113,6 +121,8 @@ const char *scmlb_pin_dir_why(int err)
 		return "not on a BPF filesystem";
 	case -ENOTDIR:
 		return "not a directory";
+	case -EXDEV:
+		return hidden_why;
 	default:
 		return strerror(-err);
 	}
@@ -132,19 +142,116 @@ static bool on_bpffs(const char *path)
 	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
 }
 
-/* Mount a bpffs on /sys/fs/bpf when @dir lives there and none is mounted. */
+/* The name in /run/netns of the network namespace we are in; "" if none. */
+static void netns_name(char *buf, size_t size)
+{
+	struct stat self, st;
+	char path[4096];
+	struct dirent *de;
+	DIR *d;
+
+	*buf = '\0';
+	if (stat("/proc/self/ns/net", &self))
+		return;
+	d = opendir(NETNS_RUN_DIR);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    scmlb_pin_path(path, sizeof(path), NETNS_RUN_DIR, de->d_name) ||
+		    stat(path, &st))
+			continue;
+		if (st.st_dev == self.st_dev && st.st_ino == self.st_ino) {
+			snprintf(buf, size, "%s", de->d_name);
+			break;
+		}
+	}
+	closedir(d);
+}
+
+/*
+ * Whether the sysfs on /sys is the one `ip netns exec @ns` mounts: it
+ * names the namespace as its source ("- sysfs NS rw" in mountinfo).
+ */
+static bool sysfs_of_netns(const char *ns)
+{
+	char line[4096], type[64] = "", source[256] = "";
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return false;
+	/* "ID PARENT DEV ROOT MOUNTPOINT OPTIONS... - TYPE SOURCE ..." */
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[64], t[64], src[256], *sep = strstr(line, " - ");
+
+		/* the last mount on /sys is the one on top */
+		if (sep && sscanf(line, "%*s %*s %*s %*s %63s", mnt) == 1 &&
+		    !strcmp(mnt, "/sys") &&
+		    sscanf(sep + 3, "%63s %255s", t, src) == 2) {
+			memcpy(type, t, sizeof(type));
+			memcpy(source, src, sizeof(source));
+		}
+	}
+	fclose(f);
+	return !strcmp(type, "sysfs") && !strcmp(source, ns);
+}
+
+/*
+ * Mount a bpffs on /sys/fs/bpf when @dir lives there and none is mounted,
+ * unless this mount namespace merely hides the host's: one of
+ * `ip netns exec` (a fresh sysfs), or one where XDP already runs. A bpffs
+ * mounted there would vanish with the tool, and whatever it attached
+ * would be an orphan.
+ */
 static int ensure_bpffs(const char *dir)
 {
 	size_t root_len = strlen(BPFFS_ROOT);
+	char ns[NAME_MAX + 1];
 
 	if (strncmp(dir, BPFFS_ROOT, root_len) ||
 	    (dir[root_len] && dir[root_len] != '/'))
 		return 0;
 	if (on_bpffs(BPFFS_ROOT))
 		return 0;
+	netns_name(ns, sizeof(ns));
+	if ((*ns && sysfs_of_netns(ns)) || scmlb_xdp_anywhere()) {
+		snprintf(hidden_why, sizeof(hidden_why),
+			 "no BPF filesystem on %s here, as under 'ip netns exec', "
+			 "which remounts /sys: run the tool with "
+			 "'nsenter --net=" NETNS_RUN_DIR "/%s'", BPFFS_ROOT,
+			 *ns ? ns : "NAME");
+		return -EXDEV;
+	}
 	pr_debug("mounting a bpffs on %s", BPFFS_ROOT);
 	if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700"))
 		return -errno;
+	return 0;
+}
+
+static int prepare(const char *dir, bool create, bool *created)
+{
+	struct stat st;
+	int err;
+
+	*created = false;
+	err = ensure_bpffs(dir);
+	if (err)
+		return err;
+	if (stat(dir, &st)) {
+		if (errno != ENOENT || !create)
+			return -errno;
+		if (mkdir(dir, 0700))
+			return errno == EEXIST ? prepare(dir, false, created) : -errno;
+		*created = true;
+	} else if (!S_ISDIR(st.st_mode)) {
+		return -ENOTDIR;
+	}
+	if (!on_bpffs(dir)) {
+		if (*created)
+			rmdir(dir);
+		*created = false;
+		return -ENOTSUP;
+	}
 	return 0;
 }
 
@@ -153,30 +260,18 @@ static int ensure_bpffs(const char *dir)
  * @dir:    the pin directory
  * @create: create it (mode 0700) when missing
  *
- * Mounts a bpffs on /sys/fs/bpf when needed, as bpftool does.
+ * Mounts a bpffs on /sys/fs/bpf when needed, as bpftool does, but not
+ * where /sys hides the host's (scmlb_pin_dir_why() says so).
  *
  * Return: 0; -ENOENT when @dir is missing and not to be created; -ENOTSUP
- * when it is not on a bpffs; another -errno.
+ * when it is not on a bpffs; -EXDEV when /sys hides the bpffs; another
+ * -errno.
  */
 int scmlb_pin_dir_prepare(const char *dir, bool create)
 {
-	struct stat st;
-	int err;
+	bool created;
 
-	err = ensure_bpffs(dir);
-	if (err)
-		return err;
-	if (stat(dir, &st)) {
-		if (errno != ENOENT || !create)
-			return -errno;
-		if (mkdir(dir, 0700))
-			return -errno;
-	} else if (!S_ISDIR(st.st_mode)) {
-		return -ENOTDIR;
-	}
-	if (!on_bpffs(dir))
-		return -ENOTSUP;
-	return 0;
+	return prepare(dir, create, &created);
 }
 
 /*
@@ -242,14 +337,15 @@ int scmlb_lock(struct scmlb_ctx *ctx, bool exclusive)
 /**
  * scmlb_pin_dir_lock() - make the pin directory usable, then lock it
  * @ctx:       the run
- * @create:    create the directory when it is missing (scmlb-attach)
+ * @create:    create the directory when it is missing (scmlb-attach);
+ *             ctx->dir_created tells whether this run made it
  * @exclusive: a writer's lock, or a reader's
  *
  * Return: 0, or what scmlb_pin_dir_prepare() and scmlb_lock() return.
  */
 int scmlb_pin_dir_lock(struct scmlb_ctx *ctx, bool create, bool exclusive)
 {
-	int err = scmlb_pin_dir_prepare(ctx->pin_dir, create);
+	int err = prepare(ctx->pin_dir, create, &ctx->dir_created);
 
 	return err ? err : scmlb_lock(ctx, exclusive);
 }

@@ -31,6 +31,7 @@ struct scmlb_maps {
 	int progs;
 	int ct;
 	int ct_replies;
+	int ct_frags;
 	int stats;
 	int fw_nets;
 	int fw_net_info;
@@ -47,6 +48,7 @@ struct scmlb_ctx {
 	const char *pin_dir;
 	bool json;
 	int dir_fd;			/* the pin directory, holding the lock */
+	bool dir_created;		/* this run made the pin directory */
 	struct scmlb_maps maps;
 	struct scmlb_config cfg;	/* lb_config when the maps were opened */
 };

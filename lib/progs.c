@@ -10,6 +10,7 @@
 #include <xdp/libxdp.h>
 
 #include "log.h"
+#include "owner.h"
 #include "progs.h"
 #include "scmlb.skel.h"
 
@@ -119,6 +120,7 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	maps->progs = bpf_map__fd(skel->maps.lb_progs);
 	maps->ct = bpf_map__fd(skel->maps.ct_flows);
 	maps->ct_replies = bpf_map__fd(skel->maps.ct_replies);
+	maps->ct_frags = bpf_map__fd(skel->maps.ct_frags);
 	maps->stats = bpf_map__fd(skel->maps.stat_pkts);
 	maps->fw_nets = bpf_map__fd(skel->maps.fw_nets);
 	maps->fw_hint = bpf_map__fd(skel->maps.fw_hint);
@@ -176,32 +178,6 @@ out:
 	return err;
 }
 
-/* The id of the pinned entry program, or 0 when it is not pinned. */
-static __u32 pinned_entry_id(const char *pin_dir)
-{
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-	char path[4096];
-	int fd;
-
-	if (scmlb_pin_path(path, sizeof(path), pin_dir, SCMLB_PIN_ENTRY))
-		return 0;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.id = 0;
-	close(fd);
-	return info.id;
-}
-
-static bool is_our_entry(const struct xdp_program *p, __u32 id)
-{
-	if (id)
-		return xdp_program__id(p) == id;
-	return !strcmp(xdp_program__name(p), ENTRY_NAME);
-}
-
 /*
  * Our entry program on @ifindex, from the interface's multiprog state
  * (@mp, to be closed by the caller); NULL when it is not there.
@@ -209,20 +185,22 @@ static bool is_our_entry(const struct xdp_program *p, __u32 id)
 static struct xdp_program *find_entry(const char *pin_dir, int ifindex,
 				      struct xdp_multiprog **mp)
 {
-	__u32 id = pinned_entry_id(pin_dir);
 	struct xdp_program *p = NULL;
+	struct scmlb_instance inst;
 
 	*mp = xdp_multiprog__get_from_ifindex(ifindex);
 	if (libxdp_get_error(*mp)) {
 		*mp = NULL;
 		return NULL;
 	}
+	/* never by name: another instance's entry has ours */
+	scmlb_instance_read(pin_dir, &inst);
 	if (xdp_multiprog__is_legacy(*mp)) {
 		p = xdp_multiprog__main_prog(*mp);
-		return p && is_our_entry(p, id) ? p : NULL;
+		return p && scmlb_instance_is(&inst, p) ? p : NULL;
 	}
 	while ((p = xdp_multiprog__next_prog(p, *mp)))
-		if (is_our_entry(p, id))
+		if (scmlb_instance_is(&inst, p))
 			return p;
 	return NULL;
 }
@@ -248,16 +226,24 @@ int scmlb_entry_attached(const char *pin_dir, int ifindex)
  * @ctx:     the run, with the maps open
  * @ifindex: an interface toward backends
  *
- * Return: 0 (also when it is there already) or -errno.
+ * An interface has one owner: a program that is not ours stays, unless
+ * libxdp's dispatcher can run us beside it.
+ *
+ * Return: 0 (also when it is there already), -EBUSY when another program
+ * holds the interface (scmlb_owner_explain() says which), or -errno.
  */
 int scmlb_entry_attach(const struct scmlb_ctx *ctx, int ifindex)
 {
+	struct scmlb_xdp_owner owner;
 	struct xdp_program *xp;
 	char path[4096];
 	int err;
 
-	if (scmlb_entry_attached(ctx->pin_dir, ifindex))
-		return 0;
+	err = scmlb_owner_query(ctx->pin_dir, ifindex, &owner);
+	if (err || owner.ours)
+		return err;
+	if (scmlb_owner_blocks(&owner))
+		return -EBUSY;
 	err = scmlb_pin_path(path, sizeof(path), ctx->pin_dir, SCMLB_PIN_ENTRY);
 	if (err)
 		return err;

@@ -445,35 +445,35 @@ static int table_build(const struct scmlb_service *svc,
 }
 
 /**
- * scmlb_service_publish() - rebuild a service's table from its backends
- * @ctx:      the run, holding the exclusive lock
+ * scmlb_service_table_make() - the table a service's backends make now
+ * @ctx:      the run, with the maps open
  * @id:       the service
  * @override: a backend about to be written, taken as it will be; or NULL
+ * @ids:      SCMLB_TABLE_SIZE entries, set to the backend ids in table order
+ * @len:      set to their number; 0 when no backend takes connections
  *
  * The backends that take connections (available, not unhealthy) make the
- * table, by id. A new inner map is filled and swapped into lb_tables in
- * one update: the data plane sees the old table or the new one. With no
- * backend taking connections the service has no table.
+ * table, by id.
  *
  * Return: 0, -ENOENT for an unknown service, or another -errno.
  */
-int scmlb_service_publish(struct scmlb_ctx *ctx, __u32 id,
-			  const struct scmlb_backend *override)
+int scmlb_service_table_make(const struct scmlb_ctx *ctx, __u32 id,
+			     const struct scmlb_backend *override, __u32 *ids,
+			     __u32 *len)
 {
 	struct scmlb_backend *all = NULL, *mine = NULL;
-	__u32 slot = id % SCMLB_MAX_SERVICES, len = 0, *ids = NULL;
 	struct scmlb_service svc;
 	size_t n, i, k = 0;
-	int err, fd;
+	int err;
 
+	*len = 0;
 	err = scmlb_service_get(ctx, id, &svc);
 	if (!err)
 		err = scmlb_backends_list(ctx, &all, &n);
 	if (err)
 		return err;
 	mine = calloc(n ? n : 1, sizeof(*mine));
-	ids = calloc(SCMLB_TABLE_SIZE, sizeof(*ids));
-	if (!mine || !ids) {
+	if (!mine) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -486,13 +486,43 @@ int scmlb_service_publish(struct scmlb_ctx *ctx, __u32 id,
 		    scmlb_backend_takes_connections(be))
 			mine[k++] = *be;
 	}
-	if (!k) {
+	if (k)
+		err = table_build(&svc, mine, k, ids, len);
+out:
+	free(all);
+	free(mine);
+	return err;
+}
+
+/**
+ * scmlb_service_publish() - rebuild a service's table from its backends
+ * @ctx:      the run, holding the exclusive lock
+ * @id:       the service
+ * @override: a backend about to be written, taken as it will be; or NULL
+ *
+ * A new inner map is filled with the table scmlb_service_table_make()
+ * gives and swapped into lb_tables in one update: the data plane sees the
+ * old table or the new one. With no backend taking connections the
+ * service has no table.
+ *
+ * Return: 0, -ENOENT for an unknown service, or another -errno.
+ */
+int scmlb_service_publish(struct scmlb_ctx *ctx, __u32 id,
+			  const struct scmlb_backend *override)
+{
+	__u32 slot = id % SCMLB_MAX_SERVICES, len = 0, *ids;
+	int err, fd;
+
+	ids = calloc(SCMLB_TABLE_SIZE, sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	err = scmlb_service_table_make(ctx, id, override, ids, &len);
+	if (err)
+		goto out;
+	if (!len) {
 		err = table_unpublish(ctx, slot);
 		goto out;
 	}
-	err = table_build(&svc, mine, k, ids, &len);
-	if (err)
-		goto out;
 	fd = table_create(ids, len);
 	if (fd < 0) {
 		err = fd;
@@ -502,8 +532,6 @@ int scmlb_service_publish(struct scmlb_ctx *ctx, __u32 id,
 		err = -errno;
 	close(fd);
 out:
-	free(all);
-	free(mine);
 	free(ids);
 	return err;
 }

@@ -16,6 +16,9 @@ int scmlb_service_add(struct scmlb_ctx *ctx, struct scmlb_service *svc);
 int scmlb_service_remove(struct scmlb_ctx *ctx, __u32 id);
 int scmlb_service_set_scheduler(struct scmlb_ctx *ctx, __u32 id,
 				__u8 scheduler, __u8 forward);
+int scmlb_service_table_make(const struct scmlb_ctx *ctx, __u32 id,
+			     const struct scmlb_backend *override, __u32 *ids,
+			     __u32 *len);
 int scmlb_service_publish(struct scmlb_ctx *ctx, __u32 id,
 			  const struct scmlb_backend *override);
 int scmlb_vip_exists(const struct scmlb_ctx *ctx, __be32 addr);

@@ -214,6 +214,9 @@ const struct scmlb_opt scmlb_fw_set_table[] = {
 	{ "protocol", 't', "any|icmp|tcp|udp", "protocol", scmlb_parse_l4_proto,
 	  offsetof(struct scmlb_fw_set_opts, proto), false,
 	  "protocol the rule drops (default any)" },
+	/* -p as in scmlb-dos set (no help text: an alias of the entry above) */
+	{ "protocol", 'p', "any|icmp|tcp|udp", "protocol", scmlb_parse_l4_proto,
+	  offsetof(struct scmlb_fw_set_opts, proto), false, NULL },
 	{ "src-port", 's', "PORTS", "port range", scmlb_parse_port_range,
 	  offsetof(struct scmlb_fw_set_opts, src), false,
 	  "source port or FROM-TO range (default 0: any port)" },

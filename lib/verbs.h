@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* verbs.h - the verbs a configuration is made of: one grammar for their tools, scmlb-save and scmlb-restore */
+/* verbs.h - the verbs of a configuration: one grammar for their tools, save and restore */
 #ifndef SCMLB_VERBS_H
 #define SCMLB_VERBS_H
 

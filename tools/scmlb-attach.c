@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <net/if_arp.h>
 
 #include <bpf/bpf.h>
@@ -14,6 +15,7 @@
 #include "maps.h"
 #include "netlink.h"
 #include "output.h"
+#include "owner.h"
 #include "progs.h"
 #include "services.h"
 #include "verbs.h"
@@ -51,6 +53,19 @@ static int add_attach_service(struct scmlb_ctx *ctx, __be32 vip)
 		err = scmlb_config_commit(ctx);
 	}
 	return err;
+}
+
+/* The error line of an attach to @link that failed with @err. */
+static void pr_attach_err(const struct scmlb_ctx *ctx,
+			  const struct scmlb_link *link, int err)
+{
+	char why[512];
+
+	if (err == -EBUSY)
+		scmlb_owner_explain(ctx->pin_dir, link->ifindex, why, sizeof(why));
+	else
+		libxdp_strerror(err, why, sizeof(why));
+	pr_err("cannot attach to '%s': %s", link->name, why);
 }
 
 /* Swap in the new main program on an instance that is already attached. */
@@ -108,8 +123,7 @@ static int upgrade(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 		int ret = scmlb_entry_attach(ctx, key);
 
 		if (ret && key == cfg.upstream_ifindex) {
-			pr_err("cannot attach to '%s': %s", link->name,
-			       strerror(-ret));
+			pr_attach_err(ctx, link, ret);
 			err = ret;
 			goto out;
 		}
@@ -140,6 +154,7 @@ static int attach_new(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 		.next_backend_id = 1,
 		.next_service_id = 1,
 	};
+	struct scmlb_xdp_owner owner;
 	struct scmlb_bpf *skel = NULL;
 	__u32 key = link->ifindex;
 	char vip[16];
@@ -148,6 +163,16 @@ static int attach_new(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 	memcpy(cfg.upstream_mac, link->mac, sizeof(cfg.upstream_mac));
 	/* leftovers of a run killed before it published: never in use */
 	scmlb_entry_detach(ctx->pin_dir, link->ifindex);
+	err = scmlb_owner_query(ctx->pin_dir, link->ifindex, &owner);
+	if (!err && scmlb_owner_blocks(&owner))
+		err = -EBUSY;
+	if (err) {
+		/* refused: nothing changed, nothing made stays */
+		pr_attach_err(ctx, link, err);
+		if (ctx->dir_created)
+			rmdir(ctx->pin_dir);
+		return SCMLB_EXIT_FAIL;
+	}
 	scmlb_maps_unpin(ctx->pin_dir, false);
 
 	err = scmlb_progs_open(ctx->pin_dir, cfg.conntrack_size, true, &skel);
@@ -157,6 +182,10 @@ static int attach_new(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 	}
 	err = scmlb_progs_attach_first(skel, ctx->pin_dir, link->ifindex,
 				       cfg.mode);
+	if (err == -EBUSY) {
+		pr_attach_err(ctx, link, err);
+		goto out;
+	}
 	if (err) {
 		char msg[128];
 
@@ -202,8 +231,9 @@ static int attach_new(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 out:
 	scmlb_progs_close(skel);
 	if (err) {
+		/* a failed attach leaves no pin, nor a directory it made */
 		scmlb_maps_close(ctx);
-		scmlb_maps_unpin(ctx->pin_dir, true);
+		scmlb_maps_unpin(ctx->pin_dir, ctx->dir_created);
 	}
 	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
 }
@@ -233,8 +263,11 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 
 	err = scmlb_pin_dir_lock(ctx, true, true);
 	if (err) {
+		if (ctx->dir_created)
+			rmdir(ctx->pin_dir);
 		pr_err("cannot use pin directory '%s': %s", ctx->pin_dir,
-		       scmlb_pin_dir_why(err));
+		       err == -ETIMEDOUT ? "locked by another scmlb tool" :
+					   scmlb_pin_dir_why(err));
 		return SCMLB_EXIT_FAIL;
 	}
 

@@ -22,8 +22,8 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 	__u32 id = 0;
 	int err;
 
-	err = scmlb_dos_policy_add(ctx, o->class,
-				   o->limit ? o->limit : SCMLB_DOS_DEFAULT_LIMIT, &id);
+	err = scmlb_dos_policy_add(ctx, o->class, o->limit ? o->limit :
+				   SCMLB_DOS_DEFAULT_LIMIT, &id);
 	if (err == -EEXIST) {
 		pr_err("cannot add the policy: policy %u watches %s%s%s already "
 		       "(delete it first)", id, scmlb_dos_class_proto(o->class),

@@ -49,7 +49,11 @@ static const struct scmlb_column rule_cols[] = {
 	{ "DSTTOPORT", "dst_to_port", SCMLB_COL_NUM },
 	{ "PROTOCOL", "protocol", SCMLB_COL_STR },
 	{ "DROPPED", "dropped", SCMLB_COL_NUM },
+	/* the DoS policy that added the rule; empty (null) for rules of fw set */
+	{ "POLICY", "policy", SCMLB_COL_NUM },
 };
+
+#define N_RULE_COLS (sizeof(rule_cols) / sizeof(rule_cols[0]))
 
 static int do_get(struct scmlb_ctx *ctx, const void *opts)
 {
@@ -60,14 +64,15 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 
 	(void)opts;
 	err = scmlb_fw_rules_list(ctx, true, &list, &n);
-	t = scmlb_table_new(rule_cols, 8);
+	t = scmlb_table_new(rule_cols, N_RULE_COLS);
 	if (!err && !t)
 		err = -ENOMEM;
 	for (i = 0; i < n && !err; i++) {
 		const struct scmlb_fw_rule *r = &list[i].rule;
 		char id[12], net[20], sf[8], st[8], df[8], dt[8], dropped[24];
-		const char *cells[8] = { id, net, sf, st, df, dt,
-			scmlb_fw_proto_name(r->proto), dropped };
+		char policy[12] = "";
+		const char *cells[N_RULE_COLS] = { id, net, sf, st, df, dt,
+			scmlb_fw_proto_name(r->proto), dropped, policy };
 
 		snprintf(id, sizeof(id), "%u", r->id);
 		scmlb_format_ipv4(net, sizeof(net), r->addr);
@@ -79,6 +84,8 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 		snprintf(dt, sizeof(dt), "%u", r->dst_to);
 		snprintf(dropped, sizeof(dropped), "%llu",
 			 (unsigned long long)list[i].dropped);
+		if (r->dos_policy)
+			snprintf(policy, sizeof(policy), "%u", r->dos_policy);
 		err = scmlb_table_row(t, cells);
 	}
 	if (!err)

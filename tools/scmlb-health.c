@@ -23,9 +23,11 @@ struct health_opts {
 
 /* One backend's check. */
 struct check {
-	struct scmlb_backend be;
+	struct scmlb_backend be;	/* as checked; once stored, as stored */
 	CURL *curl;
 	bool ok;
+	bool stored;			/* the result was the backend's, and kept */
+	__u8 was;			/* its health before the result */
 	char why[CURL_ERROR_SIZE + 32];
 };
 
@@ -115,13 +117,12 @@ static int run_checks(struct check *checks, size_t n, long timeout_ms)
 	return err;
 }
 
-/* Store one result; print the backend's change of health, if any. */
-static int apply(struct scmlb_ctx *ctx, const struct check *c, __u32 fall)
+/* Store one result, unless the backend changed while it was checked. */
+static int apply(struct scmlb_ctx *ctx, struct check *c, __u32 fall)
 {
 	struct scmlb_backend now;
 	__u16 fails;
 	__u8 health;
-	char addr[16];
 	int err;
 
 	/* deleted or changed while we checked: that result is not its */
@@ -139,17 +140,75 @@ static int apply(struct scmlb_ctx *ctx, const struct check *c, __u32 fall)
 	else if (fails >= fall)
 		health = SCMLB_HEALTH_UNHEALTHY;
 	err = scmlb_backend_set_health(ctx, now.id, health, fails);
-	if (err || health == now.health)
+	if (err)
 		return err;
-	scmlb_format_ipv4(addr, sizeof(addr), now.addr[0]);
-	if (c->ok)
-		printf("backend %u (%s, %s): %s, was %s\n", now.id, now.name, addr,
-		       scmlb_backend_health_name(health), scmlb_backend_health_name(now.health));
-	else
-		printf("backend %u (%s, %s): %s after %u failed check%s: %s\n",
-		       now.id, now.name, addr, scmlb_backend_health_name(health), fails,
-		       fails == 1 ? "" : "s", c->why);
+	c->stored = true;
+	c->was = now.health;
+	c->be = now;
+	c->be.health = health;
+	c->be.health_fails = fails;
 	return 0;
+}
+
+/* A line for each backend whose health changed. */
+static void print_text(const struct check *checks, size_t n)
+{
+	const struct check *c;
+	char addr[16];
+
+	for (c = checks; c < checks + n; c++) {
+		if (!c->stored || c->be.health == c->was)
+			continue;
+		scmlb_format_ipv4(addr, sizeof(addr), c->be.addr[0]);
+		if (c->ok)
+			printf("backend %u (%s, %s): %s, was %s\n", c->be.id,
+			       c->be.name, addr,
+			       scmlb_backend_health_name(c->be.health),
+			       scmlb_backend_health_name(c->was));
+		else
+			printf("backend %u (%s, %s): %s after %u failed check%s: %s\n",
+			       c->be.id, c->be.name, addr,
+			       scmlb_backend_health_name(c->be.health),
+			       c->be.health_fails,
+			       c->be.health_fails == 1 ? "" : "s", c->why);
+	}
+}
+
+/* One object: counts, and every stored check. */
+static void print_json(const struct check *checks, size_t n)
+{
+	size_t stored = 0, changed = 0;
+	const struct check *c;
+	const char *sep = "";
+	char addr[16];
+
+	for (c = checks; c < checks + n; c++) {
+		stored += c->stored;
+		changed += c->stored && c->be.health != c->was;
+	}
+	printf("{\"checked\": %zu, \"changed\": %zu, \"backends\": [",
+	       stored, changed);
+	for (c = checks; c < checks + n; c++) {
+		if (!c->stored)
+			continue;
+		scmlb_format_ipv4(addr, sizeof(addr), c->be.addr[0]);
+		printf("%s{\"id\": %u, \"name\": ", sep, c->be.id);
+		sep = ", ";
+		scmlb_json_string(stdout, c->be.name);
+		printf(", \"address\": \"%s\", \"healthcheck\": ", addr);
+		scmlb_json_string(stdout, c->be.healthcheck);
+		printf(", \"passed\": %s, \"error\": ", c->ok ? "true" : "false");
+		if (c->ok)
+			fputs("null", stdout);
+		else
+			scmlb_json_string(stdout, c->why);
+		printf(", \"failed_checks\": %u, \"health\": \"%s\", "
+		       "\"previous_health\": \"%s\", \"changed\": %s}",
+		       c->be.health_fails, scmlb_backend_health_name(c->be.health),
+		       scmlb_backend_health_name(c->was),
+		       c->be.health != c->was ? "true" : "false");
+	}
+	printf("]}\n");
 }
 
 static int do_health(struct scmlb_ctx *ctx, const void *opts)
@@ -186,11 +245,22 @@ static int do_health(struct scmlb_ctx *ctx, const void *opts)
 		goto out;
 	}
 	err = scmlb_lock(ctx, true);
-	for (i = 0; i < k && !err; i++)
-		err = apply(ctx, &checks[i], fall);
-	if (err)
+	if (!err) {
+		for (i = 0; i < k && !err; i++)
+			err = apply(ctx, &checks[i], fall);
+		/* what was stored, also before an error */
+		if (ctx->json)
+			print_json(checks, k);
+		else
+			print_text(checks, k);
+	}
+	if (err) {
 		pr_err("cannot store the health of the backends: %s",
 		       strerror(-err));
+	} else if (fflush(stdout) || ferror(stdout)) {
+		pr_err("cannot write to standard output");
+		err = -EIO;
+	}
 out:
 	free(checks);
 	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
@@ -228,7 +298,9 @@ static const struct scmlb_opt health_table[] = {
 
 static const struct scmlb_cmd health_cmds[] = {
 	{ NULL, "one pass of health checks", health_table,
-	  sizeof(struct health_opts), SCMLB_CMD_READ, NULL, do_health },
+	  sizeof(struct health_opts),
+	  SCMLB_CMD_READ | SCMLB_CMD_JSON | SCMLB_CMD_IF_ATTACHED, NULL,
+	  do_health },
 	{ 0 },
 };
 

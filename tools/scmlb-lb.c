@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* scmlb-lb - add, list, drain and delete backends; list tracked flows */
+/* scmlb-lb - add, list, edit, drain and delete backends; list tracked flows */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +18,21 @@
 #include "maps.h"
 #include "netlink.h"
 #include "output.h"
+#include "owner.h"
 #include "progs.h"
 #include "services.h"
 #include "verbs.h"
 
 /* How long a backend's neighbour may take to answer ARP. */
 #define NEIGH_TIMEOUT_MS 3000
+
+struct edit_opts {
+	__u32 id;
+	const char *name;		/* NULL: keep */
+	const char *healthcheck;	/* NULL: keep */
+	bool no_healthcheck;
+	__u16 weight;			/* 0: keep */
+};
 
 struct get_opts {
 	double interval;	/* 0: one reading */
@@ -102,7 +111,8 @@ static int release_iface(struct scmlb_ctx *ctx, __u32 ifindex, __u32 except_id)
  * The service a new backend joins: -s, or the only one. Prints the error
  * line; returns an exit status.
  */
-static int pick_service(const struct scmlb_ctx *ctx, const struct scmlb_lb_set_opts *o,
+static int pick_service(const struct scmlb_ctx *ctx,
+			const struct scmlb_lb_set_opts *o,
 			struct scmlb_service *svc)
 {
 	struct scmlb_service *list;
@@ -226,8 +236,15 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 	new_iface = !iface_in_use(ctx, be.ifindex, 0);
 	err = use_iface(ctx, be.ifindex);
 	if (err) {
+		char why[512];
+
+		if (err == -EBUSY)
+			scmlb_owner_explain(ctx->pin_dir, be.ifindex, why,
+					    sizeof(why));
+		else
+			snprintf(why, sizeof(why), "%s", strerror(-err));
 		pr_err("cannot attach to '%s' for backend '%s': %s", link.name,
-		       addr, strerror(-err));
+		       addr, why);
 		return SCMLB_EXIT_FAIL;
 	}
 	err = scmlb_backend_add(ctx, &be);
@@ -504,6 +521,85 @@ static int check_get(const void *opts)
 	return SCMLB_EXIT_OK;
 }
 
+static int check_edit(const void *opts)
+{
+	const struct edit_opts *o = opts;
+
+	if (o->healthcheck && o->no_healthcheck) {
+		pr_err("invalid option '--no-healthcheck': it contradicts "
+		       "'--healthcheck'");
+		return SCMLB_EXIT_USAGE;
+	}
+	if (!o->name && !o->healthcheck && !o->no_healthcheck && !o->weight) {
+		pr_err("missing option for 'edit': give -n, -c, "
+		       "--no-healthcheck or -w");
+		return SCMLB_EXIT_USAGE;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+/* The id of a backend other than @id named @name, or 0; -errno. */
+static int name_taken(const struct scmlb_ctx *ctx, const char *name, __u32 id,
+		      __u32 *by)
+{
+	struct scmlb_backend *list;
+	size_t n, i;
+	int err;
+
+	*by = 0;
+	err = scmlb_backends_list(ctx, &list, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n && !*by; i++)
+		if (list[i].id != id && !strcmp(list[i].name, name))
+			*by = list[i].id;
+	free(list);
+	return 0;
+}
+
+static int do_edit(struct scmlb_ctx *ctx, const void *opts)
+{
+	const struct edit_opts *o = opts;
+	struct scmlb_backend be;
+	__u32 other = 0;
+	int err;
+
+	err = scmlb_backend_get(ctx, o->id, &be);
+	if (!err && o->name)
+		err = name_taken(ctx, o->name, o->id, &other);
+	if (err) {
+		pr_err("cannot edit backend %u: %s", o->id,
+		       err == -ENOENT ? "no such id" : strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	if (o->name && other) {
+		pr_err("cannot rename backend %u to '%s': backend %u has that "
+		       "name", o->id, o->name, other);
+		return SCMLB_EXIT_FAIL;
+	}
+	if (o->name)
+		snprintf(be.name, sizeof(be.name), "%s", o->name);
+	/* a health known from another URL, or none, tells nothing now */
+	if ((o->healthcheck && strcmp(be.healthcheck, o->healthcheck)) ||
+	    (o->no_healthcheck && be.healthcheck[0])) {
+		memset(be.healthcheck, 0, sizeof(be.healthcheck));
+		if (o->healthcheck)
+			snprintf(be.healthcheck, sizeof(be.healthcheck), "%s",
+				 o->healthcheck);
+		be.health = SCMLB_HEALTH_UNKNOWN;
+		be.health_fails = 0;
+	}
+	if (o->weight)
+		be.weight = o->weight;
+	err = scmlb_backend_edit(ctx, &be);
+	if (err) {
+		pr_err("cannot edit backend %u: %s", o->id,
+		       err == -ENOENT ? "no such id" : strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	return SCMLB_EXIT_OK;
+}
+
 static int set_status(struct scmlb_ctx *ctx, const void *opts, __u8 status,
 		      const char *verb)
 {
@@ -733,14 +829,36 @@ static const struct scmlb_opt get_table[] = {
 	{ 0 },
 };
 
+static const struct scmlb_opt edit_table[] = {
+	{ "id", 'i', "ID", "id", scmlb_parse_id, offsetof(struct edit_opts, id),
+	  true, "the backend's id, as set printed it" },
+	{ "name", 'n', "NAME", "name", scmlb_parse_name,
+	  offsetof(struct edit_opts, name), false,
+	  "its new name (up to 31 characters)" },
+	{ "healthcheck", 'c', "URL", "health-check URL", scmlb_parse_http_url,
+	  offsetof(struct edit_opts, healthcheck), false,
+	  "its new health-check URL (its health is unknown until checked)" },
+	{ "no-healthcheck", 0, NULL, NULL, NULL,
+	  offsetof(struct edit_opts, no_healthcheck), false,
+	  "remove its health-check URL (its health becomes unknown)" },
+	{ "weight", 'w', "N", "weight", scmlb_parse_weight,
+	  offsetof(struct edit_opts, weight), false,
+	  "its new weight, 1 to 65535: new connections follow it at once" },
+	{ 0 },
+};
+
 static const struct scmlb_cmd lb_cmds[] = {
 	SCMLB_LB_SET_CMD(do_set),
 	{ "get", "list the backends with their traffic", get_table,
 	  sizeof(struct get_opts), SCMLB_CMD_READ | SCMLB_CMD_JSON, check_get,
 	  do_get },
+	{ "edit", "change a backend's name, health check or weight in place",
+	  edit_table, sizeof(struct edit_opts), SCMLB_CMD_WRITE, check_edit,
+	  do_edit },
 	SCMLB_LB_DRAIN_CMD(do_drain),
-	{ "undrain", "put a drained backend back into rotation", scmlb_lb_id_table,
-	  sizeof(struct scmlb_lb_id_opts), SCMLB_CMD_WRITE, NULL, do_undrain },
+	{ "undrain", "put a drained backend back into rotation",
+	  scmlb_lb_id_table, sizeof(struct scmlb_lb_id_opts), SCMLB_CMD_WRITE,
+	  NULL, do_undrain },
 	{ "delete", "remove a drained backend", scmlb_lb_id_table,
 	  sizeof(struct scmlb_lb_id_opts), SCMLB_CMD_WRITE, NULL, do_delete },
 	{ "conntrack get", "list the tracked flows", NULL, 0,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* scmlb-restore - check every line scmlb-save printed, then apply them all under one lock, or nothing */
+/* scmlb-restore - check every line scmlb-save printed, then apply all under one lock, or none */
 #define _GNU_SOURCE		/* memfd_create() */
 #include <errno.h>
 #include <fcntl.h>

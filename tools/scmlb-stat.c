@@ -26,6 +26,9 @@ static const struct stat_field {
 	{ "DOS DROPPED", "dos_dropped", offsetof(struct scmlb_stats, dos_dropped) },
 	{ "FORWARDED", "forwarded", offsetof(struct scmlb_stats, forwarded) },
 	{ "RETURNED", "returned", offsetof(struct scmlb_stats, returned) },
+	{ "NO BACKEND", "nodest_dropped",
+	  offsetof(struct scmlb_stats, nodest_dropped) },
+	{ "TX ERRORS", "tx_errors", offsetof(struct scmlb_stats, tx_errors) },
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))

@@ -25,6 +25,7 @@ static const struct verb {
 	{ "lb", "scmlb-lb", "manage backends; list tracked flows" },
 	{ "fw", "scmlb-fw", "manage firewall rules" },
 	{ "stat", "scmlb-stat", "packet counters" },
+	{ "status", "scmlb-status", "the instance at a glance, with warnings" },
 	{ "dos", "scmlb-dos", "manage DoS protection policies" },
 	{ "dos-protection", "scmlb-dos", "the original's name for dos" },
 	{ "gc", "scmlb-gc", "expire flows and enforce DoS policies, once" },

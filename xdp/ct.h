@@ -67,24 +67,37 @@ static __always_inline int tcp_is_open(const struct pkt *p)
  * @p:            the packet, TCP
  * @from_backend: the packet is a reply
  *
- * States as the original kept them: a SYN(-ACK) from the backend
- * establishes, a FIN moves to closing and a second one to closed, a RST
- * closes.
+ * By direction, as a stateful firewall sees a connection: opening until
+ * the client ACKs the backend's SYN-ACK, established then; closing after
+ * the first FIN, closed once both sides sent one (a FIN retransmitted by
+ * the same side changes nothing: the other may go on sending) or on a
+ * RST.
  */
 static __always_inline void ct_move_state(struct scmlb_flow *f,
 					  const struct pkt *p, int from_backend)
 {
-	__u8 state = f->state, next = state;
+	__u8 flags = f->flags, state = f->state, next = state;
 
-	if (p->tcp_flags & TCPF_RST)
+	if (p->tcp_flags & TCPF_RST) {
 		next = SCMLB_CT_CLOSED;
-	else if (p->tcp_flags & TCPF_FIN)
-		next = state == SCMLB_CT_CLOSING || state == SCMLB_CT_CLOSED ?
-		       SCMLB_CT_CLOSED :
-		       SCMLB_CT_CLOSING;
-	else if (from_backend && (p->tcp_flags & TCPF_SYN) &&
-		 state == SCMLB_CT_OPENING)
-		next = SCMLB_CT_ESTABLISHED;
+	} else if (p->tcp_flags & TCPF_FIN) {
+		flags |= from_backend ? SCMLB_FLOW_FIN_BACKEND :
+					SCMLB_FLOW_FIN_CLIENT;
+		next = (flags & SCMLB_FLOW_FIN_BACKEND) &&
+		       (flags & SCMLB_FLOW_FIN_CLIENT) ? SCMLB_CT_CLOSED :
+							 SCMLB_CT_CLOSING;
+		if (state == SCMLB_CT_CLOSED)
+			next = state;
+	} else if (state == SCMLB_CT_OPENING) {
+		if (from_backend && (p->tcp_flags & TCPF_SYN))
+			flags |= SCMLB_FLOW_SYN_ACKED;
+		else if (!from_backend && (flags & SCMLB_FLOW_SYN_ACKED) &&
+			 (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_ACK)
+			next = SCMLB_CT_ESTABLISHED;
+	}
+	/* write only what changed: established packets dirty no cache line */
+	if (flags != f->flags)
+		f->flags = flags;
 	if (next != state)
 		f->state = next;
 }

@@ -4,6 +4,8 @@
 #define SCMLB_LB_EGRESS_H
 
 #include "ct.h"
+#include "frag.h"
+#include "icmp.h"
 #include "maps.h"
 #include "nat.h"
 
@@ -55,6 +57,9 @@ static __always_inline int ct_reply_sync(const struct scmlb_config *cfg,
  * opened to that backend created; anything else, spoofed replies
  * included, is the kernel's.
  *
+ * ICMP errors a backend sends about a client's packet go the same way
+ * (icmp_egress()).
+ *
  * Return: XDP_REDIRECT out of the upstream, or SCMLB_CONTINUE.
  */
 static __always_inline int lb_egress(const struct scmlb_config *cfg,
@@ -64,8 +69,11 @@ static __always_inline int lb_egress(const struct scmlb_config *cfg,
 	struct scmlb_flow *r;
 	__u64 now;
 
+	if (p->frag == PKT_FRAG_LATER)
+		return frag_follow(cfg, st, p, 1);
 	if (!p->l4)
-		return SCMLB_CONTINUE;
+		return p->proto == IPPROTO_ICMP ? icmp_egress(cfg, st, p) :
+						  SCMLB_CONTINUE;
 
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
 	r = bpf_map_lookup_elem(&ct_replies, &key);
@@ -79,12 +87,12 @@ static __always_inline int lb_egress(const struct scmlb_config *cfg,
 	r->packets++;
 	r->last_seen = now;
 	backend_count(r->backend_id, p, 1, 0);
+	frag_remember(p, r->backend_id, r->nat_addr[0], 1, r->client_mac);
 	if (r->nat_port != p->sport)
 		nat_rewrite_port(p, 1, r->nat_port);
 	nat_rewrite_addr(p, &p->ip->saddr, r->nat_addr[0]);
 	nat_set_macs(p, cfg->upstream_mac, r->client_mac);
-	st->returned++;
-	return bpf_redirect_map(&lb_tx_ports, cfg->upstream_ifindex, 0);
+	return nat_redirect(st, &st->returned, cfg->upstream_ifindex);
 }
 
 #endif /* SCMLB_LB_EGRESS_H */

@@ -4,6 +4,7 @@
 #define SCMLB_LB_INGRESS_H
 
 #include "ct.h"
+#include "frag.h"
 #include "maps.h"
 #include "nat.h"
 #include "pick.h"
@@ -94,22 +95,46 @@ lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
 	return be;
 }
 
+/*
+ * A TCP packet of a flow whose backend was deleted, on a service that
+ * cannot find it again (rr, wrr): dropped, and the flow forgotten, as
+ * IPVS's expire_nodest_conn does. The client's next packet is the
+ * kernel's, which resets the connection.
+ */
+static __always_inline int ct_drop_nodest(struct scmlb_stats *st,
+					  const struct scmlb_flow_key *key,
+					  const struct scmlb_flow *f)
+{
+	struct scmlb_flow_key rkey;
+
+	ct_key(&rkey, f->nat_addr[0], f->nat_port, key->src_addr,
+	       key->src_port, key->proto);
+	bpf_map_delete_elem(&ct_replies, &rkey);
+	bpf_map_delete_elem(&ct_flows, key);
+	st->nodest_dropped++;
+	return XDP_DROP;
+}
+
 /**
  * lb_ingress() - send a client's packet for a VIP to its backend
  * @st:  this CPU's counters
  * @p:   the parsed packet, TCP or UDP, that vip_maybe() let through
  *
  * Conntrack first: a tracked flow's destination is a VIP, so only a
- * packet it does not know pays the lookup of lb_vips.
+ * packet it does not know pays the lookup of lb_vips. A flow whose
+ * backend is gone (deleted; for UDP also unhealthy) is picked again:
+ * UDP and maglev flows move to a live backend with their next packet;
+ * rr and wrr TCP flows are dropped (ct_drop_nodest()). Drained backends
+ * keep their flows.
  *
- * Return: XDP_REDIRECT with the destination rewritten to the backend, or
- * SCMLB_CONTINUE for what is not balanced: not for a VIP, no service
- * matches, a TCP packet of an unknown flow that is not a SYN (but on
- * maglev services), no backend available.
+ * Return: XDP_REDIRECT with the destination rewritten to the backend,
+ * XDP_DROP, or SCMLB_CONTINUE for what is not balanced: not for a VIP,
+ * no service matches, a TCP packet of an unknown flow that is not a SYN
+ * (but on maglev services), no backend available.
  */
 static __always_inline int lb_ingress(struct scmlb_stats *st, struct pkt *p)
 {
-	const struct scmlb_backend *be = NULL;
+	const struct scmlb_backend *be = NULL, *failed = NULL;
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
 	__be16 port;
@@ -120,30 +145,39 @@ static __always_inline int lb_ingress(struct scmlb_stats *st, struct pkt *p)
 	f = bpf_map_lookup_elem(&ct_flows, &key);
 	if (f) {
 		be = backend_get(f->backend_id);
-		/* a new SYN on a closed flow is a new connection on a reused port */
-		if (be && p->proto == IPPROTO_TCP && tcp_is_open(p) &&
-		    f->state == SCMLB_CT_CLOSED)
-			be = NULL;
-		if (be) {
-			if (p->proto == IPPROTO_TCP)
+		if (be && p->proto == IPPROTO_TCP) {
+			/* a new SYN on a closed flow: a new connection on a reused port */
+			if (tcp_is_open(p) && f->state == SCMLB_CT_CLOSED)
+				be = NULL;
+			else
 				ct_move_state(f, p, 0);
-			ct_count(f);
+		} else if (be && be->health == SCMLB_HEALTH_UNHEALTHY) {
+			/* a UDP flow leaves a failing backend, if it can */
+			failed = be;
+			be = NULL;
 		}
+		if (be)
+			ct_count(f);
 	}
 	if (!be) {
 		be = lb_new_flow(&key, f, p, &opened);
+		if (!be && failed)
+			be = failed;
+		if (!be && f && p->proto == IPPROTO_TCP && !tcp_is_open(p) &&
+		    !backend_get(f->backend_id))
+			return ct_drop_nodest(st, &key, f);
 		if (!be)
 			return SCMLB_CONTINUE;
 	}
 	backend_count(be->id, p, 0, opened);
+	frag_remember(p, be->id, be->addr[0], 0, NULL);
 
 	port = backend_port(be, p);
 	if (port != p->dport)
 		nat_rewrite_port(p, 0, port);
 	nat_rewrite_addr(p, &p->ip->daddr, be->addr[0]);
 	nat_set_macs(p, be->if_mac, be->mac);
-	st->forwarded++;
-	return bpf_redirect_map(&lb_tx_ports, be->ifindex, 0);
+	return nat_redirect(st, &st->forwarded, be->ifindex);
 }
 
 #endif /* SCMLB_LB_INGRESS_H */

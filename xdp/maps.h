@@ -149,6 +149,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ct_replies SEC(".maps");
 
+/*
+ * Fragmented datagrams whose first fragment was balanced, for their later
+ * fragments (frag.h); LRU: an unfinished datagram's entry ages out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_frag_key);
+	__type(value, struct scmlb_frag);
+	__uint(max_entries, SCMLB_FRAG_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ct_frags SEC(".maps");
+
 /* Networks with firewall rules, to their fw_net_info slot; by scmlb-fw. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);

@@ -4,6 +4,7 @@
 #define SCMLB_NAT_H
 
 #include "csum.h"
+#include "maps.h"
 #include "parse.h"
 
 /*
@@ -54,6 +55,23 @@ static __always_inline void nat_rewrite_port(struct pkt *p, int source,
 		p->sport = new;
 	else
 		p->dport = new;
+}
+
+/*
+ * Send the packet out of @ifindex, counting it in @sent only when the
+ * devmap takes it: an interface that vanished leaves no entry, and the
+ * packet, already rewritten for it, is dropped and counted as an error.
+ */
+static __always_inline int nat_redirect(struct scmlb_stats *st, __u64 *sent,
+					__u32 ifindex)
+{
+	int act = bpf_redirect_map(&lb_tx_ports, ifindex, XDP_DROP);
+
+	if (act == XDP_REDIRECT)
+		(*sent)++;
+	else
+		st->tx_errors++;
+	return act;
 }
 
 static __always_inline void nat_set_macs(struct pkt *p, const __u8 *src,

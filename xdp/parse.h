@@ -24,10 +24,17 @@
 #define TCPF_ECE 0x40
 #define TCPF_CWR 0x80
 
+/* Where a packet stands in a fragmented datagram. */
+enum pkt_frag {
+	PKT_WHOLE,
+	PKT_FRAG_FIRST,			/* offset 0, more to come: has the ports */
+	PKT_FRAG_LATER,			/* no L4 header at all */
+};
+
 /*
- * A parsed packet. l4 is set only for a whole TCP or UDP header of an
- * unfragmented packet: only those are balanced. has_ports also covers a
- * first fragment, whose ports the firewall must see.
+ * A parsed packet. l4 is set for a whole TCP or UDP header, of an
+ * unfragmented packet or of a first fragment: those are balanced (later
+ * fragments follow their first, frag.h). has_ports goes with l4.
  */
 struct pkt {
 	void *data_end;
@@ -39,6 +46,7 @@ struct pkt {
 	__u8 proto;
 	__u8 tcp_flags;
 	__u8 has_ports;
+	__u8 frag;			/* enum pkt_frag */
 };
 
 /**
@@ -46,9 +54,9 @@ struct pkt {
  * @ctx: the frame
  * @p:   filled with pointers into the frame
  *
- * Return: 0 for an IPv4 packet (p->l4 NULL when it is not TCP/UDP, is a
- * fragment or is cut short), -1 for anything else: not IPv4, or an IPv4
- * header that is truncated or inconsistent.
+ * Return: 0 for an IPv4 packet (p->l4 NULL when it is not TCP/UDP, is
+ * a later fragment or is cut short), -1 for anything else: not IPv4, or
+ * an IPv4 header that is truncated or inconsistent.
  */
 static __always_inline int parse_pkt(struct xdp_md *ctx, struct pkt *p)
 {
@@ -78,9 +86,12 @@ static __always_inline int parse_pkt(struct xdp_md *ctx, struct pkt *p)
 	p->dport = 0;
 	p->tcp_flags = 0;
 	p->has_ports = 0;
+	p->frag = PKT_WHOLE;
 	/* later fragments carry no L4 header at all */
-	if (ip->frag_off & bpf_htons(IP_OFFSET))
+	if (ip->frag_off & bpf_htons(IP_OFFSET)) {
+		p->frag = PKT_FRAG_LATER;
 		return 0;
+	}
 
 	/* the L4 header must lie within tot_len, not just within the frame */
 	l4 = (void *)ip + ip_len;
@@ -107,9 +118,8 @@ static __always_inline int parse_pkt(struct xdp_md *ctx, struct pkt *p)
 		return 0;
 	}
 	p->has_ports = 1;
-	/* a first fragment: ports for the firewall, but not balanced */
 	if (ip->frag_off & bpf_htons(IP_MF))
-		p->l4 = NULL;
+		p->frag = PKT_FRAG_FIRST;
 	return 0;
 }
 

@@ -6,7 +6,9 @@
 
 #include "counter.h"
 #include "dos.h"
+#include "frag.h"
 #include "fw.h"
+#include "icmp.h"
 #include "lb_egress.h"
 #include "lb_ingress.h"
 #include "maps.h"
@@ -84,6 +86,14 @@ int scmlb_main(struct xdp_md *ctx)
 		for_vip = vip_maybe(&p);
 	if (act == SCMLB_CONTINUE && for_vip)
 		act = lb_ingress(st, &p);
+	else if (act == SCMLB_CONTINUE && p.frag == PKT_FRAG_LATER &&
+		 vip_hinted(p.ip->daddr)) {
+		act = frag_follow(cfg, st, &p, 0);
+		/* before its first fragment, or without one: the kernel's */
+		st->frags_unmatched += act == SCMLB_CONTINUE;
+	} else if (act == SCMLB_CONTINUE && p.proto == IPPROTO_ICMP) {
+		act = icmp_ingress(st, &p);
+	}
 	if (act == SCMLB_CONTINUE) {
 		st->passed++;
 		return XDP_PASS;

@@ -10,7 +10,7 @@
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
 #define SCMLB_LAYOUT_MAJOR 3
-#define SCMLB_LAYOUT_MINOR 0
+#define SCMLB_LAYOUT_MINOR 1
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends of all services; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
@@ -39,6 +39,12 @@
  * prime), a round-robin ring at most this many.
  */
 #define SCMLB_TABLE_SIZE 65537
+
+/*
+ * Fragmented datagrams in flight whose later fragments follow their
+ * first: a reassembly queue's worth, as the kernel's ipfrag memory.
+ */
+#define SCMLB_FRAG_SIZE 65536
 
 /* Interfaces scmlb can attach to: the upstream and the backend-facing ones. */
 #ifndef SCMLB_MAX_IFACES
@@ -160,19 +166,25 @@ enum scmlb_backend_health {
 	SCMLB_HEALTH_UNHEALTHY = 2,
 };
 
-/* scmlb_flow.state: TCP states as the original kept them, and UDP */
+/* scmlb_flow.state: TCP states (see ct_move_state()), and UDP */
 enum scmlb_flow_state {
 	SCMLB_CT_OPENING = 1,
 	SCMLB_CT_ESTABLISHED = 2,
 	SCMLB_CT_CLOSING = 3,
 	SCMLB_CT_CLOSED = 4,
 	SCMLB_CT_UDP = 5,
+	SCMLB_CT_STATES,		/* states, 0 (none) included */
 };
 
 /* scmlb_flow.flags */
 enum scmlb_flow_flags {
 	/* a reply entry (ct_replies), keyed backend -> client */
 	SCMLB_FLOW_REPLY = 1 << 0,
+	/* client's entry: the backend's SYN-ACK went by */
+	SCMLB_FLOW_SYN_ACKED = 1 << 1,
+	/* client's entry: a FIN went by from the client, from the backend */
+	SCMLB_FLOW_FIN_CLIENT = 1 << 2,
+	SCMLB_FLOW_FIN_BACKEND = 1 << 3,
 };
 
 #endif /* SCMLB_CONSTS_H */

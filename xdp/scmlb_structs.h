@@ -154,6 +154,41 @@ struct scmlb_flow {
 };
 _Static_assert(sizeof(struct scmlb_flow) == 56, "scmlb_flow layout");
 
+/*
+ * A fragmented datagram, by what all its fragments carry: later ones
+ * have no ports. Keyed as the datagram arrives (client -> VIP, or
+ * backend -> client).
+ */
+struct scmlb_frag_key {
+	__be32 src_addr;
+	__be32 dst_addr;
+	__be16 id;			/* the IP identification */
+	__u8 proto;
+	__u8 pad;
+};
+_Static_assert(sizeof(struct scmlb_frag_key) == 12, "scmlb_frag_key layout");
+
+/* What the datagram's first fragment was rewritten to; ct_frags' values. */
+struct scmlb_frag {
+	__u32 backend_id;
+	__be32 nat_addr;		/* the backend (a client's datagram), or
+					 * the VIP (a backend's, its source) */
+	__u8 client_mac[6];		/* a backend's datagram: its next hop */
+	__u8 to_client;			/* a backend's datagram */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct scmlb_frag) == 16, "scmlb_frag layout");
+
+/*
+ * scmlb-gc's pass over conntrack (ct_expire.bpf.c), in and out through
+ * the data of a BPF_PROG_TEST_RUN.
+ */
+struct scmlb_ct_expire {
+	__u64 timeout[SCMLB_CT_STATES];	/* in: idle jiffies allowed, by state */
+	__u64 checked;			/* out: clients' entries seen */
+	__u64 expired[SCMLB_CT_STATES];	/* out: flows removed, by state */
+};
+
 /* Per-CPU traffic of one backend, in lb_be_stats at the backend's slot. */
 struct scmlb_backend_stats {
 	__u64 conns;			/* flows opened to it */
@@ -240,7 +275,12 @@ struct scmlb_stats {
 	__u64 dos_dropped;
 	__u64 forwarded;		/* redirected to a backend */
 	__u64 returned;			/* backend replies sent to clients */
-	__u64 reserved[7];
+	__u64 nodest_dropped;		/* TCP of a flow whose backend is gone */
+	__u64 tx_errors;		/* a redirect the devmap refused: its
+					 * interface is gone */
+	__u64 frags_unmatched;		/* later fragments of a datagram whose
+					 * first was not seen: the kernel's */
+	__u64 reserved[4];
 };
 _Static_assert(sizeof(struct scmlb_stats) == 128, "scmlb_stats layout");
 

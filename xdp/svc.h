@@ -7,6 +7,18 @@
 #include "parse.h"
 #include "scmlb_hash.h"
 
+/* Whether @daddr's bit in lb_vip_hint is set: it may be a VIP. */
+static __always_inline int vip_hinted(__be32 daddr)
+{
+	scmlb_addr_t addr = { daddr };
+	__u32 zero = 0, bit = scmlb_vip_hint_bit(addr);
+	const struct scmlb_vip_hint *hint;
+
+	hint = bpf_map_lookup_elem(&lb_vip_hint, &zero);
+	return hint && (hint->bits[(bit / 64) & (SCMLB_VIP_HINT_BITS / 64 - 1)] >>
+			(bit % 64) & 1);
+}
+
 /**
  * vip_maybe() - whether a packet may be for a VIP, without a hash lookup
  * @p: the parsed packet
@@ -16,15 +28,7 @@
  */
 static __always_inline int vip_maybe(const struct pkt *p)
 {
-	scmlb_addr_t daddr = { p->ip->daddr };
-	__u32 zero = 0, bit = scmlb_vip_hint_bit(daddr);
-	const struct scmlb_vip_hint *hint;
-
-	if (!p->l4)
-		return 0;
-	hint = bpf_map_lookup_elem(&lb_vip_hint, &zero);
-	return hint && (hint->bits[(bit / 64) & (SCMLB_VIP_HINT_BITS / 64 - 1)] >>
-			(bit % 64) & 1);
+	return p->l4 && vip_hinted(p->ip->daddr);
 }
 
 /**

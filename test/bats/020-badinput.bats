@@ -134,12 +134,38 @@ BAD_TABLE=$(cat <<TABLE
 2|scmlb-health|'0'|--fall 0
 2|scmlb-stat|'2'|--count 2
 2|scmlb-stat|'slow'|--interval slow
+2|scmlb-lb|'--id'|edit -w 2
+2|scmlb-lb|'edit'|edit -i 1
+2|scmlb-lb|'--no-healthcheck'|edit -i 1 -c http://10.0.4.2:8080/health --no-healthcheck
+2|scmlb-lb|'0'|edit -i 1 -w 0
+2|scmlb-lb|'65536'|edit -i 1 -w 65536
+2|scmlb-lb|'a b'|edit -i 1 -n "a b"
+2|scmlb-lb|'ftp://10.0.4.2/'|edit -i 1 -c ftp://10.0.4.2/
+2|scmlb-lb|'-a'|edit -i 1 -a 10.0.4.9
+2|scmlb-lb|'--json'|edit -i 1 -w 2 --json
+1|scmlb-lb|'web2'|edit -i 1 -n web2
+1|scmlb-lb|backend 99:|edit -i 99 -w 2
+2|scmlb-lb|'conntrack flsh'|conntrack flsh
+2|scmlb-fw|'80,443'|set -d 80,443
+2|scmlb-fw|'80:90'|set -s 80:90
+2|scmlb-fw|'1000-2000,3000'|set -d 1000-2000,3000
+2|scmlb-fw|'sctp'|set -p sctp
+2|scmlb-fw|'80'|set -p icmp -d 80
+2|scmlb-fw|'-p'|set -p
+2|scmlb-status|'--bogus'|--bogus
+2|scmlb-status|'extra'|extra
+2|scmlb-status|'-i'|-i 1
+2|scmlb-status|'--pin-dir'|--pin-dir
+2|scmlb-status|''|--pin-dir ""
+2|scmlb-status|'--interval'|--interval 1
 1|scmlb-lb|'$NONE'|get --pin-dir $NONE
 1|scmlb-lb|'$NONE'|set -n x -a 10.0.4.9 --pin-dir $NONE
 1|scmlb-fw|'$NONE'|get --pin-dir $NONE
 1|scmlb-fw|'$NONE'|set --pin-dir $NONE
 1|scmlb-dos|'$NONE'|get --pin-dir $NONE
 1|scmlb-stat|'$NONE'|--pin-dir $NONE
+1|scmlb-status|'$NONE'|--pin-dir $NONE
+1|scmlb-status|'$NONE'|--json --pin-dir $NONE
 1|scmlb-gc|'$NONE'|--pin-dir $NONE
 1|scmlb-health|'$NONE'|--pin-dir $NONE
 2|scmlb-save|'--bogus'|--bogus
@@ -206,10 +232,30 @@ teardown_file() {
 	[ "$(jq length <<<"$output")" -eq 3 ]
 }
 
+@test "hints: a missing conntrack verb, a port list or FROM:TO for a range" {
+	before=$(state)
+	run -2 --separate-stderr scmlb lb conntrack
+	[ -z "$output" ]
+	[ "$stderr" = "scmlb-lb: missing command after 'conntrack': get or flush" ]
+	run -2 --separate-stderr scmlb lb conntrack --json
+	[ "$stderr" = "scmlb-lb: missing command after 'conntrack': get or flush" ]
+	run -2 --separate-stderr scmlb lb conntrack list
+	[ "$stderr" = "scmlb-lb: unknown command 'conntrack list': 'conntrack' takes get or flush" ]
+	[ "$(state)" = "$before" ]
+	# --help after the first word: the help that lists both
+	run -0 scmlb lb conntrack --help
+	[[ $output == *"scmlb-lb conntrack get"*"scmlb-lb conntrack flush"* ]]
+	expect_fail 2 scmlb-fw set -t tcp -d 80,443
+	[ "$stderr" = "scmlb-fw: invalid port range '80,443': not a list: one port or one FROM-TO range (like 80-90) per rule" ]
+	expect_fail 2 scmlb-fw set -t udp -s 8000:8080
+	[ "$stderr" = "scmlb-fw: invalid port range '8000:8080': write a range as FROM-TO, like 80-90" ]
+}
+
 @test "every tool: --help and --version print to stdout and exit 0" {
 	local tool
 	for tool in scmlb scmlb-attach scmlb-detach scmlb-lb scmlb-fw scmlb-dos \
-		    scmlb-stat scmlb-gc scmlb-health scmlb-save scmlb-restore; do
+		    scmlb-stat scmlb-status scmlb-gc scmlb-health scmlb-save \
+		    scmlb-restore; do
 		run -0 --separate-stderr scmlb_tool "$tool" --help
 		[ -z "$stderr" ]
 		[[ $output == *Usage:* ]]

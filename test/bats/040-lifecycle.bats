@@ -44,10 +44,26 @@ teardown_file() {
 	[ "${#lines[@]}" -eq 3 ]
 }
 
-@test "tools mount a bpffs when /sys/fs/bpf has none" {
+@test "tools mount a bpffs when /sys/fs/bpf has none and no XDP runs" {
+	# the client's namespace runs no XDP: a fresh host
 	run -0 unshare --mount --propagation private bash -c "
 		umount /sys/fs/bpf 2>/dev/null; umount /sys/fs/bpf 2>/dev/null
 		! mountpoint -q /sys/fs/bpf || exit 3
-		nsenter --net=/run/netns/$(topo_ns lb) $SCMLB_BUILD/tools/scmlb-lb get --pin-dir /sys/fs/bpf/fresh || true
+		nsenter --net=/run/netns/$(topo_ns client) $SCMLB_BUILD/tools/scmlb-lb get --pin-dir /sys/fs/bpf/fresh || true
 		mountpoint -q /sys/fs/bpf"
+}
+
+@test "tools mount no bpffs where XDP already runs: /sys hides the host's" {
+	# the load balancer's namespace runs scmlb: a bpffs mounted here would
+	# be a throwaway one
+	run -0 unshare --mount --propagation private bash -c "
+		umount /sys/fs/bpf 2>/dev/null; umount /sys/fs/bpf 2>/dev/null
+		! mountpoint -q /sys/fs/bpf || exit 3
+		nsenter --net=/run/netns/$(topo_ns lb) $SCMLB_BUILD/tools/scmlb-lb get 2>&1
+		echo status \$?
+		! mountpoint -q /sys/fs/bpf"
+	[ "${lines[0]}" = "scmlb-lb: cannot use pin directory '$SCMLB_PIN_DIR': no BPF filesystem on /sys/fs/bpf here, as under 'ip netns exec', which remounts /sys: run the tool with 'nsenter --net=/run/netns/$(topo_ns lb)'" ]
+	[ "${lines[1]}" = "status 1" ]
+	run who_counts 3
+	[[ $output != *failed* ]]
 }

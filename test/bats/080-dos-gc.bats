@@ -26,6 +26,12 @@ flows_to() {
 		jq "[.[] | select(.dst_port == $1 and .protocol == \"$2\")] | length"
 }
 
+# status_of_port PORT: the conntrack status of the flow from client port PORT
+status_of_port() {
+	scmlb lb conntrack get --json |
+		jq -r ".[] | select(.src_port == $1) | .status"
+}
+
 @test "dos: a SYN flood from one client is stopped within 2 s and becomes its firewall rule" {
 	run -0 scmlb dos set -p tcp -t syn -l 50
 	policy=$output
@@ -46,6 +52,20 @@ flows_to() {
 	[[ $output == *"firewall rule"*"drops tcp from $TOPO_CLIENT_ADDR/32"* ]]
 	run -0 scmlb fw get --json
 	[ "$(jq "[.[] | select(.network == \"$TOPO_CLIENT_ADDR/32\" and .protocol == \"tcp\")] | length" <<<"$output")" -eq 1 ]
+	# fw get names the policy that added the rule; a rule added by hand has none
+	rule=$(jq '.[0].id' <<<"$output")
+	jq -e --argjson p "$policy" '.[0].policy == $p' <<<"$output"
+	run -0 scmlb fw set -n 192.0.2.0/24 -t udp
+	hand=$output
+	run -0 scmlb fw get --json
+	jq -e --argjson r "$rule" --argjson h "$hand" --argjson p "$policy" \
+		'[.[] | {id, policy}] == [{id: $r, policy: $p}, {id: $h, policy: null}]' \
+		<<<"$output"
+	run -0 scmlb fw get
+	[[ ${lines[0]} =~ \ DROPPED\ +POLICY$ ]]
+	[[ ${lines[1]} =~ ^$rule\ +$TOPO_CLIENT_ADDR/32\ .*\ tcp\ +[0-9]+\ +$policy$ ]]
+	[[ ${lines[2]} =~ ^$hand\ +192\.0\.2\.0/24\ .*\ udp\ +0\ +-$ ]]
+	run -0 scmlb fw delete -i "$hand"
 	run -0 scmlb dos get --json
 	[ "$(jq -r '.[0].status' <<<"$output")" = triggered ]
 	[ "$(jq '.[0].rules | length' <<<"$output")" -eq 1 ]
@@ -85,30 +105,34 @@ flows_to() {
 	scmlb dos delete -i "$policy"
 }
 
-@test "gc: a closed TCP flow's entry is removed by one gc run; an open one is kept" {
+@test "gc: a closed TCP flow stays for the closed timeout, then goes; an open one is kept" {
 	conn_open 7070
 	conn_echo "stay open"
-	run -0 who
-	[ "$(flows_to 8080 tcp)" -ge 1 ]
-	run -0 scmlb gc
-	[[ $output == "gc: "*" closed and "* ]]
-	[ "$(flows_to 8080 tcp)" -eq 0 ]
+	run -0 topo_exec client curl -sS --max-time 3 --local-port 46001 \
+		"http://$TOPO_VIP:8080/who"
+	[ "$(status_of_port 46001)" = closed ]
+	run -0 scmlb gc --timeout closed=1s
+	[ "$(status_of_port 46001)" = closed ]
+	sleep 1.2
+	run -0 scmlb gc --timeout closed=1s
+	[[ $output == "gc: "*" flows checked, "[1-9]*" closed and "* ]]
+	[ -z "$(status_of_port 46001)" ]
 	[ "$(flows_to 7070 tcp)" -eq 1 ]
 	conn_echo "still open"
 	conn_close
 }
 
-@test "gc: an idle UDP flow is gone after --gc-time 2s; an active one stays" {
+@test "gc: an idle UDP flow is gone after --timeout udp=2s; an active one stays" {
 	topo_exec client timeout 5 socat -t 1 - "UDP:$TOPO_VIP:9090" <<<"idle" >/dev/null
 	[ "$(flows_to 9090 udp)" -eq 1 ]
-	run -0 scmlb gc --gc-time 2s
+	run -0 scmlb gc --timeout udp=2s
 	[ "$(flows_to 9090 udp)" -eq 1 ]
 	sleep 1
 	# a second flow that stays active
 	topo_exec client socat -T 10 - "UDP:$TOPO_VIP:9090,sourceport=40000" \
 		< <(for i in 1 2 3 4; do echo "active $i"; sleep 0.5; done) >/dev/null &
 	sleep 1.5
-	run -0 scmlb gc --gc-time 2s
+	run -0 scmlb gc --timeout udp=2s
 	[[ $output == *"1 idle removed"* ]]
 	run -0 scmlb lb conntrack get --json
 	[ "$(jq '[.[] | select(.dst_port == 9090)] | length' <<<"$output")" -eq 1 ]
@@ -121,6 +145,72 @@ flows_to() {
 	[ -z "$output" ]
 	run -0 scmlb gc
 	[[ $output == "gc: "*" flows checked, 0 closed and 0 idle removed; 0 DoS rules added" ]]
+}
+
+@test "gc: --json reports the flows removed and the DoS rules added" {
+	scmlb lb conntrack flush >/dev/null
+	run -0 scmlb dos set -p udp -l 50
+	policy=$output
+	# a closed TCP flow, an idle UDP flow, an open TCP connection
+	run -0 who
+	topo_exec client timeout 5 socat -t 1 - "UDP:$TOPO_VIP:9090" <<<"idle" >/dev/null
+	conn_open 7070
+	conn_echo "stay open"
+	# 1000 datagrams per second for 2 s from the first client, one flow:
+	# its first 50 pass, then it is stopped
+	topo_exec client timeout 2 hping3 --udp -s 40500 -k -p 9090 -i u1000 -q \
+		"$TOPO_VIP" >/dev/null 2>&1 || true
+	sleep 1
+	conn_echo "still open"
+	checked=$(scmlb lb conntrack get --json | jq length)
+	[ "$checked" -eq 4 ]
+	run -0 scmlb gc --json --timeout udp=2s --timeout closed=1s
+	jq -e . <<<"$output" >/dev/null
+	[ "$(jq '.flows_checked' <<<"$output")" -eq "$checked" ]
+	[ "$(jq '.closed_removed' <<<"$output")" -eq 1 ]
+	# the idle datagram's flow and the flood's: no packet passed for 2 s
+	[ "$(jq '.idle_removed' <<<"$output")" -eq 2 ]
+	[ "$(flows_to 8080 tcp)" -eq 0 ]
+	[ "$(flows_to 9090 udp)" -eq 0 ]
+	[ "$(jq '.rules_added | length' <<<"$output")" -eq 1 ]
+	rule=$(jq -c '.rules_added[0]' <<<"$output")
+	[ "$(jq -r '.network' <<<"$rule")" = "$TOPO_CLIENT_ADDR/32" ]
+	[ "$(jq -r '.protocol' <<<"$rule")" = udp ]
+	[ "$(jq -r '.type' <<<"$rule")" = "" ]
+	[ "$(jq '.policy' <<<"$rule")" -eq "$policy" ]
+	[ "$(jq '.limit' <<<"$rule")" -eq 50 ]
+	# the rule it names is the one the firewall and the policy show
+	id=$(jq '.id' <<<"$rule")
+	run -0 scmlb fw get --json
+	[ "$(jq -r ".[] | select(.id == $id) | .network" <<<"$output")" = "$TOPO_CLIENT_ADDR/32" ]
+	[ "$(scmlb dos get --json | jq -c '.[0].rules')" = "[$id]" ]
+	# nothing left to do: --quiet prints nothing, without it zeros
+	run -0 scmlb gc --json --quiet
+	[ -z "$output" ]
+	run -0 scmlb gc --json
+	[ "$(jq -c '[.flows_checked, .closed_removed, .idle_removed, .rules_added]' <<<"$output")" = '[1,0,0,[]]' ]
+	[ "$(flows_to 7070 tcp)" -eq 1 ]
+	conn_echo "after gc"
+	conn_close
+	scmlb dos delete -i "$policy"
+	[ "$(scmlb fw get --json)" = "[]" ]
+}
+
+@test "gc: --if-attached runs as usual when attached, and is a quiet no-op when not" {
+	run -0 --separate-stderr scmlb gc --if-attached
+	[[ $output == "gc: "*" flows checked, "* ]]
+	none=/sys/fs/bpf/scmlbt-gc-none
+	run -0 --separate-stderr scmlb gc --if-attached --json --pin-dir "$none"
+	[ -z "$output" ] && [ -z "$stderr" ]
+	[ ! -e "$none" ]
+	SCMLB_PIN_DIR=$none run -0 --separate-stderr scmlb gc --if-attached
+	[ -z "$output" ] && [ -z "$stderr" ]
+	# without it, not attached is a failed operation, as documented
+	run -1 --separate-stderr scmlb gc --pin-dir "$none"
+	[ "$stderr" = "scmlb-gc: not attached (no maps in '$none'): run scmlb-attach first" ]
+	# what is not "not attached" still fails
+	run -1 --separate-stderr scmlb gc --if-attached --pin-dir /tmp
+	[[ $stderr == "scmlb-gc: cannot use pin directory '/tmp': "* ]]
 }
 
 @test "scmlb-dos and scmlb-gc: bad usage and values exit 2 and change nothing" {
@@ -144,6 +234,9 @@ flows_to() {
 	expect_fail 2 scmlb-gc --gc-time ""
 	expect_fail 2 scmlb-gc --gc-time 0s
 	expect_fail 2 scmlb-gc extra
+	expect_fail 2 scmlb-gc --json extra
+	expect_fail 2 scmlb-gc --if-attached=yes
+	expect_fail 2 scmlb-dos get --if-attached
 	expect_fail 1 scmlb-dos delete -i 999
 	expect_fail 1 scmlb-dos set -p udp -l 5
 }

@@ -98,6 +98,50 @@ health_of() {
 	scmlb lb undrain -i 3
 }
 
+@test "health: --json reports every check and each change of health" {
+	run -0 scmlb health --json
+	jq -e . <<<"$output" >/dev/null
+	# three backends with a URL; the fourth has none and is not checked
+	[ "$(jq -c '[.checked, .changed, [.backends[].id]]' <<<"$output")" = '[3,0,[1,2,3]]' ]
+	[ "$(jq -c '.backends[0] | [.name, .address, .healthcheck]' <<<"$output")" = \
+		'["web1","10.0.4.2","http://10.0.4.2:8080/health"]' ]
+	[ "$(jq -c '[.backends[] | [.passed, .error, .failed_checks, .health, .previous_health, .changed]] | unique' <<<"$output")" = \
+		'[[true,null,0,"healthy","healthy",false]]' ]
+	touch "/tmp/${TOPO_PREFIX}health-2"
+	run -0 scmlb health --json
+	[ "$(jq -c '[.checked, .changed]' <<<"$output")" = '[3,0]' ]
+	[ "$(jq -c '.backends[1] | [.id, .passed, .error, .failed_checks, .health, .changed]' <<<"$output")" = \
+		'[2,false,"HTTP status 503",1,"healthy",false]' ]
+	run -0 scmlb health --json
+	[ "$(jq -c '[.checked, .changed]' <<<"$output")" = '[3,1]' ]
+	[ "$(jq -c '.backends[1] | [.id, .passed, .error, .failed_checks, .health, .previous_health, .changed]' <<<"$output")" = \
+		'[2,false,"HTTP status 503",2,"unhealthy","healthy",true]' ]
+	[ "$(jq -c '[.backends[0,2].changed]' <<<"$output")" = '[false,false]' ]
+	[ "$(health_of 2)" = unhealthy ]
+	run who_counts 6
+	[[ $output != *10.0.5.2* ]]
+	rm "/tmp/${TOPO_PREFIX}health-2"
+	run -0 scmlb health --json
+	[ "$(jq -c '.backends[1] | [.passed, .error, .failed_checks, .health, .previous_health, .changed]' <<<"$output")" = \
+		'[true,null,0,"healthy","unhealthy",true]' ]
+	[ "$(health_of 2)" = healthy ]
+}
+
+@test "health: --if-attached runs as usual when attached, and is a quiet no-op when not" {
+	touch "/tmp/${TOPO_PREFIX}health-1"
+	run -0 scmlb health --if-attached --fall 1
+	[ "$output" = "backend 1 (web1, 10.0.4.2): unhealthy after 1 failed check: HTTP status 503" ]
+	rm "/tmp/${TOPO_PREFIX}health-1"
+	run -0 scmlb health --if-attached
+	[ "$(health_of 1)" = healthy ]
+	none=/sys/fs/bpf/scmlbt-health-none
+	run -0 --separate-stderr scmlb health --if-attached --json --pin-dir "$none"
+	[ -z "$output" ] && [ -z "$stderr" ]
+	[ ! -e "$none" ]
+	run -1 --separate-stderr scmlb health --pin-dir "$none"
+	[ "$stderr" = "scmlb-health: not attached (no maps in '$none'): run scmlb-attach first" ]
+}
+
 @test "scmlb-health: bad usage and values exit 2 and change nothing" {
 	expect_fail 2 scmlb-health --timeout 0
 	expect_fail 2 scmlb-health --timeout 2x
@@ -105,7 +149,8 @@ health_of() {
 	expect_fail 2 scmlb-health --fall 0
 	expect_fail 2 scmlb-health --fall 101
 	expect_fail 2 scmlb-health --fall x
-	expect_fail 2 scmlb-health --json
+	expect_fail 2 scmlb-health --json now
+	expect_fail 2 scmlb-health --if-attached=yes
 	expect_fail 2 scmlb-health now
 	expect_fail 2 scmlb-lb set -n bad -a 10.0.4.9 -c https://10.0.4.9/health
 }

@@ -159,9 +159,9 @@ sorted() {
 	udp_load_wait
 	printf '%s\n' "${lines[@]}"
 	[ "${#lines[@]}" -eq 3 ]
-	[[ ${lines[0]} =~ ^\ +ICMP\ +TCP\ +UDP\ +OTHER\ +PASSED\ +FW\ DROPPED\ +DOS\ DROPPED\ +FORWARDED\ +RETURNED$ ]]
+	[[ ${lines[0]} =~ ^\ +ICMP\ +TCP\ +UDP\ +OTHER\ +PASSED\ +FW\ DROPPED\ +DOS\ DROPPED\ +FORWARDED\ +RETURNED\ +NO\ BACKEND\ +TX\ ERRORS$ ]]
 	for line in "${lines[@]:1}"; do
-		read -r _ tcp udp _ _ fw dos fwd ret <<<"$line"
+		read -r _ tcp udp _ _ fw dos fwd ret _ <<<"$line"
 		near "$RATE" "$udp"
 		near "$RATE" "$fwd"
 		near "$RATE" "$ret"
@@ -237,7 +237,8 @@ sorted() {
 	dir=$(find "$dest" -path '*/bash-completion/completions' -type d)
 	[ -n "$dir" ]
 	for name in scmlb scmlb-attach scmlb-detach scmlb-svc scmlb-lb scmlb-fw \
-		scmlb-dos scmlb-stat scmlb-gc scmlb-health scmlb-save scmlb-restore; do
+		scmlb-dos scmlb-stat scmlb-status scmlb-gc scmlb-health scmlb-save \
+		scmlb-restore; do
 		[ "$(cat "$dir/$name")" = "$output" ]
 	done
 	run -2 --separate-stderr scmlb completion zsh
@@ -249,10 +250,12 @@ sorted() {
 
 @test "completion: commands, options and their fixed values" {
 	[ "$(offers scmlb-lb d)" = "delete drain" ]
-	[ "$(offers scmlb lb '')" = "conntrack delete drain get set undrain" ]
+	[ "$(offers scmlb lb '')" = "conntrack delete drain edit get set undrain" ]
 	[ "$(offers scmlb-lb conntrack '')" = "flush get" ]
 	[ "$(offers scmlb '')" = \
-		"attach completion detach dos dos-protection fw gc health lb restore save stat svc" ]
+		"attach completion detach dos dos-protection fw gc health lb restore save stat status svc" ]
+	[ "$(offers scmlb status -)" = \
+		"--help --json --pin-dir --verbose --version -h" ]
 	[ "$(offers scmlb svc '')" = "delete get set" ]
 	[ "$(offers scmlb-svc set -S '')" = "maglev rr wrr" ]
 	[ "$(offers scmlb svc set --protocol '')" = "any tcp udp" ]
@@ -261,7 +264,17 @@ sorted() {
 	[ "$(offers scmlb-attach -m '')" = "native skb" ]
 	[ "$(completions scmlb-attach --mode=s)" = "--mode=skb" ]
 	[[ $(completions scmlb-attach -u '') == *up0* ]]
+	# lo is no upstream: attach refuses it
+	run -0 completions scmlb-attach -u ''
+	[ "${#lines[@]}" -ge 4 ]
+	for w in "${lines[@]}"; do
+		[ "$w" != lo ]
+	done
+	[ -z "$(completions scmlb attach --upstream l)" ]
 	[ "$(offers scmlb-fw set -t '')" = "any icmp tcp udp" ]
+	[ "$(offers scmlb fw set -p '')" = "any icmp tcp udp" ]
+	[ "$(offers scmlb-fw set -n 10.0.0.0/8 -p tcp -)" = \
+		"--dst-port --help --pin-dir --src-port --verbose --version -d -h -s" ]
 	[ "$(offers scmlb dos set -p '')" = "icmp tcp udp" ]
 	[ "$(offers scmlb-dos set -t '')" = "ack cwr ece fin psh rst syn urg" ]
 	[ "$(offers scmlb-lb get --)" = \
@@ -274,6 +287,9 @@ sorted() {
 	# no --json where nothing is printed, no option twice
 	[[ $(completions scmlb-lb set -n web9 --) != *--json* ]]
 	[[ $(completions scmlb-lb set -n web9 --) != *--name* ]]
+	[ "$(offers scmlb-lb edit -i 1 --)" = \
+		"--healthcheck --help --name --no-healthcheck --pin-dir --verbose --version --weight" ]
+	[ "$(offers scmlb lb edit -i 1 -c x --n)" = "--name --no-healthcheck" ]
 }
 
 @test "completion: ids of the backends, rules and policies that exist" {
@@ -290,6 +306,7 @@ sorted() {
 
 	[ "$(offers scmlb-lb drain -i '')" = "1 2 4" ]
 	[ "$(offers scmlb lb undrain --id '')" = "1 2 4" ]
+	[ "$(offers scmlb-lb edit -w 2 -i '')" = "1 2 4" ]
 	# the drained backend first: delete takes only drained ones
 	run -0 completions scmlb-lb delete -i ''
 	[ "${lines[0]}" = 2 ] && [ "$(sorted "${lines[@]}")" = "1 2 4" ]

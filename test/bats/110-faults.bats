@@ -39,6 +39,7 @@ kill_during() {
 		kill_during 25 "$tools/scmlb-lb" set -n "k$i" -a "10.0.4.$((i + 9))"
 		kill_during 10 "$tools/scmlb-lb" drain -i 1
 		kill_during 10 "$tools/scmlb-lb" undrain -i 1
+		kill_during 10 "$tools/scmlb-lb" edit -i 1 -n "e$i" -w "$((i % 5 + 1))"
 		kill_during 10 "$tools/scmlb-fw" delete -i "$i"
 		kill_during 25 "$tools/scmlb-svc" set -v "203.0.113.$((100 + i))" -t tcp -P 80
 		kill_during 10 "$tools/scmlb-svc" delete -i "$i"
@@ -51,6 +52,7 @@ kill_during() {
 	# the next write finishes or undoes what the killed ones left
 	run -0 scmlb fw set -n 192.0.2.0/24
 	run -0 scmlb lb undrain -i 1
+	run -0 scmlb lb edit -i 1 -n web1 -w 1
 	run -0 topo_exec lb "$CHECK"
 	echo "$output"
 	run -0 scmlb fw get --json
@@ -68,6 +70,30 @@ kill_during() {
 	# the backends listed are whole and the data plane still balances
 	run who_counts 6
 	[[ $output != *failed* ]]
+}
+
+@test "faults: lb edit killed at random points on a wrr service; the next edit rebuilds the table" {
+	local i tools=$SCMLB_BUILD/tools id1 id2
+	run -0 scmlb svc set -v 203.0.113.60 -t tcp -P 80 -S wrr
+	svc=$output
+	id1=$(scmlb lb set -s "$svc" -n wa -a 10.0.4.10)
+	id2=$(scmlb lb set -s "$svc" -n wb -a 10.0.4.11)
+	for i in $(seq 1 30); do
+		kill_during 15 "$tools/scmlb-lb" edit -i "$id1" -w "$((i % 9 + 1))"
+		run -0 topo_exec lb "$CHECK" --killed
+	done
+	# check_maps: the service's table is the one weights 3 and 1 make
+	run -0 scmlb lb edit -i "$id1" -w 3
+	run -0 topo_exec lb "$CHECK"
+	run -0 scmlb svc get --json
+	jq -e --argjson s "$svc" --argjson a "$id1" --argjson b "$id2" \
+		'.[] | select(.id == $s) | .backends == [$a, $b]' <<<"$output"
+	run -0 scmlb lb get --json
+	jq -e --argjson a "$id1" '.[] | select(.id == $a) | .weight == 3' <<<"$output"
+	for id in "$id1" "$id2"; do
+		scmlb lb drain -i "$id" && scmlb lb delete -i "$id"
+	done
+	run -0 scmlb svc delete -i "$svc"
 }
 
 @test "faults: 50 concurrent fw set and lb set/delete give distinct ids, nothing lost" {

@@ -25,6 +25,7 @@ setup() {
 
 teardown() {
 	conn_close 2>/dev/null || true
+	rm -f "/tmp/${TOPO_PREFIX}health-1"
 	scmlb detach >/dev/null 2>&1 || true
 }
 
@@ -259,4 +260,117 @@ be() {
 	expect_fail 1 scmlb-svc delete -i 1
 	expect_fail 1 scmlb-lb set -n a2 -a 10.0.4.2
 	[[ $stderr == *"exists already"* ]]
+}
+
+# counter_of ID KEY: backend ID's KEY in lb get --json
+counter_of() {
+	scmlb lb get --json | jq ".[] | select(.id == $1) | .$2"
+}
+
+@test "lb edit: a weight edit on a wrr service moves new connections at once; an open one keeps flowing" {
+	run -0 svc -v "$TOPO_VIP" -t tcp -S wrr
+	be 1 a 10.0.4.2
+	be 1 b 10.0.5.2
+	for i in $(seq 20); do
+		who_at "$TOPO_VIP" 8080 || echo failed
+	done >"$BATS_TEST_TMPDIR/before"
+	[ "$(sort "$BATS_TEST_TMPDIR/before" | uniq -c | awk '{print $2, $1}')" = \
+	  $'10.0.4.2 10\n10.0.5.2 10' ]
+	# a connection held open across the edit, on the backend that gets weight 3
+	conn_open 7070
+	conn_echo before
+	id=$(backend_of_port 7070)
+	other=$((3 - id))
+	addr=$(scmlb lb get --json | jq -r ".[] | select(.id == $id) | .address")
+	conns=$(counter_of "$id" conns)
+	table=$(bpftool map dump pinned "$SCMLB_PIN_DIR/lb_tables")
+
+	run -0 --separate-stderr scmlb lb edit -i "$id" -w 3
+	[ -z "$output" ] && [ -z "$stderr" ]
+	# the service got a new table; the backend kept its id and counters
+	[ "$(bpftool map dump pinned "$SCMLB_PIN_DIR/lb_tables")" != "$table" ]
+	run -0 scmlb lb get --json
+	jq -e --argjson id "$id" --argjson other "$other" '
+		[.[] | {id, weight}] | sort_by(.id) ==
+		([{id: $id, weight: 3}, {id: $other, weight: 1}] | sort_by(.id))' \
+		<<<"$output"
+	[ "$(counter_of "$id" conns)" -eq "$conns" ]
+	# 40 new connections: ten rounds of 3:1
+	for i in $(seq 40); do
+		who_at "$TOPO_VIP" 8080 || echo failed
+	done >"$BATS_TEST_TMPDIR/after"
+	run -0 bash -c "grep -c '^$addr\$' '$BATS_TEST_TMPDIR/after'"
+	[ "$output" -eq 30 ]
+	run -0 bash -c "grep -vc '^$addr\$' '$BATS_TEST_TMPDIR/after'"
+	[ "$output" -eq 10 ]
+	# the open connection still echoes, on the same backend, still tracked
+	conn_echo after
+	[ "$(backend_of_port 7070)" = "$id" ]
+	conn_close
+}
+
+@test "lb edit: name and health check in place; --no-healthcheck puts an unhealthy backend back" {
+	run -0 svc -v "$TOPO_VIP"
+	be 1 a 10.0.4.2 -c http://10.0.4.2:8080/health
+	be 1 b 10.0.5.2 -c http://10.0.5.2:8080/health
+	touch "/tmp/${TOPO_PREFIX}health-1"
+	scmlb health >/dev/null
+	scmlb health >/dev/null
+	run -0 scmlb lb get --json
+	jq -e '[.[] | .health] == ["unhealthy", "healthy"]' <<<"$output"
+	conns=$(counter_of 1 conns)
+
+	# a new name only: the health and the counters stay
+	run -0 scmlb lb edit --id 1 --name alpha
+	run -0 scmlb lb get --json
+	jq -e '.[0] | .id == 1 and .name == "alpha" and .health == "unhealthy" and
+		.healthcheck == "http://10.0.4.2:8080/health"' <<<"$output"
+	for i in 1 2 3 4; do
+		[ "$(who_at "$TOPO_VIP" 8080)" = 10.0.5.2 ]
+	done
+
+	# no health check: its health is unknown, so it takes connections again
+	run -0 scmlb lb edit -i 1 --no-healthcheck
+	run -0 scmlb lb get --json
+	jq -e '.[0] | .name == "alpha" and .healthcheck == "" and
+		.health == "unknown"' <<<"$output"
+	[ "$(counter_of 1 conns)" -eq "$conns" ]
+	for i in 1 2 3 4; do
+		who_at "$TOPO_VIP" 8080 || echo failed
+	done >"$BATS_TEST_TMPDIR/answers"
+	[ "$(sort "$BATS_TEST_TMPDIR/answers" | uniq -c | awk '{print $2, $1}')" = \
+	  $'10.0.4.2 2\n10.0.5.2 2' ]
+	# and scmlb-health leaves it alone
+	run -0 scmlb health
+	[[ $output != *"backend 1 "* ]]
+
+	# a URL that answers: checked from scratch, healthy
+	run -0 scmlb lb edit -i 1 -c http://10.0.4.2:8080/who
+	run -0 scmlb health
+	[ "$output" = "backend 1 (alpha, 10.0.4.2): healthy, was unknown" ]
+	rm "/tmp/${TOPO_PREFIX}health-1"
+}
+
+@test "lb edit: bad input and conflicts exit 2 or 1 with one line and change nothing" {
+	run -0 svc -v "$TOPO_VIP" -S wrr
+	be 1 a 10.0.4.2 -w 2
+	be 1 b 10.0.5.2
+	expect_fail 1 scmlb-lb edit -i 2 -n a
+	[ "$stderr" = "scmlb-lb: cannot rename backend 2 to 'a': backend 1 has that name" ]
+	expect_fail 1 scmlb-lb edit -i 9 -w 3
+	[ "$stderr" = "scmlb-lb: cannot edit backend 9: no such id" ]
+	expect_fail 2 scmlb-lb edit -i 1 -w 0
+	[ "$stderr" = "scmlb-lb: invalid weight '0': a weight is a number from 1 to 65535" ]
+	expect_fail 2 scmlb-lb edit -i 1 -w 65536
+	[[ $stderr == "scmlb-lb: invalid weight '65536': "* ]]
+	expect_fail 2 scmlb-lb edit -i 1
+	[ "$stderr" = "scmlb-lb: missing option for 'edit': give -n, -c, --no-healthcheck or -w" ]
+	expect_fail 2 scmlb-lb edit -i 1 -c http://10.0.4.2:8080/health --no-healthcheck
+	[ "$stderr" = "scmlb-lb: invalid option '--no-healthcheck': it contradicts '--healthcheck'" ]
+	expect_fail 2 scmlb-lb edit -w 3
+	[ "$stderr" = "scmlb-lb: missing option '--id' for 'edit'" ]
+	expect_fail 2 scmlb-lb edit -i 1 -a 10.0.6.2
+	expect_fail 2 scmlb-lb edit -i 1 -w 3 -s 1
+	# its own name is no clash
+	run -0 scmlb lb edit -i 1 -n a -w 2
 }

@@ -96,6 +96,12 @@ xdp_progs() {
 	topo_exec lb ip -d link show | grep -o 'prog/xdp id [0-9]* name [^ ]*' || true
 }
 
+# xdp_id IFACE: the id of the XDP program on IFACE in the load balancer's
+# namespace, as ip shows it; empty when none runs there
+xdp_id() {
+	topo_exec lb ip -j link show dev "$1" | jq -r '.[0].xdp.prog.id // empty'
+}
+
 # The state every invocation must leave byte-identical.
 state() {
 	scmlb svc get --json

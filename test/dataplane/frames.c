@@ -204,7 +204,7 @@ size_t frame_build(const struct frame *f, __u8 *b)
 
 	ip[0] = (f->ip_version ? f->ip_version : 4) << 4 | ihl;
 	put16(ip + 2, f->tot_len ? f->tot_len : tot);
-	put16(ip + 4, 0x1c46);
+	put16(ip + 4, f->ip_id ? f->ip_id : 0x1c46);
 	put16(ip + 6, f->frag_off ? f->frag_off : IP_DF);
 	ip[8] = 64;
 	ip[9] = f->proto;
@@ -262,6 +262,76 @@ size_t frame_build(const struct frame *f, __u8 *b)
 	return f->cut ? f->cut : len;
 }
 
+/*
+ * An ICMP message's checksum, and for an error the quoted IP header's
+ * (its TCP/UDP checksum cannot be verified: the data is cut off).
+ */
+static bool icmp_csums_valid(const __u8 *icmp, size_t len)
+{
+	const __u8 *in = icmp + 8;
+	bool ok = true;
+
+	if (sum_fold(sum16(icmp, len, 0)) != 0xffff) {
+		note("ICMP checksum 0x%04x does not verify", get16(icmp + 2));
+		ok = false;
+	}
+	if (icmp[0] != 3 && icmp[0] != 11 && icmp[0] != 12)
+		return ok;
+	if (len < 8 + 20 || len < 8 + (size_t)(in[0] & 0xf) * 4) {
+		note("ICMP error too short for the IPv4 header it quotes");
+		return false;
+	}
+	if (sum_fold(sum16(in, (in[0] & 0xf) * 4, 0)) != 0xffff) {
+		note("quoted IPv4 header checksum 0x%04x does not verify",
+		     get16(in + 10));
+		ok = false;
+	}
+	return ok;
+}
+
+/**
+ * frame_build_icmp_err() - an ICMP error quoting a packet
+ * @f:        the error's own frame: MACs and addresses (its proto unused)
+ * @type:     ICMP type: 3, 11 or 12
+ * @code:     ICMP code (3/4: fragmentation needed)
+ * @mtu:      the next-hop MTU of a fragmentation-needed error, else 0
+ * @quoted:   the packet the error is about
+ * @l4_bytes: how much of its L4 header and data the error quotes (8, as
+ *	      routers do; Linux quotes as much as fits)
+ * @b:        the frame, FRAME_MAX bytes
+ *
+ * Return: the frame's length.
+ */
+size_t frame_build_icmp_err(const struct frame *f, __u8 type, __u8 code,
+			    __u16 mtu, const struct frame *quoted,
+			    size_t l4_bytes, __u8 *b)
+{
+	struct frame outer = *f;
+	__u8 q[FRAME_MAX], *ip = b + ETH_HLEN, *icmp;
+	size_t qlen = frame_build(quoted, q) - ETH_HLEN, hlen, tot;
+	size_t qhlen = (q[ETH_HLEN] & 0xf) * 4;
+
+	if (qlen > qhlen + l4_bytes)
+		qlen = qhlen + l4_bytes;
+	outer.proto = IPPROTO_ICMP;
+	outer.payload = 0;
+	outer.tot_len = 0;
+	frame_build(&outer, b);
+	hlen = (ip[0] & 0xf) * 4;
+	icmp = ip + hlen;
+	tot = hlen + 8 + qlen;
+	memset(icmp, 0, 8);
+	icmp[0] = type;
+	icmp[1] = code;
+	put16(icmp + 6, mtu);
+	memcpy(icmp + 8, q + ETH_HLEN, qlen);
+	put16(icmp + 2, ~sum_fold(sum16(icmp, 8 + qlen, 0)));
+	put16(ip + 2, tot);
+	put16(ip + 10, 0);
+	put16(ip + 10, ~sum_fold(sum16(ip, hlen, 0)));
+	return ETH_HLEN + tot;
+}
+
 /**
  * csums_valid() - verify an IPv4 frame's checksums from scratch
  * @b:   the frame
@@ -296,6 +366,11 @@ bool csums_valid(const __u8 *b, size_t len)
 	}
 	proto = ip[9];
 	l4 = ip + hlen;
+	/* a fragment's L4 checksum covers the whole datagram, not it */
+	if (get16(ip + 6) & (IP_MF | 0x1fff))
+		return ok;
+	if (proto == IPPROTO_ICMP)
+		return icmp_csums_valid(l4, tot - hlen) && ok;
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return ok;
 	if (proto == IPPROTO_UDP && !get16(l4 + 6))

@@ -38,6 +38,7 @@ struct frame {
 	__u8 ip_version;	/* 0: 4 */
 	__u8 ihl;		/* 0: 5; above 5 the header carries options */
 	__u16 frag_off;		/* 0: DF; else flags and offset */
+	__u16 ip_id;		/* 0: 0x1c46 */
 	__u16 tot_len;		/* 0: as built; else this, even wrong */
 	__u32 saddr;
 	__u32 daddr;
@@ -91,6 +92,9 @@ void udp_zero_word(const __u8 *ph, __u8 *l4, size_t l4len);
 
 size_t l4_hdr_len(__u8 proto, __u8 doff);
 size_t frame_build(const struct frame *f, __u8 *b);
+size_t frame_build_icmp_err(const struct frame *f, __u8 type, __u8 code,
+			    __u16 mtu, const struct frame *quoted,
+			    size_t l4_bytes, __u8 *b);
 bool csums_valid(const __u8 *b, size_t len);
 bool frames_equal(const __u8 *exp, size_t elen, const __u8 *got, size_t glen);
 

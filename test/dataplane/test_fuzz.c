@@ -306,7 +306,8 @@ static void frame_from_spec(const struct spec *s, struct fz *z)
 	ip[0] = 4 << 4 | s->ihl;
 	ip[1] = chance(80) ? 0 : rnd64();
 	put16(ip + 2, hlen + l4hdr + payload);
-	put16(ip + 4, rnd64());
+	/* few ids: a later fragment often meets its first's datagram */
+	put16(ip + 4, chance(50) ? rnd(4) : rnd64());
 	put16(ip + 6, s->frag);
 	ip[8] = 1 + rnd(255);
 	ip[9] = s->proto;
@@ -684,7 +685,9 @@ static void csums_after_mutation(struct fz *z)
 struct model {
 	bool ip;		/* a whole, consistent IPv4 header */
 	bool has_ports;		/* TCP/UDP ports the firewall sees */
-	bool l4;		/* unfragmented whole TCP/UDP: balanced */
+	bool l4;		/* a whole TCP/UDP header: balanced */
+	bool later_frag;	/* a later fragment: follows its first */
+	__u16 id;		/* the IP identification */
 	__u8 proto;
 	__u8 flags;
 	__u16 sport;
@@ -713,9 +716,11 @@ static void model_parse(const __u8 *b, __u32 len, struct model *m)
 	m->proto = ip[9];
 	m->saddr = get32(ip + 12);
 	m->daddr = get32(ip + 16);
+	m->id = get16(ip + 4);
 	frag = get16(ip + 6);
-	if (frag & IP_OFFMASK)
-		return;		/* a later fragment: no L4 header */
+	m->later_frag = frag & IP_OFFMASK;
+	if (m->later_frag)
+		return;		/* no L4 header */
 	need = m->proto == IPPROTO_TCP ? 20 : m->proto == IPPROTO_UDP ? 8 : 0;
 	l4 = ip + m->hlen;
 	if (!need || m->hlen + need > m->tot)
@@ -726,7 +731,7 @@ static void model_parse(const __u8 *b, __u32 len, struct model *m)
 	m->sport = get16(l4);
 	m->dport = get16(l4 + 2);
 	m->flags = m->proto == IPPROTO_TCP ? l4[13] : 0;
-	m->l4 = !(frag & IP_MF);
+	m->l4 = true;		/* a first fragment too */
 }
 
 static bool model_fw(const struct model *m)
@@ -793,6 +798,20 @@ static bool model_is_vip(__u32 addr)
 	for (i = 0; i < S_N; i++)
 		if (svc_specs[i].vip == addr)
 			return true;
+	return false;
+}
+
+/* Whether @addr's bit in lb_vip_hint is a VIP's: it may be one. */
+static bool model_vip_hinted(__u32 addr)
+{
+	scmlb_addr_t a = { htonl(addr) }, v = { 0 };
+	int i;
+
+	for (i = 0; i < S_N; i++) {
+		v[0] = htonl(svc_specs[i].vip);
+		if (scmlb_vip_hint_bit(v) == scmlb_vip_hint_bit(a))
+			return true;
+	}
 	return false;
 }
 
@@ -869,6 +888,7 @@ struct expect {
 	int svc;
 	__u8 state;
 	struct scmlb_flow_key key;	/* the frame's own */
+	bool frag_unmatched;	/* a later fragment to a maybe-VIP, passed */
 	/* the DoS policy watches the frame's class */
 	bool dos;
 	struct scmlb_dos_key dkey;
@@ -890,6 +910,46 @@ static void expect_fwd(struct expect *e, int be, __u16 dport)
 	e->port_set = e->bport != dport;
 	e->port_off = 2;
 	e->port = e->bport;
+}
+
+/*
+ * A later fragment: where ct_frags says its first fragment went, only
+ * the address that fragment's NAT changed rewritten; @to_client: a
+ * backend's datagram. Return: whether it goes anywhere.
+ */
+static bool predict_later_frag(const struct model *m, struct expect *e,
+			       bool to_client)
+{
+	struct scmlb_frag_key k = {
+		.src_addr = htonl(m->saddr),
+		.dst_addr = htonl(m->daddr),
+		.id = htons(m->id),
+		.proto = m->proto,
+	};
+	struct scmlb_frag f;
+	int be;
+
+	if (bpf_map_lookup_elem(lb.maps.ct_frags, &k, &f) ||
+	    f.to_client != to_client)
+		return false;
+	be = be_by_id(f.backend_id);
+	if (!be)
+		return false;
+	e->be = be;
+	e->addr = ntohl(f.nat_addr);
+	e->port_set = false;
+	if (to_client) {
+		e->v = V_RET;
+		e->src_mac = mac_up;
+		memcpy(e->dst_mac, f.client_mac, ETH_ALEN);
+		e->addr_off = 12;
+	} else {
+		e->v = V_FWD;
+		e->src_mac = mac_beif[be];
+		memcpy(e->dst_mac, mac_be[be], ETH_ALEN);
+		e->addr_off = 16;
+	}
+	return true;
 }
 
 /* Client traffic: firewall, DoS protection, then the balancer. */
@@ -914,6 +974,11 @@ static int predict_upstream(const struct model *m, struct expect *e)
 					&e->dbefore))
 			memset(&e->dbefore, 0, sizeof(e->dbefore));
 	}
+	if (m->later_frag && model_vip_hinted(m->daddr) &&
+	    !predict_later_frag(m, e, false))
+		e->frag_unmatched = true;
+	if (e->v != V_PASS)
+		return 0;
 	if (!model_is_vip(m->daddr)) {
 		e->pw = PW_NOT_VIP;
 		return 0;
@@ -966,6 +1031,10 @@ static int predict_backend(const struct model *m, struct expect *e)
 	int be;
 
 	e->pw = m->ip ? PW_UNTRACKED : PW_NOT_IP;
+	if (m->later_frag) {
+		predict_later_frag(m, e, true);
+		return 0;
+	}
 	if (!m->l4)
 		return 0;
 	e->key = tb_flow_key(m->saddr, m->daddr, m->sport, m->dport, m->proto);
@@ -1022,6 +1091,7 @@ static struct {
 	unsigned long csum_valid, csum_kept, udp_nocsum, udp_ffff;
 	unsigned long gen_random, gen_mutated, gen_valid, gen_sweep;
 	unsigned long side_up, cut_short;
+	unsigned long frags_followed, frags_unmatched;
 	/* what the counters must say, upstream frames only */
 	struct scmlb_stats st;
 } cnt;
@@ -1097,7 +1167,8 @@ static void check_rewrite(const struct fz *z, const struct model *m,
 	/* the checksums are judged by their sums below */
 	if (out_len == z->len) {
 		memcpy(exp + ipc, out + ipc, 2);
-		memcpy(exp + l4c, out + l4c, 2);
+		if (!m->later_frag)	/* no L4 header: data, untouched */
+			memcpy(exp + l4c, out + l4c, 2);
 	}
 	if (out_len != z->len || memcmp(exp, out, out_len)) {
 		fail(P_REWRITE, z, out, out_len, exp, z->len,
@@ -1108,7 +1179,7 @@ static void check_rewrite(const struct fz *z, const struct model *m,
 		return;
 	}
 	model_parse(out, out_len, &mo);
-	if (!mo.ip || !mo.l4 || mo.tot != m->tot || mo.hlen != m->hlen) {
+	if (!mo.ip || mo.l4 != m->l4 || mo.tot != m->tot || mo.hlen != m->hlen) {
 		fail(P_REWRITE, z, out, out_len, exp, z->len,
 		     "redirected frame's IPv4 header is no longer consistent "
 		     "(tot_len %u in, %u out)", m->tot, mo.tot);
@@ -1123,6 +1194,10 @@ static void check_rewrite(const struct fz *z, const struct model *m,
 		     "0x%04x, out 0x%04x", get16(z->b + ipc), get16(out + ipc),
 		     ir_in ? "in" : "none in, so must stay valid; in", ir_in,
 		     ir_out);
+		return;
+	}
+	if (m->later_frag) {
+		cnt.csum_kept++;
 		return;
 	}
 	uc_in = get16(z->b + l4c);
@@ -1241,7 +1316,8 @@ static const char *const pass_why_names[PW_N] = {
 	" (a reply from a flow's former backend)",
 };
 
-static void stats_expect(const struct model *m, enum verdict v)
+static void stats_expect(const struct model *m, const struct expect *e,
+			 enum verdict v)
 {
 	struct scmlb_stats *s = &cnt.st;
 
@@ -1258,6 +1334,7 @@ static void stats_expect(const struct model *m, enum verdict v)
 	s->fw_dropped += v == V_FW;
 	s->dos_dropped += v == V_DOS;
 	s->forwarded += v == V_FWD;
+	s->frags_unmatched += e->frag_unmatched && v == V_PASS;
 }
 
 /*
@@ -1317,7 +1394,7 @@ static void run_frame(struct fz *z)
 	if (e.v == V_PASS)
 		cnt.pw[e.pw]++;
 	if (z->side == SIDE_UP)
-		stats_expect(&m, e.v);
+		stats_expect(&m, &e, e.v);
 	else
 		cnt.st.returned += e.v == V_RET;
 
@@ -1336,8 +1413,10 @@ static void run_frame(struct fz *z)
 		return;
 	}
 	cnt.opened += e.opened;
+	cnt.frags_followed += m.later_frag;
 	check_rewrite(z, &m, &e, out, out_len);
-	if (e.v == V_FWD)
+	/* a later fragment has no 5-tuple: ct_frags told its way */
+	if (e.v == V_FWD && !m.later_frag)
 		check_flow(z, &e, out, out_len);
 }
 
@@ -1801,6 +1880,9 @@ int main(int argc, char **argv)
 		printf(" %s %lu%s", mut_names[i], mut_count[i],
 		       i + 1 < M_N ? "," : "\n");
 	printf("# %lu frames shorter than an IPv4 header\n", cnt.cut_short);
+	printf("# later fragments: %lu followed their first, %lu to a VIP "
+	       "without one\n", cnt.frags_followed,
+	       (unsigned long)cnt.st.frags_unmatched);
 	printf("# %lu frames in %.2f s (%.1f us each)\n", cnt.frames, secs,
 	       secs * 1e6 / (cnt.frames ? cnt.frames : 1));
 

@@ -705,6 +705,8 @@ static bool stats_ok(const struct tcase *c, const struct scmlb_stats *before,
 	if (c->side == SIDE_UP) {
 		tb_stats_rx(&want, &c->in, 1);
 		want.passed = c->act == XDP_PASS;
+		want.frags_unmatched = c->act == XDP_PASS &&
+				       tb_frag_unmatched(&c->in, VIP);
 		want.fw_dropped = c->act == XDP_DROP;
 	}
 	want.forwarded = c->act == XDP_REDIRECT && !c->to_client;

@@ -39,6 +39,7 @@
 #define VIP_F		IP4(203, 0, 113, 27)	/* F, G: one backend address */
 #define VIP_G		IP4(203, 0, 113, 28)
 #define NOT_VIP		IP4(203, 0, 113, 29)
+#define ROUTER		IP4(192, 0, 2, 1)	/* a hop toward the clients */
 /* not a VIP, but its bit in lb_vip_hint is VIP_A's: the hint says "maybe" */
 #define HINT_TWIN	IP4(10, 0, 55, 199)
 
@@ -116,6 +117,15 @@ static const char *const if_names[SIDE_N] = {
 	"svt-up", "svt-be0", "svt-be1",
 };
 
+/* What an ICMP error case's frame says, and the packet it quotes. */
+struct icmp_case {
+	__u8 type;
+	__u8 code;
+	__u16 mtu;
+	struct frame quoted;
+	size_t l4_bytes;		/* of the quoted packet's L4 */
+};
+
 /*
  * One BPF_PROG_TEST_RUN: setup (NULL keeps what the previous cases left),
  * the frame, from a client or from backend @from, and what must come out.
@@ -139,6 +149,7 @@ struct tcase {
 	bool keep_tables;		/* the setup changed no table... */
 	enum svc_name but;		/* ...but this service's */
 	bool (*check)(void);		/* more to check after the run */
+	const struct icmp_case *icmp;	/* an ICMP error: @in is its frame */
 };
 
 static struct scmlb_bpf *skel;
@@ -338,10 +349,10 @@ static const struct tcase cases[] = {
 	  .in = { TO(VIP_A), UDP(5002, 80) }, NEW(B_ALL), CT(UDP, B_ALL, 1) },
 	{ "VIP A tcp:80 SYN-ACK: returned from VIP A:80", NULL, BE(B_80),
 	  .in = { FROM_BE(B_80), TCP(80, 42001, TF_SYN | TF_ACK) },
-	  RET(VIP_A, 80), CT(ESTABLISHED, B_80, 2) },
+	  RET(VIP_A, 80), CT(OPENING, B_80, 2) },
 	{ "VIP A tcp:81 SYN-ACK: returned from VIP A:81", NULL, BE(B_TCP),
 	  .in = { FROM_BE(B_TCP), TCP(81, 42002, TF_SYN | TF_ACK) },
-	  RET(VIP_A, 81), CT(ESTABLISHED, B_TCP, 2) },
+	  RET(VIP_A, 81), CT(OPENING, B_TCP, 2) },
 	{ "VIP A udp:53 reply: returned from VIP A:53", NULL, BE(B_ALL),
 	  .in = { FROM_BE(B_ALL), UDP(53, 5001) }, RET(VIP_A, 53),
 	  CT(UDP, B_ALL, 2) },
@@ -418,15 +429,15 @@ static const struct tcase cases[] = {
 	{ "port: SYN-ACK from the backend's 8080: from VIP P:80, checksums "
 	  "exact", NULL, BE(B_P80),
 	  .in = { FROM_BE(B_P80), TCP(8080, 42401, TF_SYN | TF_ACK) },
-	  RET(VIP_P, 80), CT(ESTABLISHED, B_P80, 3) },
+	  RET(VIP_P, 80), CT(OPENING, B_P80, 3) },
 	{ "port: 101 bytes from 8080: from VIP P:80, checksums exact", NULL,
 	  BE(B_P80), .in = { FROM_BE(B_P80),
 			     TCP(8080, 42401, TF_PSH | TF_ACK),
 			     .payload = 101 },
-	  RET(VIP_P, 80), CT(ESTABLISHED, B_P80, 4) },
+	  RET(VIP_P, 80), CT(OPENING, B_P80, 4) },
 	{ "port: the backend's frame from port 80: passed untouched", NULL,
 	  BE(B_P80), .in = { FROM_BE(B_P80), TCP(80, 42401, TF_ACK) },
-	  PASS, FLOW(VIP_P, 80), CT(ESTABLISHED, B_P80, 4) },
+	  PASS, FLOW(VIP_P, 80), CT(OPENING, B_P80, 4) },
 	{ "port: UDP to VIP P:53 goes to the backend's 5353, checksum exact",
 	  NULL, .in = { TO(VIP_P), UDP(5401, 53) }, NEW(B_P53),
 	  CT(UDP, B_P53, 1) },
@@ -440,6 +451,51 @@ static const struct tcase cases[] = {
 	  BE(B_P53), .in = { FROM_BE(B_P53), UDP(5353, 5402),
 			     .udp_csum_zero = true },
 	  RET(VIP_P, 53), CT(UDP, B_P53, 2) },
+
+	/* ICMP errors about balanced flows, both ways */
+	{ "icmp: fragmentation needed about VIP P:80's reply to :42401: to "
+	  "its backend, quoting the packet as its 8080 sent it", NULL,
+	  .in = { FROM(ROUTER, VIP_P), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 3, 4, 1400,
+		{ FROM(VIP_P, CLIENT), TCP(80, 42401, TF_PSH | TF_ACK),
+		  .payload = 100 }, 8 },
+	  FWD(B_P80) },
+	{ "icmp: time exceeded quoting 28 bytes of that reply: the quoted TCP "
+	  "checksum follows too", NULL,
+	  .in = { FROM(ROUTER, VIP_P), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 11, 0, 0,
+		{ FROM(VIP_P, CLIENT), TCP(80, 42401, TF_PSH | TF_ACK),
+		  .payload = 33 }, 28 },
+	  FWD(B_P80) },
+	{ "icmp: port unreachable from the backend's 5353 about a datagram: "
+	  "to the client from VIP P, quoting its datagram to :53", NULL,
+	  BE(B_P53), .in = { FROM_BE(B_P53), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 3, 3, 0,
+		{ FROM(CLIENT, BE_ADDR(B_P53)), UDP(5401, 5353) }, 8 + 13 },
+	  RET(VIP_P, 53) },
+	{ "icmp: the same from the backend quoting 8 bytes (UDP checksum "
+	  "kept exact)", NULL,
+	  BE(B_P53), .in = { FROM_BE(B_P53), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 3, 3, 0,
+		{ FROM(CLIENT, BE_ADDR(B_P53)), UDP(5401, 5353) }, 8 },
+	  RET(VIP_P, 53) },
+	{ "icmp: an error about a flow not tracked: passed untouched", NULL,
+	  .in = { FROM(ROUTER, VIP_P), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 3, 4, 1400,
+		{ FROM(VIP_P, CLIENT), TCP(80, 42499, TF_ACK) }, 8 },
+	  PASS },
+	{ "icmp: an error to VIP P quoting VIP A's packet: passed untouched",
+	  NULL, .in = { FROM(ROUTER, VIP_P), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 3, 4, 1400,
+		{ FROM(VIP_A, CLIENT), TCP(80, 42401, TF_ACK) }, 8 },
+	  PASS },
+	{ "icmp: an echo request to VIP P: the host's to answer", NULL,
+	  .in = { TO(VIP_P), .proto = IPPROTO_ICMP }, PASS },
+	{ "icmp: the backend's error about a flow not tracked: passed", NULL,
+	  BE(B_P53), .in = { FROM_BE(B_P53), .proto = IPPROTO_ICMP },
+	  .icmp = &(const struct icmp_case){ 3, 3, 0,
+		{ FROM(CLIENT, BE_ADDR(B_P53)), UDP(5499, 5353) }, 8 },
+	  PASS },
 
 	/* two VIPs, one backend address: the reply's 5-tuple tells the VIP */
 	{ "shared address: SYN from :42501 to VIP F: F's backend", NULL,
@@ -456,16 +512,16 @@ static const struct tcase cases[] = {
 	  CT(OPENING, B_G, 1) },
 	{ "shared address: SYN-ACK to :42502 returned from VIP G", NULL,
 	  BE(B_G), .in = { FROM_BE(B_G), TCP(80, 42502, TF_SYN | TF_ACK) },
-	  RET(VIP_G, 80), CT(ESTABLISHED, B_G, 2) },
+	  RET(VIP_G, 80), CT(OPENING, B_G, 2) },
 	{ "shared address: SYN-ACK to :42501 returned from VIP F", NULL,
 	  BE(B_F), .in = { FROM_BE(B_F), TCP(80, 42501, TF_SYN | TF_ACK) },
-	  RET(VIP_F, 80), CT(ESTABLISHED, B_F, 2) },
+	  RET(VIP_F, 80), CT(OPENING, B_F, 2) },
 	{ "shared address: from :81 to :42503 returned from VIP G:81", NULL,
 	  BE(B_G), .in = { FROM_BE(B_G), TCP(81, 42503, TF_SYN | TF_ACK) },
-	  RET(VIP_G, 81), CT(ESTABLISHED, B_G, 2) },
+	  RET(VIP_G, 81), CT(OPENING, B_G, 2) },
 	{ "shared address: from :80 to :42503 returned from VIP F:80", NULL,
 	  BE(B_F), .in = { FROM_BE(B_F), TCP(80, 42503, TF_SYN | TF_ACK) },
-	  RET(VIP_F, 80), CT(ESTABLISHED, B_F, 2) },
+	  RET(VIP_F, 80), CT(OPENING, B_F, 2) },
 
 	/* a drain or delete rebuilds its own service's table, no other */
 	{ "drain: SYN to VIP R: backend R1", fx_all,
@@ -487,9 +543,13 @@ static const struct tcase cases[] = {
 	{ "R1 drained: SYN to VIP M: the test's table's pick", NULL,
 	  .in = { TO(VIP_M), TCP(42605, 80, TF_SYN) }, NEW(B_REF),
 	  CT(OPENING, B_REF, 1), .check = maglev_published },
-	{ "R1 deleted, every other table untouched: ACK of its flow passed",
+	{ "R1 deleted, every other table untouched: ACK of its flow dropped, "
+	  "the flow forgotten (rr cannot find it again)",
 	  fx_delete_r1, KEEP_BUT(S_RR),
-	  .in = { TO(VIP_R), TCP(42601, 80, TF_ACK) }, PASS },
+	  .in = { TO(VIP_R), TCP(42601, 80, TF_ACK) }, .act = XDP_DROP,
+	  NO_CT },
+	{ "R1 deleted: the next ACK of that flow is the kernel's", NULL,
+	  .in = { TO(VIP_R), TCP(42601, 80, TF_ACK) }, PASS, NO_CT },
 	{ "R1 deleted: SYN to VIP R: R2", NULL,
 	  .in = { TO(VIP_R), TCP(42606, 80, TF_SYN) }, NEW(B_R2),
 	  CT(OPENING, B_R2, 1) },
@@ -509,7 +569,7 @@ static const struct tcase cases[] = {
 	  CT(OPENING, B_R1, 1) },
 	{ "flush: SYN-ACK from R1: returned", NULL, BE(B_R1),
 	  .in = { FROM_BE(B_R1), TCP(80, 42702, TF_SYN | TF_ACK) },
-	  RET(VIP_R, 80), CT(ESTABLISHED, B_R1, 2) },
+	  RET(VIP_R, 80), CT(OPENING, B_R1, 2) },
 	{ "after the flush: ACK of the Maglev flow: same backend, "
 	  "established", fx_flush,
 	  .in = { TO(VIP_M), TCP(42701, 80, TF_ACK) }, FWD(B_REF),
@@ -535,9 +595,9 @@ static const struct tcase cases[] = {
 	  NULL, BE(B_R1),
 	  .in = { FROM_BE(B_R1), TCP(80, 42801, TF_FIN | TF_ACK) },
 	  PASS, FLOW(VIP_R, 80), CT(OPENING, B_R2, 1) },
-	{ "moved: the SYN-ACK from R2: returned, established", NULL, BE(B_R2),
+	{ "moved: the SYN-ACK from R2: returned, opening", NULL, BE(B_R2),
 	  .in = { FROM_BE(B_R2), TCP(80, 42801, TF_SYN | TF_ACK) },
-	  RET(VIP_R, 80), CT(ESTABLISHED, B_R2, 2) },
+	  RET(VIP_R, 80), CT(OPENING, B_R2, 2) },
 
 	/* a reply entry is not a client's flow, even keyed like one */
 	{ "VIP F's address as a client: UDP to VIP A:53: any/any's backend",
@@ -587,12 +647,45 @@ static __u16 be_port(int n, __u16 dport)
 	return be_specs[n].port ? be_specs[n].port : dport;
 }
 
+/* A case's frame: an ICMP error quoting a packet, or a packet. */
+static size_t case_frame(const struct tcase *c, const struct frame *f,
+			 const struct frame *quoted, __u8 *b)
+{
+	const struct icmp_case *ic = c->icmp;
+
+	if (!ic)
+		return frame_build(f, b);
+	return frame_build_icmp_err(f, ic->type, ic->code, ic->mtu, quoted,
+				    ic->l4_bytes, b);
+}
+
 /* The frame @c must produce: its input, rewritten as a NAT would. */
 static size_t expected_frame(const struct tcase *c, int to_be,
 			     const __u8 *in, size_t len, __u8 *exp)
 {
-	struct frame f = c->in;
+	struct frame f = c->in, q = { 0 };
 
+	if (c->icmp) {
+		/* the quoted packet as the backend sent it, or the client */
+		q = c->icmp->quoted;
+		if (to_be) {
+			q.saddr = BE_ADDR(to_be);
+			q.sport = be_port(to_be, q.sport);
+			f.daddr = BE_ADDR(to_be);
+			f.src_mac = mac_beif[to_be];
+			f.dst_mac = mac_be[to_be];
+		} else if (c->to_client) {
+			q.daddr = c->vip;
+			q.dport = c->vport;
+			f.saddr = c->vip;
+			f.src_mac = mac_up;
+			f.dst_mac = mac_client;
+		} else {
+			memcpy(exp, in, len);
+			return len;
+		}
+		return case_frame(c, &f, &q, exp);
+	}
 	if (to_be) {
 		f.daddr = BE_ADDR(to_be);
 		f.dport = be_port(to_be, f.dport);
@@ -646,6 +739,8 @@ static bool stats_ok(const struct tcase *c, const struct scmlb_stats *before,
 		tb_stats_rx(&want, &c->in, 1);
 		want.passed = c->act == XDP_PASS;
 		want.forwarded = c->act == XDP_REDIRECT;
+		/* the only drop here: a flow whose backend was deleted */
+		want.nodest_dropped = c->act == XDP_DROP;
 	} else {
 		want.returned = c->act == XDP_REDIRECT;
 	}
@@ -791,7 +886,7 @@ static enum tap_result run_case(const struct tcase *c)
 		ok &= tables_kept(c->but);
 	snaps_free();
 	to_be = be_resolve(c->to_be, &c->in);
-	len = frame_build(&c->in, in);
+	len = case_frame(c, &c->in, c->icmp ? &c->icmp->quoted : NULL, in);
 	exp_len = expected_frame(c, to_be, in, len, exp);
 
 	err = tb_stats_read(&lb, &before);

@@ -31,6 +31,7 @@ struct tb_setup {
 enum tb_stat {
 	TB_RX_ICMP, TB_RX_TCP, TB_RX_UDP, TB_RX_OTHER,
 	TB_PASSED, TB_FW_DROPPED, TB_DOS_DROPPED, TB_FORWARDED, TB_RETURNED,
+	TB_NODEST_DROPPED, TB_TX_ERRORS, TB_FRAGS_UNMATCHED,
 	TB_STATS_N,
 	TB_RX_N = TB_PASSED,
 };
@@ -105,6 +106,7 @@ int tb_stats_read(const struct scmlb_ctx *ctx, struct scmlb_stats *sum);
 const char *tb_stat_name(enum tb_stat i);
 __u64 tb_stat_get(const struct scmlb_stats *s, enum tb_stat i);
 void tb_stats_rx(struct scmlb_stats *s, const struct frame *f, __u64 n);
+int tb_frag_unmatched(const struct frame *f, __u32 vip);
 bool tb_stats_delta_ok(const struct scmlb_stats *before,
 		       const struct scmlb_stats *after,
 		       const struct scmlb_stats *want);

@@ -3,7 +3,8 @@
  * check_maps.c - verify the invariants of an instance's pinned maps, for
  * fault tests: check_maps [--killed] [PIN_DIR]. --killed allows what a
  * killed tool may leave for the next write to finish: rules and networks
- * no packet reaches, parent links not yet moved.
+ * no packet reaches, parent links not yet moved, a service table not yet
+ * rebuilt.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -34,6 +35,26 @@ static void bad(const char *fmt, ...)
 	problems++;
 }
 
+/*
+ * @svc's table is the one its backends make, weights included (a killed
+ * tool may leave the old one until the next write to the service).
+ */
+static void check_table_current(struct scmlb_ctx *ctx,
+				const struct scmlb_service *svc,
+				const __u32 *ids, __u32 len)
+{
+	__u32 *want = calloc(SCMLB_TABLE_SIZE, sizeof(*want)), want_len;
+
+	if (!want || scmlb_service_table_make(ctx, svc->id, NULL, want,
+					      &want_len))
+		bad("cannot make the table of service %u", svc->id);
+	else if (want_len != len ||
+		 (len && memcmp(want, ids, len * sizeof(*ids))))
+		bad("service %u's table (%u entries) is not the one its "
+		    "backends make (%u entries)", svc->id, len, want_len);
+	free(want);
+}
+
 /* Every entry of @svc's table names a complete backend of @svc that takes connections. */
 static void check_table(struct scmlb_ctx *ctx, const struct scmlb_service *svc)
 {
@@ -44,6 +65,8 @@ static void check_table(struct scmlb_ctx *ctx, const struct scmlb_service *svc)
 		bad("cannot read the table of service %u", svc->id);
 		return;
 	}
+	if (!killed)
+		check_table_current(ctx, svc, ids, len);
 	for (i = 0; i < len; i++) {
 		if (i && ids[i] == ids[i - 1])
 			continue;	/* a Maglev table repeats ids */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_conf.c - TAP tests for lib/conf.c: the lines scmlb-save prints and scmlb-restore reads, fuzzed */
+/* test_conf.c - TAP tests for lib/conf.c: the lines save prints and restore reads, fuzzed */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 #include "tap.h"
 
 #define SEED		0x5ca1ab1eULL
-#define FUZZ_SECONDS	20	/* each fuzz test stops after this, done or not */
+#define FUZZ_SECONDS	15	/* each fuzz test stops after this, done or not */
 #define FUZZ_RANDOM	200000	/* files of random lines */
 #define FUZZ_MUTATED	200000	/* mutations of a valid file */
 

@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # round.sh BUILD_DIR - one full round of the tools under valgrind: attach,
-# svc/lb/fw/dos set-get-delete, stat, save, restore, gc, health, detach. Each run must be
-# free of memory errors and definite leaks. Prints TAP. Needs root and a
-# build without sanitizers.
+# svc/lb/fw/dos set-get-delete, stat, status, save, restore, gc, health,
+# detach. Each run must be free of memory errors and definite leaks. Prints
+# TAP. Needs root and a build without sanitizers.
 set -u
 
 if [ "$(id -u)" != 0 ]; then
@@ -45,13 +45,14 @@ steps=(
 	"svc get --json"
 	"lb get"
 	"lb get --json"
+	"lb edit -i 3 -n web3b -w 5 --no-healthcheck"
 	"lb drain -i 2"
 	"lb delete -i 2"
 	"lb drain -i 3"
 	"lb delete -i 3"
 	"svc delete -i 2"
 	"fw set -n 10.9.0.0/16 -t tcp -d 8000-9000"
-	"fw set -n 10.9.1.0/24"
+	"fw set -n 10.9.1.0/24 -p udp"
 	"fw get --json"
 	"fw delete -i 1"
 	"dos set -p tcp -t syn -l 50"
@@ -60,12 +61,17 @@ steps=(
 	"lb conntrack get --json"
 	"lb conntrack flush"
 	"stat --json"
+	"status"
+	"status --json"
 	"save"
 	"restore --flush -f $conf"
 	"gc"
+	"gc --json"
 	"health --timeout 500ms"
+	"health --json --timeout 500ms"
 	"attach -u up0 -v $TOPO_VIP"
 	"detach"
+	"gc --if-attached"
 )
 echo "1..${#steps[@]}"
 n=0

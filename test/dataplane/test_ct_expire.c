@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_ct_expire.c - TAP tests of scmlb-gc's pass over conntrack
+ * (ct_expire.bpf.c run with BPF_PROG_TEST_RUN) on conntrack maps of its own
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <bpf/bpf.h>
+
+#include "conntrack.h"
+#include "ct_expire.h"
+#include "testbed.h"
+#include "../unit/tap.h"
+
+#define CT_SIZE 1024
+#define VIP 0xcb00710bU			/* 203.0.113.11 */
+#define VIP2 0xcb00710cU
+#define BE 0x0a000402U			/* 10.0.4.2 */
+#define CLIENT 0x0a000102U
+#define HOUR_NS (3600ULL * 1000000000ULL)
+#define NEVER_NS (100ULL * 365 * 24 * HOUR_NS)
+#define FUTURE (~0ULL >> 1)		/* a last_seen no pass finds idle */
+
+static struct scmlb_ctx ctx;
+
+/* A flow from CLIENT:@cport to @vip:80 on BE:80, both entries idle since jiffy 0. */
+static int flow_add(__u16 cport, __u32 vip, __u8 state, __u64 reply_seen)
+{
+	struct scmlb_flow_key key = tb_flow_key(CLIENT, vip, cport, 80,
+						IPPROTO_TCP);
+	struct scmlb_flow_key rkey = tb_flow_key(BE, CLIENT, 80, cport,
+						 IPPROTO_TCP);
+	struct scmlb_flow f = {
+		.backend_id = 1, .service_id = 1,
+		.nat_addr = { htonl(BE) }, .nat_port = htons(80),
+		.state = state,
+	};
+
+	if (bpf_map_update_elem(ctx.maps.ct, &key, &f, BPF_ANY))
+		return -errno;
+	f.nat_addr[0] = htonl(vip);
+	f.flags = SCMLB_FLOW_REPLY;
+	f.last_seen = reply_seen;
+	return bpf_map_update_elem(ctx.maps.ct_replies, &rkey, &f, BPF_ANY) ?
+	       -errno : 0;
+}
+
+static bool has_flow(__u16 cport, __u32 vip)
+{
+	struct scmlb_flow_key key = tb_flow_key(CLIENT, vip, cport, 80,
+						IPPROTO_TCP);
+	struct scmlb_flow f;
+
+	return !bpf_map_lookup_elem(ctx.maps.ct, &key, &f);
+}
+
+static bool has_reply(__u16 cport)
+{
+	struct scmlb_flow_key rkey = tb_flow_key(BE, CLIENT, 80, cport,
+						 IPPROTO_TCP);
+	struct scmlb_flow f;
+
+	return !bpf_map_lookup_elem(ctx.maps.ct_replies, &rkey, &f);
+}
+
+static void empty(int fd)
+{
+	struct scmlb_flow_key key;
+
+	while (!bpf_map_get_next_key(fd, NULL, &key))
+		bpf_map_delete_elem(fd, &key);
+}
+
+/* Every timeout "never" but @state's, which is 1 ms. */
+static struct scmlb_ct_timeouts only(__u8 state)
+{
+	struct scmlb_ct_timeouts t;
+	int i;
+
+	for (i = 0; i < SCMLB_CT_STATES; i++)
+		t.ns[i] = i == state ? 1000000 : NEVER_NS;
+	return t;
+}
+
+static void test_by_state(void)
+{
+	static const __u8 states[] = {
+		SCMLB_CT_OPENING, SCMLB_CT_ESTABLISHED, SCMLB_CT_CLOSING,
+		SCMLB_CT_CLOSED, SCMLB_CT_UDP,
+	};
+	size_t i, j;
+
+	for (i = 0; i < sizeof(states); i++) {
+		struct scmlb_ct_timeouts t = only(states[i]);
+		struct scmlb_ct_expire_stats st;
+		bool right = true;
+		int err = 0;
+
+		empty(ctx.maps.ct);
+		empty(ctx.maps.ct_replies);
+		for (j = 0; j < sizeof(states) && !err; j++)
+			err = flow_add(40000 + j, VIP, states[j], 0);
+		if (!err)
+			err = scmlb_ct_expire(&ctx, &t, &st);
+		for (j = 0; j < sizeof(states); j++) {
+			bool want = j != i;
+
+			right &= has_flow(40000 + j, VIP) == want &&
+				 has_reply(40000 + j) == want;
+		}
+		ok(!err && right && st.checked == sizeof(states) &&
+		   st.expired[states[i]] == 1,
+		   "only the %s flow idles past its timeout: it goes with its "
+		   "reply entry, the others stay (err %d, checked %llu)",
+		   scmlb_ct_state_name(states[i]), err,
+		   (unsigned long long)st.checked);
+	}
+}
+
+static void test_defaults(void)
+{
+	const struct scmlb_ct_timeouts *d = &scmlb_ct_default_timeouts;
+
+	ok(d->ns[SCMLB_CT_OPENING] == 60000000000ULL &&
+	   d->ns[SCMLB_CT_ESTABLISHED] == HOUR_NS &&
+	   d->ns[SCMLB_CT_CLOSING] == 120000000000ULL &&
+	   d->ns[SCMLB_CT_CLOSED] == 10000000000ULL &&
+	   d->ns[SCMLB_CT_UDP] == 300000000000ULL,
+	   "default timeouts: opening 60s, established 1h, closing 2m, "
+	   "closed 10s, udp 5m");
+}
+
+static void test_reply_keeps(void)
+{
+	struct scmlb_ct_timeouts t = only(SCMLB_CT_ESTABLISHED);
+	struct scmlb_ct_expire_stats st;
+	int err;
+
+	empty(ctx.maps.ct);
+	empty(ctx.maps.ct_replies);
+	err = flow_add(41000, VIP, SCMLB_CT_ESTABLISHED, FUTURE);
+	if (!err)
+		err = scmlb_ct_expire(&ctx, &t, &st);
+	ok(!err && has_flow(41000, VIP) && has_reply(41000) &&
+	   !st.expired[SCMLB_CT_ESTABLISHED],
+	   "a flow whose client side is idle but whose backend just sent "
+	   "stays (the client's last_seen lags its replies')");
+}
+
+static void test_foreign_reply(void)
+{
+	struct scmlb_ct_timeouts t = only(SCMLB_CT_ESTABLISHED);
+	struct scmlb_ct_expire_stats st;
+	int err;
+
+	empty(ctx.maps.ct);
+	empty(ctx.maps.ct_replies);
+	/* the same client port to another VIP on the same backend: its reply
+	 * entry replaced the first flow's */
+	err = flow_add(42000, VIP, SCMLB_CT_ESTABLISHED, 0);
+	if (!err)
+		err = flow_add(42000, VIP2, SCMLB_CT_UDP, 0);
+	if (!err)
+		err = scmlb_ct_expire(&ctx, &t, &st);
+	ok(!err && !has_flow(42000, VIP) && has_flow(42000, VIP2) &&
+	   has_reply(42000),
+	   "an expired flow leaves the reply entry a newer flow on the same "
+	   "backend port owns");
+}
+
+static void test_parse(void)
+{
+	struct scmlb_ct_timeouts t = { 0 };
+	const char *why = NULL;
+
+	ok(!scmlb_parse_ct_timeout("closing=30s", &t, &why) &&
+	   !scmlb_parse_ct_timeout("udp=1m", &t, &why) &&
+	   t.ns[SCMLB_CT_CLOSING] == 30000000000ULL &&
+	   t.ns[SCMLB_CT_UDP] == 60000000000ULL && !t.ns[SCMLB_CT_OPENING],
+	   "--timeout closing=30s and udp=1m set those two states only");
+	ok(scmlb_parse_ct_timeout("fin=30s", &t, &why) &&
+	   scmlb_parse_ct_timeout("closing", &t, &why) &&
+	   scmlb_parse_ct_timeout("closing=", &t, &why) &&
+	   scmlb_parse_ct_timeout("=30s", &t, &why) &&
+	   scmlb_parse_ct_timeout("closing=30x", &t, &why) &&
+	   t.ns[SCMLB_CT_CLOSING] == 30000000000ULL,
+	   "an unknown state, a missing duration or a bad one is refused "
+	   "and changes nothing");
+}
+
+int main(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+
+	ctx.cfg.hz = 1000;
+	ctx.maps.ct = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "ct_flows",
+				     sizeof(struct scmlb_flow_key),
+				     sizeof(struct scmlb_flow), CT_SIZE, &opts);
+	ctx.maps.ct_replies = bpf_map_create(BPF_MAP_TYPE_LRU_HASH,
+					     "ct_replies",
+					     sizeof(struct scmlb_flow_key),
+					     sizeof(struct scmlb_flow), CT_SIZE,
+					     &opts);
+	if (ctx.maps.ct < 0 || ctx.maps.ct_replies < 0) {
+		printf("1..0 # skip cannot create maps (root needed): %s\n",
+		       strerror(errno));
+		return 0;
+	}
+	printf("1..10\n");
+	test_defaults();
+	test_by_state();
+	test_reply_keeps();
+	test_foreign_reply();
+	test_parse();
+	close(ctx.maps.ct);
+	close(ctx.maps.ct_replies);
+	return failed ? 1 : 0;
+}

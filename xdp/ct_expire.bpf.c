@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ct_expire.bpf.c - scmlb-gc's pass over conntrack, run in the kernel
+ *
+ * scmlb-gc loads this program on the instance's pinned conntrack maps and
+ * runs it once with BPF_PROG_TEST_RUN. Deciding and deleting in the
+ * kernel, entry by entry, closes the race of a user-space pass: a flow
+ * whose packet arrives after gc read it is seen with that packet's time.
+ * A reply entry whose client's entry a full table evicted is left to the
+ * table: idle, it is among the first the LRU evicts next (walking
+ * ct_replies for such entries would double the pass's time).
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "scmlb_structs.h"
+
+/* Never created: scmlb-gc hands in the instance's maps (bpf_map__reuse_fd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_flow_key);
+	__type(value, struct scmlb_flow);
+	__uint(max_entries, 1);
+} ct_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_flow_key);
+	__type(value, struct scmlb_flow);
+	__uint(max_entries, 1);
+} ct_replies SEC(".maps");
+
+struct expire_walk {
+	__u64 now;
+	struct scmlb_ct_expire io;
+};
+
+static __always_inline int idle_too_long(const struct expire_walk *w,
+					 __u64 last, __u32 state)
+{
+	return w->now > last && w->now - last > w->io.timeout[state];
+}
+
+/*
+ * One client's entry: it goes, with its reply entry, when neither side
+ * sent a packet for its state's timeout. The client's last_seen lags its
+ * replies' by up to a second (the data plane syncs it at that pace), so
+ * the reply entry is asked too before the flow goes.
+ */
+static long expire_flow(void *map, struct scmlb_flow_key *key,
+			struct scmlb_flow *f, struct expire_walk *w)
+{
+	struct scmlb_flow_key rkey = {
+		.src_addr = f->nat_addr[0],
+		.dst_addr = key->src_addr,
+		.src_port = f->nat_port,
+		.dst_port = key->src_port,
+		.proto = key->proto,
+		.family = key->family,
+	};
+	__u32 state = f->state < SCMLB_CT_STATES ? f->state : 0;
+	struct scmlb_flow *r;
+	int own_reply;
+
+	(void)map;
+	w->io.checked++;
+	if (!idle_too_long(w, f->last_seen, state))
+		return 0;
+	r = bpf_map_lookup_elem(&ct_replies, &rkey);
+	/* a newer flow from the same client port may own the reply key now */
+	own_reply = r && r->nat_addr[0] == key->dst_addr &&
+		    r->nat_port == key->dst_port;
+	if (own_reply && !idle_too_long(w, r->last_seen, state))
+		return 0;
+	/* read again right before the delete: a packet meanwhile keeps it */
+	if (!idle_too_long(w, f->last_seen, state))
+		return 0;
+	/* the client's entry first: without it a reply has no flow */
+	bpf_map_delete_elem(&ct_flows, key);
+	if (own_reply)
+		bpf_map_delete_elem(&ct_replies, &rkey);
+	w->io.expired[state]++;
+	return 0;
+}
+
+SEC("xdp")
+int scmlb_ct_expire(struct xdp_md *ctx)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	struct scmlb_ct_expire *io = (void *)(long)ctx->data;
+	struct expire_walk w = { 0 };
+
+	if ((void *)(io + 1) > data_end)
+		return XDP_ABORTED;
+	__builtin_memcpy(w.io.timeout, io->timeout, sizeof(w.io.timeout));
+	w.now = bpf_jiffies64();
+	bpf_for_each_map_elem(&ct_flows, expire_flow, &w, 0);
+	__builtin_memcpy(io, &w.io, sizeof(*io));
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";

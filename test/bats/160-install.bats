@@ -60,13 +60,14 @@ setup_file() {
 	chmod 700 "$T/xdg"
 	cp -a /etc/default/. "$T/etc-default/"
 	rm -f "$T/etc-default/scmlb"
-	for unit in scmlb-gc.service scmlb-health.service; do
+	for unit in scmlb-gc.service scmlb-health.service scmlb.service; do
 		mkdir -p "$T/units/$unit.d"
 		printf '[Service]\nStandardOutput=append:%s\nStandardError=append:%s\nExecStartPost=/bin/touch %s\n' \
 			"$T/$unit.out" "$T/$unit.out" "$T/$unit.ran" >"$T/units/$unit.d/test.conf"
 	done
 	printf '[Service]\nNetworkNamespacePath=/run/netns/%s\n' "$(topo_ns lb)" \
 		>"$T/units/scmlb-health.service.d/netns.conf"
+	cp "$T/units/scmlb-health.service.d/netns.conf" "$T/units/scmlb.service.d/"
 	for SYSTEMD in /usr/lib/systemd/systemd /lib/systemd/systemd; do
 		[ -x "$SYSTEMD" ] && break
 	done
@@ -138,6 +139,7 @@ teardown_file() {
 	for f in sbin/scmlb sbin/scmlb-gc sbin/scmlb-health \
 		lib/systemd/system/scmlb-gc.service lib/systemd/system/scmlb-gc.timer \
 		lib/systemd/system/scmlb-health.service lib/systemd/system/scmlb-health.timer \
+		lib/systemd/system/scmlb.service sbin/scmlb-save sbin/scmlb-restore \
 		share/man/man8/scmlb-gc.8 share/bash-completion/completions/scmlb-gc; do
 		[ -e "$T/dest$P/$f" ]
 	done
@@ -168,7 +170,7 @@ teardown_file() {
 	# the installed units as they are: their ExecStart paths exist now
 	run -0 "$SRC/systemd/verify.sh" - "$units"/*
 	[[ $output != *"not ok"* ]]
-	[ "$(grep -c '^ok' <<<"$output")" -eq 8 ]
+	[ "$(grep -c '^ok' <<<"$output")" -eq 10 ]
 }
 
 @test "units: scmlb-gc.service works on the SCMLB_PIN_DIR of /etc/default/scmlb: an expired flow goes" {
@@ -247,4 +249,33 @@ teardown_file() {
 	echo "gone after $gone polls"
 	[ -n "$gone" ]
 	grep -Eq '^gc: .* [1-9][0-9]* idle removed' "$T/scmlb-gc.service.out"
+}
+
+@test "units: scmlb.service restores SCMLB_CONF on the instance of /etc/default/scmlb, reloads it keeping a connection, stops it" {
+	scmlb save >"$T/scmlb.conf"
+	scmlb detach >/dev/null
+	defaults "SCMLB_PIN_DIR=$SCMLB_PIN_DIR" "SCMLB_CONF=$T/scmlb.conf"
+	start scmlb.service
+	[ -e "$T/scmlb.service.ran" ]
+	grep -q "^restored '$T/scmlb.conf': 4 added, " "$T/scmlb.service.out"
+	# oneshot, and active until stopped
+	[ "$(manager show -p ActiveState --value scmlb.service)" = active ]
+	run who_counts 6
+	[ "$output" = $'10.0.4.2 2\n10.0.5.2 2\n10.0.6.2 2' ]
+	conn_open 7070
+	conn_echo one
+	id=$(backend_of_port 7070)
+	# the file loses another backend and gains a rule; reload applies it
+	other=$(scmlb lb get --json | jq -r ".[] | select(.id != $id) | .name" | head -n 1)
+	sed -i "/^lb set -n $other /d" "$T/scmlb.conf"
+	echo "fw set -n 192.0.2.0/24" >>"$T/scmlb.conf"
+	manager reload scmlb.service
+	grep -q "^restored '$T/scmlb.conf': 1 added, 0 changed, 1 removed, " "$T/scmlb.service.out"
+	conn_echo two
+	[ "$(backend_of_port 7070)" = "$id" ]
+	[ "$(scmlb lb get --json | jq length)" -eq 2 ]
+	conn_close
+	manager stop scmlb.service
+	[ -z "$(xdp_progs)" ]
+	[ ! -e "$SCMLB_PIN_DIR" ]
 }

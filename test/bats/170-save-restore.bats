@@ -299,7 +299,6 @@ rich_config() {
 }
 
 @test "restore --flush: a kept backend changes its weight and name in place, names passing between backends" {
-	scmlb lb edit --help >/dev/null 2>&1 || skip "scmlb-lb edit is not in this tree yet"
 	scmlb attach -u up0 -m native >/dev/null
 	scmlb svc set -v "$TOPO_VIP" -t tcp -P 7070 -S wrr >/dev/null
 	scmlb lb set -n a -a 10.0.4.2 >/dev/null
@@ -410,17 +409,17 @@ mutate() {
 }
 
 # unit_cmd UNIT KEY CONF: the command line of KEY (ExecStart, ...) in UNIT,
-# run with the built tool, CONF for /etc/scmlb/scmlb.conf
+# run with the built tool, CONF as SCMLB_CONF
 unit_cmd() {
 	local cmd args
 	read -r cmd args < <(sed -n "s/^$2=//p" "$1")
-	args=${args//\/etc\/scmlb\/scmlb.conf/$3}
+	args=${args//\$\{SCMLB_CONF\}/$3}
 	# shellcheck disable=SC2086 # the unit's words, as systemd splits them
 	topo_exec lb env SCMLB_PIN_DIR="$SCMLB_PIN_DIR" \
 		"$SCMLB_BUILD/tools/${cmd##*/}" $args
 }
 
-@test "scmlb.service: ExecStart restores the saved file, ExecReload replaces it, ExecStop detaches" {
+@test "scmlb.service: ExecStart restores SCMLB_CONF, ExecReload replaces it, ExecStop detaches" {
 	local unit=$SCMLB_BUILD/systemd/scmlb.service conf=$BATS_TEST_TMPDIR/scmlb.conf
 	[ -f "$unit" ]
 	grep -qx 'Type=oneshot' "$unit"
@@ -428,7 +427,10 @@ unit_cmd() {
 	grep -qx 'After=network-online.target' "$unit"
 	grep -qx 'Wants=network-online.target' "$unit"
 	grep -qx 'EnvironmentFile=-/etc/default/scmlb' "$unit"
-	grep -q '^ExecStart=.*/scmlb-restore -f /etc/scmlb/scmlb.conf$' "$unit"
+	grep -qx 'Environment=SCMLB_CONF=/etc/scmlb/scmlb.conf' "$unit"
+	grep -q '^ExecStart=/.*/scmlb-restore -f ${SCMLB_CONF}$' "$unit"
+	grep -q '^ExecReload=/.*/scmlb-restore --flush -f ${SCMLB_CONF}$' "$unit"
+	grep -q '^ExecStop=/.*/scmlb-detach$' "$unit"
 	scmlb attach -u up0 -v "$TOPO_VIP" -m native >/dev/null
 	scmlb lb set -n web1 -a 10.0.4.2 >/dev/null
 	scmlb save >"$conf"

@@ -29,7 +29,10 @@ void scmlb_conf_free(struct scmlb_conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Room for one more element in *@arr, which holds @n of @size bytes. */
+/*
+ * Room for one more element in @arr, which holds @n of @size bytes and was
+ * grown only by this (parsed configurations; read ones are never grown).
+ */
 static void *grow(void *arr, size_t n, size_t size)
 {
 	void *p;

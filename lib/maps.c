@@ -309,7 +309,8 @@ static int inherited_lock(struct scmlb_ctx *ctx)
  * @exclusive: a writer's lock, or a reader's
  *
  * flock() on the directory: the kernel drops it when its holder dies, so
- * a killed tool never leaves it behind.
+ * a killed tool never leaves it behind. A tool that scmlb-restore runs
+ * works under the lock it was passed ($SCMLB_LOCK_FD) instead.
  *
  * Return: 0, -ETIMEDOUT after waiting 30 s, or another -errno.
  */

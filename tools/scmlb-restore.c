@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "args.h"
@@ -173,10 +172,15 @@ static int run_line(struct restore *r, const struct scmlb_line *l, __u32 *id)
 	read_first_line(out_fd, out, sizeof(out));
 	close(out_fd);
 	close(err_fd);
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+	if (status != -1 && WIFSIGNALED(status)) {
+		snprintf(r->why, sizeof(r->why), "%s was killed (signal %d)",
+			 tool, WTERMSIG(status));
+		return -EIO;
+	}
+	if (status == -1 || WEXITSTATUS(status)) {
 		if (!r->why[0])
-			snprintf(r->why, sizeof(r->why), "%s failed (status %d)",
-				 tool, status);
+			snprintf(r->why, sizeof(r->why), "%s failed (exit "
+				 "status %d)", tool, WEXITSTATUS(status));
 		return -EIO;
 	}
 	if (!id)
@@ -714,14 +718,12 @@ static int read_live(struct restore *r)
  * Sets r->fresh when nothing is attached, r->kept_maps for maps
  * scmlb-detach --keep-maps kept.
  */
-static int open_instance(struct restore *r, bool *made_dir)
+static int open_instance(struct restore *r)
 {
 	struct scmlb_ctx *ctx = r->ctx;
-	struct stat st;
 	char fd[12];
 	int err;
 
-	*made_dir = stat(ctx->pin_dir, &st) && errno == ENOENT;
 	err = scmlb_pin_dir_lock(ctx, true, true);
 	if (err == -ETIMEDOUT) {
 		pr_err("'%s' is locked by another scmlb tool: try again",
@@ -858,7 +860,6 @@ static int do_restore(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct restore_opts *o = opts;
 	struct restore r = { .ctx = ctx };
-	bool made_dir = false;
 	FILE *f = stdin;
 	int ret;
 
@@ -879,7 +880,7 @@ static int do_restore(struct scmlb_ctx *ctx, const void *opts)
 		goto out;
 
 	find_tools_dir(&r);
-	ret = open_instance(&r, &made_dir);
+	ret = open_instance(&r);
 	if (!ret && !r.fresh && !o->flush &&
 	    (r.live.n_bes || r.live.n_rules || r.live.n_policies)) {
 		pr_err("'%s' has %zu backend%s, %zu rule%s and %zu polic%s: "
@@ -903,7 +904,7 @@ static int do_restore(struct scmlb_ctx *ctx, const void *opts)
 		       "%zu unchanged\n", r.src, r.added, r.changed, r.removed,
 		       r.unchanged);
 	/* a directory made for an attach that did not happen */
-	if (made_dir && (ret || !r.n_steps))
+	if (ctx->dir_created && (ret || !r.n_steps))
 		rmdir(ctx->pin_dir);
 out:
 	restore_free(&r);

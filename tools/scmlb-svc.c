@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <linux/in.h>
-
 #include "args.h"
 #include "backends.h"
 #include "log.h"

@@ -123,6 +123,7 @@
 #define CLIENTS_LEN	10
 #define DROP_SRC	IP4(192, 0, 2, 1)	/* a firewall rule covers it */
 #define DROP_NET	IP4(192, 0, 2, 0)
+#define ROUTER		IP4(198, 18, 0, 1)	/* a hop toward the clients */
 #define SPORT_BASE	32768
 #define FRAG_OFF	185		/* 1480 bytes into the datagram */
 #define FRAME_IP_ID	0x1c46		/* every frame's, as frame_build() makes it */
@@ -182,6 +183,7 @@ enum pkt_kind {
 	PK_MAG_EST,	/* PK_TCP_EST to the maglev VIP */
 	PK_MAG_SYN,	/* PK_TCP_SYN to the maglev VIP */
 	PK_UDP_FRAG,	/* a later fragment of a datagram of the UDP flow */
+	PK_ICMP_ERR,	/* a router's error about a reply of flow 0 */
 	PK_N,
 };
 
@@ -224,6 +226,7 @@ static const enum flow_set pkt_flows[PK_N] = {
 	[PK_MAG_EST] = FS_MAG_EST,
 	[PK_MAG_SYN] = FS_MAG_NEW,
 	[PK_UDP_FRAG] = FS_N,	/* no 5-tuple: ct_frags, filled by frag_add() */
+	[PK_ICMP_ERR] = FS_N,	/* counts in no conntrack entry */
 };
 
 enum prog_kind { PROG_PASS, PROG_FLOOR, PROG_SCMLB };
@@ -265,7 +268,7 @@ struct row {
 enum {
 	R_FLOOR, R_NONVIP, R_FW_DROP, R_TCP_NEW, R_TCP_NEW_FRESH, R_TCP_EST,
 	R_MAG_NEW, R_MAG_NEW_FRESH, R_MAG_EST, R_TCP_EGRESS, R_UDP_EST,
-	R_UDP_FRAG, R_EST_MANY, R_EST_FW_FEW, R_EST_FW_MANY, R_DROP_FW_MANY, R_EST_DOS,
+	R_UDP_FRAG, R_ICMP_ERR, R_EST_MANY, R_EST_FW_FEW, R_EST_FW_MANY, R_DROP_FW_MANY, R_EST_DOS,
 	R_CYC_FEW, R_CYC_MANY, R_FLOOR_CYC_FEW, R_FLOOR_CYC_MANY, R_N,
 };
 
@@ -352,6 +355,13 @@ static struct row rows[R_N] = {
 		.key = "udp_frag",
 		.desc = "later fragment of a balanced UDP datagram",
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_UDP_FRAG,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+	},
+	[R_ICMP_ERR] = {
+		.key = "icmp_error",
+		.desc = "ICMP fragmentation needed about a reply, to its backend",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_ICMP_ERR,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
 	},
@@ -472,6 +482,28 @@ static bool selected[R_N];	/* rows to measure; --path narrows them */
 
 /* ---- frames ---- */
 
+/*
+ * A router's "fragmentation needed" to the VIP about the reply of flow 0
+ * of FS_EST (VIP:VPORT -> client), quoting as much as fits the frame.
+ */
+static enum side icmp_err_build(__u8 *b)
+{
+	const struct frame outer = {
+		.src_mac = mac_client, .dst_mac = mac_up,
+		.saddr = ROUTER, .daddr = VIP,
+	};
+	const size_t l4_bytes = BENCH_FRAME_LEN - ETH_HLEN - 20 - 8 - 20;
+	const struct frame reply = {
+		.src_mac = mac_up, .dst_mac = mac_client,
+		.proto = IPPROTO_TCP, .saddr = VIP, .daddr = EST_BASE,
+		.sport = VPORT, .dport = SPORT_BASE, .tcp_flags = TF_ACK,
+		.payload = l4_bytes,
+	};
+
+	frame_build_icmp_err(&outer, 3, 4, 1400, &reply, l4_bytes, b);
+	return SIDE_UP;
+}
+
 /* Flow 0 of @kind in @b (FRAME_MAX bytes), and the interface it arrives on. */
 static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 {
@@ -524,6 +556,8 @@ static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 		f.tcp_flags = 0;
 		f.frag_off = FRAG_OFF;
 		break;
+	case PK_ICMP_ERR:
+		return icmp_err_build(b);
 	case PK_FW_DROP:
 	default:
 		f.saddr = DROP_SRC;

@@ -28,7 +28,8 @@
 
 /* Addresses and ports in host order; the frame builder converts them. */
 #define VIP		IP4(203, 0, 113, 11)
-#define OTHER_ADDR	IP4(203, 0, 113, 12)	/* not the VIP */
+#define OTHER_ADDR	IP4(203, 0, 113, 12)	/* not a VIP: the host's own */
+#define IDLE_VIP	IP4(203, 0, 113, 13)	/* a VIP without backends */
 #define SRC_A		IP4(198, 51, 100, 1)
 #define SRC_B		IP4(198, 51, 100, 2)
 #define SRC_C		IP4(198, 51, 100, 3)
@@ -342,9 +343,16 @@ static int enforce(const struct tcase *c)
  */
 static int fx_instance(void)
 {
+	static const struct tb_svc_spec specs[] = {
+		{ VIP, 0, 0, SCMLB_SCHED_RR },
+		{ IDLE_VIP, 0, 0, SCMLB_SCHED_RR },
+	};
+	__u32 ids[2];
 	int err = tb_instance(&lb, VIP, ifindex[SIDE_UP], mac_up, CT_SIZE,
 			      clock_fd);
 
+	if (!err)
+		err = tb_services_add(&lb, specs, 2, ids);
 	return err ? err : tb_backend_add(&lb, 1, BE_ADDR, ifindex[SIDE_BE],
 					  mac_be, mac_beif, NULL);
 }
@@ -390,16 +398,20 @@ static int fx_instance(void)
 #define FWD		.act = XDP_REDIRECT
 
 /*
- * A TCP packet (or UDP, ICMP) to another address: one count in @class
- * under a policy on @class alone, none under policies on every other.
+ * A TCP packet (or UDP, ICMP) to a VIP that passes it (no backend): one
+ * count in @class under a policy on @class alone, none under policies on
+ * every other; none at all to the host's own address.
  */
 #define CLASSIFY(name, cname, class, ...)				\
 	{ name ": counted once as " cname ", the one class watched",	\
 	  .fresh = true, .watch = BIT(class),				\
-	  .in = { FROM(SRC_A, OTHER_ADDR), __VA_ARGS__ }, PASS,		\
+	  .in = { FROM(SRC_A, IDLE_VIP), __VA_ARGS__ }, PASS,		\
 	  .counts = COUNTS(CNT(SRC_A, class, 1, .sec = SEC_NOW)) },	\
 	{ name ": not counted, every class but " cname " watched",	\
 	  .fresh = true, .watch = ALL_CLASSES & ~BIT(class),		\
+	  .in = { FROM(SRC_A, IDLE_VIP), __VA_ARGS__ }, PASS },	\
+	{ name ", to the host's own address: not counted, every class "	\
+	  "watched", .fresh = true, .watch = ALL_CLASSES,		\
 	  .in = { FROM(SRC_A, OTHER_ADDR), __VA_ARGS__ }, PASS }
 #define CLASSIFY_TCP(name, cname, class, fl)				\
 	CLASSIFY(name, cname, class, TCP_FL(40000, 80, fl))
@@ -626,7 +638,8 @@ static bool stats_ok(const struct tcase *c, const struct scmlb_stats *before,
 		want.passed = c->act == XDP_PASS ? times : 0;
 		if (c->act == XDP_PASS)
 			want.frags_unmatched = times *
-					       tb_frag_unmatched(&c->in, VIP);
+				(tb_frag_unmatched(&c->in, VIP) |
+				 tb_frag_unmatched(&c->in, IDLE_VIP));
 		want.forwarded = c->act == XDP_REDIRECT ? times : 0;
 		want.fw_dropped = c->by_fw ? times : 0;
 		want.dos_dropped = c->drops;
@@ -1047,7 +1060,7 @@ static const struct sweep {
 static enum tap_result run_sweep(const struct sweep *s)
 {
 	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
-	struct frame f = { FROM(SRC_A, OTHER_ADDR), TCP_FL(40000, 80, 0) };
+	struct frame f = { FROM(SRC_A, IDLE_VIP), TCP_FL(40000, 80, 0) };
 	struct count_spec want[2] = { CNT(SRC_A, 0, 1, .sec = SEC_NOW) };
 	__u32 flags, class, out_len = 0, bad = 0;
 	int err, act = -1;

@@ -235,7 +235,8 @@ static const struct scmlb_opt stat_table[] = {
 
 static const struct scmlb_cmd stat_cmds[] = {
 	{ NULL, "print the packet counters", stat_table, sizeof(struct stat_opts),
-	  SCMLB_CMD_READ | SCMLB_CMD_JSON, check_stat, do_stat },
+	  SCMLB_CMD_READ | SCMLB_CMD_JSON | SCMLB_CMD_IF_ATTACHED,
+	  check_stat, do_stat },
 	{ 0 },
 };
 

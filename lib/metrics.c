@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #include "backends.h"
 #include "conntrack.h"
 #include "dos.h"
@@ -99,10 +102,12 @@ struct snapshot {
 	struct scmlb_backend_stats *be_stats;	/* as bes */
 	__u64 *be_flows;		/* as bes: flows conntrack tracks */
 	size_t *be_index;		/* by backend slot: index in bes + 1 */
+	__u32 *svc_backends;		/* by service slot: backends */
+	__u32 *svc_up;			/* and those taking connections */
 	struct scmlb_fw_entry *rules;	/* by id */
 	size_t n_rules;
-	struct scmlb_dos_entry pols[SCMLB_DOS_CLASSES];	/* by id */
-	size_t n_pols;
+	struct scmlb_dos_policy pols[SCMLB_DOS_CLASSES];	/* by class */
+	size_t pol_rules[SCMLB_DOS_CLASSES];
 	__u64 dos_drops[SCMLB_DOS_CLASSES];
 	__u64 ct_states[SCMLB_CT_UDP + 1];	/* by enum scmlb_flow_state */
 };
@@ -114,8 +119,9 @@ static void snapshot_free(struct snapshot *s)
 	free(s->be_stats);
 	free(s->be_flows);
 	free(s->be_index);
+	free(s->svc_backends);
+	free(s->svc_up);
 	free(s->rules);
-	scmlb_dos_entries_free(s->pols, s->n_pols);
 }
 
 /* One client's entry: its state, and its backend's flows. */
@@ -134,11 +140,43 @@ static int count_flow(const struct scmlb_flow_key *key,
 	return 0;
 }
 
+/*
+ * Every backend's traffic, summed over the CPUs: lb_be_stats in one
+ * batched read, not a lookup per backend.
+ */
+static int read_backend_stats(const struct scmlb_ctx *ctx, struct snapshot *s)
+{
+	const size_t n = sizeof(struct scmlb_backend_stats) / sizeof(__u64);
+	int ncpus = libbpf_num_possible_cpus(), c;
+	__u64 *all, *v;
+	size_t i, k;
+	int err;
+
+	if (ncpus < 0)
+		return ncpus;
+	all = calloc((size_t)SCMLB_MAX_BACKENDS * ncpus, n * sizeof(__u64));
+	if (!all)
+		return -ENOMEM;
+	err = scmlb_array_read(ctx->maps.be_stats, SCMLB_MAX_BACKENDS,
+			       ncpus * n * sizeof(__u64), all);
+	for (i = 0; i < s->n_bes && !err; i++) {
+		v = all + (size_t)(s->bes[i].id % SCMLB_MAX_BACKENDS) * ncpus * n;
+		for (c = 0; c < ncpus; c++)
+			for (k = 0; k < n; k++)
+				((__u64 *)&s->be_stats[i])[k] += v[c * n + k];
+	}
+	free(all);
+	return err;
+}
+
 static int read_backends(const struct scmlb_ctx *ctx, struct snapshot *s)
 {
+	const struct scmlb_backend *be;
 	size_t n, i;
 	int err;
 
+	_Static_assert(sizeof(struct scmlb_backend_stats) % sizeof(__u64) == 0,
+		       "only __u64 counters");
 	err = scmlb_backends_list(ctx, &s->bes, &s->n_bes);
 	if (err)
 		return err;
@@ -146,18 +184,45 @@ static int read_backends(const struct scmlb_ctx *ctx, struct snapshot *s)
 	s->be_stats = calloc(n, sizeof(*s->be_stats));
 	s->be_flows = calloc(n, sizeof(*s->be_flows));
 	s->be_index = calloc(SCMLB_MAX_BACKENDS, sizeof(*s->be_index));
-	if (!s->be_stats || !s->be_flows || !s->be_index)
+	s->svc_backends = calloc(SCMLB_MAX_SERVICES, sizeof(*s->svc_backends));
+	s->svc_up = calloc(SCMLB_MAX_SERVICES, sizeof(*s->svc_up));
+	if (!s->be_stats || !s->be_flows || !s->be_index || !s->svc_backends ||
+	    !s->svc_up)
 		return -ENOMEM;
-	for (i = 0; i < s->n_bes && !err; i++) {
-		s->be_index[s->bes[i].id % SCMLB_MAX_BACKENDS] = i + 1;
-		err = scmlb_backend_stats(ctx, s->bes[i].id, &s->be_stats[i]);
+	for (i = 0; i < s->n_bes; i++) {
+		be = &s->bes[i];
+		s->be_index[be->id % SCMLB_MAX_BACKENDS] = i + 1;
+		s->svc_backends[be->service_id % SCMLB_MAX_SERVICES]++;
+		s->svc_up[be->service_id % SCMLB_MAX_SERVICES] +=
+			scmlb_backend_takes_connections(be);
+	}
+	return read_backend_stats(ctx, s);
+}
+
+/* The policies, by class, with the rules each added and its drops. */
+static int read_dos(const struct scmlb_ctx *ctx, struct snapshot *s)
+{
+	__u32 class;
+	size_t i;
+	int err = 0;
+
+	for (class = 0; !err && class < SCMLB_DOS_CLASSES; class++) {
+		if (bpf_map_lookup_elem(ctx->maps.dos_policies, &class,
+					&s->pols[class]))
+			return -errno;
+		if (!s->pols[class].id)
+			continue;
+		for (i = 0; i < s->n_rules; i++)
+			s->pol_rules[class] +=
+				s->rules[i].rule.dos_policy == s->pols[class].id;
+		err = scmlb_percpu_read_sum(ctx->maps.dos_drops, class,
+					    &s->dos_drops[class], 1);
 	}
 	return err;
 }
 
 static int snapshot_read(const struct scmlb_ctx *ctx, struct snapshot *s)
 {
-	__u32 class;
 	int err;
 
 	memset(s, 0, sizeof(*s));
@@ -169,10 +234,7 @@ static int snapshot_read(const struct scmlb_ctx *ctx, struct snapshot *s)
 	if (!err)
 		err = scmlb_fw_rules_list(ctx, true, &s->rules, &s->n_rules);
 	if (!err)
-		err = scmlb_dos_policies_list(ctx, s->pols, &s->n_pols);
-	for (class = 0; !err && class < SCMLB_DOS_CLASSES; class++)
-		err = scmlb_percpu_read_sum(ctx->maps.dos_drops, class,
-					    &s->dos_drops[class], 1);
+		err = read_dos(ctx, s);
 	/* last: the longest read, and the one that needs no consistency */
 	if (!err)
 		err = scmlb_ct_walk(ctx->maps.ct, count_flow, s);
@@ -245,8 +307,8 @@ static void print_packets(FILE *f, const struct snapshot *s)
 
 static void print_services(FILE *f, const struct snapshot *s)
 {
-	size_t i, j, n, up;
 	char vip[16];
+	size_t i;
 
 	family(f, "scmlb_service_info", "gauge",
 	       "A service: its VIP, protocol, port (0: every port), scheduler "
@@ -265,22 +327,17 @@ static void print_services(FILE *f, const struct snapshot *s)
 	}
 	family(f, "scmlb_service_backends", "gauge",
 	       "Backends of a service.");
-	for (i = 0; i < s->n_svcs; i++) {
-		for (j = n = 0; j < s->n_bes; j++)
-			n += s->bes[j].service_id == s->svcs[i].id;
-		fprintf(f, "scmlb_service_backends{service=\"%u\"} %zu\n",
-			s->svcs[i].id, n);
-	}
+	for (i = 0; i < s->n_svcs; i++)
+		fprintf(f, "scmlb_service_backends{service=\"%u\"} %u\n",
+			s->svcs[i].id,
+			s->svc_backends[s->svcs[i].id % SCMLB_MAX_SERVICES]);
 	family(f, "scmlb_service_backends_up", "gauge",
 	       "Backends of a service that take new connections (neither "
 	       "drained nor unhealthy).");
-	for (i = 0; i < s->n_svcs; i++) {
-		for (j = up = 0; j < s->n_bes; j++)
-			up += s->bes[j].service_id == s->svcs[i].id &&
-			      scmlb_backend_takes_connections(&s->bes[j]);
-		fprintf(f, "scmlb_service_backends_up{service=\"%u\"} %zu\n",
-			s->svcs[i].id, up);
-	}
+	for (i = 0; i < s->n_svcs; i++)
+		fprintf(f, "scmlb_service_backends_up{service=\"%u\"} %u\n",
+			s->svcs[i].id,
+			s->svc_up[s->svcs[i].id % SCMLB_MAX_SERVICES]);
 }
 
 /* Gauges of a backend's state, one value each. */
@@ -432,31 +489,50 @@ static void print_firewall(FILE *f, const struct snapshot *s)
 	}
 }
 
-static void policy_labels(FILE *f, const struct scmlb_dos_entry *p)
+/* The classes with a policy, by policy id. */
+static size_t policies_by_id(const struct snapshot *s,
+			     __u32 classes[SCMLB_DOS_CLASSES])
 {
-	fprintf(f, "{policy=\"%u\",protocol=\"%s\",type=\"%s\"}", p->id,
-		scmlb_dos_class_proto(p->class), scmlb_dos_class_type(p->class));
+	size_t n = 0, i;
+	__u32 class;
+
+	for (class = 0; class < SCMLB_DOS_CLASSES; class++) {
+		if (!s->pols[class].id)
+			continue;
+		for (i = n; i > 0 && s->pols[classes[i - 1]].id > s->pols[class].id; i--)
+			classes[i] = classes[i - 1];
+		classes[i] = class;
+		n++;
+	}
+	return n;
+}
+
+static void policy_labels(FILE *f, const struct snapshot *s, __u32 class)
+{
+	fprintf(f, "{policy=\"%u\",protocol=\"%s\",type=\"%s\"}",
+		s->pols[class].id, scmlb_dos_class_proto(class),
+		scmlb_dos_class_type(class));
 }
 
 static void print_dos(FILE *f, const struct snapshot *s)
 {
-	size_t i;
+	__u32 classes[SCMLB_DOS_CLASSES];
+	size_t n = policies_by_id(s, classes), i;
 
 	family(f, "scmlb_dos_dropped_packets_total", "counter",
 	       "Packets dropped because of a DoS policy: by DoS protection, "
 	       "and by the firewall rules the policy added.");
-	for (i = 0; i < s->n_pols; i++) {
+	for (i = 0; i < n; i++) {
 		fputs("scmlb_dos_dropped_packets_total", f);
-		policy_labels(f, &s->pols[i]);
-		fprintf(f, " %llu\n",
-			(unsigned long long)s->dos_drops[s->pols[i].class]);
+		policy_labels(f, s, classes[i]);
+		fprintf(f, " %llu\n", (unsigned long long)s->dos_drops[classes[i]]);
 	}
 	family(f, "scmlb_dos_policy_rules", "gauge",
 	       "Firewall rules a DoS policy added, one per flooding source.");
-	for (i = 0; i < s->n_pols; i++) {
+	for (i = 0; i < n; i++) {
 		fputs("scmlb_dos_policy_rules", f);
-		policy_labels(f, &s->pols[i]);
-		fprintf(f, " %zu\n", s->pols[i].n_rules);
+		policy_labels(f, s, classes[i]);
+		fprintf(f, " %zu\n", s->pol_rules[classes[i]]);
 	}
 }
 

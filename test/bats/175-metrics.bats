@@ -452,3 +452,17 @@ watch_file() {
 	[ "$(cat "$dir/scmlb.prom")" = "$before" ]
 	[ "$(ls -A "$dir")" = scmlb.prom ]
 }
+
+@test "metrics: bash completion offers --prometheus and files for --output" {
+	run -0 topo_exec lb bash -c '
+		source <("$0/scmlb" completion bash) || exit 1
+		COMP_WORDS=(scmlb-stat --pr); COMP_CWORD=1
+		_scmlb scmlb-stat --pr scmlb-stat
+		echo "${COMPREPLY[*]}"
+		cd "$1" && touch scmlb.prom
+		COMP_WORDS=(scmlb-stat --prometheus --output scm); COMP_CWORD=3
+		_scmlb scmlb-stat scm --output
+		echo "${COMPREPLY[*]}"' "$SCMLB_BUILD/tools" "$BATS_TEST_TMPDIR"
+	[ "${lines[0]}" = --prometheus ]
+	[ "${lines[1]}" = scmlb.prom ]
+}

@@ -265,6 +265,8 @@ static const struct {
 	{ "dos_dropped", offsetof(struct scmlb_stats, dos_dropped) },
 	{ "forwarded", offsetof(struct scmlb_stats, forwarded) },
 	{ "returned", offsetof(struct scmlb_stats, returned) },
+	{ "nodest_dropped", offsetof(struct scmlb_stats, nodest_dropped) },
+	{ "tx_errors", offsetof(struct scmlb_stats, tx_errors) },
 };
 
 /* The receive counter of each protocol's entry. */
@@ -295,7 +297,8 @@ static void print_packets(FILE *f, const struct snapshot *s)
 	family(f, "scmlb_packets_total", "counter",
 	       "Packets by L4 protocol and what became of them: passed to the "
 	       "kernel, dropped by the firewall or DoS protection, forwarded "
-	       "to a backend, or returned from a backend to a client.");
+	       "to a backend, returned from a backend to a client, dropped "
+	       "for a backend that is gone, or lost to a vanished interface.");
 	for (p = 0; p < SCMLB_STAT_PROTOS; p++)
 		for (r = 0; r < sizeof(results) / sizeof(results[0]); r++)
 			fprintf(f, "scmlb_packets_total{protocol=\"%s\","

@@ -83,6 +83,8 @@ static const struct map_desc {
 	{ "dos_counts", offsetof(struct scmlb_maps, dos_counts),
 	  BPF_MAP_TYPE_LRU_HASH, sizeof(struct scmlb_dos_key),
 	  sizeof(struct scmlb_dos_count) },
+	{ "dos_drops", offsetof(struct scmlb_maps, dos_drops),
+	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64) },
 };
 
 #define N_MAPS (sizeof(map_descs) / sizeof(map_descs[0]))

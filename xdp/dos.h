@@ -57,7 +57,7 @@ static __always_inline int dos_check(const struct scmlb_config *cfg,
 	const struct scmlb_dos_policy *pol;
 	struct scmlb_dos_count *c;
 	struct scmlb_dos_key key;
-	__u64 second;
+	__u64 second, *drops;
 	int class;
 
 	if (!cfg->dos_policies)
@@ -93,6 +93,9 @@ static __always_inline int dos_check(const struct scmlb_config *cfg,
 		return SCMLB_CONTINUE;
 	c->blocked = 1;
 drop:
+	drops = bpf_map_lookup_elem(&dos_drops, &key.class);
+	if (drops)
+		(*drops)++;
 	st->dos_dropped++;
 	return XDP_DROP;
 }

@@ -649,6 +649,79 @@ static bool stats_ok(const struct tcase *c, const struct scmlb_stats *before,
 	return tb_stats_delta_ok(before, after, &want);
 }
 
+/* Packets dropped because of each class's policy, summed over the CPUs. */
+static int dos_drops_read(__u64 drops[SCMLB_DOS_CLASSES])
+{
+	__u32 class;
+	int err = 0;
+
+	for (class = 0; !err && class < SCMLB_DOS_CLASSES; class++)
+		err = scmlb_percpu_read_sum(lb.maps.dos_drops, class,
+					    &drops[class], 1);
+	return err;
+}
+
+/* The class of @f, by the original's order; SCMLB_DOS_CLASSES: none. */
+static __u32 frame_class(const struct frame *f)
+{
+	size_t i;
+
+	if (f->eth_proto)
+		return SCMLB_DOS_CLASSES;
+	if (f->proto == IPPROTO_UDP)
+		return SCMLB_DOS_UDP;
+	if (f->proto == IPPROTO_ICMP)
+		return SCMLB_DOS_ICMP;
+	if (f->proto != IPPROTO_TCP)
+		return SCMLB_DOS_CLASSES;
+	for (i = 0; i < ARRAY_SIZE(first_flag); i++)
+		if (f->tcp_flags & first_flag[i].flag)
+			return first_flag[i].class;
+	return SCMLB_DOS_TCP_ACK;
+}
+
+/*
+ * Drops count against the policy they are for: DoS protection's against
+ * the frame's class, a rule's against the class of the policy that added
+ * it, and nothing else moves.
+ */
+static bool dos_drops_ok(const struct tcase *c, const __u64 *before,
+			 const __u64 *after)
+{
+	__u32 n = frames_of(c), times = n - c->drops, stage = 0, class;
+	__u64 want[SCMLB_DOS_CLASSES + 1] = { 0 };
+	const struct rule_spec *r;
+	bool ok = true;
+
+	if (c->side == SIDE_UP) {
+		stage = c->drops;
+		if (c->act == XDP_DROP && !c->by_fw)
+			stage += times;
+		want[frame_class(&c->in)] += stage;
+		if (c->by_fw) {
+			class = SCMLB_DOS_CLASSES;
+			for (r = c->rules; r && r->saddr; r++)
+				if (r->saddr == c->in.saddr)
+					class = r->class;
+			want[class] += times;
+		}
+	}
+	if (want[SCMLB_DOS_CLASSES]) {
+		note("dropped frames of no class, or by no policy's rule");
+		return false;
+	}
+	for (class = 0; class < SCMLB_DOS_CLASSES; class++) {
+		if (after[class] - before[class] == want[class])
+			continue;
+		note("drops of the %s policy grew by %llu, expected %llu",
+		     class_names[class],
+		     (unsigned long long)(after[class] - before[class]),
+		     (unsigned long long)want[class]);
+		ok = false;
+	}
+	return ok;
+}
+
 struct count_got {
 	struct scmlb_dos_key key;
 	struct scmlb_dos_count val;
@@ -985,6 +1058,7 @@ static bool frames_ok(const struct tcase *c)
 
 static enum tap_result run_case(const struct tcase *c)
 {
+	__u64 drops0[SCMLB_DOS_CLASSES], drops1[SCMLB_DOS_CLASSES];
 	struct scmlb_stats before, after;
 	__u64 sec0, sec1;
 	bool ok = true;
@@ -1000,16 +1074,21 @@ static enum tap_result run_case(const struct tcase *c)
 		return RES_FAIL;
 	}
 	err = tb_stats_read(&lb, &before);
+	if (!err)
+		err = dos_drops_read(drops0);
 	if (err) {
-		note("reading stat_pkts: %s", strerror(-err));
+		note("reading stat_pkts or dos_drops: %s", strerror(-err));
 		return RES_FAIL;
 	}
 	ok &= frames_ok(c);
 	err = tb_stats_read(&lb, &after);
 	if (!err)
+		err = dos_drops_read(drops1);
+	if (!err)
 		err = dp_second(&sec1);
 	if (err) {
-		note("reading stat_pkts or the clock: %s", strerror(-err));
+		note("reading stat_pkts, dos_drops or the clock: %s",
+		     strerror(-err));
 		return RES_FAIL;
 	}
 	if (sec1 != sec0) {
@@ -1017,6 +1096,7 @@ static enum tap_result run_case(const struct tcase *c)
 		ok = false;
 	}
 	ok &= stats_ok(c, &before, &after);
+	ok &= dos_drops_ok(c, drops0, drops1);
 	ok &= counts_ok(c->counts, sec1);
 	ok &= rules_ok(c->rules);
 	ok &= policies_ok();

@@ -20,7 +20,7 @@ _scmlb_opts() {
 	case $tool/$verb in
 	attach/*) echo "-u|--upstream= -v|--vip= -m|--mode= --conntrack-size=" ;;
 	detach/*) echo "--keep-maps" ;;
-	stat/*) echo "--interval= --count= --json" ;;
+	stat/*) echo "--interval= --count= --json --prometheus --output= --if-attached" ;;
 	status/*) echo "--json" ;;
 	gc/*) echo "-t|--gc-time= --timeout= -q|--quiet --json --if-attached" ;;
 	health/*) echo "--timeout= --fall= --json --if-attached" ;;
@@ -103,7 +103,7 @@ _scmlb_value() {
 	*/--pin-dir)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
-	restore/-f | restore/--file)
+	restore/-f | restore/--file | stat/--output)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	attach/-u | attach/--upstream)

@@ -241,3 +241,50 @@ int scmlb_ct_flush(const struct scmlb_ctx *ctx, size_t *flows)
 		err = ct_empty(ctx->maps.ct_replies, &replies);
 	return err;
 }
+
+/**
+ * scmlb_ct_walk() - call @fn on every entry of a conntrack map, in batches
+ * @fd:  ct_flows or ct_replies
+ * @fn:  called per entry; a non-zero return stops the walk and is returned
+ * @arg: passed to @fn
+ *
+ * Nothing is kept: a walk over a million flows needs a batch of memory,
+ * not the whole table. Entries the data plane adds or evicts meanwhile
+ * may or may not be seen.
+ *
+ * Return: 0, what @fn returned, or -errno.
+ */
+int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct scmlb_flow_key *keys;
+	struct scmlb_flow *vals;
+	__u32 batch, count, i;
+	bool first = true;
+	int err = 0, ret;
+
+	keys = calloc(CT_BATCH, sizeof(*keys));
+	vals = calloc(CT_BATCH, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		count = CT_BATCH;
+		ret = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch,
+					   keys, vals, &count, &opts);
+		if (ret && errno != ENOENT) {
+			err = -errno;
+			goto out;
+		}
+		first = false;
+		for (i = 0; i < count && !err; i++)
+			err = fn(&keys[i], &vals[i], arg);
+		if (err || ret)	/* ENOENT: that was the last batch */
+			break;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}

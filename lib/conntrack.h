@@ -27,6 +27,10 @@ struct scmlb_ct_table {
 };
 
 int scmlb_ct_read(int fd, bool index, struct scmlb_ct_table *t);
+
+typedef int (*scmlb_ct_walk_fn)(const struct scmlb_flow_key *key,
+				const struct scmlb_flow *flow, void *arg);
+int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg);
 void scmlb_ct_free(struct scmlb_ct_table *t);
 const struct scmlb_ct_entry *scmlb_ct_find(const struct scmlb_ct_table *t,
 					   const struct scmlb_flow_key *key);

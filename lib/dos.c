@@ -140,8 +140,11 @@ int scmlb_dos_policy_add(struct scmlb_ctx *ctx, __u32 class, __u32 limit,
 	}
 	pol.id = ctx->cfg.next_dos_id ? ctx->cfg.next_dos_id : 1;
 	pol.limit = limit;
+	/* a new policy's drops start at 0, not at an old policy's */
+	err = scmlb_percpu_zero(ctx->maps.dos_drops, class, sizeof(__u64));
 	/* the stage turns on before the policy exists, never after */
-	err = set_policy_count(ctx, ctx->cfg.dos_policies + 1, pol.id + 1);
+	if (!err)
+		err = set_policy_count(ctx, ctx->cfg.dos_policies + 1, pol.id + 1);
 	if (!err)
 		err = policy_write(ctx, class, &pol);
 	if (!err)
@@ -351,6 +354,7 @@ static int enforce_one(struct scmlb_ctx *ctx, const struct scmlb_dos_key *key,
 		rule.addr = key->saddr;
 		rule.proto = class_ip_proto(key->class);
 		rule.dos_policy = pol.id;
+		rule.dos_class = key->class + 1;
 		err = scmlb_fw_rule_add(ctx, &rule);
 		if (err)
 			return err;

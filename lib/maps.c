@@ -83,6 +83,8 @@ static const struct map_desc {
 	{ "dos_counts", offsetof(struct scmlb_maps, dos_counts),
 	  BPF_MAP_TYPE_LRU_HASH, sizeof(struct scmlb_dos_key),
 	  sizeof(struct scmlb_dos_count) },
+	{ "dos_drops", offsetof(struct scmlb_maps, dos_drops),
+	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64) },
 };
 
 #define N_MAPS (sizeof(map_descs) / sizeof(map_descs[0]))
@@ -502,37 +504,107 @@ void scmlb_maps_close(struct scmlb_ctx *ctx)
 	}
 }
 
+/*
+ * Names of maps earlier layouts pinned: scmlb-detach removes those of any
+ * layout, as it can be told to detach an old one.
+ */
+static const char *const old_map_names[] = { "lb_rotation" };
+
+/* What kind of BPF object @fd is: "bpf-map", "bpf-prog", ... */
+static bool fd_is(int fd, const char *kind)
+{
+	char link[64], target[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return !strcmp(target, kind) ||
+	       (!strncmp(target, "anon_inode:", 11) &&
+		!strcmp(target + 11, kind));
+}
+
+/*
+ * Whether the pin @name in @dir is scmlb's: a map by that name (of the
+ * current layout's type and sizes when the layout has it), or the entry
+ * program. Another tool's pin of the same name stays.
+ */
+static bool pin_is_ours(const char *dir, const char *name,
+			const struct map_desc *desc, const char *prog)
+{
+	union {
+		struct bpf_map_info map;
+		struct bpf_prog_info prog;
+	} info;
+	__u32 len = sizeof(info);
+	char path[4096];
+	bool ours = false;
+	int fd;
+
+	if (scmlb_pin_path(path, sizeof(path), dir, name))
+		return false;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		goto out;
+	if (prog)
+		ours = fd_is(fd, "bpf-prog") &&
+		       !strncmp(info.prog.name, prog, BPF_OBJ_NAME_LEN - 1);
+	else
+		ours = fd_is(fd, "bpf-map") &&
+		       !strncmp(info.map.name, name, BPF_OBJ_NAME_LEN - 1) &&
+		       (!desc || !check_map(fd, desc));
+out:
+	close(fd);
+	return ours;
+}
+
+static int unpin_ours(const char *dir, const char *name,
+		      const struct map_desc *desc, const char *prog)
+{
+	char path[4096];
+
+	if (!pin_is_ours(dir, name, desc, prog))
+		return 0;
+	if (scmlb_pin_path(path, sizeof(path), dir, name))
+		return -ENAMETOOLONG;
+	return unlink(path) && errno != ENOENT ? -errno : 0;
+}
+
 /**
- * scmlb_maps_unpin() - remove every pin from @dir
- * @dir:        the pin directory, which holds nothing but scmlb's pins
- * @remove_dir: then remove @dir too
+ * scmlb_maps_unpin() - remove scmlb's pins from @dir
+ * @dir:        the pin directory
+ * @remove_dir: then remove the directory, if nothing else is left in it
  *
- * Every pin goes, also those of another scmlb version's layout.
+ * Only what scmlb pins goes: its maps by name (of the current layout's
+ * types and sizes, or of an earlier layout's names) and its entry
+ * program. Pins of other tools in the same directory stay, and so does
+ * the directory that holds them.
  *
- * Return: 0, or -errno of the first pin that could not be removed.
+ * Return: 0 or -errno.
  */
 int scmlb_maps_unpin(const char *dir, bool remove_dir)
 {
-	struct dirent *de;
-	char path[4096];
-	int err = 0;
-	DIR *d;
+	int err = 0, e;
+	size_t i;
 
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (scmlb_pin_path(path, sizeof(path), dir, de->d_name)) {
-			err = -ENAMETOOLONG;
-			continue;
-		}
-		if (unlink(path) && errno != ENOENT && !err)
-			err = -errno;
+	for (i = 0; i < N_MAPS; i++) {
+		e = unpin_ours(dir, map_descs[i].name, &map_descs[i], NULL);
+		err = err ? err : e;
 	}
-	closedir(d);
-	if (!err && remove_dir && rmdir(dir) && errno != ENOENT)
+	for (i = 0; i < sizeof(old_map_names) / sizeof(old_map_names[0]); i++) {
+		e = unpin_ours(dir, old_map_names[i], NULL, NULL);
+		err = err ? err : e;
+	}
+	e = unpin_ours(dir, SCMLB_PIN_ENTRY, NULL, "scmlb_entry");
+	err = err ? err : e;
+	/* a directory others still use, or a mount point, stays */
+	if (!err && remove_dir && rmdir(dir) && errno != ENOENT &&
+	    errno != ENOTEMPTY && errno != EBUSY)
 		err = -errno;
 	return err;
 }

@@ -39,6 +39,7 @@ struct scmlb_maps {
 	int fw_drops;
 	int dos_policies;
 	int dos_counts;
+	int dos_drops;
 	int be_stats;
 	int fw_hint;
 };

@@ -129,6 +129,7 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	maps->fw_drops = bpf_map__fd(skel->maps.fw_drops);
 	maps->dos_policies = bpf_map__fd(skel->maps.dos_policies);
 	maps->dos_counts = bpf_map__fd(skel->maps.dos_counts);
+	maps->dos_drops = bpf_map__fd(skel->maps.dos_drops);
 	maps->be_stats = bpf_map__fd(skel->maps.lb_be_stats);
 }
 

@@ -11,7 +11,11 @@ set -u
 tools=$1
 shift
 [ "$tools" = - ] || tools=$(cd "$tools" && pwd)
-echo "1..$(($# * 2))"
+timers=0
+for unit in "$@"; do
+	[[ $unit == *.timer ]] && timers=$((timers + 1))
+done
+echo "1..$(($# * 2 + timers))"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 for unit in "$@"; do
@@ -61,4 +65,16 @@ for unit in "$@"; do
 		fi
 	fi
 	check "$n" "$name: no pin directory; SCMLB_PIN_DIR from /etc/default/scmlb" "$why"
+done
+
+# verify does not look for the unit a timer triggers: each must be here
+for unit in "$@"; do
+	[[ $unit == *.timer ]] || continue
+	n=$((n + 1))
+	name=$(basename "$unit")
+	target=$(sed -n 's/^Unit=//p' "$unit")
+	target=${target:-${name%.timer}.service}
+	why=
+	[ -e "$dir/$target" ] || why="$target is not among the units"
+	check "$n" "$name: triggers $target" "$why"
 done

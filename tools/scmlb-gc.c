@@ -11,6 +11,7 @@
 #include "log.h"
 #include "maps.h"
 #include "output.h"
+#include "reach.h"
 
 struct gc_opts {
 	__u64 gc_ns;		/* 0: not given */
@@ -65,12 +66,28 @@ static struct gc_report gc_report(const struct scmlb_ct_expire_stats *ct)
 	return r;
 }
 
-static void print_text(const struct gc_report *ct,
-		       const struct scmlb_dos_added *added, size_t n)
+/* What one pass did, for the reports. */
+struct gc_done {
+	struct gc_report ct;
+	struct scmlb_dos_added *added;	/* DoS rules */
+	size_t n_added;
+	struct scmlb_moved *moved;	/* backends that changed their way */
+	size_t n_moved;
+};
+
+static void print_text(const struct gc_done *d)
 {
+	const struct scmlb_dos_added *added = d->added;
+	const struct gc_report *ct = &d->ct;
+	size_t i, n = d->n_added;
+	char addr[16], mac[18];
 	const char *type;
-	char addr[16];
-	size_t i;
+
+	for (i = 0; i < d->n_moved; i++) {
+		scmlb_format_mac(mac, sizeof(mac), d->moved[i].mac);
+		printf("backend %u: now through %s to %s\n", d->moved[i].id,
+		       d->moved[i].ifname, mac);
+	}
 
 	for (i = 0; i < n; i++) {
 		type = scmlb_dos_class_type(added[i].class);
@@ -85,11 +102,12 @@ static void print_text(const struct gc_report *ct,
 	       "%zu DoS rules added\n", ct->checked, ct->closed, ct->idle, n);
 }
 
-static void print_json(const struct gc_report *ct,
-		       const struct scmlb_dos_added *added, size_t n)
+static void print_json(const struct gc_done *d)
 {
-	char addr[16];
-	size_t i;
+	const struct scmlb_dos_added *added = d->added;
+	const struct gc_report *ct = &d->ct;
+	size_t i, n = d->n_added;
+	char addr[16], mac[18];
 
 	printf("{\"flows_checked\": %llu, \"closed_removed\": %llu, "
 	       "\"idle_removed\": %llu, \"rules_added\": [", ct->checked,
@@ -103,6 +121,14 @@ static void print_json(const struct gc_report *ct,
 		scmlb_json_string(stdout, scmlb_dos_class_type(added[i].class));
 		printf(", \"limit\": %u}", added[i].limit);
 	}
+	printf("], \"backends_moved\": [");
+	for (i = 0; i < d->n_moved; i++) {
+		scmlb_format_mac(mac, sizeof(mac), d->moved[i].mac);
+		printf("%s{\"id\": %u, \"device\": ", i ? ", " : "",
+		       d->moved[i].id);
+		scmlb_json_string(stdout, d->moved[i].ifname);
+		printf(", \"mac\": \"%s\"}", mac);
+	}
 	printf("]}\n");
 }
 
@@ -110,29 +136,34 @@ static int do_gc(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct gc_opts *o = opts;
 	struct scmlb_ct_timeouts timeouts = gc_timeouts(o);
-	struct scmlb_dos_added *added = NULL;
 	struct scmlb_ct_expire_stats ct;
-	struct gc_report report;
-	size_t n_added = 0;
-	int err;
+	struct gc_done d = { 0 };
+	int err, moved_err;
 
 	err = scmlb_ct_expire(ctx, &timeouts, &ct);
 	if (err) {
 		pr_err("cannot expire flows: %s", strerror(-err));
 		return SCMLB_EXIT_FAIL;
 	}
-	report = gc_report(&ct);
-	err = scmlb_dos_enforce(ctx, &added, &n_added);
+	d.ct = gc_report(&ct);
+	err = scmlb_dos_enforce(ctx, &d.added, &d.n_added);
+	moved_err = scmlb_backends_refresh(ctx, &d.moved, &d.n_moved);
 	/* the timer runs it every second: quiet says only what changed */
-	if (!o->quiet || report.closed || report.idle || n_added) {
+	if (!o->quiet || d.ct.closed || d.ct.idle || d.n_added || d.n_moved) {
 		if (ctx->json)
-			print_json(&report, added, n_added);
+			print_json(&d);
 		else
-			print_text(&report, added, n_added);
+			print_text(&d);
 	}
-	free(added);
+	free(d.added);
+	free(d.moved);
 	if (err) {
 		pr_err("cannot enforce the DoS policies: %s", strerror(-err));
+		return SCMLB_EXIT_FAIL;
+	}
+	if (moved_err) {
+		pr_err("cannot follow the backends' interfaces and MACs: %s",
+		       strerror(-moved_err));
 		return SCMLB_EXIT_FAIL;
 	}
 	if (fflush(stdout) || ferror(stdout)) {
@@ -165,9 +196,10 @@ static const struct scmlb_cmd gc_cmds[] = {
 static const struct scmlb_tool gc_tool = {
 	"scmlb-gc", "expire tracked flows and enforce DoS policies, once",
 	gc_cmds,
-	"Removes the flows idle longer than their state's timeout, and adds a\n"
-	"firewall rule for every source that crossed a DoS policy's limit. Run\n"
-	"every second by scmlb-gc.timer.\n",
+	"Removes the flows idle longer than their state's timeout, adds a\n"
+	"firewall rule for every source that crossed a DoS policy's limit, and\n"
+	"follows backends whose interface or MAC changed. Run every second by\n"
+	"scmlb-gc.timer.\n",
 };
 
 int main(int argc, char **argv)

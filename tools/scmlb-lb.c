@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <net/if_arp.h>
 #include <time.h>
 
 #include <linux/in.h>
@@ -20,11 +19,9 @@
 #include "output.h"
 #include "owner.h"
 #include "progs.h"
+#include "reach.h"
 #include "services.h"
 #include "verbs.h"
-
-/* How long a backend's neighbour may take to answer ARP. */
-#define NEIGH_TIMEOUT_MS 3000
 
 struct edit_opts {
 	__u32 id;
@@ -38,74 +35,6 @@ struct get_opts {
 	double interval;	/* 0: one reading */
 	__u32 count;		/* 0: until interrupted */
 };
-
-/* Where frames for @addr go: interface, its MAC, and the next hop's MAC. */
-static int resolve_backend(struct scmlb_nl *nl, __be32 addr,
-			   struct scmlb_backend *be, struct scmlb_link *link,
-			   const char **why)
-{
-	struct scmlb_route rt;
-	int err;
-
-	err = scmlb_nl_route_get(nl, addr, &rt);
-	if (err) {
-		*why = err == -EADDRNOTAVAIL ? "it is a local address" :
-						"no route to it";
-		return err;
-	}
-	err = scmlb_nl_link_by_index(nl, rt.oif, link);
-	if (err) {
-		*why = "its interface is gone";
-		return err;
-	}
-	if (link->type != ARPHRD_ETHER) {
-		*why = "it is not reached through an Ethernet interface";
-		return -EOPNOTSUPP;
-	}
-	err = scmlb_nl_neigh_resolve(nl, rt.oif, rt.gateway ? rt.gateway : addr,
-				     NEIGH_TIMEOUT_MS, be->mac);
-	if (err) {
-		*why = "no neighbour answers for it";
-		return err;
-	}
-	be->ifindex = rt.oif;
-	memcpy(be->if_mac, link->mac, sizeof(be->if_mac));
-	return 0;
-}
-
-/* Whether another backend than @except_id sends through @ifindex. */
-static bool iface_in_use(const struct scmlb_ctx *ctx, __u32 ifindex,
-			 __u32 except_id)
-{
-	struct scmlb_backend *list;
-	bool used = false;
-	size_t n, i;
-
-	if (scmlb_backends_list(ctx, &list, &n))
-		return true;	/* when unsure, keep the interface */
-	for (i = 0; i < n; i++)
-		if (list[i].id != except_id && list[i].ifindex == ifindex)
-			used = true;
-	free(list);
-	return used;
-}
-
-/* Make @ifindex ready for frames to a backend: attached, a redirect target. */
-static int use_iface(struct scmlb_ctx *ctx, __u32 ifindex)
-{
-	if (ifindex == ctx->cfg.upstream_ifindex)
-		return scmlb_config_set_flag(ctx, SCMLB_CFG_UPSTREAM_BACKENDS, true);
-	return scmlb_iface_add(ctx, ifindex);
-}
-
-static int release_iface(struct scmlb_ctx *ctx, __u32 ifindex, __u32 except_id)
-{
-	if (iface_in_use(ctx, ifindex, except_id))
-		return 0;
-	if (ifindex == ctx->cfg.upstream_ifindex)
-		return scmlb_config_set_flag(ctx, SCMLB_CFG_UPSTREAM_BACKENDS, false);
-	return scmlb_iface_remove(ctx, ifindex);
-}
 
 /*
  * The service a new backend joins: -s, or the only one. Prints the error
@@ -215,7 +144,8 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 		pr_err("cannot open netlink: %s", strerror(-err));
 		return SCMLB_EXIT_FAIL;
 	}
-	err = resolve_backend(nl, o->addr, &be, &link, &why);
+	err = scmlb_backend_resolve(nl, o->addr, SCMLB_NEIGH_TIMEOUT_MS, &be,
+				    &link, &why);
 	scmlb_nl_close(nl);
 	if (err) {
 		pr_err("cannot reach backend '%s': %s", addr, why);
@@ -233,8 +163,8 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 		snprintf(be.healthcheck, sizeof(be.healthcheck), "%s",
 			 o->healthcheck);
 
-	new_iface = !iface_in_use(ctx, be.ifindex, 0);
-	err = use_iface(ctx, be.ifindex);
+	new_iface = !scmlb_iface_in_use(ctx, be.ifindex, 0);
+	err = scmlb_iface_use(ctx, be.ifindex);
 	if (err) {
 		char why[512];
 
@@ -254,7 +184,7 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 		       err == -EDQUOT ? "its service has 1024 backends, the most it takes" :
 					strerror(-err));
 		if (new_iface)
-			release_iface(ctx, be.ifindex, 0);
+			scmlb_iface_release(ctx, be.ifindex, 0);
 		return SCMLB_EXIT_FAIL;
 	}
 	printf("%u\n", be.id);
@@ -644,7 +574,7 @@ static int do_delete(struct scmlb_ctx *ctx, const void *opts)
 		return SCMLB_EXIT_FAIL;
 	}
 	/* the backend is gone; an interface left attached only costs a check */
-	err = release_iface(ctx, be.ifindex, be.id);
+	err = scmlb_iface_release(ctx, be.ifindex, be.id);
 	if (err)
 		pr_debug("cannot release ifindex %u: %s", be.ifindex,
 			 strerror(-err));

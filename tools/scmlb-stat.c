@@ -9,6 +9,7 @@
 #include "interval.h"
 #include "log.h"
 #include "maps.h"
+#include "metrics.h"
 #include "output.h"
 
 /* The counters of struct scmlb_stats, in output order. */
@@ -36,6 +37,8 @@ static const struct stat_field {
 struct stat_opts {
 	double interval;	/* 0: one reading */
 	__u32 count;		/* 0: until interrupted */
+	bool prometheus;
+	const char *output;	/* with --prometheus: the file to replace */
 };
 
 static __u64 field(const struct scmlb_stats *st, size_t f)
@@ -43,12 +46,15 @@ static __u64 field(const struct scmlb_stats *st, size_t f)
 	return *(const __u64 *)((const char *)st + fields[f].offset);
 }
 
-/* Every CPU's counters added up. */
+/* Every CPU's and every protocol's counters added up. */
 static int stats_sum(const struct scmlb_ctx *ctx, struct scmlb_stats *sum)
 {
-	_Static_assert(sizeof(*sum) % sizeof(__u64) == 0, "only __u64 counters");
-	return scmlb_percpu_read_sum(ctx->maps.stats, 0, (__u64 *)sum,
-				     sizeof(*sum) / sizeof(__u64));
+	struct scmlb_stats per_proto[SCMLB_STAT_PROTOS];
+	int err = scmlb_stats_read(ctx, per_proto);
+
+	if (!err)
+		scmlb_stats_sum(per_proto, sum);
+	return err;
 }
 
 static int print_totals(const struct scmlb_ctx *ctx)
@@ -137,11 +143,40 @@ static int print_rates_loop(struct scmlb_ctx *ctx, const struct stat_opts *o)
 	return err;
 }
 
+/* The Prometheus text format, to stdout or atomically to --output. */
+static int print_prometheus(struct scmlb_ctx *ctx, const struct stat_opts *o)
+{
+	static char buf[1 << 20];
+	int err;
+
+	if (o->output) {
+		err = scmlb_metrics_save(ctx, o->output);
+		if (err)
+			pr_err("cannot write the metrics to '%s': %s", o->output,
+			       strerror(-err));
+		return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
+	}
+	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+	err = scmlb_metrics_print(ctx, stdout);
+	if (!err && fflush(stdout))
+		err = -errno;
+	if (err)
+		pr_err("cannot read the metrics: %s", strerror(-err));
+	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
+}
+
 static int do_stat(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct stat_opts *o = opts;
 	int err;
 
+	if (o->prometheus && ctx->json) {
+		pr_err("invalid option '--json': --prometheus prints the "
+		       "Prometheus text format");
+		return SCMLB_EXIT_USAGE;
+	}
+	if (o->prometheus)
+		return print_prometheus(ctx, o);
 	err = o->interval ? print_rates_loop(ctx, o) : print_totals(ctx);
 	if (err) {
 		pr_err("cannot read the counters: %s", strerror(-err));
@@ -158,7 +193,28 @@ static int check_stat(const void *opts)
 		pr_err("invalid count '%u': --count needs --interval", o->count);
 		return SCMLB_EXIT_USAGE;
 	}
+	if (o->prometheus && o->interval) {
+		pr_err("invalid option '--interval': --prometheus prints one "
+		       "reading");
+		return SCMLB_EXIT_USAGE;
+	}
+	if (o->output && !o->prometheus) {
+		pr_err("invalid file '%s': --output needs --prometheus",
+		       o->output);
+		return SCMLB_EXIT_USAGE;
+	}
 	return SCMLB_EXIT_OK;
+}
+
+/* A file to replace: a path that does not end in '/'. */
+static int parse_output(const char *s, void *out, const char **why)
+{
+	if (!*s || s[strlen(s) - 1] == '/') {
+		*why = *s ? "a directory, not a file" : "empty";
+		return -EINVAL;
+	}
+	*(const char **)out = s;
+	return 0;
 }
 
 static const struct scmlb_opt stat_table[] = {
@@ -168,12 +224,19 @@ static const struct scmlb_opt stat_table[] = {
 	{ "count", 0, "N", "count", scmlb_parse_count,
 	  offsetof(struct stat_opts, count), false,
 	  "with --interval: stop after N lines" },
+	{ "prometheus", 0, NULL, NULL, NULL,
+	  offsetof(struct stat_opts, prometheus), false,
+	  "print every counter of the instance in the Prometheus text format" },
+	{ "output", 0, "FILE", "file", parse_output,
+	  offsetof(struct stat_opts, output), false,
+	  "with --prometheus: replace FILE atomically instead of printing" },
 	{ 0 },
 };
 
 static const struct scmlb_cmd stat_cmds[] = {
 	{ NULL, "print the packet counters", stat_table, sizeof(struct stat_opts),
-	  SCMLB_CMD_READ | SCMLB_CMD_JSON, check_stat, do_stat },
+	  SCMLB_CMD_READ | SCMLB_CMD_JSON | SCMLB_CMD_IF_ATTACHED,
+	  check_stat, do_stat },
 	{ 0 },
 };
 
@@ -185,7 +248,10 @@ static const struct scmlb_tool stat_tool = {
 	"kernel, FW DROPPED and DOS DROPPED were dropped, FORWARDED went to a\n"
 	"backend; RETURNED counts backend replies sent back to clients.\n"
 	"With --interval, each line gives per-second rates over the interval;\n"
-	"--json prints one JSON object per line.\n",
+	"--json prints one JSON object per line.\n"
+	"--prometheus prints the counters per protocol and outcome, per service\n"
+	"and backend, conntrack entries by state, firewall and DoS drops, for\n"
+	"node_exporter's textfile collector (see scmlb-metrics.timer).\n",
 };
 
 int main(int argc, char **argv)

@@ -5,6 +5,7 @@
 
 #include "maps.h"
 #include "parse.h"
+#include "svc.h"
 
 /* The class of a packet, or -1 when no policy can watch it. */
 static __always_inline int dos_class(const struct pkt *p)
@@ -40,9 +41,12 @@ static __always_inline int dos_class(const struct pkt *p)
  * @st:  this CPU's counters
  * @p:   the parsed packet
  *
- * A source that sends more than the limit within one second is dropped
- * from then on, without waiting for scmlb-gc to turn it into a firewall
- * rule. Counts are not atomic: concurrent CPUs may lose an increment,
+ * Only packets for a VIP count, and only they are dropped: the host's
+ * own traffic (replies to its connections, packets to its addresses)
+ * never does, so a flood spoofing a peer's address cannot cut the host
+ * off from that peer. A source that sends more than the limit within
+ * one second is dropped from then on, without waiting for scmlb-gc to
+ * turn it into a firewall rule. Counts are not atomic: concurrent CPUs may lose an increment,
  * which only lets a flood cross the limit a packet or two later.
  *
  * Return: XDP_DROP, or SCMLB_CONTINUE.
@@ -53,7 +57,7 @@ static __always_inline int dos_check(const struct scmlb_config *cfg,
 	const struct scmlb_dos_policy *pol;
 	struct scmlb_dos_count *c;
 	struct scmlb_dos_key key;
-	__u64 second;
+	__u64 second, *drops;
 	int class;
 
 	if (!cfg->dos_policies)
@@ -64,6 +68,9 @@ static __always_inline int dos_check(const struct scmlb_config *cfg,
 	key.class = class;
 	pol = bpf_map_lookup_elem(&dos_policies, &key.class);
 	if (!pol || !pol->id)
+		return SCMLB_CONTINUE;
+	/* the bitmap first: other addresses pay no hash lookup */
+	if (!vip_hinted(p->ip->daddr) || !vip_lookup(p))
 		return SCMLB_CONTINUE;
 
 	key.saddr = p->ip->saddr;
@@ -86,6 +93,9 @@ static __always_inline int dos_check(const struct scmlb_config *cfg,
 		return SCMLB_CONTINUE;
 	c->blocked = 1;
 drop:
+	drops = bpf_map_lookup_elem(&dos_drops, &key.class);
+	if (drops)
+		(*drops)++;
 	st->dos_dropped++;
 	return XDP_DROP;
 }

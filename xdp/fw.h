@@ -11,6 +11,7 @@ struct fw_walk {
 	__u32 net;		/* network whose list is walked */
 	__u32 rule;		/* next rule slot, SCMLB_FW_NONE at a list's end */
 	__u32 hit;		/* matching rule slot, SCMLB_FW_NONE */
+	__u32 hit_dos;		/* its dos_class: DoS class + 1, or 0 */
 	__be32 saddr;
 	__u16 sport;		/* host order */
 	__u16 dport;
@@ -63,6 +64,7 @@ static __always_inline long fw_step_one(struct fw_walk *w)
 		return 1;
 	if (fw_rule_matches(r, w)) {
 		w->hit = w->rule;
+		w->hit_dos = r->dos_class;
 		return 1;
 	}
 	w->rule = r->next;
@@ -115,6 +117,7 @@ static __always_inline int fw_check(const struct scmlb_config *cfg,
 		return SCMLB_CONTINUE;
 	w.rule = n->head;
 	w.hit = SCMLB_FW_NONE;
+	w.hit_dos = 0;
 	w.saddr = p->ip->saddr;
 	w.proto = p->proto;
 	w.has_ports = p->has_ports;
@@ -136,6 +139,13 @@ walked:
 	drops = bpf_map_lookup_elem(&fw_drops, &w.hit);
 	if (drops)
 		(*drops)++;
+	/* a rule a DoS policy added: the policy's drops too */
+	if (w.hit_dos) {
+		w.hit_dos--;
+		drops = bpf_map_lookup_elem(&dos_drops, &w.hit_dos);
+		if (drops)
+			(*drops)++;
+	}
 	st->fw_dropped++;
 	return XDP_DROP;
 }

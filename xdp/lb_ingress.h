@@ -161,8 +161,11 @@ static __always_inline int lb_ingress(struct scmlb_stats *st, struct pkt *p)
 	}
 	if (!be) {
 		be = lb_new_flow(&key, f, p, &opened);
-		if (!be && failed)
+		if (!be && failed) {
+			/* no live backend to move to: it stays where it was */
 			be = failed;
+			ct_count(f);
+		}
 		if (!be && f && p->proto == IPPROTO_TCP && !tcp_is_open(p) &&
 		    !backend_get(f->backend_id))
 			return ct_drop_nodest(st, &key, f);

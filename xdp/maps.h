@@ -217,6 +217,19 @@ struct {
 } dos_policies SEC(".maps");
 
 /*
+ * Packets dropped per DoS class, per CPU: by the DoS stage, and by the
+ * firewall rules the class's policy added; zeroed by scmlb-dos for a new
+ * policy.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, SCMLB_DOS_CLASSES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dos_drops SEC(".maps");
+
+/*
  * Packets per source and class in the current second, for classes with a
  * policy; LRU, so a flood of spoofed sources only forgets old ones. Read
  * and pruned by scmlb-gc.
@@ -238,12 +251,12 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lb_be_stats SEC(".maps");
 
-/* Packet counters per CPU; read by scmlb-stat. */
+/* Packet counters per CPU and L4 protocol (enum scmlb_stat_proto); read by scmlb-stat. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, struct scmlb_stats);
-	__uint(max_entries, 1);
+	__uint(max_entries, SCMLB_STAT_PROTOS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } stat_pkts SEC(".maps");
 

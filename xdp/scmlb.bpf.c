@@ -44,27 +44,39 @@ int scmlb_main(struct xdp_md *ctx)
 	const struct scmlb_config *cfg;
 	struct scmlb_stats *st;
 	int one_arm, for_vip = 0;
-	__u32 zero = 0;
+	__u32 zero = 0, proto;
 	struct pkt p;
 	int act;
 
 	cfg = bpf_map_lookup_elem(&lb_config, &zero);
-	st = bpf_map_lookup_elem(&stat_pkts, &zero);
-	if (!cfg || !st)
+	if (!cfg)
 		return XDP_PASS;
 
+	/* each protocol's counters apart: what became of TCP, of UDP, ... */
 	if (ctx->ingress_ifindex != cfg->upstream_ifindex) {
 		if (parse_pkt(ctx, &p) < 0)
+			return XDP_PASS;
+		proto = stat_proto(&p);
+		st = bpf_map_lookup_elem(&stat_pkts, &proto);
+		if (!st)
 			return XDP_PASS;
 		act = lb_egress(cfg, st, &p);
 		return act == SCMLB_CONTINUE ? XDP_PASS : act;
 	}
 
 	if (parse_pkt(ctx, &p) < 0) {
+		proto = stat_proto(NULL);
+		st = bpf_map_lookup_elem(&stat_pkts, &proto);
+		if (!st)
+			return XDP_PASS;
 		count_packet(st, NULL);
 		st->passed++;
 		return XDP_PASS;
 	}
+	proto = stat_proto(&p);
+	st = bpf_map_lookup_elem(&stat_pkts, &proto);
+	if (!st)
+		return XDP_PASS;
 	count_packet(st, &p);
 	act = SCMLB_CONTINUE;
 	one_arm = cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS;

@@ -9,8 +9,8 @@
  * major instead of misreading them. The minor is bumped when maps are
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
-#define SCMLB_LAYOUT_MAJOR 3
-#define SCMLB_LAYOUT_MINOR 1
+#define SCMLB_LAYOUT_MAJOR 4
+#define SCMLB_LAYOUT_MINOR 0
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends of all services; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
@@ -90,6 +90,15 @@ enum scmlb_dos_class {
 	SCMLB_DOS_UDP,
 	SCMLB_DOS_ICMP,
 	SCMLB_DOS_CLASSES,
+};
+
+/* Entries of stat_pkts: the counters of each L4 protocol apart. */
+enum scmlb_stat_proto {
+	SCMLB_STAT_ICMP,
+	SCMLB_STAT_TCP,
+	SCMLB_STAT_UDP,
+	SCMLB_STAT_OTHER,	/* other protocols, and frames that are not IPv4 */
+	SCMLB_STAT_PROTOS,
 };
 
 /* Sources counted at once; the least recently seen are forgotten first. */

@@ -242,7 +242,7 @@ struct scmlb_fw_rule {
 	__u16 pad;
 	__u32 net;			/* slot of its network in fw_net_info */
 	__u32 dos_policy;		/* DoS policy that added it, or 0 */
-	__u32 reserved;
+	__u32 dos_class;		/* and its class + 1, or 0 */
 };
 _Static_assert(sizeof(struct scmlb_fw_rule) == 40, "scmlb_fw_rule layout");
 
@@ -264,7 +264,10 @@ struct scmlb_dos_count {
 	__u32 blocked;			/* crossed the limit; scmlb-gc adds a rule */
 };
 
-/* Per-CPU packet counters of stat_pkts; upstream packets unless noted. */
+/*
+ * Per-CPU packet counters of stat_pkts, one entry per enum scmlb_stat_proto;
+ * upstream packets unless noted.
+ */
 struct scmlb_stats {
 	__u64 rx_icmp;
 	__u64 rx_tcp;

@@ -93,6 +93,26 @@ status_of_port() {
 	[[ $output == 10.0.* ]]
 }
 
+@test "dos: a UDP flood to the load balancer's own address counts for no policy and adds no rule" {
+	run -0 scmlb dos set -p udp -l 50
+	policy=$output
+	dropped=$(stat_of dos_dropped)
+	topo_exec client timeout 2 hping3 --udp -p 9999 -i u1000 -q \
+		"$TOPO_LB_ADDR" >/dev/null 2>&1 || true
+	[ "$(stat_of dos_dropped)" -eq "$dropped" ]
+	run -0 scmlb gc --json
+	[ "$(jq '.rules_added | length' <<<"$output")" -eq 0 ]
+	[ "$(scmlb fw get --json)" = "[]" ]
+	run -0 scmlb dos get --json
+	[ "$(jq -r '.[0].status' <<<"$output")" = "not triggered" ]
+	# the same flood to the VIP is stopped
+	topo_exec client timeout 2 hping3 --udp -p 9090 -i u1000 -q \
+		"$TOPO_VIP" >/dev/null 2>&1 || true
+	[ "$(stat_of dos_dropped)" -gt "$dropped" ]
+	scmlb dos delete -i "$policy" >/dev/null
+	scmlb lb conntrack flush >/dev/null
+}
+
 @test "dos: a source under the limit is never stopped" {
 	run -0 scmlb dos set -p tcp -t syn -l 100
 	policy=$output

@@ -60,7 +60,8 @@ setup_file() {
 	chmod 700 "$T/xdg"
 	cp -a /etc/default/. "$T/etc-default/"
 	rm -f "$T/etc-default/scmlb"
-	for unit in scmlb-gc.service scmlb-health.service scmlb.service; do
+	for unit in scmlb-gc.service scmlb-health.service scmlb-metrics.service \
+		scmlb.service; do
 		mkdir -p "$T/units/$unit.d"
 		printf '[Service]\nStandardOutput=append:%s\nStandardError=append:%s\nExecStartPost=/bin/touch %s\n' \
 			"$T/$unit.out" "$T/$unit.out" "$T/$unit.ran" >"$T/units/$unit.d/test.conf"
@@ -68,6 +69,7 @@ setup_file() {
 	printf '[Service]\nNetworkNamespacePath=/run/netns/%s\n' "$(topo_ns lb)" \
 		>"$T/units/scmlb-health.service.d/netns.conf"
 	cp "$T/units/scmlb-health.service.d/netns.conf" "$T/units/scmlb.service.d/"
+	mkdir -p "$T/textfile"
 	for SYSTEMD in /usr/lib/systemd/systemd /lib/systemd/systemd; do
 		[ -x "$SYSTEMD" ] && break
 	done
@@ -162,7 +164,8 @@ teardown_file() {
 	units=$P/lib/systemd/system
 	grep -qx "ExecStart=$P/sbin/scmlb-gc --quiet --if-attached \$SCMLB_GC_ARGS" "$units/scmlb-gc.service"
 	grep -qx "ExecStart=$P/sbin/scmlb-health --if-attached \$SCMLB_HEALTH_ARGS" "$units/scmlb-health.service"
-	for unit in scmlb-gc.service scmlb-health.service; do
+	grep -qx "ExecStart=$P/sbin/scmlb-stat --prometheus --if-attached --output \${SCMLB_METRICS_DIR}/scmlb.prom" "$units/scmlb-metrics.service"
+	for unit in scmlb-gc.service scmlb-health.service scmlb-metrics.service; do
 		grep -qx 'EnvironmentFile=-/etc/default/scmlb' "$units/$unit"
 	done
 	run grep -l '/sys/fs/bpf\|^Condition' "$units"/*
@@ -170,7 +173,8 @@ teardown_file() {
 	# the installed units as they are: their ExecStart paths exist now
 	run -0 "$SRC/systemd/verify.sh" - "$units"/*
 	[[ $output != *"not ok"* ]]
-	[ "$(grep -c '^ok' <<<"$output")" -eq 10 ]
+	# each unit twice, and each timer's service
+	[ "$(grep -c '^ok' <<<"$output")" -eq 17 ]
 }
 
 @test "units: scmlb-gc.service works on the SCMLB_PIN_DIR of /etc/default/scmlb: an expired flow goes" {
@@ -192,18 +196,19 @@ teardown_file() {
 	[ ! -s "$T/scmlb-gc.service.out" ]
 }
 
-@test "units: not attached, both services end quietly with status 0 and create nothing" {
+@test "units: not attached, the services end quietly with status 0 and create nothing" {
 	absent=/sys/fs/bpf/scmlbt-absent
 	for conf in "SCMLB_PIN_DIR=$absent" ""; do
 		# with SCMLB_PIN_DIR naming no instance, then without the file at
 		# all: the tools' default, /sys/fs/bpf/scmlb, which is not there
 		if [ -n "$conf" ]; then defaults "$conf"; else defaults; fi
-		for unit in scmlb-gc.service scmlb-health.service; do
+		for unit in scmlb-gc.service scmlb-health.service scmlb-metrics.service; do
 			start "$unit"
 			[ -e "$T/$unit.ran" ]
 			[ ! -s "$T/$unit.out" ] || { echo "$unit: $(cat "$T/$unit.out")"; false; }
 		done
 		[ ! -e "$absent" ] && [ ! -e /sys/fs/bpf/scmlb ]
+		[ -z "$(ls -A "$T/textfile")" ]
 	done
 	# anything else still fails the unit: a pin directory off the bpffs
 	defaults "SCMLB_PIN_DIR=$T"
@@ -249,6 +254,36 @@ teardown_file() {
 	echo "gone after $gone polls"
 	[ -n "$gone" ]
 	grep -Eq '^gc: .* [1-9][0-9]* idle removed' "$T/scmlb-gc.service.out"
+}
+
+@test "units: scmlb-metrics.timer writes the instance's metrics where /etc/default/scmlb says, every 15 s" {
+	defaults "SCMLB_PIN_DIR=$SCMLB_PIN_DIR" "SCMLB_METRICS_DIR=$T/textfile"
+	run who_counts 3
+	start scmlb-metrics.service
+	[ -e "$T/scmlb-metrics.service.ran" ]
+	[ ! -s "$T/scmlb-metrics.service.out" ]
+	[ "$(ls -A "$T/textfile")" = scmlb.prom ]
+	grep -q '^scmlb_backend_up{service="1",backend="1",name="web1"} 1$' "$T/textfile/scmlb.prom"
+	grep -q '^scmlb_backend_connections_total{service="1",backend="1",name="web1"} [1-9]' "$T/textfile/scmlb.prom"
+	# the timer: 15 s after the service's last run, and 15 s after that
+	rm "$T/textfile/scmlb.prom"
+	manager start scmlb-metrics.timer
+	for i in $(seq 100); do
+		[ -e "$T/textfile/scmlb.prom" ] && break
+		sleep 0.2
+	done
+	[ -e "$T/textfile/scmlb.prom" ]
+	first=$(stat -c %Y "$T/textfile/scmlb.prom")
+	again=
+	for i in $(seq 100); do
+		[ "$(stat -c %Y "$T/textfile/scmlb.prom")" -gt "$first" ] && { again=$i; break; }
+		sleep 0.2
+	done
+	manager stop scmlb-metrics.timer
+	echo "rewritten after about $((again / 5)) s"
+	[ -n "$again" ]
+	[ "$again" -ge 60 ]	# not before 12 s
+	[ "$(ls -A "$T/textfile")" = scmlb.prom ]
 }
 
 @test "units: scmlb.service restores SCMLB_CONF on the instance of /etc/default/scmlb, reloads it keeping a connection, stops it" {

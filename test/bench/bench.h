@@ -5,8 +5,12 @@
 
 #include <linux/types.h>
 
-/* Every benchmark frame: Ethernet + IPv4 (no options) + TCP/UDP + payload. */
-#define BENCH_FRAME_LEN 64
+/*
+ * Every benchmark frame: Ethernet + IPv4 (no options) + TCP/UDP + payload,
+ * or an ICMP error quoting a reply. A power of two (the harness masks
+ * offsets with it), large enough for the ICMP error.
+ */
+#define BENCH_FRAME_LEN 128
 
 /* Offsets in a benchmark frame, which never carries IPv4 options. */
 #define BENCH_OFF_PROTO 23

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* bench_ctl.c - the control-plane tools timed on big tables (issues 4 and 6) */
+/* bench_ctl.c - the control-plane tools timed on big tables (issues 4, 6 and 14) */
 
 /*
  * Run as root: build/test/bench/bench_ctl [--runs N] [--tools DIR] [--json]
@@ -17,7 +17,11 @@
  *    ago, 15 % idle for 2 h, the rest active) in a conntrack of 4,000,000
  *    flows; target
  *    < 1 s, and its report must name exactly the closed and idle flows,
- *    whose two entries must be gone while both of every active one stay.
+ *    whose two entries must be gone while both of every active one stay;
+ *  - scmlb-stat --prometheus, to /dev/null, of 4,096 services with 4
+ *    backends each (16,384, as many as scmlb takes) and 1,000,000 flows
+ *    in a conntrack of 4,000,000 flows; target < 1 s, and the output must
+ *    list every service, every backend and every flow by its state.
  * A flow is two entries, the client's in ct_flows and the reply's in
  * ct_replies, as the data plane writes them: gc walks both in the kernel
  * and deletes both; conntrack get reads both and joins them.
@@ -27,8 +31,12 @@
  * benchmark failed, 77 not root.
  *
  * The 10,000 rules go in through scmlb_fw_rule_add() (what scmlb-fw set
- * calls), the flows through bpf_map_update_batch(): a tool run per rule or
- * per flow would time the filling, not the tools.
+ * calls), the services through scmlb_service_add() (scmlb-svc set's), the
+ * flows through bpf_map_update_batch(): a tool run per rule or per flow
+ * would time the filling, not the tools. The 16,384 backends are written
+ * straight into lb_backends, with their traffic counters: building each
+ * service's table for each one added would take minutes, and what is
+ * timed reads the backends, not the tables.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,6 +56,7 @@
 #include <sys/wait.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "bench_util.h"
 #include "clock.h"
@@ -57,6 +66,7 @@
 #include "log.h"
 #include "maps.h"
 #include "output.h"
+#include "services.h"
 #include "testbed.h"
 
 #define PIN_DIR		"/sys/fs/bpf/scmlb-bench-ctl"
@@ -80,6 +90,11 @@
 #define FLOW_PORT_BITS	15
 #define FLOW_SPORT_BASE	32768
 #define FLOW_BE_ADDR(i)	IP4(10, 0, (i) % 3 + 1, 2)
+
+/* Services: attach's and 4,095 more, each with SVC_BACKENDS backends. */
+#define SVC_N		4096
+#define SVC_BACKENDS	4
+#define SVC_BE_BASE	IP4(10, 128, 0, 0)	/* backend id n: + n */
 
 /* gc's mix, by i % 20: 0-1 closed, 2-4 idle, the rest active. */
 #define MIX_PERIOD	20
@@ -107,7 +122,7 @@ struct result {
 
 enum {
 	R_FW_SET, R_FW_DELETE, R_FW_GET, R_CT_GET, R_CT_GET_BIG, R_GC,
-	R_GC_NOTHING, R_N,
+	R_GC_NOTHING, R_STAT_PROM, R_N,
 };
 
 static struct result results[R_N] = {
@@ -126,6 +141,9 @@ static struct result results[R_N] = {
 		"scmlb-gc, 1,000,000 flows, 250,000 removed", 1000 },
 	[R_GC_NOTHING] = { "gc_750k_nothing",
 		"scmlb-gc, 750,000 flows, none removed", 0 },
+	[R_STAT_PROM] = { "stat_prometheus_4k_svc_1m",
+		"scmlb-stat --prometheus, 4,096 services, 16,384 backends, "
+		"1,000,000 flows", 1000 },
 };
 
 static double now_ms(void)
@@ -638,6 +656,140 @@ static int measure_gc(void)
 	return err;
 }
 
+/*
+ * Services 2..SVC_N on TCP ports 1.. of the VIP, as scmlb-svc set adds
+ * them, then SVC_BACKENDS backends for each service, ids from 1, with
+ * counters that tell them apart (backend n: n connections).
+ */
+static int svc_fill(void)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 *keys = calloc(SCMLB_MAX_BACKENDS, sizeof(*keys));
+	struct scmlb_backend *bes = calloc(SCMLB_MAX_BACKENDS, sizeof(*bes));
+	int ncpus = libbpf_num_possible_cpus();
+	struct scmlb_backend_stats *bs = NULL;
+	struct scmlb_service svc;
+	double t0 = now_ms();
+	struct scmlb_ctx ctx;
+	__u32 i, n = 0, count, c;
+	int err;
+
+	err = !keys || !bes ? -ENOMEM : ncpus < 0 ? ncpus : 0;
+	if (!err) {
+		bs = calloc(ncpus, sizeof(*bs));
+		err = bs ? instance_open(&ctx) : -ENOMEM;
+	}
+	if (err)
+		goto out_free;
+	for (i = 1; !err && i < SVC_N; i++) {
+		memset(&svc, 0, sizeof(svc));
+		svc.family = SCMLB_AF_INET;
+		svc.proto = IPPROTO_TCP;
+		svc.port = htons(i);
+		svc.vip[0] = htonl(VIP);
+		svc.scheduler = SCMLB_SCHED_RR;
+		err = scmlb_service_add(&ctx, &svc);
+	}
+	if (err)
+		goto out;
+	pr_debug("%u services added in %.0f ms", SVC_N - 1, now_ms() - t0);
+	for (i = 0; i < SVC_N * SVC_BACKENDS; i++) {
+		struct scmlb_backend *be = &bes[n];
+
+		be->id = i + 1;
+		be->service_id = i / SVC_BACKENDS + 1;
+		be->addr[0] = htonl(SVC_BE_BASE + be->id);
+		be->ifindex = ctx.cfg.upstream_ifindex;
+		be->weight = 1 + i % SVC_BACKENDS;
+		be->family = SCMLB_AF_INET;
+		be->health = i % 3;	/* unknown, healthy, unhealthy */
+		snprintf(be->name, sizeof(be->name), "svc%u-be%u",
+			 be->service_id, i % SVC_BACKENDS + 1);
+		keys[n++] = be->id % SCMLB_MAX_BACKENDS;
+		/* one CPU's: the sum is the id */
+		for (c = 0; c < (__u32)ncpus; c++)
+			bs[c] = (struct scmlb_backend_stats){ .conns = c ? 0 : be->id };
+		if (bpf_map_update_elem(ctx.maps.be_stats, &keys[n - 1], bs,
+					BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+	}
+	count = n;
+	if (bpf_map_update_batch(ctx.maps.backends, keys, bes, &count, &opts)) {
+		err = -errno;
+		goto out;
+	}
+	ctx.cfg.next_backend_id = n + 1;
+	err = scmlb_config_commit(&ctx);
+out:
+	instance_close(&ctx);
+out_free:
+	free(keys);
+	free(bes);
+	free(bs);
+	return err;
+}
+
+/* The value of the first sample line that starts with @prefix, or -1. */
+static long long sample_value(const char *text, const char *prefix)
+{
+	char want[256];
+	const char *p;
+
+	snprintf(want, sizeof(want), "\n%s", prefix);
+	p = strstr(text, want);
+	if (!p)
+		return -1;
+	p = strchr(p + 1, ' ');
+	return p ? strtoll(p + 1, NULL, 10) : -1;
+}
+
+static int measure_stat(void)
+{
+	static const char *const states[] = { "opening", "established",
+					      "closing", "closed", "udp" };
+	char *argv[] = { "scmlb-stat", "--prometheus", NULL };
+	long long flows = 0, v;
+	char *text = NULL, prefix[96];
+	size_t len, i;
+	double ms;
+	int err = 0, r;
+
+	for (r = 0; !err && r < runs; r++) {
+		err = tool_run(-1, &ms, argv);
+		results[R_STAT_PROM].ms[results[R_STAT_PROM].n++] = ms;
+	}
+	if (!err)
+		err = tool_output(&text, &len, argv);
+	if (err)
+		goto out;
+	pr_debug("scmlb-stat --prometheus: %zu bytes", len);
+	for (i = 0; i < ARRAY_SIZE(states); i++) {
+		snprintf(prefix, sizeof(prefix),
+			 "scmlb_conntrack_entries{state=\"%s\"}", states[i]);
+		v = sample_value(text, prefix);
+		flows += v < 0 ? 0 : v;
+	}
+	/* the last backend: its id in its connections, its flows none */
+	snprintf(prefix, sizeof(prefix), "scmlb_backend_connections_total"
+		 "{service=\"%u\",backend=\"%u\"", SVC_N, SVC_N * SVC_BACKENDS);
+	v = sample_value(text, prefix);
+	if (count_substr(text, "\nscmlb_service_info{") != SVC_N ||
+	    count_substr(text, "\nscmlb_backend_up{") != SVC_N * SVC_BACKENDS ||
+	    flows != CT_GC_FLOWS || v != SVC_N * SVC_BACKENDS) {
+		pr_err("scmlb-stat --prometheus listed %zu services, %zu "
+		       "backends, %lld flows, backend %u with %lld connections",
+		       count_substr(text, "\nscmlb_service_info{"),
+		       count_substr(text, "\nscmlb_backend_up{"), flows,
+		       SVC_N * SVC_BACKENDS, v);
+		err = -EUCLEAN;
+	}
+out:
+	free(text);
+	return err;
+}
+
 /* ---- results ---- */
 
 static int print_results(int *missed)
@@ -843,6 +995,14 @@ int main(int argc, char **argv)
 			   measure_ct_get(&results[R_CT_GET_BIG]));
 	if (!err)
 		err = step("scmlb-gc", measure_gc());
+
+	/* scmlb-stat --prometheus: every service, backend and flow */
+	if (!err)
+		err = step("1,000,000 flows", ct_fill(CT_GC_FLOWS, false));
+	if (!err)
+		err = step("4,096 services, 16,384 backends", svc_fill());
+	if (!err)
+		err = step("scmlb-stat --prometheus", measure_stat());
 	if (!err)
 		err = step("detach", detach());
 	if (err)

@@ -123,7 +123,10 @@
 #define CLIENTS_LEN	10
 #define DROP_SRC	IP4(192, 0, 2, 1)	/* a firewall rule covers it */
 #define DROP_NET	IP4(192, 0, 2, 0)
+#define ROUTER		IP4(198, 18, 0, 1)	/* a hop toward the clients */
 #define SPORT_BASE	32768
+#define FRAG_OFF	185		/* 1480 bytes into the datagram */
+#define FRAME_IP_ID	0x1c46		/* every frame's, as frame_build() makes it */
 #define VPORT		80
 #define UDP_VPORT	53
 
@@ -179,6 +182,8 @@ enum pkt_kind {
 	PK_FW_DROP,	/* client TCP ACK from a source a rule drops */
 	PK_MAG_EST,	/* PK_TCP_EST to the maglev VIP */
 	PK_MAG_SYN,	/* PK_TCP_SYN to the maglev VIP */
+	PK_UDP_FRAG,	/* a later fragment of a datagram of the UDP flow */
+	PK_ICMP_ERR,	/* a router's error about a reply of flow 0 */
 	PK_N,
 };
 
@@ -220,6 +225,8 @@ static const enum flow_set pkt_flows[PK_N] = {
 	[PK_FW_DROP] = FS_N,
 	[PK_MAG_EST] = FS_MAG_EST,
 	[PK_MAG_SYN] = FS_MAG_NEW,
+	[PK_UDP_FRAG] = FS_N,	/* no 5-tuple: ct_frags, filled by frag_add() */
+	[PK_ICMP_ERR] = FS_N,	/* counts in no conntrack entry */
 };
 
 enum prog_kind { PROG_PASS, PROG_FLOOR, PROG_SCMLB };
@@ -261,7 +268,7 @@ struct row {
 enum {
 	R_FLOOR, R_NONVIP, R_FW_DROP, R_TCP_NEW, R_TCP_NEW_FRESH, R_TCP_EST,
 	R_MAG_NEW, R_MAG_NEW_FRESH, R_MAG_EST, R_TCP_EGRESS, R_UDP_EST,
-	R_EST_MANY, R_EST_FW_FEW, R_EST_FW_MANY, R_DROP_FW_MANY, R_EST_DOS,
+	R_UDP_FRAG, R_ICMP_ERR, R_EST_MANY, R_EST_FW_FEW, R_EST_FW_MANY, R_DROP_FW_MANY, R_EST_DOS,
 	R_CYC_FEW, R_CYC_MANY, R_FLOOR_CYC_FEW, R_FLOOR_CYC_MANY, R_N,
 };
 
@@ -343,6 +350,20 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_UDP_EST,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED, .target = 1.5,
+	},
+	[R_UDP_FRAG] = {
+		.key = "udp_frag",
+		.desc = "later fragment of a balanced UDP datagram",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_UDP_FRAG,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+	},
+	[R_ICMP_ERR] = {
+		.key = "icmp_error",
+		.desc = "ICMP fragmentation needed about a reply, to its backend",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_ICMP_ERR,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
 	},
 	[R_EST_MANY] = {
 		.key = "tcp_est_1m_flows",
@@ -461,6 +482,28 @@ static bool selected[R_N];	/* rows to measure; --path narrows them */
 
 /* ---- frames ---- */
 
+/*
+ * A router's "fragmentation needed" to the VIP about the reply of flow 0
+ * of FS_EST (VIP:VPORT -> client), quoting as much as fits the frame.
+ */
+static enum side icmp_err_build(__u8 *b)
+{
+	const struct frame outer = {
+		.src_mac = mac_client, .dst_mac = mac_up,
+		.saddr = ROUTER, .daddr = VIP,
+	};
+	const size_t l4_bytes = BENCH_FRAME_LEN - ETH_HLEN - 20 - 8 - 20;
+	const struct frame reply = {
+		.src_mac = mac_up, .dst_mac = mac_client,
+		.proto = IPPROTO_TCP, .saddr = VIP, .daddr = EST_BASE,
+		.sport = VPORT, .dport = SPORT_BASE, .tcp_flags = TF_ACK,
+		.payload = l4_bytes,
+	};
+
+	frame_build_icmp_err(&outer, 3, 4, 1400, &reply, l4_bytes, b);
+	return SIDE_UP;
+}
+
 /* Flow 0 of @kind in @b (FRAME_MAX bytes), and the interface it arrives on. */
 static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 {
@@ -506,6 +549,15 @@ static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 		f.dport = UDP_VPORT;
 		f.tcp_flags = 0;
 		break;
+	case PK_UDP_FRAG:
+		f.proto = IPPROTO_UDP;
+		f.saddr = UDP_BASE;
+		f.dport = UDP_VPORT;
+		f.tcp_flags = 0;
+		f.frag_off = FRAG_OFF;
+		break;
+	case PK_ICMP_ERR:
+		return icmp_err_build(b);
 	case PK_FW_DROP:
 	default:
 		f.saddr = DROP_SRC;
@@ -895,6 +947,28 @@ static int dos_policies_add(void)
 	return 0;
 }
 
+/*
+ * The UDP flow's datagram whose first fragment went to its backend: what
+ * the data plane keeps for the later fragments of PK_UDP_FRAG.
+ */
+static int frag_add(void)
+{
+	struct scmlb_frag_key k = {
+		.src_addr = htonl(UDP_BASE),
+		.dst_addr = htonl(VIP),
+		.id = htons(FRAME_IP_ID),
+		.proto = IPPROTO_UDP,
+	};
+	int be = flow_backend(FS_UDP, 0);
+	struct scmlb_frag f = {
+		.backend_id = be_id[SVC_RR][be],
+		.nat_addr = htonl(BE_ADDR(be)),
+	};
+
+	return bpf_map_update_elem(lb.maps.ct_frags, &k, &f, BPF_ANY) ?
+	       -errno : 0;
+}
+
 /* Put the instance in the state @sc measures, from the previous one. */
 static int scenario_enter(enum scenario sc)
 {
@@ -908,6 +982,8 @@ static int scenario_enter(enum scenario sc)
 			err = flows_add(FS_UDP, 0, 1);
 		if (!err)
 			err = flows_add(FS_MAG_EST, 0, FLOWS_BASE);
+		if (!err)
+			err = frag_add();
 		break;
 	case SC_MANY_FLOWS:
 		err = flows_add(FS_EST, FLOWS_BASE, FLOWS_MANY);
@@ -1114,7 +1190,8 @@ static int row_measure(struct row *r, int trial)
 			return -EPROTO;
 		}
 		pk_after = flow0_packets(r->pkt);
-		if (r->act == XDP_REDIRECT &&
+		/* a later fragment counts in no conntrack entry */
+		if (r->act == XDP_REDIRECT && pkt_flows[r->pkt] != FS_N &&
 		    pk_after != flow0_expected(r, pk_before)) {
 			pr_err("'%s': flow 0 has %llu packets, expected %llu",
 			       r->key, (unsigned long long)pk_after,

@@ -28,7 +28,8 @@
 
 /* Addresses and ports in host order; the frame builder converts them. */
 #define VIP		IP4(203, 0, 113, 11)
-#define OTHER_ADDR	IP4(203, 0, 113, 12)	/* not the VIP */
+#define OTHER_ADDR	IP4(203, 0, 113, 12)	/* not a VIP: the host's own */
+#define IDLE_VIP	IP4(203, 0, 113, 13)	/* a VIP without backends */
 #define SRC_A		IP4(198, 51, 100, 1)
 #define SRC_B		IP4(198, 51, 100, 2)
 #define SRC_C		IP4(198, 51, 100, 3)
@@ -342,9 +343,16 @@ static int enforce(const struct tcase *c)
  */
 static int fx_instance(void)
 {
+	static const struct tb_svc_spec specs[] = {
+		{ VIP, 0, 0, SCMLB_SCHED_RR },
+		{ IDLE_VIP, 0, 0, SCMLB_SCHED_RR },
+	};
+	__u32 ids[2];
 	int err = tb_instance(&lb, VIP, ifindex[SIDE_UP], mac_up, CT_SIZE,
 			      clock_fd);
 
+	if (!err)
+		err = tb_services_add(&lb, specs, 2, ids);
 	return err ? err : tb_backend_add(&lb, 1, BE_ADDR, ifindex[SIDE_BE],
 					  mac_be, mac_beif, NULL);
 }
@@ -390,16 +398,20 @@ static int fx_instance(void)
 #define FWD		.act = XDP_REDIRECT
 
 /*
- * A TCP packet (or UDP, ICMP) to another address: one count in @class
- * under a policy on @class alone, none under policies on every other.
+ * A TCP packet (or UDP, ICMP) to a VIP that passes it (no backend): one
+ * count in @class under a policy on @class alone, none under policies on
+ * every other; none at all to the host's own address.
  */
 #define CLASSIFY(name, cname, class, ...)				\
 	{ name ": counted once as " cname ", the one class watched",	\
 	  .fresh = true, .watch = BIT(class),				\
-	  .in = { FROM(SRC_A, OTHER_ADDR), __VA_ARGS__ }, PASS,		\
+	  .in = { FROM(SRC_A, IDLE_VIP), __VA_ARGS__ }, PASS,		\
 	  .counts = COUNTS(CNT(SRC_A, class, 1, .sec = SEC_NOW)) },	\
 	{ name ": not counted, every class but " cname " watched",	\
 	  .fresh = true, .watch = ALL_CLASSES & ~BIT(class),		\
+	  .in = { FROM(SRC_A, IDLE_VIP), __VA_ARGS__ }, PASS },	\
+	{ name ", to the host's own address: not counted, every class "	\
+	  "watched", .fresh = true, .watch = ALL_CLASSES,		\
 	  .in = { FROM(SRC_A, OTHER_ADDR), __VA_ARGS__ }, PASS }
 #define CLASSIFY_TCP(name, cname, class, fl)				\
 	CLASSIFY(name, cname, class, TCP_FL(40000, 80, fl))
@@ -626,7 +638,8 @@ static bool stats_ok(const struct tcase *c, const struct scmlb_stats *before,
 		want.passed = c->act == XDP_PASS ? times : 0;
 		if (c->act == XDP_PASS)
 			want.frags_unmatched = times *
-					       tb_frag_unmatched(&c->in, VIP);
+				(tb_frag_unmatched(&c->in, VIP) |
+				 tb_frag_unmatched(&c->in, IDLE_VIP));
 		want.forwarded = c->act == XDP_REDIRECT ? times : 0;
 		want.fw_dropped = c->by_fw ? times : 0;
 		want.dos_dropped = c->drops;
@@ -634,6 +647,79 @@ static bool stats_ok(const struct tcase *c, const struct scmlb_stats *before,
 			want.dos_dropped += times;
 	}
 	return tb_stats_delta_ok(before, after, &want);
+}
+
+/* Packets dropped because of each class's policy, summed over the CPUs. */
+static int dos_drops_read(__u64 drops[SCMLB_DOS_CLASSES])
+{
+	__u32 class;
+	int err = 0;
+
+	for (class = 0; !err && class < SCMLB_DOS_CLASSES; class++)
+		err = scmlb_percpu_read_sum(lb.maps.dos_drops, class,
+					    &drops[class], 1);
+	return err;
+}
+
+/* The class of @f, by the original's order; SCMLB_DOS_CLASSES: none. */
+static __u32 frame_class(const struct frame *f)
+{
+	size_t i;
+
+	if (f->eth_proto)
+		return SCMLB_DOS_CLASSES;
+	if (f->proto == IPPROTO_UDP)
+		return SCMLB_DOS_UDP;
+	if (f->proto == IPPROTO_ICMP)
+		return SCMLB_DOS_ICMP;
+	if (f->proto != IPPROTO_TCP)
+		return SCMLB_DOS_CLASSES;
+	for (i = 0; i < ARRAY_SIZE(first_flag); i++)
+		if (f->tcp_flags & first_flag[i].flag)
+			return first_flag[i].class;
+	return SCMLB_DOS_TCP_ACK;
+}
+
+/*
+ * Drops count against the policy they are for: DoS protection's against
+ * the frame's class, a rule's against the class of the policy that added
+ * it, and nothing else moves.
+ */
+static bool dos_drops_ok(const struct tcase *c, const __u64 *before,
+			 const __u64 *after)
+{
+	__u32 n = frames_of(c), times = n - c->drops, stage = 0, class;
+	__u64 want[SCMLB_DOS_CLASSES + 1] = { 0 };
+	const struct rule_spec *r;
+	bool ok = true;
+
+	if (c->side == SIDE_UP) {
+		stage = c->drops;
+		if (c->act == XDP_DROP && !c->by_fw)
+			stage += times;
+		want[frame_class(&c->in)] += stage;
+		if (c->by_fw) {
+			class = SCMLB_DOS_CLASSES;
+			for (r = c->rules; r && r->saddr; r++)
+				if (r->saddr == c->in.saddr)
+					class = r->class;
+			want[class] += times;
+		}
+	}
+	if (want[SCMLB_DOS_CLASSES]) {
+		note("dropped frames of no class, or by no policy's rule");
+		return false;
+	}
+	for (class = 0; class < SCMLB_DOS_CLASSES; class++) {
+		if (after[class] - before[class] == want[class])
+			continue;
+		note("drops of the %s policy grew by %llu, expected %llu",
+		     class_names[class],
+		     (unsigned long long)(after[class] - before[class]),
+		     (unsigned long long)want[class]);
+		ok = false;
+	}
+	return ok;
 }
 
 struct count_got {
@@ -972,6 +1058,7 @@ static bool frames_ok(const struct tcase *c)
 
 static enum tap_result run_case(const struct tcase *c)
 {
+	__u64 drops0[SCMLB_DOS_CLASSES], drops1[SCMLB_DOS_CLASSES];
 	struct scmlb_stats before, after;
 	__u64 sec0, sec1;
 	bool ok = true;
@@ -987,16 +1074,21 @@ static enum tap_result run_case(const struct tcase *c)
 		return RES_FAIL;
 	}
 	err = tb_stats_read(&lb, &before);
+	if (!err)
+		err = dos_drops_read(drops0);
 	if (err) {
-		note("reading stat_pkts: %s", strerror(-err));
+		note("reading stat_pkts or dos_drops: %s", strerror(-err));
 		return RES_FAIL;
 	}
 	ok &= frames_ok(c);
 	err = tb_stats_read(&lb, &after);
 	if (!err)
+		err = dos_drops_read(drops1);
+	if (!err)
 		err = dp_second(&sec1);
 	if (err) {
-		note("reading stat_pkts or the clock: %s", strerror(-err));
+		note("reading stat_pkts, dos_drops or the clock: %s",
+		     strerror(-err));
 		return RES_FAIL;
 	}
 	if (sec1 != sec0) {
@@ -1004,6 +1096,7 @@ static enum tap_result run_case(const struct tcase *c)
 		ok = false;
 	}
 	ok &= stats_ok(c, &before, &after);
+	ok &= dos_drops_ok(c, drops0, drops1);
 	ok &= counts_ok(c->counts, sec1);
 	ok &= rules_ok(c->rules);
 	ok &= policies_ok();
@@ -1047,7 +1140,7 @@ static const struct sweep {
 static enum tap_result run_sweep(const struct sweep *s)
 {
 	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
-	struct frame f = { FROM(SRC_A, OTHER_ADDR), TCP_FL(40000, 80, 0) };
+	struct frame f = { FROM(SRC_A, IDLE_VIP), TCP_FL(40000, 80, 0) };
 	struct count_spec want[2] = { CNT(SRC_A, 0, 1, .sec = SEC_NOW) };
 	__u32 flags, class, out_len = 0, bad = 0;
 	int err, act = -1;

@@ -966,7 +966,8 @@ static int predict_upstream(const struct model *m, struct expect *e)
 		e->v = V_FW;
 		return 0;
 	}
-	if (model_dos_class(m) == DOS_CLASS) {
+	/* only packets for a VIP count */
+	if (model_dos_class(m) == DOS_CLASS && model_is_vip(m->daddr)) {
 		e->dos = true;
 		e->dkey.saddr = htonl(m->saddr);
 		e->dkey.class = DOS_CLASS;

@@ -713,17 +713,18 @@ int tb_flow_forget(const struct scmlb_ctx *ctx,
 }
 
 /**
- * tb_stats_read() - the packet counters, summed over the CPUs
- * @ctx: holds the fd of stat_pkts
- * @sum: the totals
+ * tb_stats_read_proto() - one protocol's packet counters, summed over the CPUs
+ * @ctx:   holds the fd of stat_pkts
+ * @proto: enum scmlb_stat_proto
+ * @sum:   the totals
  *
  * Return: 0 or -errno.
  */
-int tb_stats_read(const struct scmlb_ctx *ctx, struct scmlb_stats *sum)
+int tb_stats_read_proto(const struct scmlb_ctx *ctx, __u32 proto,
+			struct scmlb_stats *sum)
 {
 	int ncpu = libbpf_num_possible_cpus(), cpu;
 	struct scmlb_stats *v;
-	__u32 zero = 0;
 	size_t i;
 	int err = 0;
 
@@ -732,7 +733,7 @@ int tb_stats_read(const struct scmlb_ctx *ctx, struct scmlb_stats *sum)
 	v = calloc(ncpu, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(ctx->maps.stats, &zero, v)) {
+	if (bpf_map_lookup_elem(ctx->maps.stats, &proto, v)) {
 		err = -errno;
 		goto out;
 	}
@@ -742,6 +743,29 @@ int tb_stats_read(const struct scmlb_ctx *ctx, struct scmlb_stats *sum)
 			((__u64 *)sum)[i] += ((__u64 *)&v[cpu])[i];
 out:
 	free(v);
+	return err;
+}
+
+/**
+ * tb_stats_read() - the packet counters of every protocol, summed over the CPUs
+ * @ctx: holds the fd of stat_pkts
+ * @sum: the totals
+ *
+ * Return: 0 or -errno.
+ */
+int tb_stats_read(const struct scmlb_ctx *ctx, struct scmlb_stats *sum)
+{
+	struct scmlb_stats one;
+	__u32 proto;
+	size_t i;
+	int err = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	for (proto = 0; !err && proto < SCMLB_STAT_PROTOS; proto++) {
+		err = tb_stats_read_proto(ctx, proto, &one);
+		for (i = 0; !err && i < sizeof(*sum) / sizeof(__u64); i++)
+			((__u64 *)sum)[i] += ((__u64 *)&one)[i];
+	}
 	return err;
 }
 

@@ -103,6 +103,8 @@ int tb_flow_forget(const struct scmlb_ctx *ctx,
 		   const struct scmlb_flow_key *key);
 
 int tb_stats_read(const struct scmlb_ctx *ctx, struct scmlb_stats *sum);
+int tb_stats_read_proto(const struct scmlb_ctx *ctx, __u32 proto,
+			struct scmlb_stats *sum);
 const char *tb_stat_name(enum tb_stat i);
 __u64 tb_stat_get(const struct scmlb_stats *s, enum tb_stat i);
 void tb_stats_rx(struct scmlb_stats *s, const struct frame *f, __u64 n);

@@ -26,7 +26,8 @@ TOPO_PREFIX=scmlbv-
 # shellcheck source=../lib/topology.sh
 source "$here/../lib/topology.sh"
 export SCMLB_PIN_DIR=/sys/fs/bpf/scmlbv
-trap topo_down EXIT
+metrics=$(mktemp -d)
+trap 'topo_down; rm -rf "$metrics"' EXIT
 topo_up
 topo_start_apps "$build/test/scmlb-testapp" || exit 1
 conf=$(mktemp)
@@ -57,6 +58,8 @@ steps=(
 	"fw delete -i 1"
 	"dos set -p tcp -t syn -l 50"
 	"dos get"
+	"stat --prometheus"
+	"stat --prometheus --output $metrics/scmlb.prom"
 	"dos delete -i 1"
 	"lb conntrack get --json"
 	"lb conntrack flush"

@@ -24,6 +24,7 @@ _scmlb_opts() {
 	status/*) echo "--json" ;;
 	gc/*) echo "-t|--gc-time= --timeout= -q|--quiet --json --if-attached" ;;
 	health/*) echo "--timeout= --fall= --json --if-attached" ;;
+	restore/*) echo "-f|--file= --flush --check" ;;
 	esac
 	case $tool/$verb in
 	lb/set | lb/\*) echo "-n|--name= -a|--address= -c|--healthcheck= -s|--service= -w|--weight= -p|--port=" ;;&
@@ -102,7 +103,7 @@ _scmlb_value() {
 	*/--pin-dir)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
-	stat/--output)
+	restore/-f | restore/--file | stat/--output)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	attach/-u | attach/--upstream)
@@ -218,7 +219,7 @@ _scmlb() {
 				_scmlb_reply -h --help --version
 			else
 				_scmlb_reply attach detach svc lb fw stat status dos \
-					dos-protection gc health completion
+					dos-protection gc health save restore completion
 			fi
 			return 0
 		fi
@@ -228,7 +229,8 @@ _scmlb() {
 			[ "$COMP_CWORD" -eq 2 ] && _scmlb_reply bash -h --help
 			return 0 ;;
 		dos-protection) tool=dos ;;
-		attach | detach | svc | lb | fw | stat | status | dos | gc | health) ;;
+		attach | detach | svc | lb | fw | stat | status | dos | gc | \
+		health | save | restore) ;;
 		*) return 0 ;;
 		esac
 		run=("$cmd" "${COMP_WORDS[1]}")
@@ -239,4 +241,5 @@ _scmlb() {
 }
 
 complete -F _scmlb scmlb scmlb-attach scmlb-detach scmlb-svc scmlb-lb scmlb-fw \
-	scmlb-dos scmlb-stat scmlb-status scmlb-gc scmlb-health
+	scmlb-dos scmlb-stat scmlb-status scmlb-gc scmlb-health scmlb-save \
+	scmlb-restore

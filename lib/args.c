@@ -27,6 +27,7 @@ struct common_opts {
 	bool verbose;
 	bool help;
 	bool version;
+	const char *given;	/* the first of these a command line gives */
 };
 
 static const struct scmlb_opt common_table[] = {
@@ -426,6 +427,8 @@ static int parse_cmd_opts(const struct scmlb_tool *tool,
 		}
 		o = ref->opt;
 		base = ref->common ? (void *)common : opts;
+		if (ref->common && !common->given)
+			common->given = o->name;
 		seen[ref - set.refs] = true;
 		if (!o->parse) {
 			*(bool *)((char *)base + o->offset) = true;
@@ -447,6 +450,28 @@ static int parse_cmd_opts(const struct scmlb_tool *tool,
 		}
 	}
 	return SCMLB_EXIT_OK;
+}
+
+/* The verb's options struct, allocated, parsed and cross-checked. */
+static int verb_opts(const struct scmlb_tool *tool, const struct scmlb_cmd *cmd,
+		     int argc, char **argv, struct common_opts *common,
+		     void **opts)
+{
+	int ret;
+
+	*opts = calloc(1, cmd->opts_size ? cmd->opts_size : 1);
+	if (!*opts) {
+		pr_err("out of memory");
+		return SCMLB_EXIT_FAIL;
+	}
+	ret = parse_cmd_opts(tool, cmd, argc, argv, common, *opts);
+	if (ret == SCMLB_EXIT_OK && cmd->check)
+		ret = cmd->check(*opts);
+	if (ret != SCMLB_EXIT_OK) {
+		free(*opts);
+		*opts = NULL;
+	}
+	return ret;
 }
 
 /* open_for() with --if-attached, when nothing is attached: exit 0 at once */
@@ -564,14 +589,7 @@ int scmlb_run(const struct scmlb_tool *tool, int argc, char **argv)
 		return SCMLB_EXIT_USAGE;
 	}
 
-	opts = calloc(1, cmd->opts_size ? cmd->opts_size : 1);
-	if (!opts) {
-		pr_err("out of memory");
-		return SCMLB_EXIT_FAIL;
-	}
-	ret = parse_cmd_opts(tool, cmd, argc, argv, &common, opts);
-	if (ret == SCMLB_EXIT_OK && cmd->check)
-		ret = cmd->check(opts);
+	ret = verb_opts(tool, cmd, argc, argv, &common, &opts);
 	if (ret != SCMLB_EXIT_OK)
 		goto out;
 
@@ -587,6 +605,61 @@ int scmlb_run(const struct scmlb_tool *tool, int argc, char **argv)
 	scmlb_unlock(&ctx);
 out:
 	free(opts);
+	return ret;
+}
+
+/**
+ * scmlb_parse_cmdline() - parse and check a command line as its tool does,
+ *			   without running it
+ * @tool:   the verbs it may name, with their options and checks
+ * @argc:   words in @argv
+ * @argv:   the line: argv[0] is the tool's name; getopt reorders the rest
+ * @cmd:    set to the verb the line names
+ * @opts:   set to its options struct, parsed and checked; free() it
+ * @common: set to the long name of the first option every tool takes
+ *          (--pin-dir, --help, ...) that the line gives, or NULL
+ *
+ * For scmlb-restore, whose lines are the tools' command lines: the same
+ * option tables, parsers and checks as scmlb_run(), so there is one grammar.
+ *
+ * Return: SCMLB_EXIT_OK, or SCMLB_EXIT_USAGE (SCMLB_EXIT_FAIL when out of
+ * memory) after printing the one error line.
+ */
+int scmlb_parse_cmdline(const struct scmlb_tool *tool, int argc, char **argv,
+			const struct scmlb_cmd **cmd, void **opts,
+			const char **common)
+{
+	struct common_opts copts = { 0 };
+	const struct scmlb_cmd *c;
+	char *words[MAX_WORDS], verbs[128] = "";
+	int nwords, used, ret;
+
+	*cmd = NULL;
+	*opts = NULL;
+	*common = NULL;
+	if (scan_words(tool, argc, argv, &copts, words, &nwords))
+		return SCMLB_EXIT_USAGE;
+	*cmd = find_cmd(tool, words, nwords, &used);
+	if (!*cmd) {
+		for (c = tool->cmds; c->run && c->name; c++)
+			snprintf(verbs + strlen(verbs), sizeof(verbs) - strlen(verbs),
+				 "%s%s", c == tool->cmds ? "" : c[1].run ? ", " :
+				 " or ", c->name);
+		if (nwords)
+			pr_err("unknown command '%s' for '%s': expected %s",
+			       words[0], tool->name, verbs);
+		else
+			pr_err("missing command for '%s': expected %s",
+			       tool->name, verbs);
+		return SCMLB_EXIT_USAGE;
+	}
+	if (used < nwords) {
+		pr_err("unexpected argument '%s'", words[used]);
+		return SCMLB_EXIT_USAGE;
+	}
+	ret = verb_opts(tool, *cmd, argc, argv, &copts, opts);
+	if (ret == SCMLB_EXIT_OK)
+		*common = copts.given;
 	return ret;
 }
 

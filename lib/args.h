@@ -65,6 +65,9 @@ struct scmlb_tool {
 };
 
 int scmlb_run(const struct scmlb_tool *tool, int argc, char **argv);
+int scmlb_parse_cmdline(const struct scmlb_tool *tool, int argc, char **argv,
+			const struct scmlb_cmd **cmd, void **opts,
+			const char **common);
 
 /* An IPv4 network; host bits are cleared when parsed. */
 struct scmlb_cidr {

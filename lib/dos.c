@@ -152,6 +152,34 @@ int scmlb_dos_policy_add(struct scmlb_ctx *ctx, __u32 class, __u32 limit,
 	return err;
 }
 
+/**
+ * scmlb_dos_policy_set_limit() - change a policy's limit in place
+ * @ctx:   the run, holding the exclusive lock
+ * @id:    the policy
+ * @limit: packets per second a source may send
+ *
+ * The policy keeps its id and the rules it added (scmlb-restore --flush).
+ *
+ * Return: 0, -ENOENT for an unknown id, or another -errno.
+ */
+int scmlb_dos_policy_set_limit(struct scmlb_ctx *ctx, __u32 id, __u32 limit)
+{
+	struct scmlb_dos_policy pol;
+	__u32 class;
+	int err;
+
+	for (class = 0; id && class < SCMLB_DOS_CLASSES; class++) {
+		err = policy_read(ctx, class, &pol);
+		if (err)
+			return err;
+		if (pol.id == id) {
+			pol.limit = limit;
+			return policy_write(ctx, class, &pol);
+		}
+	}
+	return -ENOENT;
+}
+
 /* Forget the counts of @class, blocked sources included. */
 static int clear_counts(const struct scmlb_ctx *ctx, __u32 class)
 {

@@ -33,6 +33,7 @@ const char *scmlb_dos_class_type(__u32 class);
 int scmlb_dos_policy_add(struct scmlb_ctx *ctx, __u32 class, __u32 limit,
 			 __u32 *id);
 int scmlb_dos_policy_delete(struct scmlb_ctx *ctx, __u32 id);
+int scmlb_dos_policy_set_limit(struct scmlb_ctx *ctx, __u32 id, __u32 limit);
 int scmlb_dos_policies_list(const struct scmlb_ctx *ctx,
 			    struct scmlb_dos_entry *out, size_t *n);
 void scmlb_dos_entries_free(struct scmlb_dos_entry *list, size_t n);

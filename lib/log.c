@@ -9,11 +9,14 @@
 #include "log.h"
 
 static const char *tool_name = "scmlb";
+static const char *context;
 static bool verbose;
 
 static void vlog(const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s: ", tool_name);
+	if (context)
+		fprintf(stderr, "%s: ", context);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
@@ -69,6 +72,16 @@ void scmlb_log_init(const char *tool)
 	tool_name = tool;
 	libbpf_set_print(libbpf_print);
 	libxdp_set_print(libxdp_print);
+}
+
+/**
+ * scmlb_log_set_context() - say where in its input the tool is, in every message
+ * @where: e.g. "line 3", after the tool's name; NULL for none. It must
+ *         stay valid while it is set.
+ */
+void scmlb_log_set_context(const char *where)
+{
+	context = where;
 }
 
 void scmlb_log_set_verbose(bool on)

@@ -7,6 +7,7 @@
 
 void scmlb_log_init(const char *tool);
 void scmlb_log_set_verbose(bool verbose);
+void scmlb_log_set_context(const char *where);
 
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

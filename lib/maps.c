@@ -276,13 +276,43 @@ int scmlb_pin_dir_prepare(const char *dir, bool create)
 	return prepare(dir, create, &created);
 }
 
+/*
+ * scmlb-restore runs the tools while it holds the lock, and passes them the
+ * pin directory it locked as fd $SCMLB_LOCK_FD. That fd counts only when it
+ * is this pin directory; LOCK_EX on it again is a no-op for its holder, and
+ * never turns the holder's lock into a shared one.
+ */
+static int inherited_lock(struct scmlb_ctx *ctx)
+{
+	const char *env = getenv(SCMLB_LOCK_FD_ENV);
+	struct stat fd_st, dir_st;
+	char *end;
+	long fd;
+
+	if (!env || !*env)
+		return -ENOENT;
+	errno = 0;
+	fd = strtol(env, &end, 10);
+	if (errno || *end || fd < 0 || fd > INT_MAX)
+		return -EINVAL;
+	if (fstat((int)fd, &fd_st) || stat(ctx->pin_dir, &dir_st) ||
+	    !S_ISDIR(fd_st.st_mode) || fd_st.st_dev != dir_st.st_dev ||
+	    fd_st.st_ino != dir_st.st_ino)
+		return -EBADF;
+	if (flock((int)fd, LOCK_EX | LOCK_NB))
+		return -errno;
+	ctx->dir_fd = fcntl((int)fd, F_DUPFD_CLOEXEC, 0);
+	return ctx->dir_fd < 0 ? -errno : 0;
+}
+
 /**
  * scmlb_lock() - take the pin directory's lock
  * @ctx:       the run; ctx->pin_dir must exist
  * @exclusive: a writer's lock, or a reader's
  *
  * flock() on the directory: the kernel drops it when its holder dies, so
- * a killed tool never leaves it behind.
+ * a killed tool never leaves it behind. A tool that scmlb-restore runs
+ * works under the lock it was passed ($SCMLB_LOCK_FD) instead.
  *
  * Return: 0, -ETIMEDOUT after waiting 30 s, or another -errno.
  */
@@ -291,6 +321,8 @@ int scmlb_lock(struct scmlb_ctx *ctx, bool exclusive)
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
 	int waited_ms = 0;
 
+	if (!inherited_lock(ctx))
+		return 0;
 	ctx->dir_fd = open(ctx->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ctx->dir_fd < 0)
 		return -errno;

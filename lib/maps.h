@@ -11,6 +11,7 @@
 
 #define SCMLB_DEFAULT_PIN_DIR "/sys/fs/bpf/scmlb"
 #define SCMLB_PIN_ENTRY "prog_entry"	/* the entry program, for new interfaces */
+#define SCMLB_LOCK_FD_ENV "SCMLB_LOCK_FD"	/* a lock scmlb-restore passes on */
 
 /* "MAJOR.MINOR" of a layout version, for messages */
 #define SCMLB_LAYOUT_FMT "%u.%u"

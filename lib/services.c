@@ -345,6 +345,35 @@ int scmlb_service_remove(struct scmlb_ctx *ctx, __u32 id)
 	return err;
 }
 
+/**
+ * scmlb_service_set_scheduler() - change how a service spreads connections
+ * @ctx:       the run, holding the exclusive lock
+ * @id:        the service
+ * @scheduler: enum scmlb_scheduler
+ * @forward:   enum scmlb_forward
+ *
+ * The service keeps its id, backends and flows (scmlb-restore --flush);
+ * its table is made again for the new scheduler.
+ *
+ * Return: 0, -ENOENT for an unknown service, or another -errno.
+ */
+int scmlb_service_set_scheduler(struct scmlb_ctx *ctx, __u32 id,
+				__u8 scheduler, __u8 forward)
+{
+	__u32 slot = id % SCMLB_MAX_SERVICES;
+	struct scmlb_service svc;
+	int err;
+
+	err = scmlb_service_get(ctx, id, &svc);
+	if (err)
+		return err;
+	svc.scheduler = scheduler;
+	svc.forward = forward;
+	if (bpf_map_update_elem(ctx->maps.services, &slot, &svc, BPF_ANY))
+		return -errno;
+	return scmlb_service_publish(ctx, id, NULL);
+}
+
 /* A new inner map for lb_tables holding @len then @ids. */
 static int table_create(const __u32 *ids, __u32 len)
 {

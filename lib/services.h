@@ -14,6 +14,8 @@ int scmlb_service_get(const struct scmlb_ctx *ctx, __u32 id,
 		      struct scmlb_service *out);
 int scmlb_service_add(struct scmlb_ctx *ctx, struct scmlb_service *svc);
 int scmlb_service_remove(struct scmlb_ctx *ctx, __u32 id);
+int scmlb_service_set_scheduler(struct scmlb_ctx *ctx, __u32 id,
+				__u8 scheduler, __u8 forward);
 int scmlb_service_table_make(const struct scmlb_ctx *ctx, __u32 id,
 			     const struct scmlb_backend *override, __u32 *ids,
 			     __u32 *len);

@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # verify.sh TOOLS_DIR UNIT... - check the units with systemd-analyze verify,
-# their ExecStart pointed at the tools in TOOLS_DIR (the installed path need
-# not exist yet; with TOOLS_DIR "-", ExecStart as it is), and that they name
+# their Exec* lines pointed at the tools in TOOLS_DIR (the installed path
+# need not exist yet; with TOOLS_DIR "-", as they are), and that they name
 # no pin directory: the instance is the tools' default or SCMLB_PIN_DIR
-# from /etc/default/scmlb, and a service is a quiet no-op until it is
-# attached (--if-attached). Prints TAP.
+# from /etc/default/scmlb, and a timer's service is a quiet no-op until
+# something is attached (--if-attached). Prints TAP.
 set -u
 
 tools=$1
@@ -22,7 +22,7 @@ for unit in "$@"; do
 	if [ "$tools" = - ]; then
 		cp "$unit" "$dir/"
 	else
-		sed "s|^ExecStart=[^ ]*/|ExecStart=$tools/|" "$unit" >"$dir/$(basename "$unit")"
+		sed "s|^\(Exec[A-Za-z]*=\)[^ ]*/|\1$tools/|" "$unit" >"$dir/$(basename "$unit")"
 	fi
 done
 
@@ -55,8 +55,14 @@ for unit in "$@"; do
 	elif [[ $name == *.service ]]; then
 		grep -qx 'EnvironmentFile=-/etc/default/scmlb' "$unit" ||
 			why="no EnvironmentFile=-/etc/default/scmlb"
-		grep -q '^ExecStart=/[^ ]*/scmlb-[a-z]* .*--if-attached' "$unit" ||
-			why="${why:+$why; }ExecStart is not an absolute scmlb tool with --if-attached"
+		# a timer runs its service before anything is attached, too
+		if printf '%s\n' "$@" | grep -q "/${name%.service}\.timer\$"; then
+			grep -q '^ExecStart=/[^ ]*/scmlb-[a-z]* .*--if-attached' "$unit" ||
+				why="${why:+$why; }ExecStart is not an absolute scmlb tool with --if-attached"
+		else
+			grep -q '^ExecStart=/[^ ]*/scmlb-[a-z]* ' "$unit" ||
+				why="${why:+$why; }ExecStart is not an absolute scmlb tool"
+		fi
 	fi
 	check "$n" "$name: no pin directory; SCMLB_PIN_DIR from /etc/default/scmlb" "$why"
 done

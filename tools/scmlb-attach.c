@@ -18,40 +18,7 @@
 #include "owner.h"
 #include "progs.h"
 #include "services.h"
-
-struct attach_opts {
-	const char *upstream;
-	__be32 vip;
-	__u8 mode;		/* 0: not given */
-	__u32 ct_size;		/* 0: not given */
-};
-
-static int parse_mode(const char *s, void *out, const char **why)
-{
-	if (!strcmp(s, "native"))
-		*(__u8 *)out = SCMLB_MODE_NATIVE;
-	else if (!strcmp(s, "skb"))
-		*(__u8 *)out = SCMLB_MODE_SKB;
-	else {
-		*why = "expected native or skb";
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int parse_ct_size(const char *s, void *out, const char **why)
-{
-	__u32 v;
-
-	if (scmlb_parse_u32(s, &v, why))
-		return -EINVAL;
-	if (v < SCMLB_CT_MIN_SIZE || v > SCMLB_CT_MAX_SIZE) {
-		*why = "expected 16 to 16777216 entries";
-		return -EINVAL;
-	}
-	*(__u32 *)out = v;
-	return 0;
-}
+#include "verbs.h"
 
 static const char *mode_name(__u8 mode)
 {
@@ -102,7 +69,7 @@ static void pr_attach_err(const struct scmlb_ctx *ctx,
 }
 
 /* Swap in the new main program on an instance that is already attached. */
-static int upgrade(struct scmlb_ctx *ctx, const struct attach_opts *o,
+static int upgrade(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 		   const struct scmlb_link *link)
 {
 	struct scmlb_config cfg = ctx->cfg;
@@ -177,7 +144,7 @@ out:
 }
 
 /* A first attach: new maps, entry on the upstream, config published last. */
-static int attach_new(struct scmlb_ctx *ctx, const struct attach_opts *o,
+static int attach_new(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 		      const struct scmlb_link *link)
 {
 	struct scmlb_config cfg = {
@@ -273,7 +240,7 @@ out:
 
 static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 {
-	const struct attach_opts *o = opts;
+	const struct scmlb_attach_opts *o = opts;
 	struct scmlb_link link;
 	struct scmlb_nl *nl;
 	char vip[16];
@@ -352,25 +319,8 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 	return upgrade(ctx, o, &link);
 }
 
-static const struct scmlb_opt attach_table[] = {
-	{ "upstream", 'u', "IFACE", "interface", scmlb_parse_ifname,
-	  offsetof(struct attach_opts, upstream), true,
-	  "the interface clients reach the VIP through" },
-	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_vip,
-	  offsetof(struct attach_opts, vip), false,
-	  "add service 1: every port of this IPv4 address, round robin" },
-	{ "mode", 'm', "native|skb", "mode", parse_mode,
-	  offsetof(struct attach_opts, mode), false,
-	  "XDP mode: native (default) or skb" },
-	{ "conntrack-size", 0, "N", "conntrack size", parse_ct_size,
-	  offsetof(struct attach_opts, ct_size), false,
-	  "flows tracked before the oldest are evicted (default 262144)" },
-	{ 0 },
-};
-
 static const struct scmlb_cmd attach_cmds[] = {
-	{ NULL, "attach scmlb", attach_table, sizeof(struct attach_opts),
-	  SCMLB_CMD_NO_MAPS, NULL, do_attach },
+	SCMLB_ATTACH_CMD(do_attach),
 	{ 0 },
 };
 

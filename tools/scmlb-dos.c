@@ -10,63 +10,20 @@
 #include "log.h"
 #include "maps.h"
 #include "output.h"
-
-#define DEFAULT_LIMIT 256
-
-struct set_opts {
-	__u8 proto;
-	const char *type;
-	__u32 limit;		/* 0: not given */
-	__u32 class;		/* from proto and type, by check_set() */
-};
+#include "verbs.h"
 
 struct delete_opts {
 	__u32 id;
 };
 
-static int parse_proto(const char *s, void *out, const char **why)
-{
-	if (scmlb_parse_l4_proto(s, out, why) || !*(__u8 *)out) {
-		*why = "expected tcp, udp or icmp";
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int parse_limit(const char *s, void *out, const char **why)
-{
-	if (scmlb_parse_u32(s, out, why))
-		return -EINVAL;
-	if (!*(__u32 *)out) {
-		*why = "the limit is at least 1 packet per second";
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int check_set(const void *opts)
-{
-	struct set_opts *o = (struct set_opts *)opts;
-	const char *why = NULL;
-
-	if (scmlb_dos_class_parse(o->proto, o->type, &o->class, &why)) {
-		if (o->type)
-			pr_err("invalid packet type '%s': %s", o->type, why);
-		else
-			pr_err("missing option '--type' for protocol 'tcp': %s", why);
-		return SCMLB_EXIT_USAGE;
-	}
-	return SCMLB_EXIT_OK;
-}
-
 static int do_set(struct scmlb_ctx *ctx, const void *opts)
 {
-	const struct set_opts *o = opts;
+	const struct scmlb_dos_set_opts *o = opts;
 	__u32 id = 0;
 	int err;
 
-	err = scmlb_dos_policy_add(ctx, o->class, o->limit ? o->limit : DEFAULT_LIMIT,
-				   &id);
+	err = scmlb_dos_policy_add(ctx, o->class, o->limit ? o->limit :
+				   SCMLB_DOS_DEFAULT_LIMIT, &id);
 	if (err == -EEXIST) {
 		pr_err("cannot add the policy: policy %u watches %s%s%s already "
 		       "(delete it first)", id, scmlb_dos_class_proto(o->class),
@@ -155,19 +112,6 @@ static int do_delete(struct scmlb_ctx *ctx, const void *opts)
 	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
 }
 
-static const struct scmlb_opt set_table[] = {
-	{ "protocol", 'p', "tcp|udp|icmp", "protocol", parse_proto,
-	  offsetof(struct set_opts, proto), true,
-	  "protocol the policy watches" },
-	{ "type", 't', "TYPE", "packet type", scmlb_parse_string,
-	  offsetof(struct set_opts, type), false,
-	  "tcp only: syn, ack, fin, rst, psh, urg, ece or cwr" },
-	{ "limit", 'l', "N", "limit", parse_limit,
-	  offsetof(struct set_opts, limit), false,
-	  "packets per second one source may send (default 256)" },
-	{ 0 },
-};
-
 static const struct scmlb_opt delete_table[] = {
 	{ "id", 'i', "ID", "id", scmlb_parse_id,
 	  offsetof(struct delete_opts, id), true,
@@ -176,8 +120,7 @@ static const struct scmlb_opt delete_table[] = {
 };
 
 static const struct scmlb_cmd dos_cmds[] = {
-	{ "set", "add a policy; prints its id", set_table,
-	  sizeof(struct set_opts), SCMLB_CMD_WRITE, check_set, do_set },
+	SCMLB_DOS_SET_CMD(do_set),
 	{ "get", "list the policies", NULL, 0, SCMLB_CMD_READ | SCMLB_CMD_JSON,
 	  NULL, do_get },
 	{ "delete", "remove a policy and the firewall rules it added",

@@ -10,37 +10,15 @@
 #include "log.h"
 #include "maps.h"
 #include "output.h"
-
-struct set_opts {
-	struct scmlb_cidr network;	/* zeroed: 0.0.0.0/0 */
-	__u8 proto;
-	struct scmlb_port_range src;
-	struct scmlb_port_range dst;
-};
+#include "verbs.h"
 
 struct delete_opts {
 	__u32 id;
 };
 
-static int check_set(const void *opts)
-{
-	const struct set_opts *o = opts;
-	const struct scmlb_port_range *r = o->src.to ? &o->src : &o->dst;
-
-	if (o->proto == 1 && r->to) {
-		if (r->from == r->to)
-			pr_err("invalid port range '%u': icmp has no ports", r->to);
-		else
-			pr_err("invalid port range '%u-%u': icmp has no ports",
-			       r->from, r->to);
-		return SCMLB_EXIT_USAGE;
-	}
-	return SCMLB_EXIT_OK;
-}
-
 static int do_set(struct scmlb_ctx *ctx, const void *opts)
 {
-	const struct set_opts *o = opts;
+	const struct scmlb_fw_set_opts *o = opts;
 	struct scmlb_fw_rule rule = {
 		.addr = o->network.addr,
 		.prefixlen = o->network.prefixlen,
@@ -132,25 +110,6 @@ static int do_delete(struct scmlb_ctx *ctx, const void *opts)
 	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
 }
 
-static const struct scmlb_opt set_table[] = {
-	{ "network", 'n', "CIDR", "network", scmlb_parse_cidr,
-	  offsetof(struct set_opts, network), false,
-	  "source network, like 10.0.0.0/8 (default 0.0.0.0/0)" },
-	{ "protocol", 't', "any|icmp|tcp|udp", "protocol", scmlb_parse_l4_proto,
-	  offsetof(struct set_opts, proto), false,
-	  "protocol the rule drops (default any)" },
-	/* -p as in scmlb-dos set (no help text: an alias of the entry above) */
-	{ "protocol", 'p', "any|icmp|tcp|udp", "protocol", scmlb_parse_l4_proto,
-	  offsetof(struct set_opts, proto), false, NULL },
-	{ "src-port", 's', "PORTS", "port range", scmlb_parse_port_range,
-	  offsetof(struct set_opts, src), false,
-	  "source port or FROM-TO range (default 0: any port)" },
-	{ "dst-port", 'd', "PORTS", "port range", scmlb_parse_port_range,
-	  offsetof(struct set_opts, dst), false,
-	  "destination port or FROM-TO range (default 0: any port)" },
-	{ 0 },
-};
-
 static const struct scmlb_opt delete_table[] = {
 	{ "id", 'i', "ID", "id", scmlb_parse_id,
 	  offsetof(struct delete_opts, id), true,
@@ -159,8 +118,7 @@ static const struct scmlb_opt delete_table[] = {
 };
 
 static const struct scmlb_cmd fw_cmds[] = {
-	{ "set", "add a rule; prints its id", set_table,
-	  sizeof(struct set_opts), SCMLB_CMD_WRITE, check_set, do_set },
+	SCMLB_FW_SET_CMD(do_set),
 	{ "get", "list the rules with their drop counts", NULL, 0,
 	  SCMLB_CMD_READ | SCMLB_CMD_JSON, NULL, do_get },
 	{ "delete", "remove a rule", delete_table, sizeof(struct delete_opts),

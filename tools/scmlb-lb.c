@@ -21,21 +21,7 @@
 #include "progs.h"
 #include "reach.h"
 #include "services.h"
-
-struct set_opts {
-	const char *name;
-	__be32 addr;
-	const char *healthcheck;
-	__u32 service;		/* 0: the only one */
-	__u16 weight;		/* 0: 1 */
-	__u32 port;		/* 0: not given, else PORT_GIVEN | port */
-};
-
-#define PORT_GIVEN 0x10000
-
-struct id_opts {
-	__u32 id;
-};
+#include "verbs.h"
 
 struct edit_opts {
 	__u32 id;
@@ -50,22 +36,12 @@ struct get_opts {
 	__u32 count;		/* 0: until interrupted */
 };
 
-/* -p: the port, marked as given (0 is refused later, with the service). */
-static int parse_backend_port(const char *s, void *out, const char **why)
-{
-	__be16 port;
-
-	if (scmlb_parse_port(s, &port, why))
-		return -EINVAL;
-	*(__u32 *)out = PORT_GIVEN | __builtin_bswap16(port);
-	return 0;
-}
-
 /*
  * The service a new backend joins: -s, or the only one. Prints the error
  * line; returns an exit status.
  */
-static int pick_service(const struct scmlb_ctx *ctx, const struct set_opts *o,
+static int pick_service(const struct scmlb_ctx *ctx,
+			const struct scmlb_lb_set_opts *o,
 			struct scmlb_service *svc)
 {
 	struct scmlb_service *list;
@@ -130,7 +106,7 @@ static int check_unique(const struct scmlb_ctx *ctx,
 
 static int do_set(struct scmlb_ctx *ctx, const void *opts)
 {
-	const struct set_opts *o = opts;
+	const struct scmlb_lb_set_opts *o = opts;
 	struct scmlb_backend be = { 0 };
 	struct scmlb_service svc;
 	struct scmlb_link link;
@@ -153,7 +129,7 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 		       "backends keep the client's", o->port & 0xffff, svc.id);
 		return SCMLB_EXIT_USAGE;
 	}
-	if (o->port == PORT_GIVEN) {
+	if (o->port == SCMLB_LB_PORT_GIVEN) {
 		pr_err("invalid port '0': a backend of service %u needs a port",
 		       svc.id);
 		return SCMLB_EXIT_USAGE;
@@ -557,7 +533,7 @@ static int do_edit(struct scmlb_ctx *ctx, const void *opts)
 static int set_status(struct scmlb_ctx *ctx, const void *opts, __u8 status,
 		      const char *verb)
 {
-	const struct id_opts *o = opts;
+	const struct scmlb_lb_id_opts *o = opts;
 	int err = scmlb_backend_set_status(ctx, o->id, status);
 
 	if (err) {
@@ -580,7 +556,7 @@ static int do_undrain(struct scmlb_ctx *ctx, const void *opts)
 
 static int do_delete(struct scmlb_ctx *ctx, const void *opts)
 {
-	const struct id_opts *o = opts;
+	const struct scmlb_lb_id_opts *o = opts;
 	struct scmlb_backend be;
 	int err;
 
@@ -773,28 +749,6 @@ static int do_conntrack_flush(struct scmlb_ctx *ctx, const void *opts)
 	return SCMLB_EXIT_OK;
 }
 
-static const struct scmlb_opt set_table[] = {
-	{ "name", 'n', "NAME", "name", scmlb_parse_name,
-	  offsetof(struct set_opts, name), true,
-	  "the backend's name (up to 31 characters)" },
-	{ "address", 'a', "ADDR", "address", scmlb_parse_ipv4,
-	  offsetof(struct set_opts, addr), true,
-	  "the backend's IPv4 address" },
-	{ "healthcheck", 'c', "URL", "health-check URL", scmlb_parse_http_url,
-	  offsetof(struct set_opts, healthcheck), false,
-	  "http://HOST[:PORT]/PATH that answers 2xx while the backend is healthy" },
-	{ "service", 's', "ID", "service", scmlb_parse_id,
-	  offsetof(struct set_opts, service), false,
-	  "the service it serves (needed when there is more than one)" },
-	{ "weight", 'w', "N", "weight", scmlb_parse_weight,
-	  offsetof(struct set_opts, weight), false,
-	  "its share of new connections under wrr and maglev, 1 to 65535 (default 1)" },
-	{ "port", 'p', "PORT", "port", parse_backend_port,
-	  offsetof(struct set_opts, port), false,
-	  "its port, for a service with a port (default: the service's)" },
-	{ 0 },
-};
-
 static const struct scmlb_opt get_table[] = {
 	{ "interval", 0, "SECONDS", "interval", scmlb_parse_interval,
 	  offsetof(struct get_opts, interval), false,
@@ -823,27 +777,20 @@ static const struct scmlb_opt edit_table[] = {
 	{ 0 },
 };
 
-static const struct scmlb_opt id_table[] = {
-	{ "id", 'i', "ID", "id", scmlb_parse_id, offsetof(struct id_opts, id),
-	  true, "the backend's id, as set printed it" },
-	{ 0 },
-};
-
 static const struct scmlb_cmd lb_cmds[] = {
-	{ "set", "add a backend and put it into rotation", set_table,
-	  sizeof(struct set_opts), SCMLB_CMD_WRITE, NULL, do_set },
+	SCMLB_LB_SET_CMD(do_set),
 	{ "get", "list the backends with their traffic", get_table,
 	  sizeof(struct get_opts), SCMLB_CMD_READ | SCMLB_CMD_JSON, check_get,
 	  do_get },
 	{ "edit", "change a backend's name, health check or weight in place",
 	  edit_table, sizeof(struct edit_opts), SCMLB_CMD_WRITE, check_edit,
 	  do_edit },
-	{ "drain", "stop new connections to a backend", id_table,
-	  sizeof(struct id_opts), SCMLB_CMD_WRITE, NULL, do_drain },
-	{ "undrain", "put a drained backend back into rotation", id_table,
-	  sizeof(struct id_opts), SCMLB_CMD_WRITE, NULL, do_undrain },
-	{ "delete", "remove a drained backend", id_table,
-	  sizeof(struct id_opts), SCMLB_CMD_WRITE, NULL, do_delete },
+	SCMLB_LB_DRAIN_CMD(do_drain),
+	{ "undrain", "put a drained backend back into rotation",
+	  scmlb_lb_id_table, sizeof(struct scmlb_lb_id_opts), SCMLB_CMD_WRITE,
+	  NULL, do_undrain },
+	{ "delete", "remove a drained backend", scmlb_lb_id_table,
+	  sizeof(struct scmlb_lb_id_opts), SCMLB_CMD_WRITE, NULL, do_delete },
 	{ "conntrack get", "list the tracked flows", NULL, 0,
 	  SCMLB_CMD_READ | SCMLB_CMD_JSON, NULL, do_conntrack_get },
 	{ "conntrack flush", "forget every tracked flow", NULL, 0,

@@ -5,79 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <linux/in.h>
-
 #include "args.h"
 #include "backends.h"
 #include "log.h"
 #include "maps.h"
 #include "output.h"
 #include "services.h"
-
-struct set_opts {
-	__be32 vip;
-	__u8 proto;		/* 0: any */
-	__be16 port;		/* 0: every port */
-	__u8 scheduler;
-	__u8 forward;
-};
+#include "verbs.h"
 
 struct id_opts {
 	__u32 id;
 };
-
-static int parse_svc_proto(const char *s, void *out, const char **why)
-{
-	if (!strcmp(s, "tcp"))
-		*(__u8 *)out = IPPROTO_TCP;
-	else if (!strcmp(s, "udp"))
-		*(__u8 *)out = IPPROTO_UDP;
-	else if (!strcmp(s, "any"))
-		*(__u8 *)out = 0;
-	else {
-		*why = "expected tcp, udp or any";
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int parse_scheduler(const char *s, void *out, const char **why)
-{
-	if (!strcmp(s, "rr"))
-		*(__u8 *)out = SCMLB_SCHED_RR;
-	else if (!strcmp(s, "wrr"))
-		*(__u8 *)out = SCMLB_SCHED_WRR;
-	else if (!strcmp(s, "maglev"))
-		*(__u8 *)out = SCMLB_SCHED_MAGLEV;
-	else {
-		*why = "expected rr, wrr or maglev";
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int parse_forward(const char *s, void *out, const char **why)
-{
-	if (!strcmp(s, "nat")) {
-		*(__u8 *)out = SCMLB_FWD_NAT;
-		return 0;
-	}
-	*why = !strcmp(s, "dr") || !strcmp(s, "ipip") ?
-	       "only nat is implemented so far" : "expected nat, dr or ipip";
-	return -EINVAL;
-}
-
-static int check_set(const void *opts)
-{
-	const struct set_opts *o = opts;
-
-	if (o->port && !o->proto) {
-		pr_err("invalid port '%u': a port needs --protocol tcp or udp",
-		       __builtin_bswap16(o->port));
-		return SCMLB_EXIT_USAGE;
-	}
-	return SCMLB_EXIT_OK;
-}
 
 /* A backend's address is no VIP: its replies would look like clients'. */
 static int check_not_backend(const struct scmlb_ctx *ctx, __be32 vip)
@@ -114,7 +52,7 @@ static void format_svc(char *buf, size_t size, const struct scmlb_service *s)
 
 static int do_set(struct scmlb_ctx *ctx, const void *opts)
 {
-	const struct set_opts *o = opts;
+	const struct scmlb_svc_set_opts *o = opts;
 	struct scmlb_service svc = {
 		.family = SCMLB_AF_INET,
 		.proto = o->proto,
@@ -246,25 +184,6 @@ static int do_delete(struct scmlb_ctx *ctx, const void *opts)
 	return SCMLB_EXIT_OK;
 }
 
-static const struct scmlb_opt set_table[] = {
-	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_vip,
-	  offsetof(struct set_opts, vip), true,
-	  "the virtual IPv4 address" },
-	{ "protocol", 't', "tcp|udp|any", "protocol", parse_svc_proto,
-	  offsetof(struct set_opts, proto), false,
-	  "the protocol it takes (default any)" },
-	{ "port", 'P', "PORT", "port", scmlb_parse_port,
-	  offsetof(struct set_opts, port), false,
-	  "the port it takes, 0 for every port (default 0)" },
-	{ "scheduler", 'S', "rr|wrr|maglev", "scheduler", parse_scheduler,
-	  offsetof(struct set_opts, scheduler), false,
-	  "round robin (default), weighted round robin or Maglev hashing" },
-	{ "forward", 0, "nat", "forwarding", parse_forward,
-	  offsetof(struct set_opts, forward), false,
-	  "how packets reach the backends: nat (default)" },
-	{ 0 },
-};
-
 static const struct scmlb_opt id_table[] = {
 	{ "id", 'i', "ID", "id", scmlb_parse_id, offsetof(struct id_opts, id),
 	  true, "the service's id, as set printed it" },
@@ -272,8 +191,7 @@ static const struct scmlb_opt id_table[] = {
 };
 
 static const struct scmlb_cmd svc_cmds[] = {
-	{ "set", "add a service", set_table, sizeof(struct set_opts),
-	  SCMLB_CMD_WRITE, check_set, do_set },
+	SCMLB_SVC_SET_CMD(do_set),
 	{ "get", "list the services", NULL, 0,
 	  SCMLB_CMD_READ | SCMLB_CMD_JSON, NULL, do_get },
 	{ "delete", "remove a service without backends", id_table,

@@ -30,6 +30,8 @@ static const struct verb {
 	{ "dos-protection", "scmlb-dos", "the original's name for dos" },
 	{ "gc", "scmlb-gc", "expire flows and enforce DoS policies, once" },
 	{ "health", "scmlb-health", "check the backends' health, once" },
+	{ "save", "scmlb-save", "print the configuration as tool commands" },
+	{ "restore", "scmlb-restore", "apply a configuration scmlb-save printed" },
 	{ "completion", NULL, "print the shell completion script" },
 	{ NULL, NULL, NULL },
 };

@@ -10,6 +10,8 @@ load helpers
 NONE=/sys/fs/bpf/scmlbt-not-attached
 LONG_NAME=$(printf 'n%.0s' {1..32})
 LONG_URL="http://10.0.4.9/$(printf 'p%.0s' {1..130})"
+# files for scmlb-restore, written by setup_file
+CONF=$BATS_FILE_TMPDIR/restore
 
 # STATUS | TOOL | WHAT STDERR MUST NAME (the bad value, quoted, or the
 # object) | ARGUMENTS (shell words)
@@ -166,12 +168,37 @@ BAD_TABLE=$(cat <<TABLE
 1|scmlb-status|'$NONE'|--json --pin-dir $NONE
 1|scmlb-gc|'$NONE'|--pin-dir $NONE
 1|scmlb-health|'$NONE'|--pin-dir $NONE
+2|scmlb-save|'--bogus'|--bogus
+2|scmlb-save|'extra'|extra
+2|scmlb-save|'--json'|--json
+1|scmlb-save|'$NONE'|--pin-dir $NONE
+2|scmlb-restore|'--bogus'|--bogus
+2|scmlb-restore|'extra'|extra
+2|scmlb-restore|'--json'|--json
+2|scmlb-restore|'-f'|-f
+2|scmlb-restore|'$CONF-missing'|-f $CONF-missing
+2|scmlb-restore|line 2: invalid address '10.0.4'|-f $CONF-bad-address
+2|scmlb-restore|line 3: unknown command 'get'|--flush -f $CONF-get
+2|scmlb-restore|line 1: invalid option '--pin-dir'|--flush -f $CONF-pin-dir
+2|scmlb-restore|line 2: invalid id '2'|--flush -f $CONF-drain
+1|scmlb-restore|'$SCMLB_PIN_DIR'|-f $CONF-good
+1|scmlb-restore|'be1'|--flush -f $CONF-other-upstream
+1|scmlb-restore|'$NONE'|--pin-dir $NONE -f $CONF-no-attach
 TABLE
 )
 BAD_COUNT=$(grep -c '|' <<<"$BAD_TABLE")
 
 setup_file() {
 	lb_up skb
+	printf '%s\n' "attach -u up0 -v $TOPO_VIP" "lb set -n web1 -a 10.0.4.2" >"$CONF-good"
+	printf '%s\n' "attach -u be1 -v $TOPO_VIP" "lb set -n web1 -a 10.0.4.2" \
+		>"$CONF-other-upstream"
+	printf '%s\n' "attach -u up0" "lb set -n web1 -a 10.0.4" >"$CONF-bad-address"
+	printf '%s\n' "attach -u up0 -v $TOPO_VIP" "# get is no configuration" "lb get" \
+		>"$CONF-get"
+	printf '%s\n' "fw set --pin-dir /x" >"$CONF-pin-dir"
+	printf '%s\n' "attach -u up0 -v $TOPO_VIP" "lb drain -i 2" >"$CONF-drain"
+	printf '%s\n' "fw set -t udp" >"$CONF-no-attach"
 }
 
 teardown_file() {
@@ -227,7 +254,8 @@ teardown_file() {
 @test "every tool: --help and --version print to stdout and exit 0" {
 	local tool
 	for tool in scmlb scmlb-attach scmlb-detach scmlb-lb scmlb-fw scmlb-dos \
-		    scmlb-stat scmlb-status scmlb-gc scmlb-health; do
+		    scmlb-stat scmlb-status scmlb-gc scmlb-health scmlb-save \
+		    scmlb-restore; do
 		run -0 --separate-stderr scmlb_tool "$tool" --help
 		[ -z "$stderr" ]
 		[[ $output == *Usage:* ]]

@@ -237,7 +237,8 @@ sorted() {
 	dir=$(find "$dest" -path '*/bash-completion/completions' -type d)
 	[ -n "$dir" ]
 	for name in scmlb scmlb-attach scmlb-detach scmlb-svc scmlb-lb scmlb-fw \
-		scmlb-dos scmlb-stat scmlb-status scmlb-gc scmlb-health; do
+		scmlb-dos scmlb-stat scmlb-status scmlb-gc scmlb-health scmlb-save \
+		scmlb-restore; do
 		[ "$(cat "$dir/$name")" = "$output" ]
 	done
 	run -2 --separate-stderr scmlb completion zsh
@@ -252,7 +253,7 @@ sorted() {
 	[ "$(offers scmlb lb '')" = "conntrack delete drain edit get set undrain" ]
 	[ "$(offers scmlb-lb conntrack '')" = "flush get" ]
 	[ "$(offers scmlb '')" = \
-		"attach completion detach dos dos-protection fw gc health lb stat status svc" ]
+		"attach completion detach dos dos-protection fw gc health lb restore save stat status svc" ]
 	[ "$(offers scmlb status -)" = \
 		"--help --json --pin-dir --verbose --version -h" ]
 	[ "$(offers scmlb svc '')" = "delete get set" ]
@@ -281,6 +282,8 @@ sorted() {
 	[ "$(completions scmlb stat --c)" = --count ]
 	[ "$(offers scmlb-lb drain -)" = \
 		"--help --id --pin-dir --verbose --version -h -i" ]
+	[ "$(offers scmlb restore --f)" = "--file --flush" ]
+	[ "$(offers scmlb-save --)" = "--help --pin-dir --verbose --version" ]
 	# no --json where nothing is printed, no option twice
 	[[ $(completions scmlb-lb set -n web9 --) != *--json* ]]
 	[[ $(completions scmlb-lb set -n web9 --) != *--name* ]]

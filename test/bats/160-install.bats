@@ -60,13 +60,15 @@ setup_file() {
 	chmod 700 "$T/xdg"
 	cp -a /etc/default/. "$T/etc-default/"
 	rm -f "$T/etc-default/scmlb"
-	for unit in scmlb-gc.service scmlb-health.service scmlb-metrics.service; do
+	for unit in scmlb-gc.service scmlb-health.service scmlb-metrics.service \
+		scmlb.service; do
 		mkdir -p "$T/units/$unit.d"
 		printf '[Service]\nStandardOutput=append:%s\nStandardError=append:%s\nExecStartPost=/bin/touch %s\n' \
 			"$T/$unit.out" "$T/$unit.out" "$T/$unit.ran" >"$T/units/$unit.d/test.conf"
 	done
 	printf '[Service]\nNetworkNamespacePath=/run/netns/%s\n' "$(topo_ns lb)" \
 		>"$T/units/scmlb-health.service.d/netns.conf"
+	cp "$T/units/scmlb-health.service.d/netns.conf" "$T/units/scmlb.service.d/"
 	mkdir -p "$T/textfile"
 	for SYSTEMD in /usr/lib/systemd/systemd /lib/systemd/systemd; do
 		[ -x "$SYSTEMD" ] && break
@@ -139,6 +141,7 @@ teardown_file() {
 	for f in sbin/scmlb sbin/scmlb-gc sbin/scmlb-health \
 		lib/systemd/system/scmlb-gc.service lib/systemd/system/scmlb-gc.timer \
 		lib/systemd/system/scmlb-health.service lib/systemd/system/scmlb-health.timer \
+		lib/systemd/system/scmlb.service sbin/scmlb-save sbin/scmlb-restore \
 		share/man/man8/scmlb-gc.8 share/bash-completion/completions/scmlb-gc; do
 		[ -e "$T/dest$P/$f" ]
 	done
@@ -171,7 +174,7 @@ teardown_file() {
 	run -0 "$SRC/systemd/verify.sh" - "$units"/*
 	[[ $output != *"not ok"* ]]
 	# each unit twice, and each timer's service
-	[ "$(grep -c '^ok' <<<"$output")" -eq 15 ]
+	[ "$(grep -c '^ok' <<<"$output")" -eq 17 ]
 }
 
 @test "units: scmlb-gc.service works on the SCMLB_PIN_DIR of /etc/default/scmlb: an expired flow goes" {
@@ -281,4 +284,33 @@ teardown_file() {
 	[ -n "$again" ]
 	[ "$again" -ge 60 ]	# not before 12 s
 	[ "$(ls -A "$T/textfile")" = scmlb.prom ]
+}
+
+@test "units: scmlb.service restores SCMLB_CONF on the instance of /etc/default/scmlb, reloads it keeping a connection, stops it" {
+	scmlb save >"$T/scmlb.conf"
+	scmlb detach >/dev/null
+	defaults "SCMLB_PIN_DIR=$SCMLB_PIN_DIR" "SCMLB_CONF=$T/scmlb.conf"
+	start scmlb.service
+	[ -e "$T/scmlb.service.ran" ]
+	grep -q "^restored '$T/scmlb.conf': 4 added, " "$T/scmlb.service.out"
+	# oneshot, and active until stopped
+	[ "$(manager show -p ActiveState --value scmlb.service)" = active ]
+	run who_counts 6
+	[ "$output" = $'10.0.4.2 2\n10.0.5.2 2\n10.0.6.2 2' ]
+	conn_open 7070
+	conn_echo one
+	id=$(backend_of_port 7070)
+	# the file loses another backend and gains a rule; reload applies it
+	other=$(scmlb lb get --json | jq -r ".[] | select(.id != $id) | .name" | head -n 1)
+	sed -i "/^lb set -n $other /d" "$T/scmlb.conf"
+	echo "fw set -n 192.0.2.0/24" >>"$T/scmlb.conf"
+	manager reload scmlb.service
+	grep -q "^restored '$T/scmlb.conf': 1 added, 0 changed, 1 removed, " "$T/scmlb.service.out"
+	conn_echo two
+	[ "$(backend_of_port 7070)" = "$id" ]
+	[ "$(scmlb lb get --json | jq length)" -eq 2 ]
+	conn_close
+	manager stop scmlb.service
+	[ -z "$(xdp_progs)" ]
+	[ ! -e "$SCMLB_PIN_DIR" ]
 }

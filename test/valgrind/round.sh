@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # round.sh BUILD_DIR - one full round of the tools under valgrind: attach,
-# svc/lb/fw/dos set-get-delete, stat, status, gc, health, detach. Each run
-# must be free of memory errors and definite leaks. Prints TAP. Needs root
-# and a build without sanitizers.
+# svc/lb/fw/dos set-get-delete, stat, status, save, restore, gc, health,
+# detach. Each run must be free of memory errors and definite leaks. Prints
+# TAP. Needs root and a build without sanitizers.
 set -u
 
 if [ "$(id -u)" != 0 ]; then
@@ -30,6 +30,12 @@ metrics=$(mktemp -d)
 trap 'topo_down; rm -rf "$metrics"' EXIT
 topo_up
 topo_start_apps "$build/test/scmlb-testapp" || exit 1
+conf=$(mktemp)
+trap 'topo_down; rm -f "$conf"' EXIT
+printf '%s\n' "attach -u up0 -v $TOPO_VIP -m skb" "fw set -t udp -d 53" \
+	"dos set -p icmp -l 10" \
+	"lb set -n web1 -a 10.0.4.2 -c http://10.0.4.2:8080/health" \
+	"lb set -n web2 -a 10.0.5.2" "lb drain -i 2" >"$conf"
 
 steps=(
 	"attach -u up0 -v $TOPO_VIP -m skb"
@@ -60,6 +66,8 @@ steps=(
 	"stat --json"
 	"status"
 	"status --json"
+	"save"
+	"restore --flush -f $conf"
 	"gc"
 	"gc --json"
 	"health --timeout 500ms"

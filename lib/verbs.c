@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/* verbs.c - options, value parsers and checks of the verbs a configuration is made of */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/in.h>
+
+#include "dos.h"
+#include "log.h"
+#include "maps.h"
+#include "verbs.h"
+
+/*
+ * The value parsers only these verbs use; the ones several tools share are
+ * in args.c.
+ */
+
+static int parse_mode(const char *s, void *out, const char **why)
+{
+	if (!strcmp(s, "native"))
+		*(__u8 *)out = SCMLB_MODE_NATIVE;
+	else if (!strcmp(s, "skb"))
+		*(__u8 *)out = SCMLB_MODE_SKB;
+	else {
+		*why = "expected native or skb";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_ct_size(const char *s, void *out, const char **why)
+{
+	__u32 v;
+
+	if (scmlb_parse_u32(s, &v, why))
+		return -EINVAL;
+	if (v < SCMLB_CT_MIN_SIZE || v > SCMLB_CT_MAX_SIZE) {
+		*why = "expected 16 to 16777216 entries";
+		return -EINVAL;
+	}
+	*(__u32 *)out = v;
+	return 0;
+}
+
+static int parse_svc_proto(const char *s, void *out, const char **why)
+{
+	if (!strcmp(s, "tcp"))
+		*(__u8 *)out = IPPROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		*(__u8 *)out = IPPROTO_UDP;
+	else if (!strcmp(s, "any"))
+		*(__u8 *)out = 0;
+	else {
+		*why = "expected tcp, udp or any";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_scheduler(const char *s, void *out, const char **why)
+{
+	if (!strcmp(s, "rr"))
+		*(__u8 *)out = SCMLB_SCHED_RR;
+	else if (!strcmp(s, "wrr"))
+		*(__u8 *)out = SCMLB_SCHED_WRR;
+	else if (!strcmp(s, "maglev"))
+		*(__u8 *)out = SCMLB_SCHED_MAGLEV;
+	else {
+		*why = "expected rr, wrr or maglev";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_forward(const char *s, void *out, const char **why)
+{
+	if (!strcmp(s, "nat")) {
+		*(__u8 *)out = SCMLB_FWD_NAT;
+		return 0;
+	}
+	*why = !strcmp(s, "dr") || !strcmp(s, "ipip") ?
+	       "only nat is implemented so far" : "expected nat, dr or ipip";
+	return -EINVAL;
+}
+
+/* -p: the port, marked as given (0 is refused later, with the service). */
+static int parse_backend_port(const char *s, void *out, const char **why)
+{
+	__be16 port;
+
+	if (scmlb_parse_port(s, &port, why))
+		return -EINVAL;
+	*(__u32 *)out = SCMLB_LB_PORT_GIVEN | __builtin_bswap16(port);
+	return 0;
+}
+
+static int parse_dos_proto(const char *s, void *out, const char **why)
+{
+	if (scmlb_parse_l4_proto(s, out, why) || !*(__u8 *)out) {
+		*why = "expected tcp, udp or icmp";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_limit(const char *s, void *out, const char **why)
+{
+	if (scmlb_parse_u32(s, out, why))
+		return -EINVAL;
+	if (!*(__u32 *)out) {
+		*why = "the limit is at least 1 packet per second";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const struct scmlb_opt scmlb_attach_table[] = {
+	{ "upstream", 'u', "IFACE", "interface", scmlb_parse_ifname,
+	  offsetof(struct scmlb_attach_opts, upstream), true,
+	  "the interface clients reach the VIP through" },
+	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_vip,
+	  offsetof(struct scmlb_attach_opts, vip), false,
+	  "add service 1: every port of this IPv4 address, round robin" },
+	{ "mode", 'm', "native|skb", "mode", parse_mode,
+	  offsetof(struct scmlb_attach_opts, mode), false,
+	  "XDP mode: native (default) or skb" },
+	{ "conntrack-size", 0, "N", "conntrack size", parse_ct_size,
+	  offsetof(struct scmlb_attach_opts, ct_size), false,
+	  "flows tracked before the oldest are evicted (default 262144)" },
+	{ 0 },
+};
+
+int scmlb_svc_set_check(const void *opts)
+{
+	const struct scmlb_svc_set_opts *o = opts;
+
+	if (o->port && !o->proto) {
+		pr_err("invalid port '%u': a port needs --protocol tcp or udp",
+		       __builtin_bswap16(o->port));
+		return SCMLB_EXIT_USAGE;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+const struct scmlb_opt scmlb_svc_set_table[] = {
+	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_vip,
+	  offsetof(struct scmlb_svc_set_opts, vip), true,
+	  "the virtual IPv4 address" },
+	{ "protocol", 't', "tcp|udp|any", "protocol", parse_svc_proto,
+	  offsetof(struct scmlb_svc_set_opts, proto), false,
+	  "the protocol it takes (default any)" },
+	{ "port", 'P', "PORT", "port", scmlb_parse_port,
+	  offsetof(struct scmlb_svc_set_opts, port), false,
+	  "the port it takes, 0 for every port (default 0)" },
+	{ "scheduler", 'S', "rr|wrr|maglev", "scheduler", parse_scheduler,
+	  offsetof(struct scmlb_svc_set_opts, scheduler), false,
+	  "round robin (default), weighted round robin or Maglev hashing" },
+	{ "forward", 0, "nat", "forwarding", parse_forward,
+	  offsetof(struct scmlb_svc_set_opts, forward), false,
+	  "how packets reach the backends: nat (default)" },
+	{ 0 },
+};
+
+const struct scmlb_opt scmlb_lb_set_table[] = {
+	{ "name", 'n', "NAME", "name", scmlb_parse_name,
+	  offsetof(struct scmlb_lb_set_opts, name), true,
+	  "the backend's name (up to 31 characters)" },
+	{ "address", 'a', "ADDR", "address", scmlb_parse_ipv4,
+	  offsetof(struct scmlb_lb_set_opts, addr), true,
+	  "the backend's IPv4 address" },
+	{ "healthcheck", 'c', "URL", "health-check URL", scmlb_parse_http_url,
+	  offsetof(struct scmlb_lb_set_opts, healthcheck), false,
+	  "http://HOST[:PORT]/PATH that answers 2xx while the backend is healthy" },
+	{ "service", 's', "ID", "service", scmlb_parse_id,
+	  offsetof(struct scmlb_lb_set_opts, service), false,
+	  "the service it serves (needed when there is more than one)" },
+	{ "weight", 'w', "N", "weight", scmlb_parse_weight,
+	  offsetof(struct scmlb_lb_set_opts, weight), false,
+	  "its share of new connections under wrr and maglev, 1 to 65535 (default 1)" },
+	{ "port", 'p', "PORT", "port", parse_backend_port,
+	  offsetof(struct scmlb_lb_set_opts, port), false,
+	  "its port, for a service with a port (default: the service's)" },
+	{ 0 },
+};
+
+const struct scmlb_opt scmlb_lb_id_table[] = {
+	{ "id", 'i', "ID", "id", scmlb_parse_id,
+	  offsetof(struct scmlb_lb_id_opts, id), true,
+	  "the backend's id, as set printed it" },
+	{ 0 },
+};
+
+int scmlb_fw_set_check(const void *opts)
+{
+	const struct scmlb_fw_set_opts *o = opts;
+	const struct scmlb_port_range *r = o->src.to ? &o->src : &o->dst;
+
+	if (o->proto == 1 && r->to) {
+		if (r->from == r->to)
+			pr_err("invalid port range '%u': icmp has no ports", r->to);
+		else
+			pr_err("invalid port range '%u-%u': icmp has no ports",
+			       r->from, r->to);
+		return SCMLB_EXIT_USAGE;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+const struct scmlb_opt scmlb_fw_set_table[] = {
+	{ "network", 'n', "CIDR", "network", scmlb_parse_cidr,
+	  offsetof(struct scmlb_fw_set_opts, network), false,
+	  "source network, like 10.0.0.0/8 (default 0.0.0.0/0)" },
+	{ "protocol", 't', "any|icmp|tcp|udp", "protocol", scmlb_parse_l4_proto,
+	  offsetof(struct scmlb_fw_set_opts, proto), false,
+	  "protocol the rule drops (default any)" },
+	/* -p as in scmlb-dos set (no help text: an alias of the entry above) */
+	{ "protocol", 'p', "any|icmp|tcp|udp", "protocol", scmlb_parse_l4_proto,
+	  offsetof(struct scmlb_fw_set_opts, proto), false, NULL },
+	{ "src-port", 's', "PORTS", "port range", scmlb_parse_port_range,
+	  offsetof(struct scmlb_fw_set_opts, src), false,
+	  "source port or FROM-TO range (default 0: any port)" },
+	{ "dst-port", 'd', "PORTS", "port range", scmlb_parse_port_range,
+	  offsetof(struct scmlb_fw_set_opts, dst), false,
+	  "destination port or FROM-TO range (default 0: any port)" },
+	{ 0 },
+};
+
+/* Also works out the policy's class from its protocol and type. */
+int scmlb_dos_set_check(const void *opts)
+{
+	struct scmlb_dos_set_opts *o = (struct scmlb_dos_set_opts *)opts;
+	const char *why = NULL;
+
+	if (scmlb_dos_class_parse(o->proto, o->type, &o->class, &why)) {
+		if (o->type)
+			pr_err("invalid packet type '%s': %s", o->type, why);
+		else
+			pr_err("missing option '--type' for protocol 'tcp': %s", why);
+		return SCMLB_EXIT_USAGE;
+	}
+	return SCMLB_EXIT_OK;
+}
+
+const struct scmlb_opt scmlb_dos_set_table[] = {
+	{ "protocol", 'p', "tcp|udp|icmp", "protocol", parse_dos_proto,
+	  offsetof(struct scmlb_dos_set_opts, proto), true,
+	  "protocol the policy watches" },
+	{ "type", 't', "TYPE", "packet type", scmlb_parse_string,
+	  offsetof(struct scmlb_dos_set_opts, type), false,
+	  "tcp only: syn, ack, fin, rst, psh, urg, ece or cwr" },
+	{ "limit", 'l', "N", "limit", parse_limit,
+	  offsetof(struct scmlb_dos_set_opts, limit), false,
+	  "packets per second one source may send (default 256)" },
+	{ 0 },
+};
+
+/**
+ * scmlb_opt_flag() - how a line gives the option of a verb's struct field
+ * @table:  the verb's options
+ * @offset: the field, as offsetof() in the verb's options struct
+ * @buf:    set to "-n", or "--conntrack-size" for an option without a
+ *          short name
+ * @size:   room in @buf
+ *
+ * scmlb-save writes its lines through this, so they use the tools' names.
+ *
+ * Return: 0, or -ENOENT when no option fills that field.
+ */
+int scmlb_opt_flag(const struct scmlb_opt *table, size_t offset, char *buf,
+		   size_t size)
+{
+	const struct scmlb_opt *o;
+
+	for (o = table; o->name; o++) {
+		if (o->offset != offset)
+			continue;
+		if (o->short_name)
+			snprintf(buf, size, "-%c", o->short_name);
+		else
+			snprintf(buf, size, "--%s", o->name);
+		return 0;
+	}
+	return -ENOENT;
+}

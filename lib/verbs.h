@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* verbs.h - the verbs of a configuration: one grammar for their tools, save and restore */
+#ifndef SCMLB_VERBS_H
+#define SCMLB_VERBS_H
+
+#include <linux/types.h>
+
+#include "args.h"
+
+/*
+ * Each SCMLB_*_CMD(run) is a whole entry of a tool's verb table: the tool
+ * puts its own do_<verb>() in it, scmlb-restore a function it never runs,
+ * so both parse a line with the same options and the same checks.
+ */
+
+/* scmlb-attach -u IFACE [-v VIP] [-m MODE] [--conntrack-size N] */
+struct scmlb_attach_opts {
+	const char *upstream;
+	__be32 vip;		/* 0: not given */
+	__u8 mode;		/* 0: not given */
+	__u32 ct_size;		/* 0: not given */
+};
+
+extern const struct scmlb_opt scmlb_attach_table[];
+
+#define SCMLB_ATTACH_CMD(run)						\
+	{ NULL, "attach scmlb", scmlb_attach_table,			\
+	  sizeof(struct scmlb_attach_opts), SCMLB_CMD_NO_MAPS, NULL, (run) }
+
+/* scmlb-svc set -v VIP [-t PROTO] [-P PORT] [-S SCHED] [--forward F] */
+struct scmlb_svc_set_opts {
+	__be32 vip;
+	__u8 proto;		/* 0: any */
+	__be16 port;		/* 0: every port */
+	__u8 scheduler;
+	__u8 forward;
+};
+
+extern const struct scmlb_opt scmlb_svc_set_table[];
+int scmlb_svc_set_check(const void *opts);
+
+#define SCMLB_SVC_SET_CMD(run)						\
+	{ "set", "add a service", scmlb_svc_set_table,			\
+	  sizeof(struct scmlb_svc_set_opts), SCMLB_CMD_WRITE,		\
+	  scmlb_svc_set_check, (run) }
+
+/* scmlb-lb set -n NAME -a ADDR [-c URL] [-s ID] [-w N] [-p PORT] */
+struct scmlb_lb_set_opts {
+	const char *name;
+	__be32 addr;
+	const char *healthcheck;
+	__u32 service;		/* 0: the only one */
+	__u16 weight;		/* 0: 1 */
+	__u32 port;		/* 0: not given, else SCMLB_LB_PORT_GIVEN | port */
+};
+
+#define SCMLB_LB_PORT_GIVEN 0x10000
+
+extern const struct scmlb_opt scmlb_lb_set_table[];
+
+#define SCMLB_LB_SET_CMD(run)						\
+	{ "set", "add a backend and put it into rotation",		\
+	  scmlb_lb_set_table, sizeof(struct scmlb_lb_set_opts),		\
+	  SCMLB_CMD_WRITE, NULL, (run) }
+
+/* scmlb-lb drain, undrain and delete -i ID */
+struct scmlb_lb_id_opts {
+	__u32 id;
+};
+
+extern const struct scmlb_opt scmlb_lb_id_table[];
+
+#define SCMLB_LB_DRAIN_CMD(run)						\
+	{ "drain", "stop new connections to a backend",			\
+	  scmlb_lb_id_table, sizeof(struct scmlb_lb_id_opts),		\
+	  SCMLB_CMD_WRITE, NULL, (run) }
+
+/* scmlb-fw set [-n CIDR] [-t PROTO] [-s PORTS] [-d PORTS] */
+struct scmlb_fw_set_opts {
+	struct scmlb_cidr network;	/* zeroed: 0.0.0.0/0 */
+	__u8 proto;
+	struct scmlb_port_range src;
+	struct scmlb_port_range dst;
+};
+
+extern const struct scmlb_opt scmlb_fw_set_table[];
+int scmlb_fw_set_check(const void *opts);
+
+#define SCMLB_FW_SET_CMD(run)						\
+	{ "set", "add a rule; prints its id", scmlb_fw_set_table,	\
+	  sizeof(struct scmlb_fw_set_opts), SCMLB_CMD_WRITE,		\
+	  scmlb_fw_set_check, (run) }
+
+/* scmlb-dos set -p PROTO [-t TYPE] [-l N] */
+struct scmlb_dos_set_opts {
+	__u8 proto;
+	const char *type;
+	__u32 limit;		/* 0: not given */
+	__u32 class;		/* from proto and type, by the check */
+};
+
+#define SCMLB_DOS_DEFAULT_LIMIT 256
+
+extern const struct scmlb_opt scmlb_dos_set_table[];
+int scmlb_dos_set_check(const void *opts);
+
+#define SCMLB_DOS_SET_CMD(run)						\
+	{ "set", "add a policy; prints its id", scmlb_dos_set_table,	\
+	  sizeof(struct scmlb_dos_set_opts), SCMLB_CMD_WRITE,		\
+	  scmlb_dos_set_check, (run) }
+
+int scmlb_opt_flag(const struct scmlb_opt *table, size_t offset, char *buf,
+		   size_t size);
+
+#endif /* SCMLB_VERBS_H */

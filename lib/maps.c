@@ -50,6 +50,8 @@ static const struct map_desc {
 	  sizeof(__u32), sizeof(__u32) },
 	{ "lb_tx_ports", offsetof(struct scmlb_maps, tx_ports),
 	  BPF_MAP_TYPE_DEVMAP_HASH, sizeof(__u32), sizeof(__u32) },
+	{ "lb_ifaces", offsetof(struct scmlb_maps, ifaces), BPF_MAP_TYPE_HASH,
+	  sizeof(__u32), sizeof(__u32) },
 	{ "lb_progs", offsetof(struct scmlb_maps, progs),
 	  BPF_MAP_TYPE_PROG_ARRAY, sizeof(__u32), sizeof(__u32) },
 	{ "ct_flows", offsetof(struct scmlb_maps, ct), BPF_MAP_TYPE_LRU_HASH,

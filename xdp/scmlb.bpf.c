@@ -7,6 +7,7 @@
 #include "counter.h"
 #include "dos.h"
 #include "fw.h"
+#include "handoff.h"
 #include "lb_egress.h"
 #include "lb_ingress.h"
 #include "maps.h"
@@ -54,7 +55,7 @@ int scmlb_main(struct xdp_md *ctx)
 	if (ctx->ingress_ifindex != cfg->upstream_ifindex) {
 		if (parse_pkt(ctx, &p) < 0)
 			return XDP_PASS;
-		act = lb_egress(cfg, st, &p);
+		act = lb_egress(ctx, cfg, st, &p);
 		return act == SCMLB_CONTINUE ? XDP_PASS : act;
 	}
 
@@ -73,7 +74,7 @@ int scmlb_main(struct xdp_md *ctx)
 	if (one_arm) {
 		for_vip = vip_maybe(&p);
 		if (!(for_vip && vip_lookup(&p)))
-			act = lb_egress(cfg, st, &p);
+			act = lb_egress(ctx, cfg, st, &p);
 	}
 	if (act == SCMLB_CONTINUE)
 		act = fw_check(cfg, st, &p);
@@ -83,12 +84,23 @@ int scmlb_main(struct xdp_md *ctx)
 	if (act == SCMLB_CONTINUE && !one_arm)
 		for_vip = vip_maybe(&p);
 	if (act == SCMLB_CONTINUE && for_vip)
-		act = lb_ingress(st, &p);
+		act = lb_ingress(ctx, st, &p);
 	if (act == SCMLB_CONTINUE) {
 		st->passed++;
 		return XDP_PASS;
 	}
 	return act;
+}
+
+/*
+ * At tc ingress on every interface scmlb is attached to: rewrites and
+ * redirects the packets scmlb_main handed off (xdp/handoff.h); every
+ * other packet goes on to the next filter.
+ */
+SEC("tc")
+int scmlb_tc(struct __sk_buff *skb)
+{
+	return handoff_apply(skb);
 }
 
 /*

@@ -10,7 +10,7 @@
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
 #define SCMLB_LAYOUT_MAJOR 3
-#define SCMLB_LAYOUT_MINOR 0
+#define SCMLB_LAYOUT_MINOR 1
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends of all services; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
@@ -173,6 +173,22 @@ enum scmlb_flow_state {
 enum scmlb_flow_flags {
 	/* a reply entry (ct_replies), keyed backend -> client */
 	SCMLB_FLOW_REPLY = 1 << 0,
+	/* the flow's packets are redirected by the XDP program itself */
+	SCMLB_FLOW_DIRECT = 1 << 1,
+	/* the flow's packets are handed to scmlb_tc (xdp/handoff.h) */
+	SCMLB_FLOW_HANDOFF = 1 << 2,
+};
+
+/* lb_ifaces values: how balanced frames cross an interface */
+enum scmlb_iface_flags {
+	/* scmlb_tc is on the interface: handed-off frames arriving here are
+	 * rewritten and redirected there */
+	SCMLB_IF_TC = 1 << 0,
+	/* frames from or to it must go through scmlb_tc: skb mode, or it
+	 * cannot take XDP frames or keep their offload state (a veth) */
+	SCMLB_IF_SKB = 1 << 1,
+	/* scmlb made the interface's clsact qdisc: it goes when scmlb does */
+	SCMLB_IF_QDISC = 1 << 2,
 };
 
 #endif /* SCMLB_CONSTS_H */

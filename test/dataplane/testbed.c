@@ -643,6 +643,7 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 	struct scmlb_flow c, r;
 	bool has_c, has_r, ok;
 	struct tb_flow f;
+	__u8 path;
 	int err;
 
 	if (!want) {
@@ -673,12 +674,13 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 		note("conntrack state: expected %s, got %s",
 		     scmlb_ct_state_name(want->state),
 		     scmlb_ct_state_name(c.state));
+	path = want->path ? want->path : SCMLB_FLOW_DIRECT;
 	be_addr[0] = htonl(want->be_addr);
-	ok &= flow_entry_ok("client's entry", &c, 0, be_addr,
+	ok &= flow_entry_ok("client's entry", &c, path, be_addr,
 			    htons(want->be_port), want);
 	vip_addr[0] = key->dst_addr;
-	ok &= flow_entry_ok("reply entry", &r, SCMLB_FLOW_REPLY, vip_addr,
-			    key->dst_port, want);
+	ok &= flow_entry_ok("reply entry", &r, SCMLB_FLOW_REPLY | path,
+			    vip_addr, key->dst_port, want);
 	if (c.packets + r.packets != want->packets) {
 		note("conntrack packets: expected %llu both ways, got %llu "
 		     "(client's entry) + %llu (reply entry)",

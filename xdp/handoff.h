@@ -43,10 +43,12 @@ _Static_assert(sizeof(struct handoff) % 4 == 0, "XDP metadata is 4-byte words");
  */
 static __always_inline __u8 handoff_path(__u32 a, __u32 b)
 {
-	const __u32 *fa = bpf_map_lookup_elem(&lb_ifaces, &a);
-	const __u32 *fb = bpf_map_lookup_elem(&lb_ifaces, &b);
+	const __u32 *fa = bpf_map_lookup_elem(&lb_ifaces, &a), *fb;
 
-	if (!fa || !fb || !(*fa & *fb & SCMLB_IF_TC))
+	if (!fa || !(*fa & SCMLB_IF_TC))
+		return SCMLB_FLOW_DIRECT;
+	fb = a == b ? fa : bpf_map_lookup_elem(&lb_ifaces, &b);
+	if (!fb || !(*fb & SCMLB_IF_TC))
 		return SCMLB_FLOW_DIRECT;
 	return (*fa | *fb) & SCMLB_IF_SKB ? SCMLB_FLOW_HANDOFF :
 					    SCMLB_FLOW_DIRECT;

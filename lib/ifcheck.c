@@ -42,6 +42,9 @@ static const char why_veth[] =
 	"frames XDP redirects to it";
 static const char why_xmit[] =
 	"its driver drops the frames XDP redirects to it";
+static const char why_veth_xmit[] =
+	"a veth whose peer has neither GRO nor an XDP program: the kernel "
+	"drops the frames XDP redirects to it";
 static const char why_veth_mode[] =
 	"native XDP on a veth would turn off GSO on its peer, and gains "
 	"nothing where packets are socket buffers already";
@@ -92,7 +95,8 @@ static struct nlmsghdr *genl_put(char *buf, __u16 type, __u8 cmd)
 	struct genlmsghdr *g;
 
 	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
+	/* the ack ends the reply */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->cmd = cmd;
 	g->version = 1;
@@ -321,6 +325,9 @@ int scmlb_ifcheck_warning(const char *pin_dir, int ifindex, __u8 mode,
 	need = scmlb_ifcheck_path(ifindex, mode, &why);
 	if (need < 0)
 		return need;
+	/* the worse of a veth's two troubles, when it has it now */
+	if (why == why_veth && !scmlb_ifcheck_xdp_xmit(ifindex))
+		why = why_veth_xmit;
 	if (need && !(flags & SCMLB_IF_SKB)) {
 		snprintf(buf, size, "'%s': %s; but scmlb forwards through it "
 			 "with XDP: run scmlb-attach again", name, why);

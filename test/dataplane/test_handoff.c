@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_handoff.c - TAP tests of flows handed to scmlb_tc: the metadata, the rewrite at tc ingress */
+/* test_handoff.c - TAP tests of flows handed to scmlb_tc: the metadata, the rewrite */
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>

@@ -53,6 +53,8 @@ static const struct map_desc {
 	  sizeof(__u32), sizeof(__u32) },
 	{ "lb_tx_ports", offsetof(struct scmlb_maps, tx_ports),
 	  BPF_MAP_TYPE_DEVMAP_HASH, sizeof(__u32), sizeof(__u32) },
+	{ "lb_ifaces", offsetof(struct scmlb_maps, ifaces), BPF_MAP_TYPE_HASH,
+	  sizeof(__u32), sizeof(__u32) },
 	{ "lb_progs", offsetof(struct scmlb_maps, progs),
 	  BPF_MAP_TYPE_PROG_ARRAY, sizeof(__u32), sizeof(__u32) },
 	{ "ct_flows", offsetof(struct scmlb_maps, ct), BPF_MAP_TYPE_LRU_HASH,
@@ -581,8 +583,8 @@ static int unpin_ours(const char *dir, const char *name,
  * @remove_dir: then remove the directory, if nothing else is left in it
  *
  * Only what scmlb pins goes: its maps by name (of the current layout's
- * types and sizes, or of an earlier layout's names) and its entry
- * program. Pins of other tools in the same directory stay, and so does
+ * types and sizes, or of an earlier layout's names) and its programs
+ * (the entry, scmlb_tc). Pins of other tools in the same directory stay, and so does
  * the directory that holds them.
  *
  * Return: 0 or -errno.
@@ -601,6 +603,11 @@ int scmlb_maps_unpin(const char *dir, bool remove_dir)
 		err = err ? err : e;
 	}
 	e = unpin_ours(dir, SCMLB_PIN_ENTRY, NULL, "scmlb_entry");
+	err = err ? err : e;
+	/* scmlb_tc, and its next version an upgrade killed before the rename */
+	e = unpin_ours(dir, SCMLB_PIN_TC, NULL, "scmlb_tc");
+	err = err ? err : e;
+	e = unpin_ours(dir, SCMLB_PIN_TC "_new", NULL, "scmlb_tc");
 	err = err ? err : e;
 	/* a directory others still use, or a mount point, stays */
 	if (!err && remove_dir && rmdir(dir) && errno != ENOENT &&

@@ -12,6 +12,7 @@
 #define SCMLB_DEFAULT_PIN_DIR "/sys/fs/bpf/scmlb"
 #define SCMLB_PIN_ENTRY "prog_entry"	/* the entry program, for new interfaces */
 #define SCMLB_LOCK_FD_ENV "SCMLB_LOCK_FD"	/* a lock scmlb-restore passes on */
+#define SCMLB_PIN_TC "prog_tc"		/* scmlb_tc, for new interfaces */
 
 /* "MAJOR.MINOR" of a layout version, for messages */
 #define SCMLB_LAYOUT_FMT "%u.%u"
@@ -42,6 +43,7 @@ struct scmlb_maps {
 	int dos_drops;
 	int be_stats;
 	int fw_hint;
+	int ifaces;
 };
 
 /* What a verb works with: set up by scmlb_run(). */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* progs.c - load the embedded XDP programs and put the entry program on interfaces through libxdp */
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,16 +10,32 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
+#include "ifcheck.h"
 #include "log.h"
 #include "owner.h"
 #include "progs.h"
 #include "scmlb.skel.h"
+#include "tc.h"
 
 #define ENTRY_NAME "scmlb_entry"
 
 static enum xdp_attach_mode xdp_mode(__u8 mode)
 {
 	return mode == SCMLB_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+}
+
+/* The libxdp mode on @ifindex for an instance of @mode: skb on a veth. */
+static int iface_xdp_mode(int ifindex, __u8 mode, enum xdp_attach_mode *out)
+{
+	const char *why;
+	int m = scmlb_ifcheck_mode(ifindex, mode, &why);
+
+	if (m < 0)
+		return m;
+	if (why)
+		pr_debug("ifindex %d: skb mode: %s", ifindex, why);
+	*out = xdp_mode(m);
+	return 0;
 }
 
 /*
@@ -84,10 +101,57 @@ int scmlb_progs_open(const char *pin_dir, __u32 ct_size, bool with_entry,
 	return 0;
 }
 
-/* Load without libxdp: an upgrade, where the entry stays where it is. */
+/*
+ * Pin @fd as @name in @pin_dir, over what is pinned there: a new name,
+ * then a rename, so the name never goes missing.
+ */
+static int pin_replace(const char *pin_dir, const char *name, int fd)
+{
+	char path[4096], tmp[4096 + 8];
+	int err;
+
+	err = scmlb_pin_path(path, sizeof(path), pin_dir, name);
+	if (err)
+		return err;
+	/* bpffs refuses names with a dot */
+	snprintf(tmp, sizeof(tmp), "%s_new", path);
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp))
+		return -errno;
+	if (rename(tmp, path)) {
+		err = -errno;
+		unlink(tmp);
+	}
+	return err;
+}
+
+/* The pin directory of a skeleton opened by scmlb_progs_open(), or NULL. */
+static const char *skel_pin_dir(struct scmlb_bpf *skel, char *buf, size_t size)
+{
+	const char *map_pin = bpf_map__pin_path(skel->maps.lb_config);
+
+	if (!map_pin)
+		return NULL;
+	snprintf(buf, size, "%s", map_pin);
+	return dirname(buf);
+}
+
+/*
+ * Load without libxdp: an upgrade, where the entry stays where it is.
+ * The new scmlb_tc is pinned for scmlb_entry_attach() to put in place.
+ */
 int scmlb_progs_load(struct scmlb_bpf *skel)
 {
-	return scmlb_bpf__load(skel);
+	const char *pin_dir;
+	char buf[4096];
+	int err;
+
+	err = scmlb_bpf__load(skel);
+	pin_dir = err ? NULL : skel_pin_dir(skel, buf, sizeof(buf));
+	if (pin_dir)
+		err = pin_replace(pin_dir, SCMLB_PIN_TC,
+				  bpf_program__fd(skel->progs.scmlb_tc));
+	return err;
 }
 
 void scmlb_progs_close(struct scmlb_bpf *skel)
@@ -131,11 +195,67 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	maps->dos_counts = bpf_map__fd(skel->maps.dos_counts);
 	maps->dos_drops = bpf_map__fd(skel->maps.dos_drops);
 	maps->be_stats = bpf_map__fd(skel->maps.lb_be_stats);
+	maps->ifaces = bpf_map__fd(skel->maps.lb_ifaces);
 }
 
 int scmlb_progs_clock_fd(struct scmlb_bpf *skel)
 {
 	return bpf_program__fd(skel->progs.scmlb_clock);
+}
+
+/**
+ * iface_setup() - put scmlb_tc on @ifindex and say in lb_ifaces how flows cross it
+ * @ifaces:  lb_ifaces
+ * @ifindex: an interface the entry program is on
+ * @mode:    the instance's enum scmlb_attach_mode
+ * @tc_fd:   scmlb_tc as pinned
+ *
+ * Every interface gets scmlb_tc, so that any flow can be handed off where
+ * it arrives. A filter running another scmlb_tc (an upgrade) is replaced.
+ *
+ * Return: 0 or -errno.
+ */
+static int iface_setup(int ifaces, int ifindex, __u8 mode, int tc_fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 key = ifindex, flags = 0, len = sizeof(info), id;
+	bool made = false;
+	const char *why;
+	int path, err;
+
+	path = scmlb_ifcheck_path(ifindex, mode, &why);
+	if (path < 0)
+		return path;
+	if (path)
+		pr_debug("ifindex %d: flows through scmlb_tc: %s", ifindex, why);
+	bpf_map_lookup_elem(ifaces, &key, &flags);
+	err = bpf_obj_get_info_by_fd(tc_fd, &info, &len) ? -errno : 0;
+	if (!err)
+		err = scmlb_tc_prog_id(ifindex, &id);
+	if (!err && id != info.id)
+		err = scmlb_tc_attach(ifindex, tc_fd, &made);
+	if (err)
+		return err;
+	flags = (flags & SCMLB_IF_QDISC) | (made ? SCMLB_IF_QDISC : 0) |
+		SCMLB_IF_TC | path;
+	if (bpf_map_update_elem(ifaces, &key, &flags, BPF_ANY)) {
+		err = -errno;
+		scmlb_tc_detach(ifindex, flags & SCMLB_IF_QDISC);
+	}
+	return err;
+}
+
+/* Open a pinned object of @pin_dir by @name, or -errno. */
+static int pinned_fd(const char *pin_dir, const char *name)
+{
+	char path[4096];
+	int fd, err;
+
+	err = scmlb_pin_path(path, sizeof(path), pin_dir, name);
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
 }
 
 /**
@@ -146,7 +266,8 @@ int scmlb_progs_clock_fd(struct scmlb_bpf *skel)
  * @mode:    enum scmlb_attach_mode
  *
  * libxdp loads the object itself: as a dispatcher component where the
- * kernel supports freplace, as a plain XDP program elsewhere.
+ * kernel supports freplace, as a plain XDP program elsewhere. scmlb_tc
+ * goes on the interface too (iface_setup()).
  *
  * Return: 0 or -errno.
  */
@@ -155,25 +276,34 @@ int scmlb_progs_attach_first(struct scmlb_bpf *skel, const char *pin_dir,
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts, .obj = skel->obj,
 			    .prog_name = ENTRY_NAME);
+	enum xdp_attach_mode xmode;
 	struct xdp_program *xp;
 	char path[4096];
 	int err;
 
 	err = scmlb_pin_path(path, sizeof(path), pin_dir, SCMLB_PIN_ENTRY);
+	if (!err)
+		err = iface_xdp_mode(ifindex, mode, &xmode);
 	if (err)
 		return err;
 	xp = xdp_program__create(&opts);
 	err = libxdp_get_error(xp);
 	if (err)
 		return err;
-	err = xdp_program__attach(xp, ifindex, xdp_mode(mode), 0);
+	err = xdp_program__attach(xp, ifindex, xmode, 0);
 	if (err)
 		goto out;
 	unlink(path);
-	if (bpf_obj_pin(xdp_program__fd(xp), path)) {
+	if (bpf_obj_pin(xdp_program__fd(xp), path))
 		err = -errno;
-		xdp_program__detach(xp, ifindex, xdp_mode(mode), 0);
-	}
+	if (!err)
+		err = pin_replace(pin_dir, SCMLB_PIN_TC,
+				  bpf_program__fd(skel->progs.scmlb_tc));
+	if (!err)
+		err = iface_setup(bpf_map__fd(skel->maps.lb_ifaces), ifindex,
+				  mode, bpf_program__fd(skel->progs.scmlb_tc));
+	if (err)
+		xdp_program__detach(xp, ifindex, xmode, 0);
 out:
 	xdp_program__close(xp);
 	return err;
@@ -222,20 +352,15 @@ int scmlb_entry_attached(const char *pin_dir, int ifindex)
 	return found;
 }
 
-/**
- * scmlb_entry_attach() - put the pinned entry program on @ifindex
- * @ctx:     the run, with the maps open
- * @ifindex: an interface toward backends
- *
- * An interface has one owner: a program that is not ours stays, unless
+/*
+ * The pinned entry program onto @ifindex, unless it is there already. An
+ * interface has one owner: a program that is not ours stays, unless
  * libxdp's dispatcher can run us beside it.
- *
- * Return: 0 (also when it is there already), -EBUSY when another program
- * holds the interface (scmlb_owner_explain() says which), or -errno.
  */
-int scmlb_entry_attach(const struct scmlb_ctx *ctx, int ifindex)
+static int entry_attach(const struct scmlb_ctx *ctx, int ifindex)
 {
 	struct scmlb_xdp_owner owner;
+	enum xdp_attach_mode xmode;
 	struct xdp_program *xp;
 	char path[4096];
 	int err;
@@ -246,23 +371,59 @@ int scmlb_entry_attach(const struct scmlb_ctx *ctx, int ifindex)
 	if (scmlb_owner_blocks(&owner))
 		return -EBUSY;
 	err = scmlb_pin_path(path, sizeof(path), ctx->pin_dir, SCMLB_PIN_ENTRY);
+	if (!err)
+		err = iface_xdp_mode(ifindex, ctx->cfg.mode, &xmode);
 	if (err)
 		return err;
 	xp = xdp_program__from_pin(path);
 	err = libxdp_get_error(xp);
 	if (err)
 		return err;
-	err = xdp_program__attach(xp, ifindex, xdp_mode(ctx->cfg.mode), 0);
+	err = xdp_program__attach(xp, ifindex, xmode, 0);
 	xdp_program__close(xp);
 	return err;
 }
 
 /**
- * scmlb_entry_detach() - take our entry program off @ifindex
+ * scmlb_entry_attach() - put the pinned entry program and scmlb_tc on @ifindex
+ * @ctx:     the run, with the maps open
+ * @ifindex: an interface toward backends
+ *
+ * Where they are there already, an older scmlb_tc is replaced by the
+ * pinned one and lb_ifaces learns the interface again (an upgrade).
+ *
+ * Return: 0 (also when they are there already), -EBUSY when another
+ * program holds the interface (scmlb_owner_explain() says which), or
+ * -errno.
+ */
+int scmlb_entry_attach(const struct scmlb_ctx *ctx, int ifindex)
+{
+	int err, tc_fd, ifaces = ctx->maps.ifaces;
+
+	err = entry_attach(ctx, ifindex);
+	if (err)
+		return err;
+	/* an upgrade opened the maps before the load created lb_ifaces */
+	if (ifaces < 0)
+		ifaces = pinned_fd(ctx->pin_dir, "lb_ifaces");
+	tc_fd = pinned_fd(ctx->pin_dir, SCMLB_PIN_TC);
+	err = ifaces < 0 ? ifaces : tc_fd < 0 ? tc_fd : 0;
+	if (!err)
+		err = iface_setup(ifaces, ifindex, ctx->cfg.mode, tc_fd);
+	if (tc_fd >= 0)
+		close(tc_fd);
+	if (ifaces >= 0 && ifaces != ctx->maps.ifaces)
+		close(ifaces);
+	return err;
+}
+
+/**
+ * scmlb_entry_detach() - take our entry program and scmlb_tc off @ifindex
  * @pin_dir: the instance
  * @ifindex: the interface
  *
- * Other programs in the interface's dispatcher stay.
+ * Other programs in the interface's dispatcher, and other tc filters,
+ * stay; the clsact qdisc goes when scmlb made it and nothing else uses it.
  *
  * Return: 0 (also when it was not there) or -errno.
  */
@@ -270,14 +431,23 @@ int scmlb_entry_detach(const char *pin_dir, int ifindex)
 {
 	struct xdp_multiprog *mp;
 	struct xdp_program *p;
-	int err = 0;
+	__u32 key = ifindex, flags = 0;
+	int err = 0, ret, ifaces;
 
 	p = find_entry(pin_dir, ifindex, &mp);
 	if (p)
 		err = xdp_program__detach(p, ifindex,
 					  xdp_multiprog__attach_mode(mp), 0);
 	xdp_multiprog__close(mp);
-	return err;
+	ifaces = pinned_fd(pin_dir, "lb_ifaces");
+	if (ifaces >= 0)
+		bpf_map_lookup_elem(ifaces, &key, &flags);
+	ret = scmlb_tc_detach(ifindex, flags & SCMLB_IF_QDISC);
+	if (!ret && ifaces >= 0)
+		bpf_map_delete_elem(ifaces, &key);
+	if (ifaces >= 0)
+		close(ifaces);
+	return err ? err : ret;
 }
 
 /**

@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "clock.h"
+#include "ifcheck.h"
 #include "log.h"
 #include "maps.h"
 #include "netlink.h"
@@ -157,6 +158,7 @@ static int attach_new(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 	struct scmlb_xdp_owner owner;
 	struct scmlb_bpf *skel = NULL;
 	__u32 key = link->ifindex;
+	const char *why;
 	char vip[16];
 	int err;
 
@@ -228,6 +230,9 @@ static int attach_new(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 		printf("attached to '%s' (%s mode), no service yet\n",
 		       link->name, mode_name(cfg.mode));
 	}
+	if (scmlb_ifcheck_mode(link->ifindex, cfg.mode, &why) > 0 && why)
+		printf("note: XDP runs in skb mode on '%s': %s\n", link->name,
+		       why);
 out:
 	scmlb_progs_close(skel);
 	if (err) {

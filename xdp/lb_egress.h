@@ -5,6 +5,7 @@
 
 #include "ct.h"
 #include "frag.h"
+#include "handoff.h"
 #include "icmp.h"
 #include "maps.h"
 #include "nat.h"
@@ -49,6 +50,7 @@ static __always_inline int ct_reply_sync(const struct scmlb_config *cfg,
 
 /**
  * lb_egress() - send a backend's reply to the client with the VIP as source
+ * @ctx: the frame
  * @cfg: the instance's configuration
  * @st:  this CPU's counters
  * @p:   the parsed packet
@@ -60,14 +62,17 @@ static __always_inline int ct_reply_sync(const struct scmlb_config *cfg,
  * ICMP errors a backend sends about a client's packet go the same way
  * (icmp_egress()).
  *
- * Return: XDP_REDIRECT out of the upstream, or SCMLB_CONTINUE.
+ * Return: XDP_REDIRECT out of the upstream, XDP_PASS with the packet
+ * handed off to scmlb_tc, or SCMLB_CONTINUE.
  */
-static __always_inline int lb_egress(const struct scmlb_config *cfg,
+static __always_inline int lb_egress(struct xdp_md *ctx,
+				     const struct scmlb_config *cfg,
 				     struct scmlb_stats *st, struct pkt *p)
 {
 	struct scmlb_flow_key key;
 	struct scmlb_flow *r;
 	__u64 now;
+	int act;
 
 	if (p->frag == PKT_FRAG_LATER)
 		return frag_follow(cfg, st, p, 1);
@@ -88,6 +93,16 @@ static __always_inline int lb_egress(const struct scmlb_config *cfg,
 	r->last_seen = now;
 	backend_count(r->backend_id, p, 1, 0);
 	frag_remember(p, r->backend_id, r->nat_addr[0], 1, r->client_mac);
+	if (flow_path(r, ctx->ingress_ifindex, cfg->upstream_ifindex) ==
+	    SCMLB_FLOW_HANDOFF) {
+		act = handoff(ctx, cfg->upstream_ifindex, r->nat_addr[0],
+			      r->nat_port, 1, r->client_mac, cfg->upstream_mac);
+		if (act != SCMLB_CONTINUE)
+			return act;
+		/* the driver keeps no metadata: XDP redirects it after all */
+		if (parse_pkt(ctx, p) < 0 || !p->l4)
+			return XDP_ABORTED;
+	}
 	if (r->nat_port != p->sport)
 		nat_rewrite_port(p, 1, r->nat_port);
 	nat_rewrite_addr(p, &p->ip->saddr, r->nat_addr[0]);

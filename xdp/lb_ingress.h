@@ -5,6 +5,7 @@
 
 #include "ct.h"
 #include "frag.h"
+#include "handoff.h"
 #include "maps.h"
 #include "nat.h"
 #include "pick.h"
@@ -23,12 +24,13 @@ static __always_inline __be16 backend_port(const struct scmlb_backend *be,
  * first, so a reply never meets a flow it cannot return. @old, the
  * client's entry of a flow on the same 5-tuple that this one replaces,
  * loses its reply entry: its backend's late packets are not this flow's.
+ * @path: SCMLB_FLOW_DIRECT or SCMLB_FLOW_HANDOFF, for both entries.
  */
 static __always_inline int ct_open(const struct scmlb_flow_key *key,
 				   const struct scmlb_flow *old,
 				   const struct scmlb_service *svc,
 				   const struct scmlb_backend *be,
-				   const struct pkt *p, __u8 state)
+				   const struct pkt *p, __u8 state, __u8 path)
 {
 	struct scmlb_flow_key rkey;
 	struct scmlb_flow f = {
@@ -38,7 +40,7 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 		.nat_addr = { key->dst_addr },
 		.nat_port = key->dst_port,
 		.state = state,
-		.flags = SCMLB_FLOW_REPLY,
+		.flags = SCMLB_FLOW_REPLY | path,
 	};
 	__be16 port = backend_port(be, p);
 
@@ -57,18 +59,19 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 	f.packets = 1;
 	f.nat_addr[0] = be->addr[0];
 	f.nat_port = port;
-	f.flags = 0;
+	f.flags = path;
 	return bpf_map_update_elem(&ct_flows, key, &f, BPF_ANY) ? -1 : 0;
 }
 
 /*
  * A packet conntrack does not know. It opens a flow when it is UDP or a
  * TCP SYN; on a maglev service any TCP packet does (conntrack lost the
- * flow: the table still knows its backend).
+ * flow: the table still knows its backend). @ifindex: where it arrived;
+ * @path: set to the flow's path.
  */
 static __always_inline const struct scmlb_backend *
 lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
-	    const struct pkt *p, int *opened)
+	    const struct pkt *p, __u32 ifindex, int *opened, __u8 *path)
 {
 	const struct scmlb_vip *vip = vip_lookup(p);
 	const struct scmlb_service *svc;
@@ -89,7 +92,10 @@ lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
 		}
 	}
 	be = sched_pick(svc, key);
-	if (!be || ct_open(key, old, svc, be, p, state))
+	if (!be)
+		return NULL;
+	*path = handoff_path(ifindex, be->ifindex);
+	if (ct_open(key, old, svc, be, p, state, *path))
 		return NULL;
 	*opened = state != SCMLB_CT_ESTABLISHED;
 	return be;
@@ -117,6 +123,7 @@ static __always_inline int ct_drop_nodest(struct scmlb_stats *st,
 
 /**
  * lb_ingress() - send a client's packet for a VIP to its backend
+ * @ctx: the frame
  * @st:  this CPU's counters
  * @p:   the parsed packet, TCP or UDP, that vip_maybe() let through
  *
@@ -128,17 +135,21 @@ static __always_inline int ct_drop_nodest(struct scmlb_stats *st,
  * keep their flows.
  *
  * Return: XDP_REDIRECT with the destination rewritten to the backend,
- * XDP_DROP, or SCMLB_CONTINUE for what is not balanced: not for a VIP,
- * no service matches, a TCP packet of an unknown flow that is not a SYN
- * (but on maglev services), no backend available.
+ * Return: XDP_REDIRECT with the destination rewritten to the backend,
+ * XDP_PASS with the packet handed off to scmlb_tc, XDP_DROP, or
+ * SCMLB_CONTINUE for what is not balanced: not for a VIP, no service
+ * matches, a TCP packet of an unknown flow that is not a SYN (but on
+ * maglev services), no backend available.
  */
-static __always_inline int lb_ingress(struct scmlb_stats *st, struct pkt *p)
+static __always_inline int lb_ingress(struct xdp_md *ctx,
+				      struct scmlb_stats *st, struct pkt *p)
 {
 	const struct scmlb_backend *be = NULL, *failed = NULL;
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
+	int opened = 0, act;
+	__u8 path = 0;
 	__be16 port;
-	int opened = 0;
 
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
 
@@ -156,15 +167,19 @@ static __always_inline int lb_ingress(struct scmlb_stats *st, struct pkt *p)
 			failed = be;
 			be = NULL;
 		}
-		if (be)
+		if (be) {
 			ct_count(f);
+			path = flow_path(f, ctx->ingress_ifindex, be->ifindex);
+		}
 	}
 	if (!be) {
-		be = lb_new_flow(&key, f, p, &opened);
+		be = lb_new_flow(&key, f, p, ctx->ingress_ifindex, &opened,
+				 &path);
 		if (!be && failed) {
 			/* no live backend to move to: it stays where it was */
 			be = failed;
 			ct_count(f);
+			path = flow_path(f, ctx->ingress_ifindex, be->ifindex);
 		}
 		if (!be && f && p->proto == IPPROTO_TCP && !tcp_is_open(p) &&
 		    !backend_get(f->backend_id))
@@ -176,6 +191,18 @@ static __always_inline int lb_ingress(struct scmlb_stats *st, struct pkt *p)
 	frag_remember(p, be->id, be->addr[0], 0, NULL);
 
 	port = backend_port(be, p);
+	/* never NULL here; the verifier cannot tell through the re-parse */
+	if (!p->l4)
+		return XDP_ABORTED;
+	if (path == SCMLB_FLOW_HANDOFF) {
+		act = handoff(ctx, be->ifindex, be->addr[0], port, 0, be->mac,
+			      be->if_mac);
+		if (act != SCMLB_CONTINUE)
+			return act;
+		/* the driver keeps no metadata: XDP redirects it after all */
+		if (parse_pkt(ctx, p) < 0 || !p->l4)
+			return XDP_ABORTED;
+	}
 	if (port != p->dport)
 		nat_rewrite_port(p, 0, port);
 	nat_rewrite_addr(p, &p->ip->daddr, be->addr[0]);

@@ -112,6 +112,18 @@ struct {
 } lb_tx_ports SEC(".maps");
 
 /*
+ * The same interfaces, to enum scmlb_iface_flags; written by scmlb-attach
+ * and scmlb-lb when they attach, read when a flow opens.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, SCMLB_MAX_IFACES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_ifaces SEC(".maps");
+
+/*
  * The main program, tail-called by the entry program that sits on every
  * interface: scmlb-attach swaps it here, so an upgrade reaches every
  * interface at once.

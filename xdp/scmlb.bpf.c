@@ -8,6 +8,7 @@
 #include "dos.h"
 #include "frag.h"
 #include "fw.h"
+#include "handoff.h"
 #include "icmp.h"
 #include "lb_egress.h"
 #include "lb_ingress.h"
@@ -60,7 +61,7 @@ int scmlb_main(struct xdp_md *ctx)
 		st = bpf_map_lookup_elem(&stat_pkts, &proto);
 		if (!st)
 			return XDP_PASS;
-		act = lb_egress(cfg, st, &p);
+		act = lb_egress(ctx, cfg, st, &p);
 		return act == SCMLB_CONTINUE ? XDP_PASS : act;
 	}
 
@@ -87,7 +88,7 @@ int scmlb_main(struct xdp_md *ctx)
 	if (one_arm) {
 		for_vip = vip_maybe(&p);
 		if (!(for_vip && vip_lookup(&p)))
-			act = lb_egress(cfg, st, &p);
+			act = lb_egress(ctx, cfg, st, &p);
 	}
 	if (act == SCMLB_CONTINUE)
 		act = fw_check(cfg, st, &p);
@@ -97,7 +98,7 @@ int scmlb_main(struct xdp_md *ctx)
 	if (act == SCMLB_CONTINUE && !one_arm)
 		for_vip = vip_maybe(&p);
 	if (act == SCMLB_CONTINUE && for_vip)
-		act = lb_ingress(st, &p);
+		act = lb_ingress(ctx, st, &p);
 	else if (act == SCMLB_CONTINUE && p.frag == PKT_FRAG_LATER &&
 		 vip_hinted(p.ip->daddr)) {
 		act = frag_follow(cfg, st, &p, 0);
@@ -111,6 +112,17 @@ int scmlb_main(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	return act;
+}
+
+/*
+ * At tc ingress on every interface scmlb is attached to: rewrites and
+ * redirects the packets scmlb_main handed off (xdp/handoff.h); every
+ * other packet goes on to the next filter.
+ */
+SEC("tc")
+int scmlb_tc(struct __sk_buff *skb)
+{
+	return handoff_apply(skb);
 }
 
 /*

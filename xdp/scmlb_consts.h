@@ -194,6 +194,22 @@ enum scmlb_flow_flags {
 	/* client's entry: a FIN went by from the client, from the backend */
 	SCMLB_FLOW_FIN_CLIENT = 1 << 2,
 	SCMLB_FLOW_FIN_BACKEND = 1 << 3,
+	/* the flow's packets are redirected by the XDP program itself */
+	SCMLB_FLOW_DIRECT = 1 << 4,
+	/* the flow's packets are handed to scmlb_tc (xdp/handoff.h) */
+	SCMLB_FLOW_HANDOFF = 1 << 5,
+};
+
+/* lb_ifaces values: how balanced frames cross an interface */
+enum scmlb_iface_flags {
+	/* scmlb_tc is on the interface: handed-off frames arriving here are
+	 * rewritten and redirected there */
+	SCMLB_IF_TC = 1 << 0,
+	/* frames from or to it must go through scmlb_tc: skb mode, or it
+	 * cannot take XDP frames or keep their offload state (a veth) */
+	SCMLB_IF_SKB = 1 << 1,
+	/* scmlb made the interface's clsact qdisc: it goes when scmlb does */
+	SCMLB_IF_QDISC = 1 << 2,
 };
 
 #endif /* SCMLB_CONSTS_H */

@@ -17,11 +17,11 @@ teardown_file() {
 	for pin in "$SCMLB_PIN_DIR"/*; do
 		[ "$(stat -c %a "$pin")" = 600 ]
 	done
-	# every map but the devmap and the map of tables, which the kernel
-	# takes without BTF
+	# every map (prog_* are programs) but the devmap and the map of
+	# tables, which the kernel takes without BTF
 	for pin in "$SCMLB_PIN_DIR"/*; do
 		map=$(basename "$pin")
-		case $map in prog_entry | lb_tx_ports | lb_tables) continue ;; esac
+		case $map in prog_* | lb_tx_ports | lb_tables) continue ;; esac
 		run -0 bpftool map show pinned "$pin" -j
 		[ "$(jq '.btf_id // 0' <<<"$output")" -gt 0 ]
 	done

@@ -594,7 +594,8 @@ static bool flow_entry_ok(const char *which, const struct scmlb_flow *f,
 	bool ok = true;
 
 	/* the direction flags of TCP states are the state tests' concern */
-	if ((f->flags & SCMLB_FLOW_REPLY) != flags) {
+	if ((f->flags & (SCMLB_FLOW_REPLY | SCMLB_FLOW_DIRECT |
+			 SCMLB_FLOW_HANDOFF)) != flags) {
 		note("conntrack %s: flags 0x%x, expected 0x%x", which,
 		     f->flags, flags);
 		ok = false;
@@ -644,6 +645,7 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 	struct scmlb_flow c, r;
 	bool has_c, has_r, ok;
 	struct tb_flow f;
+	__u8 path;
 	int err;
 
 	if (!want) {
@@ -674,12 +676,13 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 		note("conntrack state: expected %s, got %s",
 		     scmlb_ct_state_name(want->state),
 		     scmlb_ct_state_name(c.state));
+	path = want->path ? want->path : SCMLB_FLOW_DIRECT;
 	be_addr[0] = htonl(want->be_addr);
-	ok &= flow_entry_ok("client's entry", &c, 0, be_addr,
+	ok &= flow_entry_ok("client's entry", &c, path, be_addr,
 			    htons(want->be_port), want);
 	vip_addr[0] = key->dst_addr;
-	ok &= flow_entry_ok("reply entry", &r, SCMLB_FLOW_REPLY, vip_addr,
-			    key->dst_port, want);
+	ok &= flow_entry_ok("reply entry", &r, SCMLB_FLOW_REPLY | path,
+			    vip_addr, key->dst_port, want);
 	if (c.packets + r.packets != want->packets) {
 		note("conntrack packets: expected %llu both ways, got %llu "
 		     "(client's entry) + %llu (reply entry)",

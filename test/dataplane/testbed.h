@@ -92,6 +92,7 @@ struct tb_flow_want {
 	__u16 be_port;			/* the port client packets go to */
 	__u64 packets;			/* both entries' */
 	const __u8 *client_mac;
+	__u8 path;			/* SCMLB_FLOW_HANDOFF; 0: direct */
 };
 
 int tb_flow_read(const struct scmlb_ctx *ctx, const struct scmlb_flow_key *key,

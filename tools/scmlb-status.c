@@ -15,6 +15,7 @@
 #include "defaults.h"
 #include "dos.h"
 #include "fw.h"
+#include "ifcheck.h"
 #include "log.h"
 #include "maps.h"
 #include "output.h"
@@ -182,8 +183,14 @@ static void check_ifaces(const struct scmlb_ctx *ctx, struct status *st)
 			warn(&st->warn, "interface %u is gone", f->ifindex);
 			continue;
 		}
-		if (f->owner.ours)
+		if (f->owner.ours) {
+			/* a veth set-up that drops redirected frames, say */
+			if (scmlb_ifcheck_warning(ctx->pin_dir, f->ifindex,
+						  ctx->cfg.mode, what,
+						  sizeof(what)) == 1)
+				warn(&st->warn, "%s", what);
 			continue;
+		}
 		if (!f->owner.prog_id) {
 			warn(&st->warn, "'%s' runs no XDP program: scmlb is not "
 			     "attached there", f->name);
@@ -497,7 +504,8 @@ static const struct scmlb_tool status_tool = {
 	"directory, the upstream and mode, conntrack use, the counts of\n"
 	"services, backends, firewall rules and DoS policies, every interface\n"
 	"scmlb is attached to with the XDP program that runs there, and\n"
-	"warnings: a program there that is not scmlb's, timers that work on\n"
+	"warnings: a program there that is not scmlb's, an interface whose\n"
+	"frames XDP redirects but cannot deliver, timers that work on\n"
 	"another pin directory (" SCMLB_DEFAULTS_FILE ", or $SCMLB_DEFAULTS_FILE).\n",
 };
 

@@ -142,8 +142,9 @@ counts_are() {
 
 @test "status: a program that is not ours on an instance's interface is a warning" {
 	local id
-	topo_exec lb ip link set dev be3 xdp off
-	topo_exec lb ip link set dev be3 xdp obj "$PASS_COUNT" sec xdp
+	# scmlb runs generic XDP on veths: take it off, put another on
+	topo_exec lb ip link set dev be3 xdpgeneric off
+	topo_exec lb ip link set dev be3 xdpgeneric obj "$PASS_COUNT" sec xdp
 	id=$(xdp_id be3)
 	json=$(status)
 	[ "$(jq -c '.interfaces[3] | [.name, .prog_id, .prog_name, .ours]' <<<"$json")" = \
@@ -155,7 +156,7 @@ counts_are() {
 	[ "${lines[-1]}" = "  'be3' runs XDP program $id 'pass_count', not this scmlb's" ]
 
 	# another instance's entry: the warning names its pin directory
-	topo_exec lb ip link set dev be3 xdp off
+	topo_exec lb ip link set dev be3 xdpgeneric off
 	run -0 scmlb attach -u be3 --pin-dir "$OTHER"
 	id=$(xdp_id be3)
 	[ "$(status | jq -c .warnings)" = "[\"'be3' runs XDP program $id 'scmlb_entry' of the scmlb instance in '$OTHER', not this scmlb's\"]" ]
@@ -171,6 +172,20 @@ counts_are() {
 	[ "$(jq .interfaces[3].prog_id <<<"$json")" = "$(xdp_id be3)" ]
 	run who_counts 3
 	[ "$output" = $'10.0.4.2 1\n10.0.5.2 1\n10.0.6.2 1' ]
+}
+
+@test "status: an interface without scmlb_tc, where handed-off flows would stall, is a warning" {
+	run -0 scmlb status --json
+	[ "$(jq '[.warnings[] | select(test("tc program"))] | length' <<<"$output")" -eq 0 ]
+	topo_exec lb tc qdisc del dev be2 clsact
+	run -0 scmlb status --json
+	[ "$(jq -r '.warnings[] | select(test("tc program"))' <<<"$output")" = \
+		"scmlb's tc program is not on 'be2': flows through it stall: run scmlb-attach again" ]
+	# attach puts it back, and the warning goes
+	run -0 scmlb attach -u up0 -v "$TOPO_VIP" -m native
+	run -0 scmlb status --json
+	[ "$(jq '[.warnings[] | select(test("tc program"))] | length' <<<"$output")" -eq 0 ]
+	run -0 who
 }
 
 @test "status: timers that work on another pin directory are a warning" {

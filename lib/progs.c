@@ -417,6 +417,22 @@ int scmlb_entry_attach(const struct scmlb_ctx *ctx, int ifindex)
 	return err;
 }
 
+/* Whether the scmlb_tc on @ifindex is the one pinned in @pin_dir. */
+static bool tc_is_ours(const char *pin_dir, int ifindex)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info), id = 0;
+	int fd = pinned_fd(pin_dir, SCMLB_PIN_TC);
+	bool ours;
+
+	if (fd < 0)
+		return false;
+	ours = !scmlb_tc_prog_id(ifindex, &id) && id &&
+	       !bpf_obj_get_info_by_fd(fd, &info, &len) && info.id == id;
+	close(fd);
+	return ours;
+}
+
 /**
  * scmlb_entry_detach() - take our entry program and scmlb_tc off @ifindex
  * @pin_dir: the instance
@@ -433,12 +449,17 @@ int scmlb_entry_detach(const char *pin_dir, int ifindex)
 	struct xdp_program *p;
 	__u32 key = ifindex, flags = 0;
 	int err = 0, ret, ifaces;
+	bool ours;
 
 	p = find_entry(pin_dir, ifindex, &mp);
+	ours = p || tc_is_ours(pin_dir, ifindex);
 	if (p)
 		err = xdp_program__detach(p, ifindex,
 					  xdp_multiprog__attach_mode(mp), 0);
 	xdp_multiprog__close(mp);
+	/* another instance's scmlb_tc stays: a refused attach cleans up here */
+	if (!ours)
+		return err;
 	ifaces = pinned_fd(pin_dir, "lb_ifaces");
 	if (ifaces >= 0)
 		bpf_map_lookup_elem(ifaces, &key, &flags);

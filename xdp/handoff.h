@@ -125,7 +125,7 @@ static __always_inline int handoff_apply(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	struct handoff *m = (void *)(long)skb->data_meta;
-	__u32 l4, addr_off, port_off, csum_off, zero = 0;
+	__u32 l4, addr_off, port_off, csum_off, proto;
 	__u64 mangled = 0;
 	struct scmlb_stats *st;
 	__be32 old_addr;
@@ -172,7 +172,15 @@ static __always_inline int handoff_apply(struct __sk_buff *skb)
 	    bpf_skb_store_bytes(skb, 0, h.macs, sizeof(h.macs), 0))
 		return TC_ACT_SHOT;
 
-	st = bpf_map_lookup_elem(&stat_pkts, &zero);
+	/* the packet's own protocol's counters, as scmlb_main's */
+	proto = ip.protocol == IPPROTO_TCP ? SCMLB_STAT_TCP : SCMLB_STAT_UDP;
+	st = bpf_map_lookup_elem(&stat_pkts, &proto);
+	/* an interface that vanished leaves the devmap: a tx error */
+	if (!bpf_map_lookup_elem(&lb_tx_ports, &h.ifindex)) {
+		if (st)
+			st->tx_errors++;
+		return TC_ACT_SHOT;
+	}
 	if (st) {
 		if (h.reply)
 			st->returned++;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* test_dataplane.c - TAP tests of the XDP data plane with BPF_PROG_TEST_RUN */
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -9,10 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <netpacket/packet.h>
-#include <sys/socket.h>
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -115,64 +111,6 @@ static const char *live_skip;		/* why live cases cannot run */
 static __u32 be_id[NBE + 1];		/* ids the lib gave backends */
 
 /* ---- the BPF side ---- */
-
-/*
- * Run @frame with BPF_F_TEST_XDP_LIVE_FRAMES: a redirect really happens,
- * through lb_tx_ports, and the frame comes out of the veth's peer.
- */
-static int prog_run_live(int fd, __u32 ifindex, const __u8 *frame, __u32 len)
-{
-	struct xdp_md md = { .data_end = len, .ingress_ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		    .data_in = frame,
-		    .data_size_in = len,
-		    .ctx_in = &md,
-		    .ctx_size_in = sizeof(md),
-		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
-		    .repeat = 1);
-
-	return bpf_prog_test_run_opts(fd, &opts);
-}
-
-static void peers_drain(void)
-{
-	__u8 buf[2 * FRAME_MAX];
-	int i;
-
-	for (i = 0; i < SIDE_N; i++)
-		while (recv(peer_fd[i], buf, sizeof(buf), MSG_DONTWAIT) > 0)
-			;
-}
-
-/* The first IPv4 frame a peer receives: which interface sent it, and it. */
-static int peer_capture(enum side *side, __u8 *buf, __u32 *len)
-{
-	struct pollfd pfd[SIDE_N];
-	int i, n, left = CAPTURE_MS;
-	ssize_t got;
-
-	for (i = 0; i < SIDE_N; i++)
-		pfd[i] = (struct pollfd){ .fd = peer_fd[i], .events = POLLIN };
-	/* nothing else speaks IPv4 in the namespace; ignore the rest */
-	while (left > 0) {
-		n = poll(pfd, SIDE_N, 50);
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		left -= 50;
-		for (i = 0; n > 0 && i < SIDE_N; i++) {
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			got = recv(peer_fd[i], buf, 2 * FRAME_MAX,
-				   MSG_DONTWAIT);
-			if (got >= ETH_HLEN && get16(buf + 12) == ETH_P_IP) {
-				*side = i;
-				*len = got;
-				return 0;
-			}
-		}
-	}
-	return -ETIMEDOUT;
-}
 
 /*
  * Every upstream packet counts once per protocol and once for its fate;
@@ -945,14 +883,14 @@ static size_t expected_frame(const struct tcase *c, const __u8 *in,
 static int run_live(const struct tcase *c, int fd, const __u8 *in,
 		    __u32 len, __u8 *out, __u32 *out_len)
 {
-	enum side want = c->to_be ? BE_SIDE(c->to_be) : SIDE_UP, got = SIDE_N;
+	int want = c->to_be ? BE_SIDE(c->to_be) : SIDE_UP, got = SIDE_N;
 	int err;
 
-	peers_drain();
-	err = prog_run_live(fd, ifindex[c->side], in, len);
+	tb_peers_drain(peer_fd, SIDE_N);
+	err = tb_prog_run_live(fd, ifindex[c->side], in, len);
 	if (err)
 		return err;
-	err = peer_capture(&got, out, out_len);
+	err = tb_peer_capture(peer_fd, SIDE_N, CAPTURE_MS, &got, out, out_len);
 	if (err) {
 		note("no frame left any interface within %d ms", CAPTURE_MS);
 		return 1;
@@ -1023,29 +961,14 @@ static enum tap_result run_case(const struct tcase *c, const char **skip)
 
 /* ---- setup: a network namespace of our own, the skeleton unpinned ---- */
 
-/*
- * Listen on the peers for live cases. A veth takes redirected frames only
- * when its peer runs NAPI, which GRO turns on.
- */
+/* Listen on the peers for live cases (tb_peer_open() turns GRO on there). */
 static const char *peers_setup(void)
 {
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_ALL),
-	};
-	char peer[IF_NAMESIZE];
 	int i;
 
 	for (i = 0; i < SIDE_N; i++) {
-		if (tb_run_cmd("ethtool -K %s-p gro on >/dev/null",
-			       if_names[i]))
-			return "cannot turn GRO on for the veth peers";
-		snprintf(peer, sizeof(peer), "%s-p", if_names[i]);
-		sll.sll_ifindex = if_nametoindex(peer);
-		peer_fd[i] = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC,
-				    htons(ETH_P_ALL));
-		if (peer_fd[i] < 0 ||
-		    bind(peer_fd[i], (struct sockaddr *)&sll, sizeof(sll)))
+		peer_fd[i] = tb_peer_open(if_names[i]);
+		if (peer_fd[i] < 0)
 			return "cannot open packet sockets on the veth peers";
 	}
 	return NULL;

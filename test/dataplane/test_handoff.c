@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* test_handoff.c - TAP tests of flows handed to scmlb_tc: the metadata, the rewrite */
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -9,10 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <netpacket/packet.h>
-#include <sys/socket.h>
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -210,45 +206,6 @@ static int fx_old_flow(void)
 
 /* ---- running a case ---- */
 
-static void peers_drain(void)
-{
-	__u8 buf[2 * FRAME_MAX];
-	int i;
-
-	for (i = 0; i < SIDE_N; i++)
-		while (recv(peer_fd[i], buf, sizeof(buf), MSG_DONTWAIT) > 0)
-			;
-}
-
-/* The first IPv4 frame a peer receives: which interface sent it, and it. */
-static int peer_capture(enum side *side, __u8 *buf, __u32 *len)
-{
-	struct pollfd pfd[SIDE_N];
-	int i, n, left = CAPTURE_MS;
-	ssize_t got;
-
-	for (i = 0; i < SIDE_N; i++)
-		pfd[i] = (struct pollfd){ .fd = peer_fd[i], .events = POLLIN };
-	while (left > 0) {
-		n = poll(pfd, SIDE_N, 50);
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		left -= 50;
-		for (i = 0; n > 0 && i < SIDE_N; i++) {
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			got = recv(peer_fd[i], buf, 2 * FRAME_MAX,
-				   MSG_DONTWAIT);
-			if (got >= ETH_HLEN && get16(buf + 12) == ETH_P_IP) {
-				*side = i;
-				*len = got;
-				return 0;
-			}
-		}
-	}
-	return -ETIMEDOUT;
-}
-
 /* BPF_PROG_TEST_RUN that keeps the metadata the program put in front. */
 static int run_meta(const __u8 *frame, __u32 len, __u32 ifx, __u8 *out,
 		    __u32 *out_len, __u32 *meta_len, int *act)
@@ -271,20 +228,6 @@ static int run_meta(const __u8 *frame, __u32 len, __u32 ifx, __u8 *out,
 	*out_len = opts.data_size_out;
 	*act = opts.retval;
 	return 0;
-}
-
-static int run_live(__u32 ifx, const __u8 *frame, __u32 len)
-{
-	struct xdp_md md = { .data_end = len, .ingress_ifindex = ifx };
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		    .data_in = frame,
-		    .data_size_in = len,
-		    .ctx_in = &md,
-		    .ctx_size_in = sizeof(md),
-		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
-		    .repeat = 1);
-
-	return bpf_prog_test_run_opts(main_fd, &opts);
 }
 
 /* The frame as it must leave: rewritten for the backend or the client. */
@@ -335,16 +278,17 @@ static bool out_ok(const struct tcase *c, const __u8 *in, size_t len)
 {
 	__u8 out[2 * FRAME_MAX], exp[FRAME_MAX];
 	__u32 out_len = 0, meta_len;
-	enum side side = SIDE_N;
+	int side = SIDE_N;
 	struct meta m;
 	size_t elen;
 	int act, err;
 
 	if (c->live) {
-		peers_drain();
-		err = run_live(ifindex[c->side], in, len);
+		tb_peers_drain(peer_fd, SIDE_N);
+		err = tb_prog_run_live(main_fd, ifindex[c->side], in, len);
 		if (!err)
-			err = peer_capture(&side, out, &out_len);
+			err = tb_peer_capture(peer_fd, SIDE_N, CAPTURE_MS, &side,
+					      out, &out_len);
 		if (err) {
 			note("live run: %s", strerror(-err));
 			return false;
@@ -554,29 +498,16 @@ static enum tap_result tc_pass_case(void)
  */
 static int bpf_setup(void)
 {
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_ALL),
-	};
-	char peer[IF_NAMESIZE];
 	bool made;
 	int i, err = 0;
 
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
 	tc_fd = bpf_program__fd(skel->progs.scmlb_tc);
 	for (i = 0; i < SIDE_N && !err; i++) {
-		err = tb_run_cmd("ethtool -K %s-p gro on >/dev/null",
-				 if_names[i]);
-		if (!err)
-			err = scmlb_tc_attach(ifindex[i], tc_fd, &made);
-		snprintf(peer, sizeof(peer), "%s-p", if_names[i]);
-		sll.sll_ifindex = if_nametoindex(peer);
-		peer_fd[i] = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC,
-				    htons(ETH_P_ALL));
-		if (!err && (peer_fd[i] < 0 ||
-			     bind(peer_fd[i], (struct sockaddr *)&sll,
-				  sizeof(sll))))
-			err = -errno;
+		err = scmlb_tc_attach(ifindex[i], tc_fd, &made);
+		peer_fd[i] = tb_peer_open(if_names[i]);
+		if (!err && peer_fd[i] < 0)
+			err = peer_fd[i];
 	}
 	return err;
 }

@@ -10,7 +10,10 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <linux/if_packet.h>
 
 #include <linux/if_ether.h>
 
@@ -878,4 +881,110 @@ bool tb_stats_delta_ok(const struct scmlb_stats *before,
 		ok = false;
 	}
 	return ok;
+}
+
+/* ---- live frames: redirected for real, caught on the veths' peers ---- */
+
+/**
+ * tb_peer_open() - a packet socket on the peer of one of our veth ends
+ * @name: our end; its peer is "@name-p"
+ *
+ * A veth takes redirected frames only when its peer runs NAPI, which GRO
+ * turns on: this turns it on.
+ *
+ * Return: the socket, or -errno.
+ */
+int tb_peer_open(const char *name)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+	};
+	char peer[IF_NAMESIZE];
+	int fd, err;
+
+	if (tb_run_cmd("ethtool -K %s-p gro on >/dev/null", name))
+		return -EIO;
+	snprintf(peer, sizeof(peer), "%s-p", name);
+	sll.sll_ifindex = if_nametoindex(peer);
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Forget what the peers' sockets @fds (@n of them) have caught so far. */
+void tb_peers_drain(const int *fds, int n)
+{
+	__u8 buf[2 * FRAME_MAX];
+	int i;
+
+	for (i = 0; i < n; i++)
+		while (recv(fds[i], buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+}
+
+/**
+ * tb_peer_capture() - the first IPv4 frame one of the peers receives
+ * @fds:   the peers' sockets
+ * @n:     how many
+ * @ms:    how long to wait for it
+ * @which: set to the index of the peer that got it
+ * @buf:   the frame, 2 * FRAME_MAX bytes
+ * @len:   its length
+ *
+ * Nothing else speaks IPv4 in the test's namespace; the rest is ignored.
+ *
+ * Return: 0, -ETIMEDOUT, or another -errno.
+ */
+int tb_peer_capture(const int *fds, int n, int ms, int *which, __u8 *buf,
+		    __u32 *len)
+{
+	struct pollfd pfd[8];
+	int i, ready;
+	ssize_t got;
+
+	if (n > 8)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	for (; ms > 0; ms -= 50) {
+		ready = poll(pfd, n, 50);
+		if (ready < 0 && errno != EINTR)
+			return -errno;
+		for (i = 0; ready > 0 && i < n; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			got = recv(fds[i], buf, 2 * FRAME_MAX, MSG_DONTWAIT);
+			if (got >= ETH_HLEN && get16(buf + 12) == ETH_P_IP) {
+				*which = i;
+				*len = got;
+				return 0;
+			}
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * Run @frame through the XDP program @fd with BPF_F_TEST_XDP_LIVE_FRAMES:
+ * a redirect really happens, and the frame comes out of a veth's peer.
+ */
+int tb_prog_run_live(int fd, __u32 ifindex, const __u8 *frame, __u32 len)
+{
+	struct xdp_md md = { .data_end = len, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = frame,
+		    .data_size_in = len,
+		    .ctx_in = &md,
+		    .ctx_size_in = sizeof(md),
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+		    .repeat = 1);
+
+	return bpf_prog_test_run_opts(fd, &opts);
 }

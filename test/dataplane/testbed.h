@@ -38,6 +38,11 @@ enum tb_stat {
 
 int tb_pin_cpu(void);
 int tb_run_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int tb_peer_open(const char *name);
+void tb_peers_drain(const int *fds, int n);
+int tb_peer_capture(const int *fds, int n, int ms, int *which, __u8 *buf,
+		    __u32 *len);
+int tb_prog_run_live(int fd, __u32 ifindex, const __u8 *frame, __u32 len);
 int tb_bpffs_setup(void);
 int tb_net_setup(const char *const *names, int n, __u32 *ifindex);
 int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,

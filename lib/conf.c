@@ -621,14 +621,7 @@ static int take_attach(struct scmlb_conf *c, const struct scmlb_attach_opts *o,
 static int take_service(struct scmlb_conf *c, const struct scmlb_svc_set_opts *o,
 			unsigned int line)
 {
-	struct scmlb_service s = {
-		.family = SCMLB_AF_INET,
-		.proto = o->proto,
-		.port = o->port,
-		.vip = { o->vip },
-		.scheduler = o->scheduler,
-		.forward = o->forward,
-	};
+	struct scmlb_service s = scmlb_svc_set_service(o);
 
 	return add_service(c, &s, false, line);
 }

@@ -11,28 +11,24 @@
 
 #define CT_BATCH 4096
 
-static int ct_append(struct scmlb_ct_table *t, const struct scmlb_flow_key *keys,
-		     const struct scmlb_flow *vals, __u32 count)
+/* scmlb_ct_read()'s walk: one more entry in the table, grown by doubling. */
+static int ct_append(const struct scmlb_flow_key *key,
+		     const struct scmlb_flow *flow, void *arg)
 {
-	__u32 i;
+	struct scmlb_ct_table *t = arg;
 
-	if (t->n + count > t->cap) {
+	if (t->n == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : CT_BATCH;
-		struct scmlb_ct_entry *e;
+		struct scmlb_ct_entry *e = realloc(t->e, cap * sizeof(*e));
 
-		while (cap < t->n + count)
-			cap *= 2;
-		e = realloc(t->e, cap * sizeof(*e));
 		if (!e)
 			return -ENOMEM;
 		t->e = e;
 		t->cap = cap;
 	}
-	for (i = 0; i < count; i++) {
-		t->e[t->n].key = keys[i];
-		t->e[t->n].flow = vals[i];
-		t->n++;
-	}
+	t->e[t->n].key = *key;
+	t->e[t->n].flow = *flow;
+	t->n++;
 	return 0;
 }
 
@@ -73,38 +69,12 @@ static int ct_index(struct scmlb_ct_table *t)
  */
 int scmlb_ct_read(int fd, bool index, struct scmlb_ct_table *t)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct scmlb_flow_key *keys;
-	struct scmlb_flow *vals;
-	__u32 batch, count;
-	bool first = true;
-	int err = 0, ret;
+	int err;
 
 	memset(t, 0, sizeof(*t));
-	keys = calloc(CT_BATCH, sizeof(*keys));
-	vals = calloc(CT_BATCH, sizeof(*vals));
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		count = CT_BATCH;
-		ret = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch,
-					   keys, vals, &count, &opts);
-		if (ret && errno != ENOENT) {
-			err = -errno;
-			goto out;
-		}
-		first = false;
-		err = ct_append(t, keys, vals, count);
-		if (err || ret)	/* ENOENT: that was the last batch */
-			break;
-	}
+	err = scmlb_ct_walk(fd, ct_append, t);
 	if (!err && index)
 		err = ct_index(t);
-out:
-	free(keys);
-	free(vals);
 	if (err)
 		scmlb_ct_free(t);
 	return err;

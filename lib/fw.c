@@ -686,6 +686,16 @@ out:
 	return err;
 }
 
+/* Whether two rules drop the same packets: network, protocol, ports. */
+bool scmlb_fw_rule_same(const struct scmlb_fw_rule *a,
+			const struct scmlb_fw_rule *b)
+{
+	return a->addr == b->addr && a->prefixlen == b->prefixlen &&
+	       a->proto == b->proto && a->src_from == b->src_from &&
+	       a->src_to == b->src_to && a->dst_from == b->dst_from &&
+	       a->dst_to == b->dst_to;
+}
+
 const char *scmlb_fw_proto_name(__u8 proto)
 {
 	switch (proto) {

@@ -3,6 +3,7 @@
 #ifndef SCMLB_LIB_FW_H
 #define SCMLB_LIB_FW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -20,6 +21,8 @@ int scmlb_fw_rule_get(const struct scmlb_ctx *ctx, __u32 id,
 		      struct scmlb_fw_rule *out);
 int scmlb_fw_rules_list(const struct scmlb_ctx *ctx, bool with_drops,
 			struct scmlb_fw_entry **out, size_t *n);
+bool scmlb_fw_rule_same(const struct scmlb_fw_rule *a,
+			const struct scmlb_fw_rule *b);
 const char *scmlb_fw_proto_name(__u8 proto);
 
 #endif /* SCMLB_LIB_FW_H */

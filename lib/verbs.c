@@ -143,6 +143,19 @@ int scmlb_svc_set_check(const void *opts)
 	return SCMLB_EXIT_OK;
 }
 
+/* The service svc set describes, before it has an id. */
+struct scmlb_service scmlb_svc_set_service(const struct scmlb_svc_set_opts *o)
+{
+	return (struct scmlb_service){
+		.family = SCMLB_AF_INET,
+		.proto = o->proto,
+		.port = o->port,
+		.vip = { o->vip },
+		.scheduler = o->scheduler,
+		.forward = o->forward,
+	};
+}
+
 const struct scmlb_opt scmlb_svc_set_table[] = {
 	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_vip,
 	  offsetof(struct scmlb_svc_set_opts, vip), true,

@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 #include "args.h"
+#include "maps.h"
 
 /*
  * Each SCMLB_*_CMD(run) is a whole entry of a tool's verb table: the tool
@@ -38,6 +39,7 @@ struct scmlb_svc_set_opts {
 
 extern const struct scmlb_opt scmlb_svc_set_table[];
 int scmlb_svc_set_check(const void *opts);
+struct scmlb_service scmlb_svc_set_service(const struct scmlb_svc_set_opts *o);
 
 #define SCMLB_SVC_SET_CMD(run)						\
 	{ "set", "add a service", scmlb_svc_set_table,			\

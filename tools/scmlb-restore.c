@@ -15,6 +15,7 @@
 #include "backends.h"
 #include "conf.h"
 #include "dos.h"
+#include "fw.h"
 #include "log.h"
 #include "maps.h"
 #include "services.h"
@@ -314,16 +315,6 @@ static int fail_undo(struct restore *r, unsigned int line)
 	return SCMLB_EXIT_FAIL;
 }
 
-/* Whether two rules drop the same packets. */
-static bool same_rule(const struct scmlb_fw_rule *a,
-		      const struct scmlb_fw_rule *b)
-{
-	return a->addr == b->addr && a->prefixlen == b->prefixlen &&
-	       a->proto == b->proto && a->src_from == b->src_from &&
-	       a->src_to == b->src_to && a->dst_from == b->dst_from &&
-	       a->dst_to == b->dst_to;
-}
-
 static bool same_key(const struct scmlb_service *a,
 		     const struct scmlb_service *b)
 {
@@ -388,7 +379,8 @@ static int match(struct restore *r)
 		r->rule_match[i] = -1;
 		for (k = 0; k < l->n_rules; k++) {
 			if (!r->live_used[USED_RULE][k] &&
-			    same_rule(&f->rules[i].rule, &l->rules[k].rule)) {
+			    scmlb_fw_rule_same(&f->rules[i].rule,
+					       &l->rules[k].rule)) {
 				r->rule_match[i] = (long)k;
 				r->live_used[USED_RULE][k] = true;
 				break;

@@ -53,14 +53,7 @@ static void format_svc(char *buf, size_t size, const struct scmlb_service *s)
 static int do_set(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct scmlb_svc_set_opts *o = opts;
-	struct scmlb_service svc = {
-		.family = SCMLB_AF_INET,
-		.proto = o->proto,
-		.port = o->port,
-		.vip = { o->vip },
-		.scheduler = o->scheduler,
-		.forward = o->forward,
-	};
+	struct scmlb_service svc = scmlb_svc_set_service(o);
 	char what[48];
 	int err;
 

@@ -798,15 +798,6 @@ static bool drops_ok(const struct tcase *c, const __u64 *before,
 	return ok;
 }
 
-static bool same_rule(const struct scmlb_fw_rule *a,
-		      const struct scmlb_fw_rule *b)
-{
-	return a->addr == b->addr && a->prefixlen == b->prefixlen &&
-	       a->proto == b->proto && a->src_from == b->src_from &&
-	       a->src_to == b->src_to && a->dst_from == b->dst_from &&
-	       a->dst_to == b->dst_to;
-}
-
 /*
  * What scmlb-fw get would show: the rules the cases added, no other,
  * each as it was set, and the dropping rule's count as fw_drops has it.
@@ -838,7 +829,7 @@ static bool listing_ok(const struct tcase *c, const __u64 *drops)
 			continue;
 		}
 		if (rule_from_spec(&specs[r], &want) ||
-		    !same_rule(&want, &list[i].rule)) {
+		    !scmlb_fw_rule_same(&want, &list[i].rule)) {
 			note("rule %s is listed unlike it was set",
 			     specs[r].name);
 			ok = false;

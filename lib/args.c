@@ -225,7 +225,10 @@ static void print_opt_help(FILE *f, const struct scmlb_opt *o)
 	fprintf(f, "  %-26s %s\n", left, o->help);
 }
 
-/* Whether a verb before @cmd has an option named like @o (help lists it once). */
+/*
+ * Whether a verb before @cmd has an option named like @o: the whole
+ * tool's help lists it once; one verb's help lists all of its own.
+ */
 static bool shown_before(const struct scmlb_tool *tool,
 			 const struct scmlb_cmd *cmd, const struct scmlb_opt *o)
 {
@@ -258,7 +261,7 @@ static void print_help(const struct scmlb_tool *tool,
 		if (cmd && c != cmd)
 			continue;
 		for (o = c->opts; o && o->name; o++)
-			if (!is_alias(o) && !shown_before(tool, c, o))
+			if (!is_alias(o) && (cmd || !shown_before(tool, c, o)))
 				print_opt_help(stdout, o);
 	}
 	for (o = common_table; o->name; o++)

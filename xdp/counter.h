@@ -20,20 +20,26 @@ static __always_inline __u32 stat_proto(const struct pkt *p)
 	return SCMLB_STAT_OTHER;
 }
 
-/* @p is NULL for a frame that is not a whole IPv4 packet. */
-static __always_inline void count_packet(struct scmlb_stats *st,
-					 const struct pkt *p)
+_Static_assert(__builtin_offsetof(struct scmlb_stats, rx_tcp) ==
+	       __builtin_offsetof(struct scmlb_stats, rx_icmp) +
+	       SCMLB_STAT_TCP * sizeof(__u64) &&
+	       __builtin_offsetof(struct scmlb_stats, rx_udp) ==
+	       __builtin_offsetof(struct scmlb_stats, rx_icmp) +
+	       SCMLB_STAT_UDP * sizeof(__u64) &&
+	       __builtin_offsetof(struct scmlb_stats, rx_other) ==
+	       __builtin_offsetof(struct scmlb_stats, rx_icmp) +
+	       SCMLB_STAT_OTHER * sizeof(__u64),
+	       "the rx counters follow enum scmlb_stat_proto");
+_Static_assert((SCMLB_STAT_PROTOS & (SCMLB_STAT_PROTOS - 1)) == 0,
+	       "count_packet() masks the protocol with SCMLB_STAT_PROTOS - 1");
+
+/*
+ * Count a packet of @proto (stat_proto()) in its entry's counter: the
+ * protocol picked the entry already, one store picks the field.
+ */
+static __always_inline void count_packet(struct scmlb_stats *st, __u32 proto)
 {
-	if (!p)
-		st->rx_other++;
-	else if (p->proto == IPPROTO_TCP)
-		st->rx_tcp++;
-	else if (p->proto == IPPROTO_UDP)
-		st->rx_udp++;
-	else if (p->proto == IPPROTO_ICMP)
-		st->rx_icmp++;
-	else
-		st->rx_other++;
+	(&st->rx_icmp)[proto & (SCMLB_STAT_PROTOS - 1)]++;
 }
 
 #endif /* SCMLB_COUNTER_H */

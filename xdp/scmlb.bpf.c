@@ -70,7 +70,7 @@ int scmlb_main(struct xdp_md *ctx)
 		st = bpf_map_lookup_elem(&stat_pkts, &proto);
 		if (!st)
 			return XDP_PASS;
-		count_packet(st, NULL);
+		count_packet(st, proto);
 		st->passed++;
 		return XDP_PASS;
 	}
@@ -78,7 +78,7 @@ int scmlb_main(struct xdp_md *ctx)
 	st = bpf_map_lookup_elem(&stat_pkts, &proto);
 	if (!st)
 		return XDP_PASS;
-	count_packet(st, &p);
+	count_packet(st, proto);
 	act = SCMLB_CONTINUE;
 	one_arm = cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS;
 	/*

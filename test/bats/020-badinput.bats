@@ -264,6 +264,9 @@ teardown_file() {
 	done
 	run -0 scmlb_tool scmlb-lb set --help
 	[[ $output == *"--address ADDR"* ]]
+	# one verb's help lists all its options, set's namesakes included
+	run -0 scmlb_tool scmlb-lb edit --help
+	[[ $output == *"-n, --name NAME"*"-c, --healthcheck URL"*"-w, --weight N"* ]]
 	# options may come before the command
 	run -0 scmlb_tool scmlb-lb --json --pin-dir "$SCMLB_PIN_DIR" get
 	[ "$(jq length <<<"$output")" -eq 3 ]

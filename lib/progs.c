@@ -336,22 +336,6 @@ static struct xdp_program *find_entry(const char *pin_dir, int ifindex,
 	return NULL;
 }
 
-/**
- * scmlb_entry_attached() - whether our entry program runs on @ifindex
- * @pin_dir: the instance
- * @ifindex: the interface
- *
- * Return: 1 or 0.
- */
-int scmlb_entry_attached(const char *pin_dir, int ifindex)
-{
-	struct xdp_multiprog *mp;
-	bool found = find_entry(pin_dir, ifindex, &mp) != NULL;
-
-	xdp_multiprog__close(mp);
-	return found;
-}
-
 /*
  * The pinned entry program onto @ifindex, unless it is there already. An
  * interface has one owner: a program that is not ours stays, unless

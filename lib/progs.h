@@ -22,7 +22,6 @@ int scmlb_progs_attach_first(struct scmlb_bpf *skel, const char *pin_dir,
 
 int scmlb_entry_attach(const struct scmlb_ctx *ctx, int ifindex);
 int scmlb_entry_detach(const char *pin_dir, int ifindex);
-int scmlb_entry_attached(const char *pin_dir, int ifindex);
 int scmlb_progs_swap_main(const struct scmlb_ctx *ctx, int main_fd);
 
 int scmlb_iface_add(const struct scmlb_ctx *ctx, int ifindex);

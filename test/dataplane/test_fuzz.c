@@ -857,7 +857,7 @@ struct model_quote {
 	__u16 sport;
 	__u16 dport;
 	__u32 check_off;	/* its TCP/UDP checksum, in the frame; 0: cut */
-	__u32 end;		/* the end of the ICMP message, in the frame */
+	__u32 end;		/* the ICMP message's end, in the frame */
 };
 
 /* What the data plane parses of a frame (parse.h, independently). */
@@ -1314,7 +1314,7 @@ static int predict_upstream(const struct model *m, struct expect *e)
 					&e->dbefore))
 			memset(&e->dbefore, 0, sizeof(e->dbefore));
 	}
-	/* TCP and UDP to a VIP are the balancer's: later fragments and ICMP not */
+	/* not the balancer's: later fragments and ICMP (icmp.h, frag.h) */
 	if (m->later_frag && model_vip_hinted(m->daddr)) {
 		if (!predict_later_frag(m, e, false))
 			e->frag_unmatched = true;

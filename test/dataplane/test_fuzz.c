@@ -1225,11 +1225,15 @@ static bool predict_later_frag(const struct model *m, struct expect *e,
 }
 
 /*
- * A router's error about a reply (the quote: VIP:port -> client:port) of
- * a tracked flow goes to the flow's backend, quoting the reply as the
- * backend sent it: from its address and port.
+ * An ICMP error about a tracked flow. A router's about a reply (the
+ * quote: VIP:port -> client:port) goes to the flow's backend, quoting
+ * the reply as the backend sent it: from its address and port. A
+ * backend's about a client's packet (@to_client; the quote: client:port
+ * -> backend:port) goes to the client from the VIP, quoting the packet
+ * as the client sent it: to the VIP and its port.
  */
-static void predict_icmp_to_backend(const struct model *m, struct expect *e)
+static void predict_icmp(const struct model *m, struct expect *e,
+			 bool to_client)
 {
 	const struct model_quote *q = &m->q;
 	struct scmlb_flow_key key;
@@ -1238,57 +1242,38 @@ static void predict_icmp_to_backend(const struct model *m, struct expect *e)
 
 	if (!q->ok || q->saddr != m->daddr)
 		return;
+	/* the flow's client entry, or (@to_client) its reply entry */
 	key = tb_flow_key(q->daddr, q->saddr, q->dport, q->sport, q->proto);
-	if (bpf_map_lookup_elem(lb.maps.ct, &key, &f))
+	if (bpf_map_lookup_elem(to_client ? lb.maps.ct_replies : lb.maps.ct,
+				&key, &f))
 		return;
 	be = be_by_id(f.backend_id);
 	if (!be)
 		return;
-	e->v = V_FWD;
 	e->icmp = true;
 	e->be = be;
+	if (to_client) {
+		e->v = V_RET;
+		e->src_mac = mac_up;
+		memcpy(e->dst_mac, f.client_mac, ETH_ALEN);
+		e->addr_off = 12;
+		e->addr = ntohl(f.nat_addr[0]);
+		e->q_addr_off = 16;
+		e->q_addr = e->addr;
+		e->q_port_off = 2;
+		e->q_port = ntohs(f.nat_port);
+		return;
+	}
+	e->v = V_FWD;
 	e->src_mac = mac_beif[be];
 	memcpy(e->dst_mac, mac_be[be], ETH_ALEN);
 	e->addr_off = 16;
 	e->addr = BE_ADDR(be);
 	e->q_addr_off = 12;
-	e->q_addr = BE_ADDR(be);
+	e->q_addr = e->addr;
 	e->q_port_off = 0;
 	/* the flow's port on the backend: its own, or the VIP's */
 	e->q_port = be_specs[be].port ? be_specs[be].port : q->sport;
-}
-
-/*
- * A backend's error about a client's packet (the quote: client:port ->
- * backend:port) of a tracked flow goes to the client from the VIP,
- * quoting the packet as the client sent it: to the VIP and its port.
- */
-static void predict_icmp_to_client(const struct model *m, struct expect *e)
-{
-	const struct model_quote *q = &m->q;
-	struct scmlb_flow_key key;
-	struct scmlb_flow r;
-	int be;
-
-	if (!q->ok || q->saddr != m->daddr)
-		return;
-	key = tb_flow_key(q->daddr, q->saddr, q->dport, q->sport, q->proto);
-	if (bpf_map_lookup_elem(lb.maps.ct_replies, &key, &r))
-		return;
-	be = be_by_id(r.backend_id);
-	if (!be)
-		return;
-	e->v = V_RET;
-	e->icmp = true;
-	e->be = be;
-	e->src_mac = mac_up;
-	memcpy(e->dst_mac, r.client_mac, ETH_ALEN);
-	e->addr_off = 12;
-	e->addr = ntohl(r.nat_addr[0]);
-	e->q_addr_off = 16;
-	e->q_addr = ntohl(r.nat_addr[0]);
-	e->q_port_off = 2;
-	e->q_port = ntohs(r.nat_port);
 }
 
 /* Client traffic: firewall, DoS protection, then the balancer. */
@@ -1319,7 +1304,7 @@ static int predict_upstream(const struct model *m, struct expect *e)
 		if (!predict_later_frag(m, e, false))
 			e->frag_unmatched = true;
 	} else if (m->proto == IPPROTO_ICMP && model_vip_hinted(m->daddr)) {
-		predict_icmp_to_backend(m, e);
+		predict_icmp(m, e, false);
 	}
 	if (e->v != V_PASS)
 		return 0;
@@ -1380,7 +1365,7 @@ static int predict_backend(const struct model *m, struct expect *e)
 		return 0;
 	}
 	if (m->ip && m->proto == IPPROTO_ICMP) {
-		predict_icmp_to_client(m, e);
+		predict_icmp(m, e, true);
 		return 0;
 	}
 	if (!m->l4)

@@ -39,10 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -58,6 +55,7 @@
 #include "frames.h"
 #include "log.h"
 #include "maps.h"
+#include "netlink.h"
 #include "reach.h"
 #include "scmlb.skel.h"
 #include "testbed.h"
@@ -102,19 +100,19 @@ static void be_mac(unsigned long i, int gen, __u8 *mac)
 	memcpy(mac, m, ETH_ALEN);
 }
 
-static int if_mac_get(const char *name, __u8 *mac)
+/* The backend-side interface's MAC, as scmlb-lb learns it. */
+static int if_mac_get(__u32 idx, __u8 *mac)
 {
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
+	struct scmlb_link link;
+	struct scmlb_nl *nl;
+	int err = scmlb_nl_open(&nl);
 
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
-		err = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	close(fd);
+	if (err)
+		return err;
+	err = scmlb_nl_link_by_index(nl, idx, &link);
+	if (!err)
+		memcpy(mac, link.mac, ETH_ALEN);
+	scmlb_nl_close(nl);
 	return err;
 }
 
@@ -135,7 +133,7 @@ static int net_setup(void)
 	if (!err)
 		err = tb_run_cmd("sysctl -qw net.ipv4.conf.all.forwarding=1");
 	if (!err)
-		err = if_mac_get(if_names[SIDE_BE], be_if_mac);
+		err = if_mac_get(ifindex[SIDE_BE], be_if_mac);
 	if (err)
 		return err;
 	fd = mkstemp(path);

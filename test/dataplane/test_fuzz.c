@@ -216,6 +216,8 @@ struct spec {
 	__u8 ihl;			/* 5..15: room for the options */
 	__u8 doff;			/* 5..15 */
 	__u16 frag;			/* flags and offset */
+	bool id_set;			/* the IP id is this, not random */
+	__u16 id;
 	__u16 payload;
 	__u16 pad;			/* Ethernet trailer */
 	bool udp_nocsum;
@@ -307,7 +309,7 @@ static void frame_from_spec(const struct spec *s, struct fz *z)
 	ip[1] = chance(80) ? 0 : rnd64();
 	put16(ip + 2, hlen + l4hdr + payload);
 	/* few ids: a later fragment often meets its first's datagram */
-	put16(ip + 4, chance(50) ? rnd(4) : rnd64());
+	put16(ip + 4, s->id_set ? s->id : chance(50) ? rnd(4) : rnd64());
 	put16(ip + 6, s->frag);
 	ip[8] = 1 + rnd(255);
 	ip[9] = s->proto;
@@ -370,6 +372,44 @@ static void flow_remember(const struct flow *f)
 	flow_next = (flow_next + 1) % FLOWS_MAX;
 	if (n_flows < FLOWS_MAX)
 		n_flows++;
+}
+
+/* Datagrams whose first fragment the generator sent, for their later ones. */
+struct dgram {
+	enum side side;
+	const __u8 *src_mac;
+	const __u8 *dst_mac;
+	__u32 saddr;
+	__u32 daddr;
+	__u16 id;
+	__u8 proto;
+};
+
+#define DGRAMS_MAX	256
+
+static struct dgram dgrams[DGRAMS_MAX];
+static __u32 n_dgrams, dgram_next;
+
+/* Now and then make @s the first fragment of a datagram, and remember it. */
+static void maybe_first_fragment(struct spec *s)
+{
+	if (!chance(12))
+		return;
+	s->frag = IP_MF;
+	s->id_set = true;
+	s->id = chance(50) ? rnd(8) : rnd64();
+	dgrams[dgram_next] = (struct dgram){
+		.side = s->side,
+		.src_mac = s->src_mac,
+		.dst_mac = s->dst_mac,
+		.saddr = s->saddr,
+		.daddr = s->daddr,
+		.id = s->id,
+		.proto = s->proto,
+	};
+	dgram_next = (dgram_next + 1) % DGRAMS_MAX;
+	if (n_dgrams < DGRAMS_MAX)
+		n_dgrams++;
 }
 
 /* ---- scenarios: valid frames of the kinds the data plane meets ---- */
@@ -456,6 +496,7 @@ static void scen_flow_packet(struct spec *s)
 		s->zero_off = 16;
 		s->payload += 2;
 	}
+	maybe_first_fragment(s);
 }
 
 /* A reply of a remembered flow, right or wrong in one field. */
@@ -499,6 +540,32 @@ static void scen_reply(struct spec *s, bool wrong)
 	s->src_mac = mac_be[be];
 	s->dst_mac = mac_beif[be];
 	s->side = chance(90) ? BE_SIDE(be) : BE_SIDE(be % NBE + 1);
+	maybe_first_fragment(s);
+}
+
+/*
+ * A later fragment: of a datagram whose first fragment went out (from
+ * its side, mostly, and with its id, mostly), or of one never begun.
+ */
+static void scen_later_fragment(struct spec *s)
+{
+	const struct dgram *d = &dgrams[rnd(n_dgrams)];
+
+	s->id_set = true;
+	s->frag = (1 + rnd(IP_OFFMASK)) | (chance(60) ? IP_MF : 0);
+	if (!n_dgrams || chance(15)) {
+		s->daddr = chance(75) ? VIP : VIP2;
+		s->proto = chance(55) ? IPPROTO_TCP : IPPROTO_UDP;
+		s->id = rnd64();
+		return;
+	}
+	s->side = chance(90) ? d->side : (enum side)rnd(SIDE_N);
+	s->src_mac = d->src_mac;
+	s->dst_mac = d->dst_mac;
+	s->saddr = d->saddr;
+	s->daddr = d->daddr;
+	s->proto = d->proto;
+	s->id = chance(90) ? d->id : d->id ^ (1 + rnd(0xffff));
 }
 
 static void scenario(struct spec *s)
@@ -518,6 +585,9 @@ static void scenario(struct spec *s)
 		s->tcp_flags = chance(85) ? TF_SYN : TF_SYN | TF_ECE | TF_CWR;
 		if (chance(70))
 			s->frag = 0x4000;
+		maybe_first_fragment(s);
+	} else if (r < 27) {		/* a later fragment */
+		scen_later_fragment(s);
 	} else if (r < 45 && n_flows) {	/* a packet of a known flow */
 		scen_flow_packet(s);
 	} else if (r < 53) {		/* a VIP, any protocol */
@@ -546,6 +616,101 @@ static void scenario(struct spec *s)
 		s->dport = rnd_cport();
 		s->tcp_flags = rnd_flags();
 	}
+}
+
+/* ICMP types: the errors scmlb translates, mostly, and others it must not. */
+static __u8 rnd_icmp_type(void)
+{
+	static const __u8 types[] = { 3, 3, 3, 11, 12, 0, 8, 4, 5 };
+
+	return chance(90) ? PICK(types) : rnd64();
+}
+
+/*
+ * An ICMP message about a remembered flow, laid out by frames.c: from a
+ * router on the client's way, quoting the VIP's reply (VIP:port ->
+ * client:port), or from a backend's side, quoting the client's packet
+ * as the backend got it (client:port -> backend:port). Right, or wrong
+ * in one field; quoting 8 bytes of L4 as routers do, fewer, or all of it
+ * as Linux does; now and then about a fragment, or fragmented itself.
+ */
+static void scen_icmp(struct fz *z)
+{
+	static const __u16 mtus[] = { 1400, 1280, 576, 68, 0 };
+	const struct flow *f = &flows[rnd(n_flows)];
+	struct frame outer = { 0 }, q = { 0 };
+	bool to_backend = chance(50);
+	__u8 type = rnd_icmp_type(), code;
+	size_t l4_bytes, room;
+	int be = f->be;
+
+	q.src_mac = mac_up;	/* frames.c lays the quote out as a frame */
+	q.dst_mac = mac_up;
+	q.proto = f->proto;
+	q.ihl = chance(80) ? 5 : 6 + rnd(10);
+	q.doff = chance(80) ? 5 : 6 + rnd(10);
+	q.tcp_flags = rnd_flags();
+	q.payload = rnd(64);
+	q.ip_id = rnd64();
+	q.frag_off = chance(85) ? IP_DF : chance(50) ? IP_MF : rnd64();
+	q.udp_csum_zero = chance(10);
+	outer.ihl = chance(85) ? 5 : 6 + rnd(10);
+	outer.ip_id = rnd64();
+	outer.frag_off = chance(95) ? IP_DF : chance(50) ? IP_MF : rnd64();
+	if (to_backend) {
+		z->side = SIDE_UP;
+		outer.src_mac = mac_client[rnd(2)];
+		outer.dst_mac = mac_up;
+		outer.saddr = chance(30) ? f->client : rnd_client();
+		outer.daddr = f->vip;
+		q.saddr = f->vip;
+		q.daddr = f->client;
+		q.sport = f->vport;
+		q.dport = f->cport;
+	} else {
+		z->side = chance(90) ? BE_SIDE(be) : BE_SIDE(be % NBE + 1);
+		outer.src_mac = mac_be[be];
+		outer.dst_mac = mac_beif[be];
+		outer.saddr = chance(70) ? BE_ADDR(be) : (__u32)rnd64();
+		outer.daddr = f->client;
+		q.saddr = f->client;
+		q.daddr = BE_ADDR(be);
+		q.sport = f->cport;
+		q.dport = f->bport;
+	}
+	if (chance(20)) {
+		switch (rnd(6)) {
+		case 0:
+			q.saddr ^= 1u << rnd(32);
+			break;
+		case 1:
+			q.sport ^= 1 + rnd(0xffff);
+			break;
+		case 2:
+			q.dport ^= 1 + rnd(0xffff);
+			break;
+		case 3:
+			q.proto = q.proto == IPPROTO_TCP ? IPPROTO_UDP :
+				  IPPROTO_TCP;
+			break;
+		case 4:
+			q.daddr ^= 1u << rnd(32);
+			break;
+		default:
+			outer.daddr ^= 1u << rnd(32);
+			break;
+		}
+	}
+	code = type == 3 && chance(40) ? 4 : rnd(16);
+	l4_bytes = chance(50) ? 8 : chance(40) ? rnd(8) : FRAME_MAX;
+	room = FRAME_MAX - ETH_HLEN - outer.ihl * 4 - 8 - q.ihl * 4;
+	if (l4_bytes > room)
+		l4_bytes = room;
+	z->len = frame_build_icmp_err(&outer, type, code,
+				      type == 3 && code == 4 ? PICK(mtus) : 0,
+				      &q, l4_bytes, z->b);
+	z->udp_nocsum = false;
+	z->muts[0] = 0;
 }
 
 /* ---- mutations ---- */
@@ -681,6 +846,20 @@ static void csums_after_mutation(struct fz *z)
 
 /* ---- the model: what the data plane must do with a frame ---- */
 
+/* The packet an ICMP error quotes, as icmp.h must find it. */
+struct model_quote {
+	bool ok;		/* an error quoting a TCP/UDP packet's ports */
+	__u32 off;		/* its IPv4 header, in the frame */
+	__u32 hlen;
+	__u8 proto;
+	__u32 saddr;
+	__u32 daddr;
+	__u16 sport;
+	__u16 dport;
+	__u32 check_off;	/* its TCP/UDP checksum, in the frame; 0: cut */
+	__u32 end;		/* the ICMP message's end, in the frame */
+};
+
 /* What the data plane parses of a frame (parse.h, independently). */
 struct model {
 	bool ip;		/* a whole, consistent IPv4 header */
@@ -696,7 +875,44 @@ struct model {
 	__u32 daddr;
 	__u32 hlen;
 	__u32 tot;
+	__u16 frag;		/* flags and offset */
+	struct model_quote q;	/* an ICMP error's */
 };
+
+/*
+ * An ICMP error that names a flow: destination unreachable, time
+ * exceeded or parameter problem, not itself a fragment, quoting the IPv4
+ * header of a TCP or UDP packet (not a later fragment) and at least its
+ * ports, all within tot_len.
+ */
+static void model_quote_parse(const __u8 *b, const struct model *m,
+			      struct model_quote *q)
+{
+	const __u8 *icmp = b + IP_OFF + m->hlen, *in = icmp + 8;
+	__u32 quoted, check;
+
+	if (m->proto != IPPROTO_ICMP || (m->frag & (IP_MF | IP_OFFMASK)) ||
+	    m->hlen + 8 + 20 > m->tot)
+		return;
+	if (icmp[0] != 3 && icmp[0] != 11 && icmp[0] != 12)
+		return;
+	quoted = m->tot - m->hlen - 8;
+	q->hlen = (in[0] & 0xf) * 4;
+	q->proto = in[9];
+	if (in[0] >> 4 != 4 || q->hlen < 20 || q->hlen + 4 > quoted ||
+	    (get16(in + 6) & IP_OFFMASK) ||
+	    (q->proto != IPPROTO_TCP && q->proto != IPPROTO_UDP))
+		return;
+	q->off = IP_OFF + m->hlen + 8;
+	q->saddr = get32(in + 12);
+	q->daddr = get32(in + 16);
+	q->sport = get16(in + q->hlen);
+	q->dport = get16(in + q->hlen + 2);
+	check = q->hlen + (q->proto == IPPROTO_TCP ? 16 : 6);
+	q->check_off = check + 2 <= quoted ? q->off + check : 0;
+	q->end = IP_OFF + m->tot;
+	q->ok = true;
+}
 
 static void model_parse(const __u8 *b, __u32 len, struct model *m)
 {
@@ -718,9 +934,11 @@ static void model_parse(const __u8 *b, __u32 len, struct model *m)
 	m->daddr = get32(ip + 16);
 	m->id = get16(ip + 4);
 	frag = get16(ip + 6);
+	m->frag = frag;
 	m->later_frag = frag & IP_OFFMASK;
 	if (m->later_frag)
 		return;		/* no L4 header */
+	model_quote_parse(b, m, &m->q);
 	need = m->proto == IPPROTO_TCP ? 20 : m->proto == IPPROTO_UDP ? 8 : 0;
 	l4 = ip + m->hlen;
 	if (!need || m->hlen + need > m->tot)
@@ -867,6 +1085,7 @@ enum pass_why {
 	PW_UNBALANCED,		/* for a VIP, but not balanced */
 	PW_UNTRACKED,		/* backend side, no tracked flow's reply */
 	PW_STALE,		/* a reply of a flow now on another backend */
+	PW_ICMP,		/* ICMP to a VIP, about no tracked flow */
 	PW_N
 };
 
@@ -889,6 +1108,12 @@ struct expect {
 	__u8 state;
 	struct scmlb_flow_key key;	/* the frame's own */
 	bool frag_unmatched;	/* a later fragment to a maybe-VIP, passed */
+	/* an ICMP error: the quoted packet's address and port rewritten too */
+	bool icmp;
+	__u32 q_addr_off;	/* within the quoted IPv4 header */
+	__u32 q_addr;
+	__u32 q_port_off;	/* within the quoted L4 header */
+	__u16 q_port;
 	/* the DoS policy watches the frame's class */
 	bool dos;
 	struct scmlb_dos_key dkey;
@@ -913,35 +1138,82 @@ static void expect_fwd(struct expect *e, int be, __u16 dport)
 }
 
 /*
- * A later fragment: where ct_frags says its first fragment went, only
- * the address that fragment's NAT changed rewritten; @to_client: a
- * backend's datagram. Return: whether it goes anywhere.
+ * The model's ct_frags: where each first fragment it saw redirected went,
+ * keyed as the data plane keys them (addresses as they arrived, protocol,
+ * IP id), the last one of a key winning. Full, it is emptied together
+ * with ct_frags before the next frame, so that the LRU never evicts.
+ */
+struct frag_rec {
+	__u32 saddr;
+	__u32 daddr;
+	__u16 id;
+	__u8 proto;
+	bool to_client;		/* a backend's datagram */
+	int be;
+	__u32 nat_addr;		/* the address its NAT wrote */
+	__u8 mac[ETH_ALEN];	/* a backend's datagram: the client's hop */
+};
+
+#define FRAG_RECS_MAX	4096
+
+static struct frag_rec frag_recs[FRAG_RECS_MAX];
+static __u32 n_frag_recs;
+
+static struct frag_rec *frag_find(const struct model *m)
+{
+	__u32 i;
+
+	for (i = 0; i < n_frag_recs; i++)
+		if (frag_recs[i].saddr == m->saddr &&
+		    frag_recs[i].daddr == m->daddr &&
+		    frag_recs[i].id == m->id && frag_recs[i].proto == m->proto)
+			return &frag_recs[i];
+	return NULL;
+}
+
+/* A first fragment went where @e says: its later fragments will follow. */
+static void frag_note(const struct model *m, const struct expect *e)
+{
+	struct frag_rec *r;
+
+	if (!m->l4 || !(m->frag & IP_MF))
+		return;
+	r = frag_find(m);
+	if (!r)
+		r = &frag_recs[n_frag_recs++];
+	*r = (struct frag_rec){
+		.saddr = m->saddr,
+		.daddr = m->daddr,
+		.id = m->id,
+		.proto = m->proto,
+		.to_client = e->v == V_RET,
+		.be = e->be,
+		.nat_addr = e->addr,
+	};
+	memcpy(r->mac, e->dst_mac, ETH_ALEN);
+}
+
+/*
+ * A later fragment: where its first fragment went, only the address that
+ * fragment's NAT changed rewritten; @to_client: a backend's datagram.
+ * Return: whether it goes anywhere.
  */
 static bool predict_later_frag(const struct model *m, struct expect *e,
 			       bool to_client)
 {
-	struct scmlb_frag_key k = {
-		.src_addr = htonl(m->saddr),
-		.dst_addr = htonl(m->daddr),
-		.id = htons(m->id),
-		.proto = m->proto,
-	};
-	struct scmlb_frag f;
+	const struct frag_rec *r = frag_find(m);
 	int be;
 
-	if (bpf_map_lookup_elem(lb.maps.ct_frags, &k, &f) ||
-	    f.to_client != to_client)
+	if (!r || r->to_client != to_client)
 		return false;
-	be = be_by_id(f.backend_id);
-	if (!be)
-		return false;
+	be = r->be;
 	e->be = be;
-	e->addr = ntohl(f.nat_addr);
+	e->addr = r->nat_addr;
 	e->port_set = false;
 	if (to_client) {
 		e->v = V_RET;
 		e->src_mac = mac_up;
-		memcpy(e->dst_mac, f.client_mac, ETH_ALEN);
+		memcpy(e->dst_mac, r->mac, ETH_ALEN);
 		e->addr_off = 12;
 	} else {
 		e->v = V_FWD;
@@ -950,6 +1222,58 @@ static bool predict_later_frag(const struct model *m, struct expect *e,
 		e->addr_off = 16;
 	}
 	return true;
+}
+
+/*
+ * An ICMP error about a tracked flow. A router's about a reply (the
+ * quote: VIP:port -> client:port) goes to the flow's backend, quoting
+ * the reply as the backend sent it: from its address and port. A
+ * backend's about a client's packet (@to_client; the quote: client:port
+ * -> backend:port) goes to the client from the VIP, quoting the packet
+ * as the client sent it: to the VIP and its port.
+ */
+static void predict_icmp(const struct model *m, struct expect *e,
+			 bool to_client)
+{
+	const struct model_quote *q = &m->q;
+	struct scmlb_flow_key key;
+	struct scmlb_flow f;
+	int be;
+
+	if (!q->ok || q->saddr != m->daddr)
+		return;
+	/* the flow's client entry, or (@to_client) its reply entry */
+	key = tb_flow_key(q->daddr, q->saddr, q->dport, q->sport, q->proto);
+	if (bpf_map_lookup_elem(to_client ? lb.maps.ct_replies : lb.maps.ct,
+				&key, &f))
+		return;
+	be = be_by_id(f.backend_id);
+	if (!be)
+		return;
+	e->icmp = true;
+	e->be = be;
+	if (to_client) {
+		e->v = V_RET;
+		e->src_mac = mac_up;
+		memcpy(e->dst_mac, f.client_mac, ETH_ALEN);
+		e->addr_off = 12;
+		e->addr = ntohl(f.nat_addr[0]);
+		e->q_addr_off = 16;
+		e->q_addr = e->addr;
+		e->q_port_off = 2;
+		e->q_port = ntohs(f.nat_port);
+		return;
+	}
+	e->v = V_FWD;
+	e->src_mac = mac_beif[be];
+	memcpy(e->dst_mac, mac_be[be], ETH_ALEN);
+	e->addr_off = 16;
+	e->addr = BE_ADDR(be);
+	e->q_addr_off = 12;
+	e->q_addr = e->addr;
+	e->q_port_off = 0;
+	/* the flow's port on the backend: its own, or the VIP's */
+	e->q_port = be_specs[be].port ? be_specs[be].port : q->sport;
 }
 
 /* Client traffic: firewall, DoS protection, then the balancer. */
@@ -975,16 +1299,20 @@ static int predict_upstream(const struct model *m, struct expect *e)
 					&e->dbefore))
 			memset(&e->dbefore, 0, sizeof(e->dbefore));
 	}
-	if (m->later_frag && model_vip_hinted(m->daddr) &&
-	    !predict_later_frag(m, e, false))
-		e->frag_unmatched = true;
+	/* not the balancer's: later fragments and ICMP (icmp.h, frag.h) */
+	if (m->later_frag && model_vip_hinted(m->daddr)) {
+		if (!predict_later_frag(m, e, false))
+			e->frag_unmatched = true;
+	} else if (m->proto == IPPROTO_ICMP && model_vip_hinted(m->daddr)) {
+		predict_icmp(m, e, false);
+	}
 	if (e->v != V_PASS)
 		return 0;
 	if (!model_is_vip(m->daddr)) {
 		e->pw = PW_NOT_VIP;
 		return 0;
 	}
-	e->pw = PW_UNBALANCED;
+	e->pw = m->proto == IPPROTO_ICMP ? PW_ICMP : PW_UNBALANCED;
 	if (!m->l4)
 		return 0;
 	e->key = tb_flow_key(m->saddr, m->daddr, m->sport, m->dport, m->proto);
@@ -1036,6 +1364,10 @@ static int predict_backend(const struct model *m, struct expect *e)
 		predict_later_frag(m, e, true);
 		return 0;
 	}
+	if (m->ip && m->proto == IPPROTO_ICMP) {
+		predict_icmp(m, e, true);
+		return 0;
+	}
 	if (!m->l4)
 		return 0;
 	e->key = tb_flow_key(m->saddr, m->daddr, m->sport, m->dport, m->proto);
@@ -1068,7 +1400,7 @@ static int predict_backend(const struct model *m, struct expect *e)
 /* ---- results ---- */
 
 enum prop { P_ACTION, P_PASS, P_DROP, P_REDIRECT, P_REWRITE, P_CSUM,
-	    P_STATS, P_TABLES, P_N };
+	    P_STATS, P_TABLES, P_COVER, P_N };
 
 /* The first failure of a property, kept for the report. */
 struct failure {
@@ -1092,7 +1424,9 @@ static struct {
 	unsigned long csum_valid, csum_kept, udp_nocsum, udp_ffff;
 	unsigned long gen_random, gen_mutated, gen_valid, gen_sweep;
 	unsigned long side_up, cut_short;
-	unsigned long frags_followed, frags_unmatched;
+	unsigned long frags_followed[2], frag_resets;
+	unsigned long icmp_gen, icmp_redirected[2], icmp_echo_passed;
+	unsigned long icmp_csum_valid, icmp_csum_kept, icmp_l4_cut;
 	/* what the counters must say, upstream frames only */
 	struct scmlb_stats st;
 } cnt;
@@ -1233,6 +1567,107 @@ static void check_rewrite(const struct fz *z, const struct model *m,
 		cnt.csum_kept++;
 }
 
+/* The sum over @len bytes at @off, as a residue: 0 for a valid checksum. */
+static __u16 residue(const __u8 *b, __u32 off, __u32 len)
+{
+	return sum_fold(sum16(b + off, len, 0)) % 0xffff;
+}
+
+/*
+ * The quoted packet's TCP/UDP sum over what the error carries of it:
+ * the rest of the segment is cut off, but it is the same in and out, so
+ * the residues must be equal for the whole segment's to be.
+ */
+static __u16 quote_l4_residue(const __u8 *b, const struct model_quote *q)
+{
+	const __u8 *in = b + q->off;
+	__u32 l4 = q->off + q->hlen;
+
+	return sum_fold(sum_pseudo(in, q->proto, get16(in + 2) - q->hlen) +
+			sum16(b + l4, q->end - l4, 0)) % 0xffff;
+}
+
+/*
+ * A redirected ICMP error: the input with the MACs, one outer address,
+ * the quoted packet's address and port rewritten, and four checksums
+ * covering the new bytes exactly as the input's covered the old ones,
+ * each summed here from scratch: the outer IPv4 header's, the ICMP
+ * message's (over the quoted packet), the quoted IPv4 header's, and the
+ * quoted TCP/UDP checksum when it is quoted whole.
+ */
+static void check_icmp_rewrite(const struct fz *z, const struct model *m,
+			       const struct expect *e, const __u8 *out,
+			       __u32 out_len)
+{
+	const struct model_quote *q = &m->q;
+	__u32 icmp = IP_OFF + m->hlen, icmp_len = m->tot - m->hlen;
+	static const char *const what[] = {
+		"outer IPv4 header", "ICMP", "quoted IPv4 header",
+		"quoted TCP/UDP",
+	};
+	__u16 in[4], got[4], uc_in = 0, uc_out = 0;
+	__u8 exp[FRAME_MAX];
+	bool nocsum = false;
+	int i, n = 3;
+
+	memcpy(exp, z->b, z->len);
+	memcpy(exp, e->dst_mac, ETH_ALEN);
+	memcpy(exp + ETH_ALEN, e->src_mac, ETH_ALEN);
+	put32(exp + IP_OFF + e->addr_off, e->addr);
+	put32(exp + q->off + e->q_addr_off, e->q_addr);
+	put16(exp + q->off + q->hlen + e->q_port_off, e->q_port);
+	if (out_len == z->len) {
+		memcpy(exp + IP_OFF + 10, out + IP_OFF + 10, 2);
+		memcpy(exp + icmp + 2, out + icmp + 2, 2);
+		memcpy(exp + q->off + 10, out + q->off + 10, 2);
+		if (q->check_off)
+			memcpy(exp + q->check_off, out + q->check_off, 2);
+	}
+	if (out_len != z->len || memcmp(exp, out, out_len)) {
+		fail(P_REWRITE, z, out, out_len, exp, z->len,
+		     "redirected ICMP error differs beyond the MACs, the "
+		     "outer %s, the quoted %s address and port and the "
+		     "checksums", e->addr_off == 12 ? "source" : "destination",
+		     e->q_addr_off == 12 ? "source" : "destination");
+		return;
+	}
+	cnt.icmp_l4_cut += !q->check_off;
+	in[0] = ip_residue(z->b, m);
+	got[0] = ip_residue(out, m);
+	in[1] = residue(z->b, icmp, icmp_len);
+	got[1] = residue(out, icmp, icmp_len);
+	in[2] = residue(z->b, q->off, q->hlen);
+	got[2] = residue(out, q->off, q->hlen);
+	if (q->check_off) {
+		uc_in = get16(z->b + q->check_off);
+		uc_out = get16(out + q->check_off);
+		/* UDP without a checksum (0) has no sum to keep */
+		nocsum = q->proto == IPPROTO_UDP && !uc_in;
+		in[3] = quote_l4_residue(z->b, q);
+		got[3] = quote_l4_residue(out, q);
+		n = nocsum ? 3 : 4;
+	}
+	for (i = 0; i < n; i++) {
+		if (in[i] == got[i])
+			continue;
+		fail(P_CSUM, z, out, out_len, exp, z->len,
+		     "%s checksum: sum error %s0x%04x in, 0x%04x out", what[i],
+		     in[i] ? "" : "none in, so must stay valid; ", in[i],
+		     got[i]);
+		return;
+	}
+	if (q->check_off && q->proto == IPPROTO_UDP && !uc_in != !uc_out) {
+		fail(P_CSUM, z, out, out_len, exp, z->len,
+		     "quoted UDP checksum 0x%04x became 0x%04x: 0 (\"no "
+		     "checksum\") must stay 0, and only 0 is 0", uc_in, uc_out);
+		return;
+	}
+	if (!in[0] && !in[1] && !in[2])
+		cnt.icmp_csum_valid++;
+	else
+		cnt.icmp_csum_kept++;
+}
+
 /*
  * A new or followed flow: conntrack holds it, on the expected backend; a
  * new one with both its entries, as the frame made them.
@@ -1315,6 +1750,7 @@ static const char *const pass_why_names[PW_N] = {
 	" (not IPv4)", " (not for a VIP)", " (no service of the VIP's)",
 	" (not balanced)", " (no tracked flow's reply)",
 	" (a reply from a flow's former backend)",
+	" (ICMP to a VIP, about no tracked flow)",
 };
 
 static void stats_expect(const struct model *m, const struct expect *e,
@@ -1344,6 +1780,21 @@ static void stats_expect(const struct model *m, const struct expect *e,
  * frame may read (conntrack, the round-robin cursors), so the flows a
  * frame opens or closes are followed exactly.
  */
+static void frags_forget_if_full(void)
+{
+	struct scmlb_frag_key k;
+	int err;
+
+	if (n_frag_recs < FRAG_RECS_MAX)
+		return;
+	err = tb_map_clear(lb.maps.ct_frags, &k);
+	if (err)
+		fail(P_ACTION, NULL, NULL, 0, NULL, 0, "emptying ct_frags: %s",
+		     strerror(-err));
+	n_frag_recs = 0;
+	cnt.frag_resets++;
+}
+
 static void run_frame(struct fz *z)
 {
 	static const int want_act[V_N] = {
@@ -1359,6 +1810,7 @@ static void run_frame(struct fz *z)
 	int err, act = -1;
 
 	frame_index++;
+	frags_forget_if_full();
 	model_parse(z->b, z->len, &m);
 	if (z->side == SIDE_UP)
 		err = predict_upstream(&m, &e);
@@ -1394,6 +1846,9 @@ static void run_frame(struct fz *z)
 	cnt.v[e.v]++;
 	if (e.v == V_PASS)
 		cnt.pw[e.pw]++;
+	cnt.icmp_echo_passed += e.v == V_PASS && e.pw == PW_ICMP &&
+				m.hlen + 1 <= m.tot &&
+				z->b[IP_OFF + m.hlen] == 8;
 	if (z->side == SIDE_UP)
 		stats_expect(&m, &e, e.v);
 	else
@@ -1414,7 +1869,13 @@ static void run_frame(struct fz *z)
 		return;
 	}
 	cnt.opened += e.opened;
-	cnt.frags_followed += m.later_frag;
+	cnt.frags_followed[e.v == V_RET] += m.later_frag;
+	frag_note(&m, &e);
+	if (e.icmp) {
+		cnt.icmp_redirected[e.v == V_RET]++;
+		check_icmp_rewrite(z, &m, &e, out, out_len);
+		return;
+	}
 	check_rewrite(z, &m, &e, out, out_len);
 	/* a later fragment has no 5-tuple: ct_frags told its way */
 	if (e.v == V_FWD && !m.later_frag)
@@ -1456,8 +1917,13 @@ static void gen_mutated(void)
 	struct spec s;
 	__u32 r = rnd(100), n, i;
 
-	scenario(&s);
-	frame_from_spec(&s, &z);
+	if (n_flows && chance(8)) {
+		scen_icmp(&z);
+		cnt.icmp_gen++;
+	} else {
+		scenario(&s);
+		frame_from_spec(&s, &z);
+	}
 	for (n = 0; r >= nmut_pct[n]; n++)
 		;
 	for (i = 0; i < n; i++)
@@ -1473,7 +1939,7 @@ static void gen_mutated(void)
 }
 
 enum sweep { SW_CUT, SW_CUT_TOT, SW_TOT_LEN, SW_IHL, SW_DOFF, SW_PROTO,
-	     SW_FRAG, SW_N };
+	     SW_FRAG, SW_ICMP_CUT, SW_N };
 
 static const char *const sweep_names[SW_N] = {
 	"sweep: cut at every length",
@@ -1483,6 +1949,7 @@ static const char *const sweep_names[SW_N] = {
 	"sweep: TCP data offset 0..15, with and without room",
 	"sweep: every IP protocol",
 	"sweep: fragment flags and offsets",
+	"sweep: an ICMP error about a flow, quote cut at every length",
 };
 
 static unsigned long sweep_count[SW_N];
@@ -1506,11 +1973,16 @@ static void gen_sweep(void)
 	struct spec s;
 	__u32 i;
 
+	if (k == SW_ICMP_CUT && !n_flows)
+		k = SW_CUT;
 	sweep_count[k]++;
 	scenario(&s);
 	if (k == SW_DOFF)
 		s.proto = IPPROTO_TCP;
-	frame_from_spec(&s, &base);
+	if (k == SW_ICMP_CUT)
+		scen_icmp(&base);
+	else
+		frame_from_spec(&s, &base);
 	switch (k) {
 	case SW_CUT:
 	case SW_CUT_TOT:
@@ -1521,6 +1993,16 @@ static void gen_sweep(void)
 				put16(z.b + IP_OFF + 2, i - IP_OFF);
 				csums_fix(&z);
 			}
+			sweep_run(&z, k);
+		}
+		break;
+	case SW_ICMP_CUT:
+		/* the quote loses its checksum, its ports, its header */
+		for (i = IP_OFF + 20; i <= base.len; i++) {
+			z = base;
+			z.len = i;
+			put16(z.b + IP_OFF + 2, i - IP_OFF);
+			csums_fix(&z);
 			sweep_run(&z, k);
 		}
 		break;
@@ -1774,6 +2256,43 @@ static bool stats_check(void)
 	return true;
 }
 
+/* A run this long meets every kind of frame below, whatever the seed. */
+#define COVER_MIN_FRAMES	20000
+
+/*
+ * The generator must reach what the model predicts, or a data plane that
+ * passed every ICMP error and fragment would go unnoticed.
+ */
+static void coverage_check(unsigned long target)
+{
+	const struct {
+		const char *what;
+		unsigned long n;
+	} kinds[] = {
+		{ "router's ICMP error redirected to a backend",
+		  cnt.icmp_redirected[0] },
+		{ "backend's ICMP error redirected to a client",
+		  cnt.icmp_redirected[1] },
+		{ "redirected ICMP error quoting a cut TCP/UDP checksum",
+		  cnt.icmp_l4_cut },
+		{ "echo request to a VIP passed", cnt.icmp_echo_passed },
+		{ "later fragment following its first to a backend",
+		  cnt.frags_followed[0] },
+		{ "later fragment following its first to a client",
+		  cnt.frags_followed[1] },
+		{ "later fragment to a VIP before its first",
+		  cnt.st.frags_unmatched },
+	};
+	size_t i;
+
+	if (target < COVER_MIN_FRAMES)
+		return;
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (!kinds[i].n)
+			fail(P_COVER, NULL, NULL, 0, NULL, 0,
+			     "no %s in %lu frames", kinds[i].what, target);
+}
+
 static int parse_ul(const char *s, unsigned long *out)
 {
 	char *end;
@@ -1805,7 +2324,7 @@ int main(int argc, char **argv)
 	if (!tb_start(&tb, &failed))
 		return failed;
 
-	printf("1..8\n");
+	printf("1..9\n");
 	printf("# seed 0x%lx (SCMLB_FUZZ_SEED or the first argument), "
 	       "%lu frames\n", seed, target);
 	tables_check();
@@ -1824,6 +2343,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	stats_check();
+	coverage_check(target);
 
 	drops = cnt.v[V_FW] + cnt.v[V_DOS];
 	redirects = cnt.v[V_FWD] + cnt.v[V_RET];
@@ -1834,26 +2354,35 @@ int main(int argc, char **argv)
 	report(2, P_PASS, "%lu frames passed byte-identical: %lu not IPv4 or "
 	       "malformed, %lu not for a VIP, %lu for a VIP but no service, "
 	       "%lu for a service but not balanced, %lu not a tracked flow's "
-	       "reply, %lu replies of a flow that moved to another backend",
+	       "reply, %lu replies of a flow that moved to another backend, "
+	       "%lu ICMP to a VIP about no tracked flow (%lu echo requests)",
 	       cnt.v[V_PASS], cnt.pw[PW_NOT_IP], cnt.pw[PW_NOT_VIP],
 	       cnt.pw[PW_NO_SVC], cnt.pw[PW_UNBALANCED], cnt.pw[PW_UNTRACKED],
-	       cnt.pw[PW_STALE]);
+	       cnt.pw[PW_STALE], cnt.pw[PW_ICMP], cnt.icmp_echo_passed);
 	report(3, P_DROP, "%lu frames dropped untouched, each by a rule: %lu "
 	       "by the firewall (%zu rules), %lu by the DoS policy (%u/s)",
 	       drops, cnt.v[V_FW], ARRAY_SIZE(rules), cnt.v[V_DOS], DOS_LIMIT);
 	report(4, P_REDIRECT, "%lu frames redirected, each as the flows and "
 	       "the services' tables say: %lu to backends (%lu new flows, "
 	       "%lu of them by a Maglev table without a SYN), %lu replies to "
-	       "clients", redirects, cnt.v[V_FWD], cnt.opened, cnt.opened_mid,
-	       cnt.v[V_RET]);
+	       "clients; of them %lu routers' ICMP errors to the backend, "
+	       "%lu backends' to the client, %lu later fragments after their "
+	       "first to the backend, %lu to the client", redirects,
+	       cnt.v[V_FWD], cnt.opened, cnt.opened_mid, cnt.v[V_RET],
+	       cnt.icmp_redirected[0], cnt.icmp_redirected[1],
+	       cnt.frags_followed[0], cnt.frags_followed[1]);
 	report(5, P_REWRITE, "%lu redirected frames: only MACs, one address "
-	       "(and %lu a port) and checksums changed; length and tot_len "
-	       "kept", redirects, cnt.ports);
+	       "(and %lu a port; an ICMP error also its quote's address and "
+	       "port) and checksums changed; length and tot_len kept",
+	       redirects, cnt.ports);
 	report(6, P_CSUM, "%lu redirected frames with valid checksums in have "
 	       "valid IPv4 and TCP/UDP checksums out, %lu with bad ones keep "
 	       "their error exactly, %lu UDP without checksum keep 0, "
-	       "%lu UDP summing to 0 carry 0xffff",
-	       cnt.csum_valid, cnt.csum_kept, cnt.udp_nocsum, cnt.udp_ffff);
+	       "%lu UDP summing to 0 carry 0xffff; ICMP errors: %lu valid in "
+	       "valid out, %lu keep their errors (outer IPv4, ICMP, quoted "
+	       "IPv4 and, unless cut off (%lu), quoted TCP/UDP checksums)",
+	       cnt.csum_valid, cnt.csum_kept, cnt.udp_nocsum, cnt.udp_ffff,
+	       cnt.icmp_csum_valid, cnt.icmp_csum_kept, cnt.icmp_l4_cut);
 	report(7, P_STATS, "counters agree with the verdicts: %llu passed, "
 	       "%llu fw_dropped, %llu dos_dropped, %llu forwarded, "
 	       "%llu returned",
@@ -1865,6 +2394,10 @@ int main(int argc, char **argv)
 
 	report(8, P_TABLES, "%d services' tables as the model builds them: "
 	       "rr rings by id, a smooth wrr ring, a Maglev table", S_N);
+	report(9, P_COVER, "the run met every kind of frame the model "
+	       "predicts (in runs of %u frames or more): ICMP errors about "
+	       "flows both ways, echo requests, later fragments both ways "
+	       "and before their first", COVER_MIN_FRAMES);
 
 	printf("# new flows by backend:");
 	for (i = 1; i <= NBE; i++)
@@ -1882,8 +2415,10 @@ int main(int argc, char **argv)
 		       i + 1 < M_N ? "," : "\n");
 	printf("# %lu frames shorter than an IPv4 header\n", cnt.cut_short);
 	printf("# later fragments: %lu followed their first, %lu to a VIP "
-	       "without one\n", cnt.frags_followed,
-	       (unsigned long)cnt.st.frags_unmatched);
+	       "without one; the fragment tables emptied %lu times\n",
+	       cnt.frags_followed[0] + cnt.frags_followed[1],
+	       (unsigned long)cnt.st.frags_unmatched, cnt.frag_resets);
+	printf("# %lu ICMP messages about flows generated\n", cnt.icmp_gen);
 	printf("# %lu frames in %.2f s (%.1f us each)\n", cnt.frames, secs,
 	       secs * 1e6 / (cnt.frames ? cnt.frames : 1));
 

@@ -205,6 +205,36 @@ int scmlb_backend_edit(struct scmlb_ctx *ctx, const struct scmlb_backend *be)
 }
 
 /**
+ * scmlb_backend_set_path() - store a backend's new MAC or interface
+ * @ctx: the run, holding the exclusive lock
+ * @be:  the backend as it is to be; only its MACs and interface differ
+ *       from the stored one
+ *
+ * Tables name backends by id, so they stay as they are: scmlb-gc can
+ * follow a thousand moved backends in one pass without publishing a
+ * table for each.
+ *
+ * Return: 0, -ENOENT for an unknown id, -EINVAL when @be differs in
+ * anything else, or another -errno.
+ */
+int scmlb_backend_set_path(struct scmlb_ctx *ctx, const struct scmlb_backend *be)
+{
+	struct scmlb_backend cur, moved;
+	int err;
+
+	err = scmlb_backend_get(ctx, be->id, &cur);
+	if (err)
+		return err;
+	moved = cur;
+	memcpy(moved.mac, be->mac, sizeof(moved.mac));
+	memcpy(moved.if_mac, be->if_mac, sizeof(moved.if_mac));
+	moved.ifindex = be->ifindex;
+	if (memcmp(&moved, be, sizeof(moved)))
+		return -EINVAL;
+	return backend_write(ctx, be->id % SCMLB_MAX_BACKENDS, be);
+}
+
+/**
  * scmlb_backend_set_status() - drain a backend or put it back
  * @ctx:    the run, holding the exclusive lock
  * @id:     the backend

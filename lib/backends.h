@@ -15,6 +15,7 @@ int scmlb_backend_get(const struct scmlb_ctx *ctx, __u32 id,
 		      struct scmlb_backend *out);
 int scmlb_backend_add(struct scmlb_ctx *ctx, struct scmlb_backend *be);
 int scmlb_backend_edit(struct scmlb_ctx *ctx, const struct scmlb_backend *be);
+int scmlb_backend_set_path(struct scmlb_ctx *ctx, const struct scmlb_backend *be);
 int scmlb_backend_set_status(struct scmlb_ctx *ctx, __u32 id, __u8 status);
 int scmlb_backend_set_health(struct scmlb_ctx *ctx, __u32 id, __u8 health,
 			     __u16 fails);

@@ -115,7 +115,7 @@ static int backend_move(struct scmlb_ctx *ctx, const struct scmlb_backend *be,
 		if (err)
 			return err;
 	}
-	err = scmlb_backend_edit(ctx, now);
+	err = scmlb_backend_set_path(ctx, now);
 	if (err || now->ifindex == be->ifindex)
 		return err;
 	return scmlb_iface_release(ctx, be->ifindex, be->id);

@@ -10,11 +10,15 @@
 /*
  * bench_flood runs this with BPF_PROG_TEST_RUN and BPF_F_TEST_XDP_LIVE_FRAMES:
  * every run's frame leaves through flood_ifindex as an xdp_frame, with no
- * skb, as frames come off a NIC. A page keeps what the last run on it
- * wrote, so the source address and port and both checksums are written
- * whole each run, from the values of the frame bench_flood built
- * (flood_saddr, flood_sport, flood_ip_check, flood_check).
+ * skb, as frames come off a NIC. A page keeps what was last written on
+ * it, by this program or by whoever received the frame (a router
+ * rewrites the MACs, a NAT the destination), so every run writes the
+ * headers whole: those of the frame bench_flood built (flood_hdr), then
+ * the source and both checksums, updated from that frame's values.
  */
+#define FLOOD_HDR_LEN (sizeof(struct ethhdr) + sizeof(struct iphdr) + \
+		       sizeof(struct tcphdr))
+__u8 flood_hdr[FLOOD_HDR_LEN];	/* not const: clang would fold it to zeros */
 const volatile __u32 flood_ifindex;
 const volatile __u32 flood_saddr;	/* host order, the frame's */
 const volatile __u32 flood_rand_mask;	/* host order: the address bits drawn */
@@ -51,6 +55,7 @@ int bench_flood(struct xdp_md *ctx)
 
 	if ((void *)(tcp + 1) > data_end)
 		return XDP_ABORTED;
+	__builtin_memcpy(data, flood_hdr, FLOOD_HDR_LEN);
 	if (flood_rand) {
 		/* a spoofed source: any address of the prefix, any port */
 		saddr = (flood_saddr & ~flood_rand_mask) |

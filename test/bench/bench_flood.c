@@ -271,6 +271,7 @@ static int xdp_load(struct flood *f, struct bench_flood_bpf **skel)
 	s = bench_flood_bpf__open();
 	if (!s)
 		return -errno;
+	memcpy(s->bss->flood_hdr, frame, sizeof(s->bss->flood_hdr));
 	s->rodata->flood_ifindex = f->ifindex;
 	s->rodata->flood_saddr = ntohl(f->src.s_addr);
 	s->rodata->flood_rand_mask = f->rand_mask;

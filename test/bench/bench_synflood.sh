@@ -42,6 +42,8 @@
 #   --established N     established connections (default 20)
 #   --source CIDR       the spoofed sources (default 198.18.0.0/15)
 #   --sender xdp|packet bench_flood's sender (default xdp: live XDP frames)
+#   --scmlb-cmd 'ARGS'  run 'scmlb ARGS' after the backends are set, e.g.
+#                       'dos set -p tcp -t syn -l 1000' (repeatable)
 #
 # Everything runs in private mount and network namespaces (a fresh bpffs,
 # a tmpfs on /run/netns); traffic never leaves them, every load is bounded
@@ -75,7 +77,13 @@ rate=50
 established=20
 source=198.18.0.0/15
 sender=xdp
+scmlb_cmds=()
 while [ $# -gt 0 ]; do
+	if [[ $1 =~ ^--(window|conntrack-size|rate|established|source|sender|scmlb-cmd)$ ]] &&
+		[ $# -lt 2 ]; then
+		echo "bench_synflood.sh: option '$1' needs a value" >&2
+		exit 2
+	fi
 	case $1 in
 	--window) window=${2:-}; shift 2 ;;
 	--conntrack-size) ct_size=${2:-}; shift 2 ;;
@@ -83,6 +91,7 @@ while [ $# -gt 0 ]; do
 	--established) established=${2:-}; shift 2 ;;
 	--source) source=${2:-}; shift 2 ;;
 	--sender) sender=${2:-}; shift 2 ;;
+	--scmlb-cmd) scmlb_cmds+=("${2:-}"); shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench_synflood.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
@@ -124,6 +133,7 @@ mount -t bpf -o mode=0700 bpf /sys/fs/bpf
 ip link set lo up
 
 TOPO_PREFIX=scmlbf-
+TOPO_QUEUES=$(nproc)	# a queue per CPU on either end of every link
 # shellcheck source=../lib/topology.sh
 source "$here/../lib/topology.sh"
 export SCMLB_PIN_DIR=/sys/fs/bpf/scmlbf
@@ -131,18 +141,6 @@ VIP=$TOPO_VIP
 CLIENT=$TOPO_CLIENT_ADDR
 PORT=7070
 ncpus=$(nproc)
-
-# topology.sh's links, with a queue per CPU on either end (a NIC's RSS)
-topo_link() {
-	local q="numtxqueues $ncpus numrxqueues $ncpus"
-	# shellcheck disable=SC2086
-	ip link add "$2" netns "$(topo_ns "$1")" $q type veth \
-		peer name "$5" netns "$(topo_ns "$4")" $q
-	topo_exec "$1" ip addr add "$3/24" dev "$2"
-	topo_exec "$4" ip addr add "$6/24" dev "$5"
-	topo_exec "$1" ip link set "$2" up
-	topo_exec "$4" ip link set "$5" up
-}
 work=$(mktemp -d /tmp/scmlbf-XXXXXX)
 FLOOD_PID=
 
@@ -163,11 +161,15 @@ lb() { topo_exec lb "$tools/scmlb" "$@"; }
 # ---- the load balancers ----
 
 scmlb_up() {
-	local i
+	local i cmd
 	lb attach -u up0 -v "$VIP" -m native --conntrack-size "$ct_size" \
 		>"$work/attach" 2>&1 || die "scmlb-attach failed: $(cat "$work/attach")"
 	for i in 1 2 3; do
 		lb lb set -n "echo$i" -a "${TOPO_BACKENDS[$((i - 1))]}" >/dev/null
+	done
+	for cmd in "${scmlb_cmds[@]}"; do
+		# shellcheck disable=SC2086 # ARGS are words
+		lb $cmd >/dev/null || die "'scmlb $cmd' failed"
 	done
 }
 
@@ -335,7 +337,7 @@ done
 echo
 for name in $lbs; do
 	[ "$name" != nft ] || continue
-	echo "$name counters: $(jq -c '{tcp, forwarded, returned, passed, fw_dropped, dos_dropped, tx_errors}' \
+	echo "$name counters (scmlb-stat, not 0): $(jq -c 'with_entries(select(.value != 0))' \
 		"$work/$name.stat")"
 done
 echo "nftables: $(cat "$work/nft.ct" 2>/dev/null || echo '?') flows in the kernel's" \

@@ -27,12 +27,13 @@
 # backends' SYN-ACKs (no forwarding there).
 # The table: established connections still echoing at the end (of 20),
 # connections reset, echo lines that failed, new connections answered;
-# SYNs/s sent (bench_flood's count: frames a full ring refuses are lost
-# before the load balancer sees them), SYNs/s absorbed (taken in by the
-# load balancer, dropped or forwarded: up0's rx_packets, the interface
-# counter, the same for every load balancer), and SYNs/s reaching the
-# backends (the backends' eth0 rx_packets). The client's own packets are
-# in the interface counters too (a few hundred per second).
+# SYNs/s sent (bench_flood's count), refused (by up0's full ring, before
+# the load balancer sees them: the client's eth0 counts them, xdp_xmit_err
+# in ethtool -S or tx dropped), absorbed (taken in by the load balancer,
+# dropped or forwarded: up0's rx_packets), and reaching the backends
+# (their eth0 rx_packets): interface counters, the same for every load
+# balancer, all over the flood's run. The client's own packets are in
+# them too (a few hundred per second).
 # Exit status: 0 the benchmark ran, 2 bad usage, 3 it failed, 77 not root.
 #
 # Options:
@@ -219,6 +220,12 @@ rx_packets() {
 		  .stats64.rx.packets] | add'
 }
 absorbed() { rx_packets lb up0; }
+# frames the client's eth0 could not hand to up0: XDP frames, then skbs
+refused() {
+	echo $(($(topo_exec client ethtool -S eth0 |
+		awk '/xdp_xmit_err:/ { n += $2 } END { print n + 0 }') +
+		$(topo_exec client ip -j -s link show eth0 | jq '.[0].stats64.tx.dropped')))
+}
 delivered() {
 	echo $(($(rx_packets backend1 eth0) + $(rx_packets backend2 eth0) +
 		$(rx_packets backend3 eth0)))
@@ -244,7 +251,7 @@ rate() {
 }
 
 measure() {
-	local name=$1 cpid mac f0 f1 a0 a1 d0 d1 t0 t1 out
+	local name=$1 cpid mac f0 f1 a0 a1 d0 d1 r0 r1 t0 t1 out
 	lb_up "$name"
 	mac=$(topo_exec lb ip -j link show up0 | jq -r '.[0].address')
 	rm -f "$work/ready" "$work/done"
@@ -256,14 +263,14 @@ measure() {
 	cpid=$!
 	wait_file "$work/ready" 15 "$cpid" ||
 		die "$name: the client did not get its connections echoing: $(cat "$work/$name.client.err")"
-	a0=$(absorbed); d0=$(delivered); t0=$(date +%s.%N)
+	a0=$(absorbed); d0=$(delivered); r0=$(refused); t0=$(date +%s.%N)
 	topo_exec client timeout $((window + 15)) "$flood" -M "$sender" \
 		-i eth0 -r "$source" -d "$VIP" -p "$PORT" -m "$mac" -t "$window" \
 		>"$work/$name.flood" 2>&1 &
 	FLOOD_PID=$!
 	wait "$FLOOD_PID" || die "$name: the flood failed: $(cat "$work/$name.flood")"
 	FLOOD_PID=
-	a1=$(absorbed); d1=$(delivered); t1=$(date +%s.%N)
+	t1=$(date +%s.%N); a1=$(absorbed); d1=$(delivered); r1=$(refused)
 	touch "$work/done"
 	if [ "$name" = nft ]; then
 		topo_exec lb cat /proc/sys/net/netfilter/nf_conntrack_count >"$work/nft.ct"
@@ -277,7 +284,9 @@ measure() {
 	out=$(cat "$work/$name.client")
 	jq -e .established <<<"$out" >/dev/null 2>&1 ||
 		die "$name: the client's output is not JSON: $out"
-	sed -n 's/.*: \([0-9]*\) pps$/\1/p' "$work/$name.flood" >"$work/$name.sent"
+	rate 0 "$(sed -n 's/^sent \([0-9]*\) packets.*/\1/p' "$work/$name.flood")" \
+		"$t0" "$t1" >"$work/$name.sent"
+	rate "$r0" "$r1" "$t0" "$t1" >"$work/$name.refused"
 	rate "$a0" "$a1" "$t0" "$t1" >"$work/$name.absorbed"
 	rate "$d0" "$d1" "$t0" "$t1" >"$work/$name.delivered"
 	log "$name: $(jq -c . <<<"$out"); $(cat "$work/$name.flood")"
@@ -320,13 +329,14 @@ echo
 printf '%-36s' METRIC
 for name in $lbs; do printf ' %14s' "$name"; done
 echo
-for m in echoing reset failures new sent absorbed delivered; do
+for m in echoing reset failures new sent refused absorbed delivered; do
 	case $m in
 	echoing) what="established, echoing at the end" ;;
 	reset) what="established, reset" ;;
 	failures) what="echo lines failed (> 1 s or reset)" ;;
 	new) what="new connections answered in 1 s" ;;
 	sent) what="SYNs/s sent ($sender)" ;;
+	refused) what="SYNs/s refused (up0's ring full)" ;;
 	absorbed) what="SYNs/s absorbed (up0 rx)" ;;
 	delivered) what="SYNs/s to the backends (eth0 rx)" ;;
 	esac

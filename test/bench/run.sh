@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# run.sh pkt|ctl|fib|e2e|flood [ARGS...] - one benchmark from a clone: installs the
-# dependencies, builds (build/), then runs it. As root.
+# run.sh pkt|ctl|fib|e2e|flood [ARGS...] - one benchmark from a clone:
+# installs the dependencies, builds (build/), then runs it. As root.
 set -eu
 cd "$(dirname "$0")/../.."
 

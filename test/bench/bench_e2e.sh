@@ -117,24 +117,13 @@ mount -t bpf -o mode=0700 bpf /sys/fs/bpf
 ip link set lo up
 
 TOPO_PREFIX=scmlbb-
+TOPO_QUEUES=$(nproc)	# a queue per CPU on either end of every link
 # shellcheck source=../lib/topology.sh
 source "$here/../lib/topology.sh"
 export SCMLB_PIN_DIR=/sys/fs/bpf/scmlbb
 VIP=$TOPO_VIP
 CLIENT=$TOPO_CLIENT_ADDR
 ncpus=$(nproc)
-
-# topology.sh's links, with a queue per CPU on either end
-topo_link() {
-	local q="numtxqueues $ncpus numrxqueues $ncpus"
-	# shellcheck disable=SC2086
-	ip link add "$2" netns "$(topo_ns "$1")" $q type veth \
-		peer name "$5" netns "$(topo_ns "$4")" $q
-	topo_exec "$1" ip addr add "$3/24" dev "$2"
-	topo_exec "$4" ip addr add "$6/24" dev "$5"
-	topo_exec "$1" ip link set "$2" up
-	topo_exec "$4" ip link set "$5" up
-}
 work=$(mktemp -d /tmp/scmlbb-XXXXXX)
 PERF_PID=
 

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* bench_flood.c - a bounded SYN flood from one source, pktgen-like, for bench_e2e.sh */
+/* bench_flood.c - a bounded SYN flood, pktgen-like, for bench_e2e.sh and bench_synflood.sh */
 
 /*
- * bench_flood -i IFACE -s SRC -d DST -p PORT -m DST_MAC -t SECONDS
+ * bench_flood -i IFACE -s SRC|-r CIDR -d DST -p PORT -m DST_MAC -t SECONDS
  *             [-j THREADS] [-M xdp|packet]
  *
  * Sends TCP SYNs from SRC to DST:PORT on IFACE for SECONDS, then prints
  * "sent N packets in S s: R pps", with THREADS senders each pinned to its
  * own CPU. The source port varies over 256 values, checksums stay valid.
+ * With -r CIDR every SYN comes from a random address of CIDR and a random
+ * port of 1024-65535 instead: a spoofed flood, a new flow per packet, that
+ * per-source limits cannot see.
  *  - xdp (default): BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES runs
  *    bench_flood.bpf.c, which redirects every frame out of IFACE. On a
  *    veth the frames reach the peer as xdp_frames, no skb made: what a
@@ -43,6 +46,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "args.h"
 #include "bench_flood.skel.h"
 #include "clock.h"
 #include "frames.h"
@@ -54,11 +58,14 @@
 #define SECONDS_MAX	3600
 #define SPORT_BASE	1024
 #define XDP_REPEAT	(1 << 16)	/* runs per test-run call: a few ms */
+#define RAND_SPORT_MIN	1024
 
 struct flood {
 	int ifindex;
 	unsigned char src_mac[ETH_ALEN], dst_mac[ETH_ALEN];
 	struct in_addr src, dst;
+	unsigned int rand_mask;	/* host order: the source bits drawn */
+	bool rand;		/* -r: a random source address and port */
 	unsigned short port;
 	double seconds;
 	int prog_fd;		/* the XDP sender, or -1: AF_PACKET */
@@ -72,9 +79,9 @@ struct worker {
 	int err;
 };
 
-/* A SYN from @sport, every checksum computed. */
-static void syn_build(const struct flood *f, unsigned short sport,
-		      unsigned char *b)
+/* A SYN from @src:@sport, every checksum computed. */
+static void syn_build(const struct flood *f, struct in_addr src,
+		      unsigned short sport, unsigned char *b)
 {
 	unsigned char *ip = b + ETH_HLEN, *tcp = ip + 20;
 
@@ -87,7 +94,7 @@ static void syn_build(const struct flood *f, unsigned short sport,
 	put16(ip + 6, 0x4000);		/* DF */
 	ip[8] = 64;
 	ip[9] = IPPROTO_TCP;
-	memcpy(ip + 12, &f->src, 4);
+	memcpy(ip + 12, &src, 4);
 	memcpy(ip + 16, &f->dst, 4);
 	put16(ip + 10, ~sum_fold(sum16(ip, 20, 0)));
 	put16(tcp, sport);
@@ -128,7 +135,7 @@ static void *worker_xdp(void *arg)
 	double end;
 
 	pin_cpu(w->index);
-	syn_build(f, SPORT_BASE, frame);
+	syn_build(f, f->src, SPORT_BASE, frame);
 	end = now_s() + f->seconds;
 	while (now_s() < end) {
 		if (bpf_prog_test_run_opts(f->prog_fd, &opts)) {
@@ -138,6 +145,32 @@ static void *worker_xdp(void *arg)
 		w->sent += XDP_REPEAT;
 	}
 	return NULL;
+}
+
+/* xorshift64: a sender thread's own cheap random numbers */
+static unsigned long long rand_next(unsigned long long *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+/* -r: the burst's frames from fresh random sources */
+static void burst_randomize(const struct flood *f, unsigned long long *state,
+			    unsigned char (*frames)[FRAME_LEN])
+{
+	struct in_addr src;
+	unsigned long long r;
+	int i;
+
+	for (i = 0; i < BURST; i++) {
+		r = rand_next(state);
+		src.s_addr = htonl((ntohl(f->src.s_addr) & ~f->rand_mask) |
+				   ((unsigned int)r & f->rand_mask));
+		syn_build(f, src, RAND_SPORT_MIN +
+			  (r >> 32) % (65536 - RAND_SPORT_MIN), frames[i]);
+	}
 }
 
 static void *worker_packet(void *arg)
@@ -153,6 +186,7 @@ static void *worker_packet(void *arg)
 	};
 	struct mmsghdr msgs[BURST];
 	struct iovec iov[BURST];
+	unsigned long long state = 0x9e3779b97f4a7c15ull * (w->index + 1);
 	double end;
 	int fd, one = 1, i, n;
 
@@ -166,7 +200,7 @@ static void *worker_packet(void *arg)
 	}
 	memset(msgs, 0, sizeof(msgs));
 	for (i = 0; i < BURST; i++) {
-		syn_build(f, SPORT_BASE + i, frames[i]);
+		syn_build(f, f->src, SPORT_BASE + i, frames[i]);
 		iov[i].iov_base = frames[i];
 		iov[i].iov_len = FRAME_LEN;
 		msgs[i].msg_hdr.msg_iov = &iov[i];
@@ -176,6 +210,8 @@ static void *worker_packet(void *arg)
 	}
 	end = now_s() + f->seconds;
 	while (now_s() < end) {
+		if (f->rand)
+			burst_randomize(f, &state, frames);
 		n = sendmmsg(fd, msgs, BURST, 0);
 		if (n > 0) {
 			w->sent += n;
@@ -224,19 +260,25 @@ static int iface_mac(const char *name, unsigned char *mac)
 	return err;
 }
 
-/* The XDP sender, loaded with the frame's port and checksum. */
+/* The XDP sender, loaded with the frame's source and checksums. */
 static int xdp_load(struct flood *f, struct bench_flood_bpf **skel)
 {
 	unsigned char frame[FRAME_LEN];
 	struct bench_flood_bpf *s;
 	int err;
 
-	syn_build(f, SPORT_BASE, frame);
+	syn_build(f, f->src, SPORT_BASE, frame);
 	s = bench_flood_bpf__open();
 	if (!s)
 		return -errno;
+	memcpy(s->bss->flood_hdr, frame, sizeof(s->bss->flood_hdr));
 	s->rodata->flood_ifindex = f->ifindex;
+	s->rodata->flood_saddr = ntohl(f->src.s_addr);
+	s->rodata->flood_rand_mask = f->rand_mask;
+	s->rodata->flood_rand = f->rand;
 	s->rodata->flood_sport = SPORT_BASE;
+	s->rodata->flood_ip_check = frame[ETH_HLEN + 10] << 8 |
+				    frame[ETH_HLEN + 11];
 	s->rodata->flood_check = frame[ETH_HLEN + 20 + 16] << 8 |
 				 frame[ETH_HLEN + 20 + 17];
 	err = bench_flood_bpf__load(s);
@@ -252,12 +294,14 @@ static int xdp_load(struct flood *f, struct bench_flood_bpf **skel)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: bench_flood -i IFACE -s SRC -d DST -p PORT -m DST_MAC "
-		"-t SECONDS [-j THREADS] [-M xdp|packet]\n"
+		"Usage: bench_flood -i IFACE -s SRC|-r CIDR -d DST -p PORT "
+		"-m DST_MAC -t SECONDS [-j THREADS] [-M xdp|packet]\n"
 		"Send TCP SYNs from SRC to DST:PORT on IFACE for SECONDS (at most %d)\n"
 		"with THREADS senders, one per CPU (default: the CPUs online), then\n"
-		"print how many were sent. -M: live XDP frames redirected out of IFACE\n"
-		"(default; no skb) or an AF_PACKET socket (an skb per frame).\n",
+		"print how many were sent. -r: each SYN from a random address of CIDR\n"
+		"and a random port (spoofed sources). -M: live XDP frames redirected\n"
+		"out of IFACE (default; no skb) or an AF_PACKET socket (an skb per\n"
+		"frame).\n",
 		SECONDS_MAX);
 }
 
@@ -272,11 +316,13 @@ int main(int argc, char **argv)
 	long threads = sysconf(_SC_NPROCESSORS_ONLN);
 	double t0, secs;
 	bool have_mac = false;
+	struct scmlb_cidr cidr;
+	const char *why;
 	char *end;
 	int c, i, err = 0;
 
 	scmlb_log_init("bench_flood");
-	while ((c = getopt(argc, argv, "i:s:d:p:m:t:j:M:h")) != -1) {
+	while ((c = getopt(argc, argv, "i:s:r:d:p:m:t:j:M:h")) != -1) {
 		switch (c) {
 		case 'i':
 			iface = optarg;
@@ -287,6 +333,17 @@ int main(int argc, char **argv)
 				pr_err("invalid address '%s'", optarg);
 				return 2;
 			}
+			f.rand = f.rand && c != 's';	/* the last of -s, -r */
+			break;
+		case 'r':
+			if (scmlb_parse_cidr(optarg, &cidr, &why)) {
+				pr_err("invalid network '%s': %s", optarg, why);
+				return 2;
+			}
+			f.src.s_addr = cidr.addr;
+			f.rand_mask = cidr.prefixlen == 32 ?
+				      0 : 0xffffffffu >> cidr.prefixlen;
+			f.rand = true;
 			break;
 		case 'p':
 			f.port = strtoul(optarg, &end, 10);
@@ -331,7 +388,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!iface || !f.src.s_addr || !f.dst.s_addr || !f.port || !have_mac ||
+	if (!iface || (!f.src.s_addr && !f.rand) || !f.dst.s_addr || !f.port || !have_mac ||
 	    !f.seconds || optind < argc) {
 		usage(stderr);
 		return 2;

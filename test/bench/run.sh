@@ -1,14 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# run.sh pkt|ctl|fib|e2e [ARGS...] - one benchmark from a clone: installs the
-# dependencies, builds (build/), then runs it. As root.
+# run.sh pkt|ctl|fib|e2e|flood [ARGS...] - one benchmark from a clone:
+# installs the dependencies, builds (build/), then runs it. As root.
 set -eu
 cd "$(dirname "$0")/../.."
 
 case ${1:-} in
-pkt | ctl | fib | e2e) ;;
+pkt | ctl | fib | e2e | flood) ;;
 *)
-	echo "usage: test/bench/run.sh pkt|ctl|fib|e2e [ARGS...]" >&2
+	echo "usage: test/bench/run.sh pkt|ctl|fib|e2e|flood [ARGS...]" >&2
 	exit 2
 	;;
 esac
@@ -26,4 +26,5 @@ pkt) exec build/test/bench/bench_pkt "$@" ;;
 ctl) exec build/test/bench/bench_ctl "$@" ;;
 fib) exec build/test/bench/bench_fib "$@" ;;
 e2e) exec test/bench/bench_e2e.sh build "$@" ;;
+flood) exec test/bench/bench_synflood.sh build "$@" ;;
 esac

@@ -38,9 +38,14 @@ topo_down() {
 	rm -f /tmp/"${TOPO_PREFIX}"health-*
 }
 
-# topo_link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: a veth pair between namespaces
+# topo_link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: a veth pair between namespaces,
+# with TOPO_QUEUES queues on either end when set (as a NIC's RSS, for the
+# benchmarks: a queue per CPU keeps a CPU's packets on it)
 topo_link() {
-	ip link add "$2" netns "$(topo_ns "$1")" type veth peer name "$5" netns "$(topo_ns "$4")"
+	local q=${TOPO_QUEUES:+numtxqueues $TOPO_QUEUES numrxqueues $TOPO_QUEUES}
+	# shellcheck disable=SC2086 # $q is words or nothing
+	ip link add "$2" netns "$(topo_ns "$1")" $q type veth \
+		peer name "$5" netns "$(topo_ns "$4")" $q
 	topo_exec "$1" ip addr add "$3/24" dev "$2"
 	topo_exec "$4" ip addr add "$6/24" dev "$5"
 	topo_exec "$1" ip link set "$2" up

@@ -22,6 +22,8 @@ shift
 mkdir -p /run/netns
 mount -t tmpfs -o mode=0755 tmpfs /run/netns
 mount -t bpf -o mode=0700 bpf /sys/fs/bpf
+# a /tmp of its own: runs side by side do not share test files
+mount -t tmpfs -o mode=1777 tmpfs /tmp
 ip link set lo up
 
 if [ $# -eq 0 ]; then

@@ -938,9 +938,10 @@ static int dos_policies_add(void)
 	int err;
 
 	for (i = 0; i < ARRAY_SIZE(types); i++) {
-		err = scmlb_dos_class_parse(IPPROTO_TCP, types[i], &class, &why);
+		err = scmlb_dos_class_parse(IPPROTO_TCP, types[i], false,
+					    &class, &why);
 		if (!err)
-			err = scmlb_dos_policy_add(&lb, class, DOS_LIMIT, &id);
+			err = scmlb_dos_policy_add(&lb, class, DOS_LIMIT, 0, &id);
 		if (err)
 			return err;
 	}

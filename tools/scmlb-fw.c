@@ -52,8 +52,8 @@ static const struct scmlb_column rule_cols[] = {
 	{ "DROPPED", "dropped", SCMLB_COL_NUM },
 	/* the DoS policy that added the rule; empty (null) for rules of fw set */
 	{ "POLICY", "policy", SCMLB_COL_NUM },
-	/* when scmlb-gc removes a DoS policy's rule; empty (null): never */
-	{ "EXPIRES", "expires", SCMLB_COL_STR_NULL },
+	/* when scmlb-gc removes a DoS policy's rule; null: never */
+	{ NULL, "expires", SCMLB_COL_STR_NULL },
 };
 
 #define N_RULE_COLS (sizeof(rule_cols) / sizeof(rule_cols[0]))

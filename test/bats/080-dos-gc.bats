@@ -257,12 +257,12 @@ epoch_of() {
 	[ "$(jq -r '.[0].expires' <<<"$output")" = "$expires" ]
 	at=$(epoch_of "$expires")
 	[ "$at" -ge $((added + 1)) ] && [ "$at" -le $((added + 3)) ]
-	run who
-	[ "$status" -ne 0 ]
-	# a pass before its time keeps it
+	# a pass before its time keeps it, and the source stays blocked
 	run -0 scmlb gc --json
 	[ "$(jq '.rules_expired | length' <<<"$output")" -eq 0 ]
 	[ "$(scmlb fw get --json | jq length)" -eq 1 ]
+	run topo_exec client curl -sS --max-time 1 "http://$TOPO_VIP:8080/who"
+	[ "$status" -ne 0 ]
 	sleep $((at + 1 - $(date +%s)))
 	run -0 scmlb gc --json
 	jq -e --argjson r "$rule" --argjson p "$policy" --arg e "$expires" \

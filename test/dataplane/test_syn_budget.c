@@ -199,6 +199,26 @@ static bool same_second(__u64 start)
 	return true;
 }
 
+/*
+ * A budget of @limit, at the start of a second, with the counters before
+ * it; on an error nothing is left.
+ */
+static int case_start(__u32 limit, __u32 *id, __u64 *sec,
+		      struct scmlb_stats *before)
+{
+	int err = budget_set(limit, id);
+
+	if (!err)
+		err = second_start(sec);
+	if (!err)
+		err = tb_stats_read(&lb, before);
+	if (err) {
+		note("setup: %s", strerror(-err));
+		wipe(*id);
+	}
+	return err;
+}
+
 /* N + k SYNs of new flows in one second: N flows, k drops, counted. */
 static enum tap_result case_over_budget(__u32 limit, __u32 over)
 {
@@ -208,16 +228,8 @@ static enum tap_result case_over_budget(__u32 limit, __u32 over)
 	__u32 id = 0;
 	int err;
 
-	err = budget_set(limit, &id);
-	if (!err)
-		err = tb_stats_read(&lb, &before);
-	if (!err)
-		err = second_start(&sec);
-	if (err) {
-		note("setup: %s", strerror(-err));
-		wipe(id);
+	if (case_start(limit, &id, &sec, &before))
 		return RES_FAIL;
-	}
 	ok &= syns(limit + over, limit, "first second");
 	ok &= same_second(sec);
 	ok &= counted(&before, over, limit);
@@ -264,16 +276,8 @@ static enum tap_result case_not_charged(void)
 	int act, err;
 	__u64 sec;
 
-	err = budget_set(limit, &id);
-	if (!err)
-		err = second_start(&sec);
-	if (!err)
-		err = tb_stats_read(&lb, &before);
-	if (err) {
-		note("setup: %s", strerror(-err));
-		wipe(id);
+	if (case_start(limit, &id, &sec, &before))
 		return RES_FAIL;
-	}
 	ok &= syns(limit - 1, limit - 1, "flows opened");
 	for (i = 0; i < 40 && ok && bad < 3; i++) {
 		__u32 client = first + i % (limit - 1);
@@ -338,16 +342,8 @@ static enum tap_result case_deleted(void)
 	__u64 sec;
 	int err;
 
-	err = budget_set(2, &id);
-	if (!err)
-		err = second_start(&sec);
-	if (!err)
-		err = tb_stats_read(&lb, &before);
-	if (err) {
-		note("setup: %s", strerror(-err));
-		wipe(id);
+	if (case_start(2, &id, &sec, &before))
 		return RES_FAIL;
-	}
 	ok = syns(3, 2, "with the budget");
 	err = scmlb_dos_policy_delete(&lb, id);
 	if (err) {

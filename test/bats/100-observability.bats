@@ -280,7 +280,8 @@ sorted() {
 	[ "$(offers scmlb dos set -p tcp -t syn --)" = \
 		"--block-time --global --help --limit --pin-dir --verbose --version" ]
 	[ "$(offers scmlb-dos set -p udp -b '')" = "0 10m 1h 1m 30s" ]
-	[ "$(completions scmlb dos set --block-time=1)" = $'--block-time=10m\n--block-time=1h\n--block-time=1m' ]
+	[ "$(offers scmlb dos set --block-time=1)" = \
+		"--block-time=10m --block-time=1h --block-time=1m" ]
 	[ "$(offers scmlb-lb get --)" = \
 		"--count --help --interval --json --pin-dir --verbose --version" ]
 	[ "$(completions scmlb stat --c)" = --count ]

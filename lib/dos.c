@@ -639,6 +639,8 @@ int scmlb_dos_expire(struct scmlb_ctx *ctx, __s64 now,
 
 	*out = NULL;
 	*n = 0;
+	if (!ctx->cfg.fw_rules)
+		return 0;
 	err = scmlb_fw_rules_list(ctx, false, &rules, &n_rules);
 	if (!err && n_rules) {
 		gone = calloc(n_rules, sizeof(*gone));

@@ -154,7 +154,8 @@ static __always_inline int dos_syn_admit(int *opened)
 	__u32 zero = 0, second;
 
 	b = bpf_map_lookup_elem(&dos_syn_budget, &zero);
-	if (!b || !b->id)
+	/* a budget half written by scmlb-dos (no limit or chunk yet) is none */
+	if (!b || !b->id || !b->limit || !b->chunk)
 		return 1;
 	c = bpf_map_lookup_elem(&dos_syn_cpu, &zero);
 	if (!c)

@@ -133,8 +133,8 @@ static int budget_read(const struct scmlb_ctx *ctx,
 /*
  * The budget with its chunk: small enough that the shares CPUs hold
  * unspent at the end of a second are at most a 32nd of the limit, large
- * enough that the pool's cache line moves at most 32 times a second per
- * CPU; never more than the limit, never 0.
+ * enough that the pool is taken from at most 32 times a second per CPU
+ * there is (and once more by each CPU that finds it dry); never 0.
  */
 static int budget_write(const struct scmlb_ctx *ctx, __u32 id, __u32 limit)
 {

@@ -33,7 +33,7 @@ _scmlb_opts() {
 	svc/set | svc/\*) echo "-v|--vip= -t|--protocol= -P|--port= -S|--scheduler= --forward=" ;;&
 	lb/get | lb/\*) echo "--interval= --count=" ;;&
 	fw/set | fw/\*) echo "-n|--network= -t|-p|--protocol= -s|--src-port= -d|--dst-port=" ;;&
-	dos/set | dos/\*) echo "-p|--protocol= -t|--type= -l|--limit=" ;;&
+	dos/set | dos/\*) echo "-p|--protocol= -t|--type= --global -l|--limit= -b|--block-time=" ;;&
 	lb/edit | lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | \
 	dos/delete | lb/\* | svc/\* | fw/\* | dos/\*)
 		echo "-i|--id=" ;;&
@@ -127,6 +127,7 @@ _scmlb_value() {
 		fi ;;
 	dos/-p | dos/--protocol) _scmlb_reply tcp udp icmp ;;
 	dos/-t | dos/--type) _scmlb_reply syn ack fin rst psh urg ece cwr ;;
+	dos/-b | dos/--block-time) _scmlb_reply 0 30s 1m 10m 1h ;;
 	lb/-i | lb/--id | svc/-i | svc/--id | fw/-i | fw/--id | dos/-i | dos/--id)
 		case $tool/$verb in
 		lb/edit | lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | \

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* clock.c - jiffies (what the data plane reads, cheaply) against CLOCK_MONOTONIC */
 #include <errno.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <bpf/bpf.h>
@@ -104,4 +105,60 @@ int scmlb_clock_calibrate(int clock_prog_fd, struct scmlb_config *cfg)
 	cfg->ref_jiffies = j1;
 	cfg->ref_mono_ns = t1;
 	return 0;
+}
+
+/* CLOCK_REALTIME in whole seconds: expiries keep their meaning across reboots. */
+__s64 scmlb_real_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
+/**
+ * scmlb_format_utc() - RFC 3339 UTC time of CLOCK_REALTIME seconds
+ * @buf:  at least 21 bytes: "2026-12-03T14:05:00Z"
+ * @size: room in @buf
+ * @secs: seconds since the epoch
+ */
+void scmlb_format_utc(char *buf, size_t size, __s64 secs)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "?");
+}
+
+/**
+ * scmlb_format_duration() - whole seconds as scmlb_parse_duration() reads them
+ * @buf:  at least 24 bytes
+ * @size: room in @buf
+ * @secs: the duration; 0 prints "0"
+ *
+ * The largest units that divide it: 600 is "10m", 5400 "1h30m", 86400 "1d".
+ */
+void scmlb_format_duration(char *buf, size_t size, __u64 secs)
+{
+	static const struct {
+		char unit;
+		__u64 secs;
+	} units[] = { { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 } };
+	size_t len = 0, i;
+
+	if (!secs) {
+		snprintf(buf, size, "0");
+		return;
+	}
+	*buf = '\0';
+	for (i = 0; i < sizeof(units) / sizeof(units[0]) && len < size; i++) {
+		if (secs < units[i].secs)
+			continue;
+		len += snprintf(buf + len, size - len, "%llu%c",
+				(unsigned long long)(secs / units[i].secs),
+				units[i].unit);
+		secs %= units[i].secs;
+	}
 }

@@ -7,6 +7,7 @@
 
 #include "args.h"
 #include "backends.h"
+#include "clock.h"
 #include "conf.h"
 #include "dos.h"
 #include "fw.h"
@@ -162,7 +163,7 @@ static int read_rules(const struct scmlb_ctx *ctx, struct scmlb_conf *c)
 
 static int read_policies(const struct scmlb_ctx *ctx, struct scmlb_conf *c)
 {
-	struct scmlb_dos_entry list[SCMLB_DOS_CLASSES];
+	struct scmlb_dos_entry list[SCMLB_DOS_POLICIES];
 	size_t n, i;
 	int err;
 
@@ -178,6 +179,7 @@ static int read_policies(const struct scmlb_ctx *ctx, struct scmlb_conf *c)
 		c->policies[i].id = list[i].id;
 		c->policies[i].class = list[i].class;
 		c->policies[i].limit = list[i].limit;
+		c->policies[i].block = list[i].block;
 	}
 	c->n_policies = n;
 	scmlb_dos_entries_free(list, n);
@@ -396,10 +398,11 @@ void scmlb_line_rule(struct scmlb_line *l, const struct scmlb_fw_rule *r)
 	}
 }
 
-/* "dos set -p PROTO [-t TYPE] -l N" */
-void scmlb_line_policy(struct scmlb_line *l, __u32 class, __u32 limit)
+/* "dos set -p PROTO [-t TYPE] -l N -b DURATION", or "... --global -l N" */
+void scmlb_line_policy(struct scmlb_line *l, __u32 class, __u32 limit,
+		       __u32 block)
 {
-	char buf[12];
+	char buf[24];
 
 	line_start(l, "dos", "set");
 	line_opt(l, scmlb_dos_set_table,
@@ -409,9 +412,19 @@ void scmlb_line_policy(struct scmlb_line *l, __u32 class, __u32 limit)
 		line_opt(l, scmlb_dos_set_table,
 			 offsetof(struct scmlb_dos_set_opts, type),
 			 scmlb_dos_class_type(class));
+	if (class == SCMLB_DOS_SYN_GLOBAL &&
+	    !scmlb_opt_flag(scmlb_dos_set_table,
+			    offsetof(struct scmlb_dos_set_opts, global), buf,
+			    sizeof(buf)))
+		line_add(l, buf);
 	snprintf(buf, sizeof(buf), "%u", limit);
 	line_opt(l, scmlb_dos_set_table,
 		 offsetof(struct scmlb_dos_set_opts, limit), buf);
+	if (class == SCMLB_DOS_SYN_GLOBAL)
+		return;
+	scmlb_format_duration(buf, sizeof(buf), block);
+	line_opt(l, scmlb_dos_set_table,
+		 offsetof(struct scmlb_dos_set_opts, block), buf);
 }
 
 /* The words of @l, a blank between each, and a newline. */
@@ -460,7 +473,8 @@ int scmlb_conf_print(const struct scmlb_conf *c, FILE *f)
 		err = scmlb_line_print(l, f);
 	}
 	for (i = 0; !err && i < c->n_policies; i++) {
-		scmlb_line_policy(l, c->policies[i].class, c->policies[i].limit);
+		scmlb_line_policy(l, c->policies[i].class, c->policies[i].limit,
+				  c->policies[i].block);
 		err = scmlb_line_print(l, f);
 	}
 	for (i = 0; !err && i < c->n_svcs; i++) {
@@ -741,9 +755,10 @@ static int take_policy(struct scmlb_conf *c, const struct scmlb_dos_set_opts *o,
 
 	for (i = 0; i < c->n_policies; i++) {
 		if (c->policies[i].class == o->class) {
-			pr_err("invalid policy '%s%s%s': line %u has one for it",
+			pr_err("invalid policy '%s%s%s%s': line %u has one for it",
 			       scmlb_dos_class_proto(o->class),
 			       o->type ? " " : "", o->type ? o->type : "",
+			       o->global ? " --global" : "",
 			       c->policies[i].line);
 			return SCMLB_EXIT_USAGE;
 		}
@@ -756,6 +771,7 @@ static int take_policy(struct scmlb_conf *c, const struct scmlb_dos_set_opts *o,
 	cp->line = line;
 	cp->class = o->class;
 	cp->limit = o->limit ? o->limit : SCMLB_DOS_DEFAULT_LIMIT;
+	cp->block = scmlb_dos_set_block(o);
 	return SCMLB_EXIT_OK;
 }
 

@@ -47,6 +47,7 @@ struct scmlb_conf_policy {
 	__u32 id;			/* the live one, 0 when parsed */
 	__u32 class;			/* enum scmlb_dos_class */
 	__u32 limit;
+	__u32 block;			/* seconds; 0 until deleted (and the budget) */
 	unsigned int line;
 };
 
@@ -83,7 +84,8 @@ void scmlb_line_backend(struct scmlb_line *l, const struct scmlb_backend *be,
 			__u32 service, bool with_port);
 void scmlb_line_drain(struct scmlb_line *l, __u32 backend);
 void scmlb_line_rule(struct scmlb_line *l, const struct scmlb_fw_rule *r);
-void scmlb_line_policy(struct scmlb_line *l, __u32 class, __u32 limit);
+void scmlb_line_policy(struct scmlb_line *l, __u32 class, __u32 limit,
+		       __u32 block);
 void scmlb_line_words(struct scmlb_line *l, const char *first, ...)
 	__attribute__((sentinel));
 int scmlb_line_print(const struct scmlb_line *l, FILE *f);

@@ -462,6 +462,15 @@ static int alloc_rule_id(const struct scmlb_ctx *ctx, __u32 *id)
 	return -ENOSPC;
 }
 
+static int expiry_write(const struct scmlb_ctx *ctx, __u32 slot, __u32 id,
+			__s64 expires)
+{
+	struct scmlb_fw_expiry e = { .id = id, .expires = expires };
+
+	return bpf_map_update_elem(ctx->maps.fw_expires, &slot, &e, BPF_ANY) ?
+	       -errno : 0;
+}
+
 /**
  * scmlb_fw_rule_add() - add a rule to the firewall
  * @ctx:  the run, holding the exclusive lock
@@ -476,6 +485,25 @@ static int alloc_rule_id(const struct scmlb_ctx *ctx, __u32 *id)
  * Return: 0, -ENOSPC when the table is full, or another -errno.
  */
 int scmlb_fw_rule_add(struct scmlb_ctx *ctx, struct scmlb_fw_rule *rule)
+{
+	return scmlb_fw_rule_add_expiring(ctx, rule, 0);
+}
+
+/**
+ * scmlb_fw_rule_add_expiring() - scmlb_fw_rule_add() with an expiry
+ * @ctx:     the run, holding the exclusive lock
+ * @rule:    as for scmlb_fw_rule_add()
+ * @expires: CLOCK_REALTIME seconds when scmlb-gc removes a DoS policy's
+ *           rule; 0: never
+ *
+ * The expiry is written before the rule exists, so a rule never lacks
+ * its expiry; every add writes its slot's entry, so an entry whose id
+ * is not its rule's is never read.
+ *
+ * Return: as scmlb_fw_rule_add().
+ */
+int scmlb_fw_rule_add_expiring(struct scmlb_ctx *ctx,
+			       struct scmlb_fw_rule *rule, __s64 expires)
 {
 	__u32 id, net_slot, slot, count, next_id;
 	struct fw_snap s = { 0 };
@@ -512,6 +540,8 @@ int scmlb_fw_rule_add(struct scmlb_ctx *ctx, struct scmlb_fw_rule *rule)
 	next_id = id + 1;
 	err = scmlb_percpu_zero(ctx->maps.fw_drops, slot, sizeof(__u64));
 	if (!err)
+		err = expiry_write(ctx, slot, id, expires);
+	if (!err)
 		err = rule_write(ctx, slot, rule);
 	if (!err)
 		err = config_update(ctx, &count, &next_id, NULL);
@@ -527,6 +557,32 @@ int scmlb_fw_rule_add(struct scmlb_ctx *ctx, struct scmlb_fw_rule *rule)
 out:
 	snap_free(&s);
 	return fw_end(ctx, err);
+}
+
+/**
+ * scmlb_fw_rule_expires() - when scmlb-gc removes a rule
+ * @ctx:     the run, with the maps open
+ * @rule:    a listed rule
+ * @expires: set to CLOCK_REALTIME seconds, or 0 when it never expires
+ *
+ * Only rules of DoS policies expire; a user's rule never does.
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_fw_rule_expires(const struct scmlb_ctx *ctx,
+			  const struct scmlb_fw_rule *rule, __s64 *expires)
+{
+	struct scmlb_fw_expiry e;
+	__u32 slot = rule->id % SCMLB_FW_MAX_RULES;
+
+	*expires = 0;
+	if (!rule->dos_policy)
+		return 0;
+	if (bpf_map_lookup_elem(ctx->maps.fw_expires, &slot, &e))
+		return -errno;
+	if (e.id == rule->id)
+		*expires = e.expires;
+	return 0;
 }
 
 /**

@@ -16,6 +16,10 @@ struct scmlb_fw_entry {
 };
 
 int scmlb_fw_rule_add(struct scmlb_ctx *ctx, struct scmlb_fw_rule *rule);
+int scmlb_fw_rule_add_expiring(struct scmlb_ctx *ctx,
+			       struct scmlb_fw_rule *rule, __s64 expires);
+int scmlb_fw_rule_expires(const struct scmlb_ctx *ctx,
+			  const struct scmlb_fw_rule *rule, __s64 *expires);
 int scmlb_fw_rule_delete(struct scmlb_ctx *ctx, __u32 id);
 int scmlb_fw_rule_get(const struct scmlb_ctx *ctx, __u32 id,
 		      struct scmlb_fw_rule *out);

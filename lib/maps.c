@@ -87,6 +87,17 @@ static const struct map_desc {
 	  sizeof(struct scmlb_dos_count) },
 	{ "dos_drops", offsetof(struct scmlb_maps, dos_drops),
 	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64) },
+	/* layout 4.1 */
+	{ "dos_block", offsetof(struct scmlb_maps, dos_block),
+	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_dos_block) },
+	{ "dos_syn_budget", offsetof(struct scmlb_maps, syn_budget),
+	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_syn_budget) },
+	{ "dos_syn_pool", offsetof(struct scmlb_maps, syn_pool),
+	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64) },
+	{ "dos_syn_cpu", offsetof(struct scmlb_maps, syn_cpu),
+	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct scmlb_syn_cpu) },
+	{ "fw_expires", offsetof(struct scmlb_maps, fw_expires),
+	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_fw_expiry) },
 };
 
 #define N_MAPS (sizeof(map_descs) / sizeof(map_descs[0]))

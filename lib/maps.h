@@ -44,6 +44,11 @@ struct scmlb_maps {
 	int be_stats;
 	int fw_hint;
 	int ifaces;
+	int dos_block;			/* layout 4.1 */
+	int syn_budget;
+	int syn_pool;
+	int syn_cpu;
+	int fw_expires;
 };
 
 /* What a verb works with: set up by scmlb_run(). */

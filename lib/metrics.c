@@ -267,6 +267,7 @@ static const struct {
 	{ "returned", offsetof(struct scmlb_stats, returned) },
 	{ "nodest_dropped", offsetof(struct scmlb_stats, nodest_dropped) },
 	{ "tx_errors", offsetof(struct scmlb_stats, tx_errors) },
+	{ "syn_budget_dropped", offsetof(struct scmlb_stats, syn_budget_dropped) },
 };
 
 /* The receive counter of each protocol's entry. */

@@ -101,7 +101,8 @@ static void print_json(const struct scmlb_table *t, FILE *f)
 				fputs(", ", f);
 			scmlb_json_string(f, t->cols[c].key);
 			fputs(": ", f);
-			if (t->cols[c].type == SCMLB_COL_STR)
+			if (t->cols[c].type == SCMLB_COL_STR ||
+			    (t->cols[c].type == SCMLB_COL_STR_NULL && *cell))
 				scmlb_json_string(f, cell);
 			else
 				fputs(*cell ? cell : "null", f);
@@ -191,7 +192,8 @@ int scmlb_table_print_object(const struct scmlb_table *t, bool json, FILE *f)
 			fputs(", ", f);
 		scmlb_json_string(f, t->cols[c].key);
 		fputs(": ", f);
-		if (t->cols[c].type == SCMLB_COL_STR)
+		if (t->cols[c].type == SCMLB_COL_STR ||
+		    (t->cols[c].type == SCMLB_COL_STR_NULL && *t->cells[c]))
 			scmlb_json_string(f, t->cells[c]);
 		else
 			fputs(*t->cells[c] ? t->cells[c] : "null", f);

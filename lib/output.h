@@ -10,6 +10,7 @@ enum scmlb_col_type {
 	SCMLB_COL_STR,		/* a JSON string */
 	SCMLB_COL_NUM,		/* a JSON number, as text */
 	SCMLB_COL_RAW,		/* already JSON (an array, say) */
+	SCMLB_COL_STR_NULL,	/* a JSON string, or null when empty */
 };
 
 /* A column; a NULL header makes it JSON-only. */

@@ -196,6 +196,11 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	maps->dos_drops = bpf_map__fd(skel->maps.dos_drops);
 	maps->be_stats = bpf_map__fd(skel->maps.lb_be_stats);
 	maps->ifaces = bpf_map__fd(skel->maps.lb_ifaces);
+	maps->dos_block = bpf_map__fd(skel->maps.dos_block);
+	maps->syn_budget = bpf_map__fd(skel->maps.dos_syn_budget);
+	maps->syn_pool = bpf_map__fd(skel->maps.dos_syn_pool);
+	maps->syn_cpu = bpf_map__fd(skel->maps.dos_syn_cpu);
+	maps->fw_expires = bpf_map__fd(skel->maps.fw_expires);
 }
 
 int scmlb_progs_clock_fd(struct scmlb_bpf *skel)

@@ -115,6 +115,22 @@ static int parse_limit(const char *s, void *out, const char **why)
 	return 0;
 }
 
+/* -b: whole seconds, or 0 for rules that stay until the policy goes. */
+static int parse_block_time(const char *s, void *out, const char **why)
+{
+	__u64 ns = 0;
+
+	if (strcmp(s, "0") && scmlb_parse_duration(s, &ns, why))
+		return -EINVAL;
+	if (ns % 1000000000ULL || ns / 1000000000ULL > 0xffffffffULL) {
+		*why = "expected whole seconds, like 30s, 10m or 1h, or 0 for "
+		       "until the policy is deleted";
+		return -EINVAL;
+	}
+	*(__u64 *)out = SCMLB_DOS_BLOCK_GIVEN | ns / 1000000000ULL;
+	return 0;
+}
+
 const struct scmlb_opt scmlb_attach_table[] = {
 	{ "upstream", 'u', "IFACE", "interface", scmlb_parse_ifname,
 	  offsetof(struct scmlb_attach_opts, upstream), true,
@@ -245,14 +261,30 @@ int scmlb_dos_set_check(const void *opts)
 	struct scmlb_dos_set_opts *o = (struct scmlb_dos_set_opts *)opts;
 	const char *why = NULL;
 
-	if (scmlb_dos_class_parse(o->proto, o->type, &o->class, &why)) {
-		if (o->type)
+	if (scmlb_dos_class_parse(o->proto, o->type, o->global, &o->class,
+				  &why)) {
+		if (o->global)
+			pr_err("invalid option '--global': %s", why);
+		else if (o->type)
 			pr_err("invalid packet type '%s': %s", o->type, why);
 		else
 			pr_err("missing option '--type' for protocol 'tcp': %s", why);
 		return SCMLB_EXIT_USAGE;
 	}
+	if (o->global && o->block) {
+		pr_err("invalid option '--block-time' with '--global': a "
+		       "global budget adds no firewall rules");
+		return SCMLB_EXIT_USAGE;
+	}
 	return SCMLB_EXIT_OK;
+}
+
+/* The block time a set line gives: -b, or the default 10m. */
+__u32 scmlb_dos_set_block(const struct scmlb_dos_set_opts *o)
+{
+	if (o->global)
+		return 0;
+	return o->block ? (__u32)o->block : SCMLB_DOS_DEFAULT_BLOCK;
 }
 
 const struct scmlb_opt scmlb_dos_set_table[] = {
@@ -262,9 +294,18 @@ const struct scmlb_opt scmlb_dos_set_table[] = {
 	{ "type", 't', "TYPE", "packet type", scmlb_parse_string,
 	  offsetof(struct scmlb_dos_set_opts, type), false,
 	  "tcp only: syn, ack, fin, rst, psh, urg, ece or cwr" },
+	{ "global", 0, NULL, NULL, NULL,
+	  offsetof(struct scmlb_dos_set_opts, global), false,
+	  "with -p tcp -t syn: a budget of new half-open flows per second for "
+	  "all sources together, not per source" },
 	{ "limit", 'l', "N", "limit", parse_limit,
 	  offsetof(struct scmlb_dos_set_opts, limit), false,
-	  "packets per second one source may send (default 256)" },
+	  "packets per second one source may send (default 256); with "
+	  "--global, new flows per second" },
+	{ "block-time", 'b', "DURATION", "block time", parse_block_time,
+	  offsetof(struct scmlb_dos_set_opts, block), false,
+	  "how long the firewall rule of a flooding source stays, like 30s, "
+	  "10m, 1h (default 10m); 0: until the policy is deleted" },
 	{ 0 },
 };
 

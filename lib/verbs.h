@@ -3,6 +3,7 @@
 #ifndef SCMLB_VERBS_H
 #define SCMLB_VERBS_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 #include "args.h"
@@ -93,18 +94,23 @@ int scmlb_fw_set_check(const void *opts);
 	  sizeof(struct scmlb_fw_set_opts), SCMLB_CMD_WRITE,		\
 	  scmlb_fw_set_check, (run) }
 
-/* scmlb-dos set -p PROTO [-t TYPE] [-l N] */
+/* scmlb-dos set -p PROTO [-t TYPE] [--global] [-l N] [-b DURATION] */
 struct scmlb_dos_set_opts {
 	__u8 proto;
 	const char *type;
+	bool global;		/* the global budget of new flows */
 	__u32 limit;		/* 0: not given */
-	__u32 class;		/* from proto and type, by the check */
+	__u64 block;		/* 0: not given, else SCMLB_DOS_BLOCK_GIVEN | seconds */
+	__u32 class;		/* from proto, type and global, by the check */
 };
+
+#define SCMLB_DOS_BLOCK_GIVEN (1ULL << 32)
 
 #define SCMLB_DOS_DEFAULT_LIMIT 256
 
 extern const struct scmlb_opt scmlb_dos_set_table[];
 int scmlb_dos_set_check(const void *opts);
+__u32 scmlb_dos_set_block(const struct scmlb_dos_set_opts *o);
 
 #define SCMLB_DOS_SET_CMD(run)						\
 	{ "set", "add a policy; prints its id", scmlb_dos_set_table,	\

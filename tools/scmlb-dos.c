@@ -23,11 +23,13 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 	int err;
 
 	err = scmlb_dos_policy_add(ctx, o->class, o->limit ? o->limit :
-				   SCMLB_DOS_DEFAULT_LIMIT, &id);
+				   SCMLB_DOS_DEFAULT_LIMIT,
+				   scmlb_dos_set_block(o), &id);
 	if (err == -EEXIST) {
-		pr_err("cannot add the policy: policy %u watches %s%s%s already "
+		pr_err("cannot add the policy: policy %u watches %s%s%s%s already "
 		       "(delete it first)", id, scmlb_dos_class_proto(o->class),
-		       o->type ? " " : "", o->type ? o->type : "");
+		       o->type ? " " : "", o->type ? o->type : "",
+		       o->global ? " globally" : "");
 		return SCMLB_EXIT_FAIL;
 	}
 	if (err) {
@@ -45,11 +47,15 @@ static const struct scmlb_column policy_cols[] = {
 	{ "LIMIT", "limit", SCMLB_COL_NUM },
 	{ "STATUS", "status", SCMLB_COL_STR },
 	{ NULL, "rules", SCMLB_COL_RAW },
+	{ "SCOPE", "scope", SCMLB_COL_STR },
+	{ "BLOCK TIME", "block_time", SCMLB_COL_NUM },
 };
+
+#define N_POLICY_COLS (sizeof(policy_cols) / sizeof(policy_cols[0]))
 
 static int do_get(struct scmlb_ctx *ctx, const void *opts)
 {
-	struct scmlb_dos_entry list[SCMLB_DOS_CLASSES];
+	struct scmlb_dos_entry list[SCMLB_DOS_POLICIES];
 	struct scmlb_table *t;
 	size_t n = 0, i, r;
 	int err;
@@ -60,13 +66,14 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 		pr_err("cannot list the policies: %s", strerror(-err));
 		return SCMLB_EXIT_FAIL;
 	}
-	t = scmlb_table_new(policy_cols, 6);
+	t = scmlb_table_new(policy_cols, N_POLICY_COLS);
 	if (!t)
 		err = -ENOMEM;
 	for (i = 0; i < n && !err; i++) {
 		const struct scmlb_dos_entry *e = &list[i];
-		char id[12], limit[12], *rules;
-		const char *cells[6];
+		bool global = e->class == SCMLB_DOS_SYN_GLOBAL;
+		char id[12], limit[12], block[12] = "", *rules;
+		const char *cells[N_POLICY_COLS];
 		size_t len = 3 + e->n_rules * 12;	/* "[", ids, "]", NUL */
 
 		rules = malloc(len);
@@ -85,8 +92,12 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 		cells[1] = scmlb_dos_class_proto(e->class);
 		cells[2] = scmlb_dos_class_type(e->class);
 		cells[3] = limit;
-		cells[4] = e->n_rules ? "triggered" : "not triggered";
+		if (!global)
+			snprintf(block, sizeof(block), "%u", e->block);
+		cells[4] = e->triggered ? "triggered" : "not triggered";
 		cells[5] = rules;
+		cells[6] = global ? "global" : "source";
+		cells[7] = block;
 		err = scmlb_table_row(t, cells);
 		free(rules);
 	}
@@ -133,7 +144,12 @@ static const struct scmlb_tool dos_tool = {
 	"scmlb-dos", "manage the DoS protection of the load balancer", dos_cmds,
 	"A source that sends more than LIMIT packets of the policy's kind within\n"
 	"one second is dropped at once by the data plane; scmlb-gc then adds a\n"
-	"firewall rule dropping that protocol from ADDR/32, one per source.\n"
+	"firewall rule dropping that protocol from ADDR/32, one per source,\n"
+	"which it removes again after the block time. A spoofed flood can\n"
+	"block the address it spoofs: keep the block time short.\n"
+	"With --global, -p tcp -t syn -l N lets N new connections (SYNs that\n"
+	"open a flow) per second through, from all sources together, and drops\n"
+	"the rest.\n"
 	"A TCP packet's type is its first set flag of fin syn rst psh urg ece\n"
 	"cwr, else ack.\n",
 };

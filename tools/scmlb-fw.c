@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "clock.h"
 #include "fw.h"
 #include "log.h"
 #include "maps.h"
@@ -51,6 +52,8 @@ static const struct scmlb_column rule_cols[] = {
 	{ "DROPPED", "dropped", SCMLB_COL_NUM },
 	/* the DoS policy that added the rule; empty (null) for rules of fw set */
 	{ "POLICY", "policy", SCMLB_COL_NUM },
+	/* when scmlb-gc removes a DoS policy's rule; null: never */
+	{ NULL, "expires", SCMLB_COL_STR_NULL },
 };
 
 #define N_RULE_COLS (sizeof(rule_cols) / sizeof(rule_cols[0]))
@@ -70,9 +73,10 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 	for (i = 0; i < n && !err; i++) {
 		const struct scmlb_fw_rule *r = &list[i].rule;
 		char id[12], net[20], sf[8], st[8], df[8], dt[8], dropped[24];
-		char policy[12] = "";
+		char policy[12] = "", expires[32] = "";
 		const char *cells[N_RULE_COLS] = { id, net, sf, st, df, dt,
-			scmlb_fw_proto_name(r->proto), dropped, policy };
+			scmlb_fw_proto_name(r->proto), dropped, policy, expires };
+		__s64 when;
 
 		snprintf(id, sizeof(id), "%u", r->id);
 		scmlb_format_ipv4(net, sizeof(net), r->addr);
@@ -86,7 +90,11 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 			 (unsigned long long)list[i].dropped);
 		if (r->dos_policy)
 			snprintf(policy, sizeof(policy), "%u", r->dos_policy);
-		err = scmlb_table_row(t, cells);
+		err = scmlb_fw_rule_expires(ctx, r, &when);
+		if (!err && when)
+			scmlb_format_utc(expires, sizeof(expires), when);
+		if (!err)
+			err = scmlb_table_row(t, cells);
 	}
 	if (!err)
 		err = scmlb_table_print(t, ctx->json, stdout);

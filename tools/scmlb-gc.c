@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "clock.h"
 #include "ct_expire.h"
 #include "dos.h"
 #include "log.h"
@@ -71,6 +72,8 @@ struct gc_done {
 	struct gc_report ct;
 	struct scmlb_dos_added *added;	/* DoS rules */
 	size_t n_added;
+	struct scmlb_dos_expired *expired;	/* DoS rules whose time was up */
+	size_t n_expired;
 	struct scmlb_moved *moved;	/* backends that changed their way */
 	size_t n_moved;
 };
@@ -80,7 +83,7 @@ static void print_text(const struct gc_done *d)
 	const struct scmlb_dos_added *added = d->added;
 	const struct gc_report *ct = &d->ct;
 	size_t i, n = d->n_added;
-	char addr[16], mac[18];
+	char addr[16], mac[18], when[32];
 	const char *type;
 
 	for (i = 0; i < d->n_moved; i++) {
@@ -89,17 +92,42 @@ static void print_text(const struct gc_done *d)
 		       d->moved[i].ifname, mac);
 	}
 
+	for (i = 0; i < d->n_expired; i++) {
+		scmlb_format_ipv4(addr, sizeof(addr), d->expired[i].addr);
+		scmlb_format_utc(when, sizeof(when), d->expired[i].expires);
+		printf("dos: policy %u: firewall rule %u for %s/32 expired at "
+		       "%s, removed\n", d->expired[i].policy, d->expired[i].rule,
+		       addr, when);
+	}
 	for (i = 0; i < n; i++) {
 		type = scmlb_dos_class_type(added[i].class);
 		scmlb_format_ipv4(addr, sizeof(addr), added[i].addr);
+		if (added[i].expires)
+			scmlb_format_utc(when, sizeof(when), added[i].expires);
 		printf("dos: policy %u (%s%s%s, limit %u): firewall rule %u "
-		       "drops %s from %s/32\n", added[i].policy,
+		       "drops %s from %s/32 %s%s\n", added[i].policy,
 		       scmlb_dos_class_proto(added[i].class), *type ? " " : "",
 		       type, added[i].limit, added[i].rule,
-		       scmlb_dos_class_proto(added[i].class), addr);
+		       scmlb_dos_class_proto(added[i].class), addr,
+		       added[i].expires ? "until " : "until the policy is deleted",
+		       added[i].expires ? when : "");
 	}
 	printf("gc: %llu flows checked, %llu closed and %llu idle removed; "
-	       "%zu DoS rules added\n", ct->checked, ct->closed, ct->idle, n);
+	       "%zu DoS rules added, %zu expired\n", ct->checked, ct->closed,
+	       ct->idle, n, d->n_expired);
+}
+
+/* An expiry as JSON: an RFC 3339 string, or null for never. */
+static void print_expires(__s64 expires)
+{
+	char when[32];
+
+	if (!expires) {
+		printf("null");
+		return;
+	}
+	scmlb_format_utc(when, sizeof(when), expires);
+	printf("\"%s\"", when);
 }
 
 static void print_json(const struct gc_done *d)
@@ -119,7 +147,18 @@ static void print_json(const struct gc_done *d)
 		scmlb_json_string(stdout, scmlb_dos_class_proto(added[i].class));
 		printf(", \"policy\": %u, \"type\": ", added[i].policy);
 		scmlb_json_string(stdout, scmlb_dos_class_type(added[i].class));
-		printf(", \"limit\": %u}", added[i].limit);
+		printf(", \"limit\": %u, \"expires\": ", added[i].limit);
+		print_expires(added[i].expires);
+		printf("}");
+	}
+	printf("], \"rules_expired\": [");
+	for (i = 0; i < d->n_expired; i++) {
+		scmlb_format_ipv4(addr, sizeof(addr), d->expired[i].addr);
+		printf("%s{\"id\": %u, \"network\": \"%s/32\", \"policy\": %u, "
+		       "\"expires\": ", i ? ", " : "", d->expired[i].rule, addr,
+		       d->expired[i].policy);
+		print_expires(d->expired[i].expires);
+		printf("}");
 	}
 	printf("], \"backends_moved\": [");
 	for (i = 0; i < d->n_moved; i++) {
@@ -146,16 +185,20 @@ static int do_gc(struct scmlb_ctx *ctx, const void *opts)
 		return SCMLB_EXIT_FAIL;
 	}
 	d.ct = gc_report(&ct);
-	err = scmlb_dos_enforce(ctx, &d.added, &d.n_added);
+	err = scmlb_dos_expire(ctx, scmlb_real_s(), &d.expired, &d.n_expired);
+	if (!err)
+		err = scmlb_dos_enforce(ctx, &d.added, &d.n_added);
 	moved_err = scmlb_backends_refresh(ctx, &d.moved, &d.n_moved);
 	/* the timer runs it every second: quiet says only what changed */
-	if (!o->quiet || d.ct.closed || d.ct.idle || d.n_added || d.n_moved) {
+	if (!o->quiet || d.ct.closed || d.ct.idle || d.n_added ||
+	    d.n_expired || d.n_moved) {
 		if (ctx->json)
 			print_json(&d);
 		else
 			print_text(&d);
 	}
 	free(d.added);
+	free(d.expired);
 	free(d.moved);
 	if (err) {
 		pr_err("cannot enforce the DoS policies: %s", strerror(-err));
@@ -197,7 +240,8 @@ static const struct scmlb_tool gc_tool = {
 	"scmlb-gc", "expire tracked flows and enforce DoS policies, once",
 	gc_cmds,
 	"Removes the flows idle longer than their state's timeout, adds a\n"
-	"firewall rule for every source that crossed a DoS policy's limit, and\n"
+	"firewall rule for every source that crossed a DoS policy's limit,\n"
+	"removes those whose block time is over (scmlb-dos set -b), and\n"
 	"follows backends whose interface or MAC changed. Run every second by\n"
 	"scmlb-gc.timer.\n",
 };

@@ -43,6 +43,7 @@ struct step {
 	__u32 id;		/* the live object */
 	__u32 old;
 	__u8 old_fwd;
+	__u32 old_block;	/* STEP_LIMIT: the policy's block time */
 };
 
 /* An edit of a kept backend, done once the removed ones freed their names. */
@@ -87,7 +88,7 @@ static int add_step(struct restore *r, enum step_kind kind, __u32 id,
 	if (!s)
 		return -ENOMEM;
 	r->steps = s;
-	r->steps[r->n_steps++] = (struct step){ kind, id, old, old_fwd };
+	r->steps[r->n_steps++] = (struct step){ kind, id, old, old_fwd, 0 };
 	return 0;
 }
 
@@ -264,8 +265,9 @@ static void undo(struct restore *r, char *left, size_t size)
 			what = "policy added";
 			break;
 		case STEP_LIMIT:
-			err = scmlb_dos_policy_set_limit(r->ctx, s->id, s->old);
-			what = "policy limit changed";
+			err = scmlb_dos_policy_set(r->ctx, s->id, s->old,
+						   s->old_block);
+			what = "policy limit or block time changed";
 			break;
 		case STEP_ADD_SERVICE:
 			err = run_id(r, "svc", "delete", s->id);
@@ -428,7 +430,7 @@ static int apply_policies(struct restore *r, struct scmlb_line *l)
 		const struct scmlb_conf_policy *cur;
 
 		if (r->policy_match[i] < 0) {
-			scmlb_line_policy(l, p->class, p->limit);
+			scmlb_line_policy(l, p->class, p->limit, p->block);
 			if (run_line(r, l, &id) ||
 			    add_step(r, STEP_ADD_POLICY, id, 0, 0))
 				return fail_undo(r, p->line);
@@ -436,16 +438,19 @@ static int apply_policies(struct restore *r, struct scmlb_line *l)
 			continue;
 		}
 		cur = &r->live.policies[r->policy_match[i]];
-		if (cur->limit == p->limit) {
+		if (cur->limit == p->limit && cur->block == p->block) {
 			r->unchanged++;
 			continue;
 		}
-		err = scmlb_dos_policy_set_limit(r->ctx, cur->id, p->limit);
+		err = scmlb_dos_policy_set(r->ctx, cur->id, p->limit, p->block);
 		if (!err)
 			err = add_step(r, STEP_LIMIT, cur->id, cur->limit, 0);
+		if (!err)
+			r->steps[r->n_steps - 1].old_block = cur->block;
 		if (err) {
 			snprintf(r->why, sizeof(r->why), "cannot change the limit "
-				 "of policy %u: %s", cur->id, strerror(-err));
+				 "or block time of policy %u: %s", cur->id,
+				 strerror(-err));
 			return fail_undo(r, p->line);
 		}
 		r->changed++;

@@ -30,6 +30,8 @@ static const struct stat_field {
 	{ "NO BACKEND", "nodest_dropped",
 	  offsetof(struct scmlb_stats, nodest_dropped) },
 	{ "TX ERRORS", "tx_errors", offsetof(struct scmlb_stats, tx_errors) },
+	{ "SYN BUDGET", "syn_budget_dropped",
+	  offsetof(struct scmlb_stats, syn_budget_dropped) },
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -247,6 +249,9 @@ static const struct scmlb_tool stat_tool = {
 	"protocol (OTHER includes frames that are not IPv4). PASSED went to the\n"
 	"kernel, FW DROPPED and DOS DROPPED were dropped, FORWARDED went to a\n"
 	"backend; RETURNED counts backend replies sent back to clients.\n"
+	"NO BACKEND dropped TCP of flows whose backend is gone, TX ERRORS\n"
+	"redirects to a vanished interface, SYN BUDGET SYNs over the global\n"
+	"budget of new flows (scmlb-dos set --global).\n"
 	"With --interval, each line gives per-second rates over the interval;\n"
 	"--json prints one JSON object per line.\n"
 	"--prometheus prints the counters per protocol and outcome, per service\n"

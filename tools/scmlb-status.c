@@ -139,7 +139,7 @@ static int read_ifaces(const struct scmlb_ctx *ctx, struct status *st)
 
 static int read_status(const struct scmlb_ctx *ctx, struct status *st)
 {
-	struct scmlb_dos_entry policies[SCMLB_DOS_CLASSES];
+	struct scmlb_dos_entry policies[SCMLB_DOS_POLICIES];
 	struct scmlb_fw_entry *rules = NULL;
 	struct scmlb_ct_table ct;
 	int err;

@@ -100,4 +100,98 @@ drop:
 	return XDP_DROP;
 }
 
+/* lb_new_flow()'s *opened when the SYN budget refused the flow. */
+#define DOS_SYN_REFUSED (-1)
+
+/*
+ * Up to @b->chunk flows of the current second from the shared pool, 0
+ * when it is spent. The second and the count share one word: a CPU that
+ * sees a new second starts it with its own take, and no other CPU's take
+ * of the old second can land in the new one.
+ */
+static __always_inline __u32 dos_syn_pool_take(const struct scmlb_syn_budget *b,
+					       __u32 second)
+{
+	__u64 *pool, old, want;
+	__u32 zero = 0, used, grant;
+	int i;
+
+	pool = bpf_map_lookup_elem(&dos_syn_pool, &zero);
+	if (!pool)
+		return 0;
+	/* a lost race means another CPU took flows: retry a few times */
+	for (i = 0; i < 4; i++) {
+		old = *(volatile __u64 *)pool;
+		used = (__u32)old;
+		if ((__u32)(old >> 32) != second)
+			used = 0;
+		if (used >= b->limit)
+			return 0;
+		grant = b->limit - used < b->chunk ? b->limit - used : b->chunk;
+		want = (__u64)second << 32 | (used + grant);
+		if (__sync_val_compare_and_swap(pool, old, want) == old)
+			return grant;
+	}
+	return 0;
+}
+
+/**
+ * dos_syn_admit() - charge a new half-open TCP flow to the global budget
+ * @opened: lb_new_flow()'s; set to DOS_SYN_REFUSED when the budget is spent
+ *
+ * Called where a SYN is about to open a flow of a service, before
+ * conntrack is touched: a flood beyond the budget costs no conntrack
+ * insert and evicts nothing. Each CPU spends a share it took from the
+ * pool without atomics; once the pool is dry it stops asking until the
+ * next second.
+ *
+ * Return: 1 when the flow may open, 0 when it is refused.
+ */
+static __always_inline int dos_syn_admit(int *opened)
+{
+	const struct scmlb_syn_budget *b;
+	struct scmlb_syn_cpu *c;
+	__u32 zero = 0, second;
+
+	b = bpf_map_lookup_elem(&dos_syn_budget, &zero);
+	/* a budget half written by scmlb-dos (no limit or chunk yet) is none */
+	if (!b || !b->id || !b->limit || !b->chunk)
+		return 1;
+	c = bpf_map_lookup_elem(&dos_syn_cpu, &zero);
+	if (!c)
+		return 1;
+	second = bpf_jiffies64() / (b->hz ? b->hz : 250);
+	if (c->second != second) {
+		c->second = second;
+		c->tokens = 0;
+		c->dry = 0;
+	}
+	if (!c->tokens && !c->dry) {
+		c->tokens = dos_syn_pool_take(b, second);
+		c->dry = !c->tokens;
+	}
+	if (c->tokens) {
+		c->tokens--;
+		return 1;
+	}
+	*opened = DOS_SYN_REFUSED;
+	return 0;
+}
+
+/**
+ * dos_syn_verdict() - what lb_ingress() does with a packet no flow took
+ * @st:     this CPU's counters
+ * @opened: lb_new_flow()'s
+ *
+ * Return: XDP_DROP, counted, for a SYN over the global budget;
+ * SCMLB_CONTINUE (the kernel's packet) for anything else.
+ */
+static __always_inline int dos_syn_verdict(struct scmlb_stats *st, int opened)
+{
+	if (opened != DOS_SYN_REFUSED)
+		return SCMLB_CONTINUE;
+	st->syn_budget_dropped++;
+	return XDP_DROP;
+}
+
 #endif /* SCMLB_DOS_H */

@@ -4,6 +4,7 @@
 #define SCMLB_LB_INGRESS_H
 
 #include "ct.h"
+#include "dos.h"
 #include "frag.h"
 #include "handoff.h"
 #include "maps.h"
@@ -91,6 +92,8 @@ lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
 			state = SCMLB_CT_ESTABLISHED;
 		}
 	}
+	if (state == SCMLB_CT_OPENING && !dos_syn_admit(opened))
+		return NULL;
 	be = sched_pick(svc, key);
 	if (!be)
 		return NULL;
@@ -185,7 +188,7 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 		    !backend_get(f->backend_id))
 			return ct_drop_nodest(st, &key, f);
 		if (!be)
-			return SCMLB_CONTINUE;
+			return dos_syn_verdict(st, opened);
 	}
 	backend_count(be->id, p, 0, opened);
 	frag_remember(p, be->id, be->addr[0], 0, NULL);

@@ -254,6 +254,58 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } dos_counts SEC(".maps");
 
+/* Block time of each class's policy (layout 4.1); written by scmlb-dos. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_dos_block);
+	__uint(max_entries, SCMLB_DOS_CLASSES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dos_block SEC(".maps");
+
+/* The global budget of new half-open TCP flows; written by scmlb-dos. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_syn_budget);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dos_syn_budget SEC(".maps");
+
+/*
+ * The budget's pool: the second (high 32 bits) and the flows the CPUs
+ * took in it (low 32 bits), one word so that one compare-and-swap moves
+ * both; the data plane's, reset by scmlb-dos.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dos_syn_pool SEC(".maps");
+
+/* Each CPU's share of the budget taken from the pool; the data plane's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_syn_cpu);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dos_syn_cpu SEC(".maps");
+
+/*
+ * Expiry of the firewall rules DoS policies added, by rule slot; written
+ * by scmlb-gc when it adds a rule, read by its later passes only.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_fw_expiry);
+	__uint(max_entries, SCMLB_FW_MAX_RULES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fw_expires SEC(".maps");
+
 /* Traffic per backend slot, per CPU; zeroed by scmlb-lb for a new backend. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

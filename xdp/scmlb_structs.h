@@ -257,6 +257,47 @@ struct scmlb_dos_key {
 	__u32 class;			/* enum scmlb_dos_class */
 };
 
+/*
+ * How long the firewall rules a class's policy adds stay, in dos_block
+ * at the class; written by scmlb-dos beside dos_policies (layout 4.1).
+ * An entry of another policy id is stale: its rules never expire, as
+ * before 4.1.
+ */
+struct scmlb_dos_block {
+	__u32 policy;			/* the policy it belongs to */
+	__u32 seconds;			/* 0: until the policy is deleted */
+};
+
+/*
+ * The global budget of new half-open TCP flows per second, all CPUs
+ * together (dos_syn_budget[0]; scmlb-dos set -p tcp -t syn --global).
+ * Each CPU takes @chunk flows at a time from the shared pool
+ * (dos_syn_pool), so that the pool's cache line moves once per chunk,
+ * not once per SYN.
+ */
+struct scmlb_syn_budget {
+	__u32 id;			/* 0: no budget */
+	__u32 limit;			/* new flows per second */
+	__u32 chunk;			/* flows a CPU takes at once, >= 1 */
+	__u32 hz;			/* lb_config.hz: jiffies per second */
+};
+
+/* One CPU's share of the budget in the current second (dos_syn_cpu). */
+struct scmlb_syn_cpu {
+	__u32 second;			/* jiffies / hz, low 32 bits */
+	__u32 tokens;			/* flows it may still open */
+	__u32 dry;			/* the pool ran dry this second */
+	__u32 pad;
+};
+
+/* When a firewall rule a DoS policy added expires, in fw_expires at its slot. */
+struct scmlb_fw_expiry {
+	__u32 id;			/* the rule; another id: a stale entry */
+	__u32 pad;
+	__s64 expires;			/* CLOCK_REALTIME seconds; 0: never */
+};
+_Static_assert(sizeof(struct scmlb_fw_expiry) == 16, "scmlb_fw_expiry layout");
+
 /* One source's packets of one class in the current second. */
 struct scmlb_dos_count {
 	__u64 second;			/* jiffies / hz */
@@ -283,7 +324,9 @@ struct scmlb_stats {
 					 * interface is gone */
 	__u64 frags_unmatched;		/* later fragments of a datagram whose
 					 * first was not seen: the kernel's */
-	__u64 reserved[4];
+	__u64 syn_budget_dropped;	/* SYNs over the global budget of new
+					 * half-open flows (dos_syn_budget) */
+	__u64 reserved[3];
 };
 _Static_assert(sizeof(struct scmlb_stats) == 128, "scmlb_stats layout");
 

@@ -125,6 +125,14 @@ BAD_TABLE=$(cat <<TABLE
 2|scmlb-dos|'any'|set -p any
 2|scmlb-dos|'0'|set -p tcp -t syn -l 0
 2|scmlb-dos|'5000000000'|set -p tcp -t syn -l 5000000000
+2|scmlb-dos|'--global'|set -p udp --global
+2|scmlb-dos|'--global'|set -p tcp -t ack --global -l 5
+2|scmlb-dos|'0'|set -p tcp -t syn --global -l 0
+2|scmlb-dos|'--block-time'|set -p tcp -t syn --global -l 5 -b 1m
+2|scmlb-dos|'1500ms'|set -p udp -b 1500ms
+2|scmlb-dos|'10x'|set -p udp -b 10x
+2|scmlb-dos|'-1'|set -p udp -b -1
+2|scmlb-dos|'-b'|set -p udp -b
 1|scmlb-dos|policy 999:|delete -i 999
 2|scmlb-gc|'5x'|--gc-time 5x
 2|scmlb-gc|'1h30'|--gc-time 1h30

@@ -80,8 +80,8 @@ status_of_port() {
 	run -0 topo_exec client curl -sS --max-time 3 --interface "$CLIENT2" \
 		"http://$TOPO_VIP:8080/who"
 	run -0 scmlb dos get
-	[[ ${lines[0]} =~ ^ID\ +PROTOCOL\ +TYPE\ +LIMIT\ +STATUS$ ]]
-	[[ ${lines[1]} =~ ^$policy\ +tcp\ +syn\ +50\ +triggered$ ]]
+	[[ ${lines[0]} =~ ^ID\ +PROTOCOL\ +TYPE\ +LIMIT\ +STATUS\ +SCOPE\ +BLOCK\ TIME$ ]]
+	[[ ${lines[1]} =~ ^$policy\ +tcp\ +syn\ +50\ +triggered\ +source\ +600$ ]]
 }
 
 @test "dos: delete of a policy removes its rules and unblocks the source" {
@@ -164,7 +164,7 @@ status_of_port() {
 	run -0 scmlb gc --quiet
 	[ -z "$output" ]
 	run -0 scmlb gc
-	[[ $output == "gc: "*" flows checked, 0 closed and 0 idle removed; 0 DoS rules added" ]]
+	[[ $output == "gc: "*" flows checked, 0 closed and 0 idle removed; 0 DoS rules added, 0 expired" ]]
 }
 
 @test "gc: --json reports the flows removed and the DoS rules added" {
@@ -208,7 +208,7 @@ status_of_port() {
 	run -0 scmlb gc --json --quiet
 	[ -z "$output" ]
 	run -0 scmlb gc --json
-	[ "$(jq -c '[.flows_checked, .closed_removed, .idle_removed, .rules_added]' <<<"$output")" = '[1,0,0,[]]' ]
+	[ "$(jq -c '[.flows_checked, .closed_removed, .idle_removed, .rules_added, .rules_expired]' <<<"$output")" = '[1,0,0,[],[]]' ]
 	[ "$(flows_to 7070 tcp)" -eq 1 ]
 	conn_echo "after gc"
 	conn_close
@@ -231,6 +231,136 @@ status_of_port() {
 	# what is not "not attached" still fails
 	run -1 --separate-stderr scmlb gc --if-attached --pin-dir /tmp
 	[[ $stderr == "scmlb-gc: cannot use pin directory '/tmp': "* ]]
+}
+
+# epoch SECONDS of an RFC 3339 UTC time, which must be exactly that form
+epoch_of() {
+	[[ $1 =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]] &&
+		date -u -d "$1" +%s
+}
+
+@test "dos: a rule of a policy with -b 3s is gone after a gc pass 4 s later, and the source reaches the VIP again" {
+	scmlb lb conntrack flush >/dev/null
+	run -0 scmlb dos set -p tcp -t syn -l 50 -b 3s
+	policy=$output
+	run -0 scmlb dos get --json
+	jq -e '.[0] | .block_time == 3 and .scope == "source"' <<<"$output"
+	topo_exec client timeout 2 hping3 -S -p 8080 -i u1000 -q "$TOPO_VIP" \
+		>/dev/null 2>&1 || true
+	run -0 scmlb gc --json
+	added=$(date +%s)
+	[ "$(jq '.rules_added | length' <<<"$output")" -eq 1 ]
+	rule=$(jq '.rules_added[0].id' <<<"$output")
+	# the pass's report and the firewall give the same expiry, 3 s on
+	expires=$(jq -r '.rules_added[0].expires' <<<"$output")
+	run -0 scmlb fw get --json
+	[ "$(jq -r '.[0].expires' <<<"$output")" = "$expires" ]
+	at=$(epoch_of "$expires")
+	[ "$at" -ge $((added + 1)) ] && [ "$at" -le $((added + 3)) ]
+	# a pass before its time keeps it, and the source stays blocked
+	run -0 scmlb gc --json
+	[ "$(jq '.rules_expired | length' <<<"$output")" -eq 0 ]
+	[ "$(scmlb fw get --json | jq length)" -eq 1 ]
+	run topo_exec client curl -sS --max-time 1 "http://$TOPO_VIP:8080/who"
+	[ "$status" -ne 0 ]
+	sleep $((at + 1 - $(date +%s)))
+	run -0 scmlb gc --json
+	jq -e --argjson r "$rule" --argjson p "$policy" --arg e "$expires" \
+		--arg n "$TOPO_CLIENT_ADDR/32" \
+		'.rules_expired == [{id: $r, network: $n, policy: $p, expires: $e}]' <<<"$output"
+	[ "$(scmlb fw get --json)" = "[]" ]
+	run -0 who
+	[[ $output == 10.0.* ]]
+	run -0 scmlb dos get --json
+	jq -e '.[0] | .rules == [] and .status == "not triggered"' <<<"$output"
+	# and it says so in text, too: a new flood, a new rule, gone again
+	topo_exec client timeout 1 hping3 -S -p 8080 -i u1000 -q "$TOPO_VIP" \
+		>/dev/null 2>&1 || true
+	run -0 scmlb gc
+	[[ $output == *"drops tcp from $TOPO_CLIENT_ADDR/32 until 20"*Z* ]]
+	rule=$(scmlb fw get --json | jq '.[0].id')
+	sleep 4
+	run -0 scmlb gc
+	[[ $output == *"firewall rule $rule for $TOPO_CLIENT_ADDR/32 expired at 20"*", removed"* ]]
+	[[ $output == *"0 DoS rules added, 1 expired" ]]
+	run -0 who
+	scmlb dos delete -i "$policy"
+	scmlb lb conntrack flush >/dev/null
+}
+
+@test "dos: a rule of a policy with -b 0 stays, expires null, as does a rule added by hand" {
+	run -0 scmlb dos set -p udp -l 50 -b 0
+	policy=$output
+	run -0 scmlb dos get --json
+	jq -e '.[0].block_time == 0' <<<"$output"
+	topo_exec client timeout 2 hping3 --udp -p 9090 -i u1000 -q "$TOPO_VIP" \
+		>/dev/null 2>&1 || true
+	run -0 scmlb gc
+	[[ $output == *"drops udp from $TOPO_CLIENT_ADDR/32 until the policy is deleted"* ]]
+	run -0 scmlb fw set -n 192.0.2.0/24 -t udp
+	hand=$output
+	run -0 scmlb fw get --json
+	jq -e '[.[] | .expires] == [null, null] and .[0].policy != null' <<<"$output"
+	sleep 1.5
+	run -0 scmlb gc --json
+	[ "$(jq '.rules_expired | length' <<<"$output")" -eq 0 ]
+	[ "$(scmlb fw get --json | jq length)" -eq 2 ]
+	scmlb fw delete -i "$hand"
+	scmlb dos delete -i "$policy"
+	[ "$(scmlb fw get --json)" = "[]" ]
+	scmlb lb conntrack flush >/dev/null
+}
+
+# connects N: N connections to the VIP at once, each given 0.9 s to
+# connect (less than the kernel's first SYN retransmission); prints how
+# many connected
+connects() {
+	local i
+	for i in $(seq "$1"); do
+		topo_exec client curl -s -o /dev/null --connect-timeout 0.9 \
+			--max-time 3 "http://$TOPO_VIP:8080/who" && echo ok &
+	done | grep -c ok || true
+}
+
+@test "dos: the global SYN budget (-l 5) lets at most 5 new connections a second through, drops and counts the rest" {
+	scmlb lb conntrack flush >/dev/null
+	run -0 scmlb dos set -p tcp -t syn --global -l 5
+	budget=$output
+	run -0 scmlb dos get --json
+	jq -e --argjson b "$budget" '.[] | select(.id == $b) |
+		.protocol == "tcp" and .type == "syn" and .scope == "global" and
+		.limit == 5 and .block_time == null and .rules == [] and
+		.status == "not triggered"' <<<"$output"
+	run -0 scmlb dos get
+	[[ ${lines[1]} =~ ^$budget\ +tcp\ +syn\ +5\ +not\ triggered\ +global\ +-$ ]]
+	run -0 scmlb save
+	[[ $output == *$'\n'"dos set -p tcp -t syn --global -l 5"$'\n'* || $output == *$'\n'"dos set -p tcp -t syn --global -l 5" ]]
+	dropped=$(stat_of syn_budget_dropped)
+	# 20 connection attempts within one second, two at most
+	ok=$(connects 20)
+	[ "$ok" -ge 1 ] && [ "$ok" -le 10 ]
+	now=$(stat_of syn_budget_dropped)
+	[ $((now - dropped)) -ge $((20 - ok)) ]
+	[ "$(scmlb dos get --json | jq -r ".[] | select(.id == $budget) | .status")" = triggered ]
+	run -0 scmlb stat
+	[[ ${lines[0]} =~ \ TX\ ERRORS\ +SYN\ BUDGET$ ]]
+	run -0 scmlb stat --prometheus
+	[[ $output =~ scmlb_packets_total\{protocol=\"tcp\",result=\"syn_budget_dropped\"\}\ [1-9] ]]
+	# a source's established connection is not charged: it echoes on
+	sleep 1.1
+	conn_open 7070
+	conn_echo "one"
+	ok=$(connects 20)
+	conn_echo "two"
+	conn_close
+	# deleted, nothing is dropped
+	run -0 scmlb dos delete -i "$budget"
+	[ "$(scmlb dos get --json)" = "[]" ]
+	sleep 1.1
+	now=$(stat_of syn_budget_dropped)
+	[ "$(connects 20)" -eq 20 ]
+	[ "$(stat_of syn_budget_dropped)" -eq "$now" ]
+	scmlb lb conntrack flush >/dev/null
 }
 
 @test "scmlb-dos and scmlb-gc: bad usage and values exit 2 and change nothing" {
@@ -259,4 +389,9 @@ status_of_port() {
 	expect_fail 2 scmlb-dos get --if-attached
 	expect_fail 1 scmlb-dos delete -i 999
 	expect_fail 1 scmlb-dos set -p udp -l 5
+	expect_fail 2 scmlb-dos set -p udp --global
+	expect_fail 2 scmlb-dos set -p tcp -t syn --global -b 10m
+	expect_fail 2 scmlb-dos set -p udp -b 2.5s
+	scmlb dos set -p tcp -t syn --global -l 5 >/dev/null
+	expect_fail 1 scmlb-dos set -p tcp -t syn --global -l 9
 }

@@ -159,7 +159,7 @@ sorted() {
 	udp_load_wait
 	printf '%s\n' "${lines[@]}"
 	[ "${#lines[@]}" -eq 3 ]
-	[[ ${lines[0]} =~ ^\ +ICMP\ +TCP\ +UDP\ +OTHER\ +PASSED\ +FW\ DROPPED\ +DOS\ DROPPED\ +FORWARDED\ +RETURNED\ +NO\ BACKEND\ +TX\ ERRORS$ ]]
+	[[ ${lines[0]} =~ ^\ +ICMP\ +TCP\ +UDP\ +OTHER\ +PASSED\ +FW\ DROPPED\ +DOS\ DROPPED\ +FORWARDED\ +RETURNED\ +NO\ BACKEND\ +TX\ ERRORS\ +SYN\ BUDGET$ ]]
 	for line in "${lines[@]:1}"; do
 		read -r _ tcp udp _ _ fw dos fwd ret _ <<<"$line"
 		near "$RATE" "$udp"
@@ -277,6 +277,11 @@ sorted() {
 		"--dst-port --help --pin-dir --src-port --verbose --version -d -h -s" ]
 	[ "$(offers scmlb dos set -p '')" = "icmp tcp udp" ]
 	[ "$(offers scmlb-dos set -t '')" = "ack cwr ece fin psh rst syn urg" ]
+	[ "$(offers scmlb dos set -p tcp -t syn --)" = \
+		"--block-time --global --help --limit --pin-dir --verbose --version" ]
+	[ "$(offers scmlb-dos set -p udp -b '')" = "0 10m 1h 1m 30s" ]
+	[ "$(offers scmlb dos set --block-time=1)" = \
+		"--block-time=10m --block-time=1h --block-time=1m" ]
 	[ "$(offers scmlb-lb get --)" = \
 		"--count --help --interval --json --pin-dir --verbose --version" ]
 	[ "$(completions scmlb stat --c)" = --count ]

@@ -56,7 +56,7 @@ view() {
 		select(.id as $id | [$dos[].rules[]] | index($id) | not) |
 		{network, protocol, src_from_port, src_to_port, dst_from_port,
 		 dst_to_port}]'
-	jq -c '[.[] | {protocol, type, limit}]' <<<"$dos"
+	jq -c '[.[] | {protocol, type, limit, scope, block_time}]' <<<"$dos"
 }
 
 # What a failed restore must leave as it was: every get, the programs, the save.
@@ -90,7 +90,8 @@ rich_config() {
 	scmlb fw set -n 198.51.100.0/24 -t tcp -d 22 >/dev/null
 	scmlb fw set -t udp -s 1000-2000 >/dev/null
 	scmlb dos set -p tcp -t syn -l 5000 >/dev/null
-	scmlb dos set -p icmp -l 50 >/dev/null
+	scmlb dos set -p icmp -l 50 -b 3m >/dev/null
+	scmlb dos set -p tcp -t syn --global -l 20000 >/dev/null
 }
 
 @test "save, detach, restore: the same configuration, traffic as before, the drained backend still drained" {
@@ -108,7 +109,9 @@ rich_config() {
 	scmlb detach >/dev/null
 	[ -z "$(xdp_progs)" ]
 	run -0 scmlb restore -f "$BATS_TEST_TMPDIR/saved"
-	[[ $output == "restored '$BATS_TEST_TMPDIR/saved': 11 added, 0 changed, 0 removed, 0 unchanged" ]]
+	[[ $output == "restored '$BATS_TEST_TMPDIR/saved': 12 added, 0 changed, 0 removed, 0 unchanged" ]]
+	grep -qx "dos set -p icmp -l 50 -b 3m" "$BATS_TEST_TMPDIR/saved"
+	grep -qx "dos set -p tcp -t syn --global -l 20000" "$BATS_TEST_TMPDIR/saved"
 
 	view >"$BATS_TEST_TMPDIR/after"
 	diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
@@ -268,6 +271,25 @@ rich_config() {
 	run -0 scmlb restore --flush -f "$BATS_TEST_TMPDIR/new"
 	[[ $output == *": 0 added, 0 changed, 0 removed, 6 unchanged" ]]
 	conn_echo "still there"
+}
+
+@test "restore --flush: a kept policy changes its block time, the global budget its limit, in place" {
+	scmlb attach -u up0 -v "$TOPO_VIP" -m native >/dev/null
+	scmlb dos set -p udp -l 100 -b 1m >/dev/null
+	scmlb dos set -p tcp -t syn --global -l 50 >/dev/null
+	ids=$(scmlb dos get --json | jq -c '[.[].id]')
+	scmlb save | sed -e 's/ -b 1m$/ -b 0/' -e 's/--global -l 50$/--global -l 70/' \
+		>"$BATS_TEST_TMPDIR/new"
+	grep -qx "dos set -p udp -l 100 -b 0" "$BATS_TEST_TMPDIR/new"
+	grep -qx "dos set -p tcp -t syn --global -l 70" "$BATS_TEST_TMPDIR/new"
+	run -0 scmlb restore --flush -f "$BATS_TEST_TMPDIR/new"
+	[[ $output == *": 0 added, 2 changed, 0 removed, "* ]]
+	run -0 scmlb dos get --json
+	jq -e --argjson ids "$ids" '[.[].id] == $ids and
+		(.[0] | .block_time == 0 and .limit == 100 and .scope == "source") and
+		(.[1] | .limit == 70 and .scope == "global")' <<<"$output"
+	run -0 scmlb restore --flush -f "$BATS_TEST_TMPDIR/new"
+	[[ $output == *": 0 added, 0 changed, 0 removed, "* ]]
 }
 
 @test "restore --flush: a kept service changes its scheduler, a kept backend its drain state, in place" {

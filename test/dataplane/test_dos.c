@@ -294,7 +294,7 @@ static int policies_add(__u32 watch, __u32 limit)
 	for (class = 0; class < SCMLB_DOS_CLASSES; class++) {
 		if (!(watch & BIT(class)))
 			continue;
-		err = scmlb_dos_policy_add(&lb, class, limit,
+		err = scmlb_dos_policy_add(&lb, class, limit, 0,
 					   &policy_id[class]);
 		if (err) {
 			note("adding a %s policy: %s", class_names[class],
@@ -857,7 +857,7 @@ static bool rule_ok(const struct rule_spec *want,
  */
 static bool rules_ok(const struct rule_spec *want)
 {
-	struct scmlb_dos_entry pols[SCMLB_DOS_CLASSES];
+	struct scmlb_dos_entry pols[SCMLB_DOS_POLICIES];
 	size_t n = 0, n_want = 0, n_pols = 0, i;
 	const struct rule_spec *w;
 	struct scmlb_fw_entry *list = NULL;

@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "conf.h"
+#include "dos.h"
 #include "log.h"
 #include "tap.h"
 
@@ -114,7 +115,9 @@ static const char *const valid = "# a comment\n"
 	"  # a comment after blanks\n"
 	"fw set -t icmp\n"
 	"dos set -p tcp -t syn -l 1000\n"
-	"dos-protection set -p udp\n"
+	"dos-protection set -p udp --block-time 1h30m\n"
+	"dos set -b 0 -p icmp\n"
+	"dos set --global -p tcp -t syn -l 5000\n"
 	"svc set -v 203.0.113.12 -t tcp -P 80 -S maglev\n"
 	"  svc\tset -v 203.0.113.12 -t udp -P 53 --scheduler wrr\n"
 	"lb set -n web1 -a 10.0.4.2 -s 1 -c http://10.0.4.2:8080/health\n"
@@ -128,8 +131,10 @@ static const char *const expected =
 	"fw set -n 10.0.0.0/8 -t tcp -d 22\n"
 	"fw set -n 0.0.0.0/0 -t udp -s 1000-2000\n"
 	"fw set -n 0.0.0.0/0 -t icmp\n"
-	"dos set -p tcp -t syn -l 1000\n"
-	"dos set -p udp -l 256\n"
+	"dos set -p tcp -t syn -l 1000 -b 10m\n"
+	"dos set -p udp -l 256 -b 1h30m\n"
+	"dos set -p icmp -l 256 -b 0\n"
+	"dos set -p tcp -t syn --global -l 5000\n"
 	"svc set -v 203.0.113.12 -t tcp -P 80 -S maglev\n"
 	"svc set -v 203.0.113.12 -t udp -P 53 -S wrr\n"
 	"lb set -n web1 -a 10.0.4.2 -c http://10.0.4.2:8080/health -s 1 -w 1\n"
@@ -146,8 +151,13 @@ static void test_valid(void)
 
 	ok(ret == SCMLB_EXIT_OK && !*err, "a valid file parses (%s)", err);
 	ok(c.n_svcs == 3 && c.svcs[0].attach && c.n_bes == 4 &&
-	   c.n_rules == 3 && c.n_policies == 2 && c.lines == 16,
-	   "it has 3 services (attach -v's first), 4 backends, 3 rules, 2 policies");
+	   c.n_rules == 3 && c.n_policies == 4 && c.lines == 18,
+	   "it has 3 services (attach -v's first), 4 backends, 3 rules, 4 policies");
+	ok(c.policies[0].block == SCMLB_DOS_DEFAULT_BLOCK &&
+	   c.policies[1].block == 5400 && c.policies[2].block == 0 &&
+	   c.policies[3].class == SCMLB_DOS_SYN_GLOBAL &&
+	   c.policies[3].limit == 5000,
+	   "block times: 10m by default, 1h30m, 0; --global is the budget");
 	ok(c.bes[1].be.status == SCMLB_BACKEND_DRAINED &&
 	   c.bes[0].be.status == SCMLB_BACKEND_AVAILABLE,
 	   "lb drain -i 2 drains the file's second backend");
@@ -190,6 +200,12 @@ static void test_bad_lines(void)
 		{ "fw set -t icmp -d 80", "icmp has no ports" },
 		{ "fw set -d 9000-8000", "start is greater than end" },
 		{ "dos set -p tcp", "missing option '--type'" },
+		{ "dos set -p udp --global", "invalid option '--global'" },
+		{ "dos set -p tcp -t ack --global", "invalid option '--global'" },
+		{ "dos set -p tcp -t syn --global -b 1m",
+		  "invalid option '--block-time'" },
+		{ "dos set -p udp -b 1500ms", "invalid block time '1500ms'" },
+		{ "dos set -p udp -b -1", "invalid block time '-1'" },
 		{ "lb set -n a\x01 -a 10.0.0.9", "invalid character 0x01" },
 		{ "lb set -n \xc3\xa9 -a 10.0.0.9", "invalid character 0xc3" },
 		{ "lb set extra -n a -a 10.0.0.9", "unexpected argument 'extra'" },
@@ -375,7 +391,7 @@ static void test_fuzz_mutated(void)
 int main(void)
 {
 	scmlb_log_init("scmlb-restore");
-	printf("1..12\n");
+	printf("1..13\n");
 	test_valid();
 	test_bad_lines();
 	test_fuzz_random();

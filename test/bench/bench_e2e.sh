@@ -411,6 +411,13 @@ for t in $(seq "$trials"); do
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# what the senders offered, and the load on the machine
+run_notes() {
+	echo "offered by the flood senders (last trial):"
+	grep -- "flood-$trials:" "$work/notes" | sed 's/^/  /'
+	echo "load average before and after: $load0 / $load1"
+}
+
 # CPU ns per packet: every CPU busy with the flood and its drop
 ns() { awk -v r="$1" -v c="$ncpus" 'BEGIN { printf "%.0f", r ? c * 1e9 / r : 0 }'; }
 
@@ -455,9 +462,7 @@ drops_report() {
 		done
 		echo "  $line"
 	done
-	echo "offered by the flood senders (last trial):"
-	grep -- "flood-$trials:" "$work/notes" | sed 's/^/  /'
-	echo "load average before and after: $load0 / $load1"
+	run_notes
 	echo
 	cat <<EOF
 $missed target(s) missed (CPU NS / the floor's). CPU NS: CPU time of the
@@ -540,9 +545,7 @@ for m in rps cps xdrop pdrop; do
 	done
 	printf '  %-6s%s\n' "$m" "$line"
 done
-echo "offered by the flood senders (last trial):"
-grep -- "flood-$trials:" "$work/notes" | sed 's/^/  /'
-echo "load average before and after: $load0 / $load1"
+run_notes
 echo
 cat <<EOF
 $missed target(s) missed (ratios of the medians: scmlb native / nftables).

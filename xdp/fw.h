@@ -12,6 +12,8 @@ struct fw_walk {
 	__u32 rule;		/* next rule slot, SCMLB_FW_NONE at a list's end */
 	__u32 hit;		/* matching rule slot, SCMLB_FW_NONE */
 	__u32 hit_dos;		/* its dos_class: DoS class + 1, or 0 */
+	__u8 hit_proto;		/* its protocol */
+	__u8 hit_any_port;	/* it matches every port */
 	__be32 saddr;
 	__u16 sport;		/* host order */
 	__u16 dport;
@@ -65,6 +67,8 @@ static __always_inline long fw_step_one(struct fw_walk *w)
 	if (fw_rule_matches(r, w)) {
 		w->hit = w->rule;
 		w->hit_dos = r->dos_class;
+		w->hit_proto = r->proto;
+		w->hit_any_port = !r->src_to && !r->dst_to;
 		return 1;
 	}
 	w->rule = r->next;
@@ -75,6 +79,65 @@ static long fw_step(__u32 i, void *data)
 {
 	(void)i;
 	return fw_step_one(data);
+}
+
+/*
+ * The rules' generation. Every rule added raises next_fw_id and the
+ * count, every rule deleted lowers the count (a killed delete leaves it
+ * too high, never too low), so this grows with each change, whichever
+ * tool or version made it; SCMLB_CFG_FW_BUSY is set while one is under way.
+ */
+static __always_inline __u32 fw_gen(const struct scmlb_config *cfg)
+{
+	return 2 * cfg->next_fw_id - cfg->fw_rules;
+}
+
+/* @saddr's entry in fw_recent: a multiplicative hash, no helper call. */
+static __always_inline __u32 fw_recent_slot(__be32 saddr)
+{
+	_Static_assert((SCMLB_FW_RECENT_SLOTS & (SCMLB_FW_RECENT_SLOTS - 1)) == 0,
+		       "fw_recent_slot() takes the top bits");
+	return ((__u32)saddr * 0x9e3779b1u) >>
+	       (32 - __builtin_ctz(SCMLB_FW_RECENT_SLOTS));
+}
+
+/*
+ * The walk over the rules covering @p's source: w->hit is the first that
+ * matches, or SCMLB_FW_NONE. Return: the rule it met first.
+ */
+static __always_inline __u32 fw_walk(const struct pkt *p, struct fw_walk *w)
+{
+	struct scmlb_fw_key key = { .prefixlen = 32 };
+	const struct scmlb_fw_net *n;
+	__u32 *slot, first, i;
+
+	w->hit = SCMLB_FW_NONE;
+	key.addr = p->ip->saddr;
+	slot = bpf_map_lookup_elem(&fw_nets, &key);
+	if (!slot)
+		return SCMLB_FW_NONE;
+	w->net = *slot;
+	n = bpf_map_lookup_elem(&fw_net_info, &w->net);
+	if (!n)
+		return SCMLB_FW_NONE;
+	w->rule = n->head;
+	first = w->rule;
+	w->hit_dos = 0;
+	w->saddr = p->ip->saddr;
+	w->proto = p->proto;
+	w->has_ports = p->has_ports;
+	w->sport = bpf_ntohs(p->sport);
+	w->dport = bpf_ntohs(p->dport);
+	/*
+	 * Each rule once, plus a step up per enclosing network. The first
+	 * steps inline: a bpf_loop call costs more than a step.
+	 */
+#pragma unroll
+	for (i = 0; i < FW_INLINE_STEPS; i++)
+		if (fw_step_one(w))
+			return first;
+	bpf_loop(SCMLB_FW_MAX_RULES + 33, fw_step, w, 0);
+	return first;
 }
 
 /**
@@ -89,17 +152,24 @@ static long fw_step(__u32 i, void *data)
  * around it. A packet costs what the rules covering its source cost, not
  * what the other rules do. No rules at all: no lookup.
  *
+ * A flooding source costs less: when the rule that drops it matches all
+ * of its traffic (of one protocol, any port) and is the first the walk
+ * meets, this CPU's fw_recent remembers it, and the source's next packets
+ * go straight to that rule's counters while the rules stay as they were
+ * (fw_gen(), and no write under way): the same verdict and the same
+ * counters as the walk, without the trie or the walk.
+ *
  * Return: XDP_DROP, or SCMLB_CONTINUE.
  */
 static __always_inline int fw_check(const struct scmlb_config *cfg,
 				    struct scmlb_stats *st, const struct pkt *p)
 {
-	struct scmlb_fw_key key = { .prefixlen = 32 };
 	const struct scmlb_fw_hint *hint;
-	const struct scmlb_fw_net *n;
-	__u32 *slot, zero = 0, src16, i;
+	__u32 zero = 0, src16, i, gen, first;
+	struct scmlb_fw_recent *seen;
 	struct fw_walk w;
 	__u64 *drops;
+	int steady;
 
 	if (!cfg->fw_rules)
 		return SCMLB_CONTINUE;
@@ -107,35 +177,31 @@ static __always_inline int fw_check(const struct scmlb_config *cfg,
 	src16 = bpf_ntohl(p->ip->saddr) >> 16;
 	if (!hint || !(hint->bits[src16 / 64] & (1ULL << (src16 % 64))))
 		return SCMLB_CONTINUE;
-	key.addr = p->ip->saddr;
-	slot = bpf_map_lookup_elem(&fw_nets, &key);
-	if (!slot)
-		return SCMLB_CONTINUE;
-	w.net = *slot;
-	n = bpf_map_lookup_elem(&fw_net_info, &w.net);
-	if (!n)
-		return SCMLB_CONTINUE;
-	w.rule = n->head;
-	w.hit = SCMLB_FW_NONE;
-	w.hit_dos = 0;
-	w.saddr = p->ip->saddr;
-	w.proto = p->proto;
-	w.has_ports = p->has_ports;
-	w.sport = bpf_ntohs(p->sport);
-	w.dport = bpf_ntohs(p->dport);
-	/*
-	 * Each rule once, plus a step up per enclosing network. The first
-	 * steps inline: a bpf_loop call costs more than a step.
-	 */
-#pragma unroll
-	for (i = 0; i < FW_INLINE_STEPS; i++)
-		if (fw_step_one(&w))
-			goto walked;
-	bpf_loop(SCMLB_FW_MAX_RULES + 33, fw_step, &w, 0);
-walked:
+
+	/* read once, before the walk: a change during it voids what it finds */
+	gen = fw_gen(cfg);
+	steady = !(cfg->flags & SCMLB_CFG_FW_BUSY);
+	i = fw_recent_slot(p->ip->saddr);
+	seen = bpf_map_lookup_elem(&fw_recent, &i);
+	if (seen && steady && seen->used && seen->saddr == p->ip->saddr &&
+	    seen->gen == gen && (!seen->proto || seen->proto == p->proto)) {
+		w.hit = seen->rule;
+		w.hit_dos = seen->dos_class;
+	} else {
+		first = fw_walk(p, &w);
+		/* the first rule met, for all ports: the source's every packet's */
+		if (seen && steady && w.hit != SCMLB_FW_NONE && w.hit == first &&
+		    w.hit_any_port) {
+			seen->saddr = p->ip->saddr;
+			seen->gen = gen;
+			seen->rule = w.hit;
+			seen->dos_class = w.hit_dos;
+			seen->proto = w.hit_proto;
+			seen->used = 1;
+		}
+	}
 	if (w.hit == SCMLB_FW_NONE)
 		return SCMLB_CONTINUE;
-
 	drops = bpf_map_lookup_elem(&fw_drops, &w.hit);
 	if (drops)
 		(*drops)++;

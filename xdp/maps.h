@@ -210,6 +210,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fw_rules SEC(".maps");
 
+/*
+ * Sources the firewall dropped lately, per CPU, by a hash of the address;
+ * written and read by the data plane only. Not pinned: it is a cache, and
+ * an upgraded program starts with an empty one.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_fw_recent);
+	__uint(max_entries, SCMLB_FW_RECENT_SLOTS);
+} fw_recent SEC(".maps");
+
 /* Packets each rule dropped, per CPU; zeroed by scmlb-fw for a new rule. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

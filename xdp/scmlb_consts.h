@@ -74,6 +74,9 @@ enum scmlb_fw_net_state {
 /* scmlb_fw_rule.proto of a deleted rule: matches no packet. */
 #define SCMLB_FW_PROTO_NONE 0xff
 
+/* fw_recent's entries per CPU: a few flooding sources at once keep theirs. */
+#define SCMLB_FW_RECENT_SLOTS 64
+
 /*
  * DoS classes: what a policy watches. A TCP packet's type is its first set
  * flag in the original's order FIN SYN RST PSH URG ECE CWR, else ACK.

@@ -246,6 +246,21 @@ struct scmlb_fw_rule {
 };
 _Static_assert(sizeof(struct scmlb_fw_rule) == 40, "scmlb_fw_rule layout");
 
+/*
+ * A source the firewall dropped lately on a CPU, and the rule that did
+ * (xdp/fw.h); only the data plane uses fw_recent, the tests read it.
+ */
+struct scmlb_fw_recent {
+	__be32 saddr;
+	__u32 gen;			/* the rules' generation then */
+	__u32 rule;			/* the rule's slot */
+	__u16 dos_class;		/* the rule's dos_class */
+	__u8 proto;			/* the rule's protocol: 0 any */
+	__u8 used;
+};
+_Static_assert(sizeof(struct scmlb_fw_recent) == 16, "scmlb_fw_recent layout");
+_Static_assert(SCMLB_DOS_CLASSES < 0xffff, "scmlb_fw_recent holds a dos_class");
+
 /* A DoS policy, in dos_policies at its class. */
 struct scmlb_dos_policy {
 	__u32 id;			/* 0: no policy for this class */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* test_fw.c - TAP tests of the firewall stage, rules set up as scmlb-fw does */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -56,6 +58,7 @@ enum rule_name {
 	R_FRAG_PORT, R_FRAG_ANY, R_FRAG_LOW,		/* fragments */
 	R_ALL, R_BE_NET,				/* not firewalled */
 	R_COVER, R_LIST_LAST,				/* many rules */
+	R_FLOOD, R_FLOOD_PORT, R_FLOOD_HOST,		/* remembered */
 	R_N
 };
 
@@ -113,6 +116,10 @@ static const struct rule_spec specs[R_N] = {
 
 	[R_COVER] = { "covering", "10.9.0.0/16", "tcp", NULL, "80" },
 	[R_LIST_LAST] = { "list head", "10.9.0.0/16", "udp", NULL, "10000" },
+
+	[R_FLOOD] = { "flood tcp", "10.60.0.0/16", "tcp", NULL, NULL },
+	[R_FLOOD_PORT] = { "flood dst 80", "10.60.1.0/24", "tcp", NULL, "80" },
+	[R_FLOOD_HOST] = { "flood host", "10.60.1.1/32", NULL, NULL, NULL },
 };
 
 /*
@@ -134,11 +141,14 @@ struct tcase {
 	enum rule_name rule;
 	bool to_client;		/* redirected back to the client */
 	bool fw_empty;		/* no rule, no network, stage off */
+	int remembered;		/* 1: this CPU's fw_recent holds the source
+				 * and @rule after the run, -1: it does not */
+	bool busy;		/* run while a firewall write is under way */
 };
 
 static struct scmlb_bpf *skel;
 static struct scmlb_ctx lb = { .dir_fd = -1 };
-static int main_fd, ncpus;
+static int main_fd, ncpus, run_cpu;	/* every test run on run_cpu */
 static __u32 ifindex[SIDE_N];
 static __u32 rule_id[R_N];		/* 0: not in the firewall */
 static __u32 unnamed_rules;		/* rules the cases do not name */
@@ -332,6 +342,7 @@ static int fx_long_list(void)
 #define FWD		.act = XDP_REDIRECT
 
 #define SRC_A		IP4(10, 1, 2, 3)
+#define SRC_F		IP4(10, 60, 1, 1)
 
 static const struct tcase cases[] = {
 	{ "no rule: SYN to the VIP forwarded", .fresh = NO_RULES,
@@ -670,6 +681,48 @@ static const struct tcase cases[] = {
 	  DROP(R_LIST_LAST) },
 	{ "a list of 10000 in 10.9/16: TCP 81 forwarded", NULL,
 	  .in = { FROM(IP4(10, 9, 9, 9), VIP), TCP(40801, 81) }, FWD },
+
+	/*
+	 * 10: a flooding source's rule, remembered by the CPU (fw_recent):
+	 * the same verdicts and counters as the walk, while the rules last
+	 */
+	{ "remembered: TCP from 10.60.1.1 dropped by 10.60/16 tcp",
+	  .fresh = RULES(R_FLOOD),
+	  .in = { FROM(SRC_F, VIP), TCP(41000, 80) }, DROP(R_FLOOD),
+	  .remembered = 1 },
+	{ "remembered: its next SYN, to another port, dropped by it", NULL,
+	  .in = { FROM(SRC_F, VIP), TCP(41001, 443) }, DROP(R_FLOOD),
+	  .remembered = 1 },
+	{ "remembered: UDP from the same source forwarded", NULL,
+	  .in = { FROM(SRC_F, VIP), UDP(5900, 53) }, FWD },
+	{ "remembered: a /24 dst 80 added: TCP 80 dropped by it", NULL,
+	  .add = RULES(R_FLOOD_PORT),
+	  .in = { FROM(SRC_F, VIP), TCP(41002, 80) }, DROP(R_FLOOD_PORT) },
+	{ "remembered: TCP 81 dropped by the /16, met second", NULL,
+	  .in = { FROM(SRC_F, VIP), TCP(41003, 81) }, DROP(R_FLOOD) },
+	{ "remembered: TCP 80 again dropped by the /24", NULL,
+	  .in = { FROM(SRC_F, VIP), TCP(41004, 80) }, DROP(R_FLOOD_PORT) },
+	{ "remembered: a /32 any added: TCP 80 dropped by it", NULL,
+	  .add = RULES(R_FLOOD_HOST),
+	  .in = { FROM(SRC_F, VIP), TCP(41005, 80) }, DROP(R_FLOOD_HOST),
+	  .remembered = 1 },
+	{ "remembered: UDP dropped by the /32 too", NULL,
+	  .in = { FROM(SRC_F, VIP), UDP(5901, 53) }, DROP(R_FLOOD_HOST),
+	  .remembered = 1 },
+	{ "remembered: the /32 deleted: TCP 80 dropped by the /24", NULL,
+	  .del = RULES(R_FLOOD_HOST),
+	  .in = { FROM(SRC_F, VIP), TCP(41006, 80) }, DROP(R_FLOOD_PORT) },
+	{ "remembered: the /24 deleted: TCP 80 dropped by the /16", NULL,
+	  .del = RULES(R_FLOOD_PORT),
+	  .in = { FROM(SRC_F, VIP), TCP(41007, 80) }, DROP(R_FLOOD),
+	  .remembered = 1 },
+	{ "remembered: the /16 deleted: TCP 80 forwarded", NULL,
+	  .del = RULES(R_FLOOD),
+	  .in = { FROM(SRC_F, VIP), TCP(41008, 80) }, FWD },
+	{ "remembered: a write under way: the rule is walked to, not recalled",
+	  .fresh = RULES(R_FLOOD), .busy = true,
+	  .in = { FROM(SRC_F, VIP), TCP(41009, 80) }, DROP(R_FLOOD),
+	  .remembered = -1 },
 };
 
 /* ---- checks ---- */
@@ -897,6 +950,40 @@ static bool fw_state_ok(const struct tcase *c)
 	return ok && !err;
 }
 
+/* Whether run_cpu's fw_recent holds @saddr (host order) with @r's slot. */
+static bool recent_holds(__u32 saddr, enum rule_name r)
+{
+	struct scmlb_fw_recent *v;
+	bool found = false;
+	__u32 i;
+
+	v = calloc(ncpus, sizeof(*v));
+	if (!v)
+		return false;
+	for (i = 0; i < SCMLB_FW_RECENT_SLOTS && !found; i++) {
+		if (bpf_map__lookup_elem(skel->maps.fw_recent, &i, sizeof(i), v,
+					 ncpus * sizeof(*v), 0))
+			break;
+		found = v[run_cpu].used && v[run_cpu].saddr == htonl(saddr) &&
+			v[run_cpu].rule == rule_id[r] % SCMLB_FW_MAX_RULES;
+	}
+	free(v);
+	return found;
+}
+
+static bool recent_ok(const struct tcase *c)
+{
+	bool held;
+
+	if (!c->remembered)
+		return true;
+	held = recent_holds(c->in.saddr, c->rule);
+	if (held != (c->remembered > 0))
+		note("fw_recent %s the source with rule '%s'",
+		     held ? "holds" : "does not hold", specs[c->rule].name);
+	return held == (c->remembered > 0);
+}
+
 static int case_setup(const struct tcase *c)
 {
 	const enum rule_name *r;
@@ -913,6 +1000,8 @@ static int case_setup(const struct tcase *c)
 		err = rule_delete(*r);
 	if (!err && c->setup)
 		err = c->setup();
+	if (!err && c->busy)
+		err = scmlb_config_set_flag(&lb, SCMLB_CFG_FW_BUSY, true);
 	return err;
 }
 
@@ -948,6 +1037,11 @@ static enum tap_result run_case(const struct tcase *c,
 	if (!err)
 		err = prog_run(main_fd, ifindex[c->side], in, len, out,
 			       &out_len, &act);
+	if (c->busy) {
+		int e = scmlb_config_set_flag(&lb, SCMLB_CFG_FW_BUSY, false);
+
+		err = err ? err : e;
+	}
 	if (!err)
 		err = tb_stats_read(&lb, &after);
 	if (!err)
@@ -964,6 +1058,7 @@ static enum tap_result run_case(const struct tcase *c,
 	}
 	ok &= stats_ok(c, &before, &after);
 	ok &= drops_ok(c, drops_before, drops_after);
+	ok &= recent_ok(c);
 	/* scmlb_fw_rules_list() reads every slot: where it tells something */
 	if (c->fresh || c->add || c->del || c->setup || c->rule)
 		ok &= listing_ok(c, drops_after);
@@ -988,8 +1083,17 @@ int main(void)
 	};
 	__u64 *drops_before, *drops_after;
 	int failed = 0;
+	cpu_set_t one;
 	size_t i;
 
+	/* fw_recent is per CPU: the cases that check it follow each other */
+	run_cpu = sched_getcpu();
+	CPU_ZERO(&one);
+	CPU_SET(run_cpu, &one);
+	if (run_cpu < 0 || sched_setaffinity(0, sizeof(one), &one)) {
+		printf("Bail out! cannot stay on one CPU: %s\n", strerror(errno));
+		return 1;
+	}
 	if (!tb_start(&tb, &failed))
 		return failed;
 	drops_before = calloc(SCMLB_FW_MAX_RULES, sizeof(*drops_before));

@@ -155,13 +155,14 @@ static __always_inline int icmp_ingress(struct scmlb_stats *st, struct pkt *p)
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
 	struct icmp_err e;
+	int opening;
 
 	if (!vip_hinted(p->ip->daddr) || icmp_err_parse(p, &e) ||
 	    e.in_ip->saddr != p->ip->daddr)
 		return SCMLB_CONTINUE;
 	ct_key(&key, e.in_ip->daddr, e.in_ports[1], e.in_ip->saddr,
 	       e.in_ports[0], e.in_ip->protocol);
-	f = bpf_map_lookup_elem(&ct_flows, &key);
+	f = ct_client_lookup(&key, &opening);
 	if (!f)
 		return SCMLB_CONTINUE;
 	be = backend_get(f->backend_id);
@@ -193,12 +194,13 @@ static __always_inline int icmp_egress(const struct scmlb_config *cfg,
 	struct scmlb_flow_key rkey;
 	struct scmlb_flow *r;
 	struct icmp_err e;
+	int opening;
 
 	if (icmp_err_parse(p, &e) || e.in_ip->saddr != p->ip->daddr)
 		return SCMLB_CONTINUE;
 	ct_key(&rkey, e.in_ip->daddr, e.in_ports[1], e.in_ip->saddr,
 	       e.in_ports[0], e.in_ip->protocol);
-	r = bpf_map_lookup_elem(&ct_replies, &rkey);
+	r = ct_reply_lookup(&rkey, &opening);
 	if (!r || !backend_get(r->backend_id))
 		return SCMLB_CONTINUE;
 	icmp_quote_rewrite(&e, 0, r->nat_addr[0], r->nat_port);

@@ -21,18 +21,24 @@ static __always_inline __be16 backend_port(const struct scmlb_backend *be,
 
 /*
  * Track a new flow: the client's entry with its state, and the reply
- * entry a backend's packet finds the VIP by. The reply entry goes in
- * first, so a reply never meets a flow it cannot return. @old, the
- * client's entry of a flow on the same 5-tuple that this one replaces,
- * loses its reply entry: its backend's late packets are not this flow's.
- * @path: SCMLB_FLOW_DIRECT or SCMLB_FLOW_HANDOFF, for both entries.
+ * entry a backend's packet finds the VIP by. A TCP flow opening
+ * (@state opening) goes to the half-open maps, any other to ct_flows
+ * and ct_replies. The reply entry goes in first, so a reply never meets
+ * a flow it cannot return. @old, the client's entry of a flow on the
+ * same 5-tuple that this one replaces (kept in the half-open maps when
+ * @old_opening), loses its reply entry: its backend's late packets are
+ * not this flow's; and its client's entry when the new one goes to the
+ * other maps. @path: SCMLB_FLOW_DIRECT or SCMLB_FLOW_HANDOFF, for both
+ * entries.
  */
 static __always_inline int ct_open(const struct scmlb_flow_key *key,
 				   const struct scmlb_flow *old,
+				   int old_opening,
 				   const struct scmlb_service *svc,
 				   const struct scmlb_backend *be,
 				   const struct pkt *p, __u8 state, __u8 path)
 {
+	int opening = state == SCMLB_CT_OPENING;
 	struct scmlb_flow_key rkey;
 	struct scmlb_flow f = {
 		.last_seen = bpf_jiffies64(),
@@ -47,32 +53,70 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 
 	__builtin_memcpy(f.client_mac, p->eth->h_source, ETH_ALEN);
 	if (old) {
-		ct_key(&rkey, old->nat_addr[0], old->nat_port, key->src_addr,
-		       key->src_port, key->proto);
-		bpf_map_delete_elem(&ct_replies, &rkey);
+		ct_reply_key(&rkey, key, old);
+		bpf_map_delete_elem(ct_replies_of(old_opening),
+				    &rkey);
+		if (old_opening != opening)
+			bpf_map_delete_elem(ct_clients_of(old_opening), key);
 	}
 	ct_key(&rkey, be->addr[0], port, key->src_addr, key->src_port,
 	       key->proto);
 	f.synced = (__u32)f.last_seen;
 	/* a full LRU table evicts its oldest entries rather than fail */
-	if (bpf_map_update_elem(&ct_replies, &rkey, &f, BPF_ANY))
+	if (bpf_map_update_elem(ct_replies_of(opening), &rkey,
+				&f, BPF_ANY))
 		return -1;
 	f.packets = 1;
 	f.nat_addr[0] = be->addr[0];
 	f.nat_port = port;
 	f.flags = path;
-	return bpf_map_update_elem(&ct_flows, key, &f, BPF_ANY) ? -1 : 0;
+	return bpf_map_update_elem(ct_clients_of(opening), key, &f,
+				   BPF_ANY) ? -1 : 0;
+}
+
+/*
+ * A half-open flow whose handshake the client completed moves to
+ * ct_flows and ct_replies, the reply entry first as in ct_open(). A
+ * reply entry the half-open table lost is made again from the client's.
+ * @f is gone once this returns; when a write fails the flow stays
+ * half-open, and its next packet tries again.
+ */
+static __always_inline void ct_promote(const struct scmlb_flow_key *key,
+				       struct scmlb_flow *f)
+{
+	struct scmlb_flow_key rkey;
+	struct scmlb_flow *r, made;
+
+	ct_reply_key(&rkey, key, f);
+	r = bpf_map_lookup_elem(&ct_opening_rep, &rkey);
+	if (!r) {
+		made = *f;
+		made.packets = 0;
+		made.nat_addr[0] = key->dst_addr;
+		made.nat_port = key->dst_port;
+		made.flags = SCMLB_FLOW_REPLY |
+			     (f->flags & (SCMLB_FLOW_DIRECT | SCMLB_FLOW_HANDOFF));
+		made.synced = (__u32)made.last_seen;
+		r = &made;
+	}
+	if (bpf_map_update_elem(&ct_replies, &rkey, r, BPF_ANY) ||
+	    bpf_map_update_elem(&ct_flows, key, f, BPF_ANY))
+		return;
+	bpf_map_delete_elem(&ct_opening, key);
+	bpf_map_delete_elem(&ct_opening_rep, &rkey);
 }
 
 /*
  * A packet conntrack does not know. It opens a flow when it is UDP or a
- * TCP SYN; on a maglev service any TCP packet does (conntrack lost the
- * flow: the table still knows its backend). @ifindex: where it arrived;
- * @path: set to the flow's path.
+ * TCP SYN (a half-open one); on a maglev service any TCP packet does
+ * (conntrack lost the flow: the table still knows its backend), tracked
+ * as established. @ifindex: where it arrived; @path: set to the flow's
+ * path.
  */
 static __always_inline const struct scmlb_backend *
 lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
-	    const struct pkt *p, __u32 ifindex, int *opened, __u8 *path)
+	    int old_opening, const struct pkt *p, __u32 ifindex, int *opened,
+	    __u8 *path)
 {
 	const struct scmlb_vip *vip = vip_lookup(p);
 	const struct scmlb_service *svc;
@@ -98,7 +142,7 @@ lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
 	if (!be)
 		return NULL;
 	*path = handoff_path(ifindex, be->ifindex);
-	if (ct_open(key, old, svc, be, p, state, *path))
+	if (ct_open(key, old, old_opening, svc, be, p, state, *path))
 		return NULL;
 	*opened = state != SCMLB_CT_ESTABLISHED;
 	return be;
@@ -112,14 +156,10 @@ lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
  */
 static __always_inline int ct_drop_nodest(struct scmlb_stats *st,
 					  const struct scmlb_flow_key *key,
-					  const struct scmlb_flow *f)
+					  const struct scmlb_flow *f,
+					  int opening)
 {
-	struct scmlb_flow_key rkey;
-
-	ct_key(&rkey, f->nat_addr[0], f->nat_port, key->src_addr,
-	       key->src_port, key->proto);
-	bpf_map_delete_elem(&ct_replies, &rkey);
-	bpf_map_delete_elem(&ct_flows, key);
+	ct_forget(key, f, opening);
 	st->nodest_dropped++;
 	return XDP_DROP;
 }
@@ -131,13 +171,15 @@ static __always_inline int ct_drop_nodest(struct scmlb_stats *st,
  * @p:   the parsed packet, TCP or UDP, that vip_maybe() let through
  *
  * Conntrack first: a tracked flow's destination is a VIP, so only a
- * packet it does not know pays the lookup of lb_vips. A flow whose
+ * packet it does not know pays the lookup of lb_vips. ct_flows holds
+ * the established flows; a TCP packet it does not know asks the
+ * half-open ones next (ct_opening), where the client's ACK of the
+ * SYN-ACK promotes its flow to ct_flows (ct_promote()). A flow whose
  * backend is gone (deleted; for UDP also unhealthy) is picked again:
  * UDP and maglev flows move to a live backend with their next packet;
  * rr and wrr TCP flows are dropped (ct_drop_nodest()). Drained backends
  * keep their flows.
  *
- * Return: XDP_REDIRECT with the destination rewritten to the backend,
  * Return: XDP_REDIRECT with the destination rewritten to the backend,
  * XDP_PASS with the packet handed off to scmlb_tc, XDP_DROP, or
  * SCMLB_CONTINUE for what is not balanced: not for a VIP, no service
@@ -148,15 +190,15 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 				      struct scmlb_stats *st, struct pkt *p)
 {
 	const struct scmlb_backend *be = NULL, *failed = NULL;
+	int opened = 0, opening, act;
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
-	int opened = 0, act;
 	__u8 path = 0;
 	__be16 port;
 
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
 
-	f = bpf_map_lookup_elem(&ct_flows, &key);
+	f = ct_client_lookup(&key, &opening);
 	if (f) {
 		be = backend_get(f->backend_id);
 		if (be && p->proto == IPPROTO_TCP) {
@@ -173,11 +215,14 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 		if (be) {
 			ct_count(f);
 			path = flow_path(f, ctx->ingress_ifindex, be->ifindex);
+			/* the client ACKed the SYN-ACK: no longer half-open */
+			if (opening && f->state == SCMLB_CT_ESTABLISHED)
+				ct_promote(&key, f);
 		}
 	}
 	if (!be) {
-		be = lb_new_flow(&key, f, p, ctx->ingress_ifindex, &opened,
-				 &path);
+		be = lb_new_flow(&key, f, opening, p, ctx->ingress_ifindex,
+				 &opened, &path);
 		if (!be && failed) {
 			/* no live backend to move to: it stays where it was */
 			be = failed;
@@ -186,7 +231,7 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 		}
 		if (!be && f && p->proto == IPPROTO_TCP && !tcp_is_open(p) &&
 		    !backend_get(f->backend_id))
-			return ct_drop_nodest(st, &key, f);
+			return ct_drop_nodest(st, &key, f, opening);
 		if (!be)
 			return dos_syn_verdict(st, opened);
 	}

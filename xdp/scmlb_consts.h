@@ -59,6 +59,17 @@
 #define SCMLB_CT_MIN_SIZE 16
 #define SCMLB_CT_MAX_SIZE 16777216
 
+/*
+ * Half-open flows (ct_opening, ct_opening_rep): a quarter of the flows,
+ * at least SCMLB_CT_OPENING_MIN (or all of them when there are fewer). A
+ * handshake's entry must outlive a round trip while a SYN flood churns
+ * the table; past that, size buys nothing the established flows need.
+ */
+#define SCMLB_CT_OPENING_MIN 1024
+#define SCMLB_CT_OPENING_SIZE(n)					\
+	((n) / 4 > SCMLB_CT_OPENING_MIN ? (n) / 4 :			\
+	 (n) < SCMLB_CT_OPENING_MIN ? (n) : SCMLB_CT_OPENING_MIN)
+
 /* Firewall rules, and networks (each holds at least one rule). */
 #ifndef SCMLB_FW_MAX_RULES
 #define SCMLB_FW_MAX_RULES 131072

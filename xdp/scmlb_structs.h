@@ -149,8 +149,14 @@ struct scmlb_flow {
 	__u8 state;			/* enum scmlb_flow_state (client's entry) */
 	__u8 flags;			/* enum scmlb_flow_flags */
 	__u16 pad;
-	__u32 synced;			/* reply: low jiffies when it last set
+	union {
+		__u32 synced;		/* reply: low jiffies when it last set
 					 * the client's last_seen */
+		__u32 syn_ack_next;	/* client's, opening: the backend's
+					 * ISN + 1, what the client's ACK of
+					 * the SYN-ACK acknowledges (host
+					 * order) */
+	};
 };
 _Static_assert(sizeof(struct scmlb_flow) == 56, "scmlb_flow layout");
 

@@ -93,6 +93,7 @@ struct tcase {
 	__u8 ct_state;			/* 0: not checked */
 	int ct_be;
 	__u64 ct_packets;
+	bool ct_half_open;		/* kept in the half-open maps */
 	const __u8 *ct_mac;		/* NULL: mac_client */
 	bool uncounted;			/* the main program never runs */
 	/* each protocol's totals since fx_stats(), by enum scmlb_stat_proto */
@@ -205,6 +206,7 @@ static bool ct_ok(const struct tcase *c)
 		.be_port = vport,
 		.packets = c->ct_packets,
 		.client_mac = c->ct_mac ? c->ct_mac : mac_client,
+		.half_open = c->ct_half_open,
 	};
 
 	return tb_flow_check(&lb, &key, c->ct_state == CT_NONE ? NULL : &want);
@@ -415,6 +417,10 @@ static int fx_one_arm(void)
 #define CT(st, n, pk)							\
 	.ct_state = SCMLB_CT_##st, .ct_be = (n), .ct_packets = (pk)
 #define NO_CT		.ct_state = CT_NONE
+/* a flow still in the half-open maps, though no longer opening */
+#define HALF_OPEN	.ct_half_open = true
+/* a client's ACK of the SYN-ACK that TCP_OUT() frames carry */
+#define ACKS_SYN_ACK	.ack_seq = FRAME_SYN_ACKED
 
 /* Each protocol's packets counted apart: ARP, GRE and the cut header are "other". */
 static const struct scmlb_stats stats_after_mix[SCMLB_STAT_PROTOS] = {
@@ -437,8 +443,9 @@ static const struct tcase cases[] = {
 	{ "SYN-ACK from backend 1: from the VIP to the client, still opening",
 	  NULL, ON_BE(1), .in = { TCP_OUT(1, 40001, TF_SYN | TF_ACK) },
 	  RET(mac_client), CT(OPENING, 1, 4) },
-	{ "the client's ACK of the SYN-ACK: established", NULL,
-	  .in = { TCP_IN(40001, TF_ACK) }, FWD(1), CT(ESTABLISHED, 1, 5) },
+	{ "the client's ACK of the SYN-ACK: established, moved to ct_flows",
+	  NULL, .in = { TCP_IN(40001, TF_ACK), ACKS_SYN_ACK }, FWD(1),
+	  CT(ESTABLISHED, 1, 5) },
 	{ "data from backend 1 (100 bytes): returned, established", NULL,
 	  ON_BE(1),
 	  .in = { TCP_OUT(1, 40001, TF_PSH | TF_ACK), .payload = 100 },
@@ -458,13 +465,14 @@ static const struct tcase cases[] = {
 	  .in = { TCP_IN(40001, TF_ACK) }, FWD(1), CT(CLOSED, 1, 11) },
 	{ "new SYN on the closed flow: balanced again, to backend 2", NULL,
 	  .in = { TCP_IN(40001, TF_SYN) }, FWD(2), CT(OPENING, 2, 1) },
-	{ "RST from the client: to backend 2, closed", NULL,
-	  .in = { TCP_IN(40001, TF_RST | TF_ACK) }, FWD(2), CT(CLOSED, 2, 2) },
+	{ "RST from the client: to backend 2, closed, still half-open", NULL,
+	  .in = { TCP_IN(40001, TF_RST | TF_ACK) }, FWD(2), CT(CLOSED, 2, 2),
+	  HALF_OPEN },
 	{ "new SYN after the RST: to backend 3", NULL,
 	  .in = { TCP_IN(40001, TF_SYN) }, FWD(3), CT(OPENING, 3, 1) },
-	{ "RST from backend 3: returned, closed", NULL, ON_BE(3),
-	  .in = { TCP_OUT(3, 40001, TF_RST) }, RET(mac_client),
-	  CT(CLOSED, 3, 2) },
+	{ "RST from backend 3: returned, closed, still half-open", NULL,
+	  ON_BE(3), .in = { TCP_OUT(3, 40001, TF_RST) }, RET(mac_client),
+	  CT(CLOSED, 3, 2), HALF_OPEN },
 
 	/* the client MAC is recorded per flow; FIN from the backend first */
 	{ "SYN from a second client MAC: backend 1, MAC recorded", fx_three,
@@ -476,7 +484,7 @@ static const struct tcase cases[] = {
 	  CT(OPENING, 1, 2), .ct_mac = mac_client2 },
 	{ "the client's ACK: established", NULL,
 	  .in = { FROM_CLIENT(mac_client2, VIP),
-		  TCP_PORTS(40002, VPORT, TF_ACK) },
+		  TCP_PORTS(40002, VPORT, TF_ACK), ACKS_SYN_ACK },
 	  FWD(1), CT(ESTABLISHED, 1, 3), .ct_mac = mac_client2 },
 	{ "FIN from backend 1 first: closing", NULL, ON_BE(1),
 	  .in = { TCP_OUT(1, 40002, TF_FIN | TF_ACK) }, RET(mac_client2),

@@ -67,33 +67,35 @@ static __always_inline void ct_key(struct scmlb_flow_key *key, __be32 src,
 }
 
 /*
- * The client's entry of a flow: established (ct_flows) or, a TCP flow
- * only, half-open (ct_opening). @opening: set to where it was found.
- * The established path pays nothing more: ct_flows is asked first.
+ * A flow's entry in @established or, a TCP flow only, in @half_open.
+ * @opening: set to where it was found. The established path pays
+ * nothing more: @established is asked first.
  */
 static __always_inline struct scmlb_flow *
-ct_client_lookup(const struct scmlb_flow_key *key, int *opening)
+ct_lookup(void *established, void *half_open,
+	  const struct scmlb_flow_key *key, int *opening)
 {
-	struct scmlb_flow *f = bpf_map_lookup_elem(&ct_flows, key);
+	struct scmlb_flow *f = bpf_map_lookup_elem(established, key);
 
 	*opening = 0;
 	if (f || key->proto != IPPROTO_TCP)
 		return f;
 	*opening = 1;
-	return bpf_map_lookup_elem(&ct_opening, key);
+	return bpf_map_lookup_elem(half_open, key);
 }
 
-/* The reply entry of a flow, keyed backend -> client; as ct_client_lookup(). */
+/* The client's entry of a flow: ct_flows', else ct_opening's. */
+static __always_inline struct scmlb_flow *
+ct_client_lookup(const struct scmlb_flow_key *key, int *opening)
+{
+	return ct_lookup(&ct_flows, &ct_opening, key, opening);
+}
+
+/* A reply entry (backend -> client): ct_replies', else ct_opening_rep's. */
 static __always_inline struct scmlb_flow *
 ct_reply_lookup(const struct scmlb_flow_key *rkey, int *opening)
 {
-	struct scmlb_flow *r = bpf_map_lookup_elem(&ct_replies, rkey);
-
-	*opening = 0;
-	if (r || rkey->proto != IPPROTO_TCP)
-		return r;
-	*opening = 1;
-	return bpf_map_lookup_elem(&ct_opening_rep, rkey);
+	return ct_lookup(&ct_replies, &ct_opening_rep, rkey, opening);
 }
 
 /* The key of the reply entry of client's entry @f, keyed @key. */

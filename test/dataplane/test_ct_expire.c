@@ -29,7 +29,7 @@
 
 static struct scmlb_ctx ctx;
 
-/* The client's map of the flows, and the replies': half-open ones when @opening. */
+/* Where the clients' entries are, and the replies': half-open when @opening. */
 static int clients(bool opening)
 {
 	return opening ? ctx.maps.ct_opening : ctx.maps.ct;

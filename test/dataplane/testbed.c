@@ -545,6 +545,16 @@ struct scmlb_flow_key tb_frame_key(const struct frame *f)
 	return tb_flow_key(f->saddr, f->daddr, f->sport, f->dport, f->proto);
 }
 
+/* @key's entry in @established, else (TCP) in @half_open. */
+static int ct_get(int established, int half_open,
+		  const struct scmlb_flow_key *key, struct scmlb_flow *f)
+{
+	if (!bpf_map_lookup_elem(established, key, f))
+		return 0;
+	return key->proto == IPPROTO_TCP ?
+	       bpf_map_lookup_elem(half_open, key, f) : -1;
+}
+
 /**
  * tb_ct_client_get() - a client's entry where the data plane finds it
  * @ctx: the instance
@@ -556,20 +566,14 @@ struct scmlb_flow_key tb_frame_key(const struct frame *f)
 int tb_ct_client_get(const struct scmlb_ctx *ctx,
 		     const struct scmlb_flow_key *key, struct scmlb_flow *f)
 {
-	if (!bpf_map_lookup_elem(ctx->maps.ct, key, f))
-		return 0;
-	return key->proto == IPPROTO_TCP ?
-	       bpf_map_lookup_elem(ctx->maps.ct_opening, key, f) : -1;
+	return ct_get(ctx->maps.ct, ctx->maps.ct_opening, key, f);
 }
 
 /* A reply entry where the data plane finds it, as tb_ct_client_get(). */
 int tb_ct_reply_get(const struct scmlb_ctx *ctx,
 		    const struct scmlb_flow_key *rkey, struct scmlb_flow *r)
 {
-	if (!bpf_map_lookup_elem(ctx->maps.ct_replies, rkey, r))
-		return 0;
-	return rkey->proto == IPPROTO_TCP ?
-	       bpf_map_lookup_elem(ctx->maps.ct_opening_rep, rkey, r) : -1;
+	return ct_get(ctx->maps.ct_replies, ctx->maps.ct_opening_rep, rkey, r);
 }
 
 /* tb_flow_read() in one pair of maps: a client's and a replies'. */

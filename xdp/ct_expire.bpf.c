@@ -107,8 +107,7 @@ static __always_inline long expire(struct scmlb_flow_key *key,
 	/* the client's entry first: without it a reply has no flow */
 	bpf_map_delete_elem(ct_clients_of(opening), key);
 	if (own_reply)
-		bpf_map_delete_elem(ct_replies_of(opening),
-				    &rkey);
+		bpf_map_delete_elem(ct_replies_of(opening), &rkey);
 	w->io.expired[state]++;
 	return 0;
 }

@@ -14,7 +14,7 @@ struct scmlb_config {
 	__u8 upstream_mac[6];		/* source MAC of replies to clients */
 	__u8 mode;			/* enum scmlb_attach_mode */
 	__u8 flags;			/* enum scmlb_config_flags */
-	__u32 conntrack_size;		/* flows; ct_flows has twice the entries */
+	__u32 conntrack_size;		/* flows ct_flows holds; see SCMLB_CT_OPENING_SIZE */
 	__u32 attach_service;		/* the service of attach -v, or 0 */
 	__u32 next_backend_id;		/* ids are never reused */
 	__u32 next_service_id;

@@ -10,7 +10,7 @@
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
 #define SCMLB_LAYOUT_MAJOR 4
-#define SCMLB_LAYOUT_MINOR 1
+#define SCMLB_LAYOUT_MINOR 2
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends of all services; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */

@@ -176,7 +176,7 @@ set_layout() {
 	conn_open 7070
 	conn_echo "before"
 	# maps as an older scmlb left them: without the per-backend counters,
-	# nor the half-open flows' maps (layout 4.0)
+	# nor the half-open flows' maps (layouts before 4.2)
 	rm "$SCMLB_PIN_DIR/lb_be_stats" "$SCMLB_PIN_DIR/ct_opening" \
 		"$SCMLB_PIN_DIR/ct_opening_rep"
 	run -1 --separate-stderr scmlb lb get

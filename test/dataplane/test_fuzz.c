@@ -1244,8 +1244,8 @@ static void predict_icmp(const struct model *m, struct expect *e,
 		return;
 	/* the flow's client entry, or (@to_client) its reply entry */
 	key = tb_flow_key(q->daddr, q->saddr, q->dport, q->sport, q->proto);
-	if (bpf_map_lookup_elem(to_client ? lb.maps.ct_replies : lb.maps.ct,
-				&key, &f))
+	if (to_client ? tb_ct_reply_get(&lb, &key, &f) :
+			tb_ct_client_get(&lb, &key, &f))
 		return;
 	be = be_by_id(f.backend_id);
 	if (!be)

@@ -67,35 +67,39 @@ static __always_inline void ct_key(struct scmlb_flow_key *key, __be32 src,
 }
 
 /*
- * A flow's entry in @established or, a TCP flow only, in @half_open.
- * @opening: set to where it was found. The established path pays
- * nothing more: @established is asked first.
+ * A flow's entry in @established or, a TCP flow only, in @half_open
+ * (flagged SCMLB_FLOW_HALF_OPEN). The established path pays nothing
+ * more: @established is asked first.
  */
 static __always_inline struct scmlb_flow *
 ct_lookup(void *established, void *half_open,
-	  const struct scmlb_flow_key *key, int *opening)
+	  const struct scmlb_flow_key *key)
 {
 	struct scmlb_flow *f = bpf_map_lookup_elem(established, key);
 
-	*opening = 0;
 	if (f || key->proto != IPPROTO_TCP)
 		return f;
-	*opening = 1;
 	return bpf_map_lookup_elem(half_open, key);
 }
 
 /* The client's entry of a flow: ct_flows', else ct_opening's. */
 static __always_inline struct scmlb_flow *
-ct_client_lookup(const struct scmlb_flow_key *key, int *opening)
+ct_client_lookup(const struct scmlb_flow_key *key)
 {
-	return ct_lookup(&ct_flows, &ct_opening, key, opening);
+	return ct_lookup(&ct_flows, &ct_opening, key);
 }
 
 /* A reply entry (backend -> client): ct_replies', else ct_opening_rep's. */
 static __always_inline struct scmlb_flow *
-ct_reply_lookup(const struct scmlb_flow_key *rkey, int *opening)
+ct_reply_lookup(const struct scmlb_flow_key *rkey)
 {
-	return ct_lookup(&ct_replies, &ct_opening_rep, rkey, opening);
+	return ct_lookup(&ct_replies, &ct_opening_rep, rkey);
+}
+
+/* Whether an entry is a half-open flow's. */
+static __always_inline int ct_half_open(const struct scmlb_flow *f)
+{
+	return f->flags & SCMLB_FLOW_HALF_OPEN;
 }
 
 /* The key of the reply entry of client's entry @f, keyed @key. */
@@ -107,13 +111,11 @@ static __always_inline void ct_reply_key(struct scmlb_flow_key *rkey,
 	       key->src_port, key->proto);
 }
 
-/*
- * Forget a flow: its reply entry, then its client's entry, in the maps
- * it is kept in (@opening: the half-open ones).
- */
+/* Forget a flow: its reply entry, then its client's entry @f. */
 static __always_inline void ct_forget(const struct scmlb_flow_key *key,
-				      const struct scmlb_flow *f, int opening)
+				      const struct scmlb_flow *f)
 {
+	int opening = ct_half_open(f);
 	struct scmlb_flow_key rkey;
 
 	ct_reply_key(&rkey, key, f);
@@ -155,9 +157,11 @@ static __always_inline int tcp_is_open(const struct pkt *p)
  * the first FIN, closed once both sides sent one (a FIN retransmitted by
  * the same side changes nothing: the other may go on sending) or on a
  * RST.
+ *
+ * Return: 1 when this packet completed the handshake, else 0.
  */
-static __always_inline void ct_move_state(struct scmlb_flow *f,
-					  const struct pkt *p, int from_backend)
+static __always_inline int ct_move_state(struct scmlb_flow *f,
+					 const struct pkt *p, int from_backend)
 {
 	__u8 flags = f->flags, state = f->state, next = state;
 	const struct tcphdr *th;
@@ -188,6 +192,7 @@ static __always_inline void ct_move_state(struct scmlb_flow *f,
 		f->flags = flags;
 	if (next != state)
 		f->state = next;
+	return next != state && next == SCMLB_CT_ESTABLISHED;
 }
 
 /* Account a packet in the entry of its direction. */

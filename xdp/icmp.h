@@ -155,14 +155,13 @@ static __always_inline int icmp_ingress(struct scmlb_stats *st, struct pkt *p)
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
 	struct icmp_err e;
-	int opening;
 
 	if (!vip_hinted(p->ip->daddr) || icmp_err_parse(p, &e) ||
 	    e.in_ip->saddr != p->ip->daddr)
 		return SCMLB_CONTINUE;
 	ct_key(&key, e.in_ip->daddr, e.in_ports[1], e.in_ip->saddr,
 	       e.in_ports[0], e.in_ip->protocol);
-	f = ct_client_lookup(&key, &opening);
+	f = ct_client_lookup(&key);
 	if (!f)
 		return SCMLB_CONTINUE;
 	be = backend_get(f->backend_id);
@@ -194,13 +193,12 @@ static __always_inline int icmp_egress(const struct scmlb_config *cfg,
 	struct scmlb_flow_key rkey;
 	struct scmlb_flow *r;
 	struct icmp_err e;
-	int opening;
 
 	if (icmp_err_parse(p, &e) || e.in_ip->saddr != p->ip->daddr)
 		return SCMLB_CONTINUE;
 	ct_key(&rkey, e.in_ip->daddr, e.in_ports[1], e.in_ip->saddr,
 	       e.in_ports[0], e.in_ip->protocol);
-	r = ct_reply_lookup(&rkey, &opening);
+	r = ct_reply_lookup(&rkey);
 	if (!r || !backend_get(r->backend_id))
 		return SCMLB_CONTINUE;
 	icmp_quote_rewrite(&e, 0, r->nat_addr[0], r->nat_port);

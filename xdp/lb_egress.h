@@ -16,16 +16,15 @@
  * about once a second the client's last_seen learns that the flow is
  * alive in this direction (scmlb-gc reads only client's entries). A flow
  * that went to another backend since (its entry evicted, then opened
- * again) is not this backend's to touch. @opening: @r is a half-open
- * flow's, whose client's entry is in ct_opening.
+ * again) is not this backend's to touch. A half-open flow's client's
+ * entry is in ct_opening.
  *
  * Return: 0, or -1 for a SYN, FIN or RST of a flow that is another
  * backend's now.
  */
 static __always_inline int ct_reply_sync(const struct scmlb_config *cfg,
 					 struct scmlb_flow *r,
-					 const struct pkt *p, __u64 now,
-					 int opening)
+					 const struct pkt *p, __u64 now)
 {
 	int tcp_state = p->proto == IPPROTO_TCP &&
 			(p->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST));
@@ -37,7 +36,7 @@ static __always_inline int ct_reply_sync(const struct scmlb_config *cfg,
 		return 0;
 	ct_key(&key, p->ip->daddr, p->dport, r->nat_addr[0], r->nat_port,
 	       p->proto);
-	f = bpf_map_lookup_elem(ct_clients_of(opening), &key);
+	f = bpf_map_lookup_elem(ct_clients_of(ct_half_open(r)), &key);
 	if (!f)
 		return 0;
 	/* a SYN, FIN or RST of the flow's former backend goes to the kernel */
@@ -74,8 +73,8 @@ static __always_inline int lb_egress(struct xdp_md *ctx,
 {
 	struct scmlb_flow_key key;
 	struct scmlb_flow *r;
-	int act, opening;
 	__u64 now;
+	int act;
 
 	if (p->frag == PKT_FRAG_LATER)
 		return frag_follow(cfg, st, p, 1);
@@ -84,12 +83,12 @@ static __always_inline int lb_egress(struct xdp_md *ctx,
 						  SCMLB_CONTINUE;
 
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
-	r = ct_reply_lookup(&key, &opening);
+	r = ct_reply_lookup(&key);
 	if (!r || !backend_get(r->backend_id))
 		return SCMLB_CONTINUE;
 
 	now = bpf_jiffies64();
-	if (ct_reply_sync(cfg, r, p, now, opening))
+	if (ct_reply_sync(cfg, r, p, now))
 		return SCMLB_CONTINUE;
 	/* not atomic: a lost increment when two CPUs race is harmless */
 	r->packets++;

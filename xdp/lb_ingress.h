@@ -25,20 +25,19 @@ static __always_inline __be16 backend_port(const struct scmlb_backend *be,
  * (@state opening) goes to the half-open maps, any other to ct_flows
  * and ct_replies. The reply entry goes in first, so a reply never meets
  * a flow it cannot return. @old, the client's entry of a flow on the
- * same 5-tuple that this one replaces (kept in the half-open maps when
- * @old_opening), loses its reply entry: its backend's late packets are
- * not this flow's; and its client's entry when the new one goes to the
- * other maps. @path: SCMLB_FLOW_DIRECT or SCMLB_FLOW_HANDOFF, for both
- * entries.
+ * same 5-tuple that this one replaces, loses its reply entry: its
+ * backend's late packets are not this flow's; and its client's entry
+ * when the new one goes to the other maps. @path: SCMLB_FLOW_DIRECT or
+ * SCMLB_FLOW_HANDOFF, for both entries.
  */
 static __always_inline int ct_open(const struct scmlb_flow_key *key,
 				   const struct scmlb_flow *old,
-				   int old_opening,
 				   const struct scmlb_service *svc,
 				   const struct scmlb_backend *be,
 				   const struct pkt *p, __u8 state, __u8 path)
 {
-	int opening = state == SCMLB_CT_OPENING;
+	int opening = state == SCMLB_CT_OPENING, old_opening;
+	__u8 half = opening ? SCMLB_FLOW_HALF_OPEN : 0;
 	struct scmlb_flow_key rkey;
 	struct scmlb_flow f = {
 		.last_seen = bpf_jiffies64(),
@@ -47,12 +46,13 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 		.nat_addr = { key->dst_addr },
 		.nat_port = key->dst_port,
 		.state = state,
-		.flags = SCMLB_FLOW_REPLY | path,
+		.flags = SCMLB_FLOW_REPLY | path | half,
 	};
 	__be16 port = backend_port(be, p);
 
 	__builtin_memcpy(f.client_mac, p->eth->h_source, ETH_ALEN);
 	if (old) {
+		old_opening = ct_half_open(old);
 		ct_reply_key(&rkey, key, old);
 		bpf_map_delete_elem(ct_replies_of(old_opening),
 				    &rkey);
@@ -69,7 +69,7 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 	f.packets = 1;
 	f.nat_addr[0] = be->addr[0];
 	f.nat_port = port;
-	f.flags = path;
+	f.flags = path | half;
 	return bpf_map_update_elem(ct_clients_of(opening), key, &f,
 				   BPF_ANY) ? -1 : 0;
 }
@@ -78,32 +78,42 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
  * A half-open flow whose handshake the client completed moves to
  * ct_flows and ct_replies, the reply entry first as in ct_open(). A
  * reply entry the half-open table lost is made again from the client's.
- * @f is gone once this returns; when a write fails the flow stays
- * half-open, and its next packet tries again.
+ *
+ * Return: the flow's entry in ct_flows; @f, still half-open, when a
+ * write failed (its packets go on as before).
  */
-static __always_inline void ct_promote(const struct scmlb_flow_key *key,
-				       struct scmlb_flow *f)
+static __always_inline struct scmlb_flow *
+ct_promote(const struct scmlb_flow_key *key, struct scmlb_flow *f)
 {
 	struct scmlb_flow_key rkey;
-	struct scmlb_flow *r, made;
+	struct scmlb_flow *r, *moved, copy;
 
 	ct_reply_key(&rkey, key, f);
 	r = bpf_map_lookup_elem(&ct_opening_rep, &rkey);
-	if (!r) {
-		made = *f;
-		made.packets = 0;
-		made.nat_addr[0] = key->dst_addr;
-		made.nat_port = key->dst_port;
-		made.flags = SCMLB_FLOW_REPLY |
+	if (r) {
+		copy = *r;
+	} else {
+		copy = *f;
+		copy.packets = 0;
+		copy.nat_addr[0] = key->dst_addr;
+		copy.nat_port = key->dst_port;
+		copy.flags = SCMLB_FLOW_REPLY |
 			     (f->flags & (SCMLB_FLOW_DIRECT | SCMLB_FLOW_HANDOFF));
-		made.synced = (__u32)made.last_seen;
-		r = &made;
+		copy.synced = (__u32)copy.last_seen;
 	}
-	if (bpf_map_update_elem(&ct_replies, &rkey, r, BPF_ANY) ||
-	    bpf_map_update_elem(&ct_flows, key, f, BPF_ANY))
-		return;
+	copy.flags &= ~SCMLB_FLOW_HALF_OPEN;
+	if (bpf_map_update_elem(&ct_replies, &rkey, &copy, BPF_ANY))
+		return f;
+	copy = *f;
+	copy.flags &= ~SCMLB_FLOW_HALF_OPEN;
+	if (bpf_map_update_elem(&ct_flows, key, &copy, BPF_ANY))
+		return f;
+	moved = bpf_map_lookup_elem(&ct_flows, key);
+	if (!moved)
+		return f;
 	bpf_map_delete_elem(&ct_opening, key);
 	bpf_map_delete_elem(&ct_opening_rep, &rkey);
+	return moved;
 }
 
 /*
@@ -115,8 +125,7 @@ static __always_inline void ct_promote(const struct scmlb_flow_key *key,
  */
 static __always_inline const struct scmlb_backend *
 lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
-	    int old_opening, const struct pkt *p, __u32 ifindex, int *opened,
-	    __u8 *path)
+	    const struct pkt *p, __u32 ifindex, int *opened, __u8 *path)
 {
 	const struct scmlb_vip *vip = vip_lookup(p);
 	const struct scmlb_service *svc;
@@ -142,7 +151,7 @@ lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
 	if (!be)
 		return NULL;
 	*path = handoff_path(ifindex, be->ifindex);
-	if (ct_open(key, old, old_opening, svc, be, p, state, *path))
+	if (ct_open(key, old, svc, be, p, state, *path))
 		return NULL;
 	*opened = state != SCMLB_CT_ESTABLISHED;
 	return be;
@@ -156,10 +165,9 @@ lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
  */
 static __always_inline int ct_drop_nodest(struct scmlb_stats *st,
 					  const struct scmlb_flow_key *key,
-					  const struct scmlb_flow *f,
-					  int opening)
+					  const struct scmlb_flow *f)
 {
-	ct_forget(key, f, opening);
+	ct_forget(key, f);
 	st->nodest_dropped++;
 	return XDP_DROP;
 }
@@ -190,7 +198,7 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 				      struct scmlb_stats *st, struct pkt *p)
 {
 	const struct scmlb_backend *be = NULL, *failed = NULL;
-	int opened = 0, opening, act;
+	int opened = 0, act;
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
 	__u8 path = 0;
@@ -198,15 +206,16 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
 
-	f = ct_client_lookup(&key, &opening);
+	f = ct_client_lookup(&key);
 	if (f) {
 		be = backend_get(f->backend_id);
 		if (be && p->proto == IPPROTO_TCP) {
 			/* a new SYN on a closed flow: a new connection on a reused port */
 			if (tcp_is_open(p) && f->state == SCMLB_CT_CLOSED)
 				be = NULL;
-			else
-				ct_move_state(f, p, 0);
+			/* the client ACKed the SYN-ACK: no longer half-open */
+			else if (ct_move_state(f, p, 0) && ct_half_open(f))
+				f = ct_promote(&key, f);
 		} else if (be && be->health == SCMLB_HEALTH_UNHEALTHY) {
 			/* a UDP flow leaves a failing backend, if it can */
 			failed = be;
@@ -215,14 +224,11 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 		if (be) {
 			ct_count(f);
 			path = flow_path(f, ctx->ingress_ifindex, be->ifindex);
-			/* the client ACKed the SYN-ACK: no longer half-open */
-			if (opening && f->state == SCMLB_CT_ESTABLISHED)
-				ct_promote(&key, f);
 		}
 	}
 	if (!be) {
-		be = lb_new_flow(&key, f, opening, p, ctx->ingress_ifindex,
-				 &opened, &path);
+		be = lb_new_flow(&key, f, p, ctx->ingress_ifindex, &opened,
+				 &path);
 		if (!be && failed) {
 			/* no live backend to move to: it stays where it was */
 			be = failed;
@@ -231,7 +237,7 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 		}
 		if (!be && f && p->proto == IPPROTO_TCP && !tcp_is_open(p) &&
 		    !backend_get(f->backend_id))
-			return ct_drop_nodest(st, &key, f, opening);
+			return ct_drop_nodest(st, &key, f);
 		if (!be)
 			return dos_syn_verdict(st, opened);
 	}

@@ -212,6 +212,8 @@ enum scmlb_flow_flags {
 	SCMLB_FLOW_DIRECT = 1 << 4,
 	/* the flow's packets are handed to scmlb_tc (xdp/handoff.h) */
 	SCMLB_FLOW_HANDOFF = 1 << 5,
+	/* a half-open flow's entry (ct_opening, ct_opening_rep) */
+	SCMLB_FLOW_HALF_OPEN = 1 << 6,
 };
 
 /* lb_ifaces values: how balanced frames cross an interface */

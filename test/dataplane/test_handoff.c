@@ -195,8 +195,9 @@ static int fx_old_flow(void)
 		err = -ENOENT;
 	if (err)
 		return err;
-	f.client.flags = 0;
-	f.reply.flags = SCMLB_FLOW_REPLY;
+	/* its path gone; where it is kept stays as it is */
+	f.client.flags &= SCMLB_FLOW_HALF_OPEN;
+	f.reply.flags &= SCMLB_FLOW_REPLY | SCMLB_FLOW_HALF_OPEN;
 	if (bpf_map_update_elem(f.opening ? lb.maps.ct_opening : lb.maps.ct,
 				&key, &f.client, BPF_EXIST) ||
 	    bpf_map_update_elem(f.opening ? lb.maps.ct_opening_rep :

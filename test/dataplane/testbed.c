@@ -649,7 +649,7 @@ static bool flow_entry_ok(const char *which, const struct scmlb_flow *f,
 
 	/* the direction flags of TCP states are the state tests' concern */
 	if ((f->flags & (SCMLB_FLOW_REPLY | SCMLB_FLOW_DIRECT |
-			 SCMLB_FLOW_HANDOFF)) != flags) {
+			 SCMLB_FLOW_HANDOFF | SCMLB_FLOW_HALF_OPEN)) != flags) {
 		note("conntrack %s: flags 0x%x, expected 0x%x", which,
 		     f->flags, flags);
 		ok = false;
@@ -746,6 +746,8 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 		     scmlb_ct_state_name(want->state),
 		     scmlb_ct_state_name(c.state));
 	path = want->path ? want->path : SCMLB_FLOW_DIRECT;
+	if (half)
+		path |= SCMLB_FLOW_HALF_OPEN;
 	be_addr[0] = htonl(want->be_addr);
 	ok &= flow_entry_ok("client's entry", &c, path, be_addr,
 			    htons(want->be_port), want);

@@ -80,6 +80,43 @@ int scmlb_ct_read(int fd, bool index, struct scmlb_ct_table *t)
 	return err;
 }
 
+/**
+ * scmlb_ct_read_flows() - read every flow, established and half-open
+ * @ctx:     the run
+ * @clients: filled with the clients' entries (ct_flows, then ct_opening)
+ * @replies: NULL, or filled with the reply entries (ct_replies, then
+ *	     ct_opening_rep), indexed for scmlb_ct_find()
+ *
+ * A flow the data plane promotes during the read may be seen twice or
+ * not at all. Free the tables with scmlb_ct_free().
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_ct_read_flows(const struct scmlb_ctx *ctx,
+			struct scmlb_ct_table *clients,
+			struct scmlb_ct_table *replies)
+{
+	int err;
+
+	memset(clients, 0, sizeof(*clients));
+	if (replies)
+		memset(replies, 0, sizeof(*replies));
+	err = scmlb_ct_walk_flows(ctx, ct_append, clients);
+	if (!err && replies)
+		err = scmlb_ct_walk(ctx->maps.ct_replies, ct_append, replies);
+	if (!err && replies)
+		err = scmlb_ct_walk(ctx->maps.ct_opening_rep, ct_append,
+				    replies);
+	if (!err && replies)
+		err = ct_index(replies);
+	if (err) {
+		scmlb_ct_free(clients);
+		if (replies)
+			scmlb_ct_free(replies);
+	}
+	return err;
+}
+
 void scmlb_ct_free(struct scmlb_ct_table *t)
 {
 	free(t->e);
@@ -193,7 +230,7 @@ static int ct_empty(int fd, size_t *n)
 }
 
 /**
- * scmlb_ct_flush() - remove every flow
+ * scmlb_ct_flush() - remove every flow, established and half-open
  * @ctx:   the run, holding the exclusive lock
  * @flows: set to how many flows (client's entries) there were
  *
@@ -203,13 +240,36 @@ static int ct_empty(int fd, size_t *n)
  */
 int scmlb_ct_flush(const struct scmlb_ctx *ctx, size_t *flows)
 {
-	size_t replies;
+	size_t established = 0, opening = 0, replies;
 	int err;
 
-	err = ct_empty(ctx->maps.ct, flows);
+	/* each client's entry before its replies': no reply left without it */
+	err = ct_empty(ctx->maps.ct, &established);
 	if (!err)
 		err = ct_empty(ctx->maps.ct_replies, &replies);
+	if (!err)
+		err = ct_empty(ctx->maps.ct_opening, &opening);
+	if (!err)
+		err = ct_empty(ctx->maps.ct_opening_rep, &replies);
+	*flows = established + opening;
 	return err;
+}
+
+/**
+ * scmlb_ct_walk_flows() - scmlb_ct_walk() over every client's entry
+ * @ctx: the run
+ * @fn:  called per entry, established ones (ct_flows) first, then the
+ *	 half-open ones (ct_opening)
+ * @arg: passed to @fn
+ *
+ * Return: 0, what @fn returned, or -errno.
+ */
+int scmlb_ct_walk_flows(const struct scmlb_ctx *ctx, scmlb_ct_walk_fn fn,
+			void *arg)
+{
+	int err = scmlb_ct_walk(ctx->maps.ct, fn, arg);
+
+	return err ? err : scmlb_ct_walk(ctx->maps.ct_opening, fn, arg);
 }
 
 /**

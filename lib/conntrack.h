@@ -8,7 +8,7 @@
 
 #include "maps.h"
 
-/* One entry of ct_flows or ct_replies. */
+/* One entry of ct_flows or ct_replies (or their half-open twins). */
 struct scmlb_ct_entry {
 	struct scmlb_flow_key key;
 	struct scmlb_flow flow;
@@ -31,6 +31,11 @@ int scmlb_ct_read(int fd, bool index, struct scmlb_ct_table *t);
 typedef int (*scmlb_ct_walk_fn)(const struct scmlb_flow_key *key,
 				const struct scmlb_flow *flow, void *arg);
 int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg);
+int scmlb_ct_walk_flows(const struct scmlb_ctx *ctx, scmlb_ct_walk_fn fn,
+			void *arg);
+int scmlb_ct_read_flows(const struct scmlb_ctx *ctx,
+			struct scmlb_ct_table *clients,
+			struct scmlb_ct_table *replies);
 void scmlb_ct_free(struct scmlb_ct_table *t);
 const struct scmlb_ct_entry *scmlb_ct_find(const struct scmlb_ct_table *t,
 					   const struct scmlb_flow_key *key);

@@ -105,6 +105,12 @@ int scmlb_ct_expire(const struct scmlb_ctx *ctx,
 		err = bpf_map__reuse_fd(skel->maps.ct_replies,
 					ctx->maps.ct_replies);
 	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.ct_opening,
+					ctx->maps.ct_opening);
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.ct_opening_rep,
+					ctx->maps.ct_opening_rep);
+	if (!err)
 		err = ct_expire_bpf__load(skel);
 	if (!err && bpf_prog_test_run_opts(
 			bpf_program__fd(skel->progs.scmlb_ct_expire), &run))

@@ -32,6 +32,8 @@ struct scmlb_maps {
 	int progs;
 	int ct;
 	int ct_replies;
+	int ct_opening;			/* half-open flows, by the client's key */
+	int ct_opening_rep;		/* and by the backend's */
 	int ct_frags;
 	int stats;
 	int fw_nets;

@@ -237,7 +237,7 @@ static int snapshot_read(const struct scmlb_ctx *ctx, struct snapshot *s)
 		err = read_dos(ctx, s);
 	/* last: the longest read, and the one that needs no consistency */
 	if (!err)
-		err = scmlb_ct_walk(ctx->maps.ct, count_flow, s);
+		err = scmlb_ct_walk_flows(ctx, count_flow, s);
 	return err;
 }
 

@@ -60,6 +60,30 @@ static int reuse_pinned_devmap(struct bpf_map *map, const char *pin_dir)
 }
 
 /**
+ * scmlb_progs_ct_size() - size conntrack's maps for @ct_size flows
+ * @skel:    opened, not loaded
+ * @ct_size: flows ct_flows and ct_replies hold; the half-open maps hold
+ *	     SCMLB_CT_OPENING_SIZE(@ct_size)
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_progs_ct_size(struct scmlb_bpf *skel, __u32 ct_size)
+{
+	__u32 opening = SCMLB_CT_OPENING_SIZE(ct_size);
+	int err;
+
+	err = bpf_map__set_max_entries(skel->maps.ct_flows, ct_size);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.ct_replies, ct_size);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.ct_opening, opening);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.ct_opening_rep,
+					       opening);
+	return err;
+}
+
+/**
  * scmlb_progs_open() - open the embedded programs on the maps of @pin_dir
  * @pin_dir:    maps pinned there are reused, missing ones created there
  * @ct_size:    flows the conntrack table holds
@@ -78,9 +102,7 @@ int scmlb_progs_open(const char *pin_dir, __u32 ct_size, bool with_entry,
 	skel = scmlb_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
-	err = bpf_map__set_max_entries(skel->maps.ct_flows, ct_size);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.ct_replies, ct_size);
+	err = scmlb_progs_ct_size(skel, ct_size);
 	if (!err)
 		err = reuse_pinned_devmap(skel->maps.lb_tx_ports, pin_dir);
 	/*
@@ -184,6 +206,8 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	maps->progs = bpf_map__fd(skel->maps.lb_progs);
 	maps->ct = bpf_map__fd(skel->maps.ct_flows);
 	maps->ct_replies = bpf_map__fd(skel->maps.ct_replies);
+	maps->ct_opening = bpf_map__fd(skel->maps.ct_opening);
+	maps->ct_opening_rep = bpf_map__fd(skel->maps.ct_opening_rep);
 	maps->ct_frags = bpf_map__fd(skel->maps.ct_frags);
 	maps->stats = bpf_map__fd(skel->maps.stat_pkts);
 	maps->fw_nets = bpf_map__fd(skel->maps.fw_nets);

@@ -10,6 +10,7 @@
 
 struct scmlb_bpf;
 
+int scmlb_progs_ct_size(struct scmlb_bpf *skel, __u32 ct_size);
 int scmlb_progs_open(const char *pin_dir, __u32 ct_size, bool with_entry,
 		     struct scmlb_bpf **out);
 int scmlb_progs_load(struct scmlb_bpf *skel);

@@ -690,13 +690,10 @@ static int do_conntrack_get(struct scmlb_ctx *ctx, const void *opts)
 	int err;
 
 	(void)opts;
-	err = scmlb_ct_read(ctx->maps.ct, false, &ct);
+	err = scmlb_ct_read_flows(ctx, &ct, &replies);
 	if (!err) {
-		err = scmlb_ct_read(ctx->maps.ct_replies, true, &replies);
-		if (!err) {
-			err = flow_rows(&ct, &replies, &rows, &n);
-			scmlb_ct_free(&replies);
-		}
+		err = flow_rows(&ct, &replies, &rows, &n);
+		scmlb_ct_free(&replies);
 		scmlb_ct_free(&ct);
 	}
 	if (!err) {

@@ -155,7 +155,7 @@ static int read_status(const struct scmlb_ctx *ctx, struct status *st)
 	if (!err)
 		scmlb_dos_entries_free(policies, st->n_policies);
 	if (!err)
-		err = scmlb_ct_read(ctx->maps.ct, false, &ct);
+		err = scmlb_ct_read_flows(ctx, &ct, NULL);
 	if (!err) {
 		st->ct_entries = ct.n;
 		scmlb_ct_free(&ct);

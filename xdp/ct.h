@@ -40,6 +40,17 @@ static __always_inline void backend_count(__u32 id, const struct pkt *p,
 	}
 }
 
+/* Where a flow's entries are kept: the half-open maps when @opening. */
+static __always_inline void *ct_clients_of(int opening)
+{
+	return opening ? (void *)&ct_opening : (void *)&ct_flows;
+}
+
+static __always_inline void *ct_replies_of(int opening)
+{
+	return opening ? (void *)&ct_opening_rep : (void *)&ct_replies;
+}
+
 /* The conntrack key of an IPv4 packet src:sport -> dst:dport. */
 static __always_inline void ct_key(struct scmlb_flow_key *key, __be32 src,
 				   __be16 sport, __be32 dst, __be16 dport,
@@ -55,6 +66,78 @@ static __always_inline void ct_key(struct scmlb_flow_key *key, __be32 src,
 	key->pad[0] = key->pad[1] = 0;
 }
 
+/*
+ * A flow's entry in @established or, a TCP flow only, in @half_open
+ * (flagged SCMLB_FLOW_HALF_OPEN). The established path pays nothing
+ * more: @established is asked first.
+ */
+static __always_inline struct scmlb_flow *
+ct_lookup(void *established, void *half_open,
+	  const struct scmlb_flow_key *key)
+{
+	struct scmlb_flow *f = bpf_map_lookup_elem(established, key);
+
+	if (f || key->proto != IPPROTO_TCP)
+		return f;
+	return bpf_map_lookup_elem(half_open, key);
+}
+
+/* The client's entry of a flow: ct_flows', else ct_opening's. */
+static __always_inline struct scmlb_flow *
+ct_client_lookup(const struct scmlb_flow_key *key)
+{
+	return ct_lookup(&ct_flows, &ct_opening, key);
+}
+
+/* A reply entry (backend -> client): ct_replies', else ct_opening_rep's. */
+static __always_inline struct scmlb_flow *
+ct_reply_lookup(const struct scmlb_flow_key *rkey)
+{
+	return ct_lookup(&ct_replies, &ct_opening_rep, rkey);
+}
+
+/* Whether an entry is a half-open flow's. */
+static __always_inline int ct_half_open(const struct scmlb_flow *f)
+{
+	return f->flags & SCMLB_FLOW_HALF_OPEN;
+}
+
+/* The key of the reply entry of client's entry @f, keyed @key. */
+static __always_inline void ct_reply_key(struct scmlb_flow_key *rkey,
+					 const struct scmlb_flow_key *key,
+					 const struct scmlb_flow *f)
+{
+	ct_key(rkey, f->nat_addr[0], f->nat_port, key->src_addr,
+	       key->src_port, key->proto);
+}
+
+/* Forget a flow: its reply entry, then its client's entry @f. */
+static __always_inline void ct_forget(const struct scmlb_flow_key *key,
+				      const struct scmlb_flow *f)
+{
+	int opening = ct_half_open(f);
+	struct scmlb_flow_key rkey;
+
+	ct_reply_key(&rkey, key, f);
+	bpf_map_delete_elem(ct_replies_of(opening), &rkey);
+	bpf_map_delete_elem(ct_clients_of(opening), key);
+}
+
+/*
+ * How far past the SYN-ACK a client's first ACK may acknowledge: with
+ * TCP Fast Open the backend may send data before the handshake ends. A
+ * blind spoofer's ACK hits this window once in 65,536 tries.
+ */
+#define CT_SYN_ACK_WINDOW 0xffff
+
+/* The TCP header of @p; NULL when the verifier cannot see it whole. */
+static __always_inline const struct tcphdr *tcp_hdr(const struct pkt *p)
+{
+	const struct tcphdr *th = p->l4;
+
+	return th && (void *)(th + 1) <= p->data_end ? th : NULL;
+}
+
 /* A TCP packet that opens a connection: SYN without ACK. */
 static __always_inline int tcp_is_open(const struct pkt *p)
 {
@@ -68,15 +151,20 @@ static __always_inline int tcp_is_open(const struct pkt *p)
  * @from_backend: the packet is a reply
  *
  * By direction, as a stateful firewall sees a connection: opening until
- * the client ACKs the backend's SYN-ACK, established then; closing after
+ * the client ACKs the backend's SYN-ACK (its acknowledgment number
+ * names the SYN-ACK's sequence number, so a spoofer that never saw the
+ * SYN-ACK cannot complete the handshake), established then; closing after
  * the first FIN, closed once both sides sent one (a FIN retransmitted by
  * the same side changes nothing: the other may go on sending) or on a
  * RST.
+ *
+ * Return: 1 when this packet completed the handshake, else 0.
  */
-static __always_inline void ct_move_state(struct scmlb_flow *f,
-					  const struct pkt *p, int from_backend)
+static __always_inline int ct_move_state(struct scmlb_flow *f,
+					 const struct pkt *p, int from_backend)
 {
 	__u8 flags = f->flags, state = f->state, next = state;
+	const struct tcphdr *th;
 
 	if (p->tcp_flags & TCPF_RST) {
 		next = SCMLB_CT_CLOSED;
@@ -88,18 +176,23 @@ static __always_inline void ct_move_state(struct scmlb_flow *f,
 							 SCMLB_CT_CLOSING;
 		if (state == SCMLB_CT_CLOSED)
 			next = state;
-	} else if (state == SCMLB_CT_OPENING) {
-		if (from_backend && (p->tcp_flags & TCPF_SYN))
+	} else if (state == SCMLB_CT_OPENING && (th = tcp_hdr(p))) {
+		if (from_backend && (p->tcp_flags & TCPF_SYN)) {
 			flags |= SCMLB_FLOW_SYN_ACKED;
-		else if (!from_backend && (flags & SCMLB_FLOW_SYN_ACKED) &&
-			 (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_ACK)
+			f->syn_ack_next = bpf_ntohl(th->seq) + 1;
+		} else if (!from_backend && (flags & SCMLB_FLOW_SYN_ACKED) &&
+			   (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_ACK &&
+			   bpf_ntohl(th->ack_seq) - f->syn_ack_next <=
+			   CT_SYN_ACK_WINDOW) {
 			next = SCMLB_CT_ESTABLISHED;
+		}
 	}
 	/* write only what changed: established packets dirty no cache line */
 	if (flags != f->flags)
 		f->flags = flags;
 	if (next != state)
 		f->state = next;
+	return next != state && next == SCMLB_CT_ESTABLISHED;
 }
 
 /* Account a packet in the entry of its direction. */

@@ -2,8 +2,9 @@
 /*
  * ct_expire.bpf.c - scmlb-gc's pass over conntrack, run in the kernel
  *
- * scmlb-gc loads this program on the instance's pinned conntrack maps and
- * runs it once with BPF_PROG_TEST_RUN. Deciding and deleting in the
+ * scmlb-gc loads this program on the instance's pinned conntrack maps (the
+ * established flows' and the half-open ones') and runs it once with
+ * BPF_PROG_TEST_RUN. Deciding and deleting in the
  * kernel, entry by entry, closes the race of a user-space pass: a flow
  * whose packet arrives after gc read it is seen with that packet's time.
  * A reply entry whose client's entry a full table evicted is left to the
@@ -30,6 +31,32 @@ struct {
 	__uint(max_entries, 1);
 } ct_replies SEC(".maps");
 
+/* The half-open flows, in maps of their own; handed in as well. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_flow_key);
+	__type(value, struct scmlb_flow);
+	__uint(max_entries, 1);
+} ct_opening SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_flow_key);
+	__type(value, struct scmlb_flow);
+	__uint(max_entries, 1);
+} ct_opening_rep SEC(".maps");
+
+/* Where a flow's entries are kept: the half-open maps when @opening. */
+static __always_inline void *ct_clients_of(int opening)
+{
+	return opening ? (void *)&ct_opening : (void *)&ct_flows;
+}
+
+static __always_inline void *ct_replies_of(int opening)
+{
+	return opening ? (void *)&ct_opening_rep : (void *)&ct_replies;
+}
+
 struct expire_walk {
 	__u64 now;
 	struct scmlb_ct_expire io;
@@ -45,10 +72,13 @@ static __always_inline int idle_too_long(const struct expire_walk *w,
  * One client's entry: it goes, with its reply entry, when neither side
  * sent a packet for its state's timeout. The client's last_seen lags its
  * replies' by up to a second (the data plane syncs it at that pace), so
- * the reply entry is asked too before the flow goes.
+ * the reply entry is asked too before the flow goes. @opening: a
+ * half-open flow's (ct_opening, ct_opening_rep); judged by its state as
+ * well, opening unless a RST or FIN moved it.
  */
-static long expire_flow(void *map, struct scmlb_flow_key *key,
-			struct scmlb_flow *f, struct expire_walk *w)
+static __always_inline long expire(struct scmlb_flow_key *key,
+				   struct scmlb_flow *f, struct expire_walk *w,
+				   int opening)
 {
 	struct scmlb_flow_key rkey = {
 		.src_addr = f->nat_addr[0],
@@ -62,11 +92,10 @@ static long expire_flow(void *map, struct scmlb_flow_key *key,
 	struct scmlb_flow *r;
 	int own_reply;
 
-	(void)map;
 	w->io.checked++;
 	if (!idle_too_long(w, f->last_seen, state))
 		return 0;
-	r = bpf_map_lookup_elem(&ct_replies, &rkey);
+	r = bpf_map_lookup_elem(ct_replies_of(opening), &rkey);
 	/* a newer flow from the same client port may own the reply key now */
 	own_reply = r && r->nat_addr[0] == key->dst_addr &&
 		    r->nat_port == key->dst_port;
@@ -76,11 +105,25 @@ static long expire_flow(void *map, struct scmlb_flow_key *key,
 	if (!idle_too_long(w, f->last_seen, state))
 		return 0;
 	/* the client's entry first: without it a reply has no flow */
-	bpf_map_delete_elem(&ct_flows, key);
+	bpf_map_delete_elem(ct_clients_of(opening), key);
 	if (own_reply)
-		bpf_map_delete_elem(&ct_replies, &rkey);
+		bpf_map_delete_elem(ct_replies_of(opening), &rkey);
 	w->io.expired[state]++;
 	return 0;
+}
+
+static long expire_flow(void *map, struct scmlb_flow_key *key,
+			struct scmlb_flow *f, struct expire_walk *w)
+{
+	(void)map;
+	return expire(key, f, w, 0);
+}
+
+static long expire_opening(void *map, struct scmlb_flow_key *key,
+			   struct scmlb_flow *f, struct expire_walk *w)
+{
+	(void)map;
+	return expire(key, f, w, 1);
 }
 
 SEC("xdp")
@@ -95,6 +138,7 @@ int scmlb_ct_expire(struct xdp_md *ctx)
 	__builtin_memcpy(w.io.timeout, io->timeout, sizeof(w.io.timeout));
 	w.now = bpf_jiffies64();
 	bpf_for_each_map_elem(&ct_flows, expire_flow, &w, 0);
+	bpf_for_each_map_elem(&ct_opening, expire_opening, &w, 0);
 	__builtin_memcpy(io, &w.io, sizeof(*io));
 	return XDP_PASS;
 }

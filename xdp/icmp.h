@@ -161,7 +161,7 @@ static __always_inline int icmp_ingress(struct scmlb_stats *st, struct pkt *p)
 		return SCMLB_CONTINUE;
 	ct_key(&key, e.in_ip->daddr, e.in_ports[1], e.in_ip->saddr,
 	       e.in_ports[0], e.in_ip->protocol);
-	f = bpf_map_lookup_elem(&ct_flows, &key);
+	f = ct_client_lookup(&key);
 	if (!f)
 		return SCMLB_CONTINUE;
 	be = backend_get(f->backend_id);
@@ -198,7 +198,7 @@ static __always_inline int icmp_egress(const struct scmlb_config *cfg,
 		return SCMLB_CONTINUE;
 	ct_key(&rkey, e.in_ip->daddr, e.in_ports[1], e.in_ip->saddr,
 	       e.in_ports[0], e.in_ip->protocol);
-	r = bpf_map_lookup_elem(&ct_replies, &rkey);
+	r = ct_reply_lookup(&rkey);
 	if (!r || !backend_get(r->backend_id))
 		return SCMLB_CONTINUE;
 	icmp_quote_rewrite(&e, 0, r->nat_addr[0], r->nat_port);

@@ -16,7 +16,8 @@
  * about once a second the client's last_seen learns that the flow is
  * alive in this direction (scmlb-gc reads only client's entries). A flow
  * that went to another backend since (its entry evicted, then opened
- * again) is not this backend's to touch.
+ * again) is not this backend's to touch. A half-open flow's client's
+ * entry is in ct_opening.
  *
  * Return: 0, or -1 for a SYN, FIN or RST of a flow that is another
  * backend's now.
@@ -35,7 +36,7 @@ static __always_inline int ct_reply_sync(const struct scmlb_config *cfg,
 		return 0;
 	ct_key(&key, p->ip->daddr, p->dport, r->nat_addr[0], r->nat_port,
 	       p->proto);
-	f = bpf_map_lookup_elem(&ct_flows, &key);
+	f = bpf_map_lookup_elem(ct_clients_of(ct_half_open(r)), &key);
 	if (!f)
 		return 0;
 	/* a SYN, FIN or RST of the flow's former backend goes to the kernel */
@@ -56,7 +57,8 @@ static __always_inline int ct_reply_sync(const struct scmlb_config *cfg,
  * @p:   the parsed packet
  *
  * The reply's own 5-tuple finds its flow's reply entry, which only a flow
- * opened to that backend created; anything else, spoofed replies
+ * opened to that backend created: in ct_replies, or for a half-open flow
+ * (the SYN-ACK) in ct_opening_rep; anything else, spoofed replies
  * included, is the kernel's.
  *
  * ICMP errors a backend sends about a client's packet go the same way
@@ -81,7 +83,7 @@ static __always_inline int lb_egress(struct xdp_md *ctx,
 						  SCMLB_CONTINUE;
 
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
-	r = bpf_map_lookup_elem(&ct_replies, &key);
+	r = ct_reply_lookup(&key);
 	if (!r || !backend_get(r->backend_id))
 		return SCMLB_CONTINUE;
 

@@ -21,11 +21,14 @@ static __always_inline __be16 backend_port(const struct scmlb_backend *be,
 
 /*
  * Track a new flow: the client's entry with its state, and the reply
- * entry a backend's packet finds the VIP by. The reply entry goes in
- * first, so a reply never meets a flow it cannot return. @old, the
- * client's entry of a flow on the same 5-tuple that this one replaces,
- * loses its reply entry: its backend's late packets are not this flow's.
- * @path: SCMLB_FLOW_DIRECT or SCMLB_FLOW_HANDOFF, for both entries.
+ * entry a backend's packet finds the VIP by. A TCP flow opening
+ * (@state opening) goes to the half-open maps, any other to ct_flows
+ * and ct_replies. The reply entry goes in first, so a reply never meets
+ * a flow it cannot return. @old, the client's entry of a flow on the
+ * same 5-tuple that this one replaces, loses its reply entry: its
+ * backend's late packets are not this flow's; and its client's entry
+ * when the new one goes to the other maps. @path: SCMLB_FLOW_DIRECT or
+ * SCMLB_FLOW_HANDOFF, for both entries.
  */
 static __always_inline int ct_open(const struct scmlb_flow_key *key,
 				   const struct scmlb_flow *old,
@@ -33,6 +36,8 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 				   const struct scmlb_backend *be,
 				   const struct pkt *p, __u8 state, __u8 path)
 {
+	int opening = state == SCMLB_CT_OPENING, old_opening;
+	__u8 half = opening ? SCMLB_FLOW_HALF_OPEN : 0;
 	struct scmlb_flow_key rkey;
 	struct scmlb_flow f = {
 		.last_seen = bpf_jiffies64(),
@@ -41,34 +46,82 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 		.nat_addr = { key->dst_addr },
 		.nat_port = key->dst_port,
 		.state = state,
-		.flags = SCMLB_FLOW_REPLY | path,
+		.flags = SCMLB_FLOW_REPLY | path | half,
 	};
 	__be16 port = backend_port(be, p);
 
 	__builtin_memcpy(f.client_mac, p->eth->h_source, ETH_ALEN);
 	if (old) {
-		ct_key(&rkey, old->nat_addr[0], old->nat_port, key->src_addr,
-		       key->src_port, key->proto);
-		bpf_map_delete_elem(&ct_replies, &rkey);
+		old_opening = ct_half_open(old);
+		ct_reply_key(&rkey, key, old);
+		bpf_map_delete_elem(ct_replies_of(old_opening),
+				    &rkey);
+		if (old_opening != opening)
+			bpf_map_delete_elem(ct_clients_of(old_opening), key);
 	}
 	ct_key(&rkey, be->addr[0], port, key->src_addr, key->src_port,
 	       key->proto);
 	f.synced = (__u32)f.last_seen;
 	/* a full LRU table evicts its oldest entries rather than fail */
-	if (bpf_map_update_elem(&ct_replies, &rkey, &f, BPF_ANY))
+	if (bpf_map_update_elem(ct_replies_of(opening), &rkey,
+				&f, BPF_ANY))
 		return -1;
 	f.packets = 1;
 	f.nat_addr[0] = be->addr[0];
 	f.nat_port = port;
-	f.flags = path;
-	return bpf_map_update_elem(&ct_flows, key, &f, BPF_ANY) ? -1 : 0;
+	f.flags = path | half;
+	return bpf_map_update_elem(ct_clients_of(opening), key, &f,
+				   BPF_ANY) ? -1 : 0;
+}
+
+/*
+ * A half-open flow whose handshake the client completed moves to
+ * ct_flows and ct_replies, the reply entry first as in ct_open(). A
+ * reply entry the half-open table lost is made again from the client's.
+ *
+ * Return: the flow's entry in ct_flows; @f, still half-open, when a
+ * write failed (its packets go on as before).
+ */
+static __always_inline struct scmlb_flow *
+ct_promote(const struct scmlb_flow_key *key, struct scmlb_flow *f)
+{
+	struct scmlb_flow_key rkey;
+	struct scmlb_flow *r, *moved, copy;
+
+	ct_reply_key(&rkey, key, f);
+	r = bpf_map_lookup_elem(&ct_opening_rep, &rkey);
+	if (r) {
+		copy = *r;
+	} else {
+		copy = *f;
+		copy.packets = 0;
+		copy.nat_addr[0] = key->dst_addr;
+		copy.nat_port = key->dst_port;
+		copy.flags = SCMLB_FLOW_REPLY |
+			     (f->flags & (SCMLB_FLOW_DIRECT | SCMLB_FLOW_HANDOFF));
+		copy.synced = (__u32)copy.last_seen;
+	}
+	copy.flags &= ~SCMLB_FLOW_HALF_OPEN;
+	if (bpf_map_update_elem(&ct_replies, &rkey, &copy, BPF_ANY))
+		return f;
+	copy = *f;
+	copy.flags &= ~SCMLB_FLOW_HALF_OPEN;
+	if (bpf_map_update_elem(&ct_flows, key, &copy, BPF_ANY))
+		return f;
+	moved = bpf_map_lookup_elem(&ct_flows, key);
+	if (!moved)
+		return f;
+	bpf_map_delete_elem(&ct_opening, key);
+	bpf_map_delete_elem(&ct_opening_rep, &rkey);
+	return moved;
 }
 
 /*
  * A packet conntrack does not know. It opens a flow when it is UDP or a
- * TCP SYN; on a maglev service any TCP packet does (conntrack lost the
- * flow: the table still knows its backend). @ifindex: where it arrived;
- * @path: set to the flow's path.
+ * TCP SYN (a half-open one); on a maglev service any TCP packet does
+ * (conntrack lost the flow: the table still knows its backend), tracked
+ * as established. @ifindex: where it arrived; @path: set to the flow's
+ * path.
  */
 static __always_inline const struct scmlb_backend *
 lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
@@ -114,12 +167,7 @@ static __always_inline int ct_drop_nodest(struct scmlb_stats *st,
 					  const struct scmlb_flow_key *key,
 					  const struct scmlb_flow *f)
 {
-	struct scmlb_flow_key rkey;
-
-	ct_key(&rkey, f->nat_addr[0], f->nat_port, key->src_addr,
-	       key->src_port, key->proto);
-	bpf_map_delete_elem(&ct_replies, &rkey);
-	bpf_map_delete_elem(&ct_flows, key);
+	ct_forget(key, f);
 	st->nodest_dropped++;
 	return XDP_DROP;
 }
@@ -131,13 +179,15 @@ static __always_inline int ct_drop_nodest(struct scmlb_stats *st,
  * @p:   the parsed packet, TCP or UDP, that vip_maybe() let through
  *
  * Conntrack first: a tracked flow's destination is a VIP, so only a
- * packet it does not know pays the lookup of lb_vips. A flow whose
+ * packet it does not know pays the lookup of lb_vips. ct_flows holds
+ * the established flows; a TCP packet it does not know asks the
+ * half-open ones next (ct_opening), where the client's ACK of the
+ * SYN-ACK promotes its flow to ct_flows (ct_promote()). A flow whose
  * backend is gone (deleted; for UDP also unhealthy) is picked again:
  * UDP and maglev flows move to a live backend with their next packet;
  * rr and wrr TCP flows are dropped (ct_drop_nodest()). Drained backends
  * keep their flows.
  *
- * Return: XDP_REDIRECT with the destination rewritten to the backend,
  * Return: XDP_REDIRECT with the destination rewritten to the backend,
  * XDP_PASS with the packet handed off to scmlb_tc, XDP_DROP, or
  * SCMLB_CONTINUE for what is not balanced: not for a VIP, no service
@@ -148,23 +198,24 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 				      struct scmlb_stats *st, struct pkt *p)
 {
 	const struct scmlb_backend *be = NULL, *failed = NULL;
+	int opened = 0, act;
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
-	int opened = 0, act;
 	__u8 path = 0;
 	__be16 port;
 
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
 
-	f = bpf_map_lookup_elem(&ct_flows, &key);
+	f = ct_client_lookup(&key);
 	if (f) {
 		be = backend_get(f->backend_id);
 		if (be && p->proto == IPPROTO_TCP) {
 			/* a new SYN on a closed flow: a new connection on a reused port */
 			if (tcp_is_open(p) && f->state == SCMLB_CT_CLOSED)
 				be = NULL;
-			else
-				ct_move_state(f, p, 0);
+			/* the client ACKed the SYN-ACK: no longer half-open */
+			else if (ct_move_state(f, p, 0) && ct_half_open(f))
+				f = ct_promote(&key, f);
 		} else if (be && be->health == SCMLB_HEALTH_UNHEALTHY) {
 			/* a UDP flow leaves a failing backend, if it can */
 			failed = be;

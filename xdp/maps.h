@@ -161,6 +161,33 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ct_replies SEC(".maps");
 
+/* Half-open flows; set at load time by scmlb-attach from --conntrack-size. */
+#define SCMLB_CT_OPENING_LOAD_SIZE SCMLB_CT_OPENING_SIZE(SCMLB_CT_LOAD_SIZE)
+
+/*
+ * Half-open TCP flows by the client's 5-tuple, apart from ct_flows: a
+ * SYN opens its flow here, and only the client's ACK of the backend's
+ * SYN-ACK moves it to ct_flows, so a flood of SYNs from spoofed sources
+ * evicts other half-open flows, never established ones. Written by the
+ * data plane, pruned by scmlb-gc, flushed by scmlb-lb.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_flow_key);
+	__type(value, struct scmlb_flow);
+	__uint(max_entries, SCMLB_CT_OPENING_LOAD_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ct_opening SEC(".maps");
+
+/* The same half-open flows by their backend's 5-tuple, for the SYN-ACK. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_flow_key);
+	__type(value, struct scmlb_flow);
+	__uint(max_entries, SCMLB_CT_OPENING_LOAD_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ct_opening_rep SEC(".maps");
+
 /*
  * Fragmented datagrams whose first fragment was balanced, for their later
  * fragments (frag.h); LRU: an unfinished datagram's entry ages out.

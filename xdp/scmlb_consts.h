@@ -10,7 +10,7 @@
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
 #define SCMLB_LAYOUT_MAJOR 4
-#define SCMLB_LAYOUT_MINOR 1
+#define SCMLB_LAYOUT_MINOR 2
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends of all services; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
@@ -58,6 +58,17 @@
 #define SCMLB_CT_DEFAULT_SIZE 262144
 #define SCMLB_CT_MIN_SIZE 16
 #define SCMLB_CT_MAX_SIZE 16777216
+
+/*
+ * Half-open flows (ct_opening, ct_opening_rep): a quarter of the flows,
+ * at least SCMLB_CT_OPENING_MIN (or all of them when there are fewer). A
+ * handshake's entry must outlive a round trip while a SYN flood churns
+ * the table; past that, size buys nothing the established flows need.
+ */
+#define SCMLB_CT_OPENING_MIN 1024
+#define SCMLB_CT_OPENING_SIZE(n)					\
+	((n) / 4 > SCMLB_CT_OPENING_MIN ? (n) / 4 :			\
+	 (n) < SCMLB_CT_OPENING_MIN ? (n) : SCMLB_CT_OPENING_MIN)
 
 /* Firewall rules, and networks (each holds at least one rule). */
 #ifndef SCMLB_FW_MAX_RULES
@@ -201,6 +212,8 @@ enum scmlb_flow_flags {
 	SCMLB_FLOW_DIRECT = 1 << 4,
 	/* the flow's packets are handed to scmlb_tc (xdp/handoff.h) */
 	SCMLB_FLOW_HANDOFF = 1 << 5,
+	/* a half-open flow's entry (ct_opening, ct_opening_rep) */
+	SCMLB_FLOW_HALF_OPEN = 1 << 6,
 };
 
 /* lb_ifaces values: how balanced frames cross an interface */

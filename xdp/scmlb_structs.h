@@ -14,7 +14,7 @@ struct scmlb_config {
 	__u8 upstream_mac[6];		/* source MAC of replies to clients */
 	__u8 mode;			/* enum scmlb_attach_mode */
 	__u8 flags;			/* enum scmlb_config_flags */
-	__u32 conntrack_size;		/* flows; ct_flows has twice the entries */
+	__u32 conntrack_size;		/* flows ct_flows holds; see SCMLB_CT_OPENING_SIZE */
 	__u32 attach_service;		/* the service of attach -v, or 0 */
 	__u32 next_backend_id;		/* ids are never reused */
 	__u32 next_service_id;
@@ -149,8 +149,14 @@ struct scmlb_flow {
 	__u8 state;			/* enum scmlb_flow_state (client's entry) */
 	__u8 flags;			/* enum scmlb_flow_flags */
 	__u16 pad;
-	__u32 synced;			/* reply: low jiffies when it last set
+	union {
+		__u32 synced;		/* reply: low jiffies when it last set
 					 * the client's last_seen */
+		__u32 syn_ack_next;	/* client's, opening: the backend's
+					 * ISN + 1, what the client's ACK of
+					 * the SYN-ACK acknowledges (host
+					 * order) */
+	};
 };
 _Static_assert(sizeof(struct scmlb_flow) == 56, "scmlb_flow layout");
 

@@ -175,13 +175,20 @@ set_layout() {
 @test "upgrades: an older minor layout is upgraded in place, keeping connections" {
 	conn_open 7070
 	conn_echo "before"
-	# maps as an older scmlb left them: without the per-backend counters
-	rm "$SCMLB_PIN_DIR/lb_be_stats"
+	# maps as an older scmlb left them: without the per-backend counters,
+	# nor the half-open flows' maps (layouts before 4.2)
+	rm "$SCMLB_PIN_DIR/lb_be_stats" "$SCMLB_PIN_DIR/ct_opening" \
+		"$SCMLB_PIN_DIR/ct_opening_rep"
 	run -1 --separate-stderr scmlb lb get
 	[[ $stderr == *": run scmlb-attach to upgrade them" ]]
 	run -0 scmlb attach -u up0 -v "$TOPO_VIP"
 	[[ $output == "upgraded on 'up0'"* ]]
 	[ -e "$SCMLB_PIN_DIR/lb_be_stats" ]
+	# a quarter of the default conntrack size
+	run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/ct_opening"
+	[ "$(jq .max_entries <<<"$output")" -eq 65536 ]
+	run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/ct_opening_rep"
+	[ "$(jq .max_entries <<<"$output")" -eq 65536 ]
 	conn_echo "after"
 	conn_close
 	run -0 scmlb lb get --json

@@ -47,8 +47,9 @@
  * on the VIP's round-robin service, and 1,000 established TCP flows on a
  * second VIP's maglev service, each on the backend its table gives it.
  *  - "new TCP connection, conntrack emptied": the harness deletes flow 0's
- *    client entry before every run, so each SYN opens it anew; the reply
- *    entry the SYN writes replaces the one an earlier run left. The
+ *    client entry (half-open, in ct_opening) before every run, so each
+ *    SYN opens it anew; the reply entry the SYN writes replaces the one
+ *    an earlier run left. The
  *    baseline's delete finds nothing; the figure thus includes unlinking
  *    the previous run's entries, which the flow's end costs anyway (LRU
  *    eviction or scmlb-gc).
@@ -753,12 +754,13 @@ static int flows_delete(enum flow_set set, __u32 from, __u32 to)
 		err = -ENOMEM;
 		goto out;
 	}
+	/* the runs' SYNs left them half-open */
 	for (; s->opened && from < to && !err; from++) {
 		c.key = flow_key(set, from);
-		err = ct_forget(lb.maps.ct, &c.key);
+		err = ct_forget(lb.maps.ct_opening, &c.key);
 		for (be = 1; be <= NBE && !err; be++) {
 			flow_entries(set, from, be, &c, &r);
-			err = ct_forget(lb.maps.ct_replies, &r.key);
+			err = ct_forget(lb.maps.ct_opening_rep, &r.key);
 		}
 	}
 	while (from < to && !err) {
@@ -811,7 +813,11 @@ static __u64 flow0_packets(enum pkt_kind kind)
 	if (kind == PK_TCP_REPLY)
 		return bpf_map_lookup_elem(lb.maps.ct_replies, &r.key, &f) ?
 		       0 : f.packets;
-	return bpf_map_lookup_elem(lb.maps.ct, &c.key, &f) ? 0 : f.packets;
+	/* a SYN's flow is half-open */
+	if (!bpf_map_lookup_elem(lb.maps.ct, &c.key, &f) ||
+	    !bpf_map_lookup_elem(lb.maps.ct_opening, &c.key, &f))
+		return f.packets;
+	return 0;
 }
 
 /* ---- configuration, through lib/ as the tools do it ---- */
@@ -1355,7 +1361,8 @@ static int refs_setup(void)
 		err = bpf_map__set_max_entries(floor_skel->maps.floor_flows,
 					       CT_SIZE);
 	if (!err)
-		err = bpf_map__reuse_fd(harness->maps.bench_ct, lb.maps.ct);
+		err = bpf_map__reuse_fd(harness->maps.bench_ct,
+					lb.maps.ct_opening);
 	floor_skel->rodata->floor_vip = htonl(VIP);
 	if (!err)
 		err = bench_restore__load(harness);

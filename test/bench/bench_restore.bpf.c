@@ -16,8 +16,9 @@ struct {
 } bench_progs SEC(".maps");
 
 /*
- * scmlb's conntrack: bench_pkt hands ct_flows' fd over before load, so
- * that "conntrack emptied between runs" can happen inside the run loop.
+ * scmlb's conntrack of the flows a SYN opens: bench_pkt hands ct_opening's
+ * fd over before load, so that "conntrack emptied between runs" can
+ * happen inside the run loop.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -220,8 +220,9 @@ size_t frame_build(const struct frame *f, __u8 *b)
 	if (f->proto == IPPROTO_TCP) {
 		put16(l4, f->sport);
 		put16(l4 + 2, f->dport);
-		put32(l4 + 4, 0x10000001);
-		put32(l4 + 8, f->tcp_flags & TF_ACK ? 0x20000001 : 0);
+		put32(l4 + 4, f->seq ? f->seq : FRAME_SEQ);
+		put32(l4 + 8, f->ack_seq ? f->ack_seq :
+			      f->tcp_flags & TF_ACK ? FRAME_ACK : 0);
 		l4[12] = (f->doff ? f->doff : 5) << 4;
 		l4[13] = f->tcp_flags;
 		put16(l4 + 14, 64240);

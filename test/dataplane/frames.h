@@ -30,6 +30,12 @@
 #define TF_ECE		0x40
 #define TF_CWR		0x80
 
+/* A TCP frame's usual sequence and acknowledgment numbers. */
+#define FRAME_SEQ	0x10000001
+#define FRAME_ACK	0x20000001
+/* What a client's ACK of a SYN-ACK with the usual numbers acknowledges. */
+#define FRAME_SYN_ACKED	(FRAME_SEQ + 1)
+
 /* A frame as the tests describe it; zero fields take the usual value. */
 struct frame {
 	const __u8 *src_mac;
@@ -46,6 +52,8 @@ struct frame {
 	__u16 sport;
 	__u16 dport;
 	__u8 tcp_flags;
+	__u32 seq;		/* 0: FRAME_SEQ */
+	__u32 ack_seq;		/* 0: FRAME_ACK with ACK set, else 0 */
 	__u8 doff;		/* 0: 5 */
 	bool udp_csum_zero;	/* send UDP without a checksum */
 	__u32 zero_csum_daddr;	/* UDP to this address sums to 0 */

@@ -4,6 +4,7 @@
  * (ct_expire.bpf.c run with BPF_PROG_TEST_RUN) on conntrack maps of its own
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,8 +29,23 @@
 
 static struct scmlb_ctx ctx;
 
-/* A flow from CLIENT:@cport to @vip:80 on BE:80, both entries idle since jiffy 0. */
-static int flow_add(__u16 cport, __u32 vip, __u8 state, __u64 reply_seen)
+/* Where the clients' entries are, and the replies': half-open when @opening. */
+static int clients(bool opening)
+{
+	return opening ? ctx.maps.ct_opening : ctx.maps.ct;
+}
+
+static int replies(bool opening)
+{
+	return opening ? ctx.maps.ct_opening_rep : ctx.maps.ct_replies;
+}
+
+/*
+ * A flow from CLIENT:@cport to @vip:80 on BE:80, the client's entry idle
+ * since jiffy 0; in the half-open maps when @opening.
+ */
+static int flow_add_in(bool opening, __u16 cport, __u32 vip, __u8 state,
+		       __u64 reply_seen)
 {
 	struct scmlb_flow_key key = tb_flow_key(CLIENT, vip, cport, 80,
 						IPPROTO_TCP);
@@ -41,31 +57,46 @@ static int flow_add(__u16 cport, __u32 vip, __u8 state, __u64 reply_seen)
 		.state = state,
 	};
 
-	if (bpf_map_update_elem(ctx.maps.ct, &key, &f, BPF_ANY))
+	if (bpf_map_update_elem(clients(opening), &key, &f, BPF_ANY))
 		return -errno;
 	f.nat_addr[0] = htonl(vip);
 	f.flags = SCMLB_FLOW_REPLY;
 	f.last_seen = reply_seen;
-	return bpf_map_update_elem(ctx.maps.ct_replies, &rkey, &f, BPF_ANY) ?
+	return bpf_map_update_elem(replies(opening), &rkey, &f, BPF_ANY) ?
 	       -errno : 0;
 }
 
-static bool has_flow(__u16 cport, __u32 vip)
+static int flow_add(__u16 cport, __u32 vip, __u8 state, __u64 reply_seen)
+{
+	return flow_add_in(false, cport, vip, state, reply_seen);
+}
+
+static bool has_flow_in(bool opening, __u16 cport, __u32 vip)
 {
 	struct scmlb_flow_key key = tb_flow_key(CLIENT, vip, cport, 80,
 						IPPROTO_TCP);
 	struct scmlb_flow f;
 
-	return !bpf_map_lookup_elem(ctx.maps.ct, &key, &f);
+	return !bpf_map_lookup_elem(clients(opening), &key, &f);
 }
 
-static bool has_reply(__u16 cport)
+static bool has_flow(__u16 cport, __u32 vip)
+{
+	return has_flow_in(false, cport, vip);
+}
+
+static bool has_reply_in(bool opening, __u16 cport)
 {
 	struct scmlb_flow_key rkey = tb_flow_key(BE, CLIENT, 80, cport,
 						 IPPROTO_TCP);
 	struct scmlb_flow f;
 
-	return !bpf_map_lookup_elem(ctx.maps.ct_replies, &rkey, &f);
+	return !bpf_map_lookup_elem(replies(opening), &rkey, &f);
+}
+
+static bool has_reply(__u16 cport)
+{
+	return has_reply_in(false, cport);
 }
 
 static void empty(int fd)
@@ -173,6 +204,42 @@ static void test_foreign_reply(void)
 	   "backend port owns");
 }
 
+static void test_half_open(void)
+{
+	struct scmlb_ct_timeouts t = only(SCMLB_CT_OPENING);
+	struct scmlb_ct_expire_stats st;
+	int err, i;
+
+	for (i = 0; i < 2; i++) {
+		empty(clients(i));
+		empty(replies(i));
+	}
+	err = flow_add_in(true, 43000, VIP, SCMLB_CT_OPENING, 0);
+	if (!err)
+		err = flow_add_in(true, 43001, VIP, SCMLB_CT_CLOSED, 0);
+	if (!err)
+		err = flow_add_in(true, 43002, VIP, SCMLB_CT_OPENING, FUTURE);
+	if (!err)
+		err = flow_add(43003, VIP, SCMLB_CT_ESTABLISHED, 0);
+	if (!err)
+		err = scmlb_ct_expire(&ctx, &t, &st);
+	ok(!err && !has_flow_in(true, 43000, VIP) && !has_reply_in(true, 43000) &&
+	   has_flow_in(true, 43001, VIP) && has_reply_in(true, 43001) &&
+	   has_flow_in(true, 43002, VIP) && has_reply_in(true, 43002) &&
+	   has_flow(43003, VIP) && has_reply(43003) && st.checked == 4 &&
+	   st.expired[SCMLB_CT_OPENING] == 1,
+	   "half-open flows are walked too: an idle opening one goes with its "
+	   "reply entry; a closed one, one whose backend just sent and an "
+	   "established one stay (err %d, checked %llu)", err,
+	   (unsigned long long)st.checked);
+	t = only(SCMLB_CT_CLOSED);
+	err = scmlb_ct_expire(&ctx, &t, &st);
+	ok(!err && !has_flow_in(true, 43001, VIP) &&
+	   !has_reply_in(true, 43001) && has_flow_in(true, 43002, VIP) &&
+	   st.expired[SCMLB_CT_CLOSED] == 1,
+	   "a half-open flow a RST closed expires with the closed timeout");
+}
+
 static void test_parse(void)
 {
 	struct scmlb_ct_timeouts t = { 0 };
@@ -206,18 +273,32 @@ int main(void)
 					     sizeof(struct scmlb_flow_key),
 					     sizeof(struct scmlb_flow), CT_SIZE,
 					     &opts);
-	if (ctx.maps.ct < 0 || ctx.maps.ct_replies < 0) {
+	ctx.maps.ct_opening = bpf_map_create(BPF_MAP_TYPE_LRU_HASH,
+					     "ct_opening",
+					     sizeof(struct scmlb_flow_key),
+					     sizeof(struct scmlb_flow), CT_SIZE,
+					     &opts);
+	ctx.maps.ct_opening_rep = bpf_map_create(BPF_MAP_TYPE_LRU_HASH,
+						 "ct_opening_rep",
+						 sizeof(struct scmlb_flow_key),
+						 sizeof(struct scmlb_flow),
+						 CT_SIZE, &opts);
+	if (ctx.maps.ct < 0 || ctx.maps.ct_replies < 0 ||
+	    ctx.maps.ct_opening < 0 || ctx.maps.ct_opening_rep < 0) {
 		printf("1..0 # skip cannot create maps (root needed): %s\n",
 		       strerror(errno));
 		return 0;
 	}
-	printf("1..10\n");
+	printf("1..12\n");
 	test_defaults();
 	test_by_state();
 	test_reply_keeps();
 	test_foreign_reply();
+	test_half_open();
 	test_parse();
 	close(ctx.maps.ct);
 	close(ctx.maps.ct_replies);
+	close(ctx.maps.ct_opening);
+	close(ctx.maps.ct_opening_rep);
 	return failed ? 1 : 0;
 }

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "backends.h"
+#include "conntrack.h"
 #include "frames.h"
 #include "maps.h"
 #include "scmlb.skel.h"
@@ -93,6 +94,7 @@ struct tcase {
 	__u8 ct_state;			/* 0: not checked */
 	int ct_be;
 	__u64 ct_packets;
+	bool ct_half_open;		/* kept in the half-open maps */
 	const __u8 *ct_mac;		/* NULL: mac_client */
 	bool uncounted;			/* the main program never runs */
 	/* each protocol's totals since fx_stats(), by enum scmlb_stat_proto */
@@ -100,6 +102,7 @@ struct tcase {
 	bool live;			/* really sent: caught on a peer */
 	enum tb_stat dropped_as;	/* XDP_DROP: the counter it grows */
 	bool frag_unmatched;		/* a later fragment without its first */
+	bool (*check)(void);		/* more to check after the run */
 };
 
 static struct scmlb_bpf *skel;
@@ -205,6 +208,7 @@ static bool ct_ok(const struct tcase *c)
 		.be_port = vport,
 		.packets = c->ct_packets,
 		.client_mac = c->ct_mac ? c->ct_mac : mac_client,
+		.half_open = c->ct_half_open,
 	};
 
 	return tb_flow_check(&lb, &key, c->ct_state == CT_NONE ? NULL : &want);
@@ -415,6 +419,200 @@ static int fx_one_arm(void)
 #define CT(st, n, pk)							\
 	.ct_state = SCMLB_CT_##st, .ct_be = (n), .ct_packets = (pk)
 #define NO_CT		.ct_state = CT_NONE
+/* a flow still in the half-open maps, though no longer opening */
+#define HALF_OPEN	.ct_half_open = true
+/* a client's ACK of the SYN-ACK that TCP_OUT() frames carry */
+#define ACKS_SYN_ACK	.ack_seq = FRAME_SYN_ACKED
+
+/* ---- half-open flows: a SYN flood against established ones ---- */
+
+/*
+ * Established flows the flood must not evict: most of ct_flows, as on a
+ * busy balancer, so that the kernel's LRU cannot keep them all by their
+ * reference bits alone; and the flood's SYNs, four times what the
+ * half-open maps hold (and what ct_flows holds).
+ */
+#define EST_FLOWS	(CT_SIZE * 3 / 4)
+#define EST_PORT	20000
+#define FLOOD_SYNS	(4 * SCMLB_CT_OPENING_SIZE(CT_SIZE))
+/* The round robin's next backend after them all: 1, 2, 3, 1, ... */
+#define AFTER_FLOOD_BE	((EST_FLOWS + FLOOD_SYNS) % 3 + 1)
+
+/* Run @f through the main program as it arrives on @side; act the verdict. */
+static int run_frame(const struct frame *f, enum side side, int *act)
+{
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	__u32 out_len;
+	size_t len = frame_build(f, in);
+
+	return prog_run(main_fd, ifindex[side], in, len, out, &out_len, act);
+}
+
+/* Backend n of the flow from the client's @port, by conntrack; 0: none. */
+static int flow_backend(__u16 port)
+{
+	struct scmlb_flow_key key = tb_flow_key(CLIENT, VIP, port, VPORT,
+						IPPROTO_TCP);
+	struct tb_flow f;
+	int n;
+
+	if (tb_flow_read(&lb, &key, &f) || !f.has_client)
+		return 0;
+	for (n = 1; n <= NBE; n++)
+		if (be_id[n] && be_id[n] == f.client.backend_id)
+			return n;
+	return 0;
+}
+
+/* A whole handshake from the client's @port: SYN, SYN-ACK, ACK. */
+static int handshake(__u16 port)
+{
+	struct frame syn = { TCP_IN(port, TF_SYN) };
+	struct frame ack = { TCP_IN(port, TF_ACK), ACKS_SYN_ACK };
+	int act, err, n;
+
+	err = run_frame(&syn, SIDE_UP, &act);
+	n = err ? 0 : flow_backend(port);
+	if (!err && (act != XDP_REDIRECT || !n))
+		err = -EPROTO;
+	if (!err) {
+		struct frame syn_ack = { TCP_OUT(n, port, TF_SYN | TF_ACK) };
+
+		err = run_frame(&syn_ack, BE_SIDE(n), &act);
+		if (!err && act != XDP_REDIRECT)
+			err = -EPROTO;
+	}
+	if (!err)
+		err = run_frame(&ack, SIDE_UP, &act);
+	if (!err && act != XDP_REDIRECT)
+		err = -EPROTO;
+	return err;
+}
+
+/*
+ * FLOOD_SYNS SYNs from as many spoofed sources: each opens a half-open
+ * flow and none is ever answered.
+ */
+static int syn_flood(void)
+{
+	struct frame syn = { TCP_IN(0, TF_SYN) };
+	int act, err = 0;
+	__u32 i;
+
+	for (i = 0; i < FLOOD_SYNS && !err; i++) {
+		syn.saddr = IP4(100, 64, 0, 0) + i;
+		syn.sport = 1024 + i % 60000;
+		err = run_frame(&syn, SIDE_UP, &act);
+		if (!err && act != XDP_REDIRECT)
+			err = -EPROTO;
+	}
+	return err;
+}
+
+/* Three backends, EST_FLOWS established flows, a quiet spell, the flood. */
+static int fx_established_flood(void)
+{
+	int err = fx_three(), i;
+
+	for (i = 0; i < EST_FLOWS && !err; i++)
+		err = handshake(EST_PORT + i);
+	return err ? err : syn_flood();
+}
+
+/* Every one of the EST_FLOWS flows is still established in ct_flows. */
+static bool established_kept(void)
+{
+	int i, kept = 0;
+
+	for (i = 0; i < EST_FLOWS; i++) {
+		struct scmlb_flow_key key = tb_flow_key(CLIENT, VIP,
+							EST_PORT + i, VPORT,
+							IPPROTO_TCP);
+		struct tb_flow f;
+
+		if (!tb_flow_read(&lb, &key, &f) && f.has_client &&
+		    f.has_reply && !f.opening &&
+		    f.client.state == SCMLB_CT_ESTABLISHED)
+			kept++;
+	}
+	if (kept != EST_FLOWS)
+		note("%d of the %d established flows left in ct_flows", kept,
+		     EST_FLOWS);
+	return kept == EST_FLOWS;
+}
+
+/* The reply entry of the half-open flow from port 42003 (backend 3) lost. */
+static int fx_lose_reply(void)
+{
+	struct scmlb_flow_key rkey = tb_flow_key(BE_ADDR(3), CLIENT, VPORT,
+						 42003, IPPROTO_TCP);
+
+	return bpf_map_delete_elem(lb.maps.ct_opening_rep, &rkey) ? -errno : 0;
+}
+
+/*
+ * What scmlb-lb conntrack get lists: the half-open flow from port 42011
+ * and the established one from 42012, each with its reply entry.
+ */
+static bool listing_ok(void)
+{
+	struct scmlb_ct_table clients, replies;
+	int opening = 0, established = 0;
+	bool ok = true;
+	size_t i;
+	int err;
+
+	err = scmlb_ct_read_flows(&lb, &clients, &replies);
+	if (err) {
+		note("scmlb_ct_read_flows: %s", strerror(-err));
+		return false;
+	}
+	for (i = 0; i < clients.n; i++) {
+		const struct scmlb_ct_entry *e = &clients.e[i];
+		struct scmlb_flow_key rkey = scmlb_ct_reply_key(e);
+		__u16 port = ntohs(e->key.src_port);
+
+		opening += port == 42011 && e->flow.state == SCMLB_CT_OPENING;
+		established += port == 42012 &&
+			       e->flow.state == SCMLB_CT_ESTABLISHED;
+		if (!scmlb_ct_find(&replies, &rkey)) {
+			note("no reply entry listed for port %u", port);
+			ok = false;
+		}
+	}
+	if (clients.n != 2 || replies.n != 2 || opening != 1 ||
+	    established != 1) {
+		note("listed %zu flows and %zu replies: %d opening from 42011, "
+		     "%d established from 42012; expected 2, 2, 1, 1",
+		     clients.n, replies.n, opening, established);
+		ok = false;
+	}
+	scmlb_ct_free(&clients);
+	scmlb_ct_free(&replies);
+	return ok;
+}
+
+/* scmlb-lb conntrack flush: both flows go, from every map. */
+static int fx_flush(void)
+{
+	int fds[] = { lb.maps.ct, lb.maps.ct_replies, lb.maps.ct_opening,
+		      lb.maps.ct_opening_rep };
+	struct scmlb_flow_key key;
+	size_t flows = 0, i;
+	int err = scmlb_ct_flush(&lb, &flows);
+
+	if (!err && flows != 2) {
+		note("scmlb_ct_flush: %zu flows, expected 2", flows);
+		err = -EPROTO;
+	}
+	for (i = 0; i < ARRAY_SIZE(fds) && !err; i++) {
+		if (!bpf_map_get_next_key(fds[i], NULL, &key)) {
+			note("an entry left after the flush");
+			err = -EPROTO;
+		}
+	}
+	return err;
+}
 
 /* Each protocol's packets counted apart: ARP, GRE and the cut header are "other". */
 static const struct scmlb_stats stats_after_mix[SCMLB_STAT_PROTOS] = {
@@ -437,8 +635,9 @@ static const struct tcase cases[] = {
 	{ "SYN-ACK from backend 1: from the VIP to the client, still opening",
 	  NULL, ON_BE(1), .in = { TCP_OUT(1, 40001, TF_SYN | TF_ACK) },
 	  RET(mac_client), CT(OPENING, 1, 4) },
-	{ "the client's ACK of the SYN-ACK: established", NULL,
-	  .in = { TCP_IN(40001, TF_ACK) }, FWD(1), CT(ESTABLISHED, 1, 5) },
+	{ "the client's ACK of the SYN-ACK: established, moved to ct_flows",
+	  NULL, .in = { TCP_IN(40001, TF_ACK), ACKS_SYN_ACK }, FWD(1),
+	  CT(ESTABLISHED, 1, 5) },
 	{ "data from backend 1 (100 bytes): returned, established", NULL,
 	  ON_BE(1),
 	  .in = { TCP_OUT(1, 40001, TF_PSH | TF_ACK), .payload = 100 },
@@ -458,13 +657,14 @@ static const struct tcase cases[] = {
 	  .in = { TCP_IN(40001, TF_ACK) }, FWD(1), CT(CLOSED, 1, 11) },
 	{ "new SYN on the closed flow: balanced again, to backend 2", NULL,
 	  .in = { TCP_IN(40001, TF_SYN) }, FWD(2), CT(OPENING, 2, 1) },
-	{ "RST from the client: to backend 2, closed", NULL,
-	  .in = { TCP_IN(40001, TF_RST | TF_ACK) }, FWD(2), CT(CLOSED, 2, 2) },
+	{ "RST from the client: to backend 2, closed, still half-open", NULL,
+	  .in = { TCP_IN(40001, TF_RST | TF_ACK) }, FWD(2), CT(CLOSED, 2, 2),
+	  HALF_OPEN },
 	{ "new SYN after the RST: to backend 3", NULL,
 	  .in = { TCP_IN(40001, TF_SYN) }, FWD(3), CT(OPENING, 3, 1) },
-	{ "RST from backend 3: returned, closed", NULL, ON_BE(3),
-	  .in = { TCP_OUT(3, 40001, TF_RST) }, RET(mac_client),
-	  CT(CLOSED, 3, 2) },
+	{ "RST from backend 3: returned, closed, still half-open", NULL,
+	  ON_BE(3), .in = { TCP_OUT(3, 40001, TF_RST) }, RET(mac_client),
+	  CT(CLOSED, 3, 2), HALF_OPEN },
 
 	/* the client MAC is recorded per flow; FIN from the backend first */
 	{ "SYN from a second client MAC: backend 1, MAC recorded", fx_three,
@@ -476,7 +676,7 @@ static const struct tcase cases[] = {
 	  CT(OPENING, 1, 2), .ct_mac = mac_client2 },
 	{ "the client's ACK: established", NULL,
 	  .in = { FROM_CLIENT(mac_client2, VIP),
-		  TCP_PORTS(40002, VPORT, TF_ACK) },
+		  TCP_PORTS(40002, VPORT, TF_ACK), ACKS_SYN_ACK },
 	  FWD(1), CT(ESTABLISHED, 1, 3), .ct_mac = mac_client2 },
 	{ "FIN from backend 1 first: closing", NULL, ON_BE(1),
 	  .in = { TCP_OUT(1, 40002, TF_FIN | TF_ACK) }, RET(mac_client2),
@@ -492,6 +692,81 @@ static const struct tcase cases[] = {
 	  ON_BE(1),
 	  .in = { TCP_OUT(1, 40002, TF_SYN | TF_ACK) }, RET(mac_client2),
 	  CT(CLOSED, 1, 7), .ct_mac = mac_client2 },
+
+	/* half-open flows: only the client's ACK of the SYN-ACK promotes */
+	{ "half-open: SYN from port 42001: to backend 1, in the half-open "
+	  "maps only", fx_three, .in = { TCP_IN(42001, TF_SYN) }, FWD(1),
+	  CT(OPENING, 1, 1) },
+	{ "half-open: an ACK before any SYN-ACK: to backend 1, still half-open",
+	  NULL, .in = { TCP_IN(42001, TF_ACK), ACKS_SYN_ACK }, FWD(1),
+	  CT(OPENING, 1, 2) },
+	{ "half-open: the SYN-ACK of backend 1: returned from the VIP, still "
+	  "half-open", NULL, ON_BE(1),
+	  .in = { TCP_OUT(1, 42001, TF_SYN | TF_ACK) }, RET(mac_client),
+	  CT(OPENING, 1, 3) },
+	{ "half-open: the SYN again after the SYN-ACK: still half-open", NULL,
+	  .in = { TCP_IN(42001, TF_SYN) }, FWD(1), CT(OPENING, 1, 4) },
+	{ "half-open: an ACK that does not acknowledge the SYN-ACK (a blind "
+	  "spoofer's): to backend 1, still half-open", NULL,
+	  .in = { TCP_IN(42001, TF_ACK), .ack_seq = FRAME_SYN_ACKED + 0x10000 },
+	  FWD(1), CT(OPENING, 1, 5) },
+	{ "half-open: the client's ACK of the SYN-ACK: established, moved to "
+	  "ct_flows and ct_replies", NULL,
+	  .in = { TCP_IN(42001, TF_ACK), ACKS_SYN_ACK }, FWD(1),
+	  CT(ESTABLISHED, 1, 6) },
+	{ "promoted: backend 1's data returned from the VIP", NULL, ON_BE(1),
+	  .in = { TCP_OUT(1, 42001, TF_PSH | TF_ACK), .payload = 10 },
+	  RET(mac_client), CT(ESTABLISHED, 1, 7) },
+	{ "half-open: SYN from port 42002: to backend 2", NULL,
+	  .in = { TCP_IN(42002, TF_SYN) }, FWD(2), CT(OPENING, 2, 1) },
+	{ "half-open: backend 2's SYN-ACK", NULL, ON_BE(2),
+	  .in = { TCP_OUT(2, 42002, TF_SYN | TF_ACK) }, RET(mac_client),
+	  CT(OPENING, 2, 2) },
+	{ "half-open: an ACK of the SYN-ACK and of 1000 bytes sent after it "
+	  "(TCP Fast Open): established", NULL,
+	  .in = { TCP_IN(42002, TF_ACK), .ack_seq = FRAME_SYN_ACKED + 1000 },
+	  FWD(2), CT(ESTABLISHED, 2, 3) },
+	{ "half-open: SYN from port 42003: to backend 3", NULL,
+	  .in = { TCP_IN(42003, TF_SYN) }, FWD(3), CT(OPENING, 3, 1) },
+	{ "half-open: backend 3's SYN-ACK", NULL, ON_BE(3),
+	  .in = { TCP_OUT(3, 42003, TF_SYN | TF_ACK) }, RET(mac_client),
+	  CT(OPENING, 3, 2) },
+	{ "half-open, its reply entry evicted: the client's ACK still "
+	  "promotes, the reply entry made anew", fx_lose_reply,
+	  .in = { TCP_IN(42003, TF_ACK), ACKS_SYN_ACK }, FWD(3),
+	  CT(ESTABLISHED, 3, 2) },
+	{ "promoted with a new reply entry: backend 3's data returned", NULL,
+	  ON_BE(3), .in = { TCP_OUT(3, 42003, TF_PSH | TF_ACK), .payload = 3 },
+	  RET(mac_client), CT(ESTABLISHED, 3, 3) },
+
+	/* conntrack get and flush see the half-open flows */
+	{ "listing: SYN from port 42011, left half-open", fx_three,
+	  .in = { TCP_IN(42011, TF_SYN) }, FWD(1), CT(OPENING, 1, 1) },
+	{ "listing: SYN from port 42012", NULL,
+	  .in = { TCP_IN(42012, TF_SYN) }, FWD(2), CT(OPENING, 2, 1) },
+	{ "listing: its SYN-ACK", NULL, ON_BE(2),
+	  .in = { TCP_OUT(2, 42012, TF_SYN | TF_ACK) }, RET(mac_client),
+	  CT(OPENING, 2, 2) },
+	{ "listing: its ACK; conntrack get lists both flows, half-open and "
+	  "established, with their replies", NULL,
+	  .in = { TCP_IN(42012, TF_ACK), ACKS_SYN_ACK }, FWD(2),
+	  CT(ESTABLISHED, 2, 3), .check = listing_ok },
+	{ "conntrack flush empties both kinds: the established flow's ACK is "
+	  "the kernel's", fx_flush,
+	  .in = { TCP_IN(42012, TF_ACK) }, PASS, NO_CT },
+	{ "after the flush: the half-open flow's SYN-ACK is the kernel's", NULL,
+	  ON_BE(1), .in = { TCP_OUT(1, 42011, TF_SYN | TF_ACK) }, PASS,
+	  NO_CT },
+
+	/* a SYN flood evicts half-open flows, never established ones */
+	{ "established flows filling 3/4 of ct_flows, then a flood of SYNs "
+	  "from spoofed sources 4x the half-open table: the oldest flow's ACK "
+	  "still goes to backend 1, and every one is still in ct_flows",
+	  fx_established_flood, .in = { TCP_IN(EST_PORT, TF_ACK) }, FWD(1),
+	  CT(ESTABLISHED, 1, 4), .check = established_kept },
+	{ "after the flood: a new SYN still opens a half-open flow", NULL,
+	  .in = { TCP_IN(42021, TF_SYN) }, FWD(AFTER_FLOOD_BE),
+	  CT(OPENING, AFTER_FLOOD_BE, 1) },
 
 	/* 3: round robin */
 	{ "round robin: SYN from port 40101 to backend 1", fx_three,
@@ -956,6 +1231,8 @@ static enum tap_result run_case(const struct tcase *c, const char **skip)
 	ok &= stats_delta_ok(c, &before, &after);
 	if (c->stats)
 		ok &= stats_total_ok(c->stats);
+	if (c->check)
+		ok &= c->check();
 	return ok ? RES_OK : RES_FAIL;
 }
 

@@ -1244,8 +1244,8 @@ static void predict_icmp(const struct model *m, struct expect *e,
 		return;
 	/* the flow's client entry, or (@to_client) its reply entry */
 	key = tb_flow_key(q->daddr, q->saddr, q->dport, q->sport, q->proto);
-	if (bpf_map_lookup_elem(to_client ? lb.maps.ct_replies : lb.maps.ct,
-				&key, &f))
+	if (to_client ? tb_ct_reply_get(&lb, &key, &f) :
+			tb_ct_client_get(&lb, &key, &f))
 		return;
 	be = be_by_id(f.backend_id);
 	if (!be)
@@ -1316,7 +1316,7 @@ static int predict_upstream(const struct model *m, struct expect *e)
 	if (!m->l4)
 		return 0;
 	e->key = tb_flow_key(m->saddr, m->daddr, m->sport, m->dport, m->proto);
-	if (!bpf_map_lookup_elem(lb.maps.ct, &e->key, &f)) {
+	if (!tb_ct_client_get(&lb, &e->key, &f)) {
 		be = be_by_id(f.backend_id);
 		if (be && m->proto == IPPROTO_TCP && tcp_opens(m) &&
 		    f.state == SCMLB_CT_CLOSED)
@@ -1371,7 +1371,7 @@ static int predict_backend(const struct model *m, struct expect *e)
 	if (!m->l4)
 		return 0;
 	e->key = tb_flow_key(m->saddr, m->daddr, m->sport, m->dport, m->proto);
-	if (bpf_map_lookup_elem(lb.maps.ct_replies, &e->key, &r))
+	if (tb_ct_reply_get(&lb, &e->key, &r))
 		return 0;
 	be = be_by_id(r.backend_id);
 	if (!be)
@@ -1380,7 +1380,7 @@ static int predict_backend(const struct model *m, struct expect *e)
 			   ntohs(r.nat_port), m->proto);
 	if (m->proto == IPPROTO_TCP &&
 	    (m->flags & (TF_SYN | TF_FIN | TF_RST)) &&
-	    !bpf_map_lookup_elem(lb.maps.ct, &ckey, &c) &&
+	    !tb_ct_client_get(&lb, &ckey, &c) &&
 	    c.backend_id != r.backend_id) {
 		e->pw = PW_STALE;
 		return 0;
@@ -1679,7 +1679,7 @@ static void check_flow(const struct fz *z, const struct expect *e,
 	struct scmlb_flow f;
 	struct flow mine;
 
-	if (bpf_map_lookup_elem(lb.maps.ct, &e->key, &f)) {
+	if (tb_ct_client_get(&lb, &e->key, &f)) {
 		fail(P_REDIRECT, z, out, out_len, NULL, 0,
 		     "redirected to backend %d but conntrack has no flow",
 		     e->be);

@@ -195,11 +195,14 @@ static int fx_old_flow(void)
 		err = -ENOENT;
 	if (err)
 		return err;
-	f.client.flags = 0;
-	f.reply.flags = SCMLB_FLOW_REPLY;
-	if (bpf_map_update_elem(lb.maps.ct, &key, &f.client, BPF_EXIST) ||
-	    bpf_map_update_elem(lb.maps.ct_replies, &f.rkey, &f.reply,
-				BPF_EXIST))
+	/* its path gone; where it is kept stays as it is */
+	f.client.flags &= SCMLB_FLOW_HALF_OPEN;
+	f.reply.flags &= SCMLB_FLOW_REPLY | SCMLB_FLOW_HALF_OPEN;
+	if (bpf_map_update_elem(f.opening ? lb.maps.ct_opening : lb.maps.ct,
+				&key, &f.client, BPF_EXIST) ||
+	    bpf_map_update_elem(f.opening ? lb.maps.ct_opening_rep :
+					    lb.maps.ct_replies, &f.rkey,
+				&f.reply, BPF_EXIST))
 		return -errno;
 	return 0;
 }
@@ -423,7 +426,8 @@ static const struct tcase cases[] = {
 	  .live = true, .to_client = true, HANDOFF, CT(OPENING, 1, 4),
 	  .stats = { .returned = 1 } },
 	{ "data with an odd length, live: to backend 1, checksums exact", NULL,
-	  .in = { IN(40001, TF_PSH | TF_ACK), .payload = 33 }, .live = true,
+	  .in = { IN(40001, TF_PSH | TF_ACK), .payload = 33,
+		  .ack_seq = FRAME_SYN_ACKED }, .live = true,
 	  .to_be = 1, HANDOFF, CT(ESTABLISHED, 1, 5),
 	  .stats = { .rx_tcp = 1, .forwarded = 1 } },
 	{ "UDP without a checksum, live: to backend 1, still without", NULL,

@@ -145,6 +145,7 @@ struct tcase {
 	__u8 ct_state;			/* 0: not checked */
 	int ct_be;
 	__u64 ct_packets;		/* both directions */
+	bool ct_half_open;		/* kept in the half-open maps */
 	bool opens;			/* a new connection of its backend */
 	bool keep_tables;		/* the setup changed no table... */
 	enum svc_name but;		/* ...but this service's */
@@ -322,6 +323,8 @@ static bool hint_twin_set(void)
 #define CT(st, n, pk)							\
 	.ct_state = SCMLB_CT_##st, .ct_be = (n), .ct_packets = (pk)
 #define NO_CT		.ct_state = CT_NONE
+/* a flow still in the half-open maps, though no longer opening */
+#define HALF_OPEN	.ct_half_open = true
 #define KEEP_BUT(s)	.keep_tables = true, .but = (s)
 
 /* The smooth 3:1:1 ring a b a c a, twice. */
@@ -585,9 +588,9 @@ static const struct tcase cases[] = {
 	{ "moved: SYN to VIP R: R1", fx_all,
 	  .in = { TO(VIP_R), TCP(42801, 80, TF_SYN) }, NEW(B_R1),
 	  CT(OPENING, B_R1, 1) },
-	{ "moved: RST from the client: closed", NULL,
+	{ "moved: RST from the client: closed, still half-open", NULL,
 	  .in = { TO(VIP_R), TCP(42801, 80, TF_RST | TF_ACK) }, FWD(B_R1),
-	  CT(CLOSED, B_R1, 2) },
+	  CT(CLOSED, B_R1, 2), HALF_OPEN },
 	{ "moved: new SYN on the port: R2", NULL,
 	  .in = { TO(VIP_R), TCP(42801, 80, TF_SYN) }, NEW(B_R2),
 	  CT(OPENING, B_R2, 1) },
@@ -724,6 +727,7 @@ static bool ct_ok(const struct tcase *c)
 		.be_port = be_port(be, ntohs(key.dst_port)),
 		.packets = c->ct_packets,
 		.client_mac = mac_client,
+		.half_open = c->ct_half_open,
 	};
 
 	return tb_flow_check(&lb, &key, c->ct_state == CT_NONE ? NULL : &want);

@@ -100,7 +100,12 @@ static int wipe(__u32 budget_id)
 		err = scmlb_dos_policy_delete(&lb, budget_id);
 	if (!err)
 		err = tb_map_clear(lb.maps.ct_replies, &fk);
-	return err ? err : tb_map_clear(lb.maps.ct, &fk);
+	if (!err)
+		err = tb_map_clear(lb.maps.ct, &fk);
+	/* a SYN's flow is half-open */
+	if (!err)
+		err = tb_map_clear(lb.maps.ct_opening_rep, &fk);
+	return err ? err : tb_map_clear(lb.maps.ct_opening, &fk);
 }
 
 static struct frame frame_to(__u32 saddr, __u32 daddr, __u8 proto,

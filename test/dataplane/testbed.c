@@ -172,8 +172,8 @@ int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,
 		if (err)
 			return err;
 	}
-	/* as lib/progs.c: two entries a flow, one expected_attach_type */
-	err = bpf_map__set_max_entries(s->maps.ct_flows, 2 * ct_size);
+	/* as lib/progs.c: conntrack's sizes, one expected_attach_type */
+	err = scmlb_progs_ct_size(s, ct_size);
 	if (!err)
 		err = bpf_program__set_expected_attach_type(pmain, 0);
 	if (!err)
@@ -273,6 +273,10 @@ int tb_wipe(struct scmlb_ctx *ctx)
 	err = tb_map_clear(ctx->maps.ct, &fkey);
 	if (!err)
 		err = tb_map_clear(ctx->maps.ct_replies, &fkey);
+	if (!err)
+		err = tb_map_clear(ctx->maps.ct_opening, &fkey);
+	if (!err)
+		err = tb_map_clear(ctx->maps.ct_opening_rep, &fkey);
 	if (!err)
 		err = scmlb_backends_list(ctx, &bes, &n);
 	for (i = 0; !err && i < n; i++) {
@@ -541,37 +545,58 @@ struct scmlb_flow_key tb_frame_key(const struct frame *f)
 	return tb_flow_key(f->saddr, f->daddr, f->sport, f->dport, f->proto);
 }
 
+/* @key's entry in @established, else (TCP) in @half_open. */
+static int ct_get(int established, int half_open,
+		  const struct scmlb_flow_key *key, struct scmlb_flow *f)
+{
+	if (!bpf_map_lookup_elem(established, key, f))
+		return 0;
+	return key->proto == IPPROTO_TCP ?
+	       bpf_map_lookup_elem(half_open, key, f) : -1;
+}
+
 /**
- * tb_flow_read() - the conntrack entries of a client's flow
+ * tb_ct_client_get() - a client's entry where the data plane finds it
  * @ctx: the instance
  * @key: the flow as the client sends it
- * @out: its entries; the reply entry is the one the client's entry names,
- *	 or without a client's entry any that leads back to @key
+ * @f:   set to the entry: ct_flows', else (TCP) ct_opening's
  *
- * Return: 0 or -errno.
+ * Return: 0, or -1 when neither holds it (as bpf_map_lookup_elem()).
  */
-int tb_flow_read(const struct scmlb_ctx *ctx, const struct scmlb_flow_key *key,
-		 struct tb_flow *out)
+int tb_ct_client_get(const struct scmlb_ctx *ctx,
+		     const struct scmlb_flow_key *key, struct scmlb_flow *f)
+{
+	return ct_get(ctx->maps.ct, ctx->maps.ct_opening, key, f);
+}
+
+/* A reply entry where the data plane finds it, as tb_ct_client_get(). */
+int tb_ct_reply_get(const struct scmlb_ctx *ctx,
+		    const struct scmlb_flow_key *rkey, struct scmlb_flow *r)
+{
+	return ct_get(ctx->maps.ct_replies, ctx->maps.ct_opening_rep, rkey, r);
+}
+
+/* tb_flow_read() in one pair of maps: a client's and a replies'. */
+static int flow_read_in(int client_fd, int reply_fd,
+			const struct scmlb_flow_key *key, struct tb_flow *out)
 {
 	struct scmlb_ct_entry e = { .key = *key };
 	const struct scmlb_flow_key *prev = NULL;
 	struct scmlb_flow_key k, back;
-	int fd = ctx->maps.ct_replies;
 
-	memset(out, 0, sizeof(*out));
-	if (!bpf_map_lookup_elem(ctx->maps.ct, key, &e.flow)) {
+	if (!bpf_map_lookup_elem(client_fd, key, &e.flow)) {
 		out->has_client = true;
 		out->client = e.flow;
 		out->rkey = scmlb_ct_reply_key(&e);
-		out->has_reply = !bpf_map_lookup_elem(fd, &out->rkey,
+		out->has_reply = !bpf_map_lookup_elem(reply_fd, &out->rkey,
 						      &out->reply);
 		return 0;
 	}
 	if (errno != ENOENT)
 		return -errno;
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
+	while (!bpf_map_get_next_key(reply_fd, prev, &k)) {
 		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &e.flow))
+		if (bpf_map_lookup_elem(reply_fd, &k, &e.flow))
 			continue;
 		/* the client's key the reply entry leads back to */
 		back = k;
@@ -589,6 +614,32 @@ int tb_flow_read(const struct scmlb_ctx *ctx, const struct scmlb_flow_key *key,
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/**
+ * tb_flow_read() - the conntrack entries of a client's flow
+ * @ctx: the instance
+ * @key: the flow as the client sends it
+ * @out: its entries; the reply entry is the one the client's entry names,
+ *	 or without a client's entry any that leads back to @key; those of
+ *	 ct_flows and ct_replies, else the half-open ones (out->opening)
+ *
+ * Return: 0 or -errno.
+ */
+int tb_flow_read(const struct scmlb_ctx *ctx, const struct scmlb_flow_key *key,
+		 struct tb_flow *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = flow_read_in(ctx->maps.ct, ctx->maps.ct_replies, key, out);
+	if (err || out->has_client || out->has_reply)
+		return err;
+	out->opening = true;
+	err = flow_read_in(ctx->maps.ct_opening, ctx->maps.ct_opening_rep, key,
+			   out);
+	out->opening = out->has_client || out->has_reply;
+	return err;
+}
+
 /* One entry of a flow against what it must hold; notes what differs. */
 static bool flow_entry_ok(const char *which, const struct scmlb_flow *f,
 			  __u8 flags, const scmlb_addr_t nat_addr,
@@ -598,7 +649,7 @@ static bool flow_entry_ok(const char *which, const struct scmlb_flow *f,
 
 	/* the direction flags of TCP states are the state tests' concern */
 	if ((f->flags & (SCMLB_FLOW_REPLY | SCMLB_FLOW_DIRECT |
-			 SCMLB_FLOW_HANDOFF)) != flags) {
+			 SCMLB_FLOW_HANDOFF | SCMLB_FLOW_HALF_OPEN)) != flags) {
 		note("conntrack %s: flags 0x%x, expected 0x%x", which,
 		     f->flags, flags);
 		ok = false;
@@ -634,7 +685,9 @@ static bool flow_entry_ok(const char *which, const struct scmlb_flow *f,
  * @want: what its entries hold; NULL: it has none, either way
  *
  * The client's entry is keyed @key and leads to the backend, the reply
- * entry is keyed backend -> client and leads back to the VIP. Notes what
+ * entry is keyed backend -> client and leads back to the VIP; both in
+ * the half-open maps when the flow is opening (or @want says so), in
+ * ct_flows and ct_replies otherwise, and never in the others. Notes what
  * differs.
  *
  * Return: whether all is as expected.
@@ -645,8 +698,8 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 {
 	struct scmlb_flow_key rkey;
 	scmlb_addr_t be_addr = { 0 }, vip_addr = { 0 };
-	struct scmlb_flow c, r;
-	bool has_c, has_r, ok;
+	struct scmlb_flow c, r, other;
+	bool has_c, has_r, half, ok;
 	struct tb_flow f;
 	__u8 path;
 	int err;
@@ -664,14 +717,27 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 			     "from id %u", f.reply.backend_id);
 		return !err && !f.has_client && !f.has_reply;
 	}
+	half = want->half_open || want->state == SCMLB_CT_OPENING;
 	rkey = tb_flow_key(want->be_addr, ntohl(key->src_addr),
 			   want->be_port, ntohs(key->src_port), key->proto);
-	has_c = !bpf_map_lookup_elem(ctx->maps.ct, key, &c);
-	has_r = !bpf_map_lookup_elem(ctx->maps.ct_replies, &rkey, &r);
+	has_c = !bpf_map_lookup_elem(half ? ctx->maps.ct_opening : ctx->maps.ct,
+				     key, &c);
+	has_r = !bpf_map_lookup_elem(half ? ctx->maps.ct_opening_rep :
+					    ctx->maps.ct_replies, &rkey, &r);
 	if (!has_c)
-		note("conntrack: no client's entry for the flow");
+		note("conntrack: no client's entry for the flow in %s",
+		     half ? "ct_opening" : "ct_flows");
 	if (!has_r)
-		note("conntrack: no reply entry from the backend");
+		note("conntrack: no reply entry from the backend in %s",
+		     half ? "ct_opening_rep" : "ct_replies");
+	/* a flow is half-open or established, never both */
+	if (!bpf_map_lookup_elem(half ? ctx->maps.ct : ctx->maps.ct_opening,
+				 key, &other)) {
+		note("conntrack: the flow is in %s too (%s)",
+		     half ? "ct_flows" : "ct_opening",
+		     scmlb_ct_state_name(other.state));
+		return false;
+	}
 	if (!has_c || !has_r)
 		return false;
 	ok = c.state == want->state;
@@ -680,6 +746,8 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 		     scmlb_ct_state_name(want->state),
 		     scmlb_ct_state_name(c.state));
 	path = want->path ? want->path : SCMLB_FLOW_DIRECT;
+	if (half)
+		path |= SCMLB_FLOW_HALF_OPEN;
 	be_addr[0] = htonl(want->be_addr);
 	ok &= flow_entry_ok("client's entry", &c, path, be_addr,
 			    htons(want->be_port), want);
@@ -710,10 +778,13 @@ int tb_flow_forget(const struct scmlb_ctx *ctx,
 	struct tb_flow f;
 	int err = tb_flow_read(ctx, key, &f);
 
-	if (!err && f.has_client && bpf_map_delete_elem(ctx->maps.ct, key))
+	if (!err && f.has_client &&
+	    bpf_map_delete_elem(f.opening ? ctx->maps.ct_opening : ctx->maps.ct,
+				key))
 		err = -errno;
 	if (!err && f.has_reply &&
-	    bpf_map_delete_elem(ctx->maps.ct_replies, &f.rkey))
+	    bpf_map_delete_elem(f.opening ? ctx->maps.ct_opening_rep :
+					    ctx->maps.ct_replies, &f.rkey))
 		err = -errno;
 	return err;
 }

@@ -84,6 +84,7 @@ struct scmlb_flow_key tb_frame_key(const struct frame *f);
 struct tb_flow {
 	bool has_client;
 	bool has_reply;
+	bool opening;			/* in the half-open maps */
 	struct scmlb_flow client;
 	struct scmlb_flow_key rkey;	/* where the reply entry was found */
 	struct scmlb_flow reply;
@@ -99,8 +100,14 @@ struct tb_flow_want {
 	__u64 packets;			/* both entries' */
 	const __u8 *client_mac;
 	__u8 path;			/* SCMLB_FLOW_HANDOFF; 0: direct */
+	bool half_open;			/* in the half-open maps, though no
+					 * longer opening (a RST, a FIN) */
 };
 
+int tb_ct_client_get(const struct scmlb_ctx *ctx,
+		     const struct scmlb_flow_key *key, struct scmlb_flow *f);
+int tb_ct_reply_get(const struct scmlb_ctx *ctx,
+		    const struct scmlb_flow_key *rkey, struct scmlb_flow *r);
 int tb_flow_read(const struct scmlb_ctx *ctx, const struct scmlb_flow_key *key,
 		 struct tb_flow *out);
 bool tb_flow_check(const struct scmlb_ctx *ctx,

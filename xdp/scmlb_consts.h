@@ -3,6 +3,8 @@
 #ifndef SCMLB_CONSTS_H
 #define SCMLB_CONSTS_H
 
+#include <linux/types.h>
+
 /*
  * Layout of the maps. The major is bumped whenever a shared struct, or a
  * map's type, key, value or size changes: tools refuse maps of another

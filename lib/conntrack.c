@@ -402,75 +402,25 @@ int scmlb_ct_opening_clear(int fd, const struct scmlb_flow_key *key)
 	return err;
 }
 
-/**
- * scmlb_ct_opening_walk() - call @fn on every half-open entry of @fd
- * @fd:  ct_opening or ct_opening_rep
- * @fn:  called per full slot; a non-zero return stops the walk
- * @arg: passed to @fn
- *
- * Batched lookups of the slots, empty ones skipped.
- *
- * Return: 0, what @fn returned, or -errno.
+
+/* ct_batches()'s callback: one key and its value. */
+typedef int (*ct_batch_fn)(const void *key, const void *val, void *arg);
+
+/*
+ * Call @fn on every key and value of @fd, read in batches: a walk over a
+ * million flows needs a batch of memory, not the whole table.
  */
-int scmlb_ct_opening_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
+static int ct_batches(int fd, size_t key_size, size_t val_size,
+		      ct_batch_fn fn, void *arg)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct scmlb_opening_slot *slots;
-	__u32 *keys, batch, count, i;
-	bool first = true;
-	int err = 0, ret;
-
-	keys = calloc(CT_BATCH, sizeof(*keys));
-	slots = calloc(CT_BATCH, sizeof(*slots));
-	if (!keys || !slots) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		count = CT_BATCH;
-		ret = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch,
-					   keys, slots, &count, &opts);
-		if (ret && errno != ENOENT) {
-			err = -errno;
-			goto out;
-		}
-		first = false;
-		for (i = 0; i < count && !err; i++) {
-			if (slots[i].key.family)
-				err = fn(&slots[i].key, &slots[i].flow, arg);
-		}
-		if (err || ret)	/* ENOENT: that was the last batch */
-			break;
-	}
-out:
-	free(keys);
-	free(slots);
-	return err;
-}
-
-/**
- * scmlb_ct_walk() - call @fn on every entry of a conntrack map, in batches
- * @fd:  ct_flows or ct_replies
- * @fn:  called per entry; a non-zero return stops the walk and is returned
- * @arg: passed to @fn
- *
- * Nothing is kept: a walk over a million flows needs a batch of memory,
- * not the whole table. Entries the data plane adds or evicts meanwhile
- * may or may not be seen.
- *
- * Return: 0, what @fn returned, or -errno.
- */
-int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct scmlb_flow_key *keys;
-	struct scmlb_flow *vals;
+	char *keys, *vals;
 	__u32 batch, count, i;
 	bool first = true;
 	int err = 0, ret;
 
-	keys = calloc(CT_BATCH, sizeof(*keys));
-	vals = calloc(CT_BATCH, sizeof(*vals));
+	keys = calloc(CT_BATCH, key_size);
+	vals = calloc(CT_BATCH, val_size);
 	if (!keys || !vals) {
 		err = -ENOMEM;
 		goto out;
@@ -485,7 +435,7 @@ int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
 		}
 		first = false;
 		for (i = 0; i < count && !err; i++)
-			err = fn(&keys[i], &vals[i], arg);
+			err = fn(keys + i * key_size, vals + i * val_size, arg);
 		if (err || ret)	/* ENOENT: that was the last batch */
 			break;
 	}
@@ -493,4 +443,59 @@ out:
 	free(keys);
 	free(vals);
 	return err;
+}
+
+struct ct_walk {
+	scmlb_ct_walk_fn fn;
+	void *arg;
+};
+
+static int walk_entry(const void *key, const void *val, void *arg)
+{
+	const struct ct_walk *w = arg;
+
+	return w->fn(key, val, w->arg);
+}
+
+static int walk_slot(const void *key, const void *val, void *arg)
+{
+	const struct scmlb_opening_slot *s = val;
+	const struct ct_walk *w = arg;
+
+	(void)key;
+	return s->key.family ? w->fn(&s->key, &s->flow, w->arg) : 0;
+}
+
+/**
+ * scmlb_ct_walk() - call @fn on every entry of a conntrack map, in batches
+ * @fd:  ct_flows or ct_replies
+ * @fn:  called per entry; a non-zero return stops the walk and is returned
+ * @arg: passed to @fn
+ *
+ * Entries the data plane adds or evicts meanwhile may or may not be seen.
+ *
+ * Return: 0, what @fn returned, or -errno.
+ */
+int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
+{
+	struct ct_walk w = { fn, arg };
+
+	return ct_batches(fd, sizeof(struct scmlb_flow_key),
+			  sizeof(struct scmlb_flow), walk_entry, &w);
+}
+
+/**
+ * scmlb_ct_opening_walk() - scmlb_ct_walk() over a half-open map's full slots
+ * @fd:  ct_opening or ct_opening_rep
+ * @fn:  called per full slot; a non-zero return stops the walk
+ * @arg: passed to @fn
+ *
+ * Return: 0, what @fn returned, or -errno.
+ */
+int scmlb_ct_opening_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
+{
+	struct ct_walk w = { fn, arg };
+
+	return ct_batches(fd, sizeof(__u32), sizeof(struct scmlb_opening_slot),
+			  walk_slot, &w);
 }

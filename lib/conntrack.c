@@ -105,8 +105,8 @@ int scmlb_ct_read_flows(const struct scmlb_ctx *ctx,
 	if (!err && replies)
 		err = scmlb_ct_walk(ctx->maps.ct_replies, ct_append, replies);
 	if (!err && replies)
-		err = scmlb_ct_walk(ctx->maps.ct_opening_rep, ct_append,
-				    replies);
+		err = scmlb_ct_opening_walk(ctx->maps.ct_opening_rep, ct_append,
+					    replies);
 	if (!err && replies)
 		err = ct_index(replies);
 	if (err) {
@@ -193,6 +193,14 @@ static int doom(struct doomed *d, const struct scmlb_flow_key *key)
 	return 0;
 }
 
+/* scmlb_ct_opening_walk()'s: doom every key it meets. */
+static int doom_flow(const struct scmlb_flow_key *key,
+		     const struct scmlb_flow *flow, void *arg)
+{
+	(void)flow;
+	return doom(arg, key);
+}
+
 static int delete_keys(int fd, const struct doomed *d)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -208,6 +216,23 @@ static int delete_keys(int fd, const struct doomed *d)
 			count = 1;	/* an entry the data plane evicted meanwhile */
 	}
 	return 0;
+}
+
+/* Empty every slot of the half-open map @fd; *@n: how many were full. */
+static int ct_opening_empty(int fd, size_t *n)
+{
+	struct doomed d = { 0 };
+	size_t i;
+	int err;
+
+	*n = 0;
+	err = scmlb_ct_opening_walk(fd, doom_flow, &d);
+	for (i = 0; !err && i < d.n; i++) {
+		if (scmlb_ct_opening_clear(fd, &d.keys[i]) == 0)
+			(*n)++;
+	}
+	free(d.keys);
+	return err;
 }
 
 /* Delete every entry of the conntrack map @fd; *@n: how many there were. */
@@ -248,9 +273,9 @@ int scmlb_ct_flush(const struct scmlb_ctx *ctx, size_t *flows)
 	if (!err)
 		err = ct_empty(ctx->maps.ct_replies, &replies);
 	if (!err)
-		err = ct_empty(ctx->maps.ct_opening, &opening);
+		err = ct_opening_empty(ctx->maps.ct_opening, &opening);
 	if (!err)
-		err = ct_empty(ctx->maps.ct_opening_rep, &replies);
+		err = ct_opening_empty(ctx->maps.ct_opening_rep, &replies);
 	*flows = established + opening;
 	return err;
 }
@@ -269,32 +294,133 @@ int scmlb_ct_walk_flows(const struct scmlb_ctx *ctx, scmlb_ct_walk_fn fn,
 {
 	int err = scmlb_ct_walk(ctx->maps.ct, fn, arg);
 
-	return err ? err : scmlb_ct_walk(ctx->maps.ct_opening, fn, arg);
+	return err ? err : scmlb_ct_opening_walk(ctx->maps.ct_opening, fn, arg);
+}
+
+/* Slots of the half-open map @fd less one: its hash mask. */
+static int ct_opening_mask(int fd, __u32 *mask)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (!info.max_entries || info.max_entries & (info.max_entries - 1))
+		return -EINVAL;
+	*mask = info.max_entries - 1;
+	return 0;
+}
+
+/*
+ * Read @key's slot of the half-open map @fd into @s; *@i: its index.
+ * Return: 0, -ENOENT when the slot holds another flow or none, or -errno.
+ */
+static int ct_opening_slot(int fd, const struct scmlb_flow_key *key,
+			   __u32 *i, struct scmlb_opening_slot *s)
+{
+	__u32 mask = 0;
+	int err = ct_opening_mask(fd, &mask);
+
+	if (err)
+		return err;
+	*i = scmlb_flow_hash(key) & mask;
+	if (bpf_map_lookup_elem(fd, i, s))
+		return -errno;
+	return memcmp(&s->key, key, sizeof(*key)) ? -ENOENT : 0;
 }
 
 /**
- * scmlb_ct_walk() - call @fn on every entry of a conntrack map, in batches
- * @fd:  ct_flows or ct_replies
- * @fn:  called per entry; a non-zero return stops the walk and is returned
- * @arg: passed to @fn
+ * scmlb_ct_opening_get() - a half-open flow's entry, by its key
+ * @fd:   ct_opening or ct_opening_rep
+ * @key:  the entry's key
+ * @flow: set to the entry
  *
- * Nothing is kept: a walk over a million flows needs a batch of memory,
- * not the whole table. Entries the data plane adds or evicts meanwhile
- * may or may not be seen.
- *
- * Return: 0, what @fn returned, or -errno.
+ * Return: 0, -ENOENT when its slot holds another flow or none (errno is
+ * set as well, as by bpf_map_lookup_elem()), or -errno.
  */
-int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
+int scmlb_ct_opening_get(int fd, const struct scmlb_flow_key *key,
+			 struct scmlb_flow *flow)
+{
+	struct scmlb_opening_slot s;
+	__u32 i;
+	int err = ct_opening_slot(fd, key, &i, &s);
+
+	if (err)
+		errno = -err;
+	else
+		*flow = s.flow;
+	return err;
+}
+
+/**
+ * scmlb_ct_opening_put() - write a half-open flow's entry into its slot
+ * @fd:   ct_opening or ct_opening_rep
+ * @key:  the entry's key
+ * @flow: the entry
+ *
+ * Whatever flow held the slot is replaced, as the data plane does.
+ *
+ * Return: 0 or -errno (errno set as well).
+ */
+int scmlb_ct_opening_put(int fd, const struct scmlb_flow_key *key,
+			 const struct scmlb_flow *flow)
+{
+	struct scmlb_opening_slot s = { .key = *key, .flow = *flow }, old;
+	__u32 i;
+	int err = ct_opening_slot(fd, key, &i, &old);
+
+	if (err == -ENOENT)
+		err = 0;
+	if (!err && bpf_map_update_elem(fd, &i, &s, BPF_ANY))
+		err = -errno;
+	if (err)
+		errno = -err;
+	return err;
+}
+
+/**
+ * scmlb_ct_opening_clear() - empty a half-open flow's slot
+ * @fd:  ct_opening or ct_opening_rep
+ * @key: the entry's key
+ *
+ * Return: 0, -ENOENT when the slot holds another flow or none (left
+ * alone), or -errno; errno set as well.
+ */
+int scmlb_ct_opening_clear(int fd, const struct scmlb_flow_key *key)
+{
+	struct scmlb_opening_slot s;
+	__u32 i;
+	int err = ct_opening_slot(fd, key, &i, &s);
+
+	if (!err) {
+		memset(&s, 0, sizeof(s));
+		if (bpf_map_update_elem(fd, &i, &s, BPF_ANY))
+			err = -errno;
+	}
+	if (err)
+		errno = -err;
+	return err;
+}
+
+
+/* ct_batches()'s callback: one key and its value. */
+typedef int (*ct_batch_fn)(const void *key, const void *val, void *arg);
+
+/*
+ * Call @fn on every key and value of @fd, read in batches: a walk over a
+ * million flows needs a batch of memory, not the whole table.
+ */
+static int ct_batches(int fd, size_t key_size, size_t val_size,
+		      ct_batch_fn fn, void *arg)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct scmlb_flow_key *keys;
-	struct scmlb_flow *vals;
+	char *keys, *vals;
 	__u32 batch, count, i;
 	bool first = true;
 	int err = 0, ret;
 
-	keys = calloc(CT_BATCH, sizeof(*keys));
-	vals = calloc(CT_BATCH, sizeof(*vals));
+	keys = calloc(CT_BATCH, key_size);
+	vals = calloc(CT_BATCH, val_size);
 	if (!keys || !vals) {
 		err = -ENOMEM;
 		goto out;
@@ -309,7 +435,7 @@ int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
 		}
 		first = false;
 		for (i = 0; i < count && !err; i++)
-			err = fn(&keys[i], &vals[i], arg);
+			err = fn(keys + i * key_size, vals + i * val_size, arg);
 		if (err || ret)	/* ENOENT: that was the last batch */
 			break;
 	}
@@ -317,4 +443,59 @@ out:
 	free(keys);
 	free(vals);
 	return err;
+}
+
+struct ct_walk {
+	scmlb_ct_walk_fn fn;
+	void *arg;
+};
+
+static int walk_entry(const void *key, const void *val, void *arg)
+{
+	const struct ct_walk *w = arg;
+
+	return w->fn(key, val, w->arg);
+}
+
+static int walk_slot(const void *key, const void *val, void *arg)
+{
+	const struct scmlb_opening_slot *s = val;
+	const struct ct_walk *w = arg;
+
+	(void)key;
+	return s->key.family ? w->fn(&s->key, &s->flow, w->arg) : 0;
+}
+
+/**
+ * scmlb_ct_walk() - call @fn on every entry of a conntrack map, in batches
+ * @fd:  ct_flows or ct_replies
+ * @fn:  called per entry; a non-zero return stops the walk and is returned
+ * @arg: passed to @fn
+ *
+ * Entries the data plane adds or evicts meanwhile may or may not be seen.
+ *
+ * Return: 0, what @fn returned, or -errno.
+ */
+int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
+{
+	struct ct_walk w = { fn, arg };
+
+	return ct_batches(fd, sizeof(struct scmlb_flow_key),
+			  sizeof(struct scmlb_flow), walk_entry, &w);
+}
+
+/**
+ * scmlb_ct_opening_walk() - scmlb_ct_walk() over a half-open map's full slots
+ * @fd:  ct_opening or ct_opening_rep
+ * @fn:  called per full slot; a non-zero return stops the walk
+ * @arg: passed to @fn
+ *
+ * Return: 0, what @fn returned, or -errno.
+ */
+int scmlb_ct_opening_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
+{
+	struct ct_walk w = { fn, arg };
+
+	return ct_batches(fd, sizeof(__u32), sizeof(struct scmlb_opening_slot),
+			  walk_slot, &w);
 }

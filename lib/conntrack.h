@@ -31,6 +31,12 @@ int scmlb_ct_read(int fd, bool index, struct scmlb_ct_table *t);
 typedef int (*scmlb_ct_walk_fn)(const struct scmlb_flow_key *key,
 				const struct scmlb_flow *flow, void *arg);
 int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg);
+int scmlb_ct_opening_walk(int fd, scmlb_ct_walk_fn fn, void *arg);
+int scmlb_ct_opening_get(int fd, const struct scmlb_flow_key *key,
+			 struct scmlb_flow *flow);
+int scmlb_ct_opening_put(int fd, const struct scmlb_flow_key *key,
+			 const struct scmlb_flow *flow);
+int scmlb_ct_opening_clear(int fd, const struct scmlb_flow_key *key);
 int scmlb_ct_walk_flows(const struct scmlb_ctx *ctx, scmlb_ct_walk_fn fn,
 			void *arg);
 int scmlb_ct_read_flows(const struct scmlb_ctx *ctx,

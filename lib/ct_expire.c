@@ -110,8 +110,12 @@ int scmlb_ct_expire(const struct scmlb_ctx *ctx,
 	if (!err)
 		err = bpf_map__reuse_fd(skel->maps.ct_opening_rep,
 					ctx->maps.ct_opening_rep);
-	if (!err)
+	if (!err) {
+		/* reuse took the instance's size: a power of two */
+		skel->rodata->ct_opening_mask =
+			bpf_map__max_entries(skel->maps.ct_opening) - 1;
 		err = ct_expire_bpf__load(skel);
+	}
 	if (!err && bpf_prog_test_run_opts(
 			bpf_program__fd(skel->progs.scmlb_ct_expire), &run))
 		err = -errno;

@@ -63,15 +63,18 @@ static int reuse_pinned_devmap(struct bpf_map *map, const char *pin_dir)
  * scmlb_progs_ct_size() - size conntrack's maps for @ct_size flows
  * @skel:    opened, not loaded
  * @ct_size: flows ct_flows and ct_replies hold; the half-open maps hold
- *	     SCMLB_CT_OPENING_SIZE(@ct_size)
+ *	     SCMLB_CT_OPENING_SIZE(@ct_size) flows in
+ *	     scmlb_ct_opening_slots(@ct_size) slots, which the data plane
+ *	     indexes with a mask
  *
  * Return: 0 or -errno.
  */
 int scmlb_progs_ct_size(struct scmlb_bpf *skel, __u32 ct_size)
 {
-	__u32 opening = SCMLB_CT_OPENING_SIZE(ct_size);
+	__u32 opening = scmlb_ct_opening_slots(ct_size);
 	int err;
 
+	skel->rodata->ct_opening_mask = opening - 1;
 	err = bpf_map__set_max_entries(skel->maps.ct_flows, ct_size);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.ct_replies, ct_size);

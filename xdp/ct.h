@@ -5,6 +5,7 @@
 
 #include "maps.h"
 #include "parse.h"
+#include "scmlb_hash.h"
 
 /**
  * backend_get() - the backend with id @id, if it still exists
@@ -40,17 +41,6 @@ static __always_inline void backend_count(__u32 id, const struct pkt *p,
 	}
 }
 
-/* Where a flow's entries are kept: the half-open maps when @opening. */
-static __always_inline void *ct_clients_of(int opening)
-{
-	return opening ? (void *)&ct_opening : (void *)&ct_flows;
-}
-
-static __always_inline void *ct_replies_of(int opening)
-{
-	return opening ? (void *)&ct_opening_rep : (void *)&ct_replies;
-}
-
 /* The conntrack key of an IPv4 packet src:sport -> dst:dport. */
 static __always_inline void ct_key(struct scmlb_flow_key *key, __be32 src,
 				   __be16 sport, __be32 dst, __be16 dport,
@@ -66,6 +56,65 @@ static __always_inline void ct_key(struct scmlb_flow_key *key, __be32 src,
 	key->pad[0] = key->pad[1] = 0;
 }
 
+/* The slot @key maps to in a half-open map (ct_opening, ct_opening_rep). */
+static __always_inline struct scmlb_opening_slot *
+ct_opening_slot(void *half_open, const struct scmlb_flow_key *key)
+{
+	__u32 i = scmlb_flow_hash(key) & ct_opening_mask;
+
+	return bpf_map_lookup_elem(half_open, &i);
+}
+
+/* The half-open entry keyed @key, if its slot still holds that flow. */
+static __always_inline struct scmlb_flow *
+ct_opening_lookup(void *half_open, const struct scmlb_flow_key *key)
+{
+	struct scmlb_opening_slot *s = ct_opening_slot(half_open, key);
+
+	/* an empty slot's family is 0: never a packet's key */
+	return s && scmlb_flow_key_equal(&s->key, key) ? &s->flow : NULL;
+}
+
+/*
+ * Write a half-open entry into its slot, whatever flow held it: two
+ * stores, no lock. Two CPUs writing one slot at once may leave one
+ * flow's key with the other's fields, misdirecting that half-open flow
+ * as an eviction would (its client is reset and retries).
+ */
+static __always_inline int ct_opening_put(void *half_open,
+					  const struct scmlb_flow_key *key,
+					  const struct scmlb_flow *f)
+{
+	struct scmlb_opening_slot *s = ct_opening_slot(half_open, key);
+
+	if (!s)
+		return -1;
+	s->flow = *f;
+	s->key = *key;
+	return 0;
+}
+
+/* Empty @key's slot, only if it still holds that flow. */
+static __always_inline void ct_opening_clear(void *half_open,
+					     const struct scmlb_flow_key *key)
+{
+	struct scmlb_opening_slot *s = ct_opening_slot(half_open, key);
+
+	if (s && scmlb_flow_key_equal(&s->key, key))
+		s->key.family = 0;
+}
+
+/* Delete @key's entry: from @half_open when @opening, else @established. */
+static __always_inline void ct_delete(void *established, void *half_open,
+				      int opening,
+				      const struct scmlb_flow_key *key)
+{
+	if (opening)
+		ct_opening_clear(half_open, key);
+	else
+		bpf_map_delete_elem(established, key);
+}
+
 /*
  * A flow's entry in @established or, a TCP flow only, in @half_open
  * (flagged SCMLB_FLOW_HALF_OPEN). The established path pays nothing
@@ -79,7 +128,7 @@ ct_lookup(void *established, void *half_open,
 
 	if (f || key->proto != IPPROTO_TCP)
 		return f;
-	return bpf_map_lookup_elem(half_open, key);
+	return ct_opening_lookup(half_open, key);
 }
 
 /* The client's entry of a flow: ct_flows', else ct_opening's. */
@@ -119,8 +168,8 @@ static __always_inline void ct_forget(const struct scmlb_flow_key *key,
 	struct scmlb_flow_key rkey;
 
 	ct_reply_key(&rkey, key, f);
-	bpf_map_delete_elem(ct_replies_of(opening), &rkey);
-	bpf_map_delete_elem(ct_clients_of(opening), key);
+	ct_delete(&ct_replies, &ct_opening_rep, opening, &rkey);
+	ct_delete(&ct_flows, &ct_opening, opening, key);
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
+#include "scmlb_hash.h"
 #include "scmlb_structs.h"
 
 /* Never created: scmlb-gc hands in the instance's maps (bpf_map__reuse_fd). */
@@ -31,30 +32,32 @@ struct {
 	__uint(max_entries, 1);
 } ct_replies SEC(".maps");
 
-/* The half-open flows, in maps of their own; handed in as well. */
+/* The half-open flows' direct-mapped slots; handed in as well. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct scmlb_flow_key);
-	__type(value, struct scmlb_flow);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_opening_slot);
 	__uint(max_entries, 1);
 } ct_opening SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct scmlb_flow_key);
-	__type(value, struct scmlb_flow);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_opening_slot);
 	__uint(max_entries, 1);
 } ct_opening_rep SEC(".maps");
 
-/* Where a flow's entries are kept: the half-open maps when @opening. */
-static __always_inline void *ct_clients_of(int opening)
-{
-	return opening ? (void *)&ct_opening : (void *)&ct_flows;
-}
+/* Their slots less one, set by scmlb-gc: a reply's slot is its key's hash. */
+const volatile __u32 ct_opening_mask;
 
-static __always_inline void *ct_replies_of(int opening)
+/* ct_opening_rep's slot of @rkey when it holds that flow's reply entry. */
+static __always_inline struct scmlb_opening_slot *
+opening_reply(const struct scmlb_flow_key *rkey)
 {
-	return opening ? (void *)&ct_opening_rep : (void *)&ct_replies;
+	__u32 i = scmlb_flow_hash(rkey) & ct_opening_mask;
+	struct scmlb_opening_slot *s = bpf_map_lookup_elem(&ct_opening_rep, &i);
+
+	return s && scmlb_flow_key_equal(&s->key, rkey) ? s : NULL;
 }
 
 struct expire_walk {
@@ -72,13 +75,14 @@ static __always_inline int idle_too_long(const struct expire_walk *w,
  * One client's entry: it goes, with its reply entry, when neither side
  * sent a packet for its state's timeout. The client's last_seen lags its
  * replies' by up to a second (the data plane syncs it at that pace), so
- * the reply entry is asked too before the flow goes. @opening: a
- * half-open flow's (ct_opening, ct_opening_rep); judged by its state as
- * well, opening unless a RST or FIN moved it.
+ * the reply entry is asked too before the flow goes. @slot: a half-open
+ * flow's (ct_opening), emptied rather than deleted, its reply found in
+ * ct_opening_rep; judged by its state as well, opening unless a RST or
+ * FIN moved it.
  */
 static __always_inline long expire(struct scmlb_flow_key *key,
 				   struct scmlb_flow *f, struct expire_walk *w,
-				   int opening)
+				   struct scmlb_opening_slot *slot)
 {
 	struct scmlb_flow_key rkey = {
 		.src_addr = f->nat_addr[0],
@@ -89,13 +93,19 @@ static __always_inline long expire(struct scmlb_flow_key *key,
 		.family = key->family,
 	};
 	__u32 state = f->state < SCMLB_CT_STATES ? f->state : 0;
+	struct scmlb_opening_slot *rslot = NULL;
 	struct scmlb_flow *r;
 	int own_reply;
 
 	w->io.checked++;
 	if (!idle_too_long(w, f->last_seen, state))
 		return 0;
-	r = bpf_map_lookup_elem(ct_replies_of(opening), &rkey);
+	if (slot) {
+		rslot = opening_reply(&rkey);
+		r = rslot ? &rslot->flow : NULL;
+	} else {
+		r = bpf_map_lookup_elem(&ct_replies, &rkey);
+	}
 	/* a newer flow from the same client port may own the reply key now */
 	own_reply = r && r->nat_addr[0] == key->dst_addr &&
 		    r->nat_port == key->dst_port;
@@ -105,9 +115,14 @@ static __always_inline long expire(struct scmlb_flow_key *key,
 	if (!idle_too_long(w, f->last_seen, state))
 		return 0;
 	/* the client's entry first: without it a reply has no flow */
-	bpf_map_delete_elem(ct_clients_of(opening), key);
-	if (own_reply)
-		bpf_map_delete_elem(ct_replies_of(opening), &rkey);
+	if (slot)
+		slot->key.family = 0;
+	else
+		bpf_map_delete_elem(&ct_flows, key);
+	if (own_reply && rslot)
+		rslot->key.family = 0;
+	else if (own_reply)
+		bpf_map_delete_elem(&ct_replies, &rkey);
 	w->io.expired[state]++;
 	return 0;
 }
@@ -116,14 +131,18 @@ static long expire_flow(void *map, struct scmlb_flow_key *key,
 			struct scmlb_flow *f, struct expire_walk *w)
 {
 	(void)map;
-	return expire(key, f, w, 0);
+	return expire(key, f, w, NULL);
 }
 
-static long expire_opening(void *map, struct scmlb_flow_key *key,
-			   struct scmlb_flow *f, struct expire_walk *w)
+static long expire_opening(void *map, __u32 *index,
+			   struct scmlb_opening_slot *slot,
+			   struct expire_walk *w)
 {
 	(void)map;
-	return expire(key, f, w, 1);
+	(void)index;
+	if (!slot->key.family)
+		return 0;	/* an empty slot */
+	return expire(&slot->key, &slot->flow, w, slot);
 }
 
 SEC("xdp")

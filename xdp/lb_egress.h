@@ -36,7 +36,8 @@ static __always_inline int ct_reply_sync(const struct scmlb_config *cfg,
 		return 0;
 	ct_key(&key, p->ip->daddr, p->dport, r->nat_addr[0], r->nat_port,
 	       p->proto);
-	f = bpf_map_lookup_elem(ct_clients_of(ct_half_open(r)), &key);
+	f = ct_half_open(r) ? ct_opening_lookup(&ct_opening, &key) :
+			      bpf_map_lookup_elem(&ct_flows, &key);
 	if (!f)
 		return 0;
 	/* a SYN, FIN or RST of the flow's former backend goes to the kernel */

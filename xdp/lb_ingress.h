@@ -54,24 +54,30 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 	if (old) {
 		old_opening = ct_half_open(old);
 		ct_reply_key(&rkey, key, old);
-		bpf_map_delete_elem(ct_replies_of(old_opening),
-				    &rkey);
+		ct_delete(&ct_replies, &ct_opening_rep, old_opening, &rkey);
 		if (old_opening != opening)
-			bpf_map_delete_elem(ct_clients_of(old_opening), key);
+			ct_delete(&ct_flows, &ct_opening, old_opening, key);
 	}
 	ct_key(&rkey, be->addr[0], port, key->src_addr, key->src_port,
 	       key->proto);
 	f.synced = (__u32)f.last_seen;
+	if (opening) {
+		/* a half-open flow's slot: no allocation, nothing to fail */
+		ct_opening_put(&ct_opening_rep, &rkey, &f);
+		f.packets = 1;
+		f.nat_addr[0] = be->addr[0];
+		f.nat_port = port;
+		f.flags = path | half;
+		return ct_opening_put(&ct_opening, key, &f);
+	}
 	/* a full LRU table evicts its oldest entries rather than fail */
-	if (bpf_map_update_elem(ct_replies_of(opening), &rkey,
-				&f, BPF_ANY))
+	if (bpf_map_update_elem(&ct_replies, &rkey, &f, BPF_ANY))
 		return -1;
 	f.packets = 1;
 	f.nat_addr[0] = be->addr[0];
 	f.nat_port = port;
-	f.flags = path | half;
-	return bpf_map_update_elem(ct_clients_of(opening), key, &f,
-				   BPF_ANY) ? -1 : 0;
+	f.flags = path;
+	return bpf_map_update_elem(&ct_flows, key, &f, BPF_ANY) ? -1 : 0;
 }
 
 /*
@@ -89,7 +95,7 @@ ct_promote(const struct scmlb_flow_key *key, struct scmlb_flow *f)
 	struct scmlb_flow *r, *moved, copy;
 
 	ct_reply_key(&rkey, key, f);
-	r = bpf_map_lookup_elem(&ct_opening_rep, &rkey);
+	r = ct_opening_lookup(&ct_opening_rep, &rkey);
 	if (r) {
 		copy = *r;
 	} else {
@@ -111,8 +117,8 @@ ct_promote(const struct scmlb_flow_key *key, struct scmlb_flow *f)
 	moved = bpf_map_lookup_elem(&ct_flows, key);
 	if (!moved)
 		return f;
-	bpf_map_delete_elem(&ct_opening, key);
-	bpf_map_delete_elem(&ct_opening_rep, &rkey);
+	ct_opening_clear(&ct_opening, key);
+	ct_opening_clear(&ct_opening_rep, &rkey);
 	return moved;
 }
 

@@ -161,29 +161,38 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ct_replies SEC(".maps");
 
-/* Half-open flows; set at load time by scmlb-attach from --conntrack-size. */
+/* Half-open flows' slots; set at load time by scmlb-attach (a power of two). */
 #define SCMLB_CT_OPENING_LOAD_SIZE SCMLB_CT_OPENING_SIZE(SCMLB_CT_LOAD_SIZE)
+_Static_assert((SCMLB_CT_OPENING_LOAD_SIZE & (SCMLB_CT_OPENING_LOAD_SIZE - 1)) == 0,
+	       "half-open maps are indexed by a masked hash");
+
+/* The slots of ct_opening and ct_opening_rep less one; set with their size. */
+const volatile __u32 ct_opening_mask = SCMLB_CT_OPENING_LOAD_SIZE - 1;
 
 /*
  * Half-open TCP flows by the client's 5-tuple, apart from ct_flows: a
  * SYN opens its flow here, and only the client's ACK of the backend's
  * SYN-ACK moves it to ct_flows, so a flood of SYNs from spoofed sources
- * evicts other half-open flows, never established ones. Written by the
- * data plane, pruned by scmlb-gc, flushed by scmlb-lb.
+ * overwrites other half-open flows, never established ones. Direct-mapped
+ * (struct scmlb_opening_slot at scmlb_flow_hash(key) & ct_opening_mask):
+ * a SYN's entry costs two stores, no allocation, no lock; a newer SYN
+ * hashing to an occupied slot replaces that half-open flow, as an LRU
+ * evicts its oldest. Written by the data plane, pruned by scmlb-gc,
+ * flushed by scmlb-lb.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct scmlb_flow_key);
-	__type(value, struct scmlb_flow);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_opening_slot);
 	__uint(max_entries, SCMLB_CT_OPENING_LOAD_SIZE);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ct_opening SEC(".maps");
 
 /* The same half-open flows by their backend's 5-tuple, for the SYN-ACK. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct scmlb_flow_key);
-	__type(value, struct scmlb_flow);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_opening_slot);
 	__uint(max_entries, SCMLB_CT_OPENING_LOAD_SIZE);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ct_opening_rep SEC(".maps");

@@ -3,6 +3,8 @@
 #ifndef SCMLB_CONSTS_H
 #define SCMLB_CONSTS_H
 
+#include <linux/types.h>
+
 /*
  * Layout of the maps. The major is bumped whenever a shared struct, or a
  * map's type, key, value or size changes: tools refuse maps of another
@@ -69,6 +71,20 @@
 #define SCMLB_CT_OPENING_SIZE(n)					\
 	((n) / 4 > SCMLB_CT_OPENING_MIN ? (n) / 4 :			\
 	 (n) < SCMLB_CT_OPENING_MIN ? (n) : SCMLB_CT_OPENING_MIN)
+
+/*
+ * Slots of ct_opening and ct_opening_rep, direct-mapped arrays: at least
+ * SCMLB_CT_OPENING_SIZE(n), a power of two, so that a flow's slot is its
+ * hash masked.
+ */
+static inline __u32 scmlb_ct_opening_slots(__u32 n)
+{
+	__u32 want = SCMLB_CT_OPENING_SIZE(n), slots = 1;
+
+	while (slots < want)
+		slots <<= 1;
+	return slots;
+}
 
 /* Firewall rules, and networks (each holds at least one rule). */
 #ifndef SCMLB_FW_MAX_RULES

@@ -76,4 +76,16 @@ static inline __u32 scmlb_vip_hint_bit(const scmlb_addr_t a)
 	return (scmlb_addr_fold(a) * 0x9e3779b1U) >> 16;
 }
 
+/*
+ * Whether two flow keys are the same 5-tuple, as four words: what a
+ * half-open slot (ct_opening) is checked with before its entry is used.
+ */
+static inline int scmlb_flow_key_equal(const struct scmlb_flow_key *a,
+				       const struct scmlb_flow_key *b)
+{
+	const __u32 *x = (const void *)a, *y = (const void *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
 #endif /* SCMLB_HASH_H */

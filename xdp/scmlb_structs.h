@@ -161,6 +161,18 @@ struct scmlb_flow {
 _Static_assert(sizeof(struct scmlb_flow) == 56, "scmlb_flow layout");
 
 /*
+ * A slot of ct_opening or ct_opening_rep: a half-open flow's entry with
+ * its key, at index scmlb_flow_hash(key) masked; empty when key.family
+ * is 0.
+ */
+struct scmlb_opening_slot {
+	struct scmlb_flow_key key;
+	struct scmlb_flow flow;
+};
+_Static_assert(sizeof(struct scmlb_opening_slot) == 72,
+	       "scmlb_opening_slot layout");
+
+/*
  * A fragmented datagram, by what all its fragments carry: later ones
  * have no ports. Keyed as the datagram arrives (client -> VIP, or
  * backend -> client).

@@ -40,7 +40,7 @@ struct bench_cfg {
 	__u16 sport;		/* flow 0's source port, host order */
 	__u16 l4_check;		/* offset of the L4 checksum in the frame */
 	__u32 forget;		/* 1: take the run's flow out of conntrack first */
-	__u32 pad;
+	__u32 opening_mask;	/* slots of ct_opening less one */
 };
 
 /* Key of the floor's flow table: the client's 5-tuple. */

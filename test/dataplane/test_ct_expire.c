@@ -57,13 +57,12 @@ static int flow_add_in(bool opening, __u16 cport, __u32 vip, __u8 state,
 		.state = state,
 	};
 
-	if (bpf_map_update_elem(clients(opening), &key, &f, BPF_ANY))
+	if (tb_ct_update(clients(opening), &key, &f))
 		return -errno;
 	f.nat_addr[0] = htonl(vip);
 	f.flags = SCMLB_FLOW_REPLY;
 	f.last_seen = reply_seen;
-	return bpf_map_update_elem(replies(opening), &rkey, &f, BPF_ANY) ?
-	       -errno : 0;
+	return tb_ct_update(replies(opening), &rkey, &f) ? -errno : 0;
 }
 
 static int flow_add(__u16 cport, __u32 vip, __u8 state, __u64 reply_seen)
@@ -77,7 +76,7 @@ static bool has_flow_in(bool opening, __u16 cport, __u32 vip)
 						IPPROTO_TCP);
 	struct scmlb_flow f;
 
-	return !bpf_map_lookup_elem(clients(opening), &key, &f);
+	return !tb_ct_lookup(clients(opening), &key, &f);
 }
 
 static bool has_flow(__u16 cport, __u32 vip)
@@ -91,7 +90,7 @@ static bool has_reply_in(bool opening, __u16 cport)
 						 IPPROTO_TCP);
 	struct scmlb_flow f;
 
-	return !bpf_map_lookup_elem(replies(opening), &rkey, &f);
+	return !tb_ct_lookup(replies(opening), &rkey, &f);
 }
 
 static bool has_reply(__u16 cport)
@@ -101,10 +100,7 @@ static bool has_reply(__u16 cport)
 
 static void empty(int fd)
 {
-	struct scmlb_flow_key key;
-
-	while (!bpf_map_get_next_key(fd, NULL, &key))
-		bpf_map_delete_elem(fd, &key);
+	tb_ct_clear(fd);
 }
 
 /* Every timeout "never" but @state's, which is 1 ms. */
@@ -273,15 +269,15 @@ int main(void)
 					     sizeof(struct scmlb_flow_key),
 					     sizeof(struct scmlb_flow), CT_SIZE,
 					     &opts);
-	ctx.maps.ct_opening = bpf_map_create(BPF_MAP_TYPE_LRU_HASH,
-					     "ct_opening",
-					     sizeof(struct scmlb_flow_key),
-					     sizeof(struct scmlb_flow), CT_SIZE,
-					     &opts);
-	ctx.maps.ct_opening_rep = bpf_map_create(BPF_MAP_TYPE_LRU_HASH,
+	/* direct-mapped slots, as scmlb-attach makes them */
+	ctx.maps.ct_opening = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ct_opening",
+					     sizeof(__u32),
+					     sizeof(struct scmlb_opening_slot),
+					     CT_SIZE, &opts);
+	ctx.maps.ct_opening_rep = bpf_map_create(BPF_MAP_TYPE_ARRAY,
 						 "ct_opening_rep",
-						 sizeof(struct scmlb_flow_key),
-						 sizeof(struct scmlb_flow),
+						 sizeof(__u32),
+						 sizeof(struct scmlb_opening_slot),
 						 CT_SIZE, &opts);
 	if (ctx.maps.ct < 0 || ctx.maps.ct_replies < 0 ||
 	    ctx.maps.ct_opening < 0 || ctx.maps.ct_opening_rep < 0) {

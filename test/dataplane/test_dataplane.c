@@ -21,6 +21,7 @@
 #include "frames.h"
 #include "maps.h"
 #include "scmlb.skel.h"
+#include "scmlb_hash.h"
 #include "testbed.h"
 
 /* Addresses and ports in host order; the frame builder converts them. */
@@ -541,13 +542,66 @@ static bool established_kept(void)
 	return kept == EST_FLOWS;
 }
 
+/*
+ * Two clients' ports whose flows share a half-open slot (found with
+ * scmlb_flow_hash() for CLIENT -> VIP:VPORT and CT_SIZE's slots; the
+ * fixture checks it), and a third port's established flow beside them.
+ */
+#define SLOT_PORT_A	42031
+#define SLOT_PORT_B	42460
+#define SLOT_PORT_EST	42032
+
+static __u32 opening_slot(__u16 port)
+{
+	struct scmlb_flow_key key = tb_flow_key(CLIENT, VIP, port, VPORT,
+						IPPROTO_TCP);
+
+	return scmlb_flow_hash(&key) & (scmlb_ct_opening_slots(CT_SIZE) - 1);
+}
+
+/* Three backends, an established flow from SLOT_PORT_EST (backend 1). */
+static int fx_shared_slot(void)
+{
+	int err = fx_three();
+
+	if (!err && opening_slot(SLOT_PORT_A) != opening_slot(SLOT_PORT_B)) {
+		note("ports %u and %u no longer share a half-open slot",
+		     SLOT_PORT_A, SLOT_PORT_B);
+		err = -EPROTO;
+	}
+	return err ? err : handshake(SLOT_PORT_EST);
+}
+
+/* SLOT_PORT_A's half-open entry replaced; SLOT_PORT_EST's flow intact. */
+static bool slot_replaced(void)
+{
+	struct scmlb_flow_key a = tb_flow_key(CLIENT, VIP, SLOT_PORT_A, VPORT,
+					      IPPROTO_TCP);
+	struct scmlb_flow_key est = tb_flow_key(CLIENT, VIP, SLOT_PORT_EST,
+						VPORT, IPPROTO_TCP);
+	struct scmlb_flow f;
+	struct tb_flow e;
+	bool ok = true;
+
+	if (!tb_ct_client_get(&lb, &a, &f)) {
+		note("port %u's half-open entry still found", SLOT_PORT_A);
+		ok = false;
+	}
+	if (tb_flow_read(&lb, &est, &e) || !e.has_client || e.opening ||
+	    e.client.state != SCMLB_CT_ESTABLISHED) {
+		note("port %u's established flow changed", SLOT_PORT_EST);
+		ok = false;
+	}
+	return ok;
+}
+
 /* The reply entry of the half-open flow from port 42003 (backend 3) lost. */
 static int fx_lose_reply(void)
 {
 	struct scmlb_flow_key rkey = tb_flow_key(BE_ADDR(3), CLIENT, VPORT,
 						 42003, IPPROTO_TCP);
 
-	return bpf_map_delete_elem(lb.maps.ct_opening_rep, &rkey) ? -errno : 0;
+	return tb_ct_delete(lb.maps.ct_opening_rep, &rkey) ? -errno : 0;
 }
 
 /*
@@ -592,6 +646,16 @@ static bool listing_ok(void)
 	return ok;
 }
 
+/* A walk's callback: any entry at all stops it. */
+static int any_entry(const struct scmlb_flow_key *key,
+		     const struct scmlb_flow *f, void *arg)
+{
+	(void)key;
+	(void)f;
+	(void)arg;
+	return 1;
+}
+
 /* scmlb-lb conntrack flush: both flows go, from every map. */
 static int fx_flush(void)
 {
@@ -606,7 +670,8 @@ static int fx_flush(void)
 		err = -EPROTO;
 	}
 	for (i = 0; i < ARRAY_SIZE(fds) && !err; i++) {
-		if (!bpf_map_get_next_key(fds[i], NULL, &key)) {
+		if (i < 2 ? !bpf_map_get_next_key(fds[i], NULL, &key) :
+			    scmlb_ct_opening_walk(fds[i], any_entry, NULL)) {
 			note("an entry left after the flush");
 			err = -EPROTO;
 		}
@@ -767,6 +832,28 @@ static const struct tcase cases[] = {
 	{ "after the flood: a new SYN still opens a half-open flow", NULL,
 	  .in = { TCP_IN(42021, TF_SYN) }, FWD(AFTER_FLOOD_BE),
 	  CT(OPENING, AFTER_FLOOD_BE, 1) },
+
+	/* half-open flows are direct-mapped: a newer SYN takes its slot */
+	{ "shared slot: an established flow from port 42032, then SYN from "
+	  "42031: to backend 2", fx_shared_slot,
+	  .in = { TCP_IN(SLOT_PORT_A, TF_SYN) }, FWD(2), CT(OPENING, 2, 1) },
+	{ "shared slot: SYN from 42460, whose key maps to 42031's slot: to "
+	  "backend 3, replacing 42031's half-open entry; 42032's flow "
+	  "untouched", NULL,
+	  .in = { TCP_IN(SLOT_PORT_B, TF_SYN) }, FWD(3), CT(OPENING, 3, 1),
+	  .check = slot_replaced },
+	{ "shared slot: 42031's ACK is not taken for 42460's (the slot's key "
+	  "differs): the kernel's, not backend 3's", NULL,
+	  .in = { TCP_IN(SLOT_PORT_A, TF_ACK), ACKS_SYN_ACK }, PASS },
+	{ "shared slot: backend 3's SYN-ACK to 42460 returned", NULL, ON_BE(3),
+	  .in = { TCP_OUT(3, SLOT_PORT_B, TF_SYN | TF_ACK) }, RET(mac_client),
+	  CT(OPENING, 3, 2) },
+	{ "shared slot: 42460's ACK promotes its flow", NULL,
+	  .in = { TCP_IN(SLOT_PORT_B, TF_ACK), ACKS_SYN_ACK }, FWD(3),
+	  CT(ESTABLISHED, 3, 3) },
+	{ "shared slot: the established flow from 42032 still to backend 1",
+	  NULL, .in = { TCP_IN(SLOT_PORT_EST, TF_ACK) }, FWD(1),
+	  CT(ESTABLISHED, 1, 4) },
 
 	/* 3: round robin */
 	{ "round robin: SYN from port 40101 to backend 1", fx_three,

@@ -198,11 +198,10 @@ static int fx_old_flow(void)
 	/* its path gone; where it is kept stays as it is */
 	f.client.flags &= SCMLB_FLOW_HALF_OPEN;
 	f.reply.flags &= SCMLB_FLOW_REPLY | SCMLB_FLOW_HALF_OPEN;
-	if (bpf_map_update_elem(f.opening ? lb.maps.ct_opening : lb.maps.ct,
-				&key, &f.client, BPF_EXIST) ||
-	    bpf_map_update_elem(f.opening ? lb.maps.ct_opening_rep :
-					    lb.maps.ct_replies, &f.rkey,
-				&f.reply, BPF_EXIST))
+	if (tb_ct_update(f.opening ? lb.maps.ct_opening : lb.maps.ct,
+			 &key, &f.client) ||
+	    tb_ct_update(f.opening ? lb.maps.ct_opening_rep :
+				     lb.maps.ct_replies, &f.rkey, &f.reply))
 		return -errno;
 	return 0;
 }

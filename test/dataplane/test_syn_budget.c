@@ -104,8 +104,8 @@ static int wipe(__u32 budget_id)
 		err = tb_map_clear(lb.maps.ct, &fk);
 	/* a SYN's flow is half-open */
 	if (!err)
-		err = tb_map_clear(lb.maps.ct_opening_rep, &fk);
-	return err ? err : tb_map_clear(lb.maps.ct_opening, &fk);
+		err = tb_ct_clear(lb.maps.ct_opening_rep);
+	return err ? err : tb_ct_clear(lb.maps.ct_opening);
 }
 
 static struct frame frame_to(__u32 saddr, __u32 daddr, __u8 proto,

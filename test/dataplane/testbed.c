@@ -274,9 +274,9 @@ int tb_wipe(struct scmlb_ctx *ctx)
 	if (!err)
 		err = tb_map_clear(ctx->maps.ct_replies, &fkey);
 	if (!err)
-		err = tb_map_clear(ctx->maps.ct_opening, &fkey);
+		err = tb_ct_clear(ctx->maps.ct_opening);
 	if (!err)
-		err = tb_map_clear(ctx->maps.ct_opening_rep, &fkey);
+		err = tb_ct_clear(ctx->maps.ct_opening_rep);
 	if (!err)
 		err = scmlb_backends_list(ctx, &bes, &n);
 	for (i = 0; !err && i < n; i++) {
@@ -511,6 +511,71 @@ int tb_map_clear(int fd, void *key)
 	return 0;
 }
 
+/* Whether @fd is a half-open map: direct-mapped slots, reached by key in lib. */
+static bool ct_is_opening(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       info.type == BPF_MAP_TYPE_ARRAY;
+}
+
+/**
+ * tb_ct_lookup() - a conntrack entry by its key, in any conntrack map
+ * @fd:  ct_flows, ct_replies, ct_opening or ct_opening_rep
+ * @key: the entry's key
+ * @f:   set to the entry
+ *
+ * Return: as bpf_map_lookup_elem() (0, or -errno with errno set).
+ */
+int tb_ct_lookup(int fd, const struct scmlb_flow_key *key,
+		 struct scmlb_flow *f)
+{
+	return ct_is_opening(fd) ? scmlb_ct_opening_get(fd, key, f) :
+				   bpf_map_lookup_elem(fd, key, f);
+}
+
+/* Write a conntrack entry, as bpf_map_update_elem(..., BPF_ANY). */
+int tb_ct_update(int fd, const struct scmlb_flow_key *key,
+		 const struct scmlb_flow *f)
+{
+	return ct_is_opening(fd) ? scmlb_ct_opening_put(fd, key, f) :
+				   bpf_map_update_elem(fd, key, f, BPF_ANY);
+}
+
+/* Delete a conntrack entry, as bpf_map_delete_elem(). */
+int tb_ct_delete(int fd, const struct scmlb_flow_key *key)
+{
+	return ct_is_opening(fd) ? scmlb_ct_opening_clear(fd, key) :
+				   bpf_map_delete_elem(fd, key);
+}
+
+/* scmlb_ct_opening_walk()'s: empty the slot of every entry it meets. */
+static int opening_clear_one(const struct scmlb_flow_key *key,
+			     const struct scmlb_flow *f, void *arg)
+{
+	int err = scmlb_ct_opening_clear(*(int *)arg, key);
+
+	(void)f;
+	return err == -ENOENT ? 0 : err;	/* the slot changed meanwhile */
+}
+
+/**
+ * tb_ct_clear() - empty a conntrack map, whatever its kind
+ * @fd: ct_flows, ct_replies, ct_opening or ct_opening_rep
+ *
+ * Return: 0 or -errno.
+ */
+int tb_ct_clear(int fd)
+{
+	struct scmlb_flow_key key;
+
+	if (ct_is_opening(fd))
+		return scmlb_ct_opening_walk(fd, opening_clear_one, &fd);
+	return tb_map_clear(fd, &key);
+}
+
 /**
  * tb_flow_key() - a conntrack key
  * @saddr: the source address, host order (a client's entry: the client)
@@ -552,7 +617,7 @@ static int ct_get(int established, int half_open,
 	if (!bpf_map_lookup_elem(established, key, f))
 		return 0;
 	return key->proto == IPPROTO_TCP ?
-	       bpf_map_lookup_elem(half_open, key, f) : -1;
+	       tb_ct_lookup(half_open, key, f) : -1;
 }
 
 /**
@@ -576,42 +641,53 @@ int tb_ct_reply_get(const struct scmlb_ctx *ctx,
 	return ct_get(ctx->maps.ct_replies, ctx->maps.ct_opening_rep, rkey, r);
 }
 
+/* flow_read_in()'s search: the reply entry leading back to a client's key. */
+struct reply_search {
+	const struct scmlb_flow_key *key;
+	struct tb_flow *out;
+};
+
+static int reply_match(const struct scmlb_flow_key *k,
+		       const struct scmlb_flow *f, void *arg)
+{
+	struct reply_search *rs = arg;
+	struct scmlb_flow_key back = *k;
+
+	/* the client's key the reply entry leads back to */
+	back.src_addr = k->dst_addr;
+	back.dst_addr = f->nat_addr[0];
+	back.src_port = k->dst_port;
+	back.dst_port = f->nat_port;
+	if (memcmp(&back, rs->key, sizeof(back)))
+		return 0;
+	rs->out->has_reply = true;
+	rs->out->rkey = *k;
+	rs->out->reply = *f;
+	return 1;	/* found: the walk stops */
+}
+
 /* tb_flow_read() in one pair of maps: a client's and a replies'. */
 static int flow_read_in(int client_fd, int reply_fd,
 			const struct scmlb_flow_key *key, struct tb_flow *out)
 {
 	struct scmlb_ct_entry e = { .key = *key };
-	const struct scmlb_flow_key *prev = NULL;
-	struct scmlb_flow_key k, back;
+	struct reply_search rs = { key, out };
+	int err;
 
-	if (!bpf_map_lookup_elem(client_fd, key, &e.flow)) {
+	if (!tb_ct_lookup(client_fd, key, &e.flow)) {
 		out->has_client = true;
 		out->client = e.flow;
 		out->rkey = scmlb_ct_reply_key(&e);
-		out->has_reply = !bpf_map_lookup_elem(reply_fd, &out->rkey,
-						      &out->reply);
+		out->has_reply = !tb_ct_lookup(reply_fd, &out->rkey,
+					       &out->reply);
 		return 0;
 	}
 	if (errno != ENOENT)
 		return -errno;
-	while (!bpf_map_get_next_key(reply_fd, prev, &k)) {
-		prev = &k;
-		if (bpf_map_lookup_elem(reply_fd, &k, &e.flow))
-			continue;
-		/* the client's key the reply entry leads back to */
-		back = k;
-		back.src_addr = k.dst_addr;
-		back.dst_addr = e.flow.nat_addr[0];
-		back.src_port = k.dst_port;
-		back.dst_port = e.flow.nat_port;
-		if (memcmp(&back, key, sizeof(back)))
-			continue;
-		out->has_reply = true;
-		out->rkey = k;
-		out->reply = e.flow;
-		return 0;
-	}
-	return errno == ENOENT ? 0 : -errno;
+	err = ct_is_opening(reply_fd) ?
+	      scmlb_ct_opening_walk(reply_fd, reply_match, &rs) :
+	      scmlb_ct_walk(reply_fd, reply_match, &rs);
+	return err < 0 ? err : 0;
 }
 
 /**
@@ -720,10 +796,10 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 	half = want->half_open || want->state == SCMLB_CT_OPENING;
 	rkey = tb_flow_key(want->be_addr, ntohl(key->src_addr),
 			   want->be_port, ntohs(key->src_port), key->proto);
-	has_c = !bpf_map_lookup_elem(half ? ctx->maps.ct_opening : ctx->maps.ct,
-				     key, &c);
-	has_r = !bpf_map_lookup_elem(half ? ctx->maps.ct_opening_rep :
-					    ctx->maps.ct_replies, &rkey, &r);
+	has_c = !tb_ct_lookup(half ? ctx->maps.ct_opening : ctx->maps.ct,
+			      key, &c);
+	has_r = !tb_ct_lookup(half ? ctx->maps.ct_opening_rep :
+				     ctx->maps.ct_replies, &rkey, &r);
 	if (!has_c)
 		note("conntrack: no client's entry for the flow in %s",
 		     half ? "ct_opening" : "ct_flows");
@@ -731,8 +807,8 @@ bool tb_flow_check(const struct scmlb_ctx *ctx,
 		note("conntrack: no reply entry from the backend in %s",
 		     half ? "ct_opening_rep" : "ct_replies");
 	/* a flow is half-open or established, never both */
-	if (!bpf_map_lookup_elem(half ? ctx->maps.ct : ctx->maps.ct_opening,
-				 key, &other)) {
+	if (!tb_ct_lookup(half ? ctx->maps.ct : ctx->maps.ct_opening,
+			  key, &other)) {
 		note("conntrack: the flow is in %s too (%s)",
 		     half ? "ct_flows" : "ct_opening",
 		     scmlb_ct_state_name(other.state));
@@ -779,12 +855,11 @@ int tb_flow_forget(const struct scmlb_ctx *ctx,
 	int err = tb_flow_read(ctx, key, &f);
 
 	if (!err && f.has_client &&
-	    bpf_map_delete_elem(f.opening ? ctx->maps.ct_opening : ctx->maps.ct,
-				key))
+	    tb_ct_delete(f.opening ? ctx->maps.ct_opening : ctx->maps.ct, key))
 		err = -errno;
 	if (!err && f.has_reply &&
-	    bpf_map_delete_elem(f.opening ? ctx->maps.ct_opening_rep :
-					    ctx->maps.ct_replies, &f.rkey))
+	    tb_ct_delete(f.opening ? ctx->maps.ct_opening_rep :
+				     ctx->maps.ct_replies, &f.rkey))
 		err = -errno;
 	return err;
 }

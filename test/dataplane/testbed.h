@@ -75,6 +75,12 @@ int tb_fw_rule_parse(const char *network, const char *proto,
 		     const char *src_port, const char *dst_port,
 		     struct scmlb_fw_rule *rule, const char **why);
 int tb_map_clear(int fd, void *key);
+int tb_ct_lookup(int fd, const struct scmlb_flow_key *key,
+		 struct scmlb_flow *f);
+int tb_ct_update(int fd, const struct scmlb_flow_key *key,
+		 const struct scmlb_flow *f);
+int tb_ct_delete(int fd, const struct scmlb_flow_key *key);
+int tb_ct_clear(int fd);
 
 struct scmlb_flow_key tb_flow_key(__u32 saddr, __u32 daddr, __u16 sport,
 				  __u16 dport, __u8 proto);

@@ -312,20 +312,30 @@ static int ct_opening_mask(int fd, __u32 *mask)
 }
 
 /*
- * Read @key's slot of the half-open map @fd into @s; *@i: its index.
- * Return: 0, -ENOENT when the slot holds another flow or none, or -errno.
+ * Read @key's bucket of the half-open map @fd: *@i and @s, the way that
+ * holds its flow, else the way a new entry for it would take
+ * (scmlb_opening_way(), as the data plane chooses).
+ * Return: 0 when the flow is there, -ENOENT when not, or -errno.
  */
 static int ct_opening_slot(int fd, const struct scmlb_flow_key *key,
 			   __u32 *i, struct scmlb_opening_slot *s)
 {
-	__u32 mask = 0;
-	int err = ct_opening_mask(fd, &mask);
+	struct scmlb_opening_slot ways[2];
+	__u32 mask = 0, first;
+	int err = ct_opening_mask(fd, &mask), way;
 
 	if (err)
 		return err;
-	*i = scmlb_flow_hash(key) & mask;
-	if (bpf_map_lookup_elem(fd, i, s))
-		return -errno;
+	first = scmlb_opening_bucket(key, mask);
+	for (way = 0; way < 2; way++) {
+		*i = first + way;
+		if (bpf_map_lookup_elem(fd, i, &ways[way]))
+			return -errno;
+	}
+	way = scmlb_opening_way(key, &ways[0].key, ways[0].flow.last_seen,
+				&ways[1].key, ways[1].flow.last_seen);
+	*i = first + way;
+	*s = ways[way];
 	return memcmp(&s->key, key, sizeof(*key)) ? -ENOENT : 0;
 }
 
@@ -353,12 +363,13 @@ int scmlb_ct_opening_get(int fd, const struct scmlb_flow_key *key,
 }
 
 /**
- * scmlb_ct_opening_put() - write a half-open flow's entry into its slot
+ * scmlb_ct_opening_put() - write a half-open flow's entry into its bucket
  * @fd:   ct_opening or ct_opening_rep
  * @key:  the entry's key
  * @flow: the entry
  *
- * Whatever flow held the slot is replaced, as the data plane does.
+ * Into its own way, a free one, or the one idle the longer, whose flow it
+ * replaces, as the data plane does.
  *
  * Return: 0 or -errno (errno set as well).
  */

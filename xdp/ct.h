@@ -56,28 +56,34 @@ static __always_inline void ct_key(struct scmlb_flow_key *key, __be32 src,
 	key->pad[0] = key->pad[1] = 0;
 }
 
-/* The slot @key maps to in a half-open map (ct_opening, ct_opening_rep). */
+/* The way of @key's bucket in a half-open map that holds its flow, if any. */
 static __always_inline struct scmlb_opening_slot *
-ct_opening_slot(void *half_open, const struct scmlb_flow_key *key)
+ct_opening_find(void *half_open, const struct scmlb_flow_key *key)
 {
-	__u32 i = scmlb_flow_hash(key) & ct_opening_mask;
+	__u32 i = scmlb_opening_bucket(key, ct_opening_mask);
+	struct scmlb_opening_slot *s = bpf_map_lookup_elem(half_open, &i);
 
-	return bpf_map_lookup_elem(half_open, &i);
+	/* a free slot's family is 0: never a packet's key */
+	if (s && scmlb_flow_key_equal(&s->key, key))
+		return s;
+	i++;
+	s = bpf_map_lookup_elem(half_open, &i);
+	return s && scmlb_flow_key_equal(&s->key, key) ? s : NULL;
 }
 
-/* The half-open entry keyed @key, if its slot still holds that flow. */
+/* The half-open entry keyed @key, if its bucket still holds that flow. */
 static __always_inline struct scmlb_flow *
 ct_opening_lookup(void *half_open, const struct scmlb_flow_key *key)
 {
-	struct scmlb_opening_slot *s = ct_opening_slot(half_open, key);
+	struct scmlb_opening_slot *s = ct_opening_find(half_open, key);
 
-	/* an empty slot's family is 0: never a packet's key */
-	return s && scmlb_flow_key_equal(&s->key, key) ? &s->flow : NULL;
+	return s ? &s->flow : NULL;
 }
 
 /*
- * Write a half-open entry into its slot, whatever flow held it: two
- * stores, no lock. Two CPUs writing one slot at once may leave one
+ * Write a half-open entry into its bucket (scmlb_opening_way()): its own
+ * way, a free one, or the one idle the longer, whose flow it replaces.
+ * Plain stores, no lock: two CPUs writing one slot at once may leave one
  * flow's key with the other's fields, misdirecting that half-open flow
  * as an eviction would (its client is reset and retries).
  */
@@ -85,22 +91,27 @@ static __always_inline int ct_opening_put(void *half_open,
 					  const struct scmlb_flow_key *key,
 					  const struct scmlb_flow *f)
 {
-	struct scmlb_opening_slot *s = ct_opening_slot(half_open, key);
+	__u32 i = scmlb_opening_bucket(key, ct_opening_mask), i1 = i + 1;
+	struct scmlb_opening_slot *s0 = bpf_map_lookup_elem(half_open, &i);
+	struct scmlb_opening_slot *s1 = bpf_map_lookup_elem(half_open, &i1);
+	struct scmlb_opening_slot *s;
 
-	if (!s)
+	if (!s0 || !s1)
 		return -1;
+	s = scmlb_opening_way(key, &s0->key, s0->flow.last_seen, &s1->key,
+			      s1->flow.last_seen) ? s1 : s0;
 	s->flow = *f;
 	s->key = *key;
 	return 0;
 }
 
-/* Empty @key's slot, only if it still holds that flow. */
+/* Free @key's slot, only if its bucket still holds that flow. */
 static __always_inline void ct_opening_clear(void *half_open,
 					     const struct scmlb_flow_key *key)
 {
-	struct scmlb_opening_slot *s = ct_opening_slot(half_open, key);
+	struct scmlb_opening_slot *s = ct_opening_find(half_open, key);
 
-	if (s && scmlb_flow_key_equal(&s->key, key))
+	if (s)
 		s->key.family = 0;
 }
 

@@ -47,16 +47,20 @@ struct {
 	__uint(max_entries, 1);
 } ct_opening_rep SEC(".maps");
 
-/* Their slots less one, set by scmlb-gc: a reply's slot is its key's hash. */
+/* Their slots less one, set by scmlb-gc: a reply's bucket is its key's hash. */
 const volatile __u32 ct_opening_mask;
 
-/* ct_opening_rep's slot of @rkey when it holds that flow's reply entry. */
+/* The way of @rkey's bucket in ct_opening_rep holding that flow's reply entry. */
 static __always_inline struct scmlb_opening_slot *
 opening_reply(const struct scmlb_flow_key *rkey)
 {
-	__u32 i = scmlb_flow_hash(rkey) & ct_opening_mask;
+	__u32 i = scmlb_opening_bucket(rkey, ct_opening_mask);
 	struct scmlb_opening_slot *s = bpf_map_lookup_elem(&ct_opening_rep, &i);
 
+	if (s && scmlb_flow_key_equal(&s->key, rkey))
+		return s;
+	i++;
+	s = bpf_map_lookup_elem(&ct_opening_rep, &i);
 	return s && scmlb_flow_key_equal(&s->key, rkey) ? s : NULL;
 }
 

@@ -80,6 +80,38 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 	return bpf_map_update_elem(&ct_flows, key, &f, BPF_ANY) ? -1 : 0;
 }
 
+/* The reply entry of the flow whose client's entry @f is keyed @key. */
+static __always_inline void ct_reply_rebuild(struct scmlb_flow *r,
+					     const struct scmlb_flow_key *key,
+					     const struct scmlb_flow *f)
+{
+	*r = *f;
+	r->packets = 0;
+	r->nat_addr[0] = key->dst_addr;
+	r->nat_port = key->dst_port;
+	r->flags = SCMLB_FLOW_REPLY | (f->flags & (SCMLB_FLOW_DIRECT |
+						   SCMLB_FLOW_HANDOFF |
+						   SCMLB_FLOW_HALF_OPEN));
+	r->synced = (__u32)r->last_seen;
+}
+
+/*
+ * A retransmitted SYN of a half-open flow whose reply entry a newer flow
+ * took: the entry is made again, so that the backend's SYN-ACK returns.
+ */
+static __always_inline void ct_reply_renew(const struct scmlb_flow_key *key,
+					   const struct scmlb_flow *f)
+{
+	struct scmlb_flow_key rkey;
+	struct scmlb_flow r;
+
+	ct_reply_key(&rkey, key, f);
+	if (ct_opening_lookup(&ct_opening_rep, &rkey))
+		return;
+	ct_reply_rebuild(&r, key, f);
+	ct_opening_put(&ct_opening_rep, &rkey, &r);
+}
+
 /*
  * A half-open flow whose handshake the client completed moves to
  * ct_flows and ct_replies, the reply entry first as in ct_open(). A
@@ -96,17 +128,10 @@ ct_promote(const struct scmlb_flow_key *key, struct scmlb_flow *f)
 
 	ct_reply_key(&rkey, key, f);
 	r = ct_opening_lookup(&ct_opening_rep, &rkey);
-	if (r) {
+	if (r)
 		copy = *r;
-	} else {
-		copy = *f;
-		copy.packets = 0;
-		copy.nat_addr[0] = key->dst_addr;
-		copy.nat_port = key->dst_port;
-		copy.flags = SCMLB_FLOW_REPLY |
-			     (f->flags & (SCMLB_FLOW_DIRECT | SCMLB_FLOW_HANDOFF));
-		copy.synced = (__u32)copy.last_seen;
-	}
+	else
+		ct_reply_rebuild(&copy, key, f);
 	copy.flags &= ~SCMLB_FLOW_HALF_OPEN;
 	if (bpf_map_update_elem(&ct_replies, &rkey, &copy, BPF_ANY))
 		return f;
@@ -219,6 +244,8 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 			/* a new SYN on a closed flow: a new connection on a reused port */
 			if (tcp_is_open(p) && f->state == SCMLB_CT_CLOSED)
 				be = NULL;
+			else if (tcp_is_open(p) && ct_half_open(f))
+				ct_reply_renew(&key, f);
 			/* the client ACKed the SYN-ACK: no longer half-open */
 			else if (ct_move_state(f, p, 0) && ct_half_open(f))
 				f = ct_promote(&key, f);

@@ -88,4 +88,39 @@ static inline int scmlb_flow_key_equal(const struct scmlb_flow_key *a,
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
 }
 
+/*
+ * A half-open map's (ct_opening's) slots come in buckets of two side by
+ * side, two-way set associative: a new flow takes a free way of its
+ * bucket, else the way idle the longer, so a live handshake loses its
+ * entry only when two newer flows hash to its bucket within its round
+ * trip, not one. Return: the bucket's first slot; the second is + 1.
+ */
+static inline __u32 scmlb_opening_bucket(const struct scmlb_flow_key *k,
+					 __u32 mask)
+{
+	return scmlb_flow_hash(k) & mask & ~1U;
+}
+
+/*
+ * Of a bucket's two slots, keyed @k0 and @k1 (family 0: free) and idle
+ * since @seen0 and @seen1, the one a new entry keyed @key goes to:
+ * its own, else a free one, else the one idle the longer. Return: 0 or 1.
+ */
+static inline int scmlb_opening_way(const struct scmlb_flow_key *key,
+				    const struct scmlb_flow_key *k0,
+				    __u64 seen0,
+				    const struct scmlb_flow_key *k1,
+				    __u64 seen1)
+{
+	if (scmlb_flow_key_equal(k0, key))
+		return 0;
+	if (scmlb_flow_key_equal(k1, key))
+		return 1;
+	if (!k0->family)
+		return 0;
+	if (!k1->family)
+		return 1;
+	return seen1 < seen0;
+}
+
 #endif /* SCMLB_HASH_H */

@@ -99,11 +99,15 @@ int bench_restore(struct xdp_md *ctx)
 			.proto = *(__u8 *)(data + BENCH_OFF_PROTO),
 			.family = SCMLB_AF_INET,
 		};
-		__u32 slot = scmlb_flow_hash(&key) & cfg.opening_mask;
+		__u32 slot = scmlb_opening_bucket(&key, cfg.opening_mask);
 		struct scmlb_opening_slot *s = bpf_map_lookup_elem(&bench_ct,
 								   &slot);
 
-		/* emptied as the data plane does it: only if it is this flow's */
+		/* emptied as the data plane does it: the way that is this flow's */
+		if (!(s && scmlb_flow_key_equal(&s->key, &key))) {
+			slot++;
+			s = bpf_map_lookup_elem(&bench_ct, &slot);
+		}
 		if (s && scmlb_flow_key_equal(&s->key, &key))
 			s->key.family = 0;
 	}

@@ -543,12 +543,13 @@ static bool established_kept(void)
 }
 
 /*
- * Two clients' ports whose flows share a half-open slot (found with
- * scmlb_flow_hash() for CLIENT -> VIP:VPORT and CT_SIZE's slots; the
- * fixture checks it), and a third port's established flow beside them.
+ * Three clients' ports whose flows share a half-open bucket (found with
+ * scmlb_opening_bucket() for CLIENT -> VIP:VPORT and CT_SIZE's slots; the
+ * fixture checks it), and a fourth port's established flow beside them.
  */
 #define SLOT_PORT_A	42031
-#define SLOT_PORT_B	42460
+#define SLOT_PORT_B	42222
+#define SLOT_PORT_C	42460
 #define SLOT_PORT_EST	42032
 
 static __u32 opening_slot(__u16 port)
@@ -556,7 +557,7 @@ static __u32 opening_slot(__u16 port)
 	struct scmlb_flow_key key = tb_flow_key(CLIENT, VIP, port, VPORT,
 						IPPROTO_TCP);
 
-	return scmlb_flow_hash(&key) & (scmlb_ct_opening_slots(CT_SIZE) - 1);
+	return scmlb_opening_bucket(&key, scmlb_ct_opening_slots(CT_SIZE) - 1);
 }
 
 /* Three backends, an established flow from SLOT_PORT_EST (backend 1). */
@@ -564,27 +565,54 @@ static int fx_shared_slot(void)
 {
 	int err = fx_three();
 
-	if (!err && opening_slot(SLOT_PORT_A) != opening_slot(SLOT_PORT_B)) {
-		note("ports %u and %u no longer share a half-open slot",
-		     SLOT_PORT_A, SLOT_PORT_B);
+	if (!err && (opening_slot(SLOT_PORT_A) != opening_slot(SLOT_PORT_B) ||
+		     opening_slot(SLOT_PORT_A) != opening_slot(SLOT_PORT_C))) {
+		note("ports %u, %u and %u no longer share a half-open bucket",
+		     SLOT_PORT_A, SLOT_PORT_B, SLOT_PORT_C);
 		err = -EPROTO;
 	}
 	return err ? err : handshake(SLOT_PORT_EST);
 }
 
-/* SLOT_PORT_A's half-open entry replaced; SLOT_PORT_EST's flow intact. */
+/* Whether @port's flow has a half-open entry. */
+static bool half_open_found(__u16 port)
+{
+	struct scmlb_flow_key key = tb_flow_key(CLIENT, VIP, port, VPORT,
+						IPPROTO_TCP);
+	struct scmlb_flow f;
+
+	return !tb_ct_client_get(&lb, &key, &f) &&
+	       (f.flags & SCMLB_FLOW_HALF_OPEN);
+}
+
+/* SLOT_PORT_A's and SLOT_PORT_B's half-open entries both kept. */
+static bool bucket_shared(void)
+{
+	bool a = half_open_found(SLOT_PORT_A), b = half_open_found(SLOT_PORT_B);
+
+	if (!a || !b)
+		note("half-open entries: port %u %s, port %u %s", SLOT_PORT_A,
+		     a ? "kept" : "lost", SLOT_PORT_B, b ? "kept" : "lost");
+	return a && b;
+}
+
+/*
+ * SLOT_PORT_A's half-open entry, the bucket's older, replaced;
+ * SLOT_PORT_B's kept; SLOT_PORT_EST's flow intact.
+ */
 static bool slot_replaced(void)
 {
-	struct scmlb_flow_key a = tb_flow_key(CLIENT, VIP, SLOT_PORT_A, VPORT,
-					      IPPROTO_TCP);
 	struct scmlb_flow_key est = tb_flow_key(CLIENT, VIP, SLOT_PORT_EST,
 						VPORT, IPPROTO_TCP);
-	struct scmlb_flow f;
 	struct tb_flow e;
 	bool ok = true;
 
-	if (!tb_ct_client_get(&lb, &a, &f)) {
+	if (half_open_found(SLOT_PORT_A)) {
 		note("port %u's half-open entry still found", SLOT_PORT_A);
+		ok = false;
+	}
+	if (!half_open_found(SLOT_PORT_B)) {
+		note("port %u's half-open entry lost", SLOT_PORT_B);
 		ok = false;
 	}
 	if (tb_flow_read(&lb, &est, &e) || !e.has_client || e.opening ||
@@ -595,13 +623,23 @@ static bool slot_replaced(void)
 	return ok;
 }
 
-/* The reply entry of the half-open flow from port 42003 (backend 3) lost. */
-static int fx_lose_reply(void)
+/* The reply entry of the half-open flow from @port to backend @be lost. */
+static int lose_reply(int be, __u16 port)
 {
-	struct scmlb_flow_key rkey = tb_flow_key(BE_ADDR(3), CLIENT, VPORT,
-						 42003, IPPROTO_TCP);
+	struct scmlb_flow_key rkey = tb_flow_key(BE_ADDR(be), CLIENT, VPORT,
+						 port, IPPROTO_TCP);
 
 	return tb_ct_delete(lb.maps.ct_opening_rep, &rkey) ? -errno : 0;
+}
+
+static int fx_lose_reply(void)
+{
+	return lose_reply(3, 42003);
+}
+
+static int fx_lose_reply_42004(void)
+{
+	return lose_reply(1, 42004);
 }
 
 /*
@@ -803,6 +841,14 @@ static const struct tcase cases[] = {
 	{ "promoted with a new reply entry: backend 3's data returned", NULL,
 	  ON_BE(3), .in = { TCP_OUT(3, 42003, TF_PSH | TF_ACK), .payload = 3 },
 	  RET(mac_client), CT(ESTABLISHED, 3, 3) },
+	{ "half-open: SYN from port 42004: to backend 1", NULL,
+	  .in = { TCP_IN(42004, TF_SYN) }, FWD(1), CT(OPENING, 1, 1) },
+	{ "half-open, its reply entry evicted: the client's retransmitted SYN "
+	  "goes to backend 1 and makes the reply entry anew", fx_lose_reply_42004,
+	  .in = { TCP_IN(42004, TF_SYN) }, FWD(1), CT(OPENING, 1, 2) },
+	{ "half-open, reply entry made anew: backend 1's SYN-ACK returned",
+	  NULL, ON_BE(1), .in = { TCP_OUT(1, 42004, TF_SYN | TF_ACK) },
+	  RET(mac_client), CT(OPENING, 1, 3) },
 
 	/* conntrack get and flush see the half-open flows */
 	{ "listing: SYN from port 42011, left half-open", fx_three,
@@ -833,25 +879,35 @@ static const struct tcase cases[] = {
 	  .in = { TCP_IN(42021, TF_SYN) }, FWD(AFTER_FLOOD_BE),
 	  CT(OPENING, AFTER_FLOOD_BE, 1) },
 
-	/* half-open flows are direct-mapped: a newer SYN takes its slot */
-	{ "shared slot: an established flow from port 42032, then SYN from "
+	/* half-open flows: buckets of two ways, the older way replaced */
+	{ "shared bucket: an established flow from port 42032, then SYN from "
 	  "42031: to backend 2", fx_shared_slot,
 	  .in = { TCP_IN(SLOT_PORT_A, TF_SYN) }, FWD(2), CT(OPENING, 2, 1) },
-	{ "shared slot: SYN from 42460, whose key maps to 42031's slot: to "
-	  "backend 3, replacing 42031's half-open entry; 42032's flow "
-	  "untouched", NULL,
+	{ "shared bucket: SYN from 42222, whose key maps to 42031's bucket: to "
+	  "backend 3, and both half-open flows kept", NULL,
 	  .in = { TCP_IN(SLOT_PORT_B, TF_SYN) }, FWD(3), CT(OPENING, 3, 1),
+	  .check = bucket_shared },
+	{ "shared bucket: SYN from 42460, its third flow: to backend 1, "
+	  "replacing the older entry (42031's); 42222's and 42032's flows "
+	  "untouched", NULL,
+	  .in = { TCP_IN(SLOT_PORT_C, TF_SYN) }, FWD(1), CT(OPENING, 1, 1),
 	  .check = slot_replaced },
-	{ "shared slot: 42031's ACK is not taken for 42460's (the slot's key "
-	  "differs): the kernel's, not backend 3's", NULL,
+	{ "shared bucket: 42031's ACK is not taken for another flow's (the "
+	  "slots' keys differ): the kernel's", NULL,
 	  .in = { TCP_IN(SLOT_PORT_A, TF_ACK), ACKS_SYN_ACK }, PASS },
-	{ "shared slot: backend 3's SYN-ACK to 42460 returned", NULL, ON_BE(3),
-	  .in = { TCP_OUT(3, SLOT_PORT_B, TF_SYN | TF_ACK) }, RET(mac_client),
-	  CT(OPENING, 3, 2) },
-	{ "shared slot: 42460's ACK promotes its flow", NULL,
+	{ "shared bucket: backend 1's SYN-ACK to 42460 returned", NULL,
+	  ON_BE(1), .in = { TCP_OUT(1, SLOT_PORT_C, TF_SYN | TF_ACK) },
+	  RET(mac_client), CT(OPENING, 1, 2) },
+	{ "shared bucket: 42460's ACK promotes its flow", NULL,
+	  .in = { TCP_IN(SLOT_PORT_C, TF_ACK), ACKS_SYN_ACK }, FWD(1),
+	  CT(ESTABLISHED, 1, 3) },
+	{ "shared bucket: backend 3's SYN-ACK to 42222 returned", NULL,
+	  ON_BE(3), .in = { TCP_OUT(3, SLOT_PORT_B, TF_SYN | TF_ACK) },
+	  RET(mac_client), CT(OPENING, 3, 2) },
+	{ "shared bucket: 42222's ACK promotes its flow", NULL,
 	  .in = { TCP_IN(SLOT_PORT_B, TF_ACK), ACKS_SYN_ACK }, FWD(3),
 	  CT(ESTABLISHED, 3, 3) },
-	{ "shared slot: the established flow from 42032 still to backend 1",
+	{ "shared bucket: the established flow from 42032 still to backend 1",
 	  NULL, .in = { TCP_IN(SLOT_PORT_EST, TF_ACK) }, FWD(1),
 	  CT(ESTABLISHED, 1, 4) },
 

@@ -16,7 +16,7 @@ teardown_file() {
 }
 
 teardown() {
-	rm -f /tmp/"${TOPO_PREFIX}"health-*
+	rm -f "${TOPO_TMP}"/"${TOPO_PREFIX}"health-*
 }
 
 # udp_backend: send one datagram from the fixed client port; print the
@@ -39,7 +39,7 @@ stat_of() {
 	first=$(udp_backend 1)
 	[ "$(udp_backend 2)" = "$first" ]
 	# the backend fails its health checks: out of the table
-	touch "/tmp/${TOPO_PREFIX}health-$first"
+	touch "${TOPO_TMP}/${TOPO_PREFIX}health-$first"
 	run -0 scmlb health
 	run -0 scmlb health
 	[[ $output == *"backend $first "*"unhealthy"* ]]

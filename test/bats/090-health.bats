@@ -40,7 +40,7 @@ health_of() {
 	id=$(backend_of_port 7070)
 	[ "$id" -le 3 ]
 	addr=${TOPO_BACKENDS[$((id - 1))]}
-	touch "/tmp/${TOPO_PREFIX}health-$id"
+	touch "${TOPO_TMP}/${TOPO_PREFIX}health-$id"
 	run -0 scmlb health
 	[ "$(health_of "$id")" = healthy ]	# one failure is not enough
 	run -0 scmlb health
@@ -52,7 +52,7 @@ health_of() {
 	conn_echo "after unhealthy"
 	conn_close
 	# recovery: one good answer puts it back
-	rm "/tmp/${TOPO_PREFIX}health-$id"
+	rm "${TOPO_TMP}/${TOPO_PREFIX}health-$id"
 	run -0 scmlb health
 	[[ $output == "backend $id (web$id, $addr): healthy, was unhealthy" ]]
 	run who_counts 8
@@ -80,7 +80,7 @@ health_of() {
 	run who_counts 4
 	[ "$output" = $'10.0.6.2 2\n10.0.6.3 2' ]
 	topo_exec backend1 nft delete table inet scmlbt
-	topo_exec backend2 "$TESTAPP" --health-file "/tmp/${TOPO_PREFIX}health-2" >/dev/null 2>&1 3>&- &
+	topo_exec backend2 "$TESTAPP" --health-file "${TOPO_TMP}/${TOPO_PREFIX}health-2" >/dev/null 2>&1 3>&- &
 	topo_wait_port backend2 8080
 	run -0 scmlb health
 	[ "$(health_of 1)" = healthy ]
@@ -107,7 +107,7 @@ health_of() {
 		'["web1","10.0.4.2","http://10.0.4.2:8080/health"]' ]
 	[ "$(jq -c '[.backends[] | [.passed, .error, .failed_checks, .health, .previous_health, .changed]] | unique' <<<"$output")" = \
 		'[[true,null,0,"healthy","healthy",false]]' ]
-	touch "/tmp/${TOPO_PREFIX}health-2"
+	touch "${TOPO_TMP}/${TOPO_PREFIX}health-2"
 	run -0 scmlb health --json
 	[ "$(jq -c '[.checked, .changed]' <<<"$output")" = '[3,0]' ]
 	[ "$(jq -c '.backends[1] | [.id, .passed, .error, .failed_checks, .health, .changed]' <<<"$output")" = \
@@ -120,7 +120,7 @@ health_of() {
 	[ "$(health_of 2)" = unhealthy ]
 	run who_counts 6
 	[[ $output != *10.0.5.2* ]]
-	rm "/tmp/${TOPO_PREFIX}health-2"
+	rm "${TOPO_TMP}/${TOPO_PREFIX}health-2"
 	run -0 scmlb health --json
 	[ "$(jq -c '.backends[1] | [.passed, .error, .failed_checks, .health, .previous_health, .changed]' <<<"$output")" = \
 		'[true,null,0,"healthy","unhealthy",true]' ]
@@ -128,10 +128,10 @@ health_of() {
 }
 
 @test "health: --if-attached runs as usual when attached, and is a quiet no-op when not" {
-	touch "/tmp/${TOPO_PREFIX}health-1"
+	touch "${TOPO_TMP}/${TOPO_PREFIX}health-1"
 	run -0 scmlb health --if-attached --fall 1
 	[ "$output" = "backend 1 (web1, 10.0.4.2): unhealthy after 1 failed check: HTTP status 503" ]
-	rm "/tmp/${TOPO_PREFIX}health-1"
+	rm "${TOPO_TMP}/${TOPO_PREFIX}health-1"
 	run -0 scmlb health --if-attached
 	[ "$(health_of 1)" = healthy ]
 	none=/sys/fs/bpf/scmlbt-health-none

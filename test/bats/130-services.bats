@@ -25,7 +25,7 @@ setup() {
 
 teardown() {
 	conn_close 2>/dev/null || true
-	rm -f "/tmp/${TOPO_PREFIX}health-1"
+	rm -f "${TOPO_TMP}/${TOPO_PREFIX}health-1"
 	scmlb detach >/dev/null 2>&1 || true
 }
 
@@ -313,7 +313,7 @@ counter_of() {
 	run -0 svc -v "$TOPO_VIP"
 	be 1 a 10.0.4.2 -c http://10.0.4.2:8080/health
 	be 1 b 10.0.5.2 -c http://10.0.5.2:8080/health
-	touch "/tmp/${TOPO_PREFIX}health-1"
+	touch "${TOPO_TMP}/${TOPO_PREFIX}health-1"
 	scmlb health >/dev/null
 	scmlb health >/dev/null
 	run -0 scmlb lb get --json
@@ -348,7 +348,7 @@ counter_of() {
 	run -0 scmlb lb edit -i 1 -c http://10.0.4.2:8080/who
 	run -0 scmlb health
 	[ "$output" = "backend 1 (alpha, 10.0.4.2): healthy, was unknown" ]
-	rm "/tmp/${TOPO_PREFIX}health-1"
+	rm "${TOPO_TMP}/${TOPO_PREFIX}health-1"
 }
 
 @test "lb edit: bad input and conflicts exit 2 or 1 with one line and change nothing" {

@@ -226,9 +226,9 @@ teardown_file() {
 	start scmlb-health.service
 	[ -e "$T/scmlb-health.service.ran" ]
 	[ "$(jq '.checked' "$T/scmlb-health.service.out")" -eq 3 ]
-	touch "/tmp/${TOPO_PREFIX}health-2"
+	touch "${TOPO_TMP}/${TOPO_PREFIX}health-2"
 	run start scmlb-health.service
-	rm "/tmp/${TOPO_PREFIX}health-2"
+	rm "${TOPO_TMP}/${TOPO_PREFIX}health-2"
 	[ "$status" -eq 0 ] && [ -e "$T/scmlb-health.service.ran" ]
 	[ "$(jq -c '.backends[] | select(.id == 2) | [.health, .changed]' "$T/scmlb-health.service.out")" = '["unhealthy",true]' ]
 	[ "$(scmlb lb get --json | jq -r '.[] | select(.id == 2) | .health')" = unhealthy ]

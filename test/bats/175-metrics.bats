@@ -175,7 +175,7 @@ traffic() {
 @test "metrics: per-backend values match scmlb-lb get --json, drained and unhealthy backends included" {
 	traffic
 	scmlb lb drain -i 2
-	touch "/tmp/${TOPO_PREFIX}health-3"	# web3 answers 503
+	touch "${TOPO_TMP}/${TOPO_PREFIX}health-3"	# web3 answers 503
 	scmlb health --fall 1 >/dev/null
 	quiet
 	json=$(metrics)
@@ -210,7 +210,7 @@ traffic() {
 	[ "$(sample "$json" scmlb_backend_up '.name == "web3"')" -eq 0 ]
 	[ "$(sample "$json" scmlb_service_backends_up '.service == "1"')" -eq 1 ]
 	[ "$(sample "$json" scmlb_backend_weight '.name == "echo3"')" -eq 3 ]
-	rm -f "/tmp/${TOPO_PREFIX}health-3"
+	rm -f "${TOPO_TMP}/${TOPO_PREFIX}health-3"
 	scmlb health >/dev/null
 	scmlb lb undrain -i 2
 }

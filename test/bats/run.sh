@@ -22,11 +22,16 @@ shift
 mkdir -p /run/netns
 mount -t tmpfs -o mode=0755 tmpfs /run/netns
 mount -t bpf -o mode=0700 bpf /sys/fs/bpf
-# a /tmp of its own: runs side by side do not share test files
-mount -t tmpfs -o mode=1777 tmpfs /tmp
 ip link set lo up
 
 if [ $# -eq 0 ]; then
 	set -- "$here"/*.bats
 fi
-exec bats --tap "$@"
+# a directory of its own for files the tests share with their namespaces,
+# so that runs side by side do not remove each other's
+TOPO_TMP=$(mktemp -d /tmp/scmlbt-run.XXXXXX)
+export TOPO_TMP
+rc=0
+bats --tap "$@" || rc=$?
+rm -rf "$TOPO_TMP"
+exit "$rc"

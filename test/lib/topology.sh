@@ -9,6 +9,8 @@
 #   VIP 203.0.113.11 on the load balancer's lo; backends route back via lb.
 
 TOPO_PREFIX=${TOPO_PREFIX:-scmlbt-}
+# where the backends' health files go (test/bats/run.sh gives each run its own)
+TOPO_TMP=${TOPO_TMP:-/tmp}
 TOPO_VIP=203.0.113.11
 TOPO_LB_ADDR=10.0.1.1
 TOPO_CLIENT_ADDR=10.0.1.2
@@ -35,7 +37,7 @@ topo_down() {
 			;;
 		esac
 	done
-	rm -f /tmp/"${TOPO_PREFIX}"health-*
+	rm -f "${TOPO_TMP}"/"${TOPO_PREFIX}"health-*
 }
 
 # topo_link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: a veth pair between namespaces,
@@ -80,7 +82,7 @@ topo_up() {
 topo_start_apps() {
 	local i
 	for i in 1 2 3; do
-		topo_exec "backend$i" "$1" --health-file "/tmp/${TOPO_PREFIX}health-$i" \
+		topo_exec "backend$i" "$1" --health-file "${TOPO_TMP}/${TOPO_PREFIX}health-$i" \
 			>/dev/null 2>&1 &
 	done
 	for i in 1 2 3; do

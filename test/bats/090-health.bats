@@ -59,6 +59,16 @@ health_of() {
 	[[ $output == *"$addr 2"* ]]
 }
 
+# A test that failed half-way must not leave backend 1 blocked or
+# backend 2's server stopped for the next ones.
+teardown() {
+	topo_exec backend1 nft delete table inet scmlbt 2>/dev/null || true
+	if ! topo_exec backend2 ss -Htln 'sport = :8080' | grep -q .; then
+		topo_exec backend2 "$TESTAPP" --health-file "${TOPO_TMP}/${TOPO_PREFIX}health-2" >/dev/null 2>&1 3>&- &
+		topo_wait_port backend2 8080
+	fi
+}
+
 @test "health: a stopped server is unhealthy after --fall checks, each within the timeout" {
 	pids=$(ip netns pids "$(topo_ns backend2)")
 	kill $pids
@@ -74,6 +84,7 @@ health_of() {
 	elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 	[[ $output == *"backend 1 (web1, 10.0.4.2): unhealthy after 1 failed check: "* ]]
 	# libcurl words it "timed out" or "Timeout was reached", by phase
+	printf '%s\n' "$output"	# shown if it says something else
 	[[ $output =~ (timed\ out|Timeout\ was\ reached) ]]
 	[ "$elapsed_ms" -ge 450 ]
 	[ "$elapsed_ms" -lt 1500 ]

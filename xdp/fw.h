@@ -140,80 +140,138 @@ static __always_inline __u32 fw_walk(const struct pkt *p, struct fw_walk *w)
 	return first;
 }
 
+/*
+ * Whether any rule could cover @p's source: a rule's network overlaps
+ * the source's /16 (fw_hint). Most traffic stops here when rules exist.
+ */
+static __always_inline int fw_source_covered(const struct scmlb_config *cfg,
+					     const struct pkt *p)
+{
+	const struct scmlb_fw_hint *hint;
+	__u32 zero = 0, src16;
+
+	if (!cfg->fw_rules)
+		return 0;
+	hint = bpf_map_lookup_elem(&fw_hint, &zero);
+	src16 = bpf_ntohl(p->ip->saddr) >> 16;
+	return hint && (hint->bits[src16 / 64] & (1ULL << (src16 % 64)));
+}
+
+/* @rule dropped the packet: its counters, its DoS policy's, the CPU's */
+static __always_inline int fw_drop(struct scmlb_stats *st, __u32 rule,
+				   __u32 dos_class)
+{
+	__u64 *drops;
+
+	drops = bpf_map_lookup_elem(&fw_drops, &rule);
+	if (drops)
+		(*drops)++;
+	/* a rule a DoS policy added: the policy's drops too */
+	if (dos_class) {
+		dos_class--;
+		drops = bpf_map_lookup_elem(&dos_drops, &dos_class);
+		if (drops)
+			(*drops)++;
+	}
+	st->fw_dropped++;
+	return XDP_DROP;
+}
+
+/* Whether this CPU's fw_recent may be read or written: no rule write under way. */
+static __always_inline int fw_steady(const struct scmlb_config *cfg)
+{
+	return !(cfg->flags & SCMLB_CFG_FW_BUSY);
+}
+
 /**
- * fw_check() - drop the packet when a firewall rule matches it
+ * fw_recall() - drop a flooding source this CPU remembers
+ * @cfg: the instance's configuration
+ * @st:  this CPU's counters
+ * @p:   the packet, parse_ip() enough: the recall needs no port
+ *
+ * When the rule that dropped a source matches all of its traffic (of one
+ * protocol, any port) and is the first its walk meets, fw_walk_check()
+ * remembers source and rule in this CPU's fw_recent; the source's next
+ * packets go straight to that rule's counters while the rules stay as they
+ * were (fw_gen(), and no write under way): the same verdict and counters
+ * as the walk, without the trie, the walk or the L4 header.
+ *
+ * Return: XDP_DROP, or SCMLB_CONTINUE.
+ */
+static __always_inline int fw_recall(const struct scmlb_config *cfg,
+				     struct scmlb_stats *st, const struct pkt *p)
+{
+	const struct scmlb_fw_recent *seen;
+	__u32 i = fw_recent_slot(p->ip->saddr);
+
+	seen = bpf_map_lookup_elem(&fw_recent, &i);
+	if (seen && fw_steady(cfg) && seen->used &&
+	    seen->saddr == p->ip->saddr && seen->gen == fw_gen(cfg) &&
+	    (!seen->proto || seen->proto == p->proto))
+		return fw_drop(st, seen->rule, seen->dos_class);
+	return SCMLB_CONTINUE;
+}
+
+/**
+ * fw_walk_check() - drop the packet when a firewall rule matches it
+ * @cfg: the instance's configuration
+ * @st:  this CPU's counters
+ * @p:   the parsed packet, its source fw_source_covered()
+ *
+ * One LPM lookup finds the longest network holding the source, and the
+ * walk sees the rules of that network and of every network around it: a
+ * packet costs what the rules covering its source cost, not what the
+ * other rules do. A rule fw_recall() can stand for is remembered.
+ *
+ * Return: XDP_DROP, or SCMLB_CONTINUE.
+ */
+static __always_inline int fw_walk_check(const struct scmlb_config *cfg,
+					 struct scmlb_stats *st,
+					 const struct pkt *p)
+{
+	struct scmlb_fw_recent *seen;
+	__u32 gen, first, i;
+	struct fw_walk w;
+	int steady;
+
+	/* read once, before the walk: a change during it voids what it finds */
+	gen = fw_gen(cfg);
+	steady = fw_steady(cfg);
+	first = fw_walk(p, &w);
+	if (w.hit == SCMLB_FW_NONE)
+		return SCMLB_CONTINUE;
+	/* the first rule met, for all ports: the source's every packet's */
+	i = fw_recent_slot(p->ip->saddr);
+	seen = bpf_map_lookup_elem(&fw_recent, &i);
+	if (seen && steady && w.hit == first && w.hit_any_port) {
+		seen->saddr = p->ip->saddr;
+		seen->gen = gen;
+		seen->rule = w.hit;
+		seen->dos_class = w.hit_dos;
+		seen->proto = w.hit_proto;
+		seen->used = 1;
+	}
+	return fw_drop(st, w.hit, w.hit_dos);
+}
+
+/**
+ * fw_check() - the whole firewall stage: covered, recalled, or walked
  * @cfg: the instance's configuration
  * @st:  this CPU's counters
  * @p:   the parsed packet
  *
- * A bitmap of /16s tells whether any rule's network overlaps the source's
- * /16; only then does one LPM lookup find the longest network holding the
- * source, and the walk see the rules of that network and of every network
- * around it. A packet costs what the rules covering its source cost, not
- * what the other rules do. No rules at all: no lookup.
- *
- * A flooding source costs less: when the rule that drops it matches all
- * of its traffic (of one protocol, any port) and is the first the walk
- * meets, this CPU's fw_recent remembers it, and the source's next packets
- * go straight to that rule's counters while the rules stay as they were
- * (fw_gen(), and no write under way): the same verdict and the same
- * counters as the walk, without the trie or the walk.
+ * No rules, or none whose network overlaps the source's /16: no lookup.
  *
  * Return: XDP_DROP, or SCMLB_CONTINUE.
  */
 static __always_inline int fw_check(const struct scmlb_config *cfg,
 				    struct scmlb_stats *st, const struct pkt *p)
 {
-	const struct scmlb_fw_hint *hint;
-	__u32 zero = 0, src16, i, gen, first;
-	struct scmlb_fw_recent *seen;
-	struct fw_walk w;
-	__u64 *drops;
-	int steady;
-
-	if (!cfg->fw_rules)
+	if (!fw_source_covered(cfg, p))
 		return SCMLB_CONTINUE;
-	hint = bpf_map_lookup_elem(&fw_hint, &zero);
-	src16 = bpf_ntohl(p->ip->saddr) >> 16;
-	if (!hint || !(hint->bits[src16 / 64] & (1ULL << (src16 % 64))))
-		return SCMLB_CONTINUE;
-
-	/* read once, before the walk: a change during it voids what it finds */
-	gen = fw_gen(cfg);
-	steady = !(cfg->flags & SCMLB_CFG_FW_BUSY);
-	i = fw_recent_slot(p->ip->saddr);
-	seen = bpf_map_lookup_elem(&fw_recent, &i);
-	if (seen && steady && seen->used && seen->saddr == p->ip->saddr &&
-	    seen->gen == gen && (!seen->proto || seen->proto == p->proto)) {
-		w.hit = seen->rule;
-		w.hit_dos = seen->dos_class;
-	} else {
-		first = fw_walk(p, &w);
-		/* the first rule met, for all ports: the source's every packet's */
-		if (seen && steady && w.hit != SCMLB_FW_NONE && w.hit == first &&
-		    w.hit_any_port) {
-			seen->saddr = p->ip->saddr;
-			seen->gen = gen;
-			seen->rule = w.hit;
-			seen->dos_class = w.hit_dos;
-			seen->proto = w.hit_proto;
-			seen->used = 1;
-		}
-	}
-	if (w.hit == SCMLB_FW_NONE)
-		return SCMLB_CONTINUE;
-	drops = bpf_map_lookup_elem(&fw_drops, &w.hit);
-	if (drops)
-		(*drops)++;
-	/* a rule a DoS policy added: the policy's drops too */
-	if (w.hit_dos) {
-		w.hit_dos--;
-		drops = bpf_map_lookup_elem(&dos_drops, &w.hit_dos);
-		if (drops)
-			(*drops)++;
-	}
-	st->fw_dropped++;
-	return XDP_DROP;
+	if (fw_recall(cfg, st, p) == XDP_DROP)
+		return XDP_DROP;
+	return fw_walk_check(cfg, st, p);
 }
 
 #endif /* SCMLB_FW_H */

@@ -50,21 +50,22 @@ struct pkt {
 };
 
 /**
- * parse_pkt() - find the IPv4 and L4 headers of a frame
+ * parse_ip() - find the IPv4 header of a frame
  * @ctx: the frame
- * @p:   filled with pointers into the frame
+ * @p:   filled with pointers into the frame, no L4 header yet
  *
- * Return: 0 for an IPv4 packet (p->l4 NULL when it is not TCP/UDP, is
- * a later fragment or is cut short), -1 for anything else: not IPv4, or
- * an IPv4 header that is truncated or inconsistent.
+ * The first half of parse_pkt(): what the firewall's recall of a
+ * flooding source needs (xdp/fw.h), so that its drops skip the rest.
+ *
+ * Return: 0 for an IPv4 packet, -1 for anything else: not IPv4, or an
+ * IPv4 header that is truncated or inconsistent.
  */
-static __always_inline int parse_pkt(struct xdp_md *ctx, struct pkt *p)
+static __always_inline int parse_ip(struct xdp_md *ctx, struct pkt *p)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = (void *)(long)ctx->data;
 	struct iphdr *ip;
 	__u32 ip_len, tot_len;
-	void *l4;
 
 	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
 		return -1;
@@ -86,21 +87,30 @@ static __always_inline int parse_pkt(struct xdp_md *ctx, struct pkt *p)
 	p->dport = 0;
 	p->tcp_flags = 0;
 	p->has_ports = 0;
-	p->frag = PKT_WHOLE;
 	/* later fragments carry no L4 header at all */
-	if (ip->frag_off & bpf_htons(IP_OFFSET)) {
-		p->frag = PKT_FRAG_LATER;
-		return 0;
-	}
+	p->frag = ip->frag_off & bpf_htons(IP_OFFSET) ? PKT_FRAG_LATER : PKT_WHOLE;
+	return 0;
+}
 
+/**
+ * parse_l4() - find the TCP or UDP header of a packet parse_ip() took
+ * @p: the packet; l4, the ports, the flags and frag are filled in
+ */
+static __always_inline void parse_l4(struct pkt *p)
+{
+	struct iphdr *ip = p->ip;
+	__u32 ip_len = ip->ihl * 4, tot_len = bpf_ntohs(ip->tot_len);
+	void *l4 = (void *)ip + ip_len;
+
+	if (p->frag == PKT_FRAG_LATER)
+		return;
 	/* the L4 header must lie within tot_len, not just within the frame */
-	l4 = (void *)ip + ip_len;
 	if (p->proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
 
-		if ((void *)(th + 1) > data_end ||
+		if ((void *)(th + 1) > p->data_end ||
 		    ip_len + sizeof(*th) > tot_len || th->doff < 5)
-			return 0;
+			return;
 		p->sport = th->source;
 		p->dport = th->dest;
 		p->tcp_flags = ((__u8 *)th)[13];
@@ -108,18 +118,34 @@ static __always_inline int parse_pkt(struct xdp_md *ctx, struct pkt *p)
 	} else if (p->proto == IPPROTO_UDP) {
 		struct udphdr *uh = l4;
 
-		if ((void *)(uh + 1) > data_end ||
+		if ((void *)(uh + 1) > p->data_end ||
 		    ip_len + sizeof(*uh) > tot_len)
-			return 0;
+			return;
 		p->sport = uh->source;
 		p->dport = uh->dest;
 		p->l4 = uh;
 	} else {
-		return 0;
+		return;
 	}
 	p->has_ports = 1;
 	if (ip->frag_off & bpf_htons(IP_MF))
 		p->frag = PKT_FRAG_FIRST;
+}
+
+/**
+ * parse_pkt() - find the IPv4 and L4 headers of a frame
+ * @ctx: the frame
+ * @p:   filled with pointers into the frame
+ *
+ * Return: 0 for an IPv4 packet (p->l4 NULL when it is not TCP/UDP, is
+ * a later fragment or is cut short), -1 for anything else: not IPv4, or
+ * an IPv4 header that is truncated or inconsistent.
+ */
+static __always_inline int parse_pkt(struct xdp_md *ctx, struct pkt *p)
+{
+	if (parse_ip(ctx, p) < 0)
+		return -1;
+	parse_l4(p);
 	return 0;
 }
 

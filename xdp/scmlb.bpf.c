@@ -44,7 +44,7 @@ int scmlb_main(struct xdp_md *ctx)
 {
 	const struct scmlb_config *cfg;
 	struct scmlb_stats *st;
-	int one_arm, for_vip = 0;
+	int one_arm, fw_covered, for_vip = 0;
 	__u32 zero = 0, proto;
 	struct pkt p;
 	int act;
@@ -65,7 +65,7 @@ int scmlb_main(struct xdp_md *ctx)
 		return act == SCMLB_CONTINUE ? XDP_PASS : act;
 	}
 
-	if (parse_pkt(ctx, &p) < 0) {
+	if (parse_ip(ctx, &p) < 0) {
 		proto = stat_proto(NULL);
 		st = bpf_map_lookup_elem(&stat_pkts, &proto);
 		if (!st)
@@ -81,17 +81,30 @@ int scmlb_main(struct xdp_md *ctx)
 	count_packet(st, proto);
 	act = SCMLB_CONTINUE;
 	one_arm = cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS;
-	/*
-	 * One-arm: backends behind the upstream reply through it. Their
-	 * replies are not client traffic: no firewall, no DoS counting.
-	 */
 	if (one_arm) {
+		parse_l4(&p);
+		/*
+		 * One-arm: backends behind the upstream reply through it.
+		 * Their replies are not client traffic: no firewall, no DoS
+		 * counting.
+		 */
 		for_vip = vip_maybe(&p);
 		if (!(for_vip && vip_lookup(&p)))
 			act = lb_egress(ctx, cfg, st, &p);
+		if (act == SCMLB_CONTINUE)
+			act = fw_check(cfg, st, &p);
+	} else {
+		/*
+		 * A flooding source this CPU remembers is dropped before
+		 * its L4 header is even looked at: the cheapest drop.
+		 */
+		fw_covered = fw_source_covered(cfg, &p);
+		if (fw_covered && fw_recall(cfg, st, &p) == XDP_DROP)
+			return XDP_DROP;
+		parse_l4(&p);
+		if (fw_covered)
+			act = fw_walk_check(cfg, st, &p);
 	}
-	if (act == SCMLB_CONTINUE)
-		act = fw_check(cfg, st, &p);
 	if (act == SCMLB_CONTINUE)
 		act = dos_check(cfg, st, &p);
 	/* after the firewall: a dropped packet never pays for the VIP check */

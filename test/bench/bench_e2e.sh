@@ -50,6 +50,9 @@
 #                       dropping by a firewall rule, by the rule scmlb-gc
 #                       made of a DoS block, and by the DoS stage before
 #                       that, of scmlb in skb mode and of nftables
+#   --only NAMES        with --drops-only: measure only these besides the
+#                       floor, comma-separated: scmlb-native, scmlb-dosrule,
+#                       scmlb-dos, scmlb-skb, nft
 #
 # Everything runs in private mount and network namespaces (a fresh bpffs,
 # a tmpfs on /run/netns); traffic never leaves them, every load is bounded
@@ -83,6 +86,7 @@ trials=3
 skb=1
 perf_dir=
 drops_only=
+only=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--duration) duration=${2:-}; shift 2 ;;
@@ -91,6 +95,7 @@ while [ $# -gt 0 ]; do
 	--no-skb) skb=; shift ;;
 	--perf) perf_dir=${2:-}; shift 2 ;;
 	--drops-only) drops_only=1; shift ;;
+	--only) only=${2:-}; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench_e2e.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
@@ -397,6 +402,15 @@ ratio() {
 
 lbs="scmlb-native${skb:+ scmlb-skb} nft"
 [ -z "$drops_only" ] || lbs="scmlb-native scmlb-dosrule scmlb-dos${skb:+ scmlb-skb} nft"
+if [ -n "$only" ]; then
+	[ -n "$drops_only" ] ||
+		{ echo "bench_e2e.sh: --only goes with --drops-only" >&2; exit 2; }
+	for name in ${only//,/ }; do
+		[[ " $lbs " == *" $name "* ]] ||
+			{ echo "bench_e2e.sh: invalid --only '$name': one of $lbs" >&2; exit 2; }
+	done
+	lbs=${only//,/ }
+fi
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 log "topology ${TOPO_PREFIX}*, $trials trial(s): $lbs (load average $load0)"
 topo_up

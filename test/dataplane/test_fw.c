@@ -693,6 +693,13 @@ static const struct tcase cases[] = {
 	{ "remembered: its next SYN, to another port, dropped by it", NULL,
 	  .in = { FROM(SRC_F, VIP), TCP(41001, 443) }, DROP(R_FLOOD),
 	  .remembered = 1 },
+	/* recalled before the L4 header is read: the walk's verdict still */
+	{ "remembered: a TCP header of doff 4 dropped by it", NULL,
+	  .in = { FROM(SRC_F, VIP), TCP(41001, 443), .doff = 4 },
+	  DROP(R_FLOOD), .remembered = 1 },
+	{ "remembered: a later TCP fragment dropped by it", NULL,
+	  .in = { FROM(SRC_F, VIP), TCP(41001, 443), .frag_off = 0x0010 },
+	  DROP(R_FLOOD), .remembered = 1 },
 	{ "remembered: UDP from the same source forwarded", NULL,
 	  .in = { FROM(SRC_F, VIP), UDP(5900, 53) }, FWD },
 	{ "remembered: a /24 dst 80 added: TCP 80 dropped by it", NULL,

@@ -44,6 +44,7 @@ enum scmlb_cmd_flags {
 	SCMLB_CMD_WRITE = 1 << 2,	/* opens the maps under the exclusive lock */
 	SCMLB_CMD_NO_MAPS = 1 << 3,	/* runs before maps exist (scmlb-attach) */
 	SCMLB_CMD_IF_ATTACHED = 1 << 4,	/* takes --if-attached (the timers' tools) */
+	SCMLB_CMD_NO_PIN_DIR = 1 << 5,	/* takes no --pin-dir: uses no pins (scmlb-decap) */
 };
 
 struct scmlb_cmd {

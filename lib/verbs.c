@@ -16,7 +16,15 @@
  * in args.c.
  */
 
-static int parse_mode(const char *s, void *out, const char **why)
+/**
+ * scmlb_parse_mode() - parse an XDP mode: native or skb
+ * @s:   text from the command line
+ * @out: a __u8, set to enum scmlb_attach_mode
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_mode(const char *s, void *out, const char **why)
 {
 	if (!strcmp(s, "native"))
 		*(__u8 *)out = SCMLB_MODE_NATIVE;
@@ -138,7 +146,7 @@ const struct scmlb_opt scmlb_attach_table[] = {
 	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_vip,
 	  offsetof(struct scmlb_attach_opts, vip), false,
 	  "add service 1: every port of this IPv4 address, round robin" },
-	{ "mode", 'm', "native|skb", "mode", parse_mode,
+	{ "mode", 'm', "native|skb", "mode", scmlb_parse_mode,
 	  offsetof(struct scmlb_attach_opts, mode), false,
 	  "XDP mode: native (default) or skb" },
 	{ "conntrack-size", 0, "N", "conntrack size", parse_ct_size,

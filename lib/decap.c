@@ -9,7 +9,6 @@
 
 #include "decap.h"
 #include "ifcheck.h"
-#include "log.h"
 #include "maps.h"
 #include "scmlb_decap.h"
 #include "scmlb_decap.skel.h"
@@ -83,20 +82,21 @@ void scmlb_decap_explain_busy(int ifindex, char *buf, size_t size)
  * @ifindex:   a backend's interface
  * @mode:      enum scmlb_attach_mode as asked for
  * @used_mode: set to the mode it runs in: skb on a veth (scmlb_ifcheck_mode())
+ * @why:       set to the reason when that is not @mode, else NULL
  *
  * The program stays after this process exits, until scmlb_decap_detach().
  *
  * Return: 0, -EEXIST when it is there already, -EBUSY when another program
  * holds the interface (scmlb_decap_explain_busy() says which), or -errno.
  */
-int scmlb_decap_attach(int ifindex, __u8 mode, __u8 *used_mode)
+int scmlb_decap_attach(int ifindex, __u8 mode, __u8 *used_mode,
+		       const char **why)
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts,
 			    .prog_name = SCMLB_DECAP_PROG_NAME);
 	struct scmlb_decap_bpf *skel = NULL;
 	struct xdp_multiprog *mp;
 	struct xdp_program *xp;
-	const char *why;
 	int m, err;
 
 	xp = find_decap(ifindex, &mp);
@@ -105,11 +105,9 @@ int scmlb_decap_attach(int ifindex, __u8 mode, __u8 *used_mode)
 		return -EEXIST;
 	if (held_by_other(ifindex))
 		return -EBUSY;
-	m = scmlb_ifcheck_mode(ifindex, mode, &why);
+	m = scmlb_ifcheck_mode(ifindex, mode, why);
 	if (m < 0)
 		return m;
-	if (why)
-		pr_debug("ifindex %d: skb mode: %s", ifindex, why);
 	*used_mode = m;
 	skel = scmlb_decap_bpf__open();
 	if (!skel)

@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-int scmlb_decap_attach(int ifindex, __u8 mode, __u8 *used_mode);
+int scmlb_decap_attach(int ifindex, __u8 mode, __u8 *used_mode,
+		       const char **why);
 int scmlb_decap_detach(int ifindex);
 void scmlb_decap_explain_busy(int ifindex, char *buf, size_t size);
 

@@ -76,6 +76,7 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct attach_opts *o = opts;
 	__u8 mode = o->mode ? o->mode : SCMLB_MODE_NATIVE, used = mode;
+	const char *skb_why = NULL;
 	struct scmlb_link link;
 	char why[256];
 	int err;
@@ -83,7 +84,7 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 	(void)ctx;
 	if (find_link(o->iface, &link))
 		return SCMLB_EXIT_FAIL;
-	err = scmlb_decap_attach(link.ifindex, mode, &used);
+	err = scmlb_decap_attach(link.ifindex, mode, &used, &skb_why);
 	if (err == -EEXIST) {
 		pr_err("already attached to '%s': run scmlb-decap detach first",
 		       link.name);
@@ -101,9 +102,9 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 		return SCMLB_EXIT_FAIL;
 	}
 	printf("attached to '%s' (%s mode)\n", link.name, mode_name(used));
-	if (used != mode)
-		printf("note: XDP runs in skb mode on '%s': it is a veth\n",
-		       link.name);
+	if (skb_why)
+		printf("note: XDP runs in skb mode on '%s': %s\n", link.name,
+		       skb_why);
 	return SCMLB_EXIT_OK;
 }
 

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "frames.h"
+#include "frames_ipip.h"
 #include "scmlb_decap.h"
 #include "scmlb_decap.skel.h"
 #include "testbed.h"
@@ -29,8 +30,6 @@
 #define BE_NOFWD	IP4(10, 0, 6, 2)	/* our address on dcp-nofwd */
 #define VPORT		8080
 #define CPORT		40000
-
-#define OUTER_ID	0x2222
 
 static const __u8 mac_lb[ETH_ALEN] = { 0x02, 0, 0, 0, 0x1b, 0x01 };
 static const __u8 mac_be[ETH_ALEN] = { 0x02, 0, 0, 0, 0xb0, 0x01 };
@@ -156,32 +155,26 @@ static __u32 ifindex[SIDE_N];
 static void case_frames(const struct tcase *c, __u8 *b, size_t *len,
 			__u8 *exp, size_t *exp_len)
 {
-	size_t ihl = c->outer_ihl ? c->outer_ihl : 5, hlen = ihl * 4, i;
-	__u8 in[FRAME_MAX], *ip = b + ETH_HLEN;
-	size_t in_len = frame_build(&c->inner, in), in_ip;
+	const struct ipip_outer outer = {
+		.saddr = LB,
+		.daddr = c->side == SIDE_FWD ? BE_FWD : BE_NOFWD,
+		.ihl = c->outer_ihl,
+		.frag_off = c->outer_frag,
+		.tot_len = c->outer_tot,
+	};
+	__u8 in[FRAME_MAX];
+	size_t in_len = frame_build(&c->inner, in);
 
 	if (c->bad_inner_csum)
 		in[ETH_HLEN + 11] ^= 1;
-	in_ip = in_len - ETH_HLEN;
 	if (c->plain) {
 		memcpy(b, in, in_len);
 		*len = in_len;
 	} else {
-		memset(b, 0, FRAME_MAX);
-		memcpy(b, in, ETH_HLEN);
-		ip[0] = 4 << 4 | ihl;
-		put16(ip + 2, c->outer_tot ? c->outer_tot : hlen + in_ip);
-		put16(ip + 4, OUTER_ID);
-		put16(ip + 6, c->outer_frag ? c->outer_frag : IP_DF);
-		ip[8] = 64;
-		ip[9] = IPPROTO_IPIP;
-		put32(ip + 12, LB);
-		put32(ip + 16, c->side == SIDE_FWD ? BE_FWD : BE_NOFWD);
-		for (i = 20; i < hlen; i++)
-			ip[i] = i + 1 < hlen ? 1 : 0;	/* NOPs, then the end */
-		put16(ip + 10, ~sum_fold(sum16(ip, hlen, 0)));
-		memcpy(ip + hlen, in + ETH_HLEN, in_ip);
-		*len = ETH_HLEN + hlen + in_ip;
+		*len = frame_build_ipip(&c->inner, &outer, b);
+		/* the inner packet ends the frame */
+		if (c->bad_inner_csum)
+			b[*len - (in_len - ETH_HLEN) + 11] ^= 1;
 	}
 	memset(b + *len, PAD_BYTE, c->pad);
 	*len += c->pad;

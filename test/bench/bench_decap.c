@@ -38,17 +38,14 @@
 #include "bench_pass.skel.h"
 #include "bench_util.h"
 #include "frames.h"
-#include "frames_ipip.h"
+#include "ipip_bed.h"
 #include "log.h"
 #include "scmlb_decap.h"
 #include "scmlb_decap.skel.h"
 #include "testbed.h"
 
-#define VIP		IP4(192, 0, 2, 10)
 #define CLIENT		IP4(198, 51, 100, 7)
 #define ELSEWHERE	IP4(198, 51, 100, 99)
-#define LB		IP4(10, 0, 5, 1)
-#define BE		IP4(10, 0, 5, 2)
 #define REPEAT		1000000
 
 enum side { SIDE_FWD, SIDE_NOFWD, SIDE_N };
@@ -117,37 +114,16 @@ static int prog_fd(enum prog p)
 	}
 }
 
-static int net_setup(void)
-{
-	int err;
-
-	err = tb_run_cmd("ip addr add 192.0.2.10/32 dev lo");
-	if (!err)
-		err = tb_run_cmd("ip addr add 10.0.5.2/24 dev %s",
-				 if_names[SIDE_FWD]);
-	if (!err)
-		err = tb_run_cmd("ip addr add 10.0.6.2/24 dev %s",
-				 if_names[SIDE_NOFWD]);
-	if (!err)
-		err = tb_run_cmd("ip route add default via 10.0.5.1");
-	if (!err)
-		err = tb_run_cmd("ip neigh replace 10.0.5.1 lladdr "
-				 "02:00:00:00:1b:01 dev %s nud permanent",
-				 if_names[SIDE_FWD]);
-	if (!err)
-		err = tb_run_cmd("sysctl -qw net.ipv4.conf.%s.forwarding=1",
-				 if_names[SIDE_FWD]);
-	return err;
-}
-
 static void frames_build(void)
 {
 	static const __u8 mac_lb[ETH_ALEN] = { 0x02, 0, 0, 0, 0x1b, 0x01 };
 	static const __u8 mac_be[ETH_ALEN] = { 0x02, 0, 0, 0, 0xb0, 0x01 };
-	const struct ipip_outer outer = { .saddr = LB, .daddr = BE };
+	const struct ipip_outer outer = {
+		.saddr = IPIP_LB, .daddr = IPIP_BE_FWD,
+	};
 	struct frame f = {
 		.src_mac = mac_lb, .dst_mac = mac_be, .saddr = CLIENT,
-		.daddr = VIP, .proto = IPPROTO_TCP, .sport = 40000,
+		.daddr = IPIP_VIP, .proto = IPPROTO_TCP, .sport = 40000,
 		.dport = 80, .tcp_flags = TF_ACK, .payload = 32,
 	};
 
@@ -158,18 +134,15 @@ static void frames_build(void)
 						       frames[F_IPIP_ELSEWHERE]);
 }
 
+/* decap_stats[@k], summed over the CPUs. */
 static int stat_get(__u32 k, __u64 *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), c;
-	__u64 vals[256];
+	__u64 all[SCMLB_DECAP_STATS];
+	int err = decap_stats_read(bpf_map__fd(decap->maps.decap_stats), all);
 
-	if (ncpu <= 0 || ncpu > 256)
-		return -EINVAL;
-	if (bpf_map_lookup_elem(bpf_map__fd(decap->maps.decap_stats), &k, vals))
-		return -errno;
-	for (*sum = 0, c = 0; c < ncpu; c++)
-		*sum += vals[c];
-	return 0;
+	if (!err)
+		*sum = all[k];
+	return err;
 }
 
 /* One measurement: REPEAT runs of @v, checked by its counters. */
@@ -291,7 +264,8 @@ int main(int argc, char **argv)
 	if (!err)
 		err = tb_net_setup(if_names, SIDE_N, ifindex);
 	if (!err)
-		err = net_setup();
+		err = ipip_backend_setup(if_names[SIDE_FWD],
+					 if_names[SIDE_NOFWD]);
 	if (err) {
 		pr_err("network namespace: %s", strerror(-err));
 		return 1;

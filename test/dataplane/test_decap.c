@@ -15,19 +15,16 @@
 #include <bpf/libbpf.h>
 
 #include "frames.h"
-#include "frames_ipip.h"
+#include "ipip_bed.h"
 #include "scmlb_decap.h"
 #include "scmlb_decap.skel.h"
 #include "testbed.h"
 
 /* Addresses in host order; the frame builder converts them. */
-#define VIP		IP4(192, 0, 2, 10)	/* on lo, as on a backend */
+#define VIP		IPIP_VIP		/* on lo, as on a backend */
 #define LATE_VIP	IP4(192, 0, 2, 11)	/* added to lo half-way */
 #define CLIENT		IP4(198, 51, 100, 7)
 #define ELSEWHERE	IP4(198, 51, 100, 99)	/* routed away */
-#define LB		IP4(10, 0, 5, 1)	/* the outer source */
-#define BE_FWD		IP4(10, 0, 5, 2)	/* our address on dcp-fwd */
-#define BE_NOFWD	IP4(10, 0, 6, 2)	/* our address on dcp-nofwd */
 #define VPORT		8080
 #define CPORT		40000
 
@@ -78,7 +75,7 @@ static const struct tcase cases[] = {
 	  .inner = UDP_TO(VIP), .outer_ihl = 15,
 	  .want = SCMLB_DECAP_DECAPSULATED },
 	{ "to the interface's own address",
-	  .inner = UDP_TO(BE_FWD), .want = SCMLB_DECAP_DECAPSULATED },
+	  .inner = UDP_TO(IPIP_BE_FWD), .want = SCMLB_DECAP_DECAPSULATED },
 	{ "Ethernet trailer after the outer packet stays after the inner one",
 	  .inner = UDP_TO(VIP), .pad = 10, .want = SCMLB_DECAP_DECAPSULATED },
 	{ "inner first fragment: the kernel reassembles it",
@@ -147,6 +144,7 @@ static const struct tcase cases[] = {
 
 static struct scmlb_decap_bpf *skel;
 static __u32 ifindex[SIDE_N];
+static int stats_fd;
 
 /*
  * The frame a case sends into @b, and in @exp the one that must come
@@ -156,8 +154,8 @@ static void case_frames(const struct tcase *c, __u8 *b, size_t *len,
 			__u8 *exp, size_t *exp_len)
 {
 	const struct ipip_outer outer = {
-		.saddr = LB,
-		.daddr = c->side == SIDE_FWD ? BE_FWD : BE_NOFWD,
+		.saddr = IPIP_LB,
+		.daddr = c->side == SIDE_FWD ? IPIP_BE_FWD : IPIP_BE_NOFWD,
 		.ihl = c->outer_ihl,
 		.frag_off = c->outer_frag,
 		.tot_len = c->outer_tot,
@@ -190,26 +188,6 @@ static void case_frames(const struct tcase *c, __u8 *b, size_t *len,
 	*exp_len = in_len + c->pad;
 }
 
-/* decap_stats summed over the CPUs. */
-static int stats_read(__u64 *sum)
-{
-	int fd = bpf_map__fd(skel->maps.decap_stats);
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 vals[ncpu > 0 ? ncpu : 1];
-	__u32 k;
-	int c;
-
-	if (ncpu <= 0)
-		return -EINVAL;
-	for (k = 0; k < SCMLB_DECAP_STATS; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			return -errno;
-		for (sum[k] = 0, c = 0; c < ncpu; c++)
-			sum[k] += vals[c];
-	}
-	return 0;
-}
-
 static enum tap_result run_case(const struct tcase *c)
 {
 	__u8 b[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
@@ -222,12 +200,12 @@ static enum tap_result run_case(const struct tcase *c)
 	if (c->before && tb_run_cmd("%s", c->before))
 		return RES_FAIL;
 	case_frames(c, b, &len, exp, &exp_len);
-	err = stats_read(before);
+	err = decap_stats_read(stats_fd, before);
 	if (!err)
 		err = prog_run(bpf_program__fd(skel->progs.scmlb_decap),
 			       ifindex[c->side], b, len, out, &out_len, &act);
 	if (!err)
-		err = stats_read(after);
+		err = decap_stats_read(stats_fd, after);
 	if (err) {
 		note("test run: %s", strerror(-err));
 		return RES_FAIL;
@@ -247,26 +225,6 @@ static enum tap_result run_case(const struct tcase *c)
 	return ok ? RES_OK : RES_FAIL;
 }
 
-/* Addresses as on a backend, forwarding on one interface only. */
-static int net_setup(void)
-{
-	int err;
-
-	err = tb_run_cmd("ip addr add 192.0.2.10/32 dev lo");
-	if (!err)
-		err = tb_run_cmd("ip addr add 10.0.5.2/24 dev %s",
-				 if_names[SIDE_FWD]);
-	if (!err)
-		err = tb_run_cmd("ip addr add 10.0.6.2/24 dev %s",
-				 if_names[SIDE_NOFWD]);
-	if (!err)
-		err = tb_run_cmd("ip route add default via 10.0.5.1");
-	if (!err)
-		err = tb_run_cmd("sysctl -qw net.ipv4.conf.%s.forwarding=1",
-				 if_names[SIDE_FWD]);
-	return err;
-}
-
 int main(void)
 {
 	size_t i;
@@ -281,7 +239,8 @@ int main(void)
 	if (!err)
 		err = tb_net_setup(if_names, SIDE_N, ifindex);
 	if (!err)
-		err = net_setup();
+		err = ipip_backend_setup(if_names[SIDE_FWD],
+					 if_names[SIDE_NOFWD]);
 	if (err) {
 		printf("Bail out! network namespace: %s\n", strerror(-err));
 		return 1;
@@ -291,6 +250,7 @@ int main(void)
 		printf("Bail out! loading scmlb_decap: %s\n", strerror(errno));
 		return 1;
 	}
+	stats_fd = bpf_map__fd(skel->maps.decap_stats);
 	printf("1..%zu\n", ARRAY_SIZE(cases));
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		notes_reset();

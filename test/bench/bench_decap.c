@@ -260,12 +260,7 @@ int main(int argc, char **argv)
 	if (!bench_start(&cli, argc, argv, &status))
 		return status;
 	frames_build();
-	err = tb_pin_cpu();
-	if (!err)
-		err = tb_net_setup(if_names, SIDE_N, ifindex);
-	if (!err)
-		err = ipip_backend_setup(if_names[SIDE_FWD],
-					 if_names[SIDE_NOFWD]);
+	err = ipip_backend_setup(if_names, ifindex);
 	if (err) {
 		pr_err("network namespace: %s", strerror(-err));
 		return 1;

@@ -54,32 +54,40 @@ size_t frame_build_ipip(const struct frame *inner, const struct ipip_outer *o,
 }
 
 /**
- * ipip_backend_setup() - a backend's network in the test's namespace
- * @fwd:   an interface that forwards (a router's, a container host's):
- *	   IPIP_BE_FWD/24, the default route via IPIP_LB, whose MAC is known
- * @nofwd: one that does not (a plain backend's): IPIP_BE_NOFWD/24
+ * ipip_backend_setup() - this CPU only, and a backend's network in a new
+ *			  network namespace
+ * @names:   two veths: the first forwards (a router's, a container
+ *	     host's) and has IPIP_BE_FWD/24, the default route via IPIP_LB,
+ *	     whose MAC is known; the second does not (a plain backend's),
+ *	     with IPIP_BE_NOFWD/24
+ * @ifindex: set to their ifindexes
  *
  * The VIP, IPIP_VIP, goes on lo.
  *
  * Return: 0 or -errno.
  */
-int ipip_backend_setup(const char *fwd, const char *nofwd)
+int ipip_backend_setup(const char *const names[2], __u32 ifindex[2])
 {
 	int err;
 
-	err = tb_run_cmd("ip addr add 192.0.2.10/32 dev lo");
+	err = tb_pin_cpu();
 	if (!err)
-		err = tb_run_cmd("ip addr add 10.0.5.2/24 dev %s", fwd);
+		err = tb_net_setup(names, 2, ifindex);
 	if (!err)
-		err = tb_run_cmd("ip addr add 10.0.6.2/24 dev %s", nofwd);
+		err = tb_run_cmd("ip addr add 192.0.2.10/32 dev lo");
+	if (!err)
+		err = tb_run_cmd("ip addr add 10.0.5.2/24 dev %s", names[0]);
+	if (!err)
+		err = tb_run_cmd("ip addr add 10.0.6.2/24 dev %s", names[1]);
 	if (!err)
 		err = tb_run_cmd("ip route add default via 10.0.5.1");
 	if (!err)
 		err = tb_run_cmd("ip neigh replace 10.0.5.1 lladdr "
-				 "02:00:00:00:1b:01 dev %s nud permanent", fwd);
+				 "02:00:00:00:1b:01 dev %s nud permanent",
+				 names[0]);
 	if (!err)
 		err = tb_run_cmd("sysctl -qw net.ipv4.conf.%s.forwarding=1",
-				 fwd);
+				 names[0]);
 	return err;
 }
 

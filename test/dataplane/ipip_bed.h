@@ -26,7 +26,7 @@ size_t frame_build_ipip(const struct frame *inner, const struct ipip_outer *o,
 #define IPIP_BE_FWD	IP4(10, 0, 5, 2)	/* on the interface that forwards */
 #define IPIP_BE_NOFWD	IP4(10, 0, 6, 2)	/* on the one that does not */
 
-int ipip_backend_setup(const char *fwd, const char *nofwd);
+int ipip_backend_setup(const char *const names[2], __u32 ifindex[2]);
 int decap_stats_read(int fd, __u64 *sum);
 
 #endif /* SCMLB_TEST_IPIP_BED_H */

@@ -235,12 +235,7 @@ int main(void)
 		printf("1..0 # SKIP needs root (BPF, a network namespace)\n");
 		return 0;
 	}
-	err = tb_pin_cpu();
-	if (!err)
-		err = tb_net_setup(if_names, SIDE_N, ifindex);
-	if (!err)
-		err = ipip_backend_setup(if_names[SIDE_FWD],
-					 if_names[SIDE_NOFWD]);
+	err = ipip_backend_setup(if_names, ifindex);
 	if (err) {
 		printf("Bail out! network namespace: %s\n", strerror(-err));
 		return 1;

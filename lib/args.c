@@ -798,6 +798,27 @@ int scmlb_parse_ifname(const char *s, void *out, const char **why)
 }
 
 /**
+ * scmlb_parse_mode() - parse an XDP mode: native or skb
+ * @s:   text from the command line
+ * @out: a __u8, set to enum scmlb_attach_mode
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_mode(const char *s, void *out, const char **why)
+{
+	if (!strcmp(s, "native"))
+		*(__u8 *)out = SCMLB_MODE_NATIVE;
+	else if (!strcmp(s, "skb"))
+		*(__u8 *)out = SCMLB_MODE_SKB;
+	else {
+		*why = "expected native or skb";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
  * scmlb_parse_name() - check a backend name; stores the string
  * @s:   text from the command line
  * @out: a const char *

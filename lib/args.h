@@ -86,6 +86,7 @@ int scmlb_parse_u32(const char *s, void *out, const char **why);
 int scmlb_parse_id(const char *s, void *out, const char **why);
 int scmlb_parse_ipv4(const char *s, void *out, const char **why);
 int scmlb_parse_ifname(const char *s, void *out, const char **why);
+int scmlb_parse_mode(const char *s, void *out, const char **why);
 int scmlb_parse_name(const char *s, void *out, const char **why);
 int scmlb_parse_http_url(const char *s, void *out, const char **why);
 int scmlb_parse_string(const char *s, void *out, const char **why);

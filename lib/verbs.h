@@ -24,7 +24,6 @@ struct scmlb_attach_opts {
 };
 
 extern const struct scmlb_opt scmlb_attach_table[];
-int scmlb_parse_mode(const char *s, void *out, const char **why);
 
 #define SCMLB_ATTACH_CMD(run)						\
 	{ NULL, "attach scmlb", scmlb_attach_table,			\

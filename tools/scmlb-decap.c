@@ -13,7 +13,6 @@
 #include "log.h"
 #include "maps.h"
 #include "netlink.h"
-#include "verbs.h"
 
 /* scmlb-decap attach -i IFACE [-m MODE] */
 struct attach_opts {

@@ -52,6 +52,7 @@ teardown() {
 	wait "$RECV_PID" 2>/dev/null || true
 	topo_exec dback "$DECAP" detach -i dback0 >/dev/null 2>&1 || true
 	topo_exec dback ip link set dback0 xdpgeneric off 2>/dev/null || true
+	topo_exec dback sysctl -qw net.ipv4.conf.dback0.forwarding=0
 }
 
 wait_receiver() {
@@ -129,6 +130,27 @@ decap_counts() {
 	received plain-3
 	! received after-1
 	[ "$(grep -c '^with-' "$RECV")" -eq 5 ]
+}
+
+# The backend's count of datagrams it forwarded.
+forwarded() {
+	topo_exec dback nstat -az IpForwDatagrams | awk '$1 == "IpForwDatagrams" {print $2}'
+}
+
+@test "decap: where the interface forwards, IPIP for another host stays IPIP and is never relayed" {
+	local before
+	topo_exec dback sysctl -qw net.ipv4.conf.dback0.forwarding=1
+	decap attach -i dback0 >/dev/null
+	before=$(forwarded)
+	topo_exec dsend python3 "$BATS_TEST_DIRNAME/../lib/ipip-send.py" \
+		"$SENDER" "$BACKEND" "$CLIENT" 198.51.100.50 "$PORT" away-1 away-2
+	ipip here-1
+	received here-1
+	read -r decapsulated not_local invalid passed <<<"$(decap_counts)"
+	[ "$decapsulated" -eq 1 ]
+	[ "$not_local" -eq 2 ]
+	[ "$invalid" -eq 0 ]
+	[ "$(forwarded)" -eq "$before" ]
 }
 
 @test "decap: the front-end runs it as 'scmlb decap'" {

@@ -84,7 +84,9 @@ static __always_inline __u32 decap_parse(struct xdp_md *ctx, __u32 *hlen,
  * forwarding off on the interface the helper answers
  * BPF_FIB_LKUP_RET_FWD_DISABLED before it looks: the kernel then forwards
  * nothing that arrives there, so no inner packet can leave the host again
- * either. Everything else would be forwarded: it stays IPIP.
+ * either (6.18 checks that first whatever the flags). Everything
+ * else would be forwarded: it stays IPIP. Not a BPF_FIB_LOOKUP_DIRECT
+ * lookup in the local table alone: a miss there answers NOT_FWDED too.
  *
  * Return: true or false.
  */

@@ -51,6 +51,7 @@ struct scmlb_maps {
 	int syn_pool;
 	int syn_cpu;
 	int fw_expires;
+	int reply_index;			/* layout 4.3 */
 };
 
 /* What a verb works with: set up by scmlb_run(). */

@@ -939,6 +939,8 @@ static const struct {
 	STAT_FIELD(TB_TX_ERRORS, tx_errors),
 	STAT_FIELD(TB_FRAGS_UNMATCHED, frags_unmatched),
 	STAT_FIELD(TB_SYN_BUDGET_DROPPED, syn_budget_dropped),
+	STAT_FIELD(TB_RETURNED_STATELESS, returned_stateless),
+	STAT_FIELD(TB_STATELESS_UNROUTED, stateless_unrouted),
 #undef STAT_FIELD
 };
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* reply_index.c - lb_reply_index: which VIP a backend's reply comes from, made from the backends and services */
+/* reply_index.c - lb_reply_index: the VIP of a backend's reply, from the backends and services */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

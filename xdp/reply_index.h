@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* reply_index.h - the VIP of a reply conntrack does not know, and the way to its client */
+/* reply_index.h - the VIP of a reply conntrack does not know, the way to its client */
 #ifndef SCMLB_REPLY_INDEX_H
 #define SCMLB_REPLY_INDEX_H
 

@@ -80,8 +80,13 @@ static int candidates(const struct scmlb_service *svcs, size_t n_svcs,
 				continue;
 			c[k].key.family = SCMLB_AF_INET;
 			c[k].key.proto = both[p];
-			/* an any-port service's backends keep the client's port */
-			c[k].key.port = svc->port ? be->port : 0;
+			/*
+			 * An any-port service's backends keep the client's
+			 * port; a port service's without one of their own
+			 * take the service's (as the data plane sends them).
+			 */
+			c[k].key.port = !svc->port ? 0 :
+					be->port ? be->port : svc->port;
 			memcpy(c[k].key.addr, be->addr, sizeof(be->addr));
 			memcpy(c[k].to.vip, svc->vip, sizeof(svc->vip));
 			c[k].to.port = svc->port;

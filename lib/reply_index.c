@@ -161,49 +161,43 @@ int scmlb_reply_index_build(const struct scmlb_service *svcs, size_t n_svcs,
 	return 0;
 }
 
+/* Entries read so far, for index_read(). */
+struct entries {
+	struct scmlb_reply_entry *e;
+	size_t n;
+};
+
+static int entry_add(const void *key, const void *val, void *arg)
+{
+	struct entries *es = arg;
+
+	/* the map holds at most as many: more would be a race with a writer */
+	if (es->n == SCMLB_REPLY_INDEX_SIZE)
+		return -EAGAIN;
+	memcpy(&es->e[es->n].key, key, sizeof(es->e[es->n].key));
+	memcpy(&es->e[es->n].to, val, sizeof(es->e[es->n].to));
+	es->n++;
+	return 0;
+}
+
 /* Every entry of the map, sorted by key. */
 static int index_read(int fd, struct scmlb_reply_entry **out, size_t *n)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct scmlb_reply_key *keys;
-	struct scmlb_reply_to *vals;
-	struct scmlb_reply_entry *e;
-	__u32 batch, count, i;
-	size_t k = 0, max = SCMLB_REPLY_INDEX_SIZE;
-	bool first = true;
-	int err = 0, ret;
+	struct entries es = { 0 };
+	int err;
 
-	keys = calloc(max, sizeof(*keys));
-	vals = calloc(max, sizeof(*vals));
-	e = calloc(max, sizeof(*e));
-	if (!keys || !vals || !e) {
-		err = -ENOMEM;
-		goto out;
-	}
-	do {
-		count = max - k;
-		ret = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch,
-					   keys, vals, &count, &opts);
-		if (ret && errno != ENOENT) {
-			err = -errno;
-			goto out;
-		}
-		first = false;
-		for (i = 0; i < count && k < max; i++, k++) {
-			e[k].key = keys[i];
-			e[k].to = vals[i];
-		}
-	} while (!ret && k < max);	/* ENOENT: that was the last batch */
-	qsort(e, k, sizeof(*e), entry_cmp);
-out:
-	free(keys);
-	free(vals);
+	es.e = calloc(SCMLB_REPLY_INDEX_SIZE, sizeof(*es.e));
+	if (!es.e)
+		return -ENOMEM;
+	err = scmlb_map_batches(fd, 4096, sizeof(struct scmlb_reply_key),
+				sizeof(struct scmlb_reply_to), entry_add, &es);
 	if (err) {
-		free(e);
+		free(es.e);
 		return err;
 	}
-	*out = e;
-	*n = k;
+	qsort(es.e, es.n, sizeof(*es.e), entry_cmp);
+	*out = es.e;
+	*n = es.n;
 	return 0;
 }
 

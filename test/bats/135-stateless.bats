@@ -53,23 +53,30 @@ wait_line() {
 	jq -e 'length == 2 and ([.[] | .formatted.value.service_id] | sort) == [1, 2]' <<<"$output"
 }
 
-@test "stateless: a backend's TCP reply after conntrack flush reaches the client from the VIP; the client's ACK tracks the flow again" {
-	local out=$BATS_TEST_TMPDIR/tcp.out before
-	mkfifo "$BATS_TEST_TMPDIR/tcp.in"
-	topo_exec client timeout 20 socat -T 20 - "TCP:$TOPO_VIP:$TPORT" \
-		<"$BATS_TEST_TMPDIR/tcp.in" >"$out" 2>&1 &
-	exec 7>"$BATS_TEST_TMPDIR/tcp.in"
-	echo x >&7
-	# the backend holds its answer 3 s: conntrack forgets the flow first
+# after_flush PROTO PORT LINE: send LINE over a PROTO socket connected to
+# VIP:PORT, forget every flow while the backend holds its answer (3 s), and
+# wait for "late-LINE": only the backend's reply can bring it, the client
+# sending nothing more. The reply must be counted as returned without
+# conntrack.
+after_flush() {
+	local out=$BATS_TEST_TMPDIR/$1.out before
+	mkfifo "$BATS_TEST_TMPDIR/$1.in"
+	topo_exec client timeout 20 socat -T 20 - "$1:$TOPO_VIP:$2" \
+		<"$BATS_TEST_TMPDIR/$1.in" >"$out" 2>&1 &
+	exec 7>"$BATS_TEST_TMPDIR/$1.in"
+	echo "$3" >&7
 	sleep 0.5
 	before=$(stat_of returned_stateless)
 	run -0 scmlb lb conntrack flush
 	[[ $output =~ ^[1-9][0-9]*\ flows?\ flushed$ ]]
 	run -0 scmlb lb conntrack get --json
 	[ "$output" = "[]" ]
-	# the client sends nothing more: only the backend's reply can come
-	wait_line "$out" late-x
+	wait_line "$out" "late-$3"
 	[ "$(stat_of returned_stateless)" -gt "$before" ]
+}
+
+@test "stateless: a backend's TCP reply after conntrack flush reaches the client from the VIP; the client's ACK tracks the flow again" {
+	after_flush TCP "$TPORT" x
 	# the client's ACK of it went through the Maglev miss: tracked again
 	run -0 scmlb lb conntrack get --json
 	jq -e --argjson p "$TPORT" '[.[] | select(.dst_port == $p)] |
@@ -79,23 +86,11 @@ wait_line() {
 }
 
 @test "stateless: a UDP reply after conntrack flush reaches the client's connected socket from the VIP" {
-	local out=$BATS_TEST_TMPDIR/udp.out before
-	mkfifo "$BATS_TEST_TMPDIR/udp.in"
-	topo_exec client timeout 20 socat -T 20 - "UDP:$TOPO_VIP:$UPORT" \
-		<"$BATS_TEST_TMPDIR/udp.in" >"$out" 2>&1 &
-	exec 8>"$BATS_TEST_TMPDIR/udp.in"
-	echo y >&8
-	sleep 0.5
-	before=$(stat_of returned_stateless)
-	scmlb lb conntrack flush >/dev/null
-	run -0 scmlb lb conntrack get --json
-	[ "$output" = "[]" ]
-	wait_line "$out" late-y
-	[ "$(stat_of returned_stateless)" -gt "$before" ]
+	after_flush UDP "$UPORT" y
 	# nothing of the client's since: still no flow
 	run -0 scmlb lb conntrack get --json
 	[ "$output" = "[]" ]
-	exec 8>&-
+	exec 7>&-
 }
 
 @test "stateless: forwarding off, the reply is the kernel's and counted unrouted" {

@@ -17,7 +17,6 @@
 
 #include "frames.h"
 #include "maps.h"
-#include "netlink.h"
 #include "scmlb.skel.h"
 #include "testbed.h"
 
@@ -248,22 +247,6 @@ static enum tap_result run_case(const struct tcase *c, const char **skip)
 	return ok ? RES_OK : RES_FAIL;
 }
 
-/* An interface's MAC, as the kernel has it (this namespace's: no /sys). */
-static int mac_read(__u32 idx, __u8 *mac)
-{
-	struct scmlb_link link;
-	struct scmlb_nl *nl;
-	int err = scmlb_nl_open(&nl);
-
-	if (err)
-		return err;
-	err = scmlb_nl_link_by_index(nl, idx, &link);
-	scmlb_nl_close(nl);
-	if (!err)
-		memcpy(mac, link.mac, ETH_ALEN);
-	return err;
-}
-
 /*
  * The namespace's routes and neighbours, as a node's: the clients'
  * network on stl-up (one client resolved, one not), another behind a
@@ -289,7 +272,7 @@ static int fx_setup(void)
 	for (i = 0; i < ARRAY_SIZE(cmds) && !err; i++)
 		err = tb_run_cmd("%s", cmds[i]);
 	if (!err)
-		err = mac_read(ifindex[SIDE_UP], mac_up);
+		err = tb_if_mac(ifindex[SIDE_UP], mac_up);
 	if (!err)
 		err = tb_instance(&lb, VIP_A, ifindex[SIDE_UP], mac_up_cfg,
 				  CT_SIZE, -1);

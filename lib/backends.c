@@ -113,10 +113,15 @@ static int backend_update(struct scmlb_ctx *ctx, const struct scmlb_backend *be)
 
 	if (!scmlb_backend_takes_connections(be)) {
 		err = scmlb_service_publish(ctx, be->service_id, be);
-		return err ? err : backend_write(ctx, slot, be);
+		if (!err)
+			err = backend_write(ctx, slot, be);
+	} else {
+		err = backend_write(ctx, slot, be);
+		if (!err)
+			err = scmlb_service_publish(ctx, be->service_id, NULL);
 	}
-	err = backend_write(ctx, slot, be);
-	return err ? err : scmlb_service_publish(ctx, be->service_id, NULL);
+	/* the index stays as it was: this repairs what a killed tool left */
+	return err ? err : scmlb_reply_index_sync(ctx);
 }
 
 /**

@@ -157,8 +157,9 @@ static __always_inline int lb_egress_stateless(struct xdp_md *ctx,
  * ICMP errors a backend sends about a client's packet go the same way
  * (icmp_egress()).
  *
- * Return: XDP_REDIRECT out of the upstream, XDP_PASS with the packet
- * handed off to scmlb_tc, or SCMLB_CONTINUE.
+ * Return: XDP_REDIRECT out of the upstream (or, without conntrack, where
+ * the FIB says), XDP_PASS with the packet handed off to scmlb_tc, or
+ * SCMLB_CONTINUE.
  */
 static __always_inline int lb_egress(struct xdp_md *ctx,
 				     const struct scmlb_config *cfg,

@@ -177,8 +177,13 @@ static __always_inline int lb_egress(struct xdp_md *ctx,
 
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
 	r = ct_reply_lookup(&key);
+	/*
+	 * Not on the upstream (one-arm): anyone there may claim a backend's
+	 * source, and scmlb would send it on from the VIP.
+	 */
 	if (!r)
-		return lb_egress_stateless(ctx, st, p);
+		return ctx->ingress_ifindex == cfg->upstream_ifindex ?
+		       SCMLB_CONTINUE : lb_egress_stateless(ctx, st, p);
 	if (!backend_get(r->backend_id))
 		return SCMLB_CONTINUE;
 

@@ -1227,6 +1227,9 @@ static const struct tcase cases[] = {
 	{ "one-arm: SYN-ACK from backend 1 on the upstream: returned", NULL,
 	  .in = { TCP_OUT(1, 41201, TF_SYN | TF_ACK) }, RET(mac_client),
 	  CT(OPENING, 1, 2) },
+	{ "one-arm: backend 1's reply to an unknown flow on the upstream: the "
+	  "kernel's, none returned without conntrack there", NULL,
+	  .in = { TCP_OUT(1, 41299, TF_PSH | TF_ACK) }, PASS, NO_CT },
 	{ "not one-arm: SYN to backend 1", fx_three,
 	  .in = { TCP_IN(41202, TF_SYN) }, FWD(1), CT(OPENING, 1, 1) },
 	{ "not one-arm: SYN-ACK from backend 1 on the upstream: passed", NULL,

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 
 #include "backends.h"
+#include "reply_index.h"
 #include "services.h"
 
 static int backend_read(const struct scmlb_ctx *ctx, __u32 slot,
@@ -112,10 +113,15 @@ static int backend_update(struct scmlb_ctx *ctx, const struct scmlb_backend *be)
 
 	if (!scmlb_backend_takes_connections(be)) {
 		err = scmlb_service_publish(ctx, be->service_id, be);
-		return err ? err : backend_write(ctx, slot, be);
+		if (!err)
+			err = backend_write(ctx, slot, be);
+	} else {
+		err = backend_write(ctx, slot, be);
+		if (!err)
+			err = scmlb_service_publish(ctx, be->service_id, NULL);
 	}
-	err = backend_write(ctx, slot, be);
-	return err ? err : scmlb_service_publish(ctx, be->service_id, NULL);
+	/* the index stays as it was: this repairs what a killed tool left */
+	return err ? err : scmlb_reply_index_sync(ctx);
 }
 
 /**
@@ -126,7 +132,8 @@ static int backend_update(struct scmlb_ctx *ctx, const struct scmlb_backend *be)
  * Ids grow and are never reused, so a flow of a removed backend can never
  * reach a new one that took its slot. The entry is complete before the
  * table names it: a tool killed in between leaves a backend that gets
- * no traffic, never a half-written one that does.
+ * no traffic, never a half-written one that does. lb_reply_index knows
+ * it before the table does.
  *
  * Return: 0, -ENOSPC when the table is full, -EDQUOT when the service has
  * SCMLB_MAX_SVC_BACKENDS backends, or another -errno.
@@ -172,6 +179,9 @@ int scmlb_backend_add(struct scmlb_ctx *ctx, struct scmlb_backend *be)
 				sizeof(struct scmlb_backend_stats));
 	if (!err)
 		err = backend_write(ctx, id % SCMLB_MAX_BACKENDS, be);
+	/* before the table: its replies are known before its first flow */
+	if (!err)
+		err = scmlb_reply_index_sync(ctx);
 	if (err)
 		return err;
 	return scmlb_service_publish(ctx, be->service_id, NULL);
@@ -284,7 +294,8 @@ int scmlb_backend_set_health(struct scmlb_ctx *ctx, __u32 id, __u8 health,
  * @ctx: the run, holding the exclusive lock
  * @id:  the backend
  *
- * Out of its service's table first, then the slot is freed.
+ * Out of its service's table first, then the slot is freed, then
+ * lb_reply_index follows.
  *
  * Return: 0, -ENOENT for an unknown id, or another -errno.
  */
@@ -301,5 +312,7 @@ int scmlb_backend_remove(struct scmlb_ctx *ctx, __u32 id)
 	if (err)
 		return err;
 	memset(&be, 0, sizeof(be));
-	return backend_write(ctx, id % SCMLB_MAX_BACKENDS, &be);
+	err = backend_write(ctx, id % SCMLB_MAX_BACKENDS, &be);
+	/* its keys go, and another service's may no longer be ambiguous */
+	return err ? err : scmlb_reply_index_sync(ctx);
 }

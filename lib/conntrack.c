@@ -414,48 +414,6 @@ int scmlb_ct_opening_clear(int fd, const struct scmlb_flow_key *key)
 }
 
 
-/* ct_batches()'s callback: one key and its value. */
-typedef int (*ct_batch_fn)(const void *key, const void *val, void *arg);
-
-/*
- * Call @fn on every key and value of @fd, read in batches: a walk over a
- * million flows needs a batch of memory, not the whole table.
- */
-static int ct_batches(int fd, size_t key_size, size_t val_size,
-		      ct_batch_fn fn, void *arg)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	char *keys, *vals;
-	__u32 batch, count, i;
-	bool first = true;
-	int err = 0, ret;
-
-	keys = calloc(CT_BATCH, key_size);
-	vals = calloc(CT_BATCH, val_size);
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		count = CT_BATCH;
-		ret = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch,
-					   keys, vals, &count, &opts);
-		if (ret && errno != ENOENT) {
-			err = -errno;
-			goto out;
-		}
-		first = false;
-		for (i = 0; i < count && !err; i++)
-			err = fn(keys + i * key_size, vals + i * val_size, arg);
-		if (err || ret)	/* ENOENT: that was the last batch */
-			break;
-	}
-out:
-	free(keys);
-	free(vals);
-	return err;
-}
-
 struct ct_walk {
 	scmlb_ct_walk_fn fn;
 	void *arg;
@@ -491,7 +449,7 @@ int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
 {
 	struct ct_walk w = { fn, arg };
 
-	return ct_batches(fd, sizeof(struct scmlb_flow_key),
+	return scmlb_map_batches(fd, CT_BATCH, sizeof(struct scmlb_flow_key),
 			  sizeof(struct scmlb_flow), walk_entry, &w);
 }
 
@@ -507,6 +465,6 @@ int scmlb_ct_opening_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
 {
 	struct ct_walk w = { fn, arg };
 
-	return ct_batches(fd, sizeof(__u32), sizeof(struct scmlb_opening_slot),
+	return scmlb_map_batches(fd, CT_BATCH, sizeof(__u32), sizeof(struct scmlb_opening_slot),
 			  walk_slot, &w);
 }

@@ -104,6 +104,10 @@ static const struct map_desc {
 	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct scmlb_syn_cpu) },
 	{ "fw_expires", offsetof(struct scmlb_maps, fw_expires),
 	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_fw_expiry) },
+	/* layout 4.3 */
+	{ "lb_reply_index", offsetof(struct scmlb_maps, reply_index),
+	  BPF_MAP_TYPE_HASH, sizeof(struct scmlb_reply_key),
+	  sizeof(struct scmlb_reply_to) },
 };
 
 #define N_MAPS (sizeof(map_descs) / sizeof(map_descs[0]))
@@ -813,6 +817,53 @@ static int cmp_slot_id(const void *a, const void *b)
 	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/**
+ * scmlb_map_batches() - call @fn on every key and value of a map, read in batches
+ * @fd:       a hash (or LRU hash) map
+ * @batch:    entries per lookup: a walk over a million flows needs a
+ *            batch of memory, not the whole table
+ * @key_size: bytes of a key
+ * @val_size: bytes of a value
+ * @fn:       called for each entry; a nonzero return stops the walk
+ * @arg:      passed to @fn
+ *
+ * Return: 0, what @fn returned, or -errno.
+ */
+int scmlb_map_batches(int fd, __u32 batch, size_t key_size, size_t val_size,
+		      scmlb_map_batch_fn fn, void *arg)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	char *keys, *vals;
+	__u32 token, count, i;
+	bool first = true;
+	int err = 0, ret;
+
+	keys = calloc(batch, key_size);
+	vals = calloc(batch, val_size);
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		count = batch;
+		ret = bpf_map_lookup_batch(fd, first ? NULL : &token, &token,
+					   keys, vals, &count, &opts);
+		if (ret && errno != ENOENT) {
+			err = -errno;
+			goto out;
+		}
+		first = false;
+		for (i = 0; i < count && !err; i++)
+			err = fn(keys + i * key_size, vals + i * val_size, arg);
+		if (err || ret)	/* ENOENT: that was the last batch */
+			break;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
 }
 
 /**

@@ -51,6 +51,7 @@ struct scmlb_maps {
 	int syn_pool;
 	int syn_cpu;
 	int fw_expires;
+	int reply_index;			/* layout 4.3 */
 };
 
 /* What a verb works with: set up by scmlb_run(). */
@@ -77,6 +78,11 @@ int scmlb_maps_unpin(const char *dir, bool remove_dir);
 int scmlb_tx_ports_open(const char *dir);
 int scmlb_pin_path(char *buf, size_t size, const char *dir, const char *name);
 
+/* scmlb_map_batches()'s callback: one key and its value. */
+typedef int (*scmlb_map_batch_fn)(const void *key, const void *val, void *arg);
+
+int scmlb_map_batches(int fd, __u32 batch, size_t key_size, size_t val_size,
+		      scmlb_map_batch_fn fn, void *arg);
 int scmlb_array_read(int fd, __u32 n, size_t value_size, void *out);
 int scmlb_slots_list(int fd, __u32 slots, size_t value_size, void **out,
 		     size_t *n);

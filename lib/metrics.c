@@ -307,6 +307,20 @@ static void print_packets(FILE *f, const struct snapshot *s)
 				scmlb_stat_proto_name(p), results[r].result,
 				(unsigned long long)at(&s->proto[p],
 						       results[r].offset));
+	/* a part of returned and of the kernel's, not more outcomes */
+	family(f, "scmlb_stateless_replies_total", "counter",
+	       "Backends' replies without a conntrack entry (their flow opened "
+	       "on another node), by L4 protocol: returned to the client "
+	       "through the reply index (also in returned), or left to the "
+	       "kernel for want of a route or neighbour (unrouted).");
+	for (p = 0; p < SCMLB_STAT_PROTOS; p++) {
+		fprintf(f, "scmlb_stateless_replies_total{protocol=\"%s\","
+			"result=\"returned\"} %llu\n", scmlb_stat_proto_name(p),
+			(unsigned long long)s->proto[p].returned_stateless);
+		fprintf(f, "scmlb_stateless_replies_total{protocol=\"%s\","
+			"result=\"unrouted\"} %llu\n", scmlb_stat_proto_name(p),
+			(unsigned long long)s->proto[p].stateless_unrouted);
+	}
 }
 
 static void print_services(FILE *f, const struct snapshot *s)

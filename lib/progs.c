@@ -228,6 +228,7 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	maps->syn_pool = bpf_map__fd(skel->maps.dos_syn_pool);
 	maps->syn_cpu = bpf_map__fd(skel->maps.dos_syn_cpu);
 	maps->fw_expires = bpf_map__fd(skel->maps.fw_expires);
+	maps->reply_index = bpf_map__fd(skel->maps.lb_reply_index);
 }
 
 int scmlb_progs_clock_fd(struct scmlb_bpf *skel)

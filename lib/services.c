@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 
 #include "backends.h"
+#include "reply_index.h"
 #include "scheduler.h"
 #include "scmlb_hash.h"
 #include "services.h"
@@ -291,6 +292,9 @@ int scmlb_service_add(struct scmlb_ctx *ctx, struct scmlb_service *svc)
 		bpf_map_delete_elem(ctx->maps.svc_ids, &key);
 		vip_publish(ctx, list, n, svc, NULL);
 	}
+	/* a new service has no backends: this repairs a killed tool's index */
+	if (!err)
+		err = scmlb_reply_index_sync(ctx);
 out:
 	free(list);
 	return err;
@@ -336,6 +340,8 @@ int scmlb_service_remove(struct scmlb_ctx *ctx, __u32 id)
 		err = -errno;
 	if (!err)
 		err = table_unpublish(ctx, slot);
+	if (!err)
+		err = scmlb_reply_index_sync(ctx);
 	if (!err && ctx->cfg.attach_service == id) {
 		err = scmlb_config_refresh(ctx);
 		ctx->cfg.attach_service = 0;
@@ -371,7 +377,9 @@ int scmlb_service_set_scheduler(struct scmlb_ctx *ctx, __u32 id,
 	svc.forward = forward;
 	if (bpf_map_update_elem(ctx->maps.services, &slot, &svc, BPF_ANY))
 		return -errno;
-	return scmlb_service_publish(ctx, id, NULL);
+	/* only NAT services' replies are returned: the index follows @forward */
+	err = scmlb_reply_index_sync(ctx);
+	return err ? err : scmlb_service_publish(ctx, id, NULL);
 }
 
 /* A new inner map for lb_tables holding @len then @ids. */

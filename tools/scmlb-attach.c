@@ -18,6 +18,7 @@
 #include "output.h"
 #include "owner.h"
 #include "progs.h"
+#include "reply_index.h"
 #include "services.h"
 #include "verbs.h"
 
@@ -116,6 +117,16 @@ static int upgrade(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 		ctx->cfg = cfg;
 	if (err) {
 		pr_err("cannot switch to the new programs: %s", strerror(-err));
+		goto out;
+	}
+	/* maps the load added (a layout before 4.3 had no reply index) */
+	scmlb_maps_close(ctx);
+	err = scmlb_maps_open(ctx);
+	if (!err)
+		err = scmlb_reply_index_sync(ctx);
+	if (err) {
+		pr_err("cannot build the reply index in '%s': %s", ctx->pin_dir,
+		       strerror(-err));
 		goto out;
 	}
 	/* back on every interface after --keep-maps, or a run killed early */

@@ -13,6 +13,7 @@
 #include "maps.h"
 #include "output.h"
 #include "reach.h"
+#include "reply_index.h"
 
 struct gc_opts {
 	__u64 gc_ns;		/* 0: not given */
@@ -177,7 +178,7 @@ static int do_gc(struct scmlb_ctx *ctx, const void *opts)
 	struct scmlb_ct_timeouts timeouts = gc_timeouts(o);
 	struct scmlb_ct_expire_stats ct;
 	struct gc_done d = { 0 };
-	int err, moved_err;
+	int err, moved_err, index_err;
 
 	err = scmlb_ct_expire(ctx, &timeouts, &ct);
 	if (err) {
@@ -189,6 +190,8 @@ static int do_gc(struct scmlb_ctx *ctx, const void *opts)
 	if (!err)
 		err = scmlb_dos_enforce(ctx, &d.added, &d.n_added);
 	moved_err = scmlb_backends_refresh(ctx, &d.moved, &d.n_moved);
+	/* what a tool killed between a backend's write and the index's left */
+	index_err = scmlb_reply_index_sync(ctx);
 	/* the timer runs it every second: quiet says only what changed */
 	if (!o->quiet || d.ct.closed || d.ct.idle || d.n_added ||
 	    d.n_expired || d.n_moved) {
@@ -207,6 +210,10 @@ static int do_gc(struct scmlb_ctx *ctx, const void *opts)
 	if (moved_err) {
 		pr_err("cannot follow the backends' interfaces and MACs: %s",
 		       strerror(-moved_err));
+		return SCMLB_EXIT_FAIL;
+	}
+	if (index_err) {
+		pr_err("cannot rebuild the reply index: %s", strerror(-index_err));
 		return SCMLB_EXIT_FAIL;
 	}
 	if (fflush(stdout) || ferror(stdout)) {

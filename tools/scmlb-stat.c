@@ -32,6 +32,11 @@ static const struct stat_field {
 	{ "TX ERRORS", "tx_errors", offsetof(struct scmlb_stats, tx_errors) },
 	{ "SYN BUDGET", "syn_budget_dropped",
 	  offsetof(struct scmlb_stats, syn_budget_dropped) },
+	/* replies without conntrack: a part of RETURNED, and the kernel's */
+	{ "STATELESS", "returned_stateless",
+	  offsetof(struct scmlb_stats, returned_stateless) },
+	{ "UNROUTED", "stateless_unrouted",
+	  offsetof(struct scmlb_stats, stateless_unrouted) },
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))

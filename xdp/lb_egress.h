@@ -9,6 +9,7 @@
 #include "icmp.h"
 #include "maps.h"
 #include "nat.h"
+#include "reply_index.h"
 
 /*
  * The client's entry of a reply's flow, looked up only when the reply
@@ -50,6 +51,97 @@ static __always_inline int ct_reply_sync(const struct scmlb_config *cfg,
 	return 0;
 }
 
+/*
+ * Return a reply to its client from @vip:@port: out of @ifindex from
+ * MAC @src to @dst, rewritten here or, on a @path through scmlb_tc,
+ * there. Counted in returned when sent.
+ *
+ * Return: XDP_REDIRECT, XDP_PASS (handed off), XDP_DROP or XDP_ABORTED.
+ */
+static __always_inline int reply_send(struct xdp_md *ctx,
+				      struct scmlb_stats *st, struct pkt *p,
+				      __u8 path, __u32 ifindex, __be32 vip,
+				      __be16 port, const __u8 *dst,
+				      const __u8 *src)
+{
+	int act;
+
+	if (path == SCMLB_FLOW_HANDOFF) {
+		act = handoff(ctx, ifindex, vip, port, 1, dst, src);
+		if (act != SCMLB_CONTINUE)
+			return act;
+		/* the driver keeps no metadata: XDP redirects it after all */
+		if (parse_pkt(ctx, p) < 0 || !p->l4)
+			return XDP_ABORTED;
+	}
+	if (port != p->sport)
+		nat_rewrite_port(p, 1, port);
+	nat_rewrite_addr(p, &p->ip->saddr, vip);
+	nat_set_macs(p, src, dst);
+	return nat_redirect(st, &st->returned, ifindex);
+}
+
+/**
+ * lb_egress_stateless() - return a reply that conntrack does not know
+ * @ctx: the frame
+ * @st:  this CPU's counters
+ * @p:   the reply, TCP or UDP, whole (not a fragment)
+ *
+ * With several nodes behind ECMP, a backend's reply may reach a node
+ * that never saw its flow open. When its source (address, protocol,
+ * port) belongs to one service only (lb_reply_index), the VIP and port
+ * are known without the flow, and the kernel's FIB gives the way to the
+ * client: the reply is returned as a tracked one would be, unless the
+ * client's flow is tracked here with another backend. It creates no
+ * state: the client's next packet to this node opens the flow (a maglev
+ * service's table knows its backend), after which its replies take the
+ * conntrack path. No way to the client yet: the kernel's, counted.
+ *
+ * Return: as reply_send(), or SCMLB_CONTINUE.
+ */
+static __always_inline int lb_egress_stateless(struct xdp_md *ctx,
+					       struct scmlb_stats *st,
+					       struct pkt *p)
+{
+	const struct scmlb_reply_to *to;
+	const struct scmlb_backend *be;
+	struct scmlb_flow_key key;
+	struct bpf_fib_lookup fib;
+	struct scmlb_flow *f;
+	__be16 port;
+	__be32 vip;
+	int act;
+
+	/* a later fragment never gets here; a first one has no flow to follow */
+	if (p->frag != PKT_WHOLE)
+		return SCMLB_CONTINUE;
+	to = reply_index_find(p);
+	if (!to)
+		return SCMLB_CONTINUE;
+	/* an entry a killed tool left behind its backend's delete */
+	be = backend_get(to->backend_id);
+	if (!be || be->service_id != to->service_id)
+		return SCMLB_CONTINUE;
+	vip = to->vip[0];
+	port = to->port ? to->port : p->sport;
+	/* the client's flow went to another backend here: not this one's */
+	ct_key(&key, p->ip->daddr, p->dport, vip, port, p->proto);
+	f = ct_client_lookup(&key);
+	if (f && f->backend_id != to->backend_id)
+		return SCMLB_CONTINUE;
+	if (reply_fib_way(ctx, p, vip, &fib)) {
+		st->stateless_unrouted++;
+		return SCMLB_CONTINUE;
+	}
+	backend_count(be->id, p, 1, 0);
+	act = reply_send(ctx, st, p,
+			 handoff_path(ctx->ingress_ifindex, fib.ifindex),
+			 fib.ifindex, vip, port, fib.dmac, fib.smac);
+	if (act == XDP_REDIRECT || act == XDP_PASS)
+		st->returned_stateless++;
+	return act;
+}
+
 /**
  * lb_egress() - send a backend's reply to the client with the VIP as source
  * @ctx: the frame
@@ -59,14 +151,15 @@ static __always_inline int ct_reply_sync(const struct scmlb_config *cfg,
  *
  * The reply's own 5-tuple finds its flow's reply entry, which only a flow
  * opened to that backend created: in ct_replies, or for a half-open flow
- * (the SYN-ACK) in ct_opening_rep; anything else, spoofed replies
- * included, is the kernel's.
+ * (the SYN-ACK) in ct_opening_rep. A reply neither knows goes by
+ * lb_reply_index (lb_egress_stateless()); anything else is the kernel's.
  *
  * ICMP errors a backend sends about a client's packet go the same way
  * (icmp_egress()).
  *
- * Return: XDP_REDIRECT out of the upstream, XDP_PASS with the packet
- * handed off to scmlb_tc, or SCMLB_CONTINUE.
+ * Return: XDP_REDIRECT out of the upstream (or, without conntrack, where
+ * the FIB says), XDP_PASS with the packet handed off to scmlb_tc, or
+ * SCMLB_CONTINUE.
  */
 static __always_inline int lb_egress(struct xdp_md *ctx,
 				     const struct scmlb_config *cfg,
@@ -75,7 +168,6 @@ static __always_inline int lb_egress(struct xdp_md *ctx,
 	struct scmlb_flow_key key;
 	struct scmlb_flow *r;
 	__u64 now;
-	int act;
 
 	if (p->frag == PKT_FRAG_LATER)
 		return frag_follow(cfg, st, p, 1);
@@ -85,7 +177,14 @@ static __always_inline int lb_egress(struct xdp_md *ctx,
 
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
 	r = ct_reply_lookup(&key);
-	if (!r || !backend_get(r->backend_id))
+	/*
+	 * Not on the upstream (one-arm): anyone there may claim a backend's
+	 * source, and scmlb would send it on from the VIP.
+	 */
+	if (!r)
+		return ctx->ingress_ifindex == cfg->upstream_ifindex ?
+		       SCMLB_CONTINUE : lb_egress_stateless(ctx, st, p);
+	if (!backend_get(r->backend_id))
 		return SCMLB_CONTINUE;
 
 	now = bpf_jiffies64();
@@ -96,21 +195,11 @@ static __always_inline int lb_egress(struct xdp_md *ctx,
 	r->last_seen = now;
 	backend_count(r->backend_id, p, 1, 0);
 	frag_remember(p, r->backend_id, r->nat_addr[0], 1, r->client_mac);
-	if (flow_path(r, ctx->ingress_ifindex, cfg->upstream_ifindex) ==
-	    SCMLB_FLOW_HANDOFF) {
-		act = handoff(ctx, cfg->upstream_ifindex, r->nat_addr[0],
-			      r->nat_port, 1, r->client_mac, cfg->upstream_mac);
-		if (act != SCMLB_CONTINUE)
-			return act;
-		/* the driver keeps no metadata: XDP redirects it after all */
-		if (parse_pkt(ctx, p) < 0 || !p->l4)
-			return XDP_ABORTED;
-	}
-	if (r->nat_port != p->sport)
-		nat_rewrite_port(p, 1, r->nat_port);
-	nat_rewrite_addr(p, &p->ip->saddr, r->nat_addr[0]);
-	nat_set_macs(p, cfg->upstream_mac, r->client_mac);
-	return nat_redirect(st, &st->returned, cfg->upstream_ifindex);
+	return reply_send(ctx, st, p,
+			  flow_path(r, ctx->ingress_ifindex,
+				    cfg->upstream_ifindex),
+			  cfg->upstream_ifindex, r->nat_addr[0], r->nat_port,
+			  r->client_mac, cfg->upstream_mac);
 }
 
 #endif /* SCMLB_LB_EGRESS_H */

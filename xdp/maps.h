@@ -102,6 +102,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lb_rr SEC(".maps");
 
+/*
+ * Backends' address, protocol and port, to the VIP and port their replies
+ * come from, where only one service has them (layout 4.3): a reply that
+ * conntrack does not know (another node saw its flow open) is returned
+ * through it. Kept by the tools that add or delete backends and services,
+ * and by scmlb-gc (lib/reply_index.c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct scmlb_reply_key);
+	__type(value, struct scmlb_reply_to);
+	__uint(max_entries, SCMLB_REPLY_INDEX_SIZE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_reply_index SEC(".maps");
+
 /* Interfaces scmlb is attached to, by ifindex; frames are redirected here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);

@@ -12,7 +12,7 @@
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
 #define SCMLB_LAYOUT_MAJOR 4
-#define SCMLB_LAYOUT_MINOR 2
+#define SCMLB_LAYOUT_MINOR 3
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends of all services; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
@@ -32,6 +32,12 @@
 
 /* Bits of lb_vip_hint: many more than VIPs, so few other addresses share one. */
 #define SCMLB_VIP_HINT_BITS 65536
+
+/*
+ * Entries of lb_reply_index: a backend yields one per protocol its
+ * service takes, two for a service of every protocol.
+ */
+#define SCMLB_REPLY_INDEX_SIZE (2 * SCMLB_MAX_BACKENDS)
 
 /* Backends of one service: Maglev wants many more slots than backends. */
 #define SCMLB_MAX_SVC_BACKENDS 1024

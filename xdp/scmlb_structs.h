@@ -114,6 +114,35 @@ struct scmlb_backend {
 _Static_assert(sizeof(struct scmlb_backend) == 216, "scmlb_backend layout");
 
 /*
+ * Key of lb_reply_index: where a backend's reply comes from. @proto is
+ * the packet's (TCP or UDP: a service of every protocol has a key for
+ * each); @port 0 stands for every port of a backend of an any-port
+ * service, asked after the exact port.
+ */
+struct scmlb_reply_key {
+	__u8 family;			/* SCMLB_AF_INET */
+	__u8 proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	__be16 port;			/* the backend's; 0: any port */
+	scmlb_addr_t addr;		/* the backend's */
+};
+_Static_assert(sizeof(struct scmlb_reply_key) == 20, "scmlb_reply_key layout");
+
+/*
+ * Value of lb_reply_index: the VIP and port a reply without a conntrack
+ * entry is returned from, when its source names one service only.
+ * @service_id 0: the exact port is ambiguous (several services), and
+ * the any-port key must not be asked either.
+ */
+struct scmlb_reply_to {
+	scmlb_addr_t vip;
+	__be16 port;			/* the service's; 0: the reply's own */
+	__u16 pad;
+	__u32 service_id;		/* 0: ambiguous, not translated */
+	__u32 backend_id;		/* the one backend at the key */
+};
+_Static_assert(sizeof(struct scmlb_reply_to) == 28, "scmlb_reply_to layout");
+
+/*
  * An IPv4 packet's 5-tuple as it is on the wire: a client's packet is
  * keyed client -> VIP, a backend's reply backend -> client. IPv4 flows
  * have conntrack maps of their own, as in Cilium, and IPv6 gets its
@@ -359,7 +388,11 @@ struct scmlb_stats {
 					 * first was not seen: the kernel's */
 	__u64 syn_budget_dropped;	/* SYNs over the global budget of new
 					 * half-open flows (dos_syn_budget) */
-	__u64 reserved[3];
+	__u64 returned_stateless;	/* replies without a conntrack entry
+					 * returned through lb_reply_index */
+	__u64 stateless_unrouted;	/* such replies the FIB had no way
+					 * for: the kernel's, untouched */
+	__u64 reserved[1];
 };
 _Static_assert(sizeof(struct scmlb_stats) == 128, "scmlb_stats layout");
 

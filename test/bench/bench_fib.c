@@ -55,7 +55,6 @@
 #include "frames.h"
 #include "log.h"
 #include "maps.h"
-#include "netlink.h"
 #include "reach.h"
 #include "scmlb.skel.h"
 #include "testbed.h"
@@ -100,22 +99,6 @@ static void be_mac(unsigned long i, int gen, __u8 *mac)
 	memcpy(mac, m, ETH_ALEN);
 }
 
-/* The backend-side interface's MAC, as scmlb-lb learns it. */
-static int if_mac_get(__u32 idx, __u8 *mac)
-{
-	struct scmlb_link link;
-	struct scmlb_nl *nl;
-	int err = scmlb_nl_open(&nl);
-
-	if (err)
-		return err;
-	err = scmlb_nl_link_by_index(nl, idx, &link);
-	if (!err)
-		memcpy(mac, link.mac, ETH_ALEN);
-	scmlb_nl_close(nl);
-	return err;
-}
-
 /* Addresses, forwarding, and a permanent neighbour entry per backend. */
 static int net_setup(void)
 {
@@ -133,7 +116,7 @@ static int net_setup(void)
 	if (!err)
 		err = tb_run_cmd("sysctl -qw net.ipv4.conf.all.forwarding=1");
 	if (!err)
-		err = if_mac_get(ifindex[SIDE_BE], be_if_mac);
+		err = tb_if_mac(ifindex[SIDE_BE], be_if_mac);
 	if (err)
 		return err;
 	fd = mkstemp(path);

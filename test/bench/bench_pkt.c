@@ -124,6 +124,9 @@
 #define DROP_SRC	IP4(192, 0, 2, 1)	/* a firewall rule covers it */
 #define DROP_NET	IP4(192, 0, 2, 0)
 #define ROUTER		IP4(198, 18, 0, 1)	/* a hop toward the clients */
+/* A third VIP's tcp:80 and its one backend, whose replies lb_reply_index knows. */
+#define NOCT_VIP	IP4(203, 0, 113, 31)
+#define NOCT_BE		IP4(10, 0, 9, 2)
 #define SPORT_BASE	32768
 #define FRAG_OFF	185		/* 1480 bytes into the datagram */
 #define FRAME_IP_ID	0x1c46		/* every frame's, as frame_build() makes it */
@@ -184,6 +187,7 @@ enum pkt_kind {
 	PK_MAG_SYN,	/* PK_TCP_SYN to the maglev VIP */
 	PK_UDP_FRAG,	/* a later fragment of a datagram of the UDP flow */
 	PK_ICMP_ERR,	/* a router's error about a reply of flow 0 */
+	PK_REPLY_NOCT,	/* NOCT_BE's ACK to flow 0's client: no conntrack */
 	PK_N,
 };
 
@@ -227,6 +231,7 @@ static const enum flow_set pkt_flows[PK_N] = {
 	[PK_MAG_SYN] = FS_MAG_NEW,
 	[PK_UDP_FRAG] = FS_N,	/* no 5-tuple: ct_frags, filled by frag_add() */
 	[PK_ICMP_ERR] = FS_N,	/* counts in no conntrack entry */
+	[PK_REPLY_NOCT] = FS_N,	/* returned by lb_reply_index and the FIB */
 };
 
 enum prog_kind { PROG_PASS, PROG_FLOOR, PROG_SCMLB };
@@ -267,7 +272,7 @@ struct row {
 
 enum {
 	R_FLOOR, R_NONVIP, R_FW_DROP, R_TCP_NEW, R_TCP_NEW_FRESH, R_TCP_EST,
-	R_MAG_NEW, R_MAG_NEW_FRESH, R_MAG_EST, R_TCP_EGRESS, R_UDP_EST,
+	R_MAG_NEW, R_MAG_NEW_FRESH, R_MAG_EST, R_TCP_EGRESS, R_EGRESS_NOCT, R_UDP_EST,
 	R_UDP_FRAG, R_ICMP_ERR, R_EST_MANY, R_EST_FW_FEW, R_EST_FW_MANY, R_DROP_FW_MANY, R_EST_DOS,
 	R_CYC_FEW, R_CYC_MANY, R_FLOOR_CYC_FEW, R_FLOOR_CYC_MANY, R_N,
 };
@@ -343,6 +348,13 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_TCP_REPLY,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_RETURNED, .target = 1.5,
+	},
+	[R_EGRESS_NOCT] = {
+		.key = "tcp_egress_noct",
+		.desc = "backend reply without conntrack (reply index, FIB)",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_REPLY_NOCT,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_RETURNED,
 	},
 	[R_UDP_EST] = {
 		.key = "udp_est",
@@ -538,6 +550,15 @@ static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 		f.src_mac = mac_be;
 		f.dst_mac = mac_beif;
 		f.saddr = BE_ADDR(1);
+		f.daddr = EST_BASE;
+		f.sport = VPORT;
+		f.dport = SPORT_BASE;
+		side = SIDE_BE;
+		break;
+	case PK_REPLY_NOCT:
+		f.src_mac = mac_be;
+		f.dst_mac = mac_beif;
+		f.saddr = NOCT_BE;
 		f.daddr = EST_BASE;
 		f.sport = VPORT;
 		f.dport = SPORT_BASE;
@@ -824,6 +845,25 @@ static __u64 flow_packets(enum pkt_kind kind, __u32 i)
 /* ---- configuration, through lib/ as the tools do it ---- */
 
 /*
+ * NOCT_VIP's tcp:80 with NOCT_BE, an address no other service has: the
+ * one backend lb_reply_index holds (the others serve both services).
+ */
+static int noct_service_add(void)
+{
+	struct scmlb_service svc = {
+		.family = SCMLB_AF_INET,
+		.proto = IPPROTO_TCP,
+		.port = htons(VPORT),
+		.vip = { htonl(NOCT_VIP) },
+	};
+	int err = scmlb_service_add(&lb, &svc);
+
+	return err ? err : tb_backend_add_to(&lb, svc.id, 1, VPORT, 99,
+					     NOCT_BE, ifindex[SIDE_BE],
+					     mac_be, mac_beif, NULL);
+}
+
+/*
  * The VIP's service as scmlb-attach -v makes it (every port, round
  * robin), a second VIP's as "scmlb-svc set -v MAG_VIP -S maglev" makes
  * it, and NBE backends in each, as scmlb-lb set adds them. Both services
@@ -854,6 +894,8 @@ static int services_add(void)
 						BE_ADDR(n), ifindex[SIDE_BE],
 						mac_be, mac_beif, &be_id[i][n]);
 	}
+	if (!err)
+		err = noct_service_add();
 	if (!err)
 		err = scmlb_config_refresh(&lb);
 	if (!err) {
@@ -1144,9 +1186,10 @@ static const char *output_wrong(const struct row *r, const __u8 *in,
 		return NULL;
 	if (!csums_valid(out, BENCH_FRAME_LEN))
 		return "a checksum of the rewritten frame does not verify";
-	if (r->pkt == PK_TCP_REPLY) {
+	if (r->pkt == PK_TCP_REPLY || r->pkt == PK_REPLY_NOCT) {
 		saddr = get32(out + ETH_HLEN + 12);
-		return saddr == VIP ? NULL : "reply's source is not the VIP";
+		return saddr == (r->pkt == PK_TCP_REPLY ? VIP : NOCT_VIP) ?
+		       NULL : "reply's source is not the VIP";
 	}
 	/* the data plane and lib/ must agree on flow 0's slot */
 	if (set != FS_N && flow_sets[set].svc == SVC_MAGLEV && r->flows == 1)
@@ -1288,9 +1331,22 @@ static int pin_cpu(void)
  */
 static int ns_setup(void)
 {
+	/* the FIB's way to the clients, for replies without conntrack */
+	static const char *const cmds[] = {
+		"sysctl -qw net.ipv4.conf.all.forwarding=1",
+		"ip addr add 198.18.0.2/24 dev bpk-up",
+		"ip neigh replace 198.18.0.1 lladdr 02:00:00:00:c1:01 "
+		"dev bpk-up nud permanent",
+		"ip route add 100.64.0.0/10 via 198.18.0.1",
+	};
 	int err = tb_bpffs_setup();
+	size_t i;
 
-	return err ? err : tb_net_setup(if_names, SIDE_N, ifindex);
+	if (!err)
+		err = tb_net_setup(if_names, SIDE_N, ifindex);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && !err; i++)
+		err = tb_run_cmd("%s", cmds[i]);
+	return err;
 }
 
 /*

@@ -103,6 +103,9 @@ struct tcase {
 	bool live;			/* really sent: caught on a peer */
 	enum tb_stat dropped_as;	/* XDP_DROP: the counter it grows */
 	bool frag_unmatched;		/* a later fragment without its first */
+	bool unrouted;			/* a reply without conntrack that
+					 * lb_reply_index knows: no route to
+					 * its client here, the kernel's */
 	bool (*check)(void);		/* more to check after the run */
 };
 
@@ -141,6 +144,7 @@ static bool stats_delta_ok(const struct tcase *c,
 			ok = false;
 		}
 		want[TB_FRAGS_UNMATCHED] = c->frag_unmatched;
+		want[TB_STATELESS_UNROUTED] = c->unrouted;
 		if (c->act == XDP_PASS && c->side == SIDE_UP)
 			want[TB_PASSED] = 1;
 		else if (c->act == XDP_REDIRECT && c->to_be)
@@ -721,7 +725,7 @@ static int fx_flush(void)
 static const struct scmlb_stats stats_after_mix[SCMLB_STAT_PROTOS] = {
 	[SCMLB_STAT_ICMP] = { .rx_icmp = 1, .passed = 1 },
 	[SCMLB_STAT_TCP] = { .rx_tcp = 2, .passed = 1, .forwarded = 1,
-			     .returned = 1 },
+			     .returned = 1, .stateless_unrouted = 1 },
 	[SCMLB_STAT_UDP] = { .rx_udp = 1, .forwarded = 1 },
 	[SCMLB_STAT_OTHER] = { .rx_other = 3, .passed = 3 },
 };
@@ -865,9 +869,10 @@ static const struct tcase cases[] = {
 	{ "conntrack flush empties both kinds: the established flow's ACK is "
 	  "the kernel's", fx_flush,
 	  .in = { TCP_IN(42012, TF_ACK) }, PASS, NO_CT },
-	{ "after the flush: the half-open flow's SYN-ACK is the kernel's", NULL,
+	{ "after the flush: the half-open flow's SYN-ACK is the kernel's (no "
+	  "route to its client here)", NULL,
 	  ON_BE(1), .in = { TCP_OUT(1, 42011, TF_SYN | TF_ACK) }, PASS,
-	  NO_CT },
+	  NO_CT, .unrouted = true },
 
 	/* a SYN flood evicts half-open flows, never established ones */
 	{ "established flows filling 3/4 of ct_flows, then a flood of SYNs "
@@ -1102,13 +1107,14 @@ static const struct tcase cases[] = {
 	{ "its reply from backend 1 but port 8081: passed untouched", NULL,
 	  ON_BE(1), .in = { FROM_BE(BE_ADDR(1), 1),
 		  TCP_PORTS(VPORT + 1, 40801, TF_SYN | TF_ACK) },
-	  PASS, NO_CT },
+	  PASS, NO_CT, .unrouted = true },
 	{ "UDP from backend 1 with the TCP flow's ports: passed untouched",
 	  NULL, ON_BE(1),
 	  .in = { FROM_BE(BE_ADDR(1), 1), UDP_PORTS(VPORT, 40801, 7) }, PASS,
-	  NO_CT },
+	  NO_CT, .unrouted = true },
 	{ "reply from backend 1 for an unknown flow: passed untouched", NULL,
-	  ON_BE(1), .in = { TCP_OUT(1, 40899, TF_SYN | TF_ACK) }, PASS, NO_CT },
+	  ON_BE(1), .in = { TCP_OUT(1, 40899, TF_SYN | TF_ACK) }, PASS, NO_CT,
+	  .unrouted = true },
 	{ "the real SYN-ACK from backend 1 still returned", NULL, ON_BE(1),
 	  .in = { TCP_OUT(1, 40801, TF_SYN | TF_ACK) }, RET(mac_client),
 	  CT(OPENING, 1, 2) },
@@ -1194,7 +1200,7 @@ static const struct tcase cases[] = {
 	  .in = { TCP_OUT(1, 41001, TF_SYN | TF_ACK) }, RET(mac_client) },
 	{ "counters: unknown reply passed; each protocol's totals as the 9 frames above",
 	  NULL, ON_BE(1), .in = { TCP_OUT(1, 41098, TF_SYN | TF_ACK) }, PASS,
-	  .stats = stats_after_mix },
+	  .unrouted = true, .stats = stats_after_mix },
 
 	/* 17: the entry program tail-calls the main program */
 	{ "entry with the main program in lb_progs: SYN to backend 1",
@@ -1221,6 +1227,9 @@ static const struct tcase cases[] = {
 	{ "one-arm: SYN-ACK from backend 1 on the upstream: returned", NULL,
 	  .in = { TCP_OUT(1, 41201, TF_SYN | TF_ACK) }, RET(mac_client),
 	  CT(OPENING, 1, 2) },
+	{ "one-arm: backend 1's reply to an unknown flow on the upstream: the "
+	  "kernel's, none returned without conntrack there", NULL,
+	  .in = { TCP_OUT(1, 41299, TF_PSH | TF_ACK) }, PASS, NO_CT },
 	{ "not one-arm: SYN to backend 1", fx_three,
 	  .in = { TCP_IN(41202, TF_SYN) }, FWD(1), CT(OPENING, 1, 1) },
 	{ "not one-arm: SYN-ACK from backend 1 on the upstream: passed", NULL,

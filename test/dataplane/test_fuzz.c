@@ -1108,6 +1108,8 @@ struct expect {
 	__u8 state;
 	struct scmlb_flow_key key;	/* the frame's own */
 	bool frag_unmatched;	/* a later fragment to a maybe-VIP, passed */
+	bool unrouted;		/* a reply lb_reply_index knows: no route
+				 * to its client in this namespace */
 	/* an ICMP error: the quoted packet's address and port rewritten too */
 	bool icmp;
 	__u32 q_addr_off;	/* within the quoted IPv4 header */
@@ -1349,6 +1351,40 @@ static int predict_upstream(const struct model *m, struct expect *e)
 }
 
 /*
+ * Whether lb_reply_index names one service for a reply's source, its
+ * exact port first, that service still has the entry's backend, and no
+ * flow of the client goes to another: the data plane then asks the FIB,
+ * which here knows no client.
+ */
+static bool model_reply_indexed(const struct model *m)
+{
+	struct scmlb_reply_key key = {
+		.family = SCMLB_AF_INET,
+		.proto = m->proto,
+		.port = htons(m->sport),
+		.addr = { htonl(m->saddr) },
+	};
+	struct scmlb_flow_key ckey;
+	struct scmlb_reply_to to;
+	struct scmlb_flow c;
+	int be;
+
+	if (bpf_map_lookup_elem(lb.maps.reply_index, &key, &to)) {
+		key.port = 0;
+		if (bpf_map_lookup_elem(lb.maps.reply_index, &key, &to))
+			return false;
+	}
+	be = be_by_id(to.backend_id);
+	if (!to.service_id || !be || svc_id[be_specs[be].svc] != to.service_id)
+		return false;
+	/* a client's flow tracked with another backend keeps its replies */
+	ckey = tb_flow_key(m->daddr, ntohl(to.vip[0]), m->dport,
+			   to.port ? ntohs(to.port) : m->sport, m->proto);
+	return tb_ct_client_get(&lb, &ckey, &c) ||
+	       c.backend_id == to.backend_id;
+}
+
+/*
  * Behind a backend: a reply entry keyed as the frame returns it, from its
  * VIP. Its SYN, FIN or RST is looked at with the flow's state, so those
  * pass when the flow has moved to another backend since.
@@ -1371,8 +1407,10 @@ static int predict_backend(const struct model *m, struct expect *e)
 	if (!m->l4)
 		return 0;
 	e->key = tb_flow_key(m->saddr, m->daddr, m->sport, m->dport, m->proto);
-	if (tb_ct_reply_get(&lb, &e->key, &r))
+	if (tb_ct_reply_get(&lb, &e->key, &r)) {
+		e->unrouted = !(m->frag & IP_MF) && model_reply_indexed(m);
 		return 0;
+	}
 	be = be_by_id(r.backend_id);
 	if (!be)
 		return 0;
@@ -1851,8 +1889,10 @@ static void run_frame(struct fz *z)
 				z->b[IP_OFF + m.hlen] == 8;
 	if (z->side == SIDE_UP)
 		stats_expect(&m, &e, e.v);
-	else
+	else {
 		cnt.st.returned += e.v == V_RET;
+		cnt.st.stateless_unrouted += e.unrouted;
+	}
 
 	if (act != want_act[e.v]) {
 		fail(want_prop[e.v], z, out, out_len, NULL, 0,

@@ -26,6 +26,7 @@
 #include "conntrack.h"
 #include "frames.h"
 #include "maps.h"
+#include "netlink.h"
 #include "progs.h"
 #include "scheduler.h"
 #include "scmlb.skel.h"
@@ -939,6 +940,8 @@ static const struct {
 	STAT_FIELD(TB_TX_ERRORS, tx_errors),
 	STAT_FIELD(TB_FRAGS_UNMATCHED, frags_unmatched),
 	STAT_FIELD(TB_SYN_BUDGET_DROPPED, syn_budget_dropped),
+	STAT_FIELD(TB_RETURNED_STATELESS, returned_stateless),
+	STAT_FIELD(TB_STATELESS_UNROUTED, stateless_unrouted),
 #undef STAT_FIELD
 };
 
@@ -1134,4 +1137,27 @@ int tb_prog_run_live(int fd, __u32 ifindex, const __u8 *frame, __u32 len)
 		    .repeat = 1);
 
 	return bpf_prog_test_run_opts(fd, &opts);
+}
+
+/**
+ * tb_if_mac() - an interface's MAC, as the kernel has it (in this
+ *		 namespace: /sys shows another one's)
+ * @ifindex: the interface
+ * @mac:     set to its MAC
+ *
+ * Return: 0 or -errno.
+ */
+int tb_if_mac(__u32 ifindex, __u8 *mac)
+{
+	struct scmlb_link link;
+	struct scmlb_nl *nl;
+	int err = scmlb_nl_open(&nl);
+
+	if (err)
+		return err;
+	err = scmlb_nl_link_by_index(nl, ifindex, &link);
+	if (!err)
+		memcpy(mac, link.mac, ETH_ALEN);
+	scmlb_nl_close(nl);
+	return err;
 }

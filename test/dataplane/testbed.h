@@ -32,7 +32,7 @@ enum tb_stat {
 	TB_RX_ICMP, TB_RX_TCP, TB_RX_UDP, TB_RX_OTHER,
 	TB_PASSED, TB_FW_DROPPED, TB_DOS_DROPPED, TB_FORWARDED, TB_RETURNED,
 	TB_NODEST_DROPPED, TB_TX_ERRORS, TB_FRAGS_UNMATCHED,
-	TB_SYN_BUDGET_DROPPED,
+	TB_SYN_BUDGET_DROPPED, TB_RETURNED_STATELESS, TB_STATELESS_UNROUTED,
 	TB_STATS_N,
 	TB_RX_N = TB_PASSED,
 };
@@ -45,6 +45,7 @@ int tb_peer_capture(const int *fds, int n, int ms, int *which, __u8 *buf,
 		    __u32 *len);
 int tb_prog_run_live(int fd, __u32 ifindex, const __u8 *frame, __u32 len);
 int tb_bpffs_setup(void);
+int tb_if_mac(__u32 ifindex, __u8 *mac);
 int tb_net_setup(const char *const *names, int n, __u32 *ifindex);
 int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,
 		 __u32 ct_size, const __u32 *ifindex, int n);

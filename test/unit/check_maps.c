@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 
 #include "backends.h"
+#include "reply_index.h"
 #include "scmlb_hash.h"
 #include "services.h"
 #include "maps.h"
@@ -148,6 +149,50 @@ out:
 	free(svcs);
 }
 
+/*
+ * lb_reply_index is what the backends and services make (a killed tool
+ * may leave it behind until the next write or gc pass; the data plane
+ * checks an entry's backend).
+ */
+static void check_reply_index(struct scmlb_ctx *ctx)
+{
+	struct scmlb_reply_entry *want = NULL;
+	struct scmlb_service *svcs = NULL;
+	struct scmlb_backend *bes = NULL;
+	struct scmlb_reply_key key, next;
+	struct scmlb_reply_to to;
+	size_t n_svcs, n_bes, n_want, i, n = 0;
+	bool first = true;
+
+	if (killed)
+		return;
+	if (scmlb_services_list(ctx, &svcs, &n_svcs) ||
+	    scmlb_backends_list(ctx, &bes, &n_bes) ||
+	    scmlb_reply_index_build(svcs, n_svcs, bes, n_bes, &want, &n_want)) {
+		bad("cannot make the reply index");
+		goto out;
+	}
+	while (!bpf_map_get_next_key(ctx->maps.reply_index,
+				     first ? NULL : &key, &next)) {
+		key = next;
+		first = false;
+		n++;
+	}
+	for (i = 0; i < n_want; i++)
+		if (bpf_map_lookup_elem(ctx->maps.reply_index, &want[i].key,
+					&to) ||
+		    memcmp(&to, &want[i].to, sizeof(to)))
+			bad("reply index entry %zu of %zu is missing or wrong",
+			    i, n_want);
+	if (n != n_want)
+		bad("the reply index holds %zu entries, the backends make %zu",
+		    n, n_want);
+out:
+	free(want);
+	free(svcs);
+	free(bes);
+}
+
 static __be32 mask_of(__u8 len)
 {
 	return htonl(len ? 0xffffffffU << (32 - len) : 0);
@@ -255,6 +300,7 @@ int main(int argc, char **argv)
 	}
 	check_services(&ctx);
 	check_backends(&ctx);
+	check_reply_index(&ctx);
 	check_firewall(&ctx);
 	scmlb_maps_close(&ctx);
 	scmlb_unlock(&ctx);

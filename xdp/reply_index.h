@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* reply_index.h - the VIP of a reply conntrack does not know, the way to its client */
+#ifndef SCMLB_REPLY_INDEX_H
+#define SCMLB_REPLY_INDEX_H
+
+#include "maps.h"
+#include "parse.h"
+
+/**
+ * reply_index_find() - the service a backend's reply belongs to, by its source
+ * @p: the reply, TCP or UDP
+ *
+ * The backend's exact port first, then its any-port key (port 0: a
+ * backend of an any-port service answers from the client's destination
+ * port). An exact key that several services share is there to say so:
+ * the any-port key is not asked for it.
+ *
+ * Return: the entry, or NULL when no one service has the source.
+ */
+static __always_inline const struct scmlb_reply_to *
+reply_index_find(const struct pkt *p)
+{
+	struct scmlb_reply_key key = {
+		.family = SCMLB_AF_INET,
+		.proto = p->proto,
+		.port = p->sport,
+		.addr = { p->ip->saddr },
+	};
+	const struct scmlb_reply_to *to;
+
+	to = bpf_map_lookup_elem(&lb_reply_index, &key);
+	if (!to) {
+		key.port = 0;
+		to = bpf_map_lookup_elem(&lb_reply_index, &key);
+	}
+	return to && to->service_id ? to : NULL;
+}
+
+/**
+ * reply_fib_way() - the kernel's next hop toward a reply's client
+ * @ctx:  the frame, as it arrived
+ * @p:    the reply
+ * @vip:  its source once returned
+ * @fib:  set to the result: egress interface, its MAC and the next hop's
+ *
+ * A forwarding lookup from the interface the reply came in on, as the
+ * kernel would route the returned packet: route, then neighbour. No
+ * MTU check (tot_len 0): a GRO-merged reply may be longer than the MTU,
+ * and the conntrack path does not check it either.
+ *
+ * Return: 0, or -1 when the kernel has no way yet (no route, the next
+ * hop unresolved, forwarding off) or the way leaves through an
+ * interface scmlb cannot redirect to.
+ */
+static __always_inline int reply_fib_way(struct xdp_md *ctx,
+					 const struct pkt *p, __be32 vip,
+					 struct bpf_fib_lookup *fib)
+{
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = SCMLB_AF_INET;
+	fib->l4_protocol = p->proto;
+	fib->tos = p->ip->tos;
+	fib->ipv4_src = vip;
+	fib->ipv4_dst = p->ip->daddr;
+	fib->ifindex = ctx->ingress_ifindex;
+	if (bpf_fib_lookup(ctx, fib, sizeof(*fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
+		return -1;
+	return bpf_map_lookup_elem(&lb_tx_ports, &fib->ifindex) ? 0 : -1;
+}
+
+#endif /* SCMLB_REPLY_INDEX_H */

@@ -611,7 +611,7 @@ static int gc_check_report(const char *out, size_t checked, size_t closed,
 	char want[128];
 
 	snprintf(want, sizeof(want), "gc: %zu flows checked, %zu closed and "
-		 "%zu idle removed; 0 DoS rules added\n", checked, closed, idle);
+		 "%zu idle removed; 0 DoS rules added, 0 expired\n", checked, closed, idle);
 	if (strcmp(out, want)) {
 		pr_err("scmlb-gc said '%.*s', expected '%.*s'",
 		       (int)strcspn(out, "\n"), out, (int)strlen(want) - 1, want);

@@ -467,7 +467,7 @@ int main(int argc, char **argv)
 	parse_mac(argv[3], mac);
 	parse_mac(argv[6], peer_mac);
 
-	printf("1..53\n");
+	printf("1..54\n");
 
 	err = scmlb_nl_open(&nl);
 	ok(err == 0 && nl, "scmlb_nl_open (%d)", err);

@@ -45,6 +45,15 @@ wait_router() {
 	return 1
 }
 
+# since T0: seconds since T0 (from now_s), to the millisecond
+now_s() {
+	date +%s.%N
+}
+
+since() {
+	awk -v now="$(now_s)" -v t0="$1" 'BEGIN { printf "%.3f", now - t0 }'
+}
+
 # This instance's metric: its pin directory's inode number.
 tag() {
 	stat -c %i "$SCMLB_PIN_DIR"
@@ -133,12 +142,21 @@ teardown_file() {
 	scmlb lb drain -i 2
 	run -0 node_routes
 	[[ $output == "blackhole $TOPO_VIP metric $(tag)"* ]]
+	t0=$(now_s)
 	scmlb lb drain -i 3
 	run -0 node_routes
 	[ -z "$output" ]
 	wait_router absent
+	# BIRD hears of the route at once, not at its next scan (10 s)
+	dt=$(since "$t0")
+	echo "# drain to withdrawn at the router: $dt s" >&3
+	awk -v dt="$dt" 'BEGIN { exit !(dt < 5) }'
+	t0=$(now_s)
 	scmlb lb undrain -i 3
 	wait_router present
+	dt=$(since "$t0")
+	echo "# undrain to announced at the router: $dt s" >&3
+	awk -v dt="$dt" 'BEGIN { exit !(dt < 5) }'
 	scmlb lb drain -i 3
 	wait_router absent
 	scmlb lb delete -i 1

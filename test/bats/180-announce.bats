@@ -223,6 +223,20 @@ teardown_file() {
 	wait_router absent
 	router_has "$VIP2"
 	run -0 scmlb lb undrain -i 4
+	wait_router present
+	# both serve the VIP: BIRD keeps it while either has its route
+	run -0 scmlb svc set -v "$TOPO_VIP" -t tcp -P 80 --pin-dir "$OTHER"
+	run -0 scmlb lb set -n w4b -a 10.0.7.2 -s 2 --pin-dir "$OTHER"
+	run -0 node_routes
+	[[ $output == *"blackhole $TOPO_VIP metric $(stat -c %i "$OTHER")"* ]]
+	run -0 scmlb lb drain -i 4
+	run -0 node_routes
+	[[ $output != *"blackhole $TOPO_VIP metric $(tag)"* ]]
+	for n in $(seq 10); do
+		router_has "$TOPO_VIP"
+		sleep 0.1
+	done
+	run -0 scmlb lb undrain -i 4
 	run -0 scmlb detach --pin-dir "$OTHER"
 	wait_router absent "$VIP2"
 	router_has "$TOPO_VIP"

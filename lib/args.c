@@ -603,12 +603,12 @@ int scmlb_run(const struct scmlb_tool *tool, int argc, char **argv)
 	ret = open_for(cmd, &ctx, common.if_attached);
 	if (ret == SCMLB_EXIT_OK)
 		ret = cmd->run(&ctx, opts);
+	else if (ret == NOTHING_ATTACHED)
+		ret = SCMLB_EXIT_OK;
 	/* still under the verb's lock: the routes follow the maps in order */
 	if (ret == SCMLB_EXIT_OK && (cmd->flags & SCMLB_CMD_ANNOUNCE) &&
 	    ctx.maps.config > 0)
 		scmlb_announce_update(&ctx, false);
-	else if (ret == NOTHING_ATTACHED)
-		ret = SCMLB_EXIT_OK;
 	scmlb_maps_close(&ctx);
 	scmlb_unlock(&ctx);
 out:

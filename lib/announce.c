@@ -151,7 +151,8 @@ int scmlb_announce_routes(struct scmlb_nl *nl, __u32 table, __u32 tag,
 	for (i = 0; i < nhave; i++) {
 		if (have[i].priority != tag)
 			continue;
-		hit = have[i].dst_len == 32 && have[i].type == RTN_BLACKHOLE ?
+		/* bsearch() may not be given a NULL array, even an empty one */
+		hit = n && have[i].dst_len == 32 && have[i].type == RTN_BLACKHOLE ?
 		      bsearch(&have[i].dst, vips, n, sizeof(*vips), cmp_be32) :
 		      NULL;
 		if (hit) {

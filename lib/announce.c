@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 
 #include <linux/rtnetlink.h>
 
@@ -37,9 +38,10 @@ int scmlb_announce_tag(const struct scmlb_ctx *ctx, __u32 *tag)
 	return 0;
 }
 
+/* Addresses in their numeric order, as people list them. */
 static int cmp_be32(const void *a, const void *b)
 {
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+	__u32 x = ntohl(*(const __be32 *)a), y = ntohl(*(const __be32 *)b);
 
 	return x < y ? -1 : x > y;
 }
@@ -47,7 +49,7 @@ static int cmp_be32(const void *a, const void *b)
 /**
  * scmlb_announce_servable() - the VIPs this instance can serve now
  * @ctx:  the run, with the maps open
- * @vips: set to a sorted array without duplicates, to free(); NULL if none
+ * @vips: set to an array in address order without duplicates, to free()
  * @n:    set to its length
  *
  * A VIP is servable while the instance is attached (not kept by
@@ -112,7 +114,8 @@ out:
  * @nl:    handle
  * @table: routing table
  * @tag:   the instance's metric (scmlb_announce_tag())
- * @vips:  the VIPs to have a route, sorted (scmlb_announce_servable())
+ * @vips:  the VIPs to have a route, in address order (as
+ *         scmlb_announce_servable() gives them)
  * @n:     how many
  *
  * Adds a blackhole route VIP/32 with protocol SCMLB_ANNOUNCE_PROTO and
@@ -176,6 +179,50 @@ out:
 	free(present);
 	free(have);
 	return err;
+}
+
+/**
+ * scmlb_announce_read() - the VIPs this instance has a route for
+ * @ctx:    the run; its pin directory
+ * @routed: set to them in address order, to free()
+ * @n:      set to how many
+ * @tag:    set to the instance's metric
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_announce_read(const struct scmlb_ctx *ctx, __be32 **routed,
+			size_t *n, __u32 *tag)
+{
+	struct scmlb_kroute *have = NULL;
+	struct scmlb_nl *nl = NULL;
+	size_t nhave = 0, i;
+	__be32 *out = NULL;
+	int err;
+
+	*routed = NULL;
+	*n = 0;
+	err = scmlb_announce_tag(ctx, tag);
+	if (!err)
+		err = scmlb_nl_open(&nl);
+	if (!err)
+		err = scmlb_nl_route_list(nl, SCMLB_ANNOUNCE_TABLE,
+					  SCMLB_ANNOUNCE_PROTO, &have, &nhave);
+	scmlb_nl_close(nl);
+	if (err)
+		return err;
+	out = calloc(nhave ? nhave : 1, sizeof(*out));
+	if (!out) {
+		free(have);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nhave; i++)
+		if (have[i].priority == *tag && have[i].dst_len == 32 &&
+		    have[i].type == RTN_BLACKHOLE)
+			out[(*n)++] = have[i].dst;
+	qsort(out, *n, sizeof(*out), cmp_be32);
+	free(have);
+	*routed = out;
+	return 0;
 }
 
 static int sync_vips(const struct scmlb_ctx *ctx, const __be32 *vips, size_t n)

@@ -19,6 +19,8 @@ struct scmlb_nl;
 int scmlb_announce_tag(const struct scmlb_ctx *ctx, __u32 *tag);
 int scmlb_announce_servable(const struct scmlb_ctx *ctx, __be32 **vips,
 			    size_t *n);
+int scmlb_announce_read(const struct scmlb_ctx *ctx, __be32 **routed,
+			size_t *n, __u32 *tag);
 int scmlb_announce_routes(struct scmlb_nl *nl, __u32 table, __u32 tag,
 			  const __be32 *vips, size_t n);
 int scmlb_announce_sync(const struct scmlb_ctx *ctx);

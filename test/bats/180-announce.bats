@@ -99,6 +99,10 @@ teardown_file() {
 	[ "$(echo "$output" | sed 's/ *$//')" = "blackhole $TOPO_VIP metric $(tag)" ]
 	run -0 topo_exec lb ip -4 route show table "$TABLE"
 	[[ $output == *"blackhole $TOPO_VIP proto scmlb metric $(tag)"* ]]
+	run -0 scmlb status --json
+	[ "$(jq -c '[.announced, [.warnings[] | select(test("table 248"))]]' <<<"$output")" = "[[\"$TOPO_VIP\"],[]]" ]
+	run -0 scmlb status
+	[[ $output == *"Announced:       $TOPO_VIP (routes in table $TABLE, metric $(tag))"* ]]
 	# the host's own forwarding does not see it
 	run -0 topo_exec lb ip -4 route show table main
 	[[ $output != *"$TOPO_VIP"* ]]
@@ -187,6 +191,9 @@ teardown_file() {
 	wait_router absent
 	wait_router present 198.51.100.7
 	wait_router present 198.51.100.8
+	run -0 scmlb status --json
+	[ "$(jq -c '[.announced, [.warnings[] | select(test("table 248"))]]' <<<"$output")" = \
+		"[[\"198.51.100.7\"],[\"VIP 198.51.100.7 has a route in table $TABLE but cannot be served: scmlb-gc deletes it\",\"VIP $TOPO_VIP can be served but has no route in table $TABLE: scmlb-gc adds it\"]]" ]
 	run -0 scmlb gc
 	run -0 node_routes
 	[ "$(echo "$output" | sed 's/ *$//')" = "$(printf 'blackhole 198.51.100.8 metric %s\nblackhole %s metric %s' \

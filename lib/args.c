@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "announce.h"
 #include "args.h"
 #include "log.h"
 #include "maps.h"
@@ -616,6 +617,10 @@ int scmlb_run(const struct scmlb_tool *tool, int argc, char **argv)
 		ret = cmd->run(&ctx, opts);
 	else if (ret == NOTHING_ATTACHED)
 		ret = SCMLB_EXIT_OK;
+	/* still under the verb's lock: the routes follow the maps in order */
+	if (ret == SCMLB_EXIT_OK && (cmd->flags & SCMLB_CMD_ANNOUNCE) &&
+	    ctx.maps.config > 0)
+		scmlb_announce_update(&ctx, false);
 	scmlb_maps_close(&ctx);
 	scmlb_unlock(&ctx);
 out:

@@ -45,6 +45,8 @@ enum scmlb_cmd_flags {
 	SCMLB_CMD_NO_MAPS = 1 << 3,	/* runs before maps exist (scmlb-attach) */
 	SCMLB_CMD_IF_ATTACHED = 1 << 4,	/* takes --if-attached (the timers' tools) */
 	SCMLB_CMD_NO_PIN_DIR = 1 << 5,	/* takes no --pin-dir: uses no pins (scmlb-decap) */
+	/* may change which VIPs are servable: their routes follow (announce.c) */
+	SCMLB_CMD_ANNOUNCE = 1 << 6,
 };
 
 struct scmlb_cmd {

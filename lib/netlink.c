@@ -134,6 +134,18 @@ static int nl_error_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_STOP;
 }
 
+/* The end of a dump, which carries the dump's own error, if any. */
+static int nl_done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_call *call = data;
+	const int *err = mnl_nlmsg_get_payload(nlh);
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(*err) && *err < 0 &&
+	    !call->error)
+		call->error = *err;
+	return MNL_CB_STOP;
+}
+
 static int nl_data_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nl_call *call = data;
@@ -162,8 +174,9 @@ static int nl_request(struct scmlb_nl *nl, struct nlmsghdr *nlh,
 		      mnl_cb_t parse, void *arg)
 {
 	/* Not const: mnl_cb_run2() takes a non-const array. */
-	static mnl_cb_t ctl_cb[NLMSG_ERROR + 1] = {
+	static mnl_cb_t ctl_cb[NLMSG_DONE + 1] = {
 		[NLMSG_ERROR] = nl_error_cb,
+		[NLMSG_DONE] = nl_done_cb,
 	};
 	struct nl_call call = { .nl = nl, .parse = parse, .arg = arg };
 	unsigned int seq = nlh->nlmsg_seq;
@@ -456,6 +469,168 @@ int scmlb_nl_route_get(struct scmlb_nl *nl, __be32 dst,
 	*out = reply.route;
 out:
 	return err;
+}
+
+/* Fill the header and attributes every request about one kroute shares. */
+static struct nlmsghdr *kroute_put(struct scmlb_nl *nl, uint16_t type,
+				   uint16_t flags, const struct scmlb_kroute *r)
+{
+	struct nlmsghdr *nlh = nl_put_header(nl, type, flags);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = r->dst_len;
+	/* tables past 255 exist only as RTA_TABLE */
+	rtm->rtm_table = r->table < 256 ? r->table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = r->protocol;
+	rtm->rtm_type = r->type;
+	/* a delete matches any scope */
+	rtm->rtm_scope = type == RTM_DELROUTE ? RT_SCOPE_NOWHERE :
+						RT_SCOPE_UNIVERSE;
+	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
+	mnl_attr_put_u32(nlh, RTA_DST, r->dst);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, r->priority);
+	return nlh;
+}
+
+/**
+ * scmlb_nl_route_add() - add a route that has no next hop (a blackhole)
+ * @nl: handle
+ * @r:  the route: table, destination, protocol, type and metric
+ *
+ * Return: 0, also when the very same route is there already, or -errno.
+ */
+int scmlb_nl_route_add(struct scmlb_nl *nl, const struct scmlb_kroute *r)
+{
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = kroute_put(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, r);
+	err = nl_request(nl, nlh, NULL, NULL);
+	return err == -EEXIST ? 0 : err;
+}
+
+/**
+ * scmlb_nl_route_del() - delete the route that matches @r exactly
+ * @nl: handle
+ * @r:  table, destination, protocol, type and metric of the route
+ *
+ * A route of another protocol or metric for the same destination is
+ * left alone.
+ *
+ * Return: 0, also when there is no such route, or -errno.
+ */
+int scmlb_nl_route_del(struct scmlb_nl *nl, const struct scmlb_kroute *r)
+{
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = kroute_put(nl, RTM_DELROUTE, 0, r);
+	err = nl_request(nl, nlh, NULL, NULL);
+	return err == -ESRCH ? 0 : err;
+}
+
+/* What a dump of routes collects: those of one table and protocol. */
+struct kroute_list {
+	__u32 table;
+	__u8 protocol;
+	struct scmlb_kroute *routes;
+	size_t n;
+	size_t cap;
+};
+
+static int kroute_parse(const struct nlmsghdr *nlh, void *data)
+{
+	static const enum mnl_attr_data_type policy[RTA_MAX + 1] = {
+		[RTA_TABLE] = MNL_TYPE_U32,
+		[RTA_DST] = MNL_TYPE_U32,
+		[RTA_PRIORITY] = MNL_TYPE_U32,
+	};
+	const struct nlattr *tb[RTA_MAX + 1];
+	struct kroute_list *list = data;
+	struct scmlb_kroute r = { 0 };
+	const struct rtmsg *rtm;
+	void *grown;
+	int err;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return 0;
+	err = nl_parse(nlh, sizeof(*rtm), tb, RTA_MAX, policy);
+	if (err < 0)
+		return err;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	r.table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) :
+				  rtm->rtm_table;
+	/* kernels without strict checking send every route */
+	if (rtm->rtm_family != AF_INET || rtm->rtm_protocol != list->protocol ||
+	    r.table != list->table)
+		return 0;
+	r.dst_len = rtm->rtm_dst_len;
+	r.protocol = rtm->rtm_protocol;
+	r.type = rtm->rtm_type;
+	if (tb[RTA_DST])
+		r.dst = mnl_attr_get_u32(tb[RTA_DST]);
+	if (tb[RTA_PRIORITY])
+		r.priority = mnl_attr_get_u32(tb[RTA_PRIORITY]);
+
+	if (list->n == list->cap) {
+		list->cap = list->cap ? 2 * list->cap : 16;
+		grown = reallocarray(list->routes, list->cap, sizeof(r));
+		if (!grown)
+			return -ENOMEM;
+		list->routes = grown;
+	}
+	list->routes[list->n++] = r;
+	return 0;
+}
+
+/**
+ * scmlb_nl_route_list() - the IPv4 routes of one table and protocol
+ * @nl:       handle
+ * @table:    routing table
+ * @protocol: RTPROT_* the routes were added with
+ * @out:      receives an array to free(), NULL when empty
+ * @n:        receives its length
+ *
+ * The kernel filters the dump where it can (strict checking, 4.20 and
+ * later), so a large main table costs nothing here.
+ *
+ * Return: 0 (an empty list when the table does not exist) or -errno.
+ */
+int scmlb_nl_route_list(struct scmlb_nl *nl, __u32 table, __u8 protocol,
+			struct scmlb_kroute **out, size_t *n)
+{
+	struct kroute_list list = { .table = table, .protocol = protocol };
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int one = 1, zero = 0;
+	bool strict;
+	int err;
+
+	strict = !mnl_socket_setsockopt(nl->sock, NETLINK_GET_STRICT_CHK, &one,
+					sizeof(one));
+	nlh = nl_put_header(nl, RTM_GETROUTE, NLM_F_DUMP);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_protocol = protocol;
+	rtm->rtm_table = table < 256 ? table : RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	err = nl_request(nl, nlh, kroute_parse, &list);
+	if (strict)
+		mnl_socket_setsockopt(nl->sock, NETLINK_GET_STRICT_CHK, &zero,
+				      sizeof(zero));
+	/* a table is made by its first route */
+	if (err == -ENOENT) {
+		nl->ext_ack[0] = '\0';
+		err = 0;
+	}
+	if (err) {
+		free(list.routes);
+		return err;
+	}
+	*out = list.routes;
+	*n = list.n;
+	return 0;
 }
 
 struct neigh_reply {

@@ -4,6 +4,7 @@
 #define SCMLB_NETLINK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <linux/types.h>
 
@@ -25,6 +26,16 @@ struct scmlb_route {
 	__be32 prefsrc;		/* 0 when the kernel gave none */
 };
 
+/* A route without a next hop, as scmlb adds its own (one per VIP). */
+struct scmlb_kroute {
+	__u32 table;
+	__u32 priority;		/* the metric */
+	__be32 dst;
+	__u8 dst_len;
+	__u8 protocol;		/* RTPROT_* */
+	__u8 type;		/* RTN_*: RTN_BLACKHOLE */
+};
+
 int scmlb_nl_open(struct scmlb_nl **out);
 void scmlb_nl_close(struct scmlb_nl *nl);
 const char *scmlb_nl_ext_ack(const struct scmlb_nl *nl);
@@ -35,6 +46,10 @@ int scmlb_nl_link_by_index(struct scmlb_nl *nl, int ifindex,
 			   struct scmlb_link *out);
 int scmlb_nl_route_get(struct scmlb_nl *nl, __be32 dst,
 		       struct scmlb_route *out);
+int scmlb_nl_route_add(struct scmlb_nl *nl, const struct scmlb_kroute *r);
+int scmlb_nl_route_del(struct scmlb_nl *nl, const struct scmlb_kroute *r);
+int scmlb_nl_route_list(struct scmlb_nl *nl, __u32 table, __u8 protocol,
+			struct scmlb_kroute **out, size_t *n);
 int scmlb_nl_neigh_resolve(struct scmlb_nl *nl, int ifindex, __be32 addr,
 			   unsigned int timeout_ms, unsigned char mac[6]);
 

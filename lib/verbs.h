@@ -27,7 +27,8 @@ extern const struct scmlb_opt scmlb_attach_table[];
 
 #define SCMLB_ATTACH_CMD(run)						\
 	{ NULL, "attach scmlb", scmlb_attach_table,			\
-	  sizeof(struct scmlb_attach_opts), SCMLB_CMD_NO_MAPS, NULL, (run) }
+	  sizeof(struct scmlb_attach_opts),				\
+	  SCMLB_CMD_NO_MAPS | SCMLB_CMD_ANNOUNCE, NULL, (run) }
 
 /* scmlb-svc set -v VIP [-t PROTO] [-P PORT] [-S SCHED] [--forward F] */
 struct scmlb_svc_set_opts {
@@ -44,7 +45,8 @@ struct scmlb_service scmlb_svc_set_service(const struct scmlb_svc_set_opts *o);
 
 #define SCMLB_SVC_SET_CMD(run)						\
 	{ "set", "add a service", scmlb_svc_set_table,			\
-	  sizeof(struct scmlb_svc_set_opts), SCMLB_CMD_WRITE,		\
+	  sizeof(struct scmlb_svc_set_opts),				\
+	  SCMLB_CMD_WRITE | SCMLB_CMD_ANNOUNCE,				\
 	  scmlb_svc_set_check, (run) }
 
 /* scmlb-lb set -n NAME -a ADDR [-c URL] [-s ID] [-w N] [-p PORT] */
@@ -64,7 +66,7 @@ extern const struct scmlb_opt scmlb_lb_set_table[];
 #define SCMLB_LB_SET_CMD(run)						\
 	{ "set", "add a backend and put it into rotation",		\
 	  scmlb_lb_set_table, sizeof(struct scmlb_lb_set_opts),		\
-	  SCMLB_CMD_WRITE, NULL, (run) }
+	  SCMLB_CMD_WRITE | SCMLB_CMD_ANNOUNCE, NULL, (run) }
 
 /* scmlb-lb drain, undrain and delete -i ID */
 struct scmlb_lb_id_opts {
@@ -76,7 +78,7 @@ extern const struct scmlb_opt scmlb_lb_id_table[];
 #define SCMLB_LB_DRAIN_CMD(run)						\
 	{ "drain", "stop new connections to a backend",			\
 	  scmlb_lb_id_table, sizeof(struct scmlb_lb_id_opts),		\
-	  SCMLB_CMD_WRITE, NULL, (run) }
+	  SCMLB_CMD_WRITE | SCMLB_CMD_ANNOUNCE, NULL, (run) }
 
 /* scmlb-fw set [-n CIDR] [-t PROTO] [-s PORTS] [-d PORTS] */
 struct scmlb_fw_set_opts {

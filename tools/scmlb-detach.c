@@ -8,6 +8,7 @@
 
 #include <bpf/bpf.h>
 
+#include "announce.h"
 #include "args.h"
 #include "log.h"
 #include "maps.h"
@@ -54,6 +55,9 @@ static int do_detach(struct scmlb_ctx *ctx, const void *opts)
 		       scmlb_pin_dir_why(err));
 		return SCMLB_EXIT_FAIL;
 	}
+
+	/* the router stops sending before the programs stop balancing */
+	scmlb_announce_update(ctx, true);
 
 	/* also what a killed scmlb-attach left half done, or another layout */
 	err = scmlb_maps_open_unpublished(ctx);

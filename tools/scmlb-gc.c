@@ -238,7 +238,8 @@ static const struct scmlb_opt gc_table[] = {
 
 static const struct scmlb_cmd gc_cmds[] = {
 	{ NULL, "one garbage-collection pass", gc_table, sizeof(struct gc_opts),
-	  SCMLB_CMD_WRITE | SCMLB_CMD_JSON | SCMLB_CMD_IF_ATTACHED, gc_check,
+	  SCMLB_CMD_WRITE | SCMLB_CMD_JSON | SCMLB_CMD_IF_ATTACHED |
+	  SCMLB_CMD_ANNOUNCE, gc_check,
 	  do_gc },
 	{ 0 },
 };

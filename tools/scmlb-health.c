@@ -299,7 +299,8 @@ static const struct scmlb_opt health_table[] = {
 static const struct scmlb_cmd health_cmds[] = {
 	{ NULL, "one pass of health checks", health_table,
 	  sizeof(struct health_opts),
-	  SCMLB_CMD_READ | SCMLB_CMD_JSON | SCMLB_CMD_IF_ATTACHED, NULL,
+	  SCMLB_CMD_READ | SCMLB_CMD_JSON | SCMLB_CMD_IF_ATTACHED |
+	  SCMLB_CMD_ANNOUNCE, NULL,
 	  do_health },
 	{ 0 },
 };

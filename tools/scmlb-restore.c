@@ -922,7 +922,8 @@ static const struct scmlb_opt restore_table[] = {
 
 static const struct scmlb_cmd restore_cmds[] = {
 	{ NULL, "apply a configuration", restore_table,
-	  sizeof(struct restore_opts), SCMLB_CMD_NO_MAPS, NULL, do_restore },
+	  sizeof(struct restore_opts), SCMLB_CMD_NO_MAPS | SCMLB_CMD_ANNOUNCE,
+	  NULL, do_restore },
 	{ 0 },
 };
 

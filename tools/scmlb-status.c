@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
+#include <arpa/inet.h>
 
 #include <bpf/bpf.h>
 
+#include "announce.h"
 #include "args.h"
 #include "backends.h"
 #include "conntrack.h"
@@ -50,6 +52,9 @@ struct status {
 	size_t ct_entries;
 	struct iface ifs[MAX_IFACES];
 	size_t n_ifs;
+	__be32 *routed;			/* VIPs with this instance's route */
+	size_t n_routed;
+	__u32 tag;			/* the metric of its routes */
 	struct warnings warn;
 };
 
@@ -77,6 +82,7 @@ static void status_free(struct status *st)
 
 	free(st->svcs);
 	free(st->bes);
+	free(st->routed);
 	for (i = 0; i < st->warn.n; i++)
 		free(st->warn.text[i]);
 }
@@ -236,6 +242,47 @@ static void check_timers(const struct scmlb_ctx *ctx, struct status *st)
 		     ctx->pin_dir, file);
 }
 
+/*
+ * The VIP routes for a routing daemon: this instance's, against the VIPs
+ * it can serve. They differ only until the next tool or scmlb-gc pass.
+ */
+static void check_routes(const struct scmlb_ctx *ctx, struct status *st)
+{
+	__be32 *want = NULL;
+	size_t nwant = 0, i = 0, j = 0;
+	char addr[16];
+	int err;
+
+	err = scmlb_announce_read(ctx, &st->routed, &st->n_routed, &st->tag);
+	if (!err)
+		err = scmlb_announce_servable(ctx, &want, &nwant);
+	if (err) {
+		warn(&st->warn, "cannot read the routes of the VIPs in table %u: "
+		     "%s", SCMLB_ANNOUNCE_TABLE, strerror(-err));
+		goto out;
+	}
+	/* both in address order: one merge */
+	while (i < nwant || j < st->n_routed) {
+		if (j == st->n_routed ||
+		    (i < nwant && ntohl(want[i]) < ntohl(st->routed[j]))) {
+			scmlb_format_ipv4(addr, sizeof(addr), want[i++]);
+			warn(&st->warn, "VIP %s can be served but has no route in "
+			     "table %u: scmlb-gc adds it", addr,
+			     SCMLB_ANNOUNCE_TABLE);
+		} else if (i == nwant || ntohl(st->routed[j]) < ntohl(want[i])) {
+			scmlb_format_ipv4(addr, sizeof(addr), st->routed[j++]);
+			warn(&st->warn, "VIP %s has a route in table %u but cannot "
+			     "be served: scmlb-gc deletes it", addr,
+			     SCMLB_ANNOUNCE_TABLE);
+		} else {
+			i++;
+			j++;
+		}
+	}
+out:
+	free(want);
+}
+
 static const struct scmlb_column iface_cols[] = {
 	{ "INTERFACE", "name", SCMLB_COL_STR },
 	{ "IFINDEX", "ifindex", SCMLB_COL_NUM },
@@ -329,6 +376,7 @@ static int print_text(const struct scmlb_ctx *ctx, const struct status *st,
 		      const struct scmlb_table *ifaces)
 {
 	const struct scmlb_config *cfg = &ctx->cfg;
+	char addr[16];
 	size_t i;
 
 	print_services(st);
@@ -341,8 +389,15 @@ static int print_text(const struct scmlb_ctx *ctx, const struct status *st,
 	       cfg->conntrack_size);
 	printf("Services:        %zu\nBackends:        %zu\n", st->n_svcs,
 	       st->n_bes);
-	printf("Firewall rules:  %zu\nDoS policies:    %zu\n\n", st->n_rules,
+	printf("Firewall rules:  %zu\nDoS policies:    %zu\n", st->n_rules,
 	       st->n_policies);
+	printf("Announced:       ");
+	for (i = 0; i < st->n_routed; i++) {
+		scmlb_format_ipv4(addr, sizeof(addr), st->routed[i]);
+		printf("%s%s", i ? ", " : "", addr);
+	}
+	printf("%s (routes in table %u, metric %u)\n\n",
+	       st->n_routed ? "" : "none", SCMLB_ANNOUNCE_TABLE, st->tag);
 	scmlb_table_print(ifaces, false, stdout);
 	printf("\nWarnings:%s\n", st->warn.n ? "" : " none");
 	for (i = 0; i < st->warn.n; i++)
@@ -363,25 +418,31 @@ static const struct scmlb_column status_cols[] = {
 	{ "BACKENDS", "backends", SCMLB_COL_NUM },
 	{ "RULES", "rules", SCMLB_COL_NUM },
 	{ "POLICIES", "policies", SCMLB_COL_NUM },
+	{ "ANNOUNCED", "announced", SCMLB_COL_RAW },
 	{ "WARNINGS", "warnings", SCMLB_COL_RAW },
 };
 
 #define N_STATUS_COLS (sizeof(status_cols) / sizeof(status_cols[0]))
 
-/* A JSON array of the warnings, for a raw cell. */
-static char *warnings_json(const struct warnings *w)
+/*
+ * A JSON array of strings, for a raw cell: @n of @text, or @n addresses
+ * of @addrs when @text is NULL.
+ */
+static char *strings_json(char *const *text, const __be32 *addrs, size_t n)
 {
-	char *buf = NULL;
+	char *buf = NULL, addr[16];
 	size_t len, i;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return NULL;
 	fputc('[', f);
-	for (i = 0; i < w->n; i++) {
+	for (i = 0; i < n; i++) {
 		if (i)
 			fputs(", ", f);
-		scmlb_json_string(f, w->text[i]);
+		if (!text)
+			scmlb_format_ipv4(addr, sizeof(addr), addrs[i]);
+		scmlb_json_string(f, text ? text[i] : addr);
 	}
 	fputc(']', f);
 	if (fclose(f)) {
@@ -417,15 +478,16 @@ static int print_json(const struct scmlb_ctx *ctx, const struct status *st,
 		      const struct scmlb_table *ifaces)
 {
 	const struct scmlb_config *cfg = &ctx->cfg;
-	char layout[24], nums[6][24], *ifs_json, *warn_json;
+	char layout[24], nums[6][24], *ifs_json, *warn_json, *routed_json;
 	const char *cells[N_STATUS_COLS];
 	struct scmlb_table *t;
 	int err = -ENOMEM;
 
 	ifs_json = table_json(ifaces);
-	warn_json = warnings_json(&st->warn);
+	warn_json = strings_json(st->warn.text, NULL, st->warn.n);
+	routed_json = strings_json(NULL, st->routed, st->n_routed);
 	t = scmlb_table_new(status_cols, N_STATUS_COLS);
-	if (!ifs_json || !warn_json || !t)
+	if (!ifs_json || !warn_json || !routed_json || !t)
 		goto out;
 	snprintf(layout, sizeof(layout), SCMLB_LAYOUT_FMT,
 		 SCMLB_LAYOUT_ARGS(cfg->layout_version));
@@ -447,7 +509,8 @@ static int print_json(const struct scmlb_ctx *ctx, const struct status *st,
 	cells[9] = nums[3];
 	cells[10] = nums[4];
 	cells[11] = nums[5];
-	cells[12] = warn_json;
+	cells[12] = routed_json;
+	cells[13] = warn_json;
 	err = scmlb_table_row(t, cells);
 	if (!err)
 		err = scmlb_table_print_object(t, true, stdout);
@@ -455,6 +518,7 @@ out:
 	scmlb_table_free(t);
 	free(ifs_json);
 	free(warn_json);
+	free(routed_json);
 	return err;
 }
 
@@ -478,6 +542,7 @@ static int do_status(struct scmlb_ctx *ctx, const void *opts)
 	}
 	check_ifaces(ctx, st);
 	check_timers(ctx, st);
+	check_routes(ctx, st);
 	err = iface_table(st, &ifaces);
 	if (!err)
 		err = ctx->json ? print_json(ctx, st, ifaces) :
@@ -502,11 +567,12 @@ static const struct scmlb_tool status_tool = {
 	status_cmds,
 	"Services and their backends first (as ipvsadm -Ln), then the pin\n"
 	"directory, the upstream and mode, conntrack use, the counts of\n"
-	"services, backends, firewall rules and DoS policies, every interface\n"
-	"scmlb is attached to with the XDP program that runs there, and\n"
-	"warnings: a program there that is not scmlb's, an interface whose\n"
-	"frames XDP redirects but cannot deliver, timers that work on\n"
-	"another pin directory (" SCMLB_DEFAULTS_FILE ", or $SCMLB_DEFAULTS_FILE).\n",
+	"services, backends, firewall rules and DoS policies, the VIPs with a\n"
+	"route in table 248 (for BIRD), every interface scmlb is attached to\n"
+	"with the XDP program that runs there, and warnings: a program there\n"
+	"that is not scmlb's, an interface whose frames XDP redirects but\n"
+	"cannot deliver, timers that work on another pin directory\n"
+	"(" SCMLB_DEFAULTS_FILE ", or $SCMLB_DEFAULTS_FILE), VIP routes out of step.\n",
 };
 
 int main(int argc, char **argv)

@@ -188,7 +188,8 @@ static const struct scmlb_cmd svc_cmds[] = {
 	{ "get", "list the services", NULL, 0,
 	  SCMLB_CMD_READ | SCMLB_CMD_JSON, NULL, do_get },
 	{ "delete", "remove a service without backends", id_table,
-	  sizeof(struct id_opts), SCMLB_CMD_WRITE, NULL, do_delete },
+	  sizeof(struct id_opts), SCMLB_CMD_WRITE | SCMLB_CMD_ANNOUNCE, NULL,
+	  do_delete },
 	{ 0 },
 };
 

@@ -18,6 +18,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include "announce.h"
 #include "netlink.h"
 #include "tap.h"
 
@@ -331,6 +332,113 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 	   "ext ack is cleared by a successful request");
 }
 
+/*
+ * Independent of the code under test: `ip -o route show table TABLE` as
+ * one string, each line with its trailing blanks cut, for strstr().
+ */
+static const char *ip_routes(unsigned int table)
+{
+	static char buf[4096];
+	char cmd[64], line[256];
+	size_t len = 0;
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(cmd, sizeof(cmd), "ip -4 -o route show table %u", table);
+	f = popen(cmd, "r");
+	if (!f)
+		return buf;
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, "\n");
+
+		while (n && line[n - 1] == ' ')
+			n--;
+		line[n] = '\0';
+		len += snprintf(buf + len, sizeof(buf) - len, "%s|", line);
+		if (len >= sizeof(buf))
+			break;
+	}
+	pclose(f);
+	return buf;
+}
+
+/*
+ * Set up by the driver script in table 248: 10.97.0.1 of another
+ * protocol with metric 5, 10.97.0.2 of protocol 248 with metric 6
+ * (another instance); in main, 10.97.0.3 of protocol 248 with metric 5.
+ * This instance's metric is 5.
+ */
+static void test_announce(struct scmlb_nl *nl)
+{
+	const char *others[] = {
+		"blackhole 10.97.0.1 proto static metric 5|",
+		"blackhole 10.97.0.2 proto 248 metric 6|",
+	};
+	/* in address order, as announce_routes() takes them */
+	__be32 ab[] = { ip("10.97.1.1"), ip("10.97.1.2") };
+	__be32 bc[] = { ip("10.97.1.2"), ip("10.97.1.3") };
+	struct scmlb_kroute r = {
+		.table = 248, .priority = 5, .dst = ip("10.97.9.9"),
+		.dst_len = 32, .protocol = 248, .type = RTN_BLACKHOLE,
+	};
+	struct scmlb_kroute *list = NULL;
+	const char *now;
+	size_t n = 99;
+	int err;
+
+	err = scmlb_nl_route_list(nl, 248, 248, &list, &n);
+	ok(err == 0 && n == 1 && list[0].dst == ip("10.97.0.2") &&
+	   list[0].priority == 6 && list[0].dst_len == 32 &&
+	   list[0].type == RTN_BLACKHOLE && list[0].table == 248,
+	   "route_list: only table 248's route of protocol 248 (%d, %zu)",
+	   err, n);
+	free(list);
+	list = NULL;
+	err = scmlb_nl_route_list(nl, 4000, 248, &list, &n);
+	ok(err == 0 && n == 0 && !list,
+	   "route_list of a table that does not exist is empty (%d, %zu)",
+	   err, n);
+
+	err = scmlb_nl_route_add(nl, &r);
+	ok(err == 0 && strstr(ip_routes(248), "blackhole 10.97.9.9 proto 248 metric 5|"),
+	   "route_add adds a blackhole of protocol 248 (%d)", err);
+	err = scmlb_nl_route_add(nl, &r);
+	ok(err == 0, "route_add of a route that is there succeeds (%d)", err);
+	err = scmlb_nl_route_del(nl, &r);
+	ok(err == 0 && !strstr(ip_routes(248), "10.97.9.9 "),
+	   "route_del deletes it (%d)", err);
+	err = scmlb_nl_route_del(nl, &r);
+	ok(err == 0, "route_del of a route that is not there succeeds (%d)",
+	   err);
+
+	err = scmlb_announce_routes(nl, 248, 5, ab, 2);
+	now = ip_routes(248);
+	ok(err == 0 && strstr(now, "blackhole 10.97.1.1 proto 248 metric 5|") &&
+	   strstr(now, "blackhole 10.97.1.2 proto 248 metric 5|") &&
+	   strstr(now, others[0]) && strstr(now, others[1]),
+	   "announce_routes adds a route per VIP, others untouched (%d: %s)",
+	   err, now);
+	err = scmlb_announce_routes(nl, 248, 5, bc, 2);
+	now = ip_routes(248);
+	ok(err == 0 && !strstr(now, "10.97.1.1 ") &&
+	   strstr(now, "blackhole 10.97.1.2 proto 248 metric 5|") &&
+	   strstr(now, "blackhole 10.97.1.3 proto 248 metric 5|") &&
+	   strstr(now, others[0]) && strstr(now, others[1]),
+	   "announce_routes deletes a VIP's route, adds the new one (%d: %s)",
+	   err, now);
+	err = scmlb_announce_routes(nl, 248, 5, bc, 2);
+	ok(err == 0 && !strcmp(ip_routes(248), now),
+	   "announce_routes again changes nothing (%d)", err);
+	err = scmlb_announce_routes(nl, 248, 5, NULL, 0);
+	now = ip_routes(248);
+	ok(err == 0 && !strstr(now, "10.97.1.") && strstr(now, others[0]) &&
+	   strstr(now, others[1]),
+	   "announce_routes of no VIP withdraws this instance's only (%d: %s)",
+	   err, now);
+	ok(strstr(ip_routes(254), "blackhole 10.97.0.3 proto 248 metric 5|") != NULL,
+	   "another table's route of the same protocol and metric is untouched");
+}
+
 int main(int argc, char **argv)
 {
 	unsigned char mac[6], peer_mac[6];
@@ -346,7 +454,7 @@ int main(int argc, char **argv)
 	parse_mac(argv[3], mac);
 	parse_mac(argv[6], peer_mac);
 
-	printf("1..43\n");
+	printf("1..54\n");
 
 	err = scmlb_nl_open(&nl);
 	ok(err == 0 && nl, "scmlb_nl_open (%d)", err);
@@ -360,6 +468,7 @@ int main(int argc, char **argv)
 	test_routes(nl, ifindex, ip(argv[4]), ip(argv[5]), ip("192.0.2.1"));
 	test_neigh(nl, argv[1], ifindex, ip(argv[5]), peer_mac, ip(argv[7]),
 		   ip(argv[8]));
+	test_announce(nl);
 
 	scmlb_nl_close(nl);
 	scmlb_nl_close(NULL);

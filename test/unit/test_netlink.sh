@@ -35,6 +35,11 @@ ip -n "$ns_b" link set "$dev_b" up
 ip -n "$ns_a" route add unreachable 10.98.1.0/24
 ip -n "$ns_a" route add blackhole 10.98.2.0/24
 ip -n "$ns_a" route add prohibit 10.98.3.0/24
+# Routes that scmlb's VIP routes (metric 5 in the test) must leave alone:
+# another protocol's, another instance's, another table's.
+ip -n "$ns_a" route add blackhole 10.97.0.1/32 table 248 proto static metric 5
+ip -n "$ns_a" route add blackhole 10.97.0.2/32 table 248 proto 248 metric 6
+ip -n "$ns_a" route add blackhole 10.97.0.3/32 proto 248 metric 5
 # A link that stays down, and a static entry that must be left alone.
 ip -n "$ns_a" link add scmlbt-down-a type veth peer name scmlbt-down-b
 ip -n "$ns_a" neigh add 10.99.0.50 lladdr 02:00:00:00:00:50 nud permanent \

@@ -95,7 +95,8 @@ static __always_inline int reply_send(struct xdp_md *ctx,
  * client's flow is tracked here with another backend. It creates no
  * state: the client's next packet to this node opens the flow (a maglev
  * service's table knows its backend), after which its replies take the
- * conntrack path. No way to the client yet: the kernel's, counted.
+ * conntrack path. No route to the client: the kernel's, counted; a
+ * route whose next hop is unresolved: dropped, counted.
  *
  * Return: as reply_send(), or SCMLB_CONTINUE.
  */
@@ -110,7 +111,7 @@ static __always_inline int lb_egress_stateless(struct xdp_md *ctx,
 	struct scmlb_flow *f;
 	__be16 port;
 	__be32 vip;
-	int act;
+	int act, way;
 
 	/* a later fragment never gets here; a first one has no flow to follow */
 	if (p->frag != PKT_WHOLE)
@@ -129,9 +130,17 @@ static __always_inline int lb_egress_stateless(struct xdp_md *ctx,
 	f = ct_client_lookup(&key);
 	if (f && f->backend_id != to->backend_id)
 		return SCMLB_CONTINUE;
-	if (reply_fib_way(ctx, p, vip, &fib)) {
+	way = reply_fib_way(ctx, p, vip, &fib);
+	if (way) {
 		st->stateless_unrouted++;
-		return SCMLB_CONTINUE;
+		/*
+		 * The route is there, its next hop unresolved (a node just
+		 * up): the kernel would send the reply on from the backend's
+		 * address, and the client would reset the connection. Its
+		 * retransmission finds the MAC: BGP's own traffic resolves the
+		 * router's, a client's ARP for us its own.
+		 */
+		return way == BPF_FIB_LKUP_RET_NO_NEIGH ? XDP_DROP : SCMLB_CONTINUE;
 	}
 	backend_count(be->id, p, 1, 0);
 	act = reply_send(ctx, st, p,

@@ -48,14 +48,17 @@ reply_index_find(const struct pkt *p)
  * MTU check (tot_len 0): a GRO-merged reply may be longer than the MTU,
  * and the conntrack path does not check it either.
  *
- * Return: 0, or -1 when the kernel has no way yet (no route, the next
- * hop unresolved, forwarding off) or the way leaves through an
- * interface scmlb cannot redirect to.
+ * Return: 0; BPF_FIB_LKUP_RET_NO_NEIGH when the route is there but its
+ * next hop's MAC is not known yet; -1 when the kernel has no way (no
+ * route, forwarding off) or the way leaves through an interface scmlb
+ * cannot redirect to.
  */
 static __always_inline int reply_fib_way(struct xdp_md *ctx,
 					 const struct pkt *p, __be32 vip,
 					 struct bpf_fib_lookup *fib)
 {
+	long ret;
+
 	__builtin_memset(fib, 0, sizeof(*fib));
 	fib->family = SCMLB_AF_INET;
 	fib->l4_protocol = p->proto;
@@ -63,7 +66,10 @@ static __always_inline int reply_fib_way(struct xdp_md *ctx,
 	fib->ipv4_src = vip;
 	fib->ipv4_dst = p->ip->daddr;
 	fib->ifindex = ctx->ingress_ifindex;
-	if (bpf_fib_lookup(ctx, fib, sizeof(*fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
+	ret = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	if (ret == BPF_FIB_LKUP_RET_NO_NEIGH)
+		return ret;
+	if (ret != BPF_FIB_LKUP_RET_SUCCESS)
 		return -1;
 	return bpf_map_lookup_elem(&lb_tx_ports, &fib->ifindex) ? 0 : -1;
 }

@@ -125,9 +125,10 @@ static const struct tcase cases[] = {
 	{ "an address no backend has: untouched",
 	  SIDE_BE, { .src_mac = mac_be, .dst_mac = mac_beif, .saddr = STRAY,
 		     .daddr = CLIENT, TCP(80, 40006, DATA) }, PASS },
-	{ "no neighbour entry for the client yet: the kernel's, counted",
-	  SIDE_BE, { FROM_BE(1, NO_NEIGH), TCP(80, 40007, DATA) }, PASS,
-	  .unrouted = true },
+	/* the kernel would send it on from the backend's address: a reset */
+	{ "no neighbour entry for the client's next hop yet: dropped, counted",
+	  SIDE_BE, { FROM_BE(1, NO_NEIGH), TCP(80, 40007, DATA) },
+	  .act = XDP_DROP, .unrouted = true },
 	{ "no route to the client: the kernel's, counted",
 	  SIDE_BE, { FROM_BE(1, NO_ROUTE), TCP(80, 40008, DATA) }, PASS,
 	  .unrouted = true },

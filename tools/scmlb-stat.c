@@ -32,6 +32,7 @@ static const struct stat_field {
 	{ "TX ERRORS", "tx_errors", offsetof(struct scmlb_stats, tx_errors) },
 	{ "SYN BUDGET", "syn_budget_dropped",
 	  offsetof(struct scmlb_stats, syn_budget_dropped) },
+	{ "TOO BIG", "too_big", offsetof(struct scmlb_stats, too_big) },
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))

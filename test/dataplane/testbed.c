@@ -939,6 +939,7 @@ static const struct {
 	STAT_FIELD(TB_TX_ERRORS, tx_errors),
 	STAT_FIELD(TB_FRAGS_UNMATCHED, frags_unmatched),
 	STAT_FIELD(TB_SYN_BUDGET_DROPPED, syn_budget_dropped),
+	STAT_FIELD(TB_TOO_BIG, too_big),
 #undef STAT_FIELD
 };
 

@@ -9,6 +9,7 @@ _scmlb_verbs() {
 	case $1 in
 	lb) echo "set get edit drain undrain delete conntrack" ;;
 	svc | fw | dos) echo "set get delete" ;;
+	decap) echo "attach detach" ;;
 	esac
 }
 
@@ -25,6 +26,8 @@ _scmlb_opts() {
 	gc/*) echo "-t|--gc-time= --timeout= -q|--quiet --json --if-attached" ;;
 	health/*) echo "--timeout= --fall= --json --if-attached" ;;
 	restore/*) echo "-f|--file= --flush --check" ;;
+	decap/attach | decap/\*) echo "-i|--interface= -m|--mode=" ;;
+	decap/detach) echo "-i|--interface=" ;;
 	esac
 	case $tool/$verb in
 	lb/set | lb/\*) echo "-n|--name= -a|--address= -c|--healthcheck= -s|--service= -w|--weight= -p|--port=" ;;&
@@ -39,7 +42,14 @@ _scmlb_opts() {
 		echo "-i|--id=" ;;&
 	*/get | */"conntrack get" | lb/\* | svc/\* | fw/\* | dos/\*) echo "--json" ;;
 	esac
-	echo "--pin-dir= --verbose -h|--help --version"
+	_scmlb_common "$tool"
+}
+
+# _scmlb_common TOOL: the options every command of TOOL takes; scmlb-decap
+# uses no pins, so takes no --pin-dir
+_scmlb_common() {
+	[ "$1" = decap ] || echo "--pin-dir="
+	echo "--verbose -h|--help --version"
 }
 
 # _scmlb_takes_value TOOL WORD: whether WORD is an option of TOOL with a value
@@ -106,14 +116,15 @@ _scmlb_value() {
 	restore/-f | restore/--file | stat/--output)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
-	attach/-u | attach/--upstream)
+	attach/-u | attach/--upstream | decap/-i | decap/--interface)
 		# ip sees the namespace entered with nsenter, /sys only its own;
-		# lo carries no traffic to balance, and attach refuses it
+		# lo carries no traffic to balance (nor IPIP), and attach refuses it
 		mapfile -t nets < <(ip -o link show 2>/dev/null |
 			sed -n 's/^[0-9]*: \([^:@ ]*\).*/\1/p')
 		[ "${#nets[@]}" -gt 0 ] || nets=(/sys/class/net/*)
 		mapfile -t COMPREPLY < <(compgen -W "${nets[*]##*/}" -X lo -- "$cur") ;;
-	attach/-m | attach/--mode) _scmlb_reply native skb ;;
+	attach/-m | attach/--mode | decap/-m | decap/--mode)
+		_scmlb_reply native skb ;;
 	fw/-t | fw/-p | fw/--protocol) _scmlb_reply any icmp tcp udp ;;
 	svc/-t | svc/--protocol) _scmlb_reply tcp udp any ;;
 	svc/-S | svc/--scheduler) _scmlb_reply rr wrr maglev ;;
@@ -195,7 +206,13 @@ _scmlb_tool() {
 			done
 			opts+=("${spec//|/ }")
 		done
-		[ -n "$verb" ] || [ -z "$verbs" ] || opts=(--pin-dir --verbose -h --help --version)
+		if [ -z "$verb" ] && [ -n "$verbs" ]; then
+			opts=()
+			for spec in $(_scmlb_common "$tool"); do
+				spec=${spec%=}
+				opts+=("${spec//|/ }")
+			done
+		fi
 		_scmlb_reply "${opts[@]}"
 	fi
 	return 0
@@ -220,7 +237,8 @@ _scmlb() {
 				_scmlb_reply -h --help --version
 			else
 				_scmlb_reply attach detach svc lb fw stat status dos \
-					dos-protection gc health save restore completion
+					dos-protection gc health save restore decap \
+					completion
 			fi
 			return 0
 		fi
@@ -231,7 +249,7 @@ _scmlb() {
 			return 0 ;;
 		dos-protection) tool=dos ;;
 		attach | detach | svc | lb | fw | stat | status | dos | gc | \
-		health | save | restore) ;;
+		health | save | restore | decap) ;;
 		*) return 0 ;;
 		esac
 		run=("$cmd" "${COMP_WORDS[1]}")
@@ -243,4 +261,4 @@ _scmlb() {
 
 complete -F _scmlb scmlb scmlb-attach scmlb-detach scmlb-svc scmlb-lb scmlb-fw \
 	scmlb-dos scmlb-stat scmlb-status scmlb-gc scmlb-health scmlb-save \
-	scmlb-restore
+	scmlb-restore scmlb-decap

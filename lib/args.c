@@ -78,8 +78,16 @@ static unsigned int common_flag(const struct scmlb_opt *o)
 	return 0;
 }
 
+/* Whether verbs with @flags leave @o out: --pin-dir where no pin is used. */
+static bool common_hidden(const struct scmlb_opt *o, unsigned int flags)
+{
+	return (flags & SCMLB_CMD_NO_PIN_DIR) && !strcmp(o->name, "pin-dir");
+}
+
 static bool is_common_for(const struct scmlb_opt *o, const struct scmlb_cmd *cmd)
 {
+	if (cmd && common_hidden(o, cmd->flags))
+		return false;
 	return !cmd || !common_flag(o) || (cmd->flags & common_flag(o));
 }
 
@@ -204,7 +212,9 @@ static void print_cmd_usage(FILE *f, const struct scmlb_tool *tool,
 		fputs(" [--json]", f);
 	if (cmd->flags & SCMLB_CMD_IF_ATTACHED)
 		fputs(" [--if-attached]", f);
-	fputs(" [--pin-dir DIR]\n", f);
+	if (!(cmd->flags & SCMLB_CMD_NO_PIN_DIR))
+		fputs(" [--pin-dir DIR]", f);
+	fputc('\n', f);
 }
 
 static void print_opt_help(FILE *f, const struct scmlb_opt *o)
@@ -247,7 +257,7 @@ static void print_help(const struct scmlb_tool *tool,
 {
 	const struct scmlb_cmd *c;
 	const struct scmlb_opt *o;
-	unsigned int any_flags = 0;
+	unsigned int any_flags = 0, all_flags = ~0u;
 
 	printf("%s - %s\n\nUsage:\n", tool->name, tool->summary);
 	for (c = tool->cmds; c->run; c++) {
@@ -255,6 +265,7 @@ static void print_help(const struct scmlb_tool *tool,
 			continue;
 		print_cmd_usage(stdout, tool, c);
 		any_flags |= c->flags;
+		all_flags &= c->flags;
 	}
 	printf("\nOptions:\n");
 	for (c = tool->cmds; c->run; c++) {
@@ -265,7 +276,8 @@ static void print_help(const struct scmlb_tool *tool,
 				print_opt_help(stdout, o);
 	}
 	for (o = common_table; o->name; o++)
-		if (!common_flag(o) || (any_flags & common_flag(o)))
+		if ((!common_flag(o) || (any_flags & common_flag(o))) &&
+		    !common_hidden(o, all_flags))
 			print_opt_help(stdout, o);
 	if (!cmd && tool->cmds[0].name) {
 		printf("\nCommands:\n");
@@ -782,6 +794,27 @@ int scmlb_parse_ifname(const char *s, void *out, const char **why)
 		return -EINVAL;
 	}
 	*(const char **)out = s;
+	return 0;
+}
+
+/**
+ * scmlb_parse_mode() - parse an XDP mode: native or skb
+ * @s:   text from the command line
+ * @out: a __u8, set to enum scmlb_attach_mode
+ * @why: set to a short reason when @s is rejected
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_mode(const char *s, void *out, const char **why)
+{
+	if (!strcmp(s, "native"))
+		*(__u8 *)out = SCMLB_MODE_NATIVE;
+	else if (!strcmp(s, "skb"))
+		*(__u8 *)out = SCMLB_MODE_SKB;
+	else {
+		*why = "expected native or skb";
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -44,6 +44,7 @@ enum scmlb_cmd_flags {
 	SCMLB_CMD_WRITE = 1 << 2,	/* opens the maps under the exclusive lock */
 	SCMLB_CMD_NO_MAPS = 1 << 3,	/* runs before maps exist (scmlb-attach) */
 	SCMLB_CMD_IF_ATTACHED = 1 << 4,	/* takes --if-attached (the timers' tools) */
+	SCMLB_CMD_NO_PIN_DIR = 1 << 5,	/* takes no --pin-dir: uses no pins (scmlb-decap) */
 };
 
 struct scmlb_cmd {
@@ -85,6 +86,7 @@ int scmlb_parse_u32(const char *s, void *out, const char **why);
 int scmlb_parse_id(const char *s, void *out, const char **why);
 int scmlb_parse_ipv4(const char *s, void *out, const char **why);
 int scmlb_parse_ifname(const char *s, void *out, const char **why);
+int scmlb_parse_mode(const char *s, void *out, const char **why);
 int scmlb_parse_name(const char *s, void *out, const char **why);
 int scmlb_parse_http_url(const char *s, void *out, const char **why);
 int scmlb_parse_string(const char *s, void *out, const char **why);

@@ -16,19 +16,6 @@
  * in args.c.
  */
 
-static int parse_mode(const char *s, void *out, const char **why)
-{
-	if (!strcmp(s, "native"))
-		*(__u8 *)out = SCMLB_MODE_NATIVE;
-	else if (!strcmp(s, "skb"))
-		*(__u8 *)out = SCMLB_MODE_SKB;
-	else {
-		*why = "expected native or skb";
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int parse_ct_size(const char *s, void *out, const char **why)
 {
 	__u32 v;
@@ -142,7 +129,7 @@ const struct scmlb_opt scmlb_attach_table[] = {
 	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_vip,
 	  offsetof(struct scmlb_attach_opts, vip), false,
 	  "add service 1: every port of this IPv4 address, round robin" },
-	{ "mode", 'm', "native|skb", "mode", parse_mode,
+	{ "mode", 'm', "native|skb", "mode", scmlb_parse_mode,
 	  offsetof(struct scmlb_attach_opts, mode), false,
 	  "XDP mode: native (default) or skb" },
 	{ "conntrack-size", 0, "N", "conntrack size", parse_ct_size,

@@ -45,6 +45,20 @@ BAD_TABLE=$(cat <<TABLE
 2|scmlb-detach|'extra'|extra
 2|scmlb-detach|'--json'|--json
 2|scmlb-detach|''|--pin-dir ""
+2|scmlb-decap|'scmlb-decap --help'|
+2|scmlb-decap|'frobnicate'|frobnicate
+2|scmlb-decap|'--interface'|attach
+2|scmlb-decap|'--interface'|detach
+2|scmlb-decap|'-i'|attach -i
+2|scmlb-decap|'up0/x'|attach -i up0/x
+2|scmlb-decap|'turbo'|attach -i be1 -m turbo
+2|scmlb-decap|'-m'|detach -i be1 -m skb
+2|scmlb-decap|'--pin-dir'|attach -i be1 --pin-dir /x
+2|scmlb-decap|'--json'|attach -i be1 --json
+2|scmlb-decap|'extra'|attach -i be1 extra
+1|scmlb-decap|'nosuch0'|attach -i nosuch0
+1|scmlb-decap|'nosuch0'|detach -i nosuch0
+1|scmlb-decap|'lo'|attach -i lo
 2|scmlb-lb|'scmlb-lb --help'|
 2|scmlb-lb|'frobnicate'|frobnicate
 2|scmlb-lb|'conntrack'|conntrack
@@ -266,7 +280,7 @@ teardown_file() {
 	local tool
 	for tool in scmlb scmlb-attach scmlb-detach scmlb-lb scmlb-fw scmlb-dos \
 		    scmlb-stat scmlb-status scmlb-gc scmlb-health scmlb-save \
-		    scmlb-restore; do
+		    scmlb-restore scmlb-decap; do
 		run -0 --separate-stderr scmlb_tool "$tool" --help
 		[ -z "$stderr" ]
 		[[ $output == *Usage:* ]]

@@ -238,7 +238,7 @@ sorted() {
 	[ -n "$dir" ]
 	for name in scmlb scmlb-attach scmlb-detach scmlb-svc scmlb-lb scmlb-fw \
 		scmlb-dos scmlb-stat scmlb-status scmlb-gc scmlb-health scmlb-save \
-		scmlb-restore; do
+		scmlb-restore scmlb-decap; do
 		[ "$(cat "$dir/$name")" = "$output" ]
 	done
 	run -2 --separate-stderr scmlb completion zsh
@@ -253,7 +253,14 @@ sorted() {
 	[ "$(offers scmlb lb '')" = "conntrack delete drain edit get set undrain" ]
 	[ "$(offers scmlb-lb conntrack '')" = "flush get" ]
 	[ "$(offers scmlb '')" = \
-		"attach completion detach dos dos-protection fw gc health lb restore save stat status svc" ]
+		"attach completion decap detach dos dos-protection fw gc health lb restore save stat status svc" ]
+	[ "$(offers scmlb decap '')" = "attach detach" ]
+	[ "$(offers scmlb-decap attach -)" = \
+		"--help --interface --mode --verbose --version -h -i -m" ]
+	[ "$(offers scmlb decap detach -i up0 -)" = "--help --verbose --version -h" ]
+	[ "$(offers scmlb-decap -)" = "--help --verbose --version -h" ]
+	[ "$(offers scmlb-decap attach -m '')" = "native skb" ]
+	[[ " $(offers scmlb decap attach -i '') " == *" up0 "* ]]
 	[ "$(offers scmlb status -)" = \
 		"--help --json --pin-dir --verbose --version -h" ]
 	[ "$(offers scmlb svc '')" = "delete get set" ]

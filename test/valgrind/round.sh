@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # round.sh BUILD_DIR - one full round of the tools under valgrind: attach,
 # svc/lb/fw/dos set-get-delete, stat, status, save, restore, gc, health,
-# detach. Each run must be free of memory errors and definite leaks. Prints
-# TAP. Needs root and a build without sanitizers.
+# detach, scmlb-decap attach and detach. Each run must be free of memory
+# errors and definite leaks. Prints TAP. Needs root and a build without
+# sanitizers.
 set -u
 
 if [ "$(id -u)" != 0 ]; then
@@ -75,6 +76,8 @@ steps=(
 	"attach -u up0 -v $TOPO_VIP"
 	"detach"
 	"gc --if-attached"
+	"decap attach -i up0 -m skb"
+	"decap detach -i up0"
 )
 echo "1..${#steps[@]}"
 n=0

@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
-# Direct routing (svc set --forward dr) with real traffic: backends on the
-# load balancer's L2 segment hold the VIP on lo and answer the client
-# themselves, their replies never crossing the load balancer.
+# Direct return with real traffic: backends on the load balancer's L2
+# segment hold the VIPs on lo and answer the client themselves, their
+# replies never crossing the load balancer; dr (svc set --forward dr) to
+# their MACs, ipip to scmlb-decap on their interfaces (this kernel has no
+# ipip module).
 #
 #   client eth0 (10.0.1.2) --- up0 (10.0.1.1) lb seg0 (10.0.9.1) --+
 #   client eth1 (10.0.9.254) ---------------- bridge (ns sw) -------+
@@ -15,6 +17,8 @@
 load helpers
 
 SEG_BACKENDS=(10.0.9.2 10.0.9.3)
+VIP2=203.0.113.12
+DECAP=$SCMLB_BUILD/tools/scmlb-decap
 
 # seg_port NS IF ADDR: NS's interface IF on the bridge, with ADDR/24
 seg_port() {
@@ -37,7 +41,9 @@ setup_file() {
 	topo_exec sw ip link set br0 up
 	topo_link client eth0 "$TOPO_CLIENT_ADDR" lb up0 "$TOPO_LB_ADDR"
 	topo_exec lb ip addr add "$TOPO_VIP/32" dev lo
+	topo_exec lb ip addr add "$VIP2/32" dev lo
 	topo_exec client ip route add "$TOPO_VIP/32" via "$TOPO_LB_ADDR"
+	topo_exec client ip route add "$VIP2/32" via "$TOPO_LB_ADDR"
 	seg_port lb seg0 10.0.9.1
 	seg_port client eth1 10.0.9.254
 	# replies come in on eth1 from a VIP routed through eth0: loose
@@ -48,6 +54,7 @@ setup_file() {
 		seg_port "$ns" eth0 "${SEG_BACKENDS[$((i - 1))]}"
 		# the README's set-up: the VIP on lo, never announced by ARP
 		topo_exec "$ns" ip addr add "$TOPO_VIP/32" dev lo
+		topo_exec "$ns" ip addr add "$VIP2/32" dev lo
 		topo_exec "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
 			net.ipv4.conf.all.arp_announce=2 \
 			net.ipv4.conf.eth0.rp_filter=2
@@ -77,6 +84,8 @@ setup() {
 
 teardown() {
 	scmlb detach >/dev/null 2>&1 || true
+	topo_exec backend1 "$DECAP" detach -i eth0 >/dev/null 2>&1 || true
+	topo_exec backend2 "$DECAP" detach -i eth0 >/dev/null 2>&1 || true
 }
 
 @test "dr: each backend answers in turn from the VIP, its replies bypassing the load balancer" {
@@ -131,4 +140,32 @@ teardown() {
 	[ "$(state)" = "$before" ]
 	# its own port, the service's, is fine
 	run -0 scmlb lb set -n web3 -a 10.0.9.254 -p 8080
+}
+
+@test "ipip: backends behind scmlb-decap answer from the VIP; an upload past the MTU gets through by fragmentation needed" {
+	local i data got
+	run -0 scmlb svc set -v "$VIP2" -t tcp --forward ipip
+	[ "$output" = 2 ]
+	scmlb lb set -s 2 -n ip1 -a "${SEG_BACKENDS[0]}" >/dev/null
+	scmlb lb set -s 2 -n ip2 -a "${SEG_BACKENDS[1]}" >/dev/null
+	for i in 1 2; do
+		topo_exec "backend$i" "$DECAP" attach -i eth0 >/dev/null
+	done
+	run -0 bash -c "for i in 1 2 3 4; do
+		nsenter --net=/run/netns/$(topo_ns client) curl -sS --max-time 3 \
+			http://$VIP2:8080/who; done | sort | uniq -c | awk '{print \$2, \$1}'"
+	[ "$output" = "$(printf 'backend1 2\nbackend2 2')" ]
+	# full-sized segments do not fit seg0 (MTU 1500) once encapsulated:
+	# the client learns 1480 from the VIP's ICMP error and sends again
+	data=$BATS_TEST_TMPDIR/upload
+	head -c 300000 /dev/urandom | base64 -w 100 >"$data"
+	got=$(topo_exec client timeout 15 socat -t 5 - "TCP:$VIP2:7070" <"$data" | md5sum)
+	[ "$got" = "$(md5sum <"$data")" ]
+	run -0 scmlb stat --json
+	[ "$(jq '.too_big' <<<"$output")" -ge 1 ]
+	[ "$(jq '.returned' <<<"$output")" -eq 0 ]
+	run -0 topo_exec client ip route get "$VIP2"
+	[[ $output == *"mtu 1480"* ]]
+	run -0 scmlb lb conntrack get --json
+	jq -e '[.[] | select(.service == 2)] | length == 5 and all(.[]; .state != "opening")' <<<"$output"
 }

@@ -256,6 +256,7 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 	const struct scmlb_backend *be = NULL, *failed = NULL;
 	__u8 path = 0, forward = SCMLB_FWD_NAT;
 	int opened = 0, act;
+	__be32 addr;
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
 	__be16 port;
@@ -307,17 +308,16 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 		frag_remember(p, be->id, ipip_source(&key), 0, NULL, forward);
 		return ipip_send(ctx, st, be, ipip_source(&key));
 	}
-	frag_remember(p, be->id, forward == SCMLB_FWD_DR ? p->ip->daddr :
-			  be->addr[0], 0, NULL, forward);
+	/* dr: "rewritten" to the address and port it has */
+	addr = forward == SCMLB_FWD_DR ? p->ip->daddr : be->addr[0];
+	frag_remember(p, be->id, addr, 0, NULL, forward);
 
 	port = backend_port(be, p, forward);
 	/* never NULL here; the verifier cannot tell through the re-parse */
 	if (!p->l4)
 		return XDP_ABORTED;
 	if (path == SCMLB_FLOW_HANDOFF) {
-		/* dr: "rewritten" to the address it has */
-		act = handoff(ctx, be->ifindex, forward == SCMLB_FWD_DR ?
-			      p->ip->daddr : be->addr[0], port, 0, be->mac,
+		act = handoff(ctx, be->ifindex, addr, port, 0, be->mac,
 			      be->if_mac);
 		if (act != SCMLB_CONTINUE)
 			return act;
@@ -325,11 +325,10 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 		if (parse_pkt(ctx, p) < 0 || !p->l4)
 			return XDP_ABORTED;
 	}
-	if (forward == SCMLB_FWD_DR)
-		return fwd_send(ctx, st, p, be, forward, 0);
 	if (port != p->dport)
 		nat_rewrite_port(p, 0, port);
-	nat_rewrite_addr(p, &p->ip->daddr, be->addr[0]);
+	if (addr != p->ip->daddr)
+		nat_rewrite_addr(p, &p->ip->daddr, addr);
 	nat_set_macs(p, be->if_mac, be->mac);
 	return nat_redirect(st, &st->forwarded, be->ifindex);
 }

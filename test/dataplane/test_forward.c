@@ -130,18 +130,26 @@ static size_t want_dr(const struct frame *f, int be, __u8 *b)
 	return frame_build(&out, b);
 }
 
-/* What ipip sends: an outer header from @src to the backend, then the packet. */
+/* Frame @in of @len bytes as ipip sends it: an outer header from @src. */
+static size_t wrap_ipip(const __u8 *in, size_t len, int be, __u32 src,
+			__u8 *b)
+{
+	__u16 frag = get16(in + ETH_HLEN + 6) & IP_DF;
+
+	len -= ETH_HLEN;
+	put_eth(b, mac_be[be], mac_beif[be]);
+	put_ip(b + ETH_HLEN, in[ETH_HLEN + 1], len + 20, frag, IPPROTO_IPIP,
+	       src, BE_ADDR(be));
+	memcpy(b + ETH_HLEN + 20, in + ETH_HLEN, len);
+	return ETH_HLEN + 20 + len;
+}
+
+/* What ipip sends of @f: an outer header from @src to the backend. */
 static size_t want_ipip(const struct frame *f, int be, __u32 src, __u8 *b)
 {
 	__u8 inner[FRAME_MAX];
-	size_t len = frame_build(f, inner) - ETH_HLEN;
-	__u16 frag = get16(inner + ETH_HLEN + 6) & IP_DF;
 
-	put_eth(b, mac_be[be], mac_beif[be]);
-	put_ip(b + ETH_HLEN, inner[ETH_HLEN + 1], len + 20, frag, IPPROTO_IPIP,
-	       src, BE_ADDR(be));
-	memcpy(b + ETH_HLEN + 20, inner + ETH_HLEN, len);
-	return ETH_HLEN + 20 + len;
+	return wrap_ipip(inner, frame_build(f, inner), be, src, b);
 }
 
 /* Run @in from the upstream; the action and output frame must be @act, @exp. */
@@ -229,29 +237,47 @@ static bool t_dr_ack(void)
 			    B_DR);
 }
 
-/* A router's "fragmentation needed" about the backend's reply. */
-static bool t_dr_icmp(void)
+/*
+ * A router's "fragmentation needed" about the backend's reply to flow
+ * @sport of @vip: to the backend as it is (dr) or in IPIP from the
+ * flow's outer source.
+ */
+static bool reply_icmp(__u32 vip, __u16 sport, int be, __u8 forward)
 {
 	struct frame quoted = {
-		.src_mac = mac_up, .dst_mac = mac_client, .saddr = VIP_DR,
+		.src_mac = mac_up, .dst_mac = mac_client, .saddr = vip,
 		.daddr = CLIENT, .proto = IPPROTO_TCP, .sport = 80,
-		.dport = 40001, .tcp_flags = TF_ACK, .payload = 100,
+		.dport = sport, .tcp_flags = TF_ACK, .payload = 100,
 	};
 	struct frame err = {
 		.src_mac = mac_client, .dst_mac = mac_up, .saddr = ROUTER,
-		.daddr = VIP_DR,
+		.daddr = vip,
 	};
+	struct frame flow = client_frame(vip, 80, sport, TF_ACK);
 	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
 	size_t len = frame_build_icmp_err(&err, 3, 4, 1400, &quoted, 8, in);
+	size_t exp_len = len;
 	__u32 out_len = 0;
 	int act = -1;
 
 	memcpy(exp, in, len);
-	memcpy(exp, mac_be[B_DR], ETH_ALEN);
-	memcpy(exp + ETH_ALEN, mac_beif[B_DR], ETH_ALEN);
+	memcpy(exp, mac_be[be], ETH_ALEN);
+	memcpy(exp + ETH_ALEN, mac_beif[be], ETH_ALEN);
+	if (forward == SCMLB_FWD_IPIP)
+		exp_len = wrap_ipip(in, len, be, want_source(&flow), exp);
 	if (prog_run(main_fd, ifindex[SIDE_UP], in, len, out, &out_len, &act))
 		return false;
-	return run_out_ok(XDP_REDIRECT, act, exp, len, out, out_len);
+	return run_out_ok(XDP_REDIRECT, act, exp, exp_len, out, out_len);
+}
+
+static bool t_dr_icmp(void)
+{
+	return reply_icmp(VIP_DR, 40001, B_DR, SCMLB_FWD_DR);
+}
+
+static bool t_ipip_icmp(void)
+{
+	return reply_icmp(VIP_IP, 40002, B_IP, SCMLB_FWD_IPIP);
 }
 
 static __u32 last_source;
@@ -395,6 +421,42 @@ static bool t_ipip_too_big_no_df(void)
 	       stat_of(TB_FORWARDED) == fwd;
 }
 
+/*
+ * A datagram's first fragment and a later one of the same IP id: the
+ * later one, without ports, goes where the first went, as it is (dr)
+ * or in IPIP from the first's outer source.
+ */
+static bool fragments(__u32 vip, __u16 sport, int be, __u8 forward)
+{
+	struct frame first = client_frame(vip, 80, sport, TF_ACK);
+	struct frame later;
+	__u8 exp[FRAME_MAX], out[2 * FRAME_MAX];
+	__u32 out_len;
+	size_t len;
+	bool ok;
+
+	first.frag_off = IP_MF;
+	first.ip_id = 0x2001;
+	later = first;
+	later.frag_off = 16;
+	len = forward == SCMLB_FWD_DR ? want_dr(&first, be, exp) :
+	      want_ipip(&first, be, want_source(&first), exp);
+	ok = run_expect(&first, XDP_REDIRECT, exp, len, out, &out_len);
+	len = forward == SCMLB_FWD_DR ? want_dr(&later, be, exp) :
+	      want_ipip(&later, be, want_source(&first), exp);
+	return ok & run_expect(&later, XDP_REDIRECT, exp, len, out, &out_len);
+}
+
+static bool t_dr_fragments(void)
+{
+	return fragments(VIP_DR, 40001, B_DR, SCMLB_FWD_DR);
+}
+
+static bool t_ipip_fragments(void)
+{
+	return fragments(VIP_IP, 40002, B_IP, SCMLB_FWD_IPIP);
+}
+
 /* The backend a maglev service's table picks for @f. */
 static int maglev_pick(enum svc_name s, const struct frame *f)
 {
@@ -463,6 +525,9 @@ static const struct {
 	{ "ipip: a SYN goes in IPIP: protocol 4, TTL 64, DF and TOS copied, the flow's outer source", t_ipip_syn },
 	{ "ipip: the flow's next packet has the same outer source", t_ipip_same_flow },
 	{ "ipip: sixteen flows, sixteen outer sources", t_ipip_sources_spread },
+	{ "ipip: a router's fragmentation needed about a reply goes to the backend in IPIP, the flow's outer source", t_ipip_icmp },
+	{ "dr: a later fragment follows its first to the backend, only its MACs changed", t_dr_fragments },
+	{ "ipip: a later fragment follows its first in IPIP, from the first's outer source", t_ipip_fragments },
 	{ "ipip: too big once encapsulated, DF: ICMP fragmentation needed (MTU - 20) from the VIP, XDP_TX", t_ipip_too_big },
 	{ "ipip: too big once encapsulated, no DF: dropped and counted", t_ipip_too_big_no_df },
 	{ "dr maglev: a mid-flow ACK of an unknown flow goes to the table's backend, tracked established", t_dr_mid_flow },

@@ -128,7 +128,7 @@ _scmlb_value() {
 	fw/-t | fw/-p | fw/--protocol) _scmlb_reply any icmp tcp udp ;;
 	svc/-t | svc/--protocol) _scmlb_reply tcp udp any ;;
 	svc/-S | svc/--scheduler) _scmlb_reply rr wrr maglev ;;
-	svc/--forward) _scmlb_reply nat ;;
+	svc/--forward) _scmlb_reply nat dr ipip ;;
 	lb/-s | lb/--service)
 		# the services' ids, from scmlb-svc beside scmlb-lb (or scmlb svc)
 		if [ "${run[0]##*/}" = scmlb ]; then

@@ -670,16 +670,8 @@ static int take_backend(struct scmlb_conf *c, const struct scmlb_lb_set_opts *o,
 		return SCMLB_EXIT_USAGE;
 	}
 	svc = &c->svcs[number - 1].svc;
-	if (o->port && !svc->port) {
-		pr_err("invalid port '%u': service %u takes every port, so its "
-		       "backends keep the client's", o->port & 0xffff, number);
+	if (scmlb_lb_set_port_check(o, svc, number))
 		return SCMLB_EXIT_USAGE;
-	}
-	if (o->port == SCMLB_LB_PORT_GIVEN) {
-		pr_err("invalid port '0': a backend of service %u needs a port",
-		       number);
-		return SCMLB_EXIT_USAGE;
-	}
 	other = vip_line(c, o->addr);
 	if (other) {
 		pr_err("invalid address '%s': it is the VIP of line %u", addr,

@@ -104,7 +104,7 @@ static const struct map_desc {
 	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct scmlb_syn_cpu) },
 	{ "fw_expires", offsetof(struct scmlb_maps, fw_expires),
 	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_fw_expiry) },
-	/* layout 4.3 */
+	/* layout 4.4 */
 	{ "lb_reply_index", offsetof(struct scmlb_maps, reply_index),
 	  BPF_MAP_TYPE_HASH, sizeof(struct scmlb_reply_key),
 	  sizeof(struct scmlb_reply_to) },

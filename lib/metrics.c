@@ -268,6 +268,7 @@ static const struct {
 	{ "nodest_dropped", offsetof(struct scmlb_stats, nodest_dropped) },
 	{ "tx_errors", offsetof(struct scmlb_stats, tx_errors) },
 	{ "syn_budget_dropped", offsetof(struct scmlb_stats, syn_budget_dropped) },
+	{ "too_big", offsetof(struct scmlb_stats, too_big) },
 };
 
 /* The receive counter of each protocol's entry. */

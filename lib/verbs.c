@@ -62,13 +62,17 @@ static int parse_scheduler(const char *s, void *out, const char **why)
 
 static int parse_forward(const char *s, void *out, const char **why)
 {
-	if (!strcmp(s, "nat")) {
+	if (!strcmp(s, "nat"))
 		*(__u8 *)out = SCMLB_FWD_NAT;
-		return 0;
+	else if (!strcmp(s, "dr"))
+		*(__u8 *)out = SCMLB_FWD_DR;
+	else if (!strcmp(s, "ipip"))
+		*(__u8 *)out = SCMLB_FWD_IPIP;
+	else {
+		*why = "expected nat, dr or ipip";
+		return -EINVAL;
 	}
-	*why = !strcmp(s, "dr") || !strcmp(s, "ipip") ?
-	       "only nat is implemented so far" : "expected nat, dr or ipip";
-	return -EINVAL;
+	return 0;
 }
 
 /* -p: the port, marked as given (0 is refused later, with the service). */
@@ -172,9 +176,11 @@ const struct scmlb_opt scmlb_svc_set_table[] = {
 	{ "scheduler", 'S', "rr|wrr|maglev", "scheduler", parse_scheduler,
 	  offsetof(struct scmlb_svc_set_opts, scheduler), false,
 	  "round robin (default), weighted round robin or Maglev hashing" },
-	{ "forward", 0, "nat", "forwarding", parse_forward,
+	{ "forward", 0, "nat|dr|ipip", "forwarding", parse_forward,
 	  offsetof(struct scmlb_svc_set_opts, forward), false,
-	  "how packets reach the backends: nat (default)" },
+	  "how packets reach the backends: nat (default), dr (only the "
+	  "destination MAC changes) or ipip (in IPIP); with dr and ipip the "
+	  "backends answer the clients directly" },
 	{ 0 },
 };
 
@@ -199,6 +205,43 @@ const struct scmlb_opt scmlb_lb_set_table[] = {
 	  "its port, for a service with a port (default: the service's)" },
 	{ 0 },
 };
+
+/**
+ * scmlb_lb_set_port_check() - what scmlb-lb set refuses of -p for its service
+ * @o:      the line's options
+ * @svc:    the service the backend joins
+ * @number: the service as the error line names it: its id, or its number
+ *          in a configuration file
+ *
+ * A service of every port keeps the client's port; dr and ipip cannot
+ * change a port at all (the packet reaches the backend as the client
+ * sent it), so their backends take the service's.
+ *
+ * Return: SCMLB_EXIT_OK, or SCMLB_EXIT_USAGE with the error line printed.
+ */
+int scmlb_lb_set_port_check(const struct scmlb_lb_set_opts *o,
+			    const struct scmlb_service *svc, __u32 number)
+{
+	__u16 port = o->port & 0xffff, svc_port = __builtin_bswap16(svc->port);
+
+	if (o->port && !svc->port) {
+		pr_err("invalid port '%u': service %u takes every port, so its "
+		       "backends keep the client's", port, number);
+		return SCMLB_EXIT_USAGE;
+	}
+	if (o->port == SCMLB_LB_PORT_GIVEN) {
+		pr_err("invalid port '0': a backend of service %u needs a port",
+		       number);
+		return SCMLB_EXIT_USAGE;
+	}
+	if (o->port && svc->forward != SCMLB_FWD_NAT && port != svc_port) {
+		pr_err("invalid port '%u': service %u forwards by %s, which "
+		       "keeps the client's port %u", port, number,
+		       svc->forward == SCMLB_FWD_DR ? "dr" : "ipip", svc_port);
+		return SCMLB_EXIT_USAGE;
+	}
+	return SCMLB_EXIT_OK;
+}
 
 const struct scmlb_opt scmlb_lb_id_table[] = {
 	{ "id", 'i', "ID", "id", scmlb_parse_id,

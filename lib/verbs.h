@@ -62,6 +62,8 @@ struct scmlb_lb_set_opts {
 #define SCMLB_LB_PORT_GIVEN 0x10000
 
 extern const struct scmlb_opt scmlb_lb_set_table[];
+int scmlb_lb_set_port_check(const struct scmlb_lb_set_opts *o,
+			    const struct scmlb_service *svc, __u32 number);
 
 #define SCMLB_LB_SET_CMD(run)						\
 	{ "set", "add a backend and put it into rotation",		\

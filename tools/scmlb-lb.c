@@ -124,16 +124,9 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 	err = pick_service(ctx, o, &svc);
 	if (err)
 		return err;
-	if (o->port && !svc.port) {
-		pr_err("invalid port '%u': service %u takes every port, so its "
-		       "backends keep the client's", o->port & 0xffff, svc.id);
-		return SCMLB_EXIT_USAGE;
-	}
-	if (o->port == SCMLB_LB_PORT_GIVEN) {
-		pr_err("invalid port '0': a backend of service %u needs a port",
-		       svc.id);
-		return SCMLB_EXIT_USAGE;
-	}
+	err = scmlb_lb_set_port_check(o, &svc, svc.id);
+	if (err)
+		return err;
 	be.port = o->port ? __builtin_bswap16(o->port & 0xffff) : svc.port;
 	err = check_unique(ctx, &svc, o->addr, be.port, addr);
 	if (err)

@@ -37,6 +37,7 @@ static const struct stat_field {
 	  offsetof(struct scmlb_stats, returned_stateless) },
 	{ "UNROUTED", "stateless_unrouted",
 	  offsetof(struct scmlb_stats, stateless_unrouted) },
+	{ "TOO BIG", "too_big", offsetof(struct scmlb_stats, too_big) },
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))

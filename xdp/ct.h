@@ -171,6 +171,15 @@ static __always_inline void ct_reply_key(struct scmlb_flow_key *rkey,
 	       key->src_port, key->proto);
 }
 
+/*
+ * Whether a flow has a reply entry: a dr or ipip backend answers the
+ * client itself, so its replies never come back here.
+ */
+static __always_inline int ct_has_reply(const struct scmlb_flow *f)
+{
+	return f->forward == SCMLB_FWD_NAT;
+}
+
 /* Forget a flow: its reply entry, then its client's entry @f. */
 static __always_inline void ct_forget(const struct scmlb_flow_key *key,
 				      const struct scmlb_flow *f)
@@ -179,7 +188,8 @@ static __always_inline void ct_forget(const struct scmlb_flow_key *key,
 	struct scmlb_flow_key rkey;
 
 	ct_reply_key(&rkey, key, f);
-	ct_delete(&ct_replies, &ct_opening_rep, opening, &rkey);
+	if (ct_has_reply(f))
+		ct_delete(&ct_replies, &ct_opening_rep, opening, &rkey);
 	ct_delete(&ct_flows, &ct_opening, opening, key);
 }
 
@@ -213,7 +223,10 @@ static __always_inline int tcp_is_open(const struct pkt *p)
  * By direction, as a stateful firewall sees a connection: opening until
  * the client ACKs the backend's SYN-ACK (its acknowledgment number
  * names the SYN-ACK's sequence number, so a spoofer that never saw the
- * SYN-ACK cannot complete the handshake), established then; closing after
+ * SYN-ACK cannot complete the handshake), established then. A dr or
+ * ipip flow's SYN-ACK never comes by: its client's first ACK
+ * completes it, whatever it acknowledges (a blind spoofer can promote
+ * its flows, as it can open a maglev flow with any ACK). Closing after
  * the first FIN, closed once both sides sent one (a FIN retransmitted by
  * the same side changes nothing: the other may go on sending) or on a
  * RST.
@@ -240,10 +253,12 @@ static __always_inline int ct_move_state(struct scmlb_flow *f,
 		if (from_backend && (p->tcp_flags & TCPF_SYN)) {
 			flags |= SCMLB_FLOW_SYN_ACKED;
 			f->syn_ack_next = bpf_ntohl(th->seq) + 1;
-		} else if (!from_backend && (flags & SCMLB_FLOW_SYN_ACKED) &&
+		} else if (!from_backend &&
 			   (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_ACK &&
-			   bpf_ntohl(th->ack_seq) - f->syn_ack_next <=
-			   CT_SYN_ACK_WINDOW) {
+			   (!ct_has_reply(f) ||
+			    ((flags & SCMLB_FLOW_SYN_ACKED) &&
+			     bpf_ntohl(th->ack_seq) - f->syn_ack_next <=
+			     CT_SYN_ACK_WINDOW))) {
 			next = SCMLB_CT_ESTABLISHED;
 		}
 	}

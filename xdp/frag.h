@@ -4,6 +4,7 @@
 #define SCMLB_FRAG_H
 
 #include "ct.h"
+#include "encap.h"
 #include "maps.h"
 #include "nat.h"
 #include "parse.h"
@@ -22,9 +23,11 @@ static __always_inline void frag_key(struct scmlb_frag_key *k,
  * frag_remember() - note where a first fragment went, before its rewrite
  * @p:         the first fragment, still as it arrived
  * @backend:   the flow's backend
- * @nat_addr:  its new destination (a client's) or source (a backend's)
+ * @nat_addr:  its new destination (a client's) or source (a backend's);
+ *             dr: the VIP (nothing to rewrite); ipip: the outer source
  * @to_client: a backend's datagram, going back to the client
  * @mac:       the client's next hop, for a backend's datagram
+ * @forward:   enum scmlb_forward, of a client's datagram
  *
  * The datagram's later fragments carry no ports: only this entry, keyed
  * by addresses, protocol and IP id, tells them their flow. Fragments
@@ -32,13 +35,14 @@ static __always_inline void frag_key(struct scmlb_frag_key *k,
  */
 static __always_inline void frag_remember(const struct pkt *p, __u32 backend,
 					  __be32 nat_addr, int to_client,
-					  const __u8 *mac)
+					  const __u8 *mac, __u8 forward)
 {
 	struct scmlb_frag_key k;
 	struct scmlb_frag f = {
 		.backend_id = backend,
 		.nat_addr = nat_addr,
 		.to_client = to_client,
+		.forward = forward,
 	};
 
 	if (p->frag != PKT_FRAG_FIRST)
@@ -51,6 +55,7 @@ static __always_inline void frag_remember(const struct pkt *p, __u32 backend,
 
 /**
  * frag_follow() - send a later fragment where its first one went
+ * @ctx:          the frame
  * @cfg:          the instance's configuration
  * @st:           this CPU's counters
  * @p:            a later fragment
@@ -59,12 +64,13 @@ static __always_inline void frag_remember(const struct pkt *p, __u32 backend,
  *
  * Only the address the first fragment's NAT changed is rewritten, with
  * the IPv4 checksum: the L4 checksum, in the first fragment, already
- * covers it.
+ * covers it. A dr or ipip datagram's go as its first did (fwd_send()).
  *
  * Return: XDP_REDIRECT, or SCMLB_CONTINUE for a fragment of no datagram
  * balanced here.
  */
-static __always_inline int frag_follow(const struct scmlb_config *cfg,
+static __always_inline int frag_follow(struct xdp_md *ctx,
+				       const struct scmlb_config *cfg,
 				       struct scmlb_stats *st, struct pkt *p,
 				       int from_backend)
 {
@@ -88,6 +94,10 @@ static __always_inline int frag_follow(const struct scmlb_config *cfg,
 		backend_count(be->id, p, 1, 0);
 		nat_set_macs(p, cfg->upstream_mac, f->client_mac);
 		return nat_redirect(st, &st->returned, cfg->upstream_ifindex);
+	}
+	if (f->forward != SCMLB_FWD_NAT) {
+		backend_count(be->id, p, 0, 0);
+		return fwd_send(ctx, st, p, be, f->forward, f->nat_addr);
 	}
 	old = p->ip->daddr;
 	p->ip->daddr = f->nat_addr;

@@ -4,21 +4,10 @@
 #define SCMLB_ICMP_H
 
 #include "ct.h"
+#include "encap.h"
 #include "maps.h"
 #include "nat.h"
 #include "svc.h"
-
-/* <linux/icmp.h> pulls in libc's socket headers, which BPF builds lack. */
-#define ICMP_DEST_UNREACH	3
-#define ICMP_TIME_EXCEEDED	11
-#define ICMP_PARAMETERPROB	12
-
-struct icmphdr {
-	__u8 type;
-	__u8 code;
-	__u16 checksum;
-	__be32 rest;			/* the next-hop MTU, a pointer, unused */
-};
 
 /* An ICMP error and the packet it quotes, within the frame. */
 struct icmp_err {
@@ -144,12 +133,15 @@ static __always_inline void icmp_rewrite_addr(struct pkt *p, __be32 *field,
  * A router on the way to a client (a smaller MTU, a TTL run out) quotes
  * the reply it could not pass on: VIP:port -> client:port. The error
  * goes to the backend that sent that reply, quoting it as the backend
- * sent it, so path MTU discovery works through the load balancer.
+ * sent it, so path MTU discovery works through the load balancer. A dr
+ * or ipip backend sent it from the VIP itself: the error goes to it as
+ * it is, the way the flow's packets go (fwd_send()).
  *
  * Return: XDP_REDIRECT to the backend, or SCMLB_CONTINUE: not such an
  * error, or about no flow tracked here (echo requests to a VIP too).
  */
-static __always_inline int icmp_ingress(struct scmlb_stats *st, struct pkt *p)
+static __always_inline int icmp_ingress(struct xdp_md *ctx,
+					struct scmlb_stats *st, struct pkt *p)
 {
 	const struct scmlb_backend *be;
 	struct scmlb_flow_key key;
@@ -167,6 +159,10 @@ static __always_inline int icmp_ingress(struct scmlb_stats *st, struct pkt *p)
 	be = backend_get(f->backend_id);
 	if (!be)
 		return SCMLB_CONTINUE;
+	if (f->forward != SCMLB_FWD_NAT) {
+		backend_count(be->id, p, 0, 0);
+		return fwd_send(ctx, st, p, be, f->forward, ipip_source(&key));
+	}
 	icmp_quote_rewrite(&e, 1, f->nat_addr[0], f->nat_port);
 	icmp_rewrite_addr(p, &p->ip->daddr, be->addr[0]);
 	backend_count(be->id, p, 0, 0);

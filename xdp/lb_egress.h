@@ -179,7 +179,7 @@ static __always_inline int lb_egress(struct xdp_md *ctx,
 	__u64 now;
 
 	if (p->frag == PKT_FRAG_LATER)
-		return frag_follow(cfg, st, p, 1);
+		return frag_follow(ctx, cfg, st, p, 1);
 	if (!p->l4)
 		return p->proto == IPPROTO_ICMP ? icmp_egress(cfg, st, p) :
 						  SCMLB_CONTINUE;
@@ -203,7 +203,8 @@ static __always_inline int lb_egress(struct xdp_md *ctx,
 	r->packets++;
 	r->last_seen = now;
 	backend_count(r->backend_id, p, 1, 0);
-	frag_remember(p, r->backend_id, r->nat_addr[0], 1, r->client_mac);
+	frag_remember(p, r->backend_id, r->nat_addr[0], 1, r->client_mac,
+		      SCMLB_FWD_NAT);
 	return reply_send(ctx, st, p,
 			  flow_path(r, ctx->ingress_ifindex,
 				    cfg->upstream_ifindex),

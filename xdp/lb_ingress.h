@@ -5,6 +5,7 @@
 
 #include "ct.h"
 #include "dos.h"
+#include "encap.h"
 #include "frag.h"
 #include "handoff.h"
 #include "maps.h"
@@ -12,11 +13,15 @@
 #include "pick.h"
 #include "svc.h"
 
-/* The port a client's packet goes to on @be: its own, or the backend's. */
+/*
+ * The port a client's packet goes to on @be: its own, or the backend's;
+ * dr and ipip change no port (the tools keep the backends' ports the
+ * service's).
+ */
 static __always_inline __be16 backend_port(const struct scmlb_backend *be,
-					   const struct pkt *p)
+					   const struct pkt *p, __u8 forward)
 {
-	return be->port ? be->port : p->dport;
+	return be->port && forward == SCMLB_FWD_NAT ? be->port : p->dport;
 }
 
 /*
@@ -28,7 +33,8 @@ static __always_inline __be16 backend_port(const struct scmlb_backend *be,
  * same 5-tuple that this one replaces, loses its reply entry: its
  * backend's late packets are not this flow's; and its client's entry
  * when the new one goes to the other maps. @path: SCMLB_FLOW_DIRECT or
- * SCMLB_FLOW_HANDOFF, for both entries.
+ * SCMLB_FLOW_HANDOFF, for both entries. A dr or ipip flow has no reply
+ * entry: its backend answers the client directly.
  */
 static __always_inline int ct_open(const struct scmlb_flow_key *key,
 				   const struct scmlb_flow *old,
@@ -47,14 +53,18 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 		.nat_port = key->dst_port,
 		.state = state,
 		.flags = SCMLB_FLOW_REPLY | path | half,
+		.forward = svc->forward,
 	};
-	__be16 port = backend_port(be, p);
+	__be16 port = backend_port(be, p, svc->forward);
+	int reply = ct_has_reply(&f);
 
 	__builtin_memcpy(f.client_mac, p->eth->h_source, ETH_ALEN);
 	if (old) {
 		old_opening = ct_half_open(old);
 		ct_reply_key(&rkey, key, old);
-		ct_delete(&ct_replies, &ct_opening_rep, old_opening, &rkey);
+		if (ct_has_reply(old))
+			ct_delete(&ct_replies, &ct_opening_rep, old_opening,
+				  &rkey);
 		if (old_opening != opening)
 			ct_delete(&ct_flows, &ct_opening, old_opening, key);
 	}
@@ -63,7 +73,8 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 	f.synced = (__u32)f.last_seen;
 	if (opening) {
 		/* a half-open flow's slot: no allocation, nothing to fail */
-		ct_opening_put(&ct_opening_rep, &rkey, &f);
+		if (reply)
+			ct_opening_put(&ct_opening_rep, &rkey, &f);
 		f.packets = 1;
 		f.nat_addr[0] = be->addr[0];
 		f.nat_port = port;
@@ -71,7 +82,7 @@ static __always_inline int ct_open(const struct scmlb_flow_key *key,
 		return ct_opening_put(&ct_opening, key, &f);
 	}
 	/* a full LRU table evicts its oldest entries rather than fail */
-	if (bpf_map_update_elem(&ct_replies, &rkey, &f, BPF_ANY))
+	if (reply && bpf_map_update_elem(&ct_replies, &rkey, &f, BPF_ANY))
 		return -1;
 	f.packets = 1;
 	f.nat_addr[0] = be->addr[0];
@@ -125,15 +136,16 @@ ct_promote(const struct scmlb_flow_key *key, struct scmlb_flow *f)
 {
 	struct scmlb_flow_key rkey;
 	struct scmlb_flow *r, *moved, copy;
+	int reply = ct_has_reply(f);
 
 	ct_reply_key(&rkey, key, f);
-	r = ct_opening_lookup(&ct_opening_rep, &rkey);
+	r = reply ? ct_opening_lookup(&ct_opening_rep, &rkey) : NULL;
 	if (r)
 		copy = *r;
 	else
 		ct_reply_rebuild(&copy, key, f);
 	copy.flags &= ~SCMLB_FLOW_HALF_OPEN;
-	if (bpf_map_update_elem(&ct_replies, &rkey, &copy, BPF_ANY))
+	if (reply && bpf_map_update_elem(&ct_replies, &rkey, &copy, BPF_ANY))
 		return f;
 	copy = *f;
 	copy.flags &= ~SCMLB_FLOW_HALF_OPEN;
@@ -143,8 +155,19 @@ ct_promote(const struct scmlb_flow_key *key, struct scmlb_flow *f)
 	if (!moved)
 		return f;
 	ct_opening_clear(&ct_opening, key);
-	ct_opening_clear(&ct_opening_rep, &rkey);
+	if (reply)
+		ct_opening_clear(&ct_opening_rep, &rkey);
 	return moved;
+}
+
+/*
+ * A new flow's path: an ipip flow's is always XDP's own (scmlb_tc does
+ * not encapsulate), whatever its interfaces.
+ */
+static __always_inline __u8 fwd_path(__u8 forward, __u32 a, __u32 b)
+{
+	return forward == SCMLB_FWD_IPIP ? SCMLB_FLOW_DIRECT :
+					   handoff_path(a, b);
 }
 
 /*
@@ -152,11 +175,12 @@ ct_promote(const struct scmlb_flow_key *key, struct scmlb_flow *f)
  * TCP SYN (a half-open one); on a maglev service any TCP packet does
  * (conntrack lost the flow: the table still knows its backend), tracked
  * as established. @ifindex: where it arrived; @path: set to the flow's
- * path.
+ * path; @forward: to its service's enum scmlb_forward.
  */
 static __always_inline const struct scmlb_backend *
 lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
-	    const struct pkt *p, __u32 ifindex, int *opened, __u8 *path)
+	    const struct pkt *p, __u32 ifindex, int *opened, __u8 *path,
+	    __u8 *forward)
 {
 	const struct scmlb_vip *vip = vip_lookup(p);
 	const struct scmlb_service *svc;
@@ -181,7 +205,8 @@ lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
 	be = sched_pick(svc, key);
 	if (!be)
 		return NULL;
-	*path = handoff_path(ifindex, be->ifindex);
+	*forward = svc->forward;
+	*path = fwd_path(svc->forward, ifindex, be->ifindex);
 	if (ct_open(key, old, svc, be, p, state, *path))
 		return NULL;
 	*opened = state != SCMLB_CT_ESTABLISHED;
@@ -229,10 +254,11 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 				      struct scmlb_stats *st, struct pkt *p)
 {
 	const struct scmlb_backend *be = NULL, *failed = NULL;
+	__u8 path = 0, forward = SCMLB_FWD_NAT;
 	int opened = 0, act;
+	__be32 addr;
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
-	__u8 path = 0;
 	__be16 port;
 
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
@@ -244,7 +270,8 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 			/* a new SYN on a closed flow: a new connection on a reused port */
 			if (tcp_is_open(p) && f->state == SCMLB_CT_CLOSED)
 				be = NULL;
-			else if (tcp_is_open(p) && ct_half_open(f))
+			else if (tcp_is_open(p) && ct_half_open(f) &&
+				 ct_has_reply(f))
 				ct_reply_renew(&key, f);
 			/* the client ACKed the SYN-ACK: no longer half-open */
 			else if (ct_move_state(f, p, 0) && ct_half_open(f))
@@ -256,16 +283,18 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 		}
 		if (be) {
 			ct_count(f);
+			forward = f->forward;
 			path = flow_path(f, ctx->ingress_ifindex, be->ifindex);
 		}
 	}
 	if (!be) {
 		be = lb_new_flow(&key, f, p, ctx->ingress_ifindex, &opened,
-				 &path);
+				 &path, &forward);
 		if (!be && failed) {
 			/* no live backend to move to: it stays where it was */
 			be = failed;
 			ct_count(f);
+			forward = f->forward;
 			path = flow_path(f, ctx->ingress_ifindex, be->ifindex);
 		}
 		if (!be && f && p->proto == IPPROTO_TCP && !tcp_is_open(p) &&
@@ -275,14 +304,20 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 			return dos_syn_verdict(st, opened);
 	}
 	backend_count(be->id, p, 0, opened);
-	frag_remember(p, be->id, be->addr[0], 0, NULL);
+	if (forward == SCMLB_FWD_IPIP) {
+		frag_remember(p, be->id, ipip_source(&key), 0, NULL, forward);
+		return ipip_send(ctx, st, be, ipip_source(&key));
+	}
+	/* dr: "rewritten" to the address and port it has */
+	addr = forward == SCMLB_FWD_DR ? p->ip->daddr : be->addr[0];
+	frag_remember(p, be->id, addr, 0, NULL, forward);
 
-	port = backend_port(be, p);
+	port = backend_port(be, p, forward);
 	/* never NULL here; the verifier cannot tell through the re-parse */
 	if (!p->l4)
 		return XDP_ABORTED;
 	if (path == SCMLB_FLOW_HANDOFF) {
-		act = handoff(ctx, be->ifindex, be->addr[0], port, 0, be->mac,
+		act = handoff(ctx, be->ifindex, addr, port, 0, be->mac,
 			      be->if_mac);
 		if (act != SCMLB_CONTINUE)
 			return act;
@@ -292,7 +327,8 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 	}
 	if (port != p->dport)
 		nat_rewrite_port(p, 0, port);
-	nat_rewrite_addr(p, &p->ip->daddr, be->addr[0]);
+	if (addr != p->ip->daddr)
+		nat_rewrite_addr(p, &p->ip->daddr, addr);
 	nat_set_macs(p, be->if_mac, be->mac);
 	return nat_redirect(st, &st->forwarded, be->ifindex);
 }

@@ -114,11 +114,11 @@ int scmlb_main(struct xdp_md *ctx)
 		act = lb_ingress(ctx, st, &p);
 	else if (act == SCMLB_CONTINUE && p.frag == PKT_FRAG_LATER &&
 		 vip_hinted(p.ip->daddr)) {
-		act = frag_follow(cfg, st, &p, 0);
+		act = frag_follow(ctx, cfg, st, &p, 0);
 		/* before its first fragment, or without one: the kernel's */
 		st->frags_unmatched += act == SCMLB_CONTINUE;
 	} else if (act == SCMLB_CONTINUE && p.proto == IPPROTO_ICMP) {
-		act = icmp_ingress(st, &p);
+		act = icmp_ingress(ctx, st, &p);
 	}
 	if (act == SCMLB_CONTINUE) {
 		st->passed++;

@@ -12,7 +12,7 @@
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
 #define SCMLB_LAYOUT_MAJOR 4
-#define SCMLB_LAYOUT_MINOR 3
+#define SCMLB_LAYOUT_MINOR 4
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends of all services; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
@@ -178,12 +178,25 @@ enum scmlb_scheduler {
 	SCMLB_SCHED_MAGLEV = 2,
 };
 
-/* scmlb_service.forward */
+/*
+ * scmlb_service.forward, and scmlb_flow.forward: how a flow's packets
+ * reach its backend. dr and ipip leave the client's packet as it is
+ * (the backend holds the VIP and answers the client itself).
+ */
 enum scmlb_forward {
-	SCMLB_FWD_NAT = 0,
-	SCMLB_FWD_DR = 1,
-	SCMLB_FWD_IPIP = 2,
+	SCMLB_FWD_NAT = 0,		/* destination rewritten to the backend */
+	SCMLB_FWD_DR = 1,		/* only the Ethernet header changes */
+	SCMLB_FWD_IPIP = 2,		/* in an outer IPv4 header to the backend */
 };
+
+/*
+ * ipip: the outer source of a flow's packets is this /16 (198.18.0.0,
+ * RFC 2544's benchmarking range, which no one routes) with 16 bits of
+ * the flow's hash below, so that a backend's RSS, which hashes the
+ * outer header, spreads flows over its queues. Host order.
+ */
+#define SCMLB_IPIP_SRC_NET 0xc6120000
+#define SCMLB_IPIP_SRC_PREFIX 16
 
 /* scmlb_service.flags */
 enum scmlb_service_flags {

@@ -177,7 +177,9 @@ struct scmlb_flow {
 	__u8 client_mac[6];		/* next hop toward the client */
 	__u8 state;			/* enum scmlb_flow_state (client's entry) */
 	__u8 flags;			/* enum scmlb_flow_flags */
-	__u16 pad;
+	__u8 forward;			/* enum scmlb_forward, as the flow
+					 * opened (4.3; 0, nat, before) */
+	__u8 pad;
 	union {
 		__u32 synced;		/* reply: low jiffies when it last set
 					 * the client's last_seen */
@@ -219,10 +221,11 @@ _Static_assert(sizeof(struct scmlb_frag_key) == 12, "scmlb_frag_key layout");
 struct scmlb_frag {
 	__u32 backend_id;
 	__be32 nat_addr;		/* the backend (a client's datagram), or
-					 * the VIP (a backend's, its source) */
+					 * the VIP (a backend's, its source);
+					 * ipip: the outer source */
 	__u8 client_mac[6];		/* a backend's datagram: its next hop */
 	__u8 to_client;			/* a backend's datagram */
-	__u8 pad;
+	__u8 forward;			/* enum scmlb_forward (4.3) */
 };
 _Static_assert(sizeof(struct scmlb_frag) == 16, "scmlb_frag layout");
 
@@ -392,7 +395,8 @@ struct scmlb_stats {
 					 * returned through lb_reply_index */
 	__u64 stateless_unrouted;	/* such replies the FIB had no way
 					 * for: the kernel's, untouched */
-	__u64 reserved[1];
+	__u64 too_big;			/* ipip: too big for the backend's
+					 * link once encapsulated (4.3) */
 };
 _Static_assert(sizeof(struct scmlb_stats) == 128, "scmlb_stats layout");
 

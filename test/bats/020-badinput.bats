@@ -113,7 +113,7 @@ BAD_TABLE=$(cat <<TABLE
 2|scmlb-svc|'70000'|set -v 203.0.113.12 -t tcp -P 70000
 2|scmlb-svc|'80'|set -v 203.0.113.12 -P 80
 2|scmlb-svc|'sctp'|set -v 203.0.113.12 -t sctp
-2|scmlb-svc|'dr'|set -v 203.0.113.12 --forward dr
+2|scmlb-svc|'gre'|set -v 203.0.113.12 --forward gre
 2|scmlb-svc|'127.0.0.1'|set -v 127.0.0.1
 2|scmlb-svc|'10.0.4.2'|set -v 10.0.4.2
 2|scmlb-svc|'--json'|set -v 203.0.113.12 --json
@@ -203,6 +203,7 @@ BAD_TABLE=$(cat <<TABLE
 2|scmlb-restore|line 3: unknown command 'get'|--flush -f $CONF-get
 2|scmlb-restore|line 1: invalid option '--pin-dir'|--flush -f $CONF-pin-dir
 2|scmlb-restore|line 2: invalid id '2'|--flush -f $CONF-drain
+2|scmlb-restore|line 3: invalid port '8080'|-f $CONF-dr-port
 1|scmlb-restore|'$SCMLB_PIN_DIR'|-f $CONF-good
 1|scmlb-restore|'be1'|--flush -f $CONF-other-upstream
 1|scmlb-restore|'$NONE'|--pin-dir $NONE -f $CONF-no-attach
@@ -221,6 +222,8 @@ setup_file() {
 	printf '%s\n' "fw set --pin-dir /x" >"$CONF-pin-dir"
 	printf '%s\n' "attach -u up0 -v $TOPO_VIP" "lb drain -i 2" >"$CONF-drain"
 	printf '%s\n' "fw set -t udp" >"$CONF-no-attach"
+	printf '%s\n' "attach -u up0" "svc set -v 203.0.113.12 -t tcp -P 80 --forward dr" \
+		"lb set -n web1 -a 10.0.4.2 -p 8080" >"$CONF-dr-port"
 }
 
 teardown_file() {

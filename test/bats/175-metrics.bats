@@ -135,9 +135,9 @@ traffic() {
 	stat=$(scmlb stat --json)
 	[ "$(sample "$json" scmlb_info)" -eq 1 ]
 	version=$(scmlb_tool scmlb-stat --version | awk '{print $2}')
-	jq -e --arg v "$version" '.scmlb_info[0].labels == {version: $v, layout: "4.3"}' <<<"$json"
+	jq -e --arg v "$version" '.scmlb_info[0].labels == {version: $v, layout: "4.4"}' <<<"$json"
 	# every protocol, every outcome
-	[ "$(jq '.scmlb_packets_total | length' <<<"$json")" -eq 32 ]
+	[ "$(jq '.scmlb_packets_total | length' <<<"$json")" -eq 36 ]
 	[ "$(jq '.scmlb_received_packets_total | length' <<<"$json")" -eq 4 ]
 	# nothing but IPv6 chatter reaches the upstream unasked: the others
 	# add up to scmlb-stat's totals exactly
@@ -145,7 +145,7 @@ traffic() {
 		[ "$(sample "$json" scmlb_received_packets_total ".protocol == \"$p\"")" -eq "$(jq ".$p" <<<"$stat")" ]
 	done
 	for r in fw_dropped dos_dropped forwarded returned nodest_dropped tx_errors \
-		syn_budget_dropped; do
+		syn_budget_dropped too_big; do
 		sum=$(jq --arg r "$r" '[.scmlb_packets_total[] | select(.labels.result == $r) | .value] | add' <<<"$json")
 		[ "$sum" -eq "$(jq ".$r" <<<"$stat")" ]
 	done

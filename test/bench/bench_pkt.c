@@ -113,12 +113,18 @@
 /* Host order. Clients' low halves leave room for the flows of bench.h. */
 #define VIP		IP4(203, 0, 113, 11)	/* its service: round robin */
 #define MAG_VIP		IP4(203, 0, 113, 21)	/* its service: maglev */
+#define DR_VIP		IP4(203, 0, 113, 31)	/* its service: rr, dr */
+#define IPIP_VIP	IP4(203, 0, 113, 41)	/* its service: rr, ipip */
 #define OTHER_ADDR	IP4(203, 0, 113, 12)	/* not a VIP */
 #define EST_BASE	IP4(100, 64, 0, 0)	/* established TCP flows */
 #define MAG_EST_BASE	IP4(100, 72, 0, 0)	/* the same, to MAG_VIP */
 #define UDP_BASE	IP4(100, 80, 0, 0)	/* the established UDP flow */
 #define NEW_BASE	IP4(100, 96, 0, 0)	/* new TCP flows */
 #define MAG_NEW_BASE	IP4(100, 104, 0, 0)	/* the same, to MAG_VIP */
+#define DR_EST_BASE	IP4(100, 84, 0, 0)	/* established TCP, to DR_VIP */
+#define DR_NEW_BASE	IP4(100, 88, 0, 0)	/* new TCP, to DR_VIP */
+#define IPIP_EST_BASE	IP4(100, 112, 0, 0)	/* established TCP, to IPIP_VIP */
+#define IPIP_NEW_BASE	IP4(100, 120, 0, 0)	/* new TCP, to IPIP_VIP */
 #define CLIENTS_NET	IP4(100, 64, 0, 0)	/* /10: every client above */
 #define CLIENTS_LEN	10
 #define DROP_SRC	IP4(192, 0, 2, 1)	/* a firewall rule covers it */
@@ -188,17 +194,24 @@ enum pkt_kind {
 	PK_UDP_FRAG,	/* a later fragment of a datagram of the UDP flow */
 	PK_ICMP_ERR,	/* a router's error about a reply of flow 0 */
 	PK_REPLY_NOCT,	/* NOCT_BE's ACK to flow 0's client: no conntrack */
+	PK_DR_EST,	/* PK_TCP_EST to the dr VIP */
+	PK_DR_SYN,	/* PK_TCP_SYN to the dr VIP */
+	PK_IPIP_EST,	/* PK_TCP_EST to the ipip VIP */
+	PK_IPIP_SYN,	/* PK_TCP_SYN to the ipip VIP */
 	PK_N,
 };
 
 /* The services flows go to, as scmlb-attach -v and scmlb-svc make them. */
-enum svc { SVC_RR, SVC_MAGLEV, SVC_N };
+enum svc { SVC_RR, SVC_MAGLEV, SVC_DR, SVC_IPIP, SVC_N };
 
 /*
  * Flows of one kind: flow i of a set is flow 0 (its frame) with the
  * source moved as the harness moves it.
  */
-enum flow_set { FS_EST, FS_UDP, FS_NEW, FS_MAG_EST, FS_MAG_NEW, FS_N };
+enum flow_set {
+	FS_EST, FS_UDP, FS_NEW, FS_MAG_EST, FS_MAG_NEW, FS_DR_EST, FS_DR_NEW,
+	FS_IPIP_EST, FS_IPIP_NEW, FS_N
+};
 
 static const struct flow_set_desc {
 	__u32 base;		/* flow 0's source address */
@@ -217,6 +230,19 @@ static const struct flow_set_desc {
 			 false, false },
 	[FS_MAG_NEW] = { MAG_NEW_BASE, MAG_VIP, VPORT, IPPROTO_TCP, SVC_MAGLEV,
 			 false, true },
+	[FS_DR_EST] = { DR_EST_BASE, DR_VIP, VPORT, IPPROTO_TCP, SVC_DR, false,
+			false },
+	[FS_DR_NEW] = { DR_NEW_BASE, DR_VIP, VPORT, IPPROTO_TCP, SVC_DR, false,
+			true },
+	[FS_IPIP_EST] = { IPIP_EST_BASE, IPIP_VIP, VPORT, IPPROTO_TCP, SVC_IPIP,
+			  false, false },
+	[FS_IPIP_NEW] = { IPIP_NEW_BASE, IPIP_VIP, VPORT, IPPROTO_TCP, SVC_IPIP,
+			  false, true },
+};
+
+/* Each service's forwarding, as scmlb-svc set --forward gives it. */
+static const __u8 svc_forward[SVC_N] = {
+	[SVC_DR] = SCMLB_FWD_DR, [SVC_IPIP] = SCMLB_FWD_IPIP,
 };
 
 /* The flows of a packet kind; FS_N: none tracked. */
@@ -232,6 +258,10 @@ static const enum flow_set pkt_flows[PK_N] = {
 	[PK_UDP_FRAG] = FS_N,	/* no 5-tuple: ct_frags, filled by frag_add() */
 	[PK_ICMP_ERR] = FS_N,	/* counts in no conntrack entry */
 	[PK_REPLY_NOCT] = FS_N,	/* returned by lb_reply_index and the FIB */
+	[PK_DR_EST] = FS_DR_EST,
+	[PK_DR_SYN] = FS_DR_NEW,
+	[PK_IPIP_EST] = FS_IPIP_EST,
+	[PK_IPIP_SYN] = FS_IPIP_NEW,
 };
 
 enum prog_kind { PROG_PASS, PROG_FLOOR, PROG_SCMLB };
@@ -274,7 +304,8 @@ enum {
 	R_FLOOR, R_NONVIP, R_FW_DROP, R_TCP_NEW, R_TCP_NEW_FRESH, R_TCP_EST,
 	R_MAG_NEW, R_MAG_NEW_FRESH, R_MAG_EST, R_TCP_EGRESS, R_EGRESS_NOCT, R_UDP_EST,
 	R_UDP_FRAG, R_ICMP_ERR, R_EST_MANY, R_EST_FW_FEW, R_EST_FW_MANY, R_DROP_FW_MANY, R_EST_DOS,
-	R_CYC_FEW, R_CYC_MANY, R_FLOOR_CYC_FEW, R_FLOOR_CYC_MANY, R_N,
+	R_CYC_FEW, R_CYC_MANY, R_FLOOR_CYC_FEW, R_FLOOR_CYC_MANY,
+	R_DR_NEW, R_DR_EST, R_IPIP_NEW, R_IPIP_EST, R_N,
 };
 
 /* Every path; a trial measures those of a scenario in this order. */
@@ -440,6 +471,34 @@ static struct row rows[R_N] = {
 		.flows = FLOWS_MANY, .repeat = FLOWS_MANY,
 		.act = XDP_REDIRECT,
 	},
+	[R_DR_NEW] = {
+		.key = "tcp_new_dr",
+		.desc = "new TCP connection, dr service, conntrack emptied",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_DR_SYN,
+		.flows = 1, .forget = true, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+	},
+	[R_DR_EST] = {
+		.key = "tcp_est_dr",
+		.desc = "established TCP ingress, dr service",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_DR_EST,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+	},
+	[R_IPIP_NEW] = {
+		.key = "tcp_new_ipip",
+		.desc = "new TCP connection, ipip service, conntrack emptied",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_IPIP_SYN,
+		.flows = 1, .forget = true, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+	},
+	[R_IPIP_EST] = {
+		.key = "tcp_est_ipip",
+		.desc = "established TCP ingress, ipip service",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_IPIP_EST,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+	},
 };
 
 /* Ratios between paths, with the targets the issues set. */
@@ -545,6 +604,15 @@ static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 		f.daddr = MAG_VIP;
 		f.tcp_flags = TF_SYN;
 		break;
+	case PK_DR_EST:
+	case PK_DR_SYN:
+	case PK_IPIP_EST:
+	case PK_IPIP_SYN:
+		f.saddr = flow_sets[pkt_flows[kind]].base;
+		f.daddr = flow_sets[pkt_flows[kind]].vip;
+		if (kind == PK_DR_SYN || kind == PK_IPIP_SYN)
+			f.tcp_flags = TF_SYN;
+		break;
 	case PK_TCP_REPLY:
 		/* flow 0 is on backend 1 (flows go round robin from it) */
 		f.src_mac = mac_be;
@@ -641,6 +709,7 @@ static void flow_entries(enum flow_set set, __u32 i, int n,
 	c->flow.nat_port = htons(s->dport);	/* no backend port: the client's */
 	c->flow.state = s->proto == IPPROTO_TCP ? SCMLB_CT_ESTABLISHED :
 						  SCMLB_CT_UDP;
+	c->flow.forward = svc_forward[s->svc];
 	memcpy(c->flow.client_mac, mac_client, ETH_ALEN);
 	r->key = scmlb_ct_reply_key(c);
 	r->flow = c->flow;
@@ -719,7 +788,9 @@ static int flows_add(enum flow_set set, __u32 from, __u32 to)
 			goto out;
 		}
 		count = n;
-		if (bpf_map_update_batch(lb.maps.ct_replies, keys + BATCH,
+		/* dr and ipip flows have no reply entry */
+		if (!svc_forward[s->svc] &&
+		    bpf_map_update_batch(lb.maps.ct_replies, keys + BATCH,
 					 vals + BATCH, &count, &opts)) {
 			err = -errno;
 			goto out;
@@ -877,6 +948,8 @@ static int services_add(void)
 	} defs[SVC_N] = {
 		[SVC_RR] = { VIP, SCMLB_SCHED_RR },
 		[SVC_MAGLEV] = { MAG_VIP, SCMLB_SCHED_MAGLEV },
+		[SVC_DR] = { DR_VIP, SCMLB_SCHED_RR },
+		[SVC_IPIP] = { IPIP_VIP, SCMLB_SCHED_RR },
 	};
 	int i, n, err = 0;
 
@@ -885,6 +958,7 @@ static int services_add(void)
 			.family = SCMLB_AF_INET,
 			.vip = { htonl(defs[i].vip) },
 			.scheduler = defs[i].scheduler,
+			.forward = svc_forward[i],
 		};
 
 		err = scmlb_service_add(&lb, &svc);
@@ -1068,6 +1142,10 @@ static int scenario_enter(enum scenario sc)
 		if (!err)
 			err = flows_add(FS_MAG_EST, 0, FLOWS_BASE);
 		if (!err)
+			err = flows_add(FS_DR_EST, 0, FLOWS_BASE);
+		if (!err)
+			err = flows_add(FS_IPIP_EST, 0, FLOWS_BASE);
+		if (!err)
 			err = frag_add();
 		break;
 	case SC_MANY_FLOWS:
@@ -1151,7 +1229,7 @@ static int run_timed(enum prog_kind prog, enum side side, __u32 repeat,
 		    .data_in = harness->bss->cfg.frame,
 		    .data_size_in = BENCH_FRAME_LEN,
 		    .data_out = out,
-		    .data_size_out = BENCH_FRAME_LEN,
+		    .data_size_out = BENCH_FRAME_LEN + 20,	/* ipip's header */
 		    .ctx_in = &md,
 		    .ctx_size_in = sizeof(md),
 		    .repeat = repeat);
@@ -1184,6 +1262,17 @@ static const char *output_wrong(const struct row *r, const __u8 *in,
 		return memcmp(in, out, BENCH_FRAME_LEN) ? "passed frame changed" : NULL;
 	if (r->act != XDP_REDIRECT)
 		return NULL;
+	if (set != FS_N && svc_forward[flow_sets[set].svc] == SCMLB_FWD_DR)
+		return !memcmp(in + ETH_HLEN, out + ETH_HLEN,
+			       BENCH_FRAME_LEN - ETH_HLEN) &&
+		       !memcmp(out, mac_be, ETH_ALEN) ? NULL :
+		       "dr changed more than the MACs";
+	if (set != FS_N && svc_forward[flow_sets[set].svc] == SCMLB_FWD_IPIP)
+		return out[ETH_HLEN + 9] == IPPROTO_IPIP &&
+		       csums_valid(out, BENCH_FRAME_LEN + 20) &&
+		       !memcmp(in + ETH_HLEN, out + ETH_HLEN + 20,
+			       BENCH_FRAME_LEN - ETH_HLEN) ? NULL :
+		       "not the client's packet in a valid outer header";
 	if (!csums_valid(out, BENCH_FRAME_LEN))
 		return "a checksum of the rewritten frame does not verify";
 	if (r->pkt == PK_TCP_REPLY || r->pkt == PK_REPLY_NOCT) {
@@ -1225,7 +1314,7 @@ static __u64 flow0_expected(const struct row *r, __u64 before)
 static int row_measure(struct row *r, int trial)
 {
 	struct scmlb_stats before, after;
-	__u8 in[FRAME_MAX], out[BENCH_FRAME_LEN];
+	__u8 in[FRAME_MAX], out[BENCH_FRAME_LEN + 20];
 	struct bench_cfg *cfg = &harness->bss->cfg;
 	__u64 pk_before = 0, pk_after, grew;
 	/*
@@ -1292,7 +1381,7 @@ static int row_measure(struct row *r, int trial)
 		}
 	}
 	/* every trial opens the same new flows */
-	if (r->pkt == PK_TCP_SYN || r->pkt == PK_MAG_SYN) {
+	if (pkt_flows[r->pkt] != FS_N && flow_sets[pkt_flows[r->pkt]].opened) {
 		err = flows_delete(pkt_flows[r->pkt], 0,
 				   r->flows ? 1 : r->repeat);
 		if (err)

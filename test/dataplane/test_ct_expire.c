@@ -236,6 +236,53 @@ static void test_half_open(void)
 	   "a half-open flow a RST closed expires with the closed timeout");
 }
 
+/*
+ * A dr or ipip flow: the client's entry alone (its backend answers the
+ * client directly), judged by its own last_seen.
+ */
+static int direct_add(bool opening, __u16 cport, __u8 state, __u64 seen)
+{
+	struct scmlb_flow_key key = tb_flow_key(CLIENT, VIP, cport, 80,
+						IPPROTO_TCP);
+	struct scmlb_flow f = {
+		.backend_id = 1, .service_id = 1,
+		.nat_addr = { htonl(BE) }, .nat_port = htons(80),
+		.state = state, .forward = SCMLB_FWD_DR, .last_seen = seen,
+	};
+
+	return tb_ct_update(clients(opening), &key, &f) ? -errno : 0;
+}
+
+static void test_direct(void)
+{
+	struct scmlb_ct_timeouts t = only(SCMLB_CT_ESTABLISHED);
+	struct scmlb_ct_expire_stats st;
+	int err, i;
+
+	for (i = 0; i < 2; i++) {
+		empty(clients(i));
+		empty(replies(i));
+	}
+	err = direct_add(false, 44000, SCMLB_CT_ESTABLISHED, 0);
+	if (!err)
+		err = direct_add(false, 44001, SCMLB_CT_ESTABLISHED, FUTURE);
+	if (!err)
+		err = direct_add(true, 44002, SCMLB_CT_OPENING, 0);
+	if (!err)
+		err = scmlb_ct_expire(&ctx, &t, &st);
+	ok(!err && !has_flow(44000, VIP) && has_flow(44001, VIP) &&
+	   has_flow_in(true, 44002, VIP) && st.checked == 3 &&
+	   st.expired[SCMLB_CT_ESTABLISHED] == 1,
+	   "dr and ipip flows, without reply entries: an idle one goes, a "
+	   "busy one and a half-open one stay (err %d, checked %llu)", err,
+	   (unsigned long long)st.checked);
+	t = only(SCMLB_CT_OPENING);
+	err = scmlb_ct_expire(&ctx, &t, &st);
+	ok(!err && !has_flow_in(true, 44002, VIP) && has_flow(44001, VIP) &&
+	   st.expired[SCMLB_CT_OPENING] == 1,
+	   "a half-open dr flow expires with the opening timeout");
+}
+
 static void test_parse(void)
 {
 	struct scmlb_ct_timeouts t = { 0 };
@@ -285,12 +332,13 @@ int main(void)
 		       strerror(errno));
 		return 0;
 	}
-	printf("1..12\n");
+	printf("1..14\n");
 	test_defaults();
 	test_by_state();
 	test_reply_keeps();
 	test_foreign_reply();
 	test_half_open();
+	test_direct();
 	test_parse();
 	close(ctx.maps.ct);
 	close(ctx.maps.ct_replies);

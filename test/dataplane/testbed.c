@@ -942,6 +942,7 @@ static const struct {
 	STAT_FIELD(TB_SYN_BUDGET_DROPPED, syn_budget_dropped),
 	STAT_FIELD(TB_RETURNED_STATELESS, returned_stateless),
 	STAT_FIELD(TB_STATELESS_UNROUTED, stateless_unrouted),
+	STAT_FIELD(TB_TOO_BIG, too_big),
 #undef STAT_FIELD
 };
 

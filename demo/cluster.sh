@@ -54,12 +54,7 @@ flows() {
 
 # new connections from the client: how many of N got an answer
 new_conns() {
-	local n ok=0
-	for n in $(seq "$1"); do
-		topo_exec client curl -s -o /dev/null --max-time 3 \
-			"http://$CLUSTER_VIP:8080/who" && ok=$((ok + 1))
-	done
-	echo "   $ok of $1 new connections answered"
+	echo "   $(cluster_new_conns "$1") of $1 new connections answered"
 }
 
 cleanup() {

@@ -31,17 +31,6 @@ teardown() {
 	rm -f "$TOPO_TMP/cluster-stop" "$TOPO_TMP"/router.* "$TOPO_TMP"/node?.*
 }
 
-# new_conns N: N new connections from the client, one after the other;
-# prints how many got their answer
-new_conns() {
-	local n ok=0
-	for n in $(seq "$1"); do
-		topo_exec client curl -s -o /dev/null --max-time 3 \
-			"http://$CLUSTER_VIP:8080/who" && ok=$((ok + 1))
-	done
-	echo "$ok"
-}
-
 # cluster_case MODE: the whole story in one forwarding mode
 cluster_case() {
 	local mode=$1 out=$TOPO_TMP/cluster-echo.out rc=0 n t0
@@ -74,7 +63,7 @@ cluster_case() {
 	cluster_node_die "$TOPO_TMP" 1
 	cluster_wait_paths 1 10
 	sleep 4
-	[ "$(new_conns 30)" -eq 30 ]
+	[ "$(cluster_new_conns 30)" -eq 30 ]
 	# node 2 took node 1's connections over (maglev, conntrack miss)
 	[ "$(cluster_flows 2)" -ge "$CONNS" ]
 
@@ -85,7 +74,7 @@ cluster_case() {
 	cluster_wait_paths 2 30
 	sleep 4
 	[ "$(cluster_flows 1)" -gt 0 ]
-	[ "$(new_conns 10)" -eq 10 ]
+	[ "$(cluster_new_conns 10)" -eq 10 ]
 
 	touch "$TOPO_TMP/cluster-stop"
 	wait "$ECHO_PID" || rc=$?

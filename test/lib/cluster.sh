@@ -237,3 +237,14 @@ cluster_backends_mode() {
 cluster_flows() {
 	cluster_scmlb "$1" lb conntrack get --json | jq length
 }
+
+# cluster_new_conns N: N new connections from the client to the VIP's
+# HTTP service, one after the other; prints how many got their answer
+cluster_new_conns() {
+	local n ok=0
+	for n in $(seq "$1"); do
+		topo_exec client curl -s -o /dev/null --max-time 3 \
+			"http://$CLUSTER_VIP:8080/who" && ok=$((ok + 1))
+	done
+	echo "$ok"
+}

@@ -44,7 +44,6 @@ cluster_node_net() {
 	cluster_bridge_port "node$1" be0 "${CLUSTER_NODE_LAN[$(($1 - 1))]}"
 	topo_exec "node$1" ip addr add "$CLUSTER_VIP/32" dev lo
 	topo_exec "node$1" ip route add default via "10.2.$1.1"
-	topo_exec "node$1" sysctl -qw net.ipv4.ip_forward=1
 }
 
 # cluster_up: the namespaces, links and routes; no BIRD, no scmlb yet
@@ -210,9 +209,13 @@ cluster_conf() {
 }
 
 # cluster_node_start DIR I EXAMPLE: node I's scmlb restored from
-# DIR/scmlb.conf, then its BIRD from EXAMPLE (examples/bird.conf)
+# DIR/scmlb.conf, forwarding on, then its BIRD from EXAMPLE
+# (examples/bird.conf)
 cluster_node_start() {
 	cluster_scmlb "$2" restore -f "$1/scmlb.conf" >/dev/null
+	# forwarding only now: before scmlb, the kernel would send the
+	# backends' replies on untranslated, and the clients reset them
+	topo_exec "node$2" sysctl -qw net.ipv4.ip_forward=1
 	cluster_node_bird "$1" "$2" "$3"
 }
 

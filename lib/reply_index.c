@@ -52,7 +52,7 @@ static bool same_source(const struct scmlb_reply_key *a,
 /*
  * Every key each backend of a NAT service gives, one per protocol its
  * service takes, sorted by key: services sharing a key lie side by side,
- * a backend's any-port key before its exact ones.
+ * a backend's any-port key (port 0) before its exact ones.
  */
 static int candidates(const struct scmlb_service *svcs, size_t n_svcs,
 		      const struct scmlb_backend *bes, size_t n_bes,
@@ -111,14 +111,14 @@ static int candidates(const struct scmlb_service *svcs, size_t n_svcs,
  * @n:      set to their number
  *
  * A reply from backend address A, protocol P, port N may belong to the
- * services with a backend at A:N (exact key) and to those of every port
- * with a backend at A (any-port key, port 0). An exact key of one service
- * and no any-port one maps to that service; an any-port key of one
- * service, to it. An exact key that is ambiguous (several services, or
- * an any-port service too) is kept with service 0 when an any-port key
- * exists, so that the data plane does not fall back to it; other
- * ambiguous keys are left out. Only NAT services count; backends of
- * every status do (a drained backend's flows go on).
+ * services with a backend at A:N and to those of every port with a
+ * backend at A. Only an exact key of one service is kept, and only when
+ * no any-port service has a backend at A for P: the index cannot tell an
+ * any-port service's reply from a connection the backend opens itself
+ * (from any port, routed through a node), so those replies need their
+ * conntrack entry, and a port an any-port service may answer from is
+ * ambiguous. Only NAT services count; backends of every status do (a
+ * drained backend's flows go on).
  *
  * Return: 0 or -ENOMEM.
  */
@@ -128,7 +128,8 @@ int scmlb_reply_index_build(const struct scmlb_service *svcs, size_t n_svcs,
 {
 	struct scmlb_reply_key source = { 0 };	/* family 0: none yet */
 	struct scmlb_reply_entry *c;
-	size_t n_c, i, j, k = 0, any = 0;	/* any: any-port services of source */
+	size_t n_c, i, j, k = 0;
+	bool any = false;	/* an any-port service has source */
 	int err;
 
 	*out = NULL;
@@ -142,19 +143,13 @@ int scmlb_reply_index_build(const struct scmlb_service *svcs, size_t n_svcs,
 			;
 		if (!same_source(&c[i].key, &source)) {
 			source = c[i].key;
-			any = 0;
+			any = false;
 		}
-		if (!c[i].key.port) {
-			any = j - i;
-			if (any == 1)
-				c[k++] = c[i];
-		} else if (j - i == 1 && !any) {
+		/* port 0 sorts first: any is known before the exact keys */
+		if (!c[i].key.port)
+			any = true;
+		else if (j - i == 1 && !any)
 			c[k++] = c[i];
-		} else if (any == 1) {
-			c[k] = c[i];
-			memset(&c[k].to, 0, sizeof(c[k].to));
-			k++;
-		}
 	}
 	*out = c;
 	*n = k;

@@ -10,10 +10,8 @@
  * reply_index_find() - the service a backend's reply belongs to, by its source
  * @p: the reply, TCP or UDP
  *
- * The backend's exact port first, then its any-port key (port 0: a
- * backend of an any-port service answers from the client's destination
- * port). An exact key that several services share is there to say so:
- * the any-port key is not asked for it.
+ * The exact source only: any-port services are not in the index, since
+ * their replies (from any port) look like the backend's own connections.
  *
  * Return: the entry, or NULL when no one service has the source.
  */
@@ -29,10 +27,7 @@ reply_index_find(const struct pkt *p)
 	const struct scmlb_reply_to *to;
 
 	to = bpf_map_lookup_elem(&lb_reply_index, &key);
-	if (!to) {
-		key.port = 0;
-		to = bpf_map_lookup_elem(&lb_reply_index, &key);
-	}
+	/* service 0: a marker an older scmlb wrote, until the next sync */
 	return to && to->service_id ? to : NULL;
 }
 

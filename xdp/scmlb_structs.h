@@ -116,13 +116,13 @@ _Static_assert(sizeof(struct scmlb_backend) == 216, "scmlb_backend layout");
 /*
  * Key of lb_reply_index: where a backend's reply comes from. @proto is
  * the packet's (TCP or UDP: a service of every protocol has a key for
- * each); @port 0 stands for every port of a backend of an any-port
- * service, asked after the exact port.
+ * each); @port is the backend's in a port service: any-port services
+ * are not in the index.
  */
 struct scmlb_reply_key {
 	__u8 family;			/* SCMLB_AF_INET */
 	__u8 proto;			/* IPPROTO_TCP or IPPROTO_UDP */
-	__be16 port;			/* the backend's; 0: any port */
+	__be16 port;			/* the backend's */
 	scmlb_addr_t addr;		/* the backend's */
 };
 _Static_assert(sizeof(struct scmlb_reply_key) == 20, "scmlb_reply_key layout");
@@ -130,14 +130,12 @@ _Static_assert(sizeof(struct scmlb_reply_key) == 20, "scmlb_reply_key layout");
 /*
  * Value of lb_reply_index: the VIP and port a reply without a conntrack
  * entry is returned from, when its source names one service only.
- * @service_id 0: the exact port is ambiguous (several services), and
- * the any-port key must not be asked either.
  */
 struct scmlb_reply_to {
 	scmlb_addr_t vip;
 	__be16 port;			/* the service's; 0: the reply's own */
 	__u16 pad;
-	__u32 service_id;		/* 0: ambiguous, not translated */
+	__u32 service_id;		/* 0: not translated (older markers) */
 	__u32 backend_id;		/* the one backend at the key */
 };
 _Static_assert(sizeof(struct scmlb_reply_to) == 28, "scmlb_reply_to layout");

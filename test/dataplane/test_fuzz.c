@@ -1351,8 +1351,8 @@ static int predict_upstream(const struct model *m, struct expect *e)
 }
 
 /*
- * Whether lb_reply_index names one service for a reply's source, its
- * exact port first, that service still has the entry's backend, and no
+ * Whether lb_reply_index names one service for a reply's exact source,
+ * that service still has the entry's backend, and no
  * flow of the client goes to another: the data plane then asks the FIB,
  * which here knows no client.
  */
@@ -1369,11 +1369,8 @@ static bool model_reply_indexed(const struct model *m)
 	struct scmlb_flow c;
 	int be;
 
-	if (bpf_map_lookup_elem(lb.maps.reply_index, &key, &to)) {
-		key.port = 0;
-		if (bpf_map_lookup_elem(lb.maps.reply_index, &key, &to))
-			return false;
-	}
+	if (bpf_map_lookup_elem(lb.maps.reply_index, &key, &to))
+		return false;
 	be = be_by_id(to.backend_id);
 	if (!to.service_id || !be || svc_id[be_specs[be].svc] != to.service_id)
 		return false;

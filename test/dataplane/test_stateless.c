@@ -25,6 +25,8 @@
 #define VIP_P		IP4(203, 0, 113, 32)	/* tcp:80, backend 2 on 8080 */
 #define VIP_F		IP4(203, 0, 113, 33)	/* tcp any: backend 3 ... */
 #define VIP_G		IP4(203, 0, 113, 34)	/* ... and here too */
+#define VIP_U		IP4(203, 0, 113, 35)	/* udp:53, backend 4 on 53 */
+#define VIP_Q		IP4(203, 0, 113, 36)	/* tcp:443, backend 1 on 443 */
 #define CLIENT		IP4(198, 51, 100, 7)	/* on the upstream's network */
 #define FAR_CLIENT	IP4(192, 0, 2, 77)	/* behind ROUTER */
 #define ROUTER		IP4(198, 51, 100, 254)
@@ -38,13 +40,15 @@
 #define CT_SIZE		1024
 #define CAPTURE_MS	1000
 
-enum svc_name { S_A, S_P, S_F, S_G, S_N };
+enum svc_name { S_A, S_P, S_F, S_G, S_U, S_Q, S_N };
 
 static const struct tb_svc_spec svc_specs[S_N] = {
 	[S_A] = { VIP_A, 0, 0, SCMLB_SCHED_RR },	/* scmlb-attach -v */
 	[S_P] = { VIP_P, IPPROTO_TCP, 80, SCMLB_SCHED_RR },
 	[S_F] = { VIP_F, IPPROTO_TCP, 0, SCMLB_SCHED_RR },
 	[S_G] = { VIP_G, IPPROTO_TCP, 0, SCMLB_SCHED_RR },
+	[S_U] = { VIP_U, IPPROTO_UDP, 53, SCMLB_SCHED_RR },
+	[S_Q] = { VIP_Q, IPPROTO_TCP, 443, SCMLB_SCHED_RR },
 };
 
 enum side { SIDE_UP, SIDE_BE, SIDE_N };
@@ -97,22 +101,23 @@ static const char *live_skip;
 #define PASS		.act = XDP_PASS
 
 static const struct tcase cases[] = {
-	{ "no conntrack: backend 1's data to 198.51.100.7:40001 returned "
-	  "from VIP A:80, MACs from the FIB (stl-up's, the neighbour's)",
-	  SIDE_BE, { FROM_BE(1, CLIENT), TCP(80, 40001, DATA),
+	{ "no conntrack: backend 2's data from 8080 to 198.51.100.7:40001 "
+	  "returned from VIP P:80, MACs from the FIB (stl-up's, the "
+	  "neighbour's)",
+	  SIDE_BE, { FROM_BE(2, CLIENT), TCP(8080, 40001, DATA),
 		     .payload = 101 },
-	  STATELESS(VIP_A, 80, mac_neigh), .live = true, .no_flow = true },
-	{ "no conntrack: backend 1's UDP from :53 returned from VIP A:53",
-	  SIDE_BE, { FROM_BE(1, CLIENT), UDP(53, 5001) },
-	  STATELESS(VIP_A, 53, mac_neigh), .no_flow = true },
-	{ "no conntrack: UDP without a checksum: from VIP A, checksum stays 0",
-	  SIDE_BE, { FROM_BE(1, CLIENT), UDP(53, 5002),
+	  STATELESS(VIP_P, 80, mac_neigh), .live = true, .no_flow = true },
+	{ "no conntrack: backend 4's UDP from :53 returned from VIP U:53",
+	  SIDE_BE, { FROM_BE(4, CLIENT), UDP(53, 5001) },
+	  STATELESS(VIP_U, 53, mac_neigh), .no_flow = true },
+	{ "no conntrack: UDP without a checksum: from VIP U, checksum stays 0",
+	  SIDE_BE, { FROM_BE(4, CLIENT), UDP(53, 5002),
 		     .udp_csum_zero = true },
-	  STATELESS(VIP_A, 53, mac_neigh) },
+	  STATELESS(VIP_U, 53, mac_neigh) },
 	{ "no conntrack: a client behind a router: to the router's MAC",
-	  SIDE_BE, { FROM_BE(1, FAR_CLIENT), TCP(443, 40002, DATA),
+	  SIDE_BE, { FROM_BE(2, FAR_CLIENT), TCP(8080, 40002, DATA),
 		     .payload = 7 },
-	  STATELESS(VIP_A, 443, mac_router), .live = true },
+	  STATELESS(VIP_P, 80, mac_router), .live = true },
 	{ "no conntrack: backend 2's own port 8080: from VIP P:80",
 	  SIDE_BE, { FROM_BE(2, CLIENT), TCP(8080, 40003, TF_SYN | TF_ACK) },
 	  STATELESS(VIP_P, 80, mac_neigh), .no_flow = true },
@@ -127,11 +132,26 @@ static const struct tcase cases[] = {
 		     .daddr = CLIENT, TCP(80, 40006, DATA) }, PASS },
 	/* the kernel would send it on from the backend's address: a reset */
 	{ "no neighbour entry for the client's next hop yet: dropped, counted",
-	  SIDE_BE, { FROM_BE(1, NO_NEIGH), TCP(80, 40007, DATA) },
+	  SIDE_BE, { FROM_BE(2, NO_NEIGH), TCP(8080, 40007, DATA) },
 	  .act = XDP_DROP, .unrouted = true },
 	{ "no route to the client: the kernel's, counted",
-	  SIDE_BE, { FROM_BE(1, NO_ROUTE), TCP(80, 40008, DATA) }, PASS,
+	  SIDE_BE, { FROM_BE(2, NO_ROUTE), TCP(8080, 40008, DATA) }, PASS,
 	  .unrouted = true },
+	/* any-port services: replies look like the backend's own traffic */
+	{ "no conntrack: backend 1's data from :80, VIP A's any-port "
+	  "service: untouched, not counted",
+	  SIDE_BE, { FROM_BE(1, CLIENT), TCP(80, 40010, DATA) }, PASS },
+	{ "no conntrack: backend 1's UDP from :53, VIP A's: untouched",
+	  SIDE_BE, { FROM_BE(1, CLIENT), UDP(53, 5003) }, PASS },
+	{ "backend 1's port 443, VIP Q's, on an address VIP A's any-port "
+	  "service has too: untouched",
+	  SIDE_BE, { FROM_BE(1, CLIENT), TCP(443, 40011, DATA) }, PASS },
+	{ "backend 1's own connection: SYN from ephemeral port 45678 to "
+	  "192.0.2.77:443: untouched",
+	  SIDE_BE, { FROM_BE(1, FAR_CLIENT), TCP(45678, 443, TF_SYN) }, PASS },
+	{ "backend 2's own connection: SYN from ephemeral port 45679: "
+	  "untouched",
+	  SIDE_BE, { FROM_BE(2, FAR_CLIENT), TCP(45679, 443, TF_SYN) }, PASS },
 	{ "a tracked flow: SYN from 198.51.100.7:40009 to VIP A:80, backend 1",
 	  SIDE_UP, { .src_mac = mac_client, .dst_mac = mac_up_cfg,
 		     .saddr = CLIENT, .daddr = VIP_A, TCP(40009, 80, TF_SYN) },
@@ -266,7 +286,16 @@ static int fx_setup(void)
 		"dev stl-up nud permanent",
 		"ip route add 192.0.2.0/24 via 198.51.100.254 dev stl-up",
 	};
-	__u32 ids[S_N], id;
+	/* backend n is BE_ADDR(n): 1 and 3 are each in two services */
+	static const struct {
+		enum svc_name svc;
+		__u16 port;		/* 0: the client's */
+		int n;
+	} bes[] = {
+		{ S_A, 0, 1 }, { S_P, 8080, 2 }, { S_F, 0, 3 }, { S_G, 0, 3 },
+		{ S_U, 53, 4 }, { S_Q, 443, 1 },
+	};
+	__u32 ids[S_N];
 	size_t i;
 	int err = 0;
 
@@ -279,18 +308,11 @@ static int fx_setup(void)
 				  CT_SIZE, -1);
 	if (!err)
 		err = tb_services_add(&lb, svc_specs, S_N, ids);
-	if (!err)
-		err = tb_backend_add_to(&lb, ids[S_A], 1, 0, 1, BE_ADDR(1),
-					ifindex[SIDE_BE], mac_be, mac_beif, &id);
-	if (!err)
-		err = tb_backend_add_to(&lb, ids[S_P], 1, 8080, 2, BE_ADDR(2),
-					ifindex[SIDE_BE], mac_be, mac_beif, &id);
-	if (!err)
-		err = tb_backend_add_to(&lb, ids[S_F], 1, 0, 3, BE_ADDR(3),
-					ifindex[SIDE_BE], mac_be, mac_beif, &id);
-	if (!err)
-		err = tb_backend_add_to(&lb, ids[S_G], 1, 0, 4, BE_ADDR(3),
-					ifindex[SIDE_BE], mac_be, mac_beif, &id);
+	for (i = 0; i < ARRAY_SIZE(bes) && !err; i++)
+		err = tb_backend_add_to(&lb, ids[bes[i].svc], 1, bes[i].port,
+					i + 1, BE_ADDR(bes[i].n),
+					ifindex[SIDE_BE], mac_be, mac_beif,
+					NULL);
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
 	return err;
 }

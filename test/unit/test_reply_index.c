@@ -42,6 +42,8 @@ static const struct scmlb_service svcs[] = {
 	  .port = PORT(54), .vip = { VIP(9) } },
 	{ .id = 10, .family = SCMLB_AF_INET, .proto = IPPROTO_TCP,
 	  .port = PORT(80), .vip = { VIP(10) }, .forward = SCMLB_FWD_DR },
+	{ .id = 11, .family = SCMLB_AF_INET, .proto = IPPROTO_UDP,
+	  .port = PORT(123), .vip = { VIP(11) } },
 };
 
 #define N_SVCS (sizeof(svcs) / sizeof(svcs[0]))
@@ -55,10 +57,11 @@ static const struct scmlb_backend bes[] = {
 	/* 10.0.0.3: any/any, and tcp:443 of VIP 3 on its 443 */
 	{ BACKEND(13, 1), .addr = { BE(3) } },
 	{ BACKEND(14, 3), .addr = { BE(3) }, .port = PORT(443) },
-	/* 10.0.0.4: two tcp any-port services, and tcp:80 of VIP 6 */
+	/* 10.0.0.4: two tcp any-port services, tcp:80 of VIP 6, udp:123 */
 	{ BACKEND(15, 4), .addr = { BE(4) } },
 	{ BACKEND(16, 5), .addr = { BE(4) } },
 	{ BACKEND(17, 6), .addr = { BE(4) }, .port = PORT(80) },
+	{ BACKEND(23, 11), .addr = { BE(4) }, .port = PORT(123) },
 	/* 10.0.0.5:5353 in two udp:53 services, :5354 in one */
 	{ BACKEND(18, 7), .addr = { BE(5) }, .port = PORT(5353) },
 	{ BACKEND(19, 8), .addr = { BE(5) }, .port = PORT(5353) },
@@ -70,7 +73,7 @@ static const struct scmlb_backend bes[] = {
 
 #define N_BES (sizeof(bes) / sizeof(bes[0]))
 
-/* What the index must hold: service 0 is the "ambiguous" marker. */
+/* What the index must hold: exact ports of one service, no any-port one. */
 static const struct want {
 	__u8 proto;
 	__be32 addr;
@@ -79,12 +82,8 @@ static const struct want {
 	__u32 backend;
 	__u16 vport;			/* host order */
 } wants[] = {
-	{ IPPROTO_TCP, BE(1), 0, 1, 11, 0 },
-	{ IPPROTO_UDP, BE(1), 0, 1, 11, 0 },
 	{ IPPROTO_TCP, BE(2), 8443, 2, 12, 443 },
-	{ IPPROTO_TCP, BE(3), 0, 1, 13, 0 },
-	{ IPPROTO_UDP, BE(3), 0, 1, 13, 0 },
-	{ IPPROTO_TCP, BE(3), 443, 0, 0, 0 },
+	{ IPPROTO_UDP, BE(4), 123, 11, 23, 123 },
 	{ IPPROTO_UDP, BE(5), 5354, 9, 20, 54 },
 };
 
@@ -144,10 +143,12 @@ static void test_build(void)
 		}
 	}
 	ok(!err && all, "every unambiguous source maps to its service's VIP "
-	   "and port; an exact port an any-port service shares is marked");
-	ok(!err && n == N_WANTS, "nothing else: two any-port services, a port "
-	   "two services share, a dr service and a gone service give no key "
-	   "(%zu entries, %zu wanted)", n, N_WANTS);
+	   "and port, also at an address whose other protocol has any-port "
+	   "services");
+	ok(!err && n == N_WANTS, "nothing else: any-port services, an exact "
+	   "port at an address an any-port service has for its protocol, a "
+	   "port two services share, a dr service and a gone service give no "
+	   "key (%zu entries, %zu wanted)", n, N_WANTS);
 	for (i = 1; !err && i < n; i++)
 		if (memcmp(&got[i - 1].key, &got[i].key, sizeof(got[i].key)) == 0)
 			sorted = false;
@@ -225,8 +226,10 @@ static void test_sync(void)
 {
 	struct scmlb_ctx ctx = { .dir_fd = -1 };
 	struct scmlb_reply_entry stale, changed, lost;
-	struct scmlb_reply_key gone = { SCMLB_AF_INET, IPPROTO_TCP, 0,
-					{ BE(9) } };
+	/* what an older scmlb wrote for an any-port service's backend */
+	struct scmlb_reply_key any_port = { SCMLB_AF_INET, IPPROTO_TCP, 0,
+					    { BE(1) } };
+	struct scmlb_reply_to any_to = { { VIP(1) }, 0, 0, 1, 11 };
 	struct scmlb_reply_to junk = { { VIP(9) }, 0, 0, 9, 99 };
 	int err;
 
@@ -240,19 +243,19 @@ static void test_sync(void)
 	   "entries (%s)", err ? strerror(-err) : "ok");
 
 	/* what a tool killed half-way, or an older one, may leave */
-	stale.key = gone;
-	changed = want_entry(&wants[2]);
-	lost = want_entry(&wants[5]);
+	stale.key = any_port;
+	changed = want_entry(&wants[0]);
+	lost = want_entry(&wants[2]);
 	if (!err && (bpf_map_update_elem(ctx.maps.reply_index, &stale.key,
-					 &junk, 0) ||
+					 &any_to, 0) ||
 		     bpf_map_update_elem(ctx.maps.reply_index, &changed.key,
 					 &junk, 0) ||
 		     bpf_map_delete_elem(ctx.maps.reply_index, &lost.key)))
 		err = -errno;
 	if (!err)
 		err = scmlb_reply_index_sync(&ctx);
-	ok(!err && index_exact(&ctx), "sync repairs a stale key, a wrong "
-	   "value and a missing marker");
+	ok(!err && index_exact(&ctx), "sync repairs an older any-port key, "
+	   "a wrong value and a missing entry");
 	if (!err)
 		err = scmlb_reply_index_sync(&ctx);
 	ok(!err && index_exact(&ctx), "sync again changes nothing");

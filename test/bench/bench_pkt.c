@@ -131,7 +131,7 @@
 #define DROP_NET	IP4(192, 0, 2, 0)
 #define ROUTER		IP4(198, 18, 0, 1)	/* a hop toward the clients */
 /* A third VIP's tcp:80 and its one backend, whose replies lb_reply_index knows. */
-#define NOCT_VIP	IP4(203, 0, 113, 31)
+#define NOCT_VIP	IP4(203, 0, 113, 51)
 #define NOCT_BE		IP4(10, 0, 9, 2)
 #define SPORT_BASE	32768
 #define FRAG_OFF	185		/* 1480 bytes into the datagram */

@@ -124,7 +124,7 @@ static __always_inline int lb_egress_stateless(struct xdp_md *ctx,
 	if (!be || be->service_id != to->service_id)
 		return SCMLB_CONTINUE;
 	vip = to->vip[0];
-	port = to->port ? to->port : p->sport;
+	port = to->port;
 	/* the client's flow went to another backend here: not this one's */
 	ct_key(&key, p->ip->daddr, p->dport, vip, port, p->proto);
 	f = ct_client_lookup(&key);

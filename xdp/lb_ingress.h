@@ -305,8 +305,9 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 	}
 	backend_count(be->id, p, 0, opened);
 	if (forward == SCMLB_FWD_IPIP) {
-		frag_remember(p, be->id, ipip_source(&key), 0, NULL, forward);
-		return ipip_send(ctx, st, be, ipip_source(&key));
+		addr = ipip_source(&key);
+		frag_remember(p, be->id, addr, 0, NULL, forward);
+		return ipip_send(ctx, st, be, addr);
 	}
 	/* dr: "rewritten" to the address and port it has */
 	addr = forward == SCMLB_FWD_DR ? p->ip->daddr : be->addr[0];

@@ -27,8 +27,11 @@ reply_index_find(const struct pkt *p)
 	const struct scmlb_reply_to *to;
 
 	to = bpf_map_lookup_elem(&lb_reply_index, &key);
-	/* service 0: a marker an older scmlb wrote, until the next sync */
-	return to && to->service_id ? to : NULL;
+	/*
+	 * Service 0 (a marker) or port 0 (an any-port service's): what an
+	 * older scmlb wrote, until the next sync removes it
+	 */
+	return to && to->service_id && to->port ? to : NULL;
 }
 
 /**

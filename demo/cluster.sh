@@ -58,17 +58,8 @@ new_conns() {
 }
 
 cleanup() {
-	local i
 	touch "$TOPO_TMP/stop"
-	for i in 1 2; do
-		[ -e "/run/netns/$(topo_ns "node$i")" ] &&
-			cluster_scmlb "$i" detach >/dev/null 2>&1
-		rm -rf "$CLUSTER_PIN_BASE-node$i"
-	done
-	for i in router node1 node2; do
-		cluster_bird_stop "$TOPO_TMP" "$i"
-	done
-	topo_down
+	cluster_down "$TOPO_TMP"
 	rm -rf "$TOPO_TMP"
 }
 trap cleanup EXIT

@@ -16,18 +16,9 @@ EXAMPLE=$BATS_TEST_DIRNAME/../../examples/bird.conf
 CONNS=50
 
 teardown() {
-	local i
 	touch "$TOPO_TMP/cluster-stop"
 	[ -z "${ECHO_PID:-}" ] || wait "$ECHO_PID" 2>/dev/null || true
-	for i in 1 2; do
-		[ ! -e "/run/netns/$(topo_ns "node$i")" ] ||
-			cluster_scmlb "$i" detach >/dev/null 2>&1 || true
-		rm -rf "$CLUSTER_PIN_BASE-node$i"
-	done
-	for i in router node1 node2; do
-		cluster_bird_stop "$TOPO_TMP" "$i"
-	done
-	topo_down
+	cluster_down "$TOPO_TMP"
 	rm -f "$TOPO_TMP/cluster-stop" "$TOPO_TMP"/router.* "$TOPO_TMP"/node?.*
 }
 

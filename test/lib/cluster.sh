@@ -251,3 +251,18 @@ cluster_new_conns() {
 	done
 	echo "$ok"
 }
+
+# cluster_down DIR: scmlb detached on the nodes still there, their pins
+# gone, every BIRD stopped, every namespace removed
+cluster_down() {
+	local i
+	for i in 1 2; do
+		[ ! -e "/run/netns/$(topo_ns "node$i")" ] ||
+			cluster_scmlb "$i" detach >/dev/null 2>&1 || true
+		rm -rf "$CLUSTER_PIN_BASE-node$i"
+	done
+	for i in router node1 node2; do
+		cluster_bird_stop "$1" "$i"
+	done
+	topo_down
+}

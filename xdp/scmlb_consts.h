@@ -12,7 +12,7 @@
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
 #define SCMLB_LAYOUT_MAJOR 4
-#define SCMLB_LAYOUT_MINOR 4
+#define SCMLB_LAYOUT_MINOR 5
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends of all services; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
@@ -53,6 +53,20 @@
  * first: a reassembly queue's worth, as the kernel's ipfrag memory.
  */
 #define SCMLB_FRAG_SIZE 65536
+
+/*
+ * IPv6 fragmented datagrams in flight (ct6_frags): fewer than IPv4's, as
+ * IPv6 senders fragment only above the path MTU they learnt.
+ */
+#define SCMLB_FRAG6_SIZE 16384
+
+/*
+ * IPv6 extension headers the data plane walks before the L4 header, and
+ * how far into the packet they may reach; a chain past either is the
+ * kernel's.
+ */
+#define SCMLB_V6_EXT_MAX 4
+#define SCMLB_V6_EXT_BYTES 256
 
 /* Interfaces scmlb can attach to: the upstream and the backend-facing ones. */
 #ifndef SCMLB_MAX_IFACES
@@ -107,6 +121,15 @@ enum scmlb_fw_net_state {
 /* scmlb_fw_rule.proto of a deleted rule: matches no packet. */
 #define SCMLB_FW_PROTO_NONE 0xff
 
+/*
+ * IPv6 firewall networks (fw6_nets, fw6_net_info): fewer than IPv4's, as
+ * one IPv6 network covers what takes many IPv4 ones; scmlb-fw refuses
+ * past it.
+ */
+#ifndef SCMLB_FW6_MAX_NETS
+#define SCMLB_FW6_MAX_NETS 32768
+#endif
+
 /* fw_recent's entries per CPU: a few flooding sources at once keep theirs. */
 #define SCMLB_FW_RECENT_SLOTS 64
 
@@ -151,6 +174,14 @@ enum scmlb_stat_proto {
 /* Prog-array slot of the main program that the entry program tail-calls. */
 #define SCMLB_PROG_MAIN 0
 
+/*
+ * Slots of lb_progs6, the IPv6 programs scmlb_main tail-calls: room for
+ * more than today's two, so that a later one is a minor layout.
+ */
+#define SCMLB_PROG6_MAIN 0
+#define SCMLB_PROG6_ICMP 1
+#define SCMLB_PROG6_SLOTS 4
+
 /* scmlb_config.flags */
 enum scmlb_config_flags {
 	/* a backend is reached through the upstream (one-arm): replies arrive there */
@@ -186,7 +217,8 @@ enum scmlb_scheduler {
 enum scmlb_forward {
 	SCMLB_FWD_NAT = 0,		/* destination rewritten to the backend */
 	SCMLB_FWD_DR = 1,		/* only the Ethernet header changes */
-	SCMLB_FWD_IPIP = 2,		/* in an outer IPv4 header to the backend */
+	SCMLB_FWD_IPIP = 2,		/* in an outer header of its family
+					 * (IPv4, or IPv6: ip6ip6) */
 };
 
 /*
@@ -197,6 +229,14 @@ enum scmlb_forward {
  */
 #define SCMLB_IPIP_SRC_NET 0xc6120000
 #define SCMLB_IPIP_SRC_PREFIX 16
+
+/*
+ * ip6ip6: the outer source is 2001:2::/48 (RFC 5180's benchmarking
+ * range) with 16 bits of the flow's hash in bits 48..63: its first word
+ * is this, its second the 16 bits (so the rest is 0). Host order.
+ */
+#define SCMLB_IPIP6_SRC_NET 0x20010002
+#define SCMLB_IPIP6_SRC_PREFIX 48
 
 /* scmlb_service.flags */
 enum scmlb_service_flags {

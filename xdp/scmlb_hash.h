@@ -35,10 +35,16 @@ static inline __u32 scmlb_be_word(__u32 w)
 #endif
 }
 
+/* An address of either family as one word, in network order. */
+static inline __be32 scmlb_addr_xor(const scmlb_addr_t a)
+{
+	return a[0] ^ a[1] ^ a[2] ^ a[3];
+}
+
 /* An address of either family as one word: IPv4's is its only one. */
 static inline __u32 scmlb_addr_fold(const scmlb_addr_t a)
 {
-	return scmlb_be_word(a[0] ^ a[1] ^ a[2] ^ a[3]);
+	return scmlb_be_word(scmlb_addr_xor(a));
 }
 
 /**
@@ -70,6 +76,29 @@ static inline __u32 scmlb_flow_hash(const struct scmlb_flow_key *k)
 	return scmlb_hash_final(h, 16);
 }
 
+/**
+ * scmlb_flow6_hash() - hash of an IPv6 client's 5-tuple, for Maglev tables
+ * @k: the flow key as the client's packet has it (client -> VIP)
+ *
+ * scmlb_flow_hash() of the key with each address folded to one word: the
+ * same spread and cost for both families, the family in the input.
+ *
+ * Return: the hash.
+ */
+static inline __u32 scmlb_flow6_hash(const struct scmlb_flow6_key *k)
+{
+	struct scmlb_flow_key folded = {
+		.src_addr = scmlb_addr_xor(k->src_addr),
+		.dst_addr = scmlb_addr_xor(k->dst_addr),
+		.src_port = k->src_port,
+		.dst_port = k->dst_port,
+		.proto = k->proto,
+		.family = k->family,
+	};
+
+	return scmlb_flow_hash(&folded);
+}
+
 /* The bit of lb_vip_hint an address sets (Fibonacci hashing of its fold). */
 static inline __u32 scmlb_vip_hint_bit(const scmlb_addr_t a)
 {
@@ -88,6 +117,19 @@ static inline int scmlb_flow_key_equal(const struct scmlb_flow_key *a,
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
 }
 
+/* Whether two IPv6 flow keys are the same 5-tuple, as five 8-byte words. */
+_Static_assert(sizeof(struct scmlb_flow6_key) == 5 * sizeof(__u64),
+	       "scmlb_flow6_key_equal() compares five words");
+
+static inline int scmlb_flow6_key_equal(const struct scmlb_flow6_key *a,
+					const struct scmlb_flow6_key *b)
+{
+	const __u64 *x = (const void *)a, *y = (const void *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] &&
+	       x[4] == y[4];
+}
+
 /*
  * A half-open map's (ct_opening's) slots come in buckets of two side by
  * side, two-way set associative: a new flow takes a free way of its
@@ -99,6 +141,27 @@ static inline __u32 scmlb_opening_bucket(const struct scmlb_flow_key *k,
 					 __u32 mask)
 {
 	return scmlb_flow_hash(k) & mask & ~1U;
+}
+
+/* The bucket of ct6_opening and ct6_opening_rep, as scmlb_opening_bucket(). */
+static inline __u32 scmlb_opening6_bucket(const struct scmlb_flow6_key *k,
+					  __u32 mask)
+{
+	return scmlb_flow6_hash(k) & mask & ~1U;
+}
+
+/*
+ * Of a bucket's two slots, neither holding the new entry's key, the one
+ * it goes to: a free one (family 0), else the one idle the longer.
+ */
+static inline int scmlb_opening_way_free(__u8 family0, __u64 seen0,
+					 __u8 family1, __u64 seen1)
+{
+	if (!family0)
+		return 0;
+	if (!family1)
+		return 1;
+	return seen1 < seen0;
 }
 
 /*
@@ -116,11 +179,21 @@ static inline int scmlb_opening_way(const struct scmlb_flow_key *key,
 		return 0;
 	if (scmlb_flow_key_equal(k1, key))
 		return 1;
-	if (!k0->family)
+	return scmlb_opening_way_free(k0->family, seen0, k1->family, seen1);
+}
+
+/* scmlb_opening_way() for the slots of ct6_opening and ct6_opening_rep. */
+static inline int scmlb_opening6_way(const struct scmlb_flow6_key *key,
+				     const struct scmlb_flow6_key *k0,
+				     __u64 seen0,
+				     const struct scmlb_flow6_key *k1,
+				     __u64 seen1)
+{
+	if (scmlb_flow6_key_equal(k0, key))
 		return 0;
-	if (!k1->family)
+	if (scmlb_flow6_key_equal(k1, key))
 		return 1;
-	return seen1 < seen0;
+	return scmlb_opening_way_free(k0->family, seen0, k1->family, seen1);
 }
 
 #endif /* SCMLB_HASH_H */

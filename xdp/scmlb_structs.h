@@ -38,7 +38,7 @@ typedef __be32 scmlb_addr_t[4];
 
 /* Key of lb_vips: an address that carries services. */
 struct scmlb_vip_key {
-	__u8 family;			/* SCMLB_AF_INET */
+	__u8 family;			/* SCMLB_AF_INET or SCMLB_AF_INET6 */
 	__u8 pad[3];
 	scmlb_addr_t addr;
 };
@@ -66,7 +66,7 @@ struct scmlb_vip_hint {
 
 /* Key of lb_svc_ids: what a service matches. */
 struct scmlb_svc_key {
-	__u8 family;			/* SCMLB_AF_INET */
+	__u8 family;			/* SCMLB_AF_INET or SCMLB_AF_INET6 */
 	__u8 proto;			/* 0 any, IPPROTO_TCP, IPPROTO_UDP */
 	__be16 port;			/* 0: every port */
 	scmlb_addr_t addr;		/* the VIP */
@@ -76,7 +76,7 @@ _Static_assert(sizeof(struct scmlb_svc_key) == 20, "scmlb_svc_key layout");
 /* A service, in lb_services at slot id % SCMLB_MAX_SERVICES. */
 struct scmlb_service {
 	__u32 id;			/* 0: free slot */
-	__u8 family;			/* SCMLB_AF_INET */
+	__u8 family;			/* SCMLB_AF_INET or SCMLB_AF_INET6 */
 	__u8 proto;			/* 0 any, IPPROTO_TCP, IPPROTO_UDP */
 	__be16 port;			/* 0: every port */
 	scmlb_addr_t vip;
@@ -101,7 +101,7 @@ struct scmlb_backend {
 	__u8 if_mac[6];			/* MAC of ifindex: frames' source */
 	__be16 port;			/* 0: the client's destination port */
 	__u16 weight;			/* 1..65535 */
-	__u8 family;			/* SCMLB_AF_INET */
+	__u8 family;			/* SCMLB_AF_INET or SCMLB_AF_INET6 */
 	__u8 status;			/* enum scmlb_backend_status */
 	__u8 health;			/* enum scmlb_backend_health */
 	__u8 pad;
@@ -120,7 +120,7 @@ _Static_assert(sizeof(struct scmlb_backend) == 216, "scmlb_backend layout");
  * are not in the index.
  */
 struct scmlb_reply_key {
-	__u8 family;			/* SCMLB_AF_INET */
+	__u8 family;			/* SCMLB_AF_INET or SCMLB_AF_INET6 */
 	__u8 proto;			/* IPPROTO_TCP or IPPROTO_UDP */
 	__be16 port;			/* the backend's */
 	scmlb_addr_t addr;		/* the backend's */
@@ -287,12 +287,17 @@ struct scmlb_fw_rule {
 	__u16 dst_to;
 	__u8 proto;			/* 0 any, IPPROTO_*, SCMLB_FW_PROTO_NONE */
 	__u8 prefixlen;
-	__u16 pad;
+	__u8 family;			/* 0 or SCMLB_AF_INET; SCMLB_AF_INET6:
+					 * addr and mask 0, net in fw6_net_info
+					 * (4.5) */
+	__u8 pad;
 	__u32 net;			/* slot of its network in fw_net_info */
 	__u32 dos_policy;		/* DoS policy that added it, or 0 */
 	__u32 dos_class;		/* and its class + 1, or 0 */
 };
-_Static_assert(sizeof(struct scmlb_fw_rule) == 40, "scmlb_fw_rule layout");
+_Static_assert(sizeof(struct scmlb_fw_rule) == 40 &&
+	       __builtin_offsetof(struct scmlb_fw_rule, net) == 28,
+	       "scmlb_fw_rule layout");
 
 /*
  * A source the firewall dropped lately on a CPU, and the rule that did
@@ -397,5 +402,118 @@ struct scmlb_stats {
 					 * link once encapsulated (4.3) */
 };
 _Static_assert(sizeof(struct scmlb_stats) == 128, "scmlb_stats layout");
+
+/*
+ * IPv6 (layout 4.5): maps of its own for conntrack, fragments, the
+ * firewall's networks and DoS counts, so that IPv4's keys stay small;
+ * the maps whose keys already hold a family and a scmlb_addr_t (VIPs,
+ * services, backends, the reply index) serve both families.
+ */
+
+/*
+ * An IPv6 packet's 5-tuple as on the wire, as struct scmlb_flow_key;
+ * 8-byte aligned, as it is compared a word of 8 bytes at a time (the
+ * verifier wants aligned stack reads).
+ */
+struct __attribute__((aligned(8))) scmlb_flow6_key {
+	scmlb_addr_t src_addr;
+	scmlb_addr_t dst_addr;
+	__be16 src_port;
+	__be16 dst_port;
+	__u8 proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 family;			/* SCMLB_AF_INET6; 0: a free slot */
+	__u8 pad[2];
+};
+_Static_assert(sizeof(struct scmlb_flow6_key) == 40, "scmlb_flow6_key layout");
+
+/* A slot of ct6_opening or ct6_opening_rep, as struct scmlb_opening_slot. */
+struct scmlb_opening6_slot {
+	struct scmlb_flow6_key key;
+	struct scmlb_flow flow;
+};
+_Static_assert(sizeof(struct scmlb_opening6_slot) == 96,
+	       "scmlb_opening6_slot layout");
+
+/*
+ * An IPv6 fragmented datagram (key of ct6_frags): the fragment header's
+ * 32-bit identification, and the final next header of the first one.
+ */
+struct scmlb_frag6_key {
+	scmlb_addr_t src_addr;
+	scmlb_addr_t dst_addr;
+	__be32 id;
+	__u8 proto;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct scmlb_frag6_key) == 40, "scmlb_frag6_key layout");
+
+/* What an IPv6 datagram's first fragment was rewritten to, as struct scmlb_frag. */
+struct scmlb_frag6 {
+	__u32 backend_id;
+	scmlb_addr_t nat_addr;
+	__u8 client_mac[6];
+	__u8 to_client;
+	__u8 forward;
+};
+_Static_assert(sizeof(struct scmlb_frag6) == 28, "scmlb_frag6 layout");
+
+/* Key of fw6_nets: an IPv6 network, longest prefix first. */
+struct scmlb_fw6_key {
+	__u32 prefixlen;
+	scmlb_addr_t addr;
+};
+_Static_assert(sizeof(struct scmlb_fw6_key) == 20, "scmlb_fw6_key layout");
+
+/* An IPv6 network with rules (fw6_net_info), as struct scmlb_fw_net. */
+struct scmlb_fw6_net {
+	__u32 head;			/* first rule slot, or SCMLB_FW_NONE */
+	__u32 parent;			/* fw6_net_info slot, or SCMLB_FW_NONE */
+	scmlb_addr_t addr;
+	__u8 prefixlen;
+	__u8 in_use;			/* enum scmlb_fw_net_state */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct scmlb_fw6_net) == 28, "scmlb_fw6_net layout");
+
+/*
+ * Bit n set: some IPv6 firewall network overlaps the sources whose top
+ * 32 bits hash to n; short_nets: networks shorter than /32 exist, and
+ * every source is looked up.
+ */
+struct scmlb_fw6_hint {
+	__u32 short_nets;
+	__u32 pad;
+	__u64 bits[1024];
+};
+_Static_assert(sizeof(struct scmlb_fw6_hint) == 8200, "scmlb_fw6_hint layout");
+
+/* An IPv6 source the firewall dropped lately (fw6_recent), as struct scmlb_fw_recent. */
+struct scmlb_fw6_recent {
+	scmlb_addr_t saddr;
+	__u32 gen;
+	__u32 rule;
+	__u16 dos_class;
+	__u8 proto;
+	__u8 used;
+};
+_Static_assert(sizeof(struct scmlb_fw6_recent) == 28, "scmlb_fw6_recent layout");
+
+/* Key of dos6_counts: the source masked to its class's dos6_prefix. */
+struct scmlb_dos6_key {
+	scmlb_addr_t saddr;
+	__u32 class;			/* enum scmlb_dos_class */
+};
+_Static_assert(sizeof(struct scmlb_dos6_key) == 20, "scmlb_dos6_key layout");
+
+/*
+ * How much of an IPv6 source a class's policy counts as one (dos6_prefix
+ * at the class); an entry of another policy id is stale: /128.
+ */
+struct scmlb_dos6_prefix {
+	__u32 policy;
+	__u8 prefixlen;			/* 32..128 */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct scmlb_dos6_prefix) == 8, "scmlb_dos6_prefix layout");
 
 #endif /* SCMLB_STRUCTS_H */

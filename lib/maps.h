@@ -52,6 +52,18 @@ struct scmlb_maps {
 	int syn_cpu;
 	int fw_expires;
 	int reply_index;			/* layout 4.3 */
+	int progs6;			/* layout 4.5: IPv6 */
+	int ct6;
+	int ct6_replies;
+	int ct6_opening;
+	int ct6_opening_rep;
+	int ct6_frags;
+	int fw6_nets;
+	int fw6_net_info;
+	int fw6_hint;
+	int dos6_counts;
+	int dos6_prefix;
+	int stats6;
 };
 
 /* What a verb works with: set up by scmlb_run(). */

@@ -72,17 +72,23 @@ static int reuse_pinned_devmap(struct bpf_map *map, const char *pin_dir)
 int scmlb_progs_ct_size(struct scmlb_bpf *skel, __u32 ct_size)
 {
 	__u32 opening = scmlb_ct_opening_slots(ct_size);
-	int err;
+	struct bpf_map *flows[] = {
+		skel->maps.ct_flows, skel->maps.ct_replies,
+		skel->maps.ct6_flows, skel->maps.ct6_replies,
+	};
+	struct bpf_map *half_open[] = {
+		skel->maps.ct_opening, skel->maps.ct_opening_rep,
+		skel->maps.ct6_opening, skel->maps.ct6_opening_rep,
+	};
+	size_t i;
+	int err = 0;
 
 	skel->rodata->ct_opening_mask = opening - 1;
-	err = bpf_map__set_max_entries(skel->maps.ct_flows, ct_size);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.ct_replies, ct_size);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.ct_opening, opening);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.ct_opening_rep,
-					       opening);
+	/* IPv6 flows get as many entries as IPv4's (one --conntrack-size) */
+	for (i = 0; i < sizeof(flows) / sizeof(flows[0]) && !err; i++)
+		err = bpf_map__set_max_entries(flows[i], ct_size);
+	for (i = 0; i < sizeof(half_open) / sizeof(half_open[0]) && !err; i++)
+		err = bpf_map__set_max_entries(half_open[i], opening);
 	return err;
 }
 
@@ -229,6 +235,18 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	maps->syn_cpu = bpf_map__fd(skel->maps.dos_syn_cpu);
 	maps->fw_expires = bpf_map__fd(skel->maps.fw_expires);
 	maps->reply_index = bpf_map__fd(skel->maps.lb_reply_index);
+	maps->progs6 = bpf_map__fd(skel->maps.lb_progs6);
+	maps->ct6 = bpf_map__fd(skel->maps.ct6_flows);
+	maps->ct6_replies = bpf_map__fd(skel->maps.ct6_replies);
+	maps->ct6_opening = bpf_map__fd(skel->maps.ct6_opening);
+	maps->ct6_opening_rep = bpf_map__fd(skel->maps.ct6_opening_rep);
+	maps->ct6_frags = bpf_map__fd(skel->maps.ct6_frags);
+	maps->fw6_nets = bpf_map__fd(skel->maps.fw6_nets);
+	maps->fw6_net_info = bpf_map__fd(skel->maps.fw6_net_info);
+	maps->fw6_hint = bpf_map__fd(skel->maps.fw6_hint);
+	maps->dos6_counts = bpf_map__fd(skel->maps.dos6_counts);
+	maps->dos6_prefix = bpf_map__fd(skel->maps.dos6_prefix);
+	maps->stats6 = bpf_map__fd(skel->maps.stat6_pkts);
 }
 
 int scmlb_progs_clock_fd(struct scmlb_bpf *skel)

@@ -388,4 +388,136 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } stat_pkts SEC(".maps");
 
+/*
+ * IPv6 (layout 4.5): its own conntrack, fragment, firewall-network and
+ * DoS-count maps; the maps above keyed by a family and a scmlb_addr_t
+ * (VIPs, services, backends, reply index), and fw_rules, serve both.
+ */
+
+/*
+ * The IPv6 programs (at SCMLB_PROG6_*), tail-called by scmlb_main
+ * for IPv6 frames; filled by scmlb-attach before it swaps lb_progs.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, SCMLB_PROG6_SLOTS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_progs6 SEC(".maps");
+
+/* IPv6 flows by the client's 5-tuple, as ct_flows; sized with it at load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_flow6_key);
+	__type(value, struct scmlb_flow);
+	__uint(max_entries, SCMLB_CT_LOAD_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ct6_flows SEC(".maps");
+
+/* IPv6 flows by their backend's 5-tuple, as ct_replies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_flow6_key);
+	__type(value, struct scmlb_flow);
+	__uint(max_entries, SCMLB_CT_LOAD_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ct6_replies SEC(".maps");
+
+/*
+ * Half-open IPv6 flows by the client's 5-tuple, as ct_opening: slot
+ * scmlb_opening6_bucket(key, ct_opening_mask), the same size.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_opening6_slot);
+	__uint(max_entries, SCMLB_CT_OPENING_LOAD_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ct6_opening SEC(".maps");
+
+/* The same half-open IPv6 flows by their backend's 5-tuple. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_opening6_slot);
+	__uint(max_entries, SCMLB_CT_OPENING_LOAD_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ct6_opening_rep SEC(".maps");
+
+/* IPv6 datagrams whose first fragment was balanced, as ct_frags. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_frag6_key);
+	__type(value, struct scmlb_frag6);
+	__uint(max_entries, SCMLB_FRAG6_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ct6_frags SEC(".maps");
+
+/* IPv6 networks with firewall rules, to their fw6_net_info slot; by scmlb-fw. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct scmlb_fw6_key);
+	__type(value, __u32);
+	__uint(max_entries, SCMLB_FW6_MAX_NETS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fw6_nets SEC(".maps");
+
+/* Each IPv6 network's rule list (in fw_rules) and enclosing network; by scmlb-fw. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_fw6_net);
+	__uint(max_entries, SCMLB_FW6_MAX_NETS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fw6_net_info SEC(".maps");
+
+/* Which IPv6 sources may have firewall rules (struct scmlb_fw6_hint); by scmlb-fw. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_fw6_hint);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fw6_hint SEC(".maps");
+
+/* IPv6 sources the firewall dropped lately, as fw_recent: per CPU, not pinned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_fw6_recent);
+	__uint(max_entries, SCMLB_FW_RECENT_SLOTS);
+} fw6_recent SEC(".maps");
+
+/*
+ * Packets per IPv6 source (masked to its class's dos6_prefix) and class
+ * in the current second, as dos_counts; read and pruned by scmlb-gc.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_dos6_key);
+	__type(value, struct scmlb_dos_count);
+	__uint(max_entries, SCMLB_DOS_TRACKED);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dos6_counts SEC(".maps");
+
+/* The IPv6 source prefix each class's policy counts; written by scmlb-dos. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_dos6_prefix);
+	__uint(max_entries, SCMLB_DOS_CLASSES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dos6_prefix SEC(".maps");
+
+/* IPv6 packet counters per CPU and L4 protocol, as stat_pkts (ICMP: ICMPv6). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_stats);
+	__uint(max_entries, SCMLB_STAT_PROTOS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} stat6_pkts SEC(".maps");
+
 #endif /* SCMLB_MAPS_H */

@@ -176,19 +176,35 @@ set_layout() {
 	conn_open 7070
 	conn_echo "before"
 	# maps as an older scmlb left them: without the per-backend counters,
-	# nor the half-open flows' maps (layouts before 4.2)
+	# nor the half-open flows' maps (layouts before 4.2), nor IPv6's
+	# (before 4.5)
+	v6_maps="lb_progs6 ct6_flows ct6_replies ct6_opening ct6_opening_rep
+		ct6_frags fw6_nets fw6_net_info fw6_hint dos6_counts dos6_prefix
+		stat6_pkts"
 	rm "$SCMLB_PIN_DIR/lb_be_stats" "$SCMLB_PIN_DIR/ct_opening" \
 		"$SCMLB_PIN_DIR/ct_opening_rep"
+	for map in $v6_maps; do
+		rm "$SCMLB_PIN_DIR/$map"
+	done
+	set_layout $((4 * 65536 + 4))
 	run -1 --separate-stderr scmlb lb get
 	[[ $stderr == *": run scmlb-attach to upgrade them" ]]
 	run -0 scmlb attach -u up0 -v "$TOPO_VIP"
 	[[ $output == "upgraded on 'up0'"* ]]
 	[ -e "$SCMLB_PIN_DIR/lb_be_stats" ]
-	# a quarter of the default conntrack size
-	run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/ct_opening"
-	[ "$(jq .max_entries <<<"$output")" -eq 65536 ]
-	run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/ct_opening_rep"
-	[ "$(jq .max_entries <<<"$output")" -eq 65536 ]
+	run -0 bpftool map lookup pinned "$SCMLB_PIN_DIR/lb_config" key 0 0 0 0 -j
+	[ "$(jq .formatted.value.layout_version <<<"$output")" -eq $((4 * 65536 + 5)) ]
+	# a quarter of the default conntrack size, for both families
+	for map in ct_opening ct_opening_rep ct6_opening ct6_opening_rep; do
+		run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/$map"
+		[ "$(jq .max_entries <<<"$output")" -eq 65536 ]
+	done
+	for map in $v6_maps; do
+		run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/$map"
+		[ "$(jq '.btf_id // 0' <<<"$output")" -gt 0 ]
+	done
+	run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/ct6_flows"
+	[ "$(jq .max_entries <<<"$output")" -eq 262144 ]
 	conn_echo "after"
 	conn_close
 	run -0 scmlb lb get --json

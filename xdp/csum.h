@@ -42,6 +42,30 @@ static __always_inline __u16 csum_replace2(__u16 check, __be16 from, __be16 to)
 	return (__u16)~csum_fold(sum);
 }
 
+/**
+ * csum_replace16() - checksum after a 128-bit field (an IPv6 address) changed
+ * @check: the checksum field as it is in the packet
+ * @from:  old value of the field, four words
+ * @to:    new value of the field
+ *
+ * The four words' differences summed, folded once.
+ *
+ * Return: the new checksum field.
+ */
+static __always_inline __u16 csum_replace16(__u16 check, const __be32 *from,
+					    const __be32 *to)
+{
+	__u32 sum = (__u16)~check;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		sum += (~from[i] & 0xffff) + (~from[i] >> 16);
+		sum += (to[i] & 0xffff) + (to[i] >> 16);
+	}
+	return (__u16)~csum_fold(sum);
+}
+
 /*
  * A UDP checksum after an update to @updated: 0 means "no checksum" and
  * stays 0, and a computed 0 is sent as 0xffff.

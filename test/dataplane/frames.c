@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* frames.c - test frames: fresh checksums, exact compares, XDP test runs, TAP */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/bpf.h>
@@ -384,6 +386,345 @@ bool csums_valid(const __u8 *b, size_t len)
 		ok = false;
 	}
 	return ok;
+}
+
+/* ---- IPv6 frames ---- */
+
+/**
+ * ip6_pton() - an IPv6 address from its text, for tables of cases
+ * @text: the address; a bad one is a bug in the test: it aborts
+ * @addr: its 16 bytes
+ */
+void ip6_pton(const char *text, __u8 *addr)
+{
+	if (inet_pton(AF_INET6, text, addr) != 1) {
+		fprintf(stderr, "bad IPv6 address in a test: '%s'\n", text);
+		abort();
+	}
+}
+
+/**
+ * sum_pseudo6() - the sum of an IPv6 upper-layer pseudo-header (RFC 8200 8.1)
+ * @src:   the source address
+ * @dst:   the final destination address
+ * @proto: the upper-layer protocol
+ * @len:   the upper-layer length
+ *
+ * Return: the sum, unfolded.
+ */
+__u32 sum_pseudo6(const __u8 *src, const __u8 *dst, __u8 proto, __u32 len)
+{
+	return sum16(src, 16, 0) + sum16(dst, 16, 0) + (len >> 16) +
+	       (len & 0xffff) + proto;
+}
+
+static const __u8 frame6_src_mac[ETH_ALEN] = { 2, 0, 0, 0, 0, 0x0c };
+static const __u8 frame6_dst_mac[ETH_ALEN] = { 2, 0, 0, 0, 0, 0x1b };
+
+/* Lay out @f's extension headers at @h; return their length. */
+static size_t ext6_build(const struct frame6 *f, __u8 *h)
+{
+	size_t off = 0, len, j;
+	int i;
+
+	for (i = 0; i < f->n_ext; i++) {
+		const struct ext6 *e = &f->ext[i];
+
+		len = e->type == IPPROTO_FRAGMENT ? 8 : (e->len8 + 1) * 8u;
+		h[off] = i + 1 < f->n_ext ? f->ext[i + 1].type : f->proto;
+		if (e->type == IPPROTO_FRAGMENT) {
+			h[off + 1] = 0;
+			put16(h + off + 2, e->frag_offset << 3 | e->more);
+			put32(h + off + 4, e->id ? e->id : 0xf00d0001);
+		} else {
+			h[off + 1] = e->len8;
+			/* options: PadN over the rest; routing: type 0 */
+			for (j = 2; j < len; j++)
+				h[off + j] = 0;
+			if (e->type == IPPROTO_ROUTING) {
+				h[off + 2] = 4;	/* segment routing */
+				h[off + 3] = e->segs_left;
+			} else {
+				h[off + 2] = 1;
+				h[off + 3] = len - 4;
+			}
+		}
+		off += len;
+	}
+	return off;
+}
+
+/**
+ * frame6_build() - lay an IPv6 frame out with every checksum computed from scratch
+ * @f: the frame
+ * @b: FRAME_MAX bytes for it
+ *
+ * A later fragment (offset above 0) carries payload bytes only, no L4
+ * header. The L4 checksum covers the pseudo-header with the final
+ * destination, the addresses in @f.
+ *
+ * Return: its length.
+ */
+size_t frame6_build(const struct frame6 *f, __u8 *b)
+{
+	__u8 *ip = b + ETH_HLEN, *l4;
+	size_t ext, l4hdr, l4len, len, i;
+	bool later = false;
+	__u16 check;
+	__u32 sum;
+	int k;
+
+	memset(b, 0, FRAME_MAX);
+	memcpy(b, f->dst_mac ? f->dst_mac : frame6_dst_mac, ETH_ALEN);
+	memcpy(b + ETH_ALEN, f->src_mac ? f->src_mac : frame6_src_mac, ETH_ALEN);
+	put16(b + 12, ETH_P_IPV6);
+
+	for (k = 0; k < f->n_ext; k++)
+		later |= f->ext[k].type == IPPROTO_FRAGMENT &&
+			 f->ext[k].frag_offset;
+	ext = ext6_build(f, ip + 40);
+	l4 = ip + 40 + ext;
+	l4hdr = later ? 0 : f->proto == IPPROTO_ICMPV6 ? 8 :
+		l4_hdr_len(f->proto, 5);
+	l4len = l4hdr + f->payload;
+
+	put32(ip, (__u32)(f->ip_version ? f->ip_version : 6) << 28 |
+		  (__u32)f->tclass << 20 | (f->flow_label & 0xfffff));
+	put16(ip + 4, f->payload_len ? f->payload_len : ext + l4len);
+	ip[6] = f->n_ext ? f->ext[0].type : f->proto;
+	ip[7] = f->hop_limit ? f->hop_limit : 64;
+	memcpy(ip + 8, f->saddr, 16);
+	memcpy(ip + 24, f->daddr, 16);
+
+	for (i = 0; i < f->payload; i++)
+		l4[l4hdr + i] = (__u8)(i * 37 + 11);
+	if (later)
+		goto out;
+
+	if (f->proto == IPPROTO_TCP) {
+		put16(l4, f->sport);
+		put16(l4 + 2, f->dport);
+		put32(l4 + 4, f->seq ? f->seq : FRAME_SEQ);
+		put32(l4 + 8, f->ack_seq ? f->ack_seq :
+			      f->tcp_flags & TF_ACK ? FRAME_ACK : 0);
+		l4[12] = 5 << 4;
+		l4[13] = f->tcp_flags;
+		put16(l4 + 14, 64240);
+	} else if (f->proto == IPPROTO_UDP) {
+		put16(l4, f->sport);
+		put16(l4 + 2, f->dport);
+		put16(l4 + 4, l4len);
+		if (f->zero_csum_daddr && f->payload >= 2) {
+			/* toward zero_csum_daddr, the checksum computes to 0 */
+			put16(l4 + 8, 0);
+			sum = sum_pseudo6(f->saddr, f->zero_csum_daddr,
+					  IPPROTO_UDP, l4len) +
+			      sum16(l4, l4len, 0);
+			put16(l4 + 8, ~sum_fold(sum));
+		}
+	} else if (f->proto == IPPROTO_ICMPV6) {
+		l4[0] = f->icmp_type ? f->icmp_type : 128;
+		l4[1] = f->icmp_code;
+		put16(l4 + 4, 0x4242);
+		put16(l4 + 6, 1);
+	}
+	if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP ||
+	    f->proto == IPPROTO_ICMPV6) {
+		check = ~sum_fold(sum_pseudo6(f->saddr, f->daddr, f->proto,
+					      l4len) + sum16(l4, l4len, 0));
+		if (f->proto == IPPROTO_UDP)
+			check = f->udp_csum_zero ? 0 : check ? check : 0xffff;
+		put16(l4 + (f->proto == IPPROTO_TCP ? 16 :
+			    f->proto == IPPROTO_UDP ? 6 : 2), check);
+	}
+out:
+	len = ETH_HLEN + 40 + ext + l4len;
+	memset(b + len, PAD_BYTE, f->pad);
+	len += f->pad;
+	return f->cut ? f->cut : len;
+}
+
+/**
+ * frame6_l4_off() - where an IPv6 frame's upper-layer header starts
+ * @b:     the frame
+ * @len:   its length
+ * @proto: set to the upper-layer protocol, or to the header the walk
+ *	   stopped at (a later fragment: IPPROTO_FRAGMENT)
+ *
+ * Walks hop-by-hop, routing, destination options and fragment headers,
+ * as many as there are.
+ *
+ * Return: the offset in @b, or 0 when a header is cut short.
+ */
+size_t frame6_l4_off(const __u8 *b, size_t len, __u8 *proto)
+{
+	size_t off = ETH_HLEN + 40;
+	__u8 nh = b[ETH_HLEN + 6];
+
+	for (;;) {
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING &&
+		    nh != IPPROTO_DSTOPTS && nh != IPPROTO_FRAGMENT)
+			break;
+		if (off + 8 > len)
+			return 0;
+		if (nh == IPPROTO_FRAGMENT) {
+			if (get16(b + off + 2) & 0xfff8) {
+				*proto = IPPROTO_FRAGMENT;
+				return off + 8;
+			}
+			nh = b[off];
+			off += 8;
+			continue;
+		}
+		nh = b[off];
+		off += (b[off + 1] + 1) * 8u;
+		if (off > len)
+			return 0;
+	}
+	*proto = nh;
+	return off;
+}
+
+/* An ICMPv6 message's checksum, and a quoted TCP/UDP packet's when it is whole. */
+static bool icmp6_csums_valid(const __u8 *ip, const __u8 *icmp, size_t len)
+{
+	const __u8 *in = icmp + 8;
+	size_t qlen, qoff = 0;
+	bool ok = true;
+	__u8 qproto;
+	__u8 qframe[FRAME_MAX + ETH_HLEN];
+
+	if (sum_fold(sum_pseudo6(ip + 8, ip + 24, IPPROTO_ICMPV6, len) +
+		     sum16(icmp, len, 0)) != 0xffff) {
+		note("ICMPv6 checksum 0x%04x does not verify", get16(icmp + 2));
+		ok = false;
+	}
+	if (icmp[0] < 1 || icmp[0] > 4 || len < 8 + 40)
+		return ok;
+	/* the quoted packet, whole: its own TCP or UDP checksum verifies */
+	qlen = 40 + get16(in + 4);
+	if (qlen > len - 8 || qlen + ETH_HLEN > sizeof(qframe))
+		return ok;
+	memset(qframe, 0, ETH_HLEN);
+	put16(qframe + 12, ETH_P_IPV6);
+	memcpy(qframe + ETH_HLEN, in, qlen);
+	qoff = frame6_l4_off(qframe, ETH_HLEN + qlen, &qproto);
+	if (!qoff || (qproto != IPPROTO_TCP && qproto != IPPROTO_UDP))
+		return ok;
+	if (sum_fold(sum_pseudo6(in + 8, in + 24, qproto,
+				 ETH_HLEN + qlen - qoff) +
+		     sum16(qframe + qoff, ETH_HLEN + qlen - qoff, 0)) != 0xffff) {
+		note("quoted %s checksum does not verify",
+		     qproto == IPPROTO_TCP ? "TCP" : "UDP");
+		ok = false;
+	}
+	return ok;
+}
+
+/**
+ * csums_valid6() - verify an IPv6 frame's checksums from scratch
+ * @b:   the frame
+ * @len: its length
+ *
+ * TCP, UDP and ICMPv6 over the pseudo-header (a routing header with
+ * segments left would name another final destination: none of ours
+ * carries one); an ICMPv6 error's quoted packet too, when it is whole.
+ * A UDP checksum of 0 is invalid in IPv6. Notes every checksum that
+ * does not verify.
+ *
+ * Return: whether all of them verify.
+ */
+bool csums_valid6(const __u8 *b, size_t len)
+{
+	const __u8 *ip = b + ETH_HLEN;
+	size_t tot, off, l4len;
+	__u8 proto;
+
+	if (len < ETH_HLEN + 40 || get16(b + 12) != ETH_P_IPV6 ||
+	    ip[0] >> 4 != 6) {
+		note("output is not an IPv6 frame");
+		return false;
+	}
+	tot = 40 + get16(ip + 4);
+	if (ETH_HLEN + tot > len) {
+		note("output IPv6 payload length %zu runs past the frame", tot - 40);
+		return false;
+	}
+	off = frame6_l4_off(b, ETH_HLEN + tot, &proto);
+	if (!off) {
+		note("output IPv6 extension headers are cut short");
+		return false;
+	}
+	l4len = ETH_HLEN + tot - off;
+	/* a fragment's L4 checksum covers the whole datagram, not it */
+	if (proto == IPPROTO_FRAGMENT)
+		return true;
+	if (proto == IPPROTO_ICMPV6)
+		return icmp6_csums_valid(ip, b + off, l4len);
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return true;
+	if (proto == IPPROTO_UDP && l4len >= 8 && !get16(b + off + 6)) {
+		note("UDP checksum 0 is invalid over IPv6");
+		return false;
+	}
+	if (sum_fold(sum_pseudo6(ip + 8, ip + 24, proto, l4len) +
+		     sum16(b + off, l4len, 0)) != 0xffff) {
+		note("%s checksum 0x%04x does not verify",
+		     proto == IPPROTO_TCP ? "TCP" : "UDP",
+		     get16(b + off + (proto == IPPROTO_TCP ? 16 : 6)));
+		return false;
+	}
+	return true;
+}
+
+/**
+ * build_tcp6() - a TCP frame6 with the usual fields
+ * @src:   source address, text
+ * @sport: source port
+ * @dst:   destination address, text
+ * @dport: destination port
+ * @flags: TCP flags (TF_*)
+ *
+ * Return: the frame, for frame6_build() once the test changed what it needs.
+ */
+struct frame6 build_tcp6(const char *src, __u16 sport, const char *dst,
+			 __u16 dport, __u8 flags)
+{
+	struct frame6 f = {
+		.proto = IPPROTO_TCP,
+		.sport = sport,
+		.dport = dport,
+		.tcp_flags = flags,
+	};
+
+	ip6_pton(src, f.saddr);
+	ip6_pton(dst, f.daddr);
+	return f;
+}
+
+/**
+ * build_udp6() - a UDP frame6 with the usual fields
+ * @src:     source address, text
+ * @sport:   source port
+ * @dst:     destination address, text
+ * @dport:   destination port
+ * @payload: bytes after the UDP header
+ *
+ * Return: the frame.
+ */
+struct frame6 build_udp6(const char *src, __u16 sport, const char *dst,
+			 __u16 dport, __u16 payload)
+{
+	struct frame6 f = {
+		.proto = IPPROTO_UDP,
+		.sport = sport,
+		.dport = dport,
+		.payload = payload,
+	};
+
+	ip6_pton(src, f.saddr);
+	ip6_pton(dst, f.daddr);
+	return f;
 }
 
 static void hex_row(char *out, const __u8 *b, size_t len, size_t off)

@@ -84,6 +84,48 @@ static inline __u32 get32(const __u8 *p)
 	return (__u32)get16(p) << 16 | get16(p + 2);
 }
 
+/* An IPv6 extension header of a struct frame6, chained in order. */
+struct ext6 {
+	__u8 type;		/* IPPROTO_HOPOPTS, _DSTOPTS, _ROUTING,
+				 * _FRAGMENT, or any other number */
+	__u8 len8;		/* its length is (len8 + 1) * 8; fragment: 8 */
+	__u8 segs_left;		/* routing header */
+	__u16 frag_offset;	/* fragment header, in 8-byte units */
+	bool more;		/* fragment header's M flag */
+	__u32 id;		/* fragment header; 0: 0xf00d0001 */
+};
+
+#define FRAME6_EXT_MAX 8
+
+/* An IPv6 frame as the tests describe it; zero fields take the usual value. */
+struct frame6 {
+	const __u8 *src_mac;
+	const __u8 *dst_mac;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u8 ip_version;	/* 0: 6 */
+	__u8 hop_limit;		/* 0: 64 */
+	__u8 tclass;
+	__u32 flow_label;
+	__u16 payload_len;	/* 0: as built; else this, even wrong */
+	struct ext6 ext[FRAME6_EXT_MAX];	/* type 0 ends them but
+						 * first: see n_ext */
+	int n_ext;
+	__u8 proto;		/* after the extension headers */
+	__u16 sport;
+	__u16 dport;
+	__u8 tcp_flags;
+	__u32 seq;		/* 0: FRAME_SEQ */
+	__u32 ack_seq;		/* 0: FRAME_ACK with ACK set, else 0 */
+	__u8 icmp_type;		/* IPPROTO_ICMPV6; 0: echo request */
+	__u8 icmp_code;
+	bool udp_csum_zero;	/* UDP checksum field 0 (invalid in IPv6) */
+	const __u8 *zero_csum_daddr;	/* UDP to this address sums to 0 */
+	__u16 payload;		/* bytes after the L4 header */
+	__u16 pad;		/* Ethernet trailer after the IP packet */
+	__u16 cut;		/* nonzero: the frame's length, cut short */
+};
+
 /* What became of a case. */
 enum tap_result { RES_FAIL, RES_OK, RES_SKIP };
 
@@ -104,6 +146,16 @@ size_t frame_build_icmp_err(const struct frame *f, __u8 type, __u8 code,
 			    __u16 mtu, const struct frame *quoted,
 			    size_t l4_bytes, __u8 *b);
 bool csums_valid(const __u8 *b, size_t len);
+
+void ip6_pton(const char *text, __u8 *addr);
+__u32 sum_pseudo6(const __u8 *src, const __u8 *dst, __u8 proto, __u32 len);
+size_t frame6_build(const struct frame6 *f, __u8 *b);
+size_t frame6_l4_off(const __u8 *b, size_t len, __u8 *proto);
+struct frame6 build_tcp6(const char *src, __u16 sport, const char *dst,
+			 __u16 dport, __u8 flags);
+struct frame6 build_udp6(const char *src, __u16 sport, const char *dst,
+			 __u16 dport, __u16 payload);
+bool csums_valid6(const __u8 *b, size_t len);
 bool frames_equal(const __u8 *exp, size_t elen, const __u8 *got, size_t glen);
 
 const char *act_name(int act);

@@ -121,6 +121,8 @@ int scmlb_progs_open(const char *pin_dir, __u32 ct_size, bool with_entry,
 	if (!err)
 		err = bpf_program__set_expected_attach_type(skel->progs.scmlb_main, 0);
 	if (!err)
+		err = bpf_program__set_expected_attach_type(skel->progs.scmlb_main6, 0);
+	if (!err)
 		err = bpf_program__set_expected_attach_type(skel->progs.scmlb_entry, 0);
 	if (!err)
 		err = bpf_program__set_autoload(skel->progs.scmlb_entry, with_entry);
@@ -507,19 +509,41 @@ int scmlb_entry_detach(const char *pin_dir, int ifindex)
 }
 
 /**
- * scmlb_progs_swap_main() - make @main_fd the program every entry jumps to
- * @ctx:     the run, with the maps open
- * @main_fd: the new main program
+ * scmlb_progs_fill6() - put a loaded skeleton's IPv6 programs in lb_progs6
+ * @skel: loaded; its lb_progs6 is the pinned one, or the test's own
  *
- * One prog-array update: every interface switches at once, no packet
- * meets a gap.
+ * Before its scmlb_main is swapped in: the new main program never meets
+ * an empty slot (an IPv6 frame would go to the kernel).
  *
  * Return: 0 or -errno.
  */
-int scmlb_progs_swap_main(const struct scmlb_ctx *ctx, int main_fd)
+int scmlb_progs_fill6(struct scmlb_bpf *skel)
 {
+	int fd = bpf_program__fd(skel->progs.scmlb_main6);
+	__u32 key = SCMLB_PROG6_MAIN;
+
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.lb_progs6), &key,
+				   &fd, BPF_ANY) ? -errno : 0;
+}
+
+/**
+ * scmlb_progs_swap_main() - make @skel's main program the one every entry jumps to
+ * @ctx:  the run, with the maps open
+ * @skel: loaded, on the run's maps
+ *
+ * The IPv6 programs first (scmlb_progs_fill6()), then one prog-array
+ * update: every interface switches at once, no packet meets a gap.
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_progs_swap_main(const struct scmlb_ctx *ctx, struct scmlb_bpf *skel)
+{
+	int main_fd = scmlb_progs_main_fd(skel), err;
 	__u32 key = SCMLB_PROG_MAIN;
 
+	err = scmlb_progs_fill6(skel);
+	if (err)
+		return err;
 	return bpf_map_update_elem(ctx->maps.progs, &key, &main_fd, BPF_ANY) ?
 	       -errno : 0;
 }

@@ -110,7 +110,7 @@ static int upgrade(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 	}
 	resumed = cfg.flags & SCMLB_CFG_DETACHED;
 	cfg.flags &= ~SCMLB_CFG_DETACHED;
-	err = scmlb_progs_swap_main(ctx, scmlb_progs_main_fd(skel));
+	err = scmlb_progs_swap_main(ctx, skel);
 	if (!err)
 		err = scmlb_config_write(ctx, &cfg);
 	if (!err)
@@ -215,7 +215,7 @@ static int attach_new(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 	if (!err && bpf_map_update_elem(ctx->maps.tx_ports, &key, &key, BPF_ANY))
 		err = -errno;
 	if (!err)
-		err = scmlb_progs_swap_main(ctx, scmlb_progs_main_fd(skel));
+		err = scmlb_progs_swap_main(ctx, skel);
 	ctx->cfg = cfg;
 	/* the service before the layout: a run killed here published nothing */
 	if (!err && o->vip)

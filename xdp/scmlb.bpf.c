@@ -12,6 +12,7 @@
 #include "icmp.h"
 #include "lb_egress.h"
 #include "lb_ingress.h"
+#include "main6.h"
 #include "maps.h"
 #include "parse.h"
 #include "svc.h"
@@ -52,6 +53,8 @@ int scmlb_main(struct xdp_md *ctx)
 	cfg = bpf_map_lookup_elem(&lb_config, &zero);
 	if (!cfg)
 		return XDP_PASS;
+	/* IPv6 has a program of its own; without one, it is "other" here */
+	main6_jump(ctx);
 
 	/* each protocol's counters apart: what became of TCP, of UDP, ... */
 	if (ctx->ingress_ifindex != cfg->upstream_ifindex) {
@@ -125,6 +128,16 @@ int scmlb_main(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	return act;
+}
+
+/*
+ * IPv6 frames, from scmlb_main (lb_progs6): a verifier budget of its own,
+ * and IPv4's program stays as it was.
+ */
+SEC("xdp")
+int scmlb_main6(struct xdp_md *ctx)
+{
+	return main6(ctx);
 }
 
 /*

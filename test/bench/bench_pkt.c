@@ -1473,7 +1473,7 @@ static int scmlb_setup(void)
 					&ifindex[i], BPF_ANY))
 			err = -errno;
 	if (!err)
-		err = scmlb_progs_swap_main(&lb, scmlb_progs_main_fd(skel));
+		err = scmlb_progs_swap_main(&lb, skel);
 	lb.cfg = cfg;
 	/* services and backends before the layout, as scmlb-attach -v */
 	if (!err)

@@ -178,9 +178,15 @@ int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,
 	if (!err)
 		err = bpf_program__set_expected_attach_type(pmain, 0);
 	if (!err)
+		err = bpf_program__set_expected_attach_type(s->progs.scmlb_main6,
+							    0);
+	if (!err)
 		err = bpf_program__set_expected_attach_type(pentry, 0);
 	if (!err)
 		err = scmlb_bpf__load(s);
+	/* IPv6 frames go on from scmlb_main, as on an attached instance */
+	if (!err)
+		err = scmlb_progs_fill6(s);
 	if (err)
 		return err;
 

@@ -21,13 +21,15 @@ static __always_inline const struct scmlb_backend *backend_get(__u32 id)
 	return be && be->id == id ? be : NULL;
 }
 
-/* Count a frame to (or from) a backend in its per-CPU traffic counters. */
-static __always_inline void backend_count(__u32 id, const struct pkt *p,
-					  int from_backend, int opened)
+/*
+ * Count a frame of @len IP bytes (as IPVS counts) to (or from) a backend
+ * in its per-CPU traffic counters.
+ */
+static __always_inline void backend_count_len(__u32 id, __u64 len,
+					      int from_backend, int opened)
 {
 	__u32 slot = id % SCMLB_MAX_BACKENDS;
 	struct scmlb_backend_stats *bs = bpf_map_lookup_elem(&lb_be_stats, &slot);
-	__u64 len = bpf_ntohs(p->ip->tot_len);	/* IP bytes, as IPVS counts */
 
 	if (!bs)
 		return;
@@ -39,6 +41,13 @@ static __always_inline void backend_count(__u32 id, const struct pkt *p,
 		bs->pkts_in++;
 		bs->bytes_in += len;
 	}
+}
+
+/* backend_count_len() of an IPv4 packet. */
+static __always_inline void backend_count(__u32 id, const struct pkt *p,
+					  int from_backend, int opened)
+{
+	backend_count_len(id, bpf_ntohs(p->ip->tot_len), from_backend, opened);
 }
 
 /* The conntrack key of an IPv4 packet src:sport -> dst:dport. */
@@ -208,16 +217,22 @@ static __always_inline const struct tcphdr *tcp_hdr(const struct pkt *p)
 	return th && (void *)(th + 1) <= p->data_end ? th : NULL;
 }
 
-/* A TCP packet that opens a connection: SYN without ACK. */
+/* TCP flags that open a connection: SYN without ACK. */
+static __always_inline int tcp_flags_open(__u8 flags)
+{
+	return (flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == TCPF_SYN;
+}
+
 static __always_inline int tcp_is_open(const struct pkt *p)
 {
-	return (p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == TCPF_SYN;
+	return tcp_flags_open(p->tcp_flags);
 }
 
 /**
- * ct_move_state() - move a flow's TCP state for a packet of either side
+ * ct_move_state_tcp() - move a flow's TCP state for a packet of either side
  * @f:            the client's entry of the flow
- * @p:            the packet, TCP
+ * @tcp_flags:    the packet's TCP flags
+ * @th:           its TCP header; NULL when the verifier cannot see it whole
  * @from_backend: the packet is a reply
  *
  * By direction, as a stateful firewall sees a connection: opening until
@@ -233,15 +248,16 @@ static __always_inline int tcp_is_open(const struct pkt *p)
  *
  * Return: 1 when this packet completed the handshake, else 0.
  */
-static __always_inline int ct_move_state(struct scmlb_flow *f,
-					 const struct pkt *p, int from_backend)
+static __always_inline int ct_move_state_tcp(struct scmlb_flow *f,
+					     __u8 tcp_flags,
+					     const struct tcphdr *th,
+					     int from_backend)
 {
 	__u8 flags = f->flags, state = f->state, next = state;
-	const struct tcphdr *th;
 
-	if (p->tcp_flags & TCPF_RST) {
+	if (tcp_flags & TCPF_RST) {
 		next = SCMLB_CT_CLOSED;
-	} else if (p->tcp_flags & TCPF_FIN) {
+	} else if (tcp_flags & TCPF_FIN) {
 		flags |= from_backend ? SCMLB_FLOW_FIN_BACKEND :
 					SCMLB_FLOW_FIN_CLIENT;
 		next = (flags & SCMLB_FLOW_FIN_BACKEND) &&
@@ -249,12 +265,12 @@ static __always_inline int ct_move_state(struct scmlb_flow *f,
 							 SCMLB_CT_CLOSING;
 		if (state == SCMLB_CT_CLOSED)
 			next = state;
-	} else if (state == SCMLB_CT_OPENING && (th = tcp_hdr(p))) {
-		if (from_backend && (p->tcp_flags & TCPF_SYN)) {
+	} else if (state == SCMLB_CT_OPENING && th) {
+		if (from_backend && (tcp_flags & TCPF_SYN)) {
 			flags |= SCMLB_FLOW_SYN_ACKED;
 			f->syn_ack_next = bpf_ntohl(th->seq) + 1;
 		} else if (!from_backend &&
-			   (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_ACK &&
+			   (tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_ACK &&
 			   (!ct_has_reply(f) ||
 			    ((flags & SCMLB_FLOW_SYN_ACKED) &&
 			     bpf_ntohl(th->ack_seq) - f->syn_ack_next <=
@@ -268,6 +284,13 @@ static __always_inline int ct_move_state(struct scmlb_flow *f,
 	if (next != state)
 		f->state = next;
 	return next != state && next == SCMLB_CT_ESTABLISHED;
+}
+
+/* ct_move_state_tcp() for an IPv4 packet. */
+static __always_inline int ct_move_state(struct scmlb_flow *f,
+					 const struct pkt *p, int from_backend)
+{
+	return ct_move_state_tcp(f, p->tcp_flags, tcp_hdr(p), from_backend);
 }
 
 /* Account a packet in the entry of its direction. */

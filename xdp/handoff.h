@@ -8,6 +8,7 @@
 
 #include "maps.h"
 #include "parse.h"
+#include "parse6.h"
 
 /*
  * XDP sees a frame, not a socket buffer: it cannot tell a partial
@@ -25,13 +26,22 @@
 struct handoff {
 	__u32 magic;			/* HANDOFF_MAGIC */
 	__u32 ifindex;			/* where to redirect it */
-	__be32 addr;			/* new destination, or source (reply) */
+	scmlb_addr_t addr;		/* new destination, or source (reply);
+					 * IPv4: addr[0] */
 	__be16 port;			/* the port that goes with addr */
 	__u8 reply;			/* a backend's reply: rewrite the source */
-	__u8 pad;
+	__u8 family;			/* SCMLB_AF_INET or SCMLB_AF_INET6 */
 	__u8 macs[2 * ETH_ALEN];	/* destination, source: as in the frame */
+	__u16 l4_off;			/* IPv6: its TCP/UDP header, from the
+					 * MAC header (past extension headers) */
+	__u8 proto;			/* IPv6: IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
 };
-_Static_assert(sizeof(struct handoff) % 4 == 0, "XDP metadata is 4-byte words");
+/*
+ * 44 bytes: XDP metadata above 32 needs Linux 6.0 (xdp_metalen_invalid()
+ * takes up to 255 since); test_handoff proves it on the kernel it runs on.
+ */
+_Static_assert(sizeof(struct handoff) == 44, "XDP metadata is 4-byte words");
 
 /* Metadata that another program may have left cannot pass for ours. */
 #define HANDOFF_MAGIC 0x5c1b4d01
@@ -84,27 +94,65 @@ static __always_inline __u8 flow_path(struct scmlb_flow *f, __u32 a, __u32 b)
  * Return: XDP_PASS, or SCMLB_CONTINUE when the driver keeps no metadata
  * (the caller parses the frame again and redirects it itself).
  */
-static __always_inline int handoff(struct xdp_md *ctx, __u32 ifindex,
-				   __be32 addr, __be16 port, __u8 reply,
-				   const __u8 *dst, const __u8 *src)
+static __always_inline struct handoff *
+handoff_meta(struct xdp_md *ctx, __u32 ifindex, __u16 port, __u8 reply,
+	     const __u8 *dst, const __u8 *src)
 {
 	struct handoff *h;
 	void *data;
 
 	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*h)))
-		return SCMLB_CONTINUE;
+		return NULL;
 	data = (void *)(long)ctx->data;
 	h = (void *)(long)ctx->data_meta;
 	if ((void *)(h + 1) > data)
-		return SCMLB_CONTINUE;
+		return NULL;
 	h->magic = HANDOFF_MAGIC;
 	h->ifindex = ifindex;
-	h->addr = addr;
 	h->port = port;
 	h->reply = reply;
+	h->l4_off = 0;
+	h->proto = 0;
 	h->pad = 0;
 	__builtin_memcpy(h->macs, dst, ETH_ALEN);
 	__builtin_memcpy(h->macs + ETH_ALEN, src, ETH_ALEN);
+	return h;
+}
+
+static __always_inline int handoff(struct xdp_md *ctx, __u32 ifindex,
+				   __be32 addr, __be16 port, __u8 reply,
+				   const __u8 *dst, const __u8 *src)
+{
+	struct handoff *h = handoff_meta(ctx, ifindex, port, reply, dst, src);
+
+	if (!h)
+		return SCMLB_CONTINUE;
+	h->family = SCMLB_AF_INET;
+	h->addr[0] = addr;
+	h->addr[1] = h->addr[2] = h->addr[3] = 0;
+	return XDP_PASS;
+}
+
+/*
+ * handoff() of an IPv6 packet @p: also where its TCP or UDP header is,
+ * which scmlb_tc would otherwise have to find past extension headers.
+ */
+static __always_inline int handoff6(struct xdp_md *ctx, const struct pkt6 *p,
+				    __u32 ifindex, const __be32 *addr,
+				    __be16 port, __u8 reply, const __u8 *dst,
+				    const __u8 *src)
+{
+	__u16 l4_off = sizeof(struct ethhdr) + p->l3_len;
+	__u8 proto = p->proto;
+	scmlb_addr_t a = { addr[0], addr[1], addr[2], addr[3] };
+	struct handoff *h = handoff_meta(ctx, ifindex, port, reply, dst, src);
+
+	if (!h)
+		return SCMLB_CONTINUE;
+	h->family = SCMLB_AF_INET6;
+	__builtin_memcpy(h->addr, a, sizeof(a));
+	h->l4_off = l4_off;
+	h->proto = proto;
 	return XDP_PASS;
 }
 
@@ -125,13 +173,14 @@ static __always_inline int handoff_apply(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	struct handoff *m = (void *)(long)skb->data_meta;
-	__u32 l4, addr_off, port_off, csum_off, proto;
+	__u32 l4, addr_off, port_off, csum_off, proto, i;
 	__u64 mangled = 0;
 	struct scmlb_stats *st;
-	__be32 old_addr;
+	scmlb_addr_t old_addr;
 	__be16 old_port;
 	struct handoff h;
 	struct iphdr ip;
+	int v6;
 
 	if ((void *)(m + 1) > data || m->magic != HANDOFF_MAGIC)
 		return TC_ACT_UNSPEC;
@@ -139,23 +188,38 @@ static __always_inline int handoff_apply(struct __sk_buff *skb)
 	/* used up: a copy of it must not be taken for a new one */
 	m->magic = 0;
 
-	if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip)))
-		return TC_ACT_SHOT;
-	l4 = ETH_HLEN + ip.ihl * 4;
-	if (ip.protocol == IPPROTO_TCP) {
+	v6 = h.family == SCMLB_AF_INET6;
+	if (v6) {
+		l4 = h.l4_off;
+		proto = h.proto;
+		addr_off = ETH_HLEN + (h.reply ? offsetof(struct ipv6hdr, saddr) :
+						 offsetof(struct ipv6hdr, daddr));
+		if (bpf_skb_load_bytes(skb, addr_off, old_addr,
+				       sizeof(old_addr)))
+			return TC_ACT_SHOT;
+	} else {
+		if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip)))
+			return TC_ACT_SHOT;
+		l4 = ETH_HLEN + ip.ihl * 4;
+		proto = ip.protocol;
+		addr_off = ETH_HLEN + (h.reply ? offsetof(struct iphdr, saddr) :
+						 offsetof(struct iphdr, daddr));
+		old_addr[0] = h.reply ? ip.saddr : ip.daddr;
+	}
+	if (proto == IPPROTO_TCP) {
 		csum_off = l4 + offsetof(struct tcphdr, check);
-	} else if (ip.protocol == IPPROTO_UDP) {
+	} else if (proto == IPPROTO_UDP) {
 		csum_off = l4 + offsetof(struct udphdr, check);
-		/* a UDP checksum of 0 (none) stays 0 */
+		/*
+		 * a UDP checksum of 0 (IPv4: none) stays 0, a computed 0
+		 * is sent as 0xffff
+		 */
 		mangled = BPF_F_MARK_MANGLED_0;
 	} else {
 		return TC_ACT_SHOT;
 	}
 	/* ports: source, then destination, in TCP and UDP alike */
 	port_off = l4 + (h.reply ? 0 : sizeof(__be16));
-	addr_off = ETH_HLEN + (h.reply ? offsetof(struct iphdr, saddr) :
-					 offsetof(struct iphdr, daddr));
-	old_addr = h.reply ? ip.saddr : ip.daddr;
 	if (bpf_skb_load_bytes(skb, port_off, &old_port, sizeof(old_port)))
 		return TC_ACT_SHOT;
 
@@ -164,17 +228,35 @@ static __always_inline int handoff_apply(struct __sk_buff *skb)
 				 mangled | sizeof(h.port)) ||
 	     bpf_skb_store_bytes(skb, port_off, &h.port, sizeof(h.port), 0)))
 		return TC_ACT_SHOT;
-	if (bpf_l4_csum_replace(skb, csum_off, old_addr, h.addr,
-				mangled | BPF_F_PSEUDO_HDR | sizeof(h.addr)) ||
-	    bpf_l3_csum_replace(skb, ETH_HLEN + offsetof(struct iphdr, check),
-				old_addr, h.addr, sizeof(h.addr)) ||
-	    bpf_skb_store_bytes(skb, addr_off, &h.addr, sizeof(h.addr), 0) ||
-	    bpf_skb_store_bytes(skb, 0, h.macs, sizeof(h.macs), 0))
+	if (v6) {
+		/* no IP checksum; the pseudo-header's words one by one */
+		for (i = 0; i < 4; i++)
+			if (bpf_l4_csum_replace(skb, csum_off, old_addr[i],
+						h.addr[i], mangled |
+						BPF_F_PSEUDO_HDR |
+						sizeof(h.addr[i])))
+				return TC_ACT_SHOT;
+		if (bpf_skb_store_bytes(skb, addr_off, h.addr, sizeof(h.addr),
+					0))
+			return TC_ACT_SHOT;
+	} else if (bpf_l4_csum_replace(skb, csum_off, old_addr[0], h.addr[0],
+				       mangled | BPF_F_PSEUDO_HDR |
+				       sizeof(h.addr[0])) ||
+		   bpf_l3_csum_replace(skb, ETH_HLEN +
+				       offsetof(struct iphdr, check),
+				       old_addr[0], h.addr[0],
+				       sizeof(h.addr[0])) ||
+		   bpf_skb_store_bytes(skb, addr_off, &h.addr[0],
+				       sizeof(h.addr[0]), 0)) {
+		return TC_ACT_SHOT;
+	}
+	if (bpf_skb_store_bytes(skb, 0, h.macs, sizeof(h.macs), 0))
 		return TC_ACT_SHOT;
 
 	/* the packet's own protocol's counters, as scmlb_main's */
-	proto = ip.protocol == IPPROTO_TCP ? SCMLB_STAT_TCP : SCMLB_STAT_UDP;
-	st = bpf_map_lookup_elem(&stat_pkts, &proto);
+	proto = proto == IPPROTO_TCP ? SCMLB_STAT_TCP : SCMLB_STAT_UDP;
+	st = bpf_map_lookup_elem(v6 ? (void *)&stat6_pkts : (void *)&stat_pkts,
+				 &proto);
 	/* an interface that vanished leaves the devmap: a tx error */
 	if (!bpf_map_lookup_elem(&lb_tx_ports, &h.ifindex)) {
 		if (st)

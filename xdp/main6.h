@@ -4,8 +4,11 @@
 #define SCMLB_MAIN6_H
 
 #include "counter.h"
+#include "lb_egress6.h"
+#include "lb_ingress6.h"
 #include "maps.h"
 #include "parse6.h"
+#include "svc.h"
 
 /* The stat6_pkts entry of an IPv6 packet; @p NULL: not parsed. */
 static __always_inline __u32 stat6_proto(const struct pkt6 *p)
@@ -55,15 +58,70 @@ static __always_inline void main6_jump(struct xdp_md *ctx)
  * main6() - an IPv6 frame through the data plane
  * @ctx: the frame; scmlb_main tail-called us for its ethertype
  *
+ * As scmlb_main: on the upstream, counter -> firewall -> DoS protection
+ * -> LB ingress, a later fragment after its first, ICMPv6 errors; on a
+ * backend-facing interface, replies (LB egress). What the link itself
+ * needs (neighbour discovery, MLD, multicast, link-local sources) goes
+ * to the kernel first, so that no rule can cut a node off its link.
+ *
  * Return: an XDP action.
  */
 static __always_inline int main6(struct xdp_md *ctx)
 {
+	const struct scmlb_config *cfg;
+	int one_arm, for_vip = 0, act;
+	struct scmlb_stats *st;
+	__u32 zero = 0, proto;
 	struct pkt6 p;
 
+	cfg = bpf_map_lookup_elem(&lb_config, &zero);
+	if (!cfg)
+		return XDP_PASS;
 	if (parse_ip6(ctx, &p) < 0)
 		return main6_pass(NULL);
-	return main6_pass(&p);
+	proto = stat6_proto(&p);
+	st = bpf_map_lookup_elem(&stat6_pkts, &proto);
+	if (!st)
+		return XDP_PASS;
+
+	if (ctx->ingress_ifindex != cfg->upstream_ifindex) {
+		parse_l4_6(&p);
+		act = lb_egress6(ctx, cfg, st, &p);
+		return act == SCMLB_CONTINUE ? XDP_PASS : act;
+	}
+
+	count_packet(st, proto);
+	if (ip6_link_traffic(&p)) {
+		st->passed++;
+		return XDP_PASS;
+	}
+	act = SCMLB_CONTINUE;
+	one_arm = cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS;
+	if (one_arm) {
+		parse_l4_6(&p);
+		/* one-arm: backends' replies come in here too, unfiltered */
+		for_vip = vip6_maybe(&p);
+		if (!(for_vip && vip6_lookup(&p)))
+			act = lb_egress6(ctx, cfg, st, &p);
+	} else {
+		parse_l4_6(&p);
+	}
+	/* after the firewall: a dropped packet never pays for the VIP check */
+	if (act == SCMLB_CONTINUE && !one_arm)
+		for_vip = vip6_maybe(&p);
+	if (act == SCMLB_CONTINUE && for_vip)
+		act = lb_ingress6(ctx, st, &p);
+	else if (act == SCMLB_CONTINUE && p.frag == PKT_FRAG_LATER &&
+		 vip_addr_hinted(ip6_daddr(&p))) {
+		act = frag6_follow(cfg, st, &p, 0);
+		/* before its first fragment, or without one: the kernel's */
+		st->frags_unmatched += act == SCMLB_CONTINUE;
+	}
+	if (act == SCMLB_CONTINUE) {
+		st->passed++;
+		return XDP_PASS;
+	}
+	return act;
 }
 
 #endif /* SCMLB_MAIN6_H */

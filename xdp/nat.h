@@ -6,6 +6,7 @@
 #include "csum.h"
 #include "maps.h"
 #include "parse.h"
+#include "parse6.h"
 
 /*
  * Replace @old (the packet's source or destination, at @field) by @new and
@@ -30,27 +31,98 @@ static __always_inline void nat_rewrite_addr(struct pkt *p, __be32 *field,
 }
 
 /*
- * Replace the packet's source (@source) or destination port by @new and
- * fix the L4 checksum. Ports are not in the IPv4 header; TCP and UDP
- * both start with them.
+ * Replace the source (@source) or destination port of the TCP or UDP
+ * header at @l4 by @new and fix its checksum: the ports are not in the
+ * IP header, and TCP and UDP both start with them. @v6: IPv6, where a
+ * UDP checksum is never 0 (a computed 0 is sent as 0xffff).
  */
+static __always_inline void l4_rewrite_port(void *l4, void *data_end,
+					    __u8 proto, int source,
+					    __be16 new, int v6)
+{
+	struct tcphdr *th;
+	struct udphdr *uh;
+	__be16 *port;
+	__be16 old;
+	__u16 check;
+
+	/*
+	 * Parsed already, but an IPv6 header chain's L4 header reaches here
+	 * in a register the verifier lost its bounds on (clang 14): checked
+	 * again in each branch, on a value the compiler cannot fold.
+	 */
+	if (v6)
+		barrier_var(l4);
+	if (proto == IPPROTO_TCP) {
+		th = l4;
+		if ((void *)(th + 1) > data_end)
+			return;
+		port = source ? &th->source : &th->dest;
+		old = *port;
+		*port = new;
+		th->check = csum_replace2(th->check, old, new);
+	} else {
+		uh = l4;
+		if ((void *)(uh + 1) > data_end)
+			return;
+		port = source ? &uh->source : &uh->dest;
+		old = *port;
+		*port = new;
+		check = csum_replace2(uh->check, old, new);
+		uh->check = v6 ? (check ? check : 0xffff) :
+				 csum_udp(uh->check, check);
+	}
+}
+
+/* Replace an IPv4 packet's source (@source) or destination port by @new. */
 static __always_inline void nat_rewrite_port(struct pkt *p, int source,
 					     __be16 new)
 {
-	__be16 *port = (__be16 *)p->l4 + !source;
-	__be16 old = *port;
+	l4_rewrite_port(p->l4, p->data_end, p->proto, source, new, 0);
+	if (source)
+		p->sport = new;
+	else
+		p->dport = new;
+}
 
-	*port = new;
+/*
+ * Replace an IPv6 packet's source or destination address (at @field) by
+ * @new and fix its L4 checksum, whose pseudo-header covers it: IPv6 has
+ * no header checksum.
+ */
+static __always_inline void nat6_rewrite_addr(struct pkt6 *p, __be32 *field,
+					      const __be32 *new)
+{
+	__be32 old[4] = { field[0], field[1], field[2], field[3] };
+	void *l4 = p->l4;
+	struct tcphdr *th;
+	struct udphdr *uh;
+	__u16 check;
+
+	field[0] = new[0];
+	field[1] = new[1];
+	field[2] = new[2];
+	field[3] = new[3];
+	/* as in l4_rewrite_port() */
+	barrier_var(l4);
 	if (p->proto == IPPROTO_TCP) {
-		struct tcphdr *th = p->l4;
-
-		th->check = csum_replace2(th->check, old, new);
+		th = l4;
+		if ((void *)(th + 1) <= p->data_end)
+			th->check = csum_replace16(th->check, old, new);
 	} else {
-		struct udphdr *uh = p->l4;
-
-		uh->check = csum_udp(uh->check,
-				     csum_replace2(uh->check, old, new));
+		uh = l4;
+		if ((void *)(uh + 1) > p->data_end)
+			return;
+		check = csum_replace16(uh->check, old, new);
+		uh->check = check ? check : 0xffff;
 	}
+}
+
+/* Replace an IPv6 packet's source (@source) or destination port by @new. */
+static __always_inline void nat6_rewrite_port(struct pkt6 *p, int source,
+					      __be16 new)
+{
+	l4_rewrite_port(p->l4, p->data_end, p->proto, source, new, 1);
 	if (source)
 		p->sport = new;
 	else
@@ -74,11 +146,18 @@ static __always_inline int nat_redirect(struct scmlb_stats *st, __u64 *sent,
 	return act;
 }
 
+/* Set the frame's MACs; @eth: its Ethernet header, of either family. */
+static __always_inline void eth_set_macs(struct ethhdr *eth, const __u8 *src,
+					 const __u8 *dst)
+{
+	__builtin_memcpy(eth->h_source, src, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, dst, ETH_ALEN);
+}
+
 static __always_inline void nat_set_macs(struct pkt *p, const __u8 *src,
 					 const __u8 *dst)
 {
-	__builtin_memcpy(p->eth->h_source, src, ETH_ALEN);
-	__builtin_memcpy(p->eth->h_dest, dst, ETH_ALEN);
+	eth_set_macs(p->eth, src, dst);
 }
 
 #endif /* SCMLB_NAT_H */

@@ -51,43 +51,92 @@ struct pkt6 {
 	__u8 frag;			/* enum pkt_frag */
 };
 
-/*
- * Step over one extension header at @off, whose type is *@nh. Return: 1
- * to go on with the next header at the new *@off, 0 when the walk ends
- * (*@nh names what follows, or what could not be walked).
- */
-static __always_inline int ip6_ext_step(struct pkt6 *p, __u32 *off, __u8 *nh)
-{
-	__u8 *h = (__u8 *)p->ip6 + (*off & PKT6_OFF_MASK);
-	__u16 frag_off;
+/* Where the walk of an extension-header chain got to (scmlb_ip6_walk()). */
+struct ip6_walk {
+	void *ip6;
+	void *data_end;
+	__u32 ip_len;
+	__u32 off;			/* of the next header, from ip6 */
+	__u32 frag_id;
+	__u8 frag;			/* enum pkt_frag */
+	__u8 nh;			/* the next header's type */
+};
 
-	if (*nh != IPPROTO_HOPOPTS && *nh != IPPROTO_DSTOPTS &&
-	    *nh != IPPROTO_ROUTING && *nh != IPPROTO_FRAGMENT)
+/*
+ * Step over one extension header at w->off, whose type is w->nh. Return:
+ * 1 to go on with the next header, 0 when the walk ends (w->nh names
+ * what follows, or what could not be walked).
+ */
+static __always_inline int ip6_ext_step(struct ip6_walk *w)
+{
+	__u8 *h = w->ip6 + (w->off & PKT6_OFF_MASK);
+	__u16 frag_off;
+	__u8 nh = w->nh;
+
+	if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_DSTOPTS &&
+	    nh != IPPROTO_ROUTING && nh != IPPROTO_FRAGMENT)
 		return 0;
 	/* too far in, or cut short: the kernel's, l4 never found */
-	if (*off > sizeof(struct ipv6hdr) + SCMLB_V6_EXT_BYTES ||
-	    (void *)(h + 8) > p->data_end || *off + 8 > p->ip_len)
+	if (w->off > sizeof(struct ipv6hdr) + SCMLB_V6_EXT_BYTES ||
+	    (void *)(h + 8) > w->data_end || w->off + 8 > w->ip_len)
 		return 0;
-	if (*nh == IPPROTO_FRAGMENT) {
+	if (nh == IPPROTO_FRAGMENT) {
 		frag_off = bpf_ntohs(*(__be16 *)(h + 2));
-		*nh = h[0];
-		*off += 8;
-		p->frag_id = *(__u32 *)(h + 4);
+		w->nh = h[0];
+		w->off += 8;
+		w->frag_id = *(__u32 *)(h + 4);
 		if (frag_off & IP6_OFFSET) {
-			p->frag = PKT_FRAG_LATER;
+			w->frag = PKT_FRAG_LATER;
 			return 0;
 		}
 		/* offset 0 without M: an atomic fragment, a whole packet */
 		if (frag_off & IP6_MF)
-			p->frag = PKT_FRAG_FIRST;
+			w->frag = PKT_FRAG_FIRST;
 		return 1;
 	}
 	/* a routing header with segments left: not its final destination */
-	if (*nh == IPPROTO_ROUTING && h[3])
+	if (nh == IPPROTO_ROUTING && h[3])
 		return 0;
-	*nh = h[0];
-	*off += (h[1] + 1) * 8;
+	w->nh = h[0];
+	w->off += (h[1] + 1) * 8;
 	return 1;
+}
+
+/*
+ * The walk of parse_ip6(), verified once as a function of its own: a
+ * chain's many shapes would otherwise each be verified through every
+ * stage after it. Return: the frame's IPv6 header chain, packed as
+ * frag << 24 | final next header << 16 | l3_len; -1 for a frame that is
+ * not IPv6, or whose IPv6 header is cut short or inconsistent, or a
+ * jumbogram. @frag_id: set to the fragment header's identification.
+ */
+__noinline int scmlb_ip6_walk(struct xdp_md *ctx, __u32 *frag_id)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = (void *)(long)ctx->data;
+	struct ip6_walk w = { .off = sizeof(struct ipv6hdr) };
+	struct ipv6hdr *ip6;
+	int i;
+
+	if (!frag_id || (void *)(eth + 1) > data_end ||
+	    eth->h_proto != bpf_htons(ETH_P_IPV6))
+		return -1;
+	ip6 = (void *)(eth + 1);
+	if ((void *)(ip6 + 1) > data_end)
+		return -1;
+	w.ip_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	if (ip6->version != 6 || !ip6->payload_len ||
+	    (void *)ip6 + w.ip_len > data_end)
+		return -1;
+	w.ip6 = ip6;
+	w.data_end = data_end;
+	w.nh = ip6->nexthdr;
+#pragma unroll
+	for (i = 0; i < SCMLB_V6_EXT_MAX; i++)
+		if (!ip6_ext_step(&w))
+			break;
+	*frag_id = w.frag_id;
+	return w.frag << 24 | w.nh << 16 | (w.off & PKT6_OFF_MASK);
 }
 
 /**
@@ -105,42 +154,28 @@ static __always_inline int ip6_ext_step(struct pkt6 *p, __u32 *off, __u8 *nh)
  */
 static __always_inline int parse_ip6(struct xdp_md *ctx, struct pkt6 *p)
 {
+	__u32 frag_id = 0;
+	int chain = scmlb_ip6_walk(ctx, &frag_id);
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = (void *)(long)ctx->data;
-	__u32 off = sizeof(struct ipv6hdr), ip_len;
-	struct ipv6hdr *ip6;
-	__u8 nh;
-	int i;
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
 
-	if ((void *)(eth + 1) > data_end ||
-	    eth->h_proto != bpf_htons(ETH_P_IPV6))
+	/* checked by the walk; again for the verifier, which saw it apart */
+	if (chain < 0 || (void *)(ip6 + 1) > data_end)
 		return -1;
-	ip6 = (void *)(eth + 1);
-	if ((void *)(ip6 + 1) > data_end)
-		return -1;
-	ip_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
-	if (ip6->version != 6 || !ip6->payload_len ||
-	    (void *)ip6 + ip_len > data_end)
-		return -1;
-
 	p->data_end = data_end;
 	p->eth = eth;
 	p->ip6 = ip6;
 	p->l4 = NULL;
-	p->frag_id = 0;
-	p->ip_len = ip_len;
+	p->frag_id = frag_id;
+	p->l3_len = chain & PKT6_OFF_MASK;
+	p->ip_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 	p->sport = 0;
 	p->dport = 0;
+	p->proto = chain >> 16;
 	p->tcp_flags = 0;
 	p->has_ports = 0;
-	p->frag = PKT_WHOLE;
-	nh = ip6->nexthdr;
-#pragma unroll
-	for (i = 0; i < SCMLB_V6_EXT_MAX; i++)
-		if (!ip6_ext_step(p, &off, &nh))
-			break;
-	p->proto = nh;
-	p->l3_len = off & PKT6_OFF_MASK;
+	p->frag = chain >> 24;
 	return 0;
 }
 

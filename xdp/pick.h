@@ -8,9 +8,11 @@
 #include "scmlb_hash.h"
 
 /**
- * sched_pick() - the backend a new flow of @svc goes to
+ * sched_pick_key() - the backend a new flow of @svc goes to
  * @svc: the service
- * @key: the flow as the client sent it
+ * @key: the flow as the client sent it: struct scmlb_flow_key, or with
+ *	 @v6 struct scmlb_flow6_key
+ * @v6:  a constant: which key (the hash is taken for maglev only)
  *
  * rr and wrr step a cursor through the service's ring; maglev indexes
  * its table by the flow hash, so every load balancer with the same
@@ -20,7 +22,7 @@
  * Return: the backend, or NULL when none takes connections.
  */
 static __always_inline const struct scmlb_backend *
-sched_pick(const struct scmlb_service *svc, const struct scmlb_flow_key *key)
+sched_pick_key(const struct scmlb_service *svc, const void *key, int v6)
 {
 	__u32 slot = svc->id % SCMLB_MAX_SERVICES, zero = 0, len, idx;
 	__u32 *n, *id, *cursor;
@@ -34,7 +36,7 @@ sched_pick(const struct scmlb_service *svc, const struct scmlb_flow_key *key)
 		return NULL;
 	len = *n;
 	if (svc->scheduler == SCMLB_SCHED_MAGLEV) {
-		idx = scmlb_flow_hash(key) % len;
+		idx = (v6 ? scmlb_flow6_hash(key) : scmlb_flow_hash(key)) % len;
 	} else {
 		cursor = bpf_map_lookup_elem(&lb_rr, &slot);
 		if (!cursor)
@@ -45,6 +47,18 @@ sched_pick(const struct scmlb_service *svc, const struct scmlb_flow_key *key)
 	idx++;		/* slot 0 is the length */
 	id = bpf_map_lookup_elem(table, &idx);
 	return id ? backend_get(*id) : NULL;
+}
+
+static __always_inline const struct scmlb_backend *
+sched_pick(const struct scmlb_service *svc, const struct scmlb_flow_key *key)
+{
+	return sched_pick_key(svc, key, 0);
+}
+
+static __always_inline const struct scmlb_backend *
+sched6_pick(const struct scmlb_service *svc, const struct scmlb_flow6_key *key)
+{
+	return sched_pick_key(svc, key, 1);
 }
 
 #endif /* SCMLB_PICK_H */

@@ -5,18 +5,55 @@
 
 #include "maps.h"
 #include "parse.h"
+#include "parse6.h"
 #include "scmlb_hash.h"
 
-/* Whether @daddr's bit in lb_vip_hint is set: it may be a VIP. */
-static __always_inline int vip_hinted(__be32 daddr)
+/* Whether @addr's bit in lb_vip_hint is set: it may be a VIP. */
+static __always_inline int vip_addr_hinted(const scmlb_addr_t addr)
 {
-	scmlb_addr_t addr = { daddr };
 	__u32 zero = 0, bit = scmlb_vip_hint_bit(addr);
 	const struct scmlb_vip_hint *hint;
 
 	hint = bpf_map_lookup_elem(&lb_vip_hint, &zero);
 	return hint && (hint->bits[(bit / 64) & (SCMLB_VIP_HINT_BITS / 64 - 1)] >>
 			(bit % 64) & 1);
+}
+
+/* vip_addr_hinted() of an IPv4 address. */
+static __always_inline int vip_hinted(__be32 daddr)
+{
+	scmlb_addr_t addr = { daddr };
+
+	return vip_addr_hinted(addr);
+}
+
+/* An IPv6 packet's destination, as the maps' keys hold addresses. */
+static __always_inline const __be32 *ip6_daddr(const struct pkt6 *p)
+{
+	return p->ip6->daddr.in6_u.u6_addr32;
+}
+
+static __always_inline const __be32 *ip6_saddr(const struct pkt6 *p)
+{
+	return p->ip6->saddr.in6_u.u6_addr32;
+}
+
+/* vip_maybe() of an IPv6 packet. */
+static __always_inline int vip6_maybe(const struct pkt6 *p)
+{
+	return p->l4 && vip_addr_hinted(ip6_daddr(p));
+}
+
+/* vip_lookup() of an IPv6 packet. */
+static __always_inline const struct scmlb_vip *vip6_lookup(const struct pkt6 *p)
+{
+	const __be32 *d = ip6_daddr(p);
+	struct scmlb_vip_key key = {
+		.family = SCMLB_AF_INET6,
+		.addr = { d[0], d[1], d[2], d[3] },
+	};
+
+	return bpf_map_lookup_elem(&lb_vips, &key);
 }
 
 /**
@@ -60,9 +97,9 @@ static __always_inline const struct scmlb_service *service_get(__u32 id)
 }
 
 /**
- * service_match() - the most specific service of @vip for a packet
+ * service_find() - the most specific service of @vip for a packet
  * @vip: the packet's VIP
- * @p:   the packet, TCP or UDP
+ * @key: the packet's VIP, protocol (TCP or UDP) and destination port
  *
  * Exact port first, then the protocol's any-port service, then the VIP's
  * any-protocol any-port service. The exact lookup is skipped for VIPs
@@ -71,28 +108,50 @@ static __always_inline const struct scmlb_service *service_get(__u32 id)
  * Return: the service, or NULL when none matches.
  */
 static __always_inline const struct scmlb_service *
-service_match(const struct scmlb_vip *vip, const struct pkt *p)
+service_find(const struct scmlb_vip *vip, const struct scmlb_svc_key *key)
 {
 	__u32 id = 0, *found;
 
 	if (vip->port_services) {
-		struct scmlb_svc_key key = {
-			.family = SCMLB_AF_INET,
-			.proto = p->proto,
-			.port = p->dport,
-			.addr = { p->ip->daddr },
-		};
-
-		found = bpf_map_lookup_elem(&lb_svc_ids, &key);
+		found = bpf_map_lookup_elem(&lb_svc_ids, key);
 		if (found)
 			id = *found;
 	}
 	if (!id)
-		id = vip->any_port[p->proto == IPPROTO_TCP ? SCMLB_ANY_TCP :
-							    SCMLB_ANY_UDP];
+		id = vip->any_port[key->proto == IPPROTO_TCP ? SCMLB_ANY_TCP :
+								SCMLB_ANY_UDP];
 	if (!id)
 		id = vip->any_port[SCMLB_ANY_ALL];
 	return service_get(id);
+}
+
+/* service_find() for an IPv4 packet. */
+static __always_inline const struct scmlb_service *
+service_match(const struct scmlb_vip *vip, const struct pkt *p)
+{
+	struct scmlb_svc_key key = {
+		.family = SCMLB_AF_INET,
+		.proto = p->proto,
+		.port = p->dport,
+		.addr = { p->ip->daddr },
+	};
+
+	return service_find(vip, &key);
+}
+
+/* service_find() for an IPv6 packet. */
+static __always_inline const struct scmlb_service *
+service6_match(const struct scmlb_vip *vip, const struct pkt6 *p)
+{
+	const __be32 *d = ip6_daddr(p);
+	struct scmlb_svc_key key = {
+		.family = SCMLB_AF_INET6,
+		.proto = p->proto,
+		.port = p->dport,
+		.addr = { d[0], d[1], d[2], d[3] },
+	};
+
+	return service_find(vip, &key);
 }
 
 #endif /* SCMLB_SVC_H */

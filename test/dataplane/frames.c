@@ -490,7 +490,8 @@ size_t frame6_build(const struct frame6 *f, __u8 *b)
 
 	put32(ip, (__u32)(f->ip_version ? f->ip_version : 6) << 28 |
 		  (__u32)f->tclass << 20 | (f->flow_label & 0xfffff));
-	put16(ip + 4, f->payload_len ? f->payload_len : ext + l4len);
+	put16(ip + 4, f->jumbo ? 0 : f->payload_len ? f->payload_len :
+		      ext + l4len);
 	ip[6] = f->n_ext ? f->ext[0].type : f->proto;
 	ip[7] = f->hop_limit ? f->hop_limit : 64;
 	memcpy(ip + 8, f->saddr, 16);
@@ -516,11 +517,14 @@ size_t frame6_build(const struct frame6 *f, __u8 *b)
 		put16(l4 + 4, l4len);
 		if (f->zero_csum_daddr && f->payload >= 2) {
 			/* toward zero_csum_daddr, the checksum computes to 0 */
+			if (f->zero_csum_dport)
+				put16(l4 + 2, f->zero_csum_dport);
 			put16(l4 + 8, 0);
 			sum = sum_pseudo6(f->saddr, f->zero_csum_daddr,
 					  IPPROTO_UDP, l4len) +
 			      sum16(l4, l4len, 0);
 			put16(l4 + 8, ~sum_fold(sum));
+			put16(l4 + 2, f->dport);
 		}
 	} else if (f->proto == IPPROTO_ICMPV6) {
 		l4[0] = f->icmp_type ? f->icmp_type : 128;

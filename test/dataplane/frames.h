@@ -108,6 +108,7 @@ struct frame6 {
 	__u8 tclass;
 	__u32 flow_label;
 	__u16 payload_len;	/* 0: as built; else this, even wrong */
+	bool jumbo;		/* payload length 0 (a jumbogram's) */
 	struct ext6 ext[FRAME6_EXT_MAX];	/* type 0 ends them but
 						 * first: see n_ext */
 	int n_ext;
@@ -120,7 +121,9 @@ struct frame6 {
 	__u8 icmp_type;		/* IPPROTO_ICMPV6; 0: echo request */
 	__u8 icmp_code;
 	bool udp_csum_zero;	/* UDP checksum field 0 (invalid in IPv6) */
-	const __u8 *zero_csum_daddr;	/* UDP to this address sums to 0 */
+	const __u8 *zero_csum_daddr;	/* UDP to this address (and port
+					 * zero_csum_dport) sums to 0 */
+	__u16 zero_csum_dport;	/* 0: dport */
 	__u16 payload;		/* bytes after the L4 header */
 	__u16 pad;		/* Ethernet trailer after the IP packet */
 	__u16 cut;		/* nonzero: the frame's length, cut short */

@@ -354,7 +354,8 @@ static int fx_stats(void)
 	if (!v)
 		return -ENOMEM;
 	for (proto = 0; !err && proto < SCMLB_STAT_PROTOS; proto++)
-		if (bpf_map_update_elem(lb.maps.stats, &proto, v, BPF_ANY))
+		if (bpf_map_update_elem(lb.maps.stats, &proto, v, BPF_ANY) ||
+		    bpf_map_update_elem(lb.maps.stats6, &proto, v, BPF_ANY))
 			err = -errno;
 	free(v);
 	return err;

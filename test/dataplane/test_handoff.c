@@ -45,13 +45,20 @@
 struct meta {
 	__u32 magic;
 	__u32 ifindex;
-	__be32 addr;
+	__be32 addr[4];			/* IPv4: addr[0] */
 	__be16 port;
 	__u8 reply;
-	__u8 pad;
+	__u8 family;
 	__u8 macs[2 * ETH_ALEN];
+	__u16 l4_off;			/* IPv6 only */
+	__u8 proto;			/* IPv6 only */
+	__u8 pad;
 };
-_Static_assert(sizeof(struct meta) == 28, "struct handoff layout");
+/*
+ * 44 bytes: above the 32 that XDP metadata could take before Linux 6.0;
+ * the live cases prove scmlb_tc gets all of it.
+ */
+_Static_assert(sizeof(struct meta) == 44, "struct handoff layout");
 #define META_MAGIC	0x5c1b4d01
 
 static const __u8 mac_client[ETH_ALEN] = { 0x02, 0, 0, 0, 0xc1, 0x01 };
@@ -260,15 +267,16 @@ static void expected_meta(const struct tcase *c, struct meta *m)
 
 	memset(m, 0, sizeof(*m));
 	m->magic = META_MAGIC;
+	m->family = SCMLB_AF_INET;
 	if (c->to_be) {
 		m->ifindex = ifindex[BE_SIDE(n)];
-		m->addr = htonl(BE_ADDR(n));
+		m->addr[0] = htonl(BE_ADDR(n));
 		m->port = htons(be_port(n) ? be_port(n) : c->in.dport);
 		memcpy(m->macs, mac_be[n], ETH_ALEN);
 		memcpy(m->macs + ETH_ALEN, mac_beif[n], ETH_ALEN);
 	} else {
 		m->ifindex = ifindex[SIDE_UP];
-		m->addr = htonl(VIP);
+		m->addr[0] = htonl(VIP);
 		m->port = htons(be_port(n) ? VPORT : c->in.sport);
 		m->reply = 1;
 		memcpy(m->macs, mac_client, ETH_ALEN);

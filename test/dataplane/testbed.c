@@ -873,7 +873,7 @@ int tb_flow_forget(const struct scmlb_ctx *ctx,
 
 /**
  * tb_stats_read_proto() - one protocol's packet counters, summed over the CPUs
- * @ctx:   holds the fd of stat_pkts
+ * @ctx:   holds the fds of stat_pkts and stat6_pkts: both families summed
  * @proto: enum scmlb_stat_proto
  * @sum:   the totals
  *
@@ -882,7 +882,7 @@ int tb_flow_forget(const struct scmlb_ctx *ctx,
 int tb_stats_read_proto(const struct scmlb_ctx *ctx, __u32 proto,
 			struct scmlb_stats *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), cpu;
+	int ncpu = libbpf_num_possible_cpus(), cpu, fam;
 	struct scmlb_stats *v;
 	size_t i;
 	int err = 0;
@@ -892,14 +892,18 @@ int tb_stats_read_proto(const struct scmlb_ctx *ctx, __u32 proto,
 	v = calloc(ncpu, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(ctx->maps.stats, &proto, v)) {
-		err = -errno;
-		goto out;
-	}
 	memset(sum, 0, sizeof(*sum));
-	for (cpu = 0; cpu < ncpu; cpu++)
-		for (i = 0; i < sizeof(*sum) / sizeof(__u64); i++)
-			((__u64 *)sum)[i] += ((__u64 *)&v[cpu])[i];
+	/* both families', as scmlb-stat shows them */
+	for (fam = 0; fam < 2; fam++) {
+		if (bpf_map_lookup_elem(fam ? ctx->maps.stats6 : ctx->maps.stats,
+					&proto, v)) {
+			err = -errno;
+			goto out;
+		}
+		for (cpu = 0; cpu < ncpu; cpu++)
+			for (i = 0; i < sizeof(*sum) / sizeof(__u64); i++)
+				((__u64 *)sum)[i] += ((__u64 *)&v[cpu])[i];
+	}
 out:
 	free(v);
 	return err;

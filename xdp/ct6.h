@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ct6.h - connection tracking of IPv6 flows: keys, the half-open maps, lookups */
+#ifndef SCMLB_CT6_H
+#define SCMLB_CT6_H
+
+#include "ct.h"
+#include "parse6.h"
+
+/* The conntrack key of an IPv6 packet src:sport -> dst:dport. */
+static __always_inline void ct6_key(struct scmlb_flow6_key *key,
+				    const __be32 *src, __be16 sport,
+				    const __be32 *dst, __be16 dport, __u8 proto)
+{
+	__builtin_memcpy(key->src_addr, src, sizeof(key->src_addr));
+	__builtin_memcpy(key->dst_addr, dst, sizeof(key->dst_addr));
+	key->src_port = sport;
+	key->dst_port = dport;
+	key->proto = proto;
+	key->family = SCMLB_AF_INET6;
+	key->pad[0] = key->pad[1] = 0;
+}
+
+/* The way of @key's bucket in an IPv6 half-open map that holds its flow. */
+static __always_inline struct scmlb_opening6_slot *
+ct6_opening_find(void *half_open, const struct scmlb_flow6_key *key)
+{
+	__u32 i = scmlb_opening6_bucket(key, ct_opening_mask);
+	struct scmlb_opening6_slot *s = bpf_map_lookup_elem(half_open, &i);
+
+	if (s && scmlb_flow6_key_equal(&s->key, key))
+		return s;
+	i++;
+	s = bpf_map_lookup_elem(half_open, &i);
+	return s && scmlb_flow6_key_equal(&s->key, key) ? s : NULL;
+}
+
+static __always_inline struct scmlb_flow *
+ct6_opening_lookup(void *half_open, const struct scmlb_flow6_key *key)
+{
+	struct scmlb_opening6_slot *s = ct6_opening_find(half_open, key);
+
+	return s ? &s->flow : NULL;
+}
+
+/* ct_opening_put() for the IPv6 half-open maps. */
+static __always_inline int ct6_opening_put(void *half_open,
+					   const struct scmlb_flow6_key *key,
+					   const struct scmlb_flow *f)
+{
+	__u32 i = scmlb_opening6_bucket(key, ct_opening_mask), i1 = i + 1;
+	struct scmlb_opening6_slot *s0 = bpf_map_lookup_elem(half_open, &i);
+	struct scmlb_opening6_slot *s1 = bpf_map_lookup_elem(half_open, &i1);
+	struct scmlb_opening6_slot *s;
+
+	if (!s0 || !s1)
+		return -1;
+	s = scmlb_opening6_way(key, &s0->key, s0->flow.last_seen, &s1->key,
+			       s1->flow.last_seen) ? s1 : s0;
+	s->flow = *f;
+	s->key = *key;
+	return 0;
+}
+
+static __always_inline void ct6_opening_clear(void *half_open,
+					      const struct scmlb_flow6_key *key)
+{
+	struct scmlb_opening6_slot *s = ct6_opening_find(half_open, key);
+
+	if (s)
+		s->key.family = 0;
+}
+
+static __always_inline void ct6_delete(void *established, void *half_open,
+				       int opening,
+				       const struct scmlb_flow6_key *key)
+{
+	if (opening)
+		ct6_opening_clear(half_open, key);
+	else
+		bpf_map_delete_elem(established, key);
+}
+
+static __always_inline struct scmlb_flow *
+ct6_lookup(void *established, void *half_open,
+	   const struct scmlb_flow6_key *key)
+{
+	struct scmlb_flow *f = bpf_map_lookup_elem(established, key);
+
+	if (f || key->proto != IPPROTO_TCP)
+		return f;
+	return ct6_opening_lookup(half_open, key);
+}
+
+/* The client's entry of an IPv6 flow: ct6_flows', else ct6_opening's. */
+static __always_inline struct scmlb_flow *
+ct6_client_lookup(const struct scmlb_flow6_key *key)
+{
+	return ct6_lookup(&ct6_flows, &ct6_opening, key);
+}
+
+/* An IPv6 reply entry: ct6_replies', else ct6_opening_rep's. */
+static __always_inline struct scmlb_flow *
+ct6_reply_lookup(const struct scmlb_flow6_key *rkey)
+{
+	return ct6_lookup(&ct6_replies, &ct6_opening_rep, rkey);
+}
+
+/* The key of the reply entry of client's entry @f, keyed @key. */
+static __always_inline void ct6_reply_key(struct scmlb_flow6_key *rkey,
+					  const struct scmlb_flow6_key *key,
+					  const struct scmlb_flow *f)
+{
+	ct6_key(rkey, f->nat_addr, f->nat_port, key->src_addr, key->src_port,
+		key->proto);
+}
+
+/* Forget an IPv6 flow: its reply entry, then its client's entry @f. */
+static __always_inline void ct6_forget(const struct scmlb_flow6_key *key,
+				       const struct scmlb_flow *f)
+{
+	int opening = ct_half_open(f);
+	struct scmlb_flow6_key rkey;
+
+	ct6_reply_key(&rkey, key, f);
+	if (ct_has_reply(f))
+		ct6_delete(&ct6_replies, &ct6_opening_rep, opening, &rkey);
+	ct6_delete(&ct6_flows, &ct6_opening, opening, key);
+}
+
+/* The TCP header of @p; NULL when the verifier cannot see it whole. */
+static __always_inline const struct tcphdr *tcp6_hdr(const struct pkt6 *p)
+{
+	const struct tcphdr *th = p->l4;
+
+	return th && (void *)(th + 1) <= p->data_end ? th : NULL;
+}
+
+/* ct_move_state() for an IPv6 packet. */
+static __always_inline int ct6_move_state(struct scmlb_flow *f,
+					  const struct pkt6 *p,
+					  int from_backend)
+{
+	return ct_move_state_tcp(f, p->tcp_flags, tcp6_hdr(p), from_backend);
+}
+
+#endif /* SCMLB_CT6_H */

@@ -110,6 +110,18 @@ int scmlb_ct_expire(const struct scmlb_ctx *ctx,
 	if (!err)
 		err = bpf_map__reuse_fd(skel->maps.ct_opening_rep,
 					ctx->maps.ct_opening_rep);
+	/* IPv6's, from layout 4.5 on; without them the pass finds none */
+	if (!err && ctx->maps.ct6 >= 0)
+		err = bpf_map__reuse_fd(skel->maps.ct6_flows, ctx->maps.ct6);
+	if (!err && ctx->maps.ct6_replies >= 0)
+		err = bpf_map__reuse_fd(skel->maps.ct6_replies,
+					ctx->maps.ct6_replies);
+	if (!err && ctx->maps.ct6_opening >= 0)
+		err = bpf_map__reuse_fd(skel->maps.ct6_opening,
+					ctx->maps.ct6_opening);
+	if (!err && ctx->maps.ct6_opening_rep >= 0)
+		err = bpf_map__reuse_fd(skel->maps.ct6_opening_rep,
+					ctx->maps.ct6_opening_rep);
 	if (!err) {
 		/* reuse took the instance's size: a power of two */
 		skel->rodata->ct_opening_mask =

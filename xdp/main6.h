@@ -77,8 +77,10 @@ static __always_inline int main6(struct xdp_md *ctx)
 	cfg = bpf_map_lookup_elem(&lb_config, &zero);
 	if (!cfg)
 		return XDP_PASS;
+	/* as IPv4's: a backend's side counts only what it returns */
 	if (parse_ip6(ctx, &p) < 0)
-		return main6_pass(NULL);
+		return ctx->ingress_ifindex == cfg->upstream_ifindex ?
+		       main6_pass(NULL) : XDP_PASS;
 	proto = stat6_proto(&p);
 	st = bpf_map_lookup_elem(&stat6_pkts, &proto);
 	if (!st)

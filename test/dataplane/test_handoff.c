@@ -17,8 +17,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "backends.h"
 #include "frames.h"
 #include "maps.h"
+#include "services.h"
 #include "scmlb.skel.h"
 #include "tc.h"
 #include "testbed.h"
@@ -477,6 +479,166 @@ static const struct tcase cases[] = {
 	  .act = XDP_PASS, .meta = true, HANDOFF, CT(OPENING, 1, 3) },
 };
 
+/* ---- IPv6: the metadata's 16-byte address, scmlb_tc's four-word update ---- */
+
+#define VIP6		"2001:db8:0:11::1"
+#define CLIENT6		"2001:db8:c::7"
+#define BE6		"2001:db8:3::2"		/* port BE_PORT2, behind hot-be0 */
+
+/* A fresh instance, a v6 service of every port and its one backend. */
+static int fx_v6(void)
+{
+	struct scmlb_service svc = {
+		.family = SCMLB_AF_INET6,
+		.scheduler = SCMLB_SCHED_RR,
+	};
+	struct scmlb_backend be = {
+		.port = htons(BE_PORT2),
+		.weight = 1,
+		.family = SCMLB_AF_INET6,
+		.ifindex = ifindex[SIDE_BE0],
+		.status = SCMLB_BACKEND_AVAILABLE,
+		.name = "be6",
+	};
+	int err = instance_with(1);
+
+	ip6_pton(VIP6, (__u8 *)svc.vip);
+	ip6_pton(BE6, (__u8 *)be.addr);
+	memcpy(be.mac, mac_be[1], ETH_ALEN);
+	memcpy(be.if_mac, mac_beif[1], ETH_ALEN);
+	if (!err)
+		err = scmlb_service_add(&lb, &svc);
+	be.service_id = svc.id;
+	if (!err)
+		err = scmlb_backend_add(&lb, &be);
+	return err ? err : ifaces_set(SKB, SKB, SKB);
+}
+
+/* A case of an IPv6 flow: the client's frame, or the backend's (@reply). */
+struct case6 {
+	const char *desc;
+	int (*setup)(void);
+	bool reply;
+	__u8 proto;
+	__u16 cport;
+	__u8 tcp_flags;
+	__u16 payload;
+	bool zero;			/* UDP summing to 0 once rewritten */
+	bool live;			/* else: the metadata checked */
+};
+
+static struct frame6 frame6_of(const struct case6 *c, bool rewritten)
+{
+	static __u8 zero_to[16];
+	struct frame6 f = {
+		.proto = c->proto,
+		.tcp_flags = c->tcp_flags,
+		.payload = c->payload,
+	};
+	__u16 vport = c->proto == IPPROTO_UDP ? UPORT : VPORT;
+
+	if (!c->reply) {
+		f.src_mac = rewritten ? mac_beif[1] : mac_client;
+		f.dst_mac = rewritten ? mac_be[1] : mac_up;
+		ip6_pton(CLIENT6, f.saddr);
+		ip6_pton(rewritten ? BE6 : VIP6, f.daddr);
+		f.sport = c->cport;
+		f.dport = rewritten ? BE_PORT2 : vport;
+	} else {
+		f.src_mac = rewritten ? mac_up : mac_be[1];
+		f.dst_mac = rewritten ? mac_client : mac_beif[1];
+		ip6_pton(rewritten ? VIP6 : BE6, f.saddr);
+		ip6_pton(CLIENT6, f.daddr);
+		f.sport = rewritten ? vport : BE_PORT2;
+		f.dport = c->cport;
+	}
+	if (c->zero) {
+		ip6_pton(BE6, zero_to);
+		f.zero_csum_daddr = zero_to;
+		f.zero_csum_dport = BE_PORT2;
+	}
+	return f;
+}
+
+static enum tap_result run_case6(const struct case6 *c)
+{
+	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
+	struct frame6 f;
+	__u32 out_len = 0, meta_len;
+	size_t len, elen;
+	int side = SIDE_N, act, err;
+	struct meta m = {
+		.magic = META_MAGIC,
+		.ifindex = ifindex[c->reply ? SIDE_UP : SIDE_BE0],
+		.reply = c->reply,
+		.family = SCMLB_AF_INET6,
+		.l4_off = ETH_HLEN + 40,
+		.proto = c->proto,
+	};
+
+	err = c->setup ? c->setup() : 0;
+	if (err) {
+		note("setup: %s", strerror(-err));
+		return RES_FAIL;
+	}
+	f = frame6_of(c, false);
+	len = frame6_build(&f, in);
+	f = frame6_of(c, true);
+	elen = frame6_build(&f, exp);
+	if (!c->live) {
+		err = run_meta(in, len, ifindex[c->reply ? SIDE_BE0 : SIDE_UP],
+			       out, &out_len, &meta_len, &act);
+		if (err || act != XDP_PASS) {
+			note("test run: %s, %s", strerror(-err), act_name(act));
+			return RES_FAIL;
+		}
+		ip6_pton(c->reply ? VIP6 : BE6, (__u8 *)m.addr);
+		m.port = htons(c->reply ? VPORT : BE_PORT2);
+		memcpy(m.macs, c->reply ? mac_client : mac_be[1], ETH_ALEN);
+		memcpy(m.macs + ETH_ALEN, c->reply ? mac_up : mac_beif[1],
+		       ETH_ALEN);
+		if (meta_len != sizeof(m) || memcmp(out, &m, sizeof(m))) {
+			note("metadata of %u bytes is not the handoff expected",
+			     meta_len);
+			return RES_FAIL;
+		}
+		return frames_equal(in, len, out + meta_len,
+				    out_len - meta_len) ? RES_OK : RES_FAIL;
+	}
+	tb_peers_drain(peer_fd, SIDE_N);
+	err = tb_prog_run_live(main_fd, ifindex[c->reply ? SIDE_BE0 : SIDE_UP],
+			       in, len);
+	if (!err)
+		err = tb_peer_capture(peer_fd, SIDE_N, CAPTURE_MS, &side, out,
+				      &out_len);
+	if (err) {
+		note("live run: %s", strerror(-err));
+		return RES_FAIL;
+	}
+	if (side != (c->reply ? SIDE_UP : SIDE_BE0)) {
+		note("the frame left through %s", if_names[side]);
+		return RES_FAIL;
+	}
+	return frames_equal(exp, elen, out, out_len) && csums_valid6(out, out_len) ?
+	       RES_OK : RES_FAIL;
+}
+
+static const struct case6 cases6[] = {
+	{ "IPv6 SYN through veths: the handoff carries the 16-byte backend "
+	  "address and where TCP starts (44 bytes of metadata)", fx_v6,
+	  .proto = IPPROTO_TCP, .cport = 41001, .tcp_flags = TF_SYN },
+	{ "its retransmission, live: scmlb_tc rewrites the address's four "
+	  "words and the port, checksum exact, out of hot-be0", NULL,
+	  .proto = IPPROTO_TCP, .cport = 41001, .tcp_flags = TF_SYN,
+	  .live = true },
+	{ "the backend's SYN-ACK, live: returned from the IPv6 VIP and its "
+	  "port", NULL, .reply = true, .proto = IPPROTO_TCP, .cport = 41001,
+	  .tcp_flags = TF_SYN | TF_ACK, .live = true },
+	{ "IPv6 UDP whose checksum comes out 0, live: sent as 0xffff", NULL,
+	  .proto = IPPROTO_UDP, .cport = 41002, .payload = 16, .zero = true,
+	  .live = true },
+};
+
 /* scmlb_tc on a packet without our metadata: on to the next filter. */
 static enum tap_result tc_pass_case(void)
 {
@@ -534,12 +696,18 @@ int main(void)
 	if (!tb_start(&tb, &failed))
 		return failed;
 
-	printf("1..%zu\n", ARRAY_SIZE(cases) + 1);
+	printf("1..%zu\n", ARRAY_SIZE(cases) + ARRAY_SIZE(cases6) + 1);
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		notes_reset();
 		failed += tap_case(i + 1, cases[i].desc, run_case(&cases[i]),
 				   NULL);
 	}
+	for (i = 0; i < ARRAY_SIZE(cases6); i++) {
+		notes_reset();
+		failed += tap_case(ARRAY_SIZE(cases) + i + 1, cases6[i].desc,
+				   run_case6(&cases6[i]), NULL);
+	}
+	i = ARRAY_SIZE(cases) + ARRAY_SIZE(cases6);
 	notes_reset();
 	failed += tap_case(i + 1, "scmlb_tc passes a packet without our "
 			   "metadata on to the next filter", tc_pass_case(),

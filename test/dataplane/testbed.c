@@ -1090,8 +1090,22 @@ void tb_peers_drain(const int *fds, int n)
 			;
 }
 
+/*
+ * An IPv6 frame of ours: TCP, UDP or a fragment, not the neighbour
+ * discovery or MLD the kernel sends on a veth of its own accord.
+ */
+static bool peer_ip6_data(const __u8 *buf, ssize_t len)
+{
+	__u8 nh = len >= ETH_HLEN + 40 ? buf[ETH_HLEN + 6] : 0;
+
+	return get16(buf + 12) == ETH_P_IPV6 &&
+	       (nh == IPPROTO_TCP || nh == IPPROTO_UDP ||
+		nh == IPPROTO_FRAGMENT);
+}
+
 /**
- * tb_peer_capture() - the first IPv4 frame one of the peers receives
+ * tb_peer_capture() - the first IPv4 frame, or IPv6 data frame, one of the
+ *		       peers receives
  * @fds:   the peers' sockets
  * @n:     how many
  * @ms:    how long to wait for it
@@ -1099,7 +1113,8 @@ void tb_peers_drain(const int *fds, int n)
  * @buf:   the frame, 2 * FRAME_MAX bytes
  * @len:   its length
  *
- * Nothing else speaks IPv4 in the test's namespace; the rest is ignored.
+ * Nothing else speaks IPv4 in the test's namespace, and the kernel's own
+ * IPv6 is neighbour discovery and MLD; the rest is ignored.
  *
  * Return: 0, -ETIMEDOUT, or another -errno.
  */
@@ -1122,7 +1137,8 @@ int tb_peer_capture(const int *fds, int n, int ms, int *which, __u8 *buf,
 			if (!(pfd[i].revents & POLLIN))
 				continue;
 			got = recv(fds[i], buf, 2 * FRAME_MAX, MSG_DONTWAIT);
-			if (got >= ETH_HLEN && get16(buf + 12) == ETH_P_IP) {
+			if (got >= ETH_HLEN && (get16(buf + 12) == ETH_P_IP ||
+						peer_ip6_data(buf, got))) {
 				*which = i;
 				*len = got;
 				return 0;

@@ -41,7 +41,15 @@ struct bench_cfg {
 	__u16 l4_check;		/* offset of the L4 checksum in the frame */
 	__u32 forget;		/* 1: take the run's flow out of conntrack first */
 	__u32 opening_mask;	/* slots of ct_opening less one */
+	__u32 v6;		/* an IPv6 frame: flow 0 only, ct6_opening */
 };
+
+/* Where an IPv6 frame's fields are, for the harness (no extension headers). */
+#define BENCH6_OFF_SADDR 22
+#define BENCH6_OFF_DADDR 38
+#define BENCH6_OFF_NEXTHDR 20
+#define BENCH6_OFF_SPORT 54
+#define BENCH6_OFF_DPORT 56
 
 /* Key of the floor's flow table: the client's 5-tuple. */
 struct bench_floor_key {

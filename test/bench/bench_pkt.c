@@ -91,6 +91,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "backends.h"
 #include "bench.h"
 #include "bench_floor.skel.h"
 #include "bench_pass.skel.h"
@@ -138,6 +139,16 @@
 #define FRAME_IP_ID	0x1c46		/* every frame's, as frame_build() makes it */
 #define VPORT		80
 #define UDP_VPORT	53
+
+/*
+ * IPv6 (issue 16): a round-robin service of every port on VIP6, its
+ * backends BE6(n), and flow 0 of each IPv6 path only.
+ */
+#define VIP6		"2001:db8:0:11::1"
+#define OTHER6		"2001:db8:0:11::2"	/* not a VIP */
+#define EST6		"2001:db8:100::7"	/* established TCP and UDP */
+#define NEW6		"2001:db8:101::7"	/* new TCP */
+#define BE6_FMT		"2001:db8:3::%d"
 
 /* Backends of each service: the same addresses serve both. */
 #define NBE		3
@@ -198,11 +209,20 @@ enum pkt_kind {
 	PK_DR_SYN,	/* PK_TCP_SYN to the dr VIP */
 	PK_IPIP_EST,	/* PK_TCP_EST to the ipip VIP */
 	PK_IPIP_SYN,	/* PK_TCP_SYN to the ipip VIP */
+	PK6_NONVIP,	/* IPv6: PK_NONVIP's */
+	PK6_TCP_EST,	/* IPv6: the established flow's ACK, to VIP6 */
+	PK6_TCP_SYN,	/* IPv6: a new flow's SYN */
+	PK6_TCP_REPLY,	/* IPv6: the backend's ACK of the established flow */
+	PK6_UDP_EST,	/* IPv6: the established UDP flow's datagram */
 	PK_N,
+	PK6_FIRST = PK6_NONVIP,
 };
 
 /* The services flows go to, as scmlb-attach -v and scmlb-svc make them. */
 enum svc { SVC_RR, SVC_MAGLEV, SVC_DR, SVC_IPIP, SVC_N };
+
+/* The IPv6 service and its backends 1..NBE, apart from the IPv4 ones. */
+static __u32 svc6_id, be6_id[4];
 
 /*
  * Flows of one kind: flow i of a set is flow 0 (its frame) with the
@@ -262,6 +282,12 @@ static const enum flow_set pkt_flows[PK_N] = {
 	[PK_DR_SYN] = FS_DR_NEW,
 	[PK_IPIP_EST] = FS_IPIP_EST,
 	[PK_IPIP_SYN] = FS_IPIP_NEW,
+	/* IPv6's: flow 0 alone, tracked by flows6_add() */
+	[PK6_NONVIP] = FS_N,
+	[PK6_TCP_EST] = FS_N,
+	[PK6_TCP_SYN] = FS_N,
+	[PK6_TCP_REPLY] = FS_N,
+	[PK6_UDP_EST] = FS_N,
 };
 
 enum prog_kind { PROG_PASS, PROG_FLOOR, PROG_SCMLB };
@@ -305,7 +331,8 @@ enum {
 	R_MAG_NEW, R_MAG_NEW_FRESH, R_MAG_EST, R_TCP_EGRESS, R_EGRESS_NOCT, R_UDP_EST,
 	R_UDP_FRAG, R_ICMP_ERR, R_EST_MANY, R_EST_FW_FEW, R_EST_FW_MANY, R_DROP_FW_MANY, R_EST_DOS,
 	R_CYC_FEW, R_CYC_MANY, R_FLOOR_CYC_FEW, R_FLOOR_CYC_MANY,
-	R_DR_NEW, R_DR_EST, R_IPIP_NEW, R_IPIP_EST, R_N,
+	R_DR_NEW, R_DR_EST, R_IPIP_NEW, R_IPIP_EST,
+	R6_NONVIP, R6_TCP_NEW, R6_TCP_EST, R6_TCP_EGRESS, R6_UDP_EST, R_N,
 };
 
 /* Every path; a trial measures those of a scenario in this order. */
@@ -499,6 +526,42 @@ static struct row rows[R_N] = {
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
 	},
+	/* IPv6: through scmlb_main's tail call into scmlb_main6, as deployed */
+	[R6_NONVIP] = {
+		.key = "nonvip6_pass",
+		.desc = "IPv6: non-VIP packet passed",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK6_NONVIP,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_PASS, .cnt = CNT_PASSED,
+	},
+	[R6_TCP_NEW] = {
+		.key = "tcp6_new",
+		.desc = "IPv6: new TCP connection, conntrack emptied",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK6_TCP_SYN,
+		.flows = 1, .forget = true, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+	},
+	[R6_TCP_EST] = {
+		.key = "tcp6_est",
+		.desc = "IPv6: established TCP ingress",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK6_TCP_EST,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+	},
+	[R6_TCP_EGRESS] = {
+		.key = "tcp6_egress",
+		.desc = "IPv6: backend reply (egress, TCP)",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK6_TCP_REPLY,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_RETURNED,
+	},
+	[R6_UDP_EST] = {
+		.key = "udp6_est",
+		.desc = "IPv6: established UDP ingress",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK6_UDP_EST,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+	},
 };
 
 /* Ratios between paths, with the targets the issues set. */
@@ -533,6 +596,16 @@ static const struct comparison comparisons[] = {
 	  R_EST_FW_FEW, R_TCP_EST, 0, "what a non-empty firewall adds" },
 	{ "dos_vs_none_est", "established TCP: 2 DoS policies vs none",
 	  R_EST_DOS, R_EST_FW_MANY, 0, "what per-source counting adds" },
+	{ "ipv6_vs_ipv4_est", "established TCP: IPv6 vs IPv4",
+	  R6_TCP_EST, R_TCP_EST, 1.2, "issue 16: within 20 %" },
+	{ "ipv6_vs_ipv4_new", "new TCP connection: IPv6 vs IPv4",
+	  R6_TCP_NEW, R_TCP_NEW, 1.2, "issue 16: within 20 %" },
+	{ "ipv6_vs_ipv4_udp", "established UDP: IPv6 vs IPv4",
+	  R6_UDP_EST, R_UDP_EST, 1.2, "issue 16: within 20 %" },
+	{ "ipv6_vs_ipv4_egress", "backend reply: IPv6 vs IPv4",
+	  R6_TCP_EGRESS, R_TCP_EGRESS, 1.2, "issue 16: within 20 %" },
+	{ "ipv6_vs_ipv4_nonvip", "non-VIP packet passed: IPv6 vs IPv4",
+	  R6_NONVIP, R_NONVIP, 1.2, "issue 16: within 20 %" },
 };
 
 static struct scmlb_bpf *skel;
@@ -575,6 +648,52 @@ static enum side icmp_err_build(__u8 *b)
 	return SIDE_UP;
 }
 
+/* The address of IPv6 backend @n (1..NBE). */
+static void be6_addr(int n, __u8 *a)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), BE6_FMT, n);
+	ip6_pton(text, a);
+}
+
+/* Flow 0 of an IPv6 @kind in @b, BENCH_FRAME_LEN bytes; its interface. */
+static enum side pkt6_build(enum pkt_kind kind, __u8 *b)
+{
+	struct frame6 f = build_tcp6(EST6, SPORT_BASE, VIP6, VPORT, TF_ACK);
+	enum side side = SIDE_UP;
+
+	f.src_mac = mac_client;
+	f.dst_mac = mac_up;
+	switch (kind) {
+	case PK6_NONVIP:
+		ip6_pton(OTHER6, f.daddr);
+		break;
+	case PK6_TCP_SYN:
+		ip6_pton(NEW6, f.saddr);
+		f.tcp_flags = TF_SYN;
+		break;
+	case PK6_TCP_REPLY:
+		/* flow 0 is on backend 1 */
+		f = build_tcp6("::1", VPORT, EST6, SPORT_BASE, TF_ACK);
+		be6_addr(1, f.saddr);
+		f.src_mac = mac_be;
+		f.dst_mac = mac_beif;
+		side = SIDE_BE;
+		break;
+	case PK6_UDP_EST:
+		f.proto = IPPROTO_UDP;
+		f.dport = UDP_VPORT;
+		f.tcp_flags = 0;
+		break;
+	default:
+		break;
+	}
+	f.payload = BENCH_FRAME_LEN - ETH_HLEN - 40 - l4_hdr_len(f.proto, 5);
+	frame6_build(&f, b);
+	return side;
+}
+
 /* Flow 0 of @kind in @b (FRAME_MAX bytes), and the interface it arrives on. */
 static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 {
@@ -585,6 +704,8 @@ static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 	};
 	enum side side = SIDE_UP;
 
+	if (kind >= PK6_FIRST)
+		return pkt6_build(kind, b);
 	switch (kind) {
 	case PK_NONVIP:
 		f.daddr = OTHER_ADDR;
@@ -890,6 +1011,171 @@ out:
 	return err;
 }
 
+/* The IPv6 client's key of flow 0 from @src to VIP6:@dport. */
+static struct scmlb_flow6_key flow6_key(const char *src, __u16 dport,
+					__u8 proto)
+{
+	struct scmlb_flow6_key k = {
+		.src_port = htons(SPORT_BASE),
+		.dst_port = htons(dport),
+		.proto = proto,
+		.family = SCMLB_AF_INET6,
+	};
+
+	ip6_pton(src, (__u8 *)k.src_addr);
+	ip6_pton(VIP6, (__u8 *)k.dst_addr);
+	return k;
+}
+
+/* The reply key of @c's flow on backend @n. */
+static struct scmlb_flow6_key flow6_reply_key(const struct scmlb_flow6_key *c,
+					      int n)
+{
+	struct scmlb_flow6_key r = *c;
+
+	be6_addr(n, (__u8 *)r.src_addr);
+	memcpy(r.dst_addr, c->src_addr, sizeof(r.dst_addr));
+	r.src_port = c->dst_port;
+	r.dst_port = c->src_port;
+	return r;
+}
+
+/* The IPv6 established flows, TCP and UDP, on backend 1: both entries. */
+static int flows6_add(void)
+{
+	static const __u8 protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	struct scmlb_flow6_key c, r;
+	struct scmlb_flow f;
+	size_t i;
+
+	for (i = 0; i < sizeof(protos); i++) {
+		c = flow6_key(EST6, protos[i] == IPPROTO_TCP ? VPORT : UDP_VPORT,
+			      protos[i]);
+		r = flow6_reply_key(&c, 1);
+		memset(&f, 0, sizeof(f));
+		f.packets = 1;
+		f.backend_id = be6_id[1];
+		f.service_id = svc6_id;
+		be6_addr(1, (__u8 *)f.nat_addr);
+		f.nat_port = c.dst_port;
+		f.state = protos[i] == IPPROTO_TCP ? SCMLB_CT_ESTABLISHED :
+						     SCMLB_CT_UDP;
+		memcpy(f.client_mac, mac_client, ETH_ALEN);
+		if (bpf_map_update_elem(lb.maps.ct6, &c, &f, BPF_ANY))
+			return -errno;
+		f.packets = 0;
+		memcpy(f.nat_addr, c.dst_addr, sizeof(f.nat_addr));
+		f.flags = SCMLB_FLOW_REPLY;
+		if (bpf_map_update_elem(lb.maps.ct6_replies, &r, &f, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* The way of @key's bucket in the IPv6 half-open map @fd holding it, or -1. */
+static int ct6_way(int fd, const struct scmlb_flow6_key *key,
+		   struct scmlb_opening6_slot *slot, __u32 *index)
+{
+	__u32 i = scmlb_opening6_bucket(key, scmlb_ct_opening_slots(CT_SIZE) - 1);
+	int way;
+
+	for (way = 0; way < 2; way++, i++) {
+		if (!bpf_map_lookup_elem(fd, &i, slot) &&
+		    scmlb_flow6_key_equal(&slot->key, key)) {
+			*index = i;
+			return way;
+		}
+	}
+	return -1;
+}
+
+/* Empty the IPv6 half-open slot of @key in @fd, if it is that flow's. */
+static void ct6_forget(int fd, const struct scmlb_flow6_key *key)
+{
+	struct scmlb_opening6_slot slot;
+	__u32 i;
+
+	if (ct6_way(fd, key, &slot, &i) < 0)
+		return;
+	slot.key.family = 0;
+	bpf_map_update_elem(fd, &i, &slot, BPF_ANY);
+}
+
+/* What the IPv6 new flow's runs left: its client's slot, its replies'. */
+static void flows6_forget(void)
+{
+	struct scmlb_flow6_key c = flow6_key(NEW6, VPORT, IPPROTO_TCP), r;
+	int n;
+
+	ct6_forget(lb.maps.ct6_opening, &c);
+	for (n = 1; n <= NBE; n++) {
+		r = flow6_reply_key(&c, n);
+		ct6_forget(lb.maps.ct6_opening_rep, &r);
+	}
+}
+
+/* Flow 0's packet count in an IPv6 @kind's direction; 0: untracked. */
+static __u64 flow6_packets(enum pkt_kind kind)
+{
+	struct scmlb_opening6_slot slot;
+	struct scmlb_flow6_key c, r;
+	struct scmlb_flow f;
+	__u32 i;
+
+	if (kind == PK6_NONVIP)
+		return 0;
+	c = flow6_key(kind == PK6_TCP_SYN ? NEW6 : EST6,
+		      kind == PK6_UDP_EST ? UDP_VPORT : VPORT,
+		      kind == PK6_UDP_EST ? IPPROTO_UDP : IPPROTO_TCP);
+	if (kind == PK6_TCP_REPLY) {
+		r = flow6_reply_key(&c, 1);
+		return bpf_map_lookup_elem(lb.maps.ct6_replies, &r, &f) ?
+		       0 : f.packets;
+	}
+	if (!bpf_map_lookup_elem(lb.maps.ct6, &c, &f))
+		return f.packets;
+	return ct6_way(lb.maps.ct6_opening, &c, &slot, &i) < 0 ? 0 :
+	       slot.flow.packets;
+}
+
+/*
+ * VIP6's service, every port, round robin, and its NBE backends. Its
+ * bit in lb_vip_hint must not be the IPv4 non-VIP path's, which would
+ * then pay a lookup it does not pay without IPv6.
+ */
+static int service6_add(void)
+{
+	struct scmlb_service svc = {
+		.family = SCMLB_AF_INET6,
+		.scheduler = SCMLB_SCHED_RR,
+	};
+	scmlb_addr_t other = { htonl(OTHER_ADDR) };
+	int n, err;
+
+	ip6_pton(VIP6, (__u8 *)svc.vip);
+	if (scmlb_vip_hint_bit(svc.vip) == scmlb_vip_hint_bit(other))
+		return -EEXIST;
+	err = scmlb_service_add(&lb, &svc);
+	svc6_id = svc.id;
+	for (n = 1; n <= NBE && !err; n++) {
+		struct scmlb_backend be = {
+			.service_id = svc.id,
+			.weight = 1,
+			.family = SCMLB_AF_INET6,
+			.ifindex = ifindex[SIDE_BE],
+			.status = SCMLB_BACKEND_AVAILABLE,
+		};
+
+		be6_addr(n, (__u8 *)be.addr);
+		memcpy(be.mac, mac_be, ETH_ALEN);
+		memcpy(be.if_mac, mac_beif, ETH_ALEN);
+		snprintf(be.name, sizeof(be.name), "be6-%d", n);
+		err = scmlb_backend_add(&lb, &be);
+		be6_id[n] = be.id;
+	}
+	return err;
+}
+
 /*
  * The packet count of flow @i's entry in @kind's direction (a reply's:
  * the reply entry); 0 when untracked.
@@ -900,6 +1186,8 @@ static __u64 flow_packets(enum pkt_kind kind, __u32 i)
 	struct scmlb_ct_entry c, r;
 	struct scmlb_flow f;
 
+	if (kind >= PK6_FIRST)
+		return flow6_packets(kind);
 	if (set == FS_N)
 		return 0;
 	flow_entries(set, i, flow_backend(set, i), &c, &r);
@@ -970,6 +1258,8 @@ static int services_add(void)
 	}
 	if (!err)
 		err = noct_service_add();
+	if (!err)
+		err = service6_add();
 	if (!err)
 		err = scmlb_config_refresh(&lb);
 	if (!err) {
@@ -1147,6 +1437,8 @@ static int scenario_enter(enum scenario sc)
 			err = flows_add(FS_IPIP_EST, 0, FLOWS_BASE);
 		if (!err)
 			err = frag_add();
+		if (!err)
+			err = flows6_add();
 		break;
 	case SC_MANY_FLOWS:
 		err = flows_add(FS_EST, FLOWS_BASE, FLOWS_MANY);
@@ -1250,6 +1542,27 @@ static int run_timed(enum prog_kind prog, enum side side, __u32 repeat,
 	return 0;
 }
 
+/* output_wrong() of an IPv6 path, redirected. */
+static const char *output6_wrong(const struct row *r, const __u8 *out)
+{
+	__u8 want[16];
+	int n;
+
+	if (!csums_valid6(out, BENCH_FRAME_LEN))
+		return "a checksum of the rewritten frame does not verify";
+	if (r->pkt == PK6_TCP_REPLY) {
+		ip6_pton(VIP6, want);
+		return memcmp(out + BENCH6_OFF_SADDR, want, 16) ?
+		       "reply's source is not the VIP" : NULL;
+	}
+	for (n = 1; n <= NBE; n++) {
+		be6_addr(n, want);
+		if (!memcmp(out + BENCH6_OFF_DADDR, want, 16))
+			return NULL;
+	}
+	return "destination is not a backend";
+}
+
 /* The last run's output frame must be what the path produces. */
 static const char *output_wrong(const struct row *r, const __u8 *in,
 				const __u8 *out)
@@ -1262,6 +1575,8 @@ static const char *output_wrong(const struct row *r, const __u8 *in,
 		return memcmp(in, out, BENCH_FRAME_LEN) ? "passed frame changed" : NULL;
 	if (r->act != XDP_REDIRECT)
 		return NULL;
+	if (r->pkt >= PK6_FIRST)
+		return output6_wrong(r, out);
 	if (set != FS_N && svc_forward[flow_sets[set].svc] == SCMLB_FWD_DR)
 		return !memcmp(in + ETH_HLEN, out + ETH_HLEN,
 			       BENCH_FRAME_LEN - ETH_HLEN) &&
@@ -1336,6 +1651,7 @@ static int row_measure(struct row *r, int trial)
 	cfg->sport = get16(in + BENCH_OFF_SPORT);
 	cfg->l4_check = in[ETH_HLEN + 9] == IPPROTO_TCP ? BENCH_OFF_TCP_CHECK :
 			BENCH_OFF_UDP_CHECK;
+	cfg->v6 = r->pkt >= PK6_FIRST;
 
 	err = run_timed(PROG_PASS, side, r->repeat, out, &act, &base_ns);
 	if (!err && act != XDP_PASS)
@@ -1381,6 +1697,8 @@ static int row_measure(struct row *r, int trial)
 		}
 	}
 	/* every trial opens the same new flows */
+	if (r->pkt == PK6_TCP_SYN)
+		flows6_forget();
 	if (pkt_flows[r->pkt] != FS_N && flow_sets[pkt_flows[r->pkt]].opened) {
 		err = flows_delete(pkt_flows[r->pkt], 0,
 				   r->flows ? 1 : r->repeat);
@@ -1515,6 +1833,9 @@ static int refs_setup(void)
 	if (!err)
 		err = bpf_map__reuse_fd(harness->maps.bench_ct,
 					lb.maps.ct_opening);
+	if (!err)
+		err = bpf_map__reuse_fd(harness->maps.bench_ct6,
+					lb.maps.ct6_opening);
 	floor_skel->rodata->floor_vip = htonl(VIP);
 	if (!err)
 		err = bench_restore__load(harness);

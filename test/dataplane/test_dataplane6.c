@@ -32,14 +32,20 @@
 #define CLIENT4		IP4(198, 51, 100, 7)
 #define BE4		IP4(10, 0, 3, 2)
 #define UDP_BE_PORT	5353
+#define DR_VIP6		"2001:db8:0:14::1"	/* tcp 80 rr, dr */
+/* The router toward the clients, for replies the FIB returns */
+#define ROUTER6		"2001:db8:ff::1"
+static const __u8 mac_router[ETH_ALEN] = { 0x02, 0, 0, 0, 0xfe, 0x06 };
+static __u8 mac_up_real[ETH_ALEN];	/* dp6-up's own, as the FIB gives it */
 
 #define CT_SIZE		1024
 
 /* Backend n: its address, behind dp6-be0 (odd n) or dp6-be1 (even n). */
-#define NBE		6
+#define NBE		7
 static const char *const be_addr[NBE + 1] = {
 	NULL, "2001:db8:3::2", "2001:db8:4::2", "2001:db8:5::2",
 	"2001:db8:3::12", "2001:db8:4::12", "2001:db8:5::12",
+	"2001:db8:3::22",
 };
 
 static const __u8 mac_client[ETH_ALEN] = { 0x02, 0, 0, 0, 0xc6, 0x01 };
@@ -52,7 +58,7 @@ enum side { SIDE_UP, SIDE_BE0, SIDE_BE1, SIDE_N };
 static const char *const if_names[SIDE_N] = { "dp6-up", "dp6-be0", "dp6-be1" };
 
 /* The services: [0] is scmlb-attach -v's IPv4 one. */
-enum svc_name { S_V4, S_TCP80, S_UDP, S_MG, S_N };
+enum svc_name { S_V4, S_TCP80, S_UDP, S_MG, S_DR, S_N };
 
 static struct scmlb_bpf *skel;
 static struct scmlb_ctx lb = { .dir_fd = -1 };
@@ -66,6 +72,7 @@ enum verdict {
 	V_FWD,			/* to backend to_be: destination rewritten */
 	V_FWD_DR,		/* to backend to_be: MACs only */
 	V_RET,			/* a backend's reply, from the VIP */
+	V_RET_FIB,		/* the same, the FIB's way: the router's MAC */
 };
 
 /*
@@ -177,11 +184,12 @@ static size_t expected(const struct case6 *c, const struct frame6 *in,
 		e.dst_mac = mac_be;
 		break;
 	case V_RET:
+	case V_RET_FIB:
 		ip6_pton(c->dst ? c->dst : VIP6, e.saddr);
 		if (c->new_port)
 			e.sport = c->new_port;
-		e.src_mac = mac_up;
-		e.dst_mac = mac_client;
+		e.src_mac = c->v == V_RET ? mac_up : mac_up_real;
+		e.dst_mac = c->v == V_RET ? mac_client : mac_router;
 		break;
 	}
 	/* a later fragment carries no L4 header: only addresses change */
@@ -387,6 +395,37 @@ static int fx_forget_maglev(void)
 	return 0;
 }
 
+/* What lb_reply_index holds for backend 2's port 80 (lib/'s IPv6 sync is the tools'). */
+static int fx_reply_index(void)
+{
+	struct scmlb_reply_key key = {
+		.family = SCMLB_AF_INET6,
+		.proto = IPPROTO_TCP,
+		.port = htons(80),
+	};
+	struct scmlb_reply_to to = {
+		.port = htons(80),
+		.service_id = svc_id[S_TCP80],
+		.backend_id = be_id[2],
+	};
+
+	ip6_pton(be_addr[2], (__u8 *)key.addr);
+	ip6_pton(VIP6, (__u8 *)to.vip);
+	return bpf_map_update_elem(lb.maps.reply_index, &key, &to, BPF_ANY) ?
+	       -errno : 0;
+}
+
+static bool stateless_counted(void)
+{
+	struct scmlb_stats st;
+
+	if (stats6(&st) || st.returned_stateless != 1) {
+		note("returned_stateless is not 1");
+		return false;
+	}
+	return true;
+}
+
 static const struct case6 cases[] = {
 	{ "TCP SYN to the VIP: NAT66 to backend 1, checksum updated",
 	  TCP6(40001, 80, TF_SYN), .v = V_FWD, .to_be = 1 },
@@ -461,6 +500,14 @@ static const struct case6 cases[] = {
 	{ "maglev flow conntrack lost: its ACK finds the same backend",
 	  TCP6(40300, 443, TF_ACK), .dst = VIP6_M, .v = V_FWD,
 	  .to_be = BE_MAGLEV, .setup = fx_forget_maglev },
+	{ "dr service: only the MACs change",
+	  TCP6(40400, 80, TF_SYN), .dst = DR_VIP6, .v = V_FWD_DR, .to_be = 7 },
+	{ "reply conntrack does not know, from a backend the reply index "
+	  "has: from the VIP, the IPv6 FIB's next hop",
+	  .from_be = 2, TCP6(80, 40500, TF_ACK), .v = V_RET_FIB,
+	  .setup = fx_reply_index, .check = stateless_counted },
+	{ "reply from a backend the reply index lacks: passed",
+	  .from_be = 4, TCP6(80, 40501, TF_ACK), .v = V_PASS },
 	{ "IPv4 and IPv6 services side by side: IPv4 SYN balanced",
 	  .proto = IPPROTO_ICMPV6, .icmp_type = 136, .payload = 16,
 	  .v = V_PASS, .check = v4_beside },
@@ -497,6 +544,7 @@ static int svc6_add(const char *vip, __u8 proto, __u16 port, __u8 sched,
 		.proto = proto,
 		.port = htons(port),
 		.scheduler = sched,
+		.forward = !strcmp(vip, DR_VIP6) ? SCMLB_FWD_DR : SCMLB_FWD_NAT,
 	};
 	int err;
 
@@ -508,7 +556,27 @@ static int svc6_add(const char *vip, __u8 proto, __u16 port, __u8 sched,
 
 static int bpf_setup(void)
 {
-	int err;
+	/* the FIB's way to the clients, for replies without conntrack */
+	static const char *const cmds[] = {
+		"sysctl -qw net.ipv6.conf.all.disable_ipv6=0",
+		"sysctl -qw net.ipv6.conf.all.forwarding=1",
+		"sysctl -qw net.ipv6.conf.dp6-up.disable_ipv6=0",
+		"sysctl -qw net.ipv6.conf.dp6-be0.disable_ipv6=0",
+		"sysctl -qw net.ipv6.conf.dp6-be1.disable_ipv6=0",
+		"ip -6 addr add 2001:db8:ff::2/64 dev dp6-up nodad",
+		"ip -6 neigh replace " ROUTER6 " lladdr 02:00:00:00:fe:06 "
+		"dev dp6-up nud permanent",
+		"ip -6 route add 2001:db8:c::/48 via " ROUTER6 " dev dp6-up",
+	};
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(cmds) && !err; i++)
+		err = tb_run_cmd("%s", cmds[i]);
+	if (!err)
+		err = tb_if_mac(ifindex[SIDE_UP], mac_up_real);
+	if (err)
+		return err;
 
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
 	err = tb_instance(&lb, VIP4, ifindex[SIDE_UP], mac_up, CT_SIZE, -1);
@@ -537,6 +605,12 @@ static int bpf_setup(void)
 		err = be_add(5, svc_id[S_MG], 0);
 	if (!err)
 		err = be_add(6, svc_id[S_MG], 0);
+	if (!err)
+		err = svc6_add(DR_VIP6, IPPROTO_TCP, 80, SCMLB_SCHED_RR,
+			       &svc_id[S_DR]);
+	/* a dr backend holds the VIP: it answers the client itself */
+	if (!err)
+		err = be_add(7, svc_id[S_DR], 0);
 	return err;
 }
 

@@ -154,15 +154,36 @@ __noinline int scmlb_ip6_walk(struct xdp_md *ctx, __u32 *frag_id)
  */
 static __always_inline int parse_ip6(struct xdp_md *ctx, struct pkt6 *p)
 {
-	__u32 frag_id = 0;
-	int chain = scmlb_ip6_walk(ctx, &frag_id);
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = (void *)(long)ctx->data;
 	struct ipv6hdr *ip6 = (void *)(eth + 1);
+	__u32 frag_id = 0;
+	int chain;
 
-	/* checked by the walk; again for the verifier, which saw it apart */
-	if (chain < 0 || (void *)(ip6 + 1) > data_end)
+	if ((void *)(ip6 + 1) > data_end)
 		return -1;
+	/*
+	 * No extension header, the usual case, skips the walk. The walk's
+	 * branch comes first: the verifier, seeing it first, then prunes
+	 * the usual case's narrower state instead of verifying every stage
+	 * twice (113k processed instructions, not 215k: clang 14, Linux 6.18).
+	 */
+	if (ip6->nexthdr != IPPROTO_TCP && ip6->nexthdr != IPPROTO_UDP &&
+	    ip6->nexthdr != IPPROTO_ICMPV6) {
+		chain = scmlb_ip6_walk(ctx, &frag_id);
+		data_end = (void *)(long)ctx->data_end;
+		eth = (void *)(long)ctx->data;
+		ip6 = (void *)(eth + 1);
+		/* checked by the walk; again for the verifier, which saw it apart */
+		if (chain < 0 || (void *)(ip6 + 1) > data_end)
+			return -1;
+	} else {
+		if (eth->h_proto != bpf_htons(ETH_P_IPV6) ||
+		    ip6->version != 6 || !ip6->payload_len ||
+		    (void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len) > data_end)
+			return -1;
+		chain = ip6->nexthdr << 16 | sizeof(*ip6);
+	}
 	p->data_end = data_end;
 	p->eth = eth;
 	p->ip6 = ip6;

@@ -65,91 +65,97 @@ static __always_inline void ct_key(struct scmlb_flow_key *key, __be32 src,
 	key->pad[0] = key->pad[1] = 0;
 }
 
-/* The way of @key's bucket in a half-open map that holds its flow, if any. */
-static __always_inline struct scmlb_opening_slot *
-ct_opening_find(void *half_open, const struct scmlb_flow_key *key)
-{
-	__u32 i = scmlb_opening_bucket(key, ct_opening_mask);
-	struct scmlb_opening_slot *s = bpf_map_lookup_elem(half_open, &i);
-
-	/* a free slot's family is 0: never a packet's key */
-	if (s && scmlb_flow_key_equal(&s->key, key))
-		return s;
-	i++;
-	s = bpf_map_lookup_elem(half_open, &i);
-	return s && scmlb_flow_key_equal(&s->key, key) ? s : NULL;
-}
-
-/* The half-open entry keyed @key, if its bucket still holds that flow. */
-static __always_inline struct scmlb_flow *
-ct_opening_lookup(void *half_open, const struct scmlb_flow_key *key)
-{
-	struct scmlb_opening_slot *s = ct_opening_find(half_open, key);
-
-	return s ? &s->flow : NULL;
-}
-
 /*
- * Write a half-open entry into its bucket (scmlb_opening_way()): its own
- * way, a free one, or the one idle the longer, whose flow it replaces.
- * Plain stores, no lock: two CPUs writing one slot at once may leave one
- * flow's key with the other's fields, misdirecting that half-open flow
- * as an eviction would (its client is reset and retries).
+ * The half-open maps' helpers, for a family's key and slot types: one
+ * text for IPv4's (ct_*) and IPv6's (ct6_*, in ct6.h).
+ *
+ * ct_opening_find(): the way of @key's bucket in a half-open map that
+ * holds its flow, if any. ct_opening_lookup(): that way's entry.
+ * ct_opening_put(): write a half-open entry into its bucket
+ * (scmlb_opening_way()): its own way, a free one, or the one idle the
+ * longer, whose flow it replaces. Plain stores, no lock: two CPUs writing
+ * one slot at once may leave one flow's key with the other's fields,
+ * misdirecting that half-open flow as an eviction would (its client is
+ * reset and retries). ct_opening_clear(): free @key's slot, only if its
+ * bucket still holds that flow. ct_delete(): @key's entry out of
+ * @half_open when @opening, else of @established. ct_lookup(): a flow's
+ * entry in @established or, a TCP flow only, in @half_open (flagged
+ * SCMLB_FLOW_HALF_OPEN); the established path pays nothing more:
+ * @established is asked first.
  */
-static __always_inline int ct_opening_put(void *half_open,
-					  const struct scmlb_flow_key *key,
-					  const struct scmlb_flow *f)
-{
-	__u32 i = scmlb_opening_bucket(key, ct_opening_mask), i1 = i + 1;
-	struct scmlb_opening_slot *s0 = bpf_map_lookup_elem(half_open, &i);
-	struct scmlb_opening_slot *s1 = bpf_map_lookup_elem(half_open, &i1);
-	struct scmlb_opening_slot *s;
-
-	if (!s0 || !s1)
-		return -1;
-	s = scmlb_opening_way(key, &s0->key, s0->flow.last_seen, &s1->key,
-			      s1->flow.last_seen) ? s1 : s0;
-	s->flow = *f;
-	s->key = *key;
-	return 0;
+#define CT_HALF_OPEN_HELPERS(ct, key_t, slot_t, bucket, equal, way)	\
+static __always_inline slot_t *						\
+ct##_opening_find(void *half_open, const key_t *key)			\
+{									\
+	__u32 i = bucket(key, ct_opening_mask);				\
+	slot_t *s = bpf_map_lookup_elem(half_open, &i);			\
+									\
+	/* a free slot's family is 0: never a packet's key */		\
+	if (s && equal(&s->key, key))					\
+		return s;						\
+	i++;								\
+	s = bpf_map_lookup_elem(half_open, &i);				\
+	return s && equal(&s->key, key) ? s : NULL;			\
+}									\
+									\
+static __always_inline struct scmlb_flow *				\
+ct##_opening_lookup(void *half_open, const key_t *key)			\
+{									\
+	slot_t *s = ct##_opening_find(half_open, key);			\
+									\
+	return s ? &s->flow : NULL;					\
+}									\
+									\
+static __always_inline int ct##_opening_put(void *half_open,		\
+					    const key_t *key,		\
+					    const struct scmlb_flow *f)	\
+{									\
+	__u32 i = bucket(key, ct_opening_mask), i1 = i + 1;		\
+	slot_t *s0 = bpf_map_lookup_elem(half_open, &i);		\
+	slot_t *s1 = bpf_map_lookup_elem(half_open, &i1);		\
+	slot_t *s;							\
+									\
+	if (!s0 || !s1)							\
+		return -1;						\
+	s = way(key, &s0->key, s0->flow.last_seen, &s1->key,		\
+		s1->flow.last_seen) ? s1 : s0;				\
+	s->flow = *f;							\
+	s->key = *key;							\
+	return 0;							\
+}									\
+									\
+static __always_inline void ct##_opening_clear(void *half_open,	\
+					       const key_t *key)	\
+{									\
+	slot_t *s = ct##_opening_find(half_open, key);			\
+									\
+	if (s)								\
+		s->key.family = 0;					\
+}									\
+									\
+static __always_inline void ct##_delete(void *established,		\
+					void *half_open, int opening,	\
+					const key_t *key)		\
+{									\
+	if (opening)							\
+		ct##_opening_clear(half_open, key);			\
+	else								\
+		bpf_map_delete_elem(established, key);			\
+}									\
+									\
+static __always_inline struct scmlb_flow *				\
+ct##_lookup(void *established, void *half_open, const key_t *key)	\
+{									\
+	struct scmlb_flow *f = bpf_map_lookup_elem(established, key);	\
+									\
+	if (f || key->proto != IPPROTO_TCP)				\
+		return f;						\
+	return ct##_opening_lookup(half_open, key);			\
 }
 
-/* Free @key's slot, only if its bucket still holds that flow. */
-static __always_inline void ct_opening_clear(void *half_open,
-					     const struct scmlb_flow_key *key)
-{
-	struct scmlb_opening_slot *s = ct_opening_find(half_open, key);
-
-	if (s)
-		s->key.family = 0;
-}
-
-/* Delete @key's entry: from @half_open when @opening, else @established. */
-static __always_inline void ct_delete(void *established, void *half_open,
-				      int opening,
-				      const struct scmlb_flow_key *key)
-{
-	if (opening)
-		ct_opening_clear(half_open, key);
-	else
-		bpf_map_delete_elem(established, key);
-}
-
-/*
- * A flow's entry in @established or, a TCP flow only, in @half_open
- * (flagged SCMLB_FLOW_HALF_OPEN). The established path pays nothing
- * more: @established is asked first.
- */
-static __always_inline struct scmlb_flow *
-ct_lookup(void *established, void *half_open,
-	  const struct scmlb_flow_key *key)
-{
-	struct scmlb_flow *f = bpf_map_lookup_elem(established, key);
-
-	if (f || key->proto != IPPROTO_TCP)
-		return f;
-	return ct_opening_lookup(half_open, key);
-}
+CT_HALF_OPEN_HELPERS(ct, struct scmlb_flow_key, struct scmlb_opening_slot,
+		     scmlb_opening_bucket, scmlb_flow_key_equal,
+		     scmlb_opening_way)
 
 /* The client's entry of a flow: ct_flows', else ct_opening's. */
 static __always_inline struct scmlb_flow *

@@ -20,76 +20,10 @@ static __always_inline void ct6_key(struct scmlb_flow6_key *key,
 	key->pad[0] = key->pad[1] = 0;
 }
 
-/* The way of @key's bucket in an IPv6 half-open map that holds its flow. */
-static __always_inline struct scmlb_opening6_slot *
-ct6_opening_find(void *half_open, const struct scmlb_flow6_key *key)
-{
-	__u32 i = scmlb_opening6_bucket(key, ct_opening_mask);
-	struct scmlb_opening6_slot *s = bpf_map_lookup_elem(half_open, &i);
-
-	if (s && scmlb_flow6_key_equal(&s->key, key))
-		return s;
-	i++;
-	s = bpf_map_lookup_elem(half_open, &i);
-	return s && scmlb_flow6_key_equal(&s->key, key) ? s : NULL;
-}
-
-static __always_inline struct scmlb_flow *
-ct6_opening_lookup(void *half_open, const struct scmlb_flow6_key *key)
-{
-	struct scmlb_opening6_slot *s = ct6_opening_find(half_open, key);
-
-	return s ? &s->flow : NULL;
-}
-
-/* ct_opening_put() for the IPv6 half-open maps. */
-static __always_inline int ct6_opening_put(void *half_open,
-					   const struct scmlb_flow6_key *key,
-					   const struct scmlb_flow *f)
-{
-	__u32 i = scmlb_opening6_bucket(key, ct_opening_mask), i1 = i + 1;
-	struct scmlb_opening6_slot *s0 = bpf_map_lookup_elem(half_open, &i);
-	struct scmlb_opening6_slot *s1 = bpf_map_lookup_elem(half_open, &i1);
-	struct scmlb_opening6_slot *s;
-
-	if (!s0 || !s1)
-		return -1;
-	s = scmlb_opening6_way(key, &s0->key, s0->flow.last_seen, &s1->key,
-			       s1->flow.last_seen) ? s1 : s0;
-	s->flow = *f;
-	s->key = *key;
-	return 0;
-}
-
-static __always_inline void ct6_opening_clear(void *half_open,
-					      const struct scmlb_flow6_key *key)
-{
-	struct scmlb_opening6_slot *s = ct6_opening_find(half_open, key);
-
-	if (s)
-		s->key.family = 0;
-}
-
-static __always_inline void ct6_delete(void *established, void *half_open,
-				       int opening,
-				       const struct scmlb_flow6_key *key)
-{
-	if (opening)
-		ct6_opening_clear(half_open, key);
-	else
-		bpf_map_delete_elem(established, key);
-}
-
-static __always_inline struct scmlb_flow *
-ct6_lookup(void *established, void *half_open,
-	   const struct scmlb_flow6_key *key)
-{
-	struct scmlb_flow *f = bpf_map_lookup_elem(established, key);
-
-	if (f || key->proto != IPPROTO_TCP)
-		return f;
-	return ct6_opening_lookup(half_open, key);
-}
+/* ct_opening_find() and the rest, for ct6_opening and ct6_opening_rep. */
+CT_HALF_OPEN_HELPERS(ct6, struct scmlb_flow6_key, struct scmlb_opening6_slot,
+		     scmlb_opening6_bucket, scmlb_flow6_key_equal,
+		     scmlb_opening6_way)
 
 /* The client's entry of an IPv6 flow: ct6_flows', else ct6_opening's. */
 static __always_inline struct scmlb_flow *

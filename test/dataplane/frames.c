@@ -681,6 +681,21 @@ bool csums_valid6(const __u8 *b, size_t len)
 	return true;
 }
 
+/* A frame6 of @proto between two addresses given as text. */
+static struct frame6 frame6_between(__u8 proto, const char *src, __u16 sport,
+				    const char *dst, __u16 dport)
+{
+	struct frame6 f = {
+		.proto = proto,
+		.sport = sport,
+		.dport = dport,
+	};
+
+	ip6_pton(src, f.saddr);
+	ip6_pton(dst, f.daddr);
+	return f;
+}
+
 /**
  * build_tcp6() - a TCP frame6 with the usual fields
  * @src:   source address, text
@@ -694,15 +709,9 @@ bool csums_valid6(const __u8 *b, size_t len)
 struct frame6 build_tcp6(const char *src, __u16 sport, const char *dst,
 			 __u16 dport, __u8 flags)
 {
-	struct frame6 f = {
-		.proto = IPPROTO_TCP,
-		.sport = sport,
-		.dport = dport,
-		.tcp_flags = flags,
-	};
+	struct frame6 f = frame6_between(IPPROTO_TCP, src, sport, dst, dport);
 
-	ip6_pton(src, f.saddr);
-	ip6_pton(dst, f.daddr);
+	f.tcp_flags = flags;
 	return f;
 }
 
@@ -719,15 +728,9 @@ struct frame6 build_tcp6(const char *src, __u16 sport, const char *dst,
 struct frame6 build_udp6(const char *src, __u16 sport, const char *dst,
 			 __u16 dport, __u16 payload)
 {
-	struct frame6 f = {
-		.proto = IPPROTO_UDP,
-		.sport = sport,
-		.dport = dport,
-		.payload = payload,
-	};
+	struct frame6 f = frame6_between(IPPROTO_UDP, src, sport, dst, dport);
 
-	ip6_pton(src, f.saddr);
-	ip6_pton(dst, f.daddr);
+	f.payload = payload;
 	return f;
 }
 

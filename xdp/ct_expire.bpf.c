@@ -82,20 +82,6 @@ struct {
  */
 const volatile __u32 ct_opening_mask;
 
-/* The way of @rkey's bucket in ct_opening_rep holding that flow's reply entry. */
-static __always_inline struct scmlb_opening_slot *
-opening_reply(const struct scmlb_flow_key *rkey)
-{
-	__u32 i = scmlb_opening_bucket(rkey, ct_opening_mask);
-	struct scmlb_opening_slot *s = bpf_map_lookup_elem(&ct_opening_rep, &i);
-
-	if (s && scmlb_flow_key_equal(&s->key, rkey))
-		return s;
-	i++;
-	s = bpf_map_lookup_elem(&ct_opening_rep, &i);
-	return s && scmlb_flow_key_equal(&s->key, rkey) ? s : NULL;
-}
-
 struct expire_walk {
 	__u64 now;
 	struct scmlb_ct_expire io;
@@ -107,20 +93,12 @@ static __always_inline int idle_too_long(const struct expire_walk *w,
 	return w->now > last && w->now - last > w->io.timeout[state];
 }
 
-/*
- * One client's entry: it goes, with its reply entry, when neither side
- * sent a packet for its state's timeout. The client's last_seen lags its
- * replies' by up to a second (the data plane syncs it at that pace), so
- * the reply entry is asked too before the flow goes. @slot: a half-open
- * flow's (ct_opening), emptied rather than deleted, its reply found in
- * ct_opening_rep; judged by its state as well, opening unless a RST or
- * FIN moved it.
- */
-static __always_inline long expire(struct scmlb_flow_key *key,
-				   struct scmlb_flow *f, struct expire_walk *w,
-				   struct scmlb_opening_slot *slot)
+/* The reply key of client's entry @f keyed @key, of either family. */
+static __always_inline void reply_key(struct scmlb_flow_key *rkey,
+				      const struct scmlb_flow_key *key,
+				      const struct scmlb_flow *f)
 {
-	struct scmlb_flow_key rkey = {
+	*rkey = (struct scmlb_flow_key){
 		.src_addr = f->nat_addr[0],
 		.dst_addr = key->src_addr,
 		.src_port = f->nat_port,
@@ -128,142 +106,132 @@ static __always_inline long expire(struct scmlb_flow_key *key,
 		.proto = key->proto,
 		.family = key->family,
 	};
-	__u32 state = f->state < SCMLB_CT_STATES ? f->state : 0;
-	struct scmlb_opening_slot *rslot = NULL;
-	struct scmlb_flow *r;
-	int own_reply;
-
-	w->io.checked++;
-	if (!idle_too_long(w, f->last_seen, state))
-		return 0;
-	if (slot) {
-		rslot = opening_reply(&rkey);
-		r = rslot ? &rslot->flow : NULL;
-	} else {
-		r = bpf_map_lookup_elem(&ct_replies, &rkey);
-	}
-	/* a newer flow from the same client port may own the reply key now */
-	own_reply = r && r->nat_addr[0] == key->dst_addr &&
-		    r->nat_port == key->dst_port;
-	if (own_reply && !idle_too_long(w, r->last_seen, state))
-		return 0;
-	/* read again right before the delete: a packet meanwhile keeps it */
-	if (!idle_too_long(w, f->last_seen, state))
-		return 0;
-	/* the client's entry first: without it a reply has no flow */
-	if (slot)
-		slot->key.family = 0;
-	else
-		bpf_map_delete_elem(&ct_flows, key);
-	if (own_reply && rslot)
-		rslot->key.family = 0;
-	else if (own_reply)
-		bpf_map_delete_elem(&ct_replies, &rkey);
-	w->io.expired[state]++;
-	return 0;
 }
 
-static long expire_flow(void *map, struct scmlb_flow_key *key,
-			struct scmlb_flow *f, struct expire_walk *w)
+static __always_inline void reply6_key(struct scmlb_flow6_key *rkey,
+				       const struct scmlb_flow6_key *key,
+				       const struct scmlb_flow *f)
 {
-	(void)map;
-	return expire(key, f, w, NULL);
-}
-
-static long expire_opening(void *map, __u32 *index,
-			   struct scmlb_opening_slot *slot,
-			   struct expire_walk *w)
-{
-	(void)map;
-	(void)index;
-	if (!slot->key.family)
-		return 0;	/* an empty slot */
-	return expire(&slot->key, &slot->flow, w, slot);
-}
-
-/* opening_reply() in ct6_opening_rep. */
-static __always_inline struct scmlb_opening6_slot *
-opening6_reply(const struct scmlb_flow6_key *rkey)
-{
-	__u32 i = scmlb_opening6_bucket(rkey, ct_opening_mask);
-	struct scmlb_opening6_slot *s = bpf_map_lookup_elem(&ct6_opening_rep, &i);
-
-	if (s && scmlb_flow6_key_equal(&s->key, rkey))
-		return s;
-	i++;
-	s = bpf_map_lookup_elem(&ct6_opening_rep, &i);
-	return s && scmlb_flow6_key_equal(&s->key, rkey) ? s : NULL;
-}
-
-/* Whether two addresses of the maps' scmlb_addr_t are the same. */
-static __always_inline int addr_equal(const __be32 *a, const __be32 *b)
-{
-	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
-}
-
-/* expire() of an IPv6 flow, in ct6_flows or (@slot) ct6_opening. */
-static __always_inline long expire6(struct scmlb_flow6_key *key,
-				    struct scmlb_flow *f,
-				    struct expire_walk *w,
-				    struct scmlb_opening6_slot *slot)
-{
-	struct scmlb_flow6_key rkey = {
+	*rkey = (struct scmlb_flow6_key){
 		.src_port = f->nat_port,
 		.dst_port = key->src_port,
 		.proto = key->proto,
 		.family = key->family,
 	};
-	__u32 state = f->state < SCMLB_CT_STATES ? f->state : 0;
-	struct scmlb_opening6_slot *rslot = NULL;
-	struct scmlb_flow *r;
-	int own_reply;
-
-	__builtin_memcpy(rkey.src_addr, f->nat_addr, sizeof(rkey.src_addr));
-	__builtin_memcpy(rkey.dst_addr, key->src_addr, sizeof(rkey.dst_addr));
-	w->io.checked++;
-	if (!idle_too_long(w, f->last_seen, state))
-		return 0;
-	if (slot) {
-		rslot = opening6_reply(&rkey);
-		r = rslot ? &rslot->flow : NULL;
-	} else {
-		r = bpf_map_lookup_elem(&ct6_replies, &rkey);
-	}
-	own_reply = r && addr_equal(r->nat_addr, key->dst_addr) &&
-		    r->nat_port == key->dst_port;
-	if (own_reply && !idle_too_long(w, r->last_seen, state))
-		return 0;
-	if (!idle_too_long(w, f->last_seen, state))
-		return 0;
-	if (slot)
-		slot->key.family = 0;
-	else
-		bpf_map_delete_elem(&ct6_flows, key);
-	if (own_reply && rslot)
-		rslot->key.family = 0;
-	else if (own_reply)
-		bpf_map_delete_elem(&ct6_replies, &rkey);
-	w->io.expired[state]++;
-	return 0;
+	__builtin_memcpy(rkey->src_addr, f->nat_addr, sizeof(rkey->src_addr));
+	__builtin_memcpy(rkey->dst_addr, key->src_addr, sizeof(rkey->dst_addr));
 }
 
-static long expire6_flow(void *map, struct scmlb_flow6_key *key,
-			 struct scmlb_flow *f, struct expire_walk *w)
+/* Whether reply entry @r is the flow keyed @key's (its VIP and port). */
+static __always_inline int reply_owned(const struct scmlb_flow *r,
+				       const struct scmlb_flow_key *key)
 {
-	(void)map;
-	return expire6(key, f, w, NULL);
+	return r->nat_addr[0] == key->dst_addr && r->nat_port == key->dst_port;
 }
 
-static long expire6_opening(void *map, __u32 *index,
-			    struct scmlb_opening6_slot *slot,
-			    struct expire_walk *w)
+static __always_inline int reply6_owned(const struct scmlb_flow *r,
+					const struct scmlb_flow6_key *key)
 {
-	(void)map;
-	(void)index;
-	if (!slot->key.family)
-		return 0;
-	return expire6(&slot->key, &slot->flow, w, slot);
+	const __be32 *a = r->nat_addr, *b = key->dst_addr;
+
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] &&
+	       r->nat_port == key->dst_port;
 }
+
+/*
+ * The pass over one family's maps (@flows, @replies, @opening,
+ * @opening_rep), one text for both: expire@sfx() judges a client's
+ * entry, expire@sfx_flow() and expire@sfx_opening() are the callbacks of
+ * the walks over the established and the half-open flows.
+ *
+ * One client's entry: it goes, with its reply entry, when neither side
+ * sent a packet for its state's timeout. The client's last_seen lags its
+ * replies' by up to a second (the data plane syncs it at that pace), so
+ * the reply entry is asked too before the flow goes. @slot: a half-open
+ * flow's (ct_opening), emptied rather than deleted, its reply found in
+ * ct_opening_rep (the way of its bucket holding that flow's reply
+ * entry); judged by its state as well, opening unless a RST or FIN moved
+ * it. A newer flow from the same client port may own the reply key now:
+ * its entry stays.
+ */
+#define CT_EXPIRE(sfx, key_t, slot_t, flows, replies, opening_rep,	\
+		  bucket, equal)					\
+static __always_inline slot_t *opening##sfx##_reply(const key_t *rkey)	\
+{									\
+	__u32 i = bucket(rkey, ct_opening_mask);			\
+	slot_t *s = bpf_map_lookup_elem(&opening_rep, &i);		\
+									\
+	if (s && equal(&s->key, rkey))					\
+		return s;						\
+	i++;								\
+	s = bpf_map_lookup_elem(&opening_rep, &i);			\
+	return s && equal(&s->key, rkey) ? s : NULL;			\
+}									\
+									\
+static __always_inline long expire##sfx(key_t *key,			\
+					struct scmlb_flow *f,		\
+					struct expire_walk *w,		\
+					slot_t *slot)			\
+{									\
+	__u32 state = f->state < SCMLB_CT_STATES ? f->state : 0;	\
+	slot_t *rslot = NULL;						\
+	struct scmlb_flow *r;						\
+	int own_reply;							\
+	key_t rkey;							\
+									\
+	reply##sfx##_key(&rkey, key, f);				\
+	w->io.checked++;						\
+	if (!idle_too_long(w, f->last_seen, state))			\
+		return 0;						\
+	if (slot) {							\
+		rslot = opening##sfx##_reply(&rkey);			\
+		r = rslot ? &rslot->flow : NULL;			\
+	} else {							\
+		r = bpf_map_lookup_elem(&replies, &rkey);		\
+	}								\
+	own_reply = r && reply##sfx##_owned(r, key);			\
+	if (own_reply && !idle_too_long(w, r->last_seen, state))	\
+		return 0;						\
+	/* read again right before the delete: a packet meanwhile keeps it */ \
+	if (!idle_too_long(w, f->last_seen, state))			\
+		return 0;						\
+	/* the client's entry first: without it a reply has no flow */	\
+	if (slot)							\
+		slot->key.family = 0;					\
+	else								\
+		bpf_map_delete_elem(&flows, key);			\
+	if (own_reply && rslot)						\
+		rslot->key.family = 0;					\
+	else if (own_reply)						\
+		bpf_map_delete_elem(&replies, &rkey);			\
+	w->io.expired[state]++;						\
+	return 0;							\
+}									\
+									\
+static long expire##sfx##_flow(void *map, key_t *key,			\
+			       struct scmlb_flow *f,			\
+			       struct expire_walk *w)			\
+{									\
+	(void)map;							\
+	return expire##sfx(key, f, w, NULL);				\
+}									\
+									\
+static long expire##sfx##_opening(void *map, __u32 *index, slot_t *slot, \
+				  struct expire_walk *w)		\
+{									\
+	(void)map;							\
+	(void)index;							\
+	if (!slot->key.family)						\
+		return 0;	/* an empty slot */			\
+	return expire##sfx(&slot->key, &slot->flow, w, slot);		\
+}
+
+CT_EXPIRE(, struct scmlb_flow_key, struct scmlb_opening_slot, ct_flows,
+	  ct_replies, ct_opening_rep, scmlb_opening_bucket,
+	  scmlb_flow_key_equal)
+CT_EXPIRE(6, struct scmlb_flow6_key, struct scmlb_opening6_slot, ct6_flows,
+	  ct6_replies, ct6_opening_rep, scmlb_opening6_bucket,
+	  scmlb_flow6_key_equal)
 
 SEC("xdp")
 int scmlb_ct_expire(struct xdp_md *ctx)

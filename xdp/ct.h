@@ -195,18 +195,99 @@ static __always_inline int ct_has_reply(const struct scmlb_flow *f)
 	return f->forward == SCMLB_FWD_NAT;
 }
 
-/* Forget a flow: its reply entry, then its client's entry @f. */
-static __always_inline void ct_forget(const struct scmlb_flow_key *key,
-				      const struct scmlb_flow *f)
+/* A reply entry's VIP: the destination its client's entry is keyed by. */
+static __always_inline void ct_reply_vip(struct scmlb_flow *r,
+					 const struct scmlb_flow_key *key)
 {
-	int opening = ct_half_open(f);
-	struct scmlb_flow_key rkey;
-
-	ct_reply_key(&rkey, key, f);
-	if (ct_has_reply(f))
-		ct_delete(&ct_replies, &ct_opening_rep, opening, &rkey);
-	ct_delete(&ct_flows, &ct_opening, opening, key);
+	r->nat_addr[0] = key->dst_addr;
 }
+
+/*
+ * A flow's moves between the maps, for a family's key type and maps:
+ * one text for IPv4's (ct_*) and IPv6's (ct6_*, in ct6.h).
+ *
+ * ct_reply_rebuild(): the reply entry of the flow whose client's entry
+ * @f is keyed @key. ct_reply_renew(): a retransmitted SYN of a
+ * half-open flow whose reply entry a newer flow took: the entry is made
+ * again, so that the backend's SYN-ACK returns. ct_promote(): a
+ * half-open flow whose handshake the client completed moves to the
+ * established maps, the reply entry first as in ct_open(); a reply entry
+ * the half-open map lost is made again from the client's. Returns the
+ * flow's entry there; @f, still half-open, when a write failed (its
+ * packets go on as before). ct_forget(): forget a flow, its reply
+ * entry, then its client's entry @f.
+ */
+#define CT_FLOW_HELPERS(ct, key_t, flows, replies, opening, opening_rep) \
+static __always_inline void ct##_reply_rebuild(struct scmlb_flow *r,	\
+					       const key_t *key,	\
+					       const struct scmlb_flow *f) \
+{									\
+	*r = *f;							\
+	r->packets = 0;							\
+	ct##_reply_vip(r, key);						\
+	r->nat_port = key->dst_port;					\
+	r->flags = SCMLB_FLOW_REPLY | (f->flags & (SCMLB_FLOW_DIRECT |	\
+						   SCMLB_FLOW_HANDOFF |	\
+						   SCMLB_FLOW_HALF_OPEN)); \
+	r->synced = (__u32)r->last_seen;				\
+}									\
+									\
+static __always_inline void ct##_reply_renew(const key_t *key,		\
+					     const struct scmlb_flow *f) \
+{									\
+	struct scmlb_flow r;						\
+	key_t rkey;							\
+									\
+	ct##_reply_key(&rkey, key, f);					\
+	if (ct##_opening_lookup(&opening_rep, &rkey))			\
+		return;							\
+	ct##_reply_rebuild(&r, key, f);					\
+	ct##_opening_put(&opening_rep, &rkey, &r);			\
+}									\
+									\
+static __always_inline struct scmlb_flow *				\
+ct##_promote(const key_t *key, struct scmlb_flow *f)			\
+{									\
+	struct scmlb_flow *r, *moved, copy;				\
+	int reply = ct_has_reply(f);					\
+	key_t rkey;							\
+									\
+	ct##_reply_key(&rkey, key, f);					\
+	r = reply ? ct##_opening_lookup(&opening_rep, &rkey) : NULL;	\
+	if (r)								\
+		copy = *r;						\
+	else								\
+		ct##_reply_rebuild(&copy, key, f);			\
+	copy.flags &= ~SCMLB_FLOW_HALF_OPEN;				\
+	if (reply && bpf_map_update_elem(&replies, &rkey, &copy, BPF_ANY)) \
+		return f;						\
+	copy = *f;							\
+	copy.flags &= ~SCMLB_FLOW_HALF_OPEN;				\
+	if (bpf_map_update_elem(&flows, key, &copy, BPF_ANY))		\
+		return f;						\
+	moved = bpf_map_lookup_elem(&flows, key);			\
+	if (!moved)							\
+		return f;						\
+	ct##_opening_clear(&opening, key);				\
+	if (reply)							\
+		ct##_opening_clear(&opening_rep, &rkey);		\
+	return moved;							\
+}									\
+									\
+static __always_inline void ct##_forget(const key_t *key,		\
+					const struct scmlb_flow *f)	\
+{									\
+	int half = ct_half_open(f);					\
+	key_t rkey;							\
+									\
+	ct##_reply_key(&rkey, key, f);					\
+	if (ct_has_reply(f))						\
+		ct##_delete(&replies, &opening_rep, half, &rkey);	\
+	ct##_delete(&flows, &opening, half, key);			\
+}
+
+CT_FLOW_HELPERS(ct, struct scmlb_flow_key, ct_flows, ct_replies, ct_opening,
+		ct_opening_rep)
 
 /*
  * How far past the SYN-ACK a client's first ACK may acknowledge: with

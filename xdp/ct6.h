@@ -48,18 +48,16 @@ static __always_inline void ct6_reply_key(struct scmlb_flow6_key *rkey,
 		key->proto);
 }
 
-/* Forget an IPv6 flow: its reply entry, then its client's entry @f. */
-static __always_inline void ct6_forget(const struct scmlb_flow6_key *key,
-				       const struct scmlb_flow *f)
+/* ct_reply_vip() of an IPv6 flow. */
+static __always_inline void ct6_reply_vip(struct scmlb_flow *r,
+					  const struct scmlb_flow6_key *key)
 {
-	int opening = ct_half_open(f);
-	struct scmlb_flow6_key rkey;
-
-	ct6_reply_key(&rkey, key, f);
-	if (ct_has_reply(f))
-		ct6_delete(&ct6_replies, &ct6_opening_rep, opening, &rkey);
-	ct6_delete(&ct6_flows, &ct6_opening, opening, key);
+	__builtin_memcpy(r->nat_addr, key->dst_addr, sizeof(r->nat_addr));
 }
+
+/* ct_promote() and the rest, on ct6_flows, ct6_replies and their half-open maps. */
+CT_FLOW_HELPERS(ct6, struct scmlb_flow6_key, ct6_flows, ct6_replies,
+		ct6_opening, ct6_opening_rep)
 
 /* The TCP header of @p; NULL when the verifier cannot see it whole. */
 static __always_inline const struct tcphdr *tcp6_hdr(const struct pkt6 *p)

@@ -25,21 +25,6 @@ static __always_inline __be16 backend6_port(const struct scmlb_backend *be,
 	return be->port && forward == SCMLB_FWD_NAT ? be->port : p->dport;
 }
 
-/* ct_reply_rebuild() of an IPv6 flow. */
-static __always_inline void ct6_reply_rebuild(struct scmlb_flow *r,
-					      const struct scmlb_flow6_key *key,
-					      const struct scmlb_flow *f)
-{
-	*r = *f;
-	r->packets = 0;
-	__builtin_memcpy(r->nat_addr, key->dst_addr, sizeof(r->nat_addr));
-	r->nat_port = key->dst_port;
-	r->flags = SCMLB_FLOW_REPLY | (f->flags & (SCMLB_FLOW_DIRECT |
-						   SCMLB_FLOW_HANDOFF |
-						   SCMLB_FLOW_HALF_OPEN));
-	r->synced = (__u32)r->last_seen;
-}
-
 /*
  * ct_open() of an IPv6 flow: the reply entry first, the client's then;
  * @old, a flow on the same 5-tuple this one replaces, loses its entries.
@@ -91,50 +76,6 @@ static __always_inline int ct6_open(const struct scmlb_flow6_key *key,
 	if (opening)
 		return ct6_opening_put(&ct6_opening, key, &f);
 	return bpf_map_update_elem(&ct6_flows, key, &f, BPF_ANY) ? -1 : 0;
-}
-
-/* ct_reply_renew() of an IPv6 flow. */
-static __always_inline void ct6_reply_renew(const struct scmlb_flow6_key *key,
-					    const struct scmlb_flow *f)
-{
-	struct scmlb_flow6_key rkey;
-	struct scmlb_flow r;
-
-	ct6_reply_key(&rkey, key, f);
-	if (ct6_opening_lookup(&ct6_opening_rep, &rkey))
-		return;
-	ct6_reply_rebuild(&r, key, f);
-	ct6_opening_put(&ct6_opening_rep, &rkey, &r);
-}
-
-/* ct_promote() of an IPv6 flow: to ct6_flows and ct6_replies. */
-static __always_inline struct scmlb_flow *
-ct6_promote(const struct scmlb_flow6_key *key, struct scmlb_flow *f)
-{
-	struct scmlb_flow6_key rkey;
-	struct scmlb_flow *r, *moved, copy;
-	int reply = ct_has_reply(f);
-
-	ct6_reply_key(&rkey, key, f);
-	r = reply ? ct6_opening_lookup(&ct6_opening_rep, &rkey) : NULL;
-	if (r)
-		copy = *r;
-	else
-		ct6_reply_rebuild(&copy, key, f);
-	copy.flags &= ~SCMLB_FLOW_HALF_OPEN;
-	if (reply && bpf_map_update_elem(&ct6_replies, &rkey, &copy, BPF_ANY))
-		return f;
-	copy = *f;
-	copy.flags &= ~SCMLB_FLOW_HALF_OPEN;
-	if (bpf_map_update_elem(&ct6_flows, key, &copy, BPF_ANY))
-		return f;
-	moved = bpf_map_lookup_elem(&ct6_flows, key);
-	if (!moved)
-		return f;
-	ct6_opening_clear(&ct6_opening, key);
-	if (reply)
-		ct6_opening_clear(&ct6_opening_rep, &rkey);
-	return moved;
 }
 
 /*

@@ -136,8 +136,11 @@ static __always_inline int handoff(struct xdp_md *ctx, __u32 ifindex,
 /*
  * handoff() of an IPv6 packet @p: also where its TCP or UDP header is,
  * which scmlb_tc would otherwise have to find past extension headers.
+ * When the driver keeps no metadata, @p is parsed again for XDP to
+ * redirect it after all: SCMLB_CONTINUE, or XDP_ABORTED if the new
+ * parse (which cannot differ) does not find its L4 header.
  */
-static __always_inline int handoff6(struct xdp_md *ctx, const struct pkt6 *p,
+static __always_inline int handoff6(struct xdp_md *ctx, struct pkt6 *p,
 				    __u32 ifindex, const __be32 *addr,
 				    __be16 port, __u8 reply, const __u8 *dst,
 				    const __u8 *src)
@@ -147,8 +150,12 @@ static __always_inline int handoff6(struct xdp_md *ctx, const struct pkt6 *p,
 	scmlb_addr_t a = { addr[0], addr[1], addr[2], addr[3] };
 	struct handoff *h = handoff_meta(ctx, ifindex, port, reply, dst, src);
 
-	if (!h)
-		return SCMLB_CONTINUE;
+	if (!h) {
+		if (parse_ip6(ctx, p) < 0)
+			return XDP_ABORTED;
+		parse_l4_6(p);
+		return p->l4 ? SCMLB_CONTINUE : XDP_ABORTED;
+	}
 	h->family = SCMLB_AF_INET6;
 	__builtin_memcpy(h->addr, a, sizeof(a));
 	h->l4_off = l4_off;

@@ -51,13 +51,9 @@ static __always_inline int reply6_send(struct xdp_md *ctx,
 
 	if (path == SCMLB_FLOW_HANDOFF) {
 		act = handoff6(ctx, p, ifindex, vip, port, 1, dst, src);
+		/* the driver keeps no metadata: XDP redirects it after all */
 		if (act != SCMLB_CONTINUE)
 			return act;
-		if (parse_ip6(ctx, p) < 0)
-			return XDP_ABORTED;
-		parse_l4_6(p);
-		if (!p->l4)
-			return XDP_ABORTED;
 	}
 	if (port != p->sport)
 		nat6_rewrite_port(p, 1, port);

@@ -203,14 +203,9 @@ static __always_inline int lb_ingress6(struct xdp_md *ctx,
 	if (path == SCMLB_FLOW_HANDOFF) {
 		act = handoff6(ctx, p, be->ifindex, addr, port, 0, be->mac,
 			       be->if_mac);
+		/* the driver keeps no metadata: XDP redirects it after all */
 		if (act != SCMLB_CONTINUE)
 			return act;
-		/* the driver keeps no metadata: XDP redirects it after all */
-		if (parse_ip6(ctx, p) < 0)
-			return XDP_ABORTED;
-		parse_l4_6(p);
-		if (!p->l4)
-			return XDP_ABORTED;
 	}
 	if (port != p->dport)
 		nat6_rewrite_port(p, 0, port);

@@ -18,10 +18,16 @@
  * dr and ipip change no port (the tools keep the backends' ports the
  * service's).
  */
+static __always_inline __be16 backend_port_of(const struct scmlb_backend *be,
+					      __be16 dport, __u8 forward)
+{
+	return be->port && forward == SCMLB_FWD_NAT ? be->port : dport;
+}
+
 static __always_inline __be16 backend_port(const struct scmlb_backend *be,
 					   const struct pkt *p, __u8 forward)
 {
-	return be->port && forward == SCMLB_FWD_NAT ? be->port : p->dport;
+	return backend_port_of(be, p->dport, forward);
 }
 
 /*
@@ -102,11 +108,35 @@ static __always_inline __u8 fwd_path(__u8 forward, __u32 a, __u32 b)
 }
 
 /*
- * A packet conntrack does not know. It opens a flow when it is UDP or a
- * TCP SYN (a half-open one); on a maglev service any TCP packet does
- * (conntrack lost the flow: the table still knows its backend), tracked
- * as established. @ifindex: where it arrived; @path: set to the flow's
- * path; @forward: to its service's enum scmlb_forward.
+ * The state a packet of @proto with @tcp_flags, which conntrack does not
+ * know, opens a flow of @svc in: UDP's; a TCP SYN's, opening (within
+ * the global budget of new half-open flows, dos_syn_admit()); on a
+ * maglev service any TCP packet's, established (conntrack lost the flow:
+ * the table still knows its backend). 0: it opens none.
+ */
+static __always_inline __u8 new_flow_state(const struct scmlb_service *svc,
+					   __u8 proto, __u8 tcp_flags,
+					   int *opened)
+{
+	__u8 state = SCMLB_CT_UDP;
+
+	if (proto == IPPROTO_TCP) {
+		state = SCMLB_CT_OPENING;
+		if (!tcp_flags_open(tcp_flags)) {
+			if (svc->scheduler != SCMLB_SCHED_MAGLEV)
+				return 0;
+			state = SCMLB_CT_ESTABLISHED;
+		}
+	}
+	if (state == SCMLB_CT_OPENING && !dos_syn_admit(opened))
+		return 0;
+	return state;
+}
+
+/*
+ * A packet conntrack does not know: a flow opens in new_flow_state().
+ * @ifindex: where it arrived; @path: set to the flow's path; @forward:
+ * to its service's enum scmlb_forward.
  */
 static __always_inline const struct scmlb_backend *
 lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
@@ -116,22 +146,15 @@ lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
 	const struct scmlb_vip *vip = vip_lookup(p);
 	const struct scmlb_service *svc;
 	const struct scmlb_backend *be;
-	__u8 state = SCMLB_CT_UDP;
+	__u8 state;
 
 	if (!vip)
 		return NULL;
 	svc = service_match(vip, p);
 	if (!svc)
 		return NULL;
-	if (p->proto == IPPROTO_TCP) {
-		state = SCMLB_CT_OPENING;
-		if (!tcp_is_open(p)) {
-			if (svc->scheduler != SCMLB_SCHED_MAGLEV)
-				return NULL;
-			state = SCMLB_CT_ESTABLISHED;
-		}
-	}
-	if (state == SCMLB_CT_OPENING && !dos_syn_admit(opened))
+	state = new_flow_state(svc, p->proto, p->tcp_flags, opened);
+	if (!state)
 		return NULL;
 	be = sched_pick(svc, key);
 	if (!be)

@@ -18,13 +18,6 @@ static __always_inline void backend6_count(__u32 id, const struct pkt6 *p,
 	backend_count_len(id, p->ip_len, from_backend, opened);
 }
 
-/* backend_port() of an IPv6 packet. */
-static __always_inline __be16 backend6_port(const struct scmlb_backend *be,
-					    const struct pkt6 *p, __u8 forward)
-{
-	return be->port && forward == SCMLB_FWD_NAT ? be->port : p->dport;
-}
-
 /*
  * ct_open() of an IPv6 flow: the reply entry first, the client's then;
  * @old, a flow on the same 5-tuple this one replaces, loses its entries.
@@ -47,7 +40,7 @@ static __always_inline int ct6_open(const struct scmlb_flow6_key *key,
 		.flags = SCMLB_FLOW_REPLY | path | half,
 		.forward = svc->forward,
 	};
-	__be16 port = backend6_port(be, p, svc->forward);
+	__be16 port = backend_port_of(be, p->dport, svc->forward);
 	int reply = ct_has_reply(&f);
 
 	__builtin_memcpy(f.nat_addr, key->dst_addr, sizeof(f.nat_addr));
@@ -90,7 +83,7 @@ lb_new_flow6(const struct scmlb_flow6_key *key, const struct scmlb_flow *old,
 	const struct scmlb_vip *vip = vip6_lookup(p);
 	const struct scmlb_service *svc;
 	const struct scmlb_backend *be;
-	__u8 state = SCMLB_CT_UDP;
+	__u8 state;
 
 	if (!vip)
 		return NULL;
@@ -98,15 +91,8 @@ lb_new_flow6(const struct scmlb_flow6_key *key, const struct scmlb_flow *old,
 	/* ip6ip6 is not forwarded yet: the tools refuse such services */
 	if (!svc || svc->forward == SCMLB_FWD_IPIP)
 		return NULL;
-	if (p->proto == IPPROTO_TCP) {
-		state = SCMLB_CT_OPENING;
-		if (!tcp_flags_open(p->tcp_flags)) {
-			if (svc->scheduler != SCMLB_SCHED_MAGLEV)
-				return NULL;
-			state = SCMLB_CT_ESTABLISHED;
-		}
-	}
-	if (state == SCMLB_CT_OPENING && !dos_syn_admit(opened))
+	state = new_flow_state(svc, p->proto, p->tcp_flags, opened);
+	if (!state)
 		return NULL;
 	be = sched6_pick(svc, key);
 	/* a backend of the other family (older tools): never NATed to */
@@ -196,7 +182,7 @@ static __always_inline int lb_ingress6(struct xdp_md *ctx,
 	addr = forward == SCMLB_FWD_DR ? key.dst_addr : be->addr;
 	frag6_remember(p, be->id, addr, 0, NULL, forward);
 
-	port = backend6_port(be, p, forward);
+	port = backend_port_of(be, p->dport, forward);
 	/* never NULL here; the verifier cannot tell through the re-parse */
 	if (!p->l4)
 		return XDP_ABORTED;

@@ -72,6 +72,20 @@ int scmlb_parse_cmdline(const struct scmlb_tool *tool, int argc, char **argv,
 			const struct scmlb_cmd **cmd, void **opts,
 			const char **common);
 
+/* An address of either family, as the maps hold it: IPv4 in addr[0]. */
+struct scmlb_addr {
+	__u8 family;			/* SCMLB_AF_INET or SCMLB_AF_INET6; 0: not given */
+	__be32 addr[4];			/* scmlb_addr_t */
+};
+
+/* Whether two addresses as the maps hold them (family, scmlb_addr_t) are one. */
+static inline bool scmlb_addr_equal(__u8 family_a, const __be32 *a,
+				    __u8 family_b, const __be32 *b)
+{
+	return family_a == family_b && a[0] == b[0] && a[1] == b[1] &&
+	       a[2] == b[2] && a[3] == b[3];
+}
+
 /* An IPv4 network; host bits are cleared when parsed. */
 struct scmlb_cidr {
 	__be32 addr;
@@ -87,6 +101,7 @@ struct scmlb_port_range {
 int scmlb_parse_u32(const char *s, void *out, const char **why);
 int scmlb_parse_id(const char *s, void *out, const char **why);
 int scmlb_parse_ipv4(const char *s, void *out, const char **why);
+int scmlb_parse_addr(const char *s, void *out, const char **why);
 int scmlb_parse_ifname(const char *s, void *out, const char **why);
 int scmlb_parse_mode(const char *s, void *out, const char **why);
 int scmlb_parse_name(const char *s, void *out, const char **why);

@@ -326,7 +326,7 @@ static void print_packets(FILE *f, const struct snapshot *s)
 
 static void print_services(FILE *f, const struct snapshot *s)
 {
-	char vip[16];
+	char vip[SCMLB_ADDR_LEN];
 	size_t i;
 
 	family(f, "scmlb_service_info", "gauge",
@@ -335,7 +335,7 @@ static void print_services(FILE *f, const struct snapshot *s)
 	for (i = 0; i < s->n_svcs; i++) {
 		const struct scmlb_service *svc = &s->svcs[i];
 
-		scmlb_format_ipv4(vip, sizeof(vip), svc->vip[0]);
+		scmlb_format_addr(vip, sizeof(vip), svc->family, svc->vip);
 		fprintf(f, "scmlb_service_info{service=\"%u\",vip=\"%s\","
 			"protocol=\"%s\",port=\"%u\",scheduler=\"%s\","
 			"forward=\"%s\"} 1\n", svc->id, vip,
@@ -421,7 +421,7 @@ static void print_backends(FILE *f, const struct snapshot *s)
 	static const __u8 healths[] = { SCMLB_HEALTH_UNKNOWN,
 					SCMLB_HEALTH_HEALTHY,
 					SCMLB_HEALTH_UNHEALTHY };
-	char addr[16];
+	char addr[SCMLB_ADDR_LEN];
 	size_t i, c;
 	int g;
 
@@ -429,7 +429,7 @@ static void print_backends(FILE *f, const struct snapshot *s)
 	       "A backend: its address and port (0: the client's destination "
 	       "port); always 1.");
 	for (i = 0; i < s->n_bes; i++) {
-		scmlb_format_ipv4(addr, sizeof(addr), s->bes[i].addr[0]);
+		scmlb_format_addr(addr, sizeof(addr), s->bes[i].family, s->bes[i].addr);
 		fputs("scmlb_backend_info", f);
 		backend_labels(f, &s->bes[i]);
 		fprintf(f, ",address=\"%s\",port=\"%u\"} 1\n", addr,

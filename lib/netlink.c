@@ -382,16 +382,33 @@ int scmlb_nl_link_by_index(struct scmlb_nl *nl, int ifindex,
 
 struct route_reply {
 	bool found;
+	bool via;		/* RTA_VIA: a gateway of the other family */
+	unsigned char family;	/* AF_INET or AF_INET6, as asked */
 	unsigned char type;	/* RTN_* */
 	struct scmlb_route route;
 };
+
+/* Bytes of an address of @family: 4 or 16. */
+static size_t addr_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+/* An address attribute of @family into @out (4 words, IPv4 in word 0). */
+static bool attr_addr(const struct nlattr *attr, int family, __be32 *out)
+{
+	if (!attr || mnl_attr_get_payload_len(attr) != addr_len(family))
+		return false;
+	memcpy(out, mnl_attr_get_payload(attr), addr_len(family));
+	return true;
+}
 
 static int route_parse(const struct nlmsghdr *nlh, void *data)
 {
 	static const enum mnl_attr_data_type policy[RTA_MAX + 1] = {
 		[RTA_OIF] = MNL_TYPE_U32,
-		[RTA_GATEWAY] = MNL_TYPE_U32,
-		[RTA_PREFSRC] = MNL_TYPE_U32,
+		[RTA_GATEWAY] = MNL_TYPE_BINARY,
+		[RTA_PREFSRC] = MNL_TYPE_BINARY,
 	};
 	const struct nlattr *tb[RTA_MAX + 1];
 	struct route_reply *reply = data;
@@ -405,48 +422,50 @@ static int route_parse(const struct nlmsghdr *nlh, void *data)
 		return err;
 
 	rtm = mnl_nlmsg_get_payload(nlh);
-	if (rtm->rtm_family != AF_INET)
+	if (rtm->rtm_family != reply->family)
 		return -EPROTO;
 
 	reply->found = true;
 	reply->type = rtm->rtm_type;
+	reply->via = tb[RTA_VIA];
 	if (tb[RTA_OIF])
 		reply->route.oif = mnl_attr_get_u32(tb[RTA_OIF]);
-	if (tb[RTA_GATEWAY])
-		reply->route.gateway = mnl_attr_get_u32(tb[RTA_GATEWAY]);
-	if (tb[RTA_PREFSRC])
-		reply->route.prefsrc = mnl_attr_get_u32(tb[RTA_PREFSRC]);
+	reply->route.has_gateway = attr_addr(tb[RTA_GATEWAY], reply->family,
+					     reply->route.gateway);
+	attr_addr(tb[RTA_PREFSRC], reply->family, reply->route.prefsrc);
 	return 0;
 }
 
 /**
  * scmlb_nl_route_get() - ask the kernel how it would reach an address
- * @nl: handle
- * @dst: IPv4 destination, network byte order
- * @out: filled on success
+ * @nl:     handle
+ * @family: AF_INET or AF_INET6
+ * @dst:    the destination, network byte order (IPv4 in word 0)
+ * @out:    filled on success
  *
  * Same lookup as ``ip route get``: the answer is the route actually used
  * for a packet to @dst, after policy routing.
  *
  * Return: 0 for a unicast route; -EADDRNOTAVAIL when @dst is a local
- * address; -EHOSTUNREACH for any other route type (broadcast, multicast,
+ * address; -EAFNOSUPPORT for a route through a gateway of the other
+ * family (RTA_VIA); -EHOSTUNREACH for any other route type (broadcast, multicast,
  * ...); the kernel's error when it has no usable route (typically
  * -ENETUNREACH, -EHOSTUNREACH for an unreachable route, -EACCES for a
  * prohibit route, -EINVAL for a blackhole route); or another -errno.
  */
-int scmlb_nl_route_get(struct scmlb_nl *nl, __be32 dst,
+int scmlb_nl_route_get(struct scmlb_nl *nl, int family, const __be32 *dst,
 		       struct scmlb_route *out)
 {
-	struct route_reply reply = { 0 };
+	struct route_reply reply = { .family = family };
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	int err;
 
 	nlh = nl_put_header(nl, RTM_GETROUTE, 0);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = 32;
-	mnl_attr_put_u32(nlh, RTA_DST, dst);
+	rtm->rtm_family = family;
+	rtm->rtm_dst_len = addr_len(family) * 8;
+	mnl_attr_put(nlh, RTA_DST, addr_len(family), dst);
 
 	err = nl_request(nl, nlh, route_parse, &reply);
 	if (err < 0)
@@ -458,6 +477,10 @@ int scmlb_nl_route_get(struct scmlb_nl *nl, __be32 dst,
 
 	switch (reply.type) {
 	case RTN_UNICAST:
+		if (reply.via) {
+			err = -EAFNOSUPPORT;
+			goto out;
+		}
 		break;
 	case RTN_LOCAL:
 		err = -EADDRNOTAVAIL;
@@ -643,7 +666,7 @@ struct neigh_reply {
 static int neigh_parse(const struct nlmsghdr *nlh, void *data)
 {
 	static const enum mnl_attr_data_type policy[NDA_MAX + 1] = {
-		[NDA_DST] = MNL_TYPE_U32,
+		[NDA_DST] = MNL_TYPE_BINARY,
 		[NDA_LLADDR] = MNL_TYPE_BINARY,
 	};
 	const struct nlattr *tb[NDA_MAX + 1];
@@ -671,8 +694,8 @@ static int neigh_parse(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Read one neighbour entry; a missing one is !found rather than -ENOENT. */
-static int neigh_get(struct scmlb_nl *nl, int ifindex, __be32 addr,
-		     struct neigh_reply *reply)
+static int neigh_get(struct scmlb_nl *nl, int ifindex, int family,
+		     const __be32 *addr, struct neigh_reply *reply)
 {
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm;
@@ -681,9 +704,9 @@ static int neigh_get(struct scmlb_nl *nl, int ifindex, __be32 addr,
 	memset(reply, 0, sizeof(*reply));
 	nlh = nl_put_header(nl, RTM_GETNEIGH, 0);
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = AF_INET;
+	ndm->ndm_family = family;
 	ndm->ndm_ifindex = ifindex;
-	mnl_attr_put_u32(nlh, NDA_DST, addr);
+	mnl_attr_put(nlh, NDA_DST, addr_len(family), addr);
 
 	err = nl_request(nl, nlh, neigh_parse, reply);
 	if (err == -ENOENT) {
@@ -704,18 +727,19 @@ static int neigh_get(struct scmlb_nl *nl, int ifindex, __be32 addr,
  * difference. Without NTF_USE no probe is sent: an INCOMPLETE entry created
  * that way just sits there.
  */
-static int neigh_trigger(struct scmlb_nl *nl, int ifindex, __be32 addr)
+static int neigh_trigger(struct scmlb_nl *nl, int ifindex, int family,
+			 const __be32 *addr)
 {
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm;
 
 	nlh = nl_put_header(nl, RTM_NEWNEIGH, NLM_F_CREATE);
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = AF_INET;
+	ndm->ndm_family = family;
 	ndm->ndm_ifindex = ifindex;
 	ndm->ndm_state = NUD_NONE;
 	ndm->ndm_flags = NTF_USE;
-	mnl_attr_put_u32(nlh, NDA_DST, addr);
+	mnl_attr_put(nlh, NDA_DST, addr_len(family), addr);
 
 	return nl_request(nl, nlh, NULL, NULL);
 }
@@ -752,8 +776,9 @@ static void sleep_ms(int64_t ms)
  * scmlb_nl_neigh_resolve() - find the MAC address of an on-link neighbour
  * @nl: handle
  * @ifindex: interface the neighbour is on
- * @addr: neighbour's IPv4 address, network byte order
- * @timeout_ms: how long to wait for ARP to complete
+ * @family: AF_INET or AF_INET6
+ * @addr: neighbour's address, network byte order (IPv4 in word 0)
+ * @timeout_ms: how long to wait for ARP or neighbour discovery to complete
  * @mac: receives the neighbour's MAC address
  *
  * Uses the kernel's entry when it already holds a usable one; otherwise
@@ -763,8 +788,9 @@ static void sleep_ms(int64_t ms)
  * Return: 0, -EHOSTUNREACH when resolution fails or does not finish within
  * @timeout_ms, or another -errno (e.g. -ENODEV for a bad @ifindex).
  */
-int scmlb_nl_neigh_resolve(struct scmlb_nl *nl, int ifindex, __be32 addr,
-			   unsigned int timeout_ms, unsigned char mac[6])
+int scmlb_nl_neigh_resolve(struct scmlb_nl *nl, int ifindex, int family,
+			   const __be32 *addr, unsigned int timeout_ms,
+			   unsigned char mac[6])
 {
 	int64_t deadline = now_ms() + timeout_ms;
 	struct neigh_reply reply;
@@ -774,7 +800,7 @@ int scmlb_nl_neigh_resolve(struct scmlb_nl *nl, int ifindex, __be32 addr,
 	if (ifindex <= 0)
 		return -EINVAL;
 
-	err = neigh_get(nl, ifindex, addr, &reply);
+	err = neigh_get(nl, ifindex, family, addr, &reply);
 	if (err < 0)
 		goto out;
 	if (neigh_usable(&reply))
@@ -788,13 +814,13 @@ int scmlb_nl_neigh_resolve(struct scmlb_nl *nl, int ifindex, __be32 addr,
 		goto out;
 	}
 
-	err = neigh_trigger(nl, ifindex, addr);
+	err = neigh_trigger(nl, ifindex, family, addr);
 	if (err < 0)
 		goto out;
 
 	/* Look at once: on a fast link the reply is in before the ack. */
 	for (;;) {
-		err = neigh_get(nl, ifindex, addr, &reply);
+		err = neigh_get(nl, ifindex, family, addr, &reply);
 		if (err < 0)
 			goto out;
 		if (neigh_usable(&reply))

@@ -79,8 +79,9 @@ static int pick_service(const struct scmlb_ctx *ctx,
 
 /* Whether @svc has a backend at @addr and @port already; prints the error. */
 static int check_unique(const struct scmlb_ctx *ctx,
-			const struct scmlb_service *svc, __be32 addr,
-			__be16 port, const char *name)
+			const struct scmlb_service *svc,
+			const struct scmlb_addr *addr, __be16 port,
+			const char *name)
 {
 	struct scmlb_backend *list;
 	size_t n, i;
@@ -92,7 +93,9 @@ static int check_unique(const struct scmlb_ctx *ctx,
 		return SCMLB_EXIT_FAIL;
 	}
 	for (i = 0; i < n; i++) {
-		if (list[i].service_id == svc->id && list[i].addr[0] == addr &&
+		if (list[i].service_id == svc->id &&
+		    scmlb_addr_equal(list[i].family, list[i].addr, addr->family,
+				     addr->addr) &&
 		    list[i].port == port) {
 			pr_err("cannot add backend '%s': it exists already in "
 			       "service %u (id %u)", name, svc->id, list[i].id);
@@ -113,22 +116,24 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 	const char *why = NULL;
 	struct scmlb_nl *nl;
 	bool new_iface;
-	char addr[16];
+	char addr[SCMLB_ADDR_LEN];
 	int err;
 
-	scmlb_format_ipv4(addr, sizeof(addr), o->addr);
-	if (scmlb_vip_exists(ctx, o->addr) > 0) {
+	scmlb_format_addr(addr, sizeof(addr), o->addr.family, o->addr.addr);
+	if (scmlb_vip_exists(ctx, o->addr.family, o->addr.addr) > 0) {
 		pr_err("invalid address '%s': it is a VIP", addr);
 		return SCMLB_EXIT_USAGE;
 	}
 	err = pick_service(ctx, o, &svc);
 	if (err)
 		return err;
-	err = scmlb_lb_set_port_check(o, &svc, svc.id);
+	err = scmlb_lb_set_family_check(o, &svc, svc.id);
+	if (!err)
+		err = scmlb_lb_set_port_check(o, &svc, svc.id);
 	if (err)
 		return err;
 	be.port = o->port ? __builtin_bswap16(o->port & 0xffff) : svc.port;
-	err = check_unique(ctx, &svc, o->addr, be.port, addr);
+	err = check_unique(ctx, &svc, &o->addr, be.port, addr);
 	if (err)
 		return err;
 
@@ -137,16 +142,16 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 		pr_err("cannot open netlink: %s", strerror(-err));
 		return SCMLB_EXIT_FAIL;
 	}
-	err = scmlb_backend_resolve(nl, o->addr, SCMLB_NEIGH_TIMEOUT_MS, &be,
-				    &link, &why);
+	err = scmlb_backend_resolve(nl, o->addr.family, o->addr.addr,
+				    SCMLB_NEIGH_TIMEOUT_MS, &be, &link, &why);
 	scmlb_nl_close(nl);
 	if (err) {
 		pr_err("cannot reach backend '%s': %s", addr, why);
 		return SCMLB_EXIT_FAIL;
 	}
 
-	be.addr[0] = o->addr;
-	be.family = SCMLB_AF_INET;
+	memcpy(be.addr, o->addr.addr, sizeof(be.addr));
+	be.family = o->addr.family;
 	be.service_id = svc.id;
 	be.weight = o->weight ? o->weight : 1;
 	be.status = SCMLB_BACKEND_AVAILABLE;
@@ -245,7 +250,7 @@ static int print_backends(struct scmlb_ctx *ctx)
 	err = scmlb_nl_open(&nl);
 	for (i = 0; i < n && !err; i++) {
 		const struct scmlb_backend *be = &list[i];
-		char id[12], addr[16], mac[18], dev[IF_NAMESIZE + 16];
+		char id[12], addr[SCMLB_ADDR_LEN], mac[18], dev[IF_NAMESIZE + 16];
 		char svc[12], weight[8], port[8], nums[N_COUNTERS][24];
 		const char *cells[N_BACKEND_COLS];
 		struct scmlb_backend_stats bs;
@@ -255,7 +260,7 @@ static int print_backends(struct scmlb_ctx *ctx)
 		if (err)
 			break;
 		snprintf(id, sizeof(id), "%u", be->id);
-		scmlb_format_ipv4(addr, sizeof(addr), be->addr[0]);
+		scmlb_format_addr(addr, sizeof(addr), be->family, be->addr);
 		scmlb_format_mac(mac, sizeof(mac), be->mac);
 		snprintf(svc, sizeof(svc), "%u", be->service_id);
 		snprintf(weight, sizeof(weight), "%u", be->weight);
@@ -350,9 +355,9 @@ static void print_rates(const struct reading *a, const struct reading *b,
 	for (i = 0; i < b->n; i++) {
 		const struct scmlb_backend *be = &b->list[i];
 		const struct scmlb_backend_stats *before = stats_of(a, be->id);
-		char addr[16];
+		char addr[SCMLB_ADDR_LEN];
 
-		scmlb_format_ipv4(addr, sizeof(addr), be->addr[0]);
+		scmlb_format_addr(addr, sizeof(addr), be->family, be->addr);
 		if (json) {
 			printf("%s{\"id\": %u, \"name\": ", i ? ", " : "", be->id);
 			scmlb_json_string(stdout, be->name);

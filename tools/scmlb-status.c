@@ -319,16 +319,20 @@ static int iface_table(const struct status *st, struct scmlb_table **out)
 	return 0;
 }
 
-/* "203.0.113.11:80", or ":*" for every port. */
-static void format_addr_port(char *buf, size_t size, __be32 addr, __be16 port)
+/* "203.0.113.11:80" or "[2001:db8::11]:80", ":*" for every port. */
+static void format_addr_port(char *buf, size_t size, __u8 family,
+			     const __be32 *addr, __be16 port)
 {
-	char a[16];
+	const char *open = family == SCMLB_AF_INET6 ? "[" : "";
+	const char *close = family == SCMLB_AF_INET6 ? "]" : "";
+	char a[SCMLB_ADDR_LEN];
 
-	scmlb_format_ipv4(a, sizeof(a), addr);
+	scmlb_format_addr(a, sizeof(a), family, addr);
 	if (port)
-		snprintf(buf, size, "%s:%u", a, __builtin_bswap16(port));
+		snprintf(buf, size, "%s%s%s:%u", open, a, close,
+			 __builtin_bswap16(port));
 	else
-		snprintf(buf, size, "%s:*", a);
+		snprintf(buf, size, "%s%s%s:*", open, a, close);
 }
 
 static const char *proto_upper(__u8 proto)
@@ -346,7 +350,7 @@ static const char *proto_upper(__u8 proto)
 /* The services and their backends, as ipvsadm -Ln shows virtual servers. */
 static void print_services(const struct status *st)
 {
-	char addr[32];
+	char addr[SCMLB_ADDR_LEN + 16];
 	size_t s, b;
 
 	printf("Prot VIP:Port               Scheduler Forward\n"
@@ -354,7 +358,8 @@ static void print_services(const struct status *st)
 	for (s = 0; s < st->n_svcs; s++) {
 		const struct scmlb_service *svc = &st->svcs[s];
 
-		format_addr_port(addr, sizeof(addr), svc->vip[0], svc->port);
+		format_addr_port(addr, sizeof(addr), svc->family, svc->vip,
+				 svc->port);
 		printf("%-4s %-22s %-9s %s\n", proto_upper(svc->proto), addr,
 		       scmlb_scheduler_name(svc->scheduler),
 		       scmlb_forward_name(svc->forward));
@@ -363,8 +368,8 @@ static void print_services(const struct status *st)
 
 			if (be->service_id != svc->id)
 				continue;
-			format_addr_port(addr, sizeof(addr), be->addr[0],
-					 be->port ? be->port : svc->port);
+			format_addr_port(addr, sizeof(addr), be->family,
+					 be->addr, be->port ? be->port : svc->port);
 			printf("  -> %-22s %-6u %-11s %-9s %s\n", addr, be->weight,
 			       scmlb_backend_status_name(be),
 			       scmlb_backend_health_name(be->health), be->name);

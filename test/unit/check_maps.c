@@ -117,7 +117,7 @@ static void check_services(struct scmlb_ctx *ctx)
 		if (bpf_map_lookup_elem(ctx->maps.svc_ids, &key, &id) ||
 		    id != s->id)
 			bad("service %u is not in lb_svc_ids", s->id);
-		if (scmlb_vip_exists(ctx, s->vip[0]) != 1)
+		if (scmlb_vip_exists(ctx, s->family, s->vip) != 1)
 			bad("the VIP of service %u is not in lb_vips", s->id);
 		bit = scmlb_vip_hint_bit(s->vip);
 		if (!(hint.bits[bit / 64] >> (bit % 64) & 1))

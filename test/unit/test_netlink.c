@@ -45,6 +45,31 @@ static __be32 ip(const char *s)
 	return a.s_addr;
 }
 
+/* An IPv4 address as the library takes either family's: 4 words, IPv4 in word 0. */
+static const __be32 *v4(__be32 a)
+{
+	static __be32 words[8][4];
+	static int n;
+	__be32 *w = words[n++ % 8];
+
+	w[0] = a;
+	w[1] = w[2] = w[3] = 0;
+	return w;
+}
+
+static const __be32 *v6(const char *s)
+{
+	static __be32 words[8][4];
+	static int n;
+	__be32 *w = words[n++ % 8];
+
+	if (inet_pton(AF_INET6, s, w) != 1) {
+		fprintf(stderr, "bad address %s\n", s);
+		exit(2);
+	}
+	return w;
+}
+
 static void parse_mac(const char *s, unsigned char mac[6])
 {
 	if (sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
@@ -202,37 +227,37 @@ static void test_routes(struct scmlb_nl *nl, int ifindex, __be32 local,
 	int err;
 
 	memset(&rt, 0xaa, sizeof(rt));
-	err = scmlb_nl_route_get(nl, peer, &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(peer), &rt);
 	ok(err == 0, "route_get(peer) succeeds (%d)", err);
 	ok(rt.oif == ifindex, "route_get oif %d == %d", rt.oif, ifindex);
-	ok(rt.gateway == 0, "route_get no gateway (%08x)", ntohl(rt.gateway));
-	ok(rt.prefsrc == local, "route_get prefsrc is the local address");
+	ok(!rt.has_gateway, "route_get no gateway");
+	ok(rt.prefsrc[0] == local, "route_get prefsrc is the local address");
 
-	err = scmlb_nl_route_get(nl, unreach, &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(unreach), &rt);
 	ok(err == -ENETUNREACH || err == -EHOSTUNREACH,
 	   "route_get(no route) fails with -ENETUNREACH/-EHOSTUNREACH (%d)",
 	   err);
 
-	err = scmlb_nl_route_get(nl, local, &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(local), &rt);
 	ok(err == -EADDRNOTAVAIL, "route_get(local) -> -EADDRNOTAVAIL (%d)",
 	   err);
 
-	err = scmlb_nl_route_get(nl, ip("127.0.0.1"), &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(ip("127.0.0.1")), &rt);
 	ok(err == -EADDRNOTAVAIL, "route_get(127.0.0.1) -> -EADDRNOTAVAIL (%d)",
 	   err);
 
-	err = scmlb_nl_route_get(nl, ip("10.99.0.255"), &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(ip("10.99.0.255")), &rt);
 	ok(err == -EHOSTUNREACH, "route_get(broadcast) -> -EHOSTUNREACH (%d)",
 	   err);
 
 	/* Set up by the driver script; the kernel refuses these itself. */
-	err = scmlb_nl_route_get(nl, ip("10.98.1.1"), &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(ip("10.98.1.1")), &rt);
 	ok(err < 0, "route_get(unreachable route) fails (%d %s)", err,
 	   strerror(-err));
-	err = scmlb_nl_route_get(nl, ip("10.98.2.1"), &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(ip("10.98.2.1")), &rt);
 	ok(err < 0, "route_get(blackhole route) fails (%d %s)", err,
 	   strerror(-err));
-	err = scmlb_nl_route_get(nl, ip("10.98.3.1"), &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(ip("10.98.3.1")), &rt);
 	ok(err < 0, "route_get(prohibit route) fails (%d %s)", err,
 	   strerror(-err));
 }
@@ -252,7 +277,7 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 
 	memset(mac, 0, sizeof(mac));
 	t0 = now_ms();
-	err = scmlb_nl_neigh_resolve(nl, ifindex, peer, NEIGH_TIMEOUT_MS, mac);
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET, v4(peer), NEIGH_TIMEOUT_MS, mac);
 	dt = now_ms() - t0;
 	ok(err == 0, "neigh_resolve(peer) from empty table succeeds (%d, '%s')",
 	   err, scmlb_nl_ext_ack(nl));
@@ -266,14 +291,14 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 
 	memset(mac, 0, sizeof(mac));
 	t0 = now_ms();
-	err = scmlb_nl_neigh_resolve(nl, ifindex, peer, NEIGH_TIMEOUT_MS, mac);
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET, v4(peer), NEIGH_TIMEOUT_MS, mac);
 	dt = now_ms() - t0;
 	ok(err == 0 && !memcmp(mac, peer_mac, 6) && dt < 5,
 	   "cached neigh_resolve answers at once (%d, %lld ms)", err,
 	   (long long)dt);
 
 	t0 = now_ms();
-	err = scmlb_nl_neigh_resolve(nl, ifindex, dead, NEIGH_TIMEOUT_MS, mac);
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET, v4(dead), NEIGH_TIMEOUT_MS, mac);
 	dt = now_ms() - t0;
 	ok(err == -EHOSTUNREACH, "neigh_resolve(dead host) -> -EHOSTUNREACH (%d)",
 	   err);
@@ -288,7 +313,7 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 	diag("dead host entry: found %d state 0x%x", st.found, st.state);
 
 	memset(mac, 0, sizeof(mac));
-	err = scmlb_nl_neigh_resolve(nl, ifindex, ip("10.99.0.50"),
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET, v4(ip("10.99.0.50")),
 				     NEIGH_TIMEOUT_MS, mac);
 	ok(err == 0 && !memcmp(mac, "\x02\0\0\0\0\x50", 6),
 	   "static entry answers with its MAC (%d, %s)", err, fmt_mac(mac));
@@ -298,7 +323,7 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 
 	/* A second attempt must restart ARP, not trust the earlier entry. */
 	t0 = now_ms();
-	err = scmlb_nl_neigh_resolve(nl, ifindex, dead, 100, mac);
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET, v4(dead), 100, mac);
 	dt = now_ms() - t0;
 	ok(err == -EHOSTUNREACH && dt >= 80,
 	   "repeated neigh_resolve(dead host) -> -EHOSTUNREACH (%d, %lld ms)",
@@ -313,7 +338,7 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 		err = write_sysctl(ifname, "retrans_time_ms", "100");
 	t0 = now_ms();
 	if (!err)
-		err = scmlb_nl_neigh_resolve(nl, ifindex, dead2, 3000, mac);
+		err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET, v4(dead2), 3000, mac);
 	dt = now_ms() - t0;
 	ok(err == -EHOSTUNREACH && dt < 1000,
 	   "neigh_resolve stops when the kernel marks FAILED (%d, %lld ms)",
@@ -322,7 +347,7 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 	ok(err == 0 && st.found && st.state == NUD_FAILED,
 	   "failed entry is FAILED, not PERMANENT (state 0x%x)", st.state);
 
-	err = scmlb_nl_neigh_resolve(nl, 99999, peer, NEIGH_TIMEOUT_MS, mac);
+	err = scmlb_nl_neigh_resolve(nl, 99999, AF_INET, v4(peer), NEIGH_TIMEOUT_MS, mac);
 	ok(err == -ENODEV && scmlb_nl_ext_ack(nl)[0],
 	   "neigh_resolve(bad ifindex) -> -ENODEV with ext ack (%d, '%s')",
 	   err, scmlb_nl_ext_ack(nl));
@@ -330,6 +355,44 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 	err = scmlb_nl_link_by_index(nl, ifindex, &(struct scmlb_link){ 0 });
 	ok(err == 0 && !scmlb_nl_ext_ack(nl)[0],
 	   "ext ack is cleared by a successful request");
+}
+
+/* IPv6 routes and neighbours, set up by the driver script (issue 16). */
+static void test_ipv6(struct scmlb_nl *nl, int ifindex,
+		      const unsigned char peer_mac[6])
+{
+	struct scmlb_route rt;
+	unsigned char mac[6];
+	int err;
+
+	memset(&rt, 0xaa, sizeof(rt));
+	err = scmlb_nl_route_get(nl, AF_INET6, v6("2001:db8:99::2"), &rt);
+	ok(err == 0 && rt.oif == ifindex && !rt.has_gateway &&
+	   !memcmp(rt.prefsrc, v6("2001:db8:99::1"), 16),
+	   "route_get(IPv6 peer) on-link, prefsrc the local address (%d)", err);
+	memset(&rt, 0xaa, sizeof(rt));
+	err = scmlb_nl_route_get(nl, AF_INET6, v6("2001:db8:98::7"), &rt);
+	ok(err == 0 && rt.oif == ifindex && rt.has_gateway &&
+	   !memcmp(rt.gateway, v6("fe80::b"), 16),
+	   "route_get(IPv6 behind a link-local gateway) names it (%d)", err);
+	err = scmlb_nl_route_get(nl, AF_INET6, v6("2001:db8:99::1"), &rt);
+	ok(err == -EADDRNOTAVAIL, "route_get(local IPv6) -> -EADDRNOTAVAIL (%d)",
+	   err);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(ip("10.96.0.9")), &rt);
+	ok(err == -EAFNOSUPPORT,
+	   "route_get(IPv4 via an IPv6 gateway) -> -EAFNOSUPPORT (%d)", err);
+	memset(mac, 0, sizeof(mac));
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET6, v6("2001:db8:99::2"),
+				     NEIGH_TIMEOUT_MS, mac);
+	ok(err == 0 && !memcmp(mac, peer_mac, 6),
+	   "neigh_resolve(IPv6 peer) by neighbour discovery (%d, %s)", err,
+	   fmt_mac(mac));
+	memset(mac, 0, sizeof(mac));
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET6, v6("fe80::b"),
+				     NEIGH_TIMEOUT_MS, mac);
+	ok(err == 0 && !memcmp(mac, peer_mac, 6),
+	   "neigh_resolve(link-local gateway) on the route's oif (%d, %s)",
+	   err, fmt_mac(mac));
 }
 
 /*
@@ -454,7 +517,7 @@ int main(int argc, char **argv)
 	parse_mac(argv[3], mac);
 	parse_mac(argv[6], peer_mac);
 
-	printf("1..54\n");
+	printf("1..60\n");
 
 	err = scmlb_nl_open(&nl);
 	ok(err == 0 && nl, "scmlb_nl_open (%d)", err);
@@ -468,6 +531,7 @@ int main(int argc, char **argv)
 	test_routes(nl, ifindex, ip(argv[4]), ip(argv[5]), ip("192.0.2.1"));
 	test_neigh(nl, argv[1], ifindex, ip(argv[5]), peer_mac, ip(argv[7]),
 		   ip(argv[8]));
+	test_ipv6(nl, ifindex, peer_mac);
 	test_announce(nl);
 
 	scmlb_nl_close(nl);

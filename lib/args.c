@@ -943,8 +943,27 @@ int scmlb_parse_http_url(const char *s, void *out, const char **why)
 		return -EINVAL;
 	}
 	host = s + 7;
-	hlen = strspn(host, "abcdefghijklmnopqrstuvwxyz"
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+	if (*host == '[') {
+		/* an IPv6 literal, as RFC 3986 writes it: http://[2001:db8::2]/ */
+		char lit[INET6_ADDRSTRLEN];
+		__be32 a[4];
+
+		hlen = strspn(host + 1, "0123456789abcdefABCDEF:.");
+		if (host[1 + hlen] != ']' || hlen >= sizeof(lit)) {
+			*why = "bad host";
+			return -EINVAL;
+		}
+		memcpy(lit, host + 1, hlen);
+		lit[hlen] = '\0';
+		if (inet_pton(AF_INET6, lit, a) != 1) {
+			*why = "bad host: not an IPv6 address in the brackets";
+			return -EINVAL;
+		}
+		hlen += 2;
+	} else {
+		hlen = strspn(host, "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+	}
 	if (!hlen) {
 		*why = "no host";
 		return -EINVAL;

@@ -42,6 +42,24 @@ static const struct {
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
+/* Health-check URLs with IPv6 literals: taken (1) or refused (0). */
+static const struct {
+	const char *url;
+	bool good;
+} urls[] = {
+	{ "http://[2001:db8::2]:8080/health", true },
+	{ "http://[2001:db8::2]/", true },
+	{ "http://[2001:db8::2]", true },
+	{ "http://10.0.4.2:8080/health", true },
+	{ "http://[2001:db8::2/", false },
+	{ "http://[2001:db8::2]x/", false },
+	{ "http://[zz::2]/", false },
+	{ "http://[]/", false },
+	{ "http://2001:db8::2/", false },
+};
+
+#define N_URLS (sizeof(urls) / sizeof(urls[0]))
+
 int main(void)
 {
 	char buf[SCMLB_ADDR_LEN];
@@ -50,7 +68,7 @@ int main(void)
 	size_t i;
 	int err;
 
-	printf("1..%zu\n", N_CASES + 4);
+	printf("1..%zu\n", N_CASES + N_URLS + 4);
 	for (i = 0; i < N_CASES; i++) {
 		why = NULL;
 		memset(&a, 0xaa, sizeof(a));
@@ -80,5 +98,14 @@ int main(void)
 	ok(scmlb_addr_equal(SCMLB_AF_INET6, a.addr, SCMLB_AF_INET6, a.addr) &&
 	   !scmlb_addr_equal(SCMLB_AF_INET, a.addr, SCMLB_AF_INET6, a.addr),
 	   "addresses of another family are never equal");
+	for (i = 0; i < N_URLS; i++) {
+		const char *url = NULL;
+
+		why = NULL;
+		err = scmlb_parse_http_url(urls[i].url, &url, &why);
+		ok(urls[i].good ? !err && url == urls[i].url : err == -EINVAL,
+		   "URL '%s' %s %s", urls[i].url,
+		   urls[i].good ? "taken" : "refused:", why ? why : "");
+	}
 	return failed ? 1 : 0;
 }

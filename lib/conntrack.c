@@ -11,6 +11,8 @@
 
 #define CT_BATCH 4096
 
+static int ct_opening_mask(int fd, __u32 *mask);
+
 /* scmlb_ct_read()'s walk: one more entry in the table, grown by doubling. */
 static int ct_append(const struct scmlb_flow_key *key,
 		     const struct scmlb_flow *flow, void *arg)
@@ -254,8 +256,212 @@ static int ct_empty(int fd, size_t *n)
 	return err;
 }
 
+/*
+ * IPv6 flows (ct6_*, layout 4.5): the same entries under 40-byte keys.
+ * Listings and counts walk them; nothing else in the tools looks one up.
+ */
+
+struct ct6_walk {
+	scmlb_ct6_walk_fn fn;
+	void *arg;
+};
+
+static int walk6_entry(const void *key, const void *val, void *arg)
+{
+	const struct ct6_walk *w = arg;
+
+	return w->fn(key, val, w->arg);
+}
+
+static int walk6_slot(const void *key, const void *val, void *arg)
+{
+	const struct scmlb_opening6_slot *s = val;
+	const struct ct6_walk *w = arg;
+
+	(void)key;
+	return s->key.family ? w->fn(&s->key, &s->flow, w->arg) : 0;
+}
+
 /**
- * scmlb_ct_flush() - remove every flow, established and half-open
+ * scmlb_ct6_walk_flows() - call @fn on every IPv6 client's entry
+ * @ctx: the run
+ * @fn:  called per entry, established ones (ct6_flows) first, then the
+ *	 half-open ones (ct6_opening); a non-zero return stops the walk
+ * @arg: passed to @fn
+ *
+ * Return: 0, what @fn returned, or -errno.
+ */
+int scmlb_ct6_walk_flows(const struct scmlb_ctx *ctx, scmlb_ct6_walk_fn fn,
+			 void *arg)
+{
+	struct ct6_walk w = { fn, arg };
+	int err;
+
+	err = scmlb_map_batches(ctx->maps.ct6, CT_BATCH,
+				sizeof(struct scmlb_flow6_key),
+				sizeof(struct scmlb_flow), walk6_entry, &w);
+	if (!err)
+		err = scmlb_map_batches(ctx->maps.ct6_opening, CT_BATCH,
+					sizeof(__u32),
+					sizeof(struct scmlb_opening6_slot),
+					walk6_slot, &w);
+	return err;
+}
+
+/* The key of an IPv6 client's reply entry: backend -> client. */
+struct scmlb_flow6_key scmlb_ct6_reply_key(const struct scmlb_flow6_key *key,
+					   const struct scmlb_flow *flow)
+{
+	struct scmlb_flow6_key k = *key;
+
+	memcpy(k.src_addr, flow->nat_addr, sizeof(k.src_addr));
+	memcpy(k.dst_addr, key->src_addr, sizeof(k.dst_addr));
+	k.src_port = flow->nat_port;
+	k.dst_port = key->src_port;
+	return k;
+}
+
+/* The slot of ct6_opening(_rep) @fd that holds @key's flow, or -ENOENT. */
+static int ct6_opening_find(int fd, const struct scmlb_flow6_key *key,
+			    __u32 *i, struct scmlb_opening6_slot *s)
+{
+	__u32 mask = 0, way;
+	int err = ct_opening_mask(fd, &mask);
+
+	for (way = 0; !err && way < 2; way++) {
+		*i = scmlb_opening6_bucket(key, mask) + way;
+		if (bpf_map_lookup_elem(fd, i, s))
+			return -errno;
+		if (scmlb_flow6_key_equal(&s->key, key))
+			return 0;
+	}
+	return err ? err : -ENOENT;
+}
+
+/**
+ * scmlb_ct6_reply() - an IPv6 flow's reply entry, established or half-open
+ * @ctx:  the run
+ * @rkey: its key (scmlb_ct6_reply_key())
+ * @flow: set to the entry
+ *
+ * Return: 0, -ENOENT, or -errno.
+ */
+int scmlb_ct6_reply(const struct scmlb_ctx *ctx,
+		    const struct scmlb_flow6_key *rkey, struct scmlb_flow *flow)
+{
+	struct scmlb_opening6_slot s;
+	__u32 i;
+	int err;
+
+	if (!bpf_map_lookup_elem(ctx->maps.ct6_replies, rkey, flow))
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	err = ct6_opening_find(ctx->maps.ct6_opening_rep, rkey, &i, &s);
+	if (!err)
+		*flow = s.flow;
+	return err;
+}
+
+/* Gathers the keys of a walk, for ct6_flush(). */
+struct doomed6 {
+	struct scmlb_flow6_key *keys;
+	size_t n;
+	size_t cap;
+};
+
+static int doom6(const struct scmlb_flow6_key *key,
+		 const struct scmlb_flow *flow, void *arg)
+{
+	struct doomed6 *d = arg;
+
+	(void)flow;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : CT_BATCH;
+		struct scmlb_flow6_key *keys = realloc(d->keys, cap * sizeof(*keys));
+
+		if (!keys)
+			return -ENOMEM;
+		d->keys = keys;
+		d->cap = cap;
+	}
+	d->keys[d->n++] = *key;
+	return 0;
+}
+
+/* Delete every entry of the IPv6 conntrack hash @fd; *@n: how many. */
+static int ct6_empty(int fd, size_t *n)
+{
+	struct ct6_walk w = { doom6, NULL };
+	struct doomed6 d = { 0 };
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 count;
+	size_t i;
+	int err;
+
+	w.arg = &d;
+	err = scmlb_map_batches(fd, CT_BATCH, sizeof(struct scmlb_flow6_key),
+				sizeof(struct scmlb_flow), walk6_entry, &w);
+	for (i = 0; !err && i < d.n; i += count) {
+		count = d.n - i > CT_BATCH ? CT_BATCH : d.n - i;
+		if (bpf_map_delete_batch(fd, d.keys + i, &count, &opts) &&
+		    errno != ENOENT)
+			err = -errno;
+		if (!count)
+			count = 1;	/* an entry the data plane evicted meanwhile */
+	}
+	*n = d.n;
+	free(d.keys);
+	return err;
+}
+
+/* Empty every slot of ct6_opening(_rep) @fd that still holds what the walk saw. */
+static int ct6_opening_empty(int fd, size_t *n)
+{
+	struct ct6_walk w = { doom6, NULL };
+	struct scmlb_opening6_slot s;
+	struct doomed6 d = { 0 };
+	size_t k;
+	__u32 i;
+	int err;
+
+	w.arg = &d;
+	*n = 0;
+	err = scmlb_map_batches(fd, CT_BATCH, sizeof(__u32),
+				sizeof(struct scmlb_opening6_slot), walk6_slot,
+				&w);
+	for (k = 0; !err && k < d.n; k++) {
+		if (ct6_opening_find(fd, &d.keys[k], &i, &s))
+			continue;
+		memset(&s, 0, sizeof(s));
+		if (bpf_map_update_elem(fd, &i, &s, BPF_ANY))
+			err = -errno;
+		else
+			(*n)++;
+	}
+	free(d.keys);
+	return err;
+}
+
+/* scmlb_ct_flush()'s IPv6 part: clients' entries before their replies'. */
+static int ct6_flush(const struct scmlb_ctx *ctx, size_t *established,
+		     size_t *opening)
+{
+	size_t replies;
+	int err;
+
+	err = ct6_empty(ctx->maps.ct6, established);
+	if (!err)
+		err = ct6_empty(ctx->maps.ct6_replies, &replies);
+	if (!err)
+		err = ct6_opening_empty(ctx->maps.ct6_opening, opening);
+	if (!err)
+		err = ct6_opening_empty(ctx->maps.ct6_opening_rep, &replies);
+	return err;
+}
+
+/**
+ * scmlb_ct_flush() - remove every flow, established and half-open, of both families
  * @ctx:   the run, holding the exclusive lock
  * @flows: set to how many flows (client's entries) there were
  *
@@ -266,6 +472,7 @@ static int ct_empty(int fd, size_t *n)
 int scmlb_ct_flush(const struct scmlb_ctx *ctx, size_t *flows)
 {
 	size_t established = 0, opening = 0, replies;
+	size_t established6 = 0, opening6 = 0;
 	int err;
 
 	/* each client's entry before its replies': no reply left without it */
@@ -276,7 +483,9 @@ int scmlb_ct_flush(const struct scmlb_ctx *ctx, size_t *flows)
 		err = ct_opening_empty(ctx->maps.ct_opening, &opening);
 	if (!err)
 		err = ct_opening_empty(ctx->maps.ct_opening_rep, &replies);
-	*flows = established + opening;
+	if (!err)
+		err = ct6_flush(ctx, &established6, &opening6);
+	*flows = established + opening + established6 + opening6;
 	return err;
 }
 

@@ -124,6 +124,17 @@ static int cmp_iface(const void *a, const void *b)
 }
 
 /* The upstream first, then every other interface by ifindex. */
+
+/* Counts IPv6 flows into the size_t @arg, for conntrack_entries. */
+static int count_flow6(const struct scmlb_flow6_key *key,
+		       const struct scmlb_flow *flow, void *arg)
+{
+	(void)key;
+	(void)flow;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
 static int read_ifaces(const struct scmlb_ctx *ctx, struct status *st)
 {
 	__u32 key, next, up = ctx->cfg.upstream_ifindex;
@@ -165,6 +176,7 @@ static int read_status(const struct scmlb_ctx *ctx, struct status *st)
 	if (!err) {
 		st->ct_entries = ct.n;
 		scmlb_ct_free(&ct);
+		err = scmlb_ct6_walk_flows(ctx, count_flow6, &st->ct_entries);
 	}
 	if (!err)
 		err = read_ifaces(ctx, st);

@@ -86,6 +86,24 @@ static inline bool scmlb_addr_equal(__u8 family_a, const __be32 *a,
 	       a[2] == b[2] && a[3] == b[3];
 }
 
+/*
+ * Order of addresses as people list them, IPv4 first: network order
+ * compares as bytes. A qsort()/bsearch() comparator of struct scmlb_addr.
+ */
+static inline int scmlb_addr_cmp(const void *pa, const void *pb)
+{
+	const struct scmlb_addr *a = pa, *b = pb;
+	const unsigned char *x = (const void *)a->addr, *y = (const void *)b->addr;
+	int i;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	for (i = 0; i < 16; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
 /* An IPv4 network; host bits are cleared when parsed. */
 struct scmlb_cidr {
 	__be32 addr;

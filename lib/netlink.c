@@ -501,7 +501,7 @@ static struct nlmsghdr *kroute_put(struct scmlb_nl *nl, uint16_t type,
 	struct nlmsghdr *nlh = nl_put_header(nl, type, flags);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
-	rtm->rtm_family = AF_INET;
+	rtm->rtm_family = r->family;
 	rtm->rtm_dst_len = r->dst_len;
 	/* tables past 255 exist only as RTA_TABLE */
 	rtm->rtm_table = r->table < 256 ? r->table : RT_TABLE_UNSPEC;
@@ -511,7 +511,7 @@ static struct nlmsghdr *kroute_put(struct scmlb_nl *nl, uint16_t type,
 	rtm->rtm_scope = type == RTM_DELROUTE ? RT_SCOPE_NOWHERE :
 						RT_SCOPE_UNIVERSE;
 	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
-	mnl_attr_put_u32(nlh, RTA_DST, r->dst);
+	mnl_attr_put(nlh, RTA_DST, addr_len(r->family), r->dst);
 	mnl_attr_put_u32(nlh, RTA_PRIORITY, r->priority);
 	return nlh;
 }
@@ -553,8 +553,9 @@ int scmlb_nl_route_del(struct scmlb_nl *nl, const struct scmlb_kroute *r)
 	return err == -ESRCH ? 0 : err;
 }
 
-/* What a dump of routes collects: those of one table and protocol. */
+/* What a dump of routes collects: those of one family, table and protocol. */
 struct kroute_list {
+	unsigned char family;
 	__u32 table;
 	__u8 protocol;
 	struct scmlb_kroute *routes;
@@ -566,7 +567,7 @@ static int kroute_parse(const struct nlmsghdr *nlh, void *data)
 {
 	static const enum mnl_attr_data_type policy[RTA_MAX + 1] = {
 		[RTA_TABLE] = MNL_TYPE_U32,
-		[RTA_DST] = MNL_TYPE_U32,
+		[RTA_DST] = MNL_TYPE_BINARY,
 		[RTA_PRIORITY] = MNL_TYPE_U32,
 	};
 	const struct nlattr *tb[RTA_MAX + 1];
@@ -585,14 +586,14 @@ static int kroute_parse(const struct nlmsghdr *nlh, void *data)
 	r.table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) :
 				  rtm->rtm_table;
 	/* kernels without strict checking send every route */
-	if (rtm->rtm_family != AF_INET || rtm->rtm_protocol != list->protocol ||
-	    r.table != list->table)
+	if (rtm->rtm_family != list->family ||
+	    rtm->rtm_protocol != list->protocol || r.table != list->table)
 		return 0;
+	r.family = rtm->rtm_family;
 	r.dst_len = rtm->rtm_dst_len;
 	r.protocol = rtm->rtm_protocol;
 	r.type = rtm->rtm_type;
-	if (tb[RTA_DST])
-		r.dst = mnl_attr_get_u32(tb[RTA_DST]);
+	attr_addr(tb[RTA_DST], r.family, r.dst);
 	if (tb[RTA_PRIORITY])
 		r.priority = mnl_attr_get_u32(tb[RTA_PRIORITY]);
 
@@ -607,12 +608,28 @@ static int kroute_parse(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
+/* One family's dump into @list; -ENOENT when the table does not exist. */
+static int kroute_dump(struct scmlb_nl *nl, struct kroute_list *list)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	nlh = nl_put_header(nl, RTM_GETROUTE, NLM_F_DUMP);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = list->family;
+	rtm->rtm_protocol = list->protocol;
+	rtm->rtm_table = list->table < 256 ? list->table : RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, RTA_TABLE, list->table);
+	return nl_request(nl, nlh, kroute_parse, list);
+}
+
 /**
- * scmlb_nl_route_list() - the IPv4 routes of one table and protocol
+ * scmlb_nl_route_list() - the IPv4 and IPv6 routes of one table and protocol
  * @nl:       handle
  * @table:    routing table
  * @protocol: RTPROT_* the routes were added with
- * @out:      receives an array to free(), NULL when empty
+ * @out:      receives an array to free(), NULL when empty: IPv4's, then
+ *            IPv6's
  * @n:        receives its length
  *
  * The kernel filters the dump where it can (strict checking, 4.20 and
@@ -623,30 +640,27 @@ static int kroute_parse(const struct nlmsghdr *nlh, void *data)
 int scmlb_nl_route_list(struct scmlb_nl *nl, __u32 table, __u8 protocol,
 			struct scmlb_kroute **out, size_t *n)
 {
+	static const unsigned char families[] = { AF_INET, AF_INET6 };
 	struct kroute_list list = { .table = table, .protocol = protocol };
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
 	int one = 1, zero = 0;
 	bool strict;
-	int err;
+	size_t f;
+	int err = 0;
 
 	strict = !mnl_socket_setsockopt(nl->sock, NETLINK_GET_STRICT_CHK, &one,
 					sizeof(one));
-	nlh = nl_put_header(nl, RTM_GETROUTE, NLM_F_DUMP);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_protocol = protocol;
-	rtm->rtm_table = table < 256 ? table : RT_TABLE_UNSPEC;
-	mnl_attr_put_u32(nlh, RTA_TABLE, table);
-	err = nl_request(nl, nlh, kroute_parse, &list);
+	for (f = 0; !err && f < sizeof(families); f++) {
+		list.family = families[f];
+		err = kroute_dump(nl, &list);
+		/* a table is made by its first route (of each family) */
+		if (err == -ENOENT) {
+			nl->ext_ack[0] = '\0';
+			err = 0;
+		}
+	}
 	if (strict)
 		mnl_socket_setsockopt(nl->sock, NETLINK_GET_STRICT_CHK, &zero,
 				      sizeof(zero));
-	/* a table is made by its first route */
-	if (err == -ENOENT) {
-		nl->ext_ack[0] = '\0';
-		err = 0;
-	}
 	if (err) {
 		free(list.routes);
 		return err;

@@ -34,7 +34,8 @@ struct scmlb_route {
 struct scmlb_kroute {
 	__u32 table;
 	__u32 priority;		/* the metric */
-	__be32 dst;
+	__u8 family;		/* AF_INET or AF_INET6 */
+	__be32 dst[4];		/* IPv4 in word 0 */
 	__u8 dst_len;
 	__u8 protocol;		/* RTPROT_* */
 	__u8 type;		/* RTN_*: RTN_BLACKHOLE */

@@ -52,7 +52,7 @@ struct status {
 	size_t ct_entries;
 	struct iface ifs[MAX_IFACES];
 	size_t n_ifs;
-	__be32 *routed;			/* VIPs with this instance's route */
+	struct scmlb_addr *routed;	/* VIPs with this instance's route */
 	size_t n_routed;
 	__u32 tag;			/* the metric of its routes */
 	struct warnings warn;
@@ -260,9 +260,9 @@ static void check_timers(const struct scmlb_ctx *ctx, struct status *st)
  */
 static void check_routes(const struct scmlb_ctx *ctx, struct status *st)
 {
-	__be32 *want = NULL;
+	struct scmlb_addr *want = NULL;
 	size_t nwant = 0, i = 0, j = 0;
-	char addr[16];
+	char addr[SCMLB_ADDR_LEN];
 	int err;
 
 	err = scmlb_announce_read(ctx, &st->routed, &st->n_routed, &st->tag);
@@ -276,13 +276,18 @@ static void check_routes(const struct scmlb_ctx *ctx, struct status *st)
 	/* both in address order: one merge */
 	while (i < nwant || j < st->n_routed) {
 		if (j == st->n_routed ||
-		    (i < nwant && ntohl(want[i]) < ntohl(st->routed[j]))) {
-			scmlb_format_ipv4(addr, sizeof(addr), want[i++]);
+		    (i < nwant && scmlb_addr_cmp(&want[i], &st->routed[j]) < 0)) {
+			scmlb_format_addr(addr, sizeof(addr), want[i].family,
+					  want[i].addr);
+			i++;
 			warn(&st->warn, "VIP %s can be served but has no route in "
 			     "table %u: scmlb-gc adds it", addr,
 			     SCMLB_ANNOUNCE_TABLE);
-		} else if (i == nwant || ntohl(st->routed[j]) < ntohl(want[i])) {
-			scmlb_format_ipv4(addr, sizeof(addr), st->routed[j++]);
+		} else if (i == nwant ||
+			   scmlb_addr_cmp(&st->routed[j], &want[i]) < 0) {
+			scmlb_format_addr(addr, sizeof(addr), st->routed[j].family,
+					  st->routed[j].addr);
+			j++;
 			warn(&st->warn, "VIP %s has a route in table %u but cannot "
 			     "be served: scmlb-gc deletes it", addr,
 			     SCMLB_ANNOUNCE_TABLE);
@@ -393,7 +398,7 @@ static int print_text(const struct scmlb_ctx *ctx, const struct status *st,
 		      const struct scmlb_table *ifaces)
 {
 	const struct scmlb_config *cfg = &ctx->cfg;
-	char addr[16];
+	char addr[SCMLB_ADDR_LEN];
 	size_t i;
 
 	print_services(st);
@@ -410,7 +415,8 @@ static int print_text(const struct scmlb_ctx *ctx, const struct status *st,
 	       st->n_policies);
 	printf("Announced:       ");
 	for (i = 0; i < st->n_routed; i++) {
-		scmlb_format_ipv4(addr, sizeof(addr), st->routed[i]);
+		scmlb_format_addr(addr, sizeof(addr), st->routed[i].family,
+				  st->routed[i].addr);
 		printf("%s%s", i ? ", " : "", addr);
 	}
 	printf("%s (routes in table %u, metric %u)\n\n",
@@ -445,9 +451,10 @@ static const struct scmlb_column status_cols[] = {
  * A JSON array of strings, for a raw cell: @n of @text, or @n addresses
  * of @addrs when @text is NULL.
  */
-static char *strings_json(char *const *text, const __be32 *addrs, size_t n)
+static char *strings_json(char *const *text, const struct scmlb_addr *addrs,
+			  size_t n)
 {
-	char *buf = NULL, addr[16];
+	char *buf = NULL, addr[SCMLB_ADDR_LEN];
 	size_t len, i;
 	FILE *f = open_memstream(&buf, &len);
 
@@ -458,7 +465,8 @@ static char *strings_json(char *const *text, const __be32 *addrs, size_t n)
 		if (i)
 			fputs(", ", f);
 		if (!text)
-			scmlb_format_ipv4(addr, sizeof(addr), addrs[i]);
+			scmlb_format_addr(addr, sizeof(addr), addrs[i].family,
+					  addrs[i].addr);
 		scmlb_json_string(f, text ? text[i] : addr);
 	}
 	fputc(']', f);

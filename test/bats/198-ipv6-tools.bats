@@ -60,6 +60,12 @@ backend1_mac() {
 	# status shows an IPv6 VIP and backend with its port in brackets
 	run -0 scmlb status
 	[[ $output == *"TCP  [$VIP6]:80"*"  -> [$BE6]:80 "*"  -> [$BE6_GW]:8080 "* ]]
+	# announced for a routing daemon, as IPv4 VIPs are (a /128 in table 248)
+	tag=$(stat -c %i "$SCMLB_PIN_DIR")
+	run -0 topo_exec lb ip -6 route show table 248
+	[[ $output =~ "blackhole $VIP6 dev lo proto "(248|scmlb)" metric $tag " ]]
+	run -0 scmlb status --json
+	[ "$(jq -c .announced <<<"$output")" = "[\"$TOPO_VIP\",\"$VIP6\"]" ]
 	# the reply index has the IPv6 backend (a nat port service)
 	run -0 bpftool -j map dump pinned "$SCMLB_PIN_DIR/lb_reply_index"
 	[ "$(jq '[.[] | select(.formatted.key.family == 10)] | length' <<<"$output")" -eq 2 ]

@@ -402,12 +402,13 @@ static void test_ipv6(struct scmlb_nl *nl, int ifindex,
 static const char *ip_routes(unsigned int table)
 {
 	static char buf[4096];
-	char cmd[64], line[256];
+	char cmd[128], line[256];
 	size_t len = 0;
 	FILE *f;
 
 	buf[0] = '\0';
-	snprintf(cmd, sizeof(cmd), "ip -4 -o route show table %u", table);
+	snprintf(cmd, sizeof(cmd), "ip -4 -o route show table %u; "
+		 "ip -6 -o route show table %u", table, table);
 	f = popen(cmd, "r");
 	if (!f)
 		return buf;
@@ -437,20 +438,31 @@ static void test_announce(struct scmlb_nl *nl)
 		"blackhole 10.97.0.1 proto static metric 5|",
 		"blackhole 10.97.0.2 proto 248 metric 6|",
 	};
-	/* in address order, as announce_routes() takes them */
-	__be32 ab[] = { ip("10.97.1.1"), ip("10.97.1.2") };
-	__be32 bc[] = { ip("10.97.1.2"), ip("10.97.1.3") };
+	/* in address order, IPv4 first, as announce_routes() takes them */
+	struct scmlb_addr ab[] = {
+		{ SCMLB_AF_INET, { ip("10.97.1.1") } },
+		{ SCMLB_AF_INET, { ip("10.97.1.2") } },
+		{ SCMLB_AF_INET6, { 0 } },
+	};
+	struct scmlb_addr bc[] = {
+		{ SCMLB_AF_INET, { ip("10.97.1.2") } },
+		{ SCMLB_AF_INET, { ip("10.97.1.3") } },
+		{ SCMLB_AF_INET6, { 0 } },
+	};
 	struct scmlb_kroute r = {
-		.table = 248, .priority = 5, .dst = ip("10.97.9.9"),
-		.dst_len = 32, .protocol = 248, .type = RTN_BLACKHOLE,
+		.table = 248, .priority = 5, .family = AF_INET,
+		.dst = { ip("10.97.9.9") }, .dst_len = 32, .protocol = 248,
+		.type = RTN_BLACKHOLE,
 	};
 	struct scmlb_kroute *list = NULL;
 	const char *now;
 	size_t n = 99;
 	int err;
 
+	memcpy(ab[2].addr, v6("2001:db8:97::1"), 16);
+	memcpy(bc[2].addr, v6("2001:db8:97::2"), 16);
 	err = scmlb_nl_route_list(nl, 248, 248, &list, &n);
-	ok(err == 0 && n == 1 && list[0].dst == ip("10.97.0.2") &&
+	ok(err == 0 && n == 1 && list[0].dst[0] == ip("10.97.0.2") &&
 	   list[0].priority == 6 && list[0].dst_len == 32 &&
 	   list[0].type == RTN_BLACKHOLE && list[0].table == 248,
 	   "route_list: only table 248's route of protocol 248 (%d, %zu)",
@@ -474,27 +486,31 @@ static void test_announce(struct scmlb_nl *nl)
 	ok(err == 0, "route_del of a route that is not there succeeds (%d)",
 	   err);
 
-	err = scmlb_announce_routes(nl, 248, 5, ab, 2);
+	err = scmlb_announce_routes(nl, 248, 5, ab, 3);
 	now = ip_routes(248);
 	ok(err == 0 && strstr(now, "blackhole 10.97.1.1 proto 248 metric 5|") &&
 	   strstr(now, "blackhole 10.97.1.2 proto 248 metric 5|") &&
+	   strstr(now, "blackhole 2001:db8:97::1 dev lo proto 248 metric 5 ") &&
 	   strstr(now, others[0]) && strstr(now, others[1]),
 	   "announce_routes adds a route per VIP, others untouched (%d: %s)",
 	   err, now);
-	err = scmlb_announce_routes(nl, 248, 5, bc, 2);
+	err = scmlb_announce_routes(nl, 248, 5, bc, 3);
 	now = ip_routes(248);
 	ok(err == 0 && !strstr(now, "10.97.1.1 ") &&
+	   !strstr(now, "2001:db8:97::1 ") &&
 	   strstr(now, "blackhole 10.97.1.2 proto 248 metric 5|") &&
 	   strstr(now, "blackhole 10.97.1.3 proto 248 metric 5|") &&
+	   strstr(now, "blackhole 2001:db8:97::2 dev lo proto 248 metric 5 ") &&
 	   strstr(now, others[0]) && strstr(now, others[1]),
 	   "announce_routes deletes a VIP's route, adds the new one (%d: %s)",
 	   err, now);
-	err = scmlb_announce_routes(nl, 248, 5, bc, 2);
+	err = scmlb_announce_routes(nl, 248, 5, bc, 3);
 	ok(err == 0 && !strcmp(ip_routes(248), now),
 	   "announce_routes again changes nothing (%d)", err);
 	err = scmlb_announce_routes(nl, 248, 5, NULL, 0);
 	now = ip_routes(248);
-	ok(err == 0 && !strstr(now, "10.97.1.") && strstr(now, others[0]) &&
+	ok(err == 0 && !strstr(now, "10.97.1.") && !strstr(now, "2001:db8:97:") &&
+	   strstr(now, others[0]) &&
 	   strstr(now, others[1]),
 	   "announce_routes of no VIP withdraws this instance's only (%d: %s)",
 	   err, now);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* conntrack.c - read the flow tables in batches; flush them */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <stdlib.h>
 
@@ -12,6 +13,38 @@
 #define CT_BATCH 4096
 
 static int ct_opening_mask(int fd, __u32 *mask);
+
+/* A walk's callback, of either family's key. */
+struct ct_walk {
+	scmlb_ct_walk_fn fn;		/* IPv4's, or NULL */
+	scmlb_ct6_walk_fn fn6;		/* IPv6's */
+	void *arg;
+};
+
+static int walk_entry(const void *key, const void *val, void *arg)
+{
+	const struct ct_walk *w = arg;
+
+	return w->fn ? w->fn(key, val, w->arg) : w->fn6(key, val, w->arg);
+}
+
+/* A half-open slot holds its key, then its flow; family 0 when empty. */
+_Static_assert(offsetof(struct scmlb_opening_slot, flow) ==
+	       sizeof(struct scmlb_flow_key) &&
+	       offsetof(struct scmlb_opening6_slot, flow) ==
+	       sizeof(struct scmlb_flow6_key), "slots: a key, then its flow");
+
+static int walk_slot(const void *key, const void *val, void *arg)
+{
+	const struct scmlb_opening_slot *s = val;
+	const struct scmlb_opening6_slot *s6 = val;
+	const struct ct_walk *w = arg;
+
+	(void)key;
+	if (w->fn)
+		return s->key.family ? w->fn(&s->key, &s->flow, w->arg) : 0;
+	return s6->key.family ? w->fn6(&s6->key, &s6->flow, w->arg) : 0;
+}
 
 /* scmlb_ct_read()'s walk: one more entry in the table, grown by doubling. */
 static int ct_append(const struct scmlb_flow_key *key,
@@ -173,31 +206,49 @@ const char *scmlb_ct_state_name(__u8 state)
 	}
 }
 
-/* Keys to delete, gathered during a walk: deleting during it could skip entries. */
+/*
+ * Keys to delete, gathered during a walk: deleting during it could skip
+ * entries. Keys of @key_size bytes: either family's.
+ */
 struct doomed {
-	struct scmlb_flow_key *keys;
+	char *keys;
+	size_t key_size;
 	size_t n;
 	size_t cap;
 };
 
-static int doom(struct doomed *d, const struct scmlb_flow_key *key)
+static int doom(struct doomed *d, const void *key)
 {
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : CT_BATCH;
-		struct scmlb_flow_key *keys = realloc(d->keys, cap * sizeof(*keys));
+		char *keys = realloc(d->keys, cap * d->key_size);
 
 		if (!keys)
 			return -ENOMEM;
 		d->keys = keys;
 		d->cap = cap;
 	}
-	d->keys[d->n++] = *key;
+	memcpy(d->keys + d->n++ * d->key_size, key, d->key_size);
 	return 0;
+}
+
+/* The @i-th key gathered. */
+static const void *doomed_key(const struct doomed *d, size_t i)
+{
+	return d->keys + i * d->key_size;
 }
 
 /* scmlb_ct_opening_walk()'s: doom every key it meets. */
 static int doom_flow(const struct scmlb_flow_key *key,
 		     const struct scmlb_flow *flow, void *arg)
+{
+	(void)flow;
+	return doom(arg, key);
+}
+
+/* The same for IPv6 keys. */
+static int doom_flow6(const struct scmlb_flow6_key *key,
+		      const struct scmlb_flow *flow, void *arg)
 {
 	(void)flow;
 	return doom(arg, key);
@@ -211,7 +262,8 @@ static int delete_keys(int fd, const struct doomed *d)
 
 	for (i = 0; i < d->n; i += count) {
 		count = d->n - i > CT_BATCH ? CT_BATCH : d->n - i;
-		if (bpf_map_delete_batch(fd, d->keys + i, &count, &opts) &&
+		if (bpf_map_delete_batch(fd, (void *)doomed_key(d, i), &count,
+					 &opts) &&
 		    errno != ENOENT)
 			return -errno;
 		if (!count)
@@ -223,14 +275,14 @@ static int delete_keys(int fd, const struct doomed *d)
 /* Empty every slot of the half-open map @fd; *@n: how many were full. */
 static int ct_opening_empty(int fd, size_t *n)
 {
-	struct doomed d = { 0 };
+	struct doomed d = { .key_size = sizeof(struct scmlb_flow_key) };
 	size_t i;
 	int err;
 
 	*n = 0;
 	err = scmlb_ct_opening_walk(fd, doom_flow, &d);
 	for (i = 0; !err && i < d.n; i++) {
-		if (scmlb_ct_opening_clear(fd, &d.keys[i]) == 0)
+		if (scmlb_ct_opening_clear(fd, doomed_key(&d, i)) == 0)
 			(*n)++;
 	}
 	free(d.keys);
@@ -241,7 +293,7 @@ static int ct_opening_empty(int fd, size_t *n)
 static int ct_empty(int fd, size_t *n)
 {
 	struct scmlb_ct_table t;
-	struct doomed d = { 0 };
+	struct doomed d = { .key_size = sizeof(struct scmlb_flow_key) };
 	size_t i;
 	int err;
 
@@ -261,27 +313,6 @@ static int ct_empty(int fd, size_t *n)
  * Listings and counts walk them; nothing else in the tools looks one up.
  */
 
-struct ct6_walk {
-	scmlb_ct6_walk_fn fn;
-	void *arg;
-};
-
-static int walk6_entry(const void *key, const void *val, void *arg)
-{
-	const struct ct6_walk *w = arg;
-
-	return w->fn(key, val, w->arg);
-}
-
-static int walk6_slot(const void *key, const void *val, void *arg)
-{
-	const struct scmlb_opening6_slot *s = val;
-	const struct ct6_walk *w = arg;
-
-	(void)key;
-	return s->key.family ? w->fn(&s->key, &s->flow, w->arg) : 0;
-}
-
 /**
  * scmlb_ct6_walk_flows() - call @fn on every IPv6 client's entry
  * @ctx: the run
@@ -294,17 +325,17 @@ static int walk6_slot(const void *key, const void *val, void *arg)
 int scmlb_ct6_walk_flows(const struct scmlb_ctx *ctx, scmlb_ct6_walk_fn fn,
 			 void *arg)
 {
-	struct ct6_walk w = { fn, arg };
+	struct ct_walk w = { NULL, fn, arg };
 	int err;
 
 	err = scmlb_map_batches(ctx->maps.ct6, CT_BATCH,
 				sizeof(struct scmlb_flow6_key),
-				sizeof(struct scmlb_flow), walk6_entry, &w);
+				sizeof(struct scmlb_flow), walk_entry, &w);
 	if (!err)
 		err = scmlb_map_batches(ctx->maps.ct6_opening, CT_BATCH,
 					sizeof(__u32),
 					sizeof(struct scmlb_opening6_slot),
-					walk6_slot, &w);
+					walk_slot, &w);
 	return err;
 }
 
@@ -363,53 +394,17 @@ int scmlb_ct6_reply(const struct scmlb_ctx *ctx,
 	return err;
 }
 
-/* Gathers the keys of a walk, for ct6_flush(). */
-struct doomed6 {
-	struct scmlb_flow6_key *keys;
-	size_t n;
-	size_t cap;
-};
-
-static int doom6(const struct scmlb_flow6_key *key,
-		 const struct scmlb_flow *flow, void *arg)
-{
-	struct doomed6 *d = arg;
-
-	(void)flow;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : CT_BATCH;
-		struct scmlb_flow6_key *keys = realloc(d->keys, cap * sizeof(*keys));
-
-		if (!keys)
-			return -ENOMEM;
-		d->keys = keys;
-		d->cap = cap;
-	}
-	d->keys[d->n++] = *key;
-	return 0;
-}
-
 /* Delete every entry of the IPv6 conntrack hash @fd; *@n: how many. */
 static int ct6_empty(int fd, size_t *n)
 {
-	struct ct6_walk w = { doom6, NULL };
-	struct doomed6 d = { 0 };
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 count;
-	size_t i;
+	struct doomed d = { .key_size = sizeof(struct scmlb_flow6_key) };
+	struct ct_walk w = { NULL, doom_flow6, &d };
 	int err;
 
-	w.arg = &d;
 	err = scmlb_map_batches(fd, CT_BATCH, sizeof(struct scmlb_flow6_key),
-				sizeof(struct scmlb_flow), walk6_entry, &w);
-	for (i = 0; !err && i < d.n; i += count) {
-		count = d.n - i > CT_BATCH ? CT_BATCH : d.n - i;
-		if (bpf_map_delete_batch(fd, d.keys + i, &count, &opts) &&
-		    errno != ENOENT)
-			err = -errno;
-		if (!count)
-			count = 1;	/* an entry the data plane evicted meanwhile */
-	}
+				sizeof(struct scmlb_flow), walk_entry, &w);
+	if (!err)
+		err = delete_keys(fd, &d);
 	*n = d.n;
 	free(d.keys);
 	return err;
@@ -418,20 +413,19 @@ static int ct6_empty(int fd, size_t *n)
 /* Empty every slot of ct6_opening(_rep) @fd that still holds what the walk saw. */
 static int ct6_opening_empty(int fd, size_t *n)
 {
-	struct ct6_walk w = { doom6, NULL };
+	struct doomed d = { .key_size = sizeof(struct scmlb_flow6_key) };
+	struct ct_walk w = { NULL, doom_flow6, &d };
 	struct scmlb_opening6_slot s;
-	struct doomed6 d = { 0 };
 	size_t k;
 	__u32 i;
 	int err;
 
-	w.arg = &d;
 	*n = 0;
 	err = scmlb_map_batches(fd, CT_BATCH, sizeof(__u32),
-				sizeof(struct scmlb_opening6_slot), walk6_slot,
+				sizeof(struct scmlb_opening6_slot), walk_slot,
 				&w);
 	for (k = 0; !err && k < d.n; k++) {
-		if (ct6_opening_find(fd, &d.keys[k], &i, &s))
+		if (ct6_opening_find(fd, doomed_key(&d, k), &i, &s))
 			continue;
 		memset(&s, 0, sizeof(s));
 		if (bpf_map_update_elem(fd, &i, &s, BPF_ANY))
@@ -623,27 +617,6 @@ int scmlb_ct_opening_clear(int fd, const struct scmlb_flow_key *key)
 }
 
 
-struct ct_walk {
-	scmlb_ct_walk_fn fn;
-	void *arg;
-};
-
-static int walk_entry(const void *key, const void *val, void *arg)
-{
-	const struct ct_walk *w = arg;
-
-	return w->fn(key, val, w->arg);
-}
-
-static int walk_slot(const void *key, const void *val, void *arg)
-{
-	const struct scmlb_opening_slot *s = val;
-	const struct ct_walk *w = arg;
-
-	(void)key;
-	return s->key.family ? w->fn(&s->key, &s->flow, w->arg) : 0;
-}
-
 /**
  * scmlb_ct_walk() - call @fn on every entry of a conntrack map, in batches
  * @fd:  ct_flows or ct_replies
@@ -656,7 +629,7 @@ static int walk_slot(const void *key, const void *val, void *arg)
  */
 int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
 {
-	struct ct_walk w = { fn, arg };
+	struct ct_walk w = { fn, NULL, arg };
 
 	return scmlb_map_batches(fd, CT_BATCH, sizeof(struct scmlb_flow_key),
 			  sizeof(struct scmlb_flow), walk_entry, &w);
@@ -672,7 +645,7 @@ int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
  */
 int scmlb_ct_opening_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
 {
-	struct ct_walk w = { fn, arg };
+	struct ct_walk w = { fn, NULL, arg };
 
 	return scmlb_map_batches(fd, CT_BATCH, sizeof(__u32), sizeof(struct scmlb_opening_slot),
 			  walk_slot, &w);

@@ -81,7 +81,7 @@ done
 echo "== conntrack forgets every flow; the Maglev table still knows them"
 lb lb conntrack flush
 
-echo "== an IPv6 service: port 8080 of VIP 2001:db8:11::11 over backend2 and backend3's IPv6 addresses"
+echo "== an IPv6 service: port 8080 of VIP 2001:db8:11::11 over two IPv6 backends"
 VIP6=2001:db8:11::11
 for ns in client lb backend2 backend3; do
 	topo_exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \

@@ -35,6 +35,11 @@ teardown_file() {
 	lb_down
 }
 
+# be_field ID FIELD: a backend's FIELD in the lb get --json of $output
+be_field() {
+	jq -r --argjson id "$1" ".[] | select(.id == \$id) | .$2" <<<"$output"
+}
+
 # the MAC of backend1's eth0, where both IPv6 backends' frames go
 backend1_mac() {
 	topo_exec backend1 ip -j link show dev eth0 | jq -r '.[0].address'
@@ -52,11 +57,11 @@ backend1_mac() {
 	run -0 scmlb lb get --json
 	mac=$(backend1_mac)
 	for id in "$be" "$gw"; do
-		[ "$(jq -r --argjson id "$id" '.[] | select(.id == $id) | .device' <<<"$output")" = be1 ]
-		[ "$(jq -r --argjson id "$id" '.[] | select(.id == $id) | .mac' <<<"$output")" = "$mac" ]
+		[ "$(be_field "$id" device)" = be1 ]
+		[ "$(be_field "$id" mac)" = "$mac" ]
 	done
-	[ "$(jq -r --argjson id "$be" '.[] | select(.id == $id) | .address' <<<"$output")" = "$BE6" ]
-	[ "$(jq -r --argjson id "$gw" '.[] | select(.id == $id) | .address' <<<"$output")" = "$BE6_GW" ]
+	[ "$(be_field "$be" address)" = "$BE6" ]
+	[ "$(be_field "$gw" address)" = "$BE6_GW" ]
 	# status shows an IPv6 VIP and backend with its port in brackets
 	run -0 scmlb status
 	[[ $output == *"TCP  [$VIP6]:80"*"  -> [$BE6]:80 "*"  -> [$BE6_GW]:8080 "* ]]
@@ -94,7 +99,7 @@ ct6_put() {
 	bpftool map update pinned "$SCMLB_PIN_DIR/$1" key hex $2 value hex $3
 }
 
-@test "ipv6: conntrack get lists IPv6 flows with their replies' packets, status counts them, flush removes them" {
+@test "ipv6: conntrack get lists IPv6 flows with their replies' packets; status counts, flush removes them" {
 	svc=$(scmlb svc get --json | jq -r --arg v "$VIP6" '.[] | select(.vip == $v) | .id')
 	be=$(scmlb lb get --json | jq -r '.[] | select(.name == "web6") | .id')
 	beid=$(printf '%02x 00 00 00' "$be")
@@ -113,7 +118,8 @@ ct6_put() {
 	run -0 scmlb lb conntrack get --json
 	flow=$(jq -c '.[] | select(.dst_addr == "2001:db8:11::11")' <<<"$output")
 	[ "$(jq -r .src_addr <<<"$flow")" = 2001:db8:1::2 ]
-	[ "$(jq -r '[.src_port, .dst_port, .protocol, .backend_id, .status, .packets] | join(" ")' <<<"$flow")" = "40000 80 tcp $be established 8" ]
+	fields='[.src_port, .dst_port, .protocol, .backend_id, .status, .packets]'
+	[ "$(jq -r "$fields | join(\" \")" <<<"$flow")" = "40000 80 tcp $be established 8" ]
 	run -0 scmlb lb conntrack get
 	[[ $output == *"2001:db8:1::2 "*"2001:db8:11::11 "*"40000"* ]]
 	run -0 scmlb status --json

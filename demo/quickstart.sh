@@ -3,8 +3,8 @@
 # quickstart.sh - the README's demo, after the original's quick start:
 # install the dependencies, build, then balance curl requests from a client
 # over three backends in network namespaces, add a second service with
-# Maglev and weights, show the services, backends and flows, and tear
-# everything down. Run as root on Debian 12.
+# Maglev and weights, an IPv6 service, show the services, backends and
+# flows, and tear everything down. Run as root on Debian 12.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -80,6 +80,35 @@ for port in 41001 41002 41003 41004 41005 41006; do
 done
 echo "== conntrack forgets every flow; the Maglev table still knows them"
 lb lb conntrack flush
+
+echo "== an IPv6 service: port 8080 of VIP 2001:db8:11::11 over two IPv6 backends"
+VIP6=2001:db8:11::11
+for ns in client lb backend2 backend3; do
+	topo_exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+done
+topo_exec client ip addr add 2001:db8:1::2/64 dev eth0 nodad
+topo_exec lb ip addr add 2001:db8:1::1/64 dev up0 nodad
+topo_exec lb ip addr add "$VIP6/128" dev lo
+# bpf_fib_lookup() finds IPv6 next hops only on a forwarding host
+topo_exec lb sysctl -qw net.ipv6.conf.all.forwarding=1
+topo_exec client ip route add "$VIP6/128" via 2001:db8:1::1
+for i in 2 3; do
+	topo_exec lb ip addr add "2001:db8:$((i + 3))::1/64" dev "be$i" nodad
+	topo_exec "backend$i" ip addr add "2001:db8:$((i + 3))::2/64" dev eth0 nodad
+	topo_exec "backend$i" ip route add default via "2001:db8:$((i + 3))::1"
+	# a second test app on the IPv6 address (the first listens on 0.0.0.0)
+	topo_exec "backend$i" "$PWD/build/test/scmlb-testapp" \
+		--bind "2001:db8:$((i + 3))::2" >/dev/null 2>&1 &
+	topo_wait_port "backend$i" 8080 "2001:db8:$((i + 3))::2"
+done
+lb svc set -v "$VIP6" -t tcp -P 8080
+lb lb set -s 3 -n green1 -a 2001:db8:5::2
+lb lb set -s 3 -n green2 -a 2001:db8:6::2
+for i in 1 2 3 4; do
+	printf 'client# curl http://[%s]:8080/who -> ' "$VIP6"
+	topo_exec client curl -sS --max-time 3 "http://[$VIP6]:8080/who"
+done
 
 echo "== state"
 lb lb get

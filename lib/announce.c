@@ -38,18 +38,29 @@ int scmlb_announce_tag(const struct scmlb_ctx *ctx, __u32 *tag)
 	return 0;
 }
 
-/* Addresses in their numeric order, as people list them. */
-static int cmp_be32(const void *a, const void *b)
+/* A route's destination as the maps hold addresses: SCMLB_AF_*, 4 words. */
+static struct scmlb_addr route_dst(const struct scmlb_kroute *r)
 {
-	__u32 x = ntohl(*(const __be32 *)a), y = ntohl(*(const __be32 *)b);
+	struct scmlb_addr a = {
+		.family = r->family == AF_INET6 ? SCMLB_AF_INET6 : SCMLB_AF_INET,
+	};
 
-	return x < y ? -1 : x > y;
+	memcpy(a.addr, r->dst, sizeof(a.addr));
+	return a;
+}
+
+/* Whether @r is a VIP route of the instance tagged @tag: a host route. */
+static bool vip_route(const struct scmlb_kroute *r, __u32 tag)
+{
+	return r->priority == tag && r->type == RTN_BLACKHOLE &&
+	       r->dst_len == (r->family == AF_INET6 ? 128 : 32);
 }
 
 /**
  * scmlb_announce_servable() - the VIPs this instance can serve now
  * @ctx:  the run, with the maps open
- * @vips: set to an array in address order without duplicates, to free()
+ * @vips: set to an array in address order (IPv4 first) without
+ *        duplicates, to free()
  * @n:    set to its length
  *
  * A VIP is servable while the instance is attached (not kept by
@@ -59,14 +70,14 @@ static int cmp_be32(const void *a, const void *b)
  *
  * Return: 0 or -errno.
  */
-int scmlb_announce_servable(const struct scmlb_ctx *ctx, __be32 **vips,
-			    size_t *n)
+int scmlb_announce_servable(const struct scmlb_ctx *ctx,
+			    struct scmlb_addr **vips, size_t *n)
 {
 	struct scmlb_backend *bes = NULL;
 	struct scmlb_config cfg;
 	struct scmlb_service svc;
 	size_t nbes = 0, i, k = 0;
-	__be32 *out = NULL;
+	struct scmlb_addr *out = NULL;
 	int err = 0;
 
 	*vips = NULL;
@@ -93,13 +104,15 @@ int scmlb_announce_servable(const struct scmlb_ctx *ctx, __be32 **vips,
 			continue;
 		if (err)
 			goto out;
-		if (svc.family == SCMLB_AF_INET)
-			out[k++] = svc.vip[0];
+		if (svc.family != SCMLB_AF_INET && svc.family != SCMLB_AF_INET6)
+			continue;
+		out[k].family = svc.family;
+		memcpy(out[k++].addr, svc.vip, sizeof(svc.vip));
 	}
 	err = 0;
-	qsort(out, k, sizeof(*out), cmp_be32);
+	qsort(out, k, sizeof(*out), scmlb_addr_cmp);
 	for (i = 0, *n = 0; i < k; i++)
-		if (!*n || out[*n - 1] != out[i])
+		if (!*n || scmlb_addr_cmp(&out[*n - 1], &out[i]))
 			out[(*n)++] = out[i];
 	*vips = out;
 	out = NULL;
@@ -118,7 +131,7 @@ out:
  *         scmlb_announce_servable() gives them)
  * @n:     how many
  *
- * Adds a blackhole route VIP/32 with protocol SCMLB_ANNOUNCE_PROTO and
+ * Adds a blackhole route VIP/32 (VIP/128 for IPv6) with protocol SCMLB_ANNOUNCE_PROTO and
  * metric @tag for each VIP that has none, and deletes the routes of that
  * protocol and metric for other addresses. Routes of another protocol or
  * metric (other instances) are left alone. Idempotent: run it again after
@@ -127,19 +140,19 @@ out:
  * Return: 0, or the first -errno (every other route is still tried).
  */
 int scmlb_announce_routes(struct scmlb_nl *nl, __u32 table, __u32 tag,
-			  const __be32 *vips, size_t n)
+			  const struct scmlb_addr *vips, size_t n)
 {
 	struct scmlb_kroute want = {
 		.table = table,
 		.priority = tag,
-		.dst_len = 32,
 		.protocol = SCMLB_ANNOUNCE_PROTO,
 		.type = RTN_BLACKHOLE,
 	};
 	struct scmlb_kroute *have = NULL;
+	const struct scmlb_addr *hit;
+	struct scmlb_addr dst;
 	size_t nhave = 0, i;
 	bool *present = NULL;
-	const __be32 *hit;
 	int err, first = 0;
 
 	err = scmlb_nl_route_list(nl, table, SCMLB_ANNOUNCE_PROTO, &have, &nhave);
@@ -154,9 +167,10 @@ int scmlb_announce_routes(struct scmlb_nl *nl, __u32 table, __u32 tag,
 	for (i = 0; i < nhave; i++) {
 		if (have[i].priority != tag)
 			continue;
+		dst = route_dst(&have[i]);
 		/* bsearch() may not be given a NULL array, even an empty one */
-		hit = n && have[i].dst_len == 32 && have[i].type == RTN_BLACKHOLE ?
-		      bsearch(&have[i].dst, vips, n, sizeof(*vips), cmp_be32) :
+		hit = n && vip_route(&have[i], tag) ?
+		      bsearch(&dst, vips, n, sizeof(*vips), scmlb_addr_cmp) :
 		      NULL;
 		if (hit) {
 			present[hit - vips] = true;
@@ -169,7 +183,9 @@ int scmlb_announce_routes(struct scmlb_nl *nl, __u32 table, __u32 tag,
 	for (i = 0; i < n; i++) {
 		if (present[i])
 			continue;
-		want.dst = vips[i];
+		want.family = vips[i].family == SCMLB_AF_INET6 ? AF_INET6 : AF_INET;
+		want.dst_len = want.family == AF_INET6 ? 128 : 32;
+		memcpy(want.dst, vips[i].addr, sizeof(want.dst));
 		err = scmlb_nl_route_add(nl, &want);
 		if (err && !first)
 			first = err;
@@ -190,13 +206,13 @@ out:
  *
  * Return: 0 or -errno.
  */
-int scmlb_announce_read(const struct scmlb_ctx *ctx, __be32 **routed,
+int scmlb_announce_read(const struct scmlb_ctx *ctx, struct scmlb_addr **routed,
 			size_t *n, __u32 *tag)
 {
 	struct scmlb_kroute *have = NULL;
 	struct scmlb_nl *nl = NULL;
 	size_t nhave = 0, i;
-	__be32 *out = NULL;
+	struct scmlb_addr *out = NULL;
 	int err;
 
 	*routed = NULL;
@@ -216,16 +232,16 @@ int scmlb_announce_read(const struct scmlb_ctx *ctx, __be32 **routed,
 		return -ENOMEM;
 	}
 	for (i = 0; i < nhave; i++)
-		if (have[i].priority == *tag && have[i].dst_len == 32 &&
-		    have[i].type == RTN_BLACKHOLE)
-			out[(*n)++] = have[i].dst;
-	qsort(out, *n, sizeof(*out), cmp_be32);
+		if (vip_route(&have[i], *tag))
+			out[(*n)++] = route_dst(&have[i]);
+	qsort(out, *n, sizeof(*out), scmlb_addr_cmp);
 	free(have);
 	*routed = out;
 	return 0;
 }
 
-static int sync_vips(const struct scmlb_ctx *ctx, const __be32 *vips, size_t n)
+static int sync_vips(const struct scmlb_ctx *ctx, const struct scmlb_addr *vips,
+		     size_t n)
 {
 	struct scmlb_nl *nl = NULL;
 	__u32 tag;
@@ -249,7 +265,7 @@ static int sync_vips(const struct scmlb_ctx *ctx, const __be32 *vips, size_t n)
  */
 int scmlb_announce_sync(const struct scmlb_ctx *ctx)
 {
-	__be32 *vips = NULL;
+	struct scmlb_addr *vips = NULL;
 	size_t n = 0;
 	int err;
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "args.h"
 #include "maps.h"
 
 struct scmlb_nl;
@@ -17,12 +18,12 @@ struct scmlb_nl;
 #define SCMLB_ANNOUNCE_PROTO 248
 
 int scmlb_announce_tag(const struct scmlb_ctx *ctx, __u32 *tag);
-int scmlb_announce_servable(const struct scmlb_ctx *ctx, __be32 **vips,
-			    size_t *n);
-int scmlb_announce_read(const struct scmlb_ctx *ctx, __be32 **routed,
+int scmlb_announce_servable(const struct scmlb_ctx *ctx,
+			    struct scmlb_addr **vips, size_t *n);
+int scmlb_announce_read(const struct scmlb_ctx *ctx, struct scmlb_addr **routed,
 			size_t *n, __u32 *tag);
 int scmlb_announce_routes(struct scmlb_nl *nl, __u32 table, __u32 tag,
-			  const __be32 *vips, size_t n);
+			  const struct scmlb_addr *vips, size_t n);
 int scmlb_announce_sync(const struct scmlb_ctx *ctx);
 int scmlb_announce_withdraw(const struct scmlb_ctx *ctx);
 void scmlb_announce_update(const struct scmlb_ctx *ctx, bool withdraw);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "announce.h"
 #include "args.h"
@@ -782,6 +783,69 @@ bad:
 	return -EINVAL;
 }
 
+/*
+ * Why @a, an IPv6 address, can be no VIP or backend, or NULL: the kernel
+ * forwards none of these as a unicast destination of another host.
+ */
+static const char *ipv6_refused(const __be32 *a)
+{
+	__u32 w0 = ntohl(a[0]);
+
+	if (!(a[0] | a[1] | a[2] | a[3]))
+		return "the unspecified address";
+	if (!(a[0] | a[1] | a[2]) && ntohl(a[3]) == 1)
+		return "the loopback address";
+	if (!(a[0] | a[1]) && ntohl(a[2]) == 0xffff)
+		return "an IPv4-mapped address: give the IPv4 address";
+	if (w0 >> 24 == 0xff)
+		return "a multicast address";
+	if (w0 >> 22 == 0xfe80 >> 6)
+		return "a link-local address";
+	return NULL;
+}
+
+/**
+ * scmlb_parse_addr() - parse an IPv4 or IPv6 address of a VIP or backend
+ * @s:   text from the command line
+ * @out: a struct scmlb_addr
+ * @why: set to a short reason when @s is rejected
+ *
+ * IPv4 as scmlb_parse_ipv4(); IPv6 in any form inet_pton() takes, but no
+ * zone ("%eth0"), and none that cannot be another host's unicast
+ * address: unspecified, loopback, IPv4-mapped, multicast, link-local.
+ *
+ * Return: 0, or -EINVAL with @why set. Prints nothing.
+ */
+int scmlb_parse_addr(const char *s, void *out, const char **why)
+{
+	struct scmlb_addr *a = out;
+	const char *refused;
+
+	memset(a, 0, sizeof(*a));
+	if (!strchr(s, ':')) {
+		if (scmlb_parse_ipv4(s, &a->addr[0], why))
+			goto bad;
+		a->family = SCMLB_AF_INET;
+		return 0;
+	}
+	if (strchr(s, '%')) {
+		*why = "a scoped address: give a global IPv6 address, without %";
+		return -EINVAL;
+	}
+	if (inet_pton(AF_INET6, s, a->addr) != 1)
+		goto bad;
+	refused = ipv6_refused(a->addr);
+	if (refused) {
+		*why = refused;
+		return -EINVAL;
+	}
+	a->family = SCMLB_AF_INET6;
+	return 0;
+bad:
+	*why = "not an IPv4 or IPv6 address (like 10.0.0.1 or 2001:db8::1)";
+	return -EINVAL;
+}
+
 /**
  * scmlb_parse_ifname() - check an interface name; stores the string
  * @s:   text from the command line
@@ -879,8 +943,27 @@ int scmlb_parse_http_url(const char *s, void *out, const char **why)
 		return -EINVAL;
 	}
 	host = s + 7;
-	hlen = strspn(host, "abcdefghijklmnopqrstuvwxyz"
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+	if (*host == '[') {
+		/* an IPv6 literal, as RFC 3986 writes it: http://[2001:db8::2]/ */
+		char lit[INET6_ADDRSTRLEN];
+		__be32 a[4];
+
+		hlen = strspn(host + 1, "0123456789abcdefABCDEF:.");
+		if (host[1 + hlen] != ']' || hlen >= sizeof(lit)) {
+			*why = "bad host";
+			return -EINVAL;
+		}
+		memcpy(lit, host + 1, hlen);
+		lit[hlen] = '\0';
+		if (inet_pton(AF_INET6, lit, a) != 1) {
+			*why = "bad host: not an IPv6 address in the brackets";
+			return -EINVAL;
+		}
+		hlen += 2;
+	} else {
+		hlen = strspn(host, "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+	}
 	if (!hlen) {
 		*why = "no host";
 		return -EINVAL;
@@ -1074,20 +1157,23 @@ int scmlb_parse_weight(const char *s, void *out, const char **why)
 }
 
 /**
- * scmlb_parse_vip() - parse a VIP: a unicast IPv4 address
+ * scmlb_parse_vip() - parse a VIP: a unicast IPv4 or IPv6 address
  * @s:   text from the command line
- * @out: a __be32
+ * @out: a struct scmlb_addr
  * @why: set to a short reason when @s is rejected
  *
  * Return: 0, or -EINVAL with @why set. Prints nothing.
  */
 int scmlb_parse_vip(const char *s, void *out, const char **why)
 {
+	struct scmlb_addr *a = out;
 	__u32 host;
 
-	if (scmlb_parse_ipv4(s, out, why))
+	if (scmlb_parse_addr(s, out, why))
 		return -EINVAL;
-	host = __builtin_bswap32(*(__be32 *)out);
+	if (a->family != SCMLB_AF_INET)
+		return 0;
+	host = ntohl(a->addr[0]);
 	if (!host || host == 0xffffffff || (host >> 28) == 0xe ||
 	    (host >> 24) == 127) {
 		*why = "not a unicast address";

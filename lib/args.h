@@ -72,6 +72,38 @@ int scmlb_parse_cmdline(const struct scmlb_tool *tool, int argc, char **argv,
 			const struct scmlb_cmd **cmd, void **opts,
 			const char **common);
 
+/* An address of either family, as the maps hold it: IPv4 in addr[0]. */
+struct scmlb_addr {
+	__u8 family;			/* SCMLB_AF_INET or SCMLB_AF_INET6; 0: not given */
+	__be32 addr[4];			/* scmlb_addr_t */
+};
+
+/* Whether two addresses as the maps hold them (family, scmlb_addr_t) are one. */
+static inline bool scmlb_addr_equal(__u8 family_a, const __be32 *a,
+				    __u8 family_b, const __be32 *b)
+{
+	return family_a == family_b && a[0] == b[0] && a[1] == b[1] &&
+	       a[2] == b[2] && a[3] == b[3];
+}
+
+/*
+ * Order of addresses as people list them, IPv4 first: network order
+ * compares as bytes. A qsort()/bsearch() comparator of struct scmlb_addr.
+ */
+static inline int scmlb_addr_cmp(const void *pa, const void *pb)
+{
+	const struct scmlb_addr *a = pa, *b = pb;
+	const unsigned char *x = (const void *)a->addr, *y = (const void *)b->addr;
+	int i;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	for (i = 0; i < 16; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
 /* An IPv4 network; host bits are cleared when parsed. */
 struct scmlb_cidr {
 	__be32 addr;
@@ -87,6 +119,7 @@ struct scmlb_port_range {
 int scmlb_parse_u32(const char *s, void *out, const char **why);
 int scmlb_parse_id(const char *s, void *out, const char **why);
 int scmlb_parse_ipv4(const char *s, void *out, const char **why);
+int scmlb_parse_addr(const char *s, void *out, const char **why);
 int scmlb_parse_ifname(const char *s, void *out, const char **why);
 int scmlb_parse_mode(const char *s, void *out, const char **why);
 int scmlb_parse_name(const char *s, void *out, const char **why);

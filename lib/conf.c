@@ -276,13 +276,14 @@ static const char *mode_name(__u8 mode)
  */
 void scmlb_line_attach(struct scmlb_line *l, const struct scmlb_conf *c)
 {
-	char buf[16];
+	char buf[SCMLB_ADDR_LEN];
 
 	line_start(l, "attach", NULL);
 	line_opt(l, scmlb_attach_table,
 		 offsetof(struct scmlb_attach_opts, upstream), c->attach.upstream);
 	if (c->n_svcs && c->svcs[0].attach) {
-		scmlb_format_ipv4(buf, sizeof(buf), c->svcs[0].svc.vip[0]);
+		scmlb_format_addr(buf, sizeof(buf), c->svcs[0].svc.family,
+				  c->svcs[0].svc.vip);
 		line_opt(l, scmlb_attach_table,
 			 offsetof(struct scmlb_attach_opts, vip), buf);
 	}
@@ -300,10 +301,10 @@ void scmlb_line_attach(struct scmlb_line *l, const struct scmlb_conf *c)
 /* "svc set -v VIP -t PROTO -P PORT -S SCHED", and --forward when not nat. */
 void scmlb_line_service(struct scmlb_line *l, const struct scmlb_service *s)
 {
-	char vip[16], port[8];
+	char vip[SCMLB_ADDR_LEN], port[8];
 
 	line_start(l, "svc", "set");
-	scmlb_format_ipv4(vip, sizeof(vip), s->vip[0]);
+	scmlb_format_addr(vip, sizeof(vip), s->family, s->vip);
 	snprintf(port, sizeof(port), "%u", __builtin_bswap16(s->port));
 	line_opt(l, scmlb_svc_set_table, offsetof(struct scmlb_svc_set_opts, vip),
 		 vip);
@@ -331,10 +332,10 @@ void scmlb_line_service(struct scmlb_line *l, const struct scmlb_service *s)
 void scmlb_line_backend(struct scmlb_line *l, const struct scmlb_backend *be,
 			__u32 service, bool with_port)
 {
-	char addr[16], svc[12], weight[8], port[8];
+	char addr[SCMLB_ADDR_LEN], svc[12], weight[8], port[8];
 
 	line_start(l, "lb", "set");
-	scmlb_format_ipv4(addr, sizeof(addr), be->addr[0]);
+	scmlb_format_addr(addr, sizeof(addr), be->family, be->addr);
 	snprintf(svc, sizeof(svc), "%u", service);
 	snprintf(weight, sizeof(weight), "%u", be->weight ? be->weight : 1);
 	snprintf(port, sizeof(port), "%u", __builtin_bswap16(be->port));
@@ -563,12 +564,14 @@ static bool same_service(const struct scmlb_service *a,
 }
 
 /* The line of the service with @vip as VIP, or 0. */
-static unsigned int vip_line(const struct scmlb_conf *c, __be32 vip)
+static unsigned int vip_line(const struct scmlb_conf *c,
+			     const struct scmlb_addr *vip)
 {
 	size_t i;
 
 	for (i = 0; i < c->n_svcs; i++)
-		if (c->svcs[i].svc.vip[0] == vip)
+		if (scmlb_addr_equal(c->svcs[i].svc.family, c->svcs[i].svc.vip,
+				     vip->family, vip->addr))
 			return c->svcs[i].line;
 	return 0;
 }
@@ -577,10 +580,10 @@ static int add_service(struct scmlb_conf *c, const struct scmlb_service *s,
 		       bool attach, unsigned int line)
 {
 	struct scmlb_conf_service *cs;
-	char vip[16];
+	char vip[SCMLB_ADDR_LEN];
 	size_t i;
 
-	scmlb_format_ipv4(vip, sizeof(vip), s->vip[0]);
+	scmlb_format_addr(vip, sizeof(vip), s->family, s->vip);
 	for (i = 0; i < c->n_svcs; i++) {
 		if (same_service(&c->svcs[i].svc, s)) {
 			pr_err("invalid service '%s %s %u': line %u has it already",
@@ -590,7 +593,8 @@ static int add_service(struct scmlb_conf *c, const struct scmlb_service *s,
 		}
 	}
 	for (i = 0; i < c->n_bes; i++) {
-		if (c->bes[i].be.addr[0] == s->vip[0]) {
+		if (scmlb_addr_equal(c->bes[i].be.family, c->bes[i].be.addr,
+				     s->family, s->vip)) {
 			pr_err("invalid VIP '%s': it is the address of the "
 			       "backend of line %u", vip, c->bes[i].line);
 			return SCMLB_EXIT_USAGE;
@@ -610,11 +614,9 @@ static int add_service(struct scmlb_conf *c, const struct scmlb_service *s,
 static int take_attach(struct scmlb_conf *c, const struct scmlb_attach_opts *o,
 		       unsigned int line)
 {
-	struct scmlb_service s = {
-		.family = SCMLB_AF_INET,
-		.vip = { o->vip },
-		.scheduler = SCMLB_SCHED_RR,
-	};
+	struct scmlb_svc_set_opts so = { .vip = o->vip,
+					 .scheduler = SCMLB_SCHED_RR };
+	struct scmlb_service s = scmlb_svc_set_service(&so);
 
 	if (c->attach.line) {
 		pr_err("a second attach line: line %u has one", c->attach.line);
@@ -629,7 +631,7 @@ static int take_attach(struct scmlb_conf *c, const struct scmlb_attach_opts *o,
 		 o->upstream);
 	c->attach.mode = o->mode;
 	c->attach.ct_size = o->ct_size;
-	return o->vip ? add_service(c, &s, true, line) : SCMLB_EXIT_OK;
+	return o->vip.family ? add_service(c, &s, true, line) : SCMLB_EXIT_OK;
 }
 
 static int take_service(struct scmlb_conf *c, const struct scmlb_svc_set_opts *o,
@@ -649,10 +651,10 @@ static int take_backend(struct scmlb_conf *c, const struct scmlb_lb_set_opts *o,
 	__u32 number = o->service;
 	unsigned int other;
 	__be16 port;
-	char addr[16];
+	char addr[SCMLB_ADDR_LEN];
 	size_t i;
 
-	scmlb_format_ipv4(addr, sizeof(addr), o->addr);
+	scmlb_format_addr(addr, sizeof(addr), o->addr.family, o->addr.addr);
 	if (!number && c->n_svcs != 1) {
 		if (c->n_svcs)
 			pr_err("missing service: there are %zu, choose one with -s",
@@ -670,9 +672,10 @@ static int take_backend(struct scmlb_conf *c, const struct scmlb_lb_set_opts *o,
 		return SCMLB_EXIT_USAGE;
 	}
 	svc = &c->svcs[number - 1].svc;
-	if (scmlb_lb_set_port_check(o, svc, number))
+	if (scmlb_lb_set_family_check(o, svc, number) ||
+	    scmlb_lb_set_port_check(o, svc, number))
 		return SCMLB_EXIT_USAGE;
-	other = vip_line(c, o->addr);
+	other = vip_line(c, &o->addr);
 	if (other) {
 		pr_err("invalid address '%s': it is the VIP of line %u", addr,
 		       other);
@@ -682,7 +685,9 @@ static int take_backend(struct scmlb_conf *c, const struct scmlb_lb_set_opts *o,
 	for (i = 0; i < c->n_bes; i++) {
 		const struct scmlb_backend *be = &c->bes[i].be;
 
-		if (be->service_id == number && be->addr[0] == o->addr &&
+		if (be->service_id == number &&
+		    scmlb_addr_equal(be->family, be->addr, o->addr.family,
+				     o->addr.addr) &&
 		    be->port == port) {
 			pr_err("invalid address '%s': line %u has it in service "
 			       "%u already", addr, c->bes[i].line, number);
@@ -695,8 +700,8 @@ static int take_backend(struct scmlb_conf *c, const struct scmlb_lb_set_opts *o,
 		return SCMLB_EXIT_FAIL;
 	}
 	cb->line = line;
-	cb->be.family = SCMLB_AF_INET;
-	cb->be.addr[0] = o->addr;
+	cb->be.family = o->addr.family;
+	memcpy(cb->be.addr, o->addr.addr, sizeof(cb->be.addr));
 	cb->be.port = port;
 	cb->be.service_id = number;
 	cb->be.weight = o->weight ? o->weight : 1;

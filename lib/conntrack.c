@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* conntrack.c - read the flow tables in batches; flush them */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <stdlib.h>
 
@@ -10,6 +11,40 @@
 #include "scmlb_hash.h"
 
 #define CT_BATCH 4096
+
+static int ct_opening_mask(int fd, __u32 *mask);
+
+/* A walk's callback, of either family's key. */
+struct ct_walk {
+	scmlb_ct_walk_fn fn;		/* IPv4's, or NULL */
+	scmlb_ct6_walk_fn fn6;		/* IPv6's */
+	void *arg;
+};
+
+static int walk_entry(const void *key, const void *val, void *arg)
+{
+	const struct ct_walk *w = arg;
+
+	return w->fn ? w->fn(key, val, w->arg) : w->fn6(key, val, w->arg);
+}
+
+/* A half-open slot holds its key, then its flow; family 0 when empty. */
+_Static_assert(offsetof(struct scmlb_opening_slot, flow) ==
+	       sizeof(struct scmlb_flow_key) &&
+	       offsetof(struct scmlb_opening6_slot, flow) ==
+	       sizeof(struct scmlb_flow6_key), "slots: a key, then its flow");
+
+static int walk_slot(const void *key, const void *val, void *arg)
+{
+	const struct scmlb_opening_slot *s = val;
+	const struct scmlb_opening6_slot *s6 = val;
+	const struct ct_walk *w = arg;
+
+	(void)key;
+	if (w->fn)
+		return s->key.family ? w->fn(&s->key, &s->flow, w->arg) : 0;
+	return s6->key.family ? w->fn6(&s6->key, &s6->flow, w->arg) : 0;
+}
 
 /* scmlb_ct_read()'s walk: one more entry in the table, grown by doubling. */
 static int ct_append(const struct scmlb_flow_key *key,
@@ -171,31 +206,49 @@ const char *scmlb_ct_state_name(__u8 state)
 	}
 }
 
-/* Keys to delete, gathered during a walk: deleting during it could skip entries. */
+/*
+ * Keys to delete, gathered during a walk: deleting during it could skip
+ * entries. Keys of @key_size bytes: either family's.
+ */
 struct doomed {
-	struct scmlb_flow_key *keys;
+	char *keys;
+	size_t key_size;
 	size_t n;
 	size_t cap;
 };
 
-static int doom(struct doomed *d, const struct scmlb_flow_key *key)
+static int doom(struct doomed *d, const void *key)
 {
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : CT_BATCH;
-		struct scmlb_flow_key *keys = realloc(d->keys, cap * sizeof(*keys));
+		char *keys = realloc(d->keys, cap * d->key_size);
 
 		if (!keys)
 			return -ENOMEM;
 		d->keys = keys;
 		d->cap = cap;
 	}
-	d->keys[d->n++] = *key;
+	memcpy(d->keys + d->n++ * d->key_size, key, d->key_size);
 	return 0;
+}
+
+/* The @i-th key gathered. */
+static const void *doomed_key(const struct doomed *d, size_t i)
+{
+	return d->keys + i * d->key_size;
 }
 
 /* scmlb_ct_opening_walk()'s: doom every key it meets. */
 static int doom_flow(const struct scmlb_flow_key *key,
 		     const struct scmlb_flow *flow, void *arg)
+{
+	(void)flow;
+	return doom(arg, key);
+}
+
+/* The same for IPv6 keys. */
+static int doom_flow6(const struct scmlb_flow6_key *key,
+		      const struct scmlb_flow *flow, void *arg)
 {
 	(void)flow;
 	return doom(arg, key);
@@ -209,7 +262,8 @@ static int delete_keys(int fd, const struct doomed *d)
 
 	for (i = 0; i < d->n; i += count) {
 		count = d->n - i > CT_BATCH ? CT_BATCH : d->n - i;
-		if (bpf_map_delete_batch(fd, d->keys + i, &count, &opts) &&
+		if (bpf_map_delete_batch(fd, (void *)doomed_key(d, i), &count,
+					 &opts) &&
 		    errno != ENOENT)
 			return -errno;
 		if (!count)
@@ -221,14 +275,14 @@ static int delete_keys(int fd, const struct doomed *d)
 /* Empty every slot of the half-open map @fd; *@n: how many were full. */
 static int ct_opening_empty(int fd, size_t *n)
 {
-	struct doomed d = { 0 };
+	struct doomed d = { .key_size = sizeof(struct scmlb_flow_key) };
 	size_t i;
 	int err;
 
 	*n = 0;
 	err = scmlb_ct_opening_walk(fd, doom_flow, &d);
 	for (i = 0; !err && i < d.n; i++) {
-		if (scmlb_ct_opening_clear(fd, &d.keys[i]) == 0)
+		if (scmlb_ct_opening_clear(fd, doomed_key(&d, i)) == 0)
 			(*n)++;
 	}
 	free(d.keys);
@@ -239,7 +293,7 @@ static int ct_opening_empty(int fd, size_t *n)
 static int ct_empty(int fd, size_t *n)
 {
 	struct scmlb_ct_table t;
-	struct doomed d = { 0 };
+	struct doomed d = { .key_size = sizeof(struct scmlb_flow_key) };
 	size_t i;
 	int err;
 
@@ -254,8 +308,154 @@ static int ct_empty(int fd, size_t *n)
 	return err;
 }
 
+/*
+ * IPv6 flows (ct6_*, layout 4.5): the same entries under 40-byte keys.
+ * Listings and counts walk them; nothing else in the tools looks one up.
+ */
+
 /**
- * scmlb_ct_flush() - remove every flow, established and half-open
+ * scmlb_ct6_walk_flows() - call @fn on every IPv6 client's entry
+ * @ctx: the run
+ * @fn:  called per entry, established ones (ct6_flows) first, then the
+ *	 half-open ones (ct6_opening); a non-zero return stops the walk
+ * @arg: passed to @fn
+ *
+ * Return: 0, what @fn returned, or -errno.
+ */
+int scmlb_ct6_walk_flows(const struct scmlb_ctx *ctx, scmlb_ct6_walk_fn fn,
+			 void *arg)
+{
+	struct ct_walk w = { NULL, fn, arg };
+	int err;
+
+	err = scmlb_map_batches(ctx->maps.ct6, CT_BATCH,
+				sizeof(struct scmlb_flow6_key),
+				sizeof(struct scmlb_flow), walk_entry, &w);
+	if (!err)
+		err = scmlb_map_batches(ctx->maps.ct6_opening, CT_BATCH,
+					sizeof(__u32),
+					sizeof(struct scmlb_opening6_slot),
+					walk_slot, &w);
+	return err;
+}
+
+/* The key of an IPv6 client's reply entry: backend -> client. */
+struct scmlb_flow6_key scmlb_ct6_reply_key(const struct scmlb_flow6_key *key,
+					   const struct scmlb_flow *flow)
+{
+	struct scmlb_flow6_key k = *key;
+
+	memcpy(k.src_addr, flow->nat_addr, sizeof(k.src_addr));
+	memcpy(k.dst_addr, key->src_addr, sizeof(k.dst_addr));
+	k.src_port = flow->nat_port;
+	k.dst_port = key->src_port;
+	return k;
+}
+
+/* The slot of ct6_opening(_rep) @fd that holds @key's flow, or -ENOENT. */
+static int ct6_opening_find(int fd, const struct scmlb_flow6_key *key,
+			    __u32 *i, struct scmlb_opening6_slot *s)
+{
+	__u32 mask = 0, way;
+	int err = ct_opening_mask(fd, &mask);
+
+	for (way = 0; !err && way < 2; way++) {
+		*i = scmlb_opening6_bucket(key, mask) + way;
+		if (bpf_map_lookup_elem(fd, i, s))
+			return -errno;
+		if (scmlb_flow6_key_equal(&s->key, key))
+			return 0;
+	}
+	return err ? err : -ENOENT;
+}
+
+/**
+ * scmlb_ct6_reply() - an IPv6 flow's reply entry, established or half-open
+ * @ctx:  the run
+ * @rkey: its key (scmlb_ct6_reply_key())
+ * @flow: set to the entry
+ *
+ * Return: 0, -ENOENT, or -errno.
+ */
+int scmlb_ct6_reply(const struct scmlb_ctx *ctx,
+		    const struct scmlb_flow6_key *rkey, struct scmlb_flow *flow)
+{
+	struct scmlb_opening6_slot s;
+	__u32 i;
+	int err;
+
+	if (!bpf_map_lookup_elem(ctx->maps.ct6_replies, rkey, flow))
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	err = ct6_opening_find(ctx->maps.ct6_opening_rep, rkey, &i, &s);
+	if (!err)
+		*flow = s.flow;
+	return err;
+}
+
+/* Delete every entry of the IPv6 conntrack hash @fd; *@n: how many. */
+static int ct6_empty(int fd, size_t *n)
+{
+	struct doomed d = { .key_size = sizeof(struct scmlb_flow6_key) };
+	struct ct_walk w = { NULL, doom_flow6, &d };
+	int err;
+
+	err = scmlb_map_batches(fd, CT_BATCH, sizeof(struct scmlb_flow6_key),
+				sizeof(struct scmlb_flow), walk_entry, &w);
+	if (!err)
+		err = delete_keys(fd, &d);
+	*n = d.n;
+	free(d.keys);
+	return err;
+}
+
+/* Empty every slot of ct6_opening(_rep) @fd that still holds what the walk saw. */
+static int ct6_opening_empty(int fd, size_t *n)
+{
+	struct doomed d = { .key_size = sizeof(struct scmlb_flow6_key) };
+	struct ct_walk w = { NULL, doom_flow6, &d };
+	struct scmlb_opening6_slot s;
+	size_t k;
+	__u32 i;
+	int err;
+
+	*n = 0;
+	err = scmlb_map_batches(fd, CT_BATCH, sizeof(__u32),
+				sizeof(struct scmlb_opening6_slot), walk_slot,
+				&w);
+	for (k = 0; !err && k < d.n; k++) {
+		if (ct6_opening_find(fd, doomed_key(&d, k), &i, &s))
+			continue;
+		memset(&s, 0, sizeof(s));
+		if (bpf_map_update_elem(fd, &i, &s, BPF_ANY))
+			err = -errno;
+		else
+			(*n)++;
+	}
+	free(d.keys);
+	return err;
+}
+
+/* scmlb_ct_flush()'s IPv6 part: clients' entries before their replies'. */
+static int ct6_flush(const struct scmlb_ctx *ctx, size_t *established,
+		     size_t *opening)
+{
+	size_t replies;
+	int err;
+
+	err = ct6_empty(ctx->maps.ct6, established);
+	if (!err)
+		err = ct6_empty(ctx->maps.ct6_replies, &replies);
+	if (!err)
+		err = ct6_opening_empty(ctx->maps.ct6_opening, opening);
+	if (!err)
+		err = ct6_opening_empty(ctx->maps.ct6_opening_rep, &replies);
+	return err;
+}
+
+/**
+ * scmlb_ct_flush() - remove every flow, established and half-open, of both families
  * @ctx:   the run, holding the exclusive lock
  * @flows: set to how many flows (client's entries) there were
  *
@@ -266,6 +466,7 @@ static int ct_empty(int fd, size_t *n)
 int scmlb_ct_flush(const struct scmlb_ctx *ctx, size_t *flows)
 {
 	size_t established = 0, opening = 0, replies;
+	size_t established6 = 0, opening6 = 0;
 	int err;
 
 	/* each client's entry before its replies': no reply left without it */
@@ -276,7 +477,9 @@ int scmlb_ct_flush(const struct scmlb_ctx *ctx, size_t *flows)
 		err = ct_opening_empty(ctx->maps.ct_opening, &opening);
 	if (!err)
 		err = ct_opening_empty(ctx->maps.ct_opening_rep, &replies);
-	*flows = established + opening;
+	if (!err)
+		err = ct6_flush(ctx, &established6, &opening6);
+	*flows = established + opening + established6 + opening6;
 	return err;
 }
 
@@ -414,27 +617,6 @@ int scmlb_ct_opening_clear(int fd, const struct scmlb_flow_key *key)
 }
 
 
-struct ct_walk {
-	scmlb_ct_walk_fn fn;
-	void *arg;
-};
-
-static int walk_entry(const void *key, const void *val, void *arg)
-{
-	const struct ct_walk *w = arg;
-
-	return w->fn(key, val, w->arg);
-}
-
-static int walk_slot(const void *key, const void *val, void *arg)
-{
-	const struct scmlb_opening_slot *s = val;
-	const struct ct_walk *w = arg;
-
-	(void)key;
-	return s->key.family ? w->fn(&s->key, &s->flow, w->arg) : 0;
-}
-
 /**
  * scmlb_ct_walk() - call @fn on every entry of a conntrack map, in batches
  * @fd:  ct_flows or ct_replies
@@ -447,7 +629,7 @@ static int walk_slot(const void *key, const void *val, void *arg)
  */
 int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
 {
-	struct ct_walk w = { fn, arg };
+	struct ct_walk w = { fn, NULL, arg };
 
 	return scmlb_map_batches(fd, CT_BATCH, sizeof(struct scmlb_flow_key),
 			  sizeof(struct scmlb_flow), walk_entry, &w);
@@ -463,7 +645,7 @@ int scmlb_ct_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
  */
 int scmlb_ct_opening_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
 {
-	struct ct_walk w = { fn, arg };
+	struct ct_walk w = { fn, NULL, arg };
 
 	return scmlb_map_batches(fd, CT_BATCH, sizeof(__u32), sizeof(struct scmlb_opening_slot),
 			  walk_slot, &w);

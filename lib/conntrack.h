@@ -50,4 +50,14 @@ const char *scmlb_ct_state_name(__u8 state);
 
 int scmlb_ct_flush(const struct scmlb_ctx *ctx, size_t *flows);
 
+/* IPv6 flows (ct6_*): listings and counts */
+typedef int (*scmlb_ct6_walk_fn)(const struct scmlb_flow6_key *key,
+				 const struct scmlb_flow *flow, void *arg);
+int scmlb_ct6_walk_flows(const struct scmlb_ctx *ctx, scmlb_ct6_walk_fn fn,
+			 void *arg);
+struct scmlb_flow6_key scmlb_ct6_reply_key(const struct scmlb_flow6_key *key,
+					   const struct scmlb_flow *flow);
+int scmlb_ct6_reply(const struct scmlb_ctx *ctx,
+		    const struct scmlb_flow6_key *rkey, struct scmlb_flow *flow);
+
 #endif /* SCMLB_CONNTRACK_H */

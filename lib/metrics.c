@@ -25,22 +25,31 @@
 /**
  * scmlb_stats_read() - the packet counters of each protocol, summed over the CPUs
  * @ctx:       the run, with the maps open
- * @per_proto: filled, indexed by enum scmlb_stat_proto
+ * @per_proto: filled, indexed by enum scmlb_stat_proto: IPv4's (stat_pkts)
+ *             and IPv6's (stat6_pkts, ICMP meaning ICMPv6) added up
  *
  * Return: 0 or -errno.
  */
 int scmlb_stats_read(const struct scmlb_ctx *ctx,
 		     struct scmlb_stats per_proto[SCMLB_STAT_PROTOS])
 {
+	const size_t n = sizeof(struct scmlb_stats) / sizeof(__u64);
+	struct scmlb_stats v6;
 	__u32 proto;
+	size_t i;
 	int err = 0;
 
 	_Static_assert(sizeof(struct scmlb_stats) % sizeof(__u64) == 0,
 		       "only __u64 counters");
-	for (proto = 0; !err && proto < SCMLB_STAT_PROTOS; proto++)
+	for (proto = 0; !err && proto < SCMLB_STAT_PROTOS; proto++) {
 		err = scmlb_percpu_read_sum(ctx->maps.stats, proto,
-					    (__u64 *)&per_proto[proto],
-					    sizeof(per_proto[proto]) / sizeof(__u64));
+					    (__u64 *)&per_proto[proto], n);
+		if (!err)
+			err = scmlb_percpu_read_sum(ctx->maps.stats6, proto,
+						    (__u64 *)&v6, n);
+		for (i = 0; !err && i < n; i++)
+			((__u64 *)&per_proto[proto])[i] += ((__u64 *)&v6)[i];
+	}
 	return err;
 }
 
@@ -138,6 +147,14 @@ static int count_flow(const struct scmlb_flow_key *key,
 	if (i && s->bes[i - 1].id == flow->backend_id)
 		s->be_flows[i - 1]++;
 	return 0;
+}
+
+/* An IPv6 client's entry: counted with IPv4's, by state and backend. */
+static int count_flow6(const struct scmlb_flow6_key *key,
+		       const struct scmlb_flow *flow, void *arg)
+{
+	(void)key;
+	return count_flow(NULL, flow, arg);
 }
 
 /*
@@ -238,6 +255,8 @@ static int snapshot_read(const struct scmlb_ctx *ctx, struct snapshot *s)
 	/* last: the longest read, and the one that needs no consistency */
 	if (!err)
 		err = scmlb_ct_walk_flows(ctx, count_flow, s);
+	if (!err)
+		err = scmlb_ct6_walk_flows(ctx, count_flow6, s);
 	return err;
 }
 
@@ -326,7 +345,7 @@ static void print_packets(FILE *f, const struct snapshot *s)
 
 static void print_services(FILE *f, const struct snapshot *s)
 {
-	char vip[16];
+	char vip[SCMLB_ADDR_LEN];
 	size_t i;
 
 	family(f, "scmlb_service_info", "gauge",
@@ -335,7 +354,7 @@ static void print_services(FILE *f, const struct snapshot *s)
 	for (i = 0; i < s->n_svcs; i++) {
 		const struct scmlb_service *svc = &s->svcs[i];
 
-		scmlb_format_ipv4(vip, sizeof(vip), svc->vip[0]);
+		scmlb_format_addr(vip, sizeof(vip), svc->family, svc->vip);
 		fprintf(f, "scmlb_service_info{service=\"%u\",vip=\"%s\","
 			"protocol=\"%s\",port=\"%u\",scheduler=\"%s\","
 			"forward=\"%s\"} 1\n", svc->id, vip,
@@ -421,7 +440,7 @@ static void print_backends(FILE *f, const struct snapshot *s)
 	static const __u8 healths[] = { SCMLB_HEALTH_UNKNOWN,
 					SCMLB_HEALTH_HEALTHY,
 					SCMLB_HEALTH_UNHEALTHY };
-	char addr[16];
+	char addr[SCMLB_ADDR_LEN];
 	size_t i, c;
 	int g;
 
@@ -429,7 +448,7 @@ static void print_backends(FILE *f, const struct snapshot *s)
 	       "A backend: its address and port (0: the client's destination "
 	       "port); always 1.");
 	for (i = 0; i < s->n_bes; i++) {
-		scmlb_format_ipv4(addr, sizeof(addr), s->bes[i].addr[0]);
+		scmlb_format_addr(addr, sizeof(addr), s->bes[i].family, s->bes[i].addr);
 		fputs("scmlb_backend_info", f);
 		backend_labels(f, &s->bes[i]);
 		fprintf(f, ",address=\"%s\",port=\"%u\"} 1\n", addr,

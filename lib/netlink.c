@@ -382,16 +382,33 @@ int scmlb_nl_link_by_index(struct scmlb_nl *nl, int ifindex,
 
 struct route_reply {
 	bool found;
+	bool via;		/* RTA_VIA: a gateway of the other family */
+	unsigned char family;	/* AF_INET or AF_INET6, as asked */
 	unsigned char type;	/* RTN_* */
 	struct scmlb_route route;
 };
+
+/* Bytes of an address of @family: 4 or 16. */
+static size_t addr_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+/* An address attribute of @family into @out (4 words, IPv4 in word 0). */
+static bool attr_addr(const struct nlattr *attr, int family, __be32 *out)
+{
+	if (!attr || mnl_attr_get_payload_len(attr) != addr_len(family))
+		return false;
+	memcpy(out, mnl_attr_get_payload(attr), addr_len(family));
+	return true;
+}
 
 static int route_parse(const struct nlmsghdr *nlh, void *data)
 {
 	static const enum mnl_attr_data_type policy[RTA_MAX + 1] = {
 		[RTA_OIF] = MNL_TYPE_U32,
-		[RTA_GATEWAY] = MNL_TYPE_U32,
-		[RTA_PREFSRC] = MNL_TYPE_U32,
+		[RTA_GATEWAY] = MNL_TYPE_BINARY,
+		[RTA_PREFSRC] = MNL_TYPE_BINARY,
 	};
 	const struct nlattr *tb[RTA_MAX + 1];
 	struct route_reply *reply = data;
@@ -405,48 +422,50 @@ static int route_parse(const struct nlmsghdr *nlh, void *data)
 		return err;
 
 	rtm = mnl_nlmsg_get_payload(nlh);
-	if (rtm->rtm_family != AF_INET)
+	if (rtm->rtm_family != reply->family)
 		return -EPROTO;
 
 	reply->found = true;
 	reply->type = rtm->rtm_type;
+	reply->via = tb[RTA_VIA];
 	if (tb[RTA_OIF])
 		reply->route.oif = mnl_attr_get_u32(tb[RTA_OIF]);
-	if (tb[RTA_GATEWAY])
-		reply->route.gateway = mnl_attr_get_u32(tb[RTA_GATEWAY]);
-	if (tb[RTA_PREFSRC])
-		reply->route.prefsrc = mnl_attr_get_u32(tb[RTA_PREFSRC]);
+	reply->route.has_gateway = attr_addr(tb[RTA_GATEWAY], reply->family,
+					     reply->route.gateway);
+	attr_addr(tb[RTA_PREFSRC], reply->family, reply->route.prefsrc);
 	return 0;
 }
 
 /**
  * scmlb_nl_route_get() - ask the kernel how it would reach an address
- * @nl: handle
- * @dst: IPv4 destination, network byte order
- * @out: filled on success
+ * @nl:     handle
+ * @family: AF_INET or AF_INET6
+ * @dst:    the destination, network byte order (IPv4 in word 0)
+ * @out:    filled on success
  *
  * Same lookup as ``ip route get``: the answer is the route actually used
  * for a packet to @dst, after policy routing.
  *
  * Return: 0 for a unicast route; -EADDRNOTAVAIL when @dst is a local
- * address; -EHOSTUNREACH for any other route type (broadcast, multicast,
+ * address; -EAFNOSUPPORT for a route through a gateway of the other
+ * family (RTA_VIA); -EHOSTUNREACH for any other route type (broadcast, multicast,
  * ...); the kernel's error when it has no usable route (typically
  * -ENETUNREACH, -EHOSTUNREACH for an unreachable route, -EACCES for a
  * prohibit route, -EINVAL for a blackhole route); or another -errno.
  */
-int scmlb_nl_route_get(struct scmlb_nl *nl, __be32 dst,
+int scmlb_nl_route_get(struct scmlb_nl *nl, int family, const __be32 *dst,
 		       struct scmlb_route *out)
 {
-	struct route_reply reply = { 0 };
+	struct route_reply reply = { .family = family };
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	int err;
 
 	nlh = nl_put_header(nl, RTM_GETROUTE, 0);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = 32;
-	mnl_attr_put_u32(nlh, RTA_DST, dst);
+	rtm->rtm_family = family;
+	rtm->rtm_dst_len = addr_len(family) * 8;
+	mnl_attr_put(nlh, RTA_DST, addr_len(family), dst);
 
 	err = nl_request(nl, nlh, route_parse, &reply);
 	if (err < 0)
@@ -458,6 +477,10 @@ int scmlb_nl_route_get(struct scmlb_nl *nl, __be32 dst,
 
 	switch (reply.type) {
 	case RTN_UNICAST:
+		if (reply.via) {
+			err = -EAFNOSUPPORT;
+			goto out;
+		}
 		break;
 	case RTN_LOCAL:
 		err = -EADDRNOTAVAIL;
@@ -478,7 +501,7 @@ static struct nlmsghdr *kroute_put(struct scmlb_nl *nl, uint16_t type,
 	struct nlmsghdr *nlh = nl_put_header(nl, type, flags);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
-	rtm->rtm_family = AF_INET;
+	rtm->rtm_family = r->family;
 	rtm->rtm_dst_len = r->dst_len;
 	/* tables past 255 exist only as RTA_TABLE */
 	rtm->rtm_table = r->table < 256 ? r->table : RT_TABLE_UNSPEC;
@@ -488,7 +511,7 @@ static struct nlmsghdr *kroute_put(struct scmlb_nl *nl, uint16_t type,
 	rtm->rtm_scope = type == RTM_DELROUTE ? RT_SCOPE_NOWHERE :
 						RT_SCOPE_UNIVERSE;
 	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
-	mnl_attr_put_u32(nlh, RTA_DST, r->dst);
+	mnl_attr_put(nlh, RTA_DST, addr_len(r->family), r->dst);
 	mnl_attr_put_u32(nlh, RTA_PRIORITY, r->priority);
 	return nlh;
 }
@@ -530,8 +553,9 @@ int scmlb_nl_route_del(struct scmlb_nl *nl, const struct scmlb_kroute *r)
 	return err == -ESRCH ? 0 : err;
 }
 
-/* What a dump of routes collects: those of one table and protocol. */
+/* What a dump of routes collects: those of one family, table and protocol. */
 struct kroute_list {
+	unsigned char family;
 	__u32 table;
 	__u8 protocol;
 	struct scmlb_kroute *routes;
@@ -543,7 +567,7 @@ static int kroute_parse(const struct nlmsghdr *nlh, void *data)
 {
 	static const enum mnl_attr_data_type policy[RTA_MAX + 1] = {
 		[RTA_TABLE] = MNL_TYPE_U32,
-		[RTA_DST] = MNL_TYPE_U32,
+		[RTA_DST] = MNL_TYPE_BINARY,
 		[RTA_PRIORITY] = MNL_TYPE_U32,
 	};
 	const struct nlattr *tb[RTA_MAX + 1];
@@ -562,14 +586,14 @@ static int kroute_parse(const struct nlmsghdr *nlh, void *data)
 	r.table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) :
 				  rtm->rtm_table;
 	/* kernels without strict checking send every route */
-	if (rtm->rtm_family != AF_INET || rtm->rtm_protocol != list->protocol ||
-	    r.table != list->table)
+	if (rtm->rtm_family != list->family ||
+	    rtm->rtm_protocol != list->protocol || r.table != list->table)
 		return 0;
+	r.family = rtm->rtm_family;
 	r.dst_len = rtm->rtm_dst_len;
 	r.protocol = rtm->rtm_protocol;
 	r.type = rtm->rtm_type;
-	if (tb[RTA_DST])
-		r.dst = mnl_attr_get_u32(tb[RTA_DST]);
+	attr_addr(tb[RTA_DST], r.family, r.dst);
 	if (tb[RTA_PRIORITY])
 		r.priority = mnl_attr_get_u32(tb[RTA_PRIORITY]);
 
@@ -584,12 +608,28 @@ static int kroute_parse(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
+/* One family's dump into @list; -ENOENT when the table does not exist. */
+static int kroute_dump(struct scmlb_nl *nl, struct kroute_list *list)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	nlh = nl_put_header(nl, RTM_GETROUTE, NLM_F_DUMP);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = list->family;
+	rtm->rtm_protocol = list->protocol;
+	rtm->rtm_table = list->table < 256 ? list->table : RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, RTA_TABLE, list->table);
+	return nl_request(nl, nlh, kroute_parse, list);
+}
+
 /**
- * scmlb_nl_route_list() - the IPv4 routes of one table and protocol
+ * scmlb_nl_route_list() - the IPv4 and IPv6 routes of one table and protocol
  * @nl:       handle
  * @table:    routing table
  * @protocol: RTPROT_* the routes were added with
- * @out:      receives an array to free(), NULL when empty
+ * @out:      receives an array to free(), NULL when empty: IPv4's, then
+ *            IPv6's
  * @n:        receives its length
  *
  * The kernel filters the dump where it can (strict checking, 4.20 and
@@ -600,30 +640,27 @@ static int kroute_parse(const struct nlmsghdr *nlh, void *data)
 int scmlb_nl_route_list(struct scmlb_nl *nl, __u32 table, __u8 protocol,
 			struct scmlb_kroute **out, size_t *n)
 {
+	static const unsigned char families[] = { AF_INET, AF_INET6 };
 	struct kroute_list list = { .table = table, .protocol = protocol };
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
 	int one = 1, zero = 0;
 	bool strict;
-	int err;
+	size_t f;
+	int err = 0;
 
 	strict = !mnl_socket_setsockopt(nl->sock, NETLINK_GET_STRICT_CHK, &one,
 					sizeof(one));
-	nlh = nl_put_header(nl, RTM_GETROUTE, NLM_F_DUMP);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_protocol = protocol;
-	rtm->rtm_table = table < 256 ? table : RT_TABLE_UNSPEC;
-	mnl_attr_put_u32(nlh, RTA_TABLE, table);
-	err = nl_request(nl, nlh, kroute_parse, &list);
+	for (f = 0; !err && f < sizeof(families); f++) {
+		list.family = families[f];
+		err = kroute_dump(nl, &list);
+		/* a table is made by its first route (of each family) */
+		if (err == -ENOENT) {
+			nl->ext_ack[0] = '\0';
+			err = 0;
+		}
+	}
 	if (strict)
 		mnl_socket_setsockopt(nl->sock, NETLINK_GET_STRICT_CHK, &zero,
 				      sizeof(zero));
-	/* a table is made by its first route */
-	if (err == -ENOENT) {
-		nl->ext_ack[0] = '\0';
-		err = 0;
-	}
 	if (err) {
 		free(list.routes);
 		return err;
@@ -643,7 +680,7 @@ struct neigh_reply {
 static int neigh_parse(const struct nlmsghdr *nlh, void *data)
 {
 	static const enum mnl_attr_data_type policy[NDA_MAX + 1] = {
-		[NDA_DST] = MNL_TYPE_U32,
+		[NDA_DST] = MNL_TYPE_BINARY,
 		[NDA_LLADDR] = MNL_TYPE_BINARY,
 	};
 	const struct nlattr *tb[NDA_MAX + 1];
@@ -671,8 +708,8 @@ static int neigh_parse(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Read one neighbour entry; a missing one is !found rather than -ENOENT. */
-static int neigh_get(struct scmlb_nl *nl, int ifindex, __be32 addr,
-		     struct neigh_reply *reply)
+static int neigh_get(struct scmlb_nl *nl, int ifindex, int family,
+		     const __be32 *addr, struct neigh_reply *reply)
 {
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm;
@@ -681,9 +718,9 @@ static int neigh_get(struct scmlb_nl *nl, int ifindex, __be32 addr,
 	memset(reply, 0, sizeof(*reply));
 	nlh = nl_put_header(nl, RTM_GETNEIGH, 0);
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = AF_INET;
+	ndm->ndm_family = family;
 	ndm->ndm_ifindex = ifindex;
-	mnl_attr_put_u32(nlh, NDA_DST, addr);
+	mnl_attr_put(nlh, NDA_DST, addr_len(family), addr);
 
 	err = nl_request(nl, nlh, neigh_parse, reply);
 	if (err == -ENOENT) {
@@ -704,18 +741,19 @@ static int neigh_get(struct scmlb_nl *nl, int ifindex, __be32 addr,
  * difference. Without NTF_USE no probe is sent: an INCOMPLETE entry created
  * that way just sits there.
  */
-static int neigh_trigger(struct scmlb_nl *nl, int ifindex, __be32 addr)
+static int neigh_trigger(struct scmlb_nl *nl, int ifindex, int family,
+			 const __be32 *addr)
 {
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm;
 
 	nlh = nl_put_header(nl, RTM_NEWNEIGH, NLM_F_CREATE);
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = AF_INET;
+	ndm->ndm_family = family;
 	ndm->ndm_ifindex = ifindex;
 	ndm->ndm_state = NUD_NONE;
 	ndm->ndm_flags = NTF_USE;
-	mnl_attr_put_u32(nlh, NDA_DST, addr);
+	mnl_attr_put(nlh, NDA_DST, addr_len(family), addr);
 
 	return nl_request(nl, nlh, NULL, NULL);
 }
@@ -752,8 +790,9 @@ static void sleep_ms(int64_t ms)
  * scmlb_nl_neigh_resolve() - find the MAC address of an on-link neighbour
  * @nl: handle
  * @ifindex: interface the neighbour is on
- * @addr: neighbour's IPv4 address, network byte order
- * @timeout_ms: how long to wait for ARP to complete
+ * @family: AF_INET or AF_INET6
+ * @addr: neighbour's address, network byte order (IPv4 in word 0)
+ * @timeout_ms: how long to wait for ARP or neighbour discovery to complete
  * @mac: receives the neighbour's MAC address
  *
  * Uses the kernel's entry when it already holds a usable one; otherwise
@@ -763,8 +802,9 @@ static void sleep_ms(int64_t ms)
  * Return: 0, -EHOSTUNREACH when resolution fails or does not finish within
  * @timeout_ms, or another -errno (e.g. -ENODEV for a bad @ifindex).
  */
-int scmlb_nl_neigh_resolve(struct scmlb_nl *nl, int ifindex, __be32 addr,
-			   unsigned int timeout_ms, unsigned char mac[6])
+int scmlb_nl_neigh_resolve(struct scmlb_nl *nl, int ifindex, int family,
+			   const __be32 *addr, unsigned int timeout_ms,
+			   unsigned char mac[6])
 {
 	int64_t deadline = now_ms() + timeout_ms;
 	struct neigh_reply reply;
@@ -774,7 +814,7 @@ int scmlb_nl_neigh_resolve(struct scmlb_nl *nl, int ifindex, __be32 addr,
 	if (ifindex <= 0)
 		return -EINVAL;
 
-	err = neigh_get(nl, ifindex, addr, &reply);
+	err = neigh_get(nl, ifindex, family, addr, &reply);
 	if (err < 0)
 		goto out;
 	if (neigh_usable(&reply))
@@ -788,13 +828,13 @@ int scmlb_nl_neigh_resolve(struct scmlb_nl *nl, int ifindex, __be32 addr,
 		goto out;
 	}
 
-	err = neigh_trigger(nl, ifindex, addr);
+	err = neigh_trigger(nl, ifindex, family, addr);
 	if (err < 0)
 		goto out;
 
 	/* Look at once: on a fast link the reply is in before the ack. */
 	for (;;) {
-		err = neigh_get(nl, ifindex, addr, &reply);
+		err = neigh_get(nl, ifindex, family, addr, &reply);
 		if (err < 0)
 			goto out;
 		if (neigh_usable(&reply))

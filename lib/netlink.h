@@ -19,18 +19,23 @@ struct scmlb_link {
 	bool up;		/* IFF_UP */
 };
 
-/* Where the kernel would send a packet for an address. */
+/*
+ * Where the kernel would send a packet for an address; addresses of the
+ * destination's family, IPv4 in word 0.
+ */
 struct scmlb_route {
 	int oif;		/* output interface */
-	__be32 gateway;		/* 0 when the destination is on-link */
-	__be32 prefsrc;		/* 0 when the kernel gave none */
+	bool has_gateway;	/* false when the destination is on-link */
+	__be32 gateway[4];	/* IPv6: often link-local, on oif */
+	__be32 prefsrc[4];	/* 0 when the kernel gave none */
 };
 
 /* A route without a next hop, as scmlb adds its own (one per VIP). */
 struct scmlb_kroute {
 	__u32 table;
 	__u32 priority;		/* the metric */
-	__be32 dst;
+	__u8 family;		/* AF_INET or AF_INET6 */
+	__be32 dst[4];		/* IPv4 in word 0 */
 	__u8 dst_len;
 	__u8 protocol;		/* RTPROT_* */
 	__u8 type;		/* RTN_*: RTN_BLACKHOLE */
@@ -44,13 +49,14 @@ int scmlb_nl_link_by_name(struct scmlb_nl *nl, const char *name,
 			  struct scmlb_link *out);
 int scmlb_nl_link_by_index(struct scmlb_nl *nl, int ifindex,
 			   struct scmlb_link *out);
-int scmlb_nl_route_get(struct scmlb_nl *nl, __be32 dst,
+int scmlb_nl_route_get(struct scmlb_nl *nl, int family, const __be32 *dst,
 		       struct scmlb_route *out);
 int scmlb_nl_route_add(struct scmlb_nl *nl, const struct scmlb_kroute *r);
 int scmlb_nl_route_del(struct scmlb_nl *nl, const struct scmlb_kroute *r);
 int scmlb_nl_route_list(struct scmlb_nl *nl, __u32 table, __u8 protocol,
 			struct scmlb_kroute **out, size_t *n);
-int scmlb_nl_neigh_resolve(struct scmlb_nl *nl, int ifindex, __be32 addr,
-			   unsigned int timeout_ms, unsigned char mac[6]);
+int scmlb_nl_neigh_resolve(struct scmlb_nl *nl, int ifindex, int family,
+			   const __be32 *addr, unsigned int timeout_ms,
+			   unsigned char mac[6]);
 
 #endif /* SCMLB_NETLINK_H */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "output.h"
 
@@ -225,4 +226,28 @@ void scmlb_format_ipv4(char *buf, size_t size, unsigned int be_addr)
 	const unsigned char *b = (const unsigned char *)&be_addr;
 
 	snprintf(buf, size, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+}
+
+/**
+ * scmlb_format_addr() - an address of either family as text
+ * @buf:    at least SCMLB_ADDR_LEN bytes
+ * @size:   of @buf
+ * @family: SCMLB_AF_INET or SCMLB_AF_INET6
+ * @addr:   as the maps hold it (scmlb_addr_t): IPv4 in addr[0]
+ *
+ * IPv6 in RFC 5952's form, as glibc's inet_ntop() writes it: lowercase,
+ * the longest run of zero fields (the first of equals, two or more) as
+ * "::". An unknown family prints as "?".
+ */
+void scmlb_format_addr(char *buf, size_t size, __u8 family, const __be32 *addr)
+{
+	if (family == SCMLB_AF_INET6) {
+		if (!inet_ntop(AF_INET6, addr, buf, size))
+			snprintf(buf, size, "?");
+		return;
+	}
+	if (family == SCMLB_AF_INET)
+		scmlb_format_ipv4(buf, size, addr[0]);
+	else
+		snprintf(buf, size, "?");
 }

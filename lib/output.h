@@ -5,6 +5,12 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <linux/types.h>
+
+#include "scmlb_consts.h"
+
+/* Room for an address of either family as text, NUL included. */
+#define SCMLB_ADDR_LEN 46
 
 enum scmlb_col_type {
 	SCMLB_COL_STR,		/* a JSON string */
@@ -32,5 +38,6 @@ void scmlb_table_free(struct scmlb_table *t);
 void scmlb_json_string(FILE *f, const char *s);
 void scmlb_format_mac(char *buf, size_t size, const unsigned char *mac);
 void scmlb_format_ipv4(char *buf, size_t size, unsigned int be_addr);
+void scmlb_format_addr(char *buf, size_t size, __u8 family, const __be32 *addr);
 
 #endif /* SCMLB_OUTPUT_H */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if_arp.h>
+#include <sys/socket.h>
 
 #include "backends.h"
 #include "log.h"
@@ -21,7 +22,8 @@
 /**
  * scmlb_backend_resolve() - where frames for @addr go
  * @nl:         netlink
- * @addr:       the backend's address
+ * @family:     its family, SCMLB_AF_INET or SCMLB_AF_INET6
+ * @addr:       the backend's address (scmlb_addr_t)
  * @timeout_ms: how long ARP may take
  * @be:         its ifindex, mac and if_mac set
  * @link:       the interface
@@ -32,17 +34,21 @@
  *
  * Return: 0 or -errno.
  */
-int scmlb_backend_resolve(struct scmlb_nl *nl, __be32 addr,
-			  unsigned int timeout_ms, struct scmlb_backend *be,
-			  struct scmlb_link *link, const char **why)
+int scmlb_backend_resolve(struct scmlb_nl *nl, __u8 family,
+			  const __be32 *addr, unsigned int timeout_ms,
+			  struct scmlb_backend *be, struct scmlb_link *link,
+			  const char **why)
 {
+	int af = family == SCMLB_AF_INET6 ? AF_INET6 : AF_INET;
 	struct scmlb_route rt;
 	int err;
 
-	err = scmlb_nl_route_get(nl, addr, &rt);
+	err = scmlb_nl_route_get(nl, af, addr, &rt);
 	if (err) {
 		*why = err == -EADDRNOTAVAIL ? "it is a local address" :
-						"no route to it";
+		       err == -EAFNOSUPPORT ? "its route goes through a gateway "
+					      "of the other family" :
+					      "no route to it";
 		return err;
 	}
 	err = scmlb_nl_link_by_index(nl, rt.oif, link);
@@ -54,7 +60,9 @@ int scmlb_backend_resolve(struct scmlb_nl *nl, __be32 addr,
 		*why = "it is not reached through an Ethernet interface";
 		return -EOPNOTSUPP;
 	}
-	err = scmlb_nl_neigh_resolve(nl, rt.oif, rt.gateway ? rt.gateway : addr,
+	/* a link-local IPv6 gateway is a neighbour on the route's oif */
+	err = scmlb_nl_neigh_resolve(nl, rt.oif, af,
+				     rt.has_gateway ? rt.gateway : addr,
 				     timeout_ms, be->mac);
 	if (err) {
 		*why = "no neighbour answers for it";
@@ -172,7 +180,7 @@ int scmlb_backends_refresh(struct scmlb_ctx *ctx, struct scmlb_moved **out,
 	err = scmlb_nl_open(&nl);
 	for (i = 0; !err && i < count; i++) {
 		now = list[i];
-		if (scmlb_backend_resolve(nl, list[i].addr[0],
+		if (scmlb_backend_resolve(nl, list[i].family, list[i].addr,
 					  REFRESH_NEIGH_TIMEOUT_MS, &now, &link,
 					  &why))
 			continue;

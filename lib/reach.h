@@ -12,9 +12,10 @@
 /* How long a backend's neighbour may take to answer ARP when one is added. */
 #define SCMLB_NEIGH_TIMEOUT_MS 3000
 
-int scmlb_backend_resolve(struct scmlb_nl *nl, __be32 addr,
-			  unsigned int timeout_ms, struct scmlb_backend *be,
-			  struct scmlb_link *link, const char **why);
+int scmlb_backend_resolve(struct scmlb_nl *nl, __u8 family,
+			  const __be32 *addr, unsigned int timeout_ms,
+			  struct scmlb_backend *be, struct scmlb_link *link,
+			  const char **why);
 bool scmlb_iface_in_use(const struct scmlb_ctx *ctx, __u32 ifindex,
 			__u32 except_id);
 int scmlb_iface_use(struct scmlb_ctx *ctx, __u32 ifindex);

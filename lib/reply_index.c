@@ -73,12 +73,12 @@ static int candidates(const struct scmlb_service *svcs, size_t n_svcs,
 			      service_cmp);
 		/* dr and ipip replies leave from the VIP: nothing to restore */
 		if (!be->id || !svc || svc->forward != SCMLB_FWD_NAT ||
-		    be->family != SCMLB_AF_INET)
+		    be->family != svc->family)
 			continue;
 		for (p = 0; p < 2; p++) {
 			if (svc->proto && svc->proto != both[p])
 				continue;
-			c[k].key.family = SCMLB_AF_INET;
+			c[k].key.family = be->family;
 			c[k].key.proto = both[p];
 			/*
 			 * An any-port service's backends keep the client's

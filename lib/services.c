@@ -154,15 +154,19 @@ static int vip_publish(const struct scmlb_ctx *ctx,
 
 /**
  * scmlb_vip_exists() - whether @addr carries services
- * @ctx:  the run, with the maps open
- * @addr: an IPv4 address
+ * @ctx:    the run, with the maps open
+ * @family: SCMLB_AF_INET or SCMLB_AF_INET6
+ * @addr:   as the maps hold it (scmlb_addr_t)
  *
  * Return: 1, 0, or -errno.
  */
-int scmlb_vip_exists(const struct scmlb_ctx *ctx, __be32 addr)
+int scmlb_vip_exists(const struct scmlb_ctx *ctx, __u8 family,
+		     const __be32 *addr)
 {
-	struct scmlb_vip_key key = { .family = SCMLB_AF_INET, .addr = { addr } };
+	struct scmlb_vip_key key = { .family = family };
 	struct scmlb_vip val;
+
+	memcpy(key.addr, addr, sizeof(key.addr));
 
 	if (!bpf_map_lookup_elem(ctx->maps.vips, &key, &val))
 		return 1;

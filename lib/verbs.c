@@ -9,6 +9,7 @@
 #include "dos.h"
 #include "log.h"
 #include "maps.h"
+#include "output.h"
 #include "verbs.h"
 
 /*
@@ -128,7 +129,7 @@ const struct scmlb_opt scmlb_attach_table[] = {
 	  "the interface clients reach the VIP through" },
 	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_vip,
 	  offsetof(struct scmlb_attach_opts, vip), false,
-	  "add service 1: every port of this IPv4 address, round robin" },
+	  "add service 1: every port of this IPv4 or IPv6 address, round robin" },
 	{ "mode", 'm', "native|skb", "mode", scmlb_parse_mode,
 	  offsetof(struct scmlb_attach_opts, mode), false,
 	  "XDP mode: native (default) or skb" },
@@ -147,6 +148,12 @@ int scmlb_svc_set_check(const void *opts)
 		       __builtin_bswap16(o->port));
 		return SCMLB_EXIT_USAGE;
 	}
+	/* ip6ip6 comes with the IPv6 ICMP work (issue 16); until then, say so */
+	if (o->forward == SCMLB_FWD_IPIP && o->vip.family == SCMLB_AF_INET6) {
+		pr_err("invalid forwarding 'ipip': not yet for an IPv6 VIP "
+		       "(use nat or dr)");
+		return SCMLB_EXIT_USAGE;
+	}
 	return SCMLB_EXIT_OK;
 }
 
@@ -154,10 +161,11 @@ int scmlb_svc_set_check(const void *opts)
 struct scmlb_service scmlb_svc_set_service(const struct scmlb_svc_set_opts *o)
 {
 	return (struct scmlb_service){
-		.family = SCMLB_AF_INET,
+		.family = o->vip.family,
 		.proto = o->proto,
 		.port = o->port,
-		.vip = { o->vip },
+		.vip = { o->vip.addr[0], o->vip.addr[1], o->vip.addr[2],
+			 o->vip.addr[3] },
 		.scheduler = o->scheduler,
 		.forward = o->forward,
 	};
@@ -166,7 +174,7 @@ struct scmlb_service scmlb_svc_set_service(const struct scmlb_svc_set_opts *o)
 const struct scmlb_opt scmlb_svc_set_table[] = {
 	{ "vip", 'v', "ADDR", "VIP", scmlb_parse_vip,
 	  offsetof(struct scmlb_svc_set_opts, vip), true,
-	  "the virtual IPv4 address" },
+	  "the virtual IPv4 or IPv6 address" },
 	{ "protocol", 't', "tcp|udp|any", "protocol", parse_svc_proto,
 	  offsetof(struct scmlb_svc_set_opts, proto), false,
 	  "the protocol it takes (default any)" },
@@ -188,9 +196,9 @@ const struct scmlb_opt scmlb_lb_set_table[] = {
 	{ "name", 'n', "NAME", "name", scmlb_parse_name,
 	  offsetof(struct scmlb_lb_set_opts, name), true,
 	  "the backend's name (up to 31 characters)" },
-	{ "address", 'a', "ADDR", "address", scmlb_parse_ipv4,
+	{ "address", 'a', "ADDR", "address", scmlb_parse_addr,
 	  offsetof(struct scmlb_lb_set_opts, addr), true,
-	  "the backend's IPv4 address" },
+	  "the backend's IPv4 or IPv6 address, of its service's family" },
 	{ "healthcheck", 'c', "URL", "health-check URL", scmlb_parse_http_url,
 	  offsetof(struct scmlb_lb_set_opts, healthcheck), false,
 	  "http://HOST[:PORT]/PATH that answers 2xx while the backend is healthy" },
@@ -241,6 +249,34 @@ int scmlb_lb_set_port_check(const struct scmlb_lb_set_opts *o,
 		return SCMLB_EXIT_USAGE;
 	}
 	return SCMLB_EXIT_OK;
+}
+
+static const char *family_name(__u8 family)
+{
+	return family == SCMLB_AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/**
+ * scmlb_lb_set_family_check() - refuse a backend of the other family than its service
+ * @o:      the line's options
+ * @svc:    the service the backend joins
+ * @number: the service as the error line names it
+ *
+ * A service's VIP and its backends are of one family: NAT64 is not done.
+ *
+ * Return: SCMLB_EXIT_OK, or SCMLB_EXIT_USAGE with the error line printed.
+ */
+int scmlb_lb_set_family_check(const struct scmlb_lb_set_opts *o,
+			      const struct scmlb_service *svc, __u32 number)
+{
+	char addr[SCMLB_ADDR_LEN];
+
+	if (o->addr.family == svc->family)
+		return SCMLB_EXIT_OK;
+	scmlb_format_addr(addr, sizeof(addr), o->addr.family, o->addr.addr);
+	pr_err("service %u is %s: backend %s is %s", number,
+	       family_name(svc->family), addr, family_name(o->addr.family));
+	return SCMLB_EXIT_USAGE;
 }
 
 const struct scmlb_opt scmlb_lb_id_table[] = {

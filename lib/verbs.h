@@ -18,7 +18,7 @@
 /* scmlb-attach -u IFACE [-v VIP] [-m MODE] [--conntrack-size N] */
 struct scmlb_attach_opts {
 	const char *upstream;
-	__be32 vip;		/* 0: not given */
+	struct scmlb_addr vip;	/* family 0: not given */
 	__u8 mode;		/* 0: not given */
 	__u32 ct_size;		/* 0: not given */
 };
@@ -32,7 +32,7 @@ extern const struct scmlb_opt scmlb_attach_table[];
 
 /* scmlb-svc set -v VIP [-t PROTO] [-P PORT] [-S SCHED] [--forward F] */
 struct scmlb_svc_set_opts {
-	__be32 vip;
+	struct scmlb_addr vip;
 	__u8 proto;		/* 0: any */
 	__be16 port;		/* 0: every port */
 	__u8 scheduler;
@@ -52,7 +52,7 @@ struct scmlb_service scmlb_svc_set_service(const struct scmlb_svc_set_opts *o);
 /* scmlb-lb set -n NAME -a ADDR [-c URL] [-s ID] [-w N] [-p PORT] */
 struct scmlb_lb_set_opts {
 	const char *name;
-	__be32 addr;
+	struct scmlb_addr addr;
 	const char *healthcheck;
 	__u32 service;		/* 0: the only one */
 	__u16 weight;		/* 0: 1 */
@@ -64,6 +64,8 @@ struct scmlb_lb_set_opts {
 extern const struct scmlb_opt scmlb_lb_set_table[];
 int scmlb_lb_set_port_check(const struct scmlb_lb_set_opts *o,
 			    const struct scmlb_service *svc, __u32 number);
+int scmlb_lb_set_family_check(const struct scmlb_lb_set_opts *o,
+			      const struct scmlb_service *svc, __u32 number);
 
 #define SCMLB_LB_SET_CMD(run)						\
 	{ "set", "add a backend and put it into rotation",		\

@@ -27,25 +27,26 @@ static const char *mode_name(__u8 mode)
 	return mode == SCMLB_MODE_SKB ? "skb" : "native";
 }
 
-/* The VIP of attach -v, as its service holds it; 0 when there is none. */
-static __be32 attach_vip(const struct scmlb_ctx *ctx)
+/* The VIP of attach -v, as its service holds it; family 0 when there is none. */
+static struct scmlb_addr attach_vip(const struct scmlb_ctx *ctx)
 {
+	struct scmlb_addr vip = { 0 };
 	struct scmlb_service svc;
 
 	if (!ctx->cfg.attach_service ||
 	    scmlb_service_get(ctx, ctx->cfg.attach_service, &svc))
-		return 0;
-	return svc.vip[0];
+		return vip;
+	vip.family = svc.family;
+	memcpy(vip.addr, svc.vip, sizeof(vip.addr));
+	return vip;
 }
 
 /* -v: the service "svc set -v VIP" makes, protocol and port any, rr. */
-static int add_attach_service(struct scmlb_ctx *ctx, __be32 vip)
+static int add_attach_service(struct scmlb_ctx *ctx,
+			      const struct scmlb_addr *vip)
 {
-	struct scmlb_service svc = {
-		.family = SCMLB_AF_INET,
-		.vip = { vip },
-		.scheduler = SCMLB_SCHED_RR,
-	};
+	struct scmlb_svc_set_opts o = { .vip = *vip, .scheduler = SCMLB_SCHED_RR };
+	struct scmlb_service svc = scmlb_svc_set_service(&o);
 	int err = scmlb_service_add(ctx, &svc);
 
 	if (!err)
@@ -170,7 +171,7 @@ static int attach_new(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 	struct scmlb_bpf *skel = NULL;
 	__u32 key = link->ifindex;
 	const char *why;
-	char vip[16];
+	char vip[SCMLB_ADDR_LEN];
 	int err;
 
 	memcpy(cfg.upstream_mac, link->mac, sizeof(cfg.upstream_mac));
@@ -218,8 +219,8 @@ static int attach_new(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 		err = scmlb_progs_swap_main(ctx, skel);
 	ctx->cfg = cfg;
 	/* the service before the layout: a run killed here published nothing */
-	if (!err && o->vip)
-		err = add_attach_service(ctx, o->vip);
+	if (!err && o->vip.family)
+		err = add_attach_service(ctx, &o->vip);
 	if (!err)
 		err = scmlb_config_refresh(ctx);
 	if (!err) {
@@ -232,8 +233,8 @@ static int attach_new(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 		scmlb_entry_detach(ctx->pin_dir, link->ifindex);
 		goto out;
 	}
-	if (o->vip) {
-		scmlb_format_ipv4(vip, sizeof(vip), o->vip);
+	if (o->vip.family) {
+		scmlb_format_addr(vip, sizeof(vip), o->vip.family, o->vip.addr);
 		printf("attached to '%s' (%s mode), VIP %s (service %u)\n",
 		       link->name, mode_name(cfg.mode), vip,
 		       ctx->cfg.attach_service);
@@ -258,8 +259,9 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct scmlb_attach_opts *o = opts;
 	struct scmlb_link link;
+	struct scmlb_addr have;
 	struct scmlb_nl *nl;
-	char vip[16];
+	char vip[SCMLB_ADDR_LEN];
 	int err;
 
 	err = scmlb_nl_open(&nl);
@@ -308,12 +310,15 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 		       strerror(-err));
 		return SCMLB_EXIT_FAIL;
 	}
+	have = attach_vip(ctx);
 	if (ctx->cfg.upstream_ifindex != (__u32)link.ifindex ||
-	    (o->vip && attach_vip(ctx) != o->vip)) {
+	    (o->vip.family && !scmlb_addr_equal(have.family, have.addr,
+						o->vip.family, o->vip.addr))) {
 		struct scmlb_link cur = { .name = "?" };
 
-		if (attach_vip(ctx))
-			scmlb_format_ipv4(vip, sizeof(vip), attach_vip(ctx));
+		if (have.family)
+			scmlb_format_addr(vip, sizeof(vip), have.family,
+					  have.addr);
 		else
 			snprintf(vip, sizeof(vip), "(none)");
 		if (!scmlb_nl_open(&nl))
@@ -323,7 +328,7 @@ static int do_attach(struct scmlb_ctx *ctx, const void *opts)
 			pr_err("maps kept by scmlb-detach for '%s' with VIP %s are in "
 			       "'%s': run scmlb-detach to remove them", cur.name,
 			       vip, ctx->pin_dir);
-		else if (!attach_vip(ctx))
+		else if (!have.family)
 			pr_err("already attached to '%s' without -v: add the "
 			       "service with scmlb-svc set, or run scmlb-detach "
 			       "first", cur.name);

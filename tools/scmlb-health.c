@@ -154,12 +154,12 @@ static int apply(struct scmlb_ctx *ctx, struct check *c, __u32 fall)
 static void print_text(const struct check *checks, size_t n)
 {
 	const struct check *c;
-	char addr[16];
+	char addr[SCMLB_ADDR_LEN];
 
 	for (c = checks; c < checks + n; c++) {
 		if (!c->stored || c->be.health == c->was)
 			continue;
-		scmlb_format_ipv4(addr, sizeof(addr), c->be.addr[0]);
+		scmlb_format_addr(addr, sizeof(addr), c->be.family, c->be.addr);
 		if (c->ok)
 			printf("backend %u (%s, %s): %s, was %s\n", c->be.id,
 			       c->be.name, addr,
@@ -180,7 +180,7 @@ static void print_json(const struct check *checks, size_t n)
 	size_t stored = 0, changed = 0;
 	const struct check *c;
 	const char *sep = "";
-	char addr[16];
+	char addr[SCMLB_ADDR_LEN];
 
 	for (c = checks; c < checks + n; c++) {
 		stored += c->stored;
@@ -191,7 +191,7 @@ static void print_json(const struct check *checks, size_t n)
 	for (c = checks; c < checks + n; c++) {
 		if (!c->stored)
 			continue;
-		scmlb_format_ipv4(addr, sizeof(addr), c->be.addr[0]);
+		scmlb_format_addr(addr, sizeof(addr), c->be.family, c->be.addr);
 		printf("%s{\"id\": %u, \"name\": ", sep, c->be.id);
 		sep = ", ";
 		scmlb_json_string(stdout, c->be.name);

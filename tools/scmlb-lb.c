@@ -79,8 +79,9 @@ static int pick_service(const struct scmlb_ctx *ctx,
 
 /* Whether @svc has a backend at @addr and @port already; prints the error. */
 static int check_unique(const struct scmlb_ctx *ctx,
-			const struct scmlb_service *svc, __be32 addr,
-			__be16 port, const char *name)
+			const struct scmlb_service *svc,
+			const struct scmlb_addr *addr, __be16 port,
+			const char *name)
 {
 	struct scmlb_backend *list;
 	size_t n, i;
@@ -92,7 +93,9 @@ static int check_unique(const struct scmlb_ctx *ctx,
 		return SCMLB_EXIT_FAIL;
 	}
 	for (i = 0; i < n; i++) {
-		if (list[i].service_id == svc->id && list[i].addr[0] == addr &&
+		if (list[i].service_id == svc->id &&
+		    scmlb_addr_equal(list[i].family, list[i].addr, addr->family,
+				     addr->addr) &&
 		    list[i].port == port) {
 			pr_err("cannot add backend '%s': it exists already in "
 			       "service %u (id %u)", name, svc->id, list[i].id);
@@ -113,22 +116,24 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 	const char *why = NULL;
 	struct scmlb_nl *nl;
 	bool new_iface;
-	char addr[16];
+	char addr[SCMLB_ADDR_LEN];
 	int err;
 
-	scmlb_format_ipv4(addr, sizeof(addr), o->addr);
-	if (scmlb_vip_exists(ctx, o->addr) > 0) {
+	scmlb_format_addr(addr, sizeof(addr), o->addr.family, o->addr.addr);
+	if (scmlb_vip_exists(ctx, o->addr.family, o->addr.addr) > 0) {
 		pr_err("invalid address '%s': it is a VIP", addr);
 		return SCMLB_EXIT_USAGE;
 	}
 	err = pick_service(ctx, o, &svc);
 	if (err)
 		return err;
-	err = scmlb_lb_set_port_check(o, &svc, svc.id);
+	err = scmlb_lb_set_family_check(o, &svc, svc.id);
+	if (!err)
+		err = scmlb_lb_set_port_check(o, &svc, svc.id);
 	if (err)
 		return err;
 	be.port = o->port ? __builtin_bswap16(o->port & 0xffff) : svc.port;
-	err = check_unique(ctx, &svc, o->addr, be.port, addr);
+	err = check_unique(ctx, &svc, &o->addr, be.port, addr);
 	if (err)
 		return err;
 
@@ -137,16 +142,16 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 		pr_err("cannot open netlink: %s", strerror(-err));
 		return SCMLB_EXIT_FAIL;
 	}
-	err = scmlb_backend_resolve(nl, o->addr, SCMLB_NEIGH_TIMEOUT_MS, &be,
-				    &link, &why);
+	err = scmlb_backend_resolve(nl, o->addr.family, o->addr.addr,
+				    SCMLB_NEIGH_TIMEOUT_MS, &be, &link, &why);
 	scmlb_nl_close(nl);
 	if (err) {
 		pr_err("cannot reach backend '%s': %s", addr, why);
 		return SCMLB_EXIT_FAIL;
 	}
 
-	be.addr[0] = o->addr;
-	be.family = SCMLB_AF_INET;
+	memcpy(be.addr, o->addr.addr, sizeof(be.addr));
+	be.family = o->addr.family;
 	be.service_id = svc.id;
 	be.weight = o->weight ? o->weight : 1;
 	be.status = SCMLB_BACKEND_AVAILABLE;
@@ -245,7 +250,7 @@ static int print_backends(struct scmlb_ctx *ctx)
 	err = scmlb_nl_open(&nl);
 	for (i = 0; i < n && !err; i++) {
 		const struct scmlb_backend *be = &list[i];
-		char id[12], addr[16], mac[18], dev[IF_NAMESIZE + 16];
+		char id[12], addr[SCMLB_ADDR_LEN], mac[18], dev[IF_NAMESIZE + 16];
 		char svc[12], weight[8], port[8], nums[N_COUNTERS][24];
 		const char *cells[N_BACKEND_COLS];
 		struct scmlb_backend_stats bs;
@@ -255,7 +260,7 @@ static int print_backends(struct scmlb_ctx *ctx)
 		if (err)
 			break;
 		snprintf(id, sizeof(id), "%u", be->id);
-		scmlb_format_ipv4(addr, sizeof(addr), be->addr[0]);
+		scmlb_format_addr(addr, sizeof(addr), be->family, be->addr);
 		scmlb_format_mac(mac, sizeof(mac), be->mac);
 		snprintf(svc, sizeof(svc), "%u", be->service_id);
 		snprintf(weight, sizeof(weight), "%u", be->weight);
@@ -350,9 +355,9 @@ static void print_rates(const struct reading *a, const struct reading *b,
 	for (i = 0; i < b->n; i++) {
 		const struct scmlb_backend *be = &b->list[i];
 		const struct scmlb_backend_stats *before = stats_of(a, be->id);
-		char addr[16];
+		char addr[SCMLB_ADDR_LEN];
 
-		scmlb_format_ipv4(addr, sizeof(addr), be->addr[0]);
+		scmlb_format_addr(addr, sizeof(addr), be->family, be->addr);
 		if (json) {
 			printf("%s{\"id\": %u, \"name\": ", i ? ", " : "", be->id);
 			scmlb_json_string(stdout, be->name);
@@ -575,8 +580,9 @@ static int do_delete(struct scmlb_ctx *ctx, const void *opts)
 }
 
 /* A flow as conntrack get shows it: the client's entry and the reply's. */
+/* A flow of either family: an IPv4 key widened to the IPv6 key's shape. */
 struct flow_row {
-	struct scmlb_flow_key key;
+	struct scmlb_flow6_key key;
 	struct scmlb_flow flow;
 	__u64 packets;			/* both directions */
 	__u64 last_seen;		/* either direction */
@@ -587,18 +593,19 @@ static int cmp_u32(__u32 a, __u32 b)
 	return a < b ? -1 : a > b;
 }
 
-/* By client address, client port, then protocol. */
+/* IPv4 first; by client address, client port, then protocol. */
 static int cmp_flow(const void *pa, const void *pb)
 {
-	const struct scmlb_flow_key *a = &((const struct flow_row *)pa)->key;
-	const struct scmlb_flow_key *b = &((const struct flow_row *)pb)->key;
+	const struct scmlb_flow6_key *a = &((const struct flow_row *)pa)->key;
+	const struct scmlb_flow6_key *b = &((const struct flow_row *)pb)->key;
 	int c;
 
-	c = cmp_u32(__builtin_bswap32(a->src_addr),
-		    __builtin_bswap32(b->src_addr));
+	/* network order: bytes compare as the numbers */
+	c = cmp_u32(a->family, b->family);
 	if (!c)
-		c = cmp_u32(__builtin_bswap32(a->dst_addr),
-			    __builtin_bswap32(b->dst_addr));
+		c = memcmp(a->src_addr, b->src_addr, sizeof(a->src_addr));
+	if (!c)
+		c = memcmp(a->dst_addr, b->dst_addr, sizeof(a->dst_addr));
 	if (!c)
 		c = cmp_u32(__builtin_bswap16(a->src_port), __builtin_bswap16(b->src_port));
 	if (!c)
@@ -640,37 +647,90 @@ static const struct scmlb_column flow_cols[] = {
 
 #define N_FLOW_COLS (sizeof(flow_cols) / sizeof(flow_cols[0]))
 
-/* The clients' entries @t joined with their replies in @replies, sorted. */
-static int flow_rows(const struct scmlb_ct_table *t,
+/* A client's entry as a row, its reply's packets and time added. */
+static void flow_row_set(struct flow_row *r, const struct scmlb_flow *flow,
+			 const struct scmlb_flow *reply)
+{
+	r->flow = *flow;
+	r->packets = flow->packets;
+	r->last_seen = flow->last_seen;
+	if (reply) {
+		r->packets += reply->packets;
+		if (reply->last_seen > r->last_seen)
+			r->last_seen = reply->last_seen;
+	}
+}
+
+/* The IPv6 flows, appended to the rows (scmlb_ct6_walk_flows()'s). */
+struct rows6 {
+	const struct scmlb_ctx *ctx;
+	struct flow_row *rows;
+	size_t n;
+	size_t cap;
+};
+
+static int flow6_row(const struct scmlb_flow6_key *key,
+		     const struct scmlb_flow *flow, void *arg)
+{
+	struct scmlb_flow6_key rkey = scmlb_ct6_reply_key(key, flow);
+	struct scmlb_flow reply;
+	struct rows6 *r = arg;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 64;
+		struct flow_row *rows = realloc(r->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return -ENOMEM;
+		r->rows = rows;
+		r->cap = cap;
+	}
+	r->rows[r->n].key = *key;
+	flow_row_set(&r->rows[r->n++], flow,
+		     scmlb_ct6_reply(r->ctx, &rkey, &reply) ? NULL : &reply);
+	return 0;
+}
+
+/*
+ * The clients' entries: IPv4's in @t joined with their replies in
+ * @replies, then IPv6's, sorted.
+ */
+static int flow_rows(const struct scmlb_ctx *ctx,
+		     const struct scmlb_ct_table *t,
 		     const struct scmlb_ct_table *replies, struct flow_row **out,
 		     size_t *n)
 {
-	struct flow_row *rows = calloc(t->n ? t->n : 1, sizeof(*rows));
-	size_t i, k = 0;
+	struct rows6 r = { ctx, NULL, 0, 0 };
+	size_t i;
+	int err;
 
-	if (!rows)
+	r.cap = t->n ? t->n : 1;
+	r.rows = calloc(r.cap, sizeof(*r.rows));
+	if (!r.rows)
 		return -ENOMEM;
 	for (i = 0; i < t->n; i++) {
 		const struct scmlb_ct_entry *e = &t->e[i], *reply;
-		struct scmlb_flow_key rkey;
-		struct flow_row *r = &rows[k];
+		struct scmlb_flow_key rkey = scmlb_ct_reply_key(e);
+		struct flow_row *row = &r.rows[r.n++];
 
-		r->key = e->key;
-		r->flow = e->flow;
-		r->packets = e->flow.packets;
-		r->last_seen = e->flow.last_seen;
-		rkey = scmlb_ct_reply_key(e);
+		memset(&row->key, 0, sizeof(row->key));
+		row->key.src_addr[0] = e->key.src_addr;
+		row->key.dst_addr[0] = e->key.dst_addr;
+		row->key.src_port = e->key.src_port;
+		row->key.dst_port = e->key.dst_port;
+		row->key.proto = e->key.proto;
+		row->key.family = e->key.family;
 		reply = scmlb_ct_find(replies, &rkey);
-		if (reply) {
-			r->packets += reply->flow.packets;
-			if (reply->flow.last_seen > r->last_seen)
-				r->last_seen = reply->flow.last_seen;
-		}
-		k++;
+		flow_row_set(row, &e->flow, reply ? &reply->flow : NULL);
 	}
-	qsort(rows, k, sizeof(*rows), cmp_flow);
-	*out = rows;
-	*n = k;
+	err = scmlb_ct6_walk_flows(ctx, flow6_row, &r);
+	if (err) {
+		free(r.rows);
+		return err;
+	}
+	qsort(r.rows, r.n, sizeof(*r.rows), cmp_flow);
+	*out = r.rows;
+	*n = r.n;
 	return 0;
 }
 
@@ -685,7 +745,7 @@ static int do_conntrack_get(struct scmlb_ctx *ctx, const void *opts)
 	(void)opts;
 	err = scmlb_ct_read_flows(ctx, &ct, &replies);
 	if (!err) {
-		err = flow_rows(&ct, &replies, &rows, &n);
+		err = flow_rows(ctx, &ct, &replies, &rows, &n);
 		scmlb_ct_free(&replies);
 		scmlb_ct_free(&ct);
 	}
@@ -696,14 +756,17 @@ static int do_conntrack_get(struct scmlb_ctx *ctx, const void *opts)
 	}
 	for (i = 0; i < n && !err; i++) {
 		const struct flow_row *r = &rows[i];
-		char src[16], dst[16], sport[8], dport[8], id[12], ts[32];
+		char src[SCMLB_ADDR_LEN], dst[SCMLB_ADDR_LEN], sport[8];
+		char dport[8], id[12], ts[32];
 		char pkts[24], svc[12];
 		const char *cells[N_FLOW_COLS] = { src, dst, sport, dport,
 			r->key.proto == IPPROTO_TCP ? "tcp" : "udp", id,
 			scmlb_ct_state_name(r->flow.state), ts, pkts, svc };
 
-		scmlb_format_ipv4(src, sizeof(src), r->key.src_addr);
-		scmlb_format_ipv4(dst, sizeof(dst), r->key.dst_addr);
+		scmlb_format_addr(src, sizeof(src), r->key.family,
+				  r->key.src_addr);
+		scmlb_format_addr(dst, sizeof(dst), r->key.family,
+				  r->key.dst_addr);
 		snprintf(sport, sizeof(sport), "%u", __builtin_bswap16(r->key.src_port));
 		snprintf(dport, sizeof(dport), "%u", __builtin_bswap16(r->key.dst_port));
 		snprintf(id, sizeof(id), "%u", r->flow.backend_id);

@@ -52,7 +52,7 @@ struct status {
 	size_t ct_entries;
 	struct iface ifs[MAX_IFACES];
 	size_t n_ifs;
-	__be32 *routed;			/* VIPs with this instance's route */
+	struct scmlb_addr *routed;	/* VIPs with this instance's route */
 	size_t n_routed;
 	__u32 tag;			/* the metric of its routes */
 	struct warnings warn;
@@ -124,6 +124,17 @@ static int cmp_iface(const void *a, const void *b)
 }
 
 /* The upstream first, then every other interface by ifindex. */
+
+/* Counts IPv6 flows into the size_t @arg, for conntrack_entries. */
+static int count_flow6(const struct scmlb_flow6_key *key,
+		       const struct scmlb_flow *flow, void *arg)
+{
+	(void)key;
+	(void)flow;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
 static int read_ifaces(const struct scmlb_ctx *ctx, struct status *st)
 {
 	__u32 key, next, up = ctx->cfg.upstream_ifindex;
@@ -165,6 +176,7 @@ static int read_status(const struct scmlb_ctx *ctx, struct status *st)
 	if (!err) {
 		st->ct_entries = ct.n;
 		scmlb_ct_free(&ct);
+		err = scmlb_ct6_walk_flows(ctx, count_flow6, &st->ct_entries);
 	}
 	if (!err)
 		err = read_ifaces(ctx, st);
@@ -248,9 +260,9 @@ static void check_timers(const struct scmlb_ctx *ctx, struct status *st)
  */
 static void check_routes(const struct scmlb_ctx *ctx, struct status *st)
 {
-	__be32 *want = NULL;
+	struct scmlb_addr *want = NULL;
 	size_t nwant = 0, i = 0, j = 0;
-	char addr[16];
+	char addr[SCMLB_ADDR_LEN];
 	int err;
 
 	err = scmlb_announce_read(ctx, &st->routed, &st->n_routed, &st->tag);
@@ -264,13 +276,18 @@ static void check_routes(const struct scmlb_ctx *ctx, struct status *st)
 	/* both in address order: one merge */
 	while (i < nwant || j < st->n_routed) {
 		if (j == st->n_routed ||
-		    (i < nwant && ntohl(want[i]) < ntohl(st->routed[j]))) {
-			scmlb_format_ipv4(addr, sizeof(addr), want[i++]);
+		    (i < nwant && scmlb_addr_cmp(&want[i], &st->routed[j]) < 0)) {
+			scmlb_format_addr(addr, sizeof(addr), want[i].family,
+					  want[i].addr);
+			i++;
 			warn(&st->warn, "VIP %s can be served but has no route in "
 			     "table %u: scmlb-gc adds it", addr,
 			     SCMLB_ANNOUNCE_TABLE);
-		} else if (i == nwant || ntohl(st->routed[j]) < ntohl(want[i])) {
-			scmlb_format_ipv4(addr, sizeof(addr), st->routed[j++]);
+		} else if (i == nwant ||
+			   scmlb_addr_cmp(&st->routed[j], &want[i]) < 0) {
+			scmlb_format_addr(addr, sizeof(addr), st->routed[j].family,
+					  st->routed[j].addr);
+			j++;
 			warn(&st->warn, "VIP %s has a route in table %u but cannot "
 			     "be served: scmlb-gc deletes it", addr,
 			     SCMLB_ANNOUNCE_TABLE);
@@ -319,16 +336,20 @@ static int iface_table(const struct status *st, struct scmlb_table **out)
 	return 0;
 }
 
-/* "203.0.113.11:80", or ":*" for every port. */
-static void format_addr_port(char *buf, size_t size, __be32 addr, __be16 port)
+/* "203.0.113.11:80" or "[2001:db8::11]:80", ":*" for every port. */
+static void format_addr_port(char *buf, size_t size, __u8 family,
+			     const __be32 *addr, __be16 port)
 {
-	char a[16];
+	const char *open = family == SCMLB_AF_INET6 ? "[" : "";
+	const char *close = family == SCMLB_AF_INET6 ? "]" : "";
+	char a[SCMLB_ADDR_LEN];
 
-	scmlb_format_ipv4(a, sizeof(a), addr);
+	scmlb_format_addr(a, sizeof(a), family, addr);
 	if (port)
-		snprintf(buf, size, "%s:%u", a, __builtin_bswap16(port));
+		snprintf(buf, size, "%s%s%s:%u", open, a, close,
+			 __builtin_bswap16(port));
 	else
-		snprintf(buf, size, "%s:*", a);
+		snprintf(buf, size, "%s%s%s:*", open, a, close);
 }
 
 static const char *proto_upper(__u8 proto)
@@ -346,7 +367,7 @@ static const char *proto_upper(__u8 proto)
 /* The services and their backends, as ipvsadm -Ln shows virtual servers. */
 static void print_services(const struct status *st)
 {
-	char addr[32];
+	char addr[SCMLB_ADDR_LEN + 16];
 	size_t s, b;
 
 	printf("Prot VIP:Port               Scheduler Forward\n"
@@ -354,7 +375,8 @@ static void print_services(const struct status *st)
 	for (s = 0; s < st->n_svcs; s++) {
 		const struct scmlb_service *svc = &st->svcs[s];
 
-		format_addr_port(addr, sizeof(addr), svc->vip[0], svc->port);
+		format_addr_port(addr, sizeof(addr), svc->family, svc->vip,
+				 svc->port);
 		printf("%-4s %-22s %-9s %s\n", proto_upper(svc->proto), addr,
 		       scmlb_scheduler_name(svc->scheduler),
 		       scmlb_forward_name(svc->forward));
@@ -363,8 +385,8 @@ static void print_services(const struct status *st)
 
 			if (be->service_id != svc->id)
 				continue;
-			format_addr_port(addr, sizeof(addr), be->addr[0],
-					 be->port ? be->port : svc->port);
+			format_addr_port(addr, sizeof(addr), be->family,
+					 be->addr, be->port ? be->port : svc->port);
 			printf("  -> %-22s %-6u %-11s %-9s %s\n", addr, be->weight,
 			       scmlb_backend_status_name(be),
 			       scmlb_backend_health_name(be->health), be->name);
@@ -376,7 +398,7 @@ static int print_text(const struct scmlb_ctx *ctx, const struct status *st,
 		      const struct scmlb_table *ifaces)
 {
 	const struct scmlb_config *cfg = &ctx->cfg;
-	char addr[16];
+	char addr[SCMLB_ADDR_LEN];
 	size_t i;
 
 	print_services(st);
@@ -393,7 +415,8 @@ static int print_text(const struct scmlb_ctx *ctx, const struct status *st,
 	       st->n_policies);
 	printf("Announced:       ");
 	for (i = 0; i < st->n_routed; i++) {
-		scmlb_format_ipv4(addr, sizeof(addr), st->routed[i]);
+		scmlb_format_addr(addr, sizeof(addr), st->routed[i].family,
+				  st->routed[i].addr);
 		printf("%s%s", i ? ", " : "", addr);
 	}
 	printf("%s (routes in table %u, metric %u)\n\n",
@@ -428,9 +451,10 @@ static const struct scmlb_column status_cols[] = {
  * A JSON array of strings, for a raw cell: @n of @text, or @n addresses
  * of @addrs when @text is NULL.
  */
-static char *strings_json(char *const *text, const __be32 *addrs, size_t n)
+static char *strings_json(char *const *text, const struct scmlb_addr *addrs,
+			  size_t n)
 {
-	char *buf = NULL, addr[16];
+	char *buf = NULL, addr[SCMLB_ADDR_LEN];
 	size_t len, i;
 	FILE *f = open_memstream(&buf, &len);
 
@@ -441,7 +465,8 @@ static char *strings_json(char *const *text, const __be32 *addrs, size_t n)
 		if (i)
 			fputs(", ", f);
 		if (!text)
-			scmlb_format_ipv4(addr, sizeof(addr), addrs[i]);
+			scmlb_format_addr(addr, sizeof(addr), addrs[i].family,
+					  addrs[i].addr);
 		scmlb_json_string(f, text ? text[i] : addr);
 	}
 	fputc(']', f);

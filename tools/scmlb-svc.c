@@ -18,10 +18,11 @@ struct id_opts {
 };
 
 /* A backend's address is no VIP: its replies would look like clients'. */
-static int check_not_backend(const struct scmlb_ctx *ctx, __be32 vip)
+static int check_not_backend(const struct scmlb_ctx *ctx,
+			     const struct scmlb_addr *vip)
 {
 	struct scmlb_backend *list;
-	char addr[16];
+	char addr[SCMLB_ADDR_LEN];
 	size_t n, i;
 	int err;
 
@@ -30,12 +31,13 @@ static int check_not_backend(const struct scmlb_ctx *ctx, __be32 vip)
 		pr_err("cannot read the backends: %s", strerror(-err));
 		return SCMLB_EXIT_FAIL;
 	}
-	for (i = 0; i < n && list[i].addr[0] != vip; i++)
+	for (i = 0; i < n && !scmlb_addr_equal(list[i].family, list[i].addr,
+					       vip->family, vip->addr); i++)
 		;
 	free(list);
 	if (i == n)
 		return SCMLB_EXIT_OK;
-	scmlb_format_ipv4(addr, sizeof(addr), vip);
+	scmlb_format_addr(addr, sizeof(addr), vip->family, vip->addr);
 	pr_err("invalid VIP '%s': it is a backend's address", addr);
 	return SCMLB_EXIT_USAGE;
 }
@@ -43,9 +45,9 @@ static int check_not_backend(const struct scmlb_ctx *ctx, __be32 vip)
 /* "203.0.113.11 tcp 80", for messages. */
 static void format_svc(char *buf, size_t size, const struct scmlb_service *s)
 {
-	char vip[16];
+	char vip[SCMLB_ADDR_LEN];
 
-	scmlb_format_ipv4(vip, sizeof(vip), s->vip[0]);
+	scmlb_format_addr(vip, sizeof(vip), s->family, s->vip);
 	snprintf(buf, size, "%s %s %u", vip, scmlb_svc_proto_name(s->proto),
 		 __builtin_bswap16(s->port));
 }
@@ -54,11 +56,11 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct scmlb_svc_set_opts *o = opts;
 	struct scmlb_service svc = scmlb_svc_set_service(o);
-	char what[48];
+	char what[SCMLB_ADDR_LEN + 16];
 	int err;
 
 	format_svc(what, sizeof(what), &svc);
-	err = check_not_backend(ctx, o->vip);
+	err = check_not_backend(ctx, &o->vip);
 	if (err)
 		return err;
 	err = scmlb_service_add(ctx, &svc);
@@ -122,7 +124,7 @@ static int print_services(struct scmlb_ctx *ctx)
 	}
 	for (i = 0; i < n && !err; i++) {
 		const struct scmlb_service *s = &list[i];
-		char id[12], vip[16], port[8], *backends = NULL;
+		char id[12], vip[SCMLB_ADDR_LEN], port[8], *backends = NULL;
 		const char *cells[N_SVC_COLS] = {
 			id, vip, scmlb_svc_proto_name(s->proto), port,
 			scmlb_scheduler_name(s->scheduler), NULL,
@@ -130,7 +132,7 @@ static int print_services(struct scmlb_ctx *ctx)
 		};
 
 		snprintf(id, sizeof(id), "%u", s->id);
-		scmlb_format_ipv4(vip, sizeof(vip), s->vip[0]);
+		scmlb_format_addr(vip, sizeof(vip), s->family, s->vip);
 		snprintf(port, sizeof(port), "%u", __builtin_bswap16(s->port));
 		err = format_backends(&backends, s, be, nbe);
 		cells[5] = backends;

@@ -207,6 +207,18 @@ BAD_TABLE=$(cat <<TABLE
 1|scmlb-restore|'$SCMLB_PIN_DIR'|-f $CONF-good
 1|scmlb-restore|'be1'|--flush -f $CONF-other-upstream
 1|scmlb-restore|'$NONE'|--pin-dir $NONE -f $CONF-no-attach
+2|scmlb-lb|service 1 is IPv4: backend 2001:db8::9 is IPv6|set -n web9 -a 2001:db8::9
+2|scmlb-lb|'fe80::9'|set -n web9 -a fe80::9
+2|scmlb-lb|'2001:db8::9%be1'|set -n web9 -a 2001:db8::9%be1
+2|scmlb-lb|'::ffff:10.0.4.9'|set -n web9 -a ::ffff:10.0.4.9
+2|scmlb-lb|'2001:db8::9::1'|set -n web9 -a 2001:db8::9::1
+2|scmlb-lb|'http://[2001:db8::9/'|set -n web9 -a 10.0.4.9 -c http://[2001:db8::9/
+2|scmlb-svc|'ff02::1'|set -v ff02::1
+2|scmlb-svc|'::'|set -v ::
+2|scmlb-svc|'::1'|set -v ::1
+2|scmlb-svc|'ipip'|set -v 2001:db8::11 --forward ipip
+2|scmlb-attach|'fe80::11'|-u up0 -v fe80::11
+2|scmlb-restore|line 3: service 1 is IPv6: backend 10.0.4.2 is IPv4|-f $CONF-mixed
 TABLE
 )
 BAD_COUNT=$(grep -c '|' <<<"$BAD_TABLE")
@@ -224,6 +236,8 @@ setup_file() {
 	printf '%s\n' "fw set -t udp" >"$CONF-no-attach"
 	printf '%s\n' "attach -u up0" "svc set -v 203.0.113.12 -t tcp -P 80 --forward dr" \
 		"lb set -n web1 -a 10.0.4.2 -p 8080" >"$CONF-dr-port"
+	printf '%s\n' "attach -u up0" "svc set -v 2001:db8::11" \
+		"lb set -n web1 -a 10.0.4.2" >"$CONF-mixed"
 }
 
 teardown_file() {

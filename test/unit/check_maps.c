@@ -36,6 +36,13 @@ static void bad(const char *fmt, ...)
 	problems++;
 }
 
+/* Whether @be has an address of a family we know (IPv4 in word 0, or IPv6). */
+static bool addr_set(const struct scmlb_backend *be)
+{
+	return (be->family == SCMLB_AF_INET || be->family == SCMLB_AF_INET6) &&
+	       (be->addr[0] | be->addr[1] | be->addr[2] | be->addr[3]);
+}
+
 /*
  * @svc's table is the one its backends make, weights included (a killed
  * tool may leave the old one until the next write to the service).
@@ -79,7 +86,7 @@ static void check_table(struct scmlb_ctx *ctx, const struct scmlb_service *svc)
 		if (be.service_id != svc->id)
 			bad("service %u's table names backend %u of service %u",
 			    svc->id, be.id, be.service_id);
-		if (!be.addr[0] || !be.ifindex)
+		if (!addr_set(&be) || !be.ifindex)
 			bad("service %u's table names incomplete backend %u",
 			    svc->id, be.id);
 		if (be.status != SCMLB_BACKEND_AVAILABLE ||
@@ -117,7 +124,7 @@ static void check_services(struct scmlb_ctx *ctx)
 		if (bpf_map_lookup_elem(ctx->maps.svc_ids, &key, &id) ||
 		    id != s->id)
 			bad("service %u is not in lb_svc_ids", s->id);
-		if (scmlb_vip_exists(ctx, s->vip[0]) != 1)
+		if (scmlb_vip_exists(ctx, s->family, s->vip) != 1)
 			bad("the VIP of service %u is not in lb_vips", s->id);
 		bit = scmlb_vip_hint_bit(s->vip);
 		if (!(hint.bits[bit / 64] >> (bit % 64) & 1))
@@ -140,7 +147,7 @@ static void check_backends(struct scmlb_ctx *ctx)
 		goto out;
 	}
 	while (n--)
-		if (!list[n].addr[0] || !list[n].ifindex || !list[n].name[0])
+		if (!addr_set(&list[n]) || !list[n].ifindex || !list[n].name[0])
 			bad("backend %u is incomplete", list[n].id);
 	while (k--)
 		check_table(ctx, &svcs[k]);

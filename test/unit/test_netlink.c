@@ -45,6 +45,31 @@ static __be32 ip(const char *s)
 	return a.s_addr;
 }
 
+/* An IPv4 address as the library takes either family's: 4 words, IPv4 in word 0. */
+static const __be32 *v4(__be32 a)
+{
+	static __be32 words[8][4];
+	static int n;
+	__be32 *w = words[n++ % 8];
+
+	w[0] = a;
+	w[1] = w[2] = w[3] = 0;
+	return w;
+}
+
+static const __be32 *v6(const char *s)
+{
+	static __be32 words[8][4];
+	static int n;
+	__be32 *w = words[n++ % 8];
+
+	if (inet_pton(AF_INET6, s, w) != 1) {
+		fprintf(stderr, "bad address %s\n", s);
+		exit(2);
+	}
+	return w;
+}
+
 static void parse_mac(const char *s, unsigned char mac[6])
 {
 	if (sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
@@ -202,37 +227,37 @@ static void test_routes(struct scmlb_nl *nl, int ifindex, __be32 local,
 	int err;
 
 	memset(&rt, 0xaa, sizeof(rt));
-	err = scmlb_nl_route_get(nl, peer, &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(peer), &rt);
 	ok(err == 0, "route_get(peer) succeeds (%d)", err);
 	ok(rt.oif == ifindex, "route_get oif %d == %d", rt.oif, ifindex);
-	ok(rt.gateway == 0, "route_get no gateway (%08x)", ntohl(rt.gateway));
-	ok(rt.prefsrc == local, "route_get prefsrc is the local address");
+	ok(!rt.has_gateway, "route_get no gateway");
+	ok(rt.prefsrc[0] == local, "route_get prefsrc is the local address");
 
-	err = scmlb_nl_route_get(nl, unreach, &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(unreach), &rt);
 	ok(err == -ENETUNREACH || err == -EHOSTUNREACH,
 	   "route_get(no route) fails with -ENETUNREACH/-EHOSTUNREACH (%d)",
 	   err);
 
-	err = scmlb_nl_route_get(nl, local, &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(local), &rt);
 	ok(err == -EADDRNOTAVAIL, "route_get(local) -> -EADDRNOTAVAIL (%d)",
 	   err);
 
-	err = scmlb_nl_route_get(nl, ip("127.0.0.1"), &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(ip("127.0.0.1")), &rt);
 	ok(err == -EADDRNOTAVAIL, "route_get(127.0.0.1) -> -EADDRNOTAVAIL (%d)",
 	   err);
 
-	err = scmlb_nl_route_get(nl, ip("10.99.0.255"), &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(ip("10.99.0.255")), &rt);
 	ok(err == -EHOSTUNREACH, "route_get(broadcast) -> -EHOSTUNREACH (%d)",
 	   err);
 
 	/* Set up by the driver script; the kernel refuses these itself. */
-	err = scmlb_nl_route_get(nl, ip("10.98.1.1"), &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(ip("10.98.1.1")), &rt);
 	ok(err < 0, "route_get(unreachable route) fails (%d %s)", err,
 	   strerror(-err));
-	err = scmlb_nl_route_get(nl, ip("10.98.2.1"), &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(ip("10.98.2.1")), &rt);
 	ok(err < 0, "route_get(blackhole route) fails (%d %s)", err,
 	   strerror(-err));
-	err = scmlb_nl_route_get(nl, ip("10.98.3.1"), &rt);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(ip("10.98.3.1")), &rt);
 	ok(err < 0, "route_get(prohibit route) fails (%d %s)", err,
 	   strerror(-err));
 }
@@ -252,7 +277,7 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 
 	memset(mac, 0, sizeof(mac));
 	t0 = now_ms();
-	err = scmlb_nl_neigh_resolve(nl, ifindex, peer, NEIGH_TIMEOUT_MS, mac);
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET, v4(peer), NEIGH_TIMEOUT_MS, mac);
 	dt = now_ms() - t0;
 	ok(err == 0, "neigh_resolve(peer) from empty table succeeds (%d, '%s')",
 	   err, scmlb_nl_ext_ack(nl));
@@ -266,14 +291,14 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 
 	memset(mac, 0, sizeof(mac));
 	t0 = now_ms();
-	err = scmlb_nl_neigh_resolve(nl, ifindex, peer, NEIGH_TIMEOUT_MS, mac);
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET, v4(peer), NEIGH_TIMEOUT_MS, mac);
 	dt = now_ms() - t0;
 	ok(err == 0 && !memcmp(mac, peer_mac, 6) && dt < 5,
 	   "cached neigh_resolve answers at once (%d, %lld ms)", err,
 	   (long long)dt);
 
 	t0 = now_ms();
-	err = scmlb_nl_neigh_resolve(nl, ifindex, dead, NEIGH_TIMEOUT_MS, mac);
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET, v4(dead), NEIGH_TIMEOUT_MS, mac);
 	dt = now_ms() - t0;
 	ok(err == -EHOSTUNREACH, "neigh_resolve(dead host) -> -EHOSTUNREACH (%d)",
 	   err);
@@ -288,7 +313,7 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 	diag("dead host entry: found %d state 0x%x", st.found, st.state);
 
 	memset(mac, 0, sizeof(mac));
-	err = scmlb_nl_neigh_resolve(nl, ifindex, ip("10.99.0.50"),
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET, v4(ip("10.99.0.50")),
 				     NEIGH_TIMEOUT_MS, mac);
 	ok(err == 0 && !memcmp(mac, "\x02\0\0\0\0\x50", 6),
 	   "static entry answers with its MAC (%d, %s)", err, fmt_mac(mac));
@@ -298,7 +323,7 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 
 	/* A second attempt must restart ARP, not trust the earlier entry. */
 	t0 = now_ms();
-	err = scmlb_nl_neigh_resolve(nl, ifindex, dead, 100, mac);
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET, v4(dead), 100, mac);
 	dt = now_ms() - t0;
 	ok(err == -EHOSTUNREACH && dt >= 80,
 	   "repeated neigh_resolve(dead host) -> -EHOSTUNREACH (%d, %lld ms)",
@@ -313,7 +338,7 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 		err = write_sysctl(ifname, "retrans_time_ms", "100");
 	t0 = now_ms();
 	if (!err)
-		err = scmlb_nl_neigh_resolve(nl, ifindex, dead2, 3000, mac);
+		err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET, v4(dead2), 3000, mac);
 	dt = now_ms() - t0;
 	ok(err == -EHOSTUNREACH && dt < 1000,
 	   "neigh_resolve stops when the kernel marks FAILED (%d, %lld ms)",
@@ -322,7 +347,7 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 	ok(err == 0 && st.found && st.state == NUD_FAILED,
 	   "failed entry is FAILED, not PERMANENT (state 0x%x)", st.state);
 
-	err = scmlb_nl_neigh_resolve(nl, 99999, peer, NEIGH_TIMEOUT_MS, mac);
+	err = scmlb_nl_neigh_resolve(nl, 99999, AF_INET, v4(peer), NEIGH_TIMEOUT_MS, mac);
 	ok(err == -ENODEV && scmlb_nl_ext_ack(nl)[0],
 	   "neigh_resolve(bad ifindex) -> -ENODEV with ext ack (%d, '%s')",
 	   err, scmlb_nl_ext_ack(nl));
@@ -332,6 +357,44 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 	   "ext ack is cleared by a successful request");
 }
 
+/* IPv6 routes and neighbours, set up by the driver script (issue 16). */
+static void test_ipv6(struct scmlb_nl *nl, int ifindex,
+		      const unsigned char peer_mac[6])
+{
+	struct scmlb_route rt;
+	unsigned char mac[6];
+	int err;
+
+	memset(&rt, 0xaa, sizeof(rt));
+	err = scmlb_nl_route_get(nl, AF_INET6, v6("2001:db8:99::2"), &rt);
+	ok(err == 0 && rt.oif == ifindex && !rt.has_gateway &&
+	   !memcmp(rt.prefsrc, v6("2001:db8:99::1"), 16),
+	   "route_get(IPv6 peer) on-link, prefsrc the local address (%d)", err);
+	memset(&rt, 0xaa, sizeof(rt));
+	err = scmlb_nl_route_get(nl, AF_INET6, v6("2001:db8:98::7"), &rt);
+	ok(err == 0 && rt.oif == ifindex && rt.has_gateway &&
+	   !memcmp(rt.gateway, v6("fe80::b"), 16),
+	   "route_get(IPv6 behind a link-local gateway) names it (%d)", err);
+	err = scmlb_nl_route_get(nl, AF_INET6, v6("2001:db8:99::1"), &rt);
+	ok(err == -EADDRNOTAVAIL, "route_get(local IPv6) -> -EADDRNOTAVAIL (%d)",
+	   err);
+	err = scmlb_nl_route_get(nl, AF_INET, v4(ip("10.96.0.9")), &rt);
+	ok(err == -EAFNOSUPPORT,
+	   "route_get(IPv4 via an IPv6 gateway) -> -EAFNOSUPPORT (%d)", err);
+	memset(mac, 0, sizeof(mac));
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET6, v6("2001:db8:99::2"),
+				     NEIGH_TIMEOUT_MS, mac);
+	ok(err == 0 && !memcmp(mac, peer_mac, 6),
+	   "neigh_resolve(IPv6 peer) by neighbour discovery (%d, %s)", err,
+	   fmt_mac(mac));
+	memset(mac, 0, sizeof(mac));
+	err = scmlb_nl_neigh_resolve(nl, ifindex, AF_INET6, v6("fe80::b"),
+				     NEIGH_TIMEOUT_MS, mac);
+	ok(err == 0 && !memcmp(mac, peer_mac, 6),
+	   "neigh_resolve(link-local gateway) on the route's oif (%d, %s)",
+	   err, fmt_mac(mac));
+}
+
 /*
  * Independent of the code under test: `ip -o route show table TABLE` as
  * one string, each line with its trailing blanks cut, for strstr().
@@ -339,12 +402,13 @@ static void test_neigh(struct scmlb_nl *nl, const char *ifname, int ifindex,
 static const char *ip_routes(unsigned int table)
 {
 	static char buf[4096];
-	char cmd[64], line[256];
+	char cmd[128], line[256];
 	size_t len = 0;
 	FILE *f;
 
 	buf[0] = '\0';
-	snprintf(cmd, sizeof(cmd), "ip -4 -o route show table %u", table);
+	snprintf(cmd, sizeof(cmd), "ip -4 -o route show table %u; "
+		 "ip -6 -o route show table %u", table, table);
 	f = popen(cmd, "r");
 	if (!f)
 		return buf;
@@ -374,20 +438,31 @@ static void test_announce(struct scmlb_nl *nl)
 		"blackhole 10.97.0.1 proto static metric 5|",
 		"blackhole 10.97.0.2 proto 248 metric 6|",
 	};
-	/* in address order, as announce_routes() takes them */
-	__be32 ab[] = { ip("10.97.1.1"), ip("10.97.1.2") };
-	__be32 bc[] = { ip("10.97.1.2"), ip("10.97.1.3") };
+	/* in address order, IPv4 first, as announce_routes() takes them */
+	struct scmlb_addr ab[] = {
+		{ SCMLB_AF_INET, { ip("10.97.1.1") } },
+		{ SCMLB_AF_INET, { ip("10.97.1.2") } },
+		{ SCMLB_AF_INET6, { 0 } },
+	};
+	struct scmlb_addr bc[] = {
+		{ SCMLB_AF_INET, { ip("10.97.1.2") } },
+		{ SCMLB_AF_INET, { ip("10.97.1.3") } },
+		{ SCMLB_AF_INET6, { 0 } },
+	};
 	struct scmlb_kroute r = {
-		.table = 248, .priority = 5, .dst = ip("10.97.9.9"),
-		.dst_len = 32, .protocol = 248, .type = RTN_BLACKHOLE,
+		.table = 248, .priority = 5, .family = AF_INET,
+		.dst = { ip("10.97.9.9") }, .dst_len = 32, .protocol = 248,
+		.type = RTN_BLACKHOLE,
 	};
 	struct scmlb_kroute *list = NULL;
 	const char *now;
 	size_t n = 99;
 	int err;
 
+	memcpy(ab[2].addr, v6("2001:db8:97::1"), 16);
+	memcpy(bc[2].addr, v6("2001:db8:97::2"), 16);
 	err = scmlb_nl_route_list(nl, 248, 248, &list, &n);
-	ok(err == 0 && n == 1 && list[0].dst == ip("10.97.0.2") &&
+	ok(err == 0 && n == 1 && list[0].dst[0] == ip("10.97.0.2") &&
 	   list[0].priority == 6 && list[0].dst_len == 32 &&
 	   list[0].type == RTN_BLACKHOLE && list[0].table == 248,
 	   "route_list: only table 248's route of protocol 248 (%d, %zu)",
@@ -411,27 +486,31 @@ static void test_announce(struct scmlb_nl *nl)
 	ok(err == 0, "route_del of a route that is not there succeeds (%d)",
 	   err);
 
-	err = scmlb_announce_routes(nl, 248, 5, ab, 2);
+	err = scmlb_announce_routes(nl, 248, 5, ab, 3);
 	now = ip_routes(248);
 	ok(err == 0 && strstr(now, "blackhole 10.97.1.1 proto 248 metric 5|") &&
 	   strstr(now, "blackhole 10.97.1.2 proto 248 metric 5|") &&
+	   strstr(now, "blackhole 2001:db8:97::1 dev lo proto 248 metric 5 ") &&
 	   strstr(now, others[0]) && strstr(now, others[1]),
 	   "announce_routes adds a route per VIP, others untouched (%d: %s)",
 	   err, now);
-	err = scmlb_announce_routes(nl, 248, 5, bc, 2);
+	err = scmlb_announce_routes(nl, 248, 5, bc, 3);
 	now = ip_routes(248);
 	ok(err == 0 && !strstr(now, "10.97.1.1 ") &&
+	   !strstr(now, "2001:db8:97::1 ") &&
 	   strstr(now, "blackhole 10.97.1.2 proto 248 metric 5|") &&
 	   strstr(now, "blackhole 10.97.1.3 proto 248 metric 5|") &&
+	   strstr(now, "blackhole 2001:db8:97::2 dev lo proto 248 metric 5 ") &&
 	   strstr(now, others[0]) && strstr(now, others[1]),
 	   "announce_routes deletes a VIP's route, adds the new one (%d: %s)",
 	   err, now);
-	err = scmlb_announce_routes(nl, 248, 5, bc, 2);
+	err = scmlb_announce_routes(nl, 248, 5, bc, 3);
 	ok(err == 0 && !strcmp(ip_routes(248), now),
 	   "announce_routes again changes nothing (%d)", err);
 	err = scmlb_announce_routes(nl, 248, 5, NULL, 0);
 	now = ip_routes(248);
-	ok(err == 0 && !strstr(now, "10.97.1.") && strstr(now, others[0]) &&
+	ok(err == 0 && !strstr(now, "10.97.1.") && !strstr(now, "2001:db8:97:") &&
+	   strstr(now, others[0]) &&
 	   strstr(now, others[1]),
 	   "announce_routes of no VIP withdraws this instance's only (%d: %s)",
 	   err, now);
@@ -454,7 +533,7 @@ int main(int argc, char **argv)
 	parse_mac(argv[3], mac);
 	parse_mac(argv[6], peer_mac);
 
-	printf("1..54\n");
+	printf("1..60\n");
 
 	err = scmlb_nl_open(&nl);
 	ok(err == 0 && nl, "scmlb_nl_open (%d)", err);
@@ -468,6 +547,7 @@ int main(int argc, char **argv)
 	test_routes(nl, ifindex, ip(argv[4]), ip(argv[5]), ip("192.0.2.1"));
 	test_neigh(nl, argv[1], ifindex, ip(argv[5]), peer_mac, ip(argv[7]),
 		   ip(argv[8]));
+	test_ipv6(nl, ifindex, peer_mac);
 	test_announce(nl);
 
 	scmlb_nl_close(nl);

@@ -40,6 +40,17 @@ ip -n "$ns_a" route add prohibit 10.98.3.0/24
 ip -n "$ns_a" route add blackhole 10.97.0.1/32 table 248 proto static metric 5
 ip -n "$ns_a" route add blackhole 10.97.0.2/32 table 248 proto 248 metric 6
 ip -n "$ns_a" route add blackhole 10.97.0.3/32 proto 248 metric 5
+# IPv6 (issue 16): a global peer on-link, a network behind its link-local
+# address, and an IPv4 network through an IPv6 gateway (refused).
+for ns in "$ns_a" "$ns_b"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+done
+ip -n "$ns_a" addr add 2001:db8:99::1/64 dev "$dev_a" nodad
+ip -n "$ns_b" addr add 2001:db8:99::2/64 dev "$dev_b" nodad
+ip -n "$ns_b" addr add fe80::b/64 dev "$dev_b" nodad
+ip -n "$ns_a" -6 route add 2001:db8:98::/64 via fe80::b dev "$dev_a"
+ip -n "$ns_a" route add 10.96.0.0/24 via inet6 fe80::b dev "$dev_a"
 # A link that stays down, and a static entry that must be left alone.
 ip -n "$ns_a" link add scmlbt-down-a type veth peer name scmlbt-down-b
 ip -n "$ns_a" neigh add 10.99.0.50 lladdr 02:00:00:00:00:50 nud permanent \

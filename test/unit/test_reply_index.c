@@ -222,6 +222,37 @@ static bool index_exact(const struct scmlb_ctx *ctx)
 	return n == N_WANTS;
 }
 
+/*
+ * An IPv6 port service's backend gets a key of its own family; a backend
+ * of the other family (which scmlb-lb refuses) gets none.
+ */
+static void test_build_ipv6(void)
+{
+	const struct scmlb_service svc6[] = {
+		{ .id = 1, .family = SCMLB_AF_INET6, .proto = IPPROTO_TCP,
+		  .port = PORT(443), .vip = { htonl(0x20010db8), 0, 0, htonl(0x11) } },
+	};
+	const struct scmlb_backend be6[] = {
+		{ .id = 1, .family = SCMLB_AF_INET6, .service_id = 1,
+		  .addr = { htonl(0x20010db8), htonl(4), 0, htonl(2) },
+		  .port = PORT(8443) },
+		{ BACKEND(2, 1), .addr = { BE(9) }, .port = PORT(8443) },
+	};
+	struct scmlb_reply_entry *got = NULL;
+	size_t n = 0;
+	int err;
+
+	err = scmlb_reply_index_build(svc6, 1, be6, 2, &got, &n);
+	ok(!err && n == 1 && got[0].key.family == SCMLB_AF_INET6 &&
+	   got[0].key.proto == IPPROTO_TCP && got[0].key.port == PORT(8443) &&
+	   !memcmp(got[0].key.addr, be6[0].addr, 16) &&
+	   !memcmp(got[0].to.vip, svc6[0].vip, 16) &&
+	   got[0].to.port == PORT(443) && got[0].to.backend_id == 1,
+	   "build: an IPv6 backend's key is IPv6, to its IPv6 VIP (%zu entries)",
+	   n);
+	free(got);
+}
+
 static void test_sync(void)
 {
 	struct scmlb_ctx ctx = { .dir_fd = -1 };
@@ -264,8 +295,9 @@ static void test_sync(void)
 
 int main(void)
 {
-	printf("1..7\n");
+	printf("1..8\n");
 	test_build();
+	test_build_ipv6();
 	if (geteuid()) {
 		/* no BPF maps without root: say so, do not pass */
 		ok(false, "sync: needs root to create BPF maps");

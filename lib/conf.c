@@ -729,7 +729,7 @@ static int take_rule(struct scmlb_conf *c, const struct scmlb_fw_set_opts *o,
 		return SCMLB_EXIT_FAIL;
 	}
 	cr->line = line;
-	cr->rule.addr = o->network.addr;
+	cr->rule.addr = o->network.addr[0];
 	cr->rule.prefixlen = o->network.prefixlen;
 	cr->rule.proto = o->proto;
 	cr->rule.src_from = o->src.from;

@@ -21,7 +21,7 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct scmlb_fw_set_opts *o = opts;
 	struct scmlb_fw_rule rule = {
-		.addr = o->network.addr,
+		.addr = o->network.addr[0],
 		.prefixlen = o->network.prefixlen,
 		.proto = o->proto,
 		.src_from = o->src.from,

@@ -26,7 +26,8 @@ struct scmlb_config {
 	__u32 hz;			/* jiffies per second, measured by attach */
 	__u64 ref_jiffies;		/* jiffies at ref_mono_ns, for the tools */
 	__u64 ref_mono_ns;		/* CLOCK_MONOTONIC */
-	__u32 reserved[6];
+	__u32 fw6_net_slots;		/* fw6_net_info slots ever used (4.5) */
+	__u32 reserved[5];
 };
 _Static_assert(sizeof(struct scmlb_config) == 96, "scmlb_config layout");
 

@@ -155,8 +155,11 @@ static int read_rules(const struct scmlb_ctx *ctx, struct scmlb_conf *c)
 	}
 	/* rules of DoS policies come back with their policy's traffic */
 	for (i = 0; i < n; i++)
-		if (!list[i].rule.dos_policy)
-			c->rules[c->n_rules++].rule = list[i].rule;
+		if (!list[i].rule.dos_policy) {
+			c->rules[c->n_rules].rule = list[i].rule;
+			memcpy(c->rules[c->n_rules++].addr, list[i].addr,
+			       sizeof(list[i].addr));
+		}
 	free(list);
 	return 0;
 }
@@ -374,14 +377,15 @@ static void format_ports(char *buf, size_t size, __u16 from, __u16 to)
 }
 
 /* "fw set -n CIDR -t PROTO [-s PORTS] [-d PORTS]": ports when not any. */
-void scmlb_line_rule(struct scmlb_line *l, const struct scmlb_fw_rule *r)
+void scmlb_line_rule(struct scmlb_line *l, const struct scmlb_conf_rule *cr)
 {
-	char net[20], ports[12];
+	struct scmlb_fw_entry e = { .rule = cr->rule };
+	const struct scmlb_fw_rule *r = &cr->rule;
+	char net[SCMLB_FW_NETWORK_LEN], ports[12];
 
 	line_start(l, "fw", "set");
-	scmlb_format_ipv4(net, sizeof(net), r->addr);
-	snprintf(net + strlen(net), sizeof(net) - strlen(net), "/%u",
-		 r->prefixlen);
+	memcpy(e.addr, cr->addr, sizeof(e.addr));
+	scmlb_fw_entry_network(&e, net, sizeof(net));
 	line_opt(l, scmlb_fw_set_table,
 		 offsetof(struct scmlb_fw_set_opts, network), net);
 	line_opt(l, scmlb_fw_set_table, offsetof(struct scmlb_fw_set_opts, proto),
@@ -469,7 +473,7 @@ int scmlb_conf_print(const struct scmlb_conf *c, FILE *f)
 		err = scmlb_line_print(l, f);
 	}
 	for (i = 0; !err && i < c->n_rules; i++) {
-		scmlb_line_rule(l, &c->rules[i].rule);
+		scmlb_line_rule(l, &c->rules[i]);
 		err = scmlb_line_print(l, f);
 	}
 	for (i = 0; !err && i < c->n_policies; i++) {
@@ -729,7 +733,10 @@ static int take_rule(struct scmlb_conf *c, const struct scmlb_fw_set_opts *o,
 		return SCMLB_EXIT_FAIL;
 	}
 	cr->line = line;
-	cr->rule.addr = o->network.addr[0];
+	cr->rule.family = o->network.family;
+	memcpy(cr->addr, o->network.addr, sizeof(cr->addr));
+	cr->rule.addr = o->network.family == SCMLB_AF_INET6 ?
+			SCMLB_FW6_RULE_ADDR : o->network.addr[0];
 	cr->rule.prefixlen = o->network.prefixlen;
 	cr->rule.proto = o->proto;
 	cr->rule.src_from = o->src.from;

@@ -382,7 +382,9 @@ static int match(struct restore *r)
 		for (k = 0; k < l->n_rules; k++) {
 			if (!r->live_used[USED_RULE][k] &&
 			    scmlb_fw_rule_same(&f->rules[i].rule,
-					       &l->rules[k].rule)) {
+					       &l->rules[k].rule) &&
+			    !memcmp(f->rules[i].addr, l->rules[k].addr,
+				    sizeof(f->rules[i].addr))) {
 				r->rule_match[i] = (long)k;
 				r->live_used[USED_RULE][k] = true;
 				break;
@@ -411,7 +413,7 @@ static int apply_rules(struct restore *r, struct scmlb_line *l)
 			r->unchanged++;
 			continue;
 		}
-		scmlb_line_rule(l, &r->file.rules[i].rule);
+		scmlb_line_rule(l, &r->file.rules[i]);
 		if (run_line(r, l, &id) || add_step(r, STEP_ADD_RULE, id, 0, 0))
 			return fail_undo(r, r->file.rules[i].line);
 		r->added++;

@@ -183,6 +183,7 @@ static int read_policies(const struct scmlb_ctx *ctx, struct scmlb_conf *c)
 		c->policies[i].class = list[i].class;
 		c->policies[i].limit = list[i].limit;
 		c->policies[i].block = list[i].block;
+		c->policies[i].prefix_len = list[i].prefix_len;
 	}
 	c->n_policies = n;
 	scmlb_dos_entries_free(list, n);
@@ -402,10 +403,13 @@ void scmlb_line_rule(struct scmlb_line *l, const struct scmlb_conf_rule *cr)
 	}
 }
 
-/* "dos set -p PROTO [-t TYPE] -l N -b DURATION", or "... --global -l N" */
-void scmlb_line_policy(struct scmlb_line *l, __u32 class, __u32 limit,
-		       __u32 block)
+/*
+ * "dos set -p PROTO [-t TYPE] -l N -b DURATION [--prefix-len N]" (the
+ * prefix when not the default), or "... --global -l N"
+ */
+void scmlb_line_policy(struct scmlb_line *l, const struct scmlb_conf_policy *p)
 {
+	__u32 class = p->class, limit = p->limit, block = p->block;
 	char buf[24];
 
 	line_start(l, "dos", "set");
@@ -429,6 +433,11 @@ void scmlb_line_policy(struct scmlb_line *l, __u32 class, __u32 limit,
 	scmlb_format_duration(buf, sizeof(buf), block);
 	line_opt(l, scmlb_dos_set_table,
 		 offsetof(struct scmlb_dos_set_opts, block), buf);
+	if (!p->prefix_len || p->prefix_len == SCMLB_DOS_DEFAULT_PREFIX_LEN)
+		return;
+	snprintf(buf, sizeof(buf), "%u", p->prefix_len);
+	line_opt(l, scmlb_dos_set_table,
+		 offsetof(struct scmlb_dos_set_opts, prefix_len), buf);
 }
 
 /* The words of @l, a blank between each, and a newline. */
@@ -477,8 +486,7 @@ int scmlb_conf_print(const struct scmlb_conf *c, FILE *f)
 		err = scmlb_line_print(l, f);
 	}
 	for (i = 0; !err && i < c->n_policies; i++) {
-		scmlb_line_policy(l, c->policies[i].class, c->policies[i].limit,
-				  c->policies[i].block);
+		scmlb_line_policy(l, &c->policies[i]);
 		err = scmlb_line_print(l, f);
 	}
 	for (i = 0; !err && i < c->n_svcs; i++) {
@@ -771,6 +779,7 @@ static int take_policy(struct scmlb_conf *c, const struct scmlb_dos_set_opts *o,
 	cp->class = o->class;
 	cp->limit = o->limit ? o->limit : SCMLB_DOS_DEFAULT_LIMIT;
 	cp->block = scmlb_dos_set_block(o);
+	cp->prefix_len = o->global ? 0 : scmlb_dos_set_prefix_len(o);
 	return SCMLB_EXIT_OK;
 }
 

@@ -294,7 +294,7 @@ static int policies_add(__u32 watch, __u32 limit)
 	for (class = 0; class < SCMLB_DOS_CLASSES; class++) {
 		if (!(watch & BIT(class)))
 			continue;
-		err = scmlb_dos_policy_add(&lb, class, limit, 0,
+		err = scmlb_dos_policy_add(&lb, class, limit, 0, 128,
 					   &policy_id[class]);
 		if (err) {
 			note("adding a %s policy: %s", class_names[class],

@@ -35,6 +35,42 @@ static __always_inline int dos_class(const struct pkt *p)
 	return SCMLB_DOS_TCP_ACK;
 }
 
+/*
+ * The end of dos_check() and dos6_check(): one more packet from the
+ * source of @key (whose class is @key.class) in @counts (dos_counts or
+ * dos6_counts); returns XDP_DROP, counted, once it crossed @pol's limit
+ * within the second or came after it did, else SCMLB_CONTINUE. A macro,
+ * not a function: IPv4's dos_check() compiles to what it was.
+ */
+#define DOS_COUNT(cfg, st, pol, counts, key)				\
+	do {								\
+		/* whole seconds of jiffies; hz is never 0 once attached */ \
+		second = bpf_jiffies64() / ((cfg)->hz ? (cfg)->hz : 250); \
+		c = bpf_map_lookup_elem(counts, &(key));		\
+		if (!c) {						\
+			struct scmlb_dos_count first = {		\
+				.second = second, .packets = 1 };	\
+									\
+			bpf_map_update_elem(counts, &(key), &first, BPF_ANY); \
+			return SCMLB_CONTINUE;				\
+		}							\
+		if (c->blocked)						\
+			goto drop;					\
+		if (c->second != second) {				\
+			c->second = second;				\
+			c->packets = 0;					\
+		}							\
+		if (++c->packets <= (pol)->limit)			\
+			return SCMLB_CONTINUE;				\
+		c->blocked = 1;						\
+drop:									\
+		drops = bpf_map_lookup_elem(&dos_drops, &(key).class);	\
+		if (drops)						\
+			(*drops)++;					\
+		(st)->dos_dropped++;					\
+		return XDP_DROP;					\
+	} while (0)
+
 /**
  * dos_check() - count the packet against its class's policy; stop floods
  * @cfg: the instance's configuration
@@ -74,30 +110,7 @@ static __always_inline int dos_check(const struct scmlb_config *cfg,
 		return SCMLB_CONTINUE;
 
 	key.saddr = p->ip->saddr;
-	/* whole seconds of jiffies; hz is never 0 once attached */
-	second = bpf_jiffies64() / (cfg->hz ? cfg->hz : 250);
-	c = bpf_map_lookup_elem(&dos_counts, &key);
-	if (!c) {
-		struct scmlb_dos_count first = { .second = second, .packets = 1 };
-
-		bpf_map_update_elem(&dos_counts, &key, &first, BPF_ANY);
-		return SCMLB_CONTINUE;
-	}
-	if (c->blocked)
-		goto drop;
-	if (c->second != second) {
-		c->second = second;
-		c->packets = 0;
-	}
-	if (++c->packets <= pol->limit)
-		return SCMLB_CONTINUE;
-	c->blocked = 1;
-drop:
-	drops = bpf_map_lookup_elem(&dos_drops, &key.class);
-	if (drops)
-		(*drops)++;
-	st->dos_dropped++;
-	return XDP_DROP;
+	DOS_COUNT(cfg, st, pol, &dos_counts, key);
 }
 
 /* lb_new_flow()'s *opened when the SYN budget refused the flow. */

@@ -70,43 +70,44 @@ static __always_inline int fw6_rule_matches(const struct scmlb_fw_rule *r,
 #define FW_INLINE_STEPS 3
 
 /*
- * One rule, or one step up to the enclosing network; 1 ends the walk.
- * @v6 is a constant: each family's walk is its own code, IPv4's as it was.
+ * One rule, or one step up to the enclosing network, over the networks of
+ * @info (fw_net_info or fw6_net_info), a rule matching when @matches(r, w)
+ * says so; 1 ends the walk. A macro, not a function taking the family:
+ * IPv4's walk compiles to what it was.
  */
-static __always_inline long fw_step_family(struct fw_walk *w, const int v6)
-{
-	void *info = v6 ? (void *)&fw6_net_info : (void *)&fw_net_info;
-	const struct scmlb_fw_rule *r;
-	const struct fw_links *n;
-
-	if (w->rule == SCMLB_FW_NONE) {
-		n = bpf_map_lookup_elem(info, &w->net);
-		if (!n || n->parent == SCMLB_FW_NONE)
-			return 1;
-		w->net = n->parent;
-		n = bpf_map_lookup_elem(info, &w->net);
-		if (!n)
-			return 1;
-		w->rule = n->head;
-		return 0;
-	}
-	r = bpf_map_lookup_elem(&fw_rules, &w->rule);
-	if (!r)
-		return 1;
-	if (v6 ? fw6_rule_matches(r, w) : fw_rule_matches(r, w)) {
-		w->hit = w->rule;
-		w->hit_dos = r->dos_class;
-		w->hit_proto = r->proto;
-		w->hit_any_port = !r->src_to && !r->dst_to;
-		return 1;
-	}
-	w->rule = r->next;
-	return 0;
-}
+#define FW_STEP(w, info, matches)					\
+	do {								\
+		const struct scmlb_fw_rule *r;				\
+		const struct fw_links *n;				\
+									\
+		if ((w)->rule == SCMLB_FW_NONE) {			\
+			n = bpf_map_lookup_elem(info, &(w)->net);	\
+			if (!n || n->parent == SCMLB_FW_NONE)		\
+				return 1;				\
+			(w)->net = n->parent;				\
+			n = bpf_map_lookup_elem(info, &(w)->net);	\
+			if (!n)						\
+				return 1;				\
+			(w)->rule = n->head;				\
+			return 0;					\
+		}							\
+		r = bpf_map_lookup_elem(&fw_rules, &(w)->rule);		\
+		if (!r)							\
+			return 1;					\
+		if (matches(r, w)) {					\
+			(w)->hit = (w)->rule;				\
+			(w)->hit_dos = r->dos_class;			\
+			(w)->hit_proto = r->proto;			\
+			(w)->hit_any_port = !r->src_to && !r->dst_to;	\
+			return 1;					\
+		}							\
+		(w)->rule = r->next;					\
+		return 0;						\
+	} while (0)
 
 static __always_inline long fw_step_one(struct fw_walk *w)
 {
-	return fw_step_family(w, 0);
+	FW_STEP(w, &fw_net_info, fw_rule_matches);
 }
 
 static long fw_step(__u32 i, void *data)

@@ -80,8 +80,8 @@ status_of_port() {
 	run -0 topo_exec client curl -sS --max-time 3 --interface "$CLIENT2" \
 		"http://$TOPO_VIP:8080/who"
 	run -0 scmlb dos get
-	[[ ${lines[0]} =~ ^ID\ +PROTOCOL\ +TYPE\ +LIMIT\ +STATUS\ +SCOPE\ +BLOCK\ TIME$ ]]
-	[[ ${lines[1]} =~ ^$policy\ +tcp\ +syn\ +50\ +triggered\ +source\ +600$ ]]
+	[[ ${lines[0]} =~ ^ID\ +PROTOCOL\ +TYPE\ +LIMIT\ +STATUS\ +SCOPE\ +BLOCK\ TIME\ +PREFIX$ ]]
+	[[ ${lines[1]} =~ ^$policy\ +tcp\ +syn\ +50\ +triggered\ +source\ +600\ +128$ ]]
 }
 
 @test "dos: delete of a policy removes its rules and unblocks the source" {
@@ -387,10 +387,11 @@ connects() {
 	run -0 scmlb dos get --json
 	jq -e --argjson b "$budget" '.[] | select(.id == $b) |
 		.protocol == "tcp" and .type == "syn" and .scope == "global" and
-		.limit == 5 and .block_time == null and .rules == [] and
+		.limit == 5 and .block_time == null and .prefix_len == null and
+		.rules == [] and
 		.status == "not triggered"' <<<"$output"
 	run -0 scmlb dos get
-	[[ ${lines[1]} =~ ^$budget\ +tcp\ +syn\ +5\ +not\ triggered\ +global\ +-$ ]]
+	[[ ${lines[1]} =~ ^$budget\ +tcp\ +syn\ +5\ +not\ triggered\ +global\ +-\ +-$ ]]
 	run -0 scmlb save
 	[[ $output == *$'\n'"dos set -p tcp -t syn --global -l 5"$'\n'* || $output == *$'\n'"dos set -p tcp -t syn --global -l 5" ]]
 	dropped=$(stat_of syn_budget_dropped)

@@ -367,71 +367,47 @@ static int snap_read(const struct scmlb_ctx *ctx, struct fw_snap *s, bool rules)
 }
 
 /*
- * Rewrite the /16 bitmap from the live IPv4 networks and @extra (one
- * being published, or SCMLB_FW_NONE). Bits that keep their value are
- * written with it, so a covered /16 never flickers to clear for a packet.
+ * Rewrite family @f's hint from its live networks and @extra (one being
+ * published, or SCMLB_FW_NONE): IPv4's bit per /16 a network overlaps;
+ * IPv6's bit of a /32-or-longer network's top 32 bits, or short_nets for
+ * a shorter one, which makes every source look up. Bits that keep their
+ * value are written with it, so a covered source never flickers to clear.
  */
-static int hint_write4(const struct scmlb_ctx *ctx, const struct fw_table *t,
-		       __u32 extra)
-{
-	struct scmlb_fw_hint *hint = calloc(1, sizeof(*hint));
-	__u32 i, b, first, count, zero = 0;
-	int err = 0;
-
-	if (!hint)
-		return -ENOMEM;
-	for (i = 0; i < t->n_nets; i++) {
-		const struct fw_net *net = &t->nets[i];
-
-		if (net->in_use != SCMLB_FW_NET_LIVE && i != extra)
-			continue;
-		first = ntohl(net->addr[0]) >> 16;
-		count = net->prefixlen >= 16 ? 1 : 1U << (16 - net->prefixlen);
-		for (b = first; b < first + count; b++)
-			hint->bits[b / 64] |= 1ULL << (b % 64);
-	}
-	if (bpf_map_update_elem(ctx->maps.fw_hint, &zero, hint, BPF_ANY))
-		err = -errno;
-	free(hint);
-	return err;
-}
-
-/*
- * IPv6's: a network of /32 or longer sets the bit of its top 32 bits; a
- * shorter one cannot be hashed so, and makes every source look up.
- */
-static int hint_write6(const struct scmlb_ctx *ctx, const struct fw_table *t,
-		       __u32 extra)
-{
-	struct scmlb_fw6_hint *hint = calloc(1, sizeof(*hint));
-	__u32 i, b, zero = 0;
-	int err = 0;
-
-	if (!hint)
-		return -ENOMEM;
-	for (i = 0; i < t->n_nets; i++) {
-		const struct fw_net *net = &t->nets[i];
-
-		if (net->in_use != SCMLB_FW_NET_LIVE && i != extra)
-			continue;
-		if (net->prefixlen < 32) {
-			hint->short_nets++;
-			continue;
-		}
-		b = scmlb_fw6_hint_bit(net->addr[0]);
-		hint->bits[b / 64] |= 1ULL << (b % 64);
-	}
-	if (bpf_map_update_elem(ctx->maps.fw6_hint, &zero, hint, BPF_ANY))
-		err = -errno;
-	free(hint);
-	return err;
-}
-
 static int hint_write(const struct scmlb_ctx *ctx, const struct fw_snap *s,
 		      enum fw_family f, __u32 extra)
 {
-	return f == FW_V6 ? hint_write6(ctx, &s->t[f], extra) :
-			    hint_write4(ctx, &s->t[f], extra);
+	const struct fw_table *t = &s->t[f];
+	bool v6 = f == FW_V6;
+	struct scmlb_fw6_hint *h6 = v6 ? calloc(1, sizeof(*h6)) : NULL;
+	struct scmlb_fw_hint *h4 = v6 ? NULL : calloc(1, sizeof(*h4));
+	__u64 *bits = v6 ? (h6 ? h6->bits : NULL) : (h4 ? h4->bits : NULL);
+	__u32 i, b, first, count, zero = 0;
+	int err = 0;
+
+	if (!bits)
+		return -ENOMEM;
+	for (i = 0; i < t->n_nets; i++) {
+		const struct fw_net *net = &t->nets[i];
+
+		if (net->in_use != SCMLB_FW_NET_LIVE && i != extra)
+			continue;
+		if (v6 && net->prefixlen < 32) {
+			h6->short_nets++;
+			continue;
+		}
+		first = v6 ? scmlb_fw6_hint_bit(net->addr[0]) :
+			     ntohl(net->addr[0]) >> 16;
+		count = v6 || net->prefixlen >= 16 ? 1 :
+			1U << (16 - net->prefixlen);
+		for (b = first; b < first + count; b++)
+			bits[b / 64] |= 1ULL << (b % 64);
+	}
+	if (bpf_map_update_elem(v6 ? ctx->maps.fw6_hint : ctx->maps.fw_hint,
+				&zero, v6 ? (void *)h6 : (void *)h4, BPF_ANY))
+		err = -errno;
+	free(h4);
+	free(h6);
+	return err;
 }
 
 /* The live network that is exactly @addr/@len, or -ENOENT. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* fw6.h - the firewall stage for IPv6 sources: fw6_nets, fw6_net_info, the rules of fw_rules */
+/* fw6.h - the firewall stage for IPv6 sources: fw6_nets, fw6_net_info, fw_rules */
 #ifndef SCMLB_FW6_H
 #define SCMLB_FW6_H
 

@@ -1387,9 +1387,11 @@ static const struct {
 	const char *desc;
 	enum tap_result (*run)(void);
 } cases6[] = {
-	{ "IPv6 per /128: a source's packet over the limit is dropped, its /64 neighbour's first is not",
+	{ "IPv6 per /128: a source's packet over the limit is dropped, "
+	  "its /64 neighbour's first is not",
 	  per_host6 },
-	{ "IPv6 --prefix-len 64: the /64 counts as one source; gc makes it rule PREFIX/64, the firewall's",
+	{ "IPv6 --prefix-len 64: the /64 counts as one source; gc makes "
+	  "it rule PREFIX/64, the firewall's",
 	  per_64 },
 	{ "IPv6: ND and MLD to a VIP pass an icmp policy at limit 1; echo counts as icmp",
 	  nd6_limit1 },

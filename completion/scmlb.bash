@@ -36,7 +36,7 @@ _scmlb_opts() {
 	svc/set | svc/\*) echo "-v|--vip= -t|--protocol= -P|--port= -S|--scheduler= --forward=" ;;&
 	lb/get | lb/\*) echo "--interval= --count=" ;;&
 	fw/set | fw/\*) echo "-n|--network= -t|-p|--protocol= -s|--src-port= -d|--dst-port=" ;;&
-	dos/set | dos/\*) echo "-p|--protocol= -t|--type= --global -l|--limit= -b|--block-time=" ;;&
+	dos/set | dos/\*) echo "-p|--protocol= -t|--type= --global -l|--limit= -b|--block-time= --prefix-len=" ;;&
 	lb/edit | lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | \
 	dos/delete | lb/\* | svc/\* | fw/\* | dos/\*)
 		echo "-i|--id=" ;;&
@@ -139,6 +139,7 @@ _scmlb_value() {
 	dos/-p | dos/--protocol) _scmlb_reply tcp udp icmp ;;
 	dos/-t | dos/--type) _scmlb_reply syn ack fin rst psh urg ece cwr ;;
 	dos/-b | dos/--block-time) _scmlb_reply 0 30s 1m 10m 1h ;;
+	dos/--prefix-len) _scmlb_reply 128 64 56 48 ;;
 	lb/-i | lb/--id | svc/-i | svc/--id | fw/-i | fw/--id | dos/-i | dos/--id)
 		case $tool/$verb in
 		lb/edit | lb/drain | lb/undrain | lb/delete | svc/delete | fw/delete | \

@@ -1019,40 +1019,56 @@ int scmlb_parse_string(const char *s, void *out, const char **why)
 }
 
 /**
- * scmlb_parse_cidr() - parse ADDR/LEN (or ADDR, a /32) into a network
+ * scmlb_parse_cidr() - parse ADDR/LEN (or ADDR alone) of either family
  * @s:   text from the command line
- * @out: a struct scmlb_cidr, host bits cleared (10.1.2.3/8 is 10.0.0.0/8)
+ * @out: a struct scmlb_cidr, host bits cleared (10.1.2.3/8 is 10.0.0.0/8,
+ *       2001:db8::1/32 is 2001:db8::/32); ADDR alone is a /32 or a /128
  * @why: set to a short reason when @s is rejected
  *
  * Return: 0, or -EINVAL with @why set. Prints nothing.
  */
 int scmlb_parse_cidr(const char *s, void *out, const char **why)
 {
+	static const char not_net[] =
+		"not a network (like 10.0.0.0/8 or 2001:db8::/32)";
 	struct scmlb_cidr *c = out;
 	const char *slash = strchr(s, '/');
-	char addr[16];
-	unsigned long len = 32;
-	__u32 host, mask;
+	char addr[INET6_ADDRSTRLEN];
+	unsigned long len, max;
+	__u32 word, keep;
 	size_t alen;
+	int i;
 
+	memset(c, 0, sizeof(*c));
 	alen = slash ? (size_t)(slash - s) : strlen(s);
 	if (alen >= sizeof(addr)) {
-		*why = "not an IPv4 network (like 10.0.0.0/8)";
+		*why = not_net;
 		return -EINVAL;
 	}
 	memcpy(addr, s, alen);
 	addr[alen] = '\0';
-	if (scmlb_parse_ipv4(addr, &c->addr, why)) {
-		*why = "not an IPv4 network (like 10.0.0.0/8)";
+	if (!scmlb_parse_ipv4(addr, &c->addr[0], why)) {
+		c->family = SCMLB_AF_INET;
+		max = 32;
+	} else if (strchr(addr, ':') && inet_pton(AF_INET6, addr, c->addr) == 1) {
+		c->family = SCMLB_AF_INET6;
+		max = 128;
+	} else {
+		*why = not_net;
 		return -EINVAL;
 	}
-	if (slash && parse_ulong(slash + 1, 32, &len, why)) {
-		*why = "the prefix length must be 0 to 32";
+	len = max;
+	if (slash && parse_ulong(slash + 1, max, &len, why)) {
+		*why = max == 32 ? "the prefix length must be 0 to 32" :
+				   "the prefix length must be 0 to 128";
 		return -EINVAL;
 	}
-	host = __builtin_bswap32(c->addr);
-	mask = len ? 0xffffffffU << (32 - len) : 0;
-	c->addr = __builtin_bswap32(host & mask);
+	for (i = 0; i < 4; i++) {
+		/* bits of word i that lie within the prefix */
+		keep = len >= 32U * (i + 1) ? 32 : len > 32U * i ? len - 32U * i : 0;
+		word = ntohl(c->addr[i]);
+		c->addr[i] = htonl(keep ? word & (0xffffffffU << (32 - keep)) : 0);
+	}
 	c->prefixlen = (__u8)len;
 	return 0;
 }

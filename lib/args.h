@@ -104,10 +104,14 @@ static inline int scmlb_addr_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
-/* An IPv4 network; host bits are cleared when parsed. */
+/*
+ * A network of either family; host bits are cleared when parsed. Zeroed
+ * (family 0) it is IPv4's 0.0.0.0/0.
+ */
 struct scmlb_cidr {
-	__be32 addr;
-	__u8 prefixlen;
+	__u8 family;			/* SCMLB_AF_INET or SCMLB_AF_INET6 */
+	__u8 prefixlen;			/* 0..32 or 0..128 */
+	__be32 addr[4];			/* scmlb_addr_t: IPv4 in addr[0] */
 };
 
 /* An inclusive port range; 0-0 means any port. */

@@ -155,8 +155,11 @@ static int read_rules(const struct scmlb_ctx *ctx, struct scmlb_conf *c)
 	}
 	/* rules of DoS policies come back with their policy's traffic */
 	for (i = 0; i < n; i++)
-		if (!list[i].rule.dos_policy)
-			c->rules[c->n_rules++].rule = list[i].rule;
+		if (!list[i].rule.dos_policy) {
+			c->rules[c->n_rules].rule = list[i].rule;
+			memcpy(c->rules[c->n_rules++].addr, list[i].addr,
+			       sizeof(list[i].addr));
+		}
 	free(list);
 	return 0;
 }
@@ -180,6 +183,7 @@ static int read_policies(const struct scmlb_ctx *ctx, struct scmlb_conf *c)
 		c->policies[i].class = list[i].class;
 		c->policies[i].limit = list[i].limit;
 		c->policies[i].block = list[i].block;
+		c->policies[i].prefix_len = list[i].prefix_len;
 	}
 	c->n_policies = n;
 	scmlb_dos_entries_free(list, n);
@@ -375,14 +379,15 @@ static void format_ports(char *buf, size_t size, __u16 from, __u16 to)
 }
 
 /* "fw set -n CIDR -t PROTO [-s PORTS] [-d PORTS]": ports when not any. */
-void scmlb_line_rule(struct scmlb_line *l, const struct scmlb_fw_rule *r)
+void scmlb_line_rule(struct scmlb_line *l, const struct scmlb_conf_rule *cr)
 {
-	char net[20], ports[12];
+	struct scmlb_fw_entry e = { .rule = cr->rule };
+	const struct scmlb_fw_rule *r = &cr->rule;
+	char net[SCMLB_FW_NETWORK_LEN], ports[12];
 
 	line_start(l, "fw", "set");
-	scmlb_format_ipv4(net, sizeof(net), r->addr);
-	snprintf(net + strlen(net), sizeof(net) - strlen(net), "/%u",
-		 r->prefixlen);
+	memcpy(e.addr, cr->addr, sizeof(e.addr));
+	scmlb_fw_entry_network(&e, net, sizeof(net));
 	line_opt(l, scmlb_fw_set_table,
 		 offsetof(struct scmlb_fw_set_opts, network), net);
 	line_opt(l, scmlb_fw_set_table, offsetof(struct scmlb_fw_set_opts, proto),
@@ -399,10 +404,13 @@ void scmlb_line_rule(struct scmlb_line *l, const struct scmlb_fw_rule *r)
 	}
 }
 
-/* "dos set -p PROTO [-t TYPE] -l N -b DURATION", or "... --global -l N" */
-void scmlb_line_policy(struct scmlb_line *l, __u32 class, __u32 limit,
-		       __u32 block)
+/*
+ * "dos set -p PROTO [-t TYPE] -l N -b DURATION [--prefix-len N]" (the
+ * prefix when not the default), or "... --global -l N"
+ */
+void scmlb_line_policy(struct scmlb_line *l, const struct scmlb_conf_policy *p)
 {
+	__u32 class = p->class, limit = p->limit, block = p->block;
 	char buf[24];
 
 	line_start(l, "dos", "set");
@@ -426,6 +434,11 @@ void scmlb_line_policy(struct scmlb_line *l, __u32 class, __u32 limit,
 	scmlb_format_duration(buf, sizeof(buf), block);
 	line_opt(l, scmlb_dos_set_table,
 		 offsetof(struct scmlb_dos_set_opts, block), buf);
+	if (!p->prefix_len || p->prefix_len == SCMLB_DOS_DEFAULT_PREFIX_LEN)
+		return;
+	snprintf(buf, sizeof(buf), "%u", p->prefix_len);
+	line_opt(l, scmlb_dos_set_table,
+		 offsetof(struct scmlb_dos_set_opts, prefix_len), buf);
 }
 
 /* The words of @l, a blank between each, and a newline. */
@@ -470,12 +483,11 @@ int scmlb_conf_print(const struct scmlb_conf *c, FILE *f)
 		err = scmlb_line_print(l, f);
 	}
 	for (i = 0; !err && i < c->n_rules; i++) {
-		scmlb_line_rule(l, &c->rules[i].rule);
+		scmlb_line_rule(l, &c->rules[i]);
 		err = scmlb_line_print(l, f);
 	}
 	for (i = 0; !err && i < c->n_policies; i++) {
-		scmlb_line_policy(l, c->policies[i].class, c->policies[i].limit,
-				  c->policies[i].block);
+		scmlb_line_policy(l, &c->policies[i]);
 		err = scmlb_line_print(l, f);
 	}
 	for (i = 0; !err && i < c->n_svcs; i++) {
@@ -734,7 +746,10 @@ static int take_rule(struct scmlb_conf *c, const struct scmlb_fw_set_opts *o,
 		return SCMLB_EXIT_FAIL;
 	}
 	cr->line = line;
-	cr->rule.addr = o->network.addr;
+	cr->rule.family = o->network.family;
+	memcpy(cr->addr, o->network.addr, sizeof(cr->addr));
+	cr->rule.addr = o->network.family == SCMLB_AF_INET6 ?
+			SCMLB_FW6_RULE_ADDR : o->network.addr[0];
 	cr->rule.prefixlen = o->network.prefixlen;
 	cr->rule.proto = o->proto;
 	cr->rule.src_from = o->src.from;
@@ -769,6 +784,7 @@ static int take_policy(struct scmlb_conf *c, const struct scmlb_dos_set_opts *o,
 	cp->class = o->class;
 	cp->limit = o->limit ? o->limit : SCMLB_DOS_DEFAULT_LIMIT;
 	cp->block = scmlb_dos_set_block(o);
+	cp->prefix_len = o->global ? 0 : scmlb_dos_set_prefix_len(o);
 	return SCMLB_EXIT_OK;
 }
 

@@ -40,6 +40,7 @@ struct scmlb_conf_backend {
 
 struct scmlb_conf_rule {
 	struct scmlb_fw_rule rule;	/* id: the live one, 0 when parsed */
+	__be32 addr[4];			/* its network: IPv4 in addr[0] */
 	unsigned int line;
 };
 
@@ -48,6 +49,7 @@ struct scmlb_conf_policy {
 	__u32 class;			/* enum scmlb_dos_class */
 	__u32 limit;
 	__u32 block;			/* seconds; 0 until deleted (and the budget) */
+	__u8 prefix_len;		/* IPv6 sources per /N (0: the budget) */
 	unsigned int line;
 };
 
@@ -83,9 +85,8 @@ void scmlb_line_service(struct scmlb_line *l, const struct scmlb_service *s);
 void scmlb_line_backend(struct scmlb_line *l, const struct scmlb_backend *be,
 			__u32 service, bool with_port);
 void scmlb_line_drain(struct scmlb_line *l, __u32 backend);
-void scmlb_line_rule(struct scmlb_line *l, const struct scmlb_fw_rule *r);
-void scmlb_line_policy(struct scmlb_line *l, __u32 class, __u32 limit,
-		       __u32 block);
+void scmlb_line_rule(struct scmlb_line *l, const struct scmlb_conf_rule *cr);
+void scmlb_line_policy(struct scmlb_line *l, const struct scmlb_conf_policy *p);
 void scmlb_line_words(struct scmlb_line *l, const char *first, ...)
 	__attribute__((sentinel));
 int scmlb_line_print(const struct scmlb_line *l, FILE *f);

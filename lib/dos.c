@@ -122,6 +122,27 @@ static int block_write(const struct scmlb_ctx *ctx, __u32 class, __u32 id,
 	       -errno : 0;
 }
 
+/* How much of an IPv6 source @class's policy @id counts as one; stale: 128. */
+static int prefix_read(const struct scmlb_ctx *ctx, __u32 class, __u32 id,
+		       __u8 *prefix_len)
+{
+	struct scmlb_dos6_prefix p;
+
+	if (bpf_map_lookup_elem(ctx->maps.dos6_prefix, &class, &p))
+		return -errno;
+	*prefix_len = p.policy == id && p.prefixlen ? p.prefixlen : 128;
+	return 0;
+}
+
+static int prefix_write(const struct scmlb_ctx *ctx, __u32 class, __u32 id,
+			__u8 prefix_len)
+{
+	struct scmlb_dos6_prefix p = { .policy = id, .prefixlen = prefix_len };
+
+	return bpf_map_update_elem(ctx->maps.dos6_prefix, &class, &p, BPF_ANY) ?
+	       -errno : 0;
+}
+
 static int budget_read(const struct scmlb_ctx *ctx,
 		       struct scmlb_syn_budget *b)
 {
@@ -241,12 +262,13 @@ static int budget_add(struct scmlb_ctx *ctx, __u32 limit, __u32 *id)
  * @class: enum scmlb_dos_class, or SCMLB_DOS_SYN_GLOBAL for the budget
  * @limit: packets per second a source may send; the budget's new flows
  * @block: seconds the firewall rules it adds stay; 0: until it is deleted
+ * @prefix_len: an IPv6 source counts per /prefix_len (32..128)
  * @id:    set to the new policy's id; on -EEXIST, the existing one's
  *
  * Return: 0, -EEXIST when the class has a policy, or another -errno.
  */
 int scmlb_dos_policy_add(struct scmlb_ctx *ctx, __u32 class, __u32 limit,
-			 __u32 block, __u32 *id)
+			 __u32 block, __u8 prefix_len, __u32 *id)
 {
 	struct scmlb_dos_policy pol;
 	int err;
@@ -270,6 +292,9 @@ int scmlb_dos_policy_add(struct scmlb_ctx *ctx, __u32 class, __u32 limit,
 	/* and its rules' block time is there before its first rule */
 	if (!err)
 		err = block_write(ctx, class, pol.id, block);
+	/* and its IPv6 prefix before its first count */
+	if (!err)
+		err = prefix_write(ctx, class, pol.id, prefix_len);
 	if (!err)
 		err = policy_write(ctx, class, &pol);
 	if (!err)
@@ -284,6 +309,8 @@ int scmlb_dos_policy_add(struct scmlb_ctx *ctx, __u32 class, __u32 limit,
  * @limit: packets per second a source may send; the budget's new flows
  * @block: seconds the rules it adds from now on stay; 0: until deleted
  *         (ignored for the budget)
+ * @prefix_len: an IPv6 source counts per /prefix_len from now on
+ *         (ignored for the budget)
  *
  * The policy keeps its id and the rules it added, with their expiry
  * (scmlb-restore --flush).
@@ -291,7 +318,7 @@ int scmlb_dos_policy_add(struct scmlb_ctx *ctx, __u32 class, __u32 limit,
  * Return: 0, -ENOENT for an unknown id, or another -errno.
  */
 int scmlb_dos_policy_set(struct scmlb_ctx *ctx, __u32 id, __u32 limit,
-			 __u32 block)
+			 __u32 block, __u8 prefix_len)
 {
 	struct scmlb_syn_budget b;
 	struct scmlb_dos_policy pol;
@@ -305,6 +332,8 @@ int scmlb_dos_policy_set(struct scmlb_ctx *ctx, __u32 id, __u32 limit,
 		if (pol.id == id) {
 			pol.limit = limit;
 			err = block_write(ctx, class, id, block);
+			if (!err)
+				err = prefix_write(ctx, class, id, prefix_len);
 			return err ? err : policy_write(ctx, class, &pol);
 		}
 	}
@@ -314,22 +343,37 @@ int scmlb_dos_policy_set(struct scmlb_ctx *ctx, __u32 id, __u32 limit,
 	return id && b.id == id ? budget_write(ctx, id, limit) : -ENOENT;
 }
 
-/* Forget the counts of @class, blocked sources included. */
-static int clear_counts(const struct scmlb_ctx *ctx, __u32 class)
+/*
+ * Forget the counts of @class in @fd (dos_counts or dos6_counts, keys of
+ * @key_size ending in the class), blocked sources included.
+ */
+static int clear_counts_in(int fd, size_t key_size, __u32 class)
 {
-	struct scmlb_dos_key key, next;
+	struct scmlb_dos6_key key, next;	/* room for either key */
+	__u32 key_class;
 	int more;
 
-	more = !bpf_map_get_next_key(ctx->maps.dos_counts, NULL, &key);
+	more = !bpf_map_get_next_key(fd, NULL, &key);
 	while (more) {
-		more = !bpf_map_get_next_key(ctx->maps.dos_counts, &key, &next);
-		if (key.class == class &&
-		    bpf_map_delete_elem(ctx->maps.dos_counts, &key) &&
+		more = !bpf_map_get_next_key(fd, &key, &next);
+		memcpy(&key_class, (char *)&key + key_size - sizeof(key_class),
+		       sizeof(key_class));
+		if (key_class == class && bpf_map_delete_elem(fd, &key) &&
 		    errno != ENOENT)
 			return -errno;
 		key = next;
 	}
 	return 0;
+}
+
+/* Forget the counts of @class, of sources of both families. */
+static int clear_counts(const struct scmlb_ctx *ctx, __u32 class)
+{
+	int err = clear_counts_in(ctx->maps.dos_counts,
+				  sizeof(struct scmlb_dos_key), class);
+
+	return err ? err : clear_counts_in(ctx->maps.dos6_counts,
+					   sizeof(struct scmlb_dos6_key), class);
 }
 
 /**
@@ -414,6 +458,9 @@ int scmlb_dos_policies_list(const struct scmlb_ctx *ctx,
 			err = policy_read(ctx, class, &pol);
 			if (!err && pol.id)
 				err = block_read(ctx, class, pol.id, &e.block);
+			if (!err && pol.id)
+				err = prefix_read(ctx, class, pol.id,
+						  &e.prefix_len);
 		}
 		if (err || !pol.id)
 			continue;
@@ -455,14 +502,25 @@ void scmlb_dos_entries_free(struct scmlb_dos_entry *list, size_t n)
 		free(list[i].rules);
 }
 
+/* A source over a policy's limit, as a dos_counts or dos6_counts key says. */
+struct dos_source {
+	__u32 class;			/* enum scmlb_dos_class */
+	__u8 family;			/* SCMLB_AF_INET or SCMLB_AF_INET6 */
+	__be32 addr[4];			/* IPv4 in addr[0]; IPv6 as masked */
+};
+
+/* Whether @policy has a rule for @src's /@prefixlen already. */
 static bool has_rule(const struct scmlb_fw_entry *rules, size_t n,
-		     __u32 policy, __be32 addr)
+		     __u32 policy, const struct dos_source *src, __u8 prefixlen)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (rules[i].rule.dos_policy == policy &&
-		    rules[i].rule.addr == addr && rules[i].rule.prefixlen == 32)
+		    (rules[i].rule.family == SCMLB_AF_INET6) ==
+		    (src->family == SCMLB_AF_INET6) &&
+		    rules[i].rule.prefixlen == prefixlen &&
+		    !memcmp(rules[i].addr, src->addr, sizeof(src->addr)))
 			return true;
 	return false;
 }
@@ -489,45 +547,121 @@ static int added_push(struct added_list *l, const struct scmlb_dos_added *a)
 	return 0;
 }
 
+/* Clear the bits of @addr past /@len (IPv6: the policy's prefix may have changed). */
+static void mask_addr(__be32 *addr, __u8 len)
+{
+	int i, keep;
+
+	for (i = 0; i < 4; i++) {
+		keep = len - 32 * i;
+		if (keep <= 0)
+			addr[i] = 0;
+		else if (keep < 32)
+			addr[i] &= htonl(0xffffffffU << (32 - keep));
+	}
+}
+
 /*
- * A blocked source: add its rule unless the policy has one for it, then
- * forget the count, so that a rule deleted by hand comes back only when
- * the source floods again.
+ * A blocked source: add its rule unless the policy has one for it: an
+ * IPv4 source's /32, an IPv6 source's /128 or the policy's --prefix-len.
  */
-static int enforce_one(struct scmlb_ctx *ctx, const struct scmlb_dos_key *key,
+static int enforce_one(struct scmlb_ctx *ctx, struct dos_source *src,
 		       const struct scmlb_fw_entry *rules, size_t n_rules,
 		       struct added_list *added)
 {
-	struct scmlb_fw_rule rule = { .prefixlen = 32 };
+	bool v6 = src->family == SCMLB_AF_INET6;
 	struct scmlb_dos_policy pol;
+	struct scmlb_fw_entry e = { 0 };
+	struct scmlb_dos_added a = { 0 };
+	__u8 prefixlen = 32;
 	__u32 block = 0;
-	__s64 expires;
 	int err;
 
-	err = policy_read(ctx, key->class, &pol);
+	err = policy_read(ctx, src->class, &pol);
 	if (!err && pol.id)
-		err = block_read(ctx, key->class, pol.id, &block);
+		err = block_read(ctx, src->class, pol.id, &block);
+	if (!err && pol.id && v6)
+		err = prefix_read(ctx, src->class, pol.id, &prefixlen);
+	if (err || !pol.id)
+		return err;
+	mask_addr(src->addr, prefixlen);
+	if (has_rule(rules, n_rules, pol.id, src, prefixlen))
+		return 0;
+	e.rule.family = v6 ? SCMLB_AF_INET6 : SCMLB_AF_INET;
+	e.rule.prefixlen = prefixlen;
+	e.rule.proto = class_ip_proto(src->class);
+	e.rule.dos_policy = pol.id;
+	e.rule.dos_class = src->class + 1;
+	memcpy(e.addr, src->addr, sizeof(e.addr));
+	a.expires = scmlb_dos_expiry(scmlb_real_s(), block);
+	err = scmlb_fw_entry_add(ctx, &e, a.expires);
 	if (err)
 		return err;
-	if (pol.id && !has_rule(rules, n_rules, pol.id, key->saddr)) {
-		rule.addr = key->saddr;
-		rule.proto = class_ip_proto(key->class);
-		rule.dos_policy = pol.id;
-		rule.dos_class = key->class + 1;
-		expires = scmlb_dos_expiry(scmlb_real_s(), block);
-		err = scmlb_fw_rule_add_expiring(ctx, &rule, expires);
-		if (err)
-			return err;
-		err = added_push(added, &(struct scmlb_dos_added){
-			.rule = rule.id, .policy = pol.id, .class = key->class,
-			.limit = pol.limit, .addr = key->saddr,
-			.expires = expires });
-		if (err)
-			return err;
+	a.rule = e.rule.id;
+	a.policy = pol.id;
+	a.class = src->class;
+	a.limit = pol.limit;
+	memcpy(a.addr, src->addr, sizeof(a.addr));
+	scmlb_fw_entry_network(&e, a.network, sizeof(a.network));
+	return added_push(added, &a);
+}
+
+/*
+ * One counts map (dos_counts, or dos6_counts when @v6): blocked sources
+ * become rules, then their counts go, so that a rule deleted by hand
+ * comes back only when the source floods again; counts of past seconds
+ * go on the way.
+ */
+static int enforce_map(struct scmlb_ctx *ctx, bool v6, __u64 second,
+		       const struct scmlb_fw_entry *rules, size_t n_rules,
+		       struct added_list *added)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fd = v6 ? ctx->maps.dos6_counts : ctx->maps.dos_counts;
+	size_t key_size = v6 ? sizeof(struct scmlb_dos6_key) :
+			       sizeof(struct scmlb_dos_key);
+	struct scmlb_dos_count *vals;
+	struct dos_source src;
+	__u32 batch, count, i;
+	bool first = true;
+	char *keys, *key;
+	int err = 0, ret;
+
+	keys = calloc(COUNT_BATCH, key_size);
+	vals = calloc(COUNT_BATCH, sizeof(*vals));
+	if (!keys || !vals)
+		err = -ENOMEM;
+	while (!err) {
+		count = COUNT_BATCH;
+		ret = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch,
+					   keys, vals, &count, &opts);
+		if (ret && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		first = false;
+		for (i = 0; i < count && !err; i++) {
+			key = keys + i * key_size;
+			if (!vals[i].blocked) {
+				if (vals[i].second + 1 < second)
+					bpf_map_delete_elem(fd, key);
+				continue;
+			}
+			memset(&src, 0, sizeof(src));
+			src.family = v6 ? SCMLB_AF_INET6 : SCMLB_AF_INET;
+			memcpy(src.addr, key, v6 ? sizeof(src.addr) : sizeof(__be32));
+			memcpy(&src.class, key + key_size - sizeof(src.class),
+			       sizeof(src.class));
+			err = enforce_one(ctx, &src, rules, n_rules, added);
+			if (!err && bpf_map_delete_elem(fd, key) && errno != ENOENT)
+				err = -errno;
+		}
+		if (ret)
+			break;
 	}
-	if (bpf_map_delete_elem(ctx->maps.dos_counts, key) && errno != ENOENT)
-		return -errno;
-	return 0;
+	free(keys);
+	free(vals);
+	return err;
 }
 
 /**
@@ -537,63 +671,34 @@ static int enforce_one(struct scmlb_ctx *ctx, const struct scmlb_dos_key *key,
  * @n_added: set to how many
  *
  * The data plane already drops a source from the moment it crosses the
- * limit; this makes it a visible /32 rule of the policy, one per source.
- * Counts of past seconds are dropped on the way.
+ * limit; this makes it a visible rule of the policy, one per source: an
+ * IPv4 source's /32, an IPv6 source's prefix (/128, or the policy's
+ * --prefix-len). Counts of past seconds are dropped on the way.
  *
  * Return: 0 or -errno; on an error @added holds the rules added before it.
  */
 int scmlb_dos_enforce(struct scmlb_ctx *ctx, struct scmlb_dos_added **added,
 		      size_t *n_added)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct scmlb_fw_entry *rules = NULL;
 	struct added_list list = { 0 };
-	struct scmlb_dos_count *vals;
-	struct scmlb_dos_key *keys;
-	__u32 batch, count, i;
-	__u64 second;
-	bool first = true;
 	size_t n_rules = 0;
-	int err = 0, ret;
+	__u64 second;
+	int err;
 
 	*added = NULL;
 	*n_added = 0;
 	if (!ctx->cfg.dos_policies)
 		return 0;
 	second = scmlb_jiffies_now(&ctx->cfg) / (ctx->cfg.hz ? ctx->cfg.hz : 250);
-	keys = calloc(COUNT_BATCH, sizeof(*keys));
-	vals = calloc(COUNT_BATCH, sizeof(*vals));
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
 	err = scmlb_fw_rules_list(ctx, false, &rules, &n_rules);
-	while (!err) {
-		count = COUNT_BATCH;
-		ret = bpf_map_lookup_batch(ctx->maps.dos_counts,
-					   first ? NULL : &batch, &batch, keys,
-					   vals, &count, &opts);
-		if (ret && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-		first = false;
-		for (i = 0; i < count && !err; i++) {
-			if (vals[i].blocked)
-				err = enforce_one(ctx, &keys[i], rules, n_rules,
-						  &list);
-			else if (vals[i].second + 1 < second)
-				bpf_map_delete_elem(ctx->maps.dos_counts, &keys[i]);
-		}
-		if (ret)
-			break;
-	}
-out:
+	if (!err)
+		err = enforce_map(ctx, false, second, rules, n_rules, &list);
+	if (!err)
+		err = enforce_map(ctx, true, second, rules, n_rules, &list);
 	*added = list.e;
 	*n_added = list.n;
 	free(rules);
-	free(keys);
-	free(vals);
 	return err;
 }
 
@@ -654,11 +759,14 @@ int scmlb_dos_expire(struct scmlb_ctx *ctx, __s64 now,
 		if (err || !scmlb_dos_expired(expires, now))
 			continue;
 		err = scmlb_fw_rule_delete(ctx, r->id);
-		if (!err)
-			gone[(*n)++] = (struct scmlb_dos_expired){
+		if (!err) {
+			gone[*n] = (struct scmlb_dos_expired){
 				.rule = r->id, .policy = r->dos_policy,
-				.class = r->dos_class - 1, .addr = r->addr,
-				.expires = expires };
+				.class = r->dos_class - 1, .expires = expires };
+			scmlb_fw_entry_network(&rules[i], gone[*n].network,
+					       sizeof(gone[*n].network));
+			(*n)++;
+		}
 	}
 	free(rules);
 	if (*n)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "fw.h"
 #include "maps.h"
 
 /*
@@ -25,6 +26,7 @@ struct scmlb_dos_entry {
 	__u32 class;			/* enum scmlb_dos_class, or SCMLB_DOS_SYN_GLOBAL */
 	__u32 limit;
 	__u32 block;			/* seconds its rules stay; 0: until deleted */
+	__u8 prefix_len;		/* IPv6 sources counted per /N; 0: budget */
 	bool triggered;			/* it has rules; the budget: it ran out
 					 * this second or the one before */
 	__u32 *rules;			/* rule ids, by id */
@@ -37,7 +39,9 @@ struct scmlb_dos_added {
 	__u32 policy;			/* the policy's id */
 	__u32 class;			/* enum scmlb_dos_class */
 	__u32 limit;			/* the policy's limit */
-	__be32 addr;			/* the source, dropped as ADDR/32 */
+	__be32 addr[4];			/* the source (IPv4 in addr[0]) ... */
+	char network[SCMLB_FW_NETWORK_LEN]; /* ... dropped as ADDR/32, or
+					 * an IPv6 PREFIX/len (--prefix-len) */
 	__s64 expires;			/* CLOCK_REALTIME seconds; 0: never */
 };
 
@@ -46,7 +50,7 @@ struct scmlb_dos_expired {
 	__u32 rule;
 	__u32 policy;
 	__u32 class;
-	__be32 addr;
+	char network[SCMLB_FW_NETWORK_LEN];
 	__s64 expires;
 };
 
@@ -56,10 +60,10 @@ const char *scmlb_dos_class_proto(__u32 class);
 const char *scmlb_dos_class_type(__u32 class);
 
 int scmlb_dos_policy_add(struct scmlb_ctx *ctx, __u32 class, __u32 limit,
-			 __u32 block, __u32 *id);
+			 __u32 block, __u8 prefix_len, __u32 *id);
 int scmlb_dos_policy_delete(struct scmlb_ctx *ctx, __u32 id);
 int scmlb_dos_policy_set(struct scmlb_ctx *ctx, __u32 id, __u32 limit,
-			 __u32 block);
+			 __u32 block, __u8 prefix_len);
 int scmlb_dos_policies_list(const struct scmlb_ctx *ctx,
 			    struct scmlb_dos_entry *out, size_t *n);
 void scmlb_dos_entries_free(struct scmlb_dos_entry *list, size_t n);

@@ -505,7 +505,7 @@ static void print_conntrack(FILE *f, const struct snapshot *s,
 
 static void print_firewall(FILE *f, const struct snapshot *s)
 {
-	char net[16];
+	char net[SCMLB_FW_NETWORK_LEN];
 	size_t i;
 
 	family(f, "scmlb_firewall_rules", "gauge",
@@ -519,10 +519,10 @@ static void print_firewall(FILE *f, const struct snapshot *s)
 
 		if (r->dos_policy)
 			continue;
-		scmlb_format_ipv4(net, sizeof(net), r->addr);
+		scmlb_fw_entry_network(&s->rules[i], net, sizeof(net));
 		fprintf(f, "scmlb_firewall_dropped_packets_total{rule=\"%u\","
-			"network=\"%s/%u\",protocol=\"%s\"} %llu\n", r->id, net,
-			r->prefixlen, scmlb_fw_proto_name(r->proto),
+			"network=\"%s\",protocol=\"%s\"} %llu\n", r->id, net,
+			scmlb_fw_proto_name(r->proto),
 			(unsigned long long)s->rules[i].dropped);
 	}
 }

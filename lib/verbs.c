@@ -107,6 +107,19 @@ static int parse_limit(const char *s, void *out, const char **why)
 	return 0;
 }
 
+/* --prefix-len: how much of an IPv6 source counts as one, /32 to /128. */
+static int parse_prefix_len(const char *s, void *out, const char **why)
+{
+	__u32 len;
+
+	if (scmlb_parse_u32(s, &len, why) || len < 32 || len > 128) {
+		*why = "the prefix length must be 32 to 128";
+		return -EINVAL;
+	}
+	*(__u8 *)out = (__u8)len;
+	return 0;
+}
+
 /* -b: whole seconds, or 0 for rules that stay until the policy goes. */
 static int parse_block_time(const char *s, void *out, const char **why)
 {
@@ -337,12 +350,23 @@ int scmlb_dos_set_check(const void *opts)
 			pr_err("missing option '--type' for protocol 'tcp': %s", why);
 		return SCMLB_EXIT_USAGE;
 	}
+	if (o->global && o->prefix_len) {
+		pr_err("invalid option '--prefix-len' with '--global': a "
+		       "global budget counts no sources");
+		return SCMLB_EXIT_USAGE;
+	}
 	if (o->global && o->block) {
 		pr_err("invalid option '--block-time' with '--global': a "
 		       "global budget adds no firewall rules");
 		return SCMLB_EXIT_USAGE;
 	}
 	return SCMLB_EXIT_OK;
+}
+
+/* How much of an IPv6 source a set line counts as one: --prefix-len, or 128. */
+__u8 scmlb_dos_set_prefix_len(const struct scmlb_dos_set_opts *o)
+{
+	return o->prefix_len ? o->prefix_len : SCMLB_DOS_DEFAULT_PREFIX_LEN;
 }
 
 /* The block time a set line gives: -b, or the default 10m. */
@@ -372,6 +396,10 @@ const struct scmlb_opt scmlb_dos_set_table[] = {
 	  offsetof(struct scmlb_dos_set_opts, block), false,
 	  "how long the firewall rule of a flooding source stays, like 30s, "
 	  "10m, 1h (default 10m); 0: until the policy is deleted" },
+	{ "prefix-len", 0, "N", "prefix length", parse_prefix_len,
+	  offsetof(struct scmlb_dos_set_opts, prefix_len), false,
+	  "IPv6 sources only: count each /N (32 to 128) as one source and "
+	  "block it whole, since one host owns a /64 (default 128)" },
 	{ 0 },
 };
 

@@ -100,7 +100,7 @@ int scmlb_fw_set_check(const void *opts);
 	  sizeof(struct scmlb_fw_set_opts), SCMLB_CMD_WRITE,		\
 	  scmlb_fw_set_check, (run) }
 
-/* scmlb-dos set -p PROTO [-t TYPE] [--global] [-l N] [-b DURATION] */
+/* scmlb-dos set -p PROTO [-t TYPE] [--global] [-l N] [-b DURATION] [--prefix-len N] */
 struct scmlb_dos_set_opts {
 	__u8 proto;
 	const char *type;
@@ -108,15 +108,20 @@ struct scmlb_dos_set_opts {
 	__u32 limit;		/* 0: not given */
 	__u64 block;		/* 0: not given, else SCMLB_DOS_BLOCK_GIVEN | seconds */
 	__u32 class;		/* from proto, type and global, by the check */
+	__u8 prefix_len;	/* IPv6 sources: 32..128; 0: not given */
 };
 
 #define SCMLB_DOS_BLOCK_GIVEN (1ULL << 32)
 
 #define SCMLB_DOS_DEFAULT_LIMIT 256
 
+/* An IPv6 source counts per /128 unless --prefix-len says otherwise. */
+#define SCMLB_DOS_DEFAULT_PREFIX_LEN 128
+
 extern const struct scmlb_opt scmlb_dos_set_table[];
 int scmlb_dos_set_check(const void *opts);
 __u32 scmlb_dos_set_block(const struct scmlb_dos_set_opts *o);
+__u8 scmlb_dos_set_prefix_len(const struct scmlb_dos_set_opts *o);
 
 #define SCMLB_DOS_SET_CMD(run)						\
 	{ "set", "add a policy; prints its id", scmlb_dos_set_table,	\

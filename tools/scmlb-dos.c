@@ -24,7 +24,8 @@ static int do_set(struct scmlb_ctx *ctx, const void *opts)
 
 	err = scmlb_dos_policy_add(ctx, o->class, o->limit ? o->limit :
 				   SCMLB_DOS_DEFAULT_LIMIT,
-				   scmlb_dos_set_block(o), &id);
+				   scmlb_dos_set_block(o),
+				   scmlb_dos_set_prefix_len(o), &id);
 	if (err == -EEXIST) {
 		pr_err("cannot add the policy: policy %u watches %s%s%s%s already "
 		       "(delete it first)", id, scmlb_dos_class_proto(o->class),
@@ -49,6 +50,8 @@ static const struct scmlb_column policy_cols[] = {
 	{ NULL, "rules", SCMLB_COL_RAW },
 	{ "SCOPE", "scope", SCMLB_COL_STR },
 	{ "BLOCK TIME", "block_time", SCMLB_COL_NUM },
+	/* an IPv6 source is counted and blocked per /PREFIX; empty: budget */
+	{ "PREFIX", "prefix_len", SCMLB_COL_NUM },
 };
 
 #define N_POLICY_COLS (sizeof(policy_cols) / sizeof(policy_cols[0]))
@@ -72,7 +75,7 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 	for (i = 0; i < n && !err; i++) {
 		const struct scmlb_dos_entry *e = &list[i];
 		bool global = e->class == SCMLB_DOS_SYN_GLOBAL;
-		char id[12], limit[12], block[12] = "", *rules;
+		char id[12], limit[12], block[12] = "", prefix[8] = "", *rules;
 		const char *cells[N_POLICY_COLS];
 		size_t len = 3 + e->n_rules * 12;	/* "[", ids, "]", NUL */
 
@@ -92,12 +95,15 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 		cells[1] = scmlb_dos_class_proto(e->class);
 		cells[2] = scmlb_dos_class_type(e->class);
 		cells[3] = limit;
-		if (!global)
+		if (!global) {
 			snprintf(block, sizeof(block), "%u", e->block);
+			snprintf(prefix, sizeof(prefix), "%u", e->prefix_len);
+		}
 		cells[4] = e->triggered ? "triggered" : "not triggered";
 		cells[5] = rules;
 		cells[6] = global ? "global" : "source";
 		cells[7] = block;
+		cells[8] = prefix;
 		err = scmlb_table_row(t, cells);
 		free(rules);
 	}
@@ -145,8 +151,9 @@ static const struct scmlb_tool dos_tool = {
 	"A source that sends more than LIMIT packets of the policy's kind within\n"
 	"one second is dropped at once by the data plane; scmlb-gc then adds a\n"
 	"firewall rule dropping that protocol from ADDR/32, one per source,\n"
-	"which it removes again after the block time. A spoofed flood can\n"
-	"block the address it spoofs: keep the block time short.\n"
+	"which it removes again after the block time. An IPv6 source counts\n"
+	"and is blocked per /128, or per /N with --prefix-len N. A spoofed\n"
+	"flood can block the address it spoofs: keep the block time short.\n"
 	"With --global, -p tcp -t syn -l N lets N new connections (SYNs that\n"
 	"open a flow) per second through, from all sources together, and drops\n"
 	"the rest.\n"

@@ -20,24 +20,32 @@ struct delete_opts {
 static int do_set(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct scmlb_fw_set_opts *o = opts;
-	struct scmlb_fw_rule rule = {
-		.addr = o->network.addr,
-		.prefixlen = o->network.prefixlen,
-		.proto = o->proto,
-		.src_from = o->src.from,
-		.src_to = o->src.to,
-		.dst_from = o->dst.from,
-		.dst_to = o->dst.to,
+	struct scmlb_fw_entry e = {
+		.rule = {
+			.family = o->network.family,
+			.prefixlen = o->network.prefixlen,
+			.proto = o->proto,
+			.src_from = o->src.from,
+			.src_to = o->src.to,
+			.dst_from = o->dst.from,
+			.dst_to = o->dst.to,
+		},
 	};
+	bool v6 = o->network.family == SCMLB_AF_INET6;
 	int err;
 
-	err = scmlb_fw_rule_add(ctx, &rule);
-	if (err) {
-		pr_err("cannot add the rule: %s", err == -ENOSPC ?
-		       "the firewall table is full" : strerror(-err));
+	memcpy(e.addr, o->network.addr, sizeof(e.addr));
+	err = scmlb_fw_entry_add(ctx, &e, 0);
+	if (err == -ENOSPC)
+		pr_err("cannot add the rule: the firewall table is full (%u "
+		       "rules, %u %s networks)", SCMLB_FW_MAX_RULES,
+		       v6 ? SCMLB_FW6_MAX_NETS : SCMLB_FW_MAX_RULES,
+		       v6 ? "IPv6" : "IPv4");
+	else if (err)
+		pr_err("cannot add the rule: %s", strerror(-err));
+	if (err)
 		return SCMLB_EXIT_FAIL;
-	}
-	printf("%u\n", rule.id);
+	printf("%u\n", e.rule.id);
 	return SCMLB_EXIT_OK;
 }
 
@@ -72,16 +80,15 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 		err = -ENOMEM;
 	for (i = 0; i < n && !err; i++) {
 		const struct scmlb_fw_rule *r = &list[i].rule;
-		char id[12], net[20], sf[8], st[8], df[8], dt[8], dropped[24];
+		char id[12], net[SCMLB_FW_NETWORK_LEN], sf[8], st[8], df[8], dt[8];
+		char dropped[24];
 		char policy[12] = "", expires[32] = "";
 		const char *cells[N_RULE_COLS] = { id, net, sf, st, df, dt,
 			scmlb_fw_proto_name(r->proto), dropped, policy, expires };
 		__s64 when;
 
 		snprintf(id, sizeof(id), "%u", r->id);
-		scmlb_format_ipv4(net, sizeof(net), r->addr);
-		snprintf(net + strlen(net), sizeof(net) - strlen(net), "/%u",
-			 r->prefixlen);
+		scmlb_fw_entry_network(&list[i], net, sizeof(net));
 		snprintf(sf, sizeof(sf), "%u", r->src_from);
 		snprintf(st, sizeof(st), "%u", r->src_to);
 		snprintf(df, sizeof(df), "%u", r->dst_from);

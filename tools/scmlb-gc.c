@@ -84,7 +84,7 @@ static void print_text(const struct gc_done *d)
 	const struct scmlb_dos_added *added = d->added;
 	const struct gc_report *ct = &d->ct;
 	size_t i, n = d->n_added;
-	char addr[16], mac[18], when[32];
+	char mac[18], when[32];
 	const char *type;
 
 	for (i = 0; i < d->n_moved; i++) {
@@ -94,22 +94,20 @@ static void print_text(const struct gc_done *d)
 	}
 
 	for (i = 0; i < d->n_expired; i++) {
-		scmlb_format_ipv4(addr, sizeof(addr), d->expired[i].addr);
 		scmlb_format_utc(when, sizeof(when), d->expired[i].expires);
-		printf("dos: policy %u: firewall rule %u for %s/32 expired at "
+		printf("dos: policy %u: firewall rule %u for %s expired at "
 		       "%s, removed\n", d->expired[i].policy, d->expired[i].rule,
-		       addr, when);
+		       d->expired[i].network, when);
 	}
 	for (i = 0; i < n; i++) {
 		type = scmlb_dos_class_type(added[i].class);
-		scmlb_format_ipv4(addr, sizeof(addr), added[i].addr);
 		if (added[i].expires)
 			scmlb_format_utc(when, sizeof(when), added[i].expires);
 		printf("dos: policy %u (%s%s%s, limit %u): firewall rule %u "
-		       "drops %s from %s/32 %s%s\n", added[i].policy,
+		       "drops %s from %s %s%s\n", added[i].policy,
 		       scmlb_dos_class_proto(added[i].class), *type ? " " : "",
 		       type, added[i].limit, added[i].rule,
-		       scmlb_dos_class_proto(added[i].class), addr,
+		       scmlb_dos_class_proto(added[i].class), added[i].network,
 		       added[i].expires ? "until " : "until the policy is deleted",
 		       added[i].expires ? when : "");
 	}
@@ -136,15 +134,14 @@ static void print_json(const struct gc_done *d)
 	const struct scmlb_dos_added *added = d->added;
 	const struct gc_report *ct = &d->ct;
 	size_t i, n = d->n_added;
-	char addr[16], mac[18];
+	char mac[18];
 
 	printf("{\"flows_checked\": %llu, \"closed_removed\": %llu, "
 	       "\"idle_removed\": %llu, \"rules_added\": [", ct->checked,
 	       ct->closed, ct->idle);
 	for (i = 0; i < n; i++) {
-		scmlb_format_ipv4(addr, sizeof(addr), added[i].addr);
-		printf("%s{\"id\": %u, \"network\": \"%s/32\", \"protocol\": ",
-		       i ? ", " : "", added[i].rule, addr);
+		printf("%s{\"id\": %u, \"network\": \"%s\", \"protocol\": ",
+		       i ? ", " : "", added[i].rule, added[i].network);
 		scmlb_json_string(stdout, scmlb_dos_class_proto(added[i].class));
 		printf(", \"policy\": %u, \"type\": ", added[i].policy);
 		scmlb_json_string(stdout, scmlb_dos_class_type(added[i].class));
@@ -154,9 +151,9 @@ static void print_json(const struct gc_done *d)
 	}
 	printf("], \"rules_expired\": [");
 	for (i = 0; i < d->n_expired; i++) {
-		scmlb_format_ipv4(addr, sizeof(addr), d->expired[i].addr);
-		printf("%s{\"id\": %u, \"network\": \"%s/32\", \"policy\": %u, "
-		       "\"expires\": ", i ? ", " : "", d->expired[i].rule, addr,
+		printf("%s{\"id\": %u, \"network\": \"%s\", \"policy\": %u, "
+		       "\"expires\": ", i ? ", " : "", d->expired[i].rule,
+		       d->expired[i].network,
 		       d->expired[i].policy);
 		print_expires(d->expired[i].expires);
 		printf("}");

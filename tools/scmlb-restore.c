@@ -44,6 +44,7 @@ struct step {
 	__u32 old;
 	__u8 old_fwd;
 	__u32 old_block;	/* STEP_LIMIT: the policy's block time */
+	__u8 old_prefix;	/* STEP_LIMIT: and its IPv6 prefix length */
 };
 
 /* An edit of a kept backend, done once the removed ones freed their names. */
@@ -88,7 +89,7 @@ static int add_step(struct restore *r, enum step_kind kind, __u32 id,
 	if (!s)
 		return -ENOMEM;
 	r->steps = s;
-	r->steps[r->n_steps++] = (struct step){ kind, id, old, old_fwd, 0 };
+	r->steps[r->n_steps++] = (struct step){ kind, id, old, old_fwd, 0, 0 };
 	return 0;
 }
 
@@ -266,7 +267,7 @@ static void undo(struct restore *r, char *left, size_t size)
 			break;
 		case STEP_LIMIT:
 			err = scmlb_dos_policy_set(r->ctx, s->id, s->old,
-						   s->old_block);
+						   s->old_block, s->old_prefix);
 			what = "policy limit or block time changed";
 			break;
 		case STEP_ADD_SERVICE:
@@ -382,7 +383,9 @@ static int match(struct restore *r)
 		for (k = 0; k < l->n_rules; k++) {
 			if (!r->live_used[USED_RULE][k] &&
 			    scmlb_fw_rule_same(&f->rules[i].rule,
-					       &l->rules[k].rule)) {
+					       &l->rules[k].rule) &&
+			    !memcmp(f->rules[i].addr, l->rules[k].addr,
+				    sizeof(f->rules[i].addr))) {
 				r->rule_match[i] = (long)k;
 				r->live_used[USED_RULE][k] = true;
 				break;
@@ -411,7 +414,7 @@ static int apply_rules(struct restore *r, struct scmlb_line *l)
 			r->unchanged++;
 			continue;
 		}
-		scmlb_line_rule(l, &r->file.rules[i].rule);
+		scmlb_line_rule(l, &r->file.rules[i]);
 		if (run_line(r, l, &id) || add_step(r, STEP_ADD_RULE, id, 0, 0))
 			return fail_undo(r, r->file.rules[i].line);
 		r->added++;
@@ -430,7 +433,7 @@ static int apply_policies(struct restore *r, struct scmlb_line *l)
 		const struct scmlb_conf_policy *cur;
 
 		if (r->policy_match[i] < 0) {
-			scmlb_line_policy(l, p->class, p->limit, p->block);
+			scmlb_line_policy(l, p);
 			if (run_line(r, l, &id) ||
 			    add_step(r, STEP_ADD_POLICY, id, 0, 0))
 				return fail_undo(r, p->line);
@@ -438,15 +441,19 @@ static int apply_policies(struct restore *r, struct scmlb_line *l)
 			continue;
 		}
 		cur = &r->live.policies[r->policy_match[i]];
-		if (cur->limit == p->limit && cur->block == p->block) {
+		if (cur->limit == p->limit && cur->block == p->block &&
+		    cur->prefix_len == p->prefix_len) {
 			r->unchanged++;
 			continue;
 		}
-		err = scmlb_dos_policy_set(r->ctx, cur->id, p->limit, p->block);
+		err = scmlb_dos_policy_set(r->ctx, cur->id, p->limit, p->block,
+					   p->prefix_len);
 		if (!err)
 			err = add_step(r, STEP_LIMIT, cur->id, cur->limit, 0);
-		if (!err)
+		if (!err) {
 			r->steps[r->n_steps - 1].old_block = cur->block;
+			r->steps[r->n_steps - 1].old_prefix = cur->prefix_len;
+		}
 		if (err) {
 			snprintf(r->why, sizeof(r->why), "cannot change the limit "
 				 "or block time of policy %u: %s", cur->id,

@@ -35,6 +35,42 @@ static __always_inline int dos_class(const struct pkt *p)
 	return SCMLB_DOS_TCP_ACK;
 }
 
+/*
+ * The end of dos_check() and dos6_check(): one more packet from the
+ * source of @key (whose class is @key.class) in @counts (dos_counts or
+ * dos6_counts); returns XDP_DROP, counted, once it crossed @pol's limit
+ * within the second or came after it did, else SCMLB_CONTINUE. A macro,
+ * not a function: IPv4's dos_check() compiles to what it was.
+ */
+#define DOS_COUNT(cfg, st, pol, counts, key)				\
+	do {								\
+		/* whole seconds of jiffies; hz is never 0 once attached */ \
+		second = bpf_jiffies64() / ((cfg)->hz ? (cfg)->hz : 250); \
+		c = bpf_map_lookup_elem(counts, &(key));		\
+		if (!c) {						\
+			struct scmlb_dos_count first = {		\
+				.second = second, .packets = 1 };	\
+									\
+			bpf_map_update_elem(counts, &(key), &first, BPF_ANY); \
+			return SCMLB_CONTINUE;				\
+		}							\
+		if (c->blocked)						\
+			goto drop;					\
+		if (c->second != second) {				\
+			c->second = second;				\
+			c->packets = 0;					\
+		}							\
+		if (++c->packets <= (pol)->limit)			\
+			return SCMLB_CONTINUE;				\
+		c->blocked = 1;						\
+drop:									\
+		drops = bpf_map_lookup_elem(&dos_drops, &(key).class);	\
+		if (drops)						\
+			(*drops)++;					\
+		(st)->dos_dropped++;					\
+		return XDP_DROP;					\
+	} while (0)
+
 /**
  * dos_check() - count the packet against its class's policy; stop floods
  * @cfg: the instance's configuration
@@ -74,30 +110,128 @@ static __always_inline int dos_check(const struct scmlb_config *cfg,
 		return SCMLB_CONTINUE;
 
 	key.saddr = p->ip->saddr;
-	/* whole seconds of jiffies; hz is never 0 once attached */
-	second = bpf_jiffies64() / (cfg->hz ? cfg->hz : 250);
-	c = bpf_map_lookup_elem(&dos_counts, &key);
-	if (!c) {
-		struct scmlb_dos_count first = { .second = second, .packets = 1 };
+	DOS_COUNT(cfg, st, pol, &dos_counts, key);
+}
 
-		bpf_map_update_elem(&dos_counts, &key, &first, BPF_ANY);
+/* @w with the bits past the first @keep cleared (@keep may be <= 0 or >= 32). */
+static __always_inline __be32 dos6_mask_word(__be32 w, int keep)
+{
+	if (keep >= 32)
+		return w;
+	if (keep <= 0)
+		return 0;
+	return w & bpf_htonl(0xffffffffU << (32 - keep));
+}
+
+/* How much of an IPv6 source @class's policy @pol counts as one: /128 unless set. */
+static __always_inline int dos6_prefixlen(const struct scmlb_dos_policy *pol,
+					  __u32 class)
+{
+	const struct scmlb_dos6_prefix *pfx;
+
+	pfx = bpf_map_lookup_elem(&dos6_prefix, &class);
+	/* an entry of another policy is stale: that policy's, not this one's */
+	if (!pfx || pfx->policy != pol->id || pfx->prefixlen < 32 ||
+	    pfx->prefixlen > 128)
+		return 128;
+	return pfx->prefixlen;
+}
+
+/* The class of an IPv6 packet: ICMPv6 is a policy's icmp, but ND and MLD. */
+static __always_inline int dos6_class(const struct pkt6 *p)
+{
+	struct pkt q = {
+		.proto = p->proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : p->proto,
+		.l4 = p->l4,
+		.tcp_flags = p->tcp_flags,
+	};
+	int type = icmp6_type(p);
+
+	if ((type >= ICMPV6_MLD_QUERY && type <= ICMPV6_ND_LAST) ||
+	    type == ICMPV6_MLD2_REPORT)
+		return -1;
+	return dos_class(&q);
+}
+
+/* What DoS protection needs of an IPv6 packet, copied off it for scmlb_dos6_count(). */
+struct dos6_src {
+	__be32 saddr[4];
+	__be32 daddr[4];
+	__u32 class;			/* enum scmlb_dos_class */
+};
+
+/**
+ * scmlb_dos6_count() - count an IPv6 packet of a class against its policy
+ * @cfg: the instance's configuration
+ * @st:  this CPU's counters
+ * @q:   the packet's addresses and class
+ *
+ * As dos_check(), the source masked to its policy's prefix. A global
+ * function: verified once, not through every stage of scmlb_main6.
+ *
+ * Return: XDP_DROP (counted) or SCMLB_CONTINUE.
+ */
+__noinline int scmlb_dos6_count(const struct scmlb_config *cfg,
+				struct scmlb_stats *st, const struct dos6_src *q)
+{
+	struct scmlb_vip_key vip = { .family = SCMLB_AF_INET6 };
+	const struct scmlb_dos_policy *pol;
+	struct scmlb_dos6_key key;
+	struct scmlb_dos_count *c;
+	__u64 second, *drops;
+	int len;
+
+	if (!cfg || !st || !q)
 		return SCMLB_CONTINUE;
-	}
-	if (c->blocked)
-		goto drop;
-	if (c->second != second) {
-		c->second = second;
-		c->packets = 0;
-	}
-	if (++c->packets <= pol->limit)
+	key.class = q->class;
+	pol = bpf_map_lookup_elem(&dos_policies, &key.class);
+	if (!pol || !pol->id)
 		return SCMLB_CONTINUE;
-	c->blocked = 1;
-drop:
-	drops = bpf_map_lookup_elem(&dos_drops, &key.class);
-	if (drops)
-		(*drops)++;
-	st->dos_dropped++;
-	return XDP_DROP;
+	/* only packets for a VIP: the bitmap first, then lb_vips */
+	__builtin_memcpy(vip.addr, q->daddr, sizeof(vip.addr));
+	if (!vip_addr_hinted(vip.addr) || !bpf_map_lookup_elem(&lb_vips, &vip))
+		return SCMLB_CONTINUE;
+	len = dos6_prefixlen(pol, key.class);
+	key.saddr[0] = dos6_mask_word(q->saddr[0], len);
+	key.saddr[1] = dos6_mask_word(q->saddr[1], len - 32);
+	key.saddr[2] = dos6_mask_word(q->saddr[2], len - 64);
+	key.saddr[3] = dos6_mask_word(q->saddr[3], len - 96);
+	DOS_COUNT(cfg, st, pol, &dos6_counts, key);
+}
+
+/**
+ * dos6_check() - dos_check() for an IPv6 packet
+ * @cfg: the instance's configuration
+ * @st:  this CPU's counters
+ * @p:   the packet, parse_l4_6() done
+ *
+ * The source counts as its /128, or as the /N its policy names
+ * (scmlb-dos set --prefix-len N: one host owns a /64). Neighbour
+ * discovery and MLD are never counted (main6 passes them before: this
+ * is the second guard). Only packets for a VIP count, as for IPv4.
+ *
+ * Return: XDP_DROP, or SCMLB_CONTINUE.
+ */
+static __always_inline int dos6_check(const struct scmlb_config *cfg,
+				      struct scmlb_stats *st,
+				      const struct pkt6 *p)
+{
+	const __be32 *s = ip6_saddr(p), *d = ip6_daddr(p);
+	struct dos6_src q;
+	int class;
+
+	if (!cfg->dos_policies)
+		return SCMLB_CONTINUE;
+	class = dos6_class(p);
+	if (class < 0)
+		return SCMLB_CONTINUE;
+	q = (struct dos6_src){
+		.saddr = { s[0], s[1], s[2], s[3] },
+		.daddr = { d[0], d[1], d[2], d[3] },
+		.class = class,
+	};
+	return scmlb_dos6_count(cfg, st, &q) == XDP_DROP ? XDP_DROP :
+							   SCMLB_CONTINUE;
 }
 
 /* lb_new_flow()'s *opened when the SYN budget refused the flow. */

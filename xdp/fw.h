@@ -8,30 +8,37 @@
 
 /* Where a packet's walk over the rules covering its source stands. */
 struct fw_walk {
-	__u32 net;		/* network whose list is walked */
+	__u32 net;		/* network whose list is walked (of its family) */
 	__u32 rule;		/* next rule slot, SCMLB_FW_NONE at a list's end */
 	__u32 hit;		/* matching rule slot, SCMLB_FW_NONE */
 	__u32 hit_dos;		/* its dos_class: DoS class + 1, or 0 */
 	__u8 hit_proto;		/* its protocol */
 	__u8 hit_any_port;	/* it matches every port */
-	__be32 saddr;
+	__be32 saddr;		/* IPv4: the source; IPv6 walks compare net */
 	__u16 sport;		/* host order */
 	__u16 dport;
-	__u8 proto;
+	__u8 proto;		/* IPv6: ICMPv6 as IPPROTO_ICMP */
 	__u8 has_ports;
 };
+
+/* What both families' networks start with, so that one walk steps over either. */
+struct fw_links {
+	__u32 head;
+	__u32 parent;
+};
+_Static_assert(__builtin_offsetof(struct scmlb_fw_net, parent) == 4 &&
+	       __builtin_offsetof(struct scmlb_fw6_net, parent) == 4,
+	       "scmlb_fw_net and scmlb_fw6_net start with struct fw_links");
 
 static __always_inline int port_in(__u16 port, __u16 from, __u16 to)
 {
 	return port >= from && port <= to;
 }
 
-static __always_inline int fw_rule_matches(const struct scmlb_fw_rule *r,
-					   const struct fw_walk *w)
+/* The protocol and the ports of a rule: the same for both families. */
+static __always_inline int fw_rule_fits(const struct scmlb_fw_rule *r,
+					const struct fw_walk *w)
 {
-	/* the network too: a walk that crossed a deleted rule may stray */
-	if ((w->saddr & r->mask) != r->addr)
-		return 0;
 	if (r->proto && r->proto != w->proto)
 		return 0;
 	if (r->src_to && (!w->has_ports || !port_in(w->sport, r->src_from, r->src_to)))
@@ -41,38 +48,66 @@ static __always_inline int fw_rule_matches(const struct scmlb_fw_rule *r,
 	return 1;
 }
 
+/*
+ * The network too: a walk that crossed a deleted rule may stray. An IPv6
+ * rule's addr (~0 under mask 0) matches no IPv4 source.
+ */
+static __always_inline int fw_rule_matches(const struct scmlb_fw_rule *r,
+					   const struct fw_walk *w)
+{
+	return (w->saddr & r->mask) == r->addr && fw_rule_fits(r, w);
+}
+
+/* An IPv6 rule's address lives in its network: the network walked says it. */
+static __always_inline int fw6_rule_matches(const struct scmlb_fw_rule *r,
+					    const struct fw_walk *w)
+{
+	return r->family == SCMLB_AF_INET6 && r->net == w->net &&
+	       fw_rule_fits(r, w);
+}
+
 /* Steps taken inline before bpf_loop: a drop is mostly found in a rule or two. */
 #define FW_INLINE_STEPS 3
 
-/* One rule, or one step up to the enclosing network; 1 ends the walk. */
+/*
+ * One rule, or one step up to the enclosing network, over the networks of
+ * @info (fw_net_info or fw6_net_info), a rule matching when @matches(r, w)
+ * says so; 1 ends the walk. A macro, not a function taking the family:
+ * IPv4's walk compiles to what it was.
+ */
+#define FW_STEP(w, info, matches)					\
+	do {								\
+		const struct scmlb_fw_rule *r;				\
+		const struct fw_links *n;				\
+									\
+		if ((w)->rule == SCMLB_FW_NONE) {			\
+			n = bpf_map_lookup_elem(info, &(w)->net);	\
+			if (!n || n->parent == SCMLB_FW_NONE)		\
+				return 1;				\
+			(w)->net = n->parent;				\
+			n = bpf_map_lookup_elem(info, &(w)->net);	\
+			if (!n)						\
+				return 1;				\
+			(w)->rule = n->head;				\
+			return 0;					\
+		}							\
+		r = bpf_map_lookup_elem(&fw_rules, &(w)->rule);		\
+		if (!r)							\
+			return 1;					\
+		if (matches(r, w)) {					\
+			(w)->hit = (w)->rule;				\
+			(w)->hit_dos = r->dos_class;			\
+			(w)->hit_proto = r->proto;			\
+			(w)->hit_any_port = !r->src_to && !r->dst_to;	\
+			return 1;					\
+		}							\
+		(w)->rule = r->next;					\
+		return 0;						\
+	} while (0)
+
 static __always_inline long fw_step_one(struct fw_walk *w)
 {
-	const struct scmlb_fw_rule *r;
-	const struct scmlb_fw_net *n;
-
-	if (w->rule == SCMLB_FW_NONE) {
-		n = bpf_map_lookup_elem(&fw_net_info, &w->net);
-		if (!n || n->parent == SCMLB_FW_NONE)
-			return 1;
-		w->net = n->parent;
-		n = bpf_map_lookup_elem(&fw_net_info, &w->net);
-		if (!n)
-			return 1;
-		w->rule = n->head;
-		return 0;
-	}
-	r = bpf_map_lookup_elem(&fw_rules, &w->rule);
-	if (!r)
-		return 1;
-	if (fw_rule_matches(r, w)) {
-		w->hit = w->rule;
-		w->hit_dos = r->dos_class;
-		w->hit_proto = r->proto;
-		w->hit_any_port = !r->src_to && !r->dst_to;
-		return 1;
-	}
-	w->rule = r->next;
-	return 0;
+	FW_STEP(w, &fw_net_info, fw_rule_matches);
 }
 
 static long fw_step(__u32 i, void *data)

@@ -4,6 +4,8 @@
 #define SCMLB_MAIN6_H
 
 #include "counter.h"
+#include "dos.h"
+#include "fw6.h"
 #include "lb_egress6.h"
 #include "lb_ingress6.h"
 #include "maps.h"
@@ -108,6 +110,11 @@ static __always_inline int main6(struct xdp_md *ctx)
 	} else {
 		parse_l4_6(&p);
 	}
+	/* one-arm: the backends' replies are not client traffic */
+	if (act == SCMLB_CONTINUE)
+		act = fw6_check(cfg, st, &p);
+	if (act == SCMLB_CONTINUE)
+		act = dos6_check(cfg, st, &p);
 	/* after the firewall: a dropped packet never pays for the VIP check */
 	if (act == SCMLB_CONTINUE && !one_arm)
 		for_vip = vip6_maybe(&p);

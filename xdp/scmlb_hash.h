@@ -106,6 +106,15 @@ static inline __u32 scmlb_vip_hint_bit(const scmlb_addr_t a)
 }
 
 /*
+ * The bit of fw6_hint an IPv6 source sets: its top 32 bits (@top, as on
+ * the wire), Fibonacci hashed, so that a network of /32 or longer sets one.
+ */
+static inline __u32 scmlb_fw6_hint_bit(__be32 top)
+{
+	return (scmlb_be_word(top) * 0x9e3779b1U) >> 16;
+}
+
+/*
  * Whether two flow keys are the same 5-tuple, as four words: what a
  * half-open slot (ct_opening) is checked with before its entry is used.
  */

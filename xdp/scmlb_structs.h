@@ -26,7 +26,8 @@ struct scmlb_config {
 	__u32 hz;			/* jiffies per second, measured by attach */
 	__u64 ref_jiffies;		/* jiffies at ref_mono_ns, for the tools */
 	__u64 ref_mono_ns;		/* CLOCK_MONOTONIC */
-	__u32 reserved[6];
+	__u32 fw6_net_slots;		/* fw6_net_info slots ever used (4.5) */
+	__u32 reserved[5];
 };
 _Static_assert(sizeof(struct scmlb_config) == 96, "scmlb_config layout");
 
@@ -288,8 +289,8 @@ struct scmlb_fw_rule {
 	__u8 proto;			/* 0 any, IPPROTO_*, SCMLB_FW_PROTO_NONE */
 	__u8 prefixlen;
 	__u8 family;			/* 0 or SCMLB_AF_INET; SCMLB_AF_INET6:
-					 * addr and mask 0, net in fw6_net_info
-					 * (4.5) */
+					 * addr ~0 and mask 0 (no IPv4 source
+					 * matches), net in fw6_net_info (4.5) */
 	__u8 pad;
 	__u32 net;			/* slot of its network in fw_net_info */
 	__u32 dos_policy;		/* DoS policy that added it, or 0 */

@@ -219,6 +219,14 @@ BAD_TABLE=$(cat <<TABLE
 2|scmlb-svc|'ipip'|set -v 2001:db8::11 --forward ipip
 2|scmlb-attach|'fe80::11'|-u up0 -v fe80::11
 2|scmlb-restore|line 3: service 1 is IPv6: backend 10.0.4.2 is IPv4|-f $CONF-mixed
+2|scmlb-fw|'2001:db8::/129'|set -n 2001:db8::/129
+2|scmlb-fw|'2001:db8:::/64'|set -n 2001:db8:::/64
+2|scmlb-fw|'fe80::1%eth0/64'|set -n fe80::1%eth0/64
+2|scmlb-fw|'80'|set -n 2001:db8::/64 -t icmp -d 80
+2|scmlb-dos|'129'|set -p udp --prefix-len 129
+2|scmlb-dos|'16'|set -p udp --prefix-len 16
+2|scmlb-dos|'x'|set -p tcp -t syn --prefix-len x
+2|scmlb-dos|'--prefix-len'|set -p tcp -t syn --global -l 5 --prefix-len 64
 TABLE
 )
 BAD_COUNT=$(grep -c '|' <<<"$BAD_TABLE")

@@ -125,6 +125,67 @@ udp_echo() {
 	scmlb fw delete -i "$(jq '.[0].id' <<<"$output")"
 }
 
+@test "fw: IPv6 rules are set, listed in RFC 5952 form, nested, deleted; IPv4 traffic does not meet them" {
+	run -0 scmlb fw set -n 2001:DB8:0:1:0::5/64 -t tcp -d 80-443
+	net64=$output
+	run -0 scmlb fw set -n 2001:db8:0:0:1:0:0:1/128
+	host=$output
+	run -0 scmlb fw set -n 2001:db8::/32 -t icmp
+	wide=$output
+	# every source of either family: the /0 of each
+	run -0 scmlb fw set -n ::/0 -t udp -s 53
+	all6=$output
+	# one id space with IPv4's rules: ids keep growing
+	[ "$host" -gt "$net64" ] && [ "$wide" -gt "$host" ] && [ "$all6" -gt "$wide" ]
+	run -0 scmlb fw get --json
+	net_of() { jq -r ".[] | select(.id == $1) | .network" <<<"$output"; }
+	[ "$(net_of "$net64")" = 2001:db8:0:1::/64 ]
+	[ "$(net_of "$host")" = 2001:db8::1:0:0:1/128 ]
+	[ "$(net_of "$wide")" = 2001:db8::/32 ]
+	[ "$(net_of "$all6")" = ::/0 ]
+	jq -e --argjson id "$net64" '.[] | select(.id == $id) | .protocol == "tcp" and
+		.dst_from_port == 80 and .dst_to_port == 443 and .src_to_port == 0 and
+		.dropped == 0 and .policy == null' <<<"$output"
+	run -0 scmlb fw get
+	[[ ${lines[*]} =~ $host\ +2001:db8::1:0:0:1/128\ +0\ +0\ +0\ +0\ +any ]]
+	# IPv6 rules match no IPv4 source: HTTP and UDP from the client still work
+	run -0 who
+	[[ $output == 10.0.* ]]
+	run -0 udp_echo "v4 through v6 rules"
+	[ "$output" = "v4 through v6 rules" ]
+	for id in "$net64" "$host" "$wide" "$all6"; do
+		[ "$(rule_dropped "$id")" -eq 0 ]
+	done
+	# the enclosing /32 goes first: the /64 and /128 inside it stay
+	run -0 scmlb fw delete -i "$wide"
+	run -0 scmlb fw get --json
+	[ "$(jq -c '[.[].id]' <<<"$output")" = "[$net64,$host,$all6]" ]
+	# the same network twice is two rules on one network
+	run -0 scmlb fw set -n 2001:db8:0:1::/64 -t udp
+	again=$output
+	run -0 scmlb fw get --json
+	[ "$(net_of "$again")" = 2001:db8:0:1::/64 ]
+	for id in "$net64" "$host" "$all6" "$again"; do
+		run -0 scmlb fw delete -i "$id"
+	done
+	[ "$(scmlb fw get --json)" = "[]" ]
+	run -0 who
+}
+
+@test "fw: IPv6 networks: host bits cleared, /129 and bad text are bad input" {
+	run -0 scmlb fw set -n 2001:db8::ffff/112
+	id=$output
+	run -0 scmlb fw get --json
+	[ "$(jq -r ".[] | select(.id == $id) | .network" <<<"$output")" = 2001:db8::/112 ]
+	scmlb fw delete -i "$id"
+	expect_fail 2 scmlb-fw set -n 2001:db8::/129
+	expect_fail 2 scmlb-fw set -n 2001:db8:::1/64
+	expect_fail 2 scmlb-fw set -n fe80::1%eth0/64
+	expect_fail 2 scmlb-fw set -n 2001:db8::/64 -t icmp -d 80
+	run --separate-stderr scmlb_tool scmlb-fw set -n 2001:db8::/129
+	[ "$stderr" = "scmlb-fw: invalid network '2001:db8::/129': the prefix length must be 0 to 128" ]
+}
+
 @test "stat: counters grow by at least what was sent" {
 	before=$(scmlb stat --json)
 	run -0 who_counts 10

@@ -80,8 +80,8 @@ status_of_port() {
 	run -0 topo_exec client curl -sS --max-time 3 --interface "$CLIENT2" \
 		"http://$TOPO_VIP:8080/who"
 	run -0 scmlb dos get
-	[[ ${lines[0]} =~ ^ID\ +PROTOCOL\ +TYPE\ +LIMIT\ +STATUS\ +SCOPE\ +BLOCK\ TIME$ ]]
-	[[ ${lines[1]} =~ ^$policy\ +tcp\ +syn\ +50\ +triggered\ +source\ +600$ ]]
+	[[ ${lines[0]} =~ ^ID\ +PROTOCOL\ +TYPE\ +LIMIT\ +STATUS\ +SCOPE\ +BLOCK\ TIME\ +PREFIX$ ]]
+	[[ ${lines[1]} =~ ^$policy\ +tcp\ +syn\ +50\ +triggered\ +source\ +600\ +128$ ]]
 }
 
 @test "dos: delete of a policy removes its rules and unblocks the source" {
@@ -216,6 +216,64 @@ status_of_port() {
 	[ "$(scmlb fw get --json)" = "[]" ]
 }
 
+# dos6_put CLASS ADDR16HEX: a blocked dos6_counts entry, as the data plane
+# leaves a source over its limit (ADDR16HEX: 16 bytes, already masked)
+dos6_put() {
+	local class=$1 addr=$2
+	# key: saddr, class (host order); value: second, packets, blocked
+	bpftool map update pinned "$SCMLB_PIN_DIR/dos6_counts" \
+		key hex $addr $(printf '%02x 00 00 00' "$class") \
+		value hex 00 00 00 00 00 00 00 00 33 00 00 00 01 00 00 00
+}
+
+@test "dos: --prefix-len 64 and the /128 default; gc turns blocked IPv6 sources into PREFIX/len rules, once" {
+	run -0 scmlb dos set -p udp -l 50 --prefix-len 64
+	udp=$output
+	run -0 scmlb dos set -p tcp -t syn -l 10
+	syn=$output
+	run -0 scmlb dos get --json
+	[ "$(jq ".[] | select(.id == $udp) | .prefix_len" <<<"$output")" -eq 64 ]
+	[ "$(jq ".[] | select(.id == $syn) | .prefix_len" <<<"$output")" -eq 128 ]
+	run -0 scmlb dos get
+	[[ ${lines[0]} =~ \ PREFIX$ ]]
+	# scmlb-save gives the prefix when it is not the default
+	run -0 scmlb save
+	[[ $output == *"dos set -p udp -l 50 -b 10m --prefix-len 64"* ]]
+	[[ $output == *"dos set -p tcp -t syn -l 10 -b 10m"$'\n'* ]]
+	# udp (class 8) from 2001:db8:0:7::/64, a syn (class 1) from 2001:db8::5
+	dos6_put 8 "20 01 0d b8 00 00 00 07 00 00 00 00 00 00 00 00"
+	dos6_put 1 "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 05"
+	run -0 scmlb gc --json
+	[ "$(jq '.rules_added | length' <<<"$output")" -eq 2 ]
+	[ "$(jq -r ".rules_added[] | select(.policy == $udp) | .network" <<<"$output")" = 2001:db8:0:7::/64 ]
+	[ "$(jq -r ".rules_added[] | select(.policy == $udp) | .protocol" <<<"$output")" = udp ]
+	[ "$(jq -r ".rules_added[] | select(.policy == $syn) | .network" <<<"$output")" = 2001:db8::5/128 ]
+	[ "$(jq -r ".rules_added[] | select(.policy == $syn) | .type" <<<"$output")" = syn ]
+	run -0 scmlb fw get --json
+	[ "$(jq -r ".[] | select(.policy == $udp) | .network" <<<"$output")" = 2001:db8:0:7::/64 ]
+	[ "$(jq -r ".[] | select(.policy == $syn) | .protocol" <<<"$output")" = tcp ]
+	[ "$(jq '[.[] | select(.expires != null)] | length' <<<"$output")" -eq 2 ]
+	[ "$(scmlb dos get --json | jq ".[] | select(.id == $udp) | .rules | length")" -eq 1 ]
+	# the counts are gone; the same source blocked again adds no second rule
+	run -0 scmlb gc --json
+	[ "$(jq -c .rules_added <<<"$output")" = "[]" ]
+	dos6_put 8 "20 01 0d b8 00 00 00 07 00 00 00 00 00 00 00 00"
+	run -0 scmlb gc
+	[[ $output == *"0 DoS rules added"* ]]
+	[ "$(scmlb fw get --json | jq length)" -eq 2 ]
+	# the text report names the network
+	dos6_put 8 "20 01 0d b8 00 00 00 08 00 00 00 00 00 00 00 00"
+	run -0 scmlb gc
+	[[ $output == *"firewall rule "*" drops udp from 2001:db8:0:8::/64 until "* ]]
+	# delete takes the policy's IPv6 rules with it
+	scmlb dos delete -i "$udp"
+	[ "$(scmlb fw get --json | jq -c '[.[].policy]')" = "[$syn]" ]
+	scmlb dos delete -i "$syn"
+	[ "$(scmlb fw get --json)" = "[]" ]
+	run -0 bpftool -j map dump pinned "$SCMLB_PIN_DIR/dos6_counts"
+	[ "$(jq length <<<"$output")" -eq 0 ]
+}
+
 @test "gc: --if-attached runs as usual when attached, and is a quiet no-op when not" {
 	run -0 --separate-stderr scmlb gc --if-attached
 	[[ $output == "gc: "*" flows checked, "* ]]
@@ -329,10 +387,11 @@ connects() {
 	run -0 scmlb dos get --json
 	jq -e --argjson b "$budget" '.[] | select(.id == $b) |
 		.protocol == "tcp" and .type == "syn" and .scope == "global" and
-		.limit == 5 and .block_time == null and .rules == [] and
+		.limit == 5 and .block_time == null and .prefix_len == null and
+		.rules == [] and
 		.status == "not triggered"' <<<"$output"
 	run -0 scmlb dos get
-	[[ ${lines[1]} =~ ^$budget\ +tcp\ +syn\ +5\ +not\ triggered\ +global\ +-$ ]]
+	[[ ${lines[1]} =~ ^$budget\ +tcp\ +syn\ +5\ +not\ triggered\ +global\ +-\ +-$ ]]
 	run -0 scmlb save
 	[[ $output == *$'\n'"dos set -p tcp -t syn --global -l 5"$'\n'* || $output == *$'\n'"dos set -p tcp -t syn --global -l 5" ]]
 	dropped=$(stat_of syn_budget_dropped)
@@ -403,6 +462,14 @@ connects() {
 	expect_fail 2 scmlb-dos set -p udp --global
 	expect_fail 2 scmlb-dos set -p tcp -t syn --global -b 10m
 	expect_fail 2 scmlb-dos set -p udp -b 2.5s
+	expect_fail 2 scmlb-dos set -p udp --prefix-len 129
+	expect_fail 2 scmlb-dos set -p udp --prefix-len 16
+	expect_fail 2 scmlb-dos set -p udp --prefix-len 31
+	expect_fail 2 scmlb-dos set -p udp --prefix-len x64
+	expect_fail 2 scmlb-dos set -p udp --prefix-len
+	expect_fail 2 scmlb-dos set -p tcp -t syn --global --prefix-len 64
+	run --separate-stderr scmlb_tool scmlb-dos set -p udp --prefix-len 16
+	[ "$stderr" = "scmlb-dos: invalid prefix length '16': the prefix length must be 32 to 128" ]
 	scmlb dos set -p tcp -t syn --global -l 5 >/dev/null
 	expect_fail 1 scmlb-dos set -p tcp -t syn --global -l 9
 }

@@ -285,7 +285,8 @@ sorted() {
 	[ "$(offers scmlb dos set -p '')" = "icmp tcp udp" ]
 	[ "$(offers scmlb-dos set -t '')" = "ack cwr ece fin psh rst syn urg" ]
 	[ "$(offers scmlb dos set -p tcp -t syn --)" = \
-		"--block-time --global --help --limit --pin-dir --verbose --version" ]
+		"--block-time --global --help --limit --pin-dir --prefix-len --verbose --version" ]
+	[ "$(offers scmlb-dos set -p udp --prefix-len '')" = "128 48 56 64" ]
 	[ "$(offers scmlb-dos set -p udp -b '')" = "0 10m 1h 1m 30s" ]
 	[ "$(offers scmlb dos set --block-time=1)" = \
 		"--block-time=10m --block-time=1h --block-time=1m" ]

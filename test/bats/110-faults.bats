@@ -36,6 +36,7 @@ kill_during() {
 	local i tools=$SCMLB_BUILD/tools
 	for i in $(seq 1 40); do
 		kill_during 25 "$tools/scmlb-fw" set -n "10.$i.0.0/16" -t tcp -d 80
+		kill_during 25 "$tools/scmlb-fw" set -n "2001:db8:$i::/48" -t udp
 		kill_during 25 "$tools/scmlb-lb" set -n "k$i" -a "10.0.4.$((i + 9))"
 		kill_during 10 "$tools/scmlb-lb" drain -i 1
 		kill_during 10 "$tools/scmlb-lb" undrain -i 1
@@ -51,6 +52,7 @@ kill_during() {
 	done
 	# the next write finishes or undoes what the killed ones left
 	run -0 scmlb fw set -n 192.0.2.0/24
+	run -0 scmlb fw set -n 2001:db8:ffff::/48
 	run -0 scmlb lb undrain -i 1
 	run -0 scmlb lb edit -i 1 -n web1 -w 1
 	run -0 topo_exec lb "$CHECK"

@@ -340,7 +340,7 @@ int main(int argc, char **argv)
 				pr_err("invalid network '%s': %s", optarg, why);
 				return 2;
 			}
-			f.src.s_addr = cidr.addr;
+			f.src.s_addr = cidr.addr[0];
 			f.rand_mask = cidr.prefixlen == 32 ?
 				      0 : 0xffffffffu >> cidr.prefixlen;
 			f.rand = true;

@@ -1354,7 +1354,7 @@ static int dos_policies_add(void)
 		err = scmlb_dos_class_parse(IPPROTO_TCP, types[i], false,
 					    &class, &why);
 		if (!err)
-			err = scmlb_dos_policy_add(&lb, class, DOS_LIMIT, 0, &id);
+			err = scmlb_dos_policy_add(&lb, class, DOS_LIMIT, 0, 128, &id);
 		if (err)
 			return err;
 	}
@@ -1384,7 +1384,7 @@ static int syn_budget_setup(void)
 		err = scmlb_dos_policy_delete(&lb, b.id);
 	if (!err)
 		err = scmlb_dos_policy_add(&lb, SCMLB_DOS_SYN_GLOBAL, syn_budget,
-					   0, &id);
+					   0, 0, &id);
 	if (!err && syn_chunk) {
 		err = bpf_map_lookup_elem(lb.maps.syn_budget, &zero, &b) ?
 		      -errno : 0;

@@ -24,6 +24,7 @@
 #include "maps.h"
 #include "progs.h"
 #include "scmlb.skel.h"
+#include "services.h"
 #include "testbed.h"
 
 /* Addresses and ports in host order; the frame builder converts them. */
@@ -294,7 +295,7 @@ static int policies_add(__u32 watch, __u32 limit)
 	for (class = 0; class < SCMLB_DOS_CLASSES; class++) {
 		if (!(watch & BIT(class)))
 			continue;
-		err = scmlb_dos_policy_add(&lb, class, limit, 0,
+		err = scmlb_dos_policy_add(&lb, class, limit, 0, 128,
 					   &policy_id[class]);
 		if (err) {
 			note("adding a %s policy: %s", class_names[class],
@@ -1183,6 +1184,220 @@ static enum tap_result run_sweep(const struct sweep *s)
 }
 
 /* The test's part of the start, once the data plane is loaded. */
+/* ---- IPv6 sources ---- */
+
+#define VIP6_IDLE	"2001:db8:d::100"	/* a VIP without backends */
+#define NOT_VIP6	"2001:db8:d::200"	/* the host's own */
+#define A1		"2001:db8:d:1::1"
+#define A2		"2001:db8:d:1::2"	/* A1's /64 */
+#define A3		"2001:db8:d:1::3"
+#define B1		"2001:db8:d:2::1"	/* another /64 */
+
+/* The IPv6 VIP, any port, no backend: what dos6_check() watches passes. */
+static int fx_vip6(void)
+{
+	static __u32 id;
+	struct scmlb_service svc = {
+		.family = SCMLB_AF_INET6,
+		.scheduler = SCMLB_SCHED_RR,
+	};
+	int err;
+
+	if (id)
+		return 0;
+	ip6_pton(VIP6_IDLE, (__u8 *)svc.vip);
+	err = scmlb_service_add(&lb, &svc);
+	id = svc.id;
+	return err;
+}
+
+/* No policy, count or rule of either family. */
+static int dos6_wipe(void)
+{
+	struct scmlb_dos6_key key;
+	int err = dos_wipe();
+
+	if (!err)
+		err = tb_map_clear(lb.maps.dos6_counts, &key);
+	if (!err)
+		err = fx_vip6();
+	return err ? err : clock_settle();
+}
+
+/*
+ * One packet from @src to @dst (UDP, or ICMPv6 of @icmp_type when not 0),
+ * which must get @want: passed untouched or dropped.
+ */
+static bool send6(const char *src, const char *dst, __u8 icmp_type, int want)
+{
+	struct frame6 f = {
+		.src_mac = mac_client, .dst_mac = mac_up,
+		.proto = icmp_type ? IPPROTO_ICMPV6 : IPPROTO_UDP,
+		.sport = 5000, .dport = VPORT, .icmp_type = icmp_type,
+		.payload = 13,
+	};
+	__u8 in[256], out[512];
+	__u32 out_len = sizeof(out);
+	size_t len;
+	int act;
+
+	ip6_pton(src, f.saddr);
+	ip6_pton(dst, f.daddr);
+	len = frame6_build(&f, in);
+	if (prog_run(main_fd, ifindex[SIDE_UP], in, len, out, &out_len, &act))
+		return false;
+	if (want == XDP_PASS ? run_out_ok(XDP_PASS, act, in, len, out, out_len) :
+			       act == want)
+		return true;
+	note("%s -> %s (icmp %u): %s, expected %s", src, dst, icmp_type,
+	     act_name(act), act_name(want));
+	return false;
+}
+
+/* dos6_counts' entry of @net (masked as the data plane keys it) and @class. */
+static bool count6_is(const char *net, __u32 class, __u32 packets, bool blocked)
+{
+	struct scmlb_dos6_key key = { .class = class };
+	struct scmlb_dos_count c;
+
+	ip6_pton(net, (__u8 *)key.saddr);
+	if (bpf_map_lookup_elem(lb.maps.dos6_counts, &key, &c)) {
+		note("no dos6_counts entry for %s class %u", net, class);
+		return false;
+	}
+	if ((packets != COUNT_ANY && c.packets != packets) ||
+	    !!c.blocked != blocked) {
+		note("dos6_counts %s class %u: %u packets%s", net, class,
+		     c.packets, c.blocked ? ", blocked" : "");
+		return false;
+	}
+	return true;
+}
+
+static __u32 counts6_n(void)
+{
+	struct scmlb_dos6_key key, next;
+	__u32 n = 0;
+	int more = !bpf_map_get_next_key(lb.maps.dos6_counts, NULL, &key);
+
+	while (more) {
+		n++;
+		more = !bpf_map_get_next_key(lb.maps.dos6_counts, &key, &next);
+		key = next;
+	}
+	return n;
+}
+
+/* scmlb-dos set -p udp -l LIMIT [--prefix-len @len] */
+static bool udp6_policy(__u8 len)
+{
+	int err = scmlb_dos_policy_add(&lb, UDP_C, LIMIT, 0, len,
+				       &policy_id[UDP_C]);
+
+	if (err)
+		note("adding the udp policy: %s", strerror(-err));
+	return !err;
+}
+
+static enum tap_result per_host6(void)
+{
+	bool ok = !dos6_wipe() && udp6_policy(128);
+	int i;
+
+	for (i = 0; ok && i < LIMIT; i++)
+		ok = send6(A1, VIP6_IDLE, 0, XDP_PASS);
+	ok = ok && send6(A1, VIP6_IDLE, 0, XDP_DROP);
+	/* the same /64, another address: a source of its own */
+	ok = ok && send6(A2, VIP6_IDLE, 0, XDP_PASS);
+	ok = ok && count6_is(A1, UDP_C, COUNT_ANY, true) &&
+	     count6_is(A2, UDP_C, 1, false);
+	return ok ? RES_OK : RES_FAIL;
+}
+
+static enum tap_result per_64(void)
+{
+	struct scmlb_dos_added *added = NULL;
+	size_t n = 0;
+	bool ok = !dos6_wipe() && udp6_policy(64);
+	int i;
+
+	for (i = 0; ok && i < LIMIT; i++)
+		ok = send6(i % 2 ? A1 : A2, VIP6_IDLE, 0, XDP_PASS);
+	/* A3 is one more of the /64's packets */
+	ok = ok && send6(A3, VIP6_IDLE, 0, XDP_DROP);
+	ok = ok && send6(B1, VIP6_IDLE, 0, XDP_PASS);
+	ok = ok && count6_is("2001:db8:d:1::", UDP_C, COUNT_ANY, true) &&
+	     count6_is("2001:db8:d:2::", UDP_C, 1, false) && counts6_n() == 2;
+	/* scmlb-gc: the /64 becomes the policy's rule, the firewall's drop */
+	if (ok && (scmlb_dos_enforce(&lb, &added, &n) || n != 1 ||
+		   strcmp(added[0].network, "2001:db8:d:1::/64") ||
+		   added[0].policy != policy_id[UDP_C])) {
+		note("scmlb_dos_enforce added %zu rules: %s", n,
+		     n ? added[0].network : "");
+		ok = false;
+	}
+	free(added);
+	if (ok && scmlb_config_read(&lb, &lb.cfg))
+		ok = false;
+	ok = ok && send6("2001:db8:d:1::99", NOT_VIP6, 0, XDP_DROP);
+	return ok ? RES_OK : RES_FAIL;
+}
+
+static enum tap_result nd6_limit1(void)
+{
+	bool ok = !dos6_wipe();
+	int i, err;
+
+	err = scmlb_dos_policy_add(&lb, ICMP_C, 1, 0, 128, &policy_id[ICMP_C]);
+	if (err) {
+		note("adding the icmp policy: %s", strerror(-err));
+		return RES_FAIL;
+	}
+	/* neighbour solicitation, advertisement; MLD report: never counted */
+	for (i = 0; ok && i < 3; i++)
+		ok = send6(A1, VIP6_IDLE, 135, XDP_PASS) &&
+		     send6(A1, VIP6_IDLE, 136, XDP_PASS) &&
+		     send6(A1, VIP6_IDLE, 143, XDP_PASS);
+	if (ok && counts6_n()) {
+		note("neighbour discovery was counted");
+		ok = false;
+	}
+	/* echo requests are ICMPv6: the policy's icmp */
+	ok = ok && send6(A1, VIP6_IDLE, 128, XDP_PASS) &&
+	     send6(A1, VIP6_IDLE, 128, XDP_DROP) &&
+	     count6_is(A1, ICMP_C, COUNT_ANY, true);
+	return ok ? RES_OK : RES_FAIL;
+}
+
+static enum tap_result not_vip6(void)
+{
+	bool ok = !dos6_wipe() && udp6_policy(64);
+	int i;
+
+	for (i = 0; ok && i < 3 * LIMIT; i++)
+		ok = send6(A1, NOT_VIP6, 0, XDP_PASS);
+	if (ok && counts6_n()) {
+		note("a packet for no VIP was counted");
+		ok = false;
+	}
+	return ok ? RES_OK : RES_FAIL;
+}
+
+static const struct {
+	const char *desc;
+	enum tap_result (*run)(void);
+} cases6[] = {
+	{ "IPv6 per /128: a source's packet over the limit is dropped, "
+	  "its /64 neighbour's first is not",
+	  per_host6 },
+	{ "IPv6 --prefix-len 64: the /64 counts as one source; gc makes "
+	  "it rule PREFIX/64, the firewall's",
+	  per_64 },
+	{ "IPv6: ND and MLD to a VIP pass an icmp policy at limit 1; echo counts as icmp",
+	  nd6_limit1 },
+	{ "IPv6: packets for no VIP are never counted", not_vip6 },
+};
+
 static int bpf_setup(void)
 {
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
@@ -1201,7 +1416,7 @@ int main(void)
 	if (!tb_start(&tb, &failed))
 		return failed;
 
-	printf("1..%zu\n", n + n_sweeps);
+	printf("1..%zu\n", n + n_sweeps + ARRAY_SIZE(cases6));
 	for (i = 0; i < n; i++) {
 		notes_reset();
 		failed += tap_case(i + 1, cases[i].desc, run_case(&cases[i]),
@@ -1211,6 +1426,11 @@ int main(void)
 		notes_reset();
 		failed += tap_case(n + i + 1, sweeps[i].desc,
 				   run_sweep(&sweeps[i]), NULL);
+	}
+	for (i = 0; i < ARRAY_SIZE(cases6); i++) {
+		notes_reset();
+		failed += tap_case(n + n_sweeps + i + 1, cases6[i].desc,
+				   cases6[i].run(), NULL);
 	}
 	scmlb_bpf__destroy(skel);
 	return failed ? 1 : 0;

@@ -2208,7 +2208,7 @@ static int instance_setup(void)
 		if (err)
 			return err;
 	}
-	err = scmlb_dos_policy_add(&lb, DOS_CLASS, DOS_LIMIT, 0, &id);
+	err = scmlb_dos_policy_add(&lb, DOS_CLASS, DOS_LIMIT, 0, 128, &id);
 	if (!err)
 		err = scmlb_config_read(&lb, &lb.cfg);
 	return err ? err : model_tables();

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "args.h"
 #include "frames.h"
 #include "fw.h"
 #include "maps.h"
@@ -205,10 +206,10 @@ static int rule_delete(enum rule_name r)
 	return err;
 }
 
-static int array_zero(int fd, size_t value_size)
+static int array_zero_n(int fd, size_t value_size, __u32 n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 i, n = SCMLB_FW_MAX_RULES;
+	__u32 i;
 	void *zeros = calloc(n, value_size);
 	__u32 *keys = calloc(n, sizeof(*keys));
 	int err = 0;
@@ -227,18 +228,29 @@ out:
 	return err;
 }
 
+static int array_zero(int fd, size_t value_size)
+{
+	return array_zero_n(fd, value_size, SCMLB_FW_MAX_RULES);
+}
+
 /*
  * No rule at all, as on a fresh instance: each group starts from here
  * whatever the groups before it left, deletes that went wrong included.
  */
 static int fw_wipe(void)
 {
+	struct scmlb_fw6_key key6;
 	struct scmlb_fw_key key;
 	int err;
 
 	err = scmlb_config_read(&lb, &lb.cfg);
 	if (!err)
 		err = tb_map_clear(lb.maps.fw_nets, &key);
+	if (!err)
+		err = tb_map_clear(lb.maps.fw6_nets, &key6);
+	if (!err)
+		err = array_zero_n(lb.maps.fw6_net_info,
+				   sizeof(struct scmlb_fw6_net), SCMLB_FW6_MAX_NETS);
 	if (err)
 		return err;
 	err = array_zero(lb.maps.fw_net_info, sizeof(struct scmlb_fw_net));
@@ -249,6 +261,7 @@ static int fw_wipe(void)
 		return err;
 	/* next_fw_id goes on: ids are never reused */
 	lb.cfg.fw_rules = 0;
+	lb.cfg.fw6_net_slots = 0;
 	err = scmlb_config_write(&lb, &lb.cfg);
 	memset(rule_id, 0, sizeof(rule_id));
 	unnamed_rules = 0;
@@ -1074,6 +1087,314 @@ static enum tap_result run_case(const struct tcase *c,
 }
 
 /* The test's part of the start, once the data plane is loaded. */
+/* ---- IPv6 sources ---- */
+
+#define NOT_VIP6	"2001:db8:ff::1"	/* no VIP: the host's */
+
+/* An IPv6 rule as scmlb-fw set's options; NULL: not given. */
+struct rule6 {
+	const char *network;
+	const char *proto;
+	const char *src_port;
+	const char *dst_port;
+};
+
+/*
+ * An IPv6 frame (IPv4 when @src is NULL) from the client to NOT_VIP6,
+ * run after the firewall holds just @rules: it must be dropped by rule
+ * @hit (whose counter alone grows, by @runs) or passed untouched (@hit
+ * -1). @recall: after the first drop this CPU's fw6_recent holds the
+ * source and the rule, and the later runs are dropped as well.
+ */
+struct tcase6 {
+	const char *desc;
+	struct rule6 rules[4];		/* network NULL ends them */
+	const char *src;
+	__u8 proto;
+	__u16 sport;
+	__u16 dport;
+	__u8 icmp_type;			/* ICMPv6; 0: echo request */
+	int hit;
+	int runs;			/* 0: 1 */
+	bool recall;
+};
+
+#define T6(sp, dp)	.proto = IPPROTO_TCP, .sport = (sp), .dport = (dp)
+#define U6(sp, dp)	.proto = IPPROTO_UDP, .sport = (sp), .dport = (dp)
+#define I6(type)	.proto = IPPROTO_ICMPV6, .icmp_type = (type)
+
+#define NESTED6 {							\
+	{ "2001:db8:a::/48", "tcp", NULL, "80" },			\
+	{ "2001:db8:a:1::/64", "udp", NULL, NULL },			\
+	{ "2001:db8:a:1::7/128", "icmp", NULL, NULL } }
+#define PORTS6 { { "2001:db8:b::/48", "tcp", "1000-2000", "8000-9000" } }
+
+static const struct tcase6 cases6[] = {
+	{ "IPv6: a /64 tcp rule drops TCP from inside the /64",
+	  { { "2001:db8:a:1::/64", "tcp", NULL, NULL } }, "2001:db8:a:1::7", T6(40000, 80),
+	  .hit = 0 },
+	{ "IPv6: ... and not from the next /64",
+	  { { "2001:db8:a:1::/64", "tcp", NULL, NULL } }, "2001:db8:a:2::7", T6(40000, 80),
+	  .hit = -1 },
+	{ "IPv6: a /128 rule drops its host's UDP",
+	  { { "2001:db8:a:1::7/128", NULL, NULL, NULL } }, "2001:db8:a:1::7", U6(5000, 53),
+	  .hit = 0 },
+	{ "IPv6: ... and not the next address's",
+	  { { "2001:db8:a:1::7/128", NULL, NULL, NULL } }, "2001:db8:a:1::8", U6(5000, 53),
+	  .hit = -1 },
+	{ "IPv6: every covering rule counts: the /48's tcp dst 80 below a /64 and a /128",
+	  NESTED6, "2001:db8:a:1::7", T6(40000, 80), .hit = 0 },
+	{ "IPv6: every covering rule counts: the /64's udp",
+	  NESTED6, "2001:db8:a:1::7", U6(40000, 80), .hit = 1 },
+	{ "IPv6: an icmp rule drops ICMPv6 (echo request)",
+	  NESTED6, "2001:db8:a:1::7", I6(128), .hit = 2 },
+	{ "IPv6: no covering rule matches TCP to port 81",
+	  NESTED6, "2001:db8:a:1::7", T6(40000, 81), .hit = -1 },
+	{ "IPv6: neighbour solicitation passes an icmp rule (link traffic first)",
+	  NESTED6, "2001:db8:a:1::7", I6(135), .hit = -1 },
+	{ "IPv6: src 1000-2000 dst 8000-9000: 1500 -> 8500 dropped",
+	  PORTS6, "2001:db8:b::1", T6(1500, 8500), .hit = 0 },
+	{ "IPv6: src 1000-2000 dst 8000-9000: 999 -> 8500 passed",
+	  PORTS6, "2001:db8:b::1", T6(999, 8500), .hit = -1 },
+	{ "IPv6: src 1000-2000 dst 8000-9000: 2000 -> 9001 passed",
+	  PORTS6, "2001:db8:b::1", T6(2000, 9001), .hit = -1 },
+	{ "IPv6: ::/0 udp src 53 (shorter than /32) drops any source's",
+	  { { "::/0", "udp", "53", NULL } }, "2001:db9::1", U6(53, 4000), .hit = 0 },
+	{ "IPv6: ::/0 udp src 53 passes src 54",
+	  { { "::/0", "udp", "53", NULL } }, "2001:db9::1", U6(54, 4000), .hit = -1 },
+	{ "IPv6: 0.0.0.0/0 matches no IPv6 source",
+	  { { "0.0.0.0/0", NULL, NULL, NULL } }, "2001:db8:a:1::7", T6(40000, 80), .hit = -1 },
+	{ "IPv6: ::/0 matches no IPv4 source",
+	  { { "::/0", NULL, NULL, NULL } }, NULL, T6(40000, 80), .hit = -1 },
+	{ "IPv6: a flooding /128 is remembered per CPU, then dropped by recall alone",
+	  { { "2001:db8:c::9/128", NULL, NULL, NULL } }, "2001:db8:c::9", T6(40000, 443),
+	  .hit = 0, .runs = 3, .recall = true },
+	{ "IPv6: a port rule is not remembered",
+	  { { "2001:db8:c::9/128", "tcp", NULL, "443" } }, "2001:db8:c::9",
+	  T6(40000, 443), .hit = 0, .runs = 2 },
+};
+
+/* scmlb-fw set with @r's options, through scmlb_fw_entry_add(). */
+static int rule6_add(const struct rule6 *r, __u32 *id)
+{
+	struct scmlb_port_range src = { 0 }, dst = { 0 };
+	struct scmlb_fw_entry e = { 0 };
+	struct scmlb_cidr net;
+	const char *why = "";
+	int err;
+
+	err = scmlb_parse_cidr(r->network, &net, &why);
+	if (!err && r->proto)
+		err = scmlb_parse_l4_proto(r->proto, &e.rule.proto, &why);
+	if (!err && r->src_port)
+		err = scmlb_parse_port_range(r->src_port, &src, &why);
+	if (!err && r->dst_port)
+		err = scmlb_parse_port_range(r->dst_port, &dst, &why);
+	if (err) {
+		note("rule %s: %s", r->network, why);
+		return err;
+	}
+	e.rule.family = net.family;
+	e.rule.prefixlen = net.prefixlen;
+	e.rule.src_from = src.from;
+	e.rule.src_to = src.to;
+	e.rule.dst_from = dst.from;
+	e.rule.dst_to = dst.to;
+	memcpy(e.addr, net.addr, sizeof(e.addr));
+	err = scmlb_fw_entry_add(&lb, &e, 0);
+	if (err)
+		note("adding rule %s: %s", r->network, strerror(-err));
+	*id = e.rule.id;
+	return err;
+}
+
+/* @c's frame, built from scratch. */
+static size_t frame6_of(const struct tcase6 *c, __u8 *b)
+{
+	struct frame f4 = {
+		FROM(CLIENT, OTHER_ADDR), .proto = c->proto, .sport = c->sport,
+		.dport = c->dport, .tcp_flags = TF_SYN,
+	};
+	struct frame6 f = {
+		.src_mac = mac_client, .dst_mac = mac_up, .proto = c->proto,
+		.sport = c->sport, .dport = c->dport, .tcp_flags = TF_SYN,
+		.icmp_type = c->icmp_type,
+		.payload = c->proto == IPPROTO_TCP ? 0 : 16,
+	};
+
+	if (!c->src)
+		return frame_build(&f4, b);
+	ip6_pton(c->src, f.saddr);
+	ip6_pton(NOT_VIP6, f.daddr);
+	return frame6_build(&f, b);
+}
+
+/* A per-CPU fw6_recent value as the kernel copies it: 8-byte aligned. */
+#define RECENT6_SIZE ((sizeof(struct scmlb_fw6_recent) + 7) & ~(size_t)7)
+
+/* Whether this CPU's fw6_recent holds @c's source and the rule of @slot. */
+static bool recent6_holds(const struct tcase6 *c, __u32 slot)
+{
+	char *v = calloc(ncpus, RECENT6_SIZE);
+	const struct scmlb_fw6_recent *mine;
+	__u8 addr[16];
+	bool found = false;
+	__u32 i;
+
+	ip6_pton(c->src, addr);
+	for (i = 0; v && !found && i < SCMLB_FW_RECENT_SLOTS; i++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.fw6_recent), &i, v))
+			break;
+		mine = (const void *)(v + run_cpu * RECENT6_SIZE);
+		found = mine->used && mine->rule == slot &&
+			!memcmp(mine->saddr, addr, sizeof(addr));
+	}
+	free(v);
+	return found;
+}
+
+/* Take @network out of fw6_nets behind lib/fw.c's back (the rules stay as they were). */
+static int trie6_forget(const char *network)
+{
+	struct scmlb_fw6_key key = { 0 };
+	struct scmlb_cidr net;
+	const char *why;
+
+	if (scmlb_parse_cidr(network, &net, &why))
+		return -EINVAL;
+	key.prefixlen = net.prefixlen;
+	memcpy(key.addr, net.addr, sizeof(key.addr));
+	return bpf_map_delete_elem(lb.maps.fw6_nets, &key) ? -errno : 0;
+}
+
+static enum tap_result run_case6(const struct tcase6 *c)
+{
+	void *none = calloc(ncpus, RECENT6_SIZE);
+	__u32 ids[4] = { 0 }, n = 0, i;
+	__u8 in[256], out[512];
+	__u64 *before, *after;
+	__u32 out_len;
+	size_t len;
+	int act, r, runs = c->runs ? c->runs : 1;
+	bool ok = true;
+
+	if (!none || fw_wipe()) {
+		free(none);
+		return RES_FAIL;
+	}
+	/* a recall of an earlier case's source must not stand for this one's */
+	for (i = 0; i < SCMLB_FW_RECENT_SLOTS; i++)
+		bpf_map_update_elem(bpf_map__fd(skel->maps.fw6_recent), &i, none,
+				    BPF_ANY);
+	free(none);
+	for (n = 0; n < 4 && c->rules[n].network; n++)
+		if (rule6_add(&c->rules[n], &ids[n]))
+			return RES_FAIL;
+	before = calloc(SCMLB_FW_MAX_RULES, sizeof(*before));
+	after = calloc(SCMLB_FW_MAX_RULES, sizeof(*after));
+	if (!before || !after || drops_read(before)) {
+		free(before);
+		free(after);
+		return RES_FAIL;
+	}
+	len = frame6_of(c, in);
+	for (r = 0; ok && r < runs; r++) {
+		out_len = sizeof(out);
+		if (prog_run(main_fd, ifindex[SIDE_UP], in, len, out, &out_len,
+			     &act)) {
+			ok = false;
+			break;
+		}
+		ok = c->hit < 0 ? run_out_ok(XDP_PASS, act, in, len, out, out_len) :
+				  act == XDP_DROP;
+		if (!ok)
+			note("run %d: %s", r + 1, act_name(act));
+		if (ok && c->recall && r == 0 &&
+		    !recent6_holds(c, ids[c->hit] % SCMLB_FW_MAX_RULES)) {
+			note("fw6_recent does not hold the source");
+			ok = false;
+		}
+		/* the trie no longer leads to the rule: only a recall drops */
+		if (ok && c->recall && r == 0 && trie6_forget(c->rules[c->hit].network))
+			ok = false;
+		/* a rule with ports stands for none of the source's others */
+		if (ok && c->hit >= 0 && (c->rules[c->hit].src_port ||
+					  c->rules[c->hit].dst_port) &&
+		    recent6_holds(c, ids[c->hit] % SCMLB_FW_MAX_RULES)) {
+			note("fw6_recent holds a rule with ports");
+			ok = false;
+		}
+	}
+	if (ok && drops_read(after))
+		ok = false;
+	for (i = 0; ok && i < n; i++) {
+		__u32 slot = ids[i] % SCMLB_FW_MAX_RULES;
+		__u64 want = (int)i == c->hit ? (__u64)runs : 0;
+
+		if (after[slot] - before[slot] != want) {
+			note("rule %s dropped %llu, expected %llu",
+			     c->rules[i].network,
+			     (unsigned long long)(after[slot] - before[slot]),
+			     (unsigned long long)want);
+			ok = false;
+		}
+	}
+	free(before);
+	free(after);
+	return ok ? RES_OK : RES_FAIL;
+}
+
+/*
+ * scmlb-fw set refuses an IPv6 network past SCMLB_FW6_MAX_NETS (the
+ * table full of live networks, as 32768 sets would leave it) and
+ * changes nothing; the IPv4 table is not IPv6's.
+ */
+static enum tap_result run_full6(void)
+{
+	struct scmlb_fw6_net *nets = calloc(SCMLB_FW6_MAX_NETS, sizeof(*nets));
+	struct rule6 r6 = { "2001:db8:f::/48", NULL, NULL, NULL };
+	struct rule6 r4 = { "10.77.0.0/16", NULL, NULL, NULL };
+	__u32 *keys = calloc(SCMLB_FW6_MAX_NETS, sizeof(*keys));
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 i, n = SCMLB_FW6_MAX_NETS, id = 0, rules;
+	bool ok = nets && keys && !fw_wipe();
+
+	for (i = 0; ok && i < n; i++) {
+		keys[i] = i;
+		nets[i] = (struct scmlb_fw6_net){
+			.head = SCMLB_FW_NONE, .parent = SCMLB_FW_NONE,
+			.addr = { htonl(0x20010db8), htonl(0xe0000 + i) },
+			.prefixlen = 64, .in_use = SCMLB_FW_NET_LIVE,
+		};
+	}
+	if (ok && bpf_map_update_batch(lb.maps.fw6_net_info, keys, nets, &n,
+				       &opts))
+		ok = false;
+	if (ok) {
+		ok = !scmlb_config_read(&lb, &lb.cfg);
+		lb.cfg.fw6_net_slots = SCMLB_FW6_MAX_NETS;
+		rules = lb.cfg.fw_rules;
+		ok = ok && !scmlb_config_write(&lb, &lb.cfg);
+	}
+	if (ok && rule6_add(&r6, &id) != -ENOSPC) {
+		note("an IPv6 network past %u was not refused", SCMLB_FW6_MAX_NETS);
+		ok = false;
+	}
+	notes_reset();
+	if (ok && (scmlb_config_read(&lb, &lb.cfg) || lb.cfg.fw_rules != rules)) {
+		note("the refused rule changed the rule count");
+		ok = false;
+	}
+	if (ok && rule6_add(&r4, &id)) {
+		note("an IPv4 network was refused with IPv6's table full");
+		ok = false;
+	}
+	free(nets);
+	free(keys);
+	ok = !fw_wipe() && ok;
+	return ok ? RES_OK : RES_FAIL;
+}
+
 static int bpf_setup(void)
 {
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
@@ -1110,13 +1431,22 @@ int main(void)
 		return 1;
 	}
 
-	printf("1..%zu\n", ARRAY_SIZE(cases));
+	printf("1..%zu\n", ARRAY_SIZE(cases) + ARRAY_SIZE(cases6) + 1);
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		notes_reset();
 		failed += tap_case(i + 1, cases[i].desc,
 				   run_case(&cases[i], drops_before,
 					    drops_after), NULL);
 	}
+	for (i = 0; i < ARRAY_SIZE(cases6); i++) {
+		notes_reset();
+		failed += tap_case(ARRAY_SIZE(cases) + i + 1, cases6[i].desc,
+				   run_case6(&cases6[i]), NULL);
+	}
+	notes_reset();
+	failed += tap_case(ARRAY_SIZE(cases) + ARRAY_SIZE(cases6) + 1,
+			   "IPv6: a network past SCMLB_FW6_MAX_NETS is refused, IPv4's are not",
+			   run_full6(), NULL);
 	free(drops_before);
 	free(drops_after);
 	scmlb_bpf__destroy(skel);

@@ -87,7 +87,7 @@ static int second_start(__u64 *second)
 
 static int budget_set(__u32 limit, __u32 *id)
 {
-	return scmlb_dos_policy_add(&lb, SCMLB_DOS_SYN_GLOBAL, limit, 0, id);
+	return scmlb_dos_policy_add(&lb, SCMLB_DOS_SYN_GLOBAL, limit, 0, 0, id);
 }
 
 /* No budget, no flow. */

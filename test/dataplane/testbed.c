@@ -492,7 +492,7 @@ int tb_fw_rule_parse(const char *network, const char *proto,
 	if (err)
 		return err;
 	*rule = (struct scmlb_fw_rule){
-		.addr = net.addr,
+		.addr = net.addr[0],
 		.prefixlen = net.prefixlen,
 		.proto = l4,
 		.src_from = src.from,

@@ -200,78 +200,170 @@ out:
 	free(bes);
 }
 
-static __be32 mask_of(__u8 len)
+/* A network of either family, as check_firewall() compares them. */
+struct cnet {
+	__u32 head;
+	__u32 parent;
+	__be32 addr[4];
+	__u8 prefixlen;
+	__u8 in_use;
+};
+
+/* Whether @a lies within @m, a shorter network of the same family. */
+static bool cnet_within(const struct cnet *a, const struct cnet *m)
 {
-	return htonl(len ? 0xffffffffU << (32 - len) : 0);
+	int i, keep;
+
+	for (i = 0; i < 4; i++) {
+		keep = m->prefixlen - 32 * i;
+		if (keep <= 0)
+			break;
+		if ((a->addr[i] & htonl(keep >= 32 ? 0xffffffffU :
+					0xffffffffU << (32 - keep))) != m->addr[i])
+			return false;
+	}
+	return true;
 }
 
-/* Every rule reachable from its network, every network from the trie. */
-static void check_firewall(struct scmlb_ctx *ctx)
+/* The first @n networks of fw_net_info, or of fw6_net_info when @v6. */
+static int cnets_read(struct scmlb_ctx *ctx, bool v6, __u32 n, struct cnet *out)
 {
-	__u32 n_nets = ctx->cfg.fw_net_slots, zero = 0, i, seen = 0, on_lists = 0;
-	struct scmlb_fw_net *nets = calloc(n_nets + 1, sizeof(*nets));
-	struct scmlb_fw_rule *rules = calloc(SCMLB_FW_MAX_RULES, sizeof(*rules));
-	unsigned char *listed = calloc(SCMLB_FW_MAX_RULES, 1);
-	struct scmlb_fw_hint hint;
+	size_t size = v6 ? sizeof(struct scmlb_fw6_net) : sizeof(struct scmlb_fw_net);
+	char *raw = calloc(n + 1, size);
+	__u32 i;
+	int err;
 
-	if (!nets || !rules || !listed ||
-	    (n_nets && scmlb_array_read(ctx->maps.fw_net_info, n_nets,
-					sizeof(*nets), nets)) ||
-	    scmlb_array_read(ctx->maps.fw_rules, SCMLB_FW_MAX_RULES,
-			     sizeof(*rules), rules) ||
-	    bpf_map_lookup_elem(ctx->maps.fw_hint, &zero, &hint)) {
-		bad("cannot read the firewall maps");
-		goto out;
+	if (!raw)
+		return -ENOMEM;
+	err = n ? scmlb_array_read(v6 ? ctx->maps.fw6_net_info :
+				   ctx->maps.fw_net_info, n, size, raw) : 0;
+	for (i = 0; !err && i < n; i++) {
+		const struct scmlb_fw6_net *n6 = (void *)(raw + i * size);
+		const struct scmlb_fw_net *n4 = (void *)(raw + i * size);
+
+		out[i] = v6 ? (struct cnet){ n6->head, n6->parent, { 0 },
+					     n6->prefixlen, n6->in_use } :
+			      (struct cnet){ n4->head, n4->parent, { n4->addr },
+					     n4->prefixlen, n4->in_use };
+		if (v6)
+			memcpy(out[i].addr, n6->addr, sizeof(out[i].addr));
 	}
-	for (i = 0; i < SCMLB_FW_MAX_RULES; i++)
-		seen += !!rules[i].id;
+	free(raw);
+	return err;
+}
+
+/* Whether network @net is in the trie of its family at @slot. */
+static bool cnet_in_trie(struct scmlb_ctx *ctx, bool v6, const struct cnet *net,
+			 __u32 i)
+{
+	struct scmlb_fw6_key k6 = { net->prefixlen, { 0 } };
+	struct scmlb_fw_key k4 = { net->prefixlen, net->addr[0] };
+	__u32 slot;
+
+	memcpy(k6.addr, net->addr, sizeof(k6.addr));
+	if (bpf_map_lookup_elem(v6 ? ctx->maps.fw6_nets : ctx->maps.fw_nets,
+				v6 ? (void *)&k6 : (void *)&k4, &slot))
+		return false;
+	return slot == i;
+}
+
+/* Whether the hint of @net's family has its bit set. */
+static bool cnet_hinted(bool v6, const struct cnet *net,
+			const struct scmlb_fw_hint *h4,
+			const struct scmlb_fw6_hint *h6)
+{
+	__u32 b;
+
+	if (v6 && net->prefixlen < 32)
+		return h6->short_nets > 0;
+	b = v6 ? scmlb_fw6_hint_bit(net->addr[0]) : ntohl(net->addr[0]) >> 16;
+	return (v6 ? h6->bits[b / 64] : h4->bits[b / 64]) & (1ULL << (b % 64));
+}
+
+/*
+ * One family's networks: each live one in the trie and the hint, hung
+ * on the longest network around it, listing rules of its own.
+ */
+static void check_nets(struct scmlb_ctx *ctx, bool v6, const struct cnet *nets,
+		       __u32 n_nets, const struct scmlb_fw_rule *rules,
+		       unsigned char *listed, __u32 *on_lists,
+		       const struct scmlb_fw_hint *h4,
+		       const struct scmlb_fw6_hint *h6)
+{
+	const char *fam = v6 ? "IPv6 network" : "network";
+	__u32 i, r, steps, best, j;
 
 	for (i = 0; i < n_nets; i++) {
-		const struct scmlb_fw_net *net = &nets[i];
-		struct scmlb_fw_key key = { net->prefixlen, net->addr };
-		__u32 slot, r, steps = 0, best = SCMLB_FW_NONE, j, b16;
+		const struct cnet *net = &nets[i];
 
 		if (net->in_use == SCMLB_FW_NET_NEW && !killed)
-			bad("network slot %u was never published", i);
+			bad("%s slot %u was never published", fam, i);
 		if (net->in_use != SCMLB_FW_NET_LIVE)
 			continue;
 		/* one being removed has no rules left, and may be out already */
-		if ((bpf_map_lookup_elem(ctx->maps.fw_nets, &key, &slot) || slot != i) &&
+		if (!cnet_in_trie(ctx, v6, net, i) &&
 		    (!killed || net->head != SCMLB_FW_NONE))
-			bad("network slot %u is not in the trie", i);
-		b16 = ntohl(net->addr) >> 16;
-		if (!(hint.bits[b16 / 64] & (1ULL << (b16 % 64))))
-			bad("network slot %u: its /16 is not in the hint", i);
+			bad("%s slot %u is not in the trie", fam, i);
+		if (!cnet_hinted(v6, net, h4, h6))
+			bad("%s slot %u is not in the hint", fam, i);
 		/* the parent must be the longest network strictly around it */
-		for (j = 0; j < n_nets; j++) {
-			const struct scmlb_fw_net *m = &nets[j];
+		for (best = SCMLB_FW_NONE, j = 0; j < n_nets; j++) {
+			const struct cnet *m = &nets[j];
 
 			if (j == i || m->in_use != SCMLB_FW_NET_LIVE ||
-			    m->prefixlen >= net->prefixlen ||
-			    (net->addr & mask_of(m->prefixlen)) != m->addr)
+			    m->prefixlen >= net->prefixlen || !cnet_within(net, m))
 				continue;
 			if (best == SCMLB_FW_NONE || m->prefixlen > nets[best].prefixlen)
 				best = j;
 		}
 		if (net->parent != best && !killed)
-			bad("network slot %u: parent %u, should be %u", i,
+			bad("%s slot %u: parent %u, should be %u", fam, i,
 			    net->parent, best);
 		if (net->head == SCMLB_FW_NONE && !killed)
-			bad("network slot %u is in use without rules", i);
-		for (r = net->head; r != SCMLB_FW_NONE; r = rules[r].next) {
+			bad("%s slot %u is in use without rules", fam, i);
+		for (steps = 0, r = net->head; r != SCMLB_FW_NONE; r = rules[r].next) {
 			if (r >= SCMLB_FW_MAX_RULES || ++steps > SCMLB_FW_MAX_RULES) {
-				bad("network slot %u: broken list", i);
+				bad("%s slot %u: broken list", fam, i);
 				break;
 			}
 			if (!rules[r].id || rules[r].net != i ||
-			    rules[r].addr != net->addr ||
+			    (rules[r].family == SCMLB_AF_INET6) != v6 ||
+			    (!v6 && rules[r].addr != net->addr[0]) ||
 			    rules[r].prefixlen != net->prefixlen)
-				bad("network slot %u lists a wrong rule in slot %u", i, r);
+				bad("%s slot %u lists a wrong rule in slot %u", fam,
+				    i, r);
 			if (listed[r]++)
 				bad("rule slot %u is listed twice", r);
-			on_lists++;
+			(*on_lists)++;
 		}
 	}
+}
+
+/* Every rule reachable from its network, every network from its trie. */
+static void check_firewall(struct scmlb_ctx *ctx)
+{
+	__u32 n4 = ctx->cfg.fw_net_slots, n6 = ctx->cfg.fw6_net_slots;
+	struct cnet *nets4 = calloc(n4 + 1, sizeof(*nets4));
+	struct cnet *nets6 = calloc(n6 + 1, sizeof(*nets6));
+	struct scmlb_fw_rule *rules = calloc(SCMLB_FW_MAX_RULES, sizeof(*rules));
+	unsigned char *listed = calloc(SCMLB_FW_MAX_RULES, 1);
+	__u32 zero = 0, i, seen = 0, on_lists = 0;
+	struct scmlb_fw6_hint *h6 = calloc(1, sizeof(*h6));
+	struct scmlb_fw_hint *h4 = calloc(1, sizeof(*h4));
+
+	if (!nets4 || !nets6 || !rules || !listed || !h4 || !h6 ||
+	    cnets_read(ctx, false, n4, nets4) || cnets_read(ctx, true, n6, nets6) ||
+	    scmlb_array_read(ctx->maps.fw_rules, SCMLB_FW_MAX_RULES,
+			     sizeof(*rules), rules) ||
+	    bpf_map_lookup_elem(ctx->maps.fw_hint, &zero, h4) ||
+	    bpf_map_lookup_elem(ctx->maps.fw6_hint, &zero, h6)) {
+		bad("cannot read the firewall maps");
+		goto out;
+	}
+	for (i = 0; i < SCMLB_FW_MAX_RULES; i++)
+		seen += !!rules[i].id;
+	check_nets(ctx, false, nets4, n4, rules, listed, &on_lists, h4, h6);
+	check_nets(ctx, true, nets6, n6, rules, listed, &on_lists, h4, h6);
 	if (on_lists != seen && !killed)
 		bad("%u rules on network lists, %u rules in the table", on_lists,
 		    seen);
@@ -280,9 +372,12 @@ static void check_firewall(struct scmlb_ctx *ctx)
 		bad("rule count %u below the %u rules packets meet",
 		    ctx->cfg.fw_rules, on_lists);
 out:
-	free(nets);
+	free(nets4);
+	free(nets6);
 	free(rules);
 	free(listed);
+	free(h4);
+	free(h6);
 }
 
 int main(int argc, char **argv)

@@ -860,7 +860,8 @@ bool run_out_ok(int want, int act, const __u8 *exp, size_t elen,
 		     act_name(act), act);
 	ok &= frames_equal(exp, elen, out, olen);
 	if (want == XDP_REDIRECT)
-		ok &= csums_valid(out, olen);
+		ok &= olen >= ETH_HLEN && get16(out + 12) == ETH_P_IPV6 ?
+		      csums_valid6(out, olen) : csums_valid(out, olen);
 	return ok;
 }
 

@@ -48,51 +48,49 @@ static __always_inline int icmp6_err_parse(const struct pkt6 *p,
 {
 	__u32 off = p->l3_len & PKT6_OFF_MASK, in_off, l4_off, check_off;
 	struct icmp6_hdr *icmp;
-	struct pkt6 q;
+	struct ip6_walk w = { .off = sizeof(struct ipv6hdr) };
+	struct ipv6hdr *in;
 	__be16 *ports;
 	__u16 *check;
-	__u8 nh;
 	int i;
 
 	if (p->proto != IPPROTO_ICMPV6 || p->frag != PKT_WHOLE)
 		return -1;
 	icmp = (void *)p->ip6 + off;
 	in_off = off + sizeof(*icmp);
-	q.ip6 = (void *)(icmp + 1);
-	q.data_end = p->data_end;
-	if ((void *)(q.ip6 + 1) > p->data_end ||
-	    in_off + sizeof(*q.ip6) > p->ip_len)
+	in = (void *)(icmp + 1);
+	if ((void *)(in + 1) > p->data_end || in_off + sizeof(*in) > p->ip_len)
 		return -1;
 	if (icmp->type < ICMPV6_DEST_UNREACH || icmp->type > ICMPV6_PARAMPROB ||
-	    q.ip6->version != 6)
+	    in->version != 6)
 		return -1;
 	/* the quoted packet: what is left of ours, whatever it claims */
-	q.ip_len = p->ip_len - in_off;
-	q.frag = PKT_WHOLE;
-	l4_off = sizeof(*q.ip6);
-	nh = q.ip6->nexthdr;
+	w.ip6 = in;
+	w.data_end = p->data_end;
+	w.ip_len = p->ip_len - in_off;
+	w.nh = in->nexthdr;
 #pragma unroll
 	for (i = 0; i < SCMLB_V6_EXT_MAX; i++)
-		if (!ip6_ext_step(&q, &l4_off, &nh))
+		if (!ip6_ext_step(&w))
 			break;
-	if (q.frag == PKT_FRAG_LATER ||
-	    (nh != IPPROTO_TCP && nh != IPPROTO_UDP))
+	if (w.frag == PKT_FRAG_LATER ||
+	    (w.nh != IPPROTO_TCP && w.nh != IPPROTO_UDP))
 		return -1;
-	l4_off &= PKT6_OFF_MASK;
-	ports = (void *)q.ip6 + l4_off;
+	l4_off = w.off & PKT6_OFF_MASK;
+	ports = (void *)in + l4_off;
 	if ((void *)(ports + 2) > p->data_end ||
-	    l4_off + 2 * sizeof(*ports) > q.ip_len)
+	    l4_off + 2 * sizeof(*ports) > w.ip_len)
 		return -1;
 	e->icmp = icmp;
-	e->in_ip6 = q.ip6;
+	e->in_ip6 = in;
 	e->in_ports = ports;
-	e->in_proto = nh;
+	e->in_proto = w.nh;
 	/* the checksum: 16 bytes into TCP, 6 into UDP, when quoted */
-	check_off = nh == IPPROTO_TCP ? offsetof(struct tcphdr, check) :
+	check_off = w.nh == IPPROTO_TCP ? offsetof(struct tcphdr, check) :
 		    offsetof(struct udphdr, check);
 	check = (void *)ports + check_off;
 	e->in_check = (void *)(check + 1) <= p->data_end &&
-		      l4_off + check_off + sizeof(*check) <= q.ip_len ?
+		      l4_off + check_off + sizeof(*check) <= w.ip_len ?
 		      check : NULL;
 	return 0;
 }
@@ -194,7 +192,6 @@ static __always_inline int icmp6_ingress(struct xdp_md *ctx,
 
 /**
  * icmp6_egress() - send a backend's ICMPv6 error about a client's packet
- * @ctx: the frame
  * @cfg: the instance's configuration
  * @st:  this CPU's counters
  * @p:   the parsed packet, from a backend's side
@@ -205,15 +202,13 @@ static __always_inline int icmp6_ingress(struct xdp_md *ctx,
  *
  * Return: XDP_REDIRECT out of the upstream, or SCMLB_CONTINUE.
  */
-static __always_inline int icmp6_egress(struct xdp_md *ctx,
-					const struct scmlb_config *cfg,
+static __always_inline int icmp6_egress(const struct scmlb_config *cfg,
 					struct scmlb_stats *st, struct pkt6 *p)
 {
 	struct scmlb_flow6_key rkey;
 	struct scmlb_flow *r;
 	struct icmp6_err e;
 
-	(void)ctx;
 	if (icmp6_err_parse(p, &e) ||
 	    !in6_equal(&e.in_ip6->saddr, &p->ip6->daddr))
 		return SCMLB_CONTINUE;
@@ -228,6 +223,55 @@ static __always_inline int icmp6_egress(struct xdp_md *ctx,
 	backend_count_len(r->backend_id, p->ip_len, 1, 0);
 	eth_set_macs(p->eth, cfg->upstream_mac, r->client_mac);
 	return nat_redirect(st, &st->returned, cfg->upstream_ifindex);
+}
+
+/**
+ * icmp6_jump() - hand an ICMPv6 packet to scmlb_icmp6 (lb_progs6)
+ * @ctx: the frame
+ *
+ * The errors' translation has a verifier budget of its own, apart from
+ * scmlb_main6's. Returns only when the slot is empty.
+ */
+static __always_inline void icmp6_jump(struct xdp_md *ctx)
+{
+	bpf_tail_call(ctx, &lb_progs6, SCMLB_PROG6_ICMP);
+}
+
+/**
+ * icmp6_main() - an ICMPv6 packet that scmlb_main6 handed on
+ * @ctx: the frame, whole (not a fragment), past the firewall and DoS
+ *	 protection when it came from the upstream
+ *
+ * From the upstream, an error about a reply goes to the flow's backend
+ * (icmp6_ingress()); from a backend's side, or from the upstream when
+ * backends are behind it (one-arm), an error about a client's packet
+ * goes to the client (icmp6_egress()). Counted in stat6_pkts as
+ * scmlb_main6 counts: its rx already, passed on the upstream only.
+ *
+ * Return: an XDP action.
+ */
+static __always_inline int icmp6_main(struct xdp_md *ctx)
+{
+	__u32 zero = 0, proto = SCMLB_STAT_ICMP;
+	const struct scmlb_config *cfg;
+	int act = SCMLB_CONTINUE, upstream;
+	struct scmlb_stats *st;
+	struct pkt6 p;
+
+	cfg = bpf_map_lookup_elem(&lb_config, &zero);
+	st = bpf_map_lookup_elem(&stat6_pkts, &proto);
+	if (!cfg || !st || parse_ip6(ctx, &p) < 0)
+		return XDP_PASS;
+	upstream = ctx->ingress_ifindex == cfg->upstream_ifindex;
+	if (upstream)
+		act = icmp6_ingress(ctx, st, &p);
+	if (act == SCMLB_CONTINUE &&
+	    (!upstream || cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS))
+		act = icmp6_egress(cfg, st, &p);
+	if (act != SCMLB_CONTINUE)
+		return act;
+	st->passed += upstream;
+	return XDP_PASS;
 }
 
 #endif /* SCMLB_ICMP6_H */

@@ -741,7 +741,7 @@ static bool reply6_ptb(const char *vip, __u16 sport, int be, __u8 forward)
 	__u32 out_len = 0;
 	int act = -1;
 
-	quoted.payload = 100;
+	quoted.payload = 60;		/* in ip6ip6 too, within FRAME_MAX */
 	ip6_pton(ROUTER6, err.saddr);
 	ip6_pton(vip, err.daddr);
 	len = frame6_build_icmp_err(&err, 2, 0, 1400, &quoted, 0, in);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* encap6.h - ipip services over IPv6: the client's packet to its backend in ip6ip6, Packet Too Big */
+/* encap6.h - ipip services over IPv6: ip6ip6 to the backend, Packet Too Big to the client */
 #ifndef SCMLB_ENCAP6_H
 #define SCMLB_ENCAP6_H
 

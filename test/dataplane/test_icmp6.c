@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_icmp6.c - TAP tests of ICMPv6 errors about balanced flows: to the backend, back to the client */
+/* test_icmp6.c - TAP tests of ICMPv6 errors about balanced flows: to the backend, to the client */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -226,15 +226,22 @@ static __always_inline int icmp6_egress(const struct scmlb_config *cfg,
 }
 
 /**
- * icmp6_jump() - hand an ICMPv6 packet to scmlb_icmp6 (lb_progs6)
+ * icmp6_jump() - hand an ICMPv6 error to scmlb_icmp6 (lb_progs6)
  * @ctx: the frame
+ * @p:   the parsed packet
  *
  * The errors' translation has a verifier budget of its own, apart from
- * scmlb_main6's. Returns only when the slot is empty.
+ * scmlb_main6's. Returns for any other packet, and when the slot is
+ * empty.
  */
-static __always_inline void icmp6_jump(struct xdp_md *ctx)
+static __always_inline void icmp6_jump(struct xdp_md *ctx,
+				       const struct pkt6 *p)
 {
-	bpf_tail_call(ctx, &lb_progs6, SCMLB_PROG6_ICMP);
+	int type = icmp6_type(p);
+
+	if (p->frag == PKT_WHOLE && type >= ICMPV6_DEST_UNREACH &&
+	    type <= ICMPV6_PARAMPROB)
+		bpf_tail_call(ctx, &lb_progs6, SCMLB_PROG6_ICMP);
 }
 
 /**

@@ -670,15 +670,6 @@ static bool run6_expect(const struct frame6 *f, int act_want, int be,
 	return run_out_ok(act_want, act, exp, exp_len, out, *out_len);
 }
 
-static __u64 stat6_of(enum tb_stat i)
-{
-	struct scmlb_ctx v6 = lb;
-	struct scmlb_stats s;
-
-	v6.maps.stats = lb.maps.stats6;
-	return tb_stats_read(&v6, &s) ? ~0ULL : tb_stat_get(&s, i);
-}
-
 static bool t_dr6_syn(void)
 {
 	struct frame6 f = client6_frame(VIP6_DR, 40011, TF_SYN);
@@ -797,7 +788,7 @@ static bool t_ip6_too_big(void)
 
 	if (!open6(VIP6_MTU, 40013, B_MTU6))
 		return false;
-	big = stat6_of(TB_TOO_BIG);
+	big = stat_of(TB_TOO_BIG);
 	f.payload = 1400 - 40 - 20;
 	len = frame6_build(&f, in);
 	memset(exp, 0, sizeof(exp));
@@ -822,7 +813,7 @@ static bool t_ip6_too_big(void)
 		note("action: expected XDP_TX, got %s", act_name(act));
 	ok &= frames_equal(exp, ETH_HLEN + 1280, out, out_len);
 	ok &= csums_valid6(out, out_len);
-	if (stat6_of(TB_TOO_BIG) != big + 1) {
+	if (stat_of(TB_TOO_BIG) != big + 1) {
 		note("too_big did not grow by 1");
 		ok = false;
 	}
@@ -840,17 +831,17 @@ static bool t_ip6_too_big_tiny(void)
 
 	if (!open6(VIP6_TINY, 40014, B_TINY6))
 		return false;
-	big = stat6_of(TB_TOO_BIG);
-	fwd = stat6_of(TB_FORWARDED);
+	big = stat_of(TB_TOO_BIG);
+	fwd = stat_of(TB_FORWARDED);
 	f.payload = 1290 - 40 - 20;	/* 1330 in ip6ip6 > 1300 */
 	if (run_big(SIDE_UP, in, frame6_build(&f, in), out, &out_len, &act))
 		return false;
 	if (act != XDP_DROP)
 		note("action: expected XDP_DROP, got %s", act_name(act));
-	if (stat6_of(TB_TOO_BIG) != big + 1 || stat6_of(TB_FORWARDED) != fwd)
+	if (stat_of(TB_TOO_BIG) != big + 1 || stat_of(TB_FORWARDED) != fwd)
 		note("too_big did not grow by 1, or forwarded grew");
-	return act == XDP_DROP && stat6_of(TB_TOO_BIG) == big + 1 &&
-	       stat6_of(TB_FORWARDED) == fwd;
+	return act == XDP_DROP && stat_of(TB_TOO_BIG) == big + 1 &&
+	       stat_of(TB_FORWARDED) == fwd;
 }
 
 static const struct {

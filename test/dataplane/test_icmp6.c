@@ -109,14 +109,12 @@ static bool run_frame6(enum side side, const struct frame6 *f, int act_want)
 	return run6(side, b, frame6_build(f, b), act_want, NULL, 0);
 }
 
-/* A counter of stat6_pkts, summed over protocols and CPUs. */
+/* A counter of both families' stat_pkts, summed over protocols and CPUs. */
 static __u64 stat_of(enum tb_stat i)
 {
-	struct scmlb_ctx v6 = lb;
 	struct scmlb_stats s;
 
-	v6.maps.stats = lb.maps.stats6;
-	return tb_stats_read(&v6, &s) ? ~0ULL : tb_stat_get(&s, i);
+	return tb_stats_read(&lb, &s) ? ~0ULL : tb_stat_get(&s, i);
 }
 
 /* An error frame from @src to @dst, between the MACs given. */

@@ -181,6 +181,9 @@ int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,
 		err = bpf_program__set_expected_attach_type(s->progs.scmlb_main6,
 							    0);
 	if (!err)
+		err = bpf_program__set_expected_attach_type(s->progs.scmlb_icmp6,
+							    0);
+	if (!err)
 		err = bpf_program__set_expected_attach_type(pentry, 0);
 	if (!err)
 		err = scmlb_bpf__load(s);

@@ -222,6 +222,13 @@ __noinline int scmlb_ipip_send(struct xdp_md *ctx, struct scmlb_stats *st,
 	       ENCAP_SENT : ENCAP_DROPPED;
 }
 
+/* An enum encap_result as the XDP action that carries it out. */
+static __always_inline int encap_action(int res)
+{
+	return res == ENCAP_SENT ? XDP_REDIRECT :
+	       res == ENCAP_ANSWERED ? XDP_TX : XDP_DROP;
+}
+
 /*
  * scmlb_ipip_send() for its callers, as an XDP action. Invalidates every
  * pointer into the frame.
@@ -231,10 +238,7 @@ static __always_inline int ipip_send(struct xdp_md *ctx,
 				     const struct scmlb_backend *be,
 				     __be32 src)
 {
-	int res = scmlb_ipip_send(ctx, st, be, src);
-
-	return res == ENCAP_SENT ? XDP_REDIRECT :
-	       res == ENCAP_ANSWERED ? XDP_TX : XDP_DROP;
+	return encap_action(scmlb_ipip_send(ctx, st, be, src));
 }
 
 /**

@@ -235,10 +235,7 @@ static __always_inline int ip6ip6_send(struct xdp_md *ctx,
 				       const struct scmlb_backend *be,
 				       __u32 hash, __u8 proto)
 {
-	int res = scmlb_ip6ip6_send(ctx, st, be, hash, proto);
-
-	return res == ENCAP_SENT ? XDP_REDIRECT :
-	       res == ENCAP_ANSWERED ? XDP_TX : XDP_DROP;
+	return encap_action(scmlb_ip6ip6_send(ctx, st, be, hash, proto));
 }
 
 /**

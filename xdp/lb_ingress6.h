@@ -139,7 +139,6 @@ static __always_inline int lb_ingress6(struct xdp_md *ctx,
 	const struct scmlb_backend *be = NULL, *failed = NULL;
 	__u8 path = 0, forward = SCMLB_FWD_NAT;
 	struct scmlb_flow6_key key;
-	scmlb_addr_t hash = { 0 };
 	int opened = 0, act;
 	struct scmlb_flow *f;
 	const __be32 *addr;
@@ -194,7 +193,9 @@ static __always_inline int lb_ingress6(struct xdp_md *ctx,
 	}
 	backend6_count(be->id, p, 0, opened);
 	if (forward == SCMLB_FWD_IPIP) {
-		hash[0] = scmlb_flow6_hash(&key);
+		/* its later fragments need only the hash (frag6_follow()) */
+		scmlb_addr_t hash = { scmlb_flow6_hash(&key) };
+
 		frag6_remember(p, be->id, hash, 0, NULL, forward);
 		return ip6ip6_send(ctx, st, be, hash[0], p->proto);
 	}

@@ -771,6 +771,34 @@ static bool open6(const char *vip, __u16 sport, int be)
 }
 
 /*
+ * A datagram's first fragment and a later one of the same id: the later
+ * one, without ports, goes in ip6ip6 from the first's outer source.
+ */
+static bool t_ip6_fragments(void)
+{
+	struct frame6 first = client6_frame(VIP6_IP, 40015, TF_ACK);
+	struct frame6 later;
+	__u8 out[2 * FRAME_MAX];
+	__u32 out_len, hash = flow6_hash(&first);
+	bool ok;
+
+	if (!open6(VIP6_IP, 40015, B_IP6))
+		return false;
+	first.n_ext = 1;
+	first.ext[0].type = IPPROTO_FRAGMENT;
+	first.ext[0].more = true;
+	first.ext[0].id = 0x6001;
+	later = first;
+	later.ext[0].more = false;
+	later.ext[0].frag_offset = 8;
+	later.payload = 40;
+	ok = run6_expect(&first, XDP_REDIRECT, B_IP6, SCMLB_FWD_IPIP, hash,
+			 out, &out_len);
+	return ok & run6_expect(&later, XDP_REDIRECT, B_IP6, SCMLB_FWD_IPIP,
+				hash, out, &out_len);
+}
+
+/*
  * The flow's next packet is 1400 bytes, too big for an MTU6 interface
  * in ip6ip6: the client gets a Packet Too Big from the VIP for 1280,
  * quoting as much of its packet as fits in 1280 bytes.
@@ -866,6 +894,7 @@ static const struct {
 	{ "ipip, IPv6: sixteen flows, sixteen outer sources and flow labels", t_ip6_sources_spread },
 	{ "dr, IPv6: a router's Packet Too Big about a reply goes to the backend as it is", t_dr6_ptb },
 	{ "ipip, IPv6: a router's Packet Too Big about a reply goes to the backend in ip6ip6, the flow's source", t_ip6_ptb },
+	{ "ipip, IPv6: a later fragment follows its first in ip6ip6, from the first's source", t_ip6_fragments },
 	{ "ipip, IPv6: too big once encapsulated: Packet Too Big (MTU - 40) from the VIP quoting 1232 bytes, XDP_TX", t_ip6_too_big },
 	{ "ipip, IPv6: too big, and MTU - 40 below 1280: dropped and counted", t_ip6_too_big_tiny },
 };

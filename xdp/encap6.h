@@ -204,18 +204,9 @@ __noinline int scmlb_ip6ip6_send(struct xdp_md *ctx, struct scmlb_stats *st,
 		return scmlb_icmp6_too_big(ctx, mtu - sizeof(*outer)) ==
 		       XDP_TX ? ENCAP_ANSWERED : ENCAP_DROPPED;
 	}
-	if (bpf_xdp_adjust_head(ctx, -(int)sizeof(*outer))) {
-		st->tx_errors++;
+	outer = encap_push(ctx, st, be, sizeof(*outer), bpf_htons(ETH_P_IPV6));
+	if (!outer)
 		return ENCAP_DROPPED;
-	}
-	eth = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	outer = (void *)(eth + 1);
-	if ((void *)(outer + 1) > data_end)
-		return ENCAP_DROPPED;
-	__builtin_memcpy(eth->h_dest, be->mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, be->if_mac, ETH_ALEN);
-	eth->h_proto = bpf_htons(ETH_P_IPV6);
 	ip6_set_first_word(outer, tc, hash);
 	outer->payload_len = bpf_htons(len);
 	outer->nexthdr = IPPROTO_IPV6;

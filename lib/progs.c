@@ -123,6 +123,8 @@ int scmlb_progs_open(const char *pin_dir, __u32 ct_size, bool with_entry,
 	if (!err)
 		err = bpf_program__set_expected_attach_type(skel->progs.scmlb_main6, 0);
 	if (!err)
+		err = bpf_program__set_expected_attach_type(skel->progs.scmlb_icmp6, 0);
+	if (!err)
 		err = bpf_program__set_expected_attach_type(skel->progs.scmlb_entry, 0);
 	if (!err)
 		err = bpf_program__set_autoload(skel->progs.scmlb_entry, with_entry);
@@ -519,11 +521,23 @@ int scmlb_entry_detach(const char *pin_dir, int ifindex)
  */
 int scmlb_progs_fill6(struct scmlb_bpf *skel)
 {
-	int fd = bpf_program__fd(skel->progs.scmlb_main6);
-	__u32 key = SCMLB_PROG6_MAIN;
+	const struct {
+		__u32 slot;
+		struct bpf_program *prog;
+	} progs6[] = {
+		/* the ICMPv6 program first: scmlb_main6 jumps to it */
+		{ SCMLB_PROG6_ICMP, skel->progs.scmlb_icmp6 },
+		{ SCMLB_PROG6_MAIN, skel->progs.scmlb_main6 },
+	};
+	int map_fd = bpf_map__fd(skel->maps.lb_progs6), fd;
+	size_t i;
 
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.lb_progs6), &key,
-				   &fd, BPF_ANY) ? -errno : 0;
+	for (i = 0; i < sizeof(progs6) / sizeof(progs6[0]); i++) {
+		fd = bpf_program__fd(progs6[i].prog);
+		if (bpf_map_update_elem(map_fd, &progs6[i].slot, &fd, BPF_ANY))
+			return -errno;
+	}
+	return 0;
 }
 
 /**

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* scmlb-decap - on a backend of an ipip service: XDP that takes IPIP packets for this host apart */
+/* scmlb-decap - on a backend of an ipip service: XDP that takes IPIP and ip6ip6 apart */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -28,7 +28,7 @@ struct detach_opts {
 #define IFACE_OPT(type)							\
 	{ "interface", 'i', "IFACE", "interface", scmlb_parse_ifname,	\
 	  offsetof(type, iface), true,					\
-	  "the backend's interface that IPIP packets arrive on" }
+	  "the backend's interface that IPIP and ip6ip6 packets arrive on" }
 
 static const struct scmlb_opt attach_table[] = {
 	IFACE_OPT(struct attach_opts),
@@ -130,7 +130,7 @@ static int do_detach(struct scmlb_ctx *ctx, const void *opts)
 }
 
 static const struct scmlb_cmd decap_cmds[] = {
-	{ "attach", "take IPIP packets for this host apart on an interface",
+	{ "attach", "take IPIP and ip6ip6 packets for this host apart on an interface",
 	  attach_table, sizeof(struct attach_opts),
 	  SCMLB_CMD_NO_MAPS | SCMLB_CMD_NO_PIN_DIR, NULL, do_attach },
 	{ "detach", "remove scmlb-decap's program from an interface",
@@ -140,12 +140,12 @@ static const struct scmlb_cmd decap_cmds[] = {
 };
 
 static const struct scmlb_tool decap_tool = {
-	"scmlb-decap", "decapsulate IPIP on a backend of an ipip service",
+	"scmlb-decap", "decapsulate IPIP and ip6ip6 on a backend of an ipip service",
 	decap_cmds,
-	"An IPIP packet whose inner destination this host keeps (a VIP on lo)\n"
-	"reaches the kernel as its inner packet; every other packet goes on\n"
-	"untouched. Other XDP programs stay. Counters: bpftool map dump name\n"
-	"decap_stats.\n",
+	"An IPIP or ip6ip6 packet whose inner destination this host keeps (a\n"
+	"VIP on lo) reaches the kernel as its inner packet; every other packet\n"
+	"goes on untouched. Other XDP programs stay. Counters: bpftool map dump\n"
+	"name decap_stats.\n",
 };
 
 int main(int argc, char **argv)

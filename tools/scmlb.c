@@ -32,7 +32,7 @@ static const struct verb {
 	{ "health", "scmlb-health", "check the backends' health, once" },
 	{ "save", "scmlb-save", "print the configuration as tool commands" },
 	{ "restore", "scmlb-restore", "apply a configuration scmlb-save printed" },
-	{ "decap", "scmlb-decap", "on a backend: decapsulate IPIP for an ipip service" },
+	{ "decap", "scmlb-decap", "on a backend: decapsulate IPIP and ip6ip6 for an ipip service" },
 	{ "completion", NULL, "print the shell completion script" },
 	{ NULL, NULL, NULL },
 };

@@ -150,6 +150,34 @@ static __always_inline int icmp_too_big(struct xdp_md *ctx, __u16 mtu)
 	return XDP_TX;
 }
 
+/*
+ * Room for an outer header of @len bytes right after the Ethernet header,
+ * which then leads to @be as @eth_proto. Invalidates every pointer into
+ * the frame. Return: the outer header, or NULL when the frame could not
+ * grow (counted in tx_errors).
+ */
+static __always_inline void *encap_push(struct xdp_md *ctx,
+					struct scmlb_stats *st,
+					const struct scmlb_backend *be,
+					__u32 len, __be16 eth_proto)
+{
+	struct ethhdr *eth;
+	void *outer;
+
+	if (bpf_xdp_adjust_head(ctx, -(int)len)) {
+		st->tx_errors++;
+		return NULL;
+	}
+	eth = (void *)(long)ctx->data;
+	outer = eth + 1;
+	if (outer + len > (void *)(long)ctx->data_end)
+		return NULL;
+	__builtin_memcpy(eth->h_dest, be->mac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, be->if_mac, ETH_ALEN);
+	eth->h_proto = eth_proto;
+	return outer;
+}
+
 /* What scmlb_ipip_send() did. */
 enum encap_result {
 	ENCAP_SENT,			/* redirected to the backend */
@@ -205,21 +233,19 @@ __noinline int scmlb_ipip_send(struct xdp_md *ctx, struct scmlb_stats *st,
 		return icmp_too_big(ctx, mtu - sizeof(*outer)) == XDP_TX ?
 		       ENCAP_ANSWERED : ENCAP_DROPPED;
 	}
-	if (bpf_xdp_adjust_head(ctx, -(int)sizeof(*outer))) {
-		st->tx_errors++;
+	outer = encap_push(ctx, st, be, sizeof(*outer), bpf_htons(ETH_P_IP));
+	if (!outer)
 		return ENCAP_DROPPED;
-	}
-	eth = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	outer = (void *)(eth + 1);
-	if ((void *)(outer + 1) > data_end)
-		return ENCAP_DROPPED;
-	__builtin_memcpy(eth->h_dest, be->mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, be->if_mac, ETH_ALEN);
-	eth->h_proto = bpf_htons(ETH_P_IP);
 	ip_hdr_fill(outer, tos, outer_len, df, IPPROTO_IPIP, src, be->addr[0]);
 	return nat_redirect(st, &st->forwarded, be->ifindex) == XDP_REDIRECT ?
 	       ENCAP_SENT : ENCAP_DROPPED;
+}
+
+/* An enum encap_result as the XDP action that carries it out. */
+static __always_inline int encap_action(int res)
+{
+	return res == ENCAP_SENT ? XDP_REDIRECT :
+	       res == ENCAP_ANSWERED ? XDP_TX : XDP_DROP;
 }
 
 /*
@@ -231,10 +257,7 @@ static __always_inline int ipip_send(struct xdp_md *ctx,
 				     const struct scmlb_backend *be,
 				     __be32 src)
 {
-	int res = scmlb_ipip_send(ctx, st, be, src);
-
-	return res == ENCAP_SENT ? XDP_REDIRECT :
-	       res == ENCAP_ANSWERED ? XDP_TX : XDP_DROP;
+	return encap_action(scmlb_ipip_send(ctx, st, be, src));
 }
 
 /**

@@ -4,6 +4,7 @@
 #define SCMLB_FRAG6_H
 
 #include "ct.h"
+#include "encap6.h"
 #include "maps.h"
 #include "nat.h"
 #include "parse6.h"
@@ -23,7 +24,8 @@ static __always_inline void frag6_key(struct scmlb_frag6_key *k,
  * @p:         the first fragment, still as it arrived
  * @backend:   the flow's backend
  * @nat_addr:  its new destination (a client's) or source (a backend's);
- *             dr: the VIP (nothing to rewrite)
+ *             dr: the VIP (nothing to rewrite); ipip: the flow's hash
+ *             in the first word (scmlb_ip6ip6_send())
  * @to_client: a backend's datagram, going back to the client
  * @mac:       the client's next hop, for a backend's datagram
  * @forward:   enum scmlb_forward, of a client's datagram
@@ -66,7 +68,8 @@ static __always_inline void frag6_remember(const struct pkt6 *p,
  * Return: XDP_REDIRECT, or SCMLB_CONTINUE for a fragment of no datagram
  * balanced here.
  */
-static __always_inline int frag6_follow(const struct scmlb_config *cfg,
+static __always_inline int frag6_follow(struct xdp_md *ctx,
+					const struct scmlb_config *cfg,
 					struct scmlb_stats *st,
 					struct pkt6 *p, int from_backend)
 {
@@ -87,6 +90,8 @@ static __always_inline int frag6_follow(const struct scmlb_config *cfg,
 		eth_set_macs(p->eth, cfg->upstream_mac, f->client_mac);
 		return nat_redirect(st, &st->returned, cfg->upstream_ifindex);
 	}
+	if (f->forward == SCMLB_FWD_IPIP)
+		return ip6ip6_send(ctx, st, be, f->nat_addr[0], p->proto);
 	if (f->forward == SCMLB_FWD_NAT)
 		__builtin_memcpy(&p->ip6->daddr, f->nat_addr, sizeof(f->nat_addr));
 	else if (f->forward != SCMLB_FWD_DR)

@@ -125,7 +125,7 @@ static __always_inline int lb_egress6(struct xdp_md *ctx,
 	__u64 now;
 
 	if (p->frag == PKT_FRAG_LATER)
-		return frag6_follow(cfg, st, p, 1);
+		return frag6_follow(ctx, cfg, st, p, 1);
 	if (!p->l4)
 		return SCMLB_CONTINUE;
 

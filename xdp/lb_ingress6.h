@@ -4,6 +4,7 @@
 #define SCMLB_LB_INGRESS6_H
 
 #include "ct6.h"
+#include "encap6.h"
 #include "frag6.h"
 #include "handoff.h"
 #include "lb_ingress.h"
@@ -88,8 +89,7 @@ lb_new_flow6(const struct scmlb_flow6_key *key, const struct scmlb_flow *old,
 	if (!vip)
 		return NULL;
 	svc = service6_match(vip, p);
-	/* ip6ip6 is not forwarded yet: the tools refuse such services */
-	if (!svc || svc->forward == SCMLB_FWD_IPIP)
+	if (!svc)
 		return NULL;
 	state = new_flow_state(svc, p->proto, p->tcp_flags, opened);
 	if (!state)
@@ -178,6 +178,13 @@ static __always_inline int lb_ingress6(struct xdp_md *ctx,
 			return dos_syn_verdict(st, opened);
 	}
 	backend6_count(be->id, p, 0, opened);
+	if (forward == SCMLB_FWD_IPIP) {
+		/* its later fragments need only the hash (frag6_follow()) */
+		scmlb_addr_t hash = { scmlb_flow6_hash(&key) };
+
+		frag6_remember(p, be->id, hash, 0, NULL, forward);
+		return ip6ip6_send(ctx, st, be, hash[0], p->proto);
+	}
 	/* dr: "rewritten" to the address and port it has */
 	addr = forward == SCMLB_FWD_DR ? key.dst_addr : be->addr;
 	frag6_remember(p, be->id, addr, 0, NULL, forward);

@@ -6,6 +6,7 @@
 #include "counter.h"
 #include "dos.h"
 #include "fw6.h"
+#include "icmp6.h"
 #include "lb_egress6.h"
 #include "lb_ingress6.h"
 #include "maps.h"
@@ -90,6 +91,8 @@ static __always_inline int main6(struct xdp_md *ctx)
 
 	if (ctx->ingress_ifindex != cfg->upstream_ifindex) {
 		parse_l4_6(&p);
+		if (p.proto == IPPROTO_ICMPV6)
+			icmp6_jump(ctx, &p);
 		act = lb_egress6(ctx, cfg, st, &p);
 		return act == SCMLB_CONTINUE ? XDP_PASS : act;
 	}
@@ -122,9 +125,11 @@ static __always_inline int main6(struct xdp_md *ctx)
 		act = lb_ingress6(ctx, st, &p);
 	else if (act == SCMLB_CONTINUE && p.frag == PKT_FRAG_LATER &&
 		 vip_addr_hinted(ip6_daddr(&p))) {
-		act = frag6_follow(cfg, st, &p, 0);
+		act = frag6_follow(ctx, cfg, st, &p, 0);
 		/* before its first fragment, or without one: the kernel's */
 		st->frags_unmatched += act == SCMLB_CONTINUE;
+	} else if (act == SCMLB_CONTINUE && p.proto == IPPROTO_ICMPV6) {
+		icmp6_jump(ctx, &p);	/* returns for what is no error */
 	}
 	if (act == SCMLB_CONTINUE) {
 		st->passed++;

@@ -141,6 +141,16 @@ int scmlb_main6(struct xdp_md *ctx)
 }
 
 /*
+ * ICMPv6 errors about IPv6 flows, from scmlb_main6 (lb_progs6): a
+ * verifier budget of their own.
+ */
+SEC("xdp")
+int scmlb_icmp6(struct xdp_md *ctx)
+{
+	return icmp6_main(ctx);
+}
+
+/*
  * At tc ingress on every interface scmlb is attached to: rewrites and
  * redirects the packets scmlb_main handed off (xdp/handoff.h); every
  * other packet goes on to the next filter.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* scmlb_decap.bpf.c - scmlb-decap's program: IPIP decapsulation on a backend */
+/* scmlb_decap.bpf.c - scmlb-decap's program: IPIP and ip6ip6 decapsulation on a backend */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
@@ -7,8 +7,8 @@
 #include "decap.h"
 
 /*
- * Every packet goes on to the kernel: an IPIP packet for this host as
- * its inner packet, anything else as it came.
+ * Every packet goes on to the kernel: an IPIP or ip6ip6 packet for this
+ * host as its inner packet, anything else as it came.
  */
 SEC("xdp")
 int scmlb_decap(struct xdp_md *ctx)

@@ -10,15 +10,16 @@
 
 /* decap_stats entries: one per outcome, every packet counted once. */
 enum scmlb_decap_stat {
-	/* IPIP for a local inner destination: passed on as the inner packet */
+	/* IPIP or ip6ip6 for a local inner destination: passed on as the
+	 * inner packet */
 	SCMLB_DECAP_DECAPSULATED,
-	/* IPIP, whole and valid, whose inner destination the kernel routes
-	 * away from this host: passed untouched */
+	/* IPIP or ip6ip6, whole and valid, whose inner destination the
+	 * kernel routes away from this host: passed untouched */
 	SCMLB_DECAP_NOT_LOCAL,
-	/* IPIP cut short, fragmented, or not carrying a whole IPv4 header:
-	 * passed untouched */
+	/* IPIP or ip6ip6 cut short, fragmented, or not carrying a whole
+	 * header of its own family: passed untouched */
 	SCMLB_DECAP_INVALID,
-	/* not IPIP: passed untouched */
+	/* neither: passed untouched */
 	SCMLB_DECAP_PASSED,
 	SCMLB_DECAP_STATS,
 };

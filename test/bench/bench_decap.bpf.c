@@ -13,7 +13,7 @@ __u64 decap_found, decap_local;
 SEC("xdp")
 int bench_decap_parse(struct xdp_md *ctx)
 {
-	struct iphdr *inner;
+	struct decap_inner inner = { NULL, NULL };
 	__u32 hlen;
 
 	if (decap_parse(ctx, &hlen, &inner) == SCMLB_DECAP_DECAPSULATED)
@@ -25,13 +25,13 @@ int bench_decap_parse(struct xdp_md *ctx)
 SEC("xdp")
 int bench_decap_decide(struct xdp_md *ctx)
 {
-	struct iphdr *inner;
+	struct decap_inner inner = { NULL, NULL };
 	__u32 hlen;
 
 	if (decap_parse(ctx, &hlen, &inner) != SCMLB_DECAP_DECAPSULATED)
 		return XDP_PASS;
 	decap_found++;
-	if (decap_is_local(ctx, inner))
+	if (decap_is_local(ctx, &inner))
 		decap_local++;
 	return XDP_PASS;
 }
@@ -45,7 +45,7 @@ SEC("xdp")
 int bench_decap_strip(struct xdp_md *ctx)
 {
 	__u8 saved[ETH_HLEN + sizeof(struct iphdr)];
-	struct iphdr *inner;
+	struct decap_inner inner = { NULL, NULL };
 	__u32 hlen;
 	void *data;
 

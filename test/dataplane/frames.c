@@ -734,6 +734,50 @@ struct frame6 build_udp6(const char *src, __u16 sport, const char *dst,
 	return f;
 }
 
+/**
+ * frame6_build_icmp_err() - an ICMPv6 error quoting a packet
+ * @f:         the error's own frame: MACs and addresses (the rest unused)
+ * @type:      ICMPv6 type: 1 unreachable, 2 Packet Too Big, 3, 4
+ * @code:      ICMPv6 code
+ * @info:      the MTU of a Packet Too Big, a parameter problem's pointer
+ * @quoted:    the packet the error is about
+ * @quote_max: how much of it the error quotes at most (0: all of it, as
+ *	       IPv6 routers quote up to 1280 bytes in all)
+ * @b:         the frame, FRAME_MAX bytes
+ *
+ * Its checksum computed from scratch over the pseudo-header.
+ *
+ * Return: the frame's length.
+ */
+size_t frame6_build_icmp_err(const struct frame6 *f, __u8 type, __u8 code,
+			     __u32 info, const struct frame6 *quoted,
+			     size_t quote_max, __u8 *b)
+{
+	struct frame6 outer = *f;
+	__u8 q[FRAME_MAX], *ip = b + ETH_HLEN, *icmp = ip + 40;
+	size_t qlen = frame6_build(quoted, q) - ETH_HLEN, plen;
+
+	if (quote_max && qlen > quote_max)
+		qlen = quote_max;
+	outer.n_ext = 0;
+	outer.proto = IPPROTO_ICMPV6;
+	outer.icmp_type = type;
+	outer.payload = 0;
+	outer.payload_len = 0;
+	outer.pad = 0;
+	outer.cut = 0;
+	frame6_build(&outer, b);
+	plen = 8 + qlen;
+	icmp[1] = code;
+	put16(icmp + 2, 0);
+	put32(icmp + 4, info);
+	memcpy(icmp + 8, q + ETH_HLEN, qlen);
+	put16(ip + 4, plen);
+	put16(icmp + 2, ~sum_fold(sum_pseudo6(ip + 8, ip + 24, IPPROTO_ICMPV6,
+					      plen) + sum16(icmp, plen, 0)));
+	return ETH_HLEN + 40 + plen;
+}
+
 static void hex_row(char *out, const __u8 *b, size_t len, size_t off)
 {
 	size_t i;
@@ -816,7 +860,8 @@ bool run_out_ok(int want, int act, const __u8 *exp, size_t elen,
 		     act_name(act), act);
 	ok &= frames_equal(exp, elen, out, olen);
 	if (want == XDP_REDIRECT)
-		ok &= csums_valid(out, olen);
+		ok &= olen >= ETH_HLEN && get16(out + 12) == ETH_P_IPV6 ?
+		      csums_valid6(out, olen) : csums_valid(out, olen);
 	return ok;
 }
 

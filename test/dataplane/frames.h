@@ -159,6 +159,9 @@ struct frame6 build_tcp6(const char *src, __u16 sport, const char *dst,
 struct frame6 build_udp6(const char *src, __u16 sport, const char *dst,
 			 __u16 dport, __u16 payload);
 bool csums_valid6(const __u8 *b, size_t len);
+size_t frame6_build_icmp_err(const struct frame6 *f, __u8 type, __u8 code,
+			     __u32 info, const struct frame6 *quoted,
+			     size_t quote_max, __u8 *b);
 bool frames_equal(const __u8 *exp, size_t elen, const __u8 *got, size_t glen);
 
 const char *act_name(int act);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ipip_bed.c - a backend of an ipip service under test: IPIP frames, its network, decap_stats */
+/* ipip_bed.c - a backend of an ipip service under test: IPIP and ip6ip6 frames, its network */
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -54,6 +54,38 @@ size_t frame_build_ipip(const struct frame *inner, const struct ipip_outer *o,
 }
 
 /**
+ * frame_build_ip6ip6() - a frame whose IPv6 packet carries @inner's in IPv6
+ * @inner: the inner packet, built by frame6_build(); its MACs are the frame's
+ * @o:     the outer header
+ * @b:     FRAME_MAX bytes for the frame
+ *
+ * The inner packet is frame6_build()'s, byte for byte, without its
+ * Ethernet header; the outer header has no extension headers, hop limit
+ * 64, no traffic class or flow label.
+ *
+ * Return: the frame's length.
+ */
+size_t frame_build_ip6ip6(const struct frame6 *inner,
+			  const struct ip6ip6_outer *o, __u8 *b)
+{
+	__u8 in[FRAME_MAX], *ip = b + ETH_HLEN;
+	size_t in_ip = frame6_build(inner, in) - ETH_HLEN;
+
+	if (ETH_HLEN + 40 + in_ip > FRAME_MAX)
+		in_ip = FRAME_MAX - ETH_HLEN - 40;
+	memset(b, 0, FRAME_MAX);
+	memcpy(b, in, ETH_HLEN);
+	put32(ip, 6U << 28);
+	put16(ip + 4, o->payload_len ? o->payload_len : in_ip);
+	ip[6] = o->nexthdr ? o->nexthdr : IPPROTO_IPV6;
+	ip[7] = 64;
+	ip6_pton(o->saddr, ip + 8);
+	ip6_pton(o->daddr, ip + 24);
+	memcpy(ip + 40, in + ETH_HLEN, in_ip);
+	return ETH_HLEN + 40 + in_ip;
+}
+
+/**
  * ipip_backend_setup() - this CPU only, and a backend's network in a new
  *			  network namespace
  * @names:   two veths: the first forwards (a router's, a container
@@ -62,7 +94,9 @@ size_t frame_build_ipip(const struct frame *inner, const struct ipip_outer *o,
  *	     with IPIP_BE_NOFWD/24
  * @ifindex: set to their ifindexes
  *
- * The VIP, IPIP_VIP, goes on lo.
+ * The VIP, IPIP_VIP, goes on lo. IPv6 the same way: IP6IP6_VIP on lo,
+ * IP6IP6_BE_FWD/64 and IP6IP6_BE_NOFWD/64, the default route via
+ * IP6IP6_LB, forwarding on the first.
  *
  * Return: 0 or -errno.
  */
@@ -87,6 +121,26 @@ int ipip_backend_setup(const char *const names[2], __u32 ifindex[2])
 				 names[0]);
 	if (!err)
 		err = tb_run_cmd("sysctl -qw net.ipv4.conf.%s.forwarding=1",
+				 names[0]);
+	if (!err)
+		err = tb_run_cmd("sysctl -qw net.ipv6.conf.all.disable_ipv6=0");
+	if (!err)
+		err = tb_run_cmd("ip -6 addr add %s/128 dev lo", IP6IP6_VIP);
+	if (!err)
+		err = tb_run_cmd("ip -6 addr add %s/64 dev %s nodad",
+				 IP6IP6_BE_FWD, names[0]);
+	if (!err)
+		err = tb_run_cmd("ip -6 addr add %s/64 dev %s nodad",
+				 IP6IP6_BE_NOFWD, names[1]);
+	if (!err)
+		err = tb_run_cmd("ip -6 route add default via %s dev %s",
+				 IP6IP6_LB, names[0]);
+	if (!err)
+		err = tb_run_cmd("ip -6 neigh replace %s lladdr "
+				 "02:00:00:00:1b:01 dev %s nud permanent",
+				 IP6IP6_LB, names[0]);
+	if (!err)
+		err = tb_run_cmd("sysctl -qw net.ipv6.conf.%s.forwarding=1",
 				 names[0]);
 	return err;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_decap.c - TAP tests of scmlb-decap's program: IPIP frames in, inner frames out */
+/* test_decap.c - TAP tests of scmlb-decap's program: IPIP and ip6ip6 frames in, inner frames out */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -142,6 +142,66 @@ static const struct tcase cases[] = {
 	  .want = SCMLB_DECAP_INVALID },
 };
 
+#define LATE_VIP6	"2001:db8:5::11"	/* added to lo half-way */
+#define CLIENT6		"2001:db8:c::7"
+#define ELSEWHERE6	"2001:db8:99::99"	/* routed away */
+
+/* An IPv6 case: ip6ip6, as scmlb sends it to a backend. */
+struct tcase6 {
+	const char *desc;
+	const char *before;		/* a shell command run first, or NULL */
+	enum side side;
+	bool plain;			/* send the inner packet alone */
+	__u8 proto;			/* IPPROTO_UDP, or IPPROTO_TCP: a SYN */
+	const char *dst;		/* the inner destination */
+	__u8 inner_version;		/* 0: 6 */
+	__u16 inner_plen;		/* 0: as built; else this, even wrong */
+	__u8 outer_nexthdr;		/* 0: 41 */
+	__u16 outer_plen;		/* 0: as built; else this, even wrong */
+	bool jumbo;			/* outer payload length 0 */
+	__u16 pad;			/* Ethernet trailer after the outer packet */
+	__u16 cut;			/* nonzero: the frame's length, cut short */
+	enum scmlb_decap_stat want;
+};
+
+static const struct tcase6 cases6[] = {
+	{ "IPv6: UDP to the VIP on lo in ip6ip6: the inner frame, Ethernet kept",
+	  .dst = IP6IP6_VIP, .want = SCMLB_DECAP_DECAPSULATED },
+	{ "IPv6: TCP SYN to the VIP", .proto = IPPROTO_TCP, .dst = IP6IP6_VIP,
+	  .want = SCMLB_DECAP_DECAPSULATED },
+	{ "IPv6: to the interface's own address", .dst = IP6IP6_BE_FWD,
+	  .want = SCMLB_DECAP_DECAPSULATED },
+	{ "IPv6: Ethernet trailer after the outer packet stays after the inner one",
+	  .dst = IP6IP6_VIP, .pad = 10, .want = SCMLB_DECAP_DECAPSULATED },
+	{ "IPv6: on an interface without forwarding", .side = SIDE_NOFWD,
+	  .dst = IP6IP6_VIP, .want = SCMLB_DECAP_DECAPSULATED },
+	{ "IPv6: inner destination routed away: untouched", .dst = ELSEWHERE6,
+	  .want = SCMLB_DECAP_NOT_LOCAL },
+	{ "IPv6: an address not yet on lo: untouched", .dst = LATE_VIP6,
+	  .want = SCMLB_DECAP_NOT_LOCAL },
+	{ "IPv6: the same address once on lo: decapsulated",
+	  .before = "ip -6 addr add " LATE_VIP6 "/128 dev lo",
+	  .dst = LATE_VIP6, .want = SCMLB_DECAP_DECAPSULATED },
+	{ "IPv6: inner destination elsewhere, no forwarding there: decapsulated",
+	  .side = SIDE_NOFWD, .dst = ELSEWHERE6,
+	  .want = SCMLB_DECAP_DECAPSULATED },
+	{ "IPv6 UDP, not ip6ip6: untouched", .plain = true, .dst = IP6IP6_VIP,
+	  .want = SCMLB_DECAP_PASSED },
+	{ "IPv6, next header 4 (IPv4 in IPv6): untouched", .dst = IP6IP6_VIP,
+	  .outer_nexthdr = IPPROTO_IPIP, .want = SCMLB_DECAP_PASSED },
+	{ "ip6ip6 cut short inside the inner header: untouched",
+	  .dst = IP6IP6_VIP, .cut = ETH_HLEN + 40 + 20,
+	  .want = SCMLB_DECAP_INVALID },
+	{ "ip6ip6 outer payload length beyond the frame: untouched",
+	  .dst = IP6IP6_VIP, .outer_plen = 400, .want = SCMLB_DECAP_INVALID },
+	{ "ip6ip6 outer payload length 0 (a jumbogram): untouched",
+	  .dst = IP6IP6_VIP, .jumbo = true, .want = SCMLB_DECAP_INVALID },
+	{ "ip6ip6 inner packet not IPv6: untouched", .dst = IP6IP6_VIP,
+	  .inner_version = 4, .want = SCMLB_DECAP_INVALID },
+	{ "ip6ip6 inner length beyond the outer packet: untouched",
+	  .dst = IP6IP6_VIP, .inner_plen = 100, .want = SCMLB_DECAP_INVALID },
+};
+
 static struct scmlb_decap_bpf *skel;
 static __u32 ifindex[SIDE_N];
 static int stats_fd;
@@ -188,22 +248,27 @@ static void case_frames(const struct tcase *c, __u8 *b, size_t *len,
 	*exp_len = in_len + c->pad;
 }
 
-static enum tap_result run_case(const struct tcase *c)
+/*
+ * Run frame @b of @len bytes on @side: it must come out as @exp, counted
+ * as @want (and, decapsulated, its checksums verify unless @bad_csum).
+ */
+static enum tap_result run_frames(const char *before, enum side side,
+				  const __u8 *b, size_t len, const __u8 *exp,
+				  size_t exp_len, enum scmlb_decap_stat want,
+				  bool v6, bool bad_csum)
 {
-	__u8 b[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
-	__u64 before[SCMLB_DECAP_STATS], after[SCMLB_DECAP_STATS];
-	size_t len, exp_len;
+	__u64 before_n[SCMLB_DECAP_STATS], after[SCMLB_DECAP_STATS];
+	__u8 out[2 * FRAME_MAX];
 	__u32 out_len, k;
 	int act, err;
 	bool ok;
 
-	if (c->before && tb_run_cmd("%s", c->before))
+	if (before && tb_run_cmd("%s", before))
 		return RES_FAIL;
-	case_frames(c, b, &len, exp, &exp_len);
-	err = decap_stats_read(stats_fd, before);
+	err = decap_stats_read(stats_fd, before_n);
 	if (!err)
 		err = prog_run(bpf_program__fd(skel->progs.scmlb_decap),
-			       ifindex[c->side], b, len, out, &out_len, &act);
+			       ifindex[side], b, len, out, &out_len, &act);
 	if (!err)
 		err = decap_stats_read(stats_fd, after);
 	if (err) {
@@ -211,18 +276,70 @@ static enum tap_result run_case(const struct tcase *c)
 		return RES_FAIL;
 	}
 	ok = run_out_ok(XDP_PASS, act, exp, exp_len, out, out_len);
-	if (c->want == SCMLB_DECAP_DECAPSULATED && !c->bad_inner_csum)
-		ok &= csums_valid(out, out_len);
+	if (want == SCMLB_DECAP_DECAPSULATED && !bad_csum)
+		ok &= v6 ? csums_valid6(out, out_len) : csums_valid(out, out_len);
 	for (k = 0; k < SCMLB_DECAP_STATS; k++) {
-		__u64 grew = after[k] - before[k], want = k == c->want;
+		__u64 grew = after[k] - before_n[k], w = k == want;
 
-		if (grew != want) {
+		if (grew != w) {
 			note("decap_stats[%u] grew by %llu, not %llu", k,
-			     (unsigned long long)grew, (unsigned long long)want);
+			     (unsigned long long)grew, (unsigned long long)w);
 			ok = false;
 		}
 	}
 	return ok ? RES_OK : RES_FAIL;
+}
+
+static enum tap_result run_case(const struct tcase *c)
+{
+	__u8 b[FRAME_MAX], exp[FRAME_MAX];
+	size_t len, exp_len;
+
+	case_frames(c, b, &len, exp, &exp_len);
+	return run_frames(c->before, c->side, b, len, exp, exp_len, c->want,
+			  false, c->bad_inner_csum);
+}
+
+static enum tap_result run_case6(const struct tcase6 *c)
+{
+	struct frame6 inner = c->proto == IPPROTO_TCP ?
+		build_tcp6(CLIENT6, CPORT, c->dst, VPORT, TF_SYN) :
+		build_udp6(CLIENT6, CPORT, c->dst, VPORT, 24);
+	const struct ip6ip6_outer outer = {
+		.saddr = IP6IP6_LB,
+		.daddr = c->side == SIDE_FWD ? IP6IP6_BE_FWD : IP6IP6_BE_NOFWD,
+		.nexthdr = c->outer_nexthdr,
+		.payload_len = c->outer_plen,
+	};
+	__u8 b[FRAME_MAX], exp[FRAME_MAX];
+	size_t len, exp_len;
+
+	inner.src_mac = mac_lb;
+	inner.dst_mac = mac_be;
+	inner.ip_version = c->inner_version;
+	inner.payload_len = c->inner_plen;
+	exp_len = frame6_build(&inner, exp);
+	if (c->plain) {
+		memcpy(b, exp, exp_len);
+		len = exp_len;
+	} else {
+		len = frame_build_ip6ip6(&inner, &outer, b);
+	}
+	if (c->jumbo)
+		put16(b + ETH_HLEN + 4, 0);
+	memset(b + len, PAD_BYTE, c->pad);
+	len += c->pad;
+	if (c->cut)
+		len = c->cut;
+	if (c->want != SCMLB_DECAP_DECAPSULATED) {
+		memcpy(exp, b, len);
+		exp_len = len;
+	} else {
+		memset(exp + exp_len, PAD_BYTE, c->pad);
+		exp_len += c->pad;
+	}
+	return run_frames(c->before, c->side, b, len, exp, exp_len, c->want,
+			  true, false);
 }
 
 int main(void)
@@ -246,11 +363,16 @@ int main(void)
 		return 1;
 	}
 	stats_fd = bpf_map__fd(skel->maps.decap_stats);
-	printf("1..%zu\n", ARRAY_SIZE(cases));
+	printf("1..%zu\n", ARRAY_SIZE(cases) + ARRAY_SIZE(cases6));
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		notes_reset();
 		failed += tap_case(i + 1, cases[i].desc, run_case(&cases[i]),
 				   NULL);
+	}
+	for (i = 0; i < ARRAY_SIZE(cases6); i++) {
+		notes_reset();
+		failed += tap_case(ARRAY_SIZE(cases) + i + 1, cases6[i].desc,
+				   run_case6(&cases6[i]), NULL);
 	}
 	scmlb_decap_bpf__destroy(skel);
 	return failed ? 1 : 0;

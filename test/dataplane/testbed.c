@@ -181,6 +181,9 @@ int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,
 		err = bpf_program__set_expected_attach_type(s->progs.scmlb_main6,
 							    0);
 	if (!err)
+		err = bpf_program__set_expected_attach_type(s->progs.scmlb_icmp6,
+							    0);
+	if (!err)
 		err = bpf_program__set_expected_attach_type(pentry, 0);
 	if (!err)
 		err = scmlb_bpf__load(s);
@@ -400,6 +403,22 @@ int tb_backend_add(struct scmlb_ctx *ctx, int n, __u32 addr, __u32 ifindex,
 				 id);
 }
 
+/* Add @be, available, with its MACs and name "be@n", as scmlb-lb add does. */
+static int backend_store(struct scmlb_ctx *ctx, struct scmlb_backend *be,
+			 int n, const __u8 *mac, const __u8 *if_mac, __u32 *id)
+{
+	int err;
+
+	be->status = SCMLB_BACKEND_AVAILABLE;
+	memcpy(be->mac, mac, ETH_ALEN);
+	memcpy(be->if_mac, if_mac, ETH_ALEN);
+	snprintf(be->name, sizeof(be->name), "be%d", n);
+	err = scmlb_backend_add(ctx, be);
+	if (id)
+		*id = be->id;
+	return err;
+}
+
 /**
  * tb_backend_add_to() - tb_backend_add() into a given service
  * @ctx:     the instance
@@ -426,17 +445,69 @@ int tb_backend_add_to(struct scmlb_ctx *ctx, __u32 svc, __u16 weight,
 		.weight = weight,
 		.family = SCMLB_AF_INET,
 		.ifindex = ifindex,
-		.status = SCMLB_BACKEND_AVAILABLE,
+	};
+
+	return backend_store(ctx, &be, n, mac, if_mac, id);
+}
+
+/**
+ * tb_service6_add() - add an IPv6 service, as scmlb-svc set does
+ * @ctx:     the instance
+ * @vip:     its VIP, text
+ * @proto:   IPPROTO_TCP or IPPROTO_UDP; 0: any
+ * @port:    host order; 0: every port
+ * @sched:   enum scmlb_scheduler
+ * @forward: enum scmlb_forward
+ * @id:      set to the id it got
+ *
+ * Return: 0 or -errno.
+ */
+int tb_service6_add(struct scmlb_ctx *ctx, const char *vip, __u8 proto,
+		    __u16 port, __u8 sched, __u8 forward, __u32 *id)
+{
+	struct scmlb_service svc = {
+		.family = SCMLB_AF_INET6,
+		.proto = proto,
+		.port = htons(port),
+		.scheduler = sched,
+		.forward = forward,
 	};
 	int err;
 
-	memcpy(be.mac, mac, ETH_ALEN);
-	memcpy(be.if_mac, if_mac, ETH_ALEN);
-	snprintf(be.name, sizeof(be.name), "be%d", n);
-	err = scmlb_backend_add(ctx, &be);
-	if (id)
-		*id = be.id;
+	ip6_pton(vip, (__u8 *)svc.vip);
+	err = scmlb_service_add(ctx, &svc);
+	*id = svc.id;
 	return err;
+}
+
+/**
+ * tb_backend6_add() - tb_backend_add_to() of an IPv6 backend, weight 1
+ * @ctx:     the instance
+ * @svc:     the service's id
+ * @port:    its port, host order; 0: the client's
+ * @n:       its name is "be@n"
+ * @addr:    its address, text
+ * @ifindex: our interface toward it
+ * @mac:     its MAC
+ * @if_mac:  the MAC of @ifindex
+ * @id:      set to the id it got; may be NULL
+ *
+ * Return: 0 or -errno.
+ */
+int tb_backend6_add(struct scmlb_ctx *ctx, __u32 svc, __u16 port, int n,
+		    const char *addr, __u32 ifindex, const __u8 *mac,
+		    const __u8 *if_mac, __u32 *id)
+{
+	struct scmlb_backend be = {
+		.service_id = svc,
+		.port = htons(port),
+		.weight = 1,
+		.family = SCMLB_AF_INET6,
+		.ifindex = ifindex,
+	};
+
+	ip6_pton(addr, (__u8 *)be.addr);
+	return backend_store(ctx, &be, n, mac, if_mac, id);
 }
 
 /**

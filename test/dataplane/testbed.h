@@ -71,6 +71,11 @@ int tb_backend_add(struct scmlb_ctx *ctx, int n, __u32 addr, __u32 ifindex,
 int tb_backend_add_to(struct scmlb_ctx *ctx, __u32 svc, __u16 weight,
 		      __u16 port, int n, __u32 addr, __u32 ifindex,
 		      const __u8 *mac, const __u8 *if_mac, __u32 *id);
+int tb_service6_add(struct scmlb_ctx *ctx, const char *vip, __u8 proto,
+		    __u16 port, __u8 sched, __u8 forward, __u32 *id);
+int tb_backend6_add(struct scmlb_ctx *ctx, __u32 svc, __u16 port, int n,
+		    const char *addr, __u32 ifindex, const __u8 *mac,
+		    const __u8 *if_mac, __u32 *id);
 void tb_sched_backend(struct scmlb_sched_backend *sb, __u32 id, __u32 addr,
 		      __u16 port, __u16 weight);
 int tb_fw_rule_parse(const char *network, const char *proto,

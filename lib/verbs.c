@@ -161,12 +161,6 @@ int scmlb_svc_set_check(const void *opts)
 		       __builtin_bswap16(o->port));
 		return SCMLB_EXIT_USAGE;
 	}
-	/* ip6ip6 comes with the IPv6 ICMP work (issue 16); until then, say so */
-	if (o->forward == SCMLB_FWD_IPIP && o->vip.family == SCMLB_AF_INET6) {
-		pr_err("invalid forwarding 'ipip': not yet for an IPv6 VIP "
-		       "(use nat or dr)");
-		return SCMLB_EXIT_USAGE;
-	}
 	return SCMLB_EXIT_OK;
 }
 

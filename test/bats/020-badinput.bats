@@ -216,7 +216,6 @@ BAD_TABLE=$(cat <<TABLE
 2|scmlb-svc|'ff02::1'|set -v ff02::1
 2|scmlb-svc|'::'|set -v ::
 2|scmlb-svc|'::1'|set -v ::1
-2|scmlb-svc|'ipip'|set -v 2001:db8::11 --forward ipip
 2|scmlb-attach|'fe80::11'|-u up0 -v fe80::11
 2|scmlb-restore|line 3: service 1 is IPv6: backend 10.0.4.2 is IPv4|-f $CONF-mixed
 2|scmlb-fw|'2001:db8::/129'|set -n 2001:db8::/129

@@ -87,11 +87,17 @@ backend1_mac() {
 	[[ $stderr == *"'$VIP6': it is a VIP" ]]
 	expect_fail 2 scmlb-svc set -v 2001:db8:4:0::2
 	[[ $stderr == *"'$BE6': it is a backend's address" ]]
-	expect_fail 2 scmlb-svc set -v "$VIP6" --forward ipip
 	[ "$(state)" = "$before" ]
 	# dr is the same for both families: only MACs change
 	run -0 scmlb svc set -v 2001:db8:11::12 -t udp -P 53 --forward dr
 	run -0 scmlb svc delete -i "$output"
+	# ipip over IPv6 is ip6ip6
+	run -0 scmlb svc set -v 2001:db8:11::13 -t tcp -P 80 --forward ipip
+	id=$output
+	run -0 scmlb svc get --json
+	jq -e --arg v 2001:db8:11::13 \
+		'.[] | select(.vip == $v) | .forward == "ipip"' <<<"$output"
+	run -0 scmlb svc delete -i "$id"
 }
 
 # ct6_put MAP KEY-WORDS VALUE-WORDS: one entry, as bytes for bpftool

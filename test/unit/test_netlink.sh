@@ -27,6 +27,11 @@ ip netns add "$ns_b"
 ip -n "$ns_a" link add "$dev_a" type veth peer name "$dev_b" netns "$ns_b"
 ip -n "$ns_a" addr add 10.99.0.1/24 dev "$dev_a"
 ip -n "$ns_b" addr add 10.99.0.2/24 dev "$dev_b"
+# before the links come up: their own link-local addresses skip DAD too
+for ns in "$ns_a" "$ns_b"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+done
 ip -n "$ns_a" link set lo up
 ip -n "$ns_b" link set lo up
 ip -n "$ns_a" link set "$dev_a" up
@@ -42,10 +47,6 @@ ip -n "$ns_a" route add blackhole 10.97.0.2/32 table 248 proto 248 metric 6
 ip -n "$ns_a" route add blackhole 10.97.0.3/32 proto 248 metric 5
 # IPv6 (issue 16): a global peer on-link, a network behind its link-local
 # address, and an IPv4 network through an IPv6 gateway (refused).
-for ns in "$ns_a" "$ns_b"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
-		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-done
 ip -n "$ns_a" addr add 2001:db8:99::1/64 dev "$dev_a" nodad
 ip -n "$ns_b" addr add 2001:db8:99::2/64 dev "$dev_b" nodad
 ip -n "$ns_b" addr add fe80::b/64 dev "$dev_b" nodad

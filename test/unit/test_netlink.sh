@@ -24,14 +24,15 @@ trap cleanup EXIT
 
 ip netns add "$ns_a"
 ip netns add "$ns_b"
-ip -n "$ns_a" link add "$dev_a" type veth peer name "$dev_b" netns "$ns_b"
-ip -n "$ns_a" addr add 10.99.0.1/24 dev "$dev_a"
-ip -n "$ns_b" addr add 10.99.0.2/24 dev "$dev_b"
-# before the links come up: their own link-local addresses skip DAD too
+# before the links exist: their link-local addresses skip DAD too (a
+# tentative one cannot source the neighbour solicitations the tests trigger)
 for ns in "$ns_a" "$ns_b"; do
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
 		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 done
+ip -n "$ns_a" link add "$dev_a" type veth peer name "$dev_b" netns "$ns_b"
+ip -n "$ns_a" addr add 10.99.0.1/24 dev "$dev_a"
+ip -n "$ns_b" addr add 10.99.0.2/24 dev "$dev_b"
 ip -n "$ns_a" link set lo up
 ip -n "$ns_b" link set lo up
 ip -n "$ns_a" link set "$dev_a" up

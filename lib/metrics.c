@@ -22,34 +22,48 @@
 #define SCMLB_VERSION "unknown"
 #endif
 
-/**
- * scmlb_stats_read() - the packet counters of each protocol, summed over the CPUs
- * @ctx:       the run, with the maps open
- * @per_proto: filled, indexed by enum scmlb_stat_proto: IPv4's (stat_pkts)
- *             and IPv6's (stat6_pkts, ICMP meaning ICMPv6) added up
- *
- * Return: 0 or -errno.
- */
-int scmlb_stats_read(const struct scmlb_ctx *ctx,
-		     struct scmlb_stats per_proto[SCMLB_STAT_PROTOS])
+/* Each protocol's counters of one map (stat_pkts, stat6_pkts), summed over the CPUs. */
+static int stats_map_read(int fd, struct scmlb_stats per_proto[SCMLB_STAT_PROTOS])
 {
-	const size_t n = sizeof(struct scmlb_stats) / sizeof(__u64);
-	struct scmlb_stats v6;
 	__u32 proto;
-	size_t i;
 	int err = 0;
 
 	_Static_assert(sizeof(struct scmlb_stats) % sizeof(__u64) == 0,
 		       "only __u64 counters");
-	for (proto = 0; !err && proto < SCMLB_STAT_PROTOS; proto++) {
-		err = scmlb_percpu_read_sum(ctx->maps.stats, proto,
-					    (__u64 *)&per_proto[proto], n);
-		if (!err)
-			err = scmlb_percpu_read_sum(ctx->maps.stats6, proto,
-						    (__u64 *)&v6, n);
-		for (i = 0; !err && i < n; i++)
-			((__u64 *)&per_proto[proto])[i] += ((__u64 *)&v6)[i];
+	for (proto = 0; !err && proto < SCMLB_STAT_PROTOS; proto++)
+		err = scmlb_percpu_read_sum(fd, proto, (__u64 *)&per_proto[proto],
+					    sizeof(per_proto[proto]) / sizeof(__u64));
+	return err;
+}
+
+/**
+ * scmlb_stats_read() - the packet counters of each protocol, summed over the CPUs
+ * @ctx:       the run, with the maps open
+ * @which:     both families (and frames of neither), or IPv6 alone; an
+ *             IPv6 packet is counted in stat6_pkts only, under its L4
+ *             protocol (ICMPv6 as icmp)
+ * @per_proto: filled, indexed by enum scmlb_stat_proto
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_stats_read(const struct scmlb_ctx *ctx, enum scmlb_stats_family which,
+		     struct scmlb_stats per_proto[SCMLB_STAT_PROTOS])
+{
+	struct scmlb_stats v6[SCMLB_STAT_PROTOS];
+	const size_t n = sizeof(v6[0]) / sizeof(__u64);
+	__u32 proto;
+	size_t i;
+	int err;
+
+	err = stats_map_read(ctx->maps.stats6, v6);
+	if (err || which == SCMLB_STATS_IPV6) {
+		memcpy(per_proto, v6, sizeof(v6));
+		return err;
 	}
+	err = stats_map_read(ctx->maps.stats, per_proto);
+	for (proto = 0; !err && proto < SCMLB_STAT_PROTOS; proto++)
+		for (i = 0; i < n; i++)
+			((__u64 *)&per_proto[proto])[i] += ((__u64 *)&v6[proto])[i];
 	return err;
 }
 
@@ -103,7 +117,8 @@ void scmlb_prom_label_value(FILE *f, const char *s)
 
 /* Everything the metrics show, read once. */
 struct snapshot {
-	struct scmlb_stats proto[SCMLB_STAT_PROTOS];
+	struct scmlb_stats proto[SCMLB_STAT_PROTOS];	/* both families */
+	struct scmlb_stats proto6[SCMLB_STAT_PROTOS];	/* IPv6's part */
 	struct scmlb_service *svcs;
 	size_t n_svcs;
 	struct scmlb_backend *bes;	/* by id */
@@ -147,14 +162,6 @@ static int count_flow(const struct scmlb_flow_key *key,
 	if (i && s->bes[i - 1].id == flow->backend_id)
 		s->be_flows[i - 1]++;
 	return 0;
-}
-
-/* An IPv6 client's entry: counted with IPv4's, by state and backend. */
-static int count_flow6(const struct scmlb_flow6_key *key,
-		       const struct scmlb_flow *flow, void *arg)
-{
-	(void)key;
-	return count_flow(NULL, flow, arg);
 }
 
 /*
@@ -243,7 +250,9 @@ static int snapshot_read(const struct scmlb_ctx *ctx, struct snapshot *s)
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	err = scmlb_stats_read(ctx, s->proto);
+	err = scmlb_stats_read(ctx, SCMLB_STATS_ALL, s->proto);
+	if (!err)
+		err = scmlb_stats_read(ctx, SCMLB_STATS_IPV6, s->proto6);
 	if (!err)
 		err = scmlb_services_list(ctx, &s->svcs, &s->n_svcs);
 	if (!err)
@@ -255,8 +264,6 @@ static int snapshot_read(const struct scmlb_ctx *ctx, struct snapshot *s)
 	/* last: the longest read, and the one that needs no consistency */
 	if (!err)
 		err = scmlb_ct_walk_flows(ctx, count_flow, s);
-	if (!err)
-		err = scmlb_ct6_walk_flows(ctx, count_flow6, s);
 	return err;
 }
 
@@ -303,30 +310,49 @@ static __u64 at(const void *base, size_t offset)
 	return *(const __u64 *)((const char *)base + offset);
 }
 
-static void print_packets(FILE *f, const struct snapshot *s)
+/*
+ * The received and outcome counters of @proto under @prefix: "scmlb" for
+ * both families, "scmlb_ipv6" for IPv6's part of them.
+ */
+static void print_packet_counts(FILE *f, const char *prefix, const char *what,
+				const struct scmlb_stats proto[SCMLB_STAT_PROTOS])
 {
+	char name[64], help[512];
 	__u32 p;
 	size_t r;
 
-	family(f, "scmlb_received_packets_total", "counter",
-	       "Packets received on the upstream, by L4 protocol (other: "
-	       "other protocols and frames that are not IPv4).");
+	snprintf(name, sizeof(name), "%s_received_packets_total", prefix);
+	snprintf(help, sizeof(help), "%s received on the upstream, by L4 "
+		 "protocol (icmp: ICMP and ICMPv6; other: other protocols%s).",
+		 what, strcmp(prefix, "scmlb") ? "" :
+		 " and frames of neither family");
+	family(f, name, "counter", help);
 	for (p = 0; p < SCMLB_STAT_PROTOS; p++)
-		fprintf(f, "scmlb_received_packets_total{protocol=\"%s\"} %llu\n",
+		fprintf(f, "%s{protocol=\"%s\"} %llu\n", name,
 			scmlb_stat_proto_name(p),
-			(unsigned long long)at(&s->proto[p], rx_offsets[p]));
-	family(f, "scmlb_packets_total", "counter",
-	       "Packets by L4 protocol and what became of them: passed to the "
-	       "kernel, dropped by the firewall or DoS protection, forwarded "
-	       "to a backend, returned from a backend to a client, dropped "
-	       "for a backend that is gone, or lost to a vanished interface.");
+			(unsigned long long)at(&proto[p], rx_offsets[p]));
+	snprintf(name, sizeof(name), "%s_packets_total", prefix);
+	snprintf(help, sizeof(help), "%s by L4 protocol and what became of "
+		 "them: passed to the kernel, dropped by the firewall or DoS "
+		 "protection, forwarded to a backend, returned from a backend "
+		 "to a client, dropped for a backend that is gone, or lost to "
+		 "a vanished interface.", what);
+	family(f, name, "counter", help);
 	for (p = 0; p < SCMLB_STAT_PROTOS; p++)
 		for (r = 0; r < sizeof(results) / sizeof(results[0]); r++)
-			fprintf(f, "scmlb_packets_total{protocol=\"%s\","
-				"result=\"%s\"} %llu\n",
-				scmlb_stat_proto_name(p), results[r].result,
-				(unsigned long long)at(&s->proto[p],
+			fprintf(f, "%s{protocol=\"%s\",result=\"%s\"} %llu\n",
+				name, scmlb_stat_proto_name(p), results[r].result,
+				(unsigned long long)at(&proto[p],
 						       results[r].offset));
+}
+
+static void print_packets(FILE *f, const struct snapshot *s)
+{
+	__u32 p;
+
+	print_packet_counts(f, "scmlb", "Packets (IPv4 and IPv6)", s->proto);
+	print_packet_counts(f, "scmlb_ipv6", "IPv6 packets (also in scmlb_*)",
+			    s->proto6);
 	/* a part of returned and of the kernel's, not more outcomes */
 	family(f, "scmlb_stateless_replies_total", "counter",
 	       "Backends' replies without a conntrack entry (their flow opened "
@@ -345,7 +371,7 @@ static void print_packets(FILE *f, const struct snapshot *s)
 
 static void print_services(FILE *f, const struct snapshot *s)
 {
-	char vip[SCMLB_ADDR_LEN];
+	char vip[16];
 	size_t i;
 
 	family(f, "scmlb_service_info", "gauge",
@@ -354,7 +380,7 @@ static void print_services(FILE *f, const struct snapshot *s)
 	for (i = 0; i < s->n_svcs; i++) {
 		const struct scmlb_service *svc = &s->svcs[i];
 
-		scmlb_format_addr(vip, sizeof(vip), svc->family, svc->vip);
+		scmlb_format_ipv4(vip, sizeof(vip), svc->vip[0]);
 		fprintf(f, "scmlb_service_info{service=\"%u\",vip=\"%s\","
 			"protocol=\"%s\",port=\"%u\",scheduler=\"%s\","
 			"forward=\"%s\"} 1\n", svc->id, vip,
@@ -440,7 +466,7 @@ static void print_backends(FILE *f, const struct snapshot *s)
 	static const __u8 healths[] = { SCMLB_HEALTH_UNKNOWN,
 					SCMLB_HEALTH_HEALTHY,
 					SCMLB_HEALTH_UNHEALTHY };
-	char addr[SCMLB_ADDR_LEN];
+	char addr[16];
 	size_t i, c;
 	int g;
 
@@ -448,7 +474,7 @@ static void print_backends(FILE *f, const struct snapshot *s)
 	       "A backend: its address and port (0: the client's destination "
 	       "port); always 1.");
 	for (i = 0; i < s->n_bes; i++) {
-		scmlb_format_addr(addr, sizeof(addr), s->bes[i].family, s->bes[i].addr);
+		scmlb_format_ipv4(addr, sizeof(addr), s->bes[i].addr[0]);
 		fputs("scmlb_backend_info", f);
 		backend_labels(f, &s->bes[i]);
 		fprintf(f, ",address=\"%s\",port=\"%u\"} 1\n", addr,
@@ -505,7 +531,7 @@ static void print_conntrack(FILE *f, const struct snapshot *s,
 
 static void print_firewall(FILE *f, const struct snapshot *s)
 {
-	char net[SCMLB_FW_NETWORK_LEN];
+	char net[16];
 	size_t i;
 
 	family(f, "scmlb_firewall_rules", "gauge",
@@ -519,10 +545,10 @@ static void print_firewall(FILE *f, const struct snapshot *s)
 
 		if (r->dos_policy)
 			continue;
-		scmlb_fw_entry_network(&s->rules[i], net, sizeof(net));
+		scmlb_format_ipv4(net, sizeof(net), r->addr);
 		fprintf(f, "scmlb_firewall_dropped_packets_total{rule=\"%u\","
-			"network=\"%s\",protocol=\"%s\"} %llu\n", r->id, net,
-			scmlb_fw_proto_name(r->proto),
+			"network=\"%s/%u\",protocol=\"%s\"} %llu\n", r->id, net,
+			r->prefixlen, scmlb_fw_proto_name(r->proto),
 			(unsigned long long)s->rules[i].dropped);
 	}
 }

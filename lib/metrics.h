@@ -7,7 +7,13 @@
 
 #include "maps.h"
 
-int scmlb_stats_read(const struct scmlb_ctx *ctx,
+/* Whose packet counters scmlb_stats_read() reads. */
+enum scmlb_stats_family {
+	SCMLB_STATS_ALL,	/* IPv4, IPv6 and frames of neither, added up */
+	SCMLB_STATS_IPV6,	/* IPv6's alone */
+};
+
+int scmlb_stats_read(const struct scmlb_ctx *ctx, enum scmlb_stats_family which,
 		     struct scmlb_stats per_proto[SCMLB_STAT_PROTOS]);
 void scmlb_stats_sum(const struct scmlb_stats per_proto[SCMLB_STAT_PROTOS],
 		     struct scmlb_stats *sum);

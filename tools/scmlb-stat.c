@@ -54,28 +54,48 @@ static __u64 field(const struct scmlb_stats *st, size_t f)
 	return *(const __u64 *)((const char *)st + fields[f].offset);
 }
 
-/* Every CPU's and every protocol's counters added up. */
-static int stats_sum(const struct scmlb_ctx *ctx, struct scmlb_stats *sum)
+/* Every CPU's and every protocol's counters of @which added up. */
+static int stats_sum(const struct scmlb_ctx *ctx, enum scmlb_stats_family which,
+		     struct scmlb_stats *sum)
 {
 	struct scmlb_stats per_proto[SCMLB_STAT_PROTOS];
-	int err = scmlb_stats_read(ctx, per_proto);
+	int err = scmlb_stats_read(ctx, which, per_proto);
 
 	if (!err)
 		scmlb_stats_sum(per_proto, sum);
 	return err;
 }
 
+/* @sum as a JSON object of the table's keys, into @buf. */
+static void json_object(char *buf, size_t size, const struct scmlb_stats *sum)
+{
+	size_t f, len = 0;
+
+	for (f = 0; f < N_FIELDS && len < size; f++)
+		len += snprintf(buf + len, size - len, "%s\"%s\": %llu",
+				f ? ", " : "{", fields[f].key,
+				(unsigned long long)field(sum, f));
+	if (len < size)
+		snprintf(buf + len, size - len, "}");
+}
+
+/*
+ * The counters of both families in columns; JSON adds "ipv6", the same
+ * keys for IPv6's part alone.
+ */
 static int print_totals(const struct scmlb_ctx *ctx)
 {
-	struct scmlb_column cols[N_FIELDS];
-	char text[N_FIELDS][24];
-	const char *cells[N_FIELDS];
-	struct scmlb_stats sum = { 0 };
+	struct scmlb_column cols[N_FIELDS + 1];
+	char text[N_FIELDS][24], ipv6[N_FIELDS * 48];
+	const char *cells[N_FIELDS + 1];
+	struct scmlb_stats sum = { 0 }, sum6 = { 0 };
 	struct scmlb_table *t;
 	size_t f;
 	int err;
 
-	err = stats_sum(ctx, &sum);
+	err = stats_sum(ctx, SCMLB_STATS_ALL, &sum);
+	if (!err)
+		err = stats_sum(ctx, SCMLB_STATS_IPV6, &sum6);
 	for (f = 0; f < N_FIELDS; f++) {
 		cols[f] = (struct scmlb_column){ fields[f].header, fields[f].key,
 						 SCMLB_COL_NUM };
@@ -83,7 +103,10 @@ static int print_totals(const struct scmlb_ctx *ctx)
 			 (unsigned long long)field(&sum, f));
 		cells[f] = text[f];
 	}
-	t = scmlb_table_new(cols, N_FIELDS);
+	cols[N_FIELDS] = (struct scmlb_column){ NULL, "ipv6", SCMLB_COL_RAW };
+	json_object(ipv6, sizeof(ipv6), &sum6);
+	cells[N_FIELDS] = ipv6;
+	t = scmlb_table_new(cols, N_FIELDS + 1);
 	if (!err && !t)
 		err = -ENOMEM;
 	if (!err)
@@ -132,7 +155,7 @@ static int print_rates_loop(struct scmlb_ctx *ctx, const struct stat_opts *o)
 	/* readings need no lock: never hold it across a sleep */
 	scmlb_unlock(ctx);
 	scmlb_interval_start();
-	err = stats_sum(ctx, &prev);
+	err = stats_sum(ctx, SCMLB_STATS_ALL, &prev);
 	if (!err && !ctx->json) {
 		for (f = 0; f < N_FIELDS; f++)
 			printf("%s%*s", f ? "  " : "", rate_width(f), fields[f].header);
@@ -141,7 +164,7 @@ static int print_rates_loop(struct scmlb_ctx *ctx, const struct stat_opts *o)
 	while (!err && (!o->count || n < o->count)) {
 		if (!scmlb_interval_wait(o->interval, &elapsed))
 			break;
-		err = stats_sum(ctx, &cur);
+		err = stats_sum(ctx, SCMLB_STATS_ALL, &cur);
 		if (err)
 			break;
 		print_rates(&prev, &cur, elapsed, ctx->json);
@@ -252,7 +275,8 @@ static const struct scmlb_tool stat_tool = {
 	"scmlb-stat", "packets received on the upstream and what became of them",
 	stat_cmds,
 	"ICMP TCP UDP OTHER count the packets received on the upstream by L4\n"
-	"protocol (OTHER includes frames that are not IPv4). PASSED went to the\n"
+	"protocol, IPv4 and IPv6 (ICMP includes ICMPv6, OTHER frames of\n"
+	"neither family); --json adds \"ipv6\", IPv6's part. PASSED went to the\n"
 	"kernel, FW DROPPED and DOS DROPPED were dropped, FORWARDED went to a\n"
 	"backend; RETURNED counts backend replies sent back to clients.\n"
 	"NO BACKEND dropped TCP of flows whose backend is gone, TX ERRORS\n"

@@ -149,6 +149,14 @@ traffic() {
 		sum=$(jq --arg r "$r" '[.scmlb_packets_total[] | select(.labels.result == $r) | .value] | add' <<<"$json")
 		[ "$sum" -eq "$(jq ".$r" <<<"$stat")" ]
 	done
+	# IPv6's part: series of their own, as scmlb-stat's "ipv6" object;
+	# no IPv6 packet was balanced here
+	[ "$(jq '.scmlb_ipv6_packets_total | length' <<<"$json")" -eq 36 ]
+	jq -e '.ipv6 | keys == (del(.ipv6) | keys)' <<<"$stat"
+	for p in icmp tcp udp other; do
+		[ "$(sample "$json" scmlb_ipv6_received_packets_total ".protocol == \"$p\"")" -eq "$(jq ".ipv6.$p" <<<"$stat")" ]
+	done
+	[ "$(jq '[.scmlb_ipv6_packets_total[] | select(.labels.result == "forwarded") | .value] | add' <<<"$json")" -eq 0 ]
 	# and per protocol: what was sent
 	[ "$(sample "$json" scmlb_packets_total '.protocol == "icmp" and .result == "passed"')" -ge 2 ]
 	[ "$(sample "$json" scmlb_packets_total '.protocol == "icmp" and .result == "forwarded"')" -eq 0 ]

@@ -55,13 +55,14 @@ who_counts() {
 	done | sort | uniq -c | awk '{print $2, $1}'
 }
 
-# A TCP connection to the VIP held open across commands: conn_open PORT,
-# conn_echo LINE (send it and wait for the echo), conn_close.
+# A TCP connection to the VIP held open across commands: conn_open PORT
+# [HOST] (HOST: another VIP, "[ADDR]" for IPv6), conn_echo LINE (send it
+# and wait for the echo), conn_close.
 conn_open() {
 	CONN_DIR=$BATS_TEST_TMPDIR/conn
 	mkdir -p "$CONN_DIR"
 	mkfifo "$CONN_DIR/in"
-	topo_exec client timeout 60 socat -T 60 - "TCP:$TOPO_VIP:$1" \
+	topo_exec client timeout 60 socat -T 60 - "TCP:${2:-$TOPO_VIP}:$1" \
 		<"$CONN_DIR/in" >"$CONN_DIR/out" 2>"$CONN_DIR/err" &
 	CONN_PID=$!
 	exec 7>"$CONN_DIR/in"

@@ -7,6 +7,10 @@
 #                                       (10.0.5.1) --- backend2 (10.0.5.2)
 #                                       (10.0.6.1) --- backend3 (10.0.6.2)
 #   VIP 203.0.113.11 on the load balancer's lo; backends route back via lb.
+#
+# topo_add_ipv6, after topo_up, gives every link IPv6 as well: fd00:N::/64
+# on the link whose IPv4 is 10.0.N.0/24 (.1 is ::1, .2 is ::2), VIP
+# 2001:db8::11 on lb's lo, a second client address in another /64.
 
 TOPO_PREFIX=${TOPO_PREFIX:-scmlbt-}
 # where the backends' health files go (test/bats/run.sh gives each run its own)
@@ -15,6 +19,12 @@ TOPO_VIP=203.0.113.11
 TOPO_LB_ADDR=10.0.1.1
 TOPO_CLIENT_ADDR=10.0.1.2
 TOPO_BACKENDS=(10.0.4.2 10.0.5.2 10.0.6.2)
+TOPO_VIP6=2001:db8::11
+TOPO_LB_ADDR6=fd00:1::1
+TOPO_CLIENT_ADDR6=fd00:1::2
+# the client's second address, in a /64 of its own (firewall tests)
+TOPO_CLIENT_ADDR6_B=fd00:2::2
+TOPO_BACKENDS6=(fd00:4::2 fd00:5::2 fd00:6::2)
 
 topo_ns() { echo "${TOPO_PREFIX}$1"; }
 
@@ -78,11 +88,36 @@ topo_up() {
 	done
 }
 
+# The IPv6 half of the topology (see the top). DAD is off, so addresses are
+# usable at once; lb forwards, which bpf_fib_lookup() needs for IPv6.
+topo_add_ipv6() {
+	local i ns
+	for ns in client lb backend1 backend2 backend3; do
+		topo_exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+	done
+	topo_exec lb sysctl -qw net.ipv6.conf.all.forwarding=1
+	topo_exec client ip -6 addr add "$TOPO_CLIENT_ADDR6/64" dev eth0 nodad
+	topo_exec client ip -6 addr add "$TOPO_CLIENT_ADDR6_B/64" dev eth0 nodad
+	topo_exec lb ip -6 addr add "$TOPO_LB_ADDR6/64" dev up0 nodad
+	topo_exec lb ip -6 route add fd00:2::/64 via "$TOPO_CLIENT_ADDR6"
+	topo_exec lb ip -6 addr add "$TOPO_VIP6/128" dev lo nodad
+	topo_exec client ip -6 route add "$TOPO_VIP6/128" via "$TOPO_LB_ADDR6"
+	for i in 1 2 3; do
+		topo_exec "backend$i" ip -6 addr add "${TOPO_BACKENDS6[$((i - 1))]}/64" \
+			dev eth0 nodad
+		topo_exec lb ip -6 addr add "fd00:$((i + 3))::1/64" dev "be$i" nodad
+		topo_exec "backend$i" ip -6 route add default via "fd00:$((i + 3))::1"
+	done
+}
+
 # topo_start_apps APP: the test app on every backend, answering /who with its address
 topo_start_apps() {
 	local i
 	for i in 1 2 3; do
-		topo_exec "backend$i" "$1" --health-file "${TOPO_TMP}/${TOPO_PREFIX}health-$i" \
+		# "::" serves IPv4 as well (a dual-stack socket)
+		topo_exec "backend$i" "$1" --bind "${TOPO_APP_BIND:-0.0.0.0}" \
+			--health-file "${TOPO_TMP}/${TOPO_PREFIX}health-$i" \
 			>/dev/null 2>&1 &
 	done
 	for i in 1 2 3; do

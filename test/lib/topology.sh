@@ -102,7 +102,9 @@ topo_add_ipv6() {
 	topo_exec lb ip -6 addr add "$TOPO_LB_ADDR6/64" dev up0 nodad
 	topo_exec lb ip -6 route add fd00:2::/64 via "$TOPO_CLIENT_ADDR6"
 	topo_exec lb ip -6 addr add "$TOPO_VIP6/128" dev lo nodad
-	topo_exec client ip -6 route add "$TOPO_VIP6/128" via "$TOPO_LB_ADDR6"
+	# the first address is the default source; the second is chosen by binding
+	topo_exec client ip -6 route add "$TOPO_VIP6/128" via "$TOPO_LB_ADDR6" \
+		src "$TOPO_CLIENT_ADDR6"
 	for i in 1 2 3; do
 		topo_exec "backend$i" ip -6 addr add "${TOPO_BACKENDS6[$((i - 1))]}/64" \
 			dev eth0 nodad

@@ -148,6 +148,9 @@
 #define OTHER6		"2001:db8:0:11::2"	/* not a VIP */
 #define EST6		"2001:db8:100::7"	/* established TCP and UDP */
 #define NEW6		"2001:db8:101::7"	/* new TCP */
+#define DROP6		"2001:db8:dead::7"	/* a firewall rule covers it */
+#define DROP6_NET	"2001:db8:dead::"	/* /64 */
+#define ROUTER6		"2001:db8:ffff::1"	/* a hop toward the clients */
 #define BE6_FMT		"2001:db8:3::%d"
 
 /* Backends of each service: the same addresses serve both. */
@@ -214,6 +217,8 @@ enum pkt_kind {
 	PK6_TCP_SYN,	/* IPv6: a new flow's SYN */
 	PK6_TCP_REPLY,	/* IPv6: the backend's ACK of the established flow */
 	PK6_UDP_EST,	/* IPv6: the established UDP flow's datagram */
+	PK6_FW_DROP,	/* IPv6: a TCP ACK from a source a rule drops */
+	PK6_ICMP_ERR,	/* IPv6: a router's Packet Too Big about a reply */
 	PK_N,
 	PK6_FIRST = PK6_NONVIP,
 };
@@ -288,6 +293,8 @@ static const enum flow_set pkt_flows[PK_N] = {
 	[PK6_TCP_SYN] = FS_N,
 	[PK6_TCP_REPLY] = FS_N,
 	[PK6_UDP_EST] = FS_N,
+	[PK6_FW_DROP] = FS_N,
+	[PK6_ICMP_ERR] = FS_N,
 };
 
 enum prog_kind { PROG_PASS, PROG_FLOOR, PROG_SCMLB };
@@ -332,7 +339,8 @@ enum {
 	R_UDP_FRAG, R_ICMP_ERR, R_EST_MANY, R_EST_FW_FEW, R_EST_FW_MANY, R_DROP_FW_MANY, R_EST_DOS,
 	R_CYC_FEW, R_CYC_MANY, R_FLOOR_CYC_FEW, R_FLOOR_CYC_MANY,
 	R_DR_NEW, R_DR_EST, R_IPIP_NEW, R_IPIP_EST,
-	R6_NONVIP, R6_TCP_NEW, R6_TCP_EST, R6_TCP_EGRESS, R6_UDP_EST, R_N,
+	R6_NONVIP, R6_TCP_NEW, R6_TCP_EST, R6_TCP_EGRESS, R6_UDP_EST,
+	R6_FW_DROP, R6_ICMP_ERR, R_N,
 };
 
 /* Every path; a trial measures those of a scenario in this order. */
@@ -562,6 +570,20 @@ static struct row rows[R_N] = {
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
 	},
+	[R6_FW_DROP] = {
+		.key = "fw6_drop",
+		.desc = "IPv6: firewall-dropped packet (10 IPv4 rules, 1 IPv6)",
+		.sc = SC_FW_FEW, .prog = PROG_SCMLB, .pkt = PK6_FW_DROP,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_DROP, .cnt = CNT_FW_DROPPED,
+	},
+	[R6_ICMP_ERR] = {
+		.key = "icmp6_error",
+		.desc = "IPv6: Packet Too Big about a reply, to its backend",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK6_ICMP_ERR,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+	},
 };
 
 /* Ratios between paths, with the targets the issues set. */
@@ -606,6 +628,10 @@ static const struct comparison comparisons[] = {
 	  R6_TCP_EGRESS, R_TCP_EGRESS, 1.2, "issue 16: within 20 %" },
 	{ "ipv6_vs_ipv4_nonvip", "non-VIP packet passed: IPv6 vs IPv4",
 	  R6_NONVIP, R_NONVIP, 1.2, "issue 16: within 20 %" },
+	{ "ipv6_vs_ipv4_fw_drop", "firewall drop: IPv6 vs IPv4",
+	  R6_FW_DROP, R_FW_DROP, 0, "a 128-bit LPM key" },
+	{ "ipv6_vs_ipv4_icmp_error", "ICMP error about a reply: IPv6 vs IPv4",
+	  R6_ICMP_ERR, R_ICMP_ERR, 0, "the quote walked as a packet" },
 };
 
 static struct scmlb_bpf *skel;
@@ -657,6 +683,25 @@ static void be6_addr(int n, __u8 *a)
 	ip6_pton(text, a);
 }
 
+/*
+ * A router's Packet Too Big to VIP6 about the reply of the established
+ * IPv6 flow (VIP6:VPORT -> EST6), quoting as much as fits the frame.
+ */
+static enum side icmp6_err_build(__u8 *b)
+{
+	struct frame6 outer = build_tcp6(ROUTER6, 0, VIP6, 0, 0);
+	struct frame6 reply = build_tcp6(VIP6, VPORT, EST6, SPORT_BASE, TF_ACK);
+
+	outer.src_mac = mac_client;
+	outer.dst_mac = mac_up;
+	reply.src_mac = mac_up;
+	reply.dst_mac = mac_client;
+	reply.payload = BENCH_FRAME_LEN - ETH_HLEN - 40 - 8 - 40 -
+			l4_hdr_len(IPPROTO_TCP, 5);
+	frame6_build_icmp_err(&outer, 2, 0, 1280, &reply, 0, b);
+	return SIDE_UP;
+}
+
 /* Flow 0 of an IPv6 @kind in @b, BENCH_FRAME_LEN bytes; its interface. */
 static enum side pkt6_build(enum pkt_kind kind, __u8 *b)
 {
@@ -666,6 +711,11 @@ static enum side pkt6_build(enum pkt_kind kind, __u8 *b)
 	f.src_mac = mac_client;
 	f.dst_mac = mac_up;
 	switch (kind) {
+	case PK6_ICMP_ERR:
+		return icmp6_err_build(b);
+	case PK6_FW_DROP:
+		ip6_pton(DROP6, f.saddr);
+		break;
 	case PK6_NONVIP:
 		ip6_pton(OTHER6, f.daddr);
 		break;
@@ -1122,7 +1172,7 @@ static __u64 flow6_packets(enum pkt_kind kind)
 	struct scmlb_flow f;
 	__u32 i;
 
-	if (kind == PK6_NONVIP)
+	if (kind == PK6_NONVIP || kind == PK6_FW_DROP || kind == PK6_ICMP_ERR)
 		return 0;
 	c = flow6_key(kind == PK6_TCP_SYN ? NEW6 : EST6,
 		      kind == PK6_UDP_EST ? UDP_VPORT : VPORT,
@@ -1338,6 +1388,24 @@ static int fw_rules_fill(__u32 total)
 	return 0;
 }
 
+/* The IPv6 rule covering DROP6 (tcp, any port), once. */
+static int fw6_rule_add(void)
+{
+	static bool installed;
+	struct scmlb_fw_entry e = {
+		.rule = { .family = SCMLB_AF_INET6, .proto = IPPROTO_TCP,
+			  .prefixlen = 64 },
+	};
+	int err;
+
+	if (installed)
+		return 0;
+	ip6_pton(DROP6_NET, (__u8 *)e.addr);
+	err = scmlb_fw_entry_add(&lb, &e, 0);
+	installed = !err;
+	return err;
+}
+
 /*
  * Two policies, as scmlb-dos sets them: SYN floods, and the class of the
  * established path's pure ACKs, so that the path counts per source.
@@ -1450,6 +1518,8 @@ static int scenario_enter(enum scenario sc)
 		many_flows = false;
 		if (!err)
 			err = fw_rules_fill(FW_FEW);
+		if (!err)
+			err = fw6_rule_add();
 		break;
 	case SC_FW_MANY:
 		err = fw_rules_fill(FW_MANY);

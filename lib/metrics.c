@@ -164,6 +164,14 @@ static int count_flow(const struct scmlb_flow_key *key,
 	return 0;
 }
 
+/* An IPv6 client's entry: counted with IPv4's, by state and backend. */
+static int count_flow6(const struct scmlb_flow6_key *key,
+		       const struct scmlb_flow *flow, void *arg)
+{
+	(void)key;
+	return count_flow(NULL, flow, arg);
+}
+
 /*
  * Every backend's traffic, summed over the CPUs: lb_be_stats in one
  * batched read, not a lookup per backend.
@@ -264,6 +272,8 @@ static int snapshot_read(const struct scmlb_ctx *ctx, struct snapshot *s)
 	/* last: the longest read, and the one that needs no consistency */
 	if (!err)
 		err = scmlb_ct_walk_flows(ctx, count_flow, s);
+	if (!err)
+		err = scmlb_ct6_walk_flows(ctx, count_flow6, s);
 	return err;
 }
 
@@ -371,7 +381,7 @@ static void print_packets(FILE *f, const struct snapshot *s)
 
 static void print_services(FILE *f, const struct snapshot *s)
 {
-	char vip[16];
+	char vip[SCMLB_ADDR_LEN];
 	size_t i;
 
 	family(f, "scmlb_service_info", "gauge",
@@ -380,7 +390,7 @@ static void print_services(FILE *f, const struct snapshot *s)
 	for (i = 0; i < s->n_svcs; i++) {
 		const struct scmlb_service *svc = &s->svcs[i];
 
-		scmlb_format_ipv4(vip, sizeof(vip), svc->vip[0]);
+		scmlb_format_addr(vip, sizeof(vip), svc->family, svc->vip);
 		fprintf(f, "scmlb_service_info{service=\"%u\",vip=\"%s\","
 			"protocol=\"%s\",port=\"%u\",scheduler=\"%s\","
 			"forward=\"%s\"} 1\n", svc->id, vip,
@@ -466,7 +476,7 @@ static void print_backends(FILE *f, const struct snapshot *s)
 	static const __u8 healths[] = { SCMLB_HEALTH_UNKNOWN,
 					SCMLB_HEALTH_HEALTHY,
 					SCMLB_HEALTH_UNHEALTHY };
-	char addr[16];
+	char addr[SCMLB_ADDR_LEN];
 	size_t i, c;
 	int g;
 
@@ -474,7 +484,7 @@ static void print_backends(FILE *f, const struct snapshot *s)
 	       "A backend: its address and port (0: the client's destination "
 	       "port); always 1.");
 	for (i = 0; i < s->n_bes; i++) {
-		scmlb_format_ipv4(addr, sizeof(addr), s->bes[i].addr[0]);
+		scmlb_format_addr(addr, sizeof(addr), s->bes[i].family, s->bes[i].addr);
 		fputs("scmlb_backend_info", f);
 		backend_labels(f, &s->bes[i]);
 		fprintf(f, ",address=\"%s\",port=\"%u\"} 1\n", addr,
@@ -531,7 +541,7 @@ static void print_conntrack(FILE *f, const struct snapshot *s,
 
 static void print_firewall(FILE *f, const struct snapshot *s)
 {
-	char net[16];
+	char net[SCMLB_FW_NETWORK_LEN];
 	size_t i;
 
 	family(f, "scmlb_firewall_rules", "gauge",
@@ -545,10 +555,10 @@ static void print_firewall(FILE *f, const struct snapshot *s)
 
 		if (r->dos_policy)
 			continue;
-		scmlb_format_ipv4(net, sizeof(net), r->addr);
+		scmlb_fw_entry_network(&s->rules[i], net, sizeof(net));
 		fprintf(f, "scmlb_firewall_dropped_packets_total{rule=\"%u\","
-			"network=\"%s/%u\",protocol=\"%s\"} %llu\n", r->id, net,
-			r->prefixlen, scmlb_fw_proto_name(r->proto),
+			"network=\"%s\",protocol=\"%s\"} %llu\n", r->id, net,
+			scmlb_fw_proto_name(r->proto),
 			(unsigned long long)s->rules[i].dropped);
 	}
 }

@@ -23,10 +23,13 @@
 #define VIP		"2001:db8:100::60"	/* tcp 80, udp 53 */
 #define BE_TCP		"2001:db8:20::11"	/* port 8080 */
 #define BE_UDP		"2001:db8:20::12"	/* port 5353 */
+#define BE_ARM		"2001:db8:20::13"	/* port 8443, behind the upstream */
 #define VPORT_TCP	80
 #define VPORT_UDP	53
+#define VPORT_ARM	443
 #define BPORT_TCP	8080
 #define BPORT_UDP	5353
+#define BPORT_ARM	8443
 #define CPORT		40001
 
 #define CT_SIZE		1024
@@ -35,12 +38,13 @@ enum side { SIDE_UP, SIDE_BE, SIDE_N };
 
 static const char *const if_names[SIDE_N] = { "i6t-up", "i6t-be" };
 
-enum be_name { B_TCP, B_UDP, B_N };
+enum be_name { B_TCP, B_UDP, B_ARM, B_N };
 
 static const __u8 mac_client[ETH_ALEN] = { 0x02, 0, 0, 0, 0xc1, 0x01 };
 static const __u8 mac_up[ETH_ALEN] = { 0x02, 0, 0, 0, 0x0a, 0x01 };
 static const __u8 mac_be[B_N][ETH_ALEN] = {
 	{ 0x02, 0, 0, 0, 0xb0, 0x01 }, { 0x02, 0, 0, 0, 0xb0, 0x02 },
+	{ 0x02, 0, 0, 0, 0xb0, 0x03 },
 };
 static const __u8 mac_beif[ETH_ALEN] = { 0x02, 0, 0, 0, 0xf0, 0x01 };
 
@@ -309,6 +313,73 @@ static bool t_backend_unknown_flow(void)
 	return passed(SIDE_BE, &err, 1, &got);
 }
 
+/* Backends behind the upstream (scmlb-attach's one-arm flag) or not. */
+static int one_arm_set(bool on)
+{
+	if (on)
+		lb.cfg.flags |= SCMLB_CFG_UPSTREAM_BACKENDS;
+	else
+		lb.cfg.flags &= ~SCMLB_CFG_UPSTREAM_BACKENDS;
+	return scmlb_config_write(&lb, &lb.cfg);
+}
+
+/*
+ * One-arm: a router between us and a backend behind the upstream sends
+ * its Packet Too Big to the client, quoting the client's packet as NAT66
+ * left it (to the backend). As IPv4's icmp_egress(), the client gets it
+ * from the VIP, quoting the packet it sent, back out of the upstream.
+ */
+static bool t_one_arm_ptb_to_client(void)
+{
+	struct frame6 syn = build_tcp6(CLIENT, CPORT, VIP, VPORT_ARM, TF_SYN);
+	struct frame6 err = err_frame(ROUTER, CLIENT, mac_be[B_ARM], mac_up);
+	struct frame6 err_out = err_frame(VIP, CLIENT, mac_up, mac_client);
+	struct frame6 sent = build_tcp6(CLIENT, CPORT, VIP, VPORT_ARM, TF_ACK);
+	struct frame6 got;
+	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
+	size_t len, exp_len;
+	__u32 out_len = 0;
+	__u64 ret, pass;
+	int act = -1;
+	bool ok;
+
+	if (one_arm_set(true)) {
+		note("cannot set the one-arm flag");
+		return false;
+	}
+	syn.src_mac = sent.src_mac = mac_client;
+	syn.dst_mac = sent.dst_mac = mac_up;
+	ok = run_frame6(SIDE_UP, &syn, XDP_REDIRECT);
+	sent.payload = 100;		/* the error within FRAME_MAX */
+	got = sent;
+	ip6_pton(BE_ARM, got.daddr);
+	got.dport = BPORT_ARM;
+	len = frame6_build_icmp_err(&err, 2, 0, 1280, &got, 0, in);
+	exp_len = frame6_build_icmp_err(&err_out, 2, 0, 1280, &sent, 0, exp);
+	ret = stat_of(TB_RETURNED);
+	pass = stat_of(TB_PASSED);
+	if (prog_run(main_fd, ifindex[SIDE_UP], in, len, out, &out_len,
+		     &act)) {
+		note("BPF_PROG_TEST_RUN failed");
+		ok = false;
+	} else {
+		ok &= run_out_ok(XDP_REDIRECT, act, exp, exp_len, out,
+				 out_len);
+		ok &= csums_valid6(out, out_len);
+	}
+	if (stat_of(TB_RETURNED) != ret + 1 || stat_of(TB_PASSED) != pass) {
+		note("returned grew by %llu (not 1), passed by %llu (not 0)",
+		     (unsigned long long)(stat_of(TB_RETURNED) - ret),
+		     (unsigned long long)(stat_of(TB_PASSED) - pass));
+		ok = false;
+	}
+	if (one_arm_set(false)) {
+		note("cannot clear the one-arm flag");
+		ok = false;
+	}
+	return ok;
+}
+
 static const struct {
 	const char *desc;
 	bool (*run)(void);
@@ -323,11 +394,12 @@ static const struct {
 	{ "Packet Too Big quoting a packet from another address: passed untouched", t_not_from_vip },
 	{ "Packet Too Big quoting a later fragment: passed untouched", t_quoted_later_fragment },
 	{ "unreachable from a backend about a flow not tracked: passed untouched", t_backend_unknown_flow },
+	{ "one-arm: a router's Packet Too Big to the client about its packet to a backend behind the upstream: from the VIP, quoting what the client sent, every checksum right", t_one_arm_ptb_to_client },
 };
 
 static int bpf_setup(void)
 {
-	__u32 svc_tcp, svc_udp;
+	__u32 svc_tcp, svc_udp, svc_arm;
 	int err;
 
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
@@ -346,6 +418,13 @@ static int bpf_setup(void)
 		err = tb_backend6_add(&lb, svc_udp, BPORT_UDP, 2, BE_UDP,
 				      ifindex[SIDE_BE], mac_be[B_UDP],
 				      mac_beif, &be_id[B_UDP]);
+	if (!err)
+		err = tb_service6_add(&lb, VIP, IPPROTO_TCP, VPORT_ARM,
+				      SCMLB_SCHED_RR, SCMLB_FWD_NAT, &svc_arm);
+	if (!err)
+		err = tb_backend6_add(&lb, svc_arm, BPORT_ARM, 3, BE_ARM,
+				      ifindex[SIDE_UP], mac_be[B_ARM], mac_up,
+				      &be_id[B_ARM]);
 	return err;
 }
 

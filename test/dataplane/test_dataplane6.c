@@ -201,33 +201,10 @@ static int side_of(const struct case6 *c)
 	return !c->from_be ? SIDE_UP : c->from_be % 2 ? SIDE_BE0 : SIDE_BE1;
 }
 
-/* The IPv6 counters, all protocols and CPUs summed. */
-static int stats6(struct scmlb_stats *sum)
+/* One case of cases[], as tb_run() hands it over. */
+static enum tap_result run_case(const void *arg)
 {
-	int ncpu = libbpf_num_possible_cpus(), err = 0, c;
-	struct scmlb_stats *v;
-	__u32 proto;
-	size_t i;
-
-	memset(sum, 0, sizeof(*sum));
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (proto = 0; !err && proto < SCMLB_STAT_PROTOS; proto++) {
-		if (bpf_map_lookup_elem(lb.maps.stats6, &proto, v)) {
-			err = -errno;
-			break;
-		}
-		for (c = 0; c < ncpu; c++)
-			for (i = 0; i < sizeof(*v) / sizeof(__u64); i++)
-				((__u64 *)sum)[i] += ((__u64 *)&v[c])[i];
-	}
-	free(v);
-	return err;
-}
-
-static enum tap_result run_case(const struct case6 *c)
-{
+	const struct case6 *c = arg;
 	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
 	struct scmlb_stats before, after;
 	size_t len, elen;
@@ -249,12 +226,12 @@ static enum tap_result run_case(const struct case6 *c)
 		elen = len;
 	}
 	want = c->v == V_PASS ? XDP_PASS : XDP_REDIRECT;
-	err = stats6(&before);
+	err = tb_stats6_read(&lb, &before);
 	if (!err)
 		err = prog_run(main_fd, ifindex[side_of(c)], in, len, out,
 			       &out_len, &act);
 	if (!err)
-		err = stats6(&after);
+		err = tb_stats6_read(&lb, &after);
 	if (err) {
 		note("BPF_PROG_TEST_RUN: %s", strerror(-err));
 		return RES_FAIL;
@@ -419,7 +396,7 @@ static bool stateless_counted(void)
 {
 	struct scmlb_stats st;
 
-	if (stats6(&st) || st.returned_stateless != 1) {
+	if (tb_stats6_read(&lb, &st) || st.returned_stateless != 1) {
 		note("returned_stateless is not 1");
 		return false;
 	}
@@ -521,43 +498,20 @@ static const struct case6 cases[] = {
 
 /* ---- setup ---- */
 
+/* Backend @n of service @svc, behind dp6-be0 (odd @n) or dp6-be1. */
 static int be_add(int n, __u32 svc, __u16 port)
 {
-	struct scmlb_backend be = {
-		.service_id = svc,
-		.port = htons(port),
-		.weight = 1,
-		.family = SCMLB_AF_INET6,
-		.ifindex = ifindex[n % 2 ? SIDE_BE0 : SIDE_BE1],
-		.status = SCMLB_BACKEND_AVAILABLE,
-	};
-	int err;
-
-	ip6_pton(be_addr[n], (__u8 *)be.addr);
-	memcpy(be.mac, mac_be, ETH_ALEN);
-	memcpy(be.if_mac, mac_beif, ETH_ALEN);
-	snprintf(be.name, sizeof(be.name), "be6-%d", n);
-	err = scmlb_backend_add(&lb, &be);
-	be_id[n] = be.id;
-	return err;
+	return tb_backend6_add(&lb, svc, port, n, be_addr[n],
+			       ifindex[n % 2 ? SIDE_BE0 : SIDE_BE1], mac_be,
+			       mac_beif, &be_id[n]);
 }
 
 static int svc6_add(const char *vip, __u8 proto, __u16 port, __u8 sched,
 		    __u32 *id)
 {
-	struct scmlb_service svc = {
-		.family = SCMLB_AF_INET6,
-		.proto = proto,
-		.port = htons(port),
-		.scheduler = sched,
-		.forward = !strcmp(vip, DR_VIP6) ? SCMLB_FWD_DR : SCMLB_FWD_NAT,
-	};
-	int err;
-
-	ip6_pton(vip, (__u8 *)svc.vip);
-	err = scmlb_service_add(&lb, &svc);
-	*id = svc.id;
-	return err;
+	return tb_service6_add(&lb, vip, proto, port, sched,
+			       !strcmp(vip, DR_VIP6) ? SCMLB_FWD_DR :
+			       SCMLB_FWD_NAT, id);
 }
 
 static int bpf_setup(void)
@@ -625,17 +579,7 @@ int main(void)
 	static const struct tb_setup tb = {
 		if_names, SIDE_N, ifindex, CT_SIZE, &skel, &lb, bpf_setup,
 	};
-	int failed;
-	size_t i;
 
-	if (!tb_start(&tb, &failed))
-		return failed;
-	printf("1..%zu\n", ARRAY_SIZE(cases));
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		notes_reset();
-		failed += tap_case(i + 1, cases[i].desc, run_case(&cases[i]),
-				   NULL);
-	}
-	scmlb_bpf__destroy(skel);
-	return failed ? 1 : 0;
+	return tb_run(&tb, cases, ARRAY_SIZE(cases), sizeof(cases[0]),
+		      run_case);
 }

@@ -162,6 +162,15 @@ static void put_eth(__u8 *b, const __u8 *dst, const __u8 *src)
 	put16(b + 2 * ETH_ALEN, ETH_P_IP);
 }
 
+/* Frame @in of @len bytes as dr sends it to @be: only the MACs changed. */
+static size_t to_be_as_is(const __u8 *in, size_t len, int be, __u8 *b)
+{
+	memcpy(b, in, len);
+	memcpy(b, mac_be[be], ETH_ALEN);
+	memcpy(b + ETH_ALEN, mac_beif[be], ETH_ALEN);
+	return len;
+}
+
 /* What dr sends: the client's frame with the backend's MACs. */
 static size_t want_dr(const struct frame *f, int be, __u8 *b)
 {
@@ -239,25 +248,18 @@ static bool flow_ok(const struct frame *f, bool opening, __u8 state,
 	return ok;
 }
 
-static __u64 stat_of(enum tb_stat i)
-{
-	struct scmlb_stats s;
-
-	return tb_stats_read(&lb, &s) ? ~0ULL : tb_stat_get(&s, i);
-}
-
 static bool t_dr_syn(void)
 {
 	struct frame f = client_frame(VIP_DR, 80, 40001, TF_SYN);
 	__u8 exp[FRAME_MAX], out[2 * FRAME_MAX];
-	__u64 fwd = stat_of(TB_FORWARDED);
+	__u64 fwd = tb_stat_of(&lb, TB_FORWARDED);
 	__u32 out_len;
 	bool ok;
 
 	ok = run_expect(&f, XDP_REDIRECT, exp, want_dr(&f, B_DR, exp), out,
 			&out_len);
 	ok &= flow_ok(&f, true, SCMLB_CT_OPENING, SCMLB_FWD_DR, B_DR);
-	if (stat_of(TB_FORWARDED) != fwd + 1) {
+	if (tb_stat_of(&lb, TB_FORWARDED) != fwd + 1) {
 		note("forwarded did not grow by 1");
 		ok = false;
 	}
@@ -298,15 +300,14 @@ static bool reply_icmp(__u32 vip, __u16 sport, int be, __u8 forward)
 	struct frame flow = client_frame(vip, 80, sport, TF_ACK);
 	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
 	size_t len = frame_build_icmp_err(&err, 3, 4, 1400, &quoted, 8, in);
-	size_t exp_len = len;
+	size_t exp_len;
 	__u32 out_len = 0;
 	int act = -1;
 
-	memcpy(exp, in, len);
-	memcpy(exp, mac_be[be], ETH_ALEN);
-	memcpy(exp + ETH_ALEN, mac_beif[be], ETH_ALEN);
 	if (forward == SCMLB_FWD_IPIP)
 		exp_len = wrap_ipip(in, len, be, want_source(&flow), exp);
+	else
+		exp_len = to_be_as_is(in, len, be, exp);
 	if (prog_run(main_fd, ifindex[SIDE_UP], in, len, out, &out_len, &act))
 		return false;
 	return run_out_ok(XDP_REDIRECT, act, exp, exp_len, out, out_len);
@@ -405,7 +406,7 @@ static bool t_ipip_too_big(void)
 	struct frame f = client_frame(VIP_SMALL, 80, 40003, TF_ACK);
 	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX], *ip, *icmp;
 	size_t quote;
-	__u64 big = stat_of(TB_TOO_BIG);
+	__u64 big = tb_stat_of(&lb, TB_TOO_BIG);
 	__u32 out_len;
 	bool ok;
 
@@ -426,18 +427,34 @@ static bool t_ipip_too_big(void)
 	put16(icmp + 2, ~sum_fold(sum16(icmp, 8 + quote, 0)));
 	ok = run_expect(&f, XDP_TX, exp, ETH_HLEN + 28 + quote, out, &out_len);
 	ok &= csums_valid(out, out_len);
-	if (stat_of(TB_TOO_BIG) != big + 1) {
+	if (tb_stat_of(&lb, TB_TOO_BIG) != big + 1) {
 		note("too_big did not grow by 1");
 		ok = false;
 	}
 	return ok;
 }
 
+/*
+ * What a frame too big to encapsulate, with no error to send back, must
+ * come to: dropped, too_big grown by 1 from @big, forwarded still @fwd.
+ */
+static bool dropped_too_big(int act, __u64 big, __u64 fwd)
+{
+	bool counted = tb_stat_of(&lb, TB_TOO_BIG) == big + 1 &&
+		       tb_stat_of(&lb, TB_FORWARDED) == fwd;
+
+	if (act != XDP_DROP)
+		note("action: expected XDP_DROP, got %s", act_name(act));
+	if (!counted)
+		note("too_big did not grow by 1, or forwarded grew");
+	return act == XDP_DROP && counted;
+}
+
 static bool t_ipip_too_big_no_df(void)
 {
 	struct frame f = client_frame(VIP_SMALL, 80, 40004, TF_ACK);
 	__u8 out[2 * FRAME_MAX];
-	__u64 big = stat_of(TB_TOO_BIG), fwd = stat_of(TB_FORWARDED);
+	__u64 big, fwd;
 	__u32 out_len;
 	__u8 in[FRAME_MAX];
 	int act = -1;
@@ -445,8 +462,8 @@ static bool t_ipip_too_big_no_df(void)
 
 	if (!small_open(40004))
 		return false;
-	big = stat_of(TB_TOO_BIG);
-	fwd = stat_of(TB_FORWARDED);
+	big = tb_stat_of(&lb, TB_TOO_BIG);
+	fwd = tb_stat_of(&lb, TB_FORWARDED);
 	f.payload = 100;
 	len = frame_build(&f, in);
 	/* frame_build's 0 means DF: clear it, with the checksum */
@@ -455,12 +472,7 @@ static bool t_ipip_too_big_no_df(void)
 	put16(in + ETH_HLEN + 10, ~sum_fold(sum16(in + ETH_HLEN, 20, 0)));
 	if (prog_run(main_fd, ifindex[SIDE_UP], in, len, out, &out_len, &act))
 		return false;
-	if (act != XDP_DROP)
-		note("action: expected XDP_DROP, got %s", act_name(act));
-	if (stat_of(TB_TOO_BIG) != big + 1 || stat_of(TB_FORWARDED) != fwd)
-		note("too_big did not grow by 1, or forwarded grew");
-	return act == XDP_DROP && stat_of(TB_TOO_BIG) == big + 1 &&
-	       stat_of(TB_FORWARDED) == fwd;
+	return dropped_too_big(act, big, fwd);
 }
 
 /*
@@ -621,10 +633,7 @@ static size_t want6(const struct frame6 *f, int be, __u8 forward, __u32 hash,
 
 	if (forward == SCMLB_FWD_IPIP)
 		return wrap_ip6ip6(in, len, be, hash, b);
-	memcpy(b, in, len);
-	memcpy(b, mac_be[be], ETH_ALEN);
-	memcpy(b + ETH_ALEN, mac_beif[be], ETH_ALEN);
-	return len;
+	return to_be_as_is(in, len, be, b);
 }
 
 /*
@@ -736,14 +745,10 @@ static bool reply6_ptb(const char *vip, __u16 sport, int be, __u8 forward)
 	ip6_pton(ROUTER6, err.saddr);
 	ip6_pton(vip, err.daddr);
 	len = frame6_build_icmp_err(&err, 2, 0, 1400, &quoted, 0, in);
-	if (forward == SCMLB_FWD_IPIP) {
+	if (forward == SCMLB_FWD_IPIP)
 		exp_len = wrap_ip6ip6(in, len, be, flow6_hash(&flow), exp);
-	} else {
-		memcpy(exp, in, len);
-		memcpy(exp, mac_be[be], ETH_ALEN);
-		memcpy(exp + ETH_ALEN, mac_beif[be], ETH_ALEN);
-		exp_len = len;
-	}
+	else
+		exp_len = to_be_as_is(in, len, be, exp);
 	if (prog_run(main_fd, ifindex[SIDE_UP], in, len, out, &out_len, &act))
 		return false;
 	return run_out_ok(XDP_REDIRECT, act, exp, exp_len, out, out_len);
@@ -816,7 +821,7 @@ static bool t_ip6_too_big(void)
 
 	if (!open6(VIP6_MTU, 40013, B_MTU6))
 		return false;
-	big = stat_of(TB_TOO_BIG);
+	big = tb_stat_of(&lb, TB_TOO_BIG);
 	f.payload = 1400 - 40 - 20;
 	len = frame6_build(&f, in);
 	memset(exp, 0, sizeof(exp));
@@ -841,7 +846,7 @@ static bool t_ip6_too_big(void)
 		note("action: expected XDP_TX, got %s", act_name(act));
 	ok &= frames_equal(exp, ETH_HLEN + 1280, out, out_len);
 	ok &= csums_valid6(out, out_len);
-	if (stat_of(TB_TOO_BIG) != big + 1) {
+	if (tb_stat_of(&lb, TB_TOO_BIG) != big + 1) {
 		note("too_big did not grow by 1");
 		ok = false;
 	}
@@ -859,23 +864,15 @@ static bool t_ip6_too_big_tiny(void)
 
 	if (!open6(VIP6_TINY, 40014, B_TINY6))
 		return false;
-	big = stat_of(TB_TOO_BIG);
-	fwd = stat_of(TB_FORWARDED);
+	big = tb_stat_of(&lb, TB_TOO_BIG);
+	fwd = tb_stat_of(&lb, TB_FORWARDED);
 	f.payload = 1290 - 40 - 20;	/* 1330 in ip6ip6 > 1300 */
 	if (run_big(SIDE_UP, in, frame6_build(&f, in), out, &out_len, &act))
 		return false;
-	if (act != XDP_DROP)
-		note("action: expected XDP_DROP, got %s", act_name(act));
-	if (stat_of(TB_TOO_BIG) != big + 1 || stat_of(TB_FORWARDED) != fwd)
-		note("too_big did not grow by 1, or forwarded grew");
-	return act == XDP_DROP && stat_of(TB_TOO_BIG) == big + 1 &&
-	       stat_of(TB_FORWARDED) == fwd;
+	return dropped_too_big(act, big, fwd);
 }
 
-static const struct {
-	const char *desc;
-	bool (*run)(void);
-} cases[] = {
+static const struct tb_case cases[] = {
 	{ "dr: a SYN goes to the backend with only its MACs changed, half-open, no reply entry", t_dr_syn },
 	{ "dr: the client's first ACK promotes the flow (no SYN-ACK comes by)", t_dr_ack },
 	{ "dr: a router's fragmentation needed about a reply goes to the backend as it is", t_dr_icmp },
@@ -938,23 +935,21 @@ static int be_add(int n)
 
 static int bpf_setup(void)
 {
-	int err, n, s;
+	static const struct {
+		enum side side;
+		int mtu;
+	} mtus[] = {
+		{ SIDE_SMALL, SMALL_MTU }, { SIDE_MTU6, MTU6 },
+		{ SIDE_TINY6, TINY_MTU6 },
+	};
+	int err = 0, n, s;
+	size_t i;
 
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
-	for (n = 1; n < B_N; n++) {
-		mac_be[n][0] = mac_beif[n][0] = 0x02;
-		mac_be[n][4] = 0xb0;
-		mac_beif[n][4] = 0xf0;
-		mac_be[n][5] = mac_beif[n][5] = n;
-	}
-	err = tb_run_cmd("ip link set %s mtu %d", if_names[SIDE_SMALL],
-			 SMALL_MTU);
-	if (!err)
-		err = tb_run_cmd("ip link set %s mtu %d", if_names[SIDE_MTU6],
-				 MTU6);
-	if (!err)
+	tb_backend_macs(mac_be, mac_beif, B_N);
+	for (i = 0; i < ARRAY_SIZE(mtus) && !err; i++)
 		err = tb_run_cmd("ip link set %s mtu %d",
-				 if_names[SIDE_TINY6], TINY_MTU6);
+				 if_names[mtus[i].side], mtus[i].mtu);
 	if (!err)
 		err = tb_instance(&lb, VIP_NAT, ifindex[SIDE_UP], mac_up,
 				  CT_SIZE, -1);
@@ -971,18 +966,6 @@ int main(void)
 	static const struct tb_setup tb = {
 		if_names, SIDE_N, ifindex, CT_SIZE, &skel, &lb, bpf_setup,
 	};
-	int failed;
-	size_t i;
 
-	if (!tb_start(&tb, &failed))
-		return failed;
-
-	printf("1..%zu\n", ARRAY_SIZE(cases));
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		notes_reset();
-		failed += tap_case(i + 1, cases[i].desc,
-				   cases[i].run() ? RES_OK : RES_FAIL, NULL);
-	}
-	scmlb_bpf__destroy(skel);
-	return failed ? 1 : 0;
+	return tb_main(&tb, cases, ARRAY_SIZE(cases));
 }

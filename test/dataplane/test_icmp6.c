@@ -23,10 +23,13 @@
 #define VIP		"2001:db8:100::60"	/* tcp 80, udp 53 */
 #define BE_TCP		"2001:db8:20::11"	/* port 8080 */
 #define BE_UDP		"2001:db8:20::12"	/* port 5353 */
+#define BE_ARM		"2001:db8:20::13"	/* 8443, behind the upstream */
 #define VPORT_TCP	80
 #define VPORT_UDP	53
+#define VPORT_ARM	443
 #define BPORT_TCP	8080
 #define BPORT_UDP	5353
+#define BPORT_ARM	8443
 #define CPORT		40001
 
 #define CT_SIZE		1024
@@ -35,12 +38,13 @@ enum side { SIDE_UP, SIDE_BE, SIDE_N };
 
 static const char *const if_names[SIDE_N] = { "i6t-up", "i6t-be" };
 
-enum be_name { B_TCP, B_UDP, B_N };
+enum be_name { B_TCP, B_UDP, B_ARM, B_N };
 
 static const __u8 mac_client[ETH_ALEN] = { 0x02, 0, 0, 0, 0xc1, 0x01 };
 static const __u8 mac_up[ETH_ALEN] = { 0x02, 0, 0, 0, 0x0a, 0x01 };
 static const __u8 mac_be[B_N][ETH_ALEN] = {
 	{ 0x02, 0, 0, 0, 0xb0, 0x01 }, { 0x02, 0, 0, 0, 0xb0, 0x02 },
+	{ 0x02, 0, 0, 0, 0xb0, 0x03 },
 };
 static const __u8 mac_beif[ETH_ALEN] = { 0x02, 0, 0, 0, 0xf0, 0x01 };
 
@@ -85,6 +89,7 @@ static bool run6(enum side side, const __u8 *in, size_t len, int act_want,
 	__u8 out[2 * FRAME_MAX];
 	__u32 out_len = 0;
 	int act = -1, err;
+	bool ok;
 
 	err = prog_run(main_fd, ifindex[side], in, len, out, &out_len, &act);
 	if (err) {
@@ -93,13 +98,16 @@ static bool run6(enum side side, const __u8 *in, size_t len, int act_want,
 	}
 	if (act_want == XDP_PASS)
 		return run_out_ok(act_want, act, in, len, out, out_len);
-	if (exp)
-		return run_out_ok(act_want, act, exp, exp_len, out, out_len);
-	/* a flow being opened: where it goes is the NAT66 tests' matter */
-	if (act != act_want)
-		note("action: expected %s, got %s", act_name(act_want),
-		     act_name(act));
-	return act == act_want && csums_valid6(out, out_len);
+	if (exp) {
+		ok = run_out_ok(act_want, act, exp, exp_len, out, out_len);
+	} else {
+		/* a flow being opened: where it goes is the NAT66 tests' */
+		ok = act == act_want;
+		if (!ok)
+			note("action: expected %s, got %s",
+			     act_name(act_want), act_name(act));
+	}
+	return ok && csums_valid6(out, out_len);
 }
 
 static bool run_frame6(enum side side, const struct frame6 *f, int act_want)
@@ -107,14 +115,6 @@ static bool run_frame6(enum side side, const struct frame6 *f, int act_want)
 	__u8 b[FRAME_MAX];
 
 	return run6(side, b, frame6_build(f, b), act_want, NULL, 0);
-}
-
-/* A counter of both families' stat_pkts, summed over protocols and CPUs. */
-static __u64 stat_of(enum tb_stat i)
-{
-	struct scmlb_stats s;
-
-	return tb_stats_read(&lb, &s) ? ~0ULL : tb_stat_get(&s, i);
 }
 
 /* An error frame from @src to @dst, between the MACs given. */
@@ -126,6 +126,41 @@ static struct frame6 err_frame(const char *src, const char *dst,
 	ip6_pton(src, f.saddr);
 	ip6_pton(dst, f.daddr);
 	return f;
+}
+
+/* An ICMPv6 error's own fields, and how much it quotes (0: all). */
+struct err_msg {
+	__u8 type;
+	__u8 code;
+	__u32 info;
+	size_t quote_max;
+};
+
+/*
+ * Error @m from @err about @quoted, arriving on @side, must be
+ * redirected as @err_out about @quoted_out, laid out anew (every
+ * checksum computed from scratch), and counter @stat grow by 1.
+ */
+static bool translated(enum side side, const struct err_msg *m,
+		       const struct frame6 *err, const struct frame6 *quoted,
+		       const struct frame6 *err_out,
+		       const struct frame6 *quoted_out, enum tb_stat stat)
+{
+	__u8 in[FRAME_MAX], exp[FRAME_MAX];
+	size_t len, exp_len;
+	__u64 before = tb_stat_of(&lb, stat);
+	bool ok;
+
+	len = frame6_build_icmp_err(err, m->type, m->code, m->info, quoted,
+				    m->quote_max, in);
+	exp_len = frame6_build_icmp_err(err_out, m->type, m->code, m->info,
+					quoted_out, m->quote_max, exp);
+	ok = run6(side, in, len, XDP_REDIRECT, exp, exp_len);
+	if (tb_stat_of(&lb, stat) != before + 1) {
+		note("%s did not grow by 1", tb_stat_name(stat));
+		ok = false;
+	}
+	return ok;
 }
 
 /* The flows the errors are about: opened as clients and backends do. */
@@ -152,28 +187,17 @@ static bool t_open_flows(void)
 static bool router_error(__u8 type, __u8 code, __u32 info,
 			 const struct frame6 *as_sent, size_t quote_max)
 {
+	const struct err_msg m = { type, code, info, quote_max };
 	struct frame6 err = err_frame(ROUTER, VIP, mac_client, mac_up);
 	struct frame6 err_out = err_frame(ROUTER, BE_TCP, mac_beif,
 					  mac_be[B_TCP]);
 	struct frame6 seen = *as_sent;
-	__u8 in[FRAME_MAX], exp[FRAME_MAX];
-	size_t len, exp_len;
-	__u64 fwd = stat_of(TB_FORWARDED);
-	bool ok;
 
 	/* what the client's side saw: NAT66 put the VIP and its port in */
 	ip6_pton(VIP, seen.saddr);
 	seen.sport = VPORT_TCP;
-	len = frame6_build_icmp_err(&err, type, code, info, &seen, quote_max,
-				    in);
-	exp_len = frame6_build_icmp_err(&err_out, type, code, info, as_sent,
-					quote_max, exp);
-	ok = run6(SIDE_UP, in, len, XDP_REDIRECT, exp, exp_len);
-	if (stat_of(TB_FORWARDED) != fwd + 1) {
-		note("forwarded did not grow by 1");
-		ok = false;
-	}
-	return ok;
+	return translated(SIDE_UP, &m, &err, &seen, &err_out, as_sent,
+			  TB_FORWARDED);
 }
 
 static bool t_ptb_to_backend(void)
@@ -221,25 +245,16 @@ static bool t_param_problem(void)
  */
 static bool t_unreachable_to_client(void)
 {
+	static const struct err_msg m = { 1, 4, 0, 0 };
 	struct frame6 err = err_frame(BE_UDP, CLIENT, mac_be[B_UDP], mac_beif);
 	struct frame6 err_out = err_frame(VIP, CLIENT, mac_up, mac_client);
 	struct frame6 sent = client_pkt(IPPROTO_UDP, CPORT, 0);
 	struct frame6 got = sent;
-	__u8 in[FRAME_MAX], exp[FRAME_MAX];
-	size_t len, exp_len;
-	__u64 ret = stat_of(TB_RETURNED);
-	bool ok;
 
 	ip6_pton(BE_UDP, got.daddr);
 	got.dport = BPORT_UDP;
-	len = frame6_build_icmp_err(&err, 1, 4, 0, &got, 0, in);
-	exp_len = frame6_build_icmp_err(&err_out, 1, 4, 0, &sent, 0, exp);
-	ok = run6(SIDE_BE, in, len, XDP_REDIRECT, exp, exp_len);
-	if (stat_of(TB_RETURNED) != ret + 1) {
-		note("returned did not grow by 1");
-		ok = false;
-	}
-	return ok;
+	return translated(SIDE_BE, &m, &err, &got, &err_out, &sent,
+			  TB_RETURNED);
 }
 
 /*
@@ -251,12 +266,13 @@ static bool passed(enum side side, const struct frame6 *err, __u8 type,
 {
 	__u8 in[FRAME_MAX];
 	size_t len = frame6_build_icmp_err(err, type, 0, 1400, quoted, 0, in);
-	__u64 pass = stat_of(TB_PASSED), want = pass + (side == SIDE_UP);
+	__u64 pass = tb_stat_of(&lb, TB_PASSED);
+	__u64 want = pass + (side == SIDE_UP);
 	bool ok = run6(side, in, len, XDP_PASS, NULL, 0);
 
-	if (stat_of(TB_PASSED) != want) {
+	if (tb_stat_of(&lb, TB_PASSED) != want) {
 		note("passed grew by %llu, not %llu",
-		     (unsigned long long)(stat_of(TB_PASSED) - pass),
+		     (unsigned long long)(tb_stat_of(&lb, TB_PASSED) - pass),
 		     (unsigned long long)(want - pass));
 		ok = false;
 	}
@@ -309,10 +325,59 @@ static bool t_backend_unknown_flow(void)
 	return passed(SIDE_BE, &err, 1, &got);
 }
 
-static const struct {
-	const char *desc;
-	bool (*run)(void);
-} cases[] = {
+/* Backends behind the upstream (scmlb-attach's one-arm flag) or not. */
+static int one_arm_set(bool on)
+{
+	if (on)
+		lb.cfg.flags |= SCMLB_CFG_UPSTREAM_BACKENDS;
+	else
+		lb.cfg.flags &= ~SCMLB_CFG_UPSTREAM_BACKENDS;
+	return scmlb_config_write(&lb, &lb.cfg);
+}
+
+/*
+ * One-arm: a router between us and a backend behind the upstream sends
+ * its Packet Too Big to the client, quoting the client's packet as NAT66
+ * left it (to the backend). As IPv4's icmp_egress(), the client gets it
+ * from the VIP, quoting the packet it sent, back out of the upstream.
+ */
+static bool t_one_arm_ptb_to_client(void)
+{
+	static const struct err_msg m = { 2, 0, 1280, 0 };
+	struct frame6 syn = build_tcp6(CLIENT, CPORT, VIP, VPORT_ARM, TF_SYN);
+	struct frame6 err = err_frame(ROUTER, CLIENT, mac_be[B_ARM], mac_up);
+	struct frame6 err_out = err_frame(VIP, CLIENT, mac_up, mac_client);
+	struct frame6 sent = build_tcp6(CLIENT, CPORT, VIP, VPORT_ARM, TF_ACK);
+	struct frame6 got;
+	__u64 pass;
+	bool ok;
+
+	if (one_arm_set(true)) {
+		note("cannot set the one-arm flag");
+		return false;
+	}
+	syn.src_mac = sent.src_mac = mac_client;
+	syn.dst_mac = sent.dst_mac = mac_up;
+	ok = run_frame6(SIDE_UP, &syn, XDP_REDIRECT);
+	sent.payload = 100;		/* the error within FRAME_MAX */
+	got = sent;
+	ip6_pton(BE_ARM, got.daddr);
+	got.dport = BPORT_ARM;
+	pass = tb_stat_of(&lb, TB_PASSED);
+	ok &= translated(SIDE_UP, &m, &err, &got, &err_out, &sent,
+			 TB_RETURNED);
+	if (tb_stat_of(&lb, TB_PASSED) != pass) {
+		note("passed grew");
+		ok = false;
+	}
+	if (one_arm_set(false)) {
+		note("cannot clear the one-arm flag");
+		ok = false;
+	}
+	return ok;
+}
+
+static const struct tb_case cases[] = {
 	{ "a TCP flow (SYN, SYN-ACK, ACK) and a UDP flow to the IPv6 VIP", t_open_flows },
 	{ "Packet Too Big from a router about a reply: to the backend, quoting the reply as it sent it, every checksum right", t_ptb_to_backend },
 	{ "time exceeded quoting 8 bytes of TCP (no checksum quoted): to the backend", t_time_exceeded_short_quote },
@@ -323,11 +388,12 @@ static const struct {
 	{ "Packet Too Big quoting a packet from another address: passed untouched", t_not_from_vip },
 	{ "Packet Too Big quoting a later fragment: passed untouched", t_quoted_later_fragment },
 	{ "unreachable from a backend about a flow not tracked: passed untouched", t_backend_unknown_flow },
+	{ "one-arm: a router's Packet Too Big to the client about its packet to a backend behind the upstream: from the VIP, quoting what the client sent, every checksum right", t_one_arm_ptb_to_client },
 };
 
 static int bpf_setup(void)
 {
-	__u32 svc_tcp, svc_udp;
+	__u32 svc_tcp, svc_udp, svc_arm;
 	int err;
 
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
@@ -346,6 +412,13 @@ static int bpf_setup(void)
 		err = tb_backend6_add(&lb, svc_udp, BPORT_UDP, 2, BE_UDP,
 				      ifindex[SIDE_BE], mac_be[B_UDP],
 				      mac_beif, &be_id[B_UDP]);
+	if (!err)
+		err = tb_service6_add(&lb, VIP, IPPROTO_TCP, VPORT_ARM,
+				      SCMLB_SCHED_RR, SCMLB_FWD_NAT, &svc_arm);
+	if (!err)
+		err = tb_backend6_add(&lb, svc_arm, BPORT_ARM, 3, BE_ARM,
+				      ifindex[SIDE_UP], mac_be[B_ARM], mac_up,
+				      &be_id[B_ARM]);
 	return err;
 }
 
@@ -354,18 +427,6 @@ int main(void)
 	static const struct tb_setup tb = {
 		if_names, SIDE_N, ifindex, CT_SIZE, &skel, &lb, bpf_setup,
 	};
-	int failed;
-	size_t i;
 
-	if (!tb_start(&tb, &failed))
-		return failed;
-
-	printf("1..%zu\n", ARRAY_SIZE(cases));
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		notes_reset();
-		failed += tap_case(i + 1, cases[i].desc,
-				   cases[i].run() ? RES_OK : RES_FAIL, NULL);
-	}
-	scmlb_bpf__destroy(skel);
-	return failed ? 1 : 0;
+	return tb_main(&tb, cases, ARRAY_SIZE(cases));
 }

@@ -870,8 +870,10 @@ static int case_setup(const struct tcase *c)
 	return err;
 }
 
-static enum tap_result run_case(const struct tcase *c)
+/* One case of cases[], as tb_run() hands it over. */
+static enum tap_result run_case(const void *arg)
 {
+	const struct tcase *c = arg;
 	struct scmlb_backend_stats bs_before[B_N], bs_after[B_N];
 	__u8 in[FRAME_MAX], exp[FRAME_MAX], out[2 * FRAME_MAX];
 	enum side side = c->from ? BE_SIDE(c->from) : SIDE_UP;
@@ -923,15 +925,8 @@ static enum tap_result run_case(const struct tcase *c)
 /* The test's part of the start, once the data plane is loaded. */
 static int bpf_setup(void)
 {
-	int n;
-
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
-	for (n = 1; n < B_N; n++) {
-		mac_be[n][0] = mac_beif[n][0] = 0x02;
-		mac_be[n][4] = 0xb0;
-		mac_beif[n][4] = 0xf0;
-		mac_be[n][5] = mac_beif[n][5] = n;
-	}
+	tb_backend_macs(mac_be, mac_beif, B_N);
 	return 0;
 }
 
@@ -940,18 +935,6 @@ int main(void)
 	static const struct tb_setup tb = {
 		if_names, SIDE_N, ifindex, CT_SIZE, &skel, &lb, bpf_setup,
 	};
-	int failed;
-	size_t i;
 
-	if (!tb_start(&tb, &failed))
-		return failed;
-
-	printf("1..%zu\n", n_cases);
-	for (i = 0; i < n_cases; i++) {
-		notes_reset();
-		failed += tap_case(i + 1, cases[i].desc, run_case(&cases[i]),
-				   NULL);
-	}
-	scmlb_bpf__destroy(skel);
-	return failed ? 1 : 0;
+	return tb_run(&tb, cases, n_cases, sizeof(cases[0]), run_case);
 }

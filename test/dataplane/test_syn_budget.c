@@ -362,7 +362,7 @@ static enum tap_result case_deleted(void)
 	return ok && !err ? RES_OK : RES_FAIL;
 }
 
-static const struct {
+static const struct syn_case {
 	const char *desc;
 	enum tap_result (*run)(void);
 } cases[] = {
@@ -387,21 +387,17 @@ static int bpf_setup(void)
 					  mac_be, mac_beif, NULL);
 }
 
+static enum tap_result case_run(const void *c)
+{
+	return ((const struct syn_case *)c)->run();
+}
+
 int main(void)
 {
 	static const struct tb_setup tb = {
 		if_names, SIDE_N, ifindex, CT_SIZE, &skel, &lb, bpf_setup,
 	};
-	size_t i;
-	int failed;
 
-	if (!tb_start(&tb, &failed))
-		return failed;
-	printf("1..%zu\n", ARRAY_SIZE(cases));
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		notes_reset();
-		failed += tap_case(i + 1, cases[i].desc, cases[i].run(), NULL);
-	}
-	scmlb_bpf__destroy(skel);
-	return failed ? 1 : 0;
+	return tb_run(&tb, cases, ARRAY_SIZE(cases), sizeof(cases[0]),
+		      case_run);
 }

@@ -243,6 +243,77 @@ bool tb_start(const struct tb_setup *s, int *status)
 	return true;
 }
 
+/**
+ * tb_run() - a data-plane test's whole run: tb_start(), a TAP line a
+ *	      case, the data plane unloaded
+ * @s:     what to set up, and where it goes
+ * @cases: a table of @n entries of @size bytes, each opening with its
+ *	   description (a const char *); run in order, numbered from 1
+ * @n:     how many
+ * @size:  the size of one
+ * @run:   runs one
+ *
+ * Return: the test's exit status.
+ */
+int tb_run(const struct tb_setup *s, const void *cases, size_t n,
+	   size_t size, enum tap_result (*run)(const void *c))
+{
+	const char *c = cases;
+	enum tap_result res;
+	int failed;
+	size_t i;
+
+	if (!tb_start(s, &failed))
+		return failed;
+	printf("1..%zu\n", n);
+	for (i = 0; i < n; i++, c += size) {
+		notes_reset();
+		res = run(c);
+		failed += tap_case(i + 1, *(const char *const *)c, res, NULL);
+	}
+	scmlb_bpf__destroy(*s->skel);
+	return failed ? 1 : 0;
+}
+
+static enum tap_result tb_case_run(const void *c)
+{
+	return ((const struct tb_case *)c)->run() ? RES_OK : RES_FAIL;
+}
+
+/**
+ * tb_main() - tb_run() of a table of struct tb_case
+ * @s:     what to set up, and where it goes
+ * @cases: the cases
+ * @n:     how many
+ *
+ * Return: the test's exit status.
+ */
+int tb_main(const struct tb_setup *s, const struct tb_case *cases, size_t n)
+{
+	return tb_run(s, cases, n, sizeof(*cases), tb_case_run);
+}
+
+/**
+ * tb_backend_macs() - the MACs of backends 1..@n-1 and of our interfaces
+ *		       toward them: 02:00:00:00:b0:NN and 02:00:00:00:f0:NN
+ * @mac:    the backends'; [0] left as it is
+ * @if_mac: ours
+ * @n:      entries in each
+ */
+void tb_backend_macs(__u8 (*mac)[ETH_ALEN], __u8 (*if_mac)[ETH_ALEN], int n)
+{
+	int i;
+
+	for (i = 1; i < n; i++) {
+		memset(mac[i], 0, ETH_ALEN);
+		memset(if_mac[i], 0, ETH_ALEN);
+		mac[i][0] = if_mac[i][0] = 0x02;
+		mac[i][4] = 0xb0;
+		if_mac[i][4] = 0xf0;
+		mac[i][5] = if_mac[i][5] = i;
+	}
+}
+
 /* A service added with scmlb_service_add(), as scmlb-svc set does. */
 static int tb_service_add(struct scmlb_ctx *ctx, __u32 vip, __u8 proto,
 			  __u16 port, __u8 scheduler, __u32 *id)
@@ -942,6 +1013,46 @@ int tb_flow_forget(const struct scmlb_ctx *ctx,
 	return err;
 }
 
+/* Add map @fd's entry @proto, over @ncpu CPUs (@v holds them), to @sum. */
+static int stats_add(int fd, __u32 proto, struct scmlb_stats *v, int ncpu,
+		     struct scmlb_stats *sum)
+{
+	size_t i;
+	int cpu;
+
+	if (bpf_map_lookup_elem(fd, &proto, v))
+		return -errno;
+	for (cpu = 0; cpu < ncpu; cpu++)
+		for (i = 0; i < sizeof(*sum) / sizeof(__u64); i++)
+			((__u64 *)sum)[i] += ((__u64 *)&v[cpu])[i];
+	return 0;
+}
+
+/*
+ * Sum protocols @first up to @last of the maps @fds (-1: left out), over
+ * the CPUs, into @sum.
+ */
+static int stats_sum(const int fds[2], __u32 first, __u32 last,
+		     struct scmlb_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0, fam;
+	struct scmlb_stats *v;
+	__u32 proto;
+
+	if (ncpu < 0)
+		return ncpu;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memset(sum, 0, sizeof(*sum));
+	for (fam = 0; fam < 2 && !err; fam++)
+		for (proto = first; fds[fam] >= 0 && proto < last && !err;
+		     proto++)
+			err = stats_add(fds[fam], proto, v, ncpu, sum);
+	free(v);
+	return err;
+}
+
 /**
  * tb_stats_read_proto() - one protocol's packet counters, summed over the CPUs
  * @ctx:   holds the fds of stat_pkts and stat6_pkts: both families summed
@@ -953,31 +1064,25 @@ int tb_flow_forget(const struct scmlb_ctx *ctx,
 int tb_stats_read_proto(const struct scmlb_ctx *ctx, __u32 proto,
 			struct scmlb_stats *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), cpu, fam;
-	struct scmlb_stats *v;
-	size_t i;
-	int err = 0;
-
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	memset(sum, 0, sizeof(*sum));
 	/* both families', as scmlb-stat shows them */
-	for (fam = 0; fam < 2; fam++) {
-		if (bpf_map_lookup_elem(fam ? ctx->maps.stats6 : ctx->maps.stats,
-					&proto, v)) {
-			err = -errno;
-			goto out;
-		}
-		for (cpu = 0; cpu < ncpu; cpu++)
-			for (i = 0; i < sizeof(*sum) / sizeof(__u64); i++)
-				((__u64 *)sum)[i] += ((__u64 *)&v[cpu])[i];
-	}
-out:
-	free(v);
-	return err;
+	const int fds[2] = { ctx->maps.stats, ctx->maps.stats6 };
+
+	return stats_sum(fds, proto, proto + 1, sum);
+}
+
+/**
+ * tb_stats6_read() - IPv6's packet counters alone, every protocol and CPU
+ *		      summed
+ * @ctx: holds the fd of stat6_pkts
+ * @sum: the totals
+ *
+ * Return: 0 or -errno.
+ */
+int tb_stats6_read(const struct scmlb_ctx *ctx, struct scmlb_stats *sum)
+{
+	const int fds[2] = { -1, ctx->maps.stats6 };
+
+	return stats_sum(fds, 0, SCMLB_STAT_PROTOS, sum);
 }
 
 /**
@@ -1048,6 +1153,21 @@ const char *tb_stat_name(enum tb_stat i)
 __u64 tb_stat_get(const struct scmlb_stats *s, enum tb_stat i)
 {
 	return *(const __u64 *)((const char *)s + stat_fields[i].off);
+}
+
+/**
+ * tb_stat_of() - one counter, both families, every protocol and CPU summed
+ * @ctx: the instance
+ * @i:   the counter
+ *
+ * Return: its value; ~0 when the counters cannot be read (no delta a case
+ * expects comes out of that).
+ */
+__u64 tb_stat_of(const struct scmlb_ctx *ctx, enum tb_stat i)
+{
+	struct scmlb_stats s;
+
+	return tb_stats_read(ctx, &s) ? ~0ULL : tb_stat_get(&s, i);
 }
 
 /**

@@ -5,11 +5,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <linux/if_ether.h>
 #include <linux/types.h>
 
+#include "frames.h"
 #include "maps.h"
 
-struct frame;
 struct scmlb_bpf;
 struct scmlb_sched_backend;
 
@@ -38,6 +39,15 @@ enum tb_stat {
 	TB_RX_N = TB_PASSED,
 };
 
+/*
+ * A case as a test lists it: what it asserts, and the check. A table of
+ * cases of its own (for tb_run()) opens with the description too.
+ */
+struct tb_case {
+	const char *desc;
+	bool (*run)(void);
+};
+
 int tb_pin_cpu(void);
 int tb_run_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tb_peer_open(const char *name);
@@ -51,6 +61,9 @@ int tb_net_setup(const char *const *names, int n, __u32 *ifindex);
 int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,
 		 __u32 ct_size, const __u32 *ifindex, int n);
 bool tb_start(const struct tb_setup *s, int *status);
+int tb_run(const struct tb_setup *s, const void *cases, size_t n,
+	   size_t size, enum tap_result (*run)(const void *c));
+int tb_main(const struct tb_setup *s, const struct tb_case *cases, size_t n);
 
 int tb_wipe(struct scmlb_ctx *ctx);
 int tb_instance(struct scmlb_ctx *ctx, __u32 vip, __u32 ifindex,
@@ -76,6 +89,7 @@ int tb_service6_add(struct scmlb_ctx *ctx, const char *vip, __u8 proto,
 int tb_backend6_add(struct scmlb_ctx *ctx, __u32 svc, __u16 port, int n,
 		    const char *addr, __u32 ifindex, const __u8 *mac,
 		    const __u8 *if_mac, __u32 *id);
+void tb_backend_macs(__u8 (*mac)[ETH_ALEN], __u8 (*if_mac)[ETH_ALEN], int n);
 void tb_sched_backend(struct scmlb_sched_backend *sb, __u32 id, __u32 addr,
 		      __u16 port, __u16 weight);
 int tb_fw_rule_parse(const char *network, const char *proto,
@@ -130,10 +144,12 @@ int tb_flow_forget(const struct scmlb_ctx *ctx,
 		   const struct scmlb_flow_key *key);
 
 int tb_stats_read(const struct scmlb_ctx *ctx, struct scmlb_stats *sum);
+int tb_stats6_read(const struct scmlb_ctx *ctx, struct scmlb_stats *sum);
 int tb_stats_read_proto(const struct scmlb_ctx *ctx, __u32 proto,
 			struct scmlb_stats *sum);
 const char *tb_stat_name(enum tb_stat i);
 __u64 tb_stat_get(const struct scmlb_stats *s, enum tb_stat i);
+__u64 tb_stat_of(const struct scmlb_ctx *ctx, enum tb_stat i);
 void tb_stats_rx(struct scmlb_stats *s, const struct frame *f, __u64 n);
 int tb_frag_unmatched(const struct frame *f, __u32 vip);
 bool tb_stats_delta_ok(const struct scmlb_stats *before,

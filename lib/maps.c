@@ -138,6 +138,12 @@ static const struct map_desc {
 	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_dos6_prefix) },
 	{ "stat6_pkts", offsetof(struct scmlb_maps, stats6),
 	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct scmlb_stats) },
+	/* layout 4.6: the SYN proxy */
+	{ "lb_progs4", offsetof(struct scmlb_maps, progs4),
+	  BPF_MAP_TYPE_PROG_ARRAY, sizeof(__u32), sizeof(__u32) },
+	{ "lb_svc_stats", offsetof(struct scmlb_maps, svc_stats),
+	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+	  sizeof(struct scmlb_svc_stats) },
 };
 
 #define N_MAPS (sizeof(map_descs) / sizeof(map_descs[0]))

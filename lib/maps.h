@@ -64,6 +64,8 @@ struct scmlb_maps {
 	int dos6_counts;
 	int dos6_prefix;
 	int stats6;
+	int progs4;			/* layout 4.6: the SYN proxy */
+	int svc_stats;
 };
 
 /* What a verb works with: set up by scmlb_run(). */

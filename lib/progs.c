@@ -125,6 +125,8 @@ int scmlb_progs_open(const char *pin_dir, __u32 ct_size, bool with_entry,
 	if (!err)
 		err = bpf_program__set_expected_attach_type(skel->progs.scmlb_icmp6, 0);
 	if (!err)
+		err = bpf_program__set_expected_attach_type(skel->progs.scmlb_syn_proxy, 0);
+	if (!err)
 		err = bpf_program__set_expected_attach_type(skel->progs.scmlb_entry, 0);
 	if (!err)
 		err = bpf_program__set_autoload(skel->progs.scmlb_entry, with_entry);
@@ -251,6 +253,8 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	maps->dos6_counts = bpf_map__fd(skel->maps.dos6_counts);
 	maps->dos6_prefix = bpf_map__fd(skel->maps.dos6_prefix);
 	maps->stats6 = bpf_map__fd(skel->maps.stat6_pkts);
+	maps->progs4 = bpf_map__fd(skel->maps.lb_progs4);
+	maps->svc_stats = bpf_map__fd(skel->maps.lb_svc_stats);
 }
 
 int scmlb_progs_clock_fd(struct scmlb_bpf *skel)
@@ -511,30 +515,36 @@ int scmlb_entry_detach(const char *pin_dir, int ifindex)
 }
 
 /**
- * scmlb_progs_fill6() - put a loaded skeleton's IPv6 programs in lb_progs6
- * @skel: loaded; its lb_progs6 is the pinned one, or the test's own
+ * scmlb_progs_fill() - put a loaded skeleton's tail-called programs in
+ *			their prog arrays: lb_progs4's and lb_progs6's
+ * @skel: loaded; its prog arrays are the pinned ones, or the test's own
  *
  * Before its scmlb_main is swapped in: the new main program never meets
- * an empty slot (an IPv6 frame would go to the kernel).
+ * an empty slot (an IPv6 frame would go to the kernel, a --syn-proxy
+ * service's handshake would be dropped), nor another version's program.
  *
  * Return: 0 or -errno.
  */
-int scmlb_progs_fill6(struct scmlb_bpf *skel)
+int scmlb_progs_fill(struct scmlb_bpf *skel)
 {
 	const struct {
+		struct bpf_map *map;
 		__u32 slot;
 		struct bpf_program *prog;
-	} progs6[] = {
+	} progs[] = {
+		{ skel->maps.lb_progs4, SCMLB_PROG4_SYN_PROXY,
+		  skel->progs.scmlb_syn_proxy },
 		/* the ICMPv6 program first: scmlb_main6 jumps to it */
-		{ SCMLB_PROG6_ICMP, skel->progs.scmlb_icmp6 },
-		{ SCMLB_PROG6_MAIN, skel->progs.scmlb_main6 },
+		{ skel->maps.lb_progs6, SCMLB_PROG6_ICMP, skel->progs.scmlb_icmp6 },
+		{ skel->maps.lb_progs6, SCMLB_PROG6_MAIN, skel->progs.scmlb_main6 },
 	};
-	int map_fd = bpf_map__fd(skel->maps.lb_progs6), fd;
 	size_t i;
+	int fd;
 
-	for (i = 0; i < sizeof(progs6) / sizeof(progs6[0]); i++) {
-		fd = bpf_program__fd(progs6[i].prog);
-		if (bpf_map_update_elem(map_fd, &progs6[i].slot, &fd, BPF_ANY))
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		fd = bpf_program__fd(progs[i].prog);
+		if (bpf_map_update_elem(bpf_map__fd(progs[i].map),
+					&progs[i].slot, &fd, BPF_ANY))
 			return -errno;
 	}
 	return 0;
@@ -545,7 +555,7 @@ int scmlb_progs_fill6(struct scmlb_bpf *skel)
  * @ctx:  the run, with the maps open
  * @skel: loaded, on the run's maps
  *
- * The IPv6 programs first (scmlb_progs_fill6()), then one prog-array
+ * The programs it tail-calls first (scmlb_progs_fill()), then one prog-array
  * update: every interface switches at once, no packet meets a gap.
  *
  * Return: 0 or -errno.
@@ -555,7 +565,7 @@ int scmlb_progs_swap_main(const struct scmlb_ctx *ctx, struct scmlb_bpf *skel)
 	int main_fd = scmlb_progs_main_fd(skel), err;
 	__u32 key = SCMLB_PROG_MAIN;
 
-	err = scmlb_progs_fill6(skel);
+	err = scmlb_progs_fill(skel);
 	if (err)
 		return err;
 	return bpf_map_update_elem(ctx->maps.progs, &key, &main_fd, BPF_ANY) ?

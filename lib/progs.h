@@ -23,7 +23,7 @@ int scmlb_progs_attach_first(struct scmlb_bpf *skel, const char *pin_dir,
 
 int scmlb_entry_attach(const struct scmlb_ctx *ctx, int ifindex);
 int scmlb_entry_detach(const char *pin_dir, int ifindex);
-int scmlb_progs_fill6(struct scmlb_bpf *skel);
+int scmlb_progs_fill(struct scmlb_bpf *skel);
 int scmlb_progs_swap_main(const struct scmlb_ctx *ctx, struct scmlb_bpf *skel);
 
 int scmlb_iface_add(const struct scmlb_ctx *ctx, int ifindex);

@@ -10,6 +10,8 @@
 #include "maps.h"
 #include "nat.h"
 #include "reply_index.h"
+#include "svc.h"
+#include "syn_proxy.h"
 
 /*
  * The client's entry of a reply's flow, looked up only when the reply
@@ -105,6 +107,7 @@ static __always_inline int lb_egress_stateless(struct xdp_md *ctx,
 					       struct pkt *p)
 {
 	const struct scmlb_reply_to *to;
+	const struct scmlb_service *svc;
 	const struct scmlb_backend *be;
 	struct scmlb_flow_key key;
 	struct bpf_fib_lookup fib;
@@ -122,6 +125,10 @@ static __always_inline int lb_egress_stateless(struct xdp_md *ctx,
 	/* an entry a killed tool left behind its backend's delete */
 	be = backend_get(to->backend_id);
 	if (!be || be->service_id != to->service_id)
+		return SCMLB_CONTINUE;
+	/* a proxied flow's numbers went with its entry: the client resets it */
+	svc = service_get(to->service_id);
+	if (svc && (svc->flags & SCMLB_SVC_SYN_PROXY))
 		return SCMLB_CONTINUE;
 	vip = to->vip[0];
 	port = to->port;
@@ -177,6 +184,7 @@ static __always_inline int lb_egress(struct xdp_md *ctx,
 	struct scmlb_flow_key key;
 	struct scmlb_flow *r;
 	__u64 now;
+	int act;
 
 	if (p->frag == PKT_FRAG_LATER)
 		return frag_follow(ctx, cfg, st, p, 1);
@@ -195,6 +203,11 @@ static __always_inline int lb_egress(struct xdp_md *ctx,
 		       SCMLB_CONTINUE : lb_egress_stateless(ctx, st, p);
 	if (!backend_get(r->backend_id))
 		return SCMLB_CONTINUE;
+	if (r->flags & SCMLB_FLOW_SYN_PROXY) {
+		act = syn_proxy_flow(ctx, p, r, 1);
+		if (act != SCMLB_CONTINUE)
+			return act;
+	}
 
 	now = bpf_jiffies64();
 	if (ct_reply_sync(cfg, r, p, now))

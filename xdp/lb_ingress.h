@@ -12,6 +12,7 @@
 #include "nat.h"
 #include "pick.h"
 #include "svc.h"
+#include "syn_proxy.h"
 
 /*
  * The port a client's packet goes to on @be: its own, or the backend's;
@@ -134,14 +135,15 @@ static __always_inline __u8 new_flow_state(const struct scmlb_service *svc,
 }
 
 /*
- * A packet conntrack does not know: a flow opens in new_flow_state().
- * @ifindex: where it arrived; @path: set to the flow's path; @forward:
- * to its service's enum scmlb_forward.
+ * A packet conntrack does not know: a flow opens in new_flow_state(); a
+ * --syn-proxy service's TCP packet goes to the handshake program instead.
+ * @ctx: the frame; @path: set to the flow's path; @forward: to its
+ * service's enum scmlb_forward.
  */
 static __always_inline const struct scmlb_backend *
-lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
-	    const struct pkt *p, __u32 ifindex, int *opened, __u8 *path,
-	    __u8 *forward)
+lb_new_flow(struct xdp_md *ctx, const struct scmlb_flow_key *key,
+	    const struct scmlb_flow *old, const struct pkt *p, int *opened,
+	    __u8 *path, __u8 *forward)
 {
 	const struct scmlb_vip *vip = vip_lookup(p);
 	const struct scmlb_service *svc;
@@ -153,6 +155,11 @@ lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
 	svc = service_match(vip, p);
 	if (!svc)
 		return NULL;
+	/* scmlb answers the handshake: no state before a valid cookie */
+	if (p->proto == IPPROTO_TCP && (svc->flags & SCMLB_SVC_SYN_PROXY)) {
+		bpf_tail_call(ctx, &lb_progs4, SCMLB_PROG4_SYN_PROXY);
+		return NULL;
+	}
 	state = new_flow_state(svc, p->proto, p->tcp_flags, opened);
 	if (!state)
 		return NULL;
@@ -160,7 +167,7 @@ lb_new_flow(const struct scmlb_flow_key *key, const struct scmlb_flow *old,
 	if (!be)
 		return NULL;
 	*forward = svc->forward;
-	*path = fwd_path(svc->forward, ifindex, be->ifindex);
+	*path = fwd_path(svc->forward, ctx->ingress_ifindex, be->ifindex);
 	if (ct_open(key, old, svc, be, p, state, *path))
 		return NULL;
 	*opened = state != SCMLB_CT_ESTABLISHED;
@@ -180,6 +187,52 @@ static __always_inline int ct_drop_nodest(struct scmlb_stats *st,
 	ct_forget(key, f);
 	st->nodest_dropped++;
 	return XDP_DROP;
+}
+
+/*
+ * Send a client's packet to @be on @path (enum scmlb_flow_flags), as
+ * @forward says; @key: its flow.
+ *
+ * Return: as lb_ingress().
+ */
+static __always_inline int lb_send(struct xdp_md *ctx, struct scmlb_stats *st,
+				   struct pkt *p,
+				   const struct scmlb_flow_key *key,
+				   const struct scmlb_backend *be, __u8 path,
+				   __u8 forward)
+{
+	__be32 addr;
+	__be16 port;
+	int act;
+
+	if (forward == SCMLB_FWD_IPIP) {
+		addr = ipip_source(key);
+		frag_remember(p, be->id, addr, 0, NULL, forward);
+		return ipip_send(ctx, st, be, addr);
+	}
+	/* dr: "rewritten" to the address and port it has */
+	addr = forward == SCMLB_FWD_DR ? p->ip->daddr : be->addr[0];
+	frag_remember(p, be->id, addr, 0, NULL, forward);
+
+	port = backend_port(be, p, forward);
+	/* never NULL here; the verifier cannot tell through the re-parse */
+	if (!p->l4)
+		return XDP_ABORTED;
+	if (path == SCMLB_FLOW_HANDOFF) {
+		act = handoff(ctx, be->ifindex, addr, port, 0, be->mac,
+			      be->if_mac);
+		if (act != SCMLB_CONTINUE)
+			return act;
+		/* the driver keeps no metadata: XDP redirects it after all */
+		if (parse_pkt(ctx, p) < 0 || !p->l4)
+			return XDP_ABORTED;
+	}
+	if (port != p->dport)
+		nat_rewrite_port(p, 0, port);
+	if (addr != p->ip->daddr)
+		nat_rewrite_addr(p, &p->ip->daddr, addr);
+	nat_set_macs(p, be->if_mac, be->mac);
+	return nat_redirect(st, &st->forwarded, be->ifindex);
 }
 
 /**
@@ -210,14 +263,18 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 	const struct scmlb_backend *be = NULL, *failed = NULL;
 	__u8 path = 0, forward = SCMLB_FWD_NAT;
 	int opened = 0, act;
-	__be32 addr;
 	struct scmlb_flow_key key;
 	struct scmlb_flow *f;
-	__be16 port;
 
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
 
 	f = ct_client_lookup(&key);
+	/* the one test a flow without the proxy pays */
+	if (f && (f->flags & SCMLB_FLOW_SYN_PROXY)) {
+		act = syn_proxy_flow(ctx, p, f, 0);
+		if (act != SCMLB_CONTINUE)
+			return act;
+	}
 	if (f) {
 		be = backend_get(f->backend_id);
 		if (be && p->proto == IPPROTO_TCP) {
@@ -242,8 +299,7 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 		}
 	}
 	if (!be) {
-		be = lb_new_flow(&key, f, p, ctx->ingress_ifindex, &opened,
-				 &path, &forward);
+		be = lb_new_flow(ctx, &key, f, p, &opened, &path, &forward);
 		if (!be && failed) {
 			/* no live backend to move to: it stays where it was */
 			be = failed;
@@ -258,34 +314,7 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 			return dos_syn_verdict(st, opened);
 	}
 	backend_count(be->id, p, 0, opened);
-	if (forward == SCMLB_FWD_IPIP) {
-		addr = ipip_source(&key);
-		frag_remember(p, be->id, addr, 0, NULL, forward);
-		return ipip_send(ctx, st, be, addr);
-	}
-	/* dr: "rewritten" to the address and port it has */
-	addr = forward == SCMLB_FWD_DR ? p->ip->daddr : be->addr[0];
-	frag_remember(p, be->id, addr, 0, NULL, forward);
-
-	port = backend_port(be, p, forward);
-	/* never NULL here; the verifier cannot tell through the re-parse */
-	if (!p->l4)
-		return XDP_ABORTED;
-	if (path == SCMLB_FLOW_HANDOFF) {
-		act = handoff(ctx, be->ifindex, addr, port, 0, be->mac,
-			      be->if_mac);
-		if (act != SCMLB_CONTINUE)
-			return act;
-		/* the driver keeps no metadata: XDP redirects it after all */
-		if (parse_pkt(ctx, p) < 0 || !p->l4)
-			return XDP_ABORTED;
-	}
-	if (port != p->dport)
-		nat_rewrite_port(p, 0, port);
-	if (addr != p->ip->daddr)
-		nat_rewrite_addr(p, &p->ip->daddr, addr);
-	nat_set_macs(p, be->if_mac, be->mac);
-	return nat_redirect(st, &st->forwarded, be->ifindex);
+	return lb_send(ctx, st, p, &key, be, path, forward);
 }
 
 #endif /* SCMLB_LB_INGRESS_H */

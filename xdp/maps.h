@@ -520,4 +520,27 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } stat6_pkts SEC(".maps");
 
+/* Layout 4.6: the SYN proxy (--syn-proxy services). */
+
+/*
+ * The IPv4 programs scmlb_main tail-calls (at SCMLB_PROG4_*): the SYN
+ * proxy's handshakes; filled by scmlb-attach before it swaps lb_progs.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, SCMLB_PROG4_SLOTS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_progs4 SEC(".maps");
+
+/* SYN proxy counters per CPU, at a service's slot; read by scmlb-stat. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_svc_stats);
+	__uint(max_entries, SCMLB_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_svc_stats SEC(".maps");
+
 #endif /* SCMLB_MAPS_H */

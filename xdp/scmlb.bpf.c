@@ -16,6 +16,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "svc.h"
+#include "syn_proxy_hs.h"
 
 /*
  * Attached to every interface through libxdp. It only jumps to the main
@@ -148,6 +149,17 @@ SEC("xdp")
 int scmlb_icmp6(struct xdp_md *ctx)
 {
 	return icmp6_main(ctx);
+}
+
+/*
+ * The SYN proxy's handshakes, in lb_progs4's SCMLB_PROG4_SYN_PROXY slot:
+ * scmlb_main tail-calls it for a --syn-proxy service's packets that are
+ * not an established flow's, so that its verifier budget stays its own.
+ */
+SEC("xdp")
+int scmlb_syn_proxy(struct xdp_md *ctx)
+{
+	return syn_proxy_handshake(ctx);
 }
 
 /*

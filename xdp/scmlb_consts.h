@@ -12,7 +12,7 @@
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
 #define SCMLB_LAYOUT_MAJOR 4
-#define SCMLB_LAYOUT_MINOR 5
+#define SCMLB_LAYOUT_MINOR 6
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends of all services; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
@@ -175,6 +175,21 @@ enum scmlb_stat_proto {
 #define SCMLB_PROG_MAIN 0
 
 /*
+ * Slots of lb_progs4, IPv4 programs scmlb_main tail-calls for work that
+ * would not fit its verifier budget (layout 4.6): the SYN proxy's
+ * handshakes (xdp/syn_proxy_hs.h), and room for more.
+ */
+#define SCMLB_PROG4_SYN_PROXY 0
+#define SCMLB_PROG4_SLOTS 4
+
+/*
+ * The window scale scmlb's SYN-ACK offers a --syn-proxy client, before
+ * the backend's is known: Linux's with its default buffers. Replies of a
+ * backend that chose another have their window rescaled.
+ */
+#define SCMLB_SYN_PROXY_WSCALE 7
+
+/*
  * Slots of lb_progs6, the IPv6 programs scmlb_main tail-calls: room for
  * more than today's two, so that a later one is a minor layout.
  */
@@ -289,6 +304,12 @@ enum scmlb_flow_flags {
 	SCMLB_FLOW_HANDOFF = 1 << 5,
 	/* a half-open flow's entry (ct_opening, ct_opening_rep) */
 	SCMLB_FLOW_HALF_OPEN = 1 << 6,
+	/*
+	 * both entries: a --syn-proxy flow, its sequence numbers and
+	 * timestamps translated (scmlb_flow.proxy_seq); with
+	 * SCMLB_FLOW_SYN_ACKED once the backend's handshake is complete
+	 */
+	SCMLB_FLOW_SYN_PROXY = 1 << 7,
 };
 
 /* lb_ifaces values: how balanced frames cross an interface */

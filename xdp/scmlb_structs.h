@@ -171,7 +171,23 @@ struct scmlb_flow {
 	__u64 packets;			/* in this entry's direction */
 	__u32 backend_id;
 	__u32 service_id;
-	scmlb_addr_t nat_addr;		/* client's entry: backend; reply: VIP */
+	union {
+		scmlb_addr_t nat_addr;	/* client's entry: backend; reply: VIP */
+		/* an IPv4 flow uses word 0 only: a SYN proxy's offsets */
+		struct {
+			__be32 nat_addr4;
+			__u32 proxy_seq;	/* backend's ISN - scmlb's cookie
+						 * (host order); before the backend's
+						 * SYN-ACK: the cookie */
+			__u32 proxy_ts;		/* backend's TSval - scmlb's; before:
+						 * scmlb's SYN-ACK's TSval */
+			__u16 proxy_win;	/* before: the client's window in
+						 * its ACK; after: unused */
+			__u8 proxy_wscale;	/* after: the backend's window scale,
+						 * 0xff none */
+			__u8 proxy_pad;
+		};
+	};
 	__be16 nat_port;		/* the port that goes with nat_addr */
 	__u8 client_mac[6];		/* next hop toward the client */
 	__u8 state;			/* enum scmlb_flow_state (client's entry) */
@@ -189,6 +205,18 @@ struct scmlb_flow {
 	};
 };
 _Static_assert(sizeof(struct scmlb_flow) == 56, "scmlb_flow layout");
+
+/*
+ * Per-CPU SYN proxy counters of one service (--syn-proxy), in
+ * lb_svc_stats at the service's slot (layout 4.6).
+ */
+struct scmlb_svc_stats {
+	__u64 syn_acks;			/* cookie SYN-ACKs sent to clients */
+	__u64 cookies_valid;		/* ACKs whose cookie opened a flow */
+	__u64 cookies_invalid;		/* ACKs without a valid cookie: reset */
+	__u64 backend_handshakes;	/* backends' SYN-ACKs answered */
+};
+_Static_assert(sizeof(struct scmlb_svc_stats) == 32, "scmlb_svc_stats layout");
 
 /*
  * A slot of ct_opening or ct_opening_rep: a half-open flow's entry with

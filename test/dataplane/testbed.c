@@ -184,12 +184,15 @@ int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,
 		err = bpf_program__set_expected_attach_type(s->progs.scmlb_icmp6,
 							    0);
 	if (!err)
+		err = bpf_program__set_expected_attach_type(s->progs.scmlb_syn_proxy,
+							    0);
+	if (!err)
 		err = bpf_program__set_expected_attach_type(pentry, 0);
 	if (!err)
 		err = scmlb_bpf__load(s);
-	/* IPv6 frames go on from scmlb_main, as on an attached instance */
+	/* IPv6 frames and handshakes go on from scmlb_main, as attached */
 	if (!err)
-		err = scmlb_progs_fill6(s);
+		err = scmlb_progs_fill(s);
 	if (err)
 		return err;
 

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* syn_proxy.h - a --syn-proxy flow's packets: sequence and timestamp translation */
+#ifndef SCMLB_SYN_PROXY_H
+#define SCMLB_SYN_PROXY_H
+
+#include "csum.h"
+#include "ct.h"
+#include "maps.h"
+#include "parse.h"
+
+/* TCP option kinds and lengths the proxy reads or writes */
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_MSS 2
+#define TCPOPT_WSCALE 3
+#define TCPOPT_SACK_OK 4
+#define TCPOPT_SACK 5
+#define TCPOPT_TS 8
+#define TCPOLEN_TS 10
+
+/*
+ * Options walked per packet: NOP NOP TS NOP NOP SACK is six; a packet
+ * with more leaves the rest untranslated (no stack sends one).
+ */
+#define PROXY_OPTS_MAX 8
+#define PROXY_SACK_BLOCKS 4
+
+/* Add @delta to the 32-bit field at @field, fixing the TCP checksum. */
+static __always_inline void proxy_shift32(struct tcphdr *th, __be32 *field,
+					  __u32 delta)
+{
+	__be32 old = *field, new = bpf_htonl(bpf_ntohl(old) + delta);
+
+	*field = new;
+	th->check = csum_replace4(th->check, old, new);
+}
+
+/*
+ * Shift what a packet's options say about the other side: @sack_delta
+ * onto SACK blocks (a client's acknowledge the backend's bytes), and
+ * @ts_delta onto the timestamp option's word @ts_word (0 TSval, 1
+ * TSecr).
+ */
+static __always_inline void proxy_opts_shift(void *data_end,
+					     struct tcphdr *th,
+					     __u32 sack_delta, int ts_word,
+					     __u32 ts_delta)
+{
+	__u32 len = th->doff * 4, off = sizeof(*th), olen, j;
+	__u8 *base = (__u8 *)th, *o;
+	int i;
+
+	for (i = 0; i < PROXY_OPTS_MAX; i++) {
+		if (off >= len || off > 60)
+			return;
+		o = base + off;
+		if ((void *)(o + 2) > data_end || o[0] == TCPOPT_EOL)
+			return;
+		if (o[0] == TCPOPT_NOP) {
+			off++;
+			continue;
+		}
+		olen = o[1];
+		if (olen < 2)
+			return;
+		if (o[0] == TCPOPT_TS && olen == TCPOLEN_TS && ts_delta) {
+			if ((void *)(o + TCPOLEN_TS) > data_end)
+				return;
+			proxy_shift32(th, (__be32 *)(o + 2 + 4 * ts_word),
+				      ts_delta);
+		} else if (o[0] == TCPOPT_SACK && sack_delta) {
+			for (j = 0; j < PROXY_SACK_BLOCKS * 2; j++) {
+				if (2 + 4 * j + 4 > olen ||
+				    (void *)(o + 2 + 4 * j + 4) > data_end)
+					break;
+				proxy_shift32(th, (__be32 *)(o + 2 + 4 * j),
+					      sack_delta);
+			}
+		}
+		off += olen;
+	}
+}
+
+/**
+ * syn_proxy_shift() - translate a proxied flow's established packet
+ * @ctx:      the frame
+ * @th_off:   where its TCP header starts
+ * @seq:      the flow's proxy_seq
+ * @ts:       its proxy_ts
+ * @reply:    0 for a client's packet; a backend's: 1 | its window scale
+ *            (proxy_wscale) << 8 (BPF functions take five arguments)
+ *
+ * A client's acknowledgment, SACK blocks and echoed timestamp move from
+ * scmlb's cookie's numbers to the backend's; a backend's sequence
+ * number and TSval the other way, and its window to the scale scmlb
+ * offered the client. A function of its own, not inlined: the verifier
+ * checks its option walk once, not on every path of scmlb_main.
+ *
+ * Return: 0, or -1 when the header is not in the frame.
+ */
+__attribute__((noinline)) int syn_proxy_shift(struct xdp_md *ctx, __u32 th_off,
+					      __u32 seq, __u32 ts, __u32 reply)
+{
+	__u32 wscale = reply >> 8;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct tcphdr *th = (void *)(long)ctx->data + (th_off & 0xff);
+	__u32 win;
+	__be16 nwin;
+
+	if ((void *)(th + 1) > data_end)
+		return -1;
+	if (!reply) {
+		if (th->ack)
+			proxy_shift32(th, &th->ack_seq, seq);
+		proxy_opts_shift(data_end, th, seq, 1, ts);
+		return 0;
+	}
+	proxy_shift32(th, &th->seq, -seq);
+	proxy_opts_shift(data_end, th, 0, 0, -ts);
+	if (wscale != SCMLB_SYN_PROXY_WSCALE && wscale != 0xff) {
+		win = (__u32)bpf_ntohs(th->window) << (wscale & 15) >>
+		      SCMLB_SYN_PROXY_WSCALE;
+		nwin = bpf_htons(win > 0xffff ? 0xffff : win);
+		th->check = csum_replace2(th->check, th->window, nwin);
+		th->window = nwin;
+	}
+	return 0;
+}
+
+/* Whether a proxied flow's backend completed its handshake. */
+static __always_inline int proxy_ready(const struct scmlb_flow *f)
+{
+	return f->flags & SCMLB_FLOW_SYN_ACKED;
+}
+
+/**
+ * syn_proxy_flow() - a packet of a --syn-proxy flow, either side's
+ * @ctx:   the frame
+ * @p:     the packet, TCP
+ * @f:     the entry of its direction: the client's, or the reply entry
+ * @reply: a backend's packet
+ *
+ * Once the backend's handshake is complete, the packet is translated
+ * (syn_proxy_shift()). A SYN or SYN-ACK, and anything before then, goes
+ * to the handshake program: the backend's SYN-ACK is answered there, a
+ * client's SYN gets a new cookie, and a client's data is dropped (it
+ * retransmits; its cookie sends the SYN to the backend again).
+ *
+ * Return: SCMLB_CONTINUE to forward the packet, or XDP_DROP.
+ */
+static __always_inline int syn_proxy_flow(struct xdp_md *ctx,
+					  const struct pkt *p,
+					  const struct scmlb_flow *f, int reply)
+{
+	if (!proxy_ready(f) || (p->tcp_flags & TCPF_SYN)) {
+		bpf_tail_call(ctx, &lb_progs4, SCMLB_PROG4_SYN_PROXY);
+		return XDP_DROP;
+	}
+	if (syn_proxy_shift(ctx, sizeof(struct ethhdr) + p->ip->ihl * 4,
+			    f->proxy_seq, f->proxy_ts,
+			    reply ? 1 | f->proxy_wscale << 8 : 0))
+		return XDP_DROP;
+	return SCMLB_CONTINUE;
+}
+
+#endif /* SCMLB_SYN_PROXY_H */

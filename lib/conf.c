@@ -240,6 +240,16 @@ static void line_opt(struct scmlb_line *l, const struct scmlb_opt *table,
 	line_add(l, value);
 }
 
+/* A flag of @table (an option without a value), at @offset. */
+static void line_flag(struct scmlb_line *l, const struct scmlb_opt *table,
+		      size_t offset)
+{
+	char flag[40];
+
+	if (!scmlb_opt_flag(table, offset, flag, sizeof(flag)))
+		line_add(l, flag);
+}
+
 static void line_start(struct scmlb_line *l, const char *tool, const char *verb)
 {
 	l->argc = 0;
@@ -302,7 +312,7 @@ void scmlb_line_attach(struct scmlb_line *l, const struct scmlb_conf *c)
 	}
 }
 
-/* "svc set -v VIP -t PROTO -P PORT -S SCHED", and --forward when not nat. */
+/* "svc set -v VIP -t PROTO -P PORT -S SCHED", --forward when not nat, --syn-proxy. */
 void scmlb_line_service(struct scmlb_line *l, const struct scmlb_service *s)
 {
 	char vip[SCMLB_ADDR_LEN], port[8];
@@ -324,6 +334,9 @@ void scmlb_line_service(struct scmlb_line *l, const struct scmlb_service *s)
 		line_opt(l, scmlb_svc_set_table,
 			 offsetof(struct scmlb_svc_set_opts, forward),
 			 scmlb_forward_name(s->forward));
+	if (s->flags & SCMLB_SVC_SYN_PROXY)
+		line_flag(l, scmlb_svc_set_table,
+			  offsetof(struct scmlb_svc_set_opts, syn_proxy));
 }
 
 /**

@@ -161,6 +161,16 @@ int scmlb_svc_set_check(const void *opts)
 		       __builtin_bswap16(o->port));
 		return SCMLB_EXIT_USAGE;
 	}
+	/* IPv6 VIPs, when svc set takes them: refused too, until the proxy has them */
+	if (o->syn_proxy && o->proto != IPPROTO_TCP) {
+		pr_err("invalid option '--syn-proxy': it needs --protocol tcp");
+		return SCMLB_EXIT_USAGE;
+	}
+	if (o->syn_proxy && o->forward != SCMLB_FWD_NAT) {
+		pr_err("invalid option '--syn-proxy': it needs --forward nat "
+		       "(the backends' replies must come back through scmlb)");
+		return SCMLB_EXIT_USAGE;
+	}
 	return SCMLB_EXIT_OK;
 }
 
@@ -175,6 +185,7 @@ struct scmlb_service scmlb_svc_set_service(const struct scmlb_svc_set_opts *o)
 			 o->vip.addr[3] },
 		.scheduler = o->scheduler,
 		.forward = o->forward,
+		.flags = o->syn_proxy ? SCMLB_SVC_SYN_PROXY : 0,
 	};
 }
 
@@ -196,6 +207,10 @@ const struct scmlb_opt scmlb_svc_set_table[] = {
 	  "how packets reach the backends: nat (default), dr (only the "
 	  "destination MAC changes) or ipip (in IPIP); with dr and ipip the "
 	  "backends answer the clients directly" },
+	{ "syn-proxy", 0, NULL, NULL, NULL,
+	  offsetof(struct scmlb_svc_set_opts, syn_proxy), false,
+	  "TCP, nat: answer clients' handshakes with SYN cookies; only "
+	  "completed handshakes reach a backend" },
 	{ 0 },
 };
 

@@ -30,13 +30,14 @@ extern const struct scmlb_opt scmlb_attach_table[];
 	  sizeof(struct scmlb_attach_opts),				\
 	  SCMLB_CMD_NO_MAPS | SCMLB_CMD_ANNOUNCE, NULL, (run) }
 
-/* scmlb-svc set -v VIP [-t PROTO] [-P PORT] [-S SCHED] [--forward F] */
+/* scmlb-svc set -v VIP [-t PROTO] [-P PORT] [-S SCHED] [--forward F] [--syn-proxy] */
 struct scmlb_svc_set_opts {
 	struct scmlb_addr vip;
 	__u8 proto;		/* 0: any */
 	__be16 port;		/* 0: every port */
 	__u8 scheduler;
 	__u8 forward;
+	bool syn_proxy;
 };
 
 extern const struct scmlb_opt scmlb_svc_set_table[];

@@ -83,6 +83,7 @@ static const struct scmlb_column svc_cols[] = {
 	{ "SCHEDULER", "scheduler", SCMLB_COL_STR },
 	{ "BACKENDS", "backends", SCMLB_COL_RAW },
 	{ "FORWARD", "forward", SCMLB_COL_STR },
+	{ "SYNPROXY", "syn_proxy", SCMLB_COL_RAW },
 };
 
 #define N_SVC_COLS (sizeof(svc_cols) / sizeof(svc_cols[0]))
@@ -129,6 +130,7 @@ static int print_services(struct scmlb_ctx *ctx)
 			id, vip, scmlb_svc_proto_name(s->proto), port,
 			scmlb_scheduler_name(s->scheduler), NULL,
 			scmlb_forward_name(s->forward),
+			s->flags & SCMLB_SVC_SYN_PROXY ? "true" : "false",
 		};
 
 		snprintf(id, sizeof(id), "%u", s->id);

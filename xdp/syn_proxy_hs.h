@@ -86,7 +86,7 @@ __attribute__((noinline)) int proxy_opts_get(struct xdp_md *ctx,
 	o->sack_ok = 0;
 	o->has_ts = 0;
 	o->tsval = o->tsecr = 0;
-	for (i = 0; i < 12; i++) {
+	for (i = 0; i < PROXY_OPTS_MAX; i++) {
 		if (off >= len || off > 60)
 			return 0;
 		c = base + off;
@@ -97,15 +97,21 @@ __attribute__((noinline)) int proxy_opts_get(struct xdp_md *ctx,
 			continue;
 		}
 		olen = c[1];
-		if (olen < 2 || (void *)(c + 10) > data_end)
+		if (olen < 2)
 			return 0;
-		if (c[0] == TCPOPT_MSS && olen == 4)
+		if (c[0] == TCPOPT_MSS && olen == 4) {
+			if ((void *)(c + 4) > data_end)
+				return 0;
 			o->mss = c[2] << 8 | c[3];
-		else if (c[0] == TCPOPT_WSCALE && olen == 3)
+		} else if (c[0] == TCPOPT_WSCALE && olen == 3) {
+			if ((void *)(c + 3) > data_end)
+				return 0;
 			o->wscale = c[2] > 14 ? 14 : c[2];
-		else if (c[0] == TCPOPT_SACK_OK && olen == 2)
+		} else if (c[0] == TCPOPT_SACK_OK && olen == 2) {
 			o->sack_ok = 1;
-		else if (c[0] == TCPOPT_TS && olen == TCPOLEN_TS) {
+		} else if (c[0] == TCPOPT_TS && olen == TCPOLEN_TS) {
+			if ((void *)(c + TCPOLEN_TS) > data_end)
+				return 0;
 			o->has_ts = 1;
 			o->tsval = (__u32)c[2] << 24 | c[3] << 16 | c[4] << 8 |
 				   c[5];

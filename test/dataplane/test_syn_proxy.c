@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_syn_proxy.c - TAP tests of a --syn-proxy service: cookie SYN-ACK, SYN and ACK to the backend, translation */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "frames.h"
+#include "maps.h"
+#include "scmlb.skel.h"
+#include "services.h"
+#include "testbed.h"
+
+/* Addresses and ports in host order. */
+#define CLIENT		IP4(198, 51, 100, 7)
+#define VIP_ATTACH	IP4(203, 0, 113, 50)
+#define VIP		IP4(203, 0, 113, 51)	/* tcp 80, --syn-proxy */
+#define BACKEND		IP4(10, 0, 21, 10)
+#define BE_PORT		8080
+#define CPORT		40000
+
+#define CT_SIZE		1024
+#define CLIENT_ISN	0x11110000
+#define BACKEND_ISN	0x77770000
+#define CLIENT_TS	1000
+#define BACKEND_TS	500000
+#define BACKEND_WSCALE	9
+
+enum side { SIDE_UP, SIDE_BE, SIDE_N };
+
+static const char *const if_names[SIDE_N] = { "spt-up", "spt-be" };
+
+static const __u8 mac_client[ETH_ALEN] = { 0x02, 0, 0, 0, 0xc1, 0x01 };
+static const __u8 mac_up[ETH_ALEN] = { 0x02, 0, 0, 0, 0x0a, 0x01 };
+static const __u8 mac_be[ETH_ALEN] = { 0x02, 0, 0, 0, 0xb0, 0x01 };
+static const __u8 mac_beif[ETH_ALEN] = { 0x02, 0, 0, 0, 0xf0, 0x01 };
+
+static struct scmlb_bpf *skel;
+static struct scmlb_ctx lb = { .dir_fd = -1 };
+static int main_fd;
+static __u32 ifindex[SIDE_N];
+static __u32 svc_id, be_id;
+
+/* What the handshake told: the cookie and scmlb's TSval. */
+static __u32 cookie, our_ts;
+
+/* A TCP segment to build: options as raw bytes, a payload of @payload. */
+struct seg {
+	const __u8 *src_mac, *dst_mac;
+	__u32 saddr, daddr;
+	__u16 sport, dport;
+	__u32 seq, ack;
+	__u8 flags;
+	__u16 window;
+	const __u8 *opts;
+	size_t opt_len;			/* a multiple of 4 */
+	size_t payload;
+};
+
+/* The frame of @s, its checksums summed here. */
+static size_t seg_build(const struct seg *s, __u8 *b)
+{
+	size_t tcp_len = 20 + s->opt_len, tot = 20 + tcp_len + s->payload;
+	__u8 *ip = b + ETH_HLEN, *th = ip + 20;
+
+	memcpy(b, s->dst_mac, ETH_ALEN);
+	memcpy(b + 6, s->src_mac, ETH_ALEN);
+	put16(b + 12, ETH_P_IP);
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16(ip + 2, tot);
+	put16(ip + 6, IP_DF);
+	ip[8] = 64;
+	ip[9] = IPPROTO_TCP;
+	put32(ip + 12, s->saddr);
+	put32(ip + 16, s->daddr);
+	put16(ip + 10, ~sum_fold(sum16(ip, 20, 0)));
+	memset(th, 0, 20);
+	put16(th, s->sport);
+	put16(th + 2, s->dport);
+	put32(th + 4, s->seq);
+	put32(th + 8, s->ack);
+	th[12] = (tcp_len / 4) << 4;
+	th[13] = s->flags;
+	put16(th + 14, s->window);
+	memcpy(th + 20, s->opts, s->opt_len);
+	memset(th + tcp_len, 0x61, s->payload);
+	put16(th + 16, ~sum_fold(sum16(th, tcp_len + s->payload,
+				      sum_pseudo(ip, IPPROTO_TCP,
+						 tcp_len + s->payload))));
+	return ETH_HLEN + tot;
+}
+
+/* Run @in through scmlb_main as arriving on @side; want @act. */
+static bool run(enum side side, const __u8 *in, size_t len, int want,
+		__u8 *out, __u32 *out_len)
+{
+	int act, err;
+
+	err = prog_run(main_fd, ifindex[side], in, len, out, out_len, &act);
+	if (err) {
+		note("test run failed: %s", strerror(-err));
+		return false;
+	}
+	if (act != want) {
+		note("action %s, want %s", act_name(act), act_name(want));
+		return false;
+	}
+	return csums_valid(out, *out_len);
+}
+
+/* Compare a 32-bit field of the output. */
+static bool want32(const char *what, __u32 got, __u32 want)
+{
+	if (got == want)
+		return true;
+	note("%s 0x%08x, want 0x%08x", what, got, want);
+	return false;
+}
+
+/* The TCP header of an output frame, its options after it. */
+static const __u8 *tcp_of(const __u8 *b)
+{
+	return b + ETH_HLEN + 20;
+}
+
+/* The option @kind of an output frame's TCP header, or NULL. */
+static const __u8 *opt_find(const __u8 *b, size_t len, __u8 kind)
+{
+	const __u8 *th = tcp_of(b), *o = th + 20, *end = th + (th[12] >> 4) * 4;
+
+	if (end > b + len)
+		return NULL;
+	while (o < end && *o) {
+		if (*o == 1) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2)
+			return NULL;
+		if (*o == kind)
+			return o;
+		o += o[1];
+	}
+	return NULL;
+}
+
+/* The service's SYN proxy counters, summed over the CPUs. */
+static struct scmlb_svc_stats svc_stats(void)
+{
+	int n = libbpf_num_possible_cpus(), i;
+	struct scmlb_svc_stats sum = { 0 }, *v = calloc(n, sizeof(*v));
+	__u32 slot = svc_id % SCMLB_MAX_SERVICES;
+
+	if (v && !bpf_map_lookup_elem(lb.maps.svc_stats, &slot, v))
+		for (i = 0; i < n; i++) {
+			sum.syn_acks += v[i].syn_acks;
+			sum.cookies_valid += v[i].cookies_valid;
+			sum.cookies_invalid += v[i].cookies_invalid;
+			sum.backend_handshakes += v[i].backend_handshakes;
+		}
+	free(v);
+	return sum;
+}
+
+/* The client's options on its SYN: MSS 1460, SACK-permitted, TS, WS 7. */
+static const __u8 syn_opts[20] = {
+	2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0x03, 0xe8, 0, 0, 0, 0,
+	1, 3, 3, 7,
+};
+
+static struct seg client_seg(__u8 flags, __u32 seq, __u32 ack)
+{
+	return (struct seg){
+		.src_mac = mac_client, .dst_mac = mac_up,
+		.saddr = CLIENT, .daddr = VIP, .sport = CPORT, .dport = 80,
+		.seq = seq, .ack = ack, .flags = flags, .window = 502,
+	};
+}
+
+static bool t_syn(void)
+{
+	struct scmlb_svc_stats before = svc_stats(), after;
+	struct seg s = client_seg(TF_SYN, CLIENT_ISN, 0);
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	const __u8 *th, *o;
+	struct scmlb_flow_key key;
+	struct scmlb_flow fl;
+	__u32 out_len;
+	bool ok;
+
+	s.opts = syn_opts;
+	s.opt_len = sizeof(syn_opts);
+	if (!run(SIDE_UP, in, seg_build(&s, in), XDP_TX, out, &out_len))
+		return false;
+	th = tcp_of(out);
+	ok = !memcmp(out, mac_client, ETH_ALEN) &&
+	     !memcmp(out + 6, mac_up, ETH_ALEN);
+	ok &= want32("source", get32(out + ETH_HLEN + 12), VIP);
+	ok &= want32("destination", get32(out + ETH_HLEN + 16), CLIENT);
+	ok &= want32("ports", get32(th), 80 << 16 | CPORT);
+	ok &= want32("flags", th[13], TF_SYN | TF_ACK);
+	ok &= want32("ack", get32(th + 8), CLIENT_ISN + 1);
+	o = opt_find(out, out_len, 2);
+	ok &= o && want32("MSS", get16(o + 2), 1460);
+	ok &= opt_find(out, out_len, 4) != NULL;
+	o = opt_find(out, out_len, 3);
+	ok &= o && want32("window scale", o[2], SCMLB_SYN_PROXY_WSCALE);
+	o = opt_find(out, out_len, 8);
+	ok &= o && want32("TSecr", get32(o + 6), CLIENT_TS);
+	/* the client's window scale and SACK-permitted in the TSval */
+	ok &= o && want32("TSval's low bits", get32(o + 2) & 0x3f, 7 | 0x10);
+	if (!ok)
+		return false;
+	cookie = get32(th + 4);
+	our_ts = get32(o + 2);
+	key = tb_flow_key(CLIENT, VIP, CPORT, 80, IPPROTO_TCP);
+	if (!bpf_map_lookup_elem(lb.maps.ct, &key, &fl) ||
+	    !tb_ct_client_get(&lb, &key, &fl)) {
+		note("a SYN left a flow");
+		return false;
+	}
+	after = svc_stats();
+	return want32("SYN-ACKs sent", after.syn_acks - before.syn_acks, 1);
+}
+
+/* The client's ACK of the SYN-ACK: TS @CLIENT_TS + 1, echoing ours. */
+static size_t client_ack(__u8 *in, __u32 ack, size_t payload)
+{
+	__u8 opts[12] = { 1, 1, 8, 10 };
+	struct seg s = client_seg(TF_ACK, CLIENT_ISN + 1, ack);
+
+	put32(opts + 4, CLIENT_TS + 1);
+	put32(opts + 8, our_ts);
+	s.opts = opts;
+	s.opt_len = sizeof(opts);
+	s.payload = payload;
+	return seg_build(&s, in);
+}
+
+static bool t_bad_cookie(void)
+{
+	struct scmlb_svc_stats before = svc_stats(), after;
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	__u32 out_len;
+	bool ok;
+
+	if (!run(SIDE_UP, in, client_ack(in, cookie + 2, 0), XDP_TX, out,
+		 &out_len))
+		return false;
+	ok = want32("flags", tcp_of(out)[13], TF_RST);
+	ok &= want32("RST's seq", get32(tcp_of(out) + 4), cookie + 2);
+	ok &= want32("destination", get32(out + ETH_HLEN + 16), CLIENT);
+	after = svc_stats();
+	return ok && want32("invalid cookies",
+			    after.cookies_invalid - before.cookies_invalid, 1);
+}
+
+static bool t_ack_opens(void)
+{
+	struct scmlb_svc_stats before = svc_stats(), after;
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	struct scmlb_flow_key key, rkey;
+	const __u8 *th, *o;
+	struct scmlb_flow fl;
+	__u32 out_len;
+	bool ok;
+
+	if (!run(SIDE_UP, in, client_ack(in, cookie + 1, 0), XDP_REDIRECT,
+		 out, &out_len))
+		return false;
+	th = tcp_of(out);
+	ok = !memcmp(out, mac_be, ETH_ALEN);
+	ok &= want32("destination", get32(out + ETH_HLEN + 16), BACKEND);
+	ok &= want32("source", get32(out + ETH_HLEN + 12), CLIENT);
+	ok &= want32("ports", get32(th), CPORT << 16 | BE_PORT);
+	ok &= want32("flags", th[13], TF_SYN);
+	ok &= want32("seq (client's ISN)", get32(th + 4), CLIENT_ISN);
+	o = opt_find(out, out_len, 2);
+	ok &= o && want32("MSS from the cookie", get16(o + 2), 1460);
+	ok &= opt_find(out, out_len, 4) != NULL;
+	o = opt_find(out, out_len, 3);
+	ok &= o && want32("client's window scale", o[2], 7);
+	o = opt_find(out, out_len, 8);
+	ok &= o && want32("TSval", get32(o + 2), CLIENT_TS + 1);
+	key = tb_flow_key(CLIENT, VIP, CPORT, 80, IPPROTO_TCP);
+	rkey = tb_flow_key(BACKEND, CLIENT, BE_PORT, CPORT, IPPROTO_TCP);
+	if (bpf_map_lookup_elem(lb.maps.ct, &key, &fl) ||
+	    !(fl.flags & SCMLB_FLOW_SYN_PROXY) ||
+	    bpf_map_lookup_elem(lb.maps.ct_replies, &rkey, &fl) ||
+	    !(fl.flags & SCMLB_FLOW_SYN_PROXY)) {
+		note("no proxied flow with both entries");
+		return false;
+	}
+	after = svc_stats();
+	return ok && want32("valid cookies",
+			    after.cookies_valid - before.cookies_valid, 1);
+}
+
+/* Client data before the backend answered: dropped, the SYN sent again. */
+static bool t_early_data(void)
+{
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	__u32 out_len;
+
+	if (!run(SIDE_UP, in, client_ack(in, cookie + 1, 40), XDP_REDIRECT,
+		 out, &out_len))
+		return false;
+	return want32("flags", tcp_of(out)[13], TF_SYN) &&
+	       want32("length", out_len, ETH_HLEN + 20 + 40);
+}
+
+static bool t_backend_syn_ack(void)
+{
+	struct scmlb_svc_stats before = svc_stats(), after;
+	__u8 opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0,
+			  0, 1, 3, 3, BACKEND_WSCALE };
+	struct seg s = {
+		.src_mac = mac_be, .dst_mac = mac_beif,
+		.saddr = BACKEND, .daddr = CLIENT, .sport = BE_PORT,
+		.dport = CPORT, .seq = BACKEND_ISN, .ack = CLIENT_ISN + 1,
+		.flags = TF_SYN | TF_ACK, .window = 65160, .opts = opts,
+		.opt_len = sizeof(opts),
+	};
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	const __u8 *th, *o;
+	__u32 out_len;
+	bool ok;
+
+	put32(opts + 8, BACKEND_TS);
+	put32(opts + 12, CLIENT_TS + 1);
+	if (!run(SIDE_BE, in, seg_build(&s, in), XDP_TX, out, &out_len))
+		return false;
+	th = tcp_of(out);
+	ok = !memcmp(out, mac_be, ETH_ALEN) && !memcmp(out + 6, mac_beif, 6);
+	ok &= want32("source", get32(out + ETH_HLEN + 12), CLIENT);
+	ok &= want32("destination", get32(out + ETH_HLEN + 16), BACKEND);
+	ok &= want32("ports", get32(th), CPORT << 16 | BE_PORT);
+	ok &= want32("flags", th[13], TF_ACK);
+	ok &= want32("seq", get32(th + 4), CLIENT_ISN + 1);
+	ok &= want32("ack", get32(th + 8), BACKEND_ISN + 1);
+	ok &= want32("window (the client's)", get16(th + 14), 502);
+	o = opt_find(out, out_len, 8);
+	ok &= o && want32("TSval", get32(o + 2), CLIENT_TS + 1);
+	ok &= o && want32("TSecr", get32(o + 6), BACKEND_TS);
+	after = svc_stats();
+	return ok && want32("backend handshakes",
+			    after.backend_handshakes -
+			    before.backend_handshakes, 1);
+}
+
+static bool t_client_data(void)
+{
+	__u8 opts[24] = { 1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0,
+			  1, 1, 5, 10 };
+	struct seg s = client_seg(TF_ACK | TF_PSH, CLIENT_ISN + 1,
+				  cookie + 1 + 100);
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	const __u8 *th, *o;
+	__u32 out_len, shift = BACKEND_ISN - cookie;
+	bool ok;
+
+	put32(opts + 4, CLIENT_TS + 2);
+	put32(opts + 8, our_ts + 3);
+	put32(opts + 16, cookie + 1 + 200);
+	put32(opts + 20, cookie + 1 + 300);
+	s.opts = opts;
+	s.opt_len = sizeof(opts);
+	s.payload = 30;
+	if (!run(SIDE_UP, in, seg_build(&s, in), XDP_REDIRECT, out, &out_len))
+		return false;
+	th = tcp_of(out);
+	ok = want32("destination", get32(out + ETH_HLEN + 16), BACKEND);
+	ok &= want32("seq", get32(th + 4), CLIENT_ISN + 1);
+	ok &= want32("ack", get32(th + 8), cookie + 1 + 100 + shift);
+	o = opt_find(out, out_len, 5);
+	ok &= o && want32("SACK left", get32(o + 2), cookie + 201 + shift);
+	ok &= o && want32("SACK right", get32(o + 6), cookie + 301 + shift);
+	o = opt_find(out, out_len, 8);
+	ok &= o && want32("TSval", get32(o + 2), CLIENT_TS + 2);
+	ok &= o && want32("TSecr", get32(o + 6), BACKEND_TS + 3);
+	return ok;
+}
+
+static bool t_backend_data(void)
+{
+	__u8 opts[12] = { 1, 1, 8, 10 };
+	struct seg s = {
+		.src_mac = mac_be, .dst_mac = mac_beif,
+		.saddr = BACKEND, .daddr = CLIENT, .sport = BE_PORT,
+		.dport = CPORT, .seq = BACKEND_ISN + 1,
+		.ack = CLIENT_ISN + 31, .flags = TF_ACK | TF_PSH,
+		.window = 100, .opts = opts, .opt_len = sizeof(opts),
+		.payload = 50,
+	};
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	const __u8 *th, *o;
+	__u32 out_len;
+	bool ok;
+
+	put32(opts + 4, BACKEND_TS + 7);
+	put32(opts + 8, CLIENT_TS + 2);
+	if (!run(SIDE_BE, in, seg_build(&s, in), XDP_REDIRECT, out, &out_len))
+		return false;
+	th = tcp_of(out);
+	ok = !memcmp(out, mac_client, ETH_ALEN);
+	ok &= want32("source", get32(out + ETH_HLEN + 12), VIP);
+	ok &= want32("ports", get32(th), 80 << 16 | CPORT);
+	ok &= want32("seq", get32(th + 4), cookie + 1);
+	ok &= want32("ack", get32(th + 8), CLIENT_ISN + 31);
+	/* scaled by 9 at the backend, by 7 as the client reads it */
+	ok &= want32("window", get16(th + 14), 400);
+	o = opt_find(out, out_len, 8);
+	ok &= o && want32("TSval", get32(o + 2), our_ts + 7);
+	ok &= o && want32("TSecr", get32(o + 6), CLIENT_TS + 2);
+	return ok;
+}
+
+/* Conntrack flushed: the client's next packet is reset. */
+static bool t_lost_entry(void)
+{
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	__u32 out_len;
+
+	if (tb_map_clear(lb.maps.ct, &(struct scmlb_flow_key){ 0 }) ||
+	    tb_map_clear(lb.maps.ct_replies, &(struct scmlb_flow_key){ 0 }))
+		return false;
+	if (!run(SIDE_UP, in, client_ack(in, cookie + 1 + 500, 20), XDP_TX,
+		 out, &out_len))
+		return false;
+	return want32("flags", tcp_of(out)[13], TF_RST) &&
+	       want32("destination", get32(out + ETH_HLEN + 16), CLIENT);
+}
+
+static const struct {
+	const char *desc;
+	bool (*run)(void);
+} cases[] = {
+	{ "SYN: a SYN-ACK from the VIP, XDP_TX: cookie ISN, MSS, SACK-permitted, TS echo, wscale 7; wscale and SACK in the TSval; no flow", t_syn },
+	{ "ACK with a bad cookie: a RST to the client, counted invalid", t_bad_cookie },
+	{ "ACK with the cookie: the SYN to the backend (client's ISN, MSS from the cookie, client's wscale, TS), both entries, counted valid", t_ack_opens },
+	{ "client data before the backend's SYN-ACK: dropped, the SYN sent again", t_early_data },
+	{ "backend's SYN-ACK: XDP_TX ACK to the backend (its ISN + 1, the client's window and TS), counted", t_backend_syn_ack },
+	{ "client data: ack, SACK blocks and TSecr shifted to the backend's numbers", t_client_data },
+	{ "backend data: seq and TSval shifted to the cookie's, window rescaled 9 -> 7", t_backend_data },
+	{ "conntrack flushed: the client's next packet gets a RST", t_lost_entry },
+};
+
+static int bpf_setup(void)
+{
+	struct scmlb_service svc = {
+		.family = SCMLB_AF_INET,
+		.proto = IPPROTO_TCP,
+		.port = htons(80),
+		.vip = { htonl(VIP) },
+		.scheduler = SCMLB_SCHED_RR,
+		.forward = SCMLB_FWD_NAT,
+		.flags = SCMLB_SVC_SYN_PROXY,
+	};
+	int err;
+
+	main_fd = bpf_program__fd(skel->progs.scmlb_main);
+	err = tb_instance(&lb, VIP_ATTACH, ifindex[SIDE_UP], mac_up, CT_SIZE,
+			  -1);
+	if (!err)
+		err = scmlb_service_add(&lb, &svc);
+	svc_id = svc.id;
+	if (!err)
+		err = tb_backend_add_to(&lb, svc_id, 1, BE_PORT, 1, BACKEND,
+					ifindex[SIDE_BE], mac_be, mac_beif,
+					&be_id);
+	return err;
+}
+
+int main(void)
+{
+	static const struct tb_setup tb = {
+		if_names, SIDE_N, ifindex, CT_SIZE, &skel, &lb, bpf_setup,
+	};
+	int failed;
+	size_t i;
+
+	if (!tb_start(&tb, &failed))
+		return failed;
+
+	printf("1..%zu\n", ARRAY_SIZE(cases));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		notes_reset();
+		failed += tap_case(i + 1, cases[i].desc,
+				   cases[i].run() ? RES_OK : RES_FAIL, NULL);
+	}
+	scmlb_bpf__destroy(skel);
+	return failed ? 1 : 0;
+}

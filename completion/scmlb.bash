@@ -33,7 +33,7 @@ _scmlb_opts() {
 	lb/set | lb/\*) echo "-n|--name= -a|--address= -c|--healthcheck= -s|--service= -w|--weight= -p|--port=" ;;&
 	lb/edit) echo "-n|--name= -c|--healthcheck= -w|--weight=" ;;&
 	lb/edit | lb/\*) echo "--no-healthcheck" ;;&
-	svc/set | svc/\*) echo "-v|--vip= -t|--protocol= -P|--port= -S|--scheduler= --forward=" ;;&
+	svc/set | svc/\*) echo "-v|--vip= -t|--protocol= -P|--port= -S|--scheduler= --forward= --syn-proxy" ;;&
 	lb/get | lb/\*) echo "--interval= --count=" ;;&
 	fw/set | fw/\*) echo "-n|--network= -t|-p|--protocol= -s|--src-port= -d|--dst-port=" ;;&
 	dos/set | dos/\*) echo "-p|--protocol= -t|--type= --global -l|--limit= -b|--block-time= --prefix-len=" ;;&

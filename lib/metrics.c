@@ -121,6 +121,7 @@ struct snapshot {
 	struct scmlb_stats proto6[SCMLB_STAT_PROTOS];	/* IPv6's part */
 	struct scmlb_service *svcs;
 	size_t n_svcs;
+	struct scmlb_svc_stats *svc_proxy;	/* as svcs */
 	struct scmlb_backend *bes;	/* by id */
 	size_t n_bes;
 	struct scmlb_backend_stats *be_stats;	/* as bes */
@@ -139,6 +140,7 @@ struct snapshot {
 static void snapshot_free(struct snapshot *s)
 {
 	free(s->svcs);
+	free(s->svc_proxy);
 	free(s->bes);
 	free(s->be_stats);
 	free(s->be_flows);
@@ -231,6 +233,20 @@ static int read_backends(const struct scmlb_ctx *ctx, struct snapshot *s)
 	return read_backend_stats(ctx, s);
 }
 
+/* Every service's SYN proxy counters. */
+static int read_svc_proxy(const struct scmlb_ctx *ctx, struct snapshot *s)
+{
+	size_t i;
+	int err = 0;
+
+	s->svc_proxy = calloc(s->n_svcs + 1, sizeof(*s->svc_proxy));
+	if (!s->svc_proxy)
+		return -ENOMEM;
+	for (i = 0; i < s->n_svcs && !err; i++)
+		err = scmlb_svc_stats_read(ctx, s->svcs[i].id, &s->svc_proxy[i]);
+	return err;
+}
+
 /* The policies, by class, with the rules each added and its drops. */
 static int read_dos(const struct scmlb_ctx *ctx, struct snapshot *s)
 {
@@ -263,6 +279,8 @@ static int snapshot_read(const struct scmlb_ctx *ctx, struct snapshot *s)
 		err = scmlb_stats_read(ctx, SCMLB_STATS_IPV6, s->proto6);
 	if (!err)
 		err = scmlb_services_list(ctx, &s->svcs, &s->n_svcs);
+	if (!err)
+		err = read_svc_proxy(ctx, s);
 	if (!err)
 		err = read_backends(ctx, s);
 	if (!err)
@@ -376,6 +394,38 @@ static void print_packets(FILE *f, const struct snapshot *s)
 		fprintf(f, "scmlb_stateless_replies_total{protocol=\"%s\","
 			"result=\"unrouted\"} %llu\n", scmlb_stat_proto_name(p),
 			(unsigned long long)s->proto[p].stateless_unrouted);
+	}
+}
+
+/* The SYN proxy's counters of the --syn-proxy services. */
+static void print_syn_proxy(FILE *f, const struct snapshot *s)
+{
+	static const struct {
+		const char *event;
+		size_t offset;
+	} events[] = {
+		{ "syn_ack", offsetof(struct scmlb_svc_stats, syn_acks) },
+		{ "cookie_valid", offsetof(struct scmlb_svc_stats, cookies_valid) },
+		{ "cookie_invalid",
+		  offsetof(struct scmlb_svc_stats, cookies_invalid) },
+		{ "backend_handshake",
+		  offsetof(struct scmlb_svc_stats, backend_handshakes) },
+	};
+	size_t i, e;
+
+	family(f, "scmlb_syn_proxy_total", "counter",
+	       "A --syn-proxy service's handshakes: cookie SYN-ACKs sent, "
+	       "client ACKs with a valid or an invalid cookie, backends' "
+	       "handshakes completed.");
+	for (i = 0; i < s->n_svcs; i++) {
+		if (!(s->svcs[i].flags & SCMLB_SVC_SYN_PROXY))
+			continue;
+		for (e = 0; e < sizeof(events) / sizeof(events[0]); e++)
+			fprintf(f, "scmlb_syn_proxy_total{service=\"%u\","
+				"event=\"%s\"} %llu\n", s->svcs[i].id,
+				events[e].event, (unsigned long long)
+				*(const __u64 *)((const char *)&s->svc_proxy[i] +
+						 events[e].offset));
 	}
 }
 
@@ -637,6 +687,7 @@ int scmlb_metrics_print(struct scmlb_ctx *ctx, FILE *f)
 		SCMLB_LAYOUT_ARGS(ctx->cfg.layout_version));
 	print_packets(f, &s);
 	print_services(f, &s);
+	print_syn_proxy(f, &s);
 	print_backends(f, &s);
 	print_conntrack(f, &s, &ctx->cfg);
 	print_firewall(f, &s);

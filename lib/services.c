@@ -285,6 +285,10 @@ int scmlb_service_add(struct scmlb_ctx *ctx, struct scmlb_service *svc)
 	err = table_unpublish(ctx, slot);
 	if (!err && bpf_map_update_elem(ctx->maps.rr, &slot, &zero, BPF_ANY))
 		err = -errno;
+	/* a slot's earlier service's SYN proxy counters are not this one's */
+	if (!err && ctx->maps.svc_stats >= 0)
+		err = scmlb_percpu_zero(ctx->maps.svc_stats, slot,
+					sizeof(struct scmlb_svc_stats));
 	if (!err && bpf_map_update_elem(ctx->maps.svc_ids, &key, &id, BPF_NOEXIST))
 		err = errno == E2BIG ? -ENOSPC : -errno;
 	if (!err)
@@ -626,4 +630,25 @@ const char *scmlb_forward_name(__u8 forward)
 const char *scmlb_svc_proto_name(__u8 proto)
 {
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "any";
+}
+
+/**
+ * scmlb_svc_stats_read() - a service's SYN proxy counters, summed over the CPUs
+ * @ctx: the run, with the maps open
+ * @id:  the service
+ * @out: filled; zero on a layout before 4.5
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_svc_stats_read(const struct scmlb_ctx *ctx, __u32 id,
+			 struct scmlb_svc_stats *out)
+{
+	_Static_assert(sizeof(*out) % sizeof(__u64) == 0,
+		       "scmlb_svc_stats holds __u64 counters only");
+	memset(out, 0, sizeof(*out));
+	if (ctx->maps.svc_stats < 0)
+		return 0;
+	return scmlb_percpu_read_sum(ctx->maps.svc_stats,
+				     id % SCMLB_MAX_SERVICES, (__u64 *)out,
+				     sizeof(*out) / sizeof(__u64));
 }

@@ -29,5 +29,7 @@ int scmlb_service_table_read(const struct scmlb_ctx *ctx, __u32 id,
 const char *scmlb_scheduler_name(__u8 scheduler);
 const char *scmlb_forward_name(__u8 forward);
 const char *scmlb_svc_proto_name(__u8 proto);
+int scmlb_svc_stats_read(const struct scmlb_ctx *ctx, __u32 id,
+			 struct scmlb_svc_stats *out);
 
 #endif /* SCMLB_SERVICES_H */

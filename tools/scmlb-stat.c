@@ -11,33 +11,49 @@
 #include "maps.h"
 #include "metrics.h"
 #include "output.h"
+#include "services.h"
 
-/* The counters of struct scmlb_stats, in output order. */
+/* What scmlb-stat shows: the packet counters, then every service's SYN proxy's. */
+struct stat_totals {
+	struct scmlb_stats pkts;
+	struct scmlb_svc_stats proxy;
+};
+
+#define PKTS(f) offsetof(struct stat_totals, pkts.f)
+#define PROXY(f) offsetof(struct stat_totals, proxy.f)
+
+/* The counters of struct stat_totals, in output order. */
 static const struct stat_field {
 	const char *header;
 	const char *key;
 	size_t offset;
 } fields[] = {
-	{ "ICMP", "icmp", offsetof(struct scmlb_stats, rx_icmp) },
-	{ "TCP", "tcp", offsetof(struct scmlb_stats, rx_tcp) },
-	{ "UDP", "udp", offsetof(struct scmlb_stats, rx_udp) },
-	{ "OTHER", "other", offsetof(struct scmlb_stats, rx_other) },
-	{ "PASSED", "passed", offsetof(struct scmlb_stats, passed) },
-	{ "FW DROPPED", "fw_dropped", offsetof(struct scmlb_stats, fw_dropped) },
-	{ "DOS DROPPED", "dos_dropped", offsetof(struct scmlb_stats, dos_dropped) },
-	{ "FORWARDED", "forwarded", offsetof(struct scmlb_stats, forwarded) },
-	{ "RETURNED", "returned", offsetof(struct scmlb_stats, returned) },
+	{ "ICMP", "icmp", PKTS(rx_icmp) },
+	{ "TCP", "tcp", PKTS(rx_tcp) },
+	{ "UDP", "udp", PKTS(rx_udp) },
+	{ "OTHER", "other", PKTS(rx_other) },
+	{ "PASSED", "passed", PKTS(passed) },
+	{ "FW DROPPED", "fw_dropped", PKTS(fw_dropped) },
+	{ "DOS DROPPED", "dos_dropped", PKTS(dos_dropped) },
+	{ "FORWARDED", "forwarded", PKTS(forwarded) },
+	{ "RETURNED", "returned", PKTS(returned) },
 	{ "NO BACKEND", "nodest_dropped",
-	  offsetof(struct scmlb_stats, nodest_dropped) },
-	{ "TX ERRORS", "tx_errors", offsetof(struct scmlb_stats, tx_errors) },
+	  PKTS(nodest_dropped) },
+	{ "TX ERRORS", "tx_errors", PKTS(tx_errors) },
 	{ "SYN BUDGET", "syn_budget_dropped",
-	  offsetof(struct scmlb_stats, syn_budget_dropped) },
+	  PKTS(syn_budget_dropped) },
 	/* replies without conntrack: a part of RETURNED, and the kernel's */
 	{ "STATELESS", "returned_stateless",
-	  offsetof(struct scmlb_stats, returned_stateless) },
+	  PKTS(returned_stateless) },
 	{ "UNROUTED", "stateless_unrouted",
-	  offsetof(struct scmlb_stats, stateless_unrouted) },
-	{ "TOO BIG", "too_big", offsetof(struct scmlb_stats, too_big) },
+	  PKTS(stateless_unrouted) },
+	{ "TOO BIG", "too_big", PKTS(too_big) },
+	/* the --syn-proxy services' handshakes, all services added up */
+	{ "SYN-ACKS", "syn_proxy_syn_acks", PROXY(syn_acks) },
+	{ "COOKIES OK", "syn_proxy_cookies_valid", PROXY(cookies_valid) },
+	{ "COOKIES BAD", "syn_proxy_cookies_invalid", PROXY(cookies_invalid) },
+	{ "BE HANDSHAKES", "syn_proxy_backend_handshakes",
+	  PROXY(backend_handshakes) },
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -49,25 +65,50 @@ struct stat_opts {
 	const char *output;	/* with --prometheus: the file to replace */
 };
 
-static __u64 field(const struct scmlb_stats *st, size_t f)
+static __u64 field(const struct stat_totals *st, size_t f)
 {
 	return *(const __u64 *)((const char *)st + fields[f].offset);
 }
 
+/* The SYN proxy counters of every service of @which added up. */
+static int proxy_sum(const struct scmlb_ctx *ctx, enum scmlb_stats_family which,
+		     struct scmlb_svc_stats *sum)
+{
+	struct scmlb_service *list = NULL;
+	struct scmlb_svc_stats one;
+	size_t n, i, c;
+	int err = scmlb_services_list(ctx, &list, &n);
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; !err && i < n; i++) {
+		if (which == SCMLB_STATS_IPV6 &&
+		    list[i].family != SCMLB_AF_INET6)
+			continue;
+		err = scmlb_svc_stats_read(ctx, list[i].id, &one);
+		for (c = 0; !err && c < sizeof(one) / sizeof(__u64); c++)
+			((__u64 *)sum)[c] += ((const __u64 *)&one)[c];
+	}
+	free(list);
+	return err;
+}
+
 /* Every CPU's and every protocol's counters of @which added up. */
 static int stats_sum(const struct scmlb_ctx *ctx, enum scmlb_stats_family which,
-		     struct scmlb_stats *sum)
+		     struct stat_totals *sum)
 {
 	struct scmlb_stats per_proto[SCMLB_STAT_PROTOS];
 	int err = scmlb_stats_read(ctx, which, per_proto);
 
-	if (!err)
-		scmlb_stats_sum(per_proto, sum);
+	if (!err) {
+		memset(&sum->pkts, 0, sizeof(sum->pkts));
+		scmlb_stats_sum(per_proto, &sum->pkts);
+		err = proxy_sum(ctx, which, &sum->proxy);
+	}
 	return err;
 }
 
 /* @sum as a JSON object of the table's keys, into @buf. */
-static void json_object(char *buf, size_t size, const struct scmlb_stats *sum)
+static void json_object(char *buf, size_t size, const struct stat_totals *sum)
 {
 	size_t f, len = 0;
 
@@ -88,7 +129,7 @@ static int print_totals(const struct scmlb_ctx *ctx)
 	struct scmlb_column cols[N_FIELDS + 1];
 	char text[N_FIELDS][24], ipv6[N_FIELDS * 48];
 	const char *cells[N_FIELDS + 1];
-	struct scmlb_stats sum = { 0 }, sum6 = { 0 };
+	struct stat_totals sum = { 0 }, sum6 = { 0 };
 	struct scmlb_table *t;
 	size_t f;
 	int err;
@@ -126,7 +167,7 @@ static int rate_width(size_t f)
 }
 
 /* One line of per-second rates: a row under a header, or a JSON object. */
-static void print_rates(const struct scmlb_stats *a, const struct scmlb_stats *b,
+static void print_rates(const struct stat_totals *a, const struct stat_totals *b,
 			double seconds, bool json)
 {
 	size_t f;
@@ -146,7 +187,7 @@ static void print_rates(const struct scmlb_stats *a, const struct scmlb_stats *b
 /* Rates every interval, like ipvsadm --rate, until --count or Ctrl-C. */
 static int print_rates_loop(struct scmlb_ctx *ctx, const struct stat_opts *o)
 {
-	struct scmlb_stats prev = { 0 }, cur = { 0 };
+	struct stat_totals prev = { 0 }, cur = { 0 };
 	double elapsed;
 	__u32 n = 0;
 	size_t f;

@@ -114,6 +114,9 @@ BAD_TABLE=$(cat <<TABLE
 2|scmlb-svc|'80'|set -v 203.0.113.12 -P 80
 2|scmlb-svc|'sctp'|set -v 203.0.113.12 -t sctp
 2|scmlb-svc|'gre'|set -v 203.0.113.12 --forward gre
+2|scmlb-svc|'--syn-proxy'|set -v 203.0.113.12 -t udp --syn-proxy
+2|scmlb-svc|'--syn-proxy'|set -v 203.0.113.12 --syn-proxy
+2|scmlb-svc|'--syn-proxy'|set -v 203.0.113.12 -t tcp --forward dr --syn-proxy
 2|scmlb-svc|'127.0.0.1'|set -v 127.0.0.1
 2|scmlb-svc|'10.0.4.2'|set -v 10.0.4.2
 2|scmlb-svc|'--json'|set -v 203.0.113.12 --json

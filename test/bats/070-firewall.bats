@@ -206,7 +206,7 @@ udp_echo() {
 	[ "$(grew fw_dropped)" -ge 2 ]
 	[ "$(grew passed)" -ge 3 ]
 	run -0 scmlb stat
-	[[ ${lines[0]} =~ ^ICMP\ +TCP\ +UDP\ +OTHER\ +PASSED\ +FW\ DROPPED\ +DOS\ DROPPED\ +FORWARDED\ +RETURNED\ +NO\ BACKEND\ +TX\ ERRORS\ +SYN\ BUDGET\ +STATELESS\ +UNROUTED\ +TOO\ BIG$ ]]
+	[[ ${lines[0]} =~ ^ICMP\ +TCP\ +UDP\ +OTHER\ +PASSED\ +FW\ DROPPED\ +DOS\ DROPPED\ +FORWARDED\ +RETURNED\ +NO\ BACKEND\ +TX\ ERRORS\ +SYN\ BUDGET\ +STATELESS\ +UNROUTED\ +TOO\ BIG\ +SYN-ACKS\ +COOKIES\ OK\ +COOKIES\ BAD\ +BE\ HANDSHAKES$ ]]
 	[ "$(grew syn_budget_dropped)" -eq 0 ]
 }
 

@@ -413,7 +413,7 @@ connects() {
 	done
 	[ -n "$triggered" ]
 	run -0 scmlb stat
-	[[ ${lines[0]} =~ \ TX\ ERRORS\ +SYN\ BUDGET\ +STATELESS\ +UNROUTED\ +TOO\ BIG$ ]]
+	[[ ${lines[0]} =~ \ TX\ ERRORS\ +SYN\ BUDGET\ +STATELESS\ +UNROUTED\ +TOO\ BIG\ +SYN-ACKS\ +COOKIES\ OK\ +COOKIES\ BAD\ +BE\ HANDSHAKES$ ]]
 	run -0 scmlb stat --prometheus
 	[[ $output =~ scmlb_packets_total\{protocol=\"tcp\",result=\"syn_budget_dropped\"\}\ [1-9] ]]
 	# a source's established connection is not charged: it echoes on

@@ -159,7 +159,7 @@ sorted() {
 	udp_load_wait
 	printf '%s\n' "${lines[@]}"
 	[ "${#lines[@]}" -eq 3 ]
-	[[ ${lines[0]} =~ ^\ +ICMP\ +TCP\ +UDP\ +OTHER\ +PASSED\ +FW\ DROPPED\ +DOS\ DROPPED\ +FORWARDED\ +RETURNED\ +NO\ BACKEND\ +TX\ ERRORS\ +SYN\ BUDGET\ +STATELESS\ +UNROUTED\ +TOO\ BIG$ ]]
+	[[ ${lines[0]} =~ ^\ +ICMP\ +TCP\ +UDP\ +OTHER\ +PASSED\ +FW\ DROPPED\ +DOS\ DROPPED\ +FORWARDED\ +RETURNED\ +NO\ BACKEND\ +TX\ ERRORS\ +SYN\ BUDGET\ +STATELESS\ +UNROUTED\ +TOO\ BIG\ +SYN-ACKS\ +COOKIES\ OK\ +COOKIES\ BAD\ +BE\ HANDSHAKES$ ]]
 	for line in "${lines[@]:1}"; do
 		read -r _ tcp udp _ _ fw dos fwd ret _ <<<"$line"
 		near "$RATE" "$udp"

@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# A --syn-proxy service with real traffic: scmlb answers the handshake
+# with SYN cookies, opens the backend's connection itself and translates
+# sequence numbers and timestamps; a spoofed SYN flood never reaches the
+# backends.
+
+load helpers
+
+FLOOD_SYNS=25000
+DOWNLOAD_PORT=7171
+
+setup_file() {
+	local i
+	topo_up
+	topo_start_apps "$TESTAPP"
+	head -c 300000 /dev/urandom >"$BATS_FILE_TMPDIR/download"
+	for i in 1 2 3; do
+		topo_wait_port "backend$i" 8080 || return 1
+		topo_wait_port "backend$i" 7070 || return 1
+		topo_exec "backend$i" timeout 600 socat \
+			"TCP-LISTEN:$DOWNLOAD_PORT,fork,reuseaddr" \
+			"OPEN:$BATS_FILE_TMPDIR/download" >/dev/null 2>&1 &
+	done
+	for i in 1 2 3; do
+		topo_wait_port "backend$i" "$DOWNLOAD_PORT" || return 1
+	done
+	scmlb attach -u up0 -m native >/dev/null
+	scmlb svc set -v "$TOPO_VIP" -t tcp --syn-proxy >/dev/null
+	for i in 1 2 3; do
+		scmlb lb set -n "web$i" -a "${TOPO_BACKENDS[$((i - 1))]}" >/dev/null
+	done
+}
+
+teardown_file() {
+	lb_down
+}
+
+# proxy KEY: the service's counter KEY (scmlb-stat's JSON)
+proxy() {
+	scmlb stat --json | jq ".syn_proxy_$1"
+}
+
+@test "syn-proxy: svc get shows it, save prints it" {
+	run -0 scmlb save
+	[[ $output == *"svc set -v $TOPO_VIP -t tcp -P 0 -S rr --syn-proxy"* ]]
+	run scmlb svc get --json
+	[ "$(jq -r '.[0].syn_proxy' <<<"$output")" = true ]
+	run scmlb svc get
+	[[ ${lines[0]} == *"FORWARD"*"SYNPROXY" ]]
+	[[ ${lines[1]} == *"nat"*"true" ]]
+}
+
+@test "syn-proxy: 100 HTTP requests through the VIP all answered, each a cookie handshake" {
+	local before after
+	before=$(proxy cookies_valid)
+	run who_counts 100
+	[[ $output != *failed* ]]
+	[ "$(awk '{n += $2} END {print n}' <<<"$output")" -eq 100 ]
+	after=$(proxy cookies_valid)
+	[ $((after - before)) -ge 100 ]
+	[ "$(proxy backend_handshakes)" -ge 100 ]
+	[ "$(proxy syn_acks)" -ge 100 ]
+}
+
+@test "syn-proxy: 200 KB TCP echo unchanged" {
+	head -c 200000 /dev/urandom >"$BATS_TEST_TMPDIR/data"
+	topo_exec client timeout 20 socat -t 5 - "TCP:$TOPO_VIP:7070" \
+		<"$BATS_TEST_TMPDIR/data" >"$BATS_TEST_TMPDIR/echo"
+	cmp "$BATS_TEST_TMPDIR/data" "$BATS_TEST_TMPDIR/echo"
+}
+
+@test "syn-proxy: 300 KB download intact" {
+	topo_exec client timeout 20 socat -u "TCP:$TOPO_VIP:$DOWNLOAD_PORT" - \
+		>"$BATS_TEST_TMPDIR/got"
+	cmp "$BATS_FILE_TMPDIR/download" "$BATS_TEST_TMPDIR/got"
+}
+
+@test "syn-proxy: the backend gets the client's options: window scaling (ss -ti), SACK and timestamps in its SYN" {
+	local i info= out=$BATS_TEST_TMPDIR/syn n
+	# scmlb picks the backend: watch them all for the SYN scmlb sends
+	for i in 1 2 3; do
+		topo_exec "backend$i" timeout 15 python3 \
+			"$BATS_TEST_DIRNAME/../lib/syn-options.py" eth0 7070 10 \
+			>"$out.$i" 2>&1 &
+	done
+	for n in $(seq 50); do
+		[ "$(cat "$out".[123] | grep -c ready)" -eq 3 ] && break
+		sleep 0.1
+	done
+	conn_open 7070
+	conn_echo "hello"
+	for i in 1 2 3; do
+		info+=$(topo_exec "backend$i" ss -tin state established \
+			'( sport = :7070 )')
+	done
+	conn_close
+	wait
+	echo "$info"
+	cat "$out".[123]
+	[[ $info == *"wscale:"* ]]
+	# MSS, SACK-permitted, timestamps, window scale, in Linux's order
+	[ "$(grep -hv ready "$out".[123])" = "2 4 8 1 3" ]
+}
+
+@test "syn-proxy: 25,000 spoofed SYNs: no backend holds a half-open connection, a client's connections succeed" {
+	local flood syn_recv=0 ok=0 i n before
+	before=$(proxy syn_acks)
+	topo_exec client timeout 120 hping3 -q -S --rand-source -p 8080 \
+		-i u40 -c "$FLOOD_SYNS" "$TOPO_VIP" >/dev/null 2>&1 &
+	flood=$!
+	sleep 0.5
+	for n in $(seq 40); do
+		who >/dev/null 2>&1 && ok=$((ok + 1))
+		for i in 1 2 3; do
+			syn_recv=$((syn_recv + $(topo_exec "backend$i" \
+				ss -Htan state syn-recv | wc -l)))
+		done
+	done
+	wait "$flood" || true
+	echo "ok $ok of 40, syn-recv seen $syn_recv"
+	[ "$ok" -ge 36 ]
+	[ "$syn_recv" -eq 0 ]
+	[ $(($(proxy syn_acks) - before)) -ge $FLOOD_SYNS ]
+}

@@ -161,7 +161,10 @@ int scmlb_svc_set_check(const void *opts)
 		       __builtin_bswap16(o->port));
 		return SCMLB_EXIT_USAGE;
 	}
-	/* IPv6 VIPs, when svc set takes them: refused too, until the proxy has them */
+	if (o->syn_proxy && o->vip.family == SCMLB_AF_INET6) {
+		pr_err("invalid option '--syn-proxy': IPv4 VIPs only for now");
+		return SCMLB_EXIT_USAGE;
+	}
 	if (o->syn_proxy && o->proto != IPPROTO_TCP) {
 		pr_err("invalid option '--syn-proxy': it needs --protocol tcp");
 		return SCMLB_EXIT_USAGE;

@@ -25,6 +25,9 @@
 #define PROXY_OPTS_MAX 8
 #define PROXY_SACK_BLOCKS 4
 
+/* The options of Linux's segments once timestamps are on. */
+#define PROXY_NOP_NOP_TS 0x0101080a
+
 /* Add @delta to the 32-bit field at @field, fixing the TCP checksum. */
 static __always_inline void proxy_shift32(struct tcphdr *th, __be32 *field,
 					  __u32 delta)
@@ -36,48 +39,76 @@ static __always_inline void proxy_shift32(struct tcphdr *th, __be32 *field,
 }
 
 /*
- * Shift what a packet's options say about the other side: @sack_delta
- * onto SACK blocks (a client's acknowledge the backend's bytes), and
- * @ts_delta onto the timestamp option's word @ts_word (0 TSval, 1
- * TSecr).
+ * One option of a proxied flow's packet, at @offs >> 8 in the frame, its
+ * TCP header at @offs & 0xff: a SACK option's edges get @sack_delta (a
+ * client's acknowledge the backend's bytes), a timestamp option's word
+ * @ts_word (0 TSval, 1 TSecr) @ts_delta. A function of its own, not
+ * inlined: the verifier checks it once, not for each option of the walk.
+ *
+ * Return: 0, or -1 when the header is not in the frame.
  */
-static __always_inline void proxy_opts_shift(void *data_end,
-					     struct tcphdr *th,
-					     __u32 sack_delta, int ts_word,
-					     __u32 ts_delta)
+__noinline int syn_proxy_opt(struct xdp_md *ctx, __u32 offs, __u32 sack_delta,
+			     __u32 ts_delta, __u32 ts_word)
 {
-	__u32 len = th->doff * 4, off = sizeof(*th), olen, j;
-	__u8 *base = (__u8 *)th, *o;
-	int i;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct tcphdr *th = data + (offs & 0xff);
+	__u8 *o = data + ((offs >> 8) & 0xff);
+	__u32 j, edges;
 
-	for (i = 0; i < PROXY_OPTS_MAX; i++) {
-		if (off >= len || off > 60)
-			return;
-		o = base + off;
+	if ((void *)(th + 1) > data_end || (void *)(o + 2) > data_end)
+		return -1;
+	if (o[0] == TCPOPT_TS && o[1] == TCPOLEN_TS && ts_delta) {
+		if ((void *)(o + TCPOLEN_TS) > data_end)
+			return -1;
+		proxy_shift32(th, (__be32 *)(ts_word ? o + 6 : o + 2),
+			      ts_delta);
+	} else if (o[0] == TCPOPT_SACK && sack_delta) {
+		edges = (o[1] - 2) / 4;
+		for (j = 0; j < PROXY_SACK_BLOCKS * 2 && j < edges; j++) {
+			if ((void *)(o + 2 + 4 * j + 4) > data_end)
+				return -1;
+			proxy_shift32(th, (__be32 *)(o + 2 + 4 * j),
+				      sack_delta);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Shift what a packet's options say about the other side (as
+ * syn_proxy_opt()). Linux's segments carry NOP NOP TS alone, shifted
+ * in place; any other layout is walked.
+ */
+static __always_inline void proxy_opts_shift(struct xdp_md *ctx, __u32 th_off,
+					     struct tcphdr *th, __u32 sack_delta,
+					     __u32 ts_word, __u32 ts_delta)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 len = th->doff * 4, off = sizeof(*th), i;
+	__be32 *w = (__be32 *)(th + 1);
+	__u8 *o;
+
+	if (len == sizeof(*th) + 12 && (void *)(w + 3) <= data_end &&
+	    w[0] == bpf_htonl(PROXY_NOP_NOP_TS)) {
+		if (ts_delta)
+			proxy_shift32(th, ts_word ? &w[2] : &w[1], ts_delta);
+		return;
+	}
+	for (i = 0; i < PROXY_OPTS_MAX && off < len; i++) {
+		o = (__u8 *)th + (off & 0x3f);
 		if ((void *)(o + 2) > data_end || o[0] == TCPOPT_EOL)
 			return;
 		if (o[0] == TCPOPT_NOP) {
 			off++;
 			continue;
 		}
-		olen = o[1];
-		if (olen < 2)
+		if (o[1] < 2)
 			return;
-		if (o[0] == TCPOPT_TS && olen == TCPOLEN_TS && ts_delta) {
-			if ((void *)(o + TCPOLEN_TS) > data_end)
-				return;
-			proxy_shift32(th, (__be32 *)(o + 2 + 4 * ts_word),
-				      ts_delta);
-		} else if (o[0] == TCPOPT_SACK && sack_delta) {
-			for (j = 0; j < PROXY_SACK_BLOCKS * 2; j++) {
-				if (2 + 4 * j + 4 > olen ||
-				    (void *)(o + 2 + 4 * j + 4) > data_end)
-					break;
-				proxy_shift32(th, (__be32 *)(o + 2 + 4 * j),
-					      sack_delta);
-			}
-		}
-		off += olen;
+		if (syn_proxy_opt(ctx, th_off | (th_off + off) << 8, sack_delta,
+				  ts_delta, ts_word))
+			return;
+		off += o[1];
 	}
 }
 
@@ -93,13 +124,13 @@ static __always_inline void proxy_opts_shift(void *data_end,
  * A client's acknowledgment, SACK blocks and echoed timestamp move from
  * scmlb's cookie's numbers to the backend's; a backend's sequence
  * number and TSval the other way, and its window to the scale scmlb
- * offered the client. A function of its own, not inlined: the verifier
- * checks its option walk once, not on every path of scmlb_main.
+ * offered the client. Not inlined: the verifier checks it once, not on
+ * every path of scmlb_main.
  *
  * Return: 0, or -1 when the header is not in the frame.
  */
-__attribute__((noinline)) int syn_proxy_shift(struct xdp_md *ctx, __u32 th_off,
-					      __u32 seq, __u32 ts, __u32 reply)
+__noinline int syn_proxy_shift(struct xdp_md *ctx, __u32 th_off, __u32 seq,
+			       __u32 ts, __u32 reply)
 {
 	__u32 wscale = reply >> 8;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -112,11 +143,10 @@ __attribute__((noinline)) int syn_proxy_shift(struct xdp_md *ctx, __u32 th_off,
 	if (!reply) {
 		if (th->ack)
 			proxy_shift32(th, &th->ack_seq, seq);
-		proxy_opts_shift(data_end, th, seq, 1, ts);
+		proxy_opts_shift(ctx, th_off & 0xff, th, seq, 1, ts);
 		return 0;
 	}
 	proxy_shift32(th, &th->seq, -seq);
-	proxy_opts_shift(data_end, th, 0, 0, -ts);
 	if (wscale != SCMLB_SYN_PROXY_WSCALE && wscale != 0xff) {
 		win = (__u32)bpf_ntohs(th->window) << (wscale & 15) >>
 		      SCMLB_SYN_PROXY_WSCALE;
@@ -124,6 +154,7 @@ __attribute__((noinline)) int syn_proxy_shift(struct xdp_md *ctx, __u32 th_off,
 		th->check = csum_replace2(th->check, th->window, nwin);
 		th->window = nwin;
 	}
+	proxy_opts_shift(ctx, th_off & 0xff, th, 0, 0, -ts);
 	return 0;
 }
 

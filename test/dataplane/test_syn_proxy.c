@@ -425,6 +425,53 @@ static bool t_backend_data(void)
 	return ok;
 }
 
+/* A client's pure ACK with Linux's NOP NOP TS: shifted in place, no walk. */
+static bool t_client_ack_ts(void)
+{
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	const __u8 *th, *o;
+	__u32 out_len, shift = BACKEND_ISN - cookie;
+	bool ok;
+
+	if (!run(SIDE_UP, in, client_ack(in, cookie + 1 + 400, 0),
+		 XDP_REDIRECT, out, &out_len))
+		return false;
+	th = tcp_of(out);
+	ok = want32("ack", get32(th + 8), cookie + 1 + 400 + shift);
+	o = opt_find(out, out_len, 8);
+	ok &= o && want32("TSval", get32(o + 2), CLIENT_TS + 1);
+	ok &= o && want32("TSecr", get32(o + 6), BACKEND_TS);
+	return ok;
+}
+
+/* A backend whose options come in another order: walked, still shifted. */
+static bool t_backend_other_layout(void)
+{
+	__u8 opts[12] = { 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1 };
+	struct seg s = {
+		.src_mac = mac_be, .dst_mac = mac_beif,
+		.saddr = BACKEND, .daddr = CLIENT, .sport = BE_PORT,
+		.dport = CPORT, .seq = BACKEND_ISN + 51,
+		.ack = CLIENT_ISN + 31, .flags = TF_ACK,
+		.window = 100, .opts = opts, .opt_len = sizeof(opts),
+	};
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	const __u8 *th, *o;
+	__u32 out_len;
+	bool ok;
+
+	put32(opts + 2, BACKEND_TS + 9);
+	put32(opts + 6, CLIENT_TS + 2);
+	if (!run(SIDE_BE, in, seg_build(&s, in), XDP_REDIRECT, out, &out_len))
+		return false;
+	th = tcp_of(out);
+	ok = want32("seq", get32(th + 4), cookie + 51);
+	o = opt_find(out, out_len, 8);
+	ok &= o && want32("TSval", get32(o + 2), our_ts + 9);
+	ok &= o && want32("TSecr", get32(o + 6), CLIENT_TS + 2);
+	return ok;
+}
+
 /* Conntrack flushed: the client's next packet is reset. */
 static bool t_lost_entry(void)
 {
@@ -452,6 +499,8 @@ static const struct {
 	{ "backend's SYN-ACK: XDP_TX ACK to the backend (its ISN + 1, the client's window and TS), counted", t_backend_syn_ack },
 	{ "client data: ack, SACK blocks and TSecr shifted to the backend's numbers", t_client_data },
 	{ "backend data: seq and TSval shifted to the cookie's, window rescaled 9 -> 7", t_backend_data },
+	{ "client's pure ACK, NOP NOP TS: ack and TSecr shifted in place", t_client_ack_ts },
+	{ "backend's ACK, TS before the NOPs: walked, seq and TSval shifted", t_backend_other_layout },
 	{ "conntrack flushed: the client's next packet gets a RST", t_lost_entry },
 };
 

@@ -117,6 +117,7 @@
 #define MAG_VIP		IP4(203, 0, 113, 21)	/* its service: maglev */
 #define DR_VIP		IP4(203, 0, 113, 31)	/* its service: rr, dr */
 #define IPIP_VIP	IP4(203, 0, 113, 41)	/* its service: rr, ipip */
+#define PROXY_VIP	IP4(203, 0, 113, 61)	/* its service: rr, --syn-proxy */
 #define OTHER_ADDR	IP4(203, 0, 113, 12)	/* not a VIP */
 #define EST_BASE	IP4(100, 64, 0, 0)	/* established TCP flows */
 #define MAG_EST_BASE	IP4(100, 72, 0, 0)	/* the same, to MAG_VIP */
@@ -127,6 +128,10 @@
 #define DR_NEW_BASE	IP4(100, 88, 0, 0)	/* new TCP, to DR_VIP */
 #define IPIP_EST_BASE	IP4(100, 112, 0, 0)	/* established TCP, to IPIP_VIP */
 #define IPIP_NEW_BASE	IP4(100, 120, 0, 0)	/* new TCP, to IPIP_VIP */
+#define PROXY_EST_BASE	IP4(100, 124, 0, 0)	/* established TCP, to PROXY_VIP */
+#define PROXY_NEW_BASE	IP4(100, 125, 0, 0)	/* handshakes, to PROXY_VIP */
+#define PROXY_ISN	0x5eed0000		/* their SYN's sequence number */
+#define PROXY_TSVAL	0x01020304		/* and timestamp */
 #define CLIENTS_NET	IP4(100, 64, 0, 0)	/* /10: every client above */
 #define CLIENTS_LEN	10
 #define DROP_SRC	IP4(192, 0, 2, 1)	/* a firewall rule covers it */
@@ -213,6 +218,9 @@ enum pkt_kind {
 	PK_DR_SYN,	/* PK_TCP_SYN to the dr VIP */
 	PK_IPIP_EST,	/* PK_TCP_EST to the ipip VIP */
 	PK_IPIP_SYN,	/* PK_TCP_SYN to the ipip VIP */
+	PK_PROXY_EST,	/* PK_TCP_EST to the --syn-proxy VIP, NOP NOP TS: translated */
+	PK_PROXY_SYN,	/* a SYN to the --syn-proxy VIP, Linux's options */
+	PK_PROXY_ACK,	/* the client's ACK of its cookie SYN-ACK */
 	PK6_NONVIP,	/* IPv6: PK_NONVIP's */
 	PK6_TCP_EST,	/* IPv6: the established flow's ACK, to VIP6 */
 	PK6_TCP_SYN,	/* IPv6: a new flow's SYN */
@@ -225,7 +233,7 @@ enum pkt_kind {
 };
 
 /* The services flows go to, as scmlb-attach -v and scmlb-svc make them. */
-enum svc { SVC_RR, SVC_MAGLEV, SVC_DR, SVC_IPIP, SVC_N };
+enum svc { SVC_RR, SVC_MAGLEV, SVC_DR, SVC_IPIP, SVC_PROXY, SVC_N };
 
 /* The IPv6 service and its backends 1..NBE, apart from the IPv4 ones. */
 static __u32 svc6_id, be6_id[4];
@@ -236,7 +244,7 @@ static __u32 svc6_id, be6_id[4];
  */
 enum flow_set {
 	FS_EST, FS_UDP, FS_NEW, FS_MAG_EST, FS_MAG_NEW, FS_DR_EST, FS_DR_NEW,
-	FS_IPIP_EST, FS_IPIP_NEW, FS_N
+	FS_IPIP_EST, FS_IPIP_NEW, FS_PROXY_EST, FS_PROXY_NEW, FS_N
 };
 
 static const struct flow_set_desc {
@@ -264,6 +272,11 @@ static const struct flow_set_desc {
 			  false, false },
 	[FS_IPIP_NEW] = { IPIP_NEW_BASE, IPIP_VIP, VPORT, IPPROTO_TCP, SVC_IPIP,
 			  false, true },
+	[FS_PROXY_EST] = { PROXY_EST_BASE, PROXY_VIP, VPORT, IPPROTO_TCP,
+			   SVC_PROXY, false, false },
+	/* opened by the runs, forgotten by proxy_flow_forget() */
+	[FS_PROXY_NEW] = { PROXY_NEW_BASE, PROXY_VIP, VPORT, IPPROTO_TCP,
+			   SVC_PROXY, false, false },
 };
 
 /* Each service's forwarding, as scmlb-svc set --forward gives it. */
@@ -288,6 +301,10 @@ static const enum flow_set pkt_flows[PK_N] = {
 	[PK_DR_SYN] = FS_DR_NEW,
 	[PK_IPIP_EST] = FS_IPIP_EST,
 	[PK_IPIP_SYN] = FS_IPIP_NEW,
+	[PK_PROXY_EST] = FS_PROXY_EST,
+	/* a SYN leaves no state; its cookie's ACK opens flow 0 */
+	[PK_PROXY_SYN] = FS_N,
+	[PK_PROXY_ACK] = FS_PROXY_NEW,
 	/* IPv6's: flow 0 alone, tracked by flows6_add() */
 	[PK6_NONVIP] = FS_N,
 	[PK6_TCP_EST] = FS_N,
@@ -303,6 +320,7 @@ enum prog_kind { PROG_PASS, PROG_FLOOR, PROG_SCMLB };
 /* The scmlb counter a path must grow once per run. */
 enum counter {
 	CNT_NONE, CNT_PASSED, CNT_FW_DROPPED, CNT_FORWARDED, CNT_RETURNED,
+	CNT_SYN_ACKS,		/* the --syn-proxy service's (lb_svc_stats) */
 };
 
 /* What is installed while a group of paths is measured, in this order. */
@@ -339,7 +357,8 @@ enum {
 	R_MAG_NEW, R_MAG_NEW_FRESH, R_MAG_EST, R_TCP_EGRESS, R_EGRESS_NOCT, R_UDP_EST,
 	R_UDP_FRAG, R_ICMP_ERR, R_EST_MANY, R_EST_FW_FEW, R_EST_FW_MANY, R_DROP_FW_MANY, R_EST_DOS,
 	R_CYC_FEW, R_CYC_MANY, R_FLOOR_CYC_FEW, R_FLOOR_CYC_MANY,
-	R_DR_NEW, R_DR_EST, R_IPIP_NEW, R_IPIP_EST,
+	R_DR_NEW, R_DR_EST, R_IPIP_NEW, R_IPIP_EST, R_PROXY_EST,
+	R_PROXY_SYN_ACK, R_PROXY_COOKIE,
 	R6_NONVIP, R6_TCP_NEW, R6_TCP_EST, R6_TCP_EGRESS, R6_UDP_EST,
 	R6_FW_DROP, R6_ICMP_ERR, R_N,
 };
@@ -532,6 +551,28 @@ static struct row rows[R_N] = {
 		.key = "tcp_est_ipip",
 		.desc = "established TCP ingress, ipip service",
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_IPIP_EST,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+	},
+	[R_PROXY_EST] = {
+		.key = "tcp_est_syn_proxy",
+		.desc = "established TCP ingress, --syn-proxy service (ack and TSecr translated)",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_PROXY_EST,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+	},
+	/* scmlb_main, its tail call to scmlb_syn_proxy, and the handshake */
+	[R_PROXY_SYN_ACK] = {
+		.key = "syn_proxy_syn_ack",
+		.desc = "--syn-proxy: a SYN answered with a cookie SYN-ACK (XDP_TX)",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_PROXY_SYN,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_TX, .cnt = CNT_SYN_ACKS,
+	},
+	[R_PROXY_COOKIE] = {
+		.key = "syn_proxy_cookie",
+		.desc = "--syn-proxy: the client's ACK, cookie checked, the SYN to the backend",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_PROXY_ACK,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
 	},
@@ -746,6 +787,65 @@ static enum side pkt6_build(enum pkt_kind kind, __u8 *b)
 }
 
 /* Flow 0 of @kind in @b (FRAME_MAX bytes), and the interface it arrives on. */
+/* The cookie and scmlb's TSval of the SYN-ACK PK_PROXY_ACK answers. */
+static __u32 proxy_cookie, proxy_our_ts;
+
+/*
+ * @f's frame with TCP options @opts (@len, a multiple of 4) in place of
+ * frame_build()'s NOPs, its checksum summed again; 128 bytes as the others.
+ */
+static void frame_build_opts(struct frame *f, const __u8 *opts, size_t len,
+			     __u8 *b)
+{
+	__u8 *ip = b + ETH_HLEN, *th = ip + 20;
+	size_t l4len;
+
+	f->doff = 5 + len / 4;
+	f->payload = BENCH_FRAME_LEN - ETH_HLEN - 20 - l4_hdr_len(f->proto,
+								  f->doff);
+	frame_build(f, b);
+	l4len = get16(ip + 2) - 20;
+	memcpy(th + 20, opts, len);
+	put16(th + 16, 0);
+	put16(th + 16, ~sum_fold(sum_pseudo(ip, IPPROTO_TCP, l4len) +
+				 sum16(th, l4len, 0)));
+}
+
+/*
+ * The --syn-proxy VIP's frames, with the options Linux sends: the SYN's
+ * (MSS, SACK-permitted, timestamps, window scale), then NOP NOP TS on
+ * the ACK of the cookie SYN-ACK and on an established flow's segments.
+ */
+static enum side proxy_pkt_build(enum pkt_kind kind, struct frame *f, __u8 *b)
+{
+	__u8 syn[20] = { 2, 4, 1460 >> 8, 1460 & 0xff, 4, 2, 8, 10,
+			 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7 };
+	__u8 ts[12] = { 1, 1, 8, 10 };
+
+	f->daddr = PROXY_VIP;
+	if (kind == PK_PROXY_EST) {
+		f->saddr = PROXY_EST_BASE;
+		put32(ts + 4, PROXY_TSVAL);
+		put32(ts + 8, 0x100);
+		frame_build_opts(f, ts, sizeof(ts), b);
+		return SIDE_UP;
+	}
+	f->saddr = PROXY_NEW_BASE;
+	if (kind == PK_PROXY_SYN) {
+		f->tcp_flags = TF_SYN;
+		f->seq = PROXY_ISN;
+		put32(syn + 8, PROXY_TSVAL);
+		frame_build_opts(f, syn, sizeof(syn), b);
+		return SIDE_UP;
+	}
+	f->seq = PROXY_ISN + 1;
+	f->ack_seq = proxy_cookie + 1;
+	put32(ts + 4, PROXY_TSVAL + 1);
+	put32(ts + 8, proxy_our_ts);
+	frame_build_opts(f, ts, sizeof(ts), b);
+	return SIDE_UP;
+}
+
 static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 {
 	struct frame f = {
@@ -785,6 +885,10 @@ static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 		if (kind == PK_DR_SYN || kind == PK_IPIP_SYN)
 			f.tcp_flags = TF_SYN;
 		break;
+	case PK_PROXY_EST:
+	case PK_PROXY_SYN:
+	case PK_PROXY_ACK:
+		return proxy_pkt_build(kind, &f, b);
 	case PK_TCP_REPLY:
 		/* flow 0 is on backend 1 (flows go round robin from it) */
 		f.src_mac = mac_be;
@@ -889,6 +993,14 @@ static void flow_entries(enum flow_set set, __u32 i, int n,
 	memset(r->flow.nat_addr, 0, sizeof(r->flow.nat_addr));
 	r->flow.nat_addr[0] = htonl(s->vip);
 	r->flow.flags = SCMLB_FLOW_REPLY;
+	if (s->svc != SVC_PROXY)
+		return;
+	/* a --syn-proxy flow whose backend's handshake is done */
+	c->flow.flags |= SCMLB_FLOW_SYN_PROXY | SCMLB_FLOW_SYN_ACKED;
+	r->flow.flags |= SCMLB_FLOW_SYN_PROXY | SCMLB_FLOW_SYN_ACKED;
+	c->flow.proxy_seq = r->flow.proxy_seq = 0x10000;
+	c->flow.proxy_ts = r->flow.proxy_ts = 0x100;
+	c->flow.proxy_wscale = r->flow.proxy_wscale = SCMLB_SYN_PROXY_WSCALE;
 }
 
 /* The floor's key of a flow: the client's IPv4 5-tuple, 16 bytes. */
@@ -1289,6 +1401,7 @@ static int services_add(void)
 		[SVC_MAGLEV] = { MAG_VIP, SCMLB_SCHED_MAGLEV },
 		[SVC_DR] = { DR_VIP, SCMLB_SCHED_RR },
 		[SVC_IPIP] = { IPIP_VIP, SCMLB_SCHED_RR },
+		[SVC_PROXY] = { PROXY_VIP, SCMLB_SCHED_RR },
 	};
 	int i, n, err = 0;
 
@@ -1298,6 +1411,7 @@ static int services_add(void)
 			.vip = { htonl(defs[i].vip) },
 			.scheduler = defs[i].scheduler,
 			.forward = svc_forward[i],
+			.flags = i == SVC_PROXY ? SCMLB_SVC_SYN_PROXY : 0,
 		};
 
 		err = scmlb_service_add(&lb, &svc);
@@ -1505,6 +1619,8 @@ static int scenario_enter(enum scenario sc)
 		if (!err)
 			err = flows_add(FS_IPIP_EST, 0, FLOWS_BASE);
 		if (!err)
+			err = flows_add(FS_PROXY_EST, 0, FLOWS_BASE);
+		if (!err)
 			err = frag_add();
 		if (!err)
 			err = flows6_add();
@@ -1613,6 +1729,75 @@ static int run_timed(enum prog_kind prog, enum side side, __u32 repeat,
 	return 0;
 }
 
+/*
+ * A fresh cookie for PK_PROXY_ACK (the kernel takes one for two minutes):
+ * PK_PROXY_SYN through scmlb once, its SYN-ACK's sequence number and
+ * TSval kept.
+ *
+ * Return: 0 or -errno.
+ */
+static int proxy_cookie_take(void)
+{
+	__u8 in[FRAME_MAX], out[BENCH_FRAME_LEN + 20], *th;
+	struct xdp_md md = {
+		.data_end = BENCH_FRAME_LEN,
+		.ingress_ifindex = ifindex[SIDE_UP],
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = in,
+		    .data_size_in = BENCH_FRAME_LEN,
+		    .data_out = out,
+		    .data_size_out = sizeof(out),
+		    .ctx_in = &md,
+		    .ctx_size_in = sizeof(md),
+		    .repeat = 1);
+	size_t off, len;
+
+	pkt_build(PK_PROXY_SYN, in);
+	if (bpf_prog_test_run_opts(prog_fd(PROG_SCMLB), &opts))
+		return -errno;
+	if (opts.retval != XDP_TX)
+		return -EPROTO;
+	th = out + ETH_HLEN + 20;
+	len = (size_t)(th[12] >> 4) * 4;
+	proxy_cookie = get32(th + 4);
+	for (off = 20; off + 10 <= len;) {
+		if (th[off] == 8) {
+			proxy_our_ts = get32(th + off + 2);
+			return 0;
+		}
+		if (th[off] != 1 && th[off + 1] < 2)
+			break;
+		off += th[off] == 1 ? 1 : th[off + 1];
+	}
+	return -EPROTO;
+}
+
+/* The SYN-ACKs the --syn-proxy service sent, all CPUs. */
+static __u64 proxy_syn_acks(void)
+{
+	struct scmlb_svc_stats ss;
+
+	return scmlb_svc_stats_read(&lb, svc_id[SVC_PROXY], &ss) ? 0 :
+	       ss.syn_acks;
+}
+
+/* Flow 0 of FS_PROXY_NEW out of conntrack: the next trial's ACK opens it. */
+static void proxy_flow_forget(void)
+{
+	struct scmlb_flow_key key = flow_key(FS_PROXY_NEW, 0), rkey = key;
+	struct scmlb_flow f;
+
+	if (bpf_map_lookup_elem(lb.maps.ct, &key, &f))
+		return;
+	rkey.src_addr = f.nat_addr[0];
+	rkey.src_port = f.nat_port;
+	rkey.dst_addr = key.src_addr;
+	rkey.dst_port = key.src_port;
+	bpf_map_delete_elem(lb.maps.ct_replies, &rkey);
+	bpf_map_delete_elem(lb.maps.ct, &key);
+}
+
 /* output_wrong() of an IPv6 path, redirected. */
 static const char *output6_wrong(const struct row *r, const __u8 *out)
 {
@@ -1644,6 +1829,13 @@ static const char *output_wrong(const struct row *r, const __u8 *in,
 
 	if (r->act == XDP_PASS && r->flows == 1)
 		return memcmp(in, out, BENCH_FRAME_LEN) ? "passed frame changed" : NULL;
+	if (r->pkt == PK_PROXY_SYN)
+		return csums_valid(out, BENCH_FRAME_LEN) &&
+		       out[ETH_HLEN + 20 + 13] == (TF_SYN | TF_ACK) &&
+		       get32(out + ETH_HLEN + 12) == PROXY_VIP ? NULL :
+		       "not a valid SYN-ACK from the VIP";
+	if (r->pkt == PK_PROXY_ACK && out[ETH_HLEN + 20 + 13] != TF_SYN)
+		return "the backend got no SYN";
 	if (r->act != XDP_REDIRECT)
 		return NULL;
 	if (r->pkt >= PK6_FIRST)
@@ -1683,7 +1875,8 @@ static const char *output_wrong(const struct row *r, const __u8 *in,
  */
 static __u64 flow0_expected(const struct row *r, __u64 before)
 {
-	if (!r->flows || r->forget)
+	/* the first ACK of a cookie opens the flow, the others resend its SYN */
+	if (!r->flows || r->forget || r->pkt == PK_PROXY_ACK)
 		return 1;
 	return before + (r->repeat + r->flows - 1) / r->flows;
 }
@@ -1702,7 +1895,7 @@ static int row_measure(struct row *r, int trial)
 	struct scmlb_stats before, after;
 	__u8 in[FRAME_MAX], out[BENCH_FRAME_LEN + 20];
 	struct bench_cfg *cfg = &harness->bss->cfg;
-	__u64 pk_before = 0, pk_after, grew;
+	__u64 pk_before = 0, pk_after, grew, acks_before = 0;
 	/*
 	 * Flow 0's entry, or with fresh flows the last one's: a later flow
 	 * hashing to flow 0's half-open slot replaces it.
@@ -1713,6 +1906,14 @@ static int row_measure(struct row *r, int trial)
 	enum side side;
 	int act, err;
 
+	if (r->pkt == PK_PROXY_ACK) {
+		err = proxy_cookie_take();
+		if (err) {
+			pr_err("'%s': no cookie SYN-ACK: %s", r->key,
+			       strerror(-err));
+			return err;
+		}
+	}
 	side = pkt_build(r->pkt, in);
 	memcpy(cfg->frame, in, BENCH_FRAME_LEN);
 	cfg->flows = r->flows;
@@ -1730,6 +1931,7 @@ static int row_measure(struct row *r, int trial)
 	if (!err && r->prog == PROG_SCMLB) {
 		err = tb_stats_read(&lb, &before);
 		pk_before = flow_packets(r->pkt, checked);
+		acks_before = proxy_syn_acks();
 	}
 	if (!err)
 		err = run_timed(r->prog, side, r->repeat, out, &act, &ns);
@@ -1751,7 +1953,8 @@ static int row_measure(struct row *r, int trial)
 		err = tb_stats_read(&lb, &after);
 		if (err)
 			return err;
-		grew = counter_get(&after, r->cnt) - counter_get(&before, r->cnt);
+		grew = r->cnt == CNT_SYN_ACKS ? proxy_syn_acks() - acks_before :
+		       counter_get(&after, r->cnt) - counter_get(&before, r->cnt);
 		if (grew != r->repeat) {
 			pr_err("'%s': counter grew by %llu in %u runs", r->key,
 			       (unsigned long long)grew, r->repeat);
@@ -1770,6 +1973,8 @@ static int row_measure(struct row *r, int trial)
 	/* every trial opens the same new flows */
 	if (r->pkt == PK6_TCP_SYN)
 		flows6_forget();
+	if (r->pkt == PK_PROXY_ACK)
+		proxy_flow_forget();
 	if (pkt_flows[r->pkt] != FS_N && flow_sets[pkt_flows[r->pkt]].opened) {
 		err = flows_delete(pkt_flows[r->pkt], 0,
 				   r->flows ? 1 : r->repeat);

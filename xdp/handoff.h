@@ -9,6 +9,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "parse6.h"
+#include "syn_proxy.h"
 
 /*
  * XDP sees a frame, not a socket buffer: it cannot tell a partial
@@ -35,7 +36,7 @@ struct handoff {
 	__u16 l4_off;			/* IPv6: its TCP/UDP header, from the
 					 * MAC header (past extension headers) */
 	__u8 proto;			/* IPv6: IPPROTO_TCP or IPPROTO_UDP */
-	__u8 pad;
+	__u8 syn_proxy;			/* a --syn-proxy flow's: translate it */
 };
 /*
  * 44 bytes: XDP metadata above 32 needs Linux 6.0 (xdp_metalen_invalid()
@@ -86,6 +87,7 @@ static __always_inline __u8 flow_path(struct scmlb_flow *f, __u32 a, __u32 b)
  * @addr:    its new destination, or its new source for a reply
  * @port:    the port that goes with @addr
  * @reply:   rewrite the source (a backend's reply), not the destination
+ * @proxied: a --syn-proxy flow's packet, for scmlb_tc to translate
  * @dst:     its new destination MAC
  * @src:     its new source MAC
  *
@@ -113,7 +115,7 @@ handoff_meta(struct xdp_md *ctx, __u32 ifindex, __u16 port, __u8 reply,
 	h->reply = reply;
 	h->l4_off = 0;
 	h->proto = 0;
-	h->pad = 0;
+	h->syn_proxy = 0;
 	__builtin_memcpy(h->macs, dst, ETH_ALEN);
 	__builtin_memcpy(h->macs + ETH_ALEN, src, ETH_ALEN);
 	return h;
@@ -121,12 +123,13 @@ handoff_meta(struct xdp_md *ctx, __u32 ifindex, __u16 port, __u8 reply,
 
 static __always_inline int handoff(struct xdp_md *ctx, __u32 ifindex,
 				   __be32 addr, __be16 port, __u8 reply,
-				   const __u8 *dst, const __u8 *src)
+				   __u8 proxied, const __u8 *dst, const __u8 *src)
 {
 	struct handoff *h = handoff_meta(ctx, ifindex, port, reply, dst, src);
 
 	if (!h)
 		return SCMLB_CONTINUE;
+	h->syn_proxy = proxied;
 	h->family = SCMLB_AF_INET;
 	h->addr[0] = addr;
 	h->addr[1] = h->addr[2] = h->addr[3] = 0;
@@ -215,6 +218,10 @@ static __always_inline int handoff_apply(struct __sk_buff *skb)
 	}
 	if (proto == IPPROTO_TCP) {
 		csum_off = l4 + offsetof(struct tcphdr, check);
+		/* before the rewrite: the flow is found by the packet's tuple */
+		if (h.syn_proxy && !v6 &&
+		    syn_proxy_tc(skb, &ip, l4, csum_off, h.reply))
+			return TC_ACT_SHOT;
 	} else if (proto == IPPROTO_UDP) {
 		csum_off = l4 + offsetof(struct udphdr, check);
 		/*

@@ -56,7 +56,8 @@ static __always_inline int ct_reply_sync(const struct scmlb_config *cfg,
 /*
  * Return a reply to its client from @vip:@port: out of @ifindex from
  * MAC @src to @dst, rewritten here or, on a @path through scmlb_tc,
- * there. Counted in returned when sent.
+ * there. Counted in returned when sent. A --syn-proxy flow's reply
+ * (SCMLB_FLOW_SYN_PROXY in @path) is translated as in lb_send().
  *
  * Return: XDP_REDIRECT, XDP_PASS (handed off), XDP_DROP or XDP_ABORTED.
  */
@@ -66,15 +67,25 @@ static __always_inline int reply_send(struct xdp_md *ctx,
 				      __be16 port, const __u8 *dst,
 				      const __u8 *src)
 {
+	const struct scmlb_flow *r = NULL;
+	struct scmlb_flow_key key;
 	int act;
 
-	if (path == SCMLB_FLOW_HANDOFF) {
-		act = handoff(ctx, ifindex, vip, port, 1, dst, src);
+	if (path & SCMLB_FLOW_HANDOFF) {
+		act = handoff(ctx, ifindex, vip, port, 1,
+			      !!(path & SCMLB_FLOW_SYN_PROXY), dst, src);
 		if (act != SCMLB_CONTINUE)
 			return act;
 		/* the driver keeps no metadata: XDP redirects it after all */
 		if (parse_pkt(ctx, p) < 0 || !p->l4)
 			return XDP_ABORTED;
+		if (path & SCMLB_FLOW_SYN_PROXY) {
+			ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr,
+			       p->dport, IPPROTO_TCP);
+			r = ct_reply_lookup(&key);
+		}
+		if (r && syn_proxy_translate(ctx, p, r, 1) != SCMLB_CONTINUE)
+			return XDP_DROP;
 	}
 	if (port != p->sport)
 		nat_rewrite_port(p, 1, port);
@@ -220,7 +231,8 @@ static __always_inline int lb_egress(struct xdp_md *ctx,
 		      SCMLB_FWD_NAT);
 	return reply_send(ctx, st, p,
 			  flow_path(r, ctx->ingress_ifindex,
-				    cfg->upstream_ifindex),
+				    cfg->upstream_ifindex) |
+			  (r->flags & SCMLB_FLOW_SYN_PROXY),
 			  cfg->upstream_ifindex, r->nat_addr[0], r->nat_port,
 			  r->client_mac, cfg->upstream_mac);
 }

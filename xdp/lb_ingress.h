@@ -191,7 +191,9 @@ static __always_inline int ct_drop_nodest(struct scmlb_stats *st,
 
 /*
  * Send a client's packet to @be on @path (enum scmlb_flow_flags), as
- * @forward says; @key: its flow.
+ * @forward says; @key: its flow. A --syn-proxy flow's packet
+ * (SCMLB_FLOW_SYN_PROXY in @path) handed off is translated by scmlb_tc
+ * (syn_proxy_flow()), or here if the driver keeps no metadata.
  *
  * Return: as lb_ingress().
  */
@@ -201,6 +203,8 @@ static __always_inline int lb_send(struct xdp_md *ctx, struct scmlb_stats *st,
 				   const struct scmlb_backend *be, __u8 path,
 				   __u8 forward)
 {
+	const struct scmlb_flow *f;
+
 	__be32 addr;
 	__be16 port;
 	int act;
@@ -218,14 +222,18 @@ static __always_inline int lb_send(struct xdp_md *ctx, struct scmlb_stats *st,
 	/* never NULL here; the verifier cannot tell through the re-parse */
 	if (!p->l4)
 		return XDP_ABORTED;
-	if (path == SCMLB_FLOW_HANDOFF) {
-		act = handoff(ctx, be->ifindex, addr, port, 0, be->mac,
+	if (path & SCMLB_FLOW_HANDOFF) {
+		act = handoff(ctx, be->ifindex, addr, port, 0,
+			      !!(path & SCMLB_FLOW_SYN_PROXY), be->mac,
 			      be->if_mac);
 		if (act != SCMLB_CONTINUE)
 			return act;
 		/* the driver keeps no metadata: XDP redirects it after all */
 		if (parse_pkt(ctx, p) < 0 || !p->l4)
 			return XDP_ABORTED;
+		f = path & SCMLB_FLOW_SYN_PROXY ? ct_client_lookup(key) : NULL;
+		if (f && syn_proxy_translate(ctx, p, f, 0) != SCMLB_CONTINUE)
+			return XDP_DROP;
 	}
 	if (port != p->dport)
 		nat_rewrite_port(p, 0, port);
@@ -295,7 +303,9 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 		if (be) {
 			ct_count(f);
 			forward = f->forward;
-			path = flow_path(f, ctx->ingress_ifindex, be->ifindex);
+			/* a --syn-proxy flow's: lb_send() hands its translation on */
+			path = flow_path(f, ctx->ingress_ifindex, be->ifindex) |
+			       (f->flags & SCMLB_FLOW_SYN_PROXY);
 		}
 	}
 	if (!be) {

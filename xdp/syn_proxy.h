@@ -158,6 +158,19 @@ __noinline int syn_proxy_shift(struct xdp_md *ctx, __u32 th_off, __u32 seq,
 	return 0;
 }
 
+/* syn_proxy_shift() of @p, with @f's numbers: SCMLB_CONTINUE or XDP_DROP. */
+static __always_inline int syn_proxy_translate(struct xdp_md *ctx,
+					       const struct pkt *p,
+					       const struct scmlb_flow *f,
+					       int reply)
+{
+	if (syn_proxy_shift(ctx, sizeof(struct ethhdr) + p->ip->ihl * 4,
+			    f->proxy_seq, f->proxy_ts,
+			    reply ? 1 | f->proxy_wscale << 8 : 0))
+		return XDP_DROP;
+	return SCMLB_CONTINUE;
+}
+
 /* Whether a proxied flow's backend completed its handshake. */
 static __always_inline int proxy_ready(const struct scmlb_flow *f)
 {
@@ -172,7 +185,10 @@ static __always_inline int proxy_ready(const struct scmlb_flow *f)
  * @reply: a backend's packet
  *
  * Once the backend's handshake is complete, the packet is translated
- * (syn_proxy_shift()). A SYN or SYN-ACK, and anything before then, goes
+ * (syn_proxy_shift()), unless its flow is handed off: scmlb_tc
+ * translates those (handoff_apply()), with the kernel's checksum
+ * helpers, since a local sender's partial checksum must not be shifted
+ * and XDP cannot tell one. A SYN or SYN-ACK, and anything before then, goes
  * to the handshake program: the backend's SYN-ACK is answered there, a
  * client's SYN gets a new cookie, and a client's data is dropped (it
  * retransmits; its cookie sends the SYN to the backend again).
@@ -187,11 +203,127 @@ static __always_inline int syn_proxy_flow(struct xdp_md *ctx,
 		bpf_tail_call(ctx, &lb_progs4, SCMLB_PROG4_SYN_PROXY);
 		return XDP_DROP;
 	}
-	if (syn_proxy_shift(ctx, sizeof(struct ethhdr) + p->ip->ihl * 4,
-			    f->proxy_seq, f->proxy_ts,
-			    reply ? 1 | f->proxy_wscale << 8 : 0))
-		return XDP_DROP;
-	return SCMLB_CONTINUE;
+	if (f->flags & SCMLB_FLOW_HANDOFF)
+		return SCMLB_CONTINUE;
+	return syn_proxy_translate(ctx, p, f, reply);
+}
+
+/*
+ * scmlb_tc's copy of a TCP header: room for 60 bytes, and for an option
+ * walk's reads past its end at a masked offset (the verifier's bound).
+ */
+#define PROXY_TC_HDR 104
+
+/* Add @delta to the big-endian word at @w, a byte at a time (any offset). */
+static __always_inline void proxy_add32(__u8 *w, __u32 delta)
+{
+	__u32 v = ((__u32)w[0] << 24 | (__u32)w[1] << 16 | (__u32)w[2] << 8 |
+		   w[3]) + delta;
+
+	w[0] = v >> 24;
+	w[1] = v >> 16;
+	w[2] = v >> 8;
+	w[3] = v;
+}
+
+/*
+ * syn_proxy_shift() on a copy @hdr of a TCP header of @len bytes,
+ * checksum aside: @f's numbers, a backend's packet if @reply.
+ */
+static __always_inline void proxy_tc_shift(__u8 *hdr, __u32 len,
+					   const struct scmlb_flow *f,
+					   int reply)
+{
+	__u32 seq = f->proxy_seq, ts = reply ? -f->proxy_ts : f->proxy_ts;
+	__u32 off = sizeof(struct tcphdr), olen, win, i, j;
+	__u8 wscale = f->proxy_wscale, *o;
+
+	if (!reply) {
+		if (hdr[13] & TCPF_ACK)
+			proxy_add32(hdr + 8, seq);
+	} else {
+		proxy_add32(hdr + 4, -seq);
+		if (wscale != SCMLB_SYN_PROXY_WSCALE && wscale != 0xff) {
+			win = ((__u32)hdr[14] << 8 | hdr[15]) << (wscale & 15) >>
+			      SCMLB_SYN_PROXY_WSCALE;
+			win = win > 0xffff ? 0xffff : win;
+			hdr[14] = win >> 8;
+			hdr[15] = win;
+		}
+	}
+	for (i = 0; i < PROXY_OPTS_MAX && off < len; i++) {
+		o = hdr + (off & 63);
+		if (o[0] == TCPOPT_EOL)
+			return;
+		if (o[0] == TCPOPT_NOP) {
+			off++;
+			continue;
+		}
+		olen = o[1];
+		if (olen < 2 || off + olen > len)
+			return;
+		if (o[0] == TCPOPT_TS && olen == TCPOLEN_TS && ts)
+			proxy_add32(reply ? o + 2 : o + 6, ts);
+		else if (o[0] == TCPOPT_SACK && !reply)
+			for (j = 0; j < PROXY_SACK_BLOCKS * 2 &&
+				    2 + 4 * j + 4 <= olen; j++)
+				proxy_add32(o + 2 + 4 * j, seq);
+		off += olen;
+	}
+}
+
+/**
+ * syn_proxy_tc() - translate a handed-off packet of a --syn-proxy flow
+ * @skb:      at scmlb_tc, not rewritten yet
+ * @ip:       its IPv4 header
+ * @l4:       where its TCP header starts
+ * @csum_off: where its checksum is
+ * @reply:    a backend's packet
+ *
+ * As syn_proxy_shift(), with the numbers of the flow's entry (found by
+ * the packet's own tuple) and the kernel's checksum helper, which leaves
+ * a partial checksum alone: a local sender's, a TSO packet's.
+ *
+ * Return: 0, or -1 when the packet cannot be read or written or its
+ * flow is gone.
+ */
+static __always_inline int syn_proxy_tc(struct __sk_buff *skb,
+					const struct iphdr *ip, __u32 l4,
+					__u32 csum_off, int reply)
+{
+	__u8 hdr[PROXY_TC_HDR] = {}, old[PROXY_TC_HDR] = {};
+	const struct scmlb_flow *f;
+	struct scmlb_flow_key key;
+	__u32 len, opts;
+	__s64 diff;
+
+	if (bpf_skb_load_bytes(skb, l4, hdr, sizeof(struct tcphdr)))
+		return -1;
+	len = (hdr[12] >> 4) * 4;
+	opts = (len - sizeof(struct tcphdr)) & 63;
+	if (len < sizeof(struct tcphdr) || opts > 40)
+		return -1;
+	if (opts && bpf_skb_load_bytes(skb, l4 + sizeof(struct tcphdr),
+				       hdr + sizeof(struct tcphdr), opts))
+		return -1;
+	ct_key(&key, ip->saddr, *(__be16 *)hdr, ip->daddr,
+	       *(__be16 *)(hdr + 2), IPPROTO_TCP);
+	f = bpf_map_lookup_elem(reply ? (void *)&ct_replies :
+					(void *)&ct_flows, &key);
+	if (!f || !(f->flags & SCMLB_FLOW_SYN_PROXY))
+		return -1;
+	__builtin_memcpy(old, hdr, 60);
+	proxy_tc_shift(hdr, len, f, reply);
+	diff = bpf_csum_diff((__be32 *)old, 60, (__be32 *)hdr, 60, 0);
+	if (diff < 0 || bpf_l4_csum_replace(skb, csum_off, 0, diff, 0))
+		return -1;
+	/* seq, ack, flags and window; the options; never the checksum */
+	if (bpf_skb_store_bytes(skb, l4 + 4, hdr + 4, 12, 0))
+		return -1;
+	if (opts && bpf_skb_store_bytes(skb, l4 + sizeof(struct tcphdr),
+					hdr + sizeof(struct tcphdr), opts, 0))
+		return -1;
+	return 0;
 }
 
 #endif /* SCMLB_SYN_PROXY_H */

@@ -282,7 +282,7 @@ static bool t_ack_opens(void)
 	ok = !memcmp(out, mac_be, ETH_ALEN);
 	ok &= want32("destination", get32(out + ETH_HLEN + 16), BACKEND);
 	ok &= want32("source", get32(out + ETH_HLEN + 12), CLIENT);
-	ok &= want32("ports", get32(th), CPORT << 16 | BE_PORT);
+	ok &= want32("ports", get32(th), (__u32)CPORT << 16 | BE_PORT);
 	ok &= want32("flags", th[13], TF_SYN);
 	ok &= want32("seq (client's ISN)", get32(th + 4), CLIENT_ISN);
 	o = opt_find(out, out_len, 2);
@@ -344,7 +344,7 @@ static bool t_backend_syn_ack(void)
 	ok = !memcmp(out, mac_be, ETH_ALEN) && !memcmp(out + 6, mac_beif, 6);
 	ok &= want32("source", get32(out + ETH_HLEN + 12), CLIENT);
 	ok &= want32("destination", get32(out + ETH_HLEN + 16), BACKEND);
-	ok &= want32("ports", get32(th), CPORT << 16 | BE_PORT);
+	ok &= want32("ports", get32(th), (__u32)CPORT << 16 | BE_PORT);
 	ok &= want32("flags", th[13], TF_ACK);
 	ok &= want32("seq", get32(th + 4), CLIENT_ISN + 1);
 	ok &= want32("ack", get32(th + 8), BACKEND_ISN + 1);

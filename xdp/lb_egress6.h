@@ -74,6 +74,7 @@ static __always_inline int lb_egress6_stateless(struct xdp_md *ctx,
 	const struct scmlb_backend *be;
 	struct scmlb_flow6_key key;
 	struct bpf_fib_lookup fib;
+	const struct scmlb_service *svc;
 	struct scmlb_flow *f;
 	scmlb_addr_t vip;
 	int act, way;
@@ -85,6 +86,10 @@ static __always_inline int lb_egress6_stateless(struct xdp_md *ctx,
 		return SCMLB_CONTINUE;
 	be = backend_get(to->backend_id);
 	if (!be || be->service_id != to->service_id)
+		return SCMLB_CONTINUE;
+	/* a proxied flow's numbers went with its entry: the client resets it */
+	svc = service_get(to->service_id);
+	if (svc && (svc->flags & SCMLB_SVC_SYN_PROXY))
 		return SCMLB_CONTINUE;
 	__builtin_memcpy(vip, to->vip, sizeof(vip));
 	ct6_key(&key, ip6_daddr(p), p->dport, vip, to->port, p->proto);
@@ -123,6 +128,7 @@ static __always_inline int lb_egress6(struct xdp_md *ctx,
 	struct scmlb_flow6_key key;
 	struct scmlb_flow *r;
 	__u64 now;
+	int act;
 
 	if (p->frag == PKT_FRAG_LATER)
 		return frag6_follow(ctx, cfg, st, p, 1);
@@ -137,6 +143,14 @@ static __always_inline int lb_egress6(struct xdp_md *ctx,
 		       SCMLB_CONTINUE : lb_egress6_stateless(ctx, st, p);
 	if (!backend_get(r->backend_id))
 		return SCMLB_CONTINUE;
+	if (r->flags & SCMLB_FLOW_SYN_PROXY) {
+		/* its numbers are under the client's key */
+		ct6_key(&key, ip6_daddr(p), p->dport, r->nat_addr, r->nat_port,
+			p->proto);
+		act = syn_proxy6_flow(ctx, p, &key, r, 1);
+		if (act != SCMLB_CONTINUE)
+			return act;
+	}
 
 	now = bpf_jiffies64();
 	if (ct6_reply_sync(cfg, r, p, now))

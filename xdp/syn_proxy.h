@@ -5,6 +5,7 @@
 
 #include "csum.h"
 #include "ct.h"
+#include "ct6.h"
 #include "maps.h"
 #include "parse.h"
 
@@ -158,17 +159,31 @@ __noinline int syn_proxy_shift(struct xdp_md *ctx, __u32 th_off, __u32 seq,
 	return 0;
 }
 
-/* syn_proxy_shift() of @p, with @f's numbers: SCMLB_CONTINUE or XDP_DROP. */
-static __always_inline int syn_proxy_translate(struct xdp_md *ctx,
-					       const struct pkt *p,
-					       const struct scmlb_flow *f,
+/* A flow entry's offsets (IPv4's, in its nat_addr). */
+static __always_inline struct scmlb_proxy_nums *
+proxy_nums(const struct scmlb_flow *f)
+{
+	return (struct scmlb_proxy_nums *)&f->proxy_seq;
+}
+
+/*
+ * syn_proxy_shift() of the TCP header at @th_off, with @n's numbers:
+ * SCMLB_CONTINUE or XDP_DROP.
+ */
+static __always_inline int syn_proxy_translate(struct xdp_md *ctx, __u32 th_off,
+					       const struct scmlb_proxy_nums *n,
 					       int reply)
 {
-	if (syn_proxy_shift(ctx, sizeof(struct ethhdr) + p->ip->ihl * 4,
-			    f->proxy_seq, f->proxy_ts,
-			    reply ? 1 | f->proxy_wscale << 8 : 0))
+	if (syn_proxy_shift(ctx, th_off, n->proxy_seq, n->proxy_ts,
+			    reply ? 1 | n->proxy_wscale << 8 : 0))
 		return XDP_DROP;
 	return SCMLB_CONTINUE;
+}
+
+/* Where an IPv4 packet's TCP header starts in its frame. */
+static __always_inline __u32 tcp_off(const struct pkt *p)
+{
+	return sizeof(struct ethhdr) + p->ip->ihl * 4;
 }
 
 /* Whether a proxied flow's backend completed its handshake. */
@@ -205,7 +220,47 @@ static __always_inline int syn_proxy_flow(struct xdp_md *ctx,
 	}
 	if (f->flags & SCMLB_FLOW_HANDOFF)
 		return SCMLB_CONTINUE;
-	return syn_proxy_translate(ctx, p, f, reply);
+	return syn_proxy_translate(ctx, tcp_off(p), proxy_nums(f), reply);
+}
+
+/**
+ * syn_proxy6_flow() - a packet of an IPv6 --syn-proxy flow, either side's
+ * @ctx:   the frame
+ * @p:     the packet, TCP
+ * @key:   its flow's client key, where ct6_proxy holds its numbers
+ * @f:     the entry of its direction
+ * @reply: a backend's packet
+ *
+ * As syn_proxy_flow(), through lb_progs6; translated here even when
+ * handed off (scmlb_tc translates IPv4's only). A packet with extension
+ * headers is dropped: translation reads the TCP header right after the
+ * IPv6 header, as every handshake packet has it. A flow whose numbers
+ * are gone cannot go on: the client's entry is forgotten, so that its
+ * next packet is reset.
+ *
+ * Return: SCMLB_CONTINUE to forward the packet, or XDP_DROP.
+ */
+static __always_inline int syn_proxy6_flow(struct xdp_md *ctx,
+					   const struct pkt6 *p,
+					   const struct scmlb_flow6_key *key,
+					   struct scmlb_flow *f, int reply)
+{
+	const struct scmlb_proxy_nums *n;
+
+	if (!proxy_ready(f) || (p->tcp_flags & TCPF_SYN)) {
+		bpf_tail_call(ctx, &lb_progs6, SCMLB_PROG6_SYN_PROXY);
+		return XDP_DROP;
+	}
+	if (p->l3_len != sizeof(struct ipv6hdr))
+		return XDP_DROP;
+	n = bpf_map_lookup_elem(&ct6_proxy, key);
+	if (!n) {
+		if (!reply)
+			ct6_forget(key, f);
+		return XDP_DROP;
+	}
+	return syn_proxy_translate(ctx, sizeof(struct ethhdr) +
+				   sizeof(struct ipv6hdr), n, reply);
 }
 
 /*
@@ -231,7 +286,7 @@ static __always_inline void proxy_add32(__u8 *w, __u32 delta)
  * checksum aside: @f's numbers, a backend's packet if @reply.
  */
 static __always_inline void proxy_tc_shift(__u8 *hdr, __u32 len,
-					   const struct scmlb_flow *f,
+					   const struct scmlb_proxy_nums *f,
 					   int reply)
 {
 	__u32 seq = f->proxy_seq, ts = reply ? -f->proxy_ts : f->proxy_ts;
@@ -313,7 +368,7 @@ static __always_inline int syn_proxy_tc(struct __sk_buff *skb,
 	if (!f || !(f->flags & SCMLB_FLOW_SYN_PROXY))
 		return -1;
 	__builtin_memcpy(old, hdr, 60);
-	proxy_tc_shift(hdr, len, f, reply);
+	proxy_tc_shift(hdr, len, proxy_nums(f), reply);
 	diff = bpf_csum_diff((__be32 *)old, 60, (__be32 *)hdr, 60, 0);
 	if (diff < 0 || bpf_l4_csum_replace(skb, csum_off, 0, diff, 0))
 		return -1;

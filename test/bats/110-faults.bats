@@ -251,6 +251,30 @@ set_layout() {
 	run -0 scmlb svc delete -i "$id"
 }
 
+@test "upgrades: layout 4.6 (IPv4's SYN proxy, not IPv6's) is upgraded in place to 4.7, keeping connections; IPv6's handshake program in its slot" {
+	conn_open 7070
+	conn_echo "before"
+	# maps as scmlb before IPv6's SYN proxy left them
+	rm "$SCMLB_PIN_DIR/ct6_proxy"
+	set_layout $((4 * 65536 + 6))
+	run -1 --separate-stderr scmlb lb get
+	[[ $stderr == *"have layout 4.6"*": run scmlb-attach to upgrade them" ]]
+	run -0 scmlb attach -u up0 -v "$TOPO_VIP"
+	[[ $output == "upgraded on 'up0'"* ]]
+	run -0 bpftool map lookup pinned "$SCMLB_PIN_DIR/lb_config" key 0 0 0 0 -j
+	[ "$(jq .formatted.value.layout_version <<<"$output")" -eq $((4 * 65536 + 7)) ]
+	run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/ct6_proxy"
+	[ "$(jq '.btf_id // 0' <<<"$output")" -gt 0 ]
+	# sized with ct6_flows
+	[ "$(jq .max_entries <<<"$output")" -eq "$(bpftool -j map show pinned \
+		"$SCMLB_PIN_DIR/ct6_flows" | jq .max_entries)" ]
+	# scmlb_main6, scmlb_icmp6 and scmlb_syn_proxy6 before scmlb_main jumps
+	run -0 bpftool -j map dump pinned "$SCMLB_PIN_DIR/lb_progs6"
+	[ "$(jq length <<<"$output")" -eq 3 ]
+	conn_echo "after"
+	conn_close
+}
+
 @test "security: other users get a permission error and change nothing" {
 	before=$(state)
 	for cmd in "lb get" "lb set -n x -a 10.0.4.60" "fw set" "fw get" "dos get" "stat" "gc" "health" "detach"; do

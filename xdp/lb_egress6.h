@@ -39,7 +39,11 @@ static __always_inline int ct6_reply_sync(const struct scmlb_config *cfg,
 	return 0;
 }
 
-/* reply_send() of an IPv6 reply: from @vip:@port, out of @ifindex. */
+/*
+ * reply_send() of an IPv6 reply: from @vip:@port, out of @ifindex; a
+ * --syn-proxy flow's (SCMLB_FLOW_SYN_PROXY in @path) handed off is
+ * translated by scmlb_tc, or here if the driver keeps no metadata.
+ */
 static __always_inline int reply6_send(struct xdp_md *ctx,
 				       struct scmlb_stats *st,
 				       struct pkt6 *p, __u8 path,
@@ -47,13 +51,20 @@ static __always_inline int reply6_send(struct xdp_md *ctx,
 				       __be16 port, const __u8 *dst,
 				       const __u8 *src)
 {
+	struct scmlb_flow6_key key;
 	int act;
 
-	if (path == SCMLB_FLOW_HANDOFF) {
-		act = handoff6(ctx, p, ifindex, vip, port, 1, dst, src);
+	if (path & SCMLB_FLOW_HANDOFF) {
+		act = handoff6(ctx, p, ifindex, vip, port, 1,
+			       !!(path & SCMLB_FLOW_SYN_PROXY), dst, src);
 		/* the driver keeps no metadata: XDP redirects it after all */
 		if (act != SCMLB_CONTINUE)
 			return act;
+		/* its numbers are under the client's key */
+		ct6_key(&key, ip6_daddr(p), p->dport, vip, port, IPPROTO_TCP);
+		if ((path & SCMLB_FLOW_SYN_PROXY) &&
+		    syn_proxy6_translate(ctx, p, &key, 1) != SCMLB_CONTINUE)
+			return XDP_DROP;
 	}
 	if (port != p->sport)
 		nat6_rewrite_port(p, 1, port);
@@ -162,7 +173,8 @@ static __always_inline int lb_egress6(struct xdp_md *ctx,
 		       SCMLB_FWD_NAT);
 	return reply6_send(ctx, st, p,
 			   flow_path(r, ctx->ingress_ifindex,
-				     cfg->upstream_ifindex),
+				     cfg->upstream_ifindex) |
+			   (r->flags & SCMLB_FLOW_SYN_PROXY),
 			   cfg->upstream_ifindex, r->nat_addr, r->nat_port,
 			   r->client_mac, cfg->upstream_mac);
 }

@@ -115,7 +115,9 @@ lb_new_flow6(struct xdp_md *ctx, const struct scmlb_flow6_key *key,
 
 /*
  * lb_send() of an IPv6 client's packet: to @be on @path, as @forward
- * says; @key: its flow. Return: as lb_ingress6().
+ * says; @key: its flow. A --syn-proxy flow's packet (SCMLB_FLOW_SYN_PROXY
+ * in @path) handed off is translated by scmlb_tc, or here if the driver
+ * keeps no metadata. Return: as lb_ingress6().
  */
 static __always_inline int lb_send6(struct xdp_md *ctx, struct scmlb_stats *st,
 				    struct pkt6 *p,
@@ -142,12 +144,16 @@ static __always_inline int lb_send6(struct xdp_md *ctx, struct scmlb_stats *st,
 	/* never NULL here; the verifier cannot tell through the re-parse */
 	if (!p->l4)
 		return XDP_ABORTED;
-	if (path == SCMLB_FLOW_HANDOFF) {
-		act = handoff6(ctx, p, be->ifindex, addr, port, 0, be->mac,
+	if (path & SCMLB_FLOW_HANDOFF) {
+		act = handoff6(ctx, p, be->ifindex, addr, port, 0,
+			       !!(path & SCMLB_FLOW_SYN_PROXY), be->mac,
 			       be->if_mac);
 		/* the driver keeps no metadata: XDP redirects it after all */
 		if (act != SCMLB_CONTINUE)
 			return act;
+		if ((path & SCMLB_FLOW_SYN_PROXY) &&
+		    syn_proxy6_translate(ctx, p, key, 0) != SCMLB_CONTINUE)
+			return XDP_DROP;
 	}
 	if (port != p->dport)
 		nat6_rewrite_port(p, 0, port);
@@ -210,7 +216,9 @@ static __always_inline int lb_ingress6(struct xdp_md *ctx,
 		if (be) {
 			ct_count(f);
 			forward = f->forward;
-			path = flow_path(f, ctx->ingress_ifindex, be->ifindex);
+			/* a --syn-proxy flow's: lb_send6() hands its translation on */
+			path = flow_path(f, ctx->ingress_ifindex, be->ifindex) |
+			       (f->flags & SCMLB_FLOW_SYN_PROXY);
 		}
 	}
 	if (!be) {

@@ -213,6 +213,18 @@ set_layout() {
 	[ "$(jq '.[0] | has("conns")' <<<"$output")" = true ]
 }
 
+# upgrade_from MINOR: the maps, said to be of layout 4.MINOR, are refused
+# by the tools until scmlb-attach upgrades them in place to 4.7
+upgrade_from() {
+	set_layout $((4 * 65536 + $1))
+	run -1 --separate-stderr scmlb lb get
+	[[ $stderr == *"have layout 4.$1"*": run scmlb-attach to upgrade them" ]]
+	run -0 scmlb attach -u up0 -v "$TOPO_VIP"
+	[[ $output == "upgraded on 'up0'"* ]]
+	run -0 bpftool map lookup pinned "$SCMLB_PIN_DIR/lb_config" key 0 0 0 0 -j
+	[ "$(jq .formatted.value.layout_version <<<"$output")" -eq $((4 * 65536 + 7)) ]
+}
+
 @test "upgrades: layout 4.5 (IPv6, no SYN proxy) is upgraded in place to 4.7, keeping connections; its --syn-proxy services then work" {
 	local id be before
 	conn_open 7070
@@ -220,13 +232,7 @@ set_layout() {
 	# maps as scmlb with IPv6 and before the SYN proxy left them
 	rm "$SCMLB_PIN_DIR/lb_progs4" "$SCMLB_PIN_DIR/lb_svc_stats" \
 		"$SCMLB_PIN_DIR/ct6_proxy"
-	set_layout $((4 * 65536 + 5))
-	run -1 --separate-stderr scmlb lb get
-	[[ $stderr == *"have layout 4.5"*": run scmlb-attach to upgrade them" ]]
-	run -0 scmlb attach -u up0 -v "$TOPO_VIP"
-	[[ $output == "upgraded on 'up0'"* ]]
-	run -0 bpftool map lookup pinned "$SCMLB_PIN_DIR/lb_config" key 0 0 0 0 -j
-	[ "$(jq .formatted.value.layout_version <<<"$output")" -eq $((4 * 65536 + 7)) ]
+	upgrade_from 5
 	for map in lb_progs4 lb_svc_stats ct6_proxy; do
 		run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/$map"
 		[ "$(jq '.btf_id // 0' <<<"$output")" -gt 0 ]
@@ -256,13 +262,7 @@ set_layout() {
 	conn_echo "before"
 	# maps as scmlb before IPv6's SYN proxy left them
 	rm "$SCMLB_PIN_DIR/ct6_proxy"
-	set_layout $((4 * 65536 + 6))
-	run -1 --separate-stderr scmlb lb get
-	[[ $stderr == *"have layout 4.6"*": run scmlb-attach to upgrade them" ]]
-	run -0 scmlb attach -u up0 -v "$TOPO_VIP"
-	[[ $output == "upgraded on 'up0'"* ]]
-	run -0 bpftool map lookup pinned "$SCMLB_PIN_DIR/lb_config" key 0 0 0 0 -j
-	[ "$(jq .formatted.value.layout_version <<<"$output")" -eq $((4 * 65536 + 7)) ]
+	upgrade_from 6
 	run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/ct6_proxy"
 	[ "$(jq '.btf_id // 0' <<<"$output")" -gt 0 ]
 	# sized with ct6_flows

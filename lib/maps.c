@@ -144,6 +144,10 @@ static const struct map_desc {
 	{ "lb_svc_stats", offsetof(struct scmlb_maps, svc_stats),
 	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
 	  sizeof(struct scmlb_svc_stats) },
+	/* layout 4.7: the SYN proxy for IPv6 */
+	{ "ct6_proxy", offsetof(struct scmlb_maps, ct6_proxy),
+	  BPF_MAP_TYPE_LRU_HASH, sizeof(struct scmlb_flow6_key),
+	  sizeof(struct scmlb_proxy_nums) },
 };
 
 #define N_MAPS (sizeof(map_descs) / sizeof(map_descs[0]))

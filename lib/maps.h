@@ -66,6 +66,7 @@ struct scmlb_maps {
 	int stats6;
 	int progs4;			/* layout 4.6: the SYN proxy */
 	int svc_stats;
+	int ct6_proxy;			/* layout 4.7: IPv6's SYN proxy */
 };
 
 /* What a verb works with: set up by scmlb_run(). */

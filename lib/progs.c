@@ -75,6 +75,7 @@ int scmlb_progs_ct_size(struct scmlb_bpf *skel, __u32 ct_size)
 	struct bpf_map *flows[] = {
 		skel->maps.ct_flows, skel->maps.ct_replies,
 		skel->maps.ct6_flows, skel->maps.ct6_replies,
+		skel->maps.ct6_proxy,
 	};
 	struct bpf_map *half_open[] = {
 		skel->maps.ct_opening, skel->maps.ct_opening_rep,
@@ -126,6 +127,8 @@ int scmlb_progs_open(const char *pin_dir, __u32 ct_size, bool with_entry,
 		err = bpf_program__set_expected_attach_type(skel->progs.scmlb_icmp6, 0);
 	if (!err)
 		err = bpf_program__set_expected_attach_type(skel->progs.scmlb_syn_proxy, 0);
+	if (!err)
+		err = bpf_program__set_expected_attach_type(skel->progs.scmlb_syn_proxy6, 0);
 	if (!err)
 		err = bpf_program__set_expected_attach_type(skel->progs.scmlb_entry, 0);
 	if (!err)
@@ -255,6 +258,7 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	maps->stats6 = bpf_map__fd(skel->maps.stat6_pkts);
 	maps->progs4 = bpf_map__fd(skel->maps.lb_progs4);
 	maps->svc_stats = bpf_map__fd(skel->maps.lb_svc_stats);
+	maps->ct6_proxy = bpf_map__fd(skel->maps.ct6_proxy);
 }
 
 int scmlb_progs_clock_fd(struct scmlb_bpf *skel)
@@ -536,6 +540,8 @@ int scmlb_progs_fill(struct scmlb_bpf *skel)
 		  skel->progs.scmlb_syn_proxy },
 		/* the ICMPv6 program first: scmlb_main6 jumps to it */
 		{ skel->maps.lb_progs6, SCMLB_PROG6_ICMP, skel->progs.scmlb_icmp6 },
+		{ skel->maps.lb_progs6, SCMLB_PROG6_SYN_PROXY,
+		  skel->progs.scmlb_syn_proxy6 },
 		{ skel->maps.lb_progs6, SCMLB_PROG6_MAIN, skel->progs.scmlb_main6 },
 	};
 	size_t i;

@@ -161,10 +161,6 @@ int scmlb_svc_set_check(const void *opts)
 		       __builtin_bswap16(o->port));
 		return SCMLB_EXIT_USAGE;
 	}
-	if (o->syn_proxy && o->vip.family == SCMLB_AF_INET6) {
-		pr_err("invalid option '--syn-proxy': IPv4 VIPs only for now");
-		return SCMLB_EXIT_USAGE;
-	}
 	if (o->syn_proxy && o->proto != IPPROTO_TCP) {
 		pr_err("invalid option '--syn-proxy': it needs --protocol tcp");
 		return SCMLB_EXIT_USAGE;

@@ -145,8 +145,8 @@ static __always_inline int handoff(struct xdp_md *ctx, __u32 ifindex,
  */
 static __always_inline int handoff6(struct xdp_md *ctx, struct pkt6 *p,
 				    __u32 ifindex, const __be32 *addr,
-				    __be16 port, __u8 reply, const __u8 *dst,
-				    const __u8 *src)
+				    __be16 port, __u8 reply, __u8 proxied,
+				    const __u8 *dst, const __u8 *src)
 {
 	__u16 l4_off = sizeof(struct ethhdr) + p->l3_len;
 	__u8 proto = p->proto;
@@ -159,6 +159,7 @@ static __always_inline int handoff6(struct xdp_md *ctx, struct pkt6 *p,
 		parse_l4_6(p);
 		return p->l4 ? SCMLB_CONTINUE : XDP_ABORTED;
 	}
+	h->syn_proxy = proxied;
 	h->family = SCMLB_AF_INET6;
 	__builtin_memcpy(h->addr, a, sizeof(a));
 	h->l4_off = l4_off;
@@ -219,8 +220,9 @@ static __always_inline int handoff_apply(struct __sk_buff *skb)
 	if (proto == IPPROTO_TCP) {
 		csum_off = l4 + offsetof(struct tcphdr, check);
 		/* before the rewrite: the flow is found by the packet's tuple */
-		if (h.syn_proxy && !v6 &&
-		    syn_proxy_tc(skb, &ip, l4, csum_off, h.reply))
+		if (h.syn_proxy &&
+		    syn_proxy_tc(skb, v6 ? NULL : &ip, l4, csum_off, h.reply,
+				 h.addr, h.port))
 			return TC_ACT_SHOT;
 	} else if (proto == IPPROTO_UDP) {
 		csum_off = l4 + offsetof(struct udphdr, check);

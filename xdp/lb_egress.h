@@ -84,7 +84,8 @@ static __always_inline int reply_send(struct xdp_md *ctx,
 			       p->dport, IPPROTO_TCP);
 			r = ct_reply_lookup(&key);
 		}
-		if (r && syn_proxy_translate(ctx, p, r, 1) != SCMLB_CONTINUE)
+		if (r && syn_proxy_translate(ctx, tcp_off(p), proxy_nums(r),
+					       1) != SCMLB_CONTINUE)
 			return XDP_DROP;
 	}
 	if (port != p->sport)

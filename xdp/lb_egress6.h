@@ -39,7 +39,11 @@ static __always_inline int ct6_reply_sync(const struct scmlb_config *cfg,
 	return 0;
 }
 
-/* reply_send() of an IPv6 reply: from @vip:@port, out of @ifindex. */
+/*
+ * reply_send() of an IPv6 reply: from @vip:@port, out of @ifindex; a
+ * --syn-proxy flow's (SCMLB_FLOW_SYN_PROXY in @path) handed off is
+ * translated by scmlb_tc, or here if the driver keeps no metadata.
+ */
 static __always_inline int reply6_send(struct xdp_md *ctx,
 				       struct scmlb_stats *st,
 				       struct pkt6 *p, __u8 path,
@@ -47,13 +51,20 @@ static __always_inline int reply6_send(struct xdp_md *ctx,
 				       __be16 port, const __u8 *dst,
 				       const __u8 *src)
 {
+	struct scmlb_flow6_key key;
 	int act;
 
-	if (path == SCMLB_FLOW_HANDOFF) {
-		act = handoff6(ctx, p, ifindex, vip, port, 1, dst, src);
+	if (path & SCMLB_FLOW_HANDOFF) {
+		act = handoff6(ctx, p, ifindex, vip, port, 1,
+			       !!(path & SCMLB_FLOW_SYN_PROXY), dst, src);
 		/* the driver keeps no metadata: XDP redirects it after all */
 		if (act != SCMLB_CONTINUE)
 			return act;
+		/* its numbers are under the client's key */
+		ct6_key(&key, ip6_daddr(p), p->dport, vip, port, IPPROTO_TCP);
+		if ((path & SCMLB_FLOW_SYN_PROXY) &&
+		    syn_proxy6_translate(ctx, p, &key, 1) != SCMLB_CONTINUE)
+			return XDP_DROP;
 	}
 	if (port != p->sport)
 		nat6_rewrite_port(p, 1, port);
@@ -74,6 +85,7 @@ static __always_inline int lb_egress6_stateless(struct xdp_md *ctx,
 	const struct scmlb_backend *be;
 	struct scmlb_flow6_key key;
 	struct bpf_fib_lookup fib;
+	const struct scmlb_service *svc;
 	struct scmlb_flow *f;
 	scmlb_addr_t vip;
 	int act, way;
@@ -85,6 +97,10 @@ static __always_inline int lb_egress6_stateless(struct xdp_md *ctx,
 		return SCMLB_CONTINUE;
 	be = backend_get(to->backend_id);
 	if (!be || be->service_id != to->service_id)
+		return SCMLB_CONTINUE;
+	/* a proxied flow's numbers went with its entry: the client resets it */
+	svc = service_get(to->service_id);
+	if (svc && (svc->flags & SCMLB_SVC_SYN_PROXY))
 		return SCMLB_CONTINUE;
 	__builtin_memcpy(vip, to->vip, sizeof(vip));
 	ct6_key(&key, ip6_daddr(p), p->dport, vip, to->port, p->proto);
@@ -123,6 +139,7 @@ static __always_inline int lb_egress6(struct xdp_md *ctx,
 	struct scmlb_flow6_key key;
 	struct scmlb_flow *r;
 	__u64 now;
+	int act;
 
 	if (p->frag == PKT_FRAG_LATER)
 		return frag6_follow(ctx, cfg, st, p, 1);
@@ -137,6 +154,14 @@ static __always_inline int lb_egress6(struct xdp_md *ctx,
 		       SCMLB_CONTINUE : lb_egress6_stateless(ctx, st, p);
 	if (!backend_get(r->backend_id))
 		return SCMLB_CONTINUE;
+	if (r->flags & SCMLB_FLOW_SYN_PROXY) {
+		/* its numbers are under the client's key */
+		ct6_key(&key, ip6_daddr(p), p->dport, r->nat_addr, r->nat_port,
+			p->proto);
+		act = syn_proxy6_flow(ctx, p, &key, r, 1);
+		if (act != SCMLB_CONTINUE)
+			return act;
+	}
 
 	now = bpf_jiffies64();
 	if (ct6_reply_sync(cfg, r, p, now))
@@ -148,7 +173,8 @@ static __always_inline int lb_egress6(struct xdp_md *ctx,
 		       SCMLB_FWD_NAT);
 	return reply6_send(ctx, st, p,
 			   flow_path(r, ctx->ingress_ifindex,
-				     cfg->upstream_ifindex),
+				     cfg->upstream_ifindex) |
+			   (r->flags & SCMLB_FLOW_SYN_PROXY),
 			   cfg->upstream_ifindex, r->nat_addr, r->nat_port,
 			   r->client_mac, cfg->upstream_mac);
 }

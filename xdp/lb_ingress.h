@@ -232,7 +232,8 @@ static __always_inline int lb_send(struct xdp_md *ctx, struct scmlb_stats *st,
 		if (parse_pkt(ctx, p) < 0 || !p->l4)
 			return XDP_ABORTED;
 		f = path & SCMLB_FLOW_SYN_PROXY ? ct_client_lookup(key) : NULL;
-		if (f && syn_proxy_translate(ctx, p, f, 0) != SCMLB_CONTINUE)
+		if (f && syn_proxy_translate(ctx, tcp_off(p), proxy_nums(f),
+					       0) != SCMLB_CONTINUE)
 			return XDP_DROP;
 	}
 	if (port != p->dport)

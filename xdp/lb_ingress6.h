@@ -11,6 +11,7 @@
 #include "nat.h"
 #include "pick.h"
 #include "svc.h"
+#include "syn_proxy.h"
 
 /* backend_count_len() of an IPv6 packet: its IP bytes, header included. */
 static __always_inline void backend6_count(__u32 id, const struct pkt6 *p,
@@ -74,12 +75,13 @@ static __always_inline int ct6_open(const struct scmlb_flow6_key *key,
 
 /*
  * lb_new_flow() of an IPv6 packet: the same services, schedulers and
- * SYN budget (one for both families).
+ * SYN budget (one for both families); a --syn-proxy service's TCP
+ * packet goes to IPv6's handshake program.
  */
 static __always_inline const struct scmlb_backend *
-lb_new_flow6(const struct scmlb_flow6_key *key, const struct scmlb_flow *old,
-	     const struct pkt6 *p, __u32 ifindex, int *opened, __u8 *path,
-	     __u8 *forward)
+lb_new_flow6(struct xdp_md *ctx, const struct scmlb_flow6_key *key,
+	     const struct scmlb_flow *old, const struct pkt6 *p, int *opened,
+	     __u8 *path, __u8 *forward)
 {
 	const struct scmlb_vip *vip = vip6_lookup(p);
 	const struct scmlb_service *svc;
@@ -91,6 +93,11 @@ lb_new_flow6(const struct scmlb_flow6_key *key, const struct scmlb_flow *old,
 	svc = service6_match(vip, p);
 	if (!svc)
 		return NULL;
+	/* scmlb answers the handshake: no state before a valid cookie */
+	if (p->proto == IPPROTO_TCP && (svc->flags & SCMLB_SVC_SYN_PROXY)) {
+		bpf_tail_call(ctx, &lb_progs6, SCMLB_PROG6_SYN_PROXY);
+		return NULL;
+	}
 	state = new_flow_state(svc, p->proto, p->tcp_flags, opened);
 	if (!state)
 		return NULL;
@@ -99,11 +106,61 @@ lb_new_flow6(const struct scmlb_flow6_key *key, const struct scmlb_flow *old,
 	if (!be || be->family != SCMLB_AF_INET6)
 		return NULL;
 	*forward = svc->forward;
-	*path = fwd_path(svc->forward, ifindex, be->ifindex);
+	*path = fwd_path(svc->forward, ctx->ingress_ifindex, be->ifindex);
 	if (ct6_open(key, old, svc, be, p, state, *path))
 		return NULL;
 	*opened = state != SCMLB_CT_ESTABLISHED;
 	return be;
+}
+
+/*
+ * lb_send() of an IPv6 client's packet: to @be on @path, as @forward
+ * says; @key: its flow. A --syn-proxy flow's packet (SCMLB_FLOW_SYN_PROXY
+ * in @path) handed off is translated by scmlb_tc, or here if the driver
+ * keeps no metadata. Return: as lb_ingress6().
+ */
+static __always_inline int lb_send6(struct xdp_md *ctx, struct scmlb_stats *st,
+				    struct pkt6 *p,
+				    const struct scmlb_flow6_key *key,
+				    const struct scmlb_backend *be, __u8 path,
+				    __u8 forward)
+{
+	const __be32 *addr;
+	__be16 port;
+	int act;
+
+	if (forward == SCMLB_FWD_IPIP) {
+		/* its later fragments need only the hash (frag6_follow()) */
+		scmlb_addr_t hash = { scmlb_flow6_hash(key) };
+
+		frag6_remember(p, be->id, hash, 0, NULL, forward);
+		return ip6ip6_send(ctx, st, be, hash[0], p->proto);
+	}
+	/* dr: "rewritten" to the address and port it has */
+	addr = forward == SCMLB_FWD_DR ? key->dst_addr : be->addr;
+	frag6_remember(p, be->id, addr, 0, NULL, forward);
+
+	port = backend_port_of(be, p->dport, forward);
+	/* never NULL here; the verifier cannot tell through the re-parse */
+	if (!p->l4)
+		return XDP_ABORTED;
+	if (path & SCMLB_FLOW_HANDOFF) {
+		act = handoff6(ctx, p, be->ifindex, addr, port, 0,
+			       !!(path & SCMLB_FLOW_SYN_PROXY), be->mac,
+			       be->if_mac);
+		/* the driver keeps no metadata: XDP redirects it after all */
+		if (act != SCMLB_CONTINUE)
+			return act;
+		if ((path & SCMLB_FLOW_SYN_PROXY) &&
+		    syn_proxy6_translate(ctx, p, key, 0) != SCMLB_CONTINUE)
+			return XDP_DROP;
+	}
+	if (port != p->dport)
+		nat6_rewrite_port(p, 0, port);
+	if (forward == SCMLB_FWD_NAT)
+		nat6_rewrite_addr(p, p->ip6->daddr.in6_u.u6_addr32, addr);
+	eth_set_macs(p->eth, be->if_mac, be->mac);
+	return nat_redirect(st, &st->forwarded, be->ifindex);
 }
 
 /**
@@ -127,13 +184,17 @@ static __always_inline int lb_ingress6(struct xdp_md *ctx,
 	struct scmlb_flow6_key key;
 	int opened = 0, act;
 	struct scmlb_flow *f;
-	const __be32 *addr;
-	__be16 port;
 
 	ct6_key(&key, ip6_saddr(p), p->sport, ip6_daddr(p), p->dport,
 		p->proto);
 
 	f = ct6_client_lookup(&key);
+	/* the one test a flow without the proxy pays */
+	if (f && (f->flags & SCMLB_FLOW_SYN_PROXY)) {
+		act = syn_proxy6_flow(ctx, p, &key, f, 0);
+		if (act != SCMLB_CONTINUE)
+			return act;
+	}
 	if (f) {
 		be = backend_get(f->backend_id);
 		if (be && p->proto == IPPROTO_TCP) {
@@ -155,12 +216,13 @@ static __always_inline int lb_ingress6(struct xdp_md *ctx,
 		if (be) {
 			ct_count(f);
 			forward = f->forward;
-			path = flow_path(f, ctx->ingress_ifindex, be->ifindex);
+			/* a --syn-proxy flow's: lb_send6() hands its translation on */
+			path = flow_path(f, ctx->ingress_ifindex, be->ifindex) |
+			       (f->flags & SCMLB_FLOW_SYN_PROXY);
 		}
 	}
 	if (!be) {
-		be = lb_new_flow6(&key, f, p, ctx->ingress_ifindex, &opened,
-				  &path, &forward);
+		be = lb_new_flow6(ctx, &key, f, p, &opened, &path, &forward);
 		if (!be && failed) {
 			be = failed;
 			ct_count(f);
@@ -178,34 +240,7 @@ static __always_inline int lb_ingress6(struct xdp_md *ctx,
 			return dos_syn_verdict(st, opened);
 	}
 	backend6_count(be->id, p, 0, opened);
-	if (forward == SCMLB_FWD_IPIP) {
-		/* its later fragments need only the hash (frag6_follow()) */
-		scmlb_addr_t hash = { scmlb_flow6_hash(&key) };
-
-		frag6_remember(p, be->id, hash, 0, NULL, forward);
-		return ip6ip6_send(ctx, st, be, hash[0], p->proto);
-	}
-	/* dr: "rewritten" to the address and port it has */
-	addr = forward == SCMLB_FWD_DR ? key.dst_addr : be->addr;
-	frag6_remember(p, be->id, addr, 0, NULL, forward);
-
-	port = backend_port_of(be, p->dport, forward);
-	/* never NULL here; the verifier cannot tell through the re-parse */
-	if (!p->l4)
-		return XDP_ABORTED;
-	if (path == SCMLB_FLOW_HANDOFF) {
-		act = handoff6(ctx, p, be->ifindex, addr, port, 0, be->mac,
-			       be->if_mac);
-		/* the driver keeps no metadata: XDP redirects it after all */
-		if (act != SCMLB_CONTINUE)
-			return act;
-	}
-	if (port != p->dport)
-		nat6_rewrite_port(p, 0, port);
-	if (forward == SCMLB_FWD_NAT)
-		nat6_rewrite_addr(p, p->ip6->daddr.in6_u.u6_addr32, addr);
-	eth_set_macs(p->eth, be->if_mac, be->mac);
-	return nat_redirect(st, &st->forwarded, be->ifindex);
+	return lb_send6(ctx, st, p, &key, be, path, forward);
 }
 
 #endif /* SCMLB_LB_INGRESS6_H */

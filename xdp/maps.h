@@ -543,4 +543,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lb_svc_stats SEC(".maps");
 
+/*
+ * Layout 4.7: IPv6 --syn-proxy flows' offsets by their client's key;
+ * written by scmlb_syn_proxy6, sized with ct6_flows at load.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_flow6_key);
+	__type(value, struct scmlb_proxy_nums);
+	__uint(max_entries, SCMLB_CT_LOAD_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ct6_proxy SEC(".maps");
+
 #endif /* SCMLB_MAPS_H */

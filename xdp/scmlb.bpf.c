@@ -163,6 +163,16 @@ int scmlb_syn_proxy(struct xdp_md *ctx)
 }
 
 /*
+ * IPv6's SYN proxy handshakes, in lb_progs6's SCMLB_PROG6_SYN_PROXY slot
+ * (layout 4.7): scmlb_main6 tail-calls it as scmlb_main does IPv4's.
+ */
+SEC("xdp")
+int scmlb_syn_proxy6(struct xdp_md *ctx)
+{
+	return syn_proxy_handshake6(ctx);
+}
+
+/*
  * At tc ingress on every interface scmlb is attached to: rewrites and
  * redirects the packets scmlb_main handed off (xdp/handoff.h); every
  * other packet goes on to the next filter.

@@ -12,7 +12,7 @@
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
 #define SCMLB_LAYOUT_MAJOR 4
-#define SCMLB_LAYOUT_MINOR 6
+#define SCMLB_LAYOUT_MINOR 7
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends of all services; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
@@ -195,6 +195,7 @@ enum scmlb_stat_proto {
  */
 #define SCMLB_PROG6_MAIN 0
 #define SCMLB_PROG6_ICMP 1
+#define SCMLB_PROG6_SYN_PROXY 2	/* layout 4.7 */
 #define SCMLB_PROG6_SLOTS 4
 
 /* scmlb_config.flags */

@@ -219,6 +219,23 @@ struct scmlb_svc_stats {
 _Static_assert(sizeof(struct scmlb_svc_stats) == 32, "scmlb_svc_stats layout");
 
 /*
+ * A --syn-proxy flow's offsets: an IPv4 flow's in its entries' nat_addr
+ * words 1-3 (scmlb_flow.proxy_seq on), an IPv6 flow's in ct6_proxy under
+ * its client's key (layout 4.7), since its addresses fill nat_addr.
+ */
+struct scmlb_proxy_nums {
+	__u32 proxy_seq;
+	__u32 proxy_ts;
+	__u16 proxy_win;
+	__u8 proxy_wscale;
+	__u8 proxy_pad;
+};
+_Static_assert(sizeof(struct scmlb_proxy_nums) == 12, "scmlb_proxy_nums layout");
+_Static_assert(__builtin_offsetof(struct scmlb_flow, proxy_seq) + 12 ==
+	       __builtin_offsetof(struct scmlb_flow, nat_port),
+	       "scmlb_flow's offsets are a struct scmlb_proxy_nums");
+
+/*
  * A slot of ct_opening or ct_opening_rep: a half-open flow's entry with
  * its key, at index scmlb_flow_hash(key) masked; empty when key.family
  * is 0.

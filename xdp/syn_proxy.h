@@ -5,6 +5,7 @@
 
 #include "csum.h"
 #include "ct.h"
+#include "ct6.h"
 #include "maps.h"
 #include "parse.h"
 
@@ -158,17 +159,31 @@ __noinline int syn_proxy_shift(struct xdp_md *ctx, __u32 th_off, __u32 seq,
 	return 0;
 }
 
-/* syn_proxy_shift() of @p, with @f's numbers: SCMLB_CONTINUE or XDP_DROP. */
-static __always_inline int syn_proxy_translate(struct xdp_md *ctx,
-					       const struct pkt *p,
-					       const struct scmlb_flow *f,
+/* A flow entry's offsets (IPv4's, in its nat_addr). */
+static __always_inline struct scmlb_proxy_nums *
+proxy_nums(const struct scmlb_flow *f)
+{
+	return (struct scmlb_proxy_nums *)&f->proxy_seq;
+}
+
+/*
+ * syn_proxy_shift() of the TCP header at @th_off, with @n's numbers:
+ * SCMLB_CONTINUE or XDP_DROP.
+ */
+static __always_inline int syn_proxy_translate(struct xdp_md *ctx, __u32 th_off,
+					       const struct scmlb_proxy_nums *n,
 					       int reply)
 {
-	if (syn_proxy_shift(ctx, sizeof(struct ethhdr) + p->ip->ihl * 4,
-			    f->proxy_seq, f->proxy_ts,
-			    reply ? 1 | f->proxy_wscale << 8 : 0))
+	if (syn_proxy_shift(ctx, th_off, n->proxy_seq, n->proxy_ts,
+			    reply ? 1 | n->proxy_wscale << 8 : 0))
 		return XDP_DROP;
 	return SCMLB_CONTINUE;
+}
+
+/* Where an IPv4 packet's TCP header starts in its frame. */
+static __always_inline __u32 tcp_off(const struct pkt *p)
+{
+	return sizeof(struct ethhdr) + p->ip->ihl * 4;
 }
 
 /* Whether a proxied flow's backend completed its handshake. */
@@ -205,7 +220,66 @@ static __always_inline int syn_proxy_flow(struct xdp_md *ctx,
 	}
 	if (f->flags & SCMLB_FLOW_HANDOFF)
 		return SCMLB_CONTINUE;
-	return syn_proxy_translate(ctx, p, f, reply);
+	return syn_proxy_translate(ctx, tcp_off(p), proxy_nums(f), reply);
+}
+
+/*
+ * syn_proxy_translate() of an IPv6 packet, with the numbers ct6_proxy
+ * holds under @key, its flow's client key: SCMLB_CONTINUE, or XDP_DROP
+ * when they are gone or the packet has extension headers.
+ */
+static __always_inline int syn_proxy6_translate(struct xdp_md *ctx,
+						const struct pkt6 *p,
+						const struct scmlb_flow6_key *key,
+						int reply)
+{
+	const struct scmlb_proxy_nums *n;
+
+	if (p->l3_len != sizeof(struct ipv6hdr))
+		return XDP_DROP;
+	n = bpf_map_lookup_elem(&ct6_proxy, key);
+	if (!n)
+		return XDP_DROP;
+	return syn_proxy_translate(ctx, sizeof(struct ethhdr) +
+				   sizeof(struct ipv6hdr), n, reply);
+}
+
+/**
+ * syn_proxy6_flow() - a packet of an IPv6 --syn-proxy flow, either side's
+ * @ctx:   the frame
+ * @p:     the packet, TCP
+ * @key:   its flow's client key, where ct6_proxy holds its numbers
+ * @f:     the entry of its direction
+ * @reply: a backend's packet
+ *
+ * As syn_proxy_flow(), through lb_progs6; a handed-off flow's packet
+ * is translated by scmlb_tc (lb_send6(), reply6_send()). A packet with extension
+ * headers is dropped: translation reads the TCP header right after the
+ * IPv6 header, as every handshake packet has it. A flow whose numbers
+ * are gone cannot go on: the client's entry is forgotten, so that its
+ * next packet is reset.
+ *
+ * Return: SCMLB_CONTINUE to forward the packet, or XDP_DROP.
+ */
+static __always_inline int syn_proxy6_flow(struct xdp_md *ctx,
+					   const struct pkt6 *p,
+					   const struct scmlb_flow6_key *key,
+					   struct scmlb_flow *f, int reply)
+{
+	if (!proxy_ready(f) || (p->tcp_flags & TCPF_SYN)) {
+		bpf_tail_call(ctx, &lb_progs6, SCMLB_PROG6_SYN_PROXY);
+		return XDP_DROP;
+	}
+	if (p->l3_len != sizeof(struct ipv6hdr))
+		return XDP_DROP;
+	if (!bpf_map_lookup_elem(&ct6_proxy, key)) {
+		if (!reply)
+			ct6_forget(key, f);
+		return XDP_DROP;
+	}
+	if (f->flags & SCMLB_FLOW_HANDOFF)
+		return SCMLB_CONTINUE;
+	return syn_proxy6_translate(ctx, p, key, reply);
 }
 
 /*
@@ -231,7 +305,7 @@ static __always_inline void proxy_add32(__u8 *w, __u32 delta)
  * checksum aside: @f's numbers, a backend's packet if @reply.
  */
 static __always_inline void proxy_tc_shift(__u8 *hdr, __u32 len,
-					   const struct scmlb_flow *f,
+					   const struct scmlb_proxy_nums *f,
 					   int reply)
 {
 	__u32 seq = f->proxy_seq, ts = reply ? -f->proxy_ts : f->proxy_ts;
@@ -272,28 +346,63 @@ static __always_inline void proxy_tc_shift(__u8 *hdr, __u32 len,
 	}
 }
 
+/*
+ * The numbers of a handed-off packet's flow: IPv4's in the entry its own
+ * tuple finds (@ip its header); IPv6's in ct6_proxy under the client's
+ * key, which a backend's packet (@reply) names with @vip and @vport,
+ * the source scmlb_tc gives it. @ports: the TCP header's first word.
+ */
+static __always_inline const struct scmlb_proxy_nums *
+proxy_tc_nums(struct __sk_buff *skb, const struct iphdr *ip, const __u8 *ports,
+	      int reply, const __be32 *vip, __be16 vport)
+{
+	__be16 sport = *(__be16 *)ports, dport = *(__be16 *)(ports + 2);
+	struct scmlb_flow6_key key6;
+	const struct scmlb_flow *f;
+	struct scmlb_flow_key key;
+	scmlb_addr_t a[2];
+
+	if (ip) {
+		ct_key(&key, ip->saddr, sport, ip->daddr, dport, IPPROTO_TCP);
+		f = bpf_map_lookup_elem(reply ? (void *)&ct_replies :
+						(void *)&ct_flows, &key);
+		return f && (f->flags & SCMLB_FLOW_SYN_PROXY) ? proxy_nums(f) :
+								NULL;
+	}
+	if (bpf_skb_load_bytes(skb, sizeof(struct ethhdr) +
+			       offsetof(struct ipv6hdr, saddr), a, sizeof(a)))
+		return NULL;
+	if (reply)
+		ct6_key(&key6, a[1], dport, vip, vport, IPPROTO_TCP);
+	else
+		ct6_key(&key6, a[0], sport, a[1], dport, IPPROTO_TCP);
+	return bpf_map_lookup_elem(&ct6_proxy, &key6);
+}
+
 /**
  * syn_proxy_tc() - translate a handed-off packet of a --syn-proxy flow
  * @skb:      at scmlb_tc, not rewritten yet
- * @ip:       its IPv4 header
+ * @ip:       its IPv4 header; NULL: an IPv6 packet
  * @l4:       where its TCP header starts
  * @csum_off: where its checksum is
  * @reply:    a backend's packet
+ * @vip:      IPv6: the address a backend's packet gets as its source
+ * @vport:    and its port
  *
- * As syn_proxy_shift(), with the numbers of the flow's entry (found by
- * the packet's own tuple) and the kernel's checksum helper, which leaves
- * a partial checksum alone: a local sender's, a TSO packet's.
+ * As syn_proxy_shift(), with the numbers of the flow (proxy_tc_nums())
+ * and the kernel's checksum helper, which leaves a partial checksum
+ * alone: a local sender's, a TSO packet's.
  *
  * Return: 0, or -1 when the packet cannot be read or written or its
  * flow is gone.
  */
 static __always_inline int syn_proxy_tc(struct __sk_buff *skb,
 					const struct iphdr *ip, __u32 l4,
-					__u32 csum_off, int reply)
+					__u32 csum_off, int reply,
+					const __be32 *vip, __be16 vport)
 {
 	__u8 hdr[PROXY_TC_HDR] = {}, old[PROXY_TC_HDR] = {};
-	const struct scmlb_flow *f;
-	struct scmlb_flow_key key;
+	const struct scmlb_proxy_nums *n;
 	__u32 len, opts;
 	__s64 diff;
 
@@ -306,14 +415,11 @@ static __always_inline int syn_proxy_tc(struct __sk_buff *skb,
 	if (opts && bpf_skb_load_bytes(skb, l4 + sizeof(struct tcphdr),
 				       hdr + sizeof(struct tcphdr), opts))
 		return -1;
-	ct_key(&key, ip->saddr, *(__be16 *)hdr, ip->daddr,
-	       *(__be16 *)(hdr + 2), IPPROTO_TCP);
-	f = bpf_map_lookup_elem(reply ? (void *)&ct_replies :
-					(void *)&ct_flows, &key);
-	if (!f || !(f->flags & SCMLB_FLOW_SYN_PROXY))
+	n = proxy_tc_nums(skb, ip, hdr, reply, vip, vport);
+	if (!n)
 		return -1;
 	__builtin_memcpy(old, hdr, 60);
-	proxy_tc_shift(hdr, len, f, reply);
+	proxy_tc_shift(hdr, len, n, reply);
 	diff = bpf_csum_diff((__be32 *)old, 60, (__be32 *)hdr, 60, 0);
 	if (diff < 0 || bpf_l4_csum_replace(skb, csum_off, 0, diff, 0))
 		return -1;

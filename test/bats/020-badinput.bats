@@ -117,7 +117,6 @@ BAD_TABLE=$(cat <<TABLE
 2|scmlb-svc|'--syn-proxy'|set -v 203.0.113.12 -t udp --syn-proxy
 2|scmlb-svc|'--syn-proxy'|set -v 203.0.113.12 --syn-proxy
 2|scmlb-svc|'--syn-proxy'|set -v 203.0.113.12 -t tcp --forward dr --syn-proxy
-2|scmlb-svc|'--syn-proxy': IPv4 VIPs only|set -v 2001:db8::12 -t tcp --syn-proxy
 2|scmlb-svc|'127.0.0.1'|set -v 127.0.0.1
 2|scmlb-svc|'10.0.4.2'|set -v 10.0.4.2
 2|scmlb-svc|'--json'|set -v 203.0.113.12 --json

@@ -179,10 +179,10 @@ set_layout() {
 	conn_echo "before"
 	# maps as an older scmlb left them: without the per-backend counters,
 	# nor the half-open flows' maps (layouts before 4.2), nor IPv6's
-	# (before 4.5), nor the SYN proxy's (before 4.6)
+	# (before 4.5), nor the SYN proxy's (before 4.6, IPv6's before 4.7)
 	v6_maps="lb_progs6 ct6_flows ct6_replies ct6_opening ct6_opening_rep
 		ct6_frags fw6_nets fw6_net_info fw6_hint dos6_counts dos6_prefix
-		stat6_pkts lb_progs4 lb_svc_stats"
+		stat6_pkts lb_progs4 lb_svc_stats ct6_proxy"
 	rm "$SCMLB_PIN_DIR/lb_be_stats" "$SCMLB_PIN_DIR/ct_opening" \
 		"$SCMLB_PIN_DIR/ct_opening_rep"
 	for map in $v6_maps; do
@@ -195,7 +195,7 @@ set_layout() {
 	[[ $output == "upgraded on 'up0'"* ]]
 	[ -e "$SCMLB_PIN_DIR/lb_be_stats" ]
 	run -0 bpftool map lookup pinned "$SCMLB_PIN_DIR/lb_config" key 0 0 0 0 -j
-	[ "$(jq .formatted.value.layout_version <<<"$output")" -eq $((4 * 65536 + 6)) ]
+	[ "$(jq .formatted.value.layout_version <<<"$output")" -eq $((4 * 65536 + 7)) ]
 	# a quarter of the default conntrack size, for both families
 	for map in ct_opening ct_opening_rep ct6_opening ct6_opening_rep; do
 		run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/$map"
@@ -213,20 +213,27 @@ set_layout() {
 	[ "$(jq '.[0] | has("conns")' <<<"$output")" = true ]
 }
 
-@test "upgrades: layout 4.5 (IPv6, no SYN proxy) is upgraded in place to 4.6, keeping connections; its --syn-proxy services then work" {
+# upgrade_from MINOR: the maps, said to be of layout 4.MINOR, are refused
+# by the tools until scmlb-attach upgrades them in place to 4.7
+upgrade_from() {
+	set_layout $((4 * 65536 + $1))
+	run -1 --separate-stderr scmlb lb get
+	[[ $stderr == *"have layout 4.$1"*": run scmlb-attach to upgrade them" ]]
+	run -0 scmlb attach -u up0 -v "$TOPO_VIP"
+	[[ $output == "upgraded on 'up0'"* ]]
+	run -0 bpftool map lookup pinned "$SCMLB_PIN_DIR/lb_config" key 0 0 0 0 -j
+	[ "$(jq .formatted.value.layout_version <<<"$output")" -eq $((4 * 65536 + 7)) ]
+}
+
+@test "upgrades: layout 4.5 (IPv6, no SYN proxy) is upgraded in place to 4.7, keeping connections; its --syn-proxy services then work" {
 	local id be before
 	conn_open 7070
 	conn_echo "before"
 	# maps as scmlb with IPv6 and before the SYN proxy left them
-	rm "$SCMLB_PIN_DIR/lb_progs4" "$SCMLB_PIN_DIR/lb_svc_stats"
-	set_layout $((4 * 65536 + 5))
-	run -1 --separate-stderr scmlb lb get
-	[[ $stderr == *"have layout 4.5"*": run scmlb-attach to upgrade them" ]]
-	run -0 scmlb attach -u up0 -v "$TOPO_VIP"
-	[[ $output == "upgraded on 'up0'"* ]]
-	run -0 bpftool map lookup pinned "$SCMLB_PIN_DIR/lb_config" key 0 0 0 0 -j
-	[ "$(jq .formatted.value.layout_version <<<"$output")" -eq $((4 * 65536 + 6)) ]
-	for map in lb_progs4 lb_svc_stats; do
+	rm "$SCMLB_PIN_DIR/lb_progs4" "$SCMLB_PIN_DIR/lb_svc_stats" \
+		"$SCMLB_PIN_DIR/ct6_proxy"
+	upgrade_from 5
+	for map in lb_progs4 lb_svc_stats ct6_proxy; do
 		run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/$map"
 		[ "$(jq '.btf_id // 0' <<<"$output")" -gt 0 ]
 	done
@@ -248,6 +255,24 @@ set_layout() {
 	run -0 scmlb lb drain -i "$be"
 	run -0 scmlb lb delete -i "$be"
 	run -0 scmlb svc delete -i "$id"
+}
+
+@test "upgrades: layout 4.6 (IPv4's SYN proxy, not IPv6's) is upgraded in place to 4.7, keeping connections; IPv6's handshake program in its slot" {
+	conn_open 7070
+	conn_echo "before"
+	# maps as scmlb before IPv6's SYN proxy left them
+	rm "$SCMLB_PIN_DIR/ct6_proxy"
+	upgrade_from 6
+	run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/ct6_proxy"
+	[ "$(jq '.btf_id // 0' <<<"$output")" -gt 0 ]
+	# sized with ct6_flows
+	[ "$(jq .max_entries <<<"$output")" -eq "$(bpftool -j map show pinned \
+		"$SCMLB_PIN_DIR/ct6_flows" | jq .max_entries)" ]
+	# scmlb_main6, scmlb_icmp6 and scmlb_syn_proxy6 before scmlb_main jumps
+	run -0 bpftool -j map dump pinned "$SCMLB_PIN_DIR/lb_progs6"
+	[ "$(jq length <<<"$output")" -eq 3 ]
+	conn_echo "after"
+	conn_close
 }
 
 @test "security: other users get a permission error and change nothing" {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_syn_proxy.c - TAP tests of a --syn-proxy service: cookie SYN-ACK, SYN and ACK to the backend, translation */
+/* test_syn_proxy.c - TAP tests of a --syn-proxy service, IPv4's and IPv6's: cookie SYN-ACK, SYN and ACK to the backend, translation */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +25,9 @@
 #define VIP_ATTACH	IP4(203, 0, 113, 50)
 #define VIP		IP4(203, 0, 113, 51)	/* tcp 80, --syn-proxy */
 #define BACKEND		IP4(10, 0, 21, 10)
+#define CLIENT6		"2001:db8:c::7"
+#define VIP6		"2001:db8::51"		/* tcp 80, --syn-proxy */
+#define BACKEND6	"fd00:21::10"
 #define BE_PORT		8080
 #define CPORT		40000
 
@@ -34,6 +37,7 @@
 #define CLIENT_TS	1000
 #define BACKEND_TS	500000
 #define BACKEND_WSCALE	9
+#define BAD_COOKIE	0x100000	/* added to a cookie: its hash broken */
 
 enum side { SIDE_UP, SIDE_BE, SIDE_N };
 
@@ -48,7 +52,28 @@ static struct scmlb_bpf *skel;
 static struct scmlb_ctx lb = { .dir_fd = -1 };
 static int main_fd;
 static __u32 ifindex[SIDE_N];
-static __u32 svc_id, be_id;
+static __u32 be_id;
+
+/*
+ * The family the cases run in, IPv4's then IPv6's: its addresses in
+ * network order (IPv4: the first four bytes), its service.
+ */
+struct family {
+	const char *prefix;		/* of the cases' descriptions */
+	int v6;
+	__u8 client[16], vip[16], backend[16];
+	__u32 svc_id;
+};
+static struct family fams[2] = {
+	{ .prefix = "", .v6 = 0 }, { .prefix = "IPv6: ", .v6 = 1 },
+};
+static const struct family *fam;
+
+/* The IP header's length in the frames of this family. */
+static size_t l3_len(void)
+{
+	return fam->v6 ? 40 : 20;
+}
 
 /* What the handshake told: the cookie and scmlb's TSval. */
 static __u32 cookie, our_ts;
@@ -56,7 +81,7 @@ static __u32 cookie, our_ts;
 /* A TCP segment to build: options as raw bytes, a payload of @payload. */
 struct seg {
 	const __u8 *src_mac, *dst_mac;
-	__u32 saddr, daddr;
+	const __u8 *saddr, *daddr;	/* fam's */
 	__u16 sport, dport;
 	__u32 seq, ack;
 	__u8 flags;
@@ -66,24 +91,38 @@ struct seg {
 	size_t payload;
 };
 
-/* The frame of @s, its checksums summed here. */
+/* The frame of @s in fam's family, its checksums summed here. */
 static size_t seg_build(const struct seg *s, __u8 *b)
 {
-	size_t tcp_len = 20 + s->opt_len, tot = 20 + tcp_len + s->payload;
-	__u8 *ip = b + ETH_HLEN, *th = ip + 20;
+	size_t tcp_len = 20 + s->opt_len, l4 = tcp_len + s->payload;
+	size_t tot = l3_len() + l4;
+	__u8 *ip = b + ETH_HLEN, *th = ip + l3_len();
+	__u32 pseudo;
 
 	memcpy(b, s->dst_mac, ETH_ALEN);
 	memcpy(b + 6, s->src_mac, ETH_ALEN);
-	put16(b + 12, ETH_P_IP);
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	put16(ip + 2, tot);
-	put16(ip + 6, IP_DF);
-	ip[8] = 64;
-	ip[9] = IPPROTO_TCP;
-	put32(ip + 12, s->saddr);
-	put32(ip + 16, s->daddr);
-	put16(ip + 10, ~sum_fold(sum16(ip, 20, 0)));
+	memset(ip, 0, l3_len());
+	if (fam->v6) {
+		put16(b + 12, ETH_P_IPV6);
+		ip[0] = 0x60;
+		put16(ip + 4, l4);
+		ip[6] = IPPROTO_TCP;
+		ip[7] = 64;
+		memcpy(ip + 8, s->saddr, 16);
+		memcpy(ip + 24, s->daddr, 16);
+		pseudo = sum_pseudo6(ip + 8, ip + 24, IPPROTO_TCP, l4);
+	} else {
+		put16(b + 12, ETH_P_IP);
+		ip[0] = 0x45;
+		put16(ip + 2, tot);
+		put16(ip + 6, IP_DF);
+		ip[8] = 64;
+		ip[9] = IPPROTO_TCP;
+		memcpy(ip + 12, s->saddr, 4);
+		memcpy(ip + 16, s->daddr, 4);
+		put16(ip + 10, ~sum_fold(sum16(ip, 20, 0)));
+		pseudo = sum_pseudo(ip, IPPROTO_TCP, l4);
+	}
 	memset(th, 0, 20);
 	put16(th, s->sport);
 	put16(th + 2, s->dport);
@@ -94,9 +133,7 @@ static size_t seg_build(const struct seg *s, __u8 *b)
 	put16(th + 14, s->window);
 	memcpy(th + 20, s->opts, s->opt_len);
 	memset(th + tcp_len, 0x61, s->payload);
-	put16(th + 16, ~sum_fold(sum16(th, tcp_len + s->payload,
-				      sum_pseudo(ip, IPPROTO_TCP,
-						 tcp_len + s->payload))));
+	put16(th + 16, ~sum_fold(sum16(th, l4, pseudo)));
 	return ETH_HLEN + tot;
 }
 
@@ -115,7 +152,35 @@ static bool run(enum side side, const __u8 *in, size_t len, int want,
 		note("action %s, want %s", act_name(act), act_name(want));
 		return false;
 	}
-	return csums_valid(out, *out_len);
+	return fam->v6 ? csums_valid6(out, *out_len) :
+			 csums_valid(out, *out_len);
+}
+
+/* Compare an address of the output (@off into its IP header) with @want. */
+static bool want_addr(const char *what, const __u8 *out, size_t off,
+		      const __u8 *want)
+{
+	char got_s[INET6_ADDRSTRLEN], want_s[INET6_ADDRSTRLEN];
+	int af = fam->v6 ? AF_INET6 : AF_INET;
+	const __u8 *got = out + ETH_HLEN + off;
+
+	if (!memcmp(got, want, fam->v6 ? 16 : 4))
+		return true;
+	note("%s %s, want %s", what, inet_ntop(af, got, got_s, sizeof(got_s)),
+	     inet_ntop(af, want, want_s, sizeof(want_s)));
+	return false;
+}
+
+/* The output's source address is @want. */
+static bool want_src(const __u8 *out, const __u8 *want)
+{
+	return want_addr("source", out, fam->v6 ? 8 : 12, want);
+}
+
+/* The output's destination address is @want. */
+static bool want_dst(const __u8 *out, const __u8 *want)
+{
+	return want_addr("destination", out, fam->v6 ? 24 : 16, want);
 }
 
 /* Compare a 32-bit field of the output. */
@@ -130,7 +195,48 @@ static bool want32(const char *what, __u32 got, __u32 want)
 /* The TCP header of an output frame, its options after it. */
 static const __u8 *tcp_of(const __u8 *b)
 {
-	return b + ETH_HLEN + 20;
+	return b + ETH_HLEN + l3_len();
+}
+
+/*
+ * The flow entry of @src:@sport -> @dst:@dport (fam's conntrack, the
+ * client's or the reply map) into @fl; @reply picks the map.
+ *
+ * Return: whether there is one.
+ */
+static bool flow_get(const __u8 *src, __u16 sport, const __u8 *dst,
+		     __u16 dport, int reply, struct scmlb_flow *fl)
+{
+	struct scmlb_flow6_key key6 = {
+		.src_port = htons(sport), .dst_port = htons(dport),
+		.proto = IPPROTO_TCP, .family = SCMLB_AF_INET6,
+	};
+	struct scmlb_flow_key key;
+
+	if (fam->v6) {
+		memcpy(key6.src_addr, src, 16);
+		memcpy(key6.dst_addr, dst, 16);
+		return !bpf_map_lookup_elem(reply ? lb.maps.ct6_replies :
+					    lb.maps.ct6, &key6, fl);
+	}
+	key = tb_flow_key(get32(src), get32(dst), sport, dport, IPPROTO_TCP);
+	return !bpf_map_lookup_elem(reply ? lb.maps.ct_replies : lb.maps.ct,
+				    &key, fl) ||
+	       (!reply && !tb_ct_client_get(&lb, &key, fl));
+}
+
+/* Whether IPv6's ct6_proxy holds the client's flow's numbers. */
+static bool proxy6_nums(void)
+{
+	struct scmlb_flow6_key key = {
+		.src_port = htons(CPORT), .dst_port = htons(80),
+		.proto = IPPROTO_TCP, .family = SCMLB_AF_INET6,
+	};
+	struct scmlb_proxy_nums n;
+
+	memcpy(key.src_addr, fam->client, 16);
+	memcpy(key.dst_addr, fam->vip, 16);
+	return !bpf_map_lookup_elem(lb.maps.ct6_proxy, &key, &n);
 }
 
 /* The option @kind of an output frame's TCP header, or NULL. */
@@ -159,7 +265,7 @@ static struct scmlb_svc_stats svc_stats(void)
 {
 	int n = libbpf_num_possible_cpus(), i;
 	struct scmlb_svc_stats sum = { 0 }, *v = calloc(n, sizeof(*v));
-	__u32 slot = svc_id % SCMLB_MAX_SERVICES;
+	__u32 slot = fam->svc_id % SCMLB_MAX_SERVICES;
 
 	if (v && !bpf_map_lookup_elem(lb.maps.svc_stats, &slot, v))
 		for (i = 0; i < n; i++) {
@@ -178,11 +284,18 @@ static const __u8 syn_opts[20] = {
 	1, 3, 3, 7,
 };
 
+/* The MSS a cookie encodes for 1460: the kernel's tables (msstab, msstab6). */
+static __u16 mss_coded(void)
+{
+	return fam->v6 ? 1440 : 1460;
+}
+
 static struct seg client_seg(__u8 flags, __u32 seq, __u32 ack)
 {
 	return (struct seg){
 		.src_mac = mac_client, .dst_mac = mac_up,
-		.saddr = CLIENT, .daddr = VIP, .sport = CPORT, .dport = 80,
+		.saddr = fam->client, .daddr = fam->vip, .sport = CPORT,
+		.dport = 80,
 		.seq = seq, .ack = ack, .flags = flags, .window = 502,
 	};
 }
@@ -193,7 +306,6 @@ static bool t_syn(void)
 	struct seg s = client_seg(TF_SYN, CLIENT_ISN, 0);
 	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
 	const __u8 *th, *o;
-	struct scmlb_flow_key key;
 	struct scmlb_flow fl;
 	__u32 out_len;
 	bool ok;
@@ -205,13 +317,13 @@ static bool t_syn(void)
 	th = tcp_of(out);
 	ok = !memcmp(out, mac_client, ETH_ALEN) &&
 	     !memcmp(out + 6, mac_up, ETH_ALEN);
-	ok &= want32("source", get32(out + ETH_HLEN + 12), VIP);
-	ok &= want32("destination", get32(out + ETH_HLEN + 16), CLIENT);
+	ok &= want_src(out, fam->vip);
+	ok &= want_dst(out, fam->client);
 	ok &= want32("ports", get32(th), 80 << 16 | CPORT);
 	ok &= want32("flags", th[13], TF_SYN | TF_ACK);
 	ok &= want32("ack", get32(th + 8), CLIENT_ISN + 1);
 	o = opt_find(out, out_len, 2);
-	ok &= o && want32("MSS", get16(o + 2), 1460);
+	ok &= o && want32("MSS", get16(o + 2), mss_coded());
 	ok &= opt_find(out, out_len, 4) != NULL;
 	o = opt_find(out, out_len, 3);
 	ok &= o && want32("window scale", o[2], SCMLB_SYN_PROXY_WSCALE);
@@ -223,9 +335,7 @@ static bool t_syn(void)
 		return false;
 	cookie = get32(th + 4);
 	our_ts = get32(o + 2);
-	key = tb_flow_key(CLIENT, VIP, CPORT, 80, IPPROTO_TCP);
-	if (!bpf_map_lookup_elem(lb.maps.ct, &key, &fl) ||
-	    !tb_ct_client_get(&lb, &key, &fl)) {
+	if (flow_get(fam->client, CPORT, fam->vip, 80, 0, &fl)) {
 		note("a SYN left a flow");
 		return false;
 	}
@@ -254,12 +364,16 @@ static bool t_bad_cookie(void)
 	__u32 out_len;
 	bool ok;
 
-	if (!run(SIDE_UP, in, client_ack(in, cookie + 2, 0), XDP_TX, out,
-		 &out_len))
+	/*
+	 * not one off: cookie + 1 - 1 may be the MSS value after the
+	 * cookie's (IPv6's 1440 becomes 8940), which the kernel takes
+	 */
+	if (!run(SIDE_UP, in, client_ack(in, cookie + BAD_COOKIE, 0), XDP_TX,
+		 out, &out_len))
 		return false;
 	ok = want32("flags", tcp_of(out)[13], TF_RST);
-	ok &= want32("RST's seq", get32(tcp_of(out) + 4), cookie + 2);
-	ok &= want32("destination", get32(out + ETH_HLEN + 16), CLIENT);
+	ok &= want32("RST's seq", get32(tcp_of(out) + 4), cookie + BAD_COOKIE);
+	ok &= want_dst(out, fam->client);
 	after = svc_stats();
 	return ok && want32("invalid cookies",
 			    after.cookies_invalid - before.cookies_invalid, 1);
@@ -269,7 +383,6 @@ static bool t_ack_opens(void)
 {
 	struct scmlb_svc_stats before = svc_stats(), after;
 	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
-	struct scmlb_flow_key key, rkey;
 	const __u8 *th, *o;
 	struct scmlb_flow fl;
 	__u32 out_len;
@@ -280,25 +393,24 @@ static bool t_ack_opens(void)
 		return false;
 	th = tcp_of(out);
 	ok = !memcmp(out, mac_be, ETH_ALEN);
-	ok &= want32("destination", get32(out + ETH_HLEN + 16), BACKEND);
-	ok &= want32("source", get32(out + ETH_HLEN + 12), CLIENT);
+	ok &= want_dst(out, fam->backend);
+	ok &= want_src(out, fam->client);
 	ok &= want32("ports", get32(th), (__u32)CPORT << 16 | BE_PORT);
 	ok &= want32("flags", th[13], TF_SYN);
 	ok &= want32("seq (client's ISN)", get32(th + 4), CLIENT_ISN);
 	o = opt_find(out, out_len, 2);
-	ok &= o && want32("MSS from the cookie", get16(o + 2), 1460);
+	ok &= o && want32("MSS from the cookie", get16(o + 2), mss_coded());
 	ok &= opt_find(out, out_len, 4) != NULL;
 	o = opt_find(out, out_len, 3);
 	ok &= o && want32("client's window scale", o[2], 7);
 	o = opt_find(out, out_len, 8);
 	ok &= o && want32("TSval", get32(o + 2), CLIENT_TS + 1);
-	key = tb_flow_key(CLIENT, VIP, CPORT, 80, IPPROTO_TCP);
-	rkey = tb_flow_key(BACKEND, CLIENT, BE_PORT, CPORT, IPPROTO_TCP);
-	if (bpf_map_lookup_elem(lb.maps.ct, &key, &fl) ||
+	if (!flow_get(fam->client, CPORT, fam->vip, 80, 0, &fl) ||
 	    !(fl.flags & SCMLB_FLOW_SYN_PROXY) ||
-	    bpf_map_lookup_elem(lb.maps.ct_replies, &rkey, &fl) ||
-	    !(fl.flags & SCMLB_FLOW_SYN_PROXY)) {
-		note("no proxied flow with both entries");
+	    !flow_get(fam->backend, BE_PORT, fam->client, CPORT, 1, &fl) ||
+	    !(fl.flags & SCMLB_FLOW_SYN_PROXY) ||
+	    (fam->v6 && !proxy6_nums())) {
+		note("no proxied flow with both entries and its numbers");
 		return false;
 	}
 	after = svc_stats();
@@ -316,7 +428,7 @@ static bool t_early_data(void)
 		 out, &out_len))
 		return false;
 	return want32("flags", tcp_of(out)[13], TF_SYN) &&
-	       want32("length", out_len, ETH_HLEN + 20 + 40);
+	       want32("length", out_len, ETH_HLEN + l3_len() + 40);
 }
 
 static bool t_backend_syn_ack(void)
@@ -326,7 +438,7 @@ static bool t_backend_syn_ack(void)
 			  0, 1, 3, 3, BACKEND_WSCALE };
 	struct seg s = {
 		.src_mac = mac_be, .dst_mac = mac_beif,
-		.saddr = BACKEND, .daddr = CLIENT, .sport = BE_PORT,
+		.saddr = fam->backend, .daddr = fam->client, .sport = BE_PORT,
 		.dport = CPORT, .seq = BACKEND_ISN, .ack = CLIENT_ISN + 1,
 		.flags = TF_SYN | TF_ACK, .window = 65160, .opts = opts,
 		.opt_len = sizeof(opts),
@@ -342,8 +454,8 @@ static bool t_backend_syn_ack(void)
 		return false;
 	th = tcp_of(out);
 	ok = !memcmp(out, mac_be, ETH_ALEN) && !memcmp(out + 6, mac_beif, 6);
-	ok &= want32("source", get32(out + ETH_HLEN + 12), CLIENT);
-	ok &= want32("destination", get32(out + ETH_HLEN + 16), BACKEND);
+	ok &= want_src(out, fam->client);
+	ok &= want_dst(out, fam->backend);
 	ok &= want32("ports", get32(th), (__u32)CPORT << 16 | BE_PORT);
 	ok &= want32("flags", th[13], TF_ACK);
 	ok &= want32("seq", get32(th + 4), CLIENT_ISN + 1);
@@ -379,7 +491,7 @@ static bool t_client_data(void)
 	if (!run(SIDE_UP, in, seg_build(&s, in), XDP_REDIRECT, out, &out_len))
 		return false;
 	th = tcp_of(out);
-	ok = want32("destination", get32(out + ETH_HLEN + 16), BACKEND);
+	ok = want_dst(out, fam->backend);
 	ok &= want32("seq", get32(th + 4), CLIENT_ISN + 1);
 	ok &= want32("ack", get32(th + 8), cookie + 1 + 100 + shift);
 	o = opt_find(out, out_len, 5);
@@ -396,7 +508,7 @@ static bool t_backend_data(void)
 	__u8 opts[12] = { 1, 1, 8, 10 };
 	struct seg s = {
 		.src_mac = mac_be, .dst_mac = mac_beif,
-		.saddr = BACKEND, .daddr = CLIENT, .sport = BE_PORT,
+		.saddr = fam->backend, .daddr = fam->client, .sport = BE_PORT,
 		.dport = CPORT, .seq = BACKEND_ISN + 1,
 		.ack = CLIENT_ISN + 31, .flags = TF_ACK | TF_PSH,
 		.window = 100, .opts = opts, .opt_len = sizeof(opts),
@@ -413,7 +525,7 @@ static bool t_backend_data(void)
 		return false;
 	th = tcp_of(out);
 	ok = !memcmp(out, mac_client, ETH_ALEN);
-	ok &= want32("source", get32(out + ETH_HLEN + 12), VIP);
+	ok &= want_src(out, fam->vip);
 	ok &= want32("ports", get32(th), 80 << 16 | CPORT);
 	ok &= want32("seq", get32(th + 4), cookie + 1);
 	ok &= want32("ack", get32(th + 8), CLIENT_ISN + 31);
@@ -450,7 +562,7 @@ static bool t_backend_other_layout(void)
 	__u8 opts[12] = { 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1 };
 	struct seg s = {
 		.src_mac = mac_be, .dst_mac = mac_beif,
-		.saddr = BACKEND, .daddr = CLIENT, .sport = BE_PORT,
+		.saddr = fam->backend, .daddr = fam->client, .sport = BE_PORT,
 		.dport = CPORT, .seq = BACKEND_ISN + 51,
 		.ack = CLIENT_ISN + 31, .flags = TF_ACK,
 		.window = 100, .opts = opts, .opt_len = sizeof(opts),
@@ -478,14 +590,19 @@ static bool t_lost_entry(void)
 	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
 	__u32 out_len;
 
-	if (tb_map_clear(lb.maps.ct, &(struct scmlb_flow_key){ 0 }) ||
-	    tb_map_clear(lb.maps.ct_replies, &(struct scmlb_flow_key){ 0 }))
+	struct scmlb_flow6_key key6 = { 0 };
+	struct scmlb_flow_key key = { 0 };
+	void *k = fam->v6 ? (void *)&key6 : (void *)&key;
+
+	if (tb_map_clear(fam->v6 ? lb.maps.ct6 : lb.maps.ct, k) ||
+	    tb_map_clear(fam->v6 ? lb.maps.ct6_replies : lb.maps.ct_replies,
+			 k))
 		return false;
 	if (!run(SIDE_UP, in, client_ack(in, cookie + 1 + 500, 20), XDP_TX,
 		 out, &out_len))
 		return false;
 	return want32("flags", tcp_of(out)[13], TF_RST) &&
-	       want32("destination", get32(out + ETH_HLEN + 16), CLIENT);
+	       want_dst(out, fam->client);
 }
 
 static const struct {
@@ -515,18 +632,34 @@ static int bpf_setup(void)
 		.forward = SCMLB_FWD_NAT,
 		.flags = SCMLB_SVC_SYN_PROXY,
 	};
+	struct scmlb_service svc6 = svc;
 	int err;
 
+	put32(fams[0].client, CLIENT);
+	put32(fams[0].vip, VIP);
+	put32(fams[0].backend, BACKEND);
+	ip6_pton(CLIENT6, fams[1].client);
+	ip6_pton(VIP6, fams[1].vip);
+	ip6_pton(BACKEND6, fams[1].backend);
+	svc6.family = SCMLB_AF_INET6;
+	memcpy(svc6.vip, fams[1].vip, 16);
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
 	err = tb_instance(&lb, VIP_ATTACH, ifindex[SIDE_UP], mac_up, CT_SIZE,
 			  -1);
 	if (!err)
 		err = scmlb_service_add(&lb, &svc);
-	svc_id = svc.id;
+	fams[0].svc_id = svc.id;
 	if (!err)
-		err = tb_backend_add_to(&lb, svc_id, 1, BE_PORT, 1, BACKEND,
+		err = tb_backend_add_to(&lb, svc.id, 1, BE_PORT, 1, BACKEND,
 					ifindex[SIDE_BE], mac_be, mac_beif,
 					&be_id);
+	if (!err)
+		err = scmlb_service_add(&lb, &svc6);
+	fams[1].svc_id = svc6.id;
+	if (!err)
+		err = tb_backend6_add(&lb, svc6.id, BE_PORT, 2, BACKEND6,
+				      ifindex[SIDE_BE], mac_be, mac_beif,
+				      NULL);
 	return err;
 }
 
@@ -535,17 +668,24 @@ int main(void)
 	static const struct tb_setup tb = {
 		if_names, SIDE_N, ifindex, CT_SIZE, &skel, &lb, bpf_setup,
 	};
+	char desc[256];
+	size_t i, f;
 	int failed;
-	size_t i;
 
 	if (!tb_start(&tb, &failed))
 		return failed;
 
-	printf("1..%zu\n", ARRAY_SIZE(cases));
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		notes_reset();
-		failed += tap_case(i + 1, cases[i].desc,
-				   cases[i].run() ? RES_OK : RES_FAIL, NULL);
+	printf("1..%zu\n", ARRAY_SIZE(fams) * ARRAY_SIZE(cases));
+	for (f = 0; f < ARRAY_SIZE(fams); f++) {
+		fam = &fams[f];
+		for (i = 0; i < ARRAY_SIZE(cases); i++) {
+			notes_reset();
+			snprintf(desc, sizeof(desc), "%s%s", fam->prefix,
+				 cases[i].desc);
+			failed += tap_case(f * ARRAY_SIZE(cases) + i + 1, desc,
+					   cases[i].run() ? RES_OK : RES_FAIL,
+					   NULL);
+		}
 	}
 	scmlb_bpf__destroy(skel);
 	return failed ? 1 : 0;

@@ -187,6 +187,9 @@ int tb_bpf_setup(struct scmlb_bpf **skel, struct scmlb_ctx *ctx,
 		err = bpf_program__set_expected_attach_type(s->progs.scmlb_syn_proxy,
 							    0);
 	if (!err)
+		err = bpf_program__set_expected_attach_type(s->progs.scmlb_syn_proxy6,
+							    0);
+	if (!err)
 		err = bpf_program__set_expected_attach_type(pentry, 0);
 	if (!err)
 		err = scmlb_bpf__load(s);

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Print the TCP option kinds of the first SYN to PORT seen on IFACE.
+"""Print the TCP option kinds of the first SYN to PORT seen on IFACE (IPv4 or IPv6).
 
 Usage: syn-options.py IFACE PORT SECONDS. Prints "ready" once listening,
 then the kinds of the SYN's options in order (2 MSS, 3 window scale,
@@ -39,9 +39,12 @@ def main():
             b = s.recv(2048)
         except socket.timeout:
             continue
-        if len(b) < 54 or b[12:14] != b"\x08\x00" or b[23] != 6:
+        if len(b) >= 74 and b[12:14] == b"\x86\xdd" and b[20] == 6:
+            t = b[54:]              # IPv6 without extension headers
+        elif len(b) >= 54 and b[12:14] == b"\x08\x00" and b[23] == 6:
+            t = b[14 + (b[14] & 15) * 4:]
+        else:
             continue
-        t = b[14 + (b[14] & 15) * 4:]
         dport = struct.unpack("!H", t[2:4])[0]
         if dport != port or (t[13] & 0x12) != 0x02:
             continue

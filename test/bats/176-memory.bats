@@ -23,7 +23,7 @@ row() {
 	scmlb stat --memory --json | jq -c --arg n "$1" '.[] | select(.name == $n)'
 }
 
-# memlock_of NAME: what bpftool says the pinned map NAME takes
+# bpftool_memlock NAME: what bpftool says the pinned map NAME takes
 bpftool_memlock() {
 	bpftool -j map show pinned "$SCMLB_PIN_DIR/$1" | jq .bytes_memlock
 }
@@ -95,21 +95,26 @@ bpftool_memlock() {
 	[[ $stderr == "scmlb-stat: invalid option '--memory': "* ]]
 }
 
+# sized_memory SIZE: attach again with --conntrack-size SIZE; prints
+# ct_flows's memlock and the total, once ct_flows holds SIZE entries
+sized_memory() {
+	local json
+	scmlb detach >/dev/null
+	scmlb attach -u up0 -v "$TOPO_VIP" -m skb --conntrack-size "$1" >/dev/null
+	json=$(scmlb stat --memory --json)
+	jq -e --argjson n "$1" '.[] | select(.name == "ct_flows") |
+		.max_entries == $n' <<<"$json" >/dev/null
+	jq -r '(.[] | select(.name == "ct_flows") | .memlock_bytes),
+		([.[].memlock_bytes] | add)' <<<"$json" | paste -sd' '
+}
+
 # last: it attaches again without the backends
 @test "memory: conntrack's memlock grows with --conntrack-size" {
 	local small small_total big big_total
-	scmlb detach >/dev/null
-	scmlb attach -u up0 -v "$TOPO_VIP" -m skb --conntrack-size 1024 >/dev/null
-	run -0 row ct_flows
-	[ "$(jq .max_entries <<<"$output")" -eq 1024 ]
-	small=$(jq .memlock_bytes <<<"$output")
-	small_total=$(scmlb stat --memory --json | jq '[.[].memlock_bytes] | add')
-	scmlb detach >/dev/null
-	scmlb attach -u up0 -v "$TOPO_VIP" -m skb --conntrack-size 65536 >/dev/null
-	run -0 row ct_flows
-	[ "$(jq .max_entries <<<"$output")" -eq 65536 ]
-	big=$(jq .memlock_bytes <<<"$output")
-	big_total=$(scmlb stat --memory --json | jq '[.[].memlock_bytes] | add')
+	run -0 sized_memory 1024
+	read -r small small_total <<<"$output"
+	run -0 sized_memory 65536
+	read -r big big_total <<<"$output"
 	# 64 times the entries: at least 32 times the memory, and the total
 	# grows by at least what ct_flows did
 	[ "$big" -gt $((32 * small)) ]

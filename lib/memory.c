@@ -208,6 +208,8 @@ int scmlb_memory_list(const struct scmlb_ctx *ctx,
 		err = add_prog_array_maps(&l, ctx->maps.progs);
 	if (!err && ctx->maps.progs6 >= 0)
 		err = add_prog_array_maps(&l, ctx->maps.progs6);
+	if (!err && ctx->maps.progs4 >= 0)
+		err = add_prog_array_maps(&l, ctx->maps.progs4);
 	if (!err)
 		err = add_tables(&l, ctx);
 	if (err) {

@@ -802,6 +802,8 @@ static int svc_fill(__u32 maglev)
 		be->id = i + 1;
 		be->service_id = i / SVC_BACKENDS + 1;
 		be->addr[0] = htonl(SVC_BE_BASE + be->id);
+		/* as scmlb-lb set: a port service's backends take its port */
+		be->port = htons(be->service_id - 1);
 		be->ifindex = ctx.cfg.upstream_ifindex;
 		memcpy(be->mac, gw_mac, sizeof(be->mac));
 		memcpy(be->if_mac, if_mac, sizeof(be->if_mac));

@@ -21,7 +21,7 @@ _scmlb_opts() {
 	case $tool/$verb in
 	attach/*) echo "-u|--upstream= -v|--vip= -m|--mode= --conntrack-size=" ;;
 	detach/*) echo "--keep-maps" ;;
-	stat/*) echo "--interval= --count= --json --prometheus --output= --if-attached" ;;
+	stat/*) echo "--interval= --count= --json --prometheus --memory --output= --if-attached" ;;
 	status/*) echo "--json" ;;
 	gc/*) echo "-t|--gc-time= --timeout= -q|--quiet --json --if-attached" ;;
 	health/*) echo "--timeout= --fall= --json --if-attached" ;;

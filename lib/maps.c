@@ -567,6 +567,22 @@ void scmlb_maps_close(struct scmlb_ctx *ctx)
 	}
 }
 
+/**
+ * scmlb_maps_nth() - the @i-th pinned map of the layout, in maps.h's order
+ * @ctx:  the run, with the maps open
+ * @i:    from 0
+ * @name: set to the map's name
+ *
+ * Return: its fd (-1 when it is not open), or -ENOENT past the last map.
+ */
+int scmlb_maps_nth(const struct scmlb_ctx *ctx, size_t i, const char **name)
+{
+	if (i >= N_MAPS)
+		return -ENOENT;
+	*name = map_descs[i].name;
+	return *(const int *)((const char *)&ctx->maps + map_descs[i].fd_offset);
+}
+
 /*
  * Names of maps earlier layouts pinned: scmlb-detach removes those of any
  * layout, as it can be told to detach an old one.

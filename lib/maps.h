@@ -89,6 +89,7 @@ int scmlb_maps_open(struct scmlb_ctx *ctx);
 int scmlb_maps_open_unpublished(struct scmlb_ctx *ctx);
 int scmlb_layout_check(const struct scmlb_ctx *ctx);
 void scmlb_maps_close(struct scmlb_ctx *ctx);
+int scmlb_maps_nth(const struct scmlb_ctx *ctx, size_t i, const char **name);
 int scmlb_maps_unpin(const char *dir, bool remove_dir);
 int scmlb_tx_ports_open(const char *dir);
 int scmlb_pin_path(char *buf, size_t size, const char *dir, const char *name);

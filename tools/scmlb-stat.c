@@ -9,6 +9,7 @@
 #include "interval.h"
 #include "log.h"
 #include "maps.h"
+#include "memory.h"
 #include "metrics.h"
 #include "output.h"
 #include "services.h"
@@ -62,6 +63,7 @@ struct stat_opts {
 	double interval;	/* 0: one reading */
 	__u32 count;		/* 0: until interrupted */
 	bool prometheus;
+	bool memory;
 	const char *output;	/* with --prometheus: the file to replace */
 };
 
@@ -237,6 +239,60 @@ static int print_prometheus(struct scmlb_ctx *ctx, const struct stat_opts *o)
 	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
 }
 
+/*
+ * Every map of the instance with the memory the kernel charges for it,
+ * then (text only) their total.
+ */
+static int print_memory(const struct scmlb_ctx *ctx)
+{
+	static const struct scmlb_column cols[] = {
+		{ "NAME", "name", SCMLB_COL_STR },
+		{ "TYPE", "type", SCMLB_COL_STR },
+		{ "KEY", "key_size", SCMLB_COL_NUM },
+		{ "VALUE", "value_size", SCMLB_COL_NUM },
+		{ "MAX ENTRIES", "max_entries", SCMLB_COL_NUM },
+		{ "MEMLOCK", "memlock_bytes", SCMLB_COL_NUM },
+	};
+	char key[16], val[16], max[16], mem[24];
+	const char *cells[] = { NULL, NULL, key, val, max, mem };
+	struct scmlb_map_memory *maps = NULL;
+	struct scmlb_table *t = NULL;
+	unsigned long long total = 0;
+	size_t n = 0, i;
+	int err;
+
+	err = scmlb_memory_list(ctx, &maps, &n);
+	if (!err)
+		t = scmlb_table_new(cols, sizeof(cols) / sizeof(cols[0]));
+	if (!err && !t)
+		err = -ENOMEM;
+	for (i = 0; !err && i < n; i++) {
+		cells[0] = maps[i].name;
+		cells[1] = scmlb_memory_type_name(maps[i].type);
+		snprintf(key, sizeof(key), "%u", maps[i].key_size);
+		snprintf(val, sizeof(val), "%u", maps[i].value_size);
+		snprintf(max, sizeof(max), "%u", maps[i].max_entries);
+		snprintf(mem, sizeof(mem), "%llu",
+			 (unsigned long long)maps[i].memlock);
+		total += maps[i].memlock;
+		err = scmlb_table_row(t, cells);
+	}
+	if (!err && !ctx->json) {
+		cells[0] = "total";
+		cells[1] = "";
+		key[0] = val[0] = max[0] = '\0';
+		snprintf(mem, sizeof(mem), "%llu", total);
+		err = scmlb_table_row(t, cells);
+	}
+	if (!err)
+		err = scmlb_table_print(t, ctx->json, stdout);
+	scmlb_table_free(t);
+	free(maps);
+	if (err)
+		pr_err("cannot list the maps: %s", strerror(-err));
+	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
+}
+
 static int do_stat(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct stat_opts *o = opts;
@@ -249,6 +305,8 @@ static int do_stat(struct scmlb_ctx *ctx, const void *opts)
 	}
 	if (o->prometheus)
 		return print_prometheus(ctx, o);
+	if (o->memory)
+		return print_memory(ctx);
 	err = o->interval ? print_rates_loop(ctx, o) : print_totals(ctx);
 	if (err) {
 		pr_err("cannot read the counters: %s", strerror(-err));
@@ -267,6 +325,16 @@ static int check_stat(const void *opts)
 	}
 	if (o->prometheus && o->interval) {
 		pr_err("invalid option '--interval': --prometheus prints one "
+		       "reading");
+		return SCMLB_EXIT_USAGE;
+	}
+	if (o->memory && o->prometheus) {
+		pr_err("invalid option '--memory': --prometheus prints the "
+		       "counters, not the maps");
+		return SCMLB_EXIT_USAGE;
+	}
+	if (o->memory && o->interval) {
+		pr_err("invalid option '--interval': --memory prints one "
 		       "reading");
 		return SCMLB_EXIT_USAGE;
 	}
@@ -299,6 +367,9 @@ static const struct scmlb_opt stat_table[] = {
 	{ "prometheus", 0, NULL, NULL, NULL,
 	  offsetof(struct stat_opts, prometheus), false,
 	  "print every counter of the instance in the Prometheus text format" },
+	{ "memory", 0, NULL, NULL, NULL,
+	  offsetof(struct stat_opts, memory), false,
+	  "list every map of the instance and the memory it takes" },
 	{ "output", 0, "FILE", "file", parse_output,
 	  offsetof(struct stat_opts, output), false,
 	  "with --prometheus: replace FILE atomically instead of printing" },
@@ -327,7 +398,12 @@ static const struct scmlb_tool stat_tool = {
 	"--json prints one JSON object per line.\n"
 	"--prometheus prints the counters per protocol and outcome, per service\n"
 	"and backend, conntrack entries by state, firewall and DoS drops, for\n"
-	"node_exporter's textfile collector (see scmlb-metrics.timer).\n",
+	"node_exporter's textfile collector (see scmlb-metrics.timer).\n"
+	"--memory lists every map of the instance, pinned or held by its\n"
+	"programs (each service's table as lb_table[ID]): TYPE, KEY and VALUE\n"
+	"sizes in bytes, MAX ENTRIES, and MEMLOCK, the bytes the kernel charges\n"
+	"for it (fdinfo's memlock, as bpftool shows); a last line gives the\n"
+	"total. --json prints an array without the total.\n",
 };
 
 int main(int argc, char **argv)

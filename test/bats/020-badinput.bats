@@ -159,6 +159,9 @@ BAD_TABLE=$(cat <<TABLE
 2|scmlb-health|'0'|--fall 0
 2|scmlb-stat|'2'|--count 2
 2|scmlb-stat|'slow'|--interval slow
+2|scmlb-stat|'--interval'|--memory --interval 1
+2|scmlb-stat|'--memory'|--memory --prometheus
+2|scmlb-stat|'2'|--memory --count 2
 2|scmlb-lb|'--id'|edit -w 2
 2|scmlb-lb|'edit'|edit -i 1
 2|scmlb-lb|'--no-healthcheck'|edit -i 1 -c http://10.0.4.2:8080/health --no-healthcheck

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* bench_ctl.c - the control-plane tools timed on big tables (issues 4, 6 and 14) */
+/* bench_ctl.c - the control-plane tools timed on big tables, and the maps' memory (issues 4, 6, 14 and 18) */
 
 /*
  * Run as root: build/test/bench/bench_ctl [--runs N] [--tools DIR] [--json]
@@ -12,16 +12,31 @@
  *    (the costly path: a new network is linked into the others), a new
  *    network per timed run; target < 50 ms;
  *  - scmlb-lb conntrack get --json of 100,000 flows, to /dev/null, in the
- *    default conntrack size and in one of 4,000,000 flows; target < 1 s;
+ *    default conntrack size and in one of 4,194,304 flows; target < 1 s;
  *  - scmlb-gc --gc-time 1h over 1,000,000 flows (10 % closed a minute
- *    ago, 15 % idle for 2 h, the rest active) in a conntrack of 4,000,000
+ *    ago, 15 % idle for 2 h, the rest active) in a conntrack of 4,194,304
  *    flows; target
  *    < 1 s, and its report must name exactly the closed and idle flows,
  *    whose two entries must be gone while both of every active one stay;
  *  - scmlb-stat --prometheus, to /dev/null, of 4,096 services with 4
  *    backends each (16,384, as many as scmlb takes) and 1,000,000 flows
- *    in a conntrack of 4,000,000 flows; target < 1 s, and the output must
+ *    in a conntrack of 4,194,304 flows; target < 1 s, and the output must
  *    list every service, every backend and every flow by its state.
+ * Issue 18's scale, with targets set and justified at results[]:
+ *  - the memory of every map (scmlb-stat --memory's lib function) at the
+ *    default conntrack size, sized for 1,000,000 flows and holding them,
+ *    and sized for 4,000,000 holding them with the 4,096 services and
+ *    100,000 rules (on 10,000 networks) below; targets on the instance's
+ *    total, a maglev table and the firewall trie;
+ *  - scmlb-lb drain and scmlb-lb set on a maglev service: each rebuilds
+ *    its 65,537-slot table (scmlb-svc set builds none: a new service has
+ *    no backend); MG_DEFAULT services are maglev with their tables, all
+ *    4,096 with --scale (each table takes a build and a copy of 256 KiB
+ *    into a new map: minutes for all);
+ *  - scmlb-save of it all, which must list every backend and rule;
+ *  - scmlb-gc over 4,000,000 flows (1,000,000 removed);
+ *  - with --scale, scmlb-restore of that save from detached, which must
+ *    then save the same bytes.
  * A flow is two entries, the client's in ct_flows and the reply's in
  * ct_replies, as the data plane writes them: gc walks both in the kernel
  * and deletes both; conntrack get reads both and joins them.
@@ -65,6 +80,7 @@
 #include "fw.h"
 #include "log.h"
 #include "maps.h"
+#include "memory.h"
 #include "output.h"
 #include "services.h"
 #include "testbed.h"
@@ -80,7 +96,14 @@
 
 #define CT_LIST_FLOWS	100000
 #define CT_GC_FLOWS	1000000
-#define CT_BIG		"4000000"	/* flows: as many entries in each map */
+/*
+ * Flows: as many entries in each map. An LRU map evicts a little before
+ * it is full (its free nodes are spread over per-CPU lists): 4,000,000
+ * flows in a table of exactly that size lost 153, hence 2^22 for 4M.
+ */
+#define CT_BIG		"4194304"
+#define CT_BIG_FLOWS	4000000		/* gc over a full conntrack */
+#define CT_1M		"1048576"	/* conntrack for 1,000,000 flows */
 
 /*
  * Flow i: source 100.64.0.0 + (i >> 15), port 32768 + (i & 0x7fff), on
@@ -96,6 +119,20 @@
 #define SVC_BACKENDS	4
 #define SVC_BE_BASE	IP4(10, 128, 0, 0)	/* backend id n: + n */
 
+/*
+ * The scale of issue 18: maglev services with their tables (MG_DEFAULT
+ * of them, all with --scale), their backends reached through a gateway
+ * so that scmlb-lb set and scmlb-restore resolve them, FW_BIG_RULES rules.
+ */
+#define MG_DEFAULT	64		/* 4,096 tables take minutes to build */
+#define MG_GW_NET	"10.200.0.1/24"
+#define MG_GW		"10.200.0.2"
+#define MG_GW_MAC	"02:00:00:00:c8:02"
+#define MG_BE_NET	"10.128.0.0/16"		/* SVC_BE_BASE's */
+#define FW_BIG_RULES	100000
+#define FW_BIG_PER_NET	10		/* rules a network: 10,000 networks */
+#define FW_BIG_BASE	IP4(20, 0, 0, 0)	/* /24s from 20.0.0.0 */
+
 /* gc's mix, by i % 20: 0-1 closed, 2-4 idle, the rest active. */
 #define MIX_PERIOD	20
 #define IDLE_SECONDS	(2 * 3600)	/* against --gc-time 1h */
@@ -107,10 +144,14 @@
 #define RUNS_MAX	99
 #define RUNS_DEFAULT	11
 #define GC_RUNS_MAX	5		/* each refills a million flows */
+#define GC_BIG_RUNS_MAX	1		/* each refills four million */
+#define GC_BIG_RUNS_SCALE 3
+#define SAVE_RUNS_MAX	5
 
 static char tools_dir[PATH_MAX];
 static int runs = RUNS_DEFAULT;
 static bool json;
+static bool scale;		/* --scale: 4,096 tables, restore, more gc runs */
 
 struct result {
 	const char *key;
@@ -122,7 +163,8 @@ struct result {
 
 enum {
 	R_FW_SET, R_FW_DELETE, R_FW_GET, R_CT_GET, R_CT_GET_BIG, R_GC,
-	R_GC_NOTHING, R_STAT_PROM, R_N,
+	R_GC_NOTHING, R_STAT_PROM, R_MG_LB_DRAIN, R_MG_LB_SET, R_SAVE,
+	R_GC_BIG, R_RESTORE, R_N,
 };
 
 static struct result results[R_N] = {
@@ -136,7 +178,7 @@ static struct result results[R_N] = {
 		"scmlb-lb conntrack get --json, 100,000 flows", 1000 },
 	[R_CT_GET_BIG] = { "ct_get_100k_ct4m",
 		"scmlb-lb conntrack get --json, 100,000 flows, "
-		"--conntrack-size 4000000", 1000 },
+		"--conntrack-size 4194304", 1000 },
 	[R_GC] = { "gc_1m",
 		"scmlb-gc, 1,000,000 flows, 250,000 removed", 1000 },
 	[R_GC_NOTHING] = { "gc_750k_nothing",
@@ -144,6 +186,27 @@ static struct result results[R_N] = {
 	[R_STAT_PROM] = { "stat_prometheus_4k_svc_1m",
 		"scmlb-stat --prometheus, 4,096 services, 16,384 backends, "
 		"1,000,000 flows", 1000 },
+	/*
+	 * Issue 18's scale. A table rebuild: what a user waits for at each
+	 * backend change, human scale (twice the 10,000-rule scmlb-fw set's
+	 * 50 ms: a 65,537-slot table is built and copied in). save: within a
+	 * second, as the other listings. gc: four times the flows of gc_1m,
+	 * four times its target (the walk is linear; the timer does not
+	 * start a pass while one runs). restore: a boot-time job, 120,000
+	 * lines in 2 minutes (1 ms a line).
+	 */
+	[R_MG_LB_DRAIN] = { "lb_drain_maglev",
+		"scmlb-lb drain, maglev service (65,537-slot table rebuilt), "
+		"4,096 services, 16,384 backends, 100,000 rules", 100 },
+	[R_MG_LB_SET] = { "lb_set_maglev",
+		"scmlb-lb set, maglev service (table rebuilt), the same", 100 },
+	[R_SAVE] = { "save_4k_svc_100k_rules",
+		"scmlb-save, 4,096 services, 16,384 backends, 100,000 rules",
+		1000 },
+	[R_GC_BIG] = { "gc_4m",
+		"scmlb-gc, 4,000,000 flows, 1,000,000 removed", 4000 },
+	[R_RESTORE] = { "restore_4k_svc_100k_rules",
+		"scmlb-restore of that save, detached (--scale)", 120000 },
 };
 
 static double now_ms(void)
@@ -298,8 +361,12 @@ static void instance_close(struct scmlb_ctx *ctx)
 	scmlb_unlock(ctx);
 }
 
-/* FW_RULES tcp rules to port 22, each on a /24 of its own. */
-static int fw_fill(void)
+/*
+ * @n tcp rules, @per_net on each /24 from @base (rule i on network
+ * i / @per_net, to port 22 + i % @per_net): a new network costs an add a
+ * read of the others, a rule of a network that exists does not.
+ */
+static int fw_fill(__u32 base, __u32 n, __u32 per_net)
 {
 	struct scmlb_fw_rule r;
 	struct scmlb_ctx ctx;
@@ -308,18 +375,18 @@ static int fw_fill(void)
 	int err;
 
 	err = instance_open(&ctx);
-	for (i = 0; !err && i < FW_RULES; i++) {
+	for (i = 0; !err && i < n; i++) {
 		memset(&r, 0, sizeof(r));
-		r.addr = htonl(FW_BASE + (i << 8));
+		r.addr = htonl(base + (i / per_net << 8));
 		r.prefixlen = 24;
 		r.proto = IPPROTO_TCP;
-		r.dst_from = r.dst_to = 22;
+		r.dst_from = r.dst_to = 22 + i % per_net;
 		err = scmlb_fw_rule_add(&ctx, &r);
 	}
-	if (!err && ctx.cfg.fw_rules != FW_RULES)
+	if (!err && ctx.cfg.fw_rules != n)
 		err = -EUCLEAN;
 	if (!err)
-		pr_debug("%u rules added in %.0f ms", FW_RULES, now_ms() - t0);
+		pr_debug("%u rules added in %.0f ms", n, now_ms() - t0);
 	if (ctx.dir_fd >= 0)
 		instance_close(&ctx);
 	return err;
@@ -620,31 +687,58 @@ static int gc_check_report(const char *out, size_t checked, size_t closed,
 	return 0;
 }
 
-static int measure_gc(void)
+/* How many of flows 0..@n-1 of gc's mix are closed, and idle. */
+static void mix_counts(__u32 n, size_t *closed, size_t *idle)
 {
-	char *argv[] = { "scmlb-gc", "--gc-time", "1h", NULL };
-	size_t closed = 0, idle = 0;
-	int err = 0, r, gc_runs = runs < GC_RUNS_MAX ? runs : GC_RUNS_MAX;
-	char out[256];
-	double ms;
 	__u32 i;
 
-	for (i = 0; i < CT_GC_FLOWS; i++) {
-		closed += flow_kind(i, true) == FK_CLOSED;
-		idle += flow_kind(i, true) == FK_IDLE;
+	*closed = *idle = 0;
+	for (i = 0; i < n; i++) {
+		*closed += flow_kind(i, true) == FK_CLOSED;
+		*idle += flow_kind(i, true) == FK_IDLE;
 	}
+}
+
+/*
+ * scmlb-gc over flows 0..@n-1 of the mix, all of them put back before
+ * each run (the active stay, the removed come back; not before the first
+ * when the caller @filled them), at most @max runs.
+ */
+static int measure_gc_mixed(__u32 n, bool filled, int max,
+			    struct result *res)
+{
+	char *argv[] = { "scmlb-gc", "--gc-time", "1h", NULL };
+	int err = 0, r, gc_runs = runs < max ? runs : max;
+	size_t closed, idle;
+	char out[256];
+	double ms;
+
+	mix_counts(n, &closed, &idle);
 	for (r = 0; !err && r < gc_runs; r++) {
-		/* all of them anew: the active stay, the removed come back */
-		err = ct_fill(CT_GC_FLOWS, true);
+		if (r || !filled)
+			err = ct_fill(n, true);
 		if (!err)
 			err = tool_capture(out, sizeof(out), &ms, argv);
 		if (!err)
-			err = gc_check_report(out, CT_GC_FLOWS, closed, idle);
+			err = gc_check_report(out, n, closed, idle);
 		if (!err)
-			err = ct_check_after_gc(CT_GC_FLOWS);
+			err = ct_check_after_gc(n);
 		if (!err)
-			results[R_GC].ms[results[R_GC].n++] = ms;
+			res->ms[res->n++] = ms;
 	}
+	return err;
+}
+
+static int measure_gc(void)
+{
+	char *argv[] = { "scmlb-gc", "--gc-time", "1h", NULL };
+	int err, r, gc_runs = runs < GC_RUNS_MAX ? runs : GC_RUNS_MAX;
+	size_t closed, idle;
+	char out[256];
+	double ms;
+
+	err = measure_gc_mixed(CT_GC_FLOWS, false, GC_RUNS_MAX, &results[R_GC]);
+	mix_counts(CT_GC_FLOWS, &closed, &idle);
 	for (r = 0; !err && r < gc_runs; r++) {
 		err = tool_capture(out, sizeof(out), &ms, argv);
 		if (!err)
@@ -659,19 +753,24 @@ static int measure_gc(void)
 /*
  * Services 2..SVC_N on TCP ports 1.. of the VIP, as scmlb-svc set adds
  * them, then SVC_BACKENDS backends for each service, ids from 1, with
- * counters that tell them apart (backend n: n connections).
+ * counters that tell them apart (backend n: n connections). Services
+ * 1..@maglev are maglev services with their tables (built and published
+ * as scmlb-lb set does, once all backends are in), the others rr without.
  */
-static int svc_fill(void)
+static int svc_fill(__u32 maglev)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 *keys = calloc(SCMLB_MAX_BACKENDS, sizeof(*keys));
 	struct scmlb_backend *bes = calloc(SCMLB_MAX_BACKENDS, sizeof(*bes));
 	int ncpus = libbpf_num_possible_cpus();
 	struct scmlb_backend_stats *bs = NULL;
+	/* the gateway of mg_routes(): scmlb-gc finds them where they are */
+	static const __u8 gw_mac[6] = { 0x02, 0, 0, 0, 0xc8, 0x02 };
 	struct scmlb_service svc;
 	double t0 = now_ms();
 	struct scmlb_ctx ctx;
 	__u32 i, n = 0, count, c;
+	__u8 if_mac[6];
 	int err;
 
 	err = !keys || !bes ? -ENOMEM : ncpus < 0 ? ncpus : 0;
@@ -681,13 +780,17 @@ static int svc_fill(void)
 	}
 	if (err)
 		goto out_free;
+	err = tb_if_mac(ctx.cfg.upstream_ifindex, if_mac);
+	if (!err && maglev)
+		err = scmlb_service_set_scheduler(&ctx, 1, SCMLB_SCHED_MAGLEV,
+						  SCMLB_FWD_NAT);
 	for (i = 1; !err && i < SVC_N; i++) {
 		memset(&svc, 0, sizeof(svc));
 		svc.family = SCMLB_AF_INET;
 		svc.proto = IPPROTO_TCP;
 		svc.port = htons(i);
 		svc.vip[0] = htonl(VIP);
-		svc.scheduler = SCMLB_SCHED_RR;
+		svc.scheduler = i < maglev ? SCMLB_SCHED_MAGLEV : SCMLB_SCHED_RR;
 		err = scmlb_service_add(&ctx, &svc);
 	}
 	if (err)
@@ -699,7 +802,11 @@ static int svc_fill(void)
 		be->id = i + 1;
 		be->service_id = i / SVC_BACKENDS + 1;
 		be->addr[0] = htonl(SVC_BE_BASE + be->id);
+		/* as scmlb-lb set: a port service's backends take its port */
+		be->port = htons(be->service_id - 1);
 		be->ifindex = ctx.cfg.upstream_ifindex;
+		memcpy(be->mac, gw_mac, sizeof(be->mac));
+		memcpy(be->if_mac, if_mac, sizeof(be->if_mac));
 		be->weight = 1 + i % SVC_BACKENDS;
 		be->family = SCMLB_AF_INET;
 		be->health = i % 3;	/* unknown, healthy, unhealthy */
@@ -722,6 +829,12 @@ static int svc_fill(void)
 	}
 	ctx.cfg.next_backend_id = n + 1;
 	err = scmlb_config_commit(&ctx);
+	t0 = now_ms();
+	for (i = 1; !err && i <= maglev; i++)
+		err = scmlb_service_publish(&ctx, i, NULL);
+	if (!err && maglev)
+		pr_debug("%u maglev tables built in %.0f ms", maglev,
+			 now_ms() - t0);
 out:
 	instance_close(&ctx);
 out_free:
@@ -790,7 +903,355 @@ out:
 	return err;
 }
 
+/* ---- issue 18: memory, maglev services, save and restore ---- */
+
+/* The maps of the instance at one point of the run. */
+struct snapshot {
+	const char *key;		/* its JSON key */
+	const char *header;
+	struct scmlb_map_memory *maps;
+	size_t n;
+};
+
+#define SNAPSHOTS_MAX	4
+static struct snapshot snapshots[SNAPSHOTS_MAX];
+static int n_snapshots;
+
+/* Every map of the instance and its memlock now, as scmlb-stat --memory. */
+static int memory_snapshot(const char *key, const char *header)
+{
+	struct snapshot *sn = &snapshots[n_snapshots];
+	struct scmlb_ctx ctx;
+	int err;
+
+	if (n_snapshots == SNAPSHOTS_MAX)
+		return -E2BIG;
+	err = instance_open(&ctx);
+	if (err)
+		return err;
+	err = scmlb_memory_list(&ctx, &sn->maps, &sn->n);
+	instance_close(&ctx);
+	if (!err) {
+		sn->key = key;
+		sn->header = header;
+		n_snapshots++;
+	}
+	return err;
+}
+
+/* The services' tables, lb_table[ID], share a row. */
+static const char *memory_row_name(const char *name)
+{
+	return strncmp(name, "lb_table[", 9) ? name : "lb_table[*]";
+}
+
+/* Bytes of the maps of @sn that are row @row (every map for NULL). */
+static unsigned long long snapshot_bytes(const struct snapshot *sn,
+					 const char *row)
+{
+	unsigned long long sum = 0;
+	size_t i;
+
+	for (i = 0; i < sn->n; i++)
+		if (!row || !strcmp(memory_row_name(sn->maps[i].name), row))
+			sum += sn->maps[i].memlock;
+	return sum;
+}
+
+/*
+ * A service's table, 4,096 of them: SCMLB_TABLE_SIZE + 1 four-byte slots,
+ * the length first.
+ */
+#define MG_TABLE_BYTES	((SCMLB_TABLE_SIZE + 1) * 4ULL)
+
+/* Memory figures with a target, from the snapshots. */
+static const struct memory_target {
+	const char *key;
+	const char *desc;
+	const char *snapshot;
+	const char *row;		/* NULL: every map */
+	bool but_row;			/* every map but @row's */
+	bool per_map;			/* the row's bytes over its maps */
+	double target_mib;
+} memory_targets[] = {
+	/*
+	 * A host sized for a million flows should not need a gigabyte for
+	 * them, four million flows fit in 4 GiB: half of an 8 GiB host.
+	 * Conntrack is preallocated for both families, so this is what the
+	 * size costs, not what the flows do. The services' tables, which
+	 * come with services, not flows, have their own target.
+	 */
+	{ "mem_ct_1m", "the instance, --conntrack-size 1,048,576 (1M flows)",
+	  "ct_1m", "lb_table[*]", true, false, 1024 },
+	{ "mem_ct_4m", "the instance but its tables, --conntrack-size "
+	  "4,194,304 (4M flows), 4,096 services, 100,000 rules",
+	  "ct_4m", "lb_table[*]", true, false, 4096 },
+	/*
+	 * A maglev table is 65,538 four-byte slots: 256 KiB of ids, at most
+	 * 5 % more (4,096 of them: 1 GiB; MG_DEFAULT without --scale).
+	 */
+	{ "mem_table", "a maglev table (lb_table[*] / tables)",
+	  "ct_4m", "lb_table[*]", false, true, 1.05 * MG_TABLE_BYTES / 1048576 },
+	/* the trie of 10,000 networks: under 256 bytes a network */
+	{ "mem_fw_nets_10k", "fw_nets, 10,000 networks of 100,000 rules",
+	  "ct_4m", "fw_nets", false, false,
+	  256.0 * FW_BIG_RULES / FW_BIG_PER_NET / 1048576 },
+};
+
+/* MiB of @m's maps in its snapshot, or over each of them; -1: none. */
+static double snapshot_mib(const struct memory_target *m)
+{
+	const struct snapshot *sn;
+	unsigned long long bytes;
+	size_t i, n = 0;
+	int s;
+
+	for (s = 0; s < n_snapshots; s++) {
+		sn = &snapshots[s];
+		if (strcmp(sn->key, m->snapshot))
+			continue;
+		for (i = 0; i < sn->n; i++)
+			n += !m->row || !strcmp(memory_row_name(sn->maps[i].name),
+						m->row);
+		bytes = snapshot_bytes(sn, m->row);
+		if (m->but_row) {
+			bytes = snapshot_bytes(sn, NULL) - bytes;
+			n = sn->n - n;
+		}
+		if (!n)
+			return -1;
+		return bytes / 1048576.0 / (m->per_map ? n : 1);
+	}
+	return -1;
+}
+
+/*
+ * Backend and reply routes for scmlb-lb set and scmlb-restore: the
+ * backends' /16 through a gateway with a permanent neighbour entry.
+ */
+static int mg_routes(void)
+{
+	int err = tb_run_cmd("ip addr add " MG_GW_NET " dev " IFACE);
+
+	if (!err)
+		err = tb_run_cmd("ip neigh replace " MG_GW " lladdr "
+				 MG_GW_MAC " dev " IFACE " nud permanent");
+	if (!err)
+		err = tb_run_cmd("ip route add " MG_BE_NET " via " MG_GW);
+	return err;
+}
+
+/*
+ * A backend of service 1 (maglev) drained, deleted and set again, each
+ * run: drain and set each rebuild its 65,537-slot table; set resolves the
+ * backend through the gateway of mg_routes().
+ */
+static int measure_mg_lb(void)
+{
+	char id[24], addr[INET_ADDRSTRLEN], out[64];
+	char *drain_argv[] = { "scmlb-lb", "drain", "-i", id, NULL };
+	char *del_argv[] = { "scmlb-lb", "delete", "-i", id, NULL };
+	char *set_argv[] = { "scmlb-lb", "set", "-s", "1", "-n", "svc1-be4",
+			     "-a", addr, NULL };
+	struct in_addr a = { htonl(SVC_BE_BASE + SVC_BACKENDS) };
+	unsigned long be = SVC_BACKENDS;	/* service 1's last */
+	int err = 0, r;
+	double ms;
+
+	inet_ntop(AF_INET, &a, addr, sizeof(addr));
+	for (r = 0; !err && r < runs; r++) {
+		snprintf(id, sizeof(id), "%lu", be);
+		err = tool_run(-1, &ms, drain_argv);
+		if (err)
+			break;
+		results[R_MG_LB_DRAIN].ms[results[R_MG_LB_DRAIN].n++] = ms;
+		err = tool_run(-1, &ms, del_argv);
+		if (!err)
+			err = tool_capture(out, sizeof(out), &ms, set_argv);
+		if (err)
+			break;
+		results[R_MG_LB_SET].ms[results[R_MG_LB_SET].n++] = ms;
+		be = strtoul(out, NULL, 10);
+		if (!be) {
+			pr_err("scmlb-lb set printed '%s', not an id", out);
+			err = -EPROTO;
+		}
+	}
+	return err;
+}
+
+/*
+ * scmlb-save of everything, into @fd for scmlb-restore; it must hold
+ * every backend and every rule.
+ */
+static int measure_save(int fd)
+{
+	char *argv[] = { "scmlb-save", NULL };
+	int save_runs = runs < SAVE_RUNS_MAX ? runs : SAVE_RUNS_MAX;
+	size_t n_be, n_rules;
+	char *text = NULL;
+	int err = 0, r;
+	size_t len;
+	double ms;
+
+	for (r = 0; !err && r < save_runs; r++) {
+		err = tool_run(-1, &ms, argv);
+		if (!err)
+			results[R_SAVE].ms[results[R_SAVE].n++] = ms;
+	}
+	if (!err)
+		err = tool_output(&text, &len, argv);
+	if (err)
+		return err;
+	n_be = count_substr(text, "\nlb set ");
+	n_rules = count_substr(text, "\nfw set ");
+	pr_debug("scmlb-save: %zu bytes, %zu lines", len,
+		 count_substr(text, "\n"));
+	if (n_be != SVC_N * SVC_BACKENDS || n_rules != FW_BIG_RULES) {
+		pr_err("scmlb-save printed %zu backends and %zu rules, not "
+		       "%d and %d", n_be, n_rules, SVC_N * SVC_BACKENDS,
+		       FW_BIG_RULES);
+		err = -EUCLEAN;
+	}
+	if (!err && pwrite(fd, text, len, 0) != (ssize_t)len)
+		err = -EIO;
+	free(text);
+	return err;
+}
+
+/*
+ * scmlb-restore of @fd's configuration into a detached instance, which
+ * must then save what @fd holds, byte for byte.
+ */
+static int measure_restore(int fd)
+{
+	char file[64], *argv[] = { "scmlb-restore", "-f", file, NULL };
+	char *save_argv[] = { "scmlb-save", NULL };
+	char *before = NULL, *after = NULL;
+	size_t len;
+	off_t size;
+	double ms;
+	int err;
+
+	snprintf(file, sizeof(file), "/proc/self/fd/%d", fd);
+	err = detach();
+	if (!err)
+		err = tool_run(-1, &ms, argv);
+	if (!err)
+		results[R_RESTORE].ms[results[R_RESTORE].n++] = ms;
+	if (!err)
+		err = tool_output(&after, &len, save_argv);
+	if (err)
+		return err;
+	size = lseek(fd, 0, SEEK_END);
+	before = size >= 0 ? malloc(size) : NULL;
+	if (!before || pread(fd, before, size, 0) != size)
+		err = -EIO;
+	else if ((size_t)size != len || memcmp(before, after, len)) {
+		pr_err("scmlb-save after scmlb-restore differs from before "
+		       "(%zu and %zu bytes)", (size_t)size, len);
+		err = -EUCLEAN;
+	}
+	free(before);
+	free(after);
+	return err;
+}
+
 /* ---- results ---- */
+
+/*
+ * Every map's memlock in each snapshot (text MiB, JSON bytes), the total
+ * last, into a new table *@out.
+ */
+static int memory_table(struct scmlb_table **out)
+{
+	/* the table keeps the columns: they outlive this call */
+	static struct scmlb_column cols[SNAPSHOTS_MAX + 1] = {
+		{ "MAP", "map", SCMLB_COL_STR },
+	};
+	char text[SNAPSHOTS_MAX][32];
+	const char *cells[SNAPSHOTS_MAX + 1], *rows[256];
+	size_t n_rows = 0, r, i;
+	struct scmlb_table *t;
+	int s, err = 0;
+
+	for (s = 0; s < n_snapshots; s++) {
+		cols[s + 1] = (struct scmlb_column){ snapshots[s].header,
+			snapshots[s].key, SCMLB_COL_NUM };
+		for (i = 0; i < snapshots[s].n; i++) {
+			const char *name = memory_row_name(snapshots[s].maps[i].name);
+
+			for (r = 0; r < n_rows && strcmp(rows[r], name); r++)
+				;
+			if (r == n_rows && n_rows < ARRAY_SIZE(rows) - 1)
+				rows[n_rows++] = name;
+		}
+	}
+	rows[n_rows++] = NULL;		/* the total */
+	t = scmlb_table_new(cols, n_snapshots + 1);
+	if (!t)
+		return -ENOMEM;
+	for (r = 0; !err && r < n_rows; r++) {
+		cells[0] = rows[r] ? rows[r] : "total";
+		for (s = 0; s < n_snapshots; s++) {
+			unsigned long long b = snapshot_bytes(&snapshots[s],
+							      rows[r]);
+
+			if (json)
+				snprintf(text[s], sizeof(text[s]), "%llu", b);
+			else
+				snprintf(text[s], sizeof(text[s]), "%.1f",
+					 b / 1048576.0);
+			cells[s + 1] = text[s];
+		}
+		err = scmlb_table_row(t, cells);
+	}
+	if (err)
+		scmlb_table_free(t);
+	else
+		*out = t;
+	return err;
+}
+
+/* The memory figures against their targets, into *@out; *@misses added to. */
+static int memory_targets_table(struct scmlb_table **out, int *misses)
+{
+	static const struct scmlb_column cols[] = {
+		{ "WHAT", "what", SCMLB_COL_STR },
+		{ NULL, "description", SCMLB_COL_STR },
+		{ "MIB", "mib", SCMLB_COL_NUM },
+		{ "TARGET MIB", "target_mib", SCMLB_COL_NUM },
+		{ "RESULT", "result", SCMLB_COL_STR },
+	};
+	struct scmlb_table *t = scmlb_table_new(cols, ARRAY_SIZE(cols));
+	char mib[32], target[32];
+	const char *cells[ARRAY_SIZE(cols)];
+	int err = t ? 0 : -ENOMEM;
+	size_t i;
+
+	for (i = 0; !err && i < ARRAY_SIZE(memory_targets); i++) {
+		const struct memory_target *m = &memory_targets[i];
+		double v = snapshot_mib(m);
+
+		if (v < 0)
+			continue;	/* not measured */
+		snprintf(mib, sizeof(mib), "%.2f", v);
+		snprintf(target, sizeof(target), json ? "%.2f" : "< %.2f",
+			 m->target_mib);
+		cells[0] = json ? m->key : m->desc;
+		cells[1] = m->desc;
+		cells[2] = mib;
+		cells[3] = target;
+		cells[4] = v < m->target_mib ? "PASS" : "MISS";
+		*misses += v >= m->target_mib;
+		err = scmlb_table_row(t, cells);
+	}
+	if (err)
+		scmlb_table_free(t);
+	else
+		*out = t;
+	return err;
+}
 
 static int print_results(int *missed)
 {
@@ -804,6 +1265,7 @@ static int print_results(int *missed)
 		{ "RESULT", "result", SCMLB_COL_STR },
 	};
 	struct scmlb_table *t = scmlb_table_new(cols, ARRAY_SIZE(cols));
+	struct scmlb_table *tm = NULL, *tt = NULL;
 	char n[16], med[32], max[32], target[32];
 	const char *cells[ARRAY_SIZE(cols)];
 	int misses = 0, err = -ENOMEM;
@@ -840,15 +1302,37 @@ static int print_results(int *missed)
 		if (err)
 			goto out;
 	}
+	err = memory_table(&tm);
+	if (!err)
+		err = memory_targets_table(&tt, &misses);
+	if (err)
+		goto out;
 	if (json) {
 		printf("{\"misses\": %d, \"results\": ", misses);
 		err = scmlb_table_print(t, true, stdout);
+		if (!err && n_snapshots) {
+			printf(", \"memory\": ");
+			err = scmlb_table_print(tm, true, stdout);
+		}
+		if (!err && n_snapshots) {
+			printf(", \"memory_targets\": ");
+			err = scmlb_table_print(tt, true, stdout);
+		}
 		if (!err)
 			puts("}");
 	} else {
 		printf("scmlb control plane: wall-clock ms from fork to exit of "
 		       "each tool run\n\n");
 		err = scmlb_table_print(t, false, stdout);
+		if (!err && n_snapshots) {
+			printf("\nmemory of every map (scmlb-stat --memory), "
+			       "MiB:\n\n");
+			err = scmlb_table_print(tm, false, stdout);
+		}
+		if (!err && n_snapshots) {
+			puts("");
+			err = scmlb_table_print(tt, false, stdout);
+		}
 		if (!err)
 			printf("\n%d target%s missed (PASS/MISS on the median)\n",
 			       misses, misses == 1 ? "" : "s");
@@ -856,6 +1340,8 @@ static int print_results(int *missed)
 	*missed = misses;
 out:
 	scmlb_table_free(t);
+	scmlb_table_free(tm);
+	scmlb_table_free(tt);
 	return err;
 }
 
@@ -900,12 +1386,17 @@ static void usage(FILE *f)
 		"                    scmlb-gc at most %d, each over a refilled table)\n"
 		"  -T, --tools DIR   where scmlb-attach and the others are\n"
 		"                    (default: ../../tools from this program)\n"
+		"  -S, --scale       all 4,096 services maglev with their tables\n"
+		"                    (default %d), %d gc runs over 4,000,000 flows\n"
+		"                    (default %d), and scmlb-restore of the whole\n"
+		"                    configuration: several minutes more\n"
 		"  -j, --json        print JSON\n"
 		"      --verbose     progress on stderr\n"
 		"  -h, --help        this text\n"
 		"Exit status: 0 all targets met, 1 a target missed, 2 bad usage,\n"
 		"3 the benchmark failed, 77 not root.\n",
-		RUNS_MIN, RUNS_MAX, RUNS_DEFAULT, GC_RUNS_MAX);
+		RUNS_MIN, RUNS_MAX, RUNS_DEFAULT, GC_RUNS_MAX, MG_DEFAULT,
+		GC_BIG_RUNS_SCALE, GC_BIG_RUNS_MAX);
 }
 
 /* One of bench_ctl's own options. */
@@ -919,6 +1410,9 @@ static int take_opt(int c, const char *arg)
 		err = bench_opt_num(arg, "run count", RUNS_MIN, RUNS_MAX, &v);
 		if (!err)
 			runs = v;
+		break;
+	case 'S':
+		scale = true;
 		break;
 	case 'T':
 		if (!realpath(arg, tools_dir)) {
@@ -934,11 +1428,12 @@ static int take_opt(int c, const char *arg)
 static const struct option long_opts[] = {
 	{ "runs", required_argument, NULL, 'r' },
 	{ "tools", required_argument, NULL, 'T' },
+	{ "scale", no_argument, NULL, 'S' },
 	BENCH_OPTS_COMMON,
 };
 
 static const struct bench_cli cli = {
-	"bench_ctl", "r:T:jh", long_opts, take_opt, usage, &json,
+	"bench_ctl", "r:T:Sjh", long_opts, take_opt, usage, &json,
 };
 
 /* One stage: what it sets up, then what it measures. */
@@ -954,7 +1449,7 @@ static int step(const char *what, int err)
 int main(int argc, char **argv)
 {
 	char probe[PATH_MAX + 32];
-	int err, missed = 0;
+	int err, missed = 0, save_fd;
 
 	if (!bench_start(&cli, argc, argv, &err))
 		return err;
@@ -968,20 +1463,37 @@ int main(int argc, char **argv)
 		       tools_dir);
 		return 2;
 	}
-	err = step("namespaces", ns_setup());
+	save_fd = memfd_create("bench-ctl-save", 0);	/* restore's input */
+	err = step("namespaces", save_fd < 0 ? -errno : ns_setup());
+	if (!err)
+		err = step("routes to the backends", mg_routes());
 
 	/* firewall and listing: conntrack at its default size */
 	if (!err)
 		err = step("attach", attach(NULL));
 	if (!err)
-		err = step("10,000 firewall rules", fw_fill());
+		err = step("10,000 firewall rules", fw_fill(FW_BASE, FW_RULES, 1));
 	if (!err)
 		err = step("scmlb-fw", measure_fw());
 	if (!err)
 		err = step("100,000 flows", ct_fill(CT_LIST_FLOWS, false));
 	if (!err)
+		err = step("memory, default size",
+			   memory_snapshot("default", "DEFAULT, 10K RULES"));
+	if (!err)
 		err = step("conntrack get",
 			   measure_ct_get(&results[R_CT_GET]));
+	if (!err)
+		err = step("detach", detach());
+
+	/* conntrack sized for a million flows, and that many tracked */
+	if (!err)
+		err = step("attach --conntrack-size " CT_1M, attach(CT_1M));
+	if (!err)
+		err = step("1,000,000 flows", ct_fill(CT_GC_FLOWS, false));
+	if (!err)
+		err = step("memory, 1,000,000 flows",
+			   memory_snapshot("ct_1m", "CT 1M FLOWS"));
 	if (!err)
 		err = step("detach", detach());
 
@@ -1000,9 +1512,34 @@ int main(int argc, char **argv)
 	if (!err)
 		err = step("1,000,000 flows", ct_fill(CT_GC_FLOWS, false));
 	if (!err)
-		err = step("4,096 services, 16,384 backends", svc_fill());
+		err = step("4,096 services, 16,384 backends",
+			   svc_fill(scale ? SVC_N : MG_DEFAULT));
 	if (!err)
 		err = step("scmlb-stat --prometheus", measure_stat());
+
+	/* issue 18: 100,000 rules more, table rebuilds, save */
+	if (!err)
+		err = step("100,000 firewall rules",
+			   fw_fill(FW_BIG_BASE, FW_BIG_RULES, FW_BIG_PER_NET));
+	if (!err)
+		err = step("scmlb-lb drain and set, maglev", measure_mg_lb());
+	if (!err)
+		err = step("scmlb-save", measure_save(save_fd));
+
+	/* a full conntrack of 4,000,000 flows: all the memory, gc over it */
+	if (!err)
+		err = step("4,000,000 flows", ct_fill(CT_BIG_FLOWS, true));
+	if (!err)
+		err = step("memory, 4,000,000 flows",
+			   memory_snapshot("ct_4m", "CT 4M, 4K SVC, 100K RULES"));
+	if (!err)
+		err = step("scmlb-gc, 4,000,000 flows",
+			   measure_gc_mixed(CT_BIG_FLOWS, true,
+					    scale ? GC_BIG_RUNS_SCALE :
+						    GC_BIG_RUNS_MAX,
+					    &results[R_GC_BIG]));
+	if (!err && scale)
+		err = step("scmlb-restore", measure_restore(save_fd));
 	if (!err)
 		err = step("detach", detach());
 	if (err)

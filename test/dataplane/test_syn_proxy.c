@@ -618,7 +618,7 @@ static const struct {
 	{ "backend data: seq and TSval shifted to the cookie's, window rescaled 9 -> 7", t_backend_data },
 	{ "client's pure ACK, NOP NOP TS: ack and TSecr shifted in place", t_client_ack_ts },
 	{ "backend's ACK, TS before the NOPs: walked, seq and TSval shifted", t_backend_other_layout },
-	{ "conntrack flushed: the client's next packet gets a RST", t_lost_entry },
+	{ "conntrack flushed: the client's next packet gets a RST (IPv6's service is maglev: no miss fallback for a proxied flow)", t_lost_entry },
 };
 
 static int bpf_setup(void)
@@ -642,6 +642,8 @@ static int bpf_setup(void)
 	ip6_pton(VIP6, fams[1].vip);
 	ip6_pton(BACKEND6, fams[1].backend);
 	svc6.family = SCMLB_AF_INET6;
+	/* a maglev service would send a flow it lost to its table's pick */
+	svc6.scheduler = SCMLB_SCHED_MAGLEV;
 	memcpy(svc6.vip, fams[1].vip, 16);
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
 	err = tb_instance(&lb, VIP_ATTACH, ifindex[SIDE_UP], mac_up, CT_SIZE,

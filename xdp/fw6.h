@@ -126,6 +126,24 @@ __noinline int scmlb_fw6_walk(const struct scmlb_config *cfg,
 	return 1;
 }
 
+/* fw6_source_covered() of a source whose top 32 bits are @top. */
+static __always_inline int fw6_addr_covered(const struct scmlb_config *cfg,
+					    __be32 top)
+{
+	const struct scmlb_fw6_hint *hint;
+	__u32 zero = 0, bit;
+
+	if (!cfg->fw_rules)
+		return 0;
+	hint = bpf_map_lookup_elem(&fw6_hint, &zero);
+	if (!hint)
+		return 0;
+	if (hint->short_nets)
+		return 1;
+	bit = scmlb_fw6_hint_bit(top);
+	return hint->bits[(bit / 64) & 1023] >> (bit % 64) & 1;
+}
+
 /**
  * fw6_source_covered() - whether any rule could cover @p's IPv6 source
  * @cfg: the instance's configuration
@@ -139,18 +157,7 @@ __noinline int scmlb_fw6_walk(const struct scmlb_config *cfg,
 static __always_inline int fw6_source_covered(const struct scmlb_config *cfg,
 					      const struct pkt6 *p)
 {
-	const struct scmlb_fw6_hint *hint;
-	__u32 zero = 0, bit;
-
-	if (!cfg->fw_rules)
-		return 0;
-	hint = bpf_map_lookup_elem(&fw6_hint, &zero);
-	if (!hint)
-		return 0;
-	if (hint->short_nets)
-		return 1;
-	bit = scmlb_fw6_hint_bit(fw6_saddr(p)[0]);
-	return hint->bits[(bit / 64) & 1023] >> (bit % 64) & 1;
+	return fw6_addr_covered(cfg, fw6_saddr(p)[0]);
 }
 
 /**

@@ -55,7 +55,8 @@ int scmlb_main(struct xdp_md *ctx)
 	if (!cfg)
 		return XDP_PASS;
 	/* IPv6 has a program of its own; without one, it is "other" here */
-	main6_jump(ctx);
+	if (main6_jump(ctx, cfg) == XDP_PASS)
+		return XDP_PASS;
 
 	/* each protocol's counters apart: what became of TCP, of UDP, ... */
 	if (ctx->ingress_ifindex != cfg->upstream_ifindex) {

@@ -243,6 +243,13 @@ static enum tap_result run_case(const void *arg)
 	ok &= frames_equal(exp, elen, out, out_len);
 	if (want == XDP_REDIRECT)
 		ok &= csums_valid6(out, out_len);
+	/* what the upstream passes is counted passed, once */
+	if (want == XDP_PASS && side_of(c) == SIDE_UP &&
+	    after.passed != before.passed + 1) {
+		note("passed grew by %llu",
+		     (unsigned long long)(after.passed - before.passed));
+		ok = false;
+	}
 	if (c->frag_unmatched &&
 	    after.frags_unmatched != before.frags_unmatched + 1) {
 		note("frags_unmatched did not grow");

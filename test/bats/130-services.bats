@@ -36,6 +36,7 @@ who_at() {
 
 # who_from SRCPORT: the backend answering a request to VIP:8080 sent from
 # the client's port SRCPORT, so that a test can send the same flow again
+# (above the ephemeral range: no other test's connection can hold it)
 who_from() {
 	printf 'GET /who HTTP/1.0\r\n\r\n' |
 		topo_exec client timeout 5 socat -t 3 - \
@@ -150,7 +151,7 @@ be() {
 	be 1 a 10.0.4.2
 	be 1 b 10.0.5.2
 	be 1 c 10.0.6.2
-	for port in $(seq 41001 41020); do
+	for port in $(seq 61001 61020); do
 		echo "$port $(who_from "$port")"
 	done >"$BATS_TEST_TMPDIR/before"
 	# every backend gets some of the 20 flows
@@ -161,7 +162,7 @@ be() {
 	be 1 c 10.0.6.2
 	be 1 b 10.0.5.2
 	be 1 a 10.0.4.2
-	for port in $(seq 41001 41020); do
+	for port in $(seq 61001 61020); do
 		echo "$port $(who_from "$port")"
 	done >"$BATS_TEST_TMPDIR/after"
 	diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"

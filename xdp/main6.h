@@ -44,63 +44,56 @@ static __always_inline int main6_pass(const struct pkt6 *p)
 }
 
 /*
- * Whether scmlb_main6 would only count @ip6 and pass it: TCP or UDP
+ * Whether @ctx's IPv6 frame needs only counting and passing: TCP or UDP
  * without extension headers, whole, on the upstream, to no VIP, from a
  * source no firewall network can hold, with no DoS policy and no
- * backends behind the upstream. Most IPv6 traffic of a host is such.
+ * backends behind the upstream. Most IPv6 traffic of a host is such, and
+ * it then costs less than parsing it. @vip_hinted: whether the VIP hint
+ * holds the destination, when that was looked up (else left alone).
+ * Return: the frame's L4 protocol if so, else 0.
  */
 static __always_inline int main6_plain(struct xdp_md *ctx,
 				       const struct scmlb_config *cfg,
-				       const struct ipv6hdr *ip6,
-				       const void *data_end)
-{
-	return ctx->ingress_ifindex == cfg->upstream_ifindex &&
-	       !(cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS) &&
-	       !cfg->dos_policies &&
-	       (ip6->nexthdr == IPPROTO_TCP || ip6->nexthdr == IPPROTO_UDP) &&
-	       ip6->version == 6 && ip6->payload_len &&
-	       (void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len) <= data_end &&
-	       !vip_addr_hinted(ip6->daddr.in6_u.u6_addr32) &&
-	       !fw6_addr_covered(cfg, ip6->saddr.in6_u.u6_addr32[0]);
-}
-
-/*
- * scmlb_main's way to the IPv6 program (lb_progs6), for an IPv6 frame.
- * What that program would only count and pass is counted and passed
- * here: the tail call alone costs a third of IPv4's non-VIP path.
- * Return: XDP_PASS for such a frame, else SCMLB_CONTINUE, and only when
- * the slot is empty (a program of layout 4.4) for an IPv6 frame.
- */
-static __always_inline int main6_jump(struct xdp_md *ctx,
-				      const struct scmlb_config *cfg)
+				       int *vip_hinted)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = (void *)(long)ctx->data;
 	struct ipv6hdr *ip6 = (void *)(eth + 1);
-	struct scmlb_stats *st;
-	__u32 proto;
 
-	if ((void *)(eth + 1) > data_end ||
-	    eth->h_proto != bpf_htons(ETH_P_IPV6))
-		return SCMLB_CONTINUE;
-	if ((void *)(ip6 + 1) <= data_end &&
-	    main6_plain(ctx, cfg, ip6, data_end)) {
-		proto = ip6->nexthdr == IPPROTO_TCP ? SCMLB_STAT_TCP :
-						      SCMLB_STAT_UDP;
-		st = bpf_map_lookup_elem(&stat6_pkts, &proto);
-		if (st) {
-			count_packet(st, proto);
-			st->passed++;
-		}
-		return XDP_PASS;
-	}
-	bpf_tail_call(ctx, &lb_progs6, SCMLB_PROG6_MAIN);
+	if ((void *)(ip6 + 1) > data_end ||
+	    ctx->ingress_ifindex != cfg->upstream_ifindex ||
+	    (cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS) || cfg->dos_policies ||
+	    (ip6->nexthdr != IPPROTO_TCP && ip6->nexthdr != IPPROTO_UDP) ||
+	    ip6->version != 6 || !ip6->payload_len ||
+	    (void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len) > data_end)
+		return 0;
+	*vip_hinted = vip_addr_hinted(ip6->daddr.in6_u.u6_addr32);
+	if (*vip_hinted || fw6_addr_covered(cfg, ip6->saddr.in6_u.u6_addr32[0]))
+		return 0;
+	return ip6->nexthdr;
+}
+
+/*
+ * scmlb_main's way to the IPv6 program (lb_progs6), for an IPv6 frame
+ * the entry of an older scmlb sent it (a new one jumps there itself).
+ * Return: SCMLB_CONTINUE, and only when the slot is empty (a program of
+ * layout 4.4) for an IPv6 frame.
+ */
+static __always_inline int main6_jump(struct xdp_md *ctx)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = (void *)(long)ctx->data;
+
+	if ((void *)(eth + 1) <= data_end &&
+	    eth->h_proto == bpf_htons(ETH_P_IPV6))
+		bpf_tail_call(ctx, &lb_progs6, SCMLB_PROG6_MAIN);
 	return SCMLB_CONTINUE;
 }
 
 /**
  * main6() - an IPv6 frame through the data plane
- * @ctx: the frame; scmlb_main tail-called us for its ethertype
+ * @ctx: the frame; scmlb_entry (or scmlb_main) tail-called us for its
+ *       ethertype
  *
  * As scmlb_main: on the upstream, counter -> firewall -> DoS protection
  * -> LB ingress, a later fragment after its first, ICMPv6 errors; on a
@@ -113,7 +106,7 @@ static __always_inline int main6_jump(struct xdp_md *ctx,
 static __always_inline int main6(struct xdp_md *ctx)
 {
 	const struct scmlb_config *cfg;
-	int one_arm, for_vip = 0, act;
+	int one_arm, for_vip = 0, vip_hinted = -1, act;
 	struct scmlb_stats *st;
 	__u32 zero = 0, proto;
 	struct pkt6 p;
@@ -121,6 +114,9 @@ static __always_inline int main6(struct xdp_md *ctx)
 	cfg = bpf_map_lookup_elem(&lb_config, &zero);
 	if (!cfg)
 		return XDP_PASS;
+	p.proto = main6_plain(ctx, cfg, &vip_hinted);
+	if (p.proto)
+		return main6_pass(&p);
 	/* as IPv4's: a backend's side counts only what it returns */
 	if (parse_ip6(ctx, &p) < 0)
 		return ctx->ingress_ifindex == cfg->upstream_ifindex ?
@@ -161,7 +157,8 @@ static __always_inline int main6(struct xdp_md *ctx)
 		act = dos6_check(cfg, st, &p);
 	/* after the firewall: a dropped packet never pays for the VIP check */
 	if (act == SCMLB_CONTINUE && !one_arm)
-		for_vip = vip6_maybe(&p);
+		for_vip = p.l4 && (vip_hinted >= 0 ? vip_hinted :
+				   vip_addr_hinted(ip6_daddr(&p)));
 	if (act == SCMLB_CONTINUE && for_vip)
 		act = lb_ingress6(ctx, st, &p);
 	else if (act == SCMLB_CONTINUE && p.frag == PKT_FRAG_LATER &&

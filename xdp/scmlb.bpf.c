@@ -21,11 +21,20 @@
 /*
  * Attached to every interface through libxdp. It only jumps to the main
  * program, so that scmlb-attach can replace the main program on all
- * interfaces at once by swapping one prog-array slot.
+ * interfaces at once by swapping one prog-array slot. An IPv6 frame goes
+ * straight to IPv6's program: one tail call for either family (the entry
+ * an older scmlb attached, kept by a live upgrade, sends it through
+ * scmlb_main, which jumps on).
  */
 SEC("xdp")
 int scmlb_entry(struct xdp_md *ctx)
 {
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = (void *)(long)ctx->data;
+
+	if ((void *)(eth + 1) <= data_end &&
+	    eth->h_proto == bpf_htons(ETH_P_IPV6))
+		bpf_tail_call(ctx, &lb_progs6, SCMLB_PROG6_MAIN);
 	bpf_tail_call(ctx, &lb_progs, SCMLB_PROG_MAIN);
 	return XDP_PASS;	/* no main program yet: the kernel's packet */
 }
@@ -55,8 +64,7 @@ int scmlb_main(struct xdp_md *ctx)
 	if (!cfg)
 		return XDP_PASS;
 	/* IPv6 has a program of its own; without one, it is "other" here */
-	if (main6_jump(ctx, cfg) == XDP_PASS)
-		return XDP_PASS;
+	main6_jump(ctx);
 
 	/* each protocol's counters apart: what became of TCP, of UDP, ... */
 	if (ctx->ingress_ifindex != cfg->upstream_ifindex) {
@@ -133,8 +141,8 @@ int scmlb_main(struct xdp_md *ctx)
 }
 
 /*
- * IPv6 frames, from scmlb_main (lb_progs6): a verifier budget of its own,
- * and IPv4's program stays as it was.
+ * IPv6 frames, from scmlb_entry (or scmlb_main) through lb_progs6: a
+ * verifier budget of its own, and IPv4's program stays as it was.
  */
 SEC("xdp")
 int scmlb_main6(struct xdp_md *ctx)

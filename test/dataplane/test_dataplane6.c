@@ -330,6 +330,25 @@ static bool v4_beside(void)
 	return csums_valid(out, out_len);
 }
 
+/* scmlb_main's slot emptied: scmlb_entry must reach scmlb_main6 itself. */
+static int fx_main_slot_empty(void)
+{
+	__u32 slot = SCMLB_PROG_MAIN;
+
+	return bpf_map_delete_elem(bpf_map__fd(skel->maps.lb_progs), &slot) ?
+	       -errno : 0;
+}
+
+/* ... and back, for the cases after. */
+static bool main_slot_refilled(void)
+{
+	int fd = bpf_program__fd(skel->progs.scmlb_main);
+	__u32 slot = SCMLB_PROG_MAIN;
+
+	return !bpf_map_update_elem(bpf_map__fd(skel->maps.lb_progs), &slot,
+				    &fd, BPF_ANY);
+}
+
 /*
  * Maglev: the backend of client port 40300's flow is the table's slot for
  * the flow's hash as the tools compute it (scmlb_flow6_hash()).
@@ -501,6 +520,11 @@ static const struct case6 cases[] = {
 	{ "IPv4 and IPv6 services side by side: IPv4 SYN balanced",
 	  .proto = IPPROTO_ICMPV6, .icmp_type = 136, .payload = 16,
 	  .v = V_PASS, .check = v4_beside },
+	{ "scmlb_entry sends IPv6 to scmlb_main6 itself, not through "
+	  "scmlb_main: balanced with scmlb_main's slot empty",
+	  TCP6(40001, 80, TF_ACK), .ack_seq = FRAME_SYN_ACKED, .v = V_FWD,
+	  .to_be = 1, .setup = fx_main_slot_empty,
+	  .check = main_slot_refilled },
 };
 
 /* ---- setup ---- */
@@ -535,6 +559,7 @@ static int bpf_setup(void)
 		"dev dp6-up nud permanent",
 		"ip -6 route add 2001:db8:c::/48 via " ROUTER6 " dev dp6-up",
 	};
+	__u32 prog_main = SCMLB_PROG_MAIN;
 	size_t i;
 	int err = 0;
 
@@ -545,7 +570,16 @@ static int bpf_setup(void)
 	if (err)
 		return err;
 
+	/*
+	 * As attached: frames enter scmlb_entry, which sends IPv6 straight
+	 * to scmlb_main6 (the other tests take the way an older entry
+	 * sends it, through scmlb_main).
+	 */
 	main_fd = bpf_program__fd(skel->progs.scmlb_main);
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.lb_progs), &prog_main,
+				&main_fd, BPF_ANY))
+		return -errno;
+	main_fd = bpf_program__fd(skel->progs.scmlb_entry);
 	err = tb_instance(&lb, VIP4, ifindex[SIDE_UP], mac_up, CT_SIZE, -1);
 	svc_id[S_V4] = lb.cfg.attach_service;
 	if (!err)

@@ -3,6 +3,7 @@
 #ifndef SCMLB_COUNTER_H
 #define SCMLB_COUNTER_H
 
+#include "bench_skip.h"
 #include "maps.h"
 #include "parse.h"
 
@@ -39,6 +40,8 @@ _Static_assert((SCMLB_STAT_PROTOS & (SCMLB_STAT_PROTOS - 1)) == 0,
  */
 static __always_inline void count_packet(struct scmlb_stats *st, __u32 proto)
 {
+	if (bench_skip(SCMLB_SKIP_COUNTERS))
+		return;
 	(&st->rx_icmp)[proto & (SCMLB_STAT_PROTOS - 1)]++;
 }
 

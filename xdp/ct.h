@@ -3,6 +3,7 @@
 #ifndef SCMLB_CT_H
 #define SCMLB_CT_H
 
+#include "bench_skip.h"
 #include "maps.h"
 #include "parse.h"
 #include "scmlb_hash.h"
@@ -29,8 +30,11 @@ static __always_inline void backend_count_len(__u32 id, __u64 len,
 					      int from_backend, int opened)
 {
 	__u32 slot = id % SCMLB_MAX_BACKENDS;
-	struct scmlb_backend_stats *bs = bpf_map_lookup_elem(&lb_be_stats, &slot);
+	struct scmlb_backend_stats *bs;
 
+	if (bench_skip(SCMLB_SKIP_COUNTERS))
+		return;
+	bs = bpf_map_lookup_elem(&lb_be_stats, &slot);
 	if (!bs)
 		return;
 	if (from_backend) {
@@ -342,6 +346,8 @@ static __always_inline int ct_move_state_tcp(struct scmlb_flow *f,
 {
 	__u8 flags = f->flags, state = f->state, next = state;
 
+	if (bench_skip(SCMLB_SKIP_CT_STATE))
+		return 0;
 	if (tcp_flags & TCPF_RST) {
 		next = SCMLB_CT_CLOSED;
 	} else if (tcp_flags & TCPF_FIN) {
@@ -383,6 +389,8 @@ static __always_inline int ct_move_state(struct scmlb_flow *f,
 /* Account a packet in the entry of its direction. */
 static __always_inline void ct_count(struct scmlb_flow *f)
 {
+	if (bench_skip(SCMLB_SKIP_CT_STATE))
+		return;
 	/* not atomic: a lost increment when two CPUs race is harmless */
 	f->packets++;
 	/* jiffies: the verifier inlines it, a clock helper costs ~15 ns here */

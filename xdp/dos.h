@@ -3,6 +3,7 @@
 #ifndef SCMLB_DOS_H
 #define SCMLB_DOS_H
 
+#include "bench_skip.h"
 #include "maps.h"
 #include "parse.h"
 #include "svc.h"
@@ -96,7 +97,7 @@ static __always_inline int dos_check(const struct scmlb_config *cfg,
 	__u64 second, *drops;
 	int class;
 
-	if (!cfg->dos_policies)
+	if (!cfg->dos_policies || bench_skip(SCMLB_SKIP_DOS))
 		return SCMLB_CONTINUE;
 	class = dos_class(p);
 	if (class < 0)
@@ -220,7 +221,7 @@ static __always_inline int dos6_check(const struct scmlb_config *cfg,
 	struct dos6_src q;
 	int class;
 
-	if (!cfg->dos_policies)
+	if (!cfg->dos_policies || bench_skip(SCMLB_SKIP_DOS))
 		return SCMLB_CONTINUE;
 	class = dos6_class(p);
 	if (class < 0)

@@ -3,6 +3,7 @@
 #ifndef SCMLB_FW_H
 #define SCMLB_FW_H
 
+#include "bench_skip.h"
 #include "maps.h"
 #include "parse.h"
 
@@ -185,7 +186,7 @@ static __always_inline int fw_source_covered(const struct scmlb_config *cfg,
 	const struct scmlb_fw_hint *hint;
 	__u32 zero = 0, src16;
 
-	if (!cfg->fw_rules)
+	if (!cfg->fw_rules || bench_skip(SCMLB_SKIP_FW))
 		return 0;
 	hint = bpf_map_lookup_elem(&fw_hint, &zero);
 	src16 = bpf_ntohl(p->ip->saddr) >> 16;

@@ -3,6 +3,7 @@
 #ifndef SCMLB_FW6_H
 #define SCMLB_FW6_H
 
+#include "bench_skip.h"
 #include "fw.h"
 #include "parse6.h"
 #include "scmlb_hash.h"
@@ -133,7 +134,7 @@ static __always_inline int fw6_addr_covered(const struct scmlb_config *cfg,
 	const struct scmlb_fw6_hint *hint;
 	__u32 zero = 0, bit;
 
-	if (!cfg->fw_rules)
+	if (!cfg->fw_rules || bench_skip(SCMLB_SKIP_FW))
 		return 0;
 	hint = bpf_map_lookup_elem(&fw6_hint, &zero);
 	if (!hint)

@@ -3,6 +3,7 @@
 #ifndef SCMLB_NAT_H
 #define SCMLB_NAT_H
 
+#include "bench_skip.h"
 #include "csum.h"
 #include "maps.h"
 #include "parse.h"
@@ -16,6 +17,9 @@ static __always_inline void nat_rewrite_addr(struct pkt *p, __be32 *field,
 					     __be32 new)
 {
 	__be32 old = *field;
+
+	if (bench_skip(SCMLB_SKIP_NAT))
+		return;
 
 	*field = new;
 	p->ip->check = csum_replace4(p->ip->check, old, new);
@@ -78,6 +82,8 @@ static __always_inline void l4_rewrite_port(void *l4, void *data_end,
 static __always_inline void nat_rewrite_port(struct pkt *p, int source,
 					     __be16 new)
 {
+	if (bench_skip(SCMLB_SKIP_NAT))
+		return;
 	l4_rewrite_port(p->l4, p->data_end, p->proto, source, new, 0);
 	if (source)
 		p->sport = new;
@@ -94,6 +100,9 @@ static __always_inline void nat6_rewrite_addr(struct pkt6 *p, __be32 *field,
 					      const __be32 *new)
 {
 	__be32 old[4] = { field[0], field[1], field[2], field[3] };
+
+	if (bench_skip(SCMLB_SKIP_NAT))
+		return;
 	void *l4 = p->l4;
 	struct tcphdr *th;
 	struct udphdr *uh;
@@ -122,6 +131,8 @@ static __always_inline void nat6_rewrite_addr(struct pkt6 *p, __be32 *field,
 static __always_inline void nat6_rewrite_port(struct pkt6 *p, int source,
 					      __be16 new)
 {
+	if (bench_skip(SCMLB_SKIP_NAT))
+		return;
 	l4_rewrite_port(p->l4, p->data_end, p->proto, source, new, 1);
 	if (source)
 		p->sport = new;
@@ -137,8 +148,13 @@ static __always_inline void nat6_rewrite_port(struct pkt6 *p, int source,
 static __always_inline int nat_redirect(struct scmlb_stats *st, __u64 *sent,
 					__u32 ifindex)
 {
-	int act = bpf_redirect_map(&lb_tx_ports, ifindex, XDP_DROP);
+	int act;
 
+	if (bench_skip(SCMLB_SKIP_REDIRECT)) {
+		(*sent)++;
+		return XDP_TX;
+	}
+	act = bpf_redirect_map(&lb_tx_ports, ifindex, XDP_DROP);
 	if (act == XDP_REDIRECT)
 		(*sent)++;
 	else
@@ -150,6 +166,8 @@ static __always_inline int nat_redirect(struct scmlb_stats *st, __u64 *sent,
 static __always_inline void eth_set_macs(struct ethhdr *eth, const __u8 *src,
 					 const __u8 *dst)
 {
+	if (bench_skip(SCMLB_SKIP_NAT))
+		return;
 	__builtin_memcpy(eth->h_source, src, ETH_ALEN);
 	__builtin_memcpy(eth->h_dest, dst, ETH_ALEN);
 }

@@ -3,6 +3,7 @@
 #ifndef SCMLB_SVC_H
 #define SCMLB_SVC_H
 
+#include "bench_skip.h"
 #include "maps.h"
 #include "parse.h"
 #include "parse6.h"
@@ -41,7 +42,8 @@ static __always_inline const __be32 *ip6_saddr(const struct pkt6 *p)
 /* vip_maybe() of an IPv6 packet. */
 static __always_inline int vip6_maybe(const struct pkt6 *p)
 {
-	return p->l4 && vip_addr_hinted(ip6_daddr(p));
+	return p->l4 && (bench_skip(SCMLB_SKIP_VIP_HINT) ||
+			 vip_addr_hinted(ip6_daddr(p)));
 }
 
 /* vip_lookup() of an IPv6 packet. */
@@ -65,7 +67,8 @@ static __always_inline const struct scmlb_vip *vip6_lookup(const struct pkt6 *p)
  */
 static __always_inline int vip_maybe(const struct pkt *p)
 {
-	return p->l4 && vip_hinted(p->ip->daddr);
+	return p->l4 && (bench_skip(SCMLB_SKIP_VIP_HINT) ||
+			 vip_hinted(p->ip->daddr));
 }
 
 /**

@@ -109,6 +109,7 @@
 #include "progs.h"
 #include "scmlb.skel.h"
 #include "scmlb_hash.h"
+#include "bench_skip.h"
 #include "services.h"
 #include "testbed.h"
 
@@ -322,6 +323,7 @@ enum prog_kind { PROG_PASS, PROG_FLOOR, PROG_SCMLB, PROG_SCMLB6 };
 enum counter {
 	CNT_NONE, CNT_PASSED, CNT_FW_DROPPED, CNT_FORWARDED, CNT_RETURNED,
 	CNT_SYN_ACKS,		/* the --syn-proxy service's (lb_svc_stats) */
+	CNT_DOS_DROPPED,
 };
 
 /* What is installed while a group of paths is measured, in this order. */
@@ -334,7 +336,7 @@ static const char *const scenario_names[SC_N] = {
 	"1,000,000 flows, no firewall rules",
 	"1,000 flows, 10 firewall rules",
 	"1,000 flows, 10,000 firewall rules",
-	"1,000 flows, 10,000 firewall rules, DoS policies tcp syn and tcp ack",
+	"1,000 flows, 10,000 firewall rules, DoS policies tcp syn, tcp ack and udp (the UDP flow's source blocked)",
 };
 
 struct row {
@@ -358,13 +360,24 @@ enum {
 	R_MAG_NEW, R_MAG_NEW_FRESH, R_MAG_EST, R_TCP_EGRESS, R_EGRESS_NOCT, R_UDP_EST,
 	R_UDP_FRAG, R_ICMP_ERR, R_EST_MANY, R_EST_FW_FEW, R_EST_FW_MANY, R_DROP_FW_MANY, R_EST_DOS,
 	R_CYC_FEW, R_CYC_MANY, R_FLOOR_CYC_FEW, R_FLOOR_CYC_MANY,
-	R_DR_NEW, R_DR_EST, R_IPIP_NEW, R_IPIP_EST, R_PROXY_EST,
+	R_DOS_DROP, R_DR_NEW, R_DR_EST, R_IPIP_NEW, R_IPIP_EST, R_PROXY_EST,
 	R_PROXY_SYN_ACK, R_PROXY_COOKIE,
 	R6_NONVIP, R6_TCP_NEW, R6_TCP_EST, R6_TCP_EGRESS, R6_UDP_EST,
 	R6_FW_DROP, R6_ICMP_ERR, R_N,
 };
 
-/* Every path; a trial measures those of a scenario in this order. */
+/*
+ * Every path; a trial measures those of a scenario in this order.
+ * Targets, in floors (one hash lookup, a rewrite, a redirect): a packet
+ * not for a VIP at most 1.0; an established flow 1.5 (issue 18); a path
+ * doing one table lookup or one header rewrite more than that, 2.0 (an
+ * ICMP error's quote, ipip's outer header, the SYN proxy's translation),
+ * a firewall drop too; a reply conntrack lost, 3.0 (its index and the
+ * FIB); a new flow, two entries written, 6.0 (issue 6), whatever its
+ * scheduler or forwarding; a SYN proxy handshake, the kernel's cookie
+ * helper, 8.0; IPv6, IPv4's target times 1.2 (issue 16). A flow never
+ * seen times memory, not code: those rows have none.
+ */
 static struct row rows[R_N] = {
 	[R_FLOOR] = {
 		.key = "floor",
@@ -414,6 +427,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_MAG_SYN,
 		.flows = 1, .forget = true, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 6.0,
 	},
 	[R_MAG_NEW_FRESH] = {
 		.key = "tcp_new_fresh_maglev",
@@ -428,6 +442,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_MAG_EST,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 1.5,
 	},
 	[R_TCP_EGRESS] = {
 		.key = "tcp_egress",
@@ -442,6 +457,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_REPLY_NOCT,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_RETURNED,
+		.target = 3.0,
 	},
 	[R_UDP_EST] = {
 		.key = "udp_est",
@@ -456,6 +472,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_UDP_FRAG,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 1.5,
 	},
 	[R_ICMP_ERR] = {
 		.key = "icmp_error",
@@ -463,6 +480,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_ICMP_ERR,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 2.0,
 	},
 	[R_EST_MANY] = {
 		.key = "tcp_est_1m_flows",
@@ -499,6 +517,15 @@ static struct row rows[R_N] = {
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED, .target = 3.0,
 	},
+	/* DoS protection blocked the source: its count says so, no limit read */
+	[R_DOS_DROP] = {
+		.key = "dos_drop",
+		.desc = "a source DoS protection blocked, dropped (10,000 fw rules)",
+		.sc = SC_DOS, .prog = PROG_SCMLB, .pkt = PK_UDP_EST,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_DROP, .cnt = CNT_DOS_DROPPED,
+		.target = 2.0,
+	},
 	[R_CYC_FEW] = {
 		.key = "tcp_est_cycle_1k",
 		.desc = "established TCP, cycling over 1,000 flows",
@@ -533,6 +560,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_DR_SYN,
 		.flows = 1, .forget = true, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 6.0,
 	},
 	[R_DR_EST] = {
 		.key = "tcp_est_dr",
@@ -540,6 +568,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_DR_EST,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 1.5,
 	},
 	[R_IPIP_NEW] = {
 		.key = "tcp_new_ipip",
@@ -547,6 +576,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_IPIP_SYN,
 		.flows = 1, .forget = true, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 6.0,
 	},
 	[R_IPIP_EST] = {
 		.key = "tcp_est_ipip",
@@ -554,6 +584,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_IPIP_EST,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 2.0,
 	},
 	[R_PROXY_EST] = {
 		.key = "tcp_est_syn_proxy",
@@ -561,6 +592,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_PROXY_EST,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 2.0,
 	},
 	/* scmlb_main, its tail call to scmlb_syn_proxy, and the handshake */
 	[R_PROXY_SYN_ACK] = {
@@ -569,6 +601,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_PROXY_SYN,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_TX, .cnt = CNT_SYN_ACKS,
+		.target = 8.0,
 	},
 	[R_PROXY_COOKIE] = {
 		.key = "syn_proxy_cookie",
@@ -576,6 +609,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_PROXY_ACK,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 8.0,
 	},
 	/* IPv6: scmlb_main6, which scmlb_entry tail-calls as it does scmlb_main */
 	[R6_NONVIP] = {
@@ -584,6 +618,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB6, .pkt = PK6_NONVIP,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_PASS, .cnt = CNT_PASSED,
+		.target = 1.0,
 	},
 	[R6_TCP_NEW] = {
 		.key = "tcp6_new",
@@ -591,6 +626,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB6, .pkt = PK6_TCP_SYN,
 		.flows = 1, .forget = true, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 7.2,
 	},
 	[R6_TCP_EST] = {
 		.key = "tcp6_est",
@@ -598,6 +634,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB6, .pkt = PK6_TCP_EST,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 1.8,
 	},
 	[R6_TCP_EGRESS] = {
 		.key = "tcp6_egress",
@@ -605,6 +642,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB6, .pkt = PK6_TCP_REPLY,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_RETURNED,
+		.target = 1.8,
 	},
 	[R6_UDP_EST] = {
 		.key = "udp6_est",
@@ -612,6 +650,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB6, .pkt = PK6_UDP_EST,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 1.8,
 	},
 	[R6_FW_DROP] = {
 		.key = "fw6_drop",
@@ -619,6 +658,7 @@ static struct row rows[R_N] = {
 		.sc = SC_FW_FEW, .prog = PROG_SCMLB6, .pkt = PK6_FW_DROP,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_DROP, .cnt = CNT_FW_DROPPED,
+		.target = 2.0,
 	},
 	[R6_ICMP_ERR] = {
 		.key = "icmp6_error",
@@ -626,6 +666,7 @@ static struct row rows[R_N] = {
 		.sc = SC_BASE, .prog = PROG_SCMLB6, .pkt = PK6_ICMP_ERR,
 		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 2.4,
 	},
 };
 
@@ -1545,6 +1586,30 @@ static int dos_policies_add(void)
 	return 0;
 }
 
+/*
+ * A UDP policy, and the UDP flow's source over its limit: blocked, as the
+ * data plane leaves a source once it crosses it (until scmlb-gc turns it
+ * into a firewall rule), so that every run of PK_UDP_EST is dropped.
+ */
+static int dos_source_block(void)
+{
+	struct scmlb_dos_key key = { .saddr = htonl(UDP_BASE) };
+	struct scmlb_dos_count blocked = { .blocked = 1 };
+	const char *why;
+	__u32 id;
+	int err;
+
+	err = scmlb_dos_class_parse(IPPROTO_UDP, NULL, false, &key.class,
+				    &why);
+	if (!err)
+		err = scmlb_dos_policy_add(&lb, key.class, DOS_LIMIT, 0, 128,
+					   &id);
+	if (!err && bpf_map_update_elem(lb.maps.dos_counts, &key, &blocked,
+					BPF_ANY))
+		err = -errno;
+	return err;
+}
+
 /* --syn-budget, --syn-chunk: a global budget of new flows, 0: none */
 static __u32 syn_budget, syn_chunk;
 
@@ -1646,6 +1711,8 @@ static int scenario_enter(enum scenario sc)
 		err = fw_rules_fill(FW_MANY);
 		if (!err)
 			err = dos_policies_add();
+		if (!err)
+			err = dos_source_block();
 		break;
 	default:
 		break;
@@ -1666,6 +1733,8 @@ static __u64 counter_get(const struct scmlb_stats *s, enum counter c)
 		return s->forwarded;
 	case CNT_RETURNED:
 		return s->returned;
+	case CNT_DOS_DROPPED:
+		return s->dos_dropped;
 	default:
 		return 0;
 	}
@@ -1942,6 +2011,9 @@ static int row_measure(struct row *r, int trial)
 		pr_err("'%s': test run failed: %s", r->key, strerror(-err));
 		return err;
 	}
+	/* a build with stages left out (stages.sh) is timed, not checked */
+	if (SCMLB_BENCH_SKIP && r->prog >= PROG_SCMLB)
+		goto checked;
 	if (act != r->act) {
 		pr_err("'%s': ended with %s, expected %s", r->key,
 		       act_name(act), act_name(r->act));
@@ -1973,6 +2045,7 @@ static int row_measure(struct row *r, int trial)
 			return -EPROTO;
 		}
 	}
+checked:
 	/* every trial opens the same new flows */
 	if (r->pkt == PK6_TCP_SYN)
 		flows6_forget();

@@ -26,7 +26,7 @@ struct scmlb_maps {
 	int svc_ids;
 	int services;
 	int backends;
-	int tables_4_7;			/* lb_tables: empty since layout 4.8 */
+	int tables_4_7;			/* lb_tables, empty since 4.8 */
 	int rr;
 	int tx_ports;
 	int progs;

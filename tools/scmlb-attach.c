@@ -83,7 +83,8 @@ static int tables_upgrade(struct scmlb_ctx *ctx)
 	char path[4096];
 	int fd, err;
 
-	err = scmlb_pin_path(path, sizeof(path), ctx->pin_dir, "lb_pair_tables");
+	err = scmlb_pin_path(path, sizeof(path), ctx->pin_dir,
+			     "lb_pair_tables");
 	if (err)
 		return err;
 	fd = bpf_obj_get(path);
@@ -135,7 +136,7 @@ static int upgrade(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 	}
 	resumed = cfg.flags & SCMLB_CFG_DETACHED;
 	cfg.flags &= ~SCMLB_CFG_DETACHED;
-	/* the new program reads lb_pair_tables: each table there before it runs */
+	/* the new program reads lb_pair_tables: every table there first */
 	if (ctx->cfg.layout_version < LAYOUT_PAIR_TABLES) {
 		err = tables_upgrade(ctx);
 		if (err) {

@@ -26,7 +26,7 @@ struct scmlb_maps {
 	int svc_ids;
 	int services;
 	int backends;
-	int tables;
+	int tables_4_7;			/* lb_tables, empty since 4.8 */
 	int rr;
 	int tx_ports;
 	int progs;
@@ -67,6 +67,7 @@ struct scmlb_maps {
 	int progs4;			/* layout 4.6: the SYN proxy */
 	int svc_stats;
 	int ct6_proxy;			/* layout 4.7: IPv6's SYN proxy */
+	int tables;			/* layout 4.8: lb_pair_tables */
 };
 
 /* What a verb works with: set up by scmlb_run(). */

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* services.c - add and remove services; publish their lookup entries and scheduling tables */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <linux/in.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #include "backends.h"
 #include "reply_index.h"
@@ -390,28 +392,75 @@ int scmlb_service_set_scheduler(struct scmlb_ctx *ctx, __u32 id,
 	return err ? err : scmlb_service_publish(ctx, id, NULL);
 }
 
-/* A new inner map for lb_tables holding @len then @ids. */
+/*
+ * The BTF of a table's entries, loaded once a process: "bpftool map dump"
+ * then shows each entry's two ids. -errno when it cannot be loaded.
+ */
+static int table_btf(__u32 *key_type, __u32 *value_type)
+{
+	static int fd = -ENODATA;
+	static __u32 u32_id, pair_id;
+	struct btf *btf;
+	int err;
+
+	if (fd != -ENODATA)
+		goto out;
+	btf = btf__new_empty();
+	if (!btf) {
+		fd = -errno;
+		goto out;
+	}
+	/* the data plane's BTF: __u32[2] */
+	err = u32_id = btf__add_int(btf, "unsigned int", sizeof(__u32), 0);
+	if (err > 0)
+		err = pair_id = btf__add_array(btf, u32_id, u32_id, 2);
+	if (err > 0)
+		err = btf__load_into_kernel(btf);
+	/* the fd outlives the object: dup it before the free closes it */
+	fd = err ? err : fcntl(btf__fd(btf), F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 && !err)
+		fd = -errno;
+	btf__free(btf);
+out:
+	*key_type = u32_id;
+	*value_type = pair_id;
+	return fd;
+}
+
+/*
+ * A new inner map for lb_pair_tables holding @len then @ids, two to an
+ * entry, the last entry's second half 0 when @len is even. The one
+ * writer of a table's format.
+ */
 static int table_create(const __u32 *ids, __u32 len)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
 	LIBBPF_OPTS(bpf_map_batch_opts, batch);
-	__u32 *keys = NULL, *vals = NULL, count = len + 1, i;
-	int fd, err = 0;
+	__u32 entries = SCMLB_PAIR_ENTRIES(len), count = entries, *keys, i;
+	struct scmlb_id_pair *vals;
+	int fd, btf_fd, err = 0;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_table", sizeof(__u32),
-			    sizeof(__u32), len + 1, &opts);
+	btf_fd = table_btf(&opts.btf_key_type_id, &opts.btf_value_type_id);
+	if (btf_fd >= 0)
+		opts.btf_fd = btf_fd;
+	else
+		opts.btf_key_type_id = opts.btf_value_type_id = 0;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_pair_table", sizeof(__u32),
+			    sizeof(*vals), entries, &opts);
 	if (fd < 0)
 		return -errno;
-	keys = calloc(len + 1, sizeof(*keys));
-	vals = calloc(len + 1, sizeof(*vals));
+	keys = calloc(entries, sizeof(*keys));
+	vals = calloc(entries, sizeof(*vals));
 	if (!keys || !vals) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i <= len; i++) {
+	/* slot s of length-then-ids is entry s / 2, half s % 2 */
+	vals[0].id[0] = len;
+	for (i = 0; i < len; i++)
+		vals[(i + 1) / 2].id[(i + 1) % 2] = ids[i];
+	for (i = 0; i < entries; i++)
 		keys[i] = i;
-		vals[i] = i ? ids[i - 1] : len;
-	}
 	if (bpf_map_update_batch(fd, keys, vals, &count, &batch))
 		err = -errno;
 out:
@@ -517,9 +566,9 @@ out:
  * @override: a backend about to be written, taken as it will be; or NULL
  *
  * A new inner map is filled with the table scmlb_service_table_make()
- * gives and swapped into lb_tables in one update: the data plane sees the
- * old table or the new one. With no backend taking connections the
- * service has no table.
+ * gives and swapped into lb_pair_tables in one update: the data plane
+ * sees the old table or the new one. With no backend taking connections
+ * the service has no table.
  *
  * Return: 0, -ENOENT for an unknown service, or another -errno.
  */
@@ -581,13 +630,19 @@ int scmlb_service_table_read(const struct scmlb_ctx *ctx, __u32 id,
 		err = -errno;
 		goto out;
 	}
-	all = calloc(info.max_entries, sizeof(*all));
+	if (info.value_size != sizeof(struct scmlb_id_pair)) {
+		err = -EPROTO;
+		goto out;
+	}
+	/* two ids an entry: the length-then-ids sequence as it is */
+	all = calloc(info.max_entries, sizeof(struct scmlb_id_pair));
 	if (!all) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = scmlb_array_read(fd, info.max_entries, sizeof(*all), all);
-	if (!err && all[0] >= info.max_entries)
+	err = scmlb_array_read(fd, info.max_entries,
+			       sizeof(struct scmlb_id_pair), all);
+	if (!err && SCMLB_PAIR_ENTRIES(all[0]) != info.max_entries)
 		err = -EPROTO;
 	if (err)
 		goto out;
@@ -600,6 +655,51 @@ out:
 	free(all);
 	close(fd);
 	return err;
+}
+
+/**
+ * scmlb_tables_upgrade() - the layout 4.8 tables of every service
+ * @ctx: the run, holding the exclusive lock; ctx->maps.tables the new
+ *	 lb_pair_tables, which no program reads yet
+ *
+ * For scmlb-attach's upgrade from an older minor, before its scmlb_main
+ * is swapped in: the new program then meets every table. Each is made
+ * from the service's backends, as the older one was, so every pick stays.
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_tables_upgrade(struct scmlb_ctx *ctx)
+{
+	struct scmlb_service *svcs;
+	size_t n, i;
+	int err;
+
+	err = scmlb_services_list(ctx, &svcs, &n);
+	for (i = 0; !err && i < n; i++)
+		err = scmlb_service_publish(ctx, svcs[i].id, NULL);
+	free(svcs);
+	return err;
+}
+
+/**
+ * scmlb_tables_4_7_free() - empty lb_tables, which layouts before 4.8 read
+ * @ctx: the run; once no program reads lb_tables
+ *
+ * Each old table is freed with its last reference: 512 KiB a Maglev one.
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_tables_4_7_free(const struct scmlb_ctx *ctx)
+{
+	__u32 slot;
+
+	if (ctx->maps.tables_4_7 < 0)
+		return 0;
+	for (slot = 0; slot < SCMLB_MAX_SERVICES; slot++)
+		if (bpf_map_delete_elem(ctx->maps.tables_4_7, &slot) &&
+		    errno != ENOENT)
+			return -errno;
+	return 0;
 }
 
 const char *scmlb_scheduler_name(__u8 scheduler)

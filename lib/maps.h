@@ -69,6 +69,8 @@ struct scmlb_maps {
 	int ct6_proxy;			/* layout 4.7: IPv6's SYN proxy */
 };
 
+struct scmlb_batch;
+
 /* What a verb works with: set up by scmlb_run(). */
 struct scmlb_ctx {
 	const char *pin_dir;
@@ -77,6 +79,7 @@ struct scmlb_ctx {
 	bool dir_created;		/* this run made the pin directory */
 	struct scmlb_maps maps;
 	struct scmlb_config cfg;	/* lb_config when the maps were opened */
+	struct scmlb_batch *batch;	/* scmlb_batch_begin()'s, or NULL */
 };
 
 const char *scmlb_pin_dir(const char *opt);

@@ -916,9 +916,14 @@ static int publish_tables(struct restore *r)
 		if (!failed ||
 		    r->svc_ids[r->file.bes[i].be.service_id - 1] == failed)
 			last = &r->file.bes[i];
-	if (!last) {
+	if (!last && failed) {
 		snprintf(r->why, sizeof(r->why), "cannot build the table of "
 			 "service %u: %s", failed, strerror(-err));
+		return fail_undo(r, r->file.lines);
+	}
+	if (!last) {
+		snprintf(r->why, sizeof(r->why), "cannot write the reply "
+			 "index: %s", strerror(-err));
 		return fail_undo(r, r->file.lines);
 	}
 	/* what scmlb-lb set says when it cannot build the table */

@@ -232,16 +232,14 @@ static int run_line(struct restore *r, struct scmlb_line *l, __u32 *id)
 
 	verb_start(r, tool);
 	ret = scmlb_line_opts(l, &opts);
-	if (ret)
-		;
-	else if (!strcmp(tool, "fw"))
+	if (!ret && !strcmp(tool, "fw"))
 		ret = scmlb_fw_set_apply(r->ctx, opts, id);
-	else if (!strcmp(tool, "dos"))
+	else if (!ret && !strcmp(tool, "dos"))
 		ret = scmlb_dos_set_apply(r->ctx, opts, id);
 	/* the backends before the lines: their checks would meet no other */
-	else if (!strcmp(tool, "svc"))
+	else if (!ret && !strcmp(tool, "svc"))
 		ret = scmlb_svc_set_apply(r->ctx, opts, r->bes, r->n_bes, id);
-	else
+	else if (!ret)
 		ret = scmlb_lb_set_apply(r->ctx, opts, r->nl, r->bes, r->n_bes,
 					 id);
 	free(opts);

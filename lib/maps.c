@@ -343,7 +343,8 @@ int scmlb_pin_dir_prepare(const char *dir, bool create)
 }
 
 /*
- * scmlb-restore runs the tools while it holds the lock, and passes them the
+ * scmlb-restore runs scmlb-attach (and scmlb-detach to take an attach
+ * back) while it holds the lock, and passes them the
  * pin directory it locked as fd $SCMLB_LOCK_FD. That fd counts only when it
  * is this pin directory; LOCK_EX on it again is a no-op for its holder, and
  * never turns the holder's lock into a shared one.

@@ -70,6 +70,8 @@ struct scmlb_maps {
 	int tables;			/* layout 4.8: lb_pair_tables */
 };
 
+struct scmlb_batch;
+
 /* What a verb works with: set up by scmlb_run(). */
 struct scmlb_ctx {
 	const char *pin_dir;
@@ -78,6 +80,7 @@ struct scmlb_ctx {
 	bool dir_created;		/* this run made the pin directory */
 	struct scmlb_maps maps;
 	struct scmlb_config cfg;	/* lb_config when the maps were opened */
+	struct scmlb_batch *batch;	/* scmlb_batch_begin()'s, or NULL */
 };
 
 const char *scmlb_pin_dir(const char *opt);

@@ -11,6 +11,7 @@
 #include <bpf/btf.h>
 
 #include "backends.h"
+#include "batch.h"
 #include "reply_index.h"
 #include "scheduler.h"
 #include "scmlb_hash.h"
@@ -254,8 +255,11 @@ int scmlb_service_add(struct scmlb_ctx *ctx, struct scmlb_service *svc)
 	int err;
 
 	err = scmlb_services_list(ctx, &list, &n);
-	if (!err)
+	/* a batch has the lock throughout: what a killed tool left is repaired once */
+	if (!err && !(ctx->batch && ctx->batch->repaired))
 		err = services_repair(ctx, list, n);
+	if (!err && ctx->batch)
+		ctx->batch->repaired = true;
 	if (!err && !bpf_map_lookup_elem(ctx->maps.svc_ids, &key, &id))
 		err = -EEXIST;
 	if (!err)
@@ -509,6 +513,35 @@ static int table_build(const struct scmlb_service *svc,
 	return err;
 }
 
+/* The table of @svc from @all (by id; other services' are skipped). */
+static int table_make(const struct scmlb_service *svc,
+		      const struct scmlb_backend *all, size_t n,
+		      const struct scmlb_backend *override, __u32 *ids,
+		      __u32 *len)
+{
+	struct scmlb_backend *mine;
+	size_t i, k = 0;
+	int err = 0;
+
+	*len = 0;
+	mine = calloc(n ? n : 1, sizeof(*mine));
+	if (!mine)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const struct scmlb_backend *be = &all[i];
+
+		if (override && override->id == be->id)
+			be = override;
+		if (be->service_id == svc->id &&
+		    scmlb_backend_takes_connections(be))
+			mine[k++] = *be;
+	}
+	if (k)
+		err = table_build(svc, mine, k, ids, len);
+	free(mine);
+	return err;
+}
+
 /**
  * scmlb_service_table_make() - the table a service's backends make now
  * @ctx:      the run, with the maps open
@@ -526,37 +559,46 @@ int scmlb_service_table_make(const struct scmlb_ctx *ctx, __u32 id,
 			     const struct scmlb_backend *override, __u32 *ids,
 			     __u32 *len)
 {
-	struct scmlb_backend *all = NULL, *mine = NULL;
+	struct scmlb_backend *all = NULL;
 	struct scmlb_service svc;
-	size_t n, i, k = 0;
+	size_t n;
 	int err;
 
 	*len = 0;
 	err = scmlb_service_get(ctx, id, &svc);
 	if (!err)
 		err = scmlb_backends_list(ctx, &all, &n);
-	if (err)
-		return err;
-	mine = calloc(n ? n : 1, sizeof(*mine));
-	if (!mine) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		const struct scmlb_backend *be = &all[i];
-
-		if (override && override->id == be->id)
-			be = override;
-		if (be->service_id == id &&
-		    scmlb_backend_takes_connections(be))
-			mine[k++] = *be;
-	}
-	if (k)
-		err = table_build(&svc, mine, k, ids, len);
-out:
+	if (!err)
+		err = table_make(&svc, all, n, override, ids, len);
 	free(all);
-	free(mine);
 	return err;
+}
+
+/* Swap a new table of @len @ids into @id's slot of lb_tables; none for 0. */
+static int table_swap(const struct scmlb_ctx *ctx, __u32 id, const __u32 *ids,
+		      __u32 len)
+{
+	__u32 slot = id % SCMLB_MAX_SERVICES;
+	int err = 0, fd;
+
+	if (!len)
+		return table_unpublish(ctx, slot);
+	fd = table_create(ids, len);
+	if (fd < 0)
+		return fd;
+	if (bpf_map_update_elem(ctx->maps.tables, &slot, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int cmp_by_service(const void *pa, const void *pb)
+{
+	const struct scmlb_backend *a = pa, *b = pb;
+
+	if (a->service_id != b->service_id)
+		return a->service_id < b->service_id ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
 }
 
 /**
@@ -568,36 +610,90 @@ out:
  * A new inner map is filled with the table scmlb_service_table_make()
  * gives and swapped into lb_pair_tables in one update: the data plane
  * sees the old table or the new one. With no backend taking connections
- * the service has no table.
+ * the service has no table. In a batch, a table that only gains backends
+ * is built at its end (scmlb_batch_defer_table()).
  *
  * Return: 0, -ENOENT for an unknown service, or another -errno.
  */
 int scmlb_service_publish(struct scmlb_ctx *ctx, __u32 id,
 			  const struct scmlb_backend *override)
 {
-	__u32 slot = id % SCMLB_MAX_SERVICES, len = 0, *ids;
-	int err, fd;
+	__u32 len = 0, *ids;
+	int err;
 
+	if (ctx->batch) {
+		if (scmlb_batch_defer_table(ctx, id, override))
+			return 0;
+		err = scmlb_batch_index(ctx);
+		if (err)
+			return err;
+		scmlb_batch_published(ctx, id);
+	}
 	ids = calloc(SCMLB_TABLE_SIZE, sizeof(*ids));
 	if (!ids)
 		return -ENOMEM;
 	err = scmlb_service_table_make(ctx, id, override, ids, &len);
-	if (err)
-		goto out;
-	if (!len) {
-		err = table_unpublish(ctx, slot);
-		goto out;
-	}
-	fd = table_create(ids, len);
-	if (fd < 0) {
-		err = fd;
-		goto out;
-	}
-	if (bpf_map_update_elem(ctx->maps.tables, &slot, &fd, BPF_ANY))
-		err = -errno;
-	close(fd);
-out:
+	if (!err)
+		err = table_swap(ctx, id, ids, len);
 	free(ids);
+	return err;
+}
+
+/**
+ * scmlb_services_publish() - rebuild the tables of many services at once
+ * @ctx:    the run, holding the exclusive lock; not in a batch
+ * @ids:    the services; one that is gone is skipped
+ * @n:      how many
+ * @failed: set to the service whose table could not be built, or 0
+ *
+ * As scmlb_service_publish() for each, with the backends read once:
+ * scmlb_batch_end()'s, which defers them all to the end.
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_services_publish(struct scmlb_ctx *ctx, const __u32 *ids, size_t n,
+			   __u32 *failed)
+{
+	__u32 len, *table = NULL;
+	struct scmlb_backend *all = NULL;
+	struct scmlb_service svc;
+	size_t n_all, i, lo, hi, m;
+	int err;
+
+	*failed = 0;
+	err = scmlb_backends_list(ctx, &all, &n_all);
+	if (!err) {
+		table = calloc(SCMLB_TABLE_SIZE, sizeof(*table));
+		if (!table)
+			err = -ENOMEM;
+	}
+	/* each service's backends in a row, by id as the list has them */
+	if (!err)
+		qsort(all, n_all, sizeof(*all), cmp_by_service);
+	for (i = 0; !err && i < n; i++) {
+		err = scmlb_service_get(ctx, ids[i], &svc);
+		if (err == -ENOENT) {
+			err = 0;
+			continue;
+		}
+		for (lo = 0, hi = n_all; lo < hi;) {
+			m = lo + (hi - lo) / 2;
+			if (all[m].service_id < ids[i])
+				lo = m + 1;
+			else
+				hi = m;
+		}
+		for (m = lo; m < n_all && all[m].service_id == ids[i]; m++)
+			;
+		if (!err)
+			err = table_make(&svc, all + lo, m - lo, NULL, table, &len);
+		if (!err)
+			err = table_swap(ctx, ids[i], table, len);
+		if (err)
+			*failed = ids[i];
+	}
+	free(all);
+	free(table);
 	return err;
 }
 

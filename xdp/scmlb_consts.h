@@ -212,6 +212,8 @@ enum scmlb_config_flags {
 	SCMLB_CFG_DETACHED = 1 << 1,
 	/* a firewall write is under way: found set, its writer was killed */
 	SCMLB_CFG_FW_BUSY = 1 << 2,
+	/* a batch defers tables (lib/batch.c): found set, its run was killed */
+	SCMLB_CFG_TABLES_BUSY = 1 << 3,
 };
 
 /* scmlb_config.mode, as the user chose it */

@@ -13,6 +13,9 @@
 #   direct        the client to backend 1 (10.0.4.2:8080) through lb's
 #                 kernel forwarding (ip_forward=1): the same hops, no load
 #                 balancer; the reference of every ratio
+#   direct3       the same to all three backends, wrk's threads spread
+#                 over them (a Lua setup()): as many servers as behind a
+#                 load balancer, which on few CPUs matters (their wake-ups)
 #   scmlb-native  scmlb-attach -m native: on a veth that runs generic XDP
 #                 (scmlb-attach(8)), balanced flows handed to scmlb_tc
 #   scmlb-drv     the same, then scmlb's entry program moved to native XDP
@@ -26,14 +29,14 @@
 #                 backends. A proxy: its path differs, it ends the client's
 #                 TCP connection in lb's stack and opens its own to a backend
 # Per contender, from the client:
-#   - requests/s with keep-alive: wrk -t2 -c64 -dDs http://ADDR:8080/who
+#   - requests/s with keep-alive: wrk -t3 -c63 -dDs http://ADDR:8080/who
 #   - new connections/s: the same with the header "Connection: close": the
 #     test app closes every connection after its answer, so wrk opens a
 #     new TCP connection for every request
 # Targets (issue 18), for every scmlb row: requests/s >= 0.9x the direct
 # path's, new connections/s >= 0.95x.
 #
-# Drops: after the loads of scmlb-drv, scmlb-skb and nft, and once against
+# Drops: after the loads of scmlb-drv, scmlb-skb and nft, and then against
 # a floor, the client floods the VIP with SYNs from its own address, which
 # is dropped: by scmlb's firewall ('scmlb fw set -n 10.0.1.2/32'), by
 # 'ip saddr 10.0.1.2 counter drop' in an nftables netdev ingress chain on
@@ -43,7 +46,7 @@
 # they reach up0 as xdp_frames, no skb made, as a NIC's driver hands them
 # over (GRO is on at up0 during floods: a veth needs NAPI to take frames).
 # Per dropped packet, over the flood's window:
-#   SOFTIRQ NS  softirq time of the CPUs this script may run on
+#   SIRQ NS     softirq time of the CPUs this script may run on
 #               (/proc/stat, a sample per tick) / packets dropped. A veth
 #               takes a sender's frames in NAPI, a softirq on the sender's
 #               CPU: this is the receiving core's work (the driver's poll,
@@ -52,10 +55,11 @@
 #   CPU NS      CPU time of the senders and of ksoftirqd / packets dropped:
 #               sending and dropping (the figure of earlier rounds).
 # Veths get a queue per CPU, as a NIC with RSS: a CPU's packets stay on it.
-# A trial measures each contender in turn, each right after a load of the
-# direct path: a ratio is of that pair, which other work on the machine
-# moves alike; the tables give the medians over the trials. Exit status: 0 every target met, 1 a target missed, 2 bad
-# usage, 3 the benchmark failed, 77 not root.
+# A trial measures each contender in turn, its loads right after the
+# direct path's, its flood right before a floor's: a ratio is of that
+# pair, which other work on the machine moves alike. The tables give the
+# medians over the trials. Exit status: 0 every target met, 1 a target
+# missed, 2 bad usage, 3 the benchmark failed, 77 not root.
 #
 # Options:
 #   --duration S        seconds of each wrk load (default 10)
@@ -63,9 +67,9 @@
 #   --trials N          trials, each measuring every contender (default 3)
 #   --only NAMES        measure only these, comma-separated (the direct
 #                       path, the ratios' reference, always): direct,
-#                       scmlb-native, scmlb-drv, scmlb-skb, nft, haproxy;
-#                       with --drops-only (the floor always): scmlb-drv,
-#                       scmlb-dosrule, scmlb-dos, scmlb-skb, nft
+#                       direct3, scmlb-native, scmlb-drv, scmlb-skb, nft,
+#                       haproxy; with --drops-only (a floor always):
+#                       scmlb-drv, scmlb-dosrule, scmlb-dos, scmlb-skb, nft
 #   --json              the medians, ratios and results as one JSON object
 #                       on standard output instead of the tables
 #   --perf DIR          profile every load (perf record -a) into DIR/*.txt
@@ -133,7 +137,7 @@ number "trial count" "$trials" 1 20
 if [ -n "$drops_only" ]; then
 	lbs="scmlb-drv scmlb-dosrule scmlb-dos scmlb-skb nft"
 else
-	lbs="direct scmlb-native scmlb-drv scmlb-skb nft haproxy"
+	lbs="direct direct3 scmlb-native scmlb-drv scmlb-skb nft haproxy"
 fi
 if [ -n "$only" ]; then
 	for name in ${only//,/ }; do
@@ -279,7 +283,7 @@ entry_native() {
 
 lb_up() {
 	case $1 in
-	direct) topo_exec lb sysctl -qw net.ipv4.ip_forward=1 ;;
+	direct*) topo_exec lb sysctl -qw net.ipv4.ip_forward=1 ;;
 	scmlb-native) scmlb_up native ;;
 	scmlb-drv) scmlb_up native; entry_native ;;
 	scmlb-skb) scmlb_up skb ;;
@@ -290,7 +294,7 @@ lb_up() {
 
 lb_down() {
 	case $1 in
-	direct) topo_exec lb sysctl -qw net.ipv4.ip_forward=0 ;;
+	direct*) topo_exec lb sysctl -qw net.ipv4.ip_forward=0 ;;
 	scmlb-drv)
 		topo_exec lb ip link set dev up0 xdpdrv off
 		lb detach >/dev/null ;;
@@ -384,15 +388,17 @@ perf_wait() {
 	PERF_PID=
 }
 
-# wrk_rate NAME URL [HEADER]: requests/s of wrk -t2 -c64 from the client
+# wrk_rate NAME URL SCRIPT [HEADER]: requests/s of wrk -t3 -c63 from the
+# client (SCRIPT: a Lua script of wrk's, or nothing)
 wrk_rate() {
-	local name=$1 url=$2 out errs
-	shift 2
+	local name=$1 url=$2 script=$3 out errs
+	shift 3
 	topo_exec client curl -sS --max-time 3 "$url" >/dev/null ||
 		die "$name: no answer from $url before the load"
 	perf_during "$name" $((duration - 2))
 	out=$(topo_exec client timeout $((duration + 15)) \
-		wrk -t2 -c64 -d"${duration}s" ${1:+-H "$1"} "$url") ||
+		wrk -t3 -c63 -d"${duration}s" ${script:+-s "$script"} \
+		${1:+-H "$1"} "$url") ||
 		die "$name: wrk failed"
 	perf_wait
 	echo "$out" >"$work/$name.wrk"
@@ -448,7 +454,7 @@ flood() {
 	wait "$fpid" || die "$name: the flood failed: $(cat "$work/$name.flood")"
 	perf_wait
 	[ "$b" -gt "$a" ] || die "$name: nothing dropped during the flood"
-	echo "$name: $(cat "$work/$name.flood")" >>"$work/notes.$t"
+	echo "$t $name: $(cat "$work/$name.flood")" >>"$work/notes"
 	awk -v a="$a" -v b="$b" -v c="$ca" -v d="$cb" \
 		'BEGIN { printf "%.1f\n", (d - c) / (b - a) }' >"$work/$name.cpu.$t"
 	awk -v a="$a" -v b="$b" -v c="$sa" -v d="$sb" \
@@ -460,11 +466,18 @@ flood() {
 		"CPU ns per drop $(cat "$work/$name.cpu.$t")"
 }
 
-# floor TRIAL: the flood against a bare XDP_DROP on up0
+# floor NAME TRIAL: the flood against a bare XDP_DROP on up0, right after
+# NAME's, and NAME's costs over the floor's: the ratios of the pair, which
+# other work on the machine moves alike
 floor() {
+	local name=$1 t=$2
 	drop_up floor
-	flood floor "$1" floor_drops
+	flood floor "$t-$name" floor_drops
 	drop_down floor
+	ratio "$(cat "$work/$name.sirq.$t")" "$(cat "$work/floor.sirq.$t-$name")" \
+		>"$work/$name.sr.$t"
+	ratio "$(cat "$work/$name.cpu.$t")" "$(cat "$work/floor.cpu.$t-$name")" \
+		>"$work/$name.ccr.$t"
 }
 
 # drops NAME TRIAL: --drops-only: the flood through one contender
@@ -486,18 +499,23 @@ drops() {
 	esac
 	flood "$name" "$t" "$reader" "$prep"
 	drop_down "$name"
+	floor "$name" "$t"
 }
 
 # loads NAME TAG: the two wrk loads through one contender, brought up for
 # them, to $work/NAME.rps.TAG and NAME.cps.TAG
 loads() {
-	local name=$1 tag=$2 url=http://$VIP:8080/who f0 f1 b0 b1 i low=''
-	[ "$name" != direct ] || url=http://${TOPO_BACKENDS[0]}:8080/who
+	local name=$1 tag=$2 url=http://$VIP:8080/who script='' f0 f1 b0 b1 i low=''
+	case $name in
+	direct*) url=http://${TOPO_BACKENDS[0]}:8080/who ;;
+	esac
+	[ "$name" != direct3 ] || script=$work/spread.lua
 	lb_up "$name"
 	f0=$(lb_forwarded "$name")
 	mapfile -t b0 < <(backend_rx)
-	wrk_rate "$name-rps-$tag" "$url" >"$work/$name.rps.$tag"
-	wrk_rate "$name-cps-$tag" "$url" "Connection: close" >"$work/$name.cps.$tag"
+	wrk_rate "$name-rps-$tag" "$url" "$script" >"$work/$name.rps.$tag"
+	wrk_rate "$name-cps-$tag" "$url" "$script" "Connection: close" \
+		>"$work/$name.cps.$tag"
 	f1=$(lb_forwarded "$name")
 	mapfile -t b1 < <(backend_rx)
 	# a load that did not go where it should measures nothing: the
@@ -539,12 +557,14 @@ measure() {
 	scmlb-drv | scmlb-skb)
 		drop_up "$name"
 		flood "$name" "$t" scmlb_drops
-		drop_down "$name" ;;
+		drop_down "$name"
+		floor "$name" "$t" ;;
 	nft)
 		lb_down nft
 		drop_up nft
 		flood nft "$t" nft_drops
-		drop_down nft ;;
+		drop_down nft
+		floor nft "$t" ;;
 	*) lb_down "$name" ;;
 	esac
 }
@@ -557,7 +577,7 @@ median() {
 }
 
 ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", b ? a / b : 0 }'
 }
 
 # verdict RATIO OP TARGET: PASS or MISS
@@ -578,29 +598,41 @@ topo_up
 for ns in client lb; do
 	topo_exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 done
-# the direct path goes through lb's forwarding, when the direct load is on
-topo_exec client ip route add "${TOPO_BACKENDS[0]}/32" via "$TOPO_LB_ADDR"
+# the direct paths go through lb's forwarding, when a direct load is on
+for addr in "${TOPO_BACKENDS[@]}"; do
+	topo_exec client ip route add "$addr/32" via "$TOPO_LB_ADDR"
+done
+# direct3: wrk's thread N to backend N mod 3
+cat >"$work/spread.lua" <<EOF
+local backends = { "${TOPO_BACKENDS[0]}", "${TOPO_BACKENDS[1]}", "${TOPO_BACKENDS[2]}" }
+local n = 0
+function setup(thread)
+	thread.addr = wrk.lookup(backends[n % #backends + 1], "8080")[1]
+	n = n + 1
+end
+EOF
 topo_start_apps "$testapp" || die "the test app did not start on the backends"
 
 for t in $(seq "$trials"); do
-	floor "$t"
 	for name in $lbs; do
 		measure "$name" "$t"
 	done
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# the flood contenders of this run, the floor first
-flooded=floor
+# the flood contenders of this run, each with a floor of its own
+flooded=
 for name in $lbs; do
 	case $name in
 	scmlb-drv | scmlb-dos* | scmlb-skb | nft) flooded+=" $name" ;;
 	esac
 done
+flooded=${flooded# }
 
 describe() {
 	case $1 in
 	direct) echo "direct to backend 1, no LB" ;;
+	direct3) echo "direct, wrk spread over 3 backends" ;;
 	scmlb-native) echo "scmlb -m native (generic on veth)" ;;
 	scmlb-drv) echo "scmlb, entry native XDP on up0" ;;
 	scmlb-skb) echo "scmlb -m skb" ;;
@@ -651,14 +683,15 @@ if [ -z "$drops_only" ]; then
 		json_lb+=" \"connections_result\": \"$cres\"}"
 	done
 fi
-fsirq=$(median floor sirq)
-fcpu=$(median floor cpu)
 drows=
-for name in $flooded; do
+for name in ${flooded:+floor $flooded}; do
 	sirq=$(median "$name" sirq)
 	cpu=$(median "$name" cpu)
-	sr=$(ratio "$sirq" "$fsirq")
-	cr=$(ratio "$cpu" "$fcpu")
+	sr=1.00 cr=1.00
+	if [ "$name" != floor ]; then
+		sr=$(median "$name" sr)
+		cr=$(median "$name" ccr)
+	fi
 	res=-
 	case $name in
 	scmlb-drv | scmlb-dosrule)
@@ -694,12 +727,14 @@ if [ -z "$drops_only" ]; then
 		"xDIR" TARGET "" "CONN/S" "xDIR" TARGET ""
 	printf '%s' "$rows"
 fi
+if [ -n "$flooded" ]; then
+	echo
+	printf '%-34s %10s %8s %6s %7s %4s %8s %6s\n' "DROPPED BY" "DROPS/S" \
+		"SIRQ NS" "xFLOOR" TARGET "" "CPU NS" "xFLOOR"
+	printf '%s' "$drows"
+fi
 echo
-printf '%-34s %10s %8s %6s %7s %4s %8s %6s\n' "DROPPED BY" "DROPS/S" \
-	"SIRQ NS" "xFLOOR" TARGET "" "CPU NS" "xFLOOR"
-printf '%s' "$drows"
-echo
-echo "per trial:"
+echo "per trial, each over its pair's direct path or floor:"
 [ -n "$drops_only" ] || for name in $lbs; do
 	[ "$name" != direct ] || continue
 	line=
@@ -707,21 +742,20 @@ echo "per trial:"
 		line+=" $(cat "$work/$name.rps.$t")/$(cat "$work/direct.rps.$t-$name")"
 		line+=" $(cat "$work/$name.cps.$t")/$(cat "$work/direct.cps.$t-$name")"
 	done
-	printf '  %-13s%s\n' "$name" "$line"
+	printf '  %-13s req/s, conn/s:%s\n' "$name" "$line"
 done
-for m in sirq cpu; do
+for name in $flooded; do
 	line=
 	for t in $(seq "$trials"); do
-		v=
-		for name in $flooded; do
-			v+=${v:+/}$(cat "$work/$name.$m.$t")
-		done
-		line+=" $v"
+		line+=" $(cat "$work/$name.sirq.$t")/$(cat "$work/floor.sirq.$t-$name")"
+		line+=" $(cat "$work/$name.cpu.$t")/$(cat "$work/floor.cpu.$t-$name")"
 	done
-	printf '  %-5s %s:%s\n' "$m" "${flooded// //}" "$line"
+	printf '  %-13s sirq, CPU ns:%s\n' "$name" "$line"
 done
-echo "offered by the flood senders (last trial):"
-sed 's/^/  /' "$work/notes.$trials"
+if [ -n "$flooded" ]; then
+	echo "offered by the flood senders (last trial):"
+	grep "^$trials[ -]" "$work/notes" | sed 's/^/  /'
+fi
 echo "load average before and after: $load0 / $load1"
 echo
 cat <<EOF

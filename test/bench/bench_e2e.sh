@@ -388,11 +388,20 @@ perf_wait() {
 	PERF_PID=
 }
 
+# syn_retrans: SYNs the client has sent again so far
+syn_retrans() {
+	# shellcheck disable=SC2016 # awk's fields
+	topo_exec client awk '/^TcpExt:/ { if (!h) { split($0, k); h = 1; next }
+		for (i = 2; i <= NF; i++) if (k[i] == "TCPSynRetrans") print $i }' \
+		/proc/net/netstat
+}
+
 # wrk_rate NAME URL SCRIPT [HEADER]: requests/s of wrk -t3 -c63 from the
 # client (SCRIPT: a Lua script of wrk's, or nothing)
 wrk_rate() {
-	local name=$1 url=$2 script=$3 out errs
+	local name=$1 url=$2 script=$3 out errs s0
 	shift 3
+	s0=$(syn_retrans)
 	topo_exec client curl -sS --max-time 3 "$url" >/dev/null ||
 		die "$name: no answer from $url before the load"
 	perf_during "$name" $((duration - 2))
@@ -405,6 +414,9 @@ wrk_rate() {
 	errs=$(echo "$out" | sed -n 's/.*Socket errors: //p; s/.*Non-2xx or 3xx responses: /non-2xx /p' |
 		tr '\n' ' ')
 	[ -z "$errs" ] || log "$name: wrk reported errors: $errs"
+	# each a second's wait: lost SYNs, or a backend refusing one
+	s0=$(($(syn_retrans) - s0))
+	[ "$s0" = 0 ] || log "$name: $s0 SYNs sent again"
 	echo "$out" | awk '/^Requests\/sec:/ { printf "%.0f\n", $2 }'
 }
 
@@ -510,6 +522,16 @@ loads() {
 	direct*) url=http://${TOPO_BACKENDS[0]}:8080/who ;;
 	esac
 	[ "$name" != direct3 ] || script=$work/spread.lua
+	# The direct loads and the VIP's use client ports of their own. A
+	# backend keeps a closed connection in TIME_WAIT for 60 s, and takes
+	# a SYN of the same addresses and ports only with a newer timestamp;
+	# Linux offsets timestamps per address pair, so the client's SYNs to
+	# the VIP would fail that check against the direct loads' (PAWS) and
+	# wait a second to be sent again.
+	case $name in
+	direct*) topo_exec client sysctl -qw net.ipv4.ip_local_port_range="1024 33279" ;;
+	*) topo_exec client sysctl -qw net.ipv4.ip_local_port_range="33280 65535" ;;
+	esac
 	lb_up "$name"
 	f0=$(lb_forwarded "$name")
 	mapfile -t b0 < <(backend_rx)
@@ -754,7 +776,7 @@ for name in $flooded; do
 done
 if [ -n "$flooded" ]; then
 	echo "offered by the flood senders (last trial):"
-	grep "^$trials[ -]" "$work/notes" | sed 's/^/  /'
+	grep "^${trials}[ -]" "$work/notes" | sed 's/^/  /'
 fi
 echo "load average before and after: $load0 / $load1"
 echo

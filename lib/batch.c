@@ -63,7 +63,8 @@ static int iface_count(struct scmlb_batch *b, __u32 ifindex, int delta)
  * the backend is in none yet, so no table ever names a backend that is
  * drained or gone. A run killed in the batch leaves backends in no table
  * yet and a stale index (which the next write or scmlb-gc pass syncs),
- * and SCMLB_CFG_TABLES_BUSY set: the next batch builds every table.
+ * and SCMLB_CFG_TABLES_BUSY set: the next batch syncs the index and
+ * builds every table.
  *
  * Return: 0 or -errno.
  */
@@ -88,8 +89,10 @@ int scmlb_batch_begin(struct scmlb_ctx *ctx)
 		free(b);
 		return err;
 	}
-	if (killed)
+	if (killed) {
 		memset(b->stale, 0xff, sizeof(b->stale));
+		b->index_stale = true;
+	}
 	for (i = 0; i < n && !err; i++) {
 		b->svc_backends[list[i].service_id % SCMLB_MAX_SERVICES]++;
 		err = iface_count(b, list[i].ifindex, 1);

@@ -440,6 +440,43 @@ ids_names() {
 	topo_exec lb ip route del 10.77.0.0/16
 }
 
+@test "restore: killed after its backends, before its tables: consistent, and the next restore builds every table" {
+	local s k i check=$SCMLB_BUILD/test/check_maps conf=$BATS_TEST_TMPDIR/conf
+	topo_exec lb ip route replace 10.77.0.0/16 via 10.0.4.2
+	{
+		echo "attach -u up0 -v $TOPO_VIP -m native"
+		for s in $(seq 1 60); do
+			echo "svc set -v $VIP2 -t tcp -P $((9000 + s)) -S maglev"
+		done
+		for s in $(seq 1 60); do
+			for k in 1 2; do
+				echo "lb set -s $((s + 1)) -n b$s-$k -a 10.77.$s.$k -p 80"
+			done
+		done
+	} >"$conf"
+	# --verbose says when the backends are in: the tables come after;
+	# nsenter execs the tool, so $! is the tool
+	nsenter --net="/run/netns/$(topo_ns lb)" \
+		"$SCMLB_BUILD/tools/scmlb-restore" --verbose -f "$conf" \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	for i in $(seq 1 1000); do
+		grep -q '^scmlb-restore: backends: ' "$BATS_TEST_TMPDIR/err" && break
+		sleep 0.01
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	run -0 topo_exec lb "$check" --killed
+	# some table is not built yet
+	run -1 topo_exec lb "$check"
+	run -0 scmlb restore --flush -f "$conf"
+	[[ $output == *": 0 added, 0 changed, 0 removed, 181 unchanged" ]]
+	run topo_exec lb "$check"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	topo_exec lb ip route del 10.77.0.0/16
+}
+
 # Words a mutation puts into a line.
 JUNK=("" "-x" "--bogus" "0" "-1" "65536" "99999999999" "abc" "10.0.0.256"
       "10.0.4" "tcp" "sctp" "-s" "-i" "7" "--flush" "--pin-dir" "#" "-" "1-"

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 
 #include "backends.h"
+#include "batch.h"
 #include "reply_index.h"
 #include "services.h"
 
@@ -19,8 +20,18 @@ static int backend_read(const struct scmlb_ctx *ctx, __u32 slot,
 static int backend_write(const struct scmlb_ctx *ctx, __u32 slot,
 			 const struct scmlb_backend *be)
 {
-	return bpf_map_update_elem(ctx->maps.backends, &slot, be, BPF_ANY) ?
-	       -errno : 0;
+	struct scmlb_backend old;
+	int err;
+
+	/* a batch counts the backends instead of reading them all */
+	if (ctx->batch) {
+		err = backend_read(ctx, slot, &old);
+		if (err)
+			return err;
+	}
+	if (bpf_map_update_elem(ctx->maps.backends, &slot, be, BPF_ANY))
+		return -errno;
+	return ctx->batch ? scmlb_batch_written(ctx, &old, be) : 0;
 }
 
 /**
@@ -145,12 +156,16 @@ int scmlb_backend_add(struct scmlb_ctx *ctx, struct scmlb_backend *be)
 	__u32 id, tries;
 	int err;
 
-	err = scmlb_backends_list(ctx, &list, &n);
-	if (err)
-		return err;
-	for (i = 0; i < n; i++)
-		mine += list[i].service_id == be->service_id;
-	free(list);
+	if (ctx->batch) {
+		mine = ctx->batch->svc_backends[be->service_id % SCMLB_MAX_SERVICES];
+	} else {
+		err = scmlb_backends_list(ctx, &list, &n);
+		if (err)
+			return err;
+		for (i = 0; i < n; i++)
+			mine += list[i].service_id == be->service_id;
+		free(list);
+	}
 	/* Maglev spreads well only over many more slots than backends */
 	if (mine >= SCMLB_MAX_SVC_BACKENDS)
 		return -EDQUOT;

@@ -884,6 +884,32 @@ static int take_line(struct scmlb_conf *c, char *text, unsigned int line)
 }
 
 /**
+ * scmlb_line_opts() - parse a line as its tool does, to run its verb here
+ * @l:    a line that scmlb_line_*() made: attach, svc set, lb set, lb
+ *        drain, fw set or dos set; getopt reorders its words
+ * @opts: set to the verb's options struct, parsed and checked (free() it)
+ *
+ * scmlb-restore runs each line in its own process with the options the
+ * tool would have parsed from the same words.
+ *
+ * Return: SCMLB_EXIT_OK, or an exit status after the error line.
+ */
+int scmlb_line_opts(struct scmlb_line *l, void **opts)
+{
+	const struct scmlb_cmd *cmd;
+	const char *common;
+	size_t i;
+
+	*opts = NULL;
+	for (i = 0; i < N_LINE_TOOLS; i++)
+		if (l->argc && !strcmp(l->argv[0], line_tools[i].word))
+			return scmlb_parse_cmdline(&line_tools[i].tool, l->argc,
+						   l->argv, &cmd, opts, &common);
+	pr_err("unknown command '%s'", l->argc ? l->argv[0] : "");
+	return SCMLB_EXIT_USAGE;
+}
+
+/**
  * scmlb_conf_parse_line() - add one line to a configuration
  * @c:    the configuration so far
  * @text: the line, without its newline; split in place

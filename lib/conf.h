@@ -90,5 +90,6 @@ void scmlb_line_policy(struct scmlb_line *l, const struct scmlb_conf_policy *p);
 void scmlb_line_words(struct scmlb_line *l, const char *first, ...)
 	__attribute__((sentinel));
 int scmlb_line_print(const struct scmlb_line *l, FILE *f);
+int scmlb_line_opts(struct scmlb_line *l, void **opts);
 
 #endif /* SCMLB_CONF_H */

@@ -47,7 +47,7 @@ static const struct map_desc {
 	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_service) },
 	{ "lb_backends", offsetof(struct scmlb_maps, backends),
 	  BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct scmlb_backend) },
-	{ "lb_tables", offsetof(struct scmlb_maps, tables),
+	{ "lb_tables", offsetof(struct scmlb_maps, tables_4_7),
 	  BPF_MAP_TYPE_ARRAY_OF_MAPS, sizeof(__u32), sizeof(__u32) },
 	{ "lb_rr", offsetof(struct scmlb_maps, rr), BPF_MAP_TYPE_ARRAY,
 	  sizeof(__u32), sizeof(__u32) },
@@ -148,6 +148,9 @@ static const struct map_desc {
 	{ "ct6_proxy", offsetof(struct scmlb_maps, ct6_proxy),
 	  BPF_MAP_TYPE_LRU_HASH, sizeof(struct scmlb_flow6_key),
 	  sizeof(struct scmlb_proxy_nums) },
+	/* layout 4.8: two ids to a table's entry */
+	{ "lb_pair_tables", offsetof(struct scmlb_maps, tables),
+	  BPF_MAP_TYPE_ARRAY_OF_MAPS, sizeof(__u32), sizeof(__u32) },
 };
 
 #define N_MAPS (sizeof(map_descs) / sizeof(map_descs[0]))
@@ -340,7 +343,8 @@ int scmlb_pin_dir_prepare(const char *dir, bool create)
 }
 
 /*
- * scmlb-restore runs the tools while it holds the lock, and passes them the
+ * scmlb-restore runs scmlb-attach (and scmlb-detach to take an attach
+ * back) while it holds the lock, and passes them the
  * pin directory it locked as fd $SCMLB_LOCK_FD. That fd counts only when it
  * is this pin directory; LOCK_EX on it again is a no-op for its holder, and
  * never turns the holder's lock into a shared one.
@@ -510,8 +514,9 @@ err:
  * @ctx: the run, after scmlb_maps_open_unpublished()
  *
  * Return: 0; -ENOENT when nothing is attached (or the attach is not yet
- * published); -EPROTO for another major layout; -ESTALE when maps of a
- * newer minor layout are missing (scmlb-attach adds them).
+ * published); -EPROTO for another major layout; -ESTALE for an older
+ * minor layout, or when maps of a newer minor layout are missing
+ * (scmlb-attach upgrades them).
  */
 int scmlb_layout_check(const struct scmlb_ctx *ctx)
 {
@@ -523,6 +528,13 @@ int scmlb_layout_check(const struct scmlb_ctx *ctx)
 		return -ENOENT;
 	if (ctx->cfg.layout_version >> 16 != SCMLB_LAYOUT_MAJOR)
 		return -EPROTO;
+	/*
+	 * An older minor's programs may read maps the tools no longer write
+	 * (lb_tables before 4.8), even when a killed upgrade pinned the new
+	 * ones.
+	 */
+	if ((ctx->cfg.layout_version & 0xffff) < SCMLB_LAYOUT_MINOR)
+		return -ESTALE;
 	for (i = 0; i < N_MAPS; i++) {
 		int fd = *map_fd((struct scmlb_maps *)&ctx->maps, &map_descs[i]);
 

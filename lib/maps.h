@@ -26,7 +26,7 @@ struct scmlb_maps {
 	int svc_ids;
 	int services;
 	int backends;
-	int tables;
+	int tables_4_7;			/* lb_tables, empty since 4.8 */
 	int rr;
 	int tx_ports;
 	int progs;
@@ -67,7 +67,10 @@ struct scmlb_maps {
 	int progs4;			/* layout 4.6: the SYN proxy */
 	int svc_stats;
 	int ct6_proxy;			/* layout 4.7: IPv6's SYN proxy */
+	int tables;			/* layout 4.8: lb_pair_tables */
 };
+
+struct scmlb_batch;
 
 /* What a verb works with: set up by scmlb_run(). */
 struct scmlb_ctx {
@@ -77,6 +80,7 @@ struct scmlb_ctx {
 	bool dir_created;		/* this run made the pin directory */
 	struct scmlb_maps maps;
 	struct scmlb_config cfg;	/* lb_config when the maps were opened */
+	struct scmlb_batch *batch;	/* scmlb_batch_begin()'s, or NULL */
 };
 
 const char *scmlb_pin_dir(const char *opt);

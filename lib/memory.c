@@ -153,7 +153,7 @@ static int add_pinned_prog_maps(struct map_list *l, const char *dir,
 	return err ? err : add_prog_maps(l, info.id);
 }
 
-/* Each service's table, the inner maps of lb_tables, named by service. */
+/* Each service's table, the inner maps of lb_pair_tables, named by service. */
 static int add_tables(struct map_list *l, const struct scmlb_ctx *ctx)
 {
 	struct scmlb_service svc;

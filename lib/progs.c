@@ -218,7 +218,7 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	maps->svc_ids = bpf_map__fd(skel->maps.lb_svc_ids);
 	maps->services = bpf_map__fd(skel->maps.lb_services);
 	maps->backends = bpf_map__fd(skel->maps.lb_backends);
-	maps->tables = bpf_map__fd(skel->maps.lb_tables);
+	maps->tables_4_7 = bpf_map__fd(skel->maps.lb_tables);
 	maps->rr = bpf_map__fd(skel->maps.lb_rr);
 	maps->tx_ports = bpf_map__fd(skel->maps.lb_tx_ports);
 	maps->progs = bpf_map__fd(skel->maps.lb_progs);
@@ -259,6 +259,7 @@ void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps)
 	maps->progs4 = bpf_map__fd(skel->maps.lb_progs4);
 	maps->svc_stats = bpf_map__fd(skel->maps.lb_svc_stats);
 	maps->ct6_proxy = bpf_map__fd(skel->maps.ct6_proxy);
+	maps->tables = bpf_map__fd(skel->maps.lb_pair_tables);
 }
 
 int scmlb_progs_clock_fd(struct scmlb_bpf *skel)

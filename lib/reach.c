@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "backends.h"
+#include "batch.h"
 #include "log.h"
 #include "progs.h"
 #include "reach.h"
@@ -81,6 +82,8 @@ bool scmlb_iface_in_use(const struct scmlb_ctx *ctx, __u32 ifindex,
 	bool used = false;
 	size_t n, i;
 
+	if (ctx->batch)
+		return scmlb_batch_iface_in_use(ctx, ifindex, except_id);
 	if (scmlb_backends_list(ctx, &list, &n))
 		return true;	/* when unsure, keep the interface */
 	for (i = 0; i < n; i++)
@@ -93,9 +96,18 @@ bool scmlb_iface_in_use(const struct scmlb_ctx *ctx, __u32 ifindex,
 /* Make @ifindex ready for frames to a backend: attached, a redirect target. */
 int scmlb_iface_use(struct scmlb_ctx *ctx, __u32 ifindex)
 {
+	int err;
+
+	/* under a batch's lock nothing else lets it go */
+	if (ctx->batch && scmlb_batch_iface_ready(ctx, ifindex))
+		return 0;
 	if (ifindex == ctx->cfg.upstream_ifindex)
-		return scmlb_config_set_flag(ctx, SCMLB_CFG_UPSTREAM_BACKENDS, true);
-	return scmlb_iface_add(ctx, ifindex);
+		err = scmlb_config_set_flag(ctx, SCMLB_CFG_UPSTREAM_BACKENDS, true);
+	else
+		err = scmlb_iface_add(ctx, ifindex);
+	if (!err && ctx->batch)
+		scmlb_batch_iface_mark(ctx, ifindex, true);
+	return err;
 }
 
 /* Let @ifindex go once no backend but @except_id uses it. */
@@ -103,6 +115,8 @@ int scmlb_iface_release(struct scmlb_ctx *ctx, __u32 ifindex, __u32 except_id)
 {
 	if (scmlb_iface_in_use(ctx, ifindex, except_id))
 		return 0;
+	if (ctx->batch)
+		scmlb_batch_iface_mark(ctx, ifindex, false);
 	if (ifindex == ctx->cfg.upstream_ifindex)
 		return scmlb_config_set_flag(ctx, SCMLB_CFG_UPSTREAM_BACKENDS, false);
 	return scmlb_iface_remove(ctx, ifindex);

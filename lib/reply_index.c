@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 
 #include "backends.h"
+#include "batch.h"
 #include "reply_index.h"
 #include "services.h"
 
@@ -215,7 +216,8 @@ entry_find(const struct scmlb_reply_entry *e, size_t n,
  * the reply path must see them, and each scmlb-gc pass does, so what a
  * killed tool left is made right by the next. Keys that go or change
  * are written first, new ones last. The data plane also checks that an
- * entry's backend still exists.
+ * entry's backend still exists. In a batch it only notes the index stale:
+ * scmlb_batch_end() syncs it before it builds the tables.
  *
  * Return: 0 or -errno.
  */
@@ -228,6 +230,11 @@ int scmlb_reply_index_sync(const struct scmlb_ctx *ctx)
 	int fd = ctx->maps.reply_index, err;
 	size_t n_svcs, n_bes, n_want, n_have, i;
 
+	/* a batch syncs once, before the tables it deferred (batch.c) */
+	if (ctx->batch) {
+		ctx->batch->index_stale = true;
+		return 0;
+	}
 	err = scmlb_services_list(ctx, &svcs, &n_svcs);
 	if (!err)
 		err = scmlb_backends_list(ctx, &bes, &n_bes);

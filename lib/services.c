@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /* services.c - add and remove services; publish their lookup entries and scheduling tables */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <linux/in.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #include "backends.h"
+#include "batch.h"
 #include "reply_index.h"
 #include "scheduler.h"
 #include "scmlb_hash.h"
@@ -252,8 +255,11 @@ int scmlb_service_add(struct scmlb_ctx *ctx, struct scmlb_service *svc)
 	int err;
 
 	err = scmlb_services_list(ctx, &list, &n);
-	if (!err)
+	/* a batch has the lock throughout: what a killed tool left is repaired once */
+	if (!err && !(ctx->batch && ctx->batch->repaired))
 		err = services_repair(ctx, list, n);
+	if (!err && ctx->batch)
+		ctx->batch->repaired = true;
 	if (!err && !bpf_map_lookup_elem(ctx->maps.svc_ids, &key, &id))
 		err = -EEXIST;
 	if (!err)
@@ -390,28 +396,75 @@ int scmlb_service_set_scheduler(struct scmlb_ctx *ctx, __u32 id,
 	return err ? err : scmlb_service_publish(ctx, id, NULL);
 }
 
-/* A new inner map for lb_tables holding @len then @ids. */
+/*
+ * The BTF of a table's entries, loaded once a process: "bpftool map dump"
+ * then shows each entry's two ids. -errno when it cannot be loaded.
+ */
+static int table_btf(__u32 *key_type, __u32 *value_type)
+{
+	static int fd = -ENODATA;
+	static __u32 u32_id, pair_id;
+	struct btf *btf;
+	int err;
+
+	if (fd != -ENODATA)
+		goto out;
+	btf = btf__new_empty();
+	if (!btf) {
+		fd = -errno;
+		goto out;
+	}
+	/* the data plane's BTF: __u32[2] */
+	err = u32_id = btf__add_int(btf, "unsigned int", sizeof(__u32), 0);
+	if (err > 0)
+		err = pair_id = btf__add_array(btf, u32_id, u32_id, 2);
+	if (err > 0)
+		err = btf__load_into_kernel(btf);
+	/* the fd outlives the object: dup it before the free closes it */
+	fd = err ? err : fcntl(btf__fd(btf), F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 && !err)
+		fd = -errno;
+	btf__free(btf);
+out:
+	*key_type = u32_id;
+	*value_type = pair_id;
+	return fd;
+}
+
+/*
+ * A new inner map for lb_pair_tables holding @len then @ids, two to an
+ * entry, the last entry's second half 0 when @len is even. The one
+ * writer of a table's format.
+ */
 static int table_create(const __u32 *ids, __u32 len)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
 	LIBBPF_OPTS(bpf_map_batch_opts, batch);
-	__u32 *keys = NULL, *vals = NULL, count = len + 1, i;
-	int fd, err = 0;
+	__u32 entries = SCMLB_PAIR_ENTRIES(len), count = entries, *keys, i;
+	struct scmlb_id_pair *vals;
+	int fd, btf_fd, err = 0;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_table", sizeof(__u32),
-			    sizeof(__u32), len + 1, &opts);
+	btf_fd = table_btf(&opts.btf_key_type_id, &opts.btf_value_type_id);
+	if (btf_fd >= 0)
+		opts.btf_fd = btf_fd;
+	else
+		opts.btf_key_type_id = opts.btf_value_type_id = 0;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_pair_table", sizeof(__u32),
+			    sizeof(*vals), entries, &opts);
 	if (fd < 0)
 		return -errno;
-	keys = calloc(len + 1, sizeof(*keys));
-	vals = calloc(len + 1, sizeof(*vals));
+	keys = calloc(entries, sizeof(*keys));
+	vals = calloc(entries, sizeof(*vals));
 	if (!keys || !vals) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i <= len; i++) {
+	/* slot s of length-then-ids is entry s / 2, half s % 2 */
+	vals[0].id[0] = len;
+	for (i = 0; i < len; i++)
+		vals[(i + 1) / 2].id[(i + 1) % 2] = ids[i];
+	for (i = 0; i < entries; i++)
 		keys[i] = i;
-		vals[i] = i ? ids[i - 1] : len;
-	}
 	if (bpf_map_update_batch(fd, keys, vals, &count, &batch))
 		err = -errno;
 out:
@@ -460,6 +513,35 @@ static int table_build(const struct scmlb_service *svc,
 	return err;
 }
 
+/* The table of @svc from @all (by id; other services' are skipped). */
+static int table_make(const struct scmlb_service *svc,
+		      const struct scmlb_backend *all, size_t n,
+		      const struct scmlb_backend *override, __u32 *ids,
+		      __u32 *len)
+{
+	struct scmlb_backend *mine;
+	size_t i, k = 0;
+	int err = 0;
+
+	*len = 0;
+	mine = calloc(n ? n : 1, sizeof(*mine));
+	if (!mine)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const struct scmlb_backend *be = &all[i];
+
+		if (override && override->id == be->id)
+			be = override;
+		if (be->service_id == svc->id &&
+		    scmlb_backend_takes_connections(be))
+			mine[k++] = *be;
+	}
+	if (k)
+		err = table_build(svc, mine, k, ids, len);
+	free(mine);
+	return err;
+}
+
 /**
  * scmlb_service_table_make() - the table a service's backends make now
  * @ctx:      the run, with the maps open
@@ -477,37 +559,46 @@ int scmlb_service_table_make(const struct scmlb_ctx *ctx, __u32 id,
 			     const struct scmlb_backend *override, __u32 *ids,
 			     __u32 *len)
 {
-	struct scmlb_backend *all = NULL, *mine = NULL;
+	struct scmlb_backend *all = NULL;
 	struct scmlb_service svc;
-	size_t n, i, k = 0;
+	size_t n;
 	int err;
 
 	*len = 0;
 	err = scmlb_service_get(ctx, id, &svc);
 	if (!err)
 		err = scmlb_backends_list(ctx, &all, &n);
-	if (err)
-		return err;
-	mine = calloc(n ? n : 1, sizeof(*mine));
-	if (!mine) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		const struct scmlb_backend *be = &all[i];
-
-		if (override && override->id == be->id)
-			be = override;
-		if (be->service_id == id &&
-		    scmlb_backend_takes_connections(be))
-			mine[k++] = *be;
-	}
-	if (k)
-		err = table_build(&svc, mine, k, ids, len);
-out:
+	if (!err)
+		err = table_make(&svc, all, n, override, ids, len);
 	free(all);
-	free(mine);
 	return err;
+}
+
+/* Swap a new table of @len @ids into @id's slot of lb_tables; none for 0. */
+static int table_swap(const struct scmlb_ctx *ctx, __u32 id, const __u32 *ids,
+		      __u32 len)
+{
+	__u32 slot = id % SCMLB_MAX_SERVICES;
+	int err = 0, fd;
+
+	if (!len)
+		return table_unpublish(ctx, slot);
+	fd = table_create(ids, len);
+	if (fd < 0)
+		return fd;
+	if (bpf_map_update_elem(ctx->maps.tables, &slot, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int cmp_by_service(const void *pa, const void *pb)
+{
+	const struct scmlb_backend *a = pa, *b = pb;
+
+	if (a->service_id != b->service_id)
+		return a->service_id < b->service_id ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
 }
 
 /**
@@ -517,38 +608,92 @@ out:
  * @override: a backend about to be written, taken as it will be; or NULL
  *
  * A new inner map is filled with the table scmlb_service_table_make()
- * gives and swapped into lb_tables in one update: the data plane sees the
- * old table or the new one. With no backend taking connections the
- * service has no table.
+ * gives and swapped into lb_pair_tables in one update: the data plane
+ * sees the old table or the new one. With no backend taking connections
+ * the service has no table. In a batch, a table that only gains backends
+ * is built at its end (scmlb_batch_defer_table()).
  *
  * Return: 0, -ENOENT for an unknown service, or another -errno.
  */
 int scmlb_service_publish(struct scmlb_ctx *ctx, __u32 id,
 			  const struct scmlb_backend *override)
 {
-	__u32 slot = id % SCMLB_MAX_SERVICES, len = 0, *ids;
-	int err, fd;
+	__u32 len = 0, *ids;
+	int err;
 
+	if (ctx->batch) {
+		if (scmlb_batch_defer_table(ctx, id, override))
+			return 0;
+		err = scmlb_batch_index(ctx);
+		if (err)
+			return err;
+		scmlb_batch_published(ctx, id);
+	}
 	ids = calloc(SCMLB_TABLE_SIZE, sizeof(*ids));
 	if (!ids)
 		return -ENOMEM;
 	err = scmlb_service_table_make(ctx, id, override, ids, &len);
-	if (err)
-		goto out;
-	if (!len) {
-		err = table_unpublish(ctx, slot);
-		goto out;
-	}
-	fd = table_create(ids, len);
-	if (fd < 0) {
-		err = fd;
-		goto out;
-	}
-	if (bpf_map_update_elem(ctx->maps.tables, &slot, &fd, BPF_ANY))
-		err = -errno;
-	close(fd);
-out:
+	if (!err)
+		err = table_swap(ctx, id, ids, len);
 	free(ids);
+	return err;
+}
+
+/**
+ * scmlb_services_publish() - rebuild the tables of many services at once
+ * @ctx:    the run, holding the exclusive lock; not in a batch
+ * @ids:    the services; one that is gone is skipped
+ * @n:      how many
+ * @failed: set to the service whose table could not be built, or 0
+ *
+ * As scmlb_service_publish() for each, with the backends read once:
+ * scmlb_batch_end()'s, which defers them all to the end.
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_services_publish(struct scmlb_ctx *ctx, const __u32 *ids, size_t n,
+			   __u32 *failed)
+{
+	__u32 len, *table = NULL;
+	struct scmlb_backend *all = NULL;
+	struct scmlb_service svc;
+	size_t n_all, i, lo, hi, m;
+	int err;
+
+	*failed = 0;
+	err = scmlb_backends_list(ctx, &all, &n_all);
+	if (!err) {
+		table = calloc(SCMLB_TABLE_SIZE, sizeof(*table));
+		if (!table)
+			err = -ENOMEM;
+	}
+	/* each service's backends in a row, by id as the list has them */
+	if (!err)
+		qsort(all, n_all, sizeof(*all), cmp_by_service);
+	for (i = 0; !err && i < n; i++) {
+		err = scmlb_service_get(ctx, ids[i], &svc);
+		if (err == -ENOENT) {
+			err = 0;
+			continue;
+		}
+		for (lo = 0, hi = n_all; lo < hi;) {
+			m = lo + (hi - lo) / 2;
+			if (all[m].service_id < ids[i])
+				lo = m + 1;
+			else
+				hi = m;
+		}
+		for (m = lo; m < n_all && all[m].service_id == ids[i]; m++)
+			;
+		if (!err)
+			err = table_make(&svc, all + lo, m - lo, NULL, table, &len);
+		if (!err)
+			err = table_swap(ctx, ids[i], table, len);
+		if (err)
+			*failed = ids[i];
+	}
+	free(all);
+	free(table);
 	return err;
 }
 
@@ -581,13 +726,19 @@ int scmlb_service_table_read(const struct scmlb_ctx *ctx, __u32 id,
 		err = -errno;
 		goto out;
 	}
-	all = calloc(info.max_entries, sizeof(*all));
+	if (info.value_size != sizeof(struct scmlb_id_pair)) {
+		err = -EPROTO;
+		goto out;
+	}
+	/* two ids an entry: the length-then-ids sequence as it is */
+	all = calloc(info.max_entries, sizeof(struct scmlb_id_pair));
 	if (!all) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = scmlb_array_read(fd, info.max_entries, sizeof(*all), all);
-	if (!err && all[0] >= info.max_entries)
+	err = scmlb_array_read(fd, info.max_entries,
+			       sizeof(struct scmlb_id_pair), all);
+	if (!err && SCMLB_PAIR_ENTRIES(all[0]) != info.max_entries)
 		err = -EPROTO;
 	if (err)
 		goto out;
@@ -600,6 +751,51 @@ out:
 	free(all);
 	close(fd);
 	return err;
+}
+
+/**
+ * scmlb_tables_upgrade() - the layout 4.8 tables of every service
+ * @ctx: the run, holding the exclusive lock; ctx->maps.tables the new
+ *	 lb_pair_tables, which no program reads yet
+ *
+ * For scmlb-attach's upgrade from an older minor, before its scmlb_main
+ * is swapped in: the new program then meets every table. Each is made
+ * from the service's backends, as the older one was, so every pick stays.
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_tables_upgrade(struct scmlb_ctx *ctx)
+{
+	struct scmlb_service *svcs;
+	size_t n, i;
+	int err;
+
+	err = scmlb_services_list(ctx, &svcs, &n);
+	for (i = 0; !err && i < n; i++)
+		err = scmlb_service_publish(ctx, svcs[i].id, NULL);
+	free(svcs);
+	return err;
+}
+
+/**
+ * scmlb_tables_4_7_free() - empty lb_tables, which layouts before 4.8 read
+ * @ctx: the run; once no program reads lb_tables
+ *
+ * Each old table is freed with its last reference: 512 KiB a Maglev one.
+ *
+ * Return: 0 or -errno.
+ */
+int scmlb_tables_4_7_free(const struct scmlb_ctx *ctx)
+{
+	__u32 slot;
+
+	if (ctx->maps.tables_4_7 < 0)
+		return 0;
+	for (slot = 0; slot < SCMLB_MAX_SERVICES; slot++)
+		if (bpf_map_delete_elem(ctx->maps.tables_4_7, &slot) &&
+		    errno != ENOENT)
+			return -errno;
+	return 0;
 }
 
 const char *scmlb_scheduler_name(__u8 scheduler)

@@ -21,10 +21,14 @@ int scmlb_service_table_make(const struct scmlb_ctx *ctx, __u32 id,
 			     __u32 *len);
 int scmlb_service_publish(struct scmlb_ctx *ctx, __u32 id,
 			  const struct scmlb_backend *override);
+int scmlb_services_publish(struct scmlb_ctx *ctx, const __u32 *ids, size_t n,
+			   __u32 *failed);
 int scmlb_vip_exists(const struct scmlb_ctx *ctx, __u8 family,
 		     const __be32 *addr);
 int scmlb_service_table_read(const struct scmlb_ctx *ctx, __u32 id,
 			     __u32 **ids, __u32 *len);
+int scmlb_tables_upgrade(struct scmlb_ctx *ctx);
+int scmlb_tables_4_7_free(const struct scmlb_ctx *ctx);
 
 const char *scmlb_scheduler_name(__u8 scheduler);
 const char *scmlb_forward_name(__u8 forward);

@@ -71,6 +71,31 @@ static void pr_attach_err(const struct scmlb_ctx *ctx,
 	pr_err("cannot attach to '%s': %s", link->name, why);
 }
 
+/* The layout whose programs read lb_pair_tables, not lb_tables. */
+#define LAYOUT_PAIR_TABLES (4 << 16 | 8)
+
+/*
+ * The services' tables in the lb_pair_tables the load pinned, which the
+ * maps opened before it lack.
+ */
+static int tables_upgrade(struct scmlb_ctx *ctx)
+{
+	char path[4096];
+	int fd, err;
+
+	err = scmlb_pin_path(path, sizeof(path), ctx->pin_dir,
+			     "lb_pair_tables");
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (ctx->maps.tables >= 0)
+		close(ctx->maps.tables);
+	ctx->maps.tables = fd;
+	return scmlb_tables_upgrade(ctx);
+}
+
 /* Swap in the new main program on an instance that is already attached. */
 static int upgrade(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 		   const struct scmlb_link *link)
@@ -111,6 +136,15 @@ static int upgrade(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 	}
 	resumed = cfg.flags & SCMLB_CFG_DETACHED;
 	cfg.flags &= ~SCMLB_CFG_DETACHED;
+	/* the new program reads lb_pair_tables: every table there first */
+	if (ctx->cfg.layout_version < LAYOUT_PAIR_TABLES) {
+		err = tables_upgrade(ctx);
+		if (err) {
+			pr_err("cannot build the services' tables in '%s': %s",
+			       ctx->pin_dir, strerror(-err));
+			goto out;
+		}
+	}
 	err = scmlb_progs_swap_main(ctx, skel);
 	if (!err)
 		err = scmlb_config_write(ctx, &cfg);
@@ -128,6 +162,13 @@ static int upgrade(struct scmlb_ctx *ctx, const struct scmlb_attach_opts *o,
 	if (err) {
 		pr_err("cannot build the reply index in '%s': %s", ctx->pin_dir,
 		       strerror(-err));
+		goto out;
+	}
+	/* no program reads lb_tables now (a run killed before: this one) */
+	err = scmlb_tables_4_7_free(ctx);
+	if (err) {
+		pr_err("cannot free the tables of layout 4.7 in '%s': %s",
+		       ctx->pin_dir, strerror(-err));
 		goto out;
 	}
 	/* back on every interface after --keep-maps, or a run killed early */

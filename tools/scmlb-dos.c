@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply.h"
 #include "args.h"
 #include "dos.h"
 #include "log.h"
@@ -18,27 +19,12 @@ struct delete_opts {
 
 static int do_set(struct scmlb_ctx *ctx, const void *opts)
 {
-	const struct scmlb_dos_set_opts *o = opts;
-	__u32 id = 0;
-	int err;
+	__u32 id;
+	int ret = scmlb_dos_set_apply(ctx, opts, &id);
 
-	err = scmlb_dos_policy_add(ctx, o->class, o->limit ? o->limit :
-				   SCMLB_DOS_DEFAULT_LIMIT,
-				   scmlb_dos_set_block(o),
-				   scmlb_dos_set_prefix_len(o), &id);
-	if (err == -EEXIST) {
-		pr_err("cannot add the policy: policy %u watches %s%s%s%s already "
-		       "(delete it first)", id, scmlb_dos_class_proto(o->class),
-		       o->type ? " " : "", o->type ? o->type : "",
-		       o->global ? " globally" : "");
-		return SCMLB_EXIT_FAIL;
-	}
-	if (err) {
-		pr_err("cannot add the policy: %s", strerror(-err));
-		return SCMLB_EXIT_FAIL;
-	}
-	printf("%u\n", id);
-	return SCMLB_EXIT_OK;
+	if (!ret)
+		printf("%u\n", id);
+	return ret;
 }
 
 static const struct scmlb_column policy_cols[] = {
@@ -121,12 +107,8 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 static int do_delete(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct delete_opts *o = opts;
-	int err = scmlb_dos_policy_delete(ctx, o->id);
 
-	if (err)
-		pr_err("cannot delete DoS policy %u: %s", o->id,
-		       err == -ENOENT ? "no such id" : strerror(-err));
-	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
+	return scmlb_dos_delete_apply(ctx, o->id);
 }
 
 static const struct scmlb_opt delete_table[] = {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply.h"
 #include "args.h"
 #include "clock.h"
 #include "fw.h"
@@ -19,34 +20,12 @@ struct delete_opts {
 
 static int do_set(struct scmlb_ctx *ctx, const void *opts)
 {
-	const struct scmlb_fw_set_opts *o = opts;
-	struct scmlb_fw_entry e = {
-		.rule = {
-			.family = o->network.family,
-			.prefixlen = o->network.prefixlen,
-			.proto = o->proto,
-			.src_from = o->src.from,
-			.src_to = o->src.to,
-			.dst_from = o->dst.from,
-			.dst_to = o->dst.to,
-		},
-	};
-	bool v6 = o->network.family == SCMLB_AF_INET6;
-	int err;
+	__u32 id;
+	int ret = scmlb_fw_set_apply(ctx, opts, &id);
 
-	memcpy(e.addr, o->network.addr, sizeof(e.addr));
-	err = scmlb_fw_entry_add(ctx, &e, 0);
-	if (err == -ENOSPC)
-		pr_err("cannot add the rule: the firewall table is full (%u "
-		       "rules, %u %s networks)", SCMLB_FW_MAX_RULES,
-		       v6 ? SCMLB_FW6_MAX_NETS : SCMLB_FW_MAX_RULES,
-		       v6 ? "IPv6" : "IPv4");
-	else if (err)
-		pr_err("cannot add the rule: %s", strerror(-err));
-	if (err)
-		return SCMLB_EXIT_FAIL;
-	printf("%u\n", e.rule.id);
-	return SCMLB_EXIT_OK;
+	if (!ret)
+		printf("%u\n", id);
+	return ret;
 }
 
 static const struct scmlb_column rule_cols[] = {
@@ -117,12 +96,8 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 static int do_delete(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct delete_opts *o = opts;
-	int err = scmlb_fw_rule_delete(ctx, o->id);
 
-	if (err)
-		pr_err("cannot delete firewall rule %u: %s", o->id,
-		       err == -ENOENT ? "no such id" : strerror(-err));
-	return err ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
+	return scmlb_fw_delete_apply(ctx, o->id);
 }
 
 static const struct scmlb_opt delete_table[] = {

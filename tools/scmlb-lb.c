@@ -8,6 +8,7 @@
 
 #include <linux/in.h>
 
+#include "apply.h"
 #include "args.h"
 #include "backends.h"
 #include "clock.h"
@@ -17,176 +18,21 @@
 #include "maps.h"
 #include "netlink.h"
 #include "output.h"
-#include "owner.h"
-#include "progs.h"
-#include "reach.h"
-#include "services.h"
 #include "verbs.h"
-
-struct edit_opts {
-	__u32 id;
-	const char *name;		/* NULL: keep */
-	const char *healthcheck;	/* NULL: keep */
-	bool no_healthcheck;
-	__u16 weight;			/* 0: keep */
-};
 
 struct get_opts {
 	double interval;	/* 0: one reading */
 	__u32 count;		/* 0: until interrupted */
 };
 
-/*
- * The service a new backend joins: -s, or the only one. Prints the error
- * line; returns an exit status.
- */
-static int pick_service(const struct scmlb_ctx *ctx,
-			const struct scmlb_lb_set_opts *o,
-			struct scmlb_service *svc)
-{
-	struct scmlb_service *list;
-	size_t n;
-	int err;
-
-	if (o->service) {
-		err = scmlb_service_get(ctx, o->service, svc);
-		if (err) {
-			pr_err("invalid service '%u': %s", o->service,
-			       err == -ENOENT ? "no such service (see scmlb-svc get)" :
-						strerror(-err));
-			return SCMLB_EXIT_FAIL;
-		}
-		return SCMLB_EXIT_OK;
-	}
-	err = scmlb_services_list(ctx, &list, &n);
-	if (err) {
-		pr_err("cannot read the services: %s", strerror(-err));
-		return SCMLB_EXIT_FAIL;
-	}
-	if (n == 1)
-		*svc = list[0];
-	free(list);
-	if (!n) {
-		pr_err("no service to add backend to: run scmlb-svc set first");
-		return SCMLB_EXIT_FAIL;
-	}
-	if (n > 1) {
-		pr_err("missing service: there are %zu, choose one with -s", n);
-		return SCMLB_EXIT_USAGE;
-	}
-	return SCMLB_EXIT_OK;
-}
-
-/* Whether @svc has a backend at @addr and @port already; prints the error. */
-static int check_unique(const struct scmlb_ctx *ctx,
-			const struct scmlb_service *svc,
-			const struct scmlb_addr *addr, __be16 port,
-			const char *name)
-{
-	struct scmlb_backend *list;
-	size_t n, i;
-	int err, ret = SCMLB_EXIT_OK;
-
-	err = scmlb_backends_list(ctx, &list, &n);
-	if (err) {
-		pr_err("cannot read the backends: %s", strerror(-err));
-		return SCMLB_EXIT_FAIL;
-	}
-	for (i = 0; i < n; i++) {
-		if (list[i].service_id == svc->id &&
-		    scmlb_addr_equal(list[i].family, list[i].addr, addr->family,
-				     addr->addr) &&
-		    list[i].port == port) {
-			pr_err("cannot add backend '%s': it exists already in "
-			       "service %u (id %u)", name, svc->id, list[i].id);
-			ret = SCMLB_EXIT_FAIL;
-			break;
-		}
-	}
-	free(list);
-	return ret;
-}
-
 static int do_set(struct scmlb_ctx *ctx, const void *opts)
 {
-	const struct scmlb_lb_set_opts *o = opts;
-	struct scmlb_backend be = { 0 };
-	struct scmlb_service svc;
-	struct scmlb_link link;
-	const char *why = NULL;
-	struct scmlb_nl *nl;
-	bool new_iface;
-	char addr[SCMLB_ADDR_LEN];
-	int err;
+	__u32 id;
+	int ret = scmlb_lb_set_apply(ctx, opts, NULL, NULL, 0, &id);
 
-	scmlb_format_addr(addr, sizeof(addr), o->addr.family, o->addr.addr);
-	if (scmlb_vip_exists(ctx, o->addr.family, o->addr.addr) > 0) {
-		pr_err("invalid address '%s': it is a VIP", addr);
-		return SCMLB_EXIT_USAGE;
-	}
-	err = pick_service(ctx, o, &svc);
-	if (err)
-		return err;
-	err = scmlb_lb_set_family_check(o, &svc, svc.id);
-	if (!err)
-		err = scmlb_lb_set_port_check(o, &svc, svc.id);
-	if (err)
-		return err;
-	be.port = o->port ? __builtin_bswap16(o->port & 0xffff) : svc.port;
-	err = check_unique(ctx, &svc, &o->addr, be.port, addr);
-	if (err)
-		return err;
-
-	err = scmlb_nl_open(&nl);
-	if (err) {
-		pr_err("cannot open netlink: %s", strerror(-err));
-		return SCMLB_EXIT_FAIL;
-	}
-	err = scmlb_backend_resolve(nl, o->addr.family, o->addr.addr,
-				    SCMLB_NEIGH_TIMEOUT_MS, &be, &link, &why);
-	scmlb_nl_close(nl);
-	if (err) {
-		pr_err("cannot reach backend '%s': %s", addr, why);
-		return SCMLB_EXIT_FAIL;
-	}
-
-	memcpy(be.addr, o->addr.addr, sizeof(be.addr));
-	be.family = o->addr.family;
-	be.service_id = svc.id;
-	be.weight = o->weight ? o->weight : 1;
-	be.status = SCMLB_BACKEND_AVAILABLE;
-	be.health = SCMLB_HEALTH_UNKNOWN;
-	snprintf(be.name, sizeof(be.name), "%s", o->name);
-	if (o->healthcheck)
-		snprintf(be.healthcheck, sizeof(be.healthcheck), "%s",
-			 o->healthcheck);
-
-	new_iface = !scmlb_iface_in_use(ctx, be.ifindex, 0);
-	err = scmlb_iface_use(ctx, be.ifindex);
-	if (err) {
-		char why[512];
-
-		if (err == -EBUSY)
-			scmlb_owner_explain(ctx->pin_dir, be.ifindex, why,
-					    sizeof(why));
-		else
-			snprintf(why, sizeof(why), "%s", strerror(-err));
-		pr_err("cannot attach to '%s' for backend '%s': %s", link.name,
-		       addr, why);
-		return SCMLB_EXIT_FAIL;
-	}
-	err = scmlb_backend_add(ctx, &be);
-	if (err) {
-		pr_err("cannot add backend '%s': %s", addr,
-		       err == -ENOSPC ? "the backend table is full" :
-		       err == -EDQUOT ? "its service has 1024 backends, the most it takes" :
-					strerror(-err));
-		if (new_iface)
-			scmlb_iface_release(ctx, be.ifindex, 0);
-		return SCMLB_EXIT_FAIL;
-	}
-	printf("%u\n", be.id);
-	return SCMLB_EXIT_OK;
+	if (!ret)
+		printf("%u\n", id);
+	return ret;
 }
 
 static const struct scmlb_column backend_cols[] = {
@@ -451,7 +297,7 @@ static int check_get(const void *opts)
 
 static int check_edit(const void *opts)
 {
-	const struct edit_opts *o = opts;
+	const struct scmlb_lb_edit_opts *o = opts;
 
 	if (o->healthcheck && o->no_healthcheck) {
 		pr_err("invalid option '--no-healthcheck': it contradicts "
@@ -466,117 +312,30 @@ static int check_edit(const void *opts)
 	return SCMLB_EXIT_OK;
 }
 
-/* The id of a backend other than @id named @name, or 0; -errno. */
-static int name_taken(const struct scmlb_ctx *ctx, const char *name, __u32 id,
-		      __u32 *by)
-{
-	struct scmlb_backend *list;
-	size_t n, i;
-	int err;
-
-	*by = 0;
-	err = scmlb_backends_list(ctx, &list, &n);
-	if (err)
-		return err;
-	for (i = 0; i < n && !*by; i++)
-		if (list[i].id != id && !strcmp(list[i].name, name))
-			*by = list[i].id;
-	free(list);
-	return 0;
-}
-
 static int do_edit(struct scmlb_ctx *ctx, const void *opts)
 {
-	const struct edit_opts *o = opts;
-	struct scmlb_backend be;
-	__u32 other = 0;
-	int err;
-
-	err = scmlb_backend_get(ctx, o->id, &be);
-	if (!err && o->name)
-		err = name_taken(ctx, o->name, o->id, &other);
-	if (err) {
-		pr_err("cannot edit backend %u: %s", o->id,
-		       err == -ENOENT ? "no such id" : strerror(-err));
-		return SCMLB_EXIT_FAIL;
-	}
-	if (o->name && other) {
-		pr_err("cannot rename backend %u to '%s': backend %u has that "
-		       "name", o->id, o->name, other);
-		return SCMLB_EXIT_FAIL;
-	}
-	if (o->name)
-		snprintf(be.name, sizeof(be.name), "%s", o->name);
-	/* a health known from another URL, or none, tells nothing now */
-	if ((o->healthcheck && strcmp(be.healthcheck, o->healthcheck)) ||
-	    (o->no_healthcheck && be.healthcheck[0])) {
-		memset(be.healthcheck, 0, sizeof(be.healthcheck));
-		if (o->healthcheck)
-			snprintf(be.healthcheck, sizeof(be.healthcheck), "%s",
-				 o->healthcheck);
-		be.health = SCMLB_HEALTH_UNKNOWN;
-		be.health_fails = 0;
-	}
-	if (o->weight)
-		be.weight = o->weight;
-	err = scmlb_backend_edit(ctx, &be);
-	if (err) {
-		pr_err("cannot edit backend %u: %s", o->id,
-		       err == -ENOENT ? "no such id" : strerror(-err));
-		return SCMLB_EXIT_FAIL;
-	}
-	return SCMLB_EXIT_OK;
-}
-
-static int set_status(struct scmlb_ctx *ctx, const void *opts, __u8 status,
-		      const char *verb)
-{
-	const struct scmlb_lb_id_opts *o = opts;
-	int err = scmlb_backend_set_status(ctx, o->id, status);
-
-	if (err) {
-		pr_err("cannot %s backend %u: %s", verb, o->id,
-		       err == -ENOENT ? "no such id" : strerror(-err));
-		return SCMLB_EXIT_FAIL;
-	}
-	return SCMLB_EXIT_OK;
+	return scmlb_lb_edit_apply(ctx, opts);
 }
 
 static int do_drain(struct scmlb_ctx *ctx, const void *opts)
 {
-	return set_status(ctx, opts, SCMLB_BACKEND_DRAINED, "drain");
+	const struct scmlb_lb_id_opts *o = opts;
+
+	return scmlb_lb_status_apply(ctx, o->id, SCMLB_BACKEND_DRAINED);
 }
 
 static int do_undrain(struct scmlb_ctx *ctx, const void *opts)
 {
-	return set_status(ctx, opts, SCMLB_BACKEND_AVAILABLE, "undrain");
+	const struct scmlb_lb_id_opts *o = opts;
+
+	return scmlb_lb_status_apply(ctx, o->id, SCMLB_BACKEND_AVAILABLE);
 }
 
 static int do_delete(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct scmlb_lb_id_opts *o = opts;
-	struct scmlb_backend be;
-	int err;
 
-	err = scmlb_backend_get(ctx, o->id, &be);
-	if (!err && be.status != SCMLB_BACKEND_DRAINED) {
-		pr_err("cannot delete backend %u: it is not drained "
-		       "(run 'scmlb-lb drain -i %u' first)", o->id, o->id);
-		return SCMLB_EXIT_FAIL;
-	}
-	if (!err)
-		err = scmlb_backend_remove(ctx, o->id);
-	if (err) {
-		pr_err("cannot delete backend %u: %s", o->id,
-		       err == -ENOENT ? "no such id" : strerror(-err));
-		return SCMLB_EXIT_FAIL;
-	}
-	/* the backend is gone; an interface left attached only costs a check */
-	err = scmlb_iface_release(ctx, be.ifindex, be.id);
-	if (err)
-		pr_debug("cannot release ifindex %u: %s", be.ifindex,
-			 strerror(-err));
-	return SCMLB_EXIT_OK;
+	return scmlb_lb_delete_apply(ctx, o->id);
 }
 
 /* A flow as conntrack get shows it: the client's entry and the reply's. */
@@ -813,19 +572,20 @@ static const struct scmlb_opt get_table[] = {
 };
 
 static const struct scmlb_opt edit_table[] = {
-	{ "id", 'i', "ID", "id", scmlb_parse_id, offsetof(struct edit_opts, id),
-	  true, "the backend's id, as set printed it" },
+	{ "id", 'i', "ID", "id", scmlb_parse_id,
+	  offsetof(struct scmlb_lb_edit_opts, id), true,
+	  "the backend's id, as set printed it" },
 	{ "name", 'n', "NAME", "name", scmlb_parse_name,
-	  offsetof(struct edit_opts, name), false,
+	  offsetof(struct scmlb_lb_edit_opts, name), false,
 	  "its new name (up to 31 characters)" },
 	{ "healthcheck", 'c', "URL", "health-check URL", scmlb_parse_http_url,
-	  offsetof(struct edit_opts, healthcheck), false,
+	  offsetof(struct scmlb_lb_edit_opts, healthcheck), false,
 	  "its new health-check URL (its health is unknown until checked)" },
 	{ "no-healthcheck", 0, NULL, NULL, NULL,
-	  offsetof(struct edit_opts, no_healthcheck), false,
+	  offsetof(struct scmlb_lb_edit_opts, no_healthcheck), false,
 	  "remove its health-check URL (its health becomes unknown)" },
 	{ "weight", 'w', "N", "weight", scmlb_parse_weight,
-	  offsetof(struct edit_opts, weight), false,
+	  offsetof(struct scmlb_lb_edit_opts, weight), false,
 	  "its new weight, 1 to 65535: new connections follow it at once" },
 	{ 0 },
 };
@@ -836,7 +596,7 @@ static const struct scmlb_cmd lb_cmds[] = {
 	  sizeof(struct get_opts), SCMLB_CMD_READ | SCMLB_CMD_JSON, check_get,
 	  do_get },
 	{ "edit", "change a backend's name, health check or weight in place",
-	  edit_table, sizeof(struct edit_opts),
+	  edit_table, sizeof(struct scmlb_lb_edit_opts),
 	  SCMLB_CMD_WRITE | SCMLB_CMD_ANNOUNCE, check_edit,
 	  do_edit },
 	SCMLB_LB_DRAIN_CMD(do_drain),

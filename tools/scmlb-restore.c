@@ -9,15 +9,22 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "announce.h"
+#include "apply.h"
 #include "args.h"
 #include "backends.h"
+#include "batch.h"
+#include "clock.h"
 #include "conf.h"
 #include "dos.h"
 #include "fw.h"
 #include "log.h"
 #include "maps.h"
+#include "netlink.h"
+#include "output.h"
 #include "services.h"
 
 struct restore_opts {
@@ -60,6 +67,9 @@ struct restore {
 	char tools_dir[PATH_MAX];	/* where this executable is */
 	struct scmlb_conf file;		/* what the lines say */
 	struct scmlb_conf live;		/* what the instance has */
+	struct scmlb_backend *bes;	/* its backends before any line */
+	size_t n_bes;
+	struct scmlb_nl *nl;		/* to resolve the backends */
 	bool fresh;			/* nothing was attached: undo detaches */
 	bool kept_maps;			/* maps scmlb-detach --keep-maps left */
 	/* per object of the file: its index in live, or -1 (and svc ids) */
@@ -75,6 +85,7 @@ struct restore {
 	struct edit *edits;
 	size_t n_edits;
 	size_t added, changed, removed, unchanged;
+	char tool[32];			/* whose code runs: "scmlb-lb", ... */
 	char why[512];			/* the last failure, for the error line */
 	char first_why[512];		/* the first that left something undone */
 };
@@ -119,16 +130,14 @@ static void read_first_line(int fd, char *buf, size_t size)
 
 /*
  * Run @l as "scmlb-TOOL ARGS... --pin-dir DIR" under our lock, which the
- * tool takes over through SCMLB_LOCK_FD. @id, when not NULL, is set to
- * the id it prints. On failure r->why holds the tool's error line.
+ * tool takes over through SCMLB_LOCK_FD: the attach line, and the detach
+ * that undoes it. On failure r->why holds the tool's error line.
  */
-static int run_line(struct restore *r, const struct scmlb_line *l, __u32 *id)
+static int run_tool(struct restore *r, const struct scmlb_line *l)
 {
-	char tool[32], path[PATH_MAX + 40], out[64];
+	char tool[32], path[PATH_MAX + 40];
 	char *argv[SCMLB_CONF_WORDS + 4];
 	int out_fd, err_fd, status, i, n = 0;
-	unsigned long v;
-	char *end;
 	pid_t pid;
 
 	snprintf(tool, sizeof(tool), "scmlb-%s", l->argv[0]);
@@ -172,7 +181,6 @@ static int run_line(struct restore *r, const struct scmlb_line *l, __u32 *id)
 		}
 	}
 	read_first_line(err_fd, r->why, sizeof(r->why));
-	read_first_line(out_fd, out, sizeof(out));
 	close(out_fd);
 	close(err_fd);
 	if (status != -1 && WIFSIGNALED(status)) {
@@ -186,16 +194,6 @@ static int run_line(struct restore *r, const struct scmlb_line *l, __u32 *id)
 				 "status %d)", tool, WEXITSTATUS(status));
 		return -EIO;
 	}
-	if (!id)
-		return 0;
-	errno = 0;
-	v = strtoul(out, &end, 10);
-	if (errno || end == out || *end || !v || v > 0xffffffffUL) {
-		snprintf(r->why, sizeof(r->why), "%s printed '%s', not an id",
-			 tool, out);
-		return -EIO;
-	}
-	*id = (__u32)v;
 	return 0;
 fail:
 	if (out_fd >= 0)
@@ -205,21 +203,90 @@ fail:
 	return -EIO;
 }
 
-/* Run TOOL VERB -i ID, as an undo or a removal. */
-static int run_id(struct restore *r, const char *tool, const char *verb,
-		  __u32 id)
+/* Start running scmlb-@tool's code here: its error line goes to r->why. */
+static void verb_start(struct restore *r, const char *tool)
 {
-	struct scmlb_line *l = malloc(sizeof(*l));
-	char buf[12];
-	int err;
+	snprintf(r->tool, sizeof(r->tool), "scmlb-%s", tool);
+	scmlb_log_capture(r->why, sizeof(r->why), r->tool);
+}
 
-	if (!l)
-		return -ENOMEM;
-	snprintf(buf, sizeof(buf), "%u", id);
-	scmlb_line_words(l, tool, verb, "-i", buf, NULL);
-	err = run_line(r, l, NULL);
-	free(l);
-	return err;
+static int verb_end(struct restore *r, int ret)
+{
+	scmlb_log_capture(NULL, 0, NULL);
+	if (ret && !r->why[0])
+		snprintf(r->why, sizeof(r->why), "%s failed (exit status %d)",
+			 r->tool, ret);
+	return ret ? -EIO : 0;
+}
+
+/*
+ * Run the set line @l with the tool's own code, in this process and under
+ * our lock: the same words parsed by the same tables, then the verb the
+ * tool runs (lib/apply.c). @id is set to the id it made.
+ */
+static int run_line(struct restore *r, struct scmlb_line *l, __u32 *id)
+{
+	const char *tool = l->argv[0];
+	void *opts;
+	int ret;
+
+	verb_start(r, tool);
+	ret = scmlb_line_opts(l, &opts);
+	if (!ret && !strcmp(tool, "fw"))
+		ret = scmlb_fw_set_apply(r->ctx, opts, id);
+	else if (!ret && !strcmp(tool, "dos"))
+		ret = scmlb_dos_set_apply(r->ctx, opts, id);
+	/* the backends before the lines: their checks would meet no other */
+	else if (!ret && !strcmp(tool, "svc"))
+		ret = scmlb_svc_set_apply(r->ctx, opts, r->bes, r->n_bes, id);
+	else if (!ret)
+		ret = scmlb_lb_set_apply(r->ctx, opts, r->nl, r->bes, r->n_bes,
+					 id);
+	free(opts);
+	return verb_end(r, ret);
+}
+
+/* A verb on one object by id, as an undo or a removal. */
+enum id_verb {
+	FW_DELETE,
+	DOS_DELETE,
+	SVC_DELETE,
+	LB_DRAIN,
+	LB_UNDRAIN,
+	LB_DELETE,
+};
+
+static int run_id(struct restore *r, enum id_verb verb, __u32 id)
+{
+	static const char *const tools[] = {
+		[FW_DELETE] = "fw", [DOS_DELETE] = "dos", [SVC_DELETE] = "svc",
+		[LB_DRAIN] = "lb", [LB_UNDRAIN] = "lb", [LB_DELETE] = "lb",
+	};
+	struct scmlb_ctx *ctx = r->ctx;
+	int ret = SCMLB_EXIT_FAIL;
+
+	verb_start(r, tools[verb]);
+	switch (verb) {
+	case FW_DELETE:
+		ret = scmlb_fw_delete_apply(ctx, id);
+		break;
+	case DOS_DELETE:
+		ret = scmlb_dos_delete_apply(ctx, id);
+		break;
+	case SVC_DELETE:
+		ret = scmlb_svc_delete_apply(ctx, id);
+		break;
+	case LB_DRAIN:
+		ret = scmlb_lb_status_apply(ctx, id, SCMLB_BACKEND_DRAINED);
+		break;
+	case LB_UNDRAIN:
+		ret = scmlb_lb_status_apply(ctx, id, SCMLB_BACKEND_AVAILABLE);
+		break;
+	case LB_DELETE:
+		ret = scmlb_lb_delete_apply(ctx, id);
+		break;
+	}
+	return verb_end(r, ret);
 }
 
 /* The attach line; with @detach scmlb-detach (--keep-maps for kept maps). */
@@ -236,7 +303,7 @@ static int run_attach(struct restore *r, bool detach)
 		scmlb_line_words(l, "detach", "--keep-maps", NULL);
 	else
 		scmlb_line_words(l, "detach", NULL);
-	err = run_line(r, l, NULL);
+	err = run_tool(r, l);
 	free(l);
 	return err;
 }
@@ -258,11 +325,11 @@ static void undo(struct restore *r, char *left, size_t size)
 			what = "attached";
 			break;
 		case STEP_ADD_RULE:
-			err = run_id(r, "fw", "delete", s->id);
+			err = run_id(r, FW_DELETE, s->id);
 			what = "rule added";
 			break;
 		case STEP_ADD_POLICY:
-			err = run_id(r, "dos", "delete", s->id);
+			err = run_id(r, DOS_DELETE, s->id);
 			what = "policy added";
 			break;
 		case STEP_LIMIT:
@@ -271,7 +338,7 @@ static void undo(struct restore *r, char *left, size_t size)
 			what = "policy limit or block time changed";
 			break;
 		case STEP_ADD_SERVICE:
-			err = run_id(r, "svc", "delete", s->id);
+			err = run_id(r, SVC_DELETE, s->id);
 			what = "service added";
 			break;
 		case STEP_SCHEDULER:
@@ -280,14 +347,14 @@ static void undo(struct restore *r, char *left, size_t size)
 			what = "service scheduler changed";
 			break;
 		case STEP_ADD_BACKEND:
-			err = run_id(r, "lb", "drain", s->id);
+			err = run_id(r, LB_DRAIN, s->id);
 			if (!err)
-				err = run_id(r, "lb", "delete", s->id);
+				err = run_id(r, LB_DELETE, s->id);
 			what = "backend added";
 			break;
 		case STEP_STATUS:
-			err = run_id(r, "lb", s->old == SCMLB_BACKEND_DRAINED ?
-				     "drain" : "undrain", s->id);
+			err = run_id(r, s->old == SCMLB_BACKEND_DRAINED ?
+				     LB_DRAIN : LB_UNDRAIN, s->id);
 			what = "backend drained or undrained";
 			break;
 		}
@@ -300,6 +367,22 @@ static void undo(struct restore *r, char *left, size_t size)
 	}
 }
 
+/* The end of the batch: the tables and the index as what is there says. */
+static int batch_end(struct restore *r, bool publish, char *left, size_t size)
+{
+	__u32 failed;
+	int err;
+
+	err = scmlb_batch_end(r->ctx, publish, &failed);
+	if (err && left && failed)
+		snprintf(left + strlen(left), size - strlen(left),
+			 "%stable of service %u", *left ? ", " : "", failed);
+	else if (err && left)
+		snprintf(left + strlen(left), size - strlen(left),
+			 "%sreply index", *left ? ", " : "");
+	return err;
+}
+
 /* Print the error line of a failure before anything was removed; undo. */
 static int fail_undo(struct restore *r, unsigned int line)
 {
@@ -310,6 +393,9 @@ static int fail_undo(struct restore *r, unsigned int line)
 	if (r->fresh && r->n_steps)
 		r->n_steps = 1;
 	undo(r, left, sizeof(left));
+	/* the maps are gone with a fresh attach undone: nothing to build */
+	if (r->ctx->batch)
+		batch_end(r, !r->fresh || *left, left, sizeof(left));
 	if (*left)
 		pr_err("line %u: %s; undoing it failed, still applied: %s",
 		       line, why, left);
@@ -493,6 +579,9 @@ static int apply_services(struct restore *r, struct scmlb_line *l)
 		if (!err)
 			err = add_step(r, STEP_SCHEDULER, cur->id, cur->scheduler,
 				       cur->forward);
+		/* the index follows the forwarding mode at once, as in the tool */
+		if (!err)
+			err = scmlb_batch_index(r->ctx);
 		if (err) {
 			snprintf(r->why, sizeof(r->why), "cannot change the "
 				 "scheduler of service %u: %s", cur->id,
@@ -529,15 +618,15 @@ static int apply_backends(struct restore *r, struct scmlb_line *l)
 			    add_step(r, STEP_ADD_BACKEND, id, 0, 0))
 				return fail_undo(r, b->line);
 			if (b->be.status == SCMLB_BACKEND_DRAINED &&
-			    run_id(r, "lb", "drain", id))
+			    run_id(r, LB_DRAIN, id))
 				return fail_undo(r, b->line);
 			r->added++;
 			continue;
 		}
 		cur = &r->live.bes[r->be_match[i]].be;
 		if (cur->status != b->be.status) {
-			if (run_id(r, "lb", b->be.status == SCMLB_BACKEND_DRAINED ?
-				   "drain" : "undrain", cur->id) ||
+			if (run_id(r, b->be.status == SCMLB_BACKEND_DRAINED ?
+				   LB_DRAIN : LB_UNDRAIN, cur->id) ||
 			    add_step(r, STEP_STATUS, cur->id, cur->status, 0))
 				return fail_undo(r, b->line);
 			changed = true;
@@ -577,8 +666,8 @@ static void remove_unused(struct restore *r, char *left, size_t size)
 		if (r->live_used[USED_BE][i])
 			continue;
 		if ((be->status != SCMLB_BACKEND_DRAINED &&
-		     run_id(r, "lb", "drain", be->id)) ||
-		    run_id(r, "lb", "delete", be->id)) {
+		     run_id(r, LB_DRAIN, be->id)) ||
+		    run_id(r, LB_DELETE, be->id)) {
 			note(r, left, size, "backend", be->id);
 			continue;
 		}
@@ -588,7 +677,7 @@ static void remove_unused(struct restore *r, char *left, size_t size)
 	for (i = 0; i < l->n_svcs; i++) {
 		if (r->live_used[USED_SVC][i])
 			continue;
-		if (run_id(r, "svc", "delete", l->svcs[i].svc.id))
+		if (run_id(r, SVC_DELETE, l->svcs[i].svc.id))
 			note(r, left, size, "service", l->svcs[i].svc.id);
 		else
 			r->removed++;
@@ -596,7 +685,7 @@ static void remove_unused(struct restore *r, char *left, size_t size)
 	for (i = 0; i < l->n_rules; i++) {
 		if (r->live_used[USED_RULE][i])
 			continue;
-		if (run_id(r, "fw", "delete", l->rules[i].rule.id))
+		if (run_id(r, FW_DELETE, l->rules[i].rule.id))
 			note(r, left, size, "rule", l->rules[i].rule.id);
 		else
 			r->removed++;
@@ -604,7 +693,7 @@ static void remove_unused(struct restore *r, char *left, size_t size)
 	for (i = 0; i < l->n_policies; i++) {
 		if (r->live_used[USED_POLICY][i])
 			continue;
-		if (run_id(r, "dos", "delete", l->policies[i].id))
+		if (run_id(r, DOS_DELETE, l->policies[i].id))
 			note(r, left, size, "policy", l->policies[i].id);
 		else
 			r->removed++;
@@ -623,27 +712,27 @@ static bool name_taken(const struct restore *r, size_t self, const char *name)
 	return false;
 }
 
-static int run_edit(struct restore *r, const struct edit *e,
-		    struct scmlb_line *l)
+static int run_edit(struct restore *r, const struct edit *e)
 {
 	const struct scmlb_backend *cur = &r->live.bes[e->live].be;
 	const struct scmlb_backend *want = &r->file.bes[e->file].be;
-	char id[12], weight[8];
+	struct scmlb_lb_edit_opts o = {
+		.id = cur->id,
+		.name = want->name,
+		.healthcheck = want->healthcheck[0] ? want->healthcheck : NULL,
+		.no_healthcheck = !want->healthcheck[0],
+		.weight = want->weight,
+	};
 
-	snprintf(id, sizeof(id), "%u", cur->id);
-	snprintf(weight, sizeof(weight), "%u", want->weight);
-	scmlb_line_words(l, "lb", "edit", "-i", id, "-n", want->name, "-w",
-			 weight, want->healthcheck[0] ? "-c" : "--no-healthcheck",
-			 want->healthcheck[0] ? want->healthcheck : NULL, NULL);
-	return run_line(r, l, NULL);
+	verb_start(r, "lb");
+	return verb_end(r, scmlb_lb_edit_apply(r->ctx, &o));
 }
 
 /*
  * The edits of kept backends, after the removals: a name may pass from a
  * removed backend, or from another kept one, to this one.
  */
-static void edit_kept(struct restore *r, struct scmlb_line *l, char *left,
-		      size_t size)
+static void edit_kept(struct restore *r, char *left, size_t size)
 {
 	bool progress = true;
 	size_t i;
@@ -658,7 +747,7 @@ static void edit_kept(struct restore *r, struct scmlb_line *l, char *left,
 			want = &r->file.bes[e->file].be;
 			if (e->done || name_taken(r, e->live, want->name))
 				continue;
-			if (!run_edit(r, e, l))
+			if (!run_edit(r, e))
 				memcpy(cur->name, want->name, sizeof(cur->name));
 			else
 				note(r, left, size, "backend edit", cur->id);
@@ -806,11 +895,75 @@ static int attach(struct restore *r)
 	return err ? fail_undo(r, r->file.attach.line) : SCMLB_EXIT_OK;
 }
 
+/*
+ * The tables of the services the lines added backends to, each built once
+ * now that all are in; a failure is the last such backend's line's.
+ */
+static int publish_tables(struct restore *r)
+{
+	const struct scmlb_conf_backend *last = NULL;
+	char addr[SCMLB_ADDR_LEN];
+	__u32 failed;
+	size_t i;
+	int err;
+
+	err = scmlb_batch_end(r->ctx, true, &failed);
+	if (!err)
+		return SCMLB_EXIT_OK;
+	for (i = 0; i < r->file.n_bes; i++)
+		if (!failed ||
+		    r->svc_ids[r->file.bes[i].be.service_id - 1] == failed)
+			last = &r->file.bes[i];
+	if (!last && failed) {
+		snprintf(r->why, sizeof(r->why), "cannot build the table of "
+			 "service %u: %s", failed, strerror(-err));
+		return fail_undo(r, r->file.lines);
+	}
+	if (!last) {
+		snprintf(r->why, sizeof(r->why), "cannot write the reply "
+			 "index: %s", strerror(-err));
+		return fail_undo(r, r->file.lines);
+	}
+	/* what scmlb-lb set says when it cannot build the table */
+	scmlb_format_addr(addr, sizeof(addr), last->be.family, last->be.addr);
+	snprintf(r->why, sizeof(r->why), "scmlb-lb: cannot add backend '%s': "
+		 "%s", addr, strerror(-err));
+	return fail_undo(r, last->line);
+}
+
+/* This process's CPU time, user and system, in ms. */
+static double cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+/* With --verbose: how long a stage took, for benchmarks. */
+static void lap(__u64 *t, double *cpu, const char *what)
+{
+	__u64 now = scmlb_mono_ns();
+	double c = cpu_ms();
+
+	pr_debug("%s: %.0f ms (%.0f ms of CPU)", what, (now - *t) / 1e6,
+		 c - *cpu);
+	*t = now;
+	*cpu = c;
+}
+
+/*
+ * The lines, in one batch (lib/batch.c): no line reads every backend,
+ * and each table is built once, after its last backend.
+ */
 static int apply(struct restore *r)
 {
 	struct scmlb_line *l = malloc(sizeof(*l));
+	__u64 t = scmlb_mono_ns();
+	double cpu = cpu_ms();
 	char left[512] = "";
-	int ret;
+	int ret, err;
 
 	if (!l) {
 		pr_err("out of memory");
@@ -819,23 +972,42 @@ static int apply(struct restore *r)
 	ret = match(r) ? SCMLB_EXIT_FAIL : SCMLB_EXIT_OK;
 	if (ret)
 		pr_err("out of memory");
+	err = ret ? 0 : scmlb_backends_list(r->ctx, &r->bes, &r->n_bes);
+	if (!err && !ret)
+		err = scmlb_batch_begin(r->ctx);
+	if (err) {
+		snprintf(r->why, sizeof(r->why), "cannot read the backends: %s",
+			 strerror(-err));
+		ret = fail_undo(r, r->file.attach.line ? r->file.attach.line : 1);
+	}
+	/* none: each backend opens its own, and says why it cannot */
+	if (!ret && scmlb_nl_open(&r->nl))
+		r->nl = NULL;
 	/* protection first, so that nothing is balanced unprotected */
 	if (!ret)
 		ret = apply_rules(r, l);
 	if (!ret)
 		ret = apply_policies(r, l);
+	lap(&t, &cpu, "rules and policies");
 	if (!ret)
 		ret = apply_services(r, l);
+	lap(&t, &cpu, "services");
 	if (!ret)
 		ret = apply_backends(r, l);
+	lap(&t, &cpu, "backends");
+	if (!ret)
+		ret = publish_tables(r);
+	lap(&t, &cpu, "reply index and tables");
 	if (ret)
 		goto out;
 	/* from here on nothing is undone: report what is left */
 	remove_unused(r, left, sizeof(left));
-	edit_kept(r, l, left, sizeof(left));
+	edit_kept(r, left, sizeof(left));
 	if (*left) {
 		pr_err("%s is applied, except: %s could not be changed or "
 		       "removed (%s)", r->src, left, r->first_why);
+		/* scmlb_run() writes them only after a success */
+		scmlb_announce_update(r->ctx, false);
 		ret = SCMLB_EXIT_FAIL;
 	}
 out:
@@ -849,6 +1021,8 @@ static void restore_free(struct restore *r)
 
 	scmlb_conf_free(&r->file);
 	scmlb_conf_free(&r->live);
+	free(r->bes);
+	scmlb_nl_close(r->nl);
 	free(r->svc_match);
 	free(r->svc_ids);
 	free(r->be_match);

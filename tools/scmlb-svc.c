@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply.h"
 #include "args.h"
 #include "backends.h"
 #include "log.h"
@@ -17,62 +18,14 @@ struct id_opts {
 	__u32 id;
 };
 
-/* A backend's address is no VIP: its replies would look like clients'. */
-static int check_not_backend(const struct scmlb_ctx *ctx,
-			     const struct scmlb_addr *vip)
-{
-	struct scmlb_backend *list;
-	char addr[SCMLB_ADDR_LEN];
-	size_t n, i;
-	int err;
-
-	err = scmlb_backends_list(ctx, &list, &n);
-	if (err) {
-		pr_err("cannot read the backends: %s", strerror(-err));
-		return SCMLB_EXIT_FAIL;
-	}
-	for (i = 0; i < n && !scmlb_addr_equal(list[i].family, list[i].addr,
-					       vip->family, vip->addr); i++)
-		;
-	free(list);
-	if (i == n)
-		return SCMLB_EXIT_OK;
-	scmlb_format_addr(addr, sizeof(addr), vip->family, vip->addr);
-	pr_err("invalid VIP '%s': it is a backend's address", addr);
-	return SCMLB_EXIT_USAGE;
-}
-
-/* "203.0.113.11 tcp 80", for messages. */
-static void format_svc(char *buf, size_t size, const struct scmlb_service *s)
-{
-	char vip[SCMLB_ADDR_LEN];
-
-	scmlb_format_addr(vip, sizeof(vip), s->family, s->vip);
-	snprintf(buf, size, "%s %s %u", vip, scmlb_svc_proto_name(s->proto),
-		 __builtin_bswap16(s->port));
-}
-
 static int do_set(struct scmlb_ctx *ctx, const void *opts)
 {
-	const struct scmlb_svc_set_opts *o = opts;
-	struct scmlb_service svc = scmlb_svc_set_service(o);
-	char what[SCMLB_ADDR_LEN + 16];
-	int err;
+	__u32 id;
+	int ret = scmlb_svc_set_apply(ctx, opts, NULL, 0, &id);
 
-	format_svc(what, sizeof(what), &svc);
-	err = check_not_backend(ctx, &o->vip);
-	if (err)
-		return err;
-	err = scmlb_service_add(ctx, &svc);
-	if (err) {
-		pr_err("cannot add service '%s': %s", what,
-		       err == -EEXIST ? "it exists already" :
-		       err == -ENOSPC ? "the service or VIP table is full" :
-					strerror(-err));
-		return SCMLB_EXIT_FAIL;
-	}
-	printf("%u\n", svc.id);
-	return SCMLB_EXIT_OK;
+	if (!ret)
+		printf("%u\n", id);
+	return ret;
 }
 
 static const struct scmlb_column svc_cols[] = {
@@ -166,19 +119,8 @@ static int do_get(struct scmlb_ctx *ctx, const void *opts)
 static int do_delete(struct scmlb_ctx *ctx, const void *opts)
 {
 	const struct id_opts *o = opts;
-	int err = scmlb_service_remove(ctx, o->id);
 
-	if (err == -EBUSY) {
-		pr_err("cannot delete service %u: it has backends "
-		       "(drain and delete them first)", o->id);
-		return SCMLB_EXIT_FAIL;
-	}
-	if (err) {
-		pr_err("cannot delete service %u: %s", o->id,
-		       err == -ENOENT ? "no such id" : strerror(-err));
-		return SCMLB_EXIT_FAIL;
-	}
-	return SCMLB_EXIT_OK;
+	return scmlb_svc_delete_apply(ctx, o->id);
 }
 
 static const struct scmlb_opt id_table[] = {

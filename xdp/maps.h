@@ -68,10 +68,9 @@ struct {
 } lb_backends SEC(".maps");
 
 /*
- * A service's table, by service slot: slot 0 holds its length n, slots
- * 1..n backend ids (a round-robin ring, a smooth weighted ring, or a
- * Maglev table). The tools build a new table and swap it in whole, so
- * the data plane never sees a half-built one; each is as big as it needs.
+ * Layouts before 4.8: a service's table, by service slot, slot 0 its
+ * length, then the ids, each in 8 bytes. Only scmlb-attach's upgrade from
+ * 4.7 uses it, to free the old tables; it stays, empty, for the layout.
  */
 struct scmlb_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -88,6 +87,31 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct scmlb_table);
 } lb_tables SEC(".maps");
+
+/*
+ * A service's table, by service slot (layout 4.8): its length n, then n
+ * backend ids (a round-robin ring, a smooth weighted ring, or a Maglev
+ * table), two to an entry, SCMLB_PAIR_ENTRIES(n) entries: half the
+ * memory of one id to an 8-byte value. The tools build a new table and
+ * swap it in whole, so the data plane never sees a half-built one; each
+ * is as big as it needs.
+ */
+struct scmlb_pair_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__type(key, __u32);
+	/* struct scmlb_id_pair; clang gives BTF a mere name for it here */
+	__type(value, __u32[2]);
+	__uint(max_entries, SCMLB_PAIR_ENTRIES(SCMLB_TABLE_SIZE));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__type(key, __u32);
+	__uint(max_entries, SCMLB_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct scmlb_pair_table);
+} lb_pair_tables SEC(".maps");
 
 /*
  * Round-robin cursors by service slot, shared by all CPUs. Written

@@ -24,17 +24,17 @@
 static __always_inline const struct scmlb_backend *
 sched_pick_key(const struct scmlb_service *svc, const void *key, int v6)
 {
-	__u32 slot = svc->id % SCMLB_MAX_SERVICES, zero = 0, len, idx;
-	__u32 *n, *id, *cursor;
+	__u32 slot = svc->id % SCMLB_MAX_SERVICES, zero = 0, len, idx, entry;
+	__u32 *head, *pair, *cursor;
 	void *table;
 
-	table = bpf_map_lookup_elem(&lb_tables, &slot);
+	table = bpf_map_lookup_elem(&lb_pair_tables, &slot);
 	if (!table)
 		return NULL;
-	n = bpf_map_lookup_elem(table, &zero);
-	if (!n || !*n)
+	head = bpf_map_lookup_elem(table, &zero);
+	if (!head || !head[0])
 		return NULL;
-	len = *n;
+	len = head[0];
 	if (svc->scheduler == SCMLB_SCHED_MAGLEV) {
 		idx = (v6 ? scmlb_flow6_hash(key) : scmlb_flow_hash(key)) % len;
 	} else {
@@ -45,8 +45,9 @@ sched_pick_key(const struct scmlb_service *svc, const void *key, int v6)
 		*cursor = idx + 1;
 	}
 	idx++;		/* slot 0 is the length */
-	id = bpf_map_lookup_elem(table, &idx);
-	return id ? backend_get(*id) : NULL;
+	entry = idx / 2;	/* two slots an entry */
+	pair = bpf_map_lookup_elem(table, &entry);
+	return pair ? backend_get(pair[idx & 1]) : NULL;
 }
 
 static __always_inline const struct scmlb_backend *

@@ -12,7 +12,7 @@
  * added: scmlb-attach upgrades older maps of the same major in place.
  */
 #define SCMLB_LAYOUT_MAJOR 4
-#define SCMLB_LAYOUT_MINOR 7
+#define SCMLB_LAYOUT_MINOR 8
 #define SCMLB_LAYOUT_VERSION (SCMLB_LAYOUT_MAJOR << 16 | SCMLB_LAYOUT_MINOR)
 
 /* Backends of all services; a backend id lives in slot id % SCMLB_MAX_BACKENDS. */
@@ -47,6 +47,12 @@
  * prime), a round-robin ring at most this many.
  */
 #define SCMLB_TABLE_SIZE 65537
+
+/*
+ * Entries of a table of @n slots in lb_pair_tables (layout 4.8): the
+ * length and the @n ids, two to an entry.
+ */
+#define SCMLB_PAIR_ENTRIES(n) (((n) + 2) / 2)
 
 /*
  * Fragmented datagrams in flight whose later fragments follow their
@@ -206,6 +212,8 @@ enum scmlb_config_flags {
 	SCMLB_CFG_DETACHED = 1 << 1,
 	/* a firewall write is under way: found set, its writer was killed */
 	SCMLB_CFG_FW_BUSY = 1 << 2,
+	/* a batch defers tables (lib/batch.c): found set, its run was killed */
+	SCMLB_CFG_TABLES_BUSY = 1 << 3,
 };
 
 /* scmlb_config.mode, as the user chose it */

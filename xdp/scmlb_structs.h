@@ -115,6 +115,17 @@ struct scmlb_backend {
 _Static_assert(sizeof(struct scmlb_backend) == 216, "scmlb_backend layout");
 
 /*
+ * An entry of a service's table in lb_pair_tables: slots 2k and 2k + 1
+ * of the length-then-ids sequence, as the kernel keeps an array map's
+ * values in 8 bytes each whatever their size. The map declares __u32[2]:
+ * clang would give its BTF this struct's name only.
+ */
+struct scmlb_id_pair {
+	__u32 id[2];
+};
+_Static_assert(sizeof(struct scmlb_id_pair) == 8, "scmlb_id_pair layout");
+
+/*
  * Key of lb_reply_index: where a backend's reply comes from. @proto is
  * the packet's (TCP or UDP: a service of every protocol has a key for
  * each); @port is the backend's in a port service: any-port services

@@ -17,16 +17,33 @@ teardown_file() {
 	for pin in "$SCMLB_PIN_DIR"/*; do
 		[ "$(stat -c %a "$pin")" = 600 ]
 	done
-	# every map (prog_* are programs) but the devmap and the map of
+	# every map (prog_* are programs) but the devmap and the maps of
 	# tables, which the kernel takes without BTF
 	for pin in "$SCMLB_PIN_DIR"/*; do
 		map=$(basename "$pin")
-		case $map in prog_* | lb_tx_ports | lb_tables) continue ;; esac
+		case $map in
+		prog_* | lb_tx_ports | lb_tables | lb_pair_tables) continue ;;
+		esac
 		run -0 bpftool map show pinned "$pin" -j
 		[ "$(jq '.btf_id // 0' <<<"$output")" -gt 0 ]
 	done
 	run -0 bpftool map dump pinned "$SCMLB_PIN_DIR/lb_services"
 	[[ $output == *'"vip":'* ]]
+	# service 1's table (rr over 3 backends), whose BTF shows its entries:
+	# the length and the first id, then the other two
+	run -0 bpftool -j map lookup pinned "$SCMLB_PIN_DIR/lb_pair_tables" \
+		key 1 0 0 0
+	id=$(jq '.value // .formatted.value | if type == "array" then
+		map(tonumber? // (ltrimstr("0x") | explode | map(if . >= 97
+		then . - 87 else . - 48 end) | .[0] * 16 + .[1])) |
+		.[0] + 256 * .[1] + 65536 * .[2] + 16777216 * .[3] else . end' \
+		<<<"$output")
+	run -0 bpftool -j map dump id "$id"
+	[ "$(jq length <<<"$output")" -eq 2 ]
+	[ "$(jq -c '[.[].formatted.value | length]' <<<"$output")" = '[2,2]' ]
+	[ "$(jq '.[0].formatted.value[0]' <<<"$output")" -eq 3 ]
+	[ "$(jq -c '[.[].formatted.value[]] | .[1:] | sort' <<<"$output")" = \
+	  "$(scmlb lb get --json | jq -c '[.[].id] | sort')" ]
 }
 
 @test "detach --keep-maps: programs off, backends kept; attach resumes" {

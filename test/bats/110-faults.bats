@@ -179,12 +179,13 @@ set_layout() {
 	conn_echo "before"
 	# maps as an older scmlb left them: without the per-backend counters,
 	# nor the half-open flows' maps (layouts before 4.2), nor IPv6's
-	# (before 4.5), nor the SYN proxy's (before 4.6, IPv6's before 4.7)
+	# (before 4.5), nor the SYN proxy's (before 4.6, IPv6's before 4.7),
+	# nor the tables of two ids an entry (before 4.8)
 	v6_maps="lb_progs6 ct6_flows ct6_replies ct6_opening ct6_opening_rep
 		ct6_frags fw6_nets fw6_net_info fw6_hint dos6_counts dos6_prefix
 		stat6_pkts lb_progs4 lb_svc_stats ct6_proxy"
 	rm "$SCMLB_PIN_DIR/lb_be_stats" "$SCMLB_PIN_DIR/ct_opening" \
-		"$SCMLB_PIN_DIR/ct_opening_rep"
+		"$SCMLB_PIN_DIR/ct_opening_rep" "$SCMLB_PIN_DIR/lb_pair_tables"
 	for map in $v6_maps; do
 		rm "$SCMLB_PIN_DIR/$map"
 	done
@@ -195,7 +196,7 @@ set_layout() {
 	[[ $output == "upgraded on 'up0'"* ]]
 	[ -e "$SCMLB_PIN_DIR/lb_be_stats" ]
 	run -0 bpftool map lookup pinned "$SCMLB_PIN_DIR/lb_config" key 0 0 0 0 -j
-	[ "$(jq .formatted.value.layout_version <<<"$output")" -eq $((4 * 65536 + 7)) ]
+	[ "$(jq .formatted.value.layout_version <<<"$output")" -eq $((4 * 65536 + 8)) ]
 	# a quarter of the default conntrack size, for both families
 	for map in ct_opening ct_opening_rep ct6_opening ct6_opening_rep; do
 		run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/$map"
@@ -214,7 +215,7 @@ set_layout() {
 }
 
 # upgrade_from MINOR: the maps, said to be of layout 4.MINOR, are refused
-# by the tools until scmlb-attach upgrades them in place to 4.7
+# by the tools until scmlb-attach upgrades them in place to 4.8
 upgrade_from() {
 	set_layout $((4 * 65536 + $1))
 	run -1 --separate-stderr scmlb lb get
@@ -222,16 +223,16 @@ upgrade_from() {
 	run -0 scmlb attach -u up0 -v "$TOPO_VIP"
 	[[ $output == "upgraded on 'up0'"* ]]
 	run -0 bpftool map lookup pinned "$SCMLB_PIN_DIR/lb_config" key 0 0 0 0 -j
-	[ "$(jq .formatted.value.layout_version <<<"$output")" -eq $((4 * 65536 + 7)) ]
+	[ "$(jq .formatted.value.layout_version <<<"$output")" -eq $((4 * 65536 + 8)) ]
 }
 
-@test "upgrades: layout 4.5 (IPv6, no SYN proxy) is upgraded in place to 4.7, keeping connections; its --syn-proxy services then work" {
+@test "upgrades: layout 4.5 (IPv6, no SYN proxy) is upgraded in place to 4.8, keeping connections; its --syn-proxy services then work" {
 	local id be before
 	conn_open 7070
 	conn_echo "before"
 	# maps as scmlb with IPv6 and before the SYN proxy left them
 	rm "$SCMLB_PIN_DIR/lb_progs4" "$SCMLB_PIN_DIR/lb_svc_stats" \
-		"$SCMLB_PIN_DIR/ct6_proxy"
+		"$SCMLB_PIN_DIR/ct6_proxy" "$SCMLB_PIN_DIR/lb_pair_tables"
 	upgrade_from 5
 	for map in lb_progs4 lb_svc_stats ct6_proxy; do
 		run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/$map"
@@ -257,11 +258,11 @@ upgrade_from() {
 	run -0 scmlb svc delete -i "$id"
 }
 
-@test "upgrades: layout 4.6 (IPv4's SYN proxy, not IPv6's) is upgraded in place to 4.7, keeping connections; IPv6's handshake program in its slot" {
+@test "upgrades: layout 4.6 (IPv4's SYN proxy, not IPv6's) is upgraded in place to 4.8, keeping connections; IPv6's handshake program in its slot" {
 	conn_open 7070
 	conn_echo "before"
 	# maps as scmlb before IPv6's SYN proxy left them
-	rm "$SCMLB_PIN_DIR/ct6_proxy"
+	rm "$SCMLB_PIN_DIR/ct6_proxy" "$SCMLB_PIN_DIR/lb_pair_tables"
 	upgrade_from 6
 	run -0 bpftool -j map show pinned "$SCMLB_PIN_DIR/ct6_proxy"
 	[ "$(jq '.btf_id // 0' <<<"$output")" -gt 0 ]
@@ -273,6 +274,79 @@ upgrade_from() {
 	[ "$(jq length <<<"$output")" -eq 3 ]
 	conn_echo "after"
 	conn_close
+}
+
+# tables_dump: each service's table in lb_pair_tables, "SLOT [ENTRIES]"
+tables_dump() {
+	local slot id
+	bpftool -j map dump pinned "$SCMLB_PIN_DIR/lb_pair_tables" |
+		jq -r 'def num: map(tonumber? // (ltrimstr("0x") | explode |
+			map(if . >= 97 then . - 87 else . - 48 end) |
+			.[0] * 16 + .[1])) | .[0] + 256 * .[1] + 65536 * .[2] +
+			16777216 * .[3];
+			.[] | "\(.key | num) \(.value | num)"' |
+		while read -r slot id; do
+			echo "$slot $(bpftool -j map dump id "$id" |
+				jq -c '[.[].formatted.value]')"
+		done
+}
+
+# maglev_picks: "PORT BACKEND" of a request to VIP:8080 from each of 12
+# fixed client ports, above the ephemeral range
+maglev_picks() {
+	local port
+	for port in $(seq 61201 61212); do
+		printf 'GET /who HTTP/1.0\r\n\r\n' |
+			topo_exec client timeout 5 socat -t 3 - \
+				"TCP:$TOPO_VIP:8080,sourceport=$port,reuseaddr" |
+			tail -n 1 | sed "s/^/$port /"
+	done
+}
+
+@test "upgrades: layout 4.7 (an id an 8-byte value) is upgraded in place to 4.8 (two): each table made before the programs switch, maglev flows and picks kept, the old tables freed" {
+	local id i tables be
+	id=$(scmlb svc set -v "$TOPO_VIP" -t tcp -S maglev)
+	for i in 0 1 2; do
+		scmlb lb set -s "$id" -n "mg$i" -a "${TOPO_BACKENDS[$i]}" >/dev/null
+	done
+	conn_open 7070
+	conn_echo "before"
+	maglev_picks >"$BATS_TEST_TMPDIR/before"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/before")" -eq 12 ]
+	[ "$(awk '{print $2}' "$BATS_TEST_TMPDIR/before" | sort -u | wc -l)" -gt 1 ]
+	tables=$(tables_dump)
+	# the maglev table: its length and 65,537 ids in 32,769 entries
+	grep -q "^$id \[\[65537," <<<"$tables"
+	[ "$(grep "^$id " <<<"$tables" | cut -d' ' -f2- | jq length)" -eq 32769 ]
+	# a 4.7 instance's programs read lb_tables: refused even with every map
+	set_layout $((4 * 65536 + 7))
+	run -1 --separate-stderr scmlb lb get
+	[[ $stderr == *"have layout 4.7"*": run scmlb-attach to upgrade them" ]]
+	# maps as 4.7 left them: no lb_pair_tables (the programs keep theirs,
+	# unpinned), a table of one id an 8-byte value in lb_tables
+	rm "$SCMLB_PIN_DIR/lb_pair_tables"
+	bpftool map create "$SCMLB_PIN_DIR/old_table" type array key 4 value 4 \
+		entries 4 name lb_table flags 4096
+	bpftool map update pinned "$SCMLB_PIN_DIR/lb_tables" key 1 0 0 0 \
+		value pinned "$SCMLB_PIN_DIR/old_table"
+	rm "$SCMLB_PIN_DIR/old_table"
+	[ "$(bpftool -j map dump pinned "$SCMLB_PIN_DIR/lb_tables" | jq length)" -eq 1 ]
+	upgrade_from 7
+	# the new lb_pair_tables holds every table as it was, and the old ones
+	# are freed
+	[ "$(tables_dump)" = "$tables" ]
+	[ "$(bpftool -j map dump pinned "$SCMLB_PIN_DIR/lb_tables" | jq length)" -eq 0 ]
+	# conntrack forgets the open flow: the new table finds its backend
+	run -0 scmlb lb conntrack flush
+	conn_echo "after"
+	conn_close
+	maglev_picks >"$BATS_TEST_TMPDIR/after"
+	diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	for be in $(scmlb lb get --json | jq --argjson s "$id" '.[] | select(.service == $s) | .id'); do
+		scmlb lb drain -i "$be" >/dev/null
+		scmlb lb delete -i "$be" >/dev/null
+	done
+	run -0 scmlb svc delete -i "$id"
 }
 
 @test "security: other users get a permission error and change nothing" {

@@ -284,12 +284,12 @@ counter_of() {
 	other=$((3 - id))
 	addr=$(scmlb lb get --json | jq -r ".[] | select(.id == $id) | .address")
 	conns=$(counter_of "$id" conns)
-	table=$(bpftool map dump pinned "$SCMLB_PIN_DIR/lb_tables")
+	table=$(bpftool map dump pinned "$SCMLB_PIN_DIR/lb_pair_tables")
 
 	run -0 --separate-stderr scmlb lb edit -i "$id" -w 3
 	[ -z "$output" ] && [ -z "$stderr" ]
 	# the service got a new table; the backend kept its id and counters
-	[ "$(bpftool map dump pinned "$SCMLB_PIN_DIR/lb_tables")" != "$table" ]
+	[ "$(bpftool map dump pinned "$SCMLB_PIN_DIR/lb_pair_tables")" != "$table" ]
 	run -0 scmlb lb get --json
 	jq -e --argjson id "$id" --argjson other "$other" '
 		[.[] | {id, weight}] | sort_by(.id) ==

@@ -356,6 +356,127 @@ rich_config() {
 	done
 }
 
+# tables: each service's table as check_maps --tables prints it (id, length,
+# hash of the backend ids in table order)
+tables() {
+	topo_exec lb "$SCMLB_BUILD/test/check_maps" --tables
+}
+
+# ids_names: services and backends with their ids, names and weights
+ids_names() {
+	scmlb svc get --json
+	scmlb lb get --json | jq -c '[.[] | {id, name, service, address, port,
+		weight, status}]'
+}
+
+@test "restore: maglev and wrr tables, ids and names are those the tools built; each table made once, after its last backend" {
+	scmlb attach -u up0 -v "$TOPO_VIP" -m native >/dev/null
+	scmlb svc set -v "$VIP2" -t tcp -P 8080 -S maglev >/dev/null
+	scmlb svc set -v "$VIP2" -t tcp -P 9090 -S wrr >/dev/null
+	scmlb lb set -s 1 -n web1 -a 10.0.4.2 >/dev/null
+	scmlb lb set -s 2 -n m1 -a 10.0.4.2 -w 3 >/dev/null
+	scmlb lb set -s 2 -n m2 -a 10.0.5.2 >/dev/null
+	scmlb lb set -s 2 -n m3 -a 10.0.6.2 -w 2 -p 7070 >/dev/null
+	scmlb lb set -s 3 -n w1 -a 10.0.4.2 -w 5 >/dev/null
+	scmlb lb set -s 3 -n w2 -a 10.0.5.2 -w 2 >/dev/null
+	scmlb lb set -s 3 -n w3 -a 10.0.6.2 >/dev/null
+	scmlb lb drain -i 6
+	run -0 tables
+	before=$output
+	# a whole Maglev table, and a wrr one
+	grep -q '^2 65537 ' <<<"$before"
+	grep -q '^3 [1-9][0-9]* ' <<<"$before"
+	ids_names >"$BATS_TEST_TMPDIR/tools"
+	scmlb save >"$BATS_TEST_TMPDIR/saved"
+	scmlb detach >/dev/null
+	run -0 scmlb restore -f "$BATS_TEST_TMPDIR/saved"
+	run -0 tables
+	[ "$output" = "$before" ]
+	ids_names >"$BATS_TEST_TMPDIR/restored"
+	diff "$BATS_TEST_TMPDIR/tools" "$BATS_TEST_TMPDIR/restored"
+	# every table current, the reply index complete
+	run -0 topo_exec lb "$SCMLB_BUILD/test/check_maps"
+}
+
+@test "restore: a service's 1025th backend fails after 1,024 went in; the kept maglev service, its table and the rest as they were" {
+	local i
+	topo_exec lb ip route replace 10.77.0.0/16 via 10.0.4.2
+	scmlb attach -u up0 -v "$TOPO_VIP" -m native >/dev/null
+	scmlb svc set -v "$VIP2" -t tcp -P 8080 -S maglev >/dev/null
+	scmlb lb set -s 1 -n web1 -a 10.0.4.2 >/dev/null
+	scmlb lb set -s 2 -n m1 -a 10.0.4.2 -w 2 >/dev/null
+	scmlb lb set -s 2 -n m2 -a 10.0.5.2 >/dev/null
+	scmlb fw set -n 198.51.100.0/24 >/dev/null
+	run -0 tables
+	tables_before=$output
+	visible >"$BATS_TEST_TMPDIR/before"
+	# the file keeps all of it and gives service 2 1,023 more: one too many
+	{
+		scmlb save
+		for i in $(seq 1 1023); do
+			echo "lb set -s 2 -n n$i -a 10.77.$((i / 200)).$((i % 200 + 1)) -p 8080"
+		done
+		echo "svc set -v 203.0.113.13 -t udp -P 53 -S maglev"
+		echo "lb set -s 3 -n d1 -a 10.0.5.2 -p 53"
+	} >"$BATS_TEST_TMPDIR/full"
+	last=$(grep -n 'n1023 ' "$BATS_TEST_TMPDIR/full" | cut -d: -f1)
+	run -1 --separate-stderr scmlb restore --flush -f "$BATS_TEST_TMPDIR/full"
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$stderr" = "scmlb-restore: line $last: scmlb-lb: cannot add backend '10.77.5.24': its service has 1024 backends, the most it takes; nothing changed" ]
+	visible >"$BATS_TEST_TMPDIR/after"
+	diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	run -0 tables
+	[ "$output" = "$tables_before" ]
+	run -0 topo_exec lb "$SCMLB_BUILD/test/check_maps"
+	# one backend fewer fits: all of it goes in, each table made once
+	sed -i '/ -n n1023 /d' "$BATS_TEST_TMPDIR/full"
+	run -0 scmlb restore --flush -f "$BATS_TEST_TMPDIR/full"
+	[[ $output == *": 1024 added, 0 changed, 0 removed, 6 unchanged" ]]
+	run -0 tables
+	grep -q '^2 65537 ' <<<"$output"
+	grep -q '^4 65537 ' <<<"$output"
+	[ "$output" != "$tables_before" ]
+	run -0 topo_exec lb "$SCMLB_BUILD/test/check_maps"
+	topo_exec lb ip route del 10.77.0.0/16
+}
+
+@test "restore: killed after its backends, before its tables: consistent, and the next restore builds every table" {
+	local s k i check=$SCMLB_BUILD/test/check_maps conf=$BATS_TEST_TMPDIR/conf
+	topo_exec lb ip route replace 10.77.0.0/16 via 10.0.4.2
+	{
+		echo "attach -u up0 -v $TOPO_VIP -m native"
+		for s in $(seq 1 60); do
+			echo "svc set -v $VIP2 -t tcp -P $((9000 + s)) -S maglev"
+		done
+		for s in $(seq 1 60); do
+			for k in 1 2; do
+				echo "lb set -s $((s + 1)) -n b$s-$k -a 10.77.$s.$k -p 80"
+			done
+		done
+	} >"$conf"
+	# --verbose says when the backends are in: the tables come after;
+	# nsenter execs the tool, so $! is the tool
+	nsenter --net="/run/netns/$(topo_ns lb)" \
+		"$SCMLB_BUILD/tools/scmlb-restore" --verbose -f "$conf" \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	for i in $(seq 1 1000); do
+		grep -q '^scmlb-restore: backends: ' "$BATS_TEST_TMPDIR/err" && break
+		sleep 0.01
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	run -0 topo_exec lb "$check" --killed
+	# some table is not built yet
+	run -1 topo_exec lb "$check"
+	run -0 scmlb restore --flush -f "$conf"
+	[[ $output == *": 0 added, 0 changed, 0 removed, 181 unchanged" ]]
+	run topo_exec lb "$check"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	topo_exec lb ip route del 10.77.0.0/16
+}
+
 # Words a mutation puts into a line.
 JUNK=("" "-x" "--bogus" "0" "-1" "65536" "99999999999" "abc" "10.0.0.256"
       "10.0.4" "tcp" "sctp" "-s" "-i" "7" "--flush" "--pin-dir" "#" "-" "1-"

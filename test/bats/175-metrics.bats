@@ -135,7 +135,7 @@ traffic() {
 	stat=$(scmlb stat --json)
 	[ "$(sample "$json" scmlb_info)" -eq 1 ]
 	version=$(scmlb_tool scmlb-stat --version | awk '{print $2}')
-	jq -e --arg v "$version" '.scmlb_info[0].labels == {version: $v, layout: "4.7"}' <<<"$json"
+	jq -e --arg v "$version" '.scmlb_info[0].labels == {version: $v, layout: "4.8"}' <<<"$json"
 	# every protocol, every outcome
 	[ "$(jq '.scmlb_packets_total | length' <<<"$json")" -eq 36 ]
 	[ "$(jq '.scmlb_received_packets_total | length' <<<"$json")" -eq 4 ]

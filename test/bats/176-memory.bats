@@ -38,10 +38,10 @@ bpftool_memlock() {
 	[ "$(jq -r .type <<<"$output")" = lru_hash ]
 	[ "$(jq .key_size <<<"$output")" -eq 40 ]
 	[ "$(jq .max_entries <<<"$output")" -eq 262144 ]
-	run -0 row lb_tables
+	run -0 row lb_pair_tables
 	[ "$(jq -r .type <<<"$output")" = array_of_maps ]
 	[ "$(jq .max_entries <<<"$output")" -eq 4096 ]
-	for name in ct_flows ct6_flows ct_replies lb_tables lb_backends \
+	for name in ct_flows ct6_flows ct_replies lb_pair_tables lb_backends \
 		    fw_rules dos_counts stat_pkts; do
 		run -0 row "$name"
 		[ "$(jq .memlock_bytes <<<"$output")" -eq "$(bpftool_memlock "$name")" ]
@@ -55,12 +55,16 @@ bpftool_memlock() {
 	[ "$(jq -r .type <<<"$output")" = percpu_array ]
 	[ "$(jq .max_entries <<<"$output")" -eq 64 ]
 	[ ! -e "$SCMLB_PIN_DIR/fw_recent" ]
-	# service 1: rr over 3 backends (length, then 3 ids); 2: maglev
+	# service 1: rr over 3 backends (length, then 3 ids, two to an
+	# entry); 2: maglev, 65,538 four-byte slots, which the kernel keeps
+	# in 32,769 eight-byte values: the ids and 5 % at most
 	run -0 row 'lb_table[1]'
-	[ "$(jq .max_entries <<<"$output")" -eq 4 ]
+	[ "$(jq .max_entries <<<"$output")" -eq 2 ]
+	[ "$(jq .value_size <<<"$output")" -eq 8 ]
 	run -0 row 'lb_table[2]'
-	[ "$(jq .max_entries <<<"$output")" -eq 65538 ]
-	[ "$(jq .memlock_bytes <<<"$output")" -gt $((65538 * 4)) ]
+	[ "$(jq .max_entries <<<"$output")" -eq 32769 ]
+	[ "$(jq .memlock_bytes <<<"$output")" -ge $((65538 * 4)) ]
+	[ "$(jq .memlock_bytes <<<"$output")" -lt $((65538 * 4 * 105 / 100)) ]
 	# every pinned map is a row, once
 	run -0 scmlb stat --memory --json
 	local pinned rows

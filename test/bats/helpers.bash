@@ -113,7 +113,7 @@ state() {
 	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_config"
 	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_vips"
 	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_svc_ids"
-	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_tables"
+	bpftool map dump pinned "$SCMLB_PIN_DIR/lb_pair_tables"
 	xdp_progs
 }
 

@@ -36,7 +36,9 @@
  *  - scmlb-save of it all, which must list every backend and rule;
  *  - scmlb-gc over 4,000,000 flows (1,000,000 removed);
  *  - with --scale, scmlb-restore of that save from detached, which must
- *    then save the same bytes.
+ *    then save the same bytes; --restore does only that (the tables are
+ *    not built before the save, which does not read them), and with
+ *    --verbose shows the restore's stages and the CPU time it took.
  * A flow is two entries, the client's in ct_flows and the reply's in
  * ct_replies, as the data plane writes them: gc walks both in the kernel
  * and deletes both; conntrack get reads both and joins them.
@@ -68,6 +70,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <bpf/bpf.h>
@@ -152,6 +155,7 @@ static char tools_dir[PATH_MAX];
 static int runs = RUNS_DEFAULT;
 static bool json;
 static bool scale;		/* --scale: 4,096 tables, restore, more gc runs */
+static bool restore_only;	/* --restore: only what the restore row needs */
 
 struct result {
 	const char *key;
@@ -755,9 +759,10 @@ static int measure_gc(void)
  * them, then SVC_BACKENDS backends for each service, ids from 1, with
  * counters that tell them apart (backend n: n connections). Services
  * 1..@maglev are maglev services with their tables (built and published
- * as scmlb-lb set does, once all backends are in), the others rr without.
+ * as scmlb-lb set does, once all backends are in, unless !@tables), the
+ * others rr without.
  */
-static int svc_fill(__u32 maglev)
+static int svc_fill(__u32 maglev, bool tables)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 *keys = calloc(SCMLB_MAX_BACKENDS, sizeof(*keys));
@@ -830,9 +835,9 @@ static int svc_fill(__u32 maglev)
 	ctx.cfg.next_backend_id = n + 1;
 	err = scmlb_config_commit(&ctx);
 	t0 = now_ms();
-	for (i = 1; !err && i <= maglev; i++)
+	for (i = 1; !err && tables && i <= maglev; i++)
 		err = scmlb_service_publish(&ctx, i, NULL);
-	if (!err && maglev)
+	if (!err && maglev && tables)
 		pr_debug("%u maglev tables built in %.0f ms", maglev,
 			 now_ms() - t0);
 out:
@@ -1119,26 +1124,42 @@ static int measure_save(int fd)
 	return err;
 }
 
+static double tv_s(const struct timeval *tv)
+{
+	return tv->tv_sec + tv->tv_usec / 1e6;
+}
+
 /*
  * scmlb-restore of @fd's configuration into a detached instance, which
  * must then save what @fd holds, byte for byte.
  */
 static int measure_restore(int fd)
 {
-	char file[64], *argv[] = { "scmlb-restore", "-f", file, NULL };
+	char file[64], *argv[] = { "scmlb-restore", "-f", file, NULL, NULL };
 	char *save_argv[] = { "scmlb-save", NULL };
 	char *before = NULL, *after = NULL;
+	struct rusage ru0, ru1;
 	size_t len;
 	off_t size;
 	double ms;
 	int err;
 
 	snprintf(file, sizeof(file), "/proc/self/fd/%d", fd);
+	/* its stages' times, on stderr */
+	if (scmlb_log_verbose())
+		argv[3] = "--verbose";
 	err = detach();
+	getrusage(RUSAGE_CHILDREN, &ru0);
 	if (!err)
 		err = tool_run(-1, &ms, argv);
+	getrusage(RUSAGE_CHILDREN, &ru1);
 	if (!err)
 		results[R_RESTORE].ms[results[R_RESTORE].n++] = ms;
+	/* on a shared machine the CPU it took says more than the wall clock */
+	if (!err)
+		pr_debug("scmlb-restore: %.0f ms, %.1f s user, %.1f s system",
+			 ms, tv_s(&ru1.ru_utime) - tv_s(&ru0.ru_utime),
+			 tv_s(&ru1.ru_stime) - tv_s(&ru0.ru_stime));
 	if (!err)
 		err = tool_output(&after, &len, save_argv);
 	if (err)
@@ -1390,6 +1411,9 @@ static void usage(FILE *f)
 		"                    (default %d), %d gc runs over 4,000,000 flows\n"
 		"                    (default %d), and scmlb-restore of the whole\n"
 		"                    configuration: several minutes more\n"
+		"  -R, --restore     only scmlb-restore of the whole configuration\n"
+		"                    (as with --scale: its maglev tables are not\n"
+		"                    built before the save, which does not read them)\n"
 		"  -j, --json        print JSON\n"
 		"      --verbose     progress on stderr\n"
 		"  -h, --help        this text\n"
@@ -1414,6 +1438,9 @@ static int take_opt(int c, const char *arg)
 	case 'S':
 		scale = true;
 		break;
+	case 'R':
+		restore_only = true;
+		break;
 	case 'T':
 		if (!realpath(arg, tools_dir)) {
 			pr_err("invalid tools directory '%s': %s", arg,
@@ -1429,11 +1456,12 @@ static const struct option long_opts[] = {
 	{ "runs", required_argument, NULL, 'r' },
 	{ "tools", required_argument, NULL, 'T' },
 	{ "scale", no_argument, NULL, 'S' },
+	{ "restore", no_argument, NULL, 'R' },
 	BENCH_OPTS_COMMON,
 };
 
 static const struct bench_cli cli = {
-	"bench_ctl", "r:T:Sjh", long_opts, take_opt, usage, &json,
+	"bench_ctl", "r:T:SRjh", long_opts, take_opt, usage, &json,
 };
 
 /* One stage: what it sets up, then what it measures. */
@@ -1443,6 +1471,29 @@ static int step(const char *what, int err)
 		pr_err("%s: %s", what, strerror(-err));
 	else
 		pr_debug("%s: done", what);
+	return err;
+}
+
+/*
+ * --restore: the configuration of --scale (4,096 maglev services, 16,384
+ * backends, 100,000 rules) saved, then restored into a detached instance.
+ */
+static int restore_bench(int save_fd)
+{
+	int err = step("attach", attach(NULL));
+
+	if (!err)
+		err = step("4,096 services, 16,384 backends",
+			   svc_fill(SVC_N, false));
+	if (!err)
+		err = step("100,000 firewall rules",
+			   fw_fill(FW_BIG_BASE, FW_BIG_RULES, FW_BIG_PER_NET));
+	if (!err)
+		err = step("scmlb-save", measure_save(save_fd));
+	if (!err)
+		err = step("scmlb-restore", measure_restore(save_fd));
+	if (!err)
+		err = step("detach", detach());
 	return err;
 }
 
@@ -1467,6 +1518,10 @@ int main(int argc, char **argv)
 	err = step("namespaces", save_fd < 0 ? -errno : ns_setup());
 	if (!err)
 		err = step("routes to the backends", mg_routes());
+	if (!err && restore_only) {
+		err = restore_bench(save_fd);
+		return err ? 3 : print_results(&missed) ? 3 : missed ? 1 : 0;
+	}
 
 	/* firewall and listing: conntrack at its default size */
 	if (!err)
@@ -1513,7 +1568,7 @@ int main(int argc, char **argv)
 		err = step("1,000,000 flows", ct_fill(CT_GC_FLOWS, false));
 	if (!err)
 		err = step("4,096 services, 16,384 backends",
-			   svc_fill(scale ? SVC_N : MG_DEFAULT));
+			   svc_fill(scale ? SVC_N : MG_DEFAULT, true));
 	if (!err)
 		err = step("scmlb-stat --prometheus", measure_stat());
 

@@ -7,7 +7,8 @@
  *
  * Sends TCP SYNs from SRC to DST:PORT on IFACE for SECONDS, then prints
  * "sent N packets in S s: R pps", with THREADS senders each pinned to its
- * own CPU. The source port varies over 256 values, checksums stay valid.
+ * own CPU of those it may run on (by default one per such CPU). The
+ * source port varies over 256 values, checksums stay valid.
  * With -r CIDR every SYN comes from a random address of CIDR and a random
  * port of 1024-65535 instead: a spoofed flood, a new flow per packet, that
  * per-source limits cannot see.
@@ -112,12 +113,27 @@ static double now_s(void)
 	return scmlb_mono_ns() / 1e9;
 }
 
+/*
+ * The CPUs this process may run on, as its parent allowed: a sender never
+ * goes to a CPU kept for other work (taskset, a cpuset).
+ */
+static cpu_set_t allowed;
+
+/* Sender @index on the index-th allowed CPU, round robin. */
 static void pin_cpu(int index)
 {
+	int n = CPU_COUNT(&allowed), cpu;
 	cpu_set_t set;
 
+	if (n < 1)
+		return;
+	index %= n;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (CPU_ISSET(cpu, &allowed) && !index--)
+			break;
+	}
 	CPU_ZERO(&set);
-	CPU_SET(index % CPU_SETSIZE, &set);
+	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);	/* best effort */
 }
 
@@ -297,11 +313,11 @@ static void usage(FILE *out)
 		"Usage: bench_flood -i IFACE -s SRC|-r CIDR -d DST -p PORT "
 		"-m DST_MAC -t SECONDS [-j THREADS] [-M xdp|packet]\n"
 		"Send TCP SYNs from SRC to DST:PORT on IFACE for SECONDS (at most %d)\n"
-		"with THREADS senders, one per CPU (default: the CPUs online), then\n"
-		"print how many were sent. -r: each SYN from a random address of CIDR\n"
-		"and a random port (spoofed sources). -M: live XDP frames redirected\n"
-		"out of IFACE (default; no skb) or an AF_PACKET socket (an skb per\n"
-		"frame).\n",
+		"with THREADS senders, one per CPU it may run on (default: as many\n"
+		"as those CPUs), then print how many were sent. -r: each SYN from a\n"
+		"random address of CIDR and a random port (spoofed sources). -M: live\n"
+		"XDP frames redirected out of IFACE (default; no skb) or an AF_PACKET\n"
+		"socket (an skb per frame).\n",
 		SECONDS_MAX);
 }
 
@@ -313,7 +329,7 @@ int main(int argc, char **argv)
 	struct worker *w;
 	const char *iface = NULL;
 	unsigned long long total = 0;
-	long threads = sysconf(_SC_NPROCESSORS_ONLN);
+	long threads;
 	double t0, secs;
 	bool have_mac = false;
 	struct scmlb_cidr cidr;
@@ -322,6 +338,9 @@ int main(int argc, char **argv)
 	int c, i, err = 0;
 
 	scmlb_log_init("bench_flood");
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		CPU_ZERO(&allowed);
+	threads = CPU_COUNT(&allowed);
 	while ((c = getopt(argc, argv, "i:s:r:d:p:m:t:j:M:h")) != -1) {
 		switch (c) {
 		case 'i':

@@ -362,7 +362,8 @@ static int fx_maglev_pick(void)
 		.family = SCMLB_AF_INET6,
 	};
 	__u32 slot = svc_id[S_MG] % SCMLB_MAX_SERVICES, zero = 0, idx, id = 0;
-	__u32 inner_id, len = 0;
+	struct scmlb_id_pair head = { 0 }, pair = { 0 };
+	__u32 inner_id, len, entry;
 	int inner, n;
 
 	ip6_pton(CLIENT6, (__u8 *)key.src_addr);
@@ -372,9 +373,13 @@ static int fx_maglev_pick(void)
 	inner = bpf_map_get_fd_by_id(inner_id);
 	if (inner < 0)
 		return -errno;
-	bpf_map_lookup_elem(inner, &zero, &len);
+	/* the length, then the ids, two to an entry */
+	bpf_map_lookup_elem(inner, &zero, &head);
+	len = head.id[0];
 	idx = len ? scmlb_flow6_hash(&key) % len + 1 : 0;
-	bpf_map_lookup_elem(inner, &idx, &id);
+	entry = idx / 2;
+	if (!bpf_map_lookup_elem(inner, &entry, &pair))
+		id = pair.id[idx % 2];
 	close(inner);
 	for (n = 4; n <= NBE; n++)
 		if (be_id[n] == id)

@@ -161,7 +161,7 @@ static __u32 svc_id[S_N], be_id[B_N];
 /* The Maglev table of S_MG as the test builds it. */
 static __u32 ref_table[SCMLB_TABLE_SIZE];
 
-/* What lb_tables held for each service before a case's setup. */
+/* What lb_pair_tables held for each service before a case's setup. */
 static struct table_snap {
 	__u32 map_id;			/* 0: no table */
 	__u32 *ids;
@@ -277,6 +277,72 @@ static bool maglev_published(void)
 	return ok;
 }
 
+/* Service @s's table as lb_pair_tables holds it: its entries, at most @max. */
+static int pairs_read(enum svc_name s, struct scmlb_id_pair *out, __u32 max,
+		      __u32 *entries)
+{
+	__u32 slot = svc_id[s] % SCMLB_MAX_SERVICES, inner_id, i;
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd, err = 0;
+
+	if (bpf_map_lookup_elem(lb.maps.tables, &slot, &inner_id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	else if (info.value_size != sizeof(*out) || info.max_entries > max)
+		err = -EPROTO;
+	for (i = 0; !err && i < info.max_entries; i++)
+		if (bpf_map_lookup_elem(fd, &i, &out[i]))
+			err = -errno;
+	*entries = info.max_entries;
+	close(fd);
+	return err;
+}
+
+/*
+ * Two ids an entry, the length first: rr's ring of two (even) leaves its
+ * last entry half used, wrr's ring of five (odd) fills its last.
+ */
+static bool pairs_published(void)
+{
+	const struct scmlb_id_pair rr[] = {
+		{ { 2, be_id[B_R1] } }, { { be_id[B_R2], 0 } },
+	}, wrr[] = {
+		{ { 5, be_id[B_WA] } }, { { be_id[B_WB], be_id[B_WA] } },
+		{ { be_id[B_WC], be_id[B_WA] } },
+	};
+	__u32 n = 0, mg_n = SCMLB_PAIR_ENTRIES(SCMLB_TABLE_SIZE);
+	struct scmlb_id_pair got[4], *mg = calloc(mg_n, sizeof(*mg));
+	bool ok = true;
+	int err;
+
+	err = pairs_read(S_RR, got, 4, &n);
+	if (err || n != 2 || memcmp(got, rr, sizeof(rr))) {
+		note("rr's table: %u entries (%s), not {2 R1} {R2 0}", n,
+		     strerror(-err));
+		ok = false;
+	}
+	err = pairs_read(S_WRR, got, 4, &n);
+	if (err || n != 3 || memcmp(got, wrr, sizeof(wrr))) {
+		note("wrr's table: %u entries (%s), not {5 A} {B A} {C A}", n,
+		     strerror(-err));
+		ok = false;
+	}
+	/* 65,537 ids and the length fill 32,769 entries */
+	err = mg ? pairs_read(S_MG, mg, mg_n, &n) : -ENOMEM;
+	if (err || n != mg_n || mg[0].id[0] != SCMLB_TABLE_SIZE) {
+		note("maglev's table: %u entries (%s), not %u", n,
+		     strerror(-err), mg_n);
+		ok = false;
+	}
+	free(mg);
+	return ok;
+}
+
 static bool maglev_spread(void);
 
 /* HINT_TWIN shares VIP_A's bit, and the bit is set: conntrack and lb_vips decide. */
@@ -383,6 +449,20 @@ static const struct tcase cases[] = {
 	WRR(NULL, 42104, C), WRR(NULL, 42105, A), WRR(NULL, 42106, A),
 	WRR(NULL, 42107, B), WRR(NULL, 42108, A), WRR(NULL, 42109, C),
 	WRR(NULL, 42110, A),
+
+	/* rr of two: its ring's second slot is in the last, half-used entry */
+	{ "rr of two: SYN to VIP R: R1; tables two ids an entry", NULL,
+	  .in = { TO(VIP_R), TCP(42151, 80, TF_SYN) }, NEW(B_R1),
+	  CT(OPENING, B_R1, 1), .check = pairs_published },
+	{ "rr of two: next SYN to VIP R: R2, the last entry's first half",
+	  NULL, .in = { TO(VIP_R), TCP(42152, 80, TF_SYN) }, NEW(B_R2),
+	  CT(OPENING, B_R2, 1) },
+	{ "rr of two: next SYN to VIP R: R1 again, never the empty half",
+	  NULL, .in = { TO(VIP_R), TCP(42153, 80, TF_SYN) }, NEW(B_R1),
+	  CT(OPENING, B_R1, 1) },
+	{ "rr of two: next SYN to VIP R: R2", NULL,
+	  .in = { TO(VIP_R), TCP(42154, 80, TF_SYN) }, NEW(B_R2),
+	  CT(OPENING, B_R2, 1) },
 
 	/* Maglev: the table is the test's, and so is the pick */
 	{ "maglev: SYN from 198.51.100.7:42201 to :80, the table is the "
@@ -812,7 +892,7 @@ static void snaps_free(void)
 	}
 }
 
-/* Each service's table: which inner map lb_tables holds, and its ids. */
+/* Each service's table: which inner map lb_pair_tables holds, and its ids. */
 static int tables_snap(struct table_snap *snap)
 {
 	__u32 slot;

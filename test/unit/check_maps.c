@@ -4,7 +4,9 @@
  * fault tests: check_maps [--killed] [PIN_DIR]. --killed allows what a
  * killed tool may leave for the next write to finish: rules and networks
  * no packet reaches, parent links not yet moved, a service table not yet
- * rebuilt.
+ * rebuilt. check_maps --tables [PIN_DIR] prints each service's table
+ * instead, one line a service: "ID LENGTH HASH" (FNV-1a of its ids), so
+ * tests can compare the tables of two instances.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -380,13 +382,45 @@ out:
 	free(h6);
 }
 
+/* "ID LENGTH HASH" of every service's table, by id. */
+static void print_tables(struct scmlb_ctx *ctx)
+{
+	struct scmlb_service *svcs = NULL;
+	__u32 *ids, len, i;
+	size_t n, k;
+	__u64 h;
+
+	if (scmlb_services_list(ctx, &svcs, &n)) {
+		bad("cannot read the services");
+		return;
+	}
+	for (k = 0; k < n; k++) {
+		if (scmlb_service_table_read(ctx, svcs[k].id, &ids, &len)) {
+			bad("cannot read the table of service %u", svcs[k].id);
+			continue;
+		}
+		h = 0xcbf29ce484222325ULL;
+		for (i = 0; i < len; i++)
+			h = (h ^ ids[i]) * 0x100000001b3ULL;
+		printf("%u %u %016llx\n", svcs[k].id, len,
+		       (unsigned long long)h);
+		free(ids);
+	}
+	free(svcs);
+}
+
 int main(int argc, char **argv)
 {
 	struct scmlb_ctx ctx = { .dir_fd = -1 };
+	bool tables = false;
 	int err;
 
 	if (argc > 1 && !strcmp(argv[1], "--killed")) {
 		killed = true;
+		argc--;
+		argv++;
+	} else if (argc > 1 && !strcmp(argv[1], "--tables")) {
+		tables = true;
 		argc--;
 		argv++;
 	}
@@ -400,13 +434,17 @@ int main(int argc, char **argv)
 			ctx.pin_dir, strerror(-err));
 		return 1;
 	}
-	check_services(&ctx);
-	check_backends(&ctx);
-	check_reply_index(&ctx);
-	check_firewall(&ctx);
+	if (tables) {
+		print_tables(&ctx);
+	} else {
+		check_services(&ctx);
+		check_backends(&ctx);
+		check_reply_index(&ctx);
+		check_firewall(&ctx);
+	}
 	scmlb_maps_close(&ctx);
 	scmlb_unlock(&ctx);
-	if (!problems)
+	if (!problems && !tables)
 		printf("check_maps: '%s' is consistent\n", ctx.pin_dir);
 	return problems ? 1 : 0;
 }

@@ -15,6 +15,9 @@ static __always_inline int vip_addr_hinted(const scmlb_addr_t addr)
 	__u32 zero = 0, bit = scmlb_vip_hint_bit(addr);
 	const struct scmlb_vip_hint *hint;
 
+	/* a stage-cost build without the hint: any address may be a VIP */
+	if (bench_skip(SCMLB_SKIP_VIP_HINT))
+		return 1;
 	hint = bpf_map_lookup_elem(&lb_vip_hint, &zero);
 	return hint && (hint->bits[(bit / 64) & (SCMLB_VIP_HINT_BITS / 64 - 1)] >>
 			(bit % 64) & 1);
@@ -42,8 +45,7 @@ static __always_inline const __be32 *ip6_saddr(const struct pkt6 *p)
 /* vip_maybe() of an IPv6 packet. */
 static __always_inline int vip6_maybe(const struct pkt6 *p)
 {
-	return p->l4 && (bench_skip(SCMLB_SKIP_VIP_HINT) ||
-			 vip_addr_hinted(ip6_daddr(p)));
+	return p->l4 && vip_addr_hinted(ip6_daddr(p));
 }
 
 /* vip_lookup() of an IPv6 packet. */
@@ -67,8 +69,7 @@ static __always_inline const struct scmlb_vip *vip6_lookup(const struct pkt6 *p)
  */
 static __always_inline int vip_maybe(const struct pkt *p)
 {
-	return p->l4 && (bench_skip(SCMLB_SKIP_VIP_HINT) ||
-			 vip_hinted(p->ip->daddr));
+	return p->l4 && vip_hinted(p->ip->daddr);
 }
 
 /**

@@ -74,12 +74,12 @@ static __always_inline int main6_plain(struct xdp_md *ctx,
 }
 
 /*
- * scmlb_main's way to the IPv6 program (lb_progs6), for an IPv6 frame
- * the entry of an older scmlb sent it (a new one jumps there itself).
- * Return: SCMLB_CONTINUE, and only when the slot is empty (a program of
- * layout 4.4) for an IPv6 frame.
+ * An IPv6 frame's way to the IPv6 program (lb_progs6): scmlb_entry's,
+ * and scmlb_main's for what the entry of an older scmlb sent it.
+ * Returns only for another frame, or when the slot is empty (a program
+ * of layout 4.4).
  */
-static __always_inline int main6_jump(struct xdp_md *ctx)
+static __always_inline void main6_jump(struct xdp_md *ctx)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = (void *)(long)ctx->data;
@@ -87,7 +87,6 @@ static __always_inline int main6_jump(struct xdp_md *ctx)
 	if ((void *)(eth + 1) <= data_end &&
 	    eth->h_proto == bpf_htons(ETH_P_IPV6))
 		bpf_tail_call(ctx, &lb_progs6, SCMLB_PROG6_MAIN);
-	return SCMLB_CONTINUE;
 }
 
 /**

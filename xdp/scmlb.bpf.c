@@ -29,12 +29,7 @@
 SEC("xdp")
 int scmlb_entry(struct xdp_md *ctx)
 {
-	void *data_end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = (void *)(long)ctx->data;
-
-	if ((void *)(eth + 1) <= data_end &&
-	    eth->h_proto == bpf_htons(ETH_P_IPV6))
-		bpf_tail_call(ctx, &lb_progs6, SCMLB_PROG6_MAIN);
+	main6_jump(ctx);
 	bpf_tail_call(ctx, &lb_progs, SCMLB_PROG_MAIN);
 	return XDP_PASS;	/* no main program yet: the kernel's packet */
 }

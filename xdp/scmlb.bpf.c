@@ -58,13 +58,14 @@ int scmlb_main(struct xdp_md *ctx)
 	cfg = bpf_map_lookup_elem(&lb_config, &zero);
 	if (!cfg)
 		return XDP_PASS;
-	/* IPv6 has a program of its own; without one, it is "other" here */
-	main6_jump(ctx);
 
 	/* each protocol's counters apart: what became of TCP, of UDP, ... */
 	if (ctx->ingress_ifindex != cfg->upstream_ifindex) {
-		if (parse_pkt(ctx, &p) < 0)
+		if (parse_pkt(ctx, &p) < 0) {
+			/* only what is not IPv4 pays for looking for IPv6 */
+			main6_jump(ctx);
 			return XDP_PASS;
+		}
 		proto = stat_proto(&p);
 		st = bpf_map_lookup_elem(&stat_pkts, &proto);
 		if (!st)
@@ -74,6 +75,8 @@ int scmlb_main(struct xdp_md *ctx)
 	}
 
 	if (parse_ip(ctx, &p) < 0) {
+		/* IPv6's program; without one, IPv6 is "other" here */
+		main6_jump(ctx);
 		proto = stat_proto(NULL);
 		st = bpf_map_lookup_elem(&stat_pkts, &proto);
 		if (!st)

@@ -514,6 +514,17 @@ struct scmlb_frag6 {
 };
 _Static_assert(sizeof(struct scmlb_frag6) == 28, "scmlb_frag6 layout");
 
+/* The data plane copies MACs as 16-bit words (mac_copy()). */
+#define SCMLB_MAC_EVEN(type, field) \
+	(__builtin_offsetof(type, field) % 2 == 0)
+_Static_assert(SCMLB_MAC_EVEN(struct scmlb_config, upstream_mac) &&
+	       SCMLB_MAC_EVEN(struct scmlb_backend, mac) &&
+	       SCMLB_MAC_EVEN(struct scmlb_backend, if_mac) &&
+	       SCMLB_MAC_EVEN(struct scmlb_flow, client_mac) &&
+	       SCMLB_MAC_EVEN(struct scmlb_frag, client_mac) &&
+	       SCMLB_MAC_EVEN(struct scmlb_frag6, client_mac),
+	       "MACs at even offsets");
+
 /* Key of fw6_nets: an IPv6 network, longest prefix first. */
 struct scmlb_fw6_key {
 	__u32 prefixlen;

@@ -3,6 +3,7 @@
 #ifndef SCMLB_LB_INGRESS_H
 #define SCMLB_LB_INGRESS_H
 
+#include "compiler.h"
 #include "ct.h"
 #include "dos.h"
 #include "encap.h"
@@ -209,7 +210,7 @@ static __always_inline int lb_send(struct xdp_md *ctx, struct scmlb_stats *st,
 	__be16 port;
 	int act;
 
-	if (forward == SCMLB_FWD_IPIP) {
+	if (unlikely(forward == SCMLB_FWD_IPIP)) {
 		addr = ipip_source(key);
 		frag_remember(p, be->id, addr, 0, NULL, forward);
 		return ipip_send(ctx, st, be, addr);
@@ -220,9 +221,9 @@ static __always_inline int lb_send(struct xdp_md *ctx, struct scmlb_stats *st,
 
 	port = backend_port(be, p, forward);
 	/* never NULL here; the verifier cannot tell through the re-parse */
-	if (!p->l4)
+	if (unlikely(!p->l4))
 		return XDP_ABORTED;
-	if (path & SCMLB_FLOW_HANDOFF) {
+	if (unlikely(path & SCMLB_FLOW_HANDOFF)) {
 		act = handoff(ctx, be->ifindex, addr, port, 0,
 			      !!(path & SCMLB_FLOW_SYN_PROXY), be->mac,
 			      be->if_mac);
@@ -279,12 +280,12 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 
 	f = ct_client_lookup(&key);
 	/* the one test a flow without the proxy pays */
-	if (f && (f->flags & SCMLB_FLOW_SYN_PROXY)) {
+	if (unlikely(f && (f->flags & SCMLB_FLOW_SYN_PROXY))) {
 		act = syn_proxy_flow(ctx, p, f, 0);
 		if (act != SCMLB_CONTINUE)
 			return act;
 	}
-	if (f) {
+	if (likely(f)) {
 		be = backend_get(f->backend_id);
 		if (be && p->proto == IPPROTO_TCP) {
 			/* a new SYN on a closed flow: a new connection on a reused port */
@@ -301,7 +302,7 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 			failed = be;
 			be = NULL;
 		}
-		if (be) {
+		if (likely(be)) {
 			ct_count(f);
 			forward = f->forward;
 			/* a --syn-proxy flow's: lb_send() hands its translation on */
@@ -309,7 +310,7 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 			       (f->flags & SCMLB_FLOW_SYN_PROXY);
 		}
 	}
-	if (!be) {
+	if (unlikely(!be)) {
 		be = lb_new_flow(ctx, &key, f, p, &opened, &path, &forward);
 		if (!be && failed) {
 			/* no live backend to move to: it stays where it was */

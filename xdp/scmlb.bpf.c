@@ -4,6 +4,7 @@
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
 
+#include "compiler.h"
 #include "counter.h"
 #include "dos.h"
 #include "frag.h"
@@ -56,7 +57,7 @@ int scmlb_main(struct xdp_md *ctx)
 	int act;
 
 	cfg = bpf_map_lookup_elem(&lb_config, &zero);
-	if (!cfg)
+	if (unlikely(!cfg))
 		return XDP_PASS;
 
 	/* each protocol's counters apart: what became of TCP, of UDP, ... */
@@ -74,7 +75,7 @@ int scmlb_main(struct xdp_md *ctx)
 		return act == SCMLB_CONTINUE ? XDP_PASS : act;
 	}
 
-	if (parse_ip(ctx, &p) < 0) {
+	if (unlikely(parse_ip(ctx, &p) < 0)) {
 		/* IPv6's program; without one, IPv6 is "other" here */
 		main6_jump(ctx);
 		proto = stat_proto(NULL);
@@ -87,12 +88,12 @@ int scmlb_main(struct xdp_md *ctx)
 	}
 	proto = stat_proto(&p);
 	st = bpf_map_lookup_elem(&stat_pkts, &proto);
-	if (!st)
+	if (unlikely(!st))
 		return XDP_PASS;
 	count_packet(st, proto);
 	act = SCMLB_CONTINUE;
 	one_arm = cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS;
-	if (one_arm) {
+	if (unlikely(one_arm)) {
 		parse_l4(&p);
 		/*
 		 * One-arm: backends behind the upstream reply through it.
@@ -110,10 +111,10 @@ int scmlb_main(struct xdp_md *ctx)
 		 * its L4 header is even looked at: the cheapest drop.
 		 */
 		fw_covered = fw_source_covered(cfg, &p);
-		if (fw_covered && fw_recall(cfg, st, &p) == XDP_DROP)
+		if (unlikely(fw_covered) && fw_recall(cfg, st, &p) == XDP_DROP)
 			return XDP_DROP;
 		parse_l4(&p);
-		if (fw_covered)
+		if (unlikely(fw_covered))
 			act = fw_walk_check(cfg, st, &p);
 	}
 	if (act == SCMLB_CONTINUE)
@@ -121,7 +122,7 @@ int scmlb_main(struct xdp_md *ctx)
 	/* after the firewall: a dropped packet never pays for the VIP check */
 	if (act == SCMLB_CONTINUE && !one_arm)
 		for_vip = vip_maybe(&p);
-	if (act == SCMLB_CONTINUE && for_vip)
+	if (likely(act == SCMLB_CONTINUE && for_vip))
 		act = lb_ingress(ctx, st, &p);
 	else if (act == SCMLB_CONTINUE && p.frag == PKT_FRAG_LATER &&
 		 vip_hinted(p.ip->daddr)) {

@@ -4,6 +4,7 @@
 #define SCMLB_CT_H
 
 #include "bench_skip.h"
+#include "compiler.h"
 #include "maps.h"
 #include "parse.h"
 #include "scmlb_hash.h"
@@ -41,7 +42,9 @@ static __always_inline void backend_count_len(__u32 id, __u64 len,
 		bs->pkts_out++;
 		bs->bytes_out += len;
 	} else {
-		bs->conns += opened;
+		/* an established flow's packet writes no connection count */
+		if (unlikely(opened))
+			bs->conns += opened;
 		bs->pkts_in++;
 		bs->bytes_in += len;
 	}
@@ -347,6 +350,10 @@ static __always_inline int ct_move_state_tcp(struct scmlb_flow *f,
 	__u8 flags = f->flags, state = f->state, next = state;
 
 	if (bench_skip(SCMLB_SKIP_CT_STATE))
+		return 0;
+	/* the common packet, an established flow's: only FIN and RST move it */
+	if (likely(state == SCMLB_CT_ESTABLISHED &&
+		   !(tcp_flags & (TCPF_FIN | TCPF_RST))))
 		return 0;
 	if (tcp_flags & TCPF_RST) {
 		next = SCMLB_CT_CLOSED;

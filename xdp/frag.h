@@ -3,6 +3,7 @@
 #ifndef SCMLB_FRAG_H
 #define SCMLB_FRAG_H
 
+#include "compiler.h"
 #include "ct.h"
 #include "encap.h"
 #include "maps.h"
@@ -38,15 +39,17 @@ static __always_inline void frag_remember(const struct pkt *p, __u32 backend,
 					  const __u8 *mac, __u8 forward)
 {
 	struct scmlb_frag_key k;
-	struct scmlb_frag f = {
+	struct scmlb_frag f;
+
+	/* every other packet returns before a store: f is built after */
+	if (likely(p->frag != PKT_FRAG_FIRST))
+		return;
+	f = (struct scmlb_frag){
 		.backend_id = backend,
 		.nat_addr = nat_addr,
 		.to_client = to_client,
 		.forward = forward,
 	};
-
-	if (p->frag != PKT_FRAG_FIRST)
-		return;
 	frag_key(&k, p);
 	if (mac)
 		__builtin_memcpy(f.client_mac, mac, ETH_ALEN);

@@ -3,6 +3,7 @@
 #ifndef SCMLB_FRAG6_H
 #define SCMLB_FRAG6_H
 
+#include "compiler.h"
 #include "ct.h"
 #include "encap6.h"
 #include "maps.h"
@@ -39,14 +40,16 @@ static __always_inline void frag6_remember(const struct pkt6 *p,
 					   __u8 forward)
 {
 	struct scmlb_frag6_key k;
-	struct scmlb_frag6 f = {
+	struct scmlb_frag6 f;
+
+	/* as frag_remember(): no store before the test */
+	if (likely(p->frag != PKT_FRAG_FIRST))
+		return;
+	f = (struct scmlb_frag6){
 		.backend_id = backend,
 		.to_client = to_client,
 		.forward = forward,
 	};
-
-	if (p->frag != PKT_FRAG_FIRST)
-		return;
 	frag6_key(&k, p);
 	__builtin_memcpy(f.nat_addr, nat_addr, sizeof(f.nat_addr));
 	if (mac)

@@ -64,7 +64,9 @@
  * counter (passed, fw_dropped, forwarded or returned) by exactly N, and
  * leave the packet count of flow 0's entry in that direction where N runs
  * put it: every run took the path it is reported for. A new maglev flow
- * must go to the backend lib/'s copy of the table names for it.
+ * must go to the backend lib/'s copy of the table names for it; an
+ * established --syn-proxy flow's ACK must leave with its acknowledgment
+ * and echoed timestamp moved by the flow's offsets.
  *
  * The data plane is loaded, pinned (on a private bpffs) and configured
  * with lib/ as the tools do it: services, backends, firewall rules and
@@ -133,6 +135,8 @@
 #define PROXY_NEW_BASE	IP4(100, 125, 0, 0)	/* handshakes, to PROXY_VIP */
 #define PROXY_ISN	0x5eed0000		/* their SYN's sequence number */
 #define PROXY_TSVAL	0x01020304		/* and timestamp */
+#define PROXY_SEQ_OFF	0x10000		/* an established flow's proxy_seq */
+#define PROXY_TS_OFF	0x100		/* and proxy_ts */
 #define CLIENTS_NET	IP4(100, 64, 0, 0)	/* /10: every client above */
 #define CLIENTS_LEN	10
 #define DROP_SRC	IP4(192, 0, 2, 1)	/* a firewall rule covers it */
@@ -159,6 +163,8 @@
 #define DROP6_NET	"2001:db8:dead::"	/* /64 */
 #define ROUTER6		"2001:db8:ffff::1"	/* a hop toward the clients */
 #define BE6_FMT		"2001:db8:3::%d"
+/* VIP6's tcp:443, --syn-proxy, beside the catch-all: the same backends */
+#define PROXY6_VPORT	443
 
 /* Backends of each service: the same addresses serve both. */
 #define NBE		3
@@ -229,6 +235,7 @@ enum pkt_kind {
 	PK6_UDP_EST,	/* IPv6: the established UDP flow's datagram */
 	PK6_FW_DROP,	/* IPv6: a TCP ACK from a source a rule drops */
 	PK6_ICMP_ERR,	/* IPv6: a router's Packet Too Big about a reply */
+	PK6_PROXY_EST,	/* IPv6: PK_PROXY_EST's, to VIP6's --syn-proxy port */
 	PK_N,
 	PK6_FIRST = PK6_NONVIP,
 };
@@ -236,8 +243,11 @@ enum pkt_kind {
 /* The services flows go to, as scmlb-attach -v and scmlb-svc make them. */
 enum svc { SVC_RR, SVC_MAGLEV, SVC_DR, SVC_IPIP, SVC_PROXY, SVC_N };
 
-/* The IPv6 service and its backends 1..NBE, apart from the IPv4 ones. */
-static __u32 svc6_id, be6_id[4];
+/*
+ * The IPv6 services and their backends 1..NBE, apart from the IPv4 ones:
+ * VIP6's catch-all, and its --syn-proxy port.
+ */
+static __u32 svc6_id, be6_id[4], svc6_proxy_id, be6_proxy_id[4];
 
 /*
  * Flows of one kind: flow i of a set is flow 0 (its frame) with the
@@ -314,6 +324,7 @@ static const enum flow_set pkt_flows[PK_N] = {
 	[PK6_UDP_EST] = FS_N,
 	[PK6_FW_DROP] = FS_N,
 	[PK6_ICMP_ERR] = FS_N,
+	[PK6_PROXY_EST] = FS_N,
 };
 
 /* PROG_SCMLB6: scmlb_main6, where scmlb_entry sends an IPv6 frame */
@@ -363,7 +374,7 @@ enum {
 	R_DOS_DROP, R_DR_NEW, R_DR_EST, R_IPIP_NEW, R_IPIP_EST, R_PROXY_EST,
 	R_PROXY_SYN_ACK, R_PROXY_COOKIE,
 	R6_NONVIP, R6_TCP_NEW, R6_TCP_EST, R6_TCP_EGRESS, R6_UDP_EST,
-	R6_FW_DROP, R6_ICMP_ERR, R_N,
+	R6_FW_DROP, R6_ICMP_ERR, R6_PROXY_EST, R_N,
 };
 
 /*
@@ -668,6 +679,14 @@ static struct row rows[R_N] = {
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
 		.target = 2.4,
 	},
+	[R6_PROXY_EST] = {
+		.key = "tcp6_est_syn_proxy",
+		.desc = "IPv6: established TCP ingress, --syn-proxy service (ack and TSecr translated)",
+		.sc = SC_BASE, .prog = PROG_SCMLB6, .pkt = PK6_PROXY_EST,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 2.4,
+	},
 };
 
 /* Ratios between paths, with the targets the issues set. */
@@ -716,6 +735,9 @@ static const struct comparison comparisons[] = {
 	  R6_FW_DROP, R_FW_DROP, 0, "a 128-bit LPM key" },
 	{ "ipv6_vs_ipv4_icmp_error", "ICMP error about a reply: IPv6 vs IPv4",
 	  R6_ICMP_ERR, R_ICMP_ERR, 0, "the quote walked as a packet" },
+	{ "ipv6_vs_ipv4_syn_proxy_est",
+	  "established TCP, --syn-proxy service: IPv6 vs IPv4",
+	  R6_PROXY_EST, R_PROXY_EST, 1.2, "issue 16: within 20 %" },
 };
 
 static struct scmlb_bpf *skel;
@@ -786,6 +808,29 @@ static enum side icmp6_err_build(__u8 *b)
 	return SIDE_UP;
 }
 
+/*
+ * NOP NOP TS (TSval PROXY_TSVAL, TSecr 0x100, scmlb's clock) at the start
+ * of the payload of the IPv6 TCP frame in @b, its header grown over them
+ * and its checksum summed again: a --syn-proxy flow's segment as Linux
+ * sends it.
+ */
+static void frame6_ts_set(__u8 *b)
+{
+	__u8 *ip = b + ETH_HLEN, *th = ip + 40;
+	__u16 l4len = get16(ip + 4);
+
+	th[12] = 8 << 4;
+	th[20] = th[21] = 1;
+	th[22] = 8;
+	th[23] = 10;
+	put32(th + 24, PROXY_TSVAL);
+	put32(th + 28, 0x100);
+	put16(th + 16, 0);
+	put16(th + 16, ~sum_fold(sum16(th, l4len, sum_pseudo6(ip + 8, ip + 24,
+							      IPPROTO_TCP,
+							      l4len))));
+}
+
 /* Flow 0 of an IPv6 @kind in @b, BENCH_FRAME_LEN bytes; its interface. */
 static enum side pkt6_build(enum pkt_kind kind, __u8 *b)
 {
@@ -820,11 +865,16 @@ static enum side pkt6_build(enum pkt_kind kind, __u8 *b)
 		f.dport = UDP_VPORT;
 		f.tcp_flags = 0;
 		break;
+	case PK6_PROXY_EST:
+		f.dport = PROXY6_VPORT;
+		break;
 	default:
 		break;
 	}
 	f.payload = BENCH_FRAME_LEN - ETH_HLEN - 40 - l4_hdr_len(f.proto, 5);
 	frame6_build(&f, b);
+	if (kind == PK6_PROXY_EST)
+		frame6_ts_set(b);
 	return side;
 }
 
@@ -1040,8 +1090,8 @@ static void flow_entries(enum flow_set set, __u32 i, int n,
 	/* a --syn-proxy flow whose backend's handshake is done */
 	c->flow.flags |= SCMLB_FLOW_SYN_PROXY | SCMLB_FLOW_SYN_ACKED;
 	r->flow.flags |= SCMLB_FLOW_SYN_PROXY | SCMLB_FLOW_SYN_ACKED;
-	c->flow.proxy_seq = r->flow.proxy_seq = 0x10000;
-	c->flow.proxy_ts = r->flow.proxy_ts = 0x100;
+	c->flow.proxy_seq = r->flow.proxy_seq = PROXY_SEQ_OFF;
+	c->flow.proxy_ts = r->flow.proxy_ts = PROXY_TS_OFF;
 	c->flow.proxy_wscale = r->flow.proxy_wscale = SCMLB_SYN_PROXY_WSCALE;
 }
 
@@ -1245,33 +1295,53 @@ static struct scmlb_flow6_key flow6_reply_key(const struct scmlb_flow6_key *c,
 	return r;
 }
 
-/* The IPv6 established flows, TCP and UDP, on backend 1: both entries. */
+/*
+ * The IPv6 established flows on backend 1, both entries: TCP and UDP,
+ * and TCP to the --syn-proxy port, its backend's handshake done and its
+ * offsets in ct6_proxy (IPv4's flow_entries() numbers).
+ */
 static int flows6_add(void)
 {
-	static const __u8 protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	static const struct {
+		__u8 proto;
+		__u16 dport;
+	} est6[] = {
+		{ IPPROTO_TCP, VPORT }, { IPPROTO_UDP, UDP_VPORT },
+		{ IPPROTO_TCP, PROXY6_VPORT },
+	};
+	struct scmlb_proxy_nums nums = {
+		.proxy_seq = PROXY_SEQ_OFF,
+		.proxy_ts = PROXY_TS_OFF,
+		.proxy_wscale = SCMLB_SYN_PROXY_WSCALE,
+	};
 	struct scmlb_flow6_key c, r;
 	struct scmlb_flow f;
+	bool proxy;
 	size_t i;
 
-	for (i = 0; i < sizeof(protos); i++) {
-		c = flow6_key(EST6, protos[i] == IPPROTO_TCP ? VPORT : UDP_VPORT,
-			      protos[i]);
+	for (i = 0; i < ARRAY_SIZE(est6); i++) {
+		proxy = est6[i].dport == PROXY6_VPORT;
+		c = flow6_key(EST6, est6[i].dport, est6[i].proto);
 		r = flow6_reply_key(&c, 1);
 		memset(&f, 0, sizeof(f));
 		f.packets = 1;
-		f.backend_id = be6_id[1];
-		f.service_id = svc6_id;
+		f.backend_id = proxy ? be6_proxy_id[1] : be6_id[1];
+		f.service_id = proxy ? svc6_proxy_id : svc6_id;
 		be6_addr(1, (__u8 *)f.nat_addr);
 		f.nat_port = c.dst_port;
-		f.state = protos[i] == IPPROTO_TCP ? SCMLB_CT_ESTABLISHED :
-						     SCMLB_CT_UDP;
+		f.state = est6[i].proto == IPPROTO_TCP ? SCMLB_CT_ESTABLISHED :
+							 SCMLB_CT_UDP;
+		f.flags = proxy ? SCMLB_FLOW_SYN_PROXY | SCMLB_FLOW_SYN_ACKED : 0;
 		memcpy(f.client_mac, mac_client, ETH_ALEN);
 		if (bpf_map_update_elem(lb.maps.ct6, &c, &f, BPF_ANY))
 			return -errno;
 		f.packets = 0;
 		memcpy(f.nat_addr, c.dst_addr, sizeof(f.nat_addr));
-		f.flags = SCMLB_FLOW_REPLY;
+		f.flags |= SCMLB_FLOW_REPLY;
 		if (bpf_map_update_elem(lb.maps.ct6_replies, &r, &f, BPF_ANY))
+			return -errno;
+		if (proxy && bpf_map_update_elem(lb.maps.ct6_proxy, &c, &nums,
+						 BPF_ANY))
 			return -errno;
 	}
 	return 0;
@@ -1330,7 +1400,8 @@ static __u64 flow6_packets(enum pkt_kind kind)
 	if (kind == PK6_NONVIP || kind == PK6_FW_DROP || kind == PK6_ICMP_ERR)
 		return 0;
 	c = flow6_key(kind == PK6_TCP_SYN ? NEW6 : EST6,
-		      kind == PK6_UDP_EST ? UDP_VPORT : VPORT,
+		      kind == PK6_UDP_EST ? UDP_VPORT :
+		      kind == PK6_PROXY_EST ? PROXY6_VPORT : VPORT,
 		      kind == PK6_UDP_EST ? IPPROTO_UDP : IPPROTO_TCP);
 	if (kind == PK6_TCP_REPLY) {
 		r = flow6_reply_key(&c, 1);
@@ -1343,28 +1414,14 @@ static __u64 flow6_packets(enum pkt_kind kind)
 	       slot.flow.packets;
 }
 
-/*
- * VIP6's service, every port, round robin, and its NBE backends. Its
- * bit in lb_vip_hint must not be the IPv4 non-VIP path's, which would
- * then pay a lookup it does not pay without IPv6.
- */
-static int service6_add(void)
+/* IPv6 service @svc's NBE backends, BE6(1..NBE); their ids in @ids. */
+static int backends6_add(__u32 svc, __u32 *ids)
 {
-	struct scmlb_service svc = {
-		.family = SCMLB_AF_INET6,
-		.scheduler = SCMLB_SCHED_RR,
-	};
-	scmlb_addr_t other = { htonl(OTHER_ADDR) };
-	int n, err;
+	int n, err = 0;
 
-	ip6_pton(VIP6, (__u8 *)svc.vip);
-	if (scmlb_vip_hint_bit(svc.vip) == scmlb_vip_hint_bit(other))
-		return -EEXIST;
-	err = scmlb_service_add(&lb, &svc);
-	svc6_id = svc.id;
 	for (n = 1; n <= NBE && !err; n++) {
 		struct scmlb_backend be = {
-			.service_id = svc.id,
+			.service_id = svc,
 			.weight = 1,
 			.family = SCMLB_AF_INET6,
 			.ifindex = ifindex[SIDE_BE],
@@ -1374,10 +1431,44 @@ static int service6_add(void)
 		be6_addr(n, (__u8 *)be.addr);
 		memcpy(be.mac, mac_be, ETH_ALEN);
 		memcpy(be.if_mac, mac_beif, ETH_ALEN);
-		snprintf(be.name, sizeof(be.name), "be6-%d", n);
+		snprintf(be.name, sizeof(be.name), "be6-%u-%d", svc, n);
 		err = scmlb_backend_add(&lb, &be);
-		be6_id[n] = be.id;
+		ids[n] = be.id;
 	}
+	return err;
+}
+
+/*
+ * VIP6's service, every port, round robin, and its tcp:PROXY6_VPORT,
+ * --syn-proxy, each with NBE backends. VIP6's bit in lb_vip_hint must
+ * not be the IPv4 non-VIP path's, which would then pay a lookup it does
+ * not pay without IPv6.
+ */
+static int service6_add(void)
+{
+	struct scmlb_service svc = {
+		.family = SCMLB_AF_INET6,
+		.scheduler = SCMLB_SCHED_RR,
+	};
+	scmlb_addr_t other = { htonl(OTHER_ADDR) };
+	int err;
+
+	ip6_pton(VIP6, (__u8 *)svc.vip);
+	if (scmlb_vip_hint_bit(svc.vip) == scmlb_vip_hint_bit(other))
+		return -EEXIST;
+	err = scmlb_service_add(&lb, &svc);
+	svc6_id = svc.id;
+	if (!err)
+		err = backends6_add(svc6_id, be6_id);
+	svc.id = 0;
+	svc.proto = IPPROTO_TCP;
+	svc.port = htons(PROXY6_VPORT);
+	svc.flags = SCMLB_SVC_SYN_PROXY;
+	if (!err)
+		err = scmlb_service_add(&lb, &svc);
+	svc6_proxy_id = svc.id;
+	if (!err)
+		err = backends6_add(svc6_proxy_id, be6_proxy_id);
 	return err;
 }
 
@@ -1870,14 +1961,38 @@ static void proxy_flow_forget(void)
 	bpf_map_delete_elem(lb.maps.ct, &key);
 }
 
-/* output_wrong() of an IPv6 path, redirected. */
-static const char *output6_wrong(const struct row *r, const __u8 *out)
+/*
+ * A --syn-proxy flow's client segment, its TCP header at @in_th in and
+ * @out_th out: the acknowledgment and the echoed timestamp (NOP NOP TS)
+ * must have moved by the flow's offsets, to the backend's numbers.
+ */
+static const char *proxy_translation_wrong(const __u8 *in_th,
+					   const __u8 *out_th)
 {
+	if (get32(out_th + 8) != get32(in_th + 8) + PROXY_SEQ_OFF)
+		return "the acknowledgment was not translated";
+	if (get32(out_th + 28) != get32(in_th + 28) + PROXY_TS_OFF ||
+	    get32(out_th + 24) != get32(in_th + 24))
+		return "the echoed timestamp was not translated";
+	return NULL;
+}
+
+/* output_wrong() of an IPv6 path, redirected. */
+static const char *output6_wrong(const struct row *r, const __u8 *in,
+				 const __u8 *out)
+{
+	const size_t th = ETH_HLEN + 40;
+	const char *bad;
 	__u8 want[16];
 	int n;
 
 	if (!csums_valid6(out, BENCH_FRAME_LEN))
 		return "a checksum of the rewritten frame does not verify";
+	if (r->pkt == PK6_PROXY_EST) {
+		bad = proxy_translation_wrong(in + th, out + th);
+		if (bad)
+			return bad;
+	}
 	if (r->pkt == PK6_TCP_REPLY) {
 		ip6_pton(VIP6, want);
 		return memcmp(out + BENCH6_OFF_SADDR, want, 16) ?
@@ -1911,7 +2026,7 @@ static const char *output_wrong(const struct row *r, const __u8 *in,
 	if (r->act != XDP_REDIRECT)
 		return NULL;
 	if (r->pkt >= PK6_FIRST)
-		return output6_wrong(r, out);
+		return output6_wrong(r, in, out);
 	if (set != FS_N && svc_forward[flow_sets[set].svc] == SCMLB_FWD_DR)
 		return !memcmp(in + ETH_HLEN, out + ETH_HLEN,
 			       BENCH_FRAME_LEN - ETH_HLEN) &&
@@ -1925,6 +2040,10 @@ static const char *output_wrong(const struct row *r, const __u8 *in,
 		       "not the client's packet in a valid outer header";
 	if (!csums_valid(out, BENCH_FRAME_LEN))
 		return "a checksum of the rewritten frame does not verify";
+	if (r->pkt == PK_PROXY_EST &&
+	    proxy_translation_wrong(in + ETH_HLEN + 20, out + ETH_HLEN + 20))
+		return proxy_translation_wrong(in + ETH_HLEN + 20,
+					       out + ETH_HLEN + 20);
 	if (r->pkt == PK_TCP_REPLY || r->pkt == PK_REPLY_NOCT) {
 		saddr = get32(out + ETH_HLEN + 12);
 		return saddr == (r->pkt == PK_TCP_REPLY ? VIP : NOCT_VIP) ?

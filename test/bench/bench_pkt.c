@@ -64,7 +64,9 @@
  * counter (passed, fw_dropped, forwarded or returned) by exactly N, and
  * leave the packet count of flow 0's entry in that direction where N runs
  * put it: every run took the path it is reported for. A new maglev flow
- * must go to the backend lib/'s copy of the table names for it; an
+ * must go to the backend lib/'s copy of the table names for it; a
+ * measurement of new wrr flows, whole periods, must open each backend's
+ * exact share of them (its connection counter); an
  * established --syn-proxy flow's ACK must leave with its acknowledgment
  * and echoed timestamp moved by the flow's offsets.
  *
@@ -121,6 +123,7 @@
 #define DR_VIP		IP4(203, 0, 113, 31)	/* its service: rr, dr */
 #define IPIP_VIP	IP4(203, 0, 113, 41)	/* its service: rr, ipip */
 #define PROXY_VIP	IP4(203, 0, 113, 61)	/* its service: rr, --syn-proxy */
+#define WRR_VIP		IP4(203, 0, 113, 71)	/* its service: wrr, 3:1:1 */
 #define OTHER_ADDR	IP4(203, 0, 113, 12)	/* not a VIP */
 #define EST_BASE	IP4(100, 64, 0, 0)	/* established TCP flows */
 #define MAG_EST_BASE	IP4(100, 72, 0, 0)	/* the same, to MAG_VIP */
@@ -133,6 +136,7 @@
 #define IPIP_NEW_BASE	IP4(100, 120, 0, 0)	/* new TCP, to IPIP_VIP */
 #define PROXY_EST_BASE	IP4(100, 124, 0, 0)	/* established TCP, to PROXY_VIP */
 #define PROXY_NEW_BASE	IP4(100, 125, 0, 0)	/* handshakes, to PROXY_VIP */
+#define WRR_NEW_BASE	IP4(100, 126, 0, 0)	/* new TCP, to WRR_VIP */
 #define PROXY_ISN	0x5eed0000		/* their SYN's sequence number */
 #define PROXY_TSVAL	0x01020304		/* and timestamp */
 #define PROXY_SEQ_OFF	0x10000		/* an established flow's proxy_seq */
@@ -228,6 +232,7 @@ enum pkt_kind {
 	PK_PROXY_EST,	/* PK_TCP_EST to the --syn-proxy VIP, NOP NOP TS: translated */
 	PK_PROXY_SYN,	/* a SYN to the --syn-proxy VIP, Linux's options */
 	PK_PROXY_ACK,	/* the client's ACK of its cookie SYN-ACK */
+	PK_WRR_SYN,	/* PK_TCP_SYN to the wrr VIP */
 	PK6_NONVIP,	/* IPv6: PK_NONVIP's */
 	PK6_TCP_EST,	/* IPv6: the established flow's ACK, to VIP6 */
 	PK6_TCP_SYN,	/* IPv6: a new flow's SYN */
@@ -241,7 +246,11 @@ enum pkt_kind {
 };
 
 /* The services flows go to, as scmlb-attach -v and scmlb-svc make them. */
-enum svc { SVC_RR, SVC_MAGLEV, SVC_DR, SVC_IPIP, SVC_PROXY, SVC_N };
+enum svc { SVC_RR, SVC_MAGLEV, SVC_DR, SVC_IPIP, SVC_PROXY, SVC_WRR, SVC_N };
+
+/* The wrr service's weights, backends 1..NBE: a period of 5 picks. */
+static const __u16 wrr_weight[NBE + 1] = { 0, 3, 1, 1 };
+#define WRR_PERIOD	5
 
 /*
  * The IPv6 services and their backends 1..NBE, apart from the IPv4 ones:
@@ -255,7 +264,7 @@ static __u32 svc6_id, be6_id[4], svc6_proxy_id, be6_proxy_id[4];
  */
 enum flow_set {
 	FS_EST, FS_UDP, FS_NEW, FS_MAG_EST, FS_MAG_NEW, FS_DR_EST, FS_DR_NEW,
-	FS_IPIP_EST, FS_IPIP_NEW, FS_PROXY_EST, FS_PROXY_NEW, FS_N
+	FS_IPIP_EST, FS_IPIP_NEW, FS_PROXY_EST, FS_PROXY_NEW, FS_WRR_NEW, FS_N
 };
 
 static const struct flow_set_desc {
@@ -288,6 +297,8 @@ static const struct flow_set_desc {
 	/* opened by the runs, forgotten by proxy_flow_forget() */
 	[FS_PROXY_NEW] = { PROXY_NEW_BASE, PROXY_VIP, VPORT, IPPROTO_TCP,
 			   SVC_PROXY, false, false },
+	[FS_WRR_NEW] = { WRR_NEW_BASE, WRR_VIP, VPORT, IPPROTO_TCP, SVC_WRR,
+			 false, true },
 };
 
 /* Each service's forwarding, as scmlb-svc set --forward gives it. */
@@ -316,6 +327,7 @@ static const enum flow_set pkt_flows[PK_N] = {
 	/* a SYN leaves no state; its cookie's ACK opens flow 0 */
 	[PK_PROXY_SYN] = FS_N,
 	[PK_PROXY_ACK] = FS_PROXY_NEW,
+	[PK_WRR_SYN] = FS_WRR_NEW,
 	/* IPv6's: flow 0 alone, tracked by flows6_add() */
 	[PK6_NONVIP] = FS_N,
 	[PK6_TCP_EST] = FS_N,
@@ -372,7 +384,7 @@ enum {
 	R_UDP_FRAG, R_ICMP_ERR, R_EST_MANY, R_EST_FW_FEW, R_EST_FW_MANY, R_DROP_FW_MANY, R_EST_DOS,
 	R_CYC_FEW, R_CYC_MANY, R_FLOOR_CYC_FEW, R_FLOOR_CYC_MANY,
 	R_DOS_DROP, R_DR_NEW, R_DR_EST, R_IPIP_NEW, R_IPIP_EST, R_PROXY_EST,
-	R_PROXY_SYN_ACK, R_PROXY_COOKIE,
+	R_PROXY_SYN_ACK, R_PROXY_COOKIE, R_WRR_NEW,
 	R6_NONVIP, R6_TCP_NEW, R6_TCP_EST, R6_TCP_EGRESS, R6_UDP_EST,
 	R6_FW_DROP, R6_ICMP_ERR, R6_PROXY_EST, R_N,
 };
@@ -622,6 +634,15 @@ static struct row rows[R_N] = {
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
 		.target = 8.0,
 	},
+	/* the smooth-wrr period in the ring rr steps through (lib/scheduler.c) */
+	[R_WRR_NEW] = {
+		.key = "tcp_new_wrr",
+		.desc = "new TCP connection, wrr service (3:1:1), conntrack emptied",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_WRR_SYN,
+		.flows = 1, .forget = true, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 6.0,
+	},
 	/* IPv6: scmlb_main6, which scmlb_entry tail-calls as it does scmlb_main */
 	[R6_NONVIP] = {
 		.key = "nonvip6_pass",
@@ -703,6 +724,9 @@ static const struct comparison comparisons[] = {
 	  R_MAG_EST, R_TCP_EST, 1.1, "services issue: within 10 %" },
 	{ "maglev_vs_rr_new", "new TCP connection: maglev vs round-robin service",
 	  R_MAG_NEW, R_TCP_NEW, 1.0, "services issue: no dearer" },
+	{ "wrr_vs_rr_new", "new TCP connection: wrr vs round-robin service",
+	  R_WRR_NEW, R_TCP_NEW, 1.0,
+	  "no dearer: wrr's period is a ring as rr's, one cursor step" },
 	{ "maglev_vs_rr_new_fresh",
 	  "new TCP, a flow never seen: maglev vs round-robin service",
 	  R_MAG_NEW_FRESH, R_TCP_NEW_FRESH, 0,
@@ -972,9 +996,11 @@ static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 	case PK_DR_SYN:
 	case PK_IPIP_EST:
 	case PK_IPIP_SYN:
+	case PK_WRR_SYN:
 		f.saddr = flow_sets[pkt_flows[kind]].base;
 		f.daddr = flow_sets[pkt_flows[kind]].vip;
-		if (kind == PK_DR_SYN || kind == PK_IPIP_SYN)
+		if (kind == PK_DR_SYN || kind == PK_IPIP_SYN ||
+		    kind == PK_WRR_SYN)
 			f.tcp_flags = TF_SYN;
 		break;
 	case PK_PROXY_EST:
@@ -1521,8 +1547,9 @@ static int noct_service_add(void)
 /*
  * The VIP's service as scmlb-attach -v makes it (every port, round
  * robin), a second VIP's as "scmlb-svc set -v MAG_VIP -S maglev" makes
- * it, and NBE backends in each, as scmlb-lb set adds them. Both services
- * take every port: the two paths differ in the scheduler alone.
+ * it, and NBE backends in each, as scmlb-lb set adds them (weights
+ * wrr_weight on the wrr service's). Every service takes every port: the
+ * paths differ in the scheduler or the forwarding alone.
  */
 static int services_add(void)
 {
@@ -1535,7 +1562,9 @@ static int services_add(void)
 		[SVC_DR] = { DR_VIP, SCMLB_SCHED_RR },
 		[SVC_IPIP] = { IPIP_VIP, SCMLB_SCHED_RR },
 		[SVC_PROXY] = { PROXY_VIP, SCMLB_SCHED_RR },
+		[SVC_WRR] = { WRR_VIP, SCMLB_SCHED_WRR },
 	};
+	scmlb_addr_t other = { htonl(OTHER_ADDR) };
 	int i, n, err = 0;
 
 	for (i = 0; i < SVC_N && !err; i++) {
@@ -1547,10 +1576,15 @@ static int services_add(void)
 			.flags = i == SVC_PROXY ? SCMLB_SVC_SYN_PROXY : 0,
 		};
 
+		/* the non-VIP path's hint bit stays clear, as service6_add() */
+		if (scmlb_vip_hint_bit(svc.vip) == scmlb_vip_hint_bit(other))
+			return -EEXIST;
 		err = scmlb_service_add(&lb, &svc);
 		svc_id[i] = svc.id;
 		for (n = 1; n <= NBE && !err; n++)
-			err = tb_backend_add_to(&lb, svc.id, 1, 0, i * NBE + n,
+			err = tb_backend_add_to(&lb, svc.id,
+						i == SVC_WRR ? wrr_weight[n] : 1,
+						0, i * NBE + n,
 						BE_ADDR(n), ifindex[SIDE_BE],
 						mac_be, mac_beif, &be_id[i][n]);
 	}
@@ -1936,6 +1970,46 @@ static int proxy_cookie_take(void)
 	return -EPROTO;
 }
 
+/* The connections each backend of the wrr service opened, all CPUs. */
+static int wrr_conns(__u64 *conns)
+{
+	struct scmlb_backend_stats bs;
+	int n, err;
+
+	for (n = 1; n <= NBE; n++) {
+		err = scmlb_backend_stats(&lb, be_id[SVC_WRR][n], &bs);
+		if (err)
+			return err;
+		conns[n] = bs.conns;
+	}
+	return 0;
+}
+
+_Static_assert(REPEAT % WRR_PERIOD == 0, "a measurement is whole periods");
+
+/*
+ * The wrr row's picks: @runs SYNs, whole periods of the smooth-wrr ring,
+ * must have opened exactly each backend's share of them (@before: the
+ * counts before). Return: 0, or -EPROTO with its error line.
+ */
+static int wrr_picks_check(const struct row *r, const __u64 *before)
+{
+	__u64 after[NBE + 1], want;
+	int n, err = wrr_conns(after);
+
+	for (n = 1; n <= NBE && !err; n++) {
+		want = (__u64)r->repeat / WRR_PERIOD * wrr_weight[n];
+		if (after[n] - before[n] == want)
+			continue;
+		pr_err("'%s': backend %d (weight %u of %u) opened %llu of %u connections, expected %llu",
+		       r->key, n, wrr_weight[n], WRR_PERIOD,
+		       (unsigned long long)(after[n] - before[n]), r->repeat,
+		       (unsigned long long)want);
+		return -EPROTO;
+	}
+	return err;
+}
+
 /* The SYN-ACKs the --syn-proxy service sent, all CPUs. */
 static __u64 proxy_syn_acks(void)
 {
@@ -2087,6 +2161,7 @@ static int row_measure(struct row *r, int trial)
 	__u8 in[FRAME_MAX], out[BENCH_FRAME_LEN + 20];
 	struct bench_cfg *cfg = &harness->bss->cfg;
 	__u64 pk_before = 0, pk_after, grew, acks_before = 0;
+	__u64 wrr_before[NBE + 1];
 	/*
 	 * Flow 0's entry, or with fresh flows the last one's: a later flow
 	 * hashing to flow 0's half-open slot replaces it.
@@ -2124,6 +2199,8 @@ static int row_measure(struct row *r, int trial)
 		pk_before = flow_packets(r->pkt, checked);
 		acks_before = proxy_syn_acks();
 	}
+	if (!err && r->pkt == PK_WRR_SYN)
+		err = wrr_conns(wrr_before);
 	if (!err)
 		err = run_timed(r->prog, side, r->repeat, out, &act, &ns);
 	if (err) {
@@ -2162,6 +2239,11 @@ static int row_measure(struct row *r, int trial)
 			       r->key, checked, (unsigned long long)pk_after,
 			       (unsigned long long)flow0_expected(r, pk_before));
 			return -EPROTO;
+		}
+		if (r->pkt == PK_WRR_SYN) {
+			err = wrr_picks_check(r, wrr_before);
+			if (err)
+				return err;
 		}
 	}
 checked:

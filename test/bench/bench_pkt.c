@@ -53,6 +53,15 @@
  *    each SYN opens it anew; the reply entry the SYN writes replaces the
  *    one an earlier run left in its slot. The baseline takes the same
  *    branch and finds an empty slot.
+ *  - "half-open TCP flow promoted": promote_setup() runs a handshake
+ *    through scmlb_main (the SYN, the backend's SYN-ACK) and keeps the
+ *    two half-open slots it leaves; before every run the harness deletes
+ *    the flow the last run promoted from ct_flows and ct_replies and
+ *    writes the slots back, so that each ACK promotes it anew. The
+ *    baseline writes the same slots, but its deletes find nothing: the
+ *    figure keeps what deleting a present entry costs beyond an absent
+ *    one (unlinking it, returning it to the LRU's free list), an upper
+ *    bound.
  *  - "a flow never seen each run": no wrap, no delete, room in the LRU (no
  *    eviction); the new flows are deleted after each trial. Buckets and
  *    entries are cold: what a SYN flood costs.
@@ -137,6 +146,8 @@
 #define PROXY_EST_BASE	IP4(100, 124, 0, 0)	/* established TCP, to PROXY_VIP */
 #define PROXY_NEW_BASE	IP4(100, 125, 0, 0)	/* handshakes, to PROXY_VIP */
 #define WRR_NEW_BASE	IP4(100, 126, 0, 0)	/* new TCP, to WRR_VIP */
+#define PROMOTE_BASE	IP4(100, 127, 0, 0)	/* a flow promoted each run, to VIP */
+#define PROMOTE_BE_ISN	0x7e570000		/* its backend's SYN-ACK's sequence number */
 #define PROXY_ISN	0x5eed0000		/* their SYN's sequence number */
 #define PROXY_TSVAL	0x01020304		/* and timestamp */
 #define PROXY_SEQ_OFF	0x10000		/* an established flow's proxy_seq */
@@ -233,6 +244,7 @@ enum pkt_kind {
 	PK_PROXY_SYN,	/* a SYN to the --syn-proxy VIP, Linux's options */
 	PK_PROXY_ACK,	/* the client's ACK of its cookie SYN-ACK */
 	PK_WRR_SYN,	/* PK_TCP_SYN to the wrr VIP */
+	PK_PROMOTE_ACK,	/* the client's ACK of its backend's SYN-ACK */
 	PK6_NONVIP,	/* IPv6: PK_NONVIP's */
 	PK6_TCP_EST,	/* IPv6: the established flow's ACK, to VIP6 */
 	PK6_TCP_SYN,	/* IPv6: a new flow's SYN */
@@ -328,6 +340,8 @@ static const enum flow_set pkt_flows[PK_N] = {
 	[PK_PROXY_SYN] = FS_N,
 	[PK_PROXY_ACK] = FS_PROXY_NEW,
 	[PK_WRR_SYN] = FS_WRR_NEW,
+	/* half-open: promote_setup() and promote_check() */
+	[PK_PROMOTE_ACK] = FS_N,
 	/* IPv6's: flow 0 alone, tracked by flows6_add() */
 	[PK6_NONVIP] = FS_N,
 	[PK6_TCP_EST] = FS_N,
@@ -384,7 +398,7 @@ enum {
 	R_UDP_FRAG, R_ICMP_ERR, R_EST_MANY, R_EST_FW_FEW, R_EST_FW_MANY, R_DROP_FW_MANY, R_EST_DOS,
 	R_CYC_FEW, R_CYC_MANY, R_FLOOR_CYC_FEW, R_FLOOR_CYC_MANY,
 	R_DOS_DROP, R_DR_NEW, R_DR_EST, R_IPIP_NEW, R_IPIP_EST, R_PROXY_EST,
-	R_PROXY_SYN_ACK, R_PROXY_COOKIE, R_WRR_NEW,
+	R_PROXY_SYN_ACK, R_PROXY_COOKIE, R_WRR_NEW, R_PROMOTE,
 	R6_NONVIP, R6_TCP_NEW, R6_TCP_EST, R6_TCP_EGRESS, R6_UDP_EST,
 	R6_FW_DROP, R6_ICMP_ERR, R6_PROXY_EST, R_N,
 };
@@ -397,9 +411,11 @@ enum {
  * ICMP error's quote, ipip's outer header, the SYN proxy's translation),
  * a firewall drop too; a reply conntrack lost, 3.0 (its index and the
  * FIB); a new flow, two entries written, 6.0 (issue 6), whatever its
- * scheduler or forwarding; a SYN proxy handshake, the kernel's cookie
- * helper, 8.0; IPv6, IPv4's target times 1.2 (issue 16). A flow never
- * seen times memory, not code: those rows have none.
+ * scheduler (rr, wrr, maglev) or forwarding, and a half-open flow's
+ * promotion as well (two entries written, two slots freed); a SYN proxy
+ * handshake, the kernel's cookie helper, 8.0; IPv6, IPv4's target times
+ * 1.2 (issue 16). A flow never seen times memory, not code: those rows
+ * have none.
  */
 static struct row rows[R_N] = {
 	[R_FLOOR] = {
@@ -640,6 +656,18 @@ static struct row rows[R_N] = {
 		.desc = "new TCP connection, wrr service (3:1:1), conntrack emptied",
 		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_WRR_SYN,
 		.flows = 1, .forget = true, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 6.0,
+	},
+	/*
+	 * two entries written (ct_flows', ct_replies'), the half-open slots
+	 * freed: a new flow's work
+	 */
+	[R_PROMOTE] = {
+		.key = "tcp_promote",
+		.desc = "half-open TCP flow promoted: the client's ACK of the backend's SYN-ACK",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_PROMOTE_ACK,
+		.flows = 1, .repeat = REPEAT,
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
 		.target = 6.0,
 	},
@@ -1007,6 +1035,11 @@ static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 	case PK_PROXY_SYN:
 	case PK_PROXY_ACK:
 		return proxy_pkt_build(kind, &f, b);
+	case PK_PROMOTE_ACK:
+		f.saddr = PROMOTE_BASE;
+		f.seq = FRAME_SEQ + 1;
+		f.ack_seq = PROMOTE_BE_ISN + 1;
+		break;
 	case PK_TCP_REPLY:
 		/* flow 0 is on backend 1 (flows go round robin from it) */
 		f.src_mac = mac_be;
@@ -2051,6 +2084,160 @@ static const char *proxy_translation_wrong(const __u8 *in_th,
 	return NULL;
 }
 
+/*
+ * The promoted flow (PK_PROMOTE_ACK's): its client's key, its reply key
+ * on the backend its SYN went to, and their half-open slots as the
+ * handshake left them, which the harness writes back before every run.
+ */
+static struct scmlb_flow_key promote_key, promote_rkey;
+static struct scmlb_opening_slot promote_slots[2];
+
+_Static_assert(sizeof(promote_slots[0]) ==
+	       sizeof(((struct bench_cfg *)0)->promote_slot[0]),
+	       "the harness copies whole slots");
+
+/* The way of @key's bucket in the half-open map @fd holding it, or -1. */
+static int ct_way(int fd, const struct scmlb_flow_key *key,
+		  struct scmlb_opening_slot *slot, __u32 *index)
+{
+	__u32 i = scmlb_opening_bucket(key, scmlb_ct_opening_slots(CT_SIZE) - 1);
+	int way;
+
+	for (way = 0; way < 2; way++, i++) {
+		if (!bpf_map_lookup_elem(fd, &i, slot) &&
+		    scmlb_flow_key_equal(&slot->key, key)) {
+			*index = i;
+			return way;
+		}
+	}
+	return -1;
+}
+
+/* The promoted flow out of conntrack, whichever map holds it. */
+static void promote_forget(void)
+{
+	struct scmlb_flow_key rkey;
+	int n;
+
+	bpf_map_delete_elem(lb.maps.ct, &promote_key);
+	ct_forget(lb.maps.ct_opening, &promote_key);
+	for (n = 1; n <= NBE; n++) {
+		rkey = tb_flow_key(BE_ADDR(n), PROMOTE_BASE, VPORT, SPORT_BASE,
+				   IPPROTO_TCP);
+		bpf_map_delete_elem(lb.maps.ct_replies, &rkey);
+		ct_forget(lb.maps.ct_opening_rep, &rkey);
+	}
+}
+
+/* Run @in through scmlb_main as arriving on @side: XDP_REDIRECT expected. */
+static int promote_step(const char *what, enum side side, const __u8 *in,
+			__u8 *out)
+{
+	__u32 len;
+	int act, err;
+
+	err = prog_run(prog_fd(PROG_SCMLB), ifindex[side], in, BENCH_FRAME_LEN,
+		       out, &len, &act);
+	if (!err && act != XDP_REDIRECT)
+		err = -EPROTO;
+	if (err)
+		pr_err("'tcp_promote': the %s: %s", what,
+		       err == -EPROTO ? act_name(act) : strerror(-err));
+	return err;
+}
+
+/**
+ * promote_setup() - a half-open flow whose backend sent its SYN-ACK
+ * @cfg: the harness's, to write its slots back before each run
+ *
+ * The handshake through scmlb_main itself: the client's SYN opens the
+ * flow (round robin on VIP's service), its backend's SYN-ACK marks it
+ * SCMLB_FLOW_SYN_ACKED, what PK_PROMOTE_ACK acknowledges. Both slots
+ * are read back as the data plane wrote them.
+ *
+ * Return: 0 or -errno, with its error line.
+ */
+static int promote_setup(struct bench_cfg *cfg)
+{
+	struct frame f = {
+		.src_mac = mac_client, .dst_mac = mac_up,
+		.proto = IPPROTO_TCP, .saddr = PROMOTE_BASE, .daddr = VIP,
+		.sport = SPORT_BASE, .dport = VPORT, .tcp_flags = TF_SYN,
+		.payload = BENCH_FRAME_LEN - ETH_HLEN - 20 - 20,
+	};
+	__u8 in[FRAME_MAX], out[FRAME_MAX];
+	const struct scmlb_flow *c = &promote_slots[0].flow;
+	__u32 be;
+	int err;
+
+	promote_key = tb_flow_key(PROMOTE_BASE, VIP, SPORT_BASE, VPORT,
+				  IPPROTO_TCP);
+	promote_forget();
+	frame_build(&f, in);
+	err = promote_step("SYN", SIDE_UP, in, out);
+	if (err)
+		return err;
+	be = get32(out + ETH_HLEN + 16);
+	f.src_mac = mac_be;
+	f.dst_mac = mac_beif;
+	f.saddr = be;
+	f.daddr = PROMOTE_BASE;
+	f.sport = VPORT;
+	f.dport = SPORT_BASE;
+	f.tcp_flags = TF_SYN | TF_ACK;
+	f.seq = PROMOTE_BE_ISN;
+	f.ack_seq = FRAME_SEQ + 1;
+	frame_build(&f, in);
+	err = promote_step("backend's SYN-ACK", SIDE_BE, in, out);
+	if (err)
+		return err;
+	promote_rkey = tb_flow_key(be, PROMOTE_BASE, VPORT, SPORT_BASE,
+				   IPPROTO_TCP);
+	if (ct_way(lb.maps.ct_opening, &promote_key, &promote_slots[0],
+		   &cfg->promote_idx[0]) < 0 ||
+	    ct_way(lb.maps.ct_opening_rep, &promote_rkey, &promote_slots[1],
+		   &cfg->promote_idx[1]) < 0) {
+		pr_err("'tcp_promote': the handshake left no half-open slots");
+		return -EPROTO;
+	}
+	if (!SCMLB_BENCH_SKIP &&
+	    (c->state != SCMLB_CT_OPENING ||
+	     !(c->flags & SCMLB_FLOW_HALF_OPEN) ||
+	     !(c->flags & SCMLB_FLOW_SYN_ACKED) ||
+	     c->syn_ack_next != PROMOTE_BE_ISN + 1)) {
+		pr_err("'tcp_promote': the half-open flow is not SYN-ACKed");
+		return -EPROTO;
+	}
+	memcpy(cfg->promote_slot, promote_slots, sizeof(promote_slots));
+	return 0;
+}
+
+/*
+ * After a promotion's runs: the last one moved the flow to ct_flows,
+ * established, counted once past its half-open count, with its reply
+ * entry in ct_replies, and freed its half-open slot. NULL, or what is
+ * wrong.
+ */
+static const char *promote_wrong(void)
+{
+	struct scmlb_opening_slot slot;
+	struct scmlb_flow f;
+	__u32 i;
+
+	if (bpf_map_lookup_elem(lb.maps.ct, &promote_key, &f))
+		return "the flow is not in ct_flows";
+	if (f.state != SCMLB_CT_ESTABLISHED || (f.flags & SCMLB_FLOW_HALF_OPEN))
+		return "the flow in ct_flows is not established";
+	if (f.packets != promote_slots[0].flow.packets + 1)
+		return "the flow in ct_flows counted more than one run";
+	if (bpf_map_lookup_elem(lb.maps.ct_replies, &promote_rkey, &f) ||
+	    (f.flags & SCMLB_FLOW_HALF_OPEN))
+		return "the reply entry is not in ct_replies";
+	if (ct_way(lb.maps.ct_opening, &promote_key, &slot, &i) >= 0)
+		return "the half-open slot was not freed";
+	return NULL;
+}
+
 /* output_wrong() of an IPv6 path, redirected. */
 static const char *output6_wrong(const struct row *r, const __u8 *in,
 				 const __u8 *out)
@@ -2180,6 +2367,12 @@ static int row_measure(struct row *r, int trial)
 			return err;
 		}
 	}
+	cfg->promote = r->pkt == PK_PROMOTE_ACK;
+	if (cfg->promote) {
+		err = promote_setup(cfg);
+		if (err)
+			return err;
+	}
 	side = pkt_build(r->pkt, in);
 	memcpy(cfg->frame, in, BENCH_FRAME_LEN);
 	cfg->flows = r->flows;
@@ -2245,6 +2438,11 @@ static int row_measure(struct row *r, int trial)
 			if (err)
 				return err;
 		}
+		bad = r->pkt == PK_PROMOTE_ACK ? promote_wrong() : NULL;
+		if (bad) {
+			pr_err("'%s': %s", r->key, bad);
+			return -EPROTO;
+		}
 	}
 checked:
 	/* every trial opens the same new flows */
@@ -2252,6 +2450,8 @@ checked:
 		flows6_forget();
 	if (r->pkt == PK_PROXY_ACK)
 		proxy_flow_forget();
+	if (r->pkt == PK_PROMOTE_ACK)
+		promote_forget();
 	if (pkt_flows[r->pkt] != FS_N && flow_sets[pkt_flows[r->pkt]].opened) {
 		err = flows_delete(pkt_flows[r->pkt], 0,
 				   r->flows ? 1 : r->repeat);
@@ -2360,7 +2560,8 @@ static int scmlb_setup(void)
 
 /*
  * The harness, the baseline and the floor, with the floor's table as large
- * as conntrack; the harness gets conntrack itself, to empty it per run.
+ * as conntrack; the harness gets conntrack itself, to empty it per run
+ * (and to put a half-open flow back).
  */
 static int refs_setup(void)
 {
@@ -2389,6 +2590,14 @@ static int refs_setup(void)
 	if (!err)
 		err = bpf_map__reuse_fd(harness->maps.bench_ct6,
 					lb.maps.ct6_opening);
+	if (!err)
+		err = bpf_map__reuse_fd(harness->maps.bench_ct_rep,
+					lb.maps.ct_opening_rep);
+	if (!err)
+		err = bpf_map__reuse_fd(harness->maps.bench_flows, lb.maps.ct);
+	if (!err)
+		err = bpf_map__reuse_fd(harness->maps.bench_replies,
+					lb.maps.ct_replies);
 	floor_skel->rodata->floor_vip = htonl(VIP);
 	if (!err)
 		err = bench_restore__load(harness);

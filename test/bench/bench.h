@@ -47,7 +47,7 @@ struct bench_cfg {
 	 * ct_replies, and its half-open slots written back as below
 	 */
 	__u32 promote;
-	__u32 promote_idx[2];	/* the slots: ct_opening's, ct_opening_rep's */
+	__u32 promote_idx[2];	/* ct_opening's slot, ct_opening_rep's */
 	__u64 promote_slot[2][9];	/* their struct scmlb_opening_slot */
 };
 

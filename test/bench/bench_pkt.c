@@ -132,7 +132,7 @@
 #define DR_VIP		IP4(203, 0, 113, 31)	/* its service: rr, dr */
 #define IPIP_VIP	IP4(203, 0, 113, 41)	/* its service: rr, ipip */
 #define PROXY_VIP	IP4(203, 0, 113, 61)	/* its service: rr, --syn-proxy */
-#define WRR_VIP		IP4(203, 0, 113, 71)	/* its service: wrr, 3:1:1 */
+#define WRR_VIP		IP4(203, 0, 113, 71)	/* its service: wrr 3:1:1 */
 #define OTHER_ADDR	IP4(203, 0, 113, 12)	/* not a VIP */
 #define EST_BASE	IP4(100, 64, 0, 0)	/* established TCP flows */
 #define MAG_EST_BASE	IP4(100, 72, 0, 0)	/* the same, to MAG_VIP */
@@ -146,12 +146,12 @@
 #define PROXY_EST_BASE	IP4(100, 124, 0, 0)	/* established TCP, to PROXY_VIP */
 #define PROXY_NEW_BASE	IP4(100, 125, 0, 0)	/* handshakes, to PROXY_VIP */
 #define WRR_NEW_BASE	IP4(100, 126, 0, 0)	/* new TCP, to WRR_VIP */
-#define PROMOTE_BASE	IP4(100, 127, 0, 0)	/* a flow promoted each run, to VIP */
-#define PROMOTE_BE_ISN	0x7e570000		/* its backend's SYN-ACK's sequence number */
+#define PROMOTE_BASE	IP4(100, 127, 0, 0)	/* promoted each run, to VIP */
+#define PROMOTE_BE_ISN	0x7e570000		/* its backend's ISN */
 #define PROXY_ISN	0x5eed0000		/* their SYN's sequence number */
 #define PROXY_TSVAL	0x01020304		/* and timestamp */
-#define PROXY_SEQ_OFF	0x10000		/* an established flow's proxy_seq */
-#define PROXY_TS_OFF	0x100		/* and proxy_ts */
+#define PROXY_SEQ_OFF	0x10000		/* an established flow's offsets */
+#define PROXY_TS_OFF	0x100
 #define CLIENTS_NET	IP4(100, 64, 0, 0)	/* /10: every client above */
 #define CLIENTS_LEN	10
 #define DROP_SRC	IP4(192, 0, 2, 1)	/* a firewall rule covers it */
@@ -252,7 +252,7 @@ enum pkt_kind {
 	PK6_UDP_EST,	/* IPv6: the established UDP flow's datagram */
 	PK6_FW_DROP,	/* IPv6: a TCP ACK from a source a rule drops */
 	PK6_ICMP_ERR,	/* IPv6: a router's Packet Too Big about a reply */
-	PK6_PROXY_EST,	/* IPv6: PK_PROXY_EST's, to VIP6's --syn-proxy port */
+	PK6_PROXY_EST,	/* IPv6: PK_PROXY_EST's, to PROXY6_VPORT */
 	PK_N,
 	PK6_FIRST = PK6_NONVIP,
 };
@@ -650,7 +650,7 @@ static struct row rows[R_N] = {
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
 		.target = 8.0,
 	},
-	/* the smooth-wrr period in the ring rr steps through (lib/scheduler.c) */
+	/* lib/'s smooth-wrr period, in the ring rr steps through */
 	[R_WRR_NEW] = {
 		.key = "tcp_new_wrr",
 		.desc = "new TCP connection, wrr service (3:1:1), conntrack emptied",
@@ -1390,7 +1390,8 @@ static int flows6_add(void)
 		f.nat_port = c.dst_port;
 		f.state = est6[i].proto == IPPROTO_TCP ? SCMLB_CT_ESTABLISHED :
 							 SCMLB_CT_UDP;
-		f.flags = proxy ? SCMLB_FLOW_SYN_PROXY | SCMLB_FLOW_SYN_ACKED : 0;
+		f.flags = proxy ? SCMLB_FLOW_SYN_PROXY | SCMLB_FLOW_SYN_ACKED :
+				  0;
 		memcpy(f.client_mac, mac_client, ETH_ALEN);
 		if (bpf_map_update_elem(lb.maps.ct6, &c, &f, BPF_ANY))
 			return -errno;
@@ -1617,9 +1618,9 @@ static int services_add(void)
 		for (n = 1; n <= NBE && !err; n++)
 			err = tb_backend_add_to(&lb, svc.id,
 						i == SVC_WRR ? wrr_weight[n] : 1,
-						0, i * NBE + n,
-						BE_ADDR(n), ifindex[SIDE_BE],
-						mac_be, mac_beif, &be_id[i][n]);
+						0, i * NBE + n, BE_ADDR(n),
+						ifindex[SIDE_BE], mac_be,
+						mac_beif, &be_id[i][n]);
 	}
 	if (!err)
 		err = noct_service_add();
@@ -2100,7 +2101,8 @@ _Static_assert(sizeof(promote_slots[0]) ==
 static int ct_way(int fd, const struct scmlb_flow_key *key,
 		  struct scmlb_opening_slot *slot, __u32 *index)
 {
-	__u32 i = scmlb_opening_bucket(key, scmlb_ct_opening_slots(CT_SIZE) - 1);
+	__u32 mask = scmlb_ct_opening_slots(CT_SIZE) - 1;
+	__u32 i = scmlb_opening_bucket(key, mask);
 	int way;
 
 	for (way = 0; way < 2; way++, i++) {

@@ -91,7 +91,7 @@ static __always_inline void forget6(void *data, void *data_end)
 		s->key.family = 0;
 }
 
-/* Write slot @idx of the half-open map @map with @words, a struct scmlb_opening_slot. */
+/* Slot @idx of the half-open map @map: @words, a struct scmlb_opening_slot. */
 static __always_inline void slot_write(void *map, __u32 idx, const __u64 *words)
 {
 	__u64 *s = bpf_map_lookup_elem(map, &idx);

@@ -42,6 +42,13 @@ struct bench_cfg {
 	__u32 forget;		/* 1: take the run's flow out of conntrack first */
 	__u32 opening_mask;	/* slots of ct_opening less one */
 	__u32 v6;		/* an IPv6 frame: flow 0 only, ct6_opening */
+	/*
+	 * 1: before each run, flow 0's promoted entries out of ct_flows and
+	 * ct_replies, and its half-open slots written back as below
+	 */
+	__u32 promote;
+	__u32 promote_idx[2];	/* ct_opening's slot, ct_opening_rep's */
+	__u64 promote_slot[2][9];	/* their struct scmlb_opening_slot */
 };
 
 /* Where an IPv6 frame's fields are, for the harness (no extension headers). */

@@ -53,6 +53,15 @@
  *    each SYN opens it anew; the reply entry the SYN writes replaces the
  *    one an earlier run left in its slot. The baseline takes the same
  *    branch and finds an empty slot.
+ *  - "half-open TCP flow promoted": promote_setup() runs a handshake
+ *    through scmlb_main (the SYN, the backend's SYN-ACK) and keeps the
+ *    two half-open slots it leaves; before every run the harness deletes
+ *    the flow the last run promoted from ct_flows and ct_replies and
+ *    writes the slots back, so that each ACK promotes it anew. The
+ *    baseline writes the same slots, but its deletes find nothing: the
+ *    figure keeps what deleting a present entry costs beyond an absent
+ *    one (unlinking it, returning it to the LRU's free list), an upper
+ *    bound.
  *  - "a flow never seen each run": no wrap, no delete, room in the LRU (no
  *    eviction); the new flows are deleted after each trial. Buckets and
  *    entries are cold: what a SYN flood costs.
@@ -64,7 +73,11 @@
  * counter (passed, fw_dropped, forwarded or returned) by exactly N, and
  * leave the packet count of flow 0's entry in that direction where N runs
  * put it: every run took the path it is reported for. A new maglev flow
- * must go to the backend lib/'s copy of the table names for it.
+ * must go to the backend lib/'s copy of the table names for it; a
+ * measurement of new wrr flows, whole periods, must open each backend's
+ * exact share of them (its connection counter); an
+ * established --syn-proxy flow's ACK must leave with its acknowledgment
+ * and echoed timestamp moved by the flow's offsets.
  *
  * The data plane is loaded, pinned (on a private bpffs) and configured
  * with lib/ as the tools do it: services, backends, firewall rules and
@@ -119,6 +132,7 @@
 #define DR_VIP		IP4(203, 0, 113, 31)	/* its service: rr, dr */
 #define IPIP_VIP	IP4(203, 0, 113, 41)	/* its service: rr, ipip */
 #define PROXY_VIP	IP4(203, 0, 113, 61)	/* its service: rr, --syn-proxy */
+#define WRR_VIP		IP4(203, 0, 113, 71)	/* its service: wrr 3:1:1 */
 #define OTHER_ADDR	IP4(203, 0, 113, 12)	/* not a VIP */
 #define EST_BASE	IP4(100, 64, 0, 0)	/* established TCP flows */
 #define MAG_EST_BASE	IP4(100, 72, 0, 0)	/* the same, to MAG_VIP */
@@ -131,8 +145,13 @@
 #define IPIP_NEW_BASE	IP4(100, 120, 0, 0)	/* new TCP, to IPIP_VIP */
 #define PROXY_EST_BASE	IP4(100, 124, 0, 0)	/* established TCP, to PROXY_VIP */
 #define PROXY_NEW_BASE	IP4(100, 125, 0, 0)	/* handshakes, to PROXY_VIP */
+#define WRR_NEW_BASE	IP4(100, 126, 0, 0)	/* new TCP, to WRR_VIP */
+#define PROMOTE_BASE	IP4(100, 127, 0, 0)	/* promoted each run, to VIP */
+#define PROMOTE_BE_ISN	0x7e570000		/* its backend's ISN */
 #define PROXY_ISN	0x5eed0000		/* their SYN's sequence number */
 #define PROXY_TSVAL	0x01020304		/* and timestamp */
+#define PROXY_SEQ_OFF	0x10000		/* an established flow's offsets */
+#define PROXY_TS_OFF	0x100
 #define CLIENTS_NET	IP4(100, 64, 0, 0)	/* /10: every client above */
 #define CLIENTS_LEN	10
 #define DROP_SRC	IP4(192, 0, 2, 1)	/* a firewall rule covers it */
@@ -159,6 +178,8 @@
 #define DROP6_NET	"2001:db8:dead::"	/* /64 */
 #define ROUTER6		"2001:db8:ffff::1"	/* a hop toward the clients */
 #define BE6_FMT		"2001:db8:3::%d"
+/* VIP6's tcp:443, --syn-proxy, beside the catch-all: the same backends */
+#define PROXY6_VPORT	443
 
 /* Backends of each service: the same addresses serve both. */
 #define NBE		3
@@ -222,6 +243,8 @@ enum pkt_kind {
 	PK_PROXY_EST,	/* PK_TCP_EST to the --syn-proxy VIP, NOP NOP TS: translated */
 	PK_PROXY_SYN,	/* a SYN to the --syn-proxy VIP, Linux's options */
 	PK_PROXY_ACK,	/* the client's ACK of its cookie SYN-ACK */
+	PK_WRR_SYN,	/* PK_TCP_SYN to the wrr VIP */
+	PK_PROMOTE_ACK,	/* the client's ACK of its backend's SYN-ACK */
 	PK6_NONVIP,	/* IPv6: PK_NONVIP's */
 	PK6_TCP_EST,	/* IPv6: the established flow's ACK, to VIP6 */
 	PK6_TCP_SYN,	/* IPv6: a new flow's SYN */
@@ -229,15 +252,23 @@ enum pkt_kind {
 	PK6_UDP_EST,	/* IPv6: the established UDP flow's datagram */
 	PK6_FW_DROP,	/* IPv6: a TCP ACK from a source a rule drops */
 	PK6_ICMP_ERR,	/* IPv6: a router's Packet Too Big about a reply */
+	PK6_PROXY_EST,	/* IPv6: PK_PROXY_EST's, to PROXY6_VPORT */
 	PK_N,
 	PK6_FIRST = PK6_NONVIP,
 };
 
 /* The services flows go to, as scmlb-attach -v and scmlb-svc make them. */
-enum svc { SVC_RR, SVC_MAGLEV, SVC_DR, SVC_IPIP, SVC_PROXY, SVC_N };
+enum svc { SVC_RR, SVC_MAGLEV, SVC_DR, SVC_IPIP, SVC_PROXY, SVC_WRR, SVC_N };
 
-/* The IPv6 service and its backends 1..NBE, apart from the IPv4 ones. */
-static __u32 svc6_id, be6_id[4];
+/* The wrr service's weights, backends 1..NBE: a period of 5 picks. */
+static const __u16 wrr_weight[NBE + 1] = { 0, 3, 1, 1 };
+#define WRR_PERIOD	5
+
+/*
+ * The IPv6 services and their backends 1..NBE, apart from the IPv4 ones:
+ * VIP6's catch-all, and its --syn-proxy port.
+ */
+static __u32 svc6_id, be6_id[4], svc6_proxy_id, be6_proxy_id[4];
 
 /*
  * Flows of one kind: flow i of a set is flow 0 (its frame) with the
@@ -245,7 +276,7 @@ static __u32 svc6_id, be6_id[4];
  */
 enum flow_set {
 	FS_EST, FS_UDP, FS_NEW, FS_MAG_EST, FS_MAG_NEW, FS_DR_EST, FS_DR_NEW,
-	FS_IPIP_EST, FS_IPIP_NEW, FS_PROXY_EST, FS_PROXY_NEW, FS_N
+	FS_IPIP_EST, FS_IPIP_NEW, FS_PROXY_EST, FS_PROXY_NEW, FS_WRR_NEW, FS_N
 };
 
 static const struct flow_set_desc {
@@ -278,6 +309,8 @@ static const struct flow_set_desc {
 	/* opened by the runs, forgotten by proxy_flow_forget() */
 	[FS_PROXY_NEW] = { PROXY_NEW_BASE, PROXY_VIP, VPORT, IPPROTO_TCP,
 			   SVC_PROXY, false, false },
+	[FS_WRR_NEW] = { WRR_NEW_BASE, WRR_VIP, VPORT, IPPROTO_TCP, SVC_WRR,
+			 false, true },
 };
 
 /* Each service's forwarding, as scmlb-svc set --forward gives it. */
@@ -306,6 +339,9 @@ static const enum flow_set pkt_flows[PK_N] = {
 	/* a SYN leaves no state; its cookie's ACK opens flow 0 */
 	[PK_PROXY_SYN] = FS_N,
 	[PK_PROXY_ACK] = FS_PROXY_NEW,
+	[PK_WRR_SYN] = FS_WRR_NEW,
+	/* half-open: promote_setup() and promote_check() */
+	[PK_PROMOTE_ACK] = FS_N,
 	/* IPv6's: flow 0 alone, tracked by flows6_add() */
 	[PK6_NONVIP] = FS_N,
 	[PK6_TCP_EST] = FS_N,
@@ -314,6 +350,7 @@ static const enum flow_set pkt_flows[PK_N] = {
 	[PK6_UDP_EST] = FS_N,
 	[PK6_FW_DROP] = FS_N,
 	[PK6_ICMP_ERR] = FS_N,
+	[PK6_PROXY_EST] = FS_N,
 };
 
 /* PROG_SCMLB6: scmlb_main6, where scmlb_entry sends an IPv6 frame */
@@ -361,9 +398,9 @@ enum {
 	R_UDP_FRAG, R_ICMP_ERR, R_EST_MANY, R_EST_FW_FEW, R_EST_FW_MANY, R_DROP_FW_MANY, R_EST_DOS,
 	R_CYC_FEW, R_CYC_MANY, R_FLOOR_CYC_FEW, R_FLOOR_CYC_MANY,
 	R_DOS_DROP, R_DR_NEW, R_DR_EST, R_IPIP_NEW, R_IPIP_EST, R_PROXY_EST,
-	R_PROXY_SYN_ACK, R_PROXY_COOKIE,
+	R_PROXY_SYN_ACK, R_PROXY_COOKIE, R_WRR_NEW, R_PROMOTE,
 	R6_NONVIP, R6_TCP_NEW, R6_TCP_EST, R6_TCP_EGRESS, R6_UDP_EST,
-	R6_FW_DROP, R6_ICMP_ERR, R_N,
+	R6_FW_DROP, R6_ICMP_ERR, R6_PROXY_EST, R_N,
 };
 
 /*
@@ -374,9 +411,11 @@ enum {
  * ICMP error's quote, ipip's outer header, the SYN proxy's translation),
  * a firewall drop too; a reply conntrack lost, 3.0 (its index and the
  * FIB); a new flow, two entries written, 6.0 (issue 6), whatever its
- * scheduler or forwarding; a SYN proxy handshake, the kernel's cookie
- * helper, 8.0; IPv6, IPv4's target times 1.2 (issue 16). A flow never
- * seen times memory, not code: those rows have none.
+ * scheduler (rr, wrr, maglev) or forwarding, and a half-open flow's
+ * promotion as well (two entries written, two slots freed); a SYN proxy
+ * handshake, the kernel's cookie helper, 8.0; IPv6, IPv4's target times
+ * 1.2 (issue 16). A flow never seen times memory, not code: those rows
+ * have none.
  */
 static struct row rows[R_N] = {
 	[R_FLOOR] = {
@@ -611,6 +650,27 @@ static struct row rows[R_N] = {
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
 		.target = 8.0,
 	},
+	/* lib/'s smooth-wrr period, in the ring rr steps through */
+	[R_WRR_NEW] = {
+		.key = "tcp_new_wrr",
+		.desc = "new TCP connection, wrr service (3:1:1), conntrack emptied",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_WRR_SYN,
+		.flows = 1, .forget = true, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 6.0,
+	},
+	/*
+	 * two entries written (ct_flows', ct_replies'), the half-open slots
+	 * freed: a new flow's work
+	 */
+	[R_PROMOTE] = {
+		.key = "tcp_promote",
+		.desc = "half-open TCP flow promoted: the client's ACK of the backend's SYN-ACK",
+		.sc = SC_BASE, .prog = PROG_SCMLB, .pkt = PK_PROMOTE_ACK,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 6.0,
+	},
 	/* IPv6: scmlb_main6, which scmlb_entry tail-calls as it does scmlb_main */
 	[R6_NONVIP] = {
 		.key = "nonvip6_pass",
@@ -668,6 +728,14 @@ static struct row rows[R_N] = {
 		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
 		.target = 2.4,
 	},
+	[R6_PROXY_EST] = {
+		.key = "tcp6_est_syn_proxy",
+		.desc = "IPv6: established TCP ingress, --syn-proxy service (ack and TSecr translated)",
+		.sc = SC_BASE, .prog = PROG_SCMLB6, .pkt = PK6_PROXY_EST,
+		.flows = 1, .repeat = REPEAT,
+		.act = XDP_REDIRECT, .cnt = CNT_FORWARDED,
+		.target = 2.4,
+	},
 };
 
 /* Ratios between paths, with the targets the issues set. */
@@ -684,6 +752,9 @@ static const struct comparison comparisons[] = {
 	  R_MAG_EST, R_TCP_EST, 1.1, "services issue: within 10 %" },
 	{ "maglev_vs_rr_new", "new TCP connection: maglev vs round-robin service",
 	  R_MAG_NEW, R_TCP_NEW, 1.0, "services issue: no dearer" },
+	{ "wrr_vs_rr_new", "new TCP connection: wrr vs round-robin service",
+	  R_WRR_NEW, R_TCP_NEW, 1.0,
+	  "no dearer: wrr's period is a ring as rr's, one cursor step" },
 	{ "maglev_vs_rr_new_fresh",
 	  "new TCP, a flow never seen: maglev vs round-robin service",
 	  R_MAG_NEW_FRESH, R_TCP_NEW_FRESH, 0,
@@ -716,6 +787,9 @@ static const struct comparison comparisons[] = {
 	  R6_FW_DROP, R_FW_DROP, 0, "a 128-bit LPM key" },
 	{ "ipv6_vs_ipv4_icmp_error", "ICMP error about a reply: IPv6 vs IPv4",
 	  R6_ICMP_ERR, R_ICMP_ERR, 0, "the quote walked as a packet" },
+	{ "ipv6_vs_ipv4_syn_proxy_est",
+	  "established TCP, --syn-proxy service: IPv6 vs IPv4",
+	  R6_PROXY_EST, R_PROXY_EST, 1.2, "issue 16: within 20 %" },
 };
 
 static struct scmlb_bpf *skel;
@@ -786,6 +860,29 @@ static enum side icmp6_err_build(__u8 *b)
 	return SIDE_UP;
 }
 
+/*
+ * NOP NOP TS (TSval PROXY_TSVAL, TSecr 0x100, scmlb's clock) at the start
+ * of the payload of the IPv6 TCP frame in @b, its header grown over them
+ * and its checksum summed again: a --syn-proxy flow's segment as Linux
+ * sends it.
+ */
+static void frame6_ts_set(__u8 *b)
+{
+	__u8 *ip = b + ETH_HLEN, *th = ip + 40;
+	__u16 l4len = get16(ip + 4);
+
+	th[12] = 8 << 4;
+	th[20] = th[21] = 1;
+	th[22] = 8;
+	th[23] = 10;
+	put32(th + 24, PROXY_TSVAL);
+	put32(th + 28, 0x100);
+	put16(th + 16, 0);
+	put16(th + 16, ~sum_fold(sum16(th, l4len, sum_pseudo6(ip + 8, ip + 24,
+							      IPPROTO_TCP,
+							      l4len))));
+}
+
 /* Flow 0 of an IPv6 @kind in @b, BENCH_FRAME_LEN bytes; its interface. */
 static enum side pkt6_build(enum pkt_kind kind, __u8 *b)
 {
@@ -820,11 +917,16 @@ static enum side pkt6_build(enum pkt_kind kind, __u8 *b)
 		f.dport = UDP_VPORT;
 		f.tcp_flags = 0;
 		break;
+	case PK6_PROXY_EST:
+		f.dport = PROXY6_VPORT;
+		break;
 	default:
 		break;
 	}
 	f.payload = BENCH_FRAME_LEN - ETH_HLEN - 40 - l4_hdr_len(f.proto, 5);
 	frame6_build(&f, b);
+	if (kind == PK6_PROXY_EST)
+		frame6_ts_set(b);
 	return side;
 }
 
@@ -922,15 +1024,22 @@ static enum side pkt_build(enum pkt_kind kind, __u8 *b)
 	case PK_DR_SYN:
 	case PK_IPIP_EST:
 	case PK_IPIP_SYN:
+	case PK_WRR_SYN:
 		f.saddr = flow_sets[pkt_flows[kind]].base;
 		f.daddr = flow_sets[pkt_flows[kind]].vip;
-		if (kind == PK_DR_SYN || kind == PK_IPIP_SYN)
+		if (kind == PK_DR_SYN || kind == PK_IPIP_SYN ||
+		    kind == PK_WRR_SYN)
 			f.tcp_flags = TF_SYN;
 		break;
 	case PK_PROXY_EST:
 	case PK_PROXY_SYN:
 	case PK_PROXY_ACK:
 		return proxy_pkt_build(kind, &f, b);
+	case PK_PROMOTE_ACK:
+		f.saddr = PROMOTE_BASE;
+		f.seq = FRAME_SEQ + 1;
+		f.ack_seq = PROMOTE_BE_ISN + 1;
+		break;
 	case PK_TCP_REPLY:
 		/* flow 0 is on backend 1 (flows go round robin from it) */
 		f.src_mac = mac_be;
@@ -1040,8 +1149,8 @@ static void flow_entries(enum flow_set set, __u32 i, int n,
 	/* a --syn-proxy flow whose backend's handshake is done */
 	c->flow.flags |= SCMLB_FLOW_SYN_PROXY | SCMLB_FLOW_SYN_ACKED;
 	r->flow.flags |= SCMLB_FLOW_SYN_PROXY | SCMLB_FLOW_SYN_ACKED;
-	c->flow.proxy_seq = r->flow.proxy_seq = 0x10000;
-	c->flow.proxy_ts = r->flow.proxy_ts = 0x100;
+	c->flow.proxy_seq = r->flow.proxy_seq = PROXY_SEQ_OFF;
+	c->flow.proxy_ts = r->flow.proxy_ts = PROXY_TS_OFF;
 	c->flow.proxy_wscale = r->flow.proxy_wscale = SCMLB_SYN_PROXY_WSCALE;
 }
 
@@ -1245,33 +1354,54 @@ static struct scmlb_flow6_key flow6_reply_key(const struct scmlb_flow6_key *c,
 	return r;
 }
 
-/* The IPv6 established flows, TCP and UDP, on backend 1: both entries. */
+/*
+ * The IPv6 established flows on backend 1, both entries: TCP and UDP,
+ * and TCP to the --syn-proxy port, its backend's handshake done and its
+ * offsets in ct6_proxy (IPv4's flow_entries() numbers).
+ */
 static int flows6_add(void)
 {
-	static const __u8 protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	static const struct {
+		__u8 proto;
+		__u16 dport;
+	} est6[] = {
+		{ IPPROTO_TCP, VPORT }, { IPPROTO_UDP, UDP_VPORT },
+		{ IPPROTO_TCP, PROXY6_VPORT },
+	};
+	struct scmlb_proxy_nums nums = {
+		.proxy_seq = PROXY_SEQ_OFF,
+		.proxy_ts = PROXY_TS_OFF,
+		.proxy_wscale = SCMLB_SYN_PROXY_WSCALE,
+	};
 	struct scmlb_flow6_key c, r;
 	struct scmlb_flow f;
+	bool proxy;
 	size_t i;
 
-	for (i = 0; i < sizeof(protos); i++) {
-		c = flow6_key(EST6, protos[i] == IPPROTO_TCP ? VPORT : UDP_VPORT,
-			      protos[i]);
+	for (i = 0; i < ARRAY_SIZE(est6); i++) {
+		proxy = est6[i].dport == PROXY6_VPORT;
+		c = flow6_key(EST6, est6[i].dport, est6[i].proto);
 		r = flow6_reply_key(&c, 1);
 		memset(&f, 0, sizeof(f));
 		f.packets = 1;
-		f.backend_id = be6_id[1];
-		f.service_id = svc6_id;
+		f.backend_id = proxy ? be6_proxy_id[1] : be6_id[1];
+		f.service_id = proxy ? svc6_proxy_id : svc6_id;
 		be6_addr(1, (__u8 *)f.nat_addr);
 		f.nat_port = c.dst_port;
-		f.state = protos[i] == IPPROTO_TCP ? SCMLB_CT_ESTABLISHED :
-						     SCMLB_CT_UDP;
+		f.state = est6[i].proto == IPPROTO_TCP ? SCMLB_CT_ESTABLISHED :
+							 SCMLB_CT_UDP;
+		f.flags = proxy ? SCMLB_FLOW_SYN_PROXY | SCMLB_FLOW_SYN_ACKED :
+				  0;
 		memcpy(f.client_mac, mac_client, ETH_ALEN);
 		if (bpf_map_update_elem(lb.maps.ct6, &c, &f, BPF_ANY))
 			return -errno;
 		f.packets = 0;
 		memcpy(f.nat_addr, c.dst_addr, sizeof(f.nat_addr));
-		f.flags = SCMLB_FLOW_REPLY;
+		f.flags |= SCMLB_FLOW_REPLY;
 		if (bpf_map_update_elem(lb.maps.ct6_replies, &r, &f, BPF_ANY))
+			return -errno;
+		if (proxy && bpf_map_update_elem(lb.maps.ct6_proxy, &c, &nums,
+						 BPF_ANY))
 			return -errno;
 	}
 	return 0;
@@ -1330,7 +1460,8 @@ static __u64 flow6_packets(enum pkt_kind kind)
 	if (kind == PK6_NONVIP || kind == PK6_FW_DROP || kind == PK6_ICMP_ERR)
 		return 0;
 	c = flow6_key(kind == PK6_TCP_SYN ? NEW6 : EST6,
-		      kind == PK6_UDP_EST ? UDP_VPORT : VPORT,
+		      kind == PK6_UDP_EST ? UDP_VPORT :
+		      kind == PK6_PROXY_EST ? PROXY6_VPORT : VPORT,
 		      kind == PK6_UDP_EST ? IPPROTO_UDP : IPPROTO_TCP);
 	if (kind == PK6_TCP_REPLY) {
 		r = flow6_reply_key(&c, 1);
@@ -1343,28 +1474,14 @@ static __u64 flow6_packets(enum pkt_kind kind)
 	       slot.flow.packets;
 }
 
-/*
- * VIP6's service, every port, round robin, and its NBE backends. Its
- * bit in lb_vip_hint must not be the IPv4 non-VIP path's, which would
- * then pay a lookup it does not pay without IPv6.
- */
-static int service6_add(void)
+/* IPv6 service @svc's NBE backends, BE6(1..NBE); their ids in @ids. */
+static int backends6_add(__u32 svc, __u32 *ids)
 {
-	struct scmlb_service svc = {
-		.family = SCMLB_AF_INET6,
-		.scheduler = SCMLB_SCHED_RR,
-	};
-	scmlb_addr_t other = { htonl(OTHER_ADDR) };
-	int n, err;
+	int n, err = 0;
 
-	ip6_pton(VIP6, (__u8 *)svc.vip);
-	if (scmlb_vip_hint_bit(svc.vip) == scmlb_vip_hint_bit(other))
-		return -EEXIST;
-	err = scmlb_service_add(&lb, &svc);
-	svc6_id = svc.id;
 	for (n = 1; n <= NBE && !err; n++) {
 		struct scmlb_backend be = {
-			.service_id = svc.id,
+			.service_id = svc,
 			.weight = 1,
 			.family = SCMLB_AF_INET6,
 			.ifindex = ifindex[SIDE_BE],
@@ -1374,10 +1491,44 @@ static int service6_add(void)
 		be6_addr(n, (__u8 *)be.addr);
 		memcpy(be.mac, mac_be, ETH_ALEN);
 		memcpy(be.if_mac, mac_beif, ETH_ALEN);
-		snprintf(be.name, sizeof(be.name), "be6-%d", n);
+		snprintf(be.name, sizeof(be.name), "be6-%u-%d", svc, n);
 		err = scmlb_backend_add(&lb, &be);
-		be6_id[n] = be.id;
+		ids[n] = be.id;
 	}
+	return err;
+}
+
+/*
+ * VIP6's service, every port, round robin, and its tcp:PROXY6_VPORT,
+ * --syn-proxy, each with NBE backends. VIP6's bit in lb_vip_hint must
+ * not be the IPv4 non-VIP path's, which would then pay a lookup it does
+ * not pay without IPv6.
+ */
+static int service6_add(void)
+{
+	struct scmlb_service svc = {
+		.family = SCMLB_AF_INET6,
+		.scheduler = SCMLB_SCHED_RR,
+	};
+	scmlb_addr_t other = { htonl(OTHER_ADDR) };
+	int err;
+
+	ip6_pton(VIP6, (__u8 *)svc.vip);
+	if (scmlb_vip_hint_bit(svc.vip) == scmlb_vip_hint_bit(other))
+		return -EEXIST;
+	err = scmlb_service_add(&lb, &svc);
+	svc6_id = svc.id;
+	if (!err)
+		err = backends6_add(svc6_id, be6_id);
+	svc.id = 0;
+	svc.proto = IPPROTO_TCP;
+	svc.port = htons(PROXY6_VPORT);
+	svc.flags = SCMLB_SVC_SYN_PROXY;
+	if (!err)
+		err = scmlb_service_add(&lb, &svc);
+	svc6_proxy_id = svc.id;
+	if (!err)
+		err = backends6_add(svc6_proxy_id, be6_proxy_id);
 	return err;
 }
 
@@ -1430,8 +1581,9 @@ static int noct_service_add(void)
 /*
  * The VIP's service as scmlb-attach -v makes it (every port, round
  * robin), a second VIP's as "scmlb-svc set -v MAG_VIP -S maglev" makes
- * it, and NBE backends in each, as scmlb-lb set adds them. Both services
- * take every port: the two paths differ in the scheduler alone.
+ * it, and NBE backends in each, as scmlb-lb set adds them (weights
+ * wrr_weight on the wrr service's). Every service takes every port: the
+ * paths differ in the scheduler or the forwarding alone.
  */
 static int services_add(void)
 {
@@ -1444,7 +1596,9 @@ static int services_add(void)
 		[SVC_DR] = { DR_VIP, SCMLB_SCHED_RR },
 		[SVC_IPIP] = { IPIP_VIP, SCMLB_SCHED_RR },
 		[SVC_PROXY] = { PROXY_VIP, SCMLB_SCHED_RR },
+		[SVC_WRR] = { WRR_VIP, SCMLB_SCHED_WRR },
 	};
+	scmlb_addr_t other = { htonl(OTHER_ADDR) };
 	int i, n, err = 0;
 
 	for (i = 0; i < SVC_N && !err; i++) {
@@ -1456,12 +1610,17 @@ static int services_add(void)
 			.flags = i == SVC_PROXY ? SCMLB_SVC_SYN_PROXY : 0,
 		};
 
+		/* the non-VIP path's hint bit stays clear, as service6_add() */
+		if (scmlb_vip_hint_bit(svc.vip) == scmlb_vip_hint_bit(other))
+			return -EEXIST;
 		err = scmlb_service_add(&lb, &svc);
 		svc_id[i] = svc.id;
 		for (n = 1; n <= NBE && !err; n++)
-			err = tb_backend_add_to(&lb, svc.id, 1, 0, i * NBE + n,
-						BE_ADDR(n), ifindex[SIDE_BE],
-						mac_be, mac_beif, &be_id[i][n]);
+			err = tb_backend_add_to(&lb, svc.id,
+						i == SVC_WRR ? wrr_weight[n] : 1,
+						0, i * NBE + n, BE_ADDR(n),
+						ifindex[SIDE_BE], mac_be,
+						mac_beif, &be_id[i][n]);
 	}
 	if (!err)
 		err = noct_service_add();
@@ -1845,6 +2004,46 @@ static int proxy_cookie_take(void)
 	return -EPROTO;
 }
 
+/* The connections each backend of the wrr service opened, all CPUs. */
+static int wrr_conns(__u64 *conns)
+{
+	struct scmlb_backend_stats bs;
+	int n, err;
+
+	for (n = 1; n <= NBE; n++) {
+		err = scmlb_backend_stats(&lb, be_id[SVC_WRR][n], &bs);
+		if (err)
+			return err;
+		conns[n] = bs.conns;
+	}
+	return 0;
+}
+
+_Static_assert(REPEAT % WRR_PERIOD == 0, "a measurement is whole periods");
+
+/*
+ * The wrr row's picks: @runs SYNs, whole periods of the smooth-wrr ring,
+ * must have opened exactly each backend's share of them (@before: the
+ * counts before). Return: 0, or -EPROTO with its error line.
+ */
+static int wrr_picks_check(const struct row *r, const __u64 *before)
+{
+	__u64 after[NBE + 1], want;
+	int n, err = wrr_conns(after);
+
+	for (n = 1; n <= NBE && !err; n++) {
+		want = (__u64)r->repeat / WRR_PERIOD * wrr_weight[n];
+		if (after[n] - before[n] == want)
+			continue;
+		pr_err("'%s': backend %d (weight %u of %u) opened %llu of %u connections, expected %llu",
+		       r->key, n, wrr_weight[n], WRR_PERIOD,
+		       (unsigned long long)(after[n] - before[n]), r->repeat,
+		       (unsigned long long)want);
+		return -EPROTO;
+	}
+	return err;
+}
+
 /* The SYN-ACKs the --syn-proxy service sent, all CPUs. */
 static __u64 proxy_syn_acks(void)
 {
@@ -1870,14 +2069,193 @@ static void proxy_flow_forget(void)
 	bpf_map_delete_elem(lb.maps.ct, &key);
 }
 
-/* output_wrong() of an IPv6 path, redirected. */
-static const char *output6_wrong(const struct row *r, const __u8 *out)
+/*
+ * A --syn-proxy flow's client segment, its TCP header at @in_th in and
+ * @out_th out: the acknowledgment and the echoed timestamp (NOP NOP TS)
+ * must have moved by the flow's offsets, to the backend's numbers.
+ */
+static const char *proxy_translation_wrong(const __u8 *in_th,
+					   const __u8 *out_th)
 {
+	if (get32(out_th + 8) != get32(in_th + 8) + PROXY_SEQ_OFF)
+		return "the acknowledgment was not translated";
+	if (get32(out_th + 28) != get32(in_th + 28) + PROXY_TS_OFF ||
+	    get32(out_th + 24) != get32(in_th + 24))
+		return "the echoed timestamp was not translated";
+	return NULL;
+}
+
+/*
+ * The promoted flow (PK_PROMOTE_ACK's): its client's key, its reply key
+ * on the backend its SYN went to, and their half-open slots as the
+ * handshake left them, which the harness writes back before every run.
+ */
+static struct scmlb_flow_key promote_key, promote_rkey;
+static struct scmlb_opening_slot promote_slots[2];
+
+_Static_assert(sizeof(promote_slots[0]) ==
+	       sizeof(((struct bench_cfg *)0)->promote_slot[0]),
+	       "the harness copies whole slots");
+
+/* The way of @key's bucket in the half-open map @fd holding it, or -1. */
+static int ct_way(int fd, const struct scmlb_flow_key *key,
+		  struct scmlb_opening_slot *slot, __u32 *index)
+{
+	__u32 mask = scmlb_ct_opening_slots(CT_SIZE) - 1;
+	__u32 i = scmlb_opening_bucket(key, mask);
+	int way;
+
+	for (way = 0; way < 2; way++, i++) {
+		if (!bpf_map_lookup_elem(fd, &i, slot) &&
+		    scmlb_flow_key_equal(&slot->key, key)) {
+			*index = i;
+			return way;
+		}
+	}
+	return -1;
+}
+
+/* The promoted flow out of conntrack, whichever map holds it. */
+static void promote_forget(void)
+{
+	struct scmlb_flow_key rkey;
+	int n;
+
+	bpf_map_delete_elem(lb.maps.ct, &promote_key);
+	ct_forget(lb.maps.ct_opening, &promote_key);
+	for (n = 1; n <= NBE; n++) {
+		rkey = tb_flow_key(BE_ADDR(n), PROMOTE_BASE, VPORT, SPORT_BASE,
+				   IPPROTO_TCP);
+		bpf_map_delete_elem(lb.maps.ct_replies, &rkey);
+		ct_forget(lb.maps.ct_opening_rep, &rkey);
+	}
+}
+
+/* Run @in through scmlb_main as arriving on @side: XDP_REDIRECT expected. */
+static int promote_step(const char *what, enum side side, const __u8 *in,
+			__u8 *out)
+{
+	__u32 len;
+	int act, err;
+
+	err = prog_run(prog_fd(PROG_SCMLB), ifindex[side], in, BENCH_FRAME_LEN,
+		       out, &len, &act);
+	if (!err && act != XDP_REDIRECT)
+		err = -EPROTO;
+	if (err)
+		pr_err("'tcp_promote': the %s: %s", what,
+		       err == -EPROTO ? act_name(act) : strerror(-err));
+	return err;
+}
+
+/**
+ * promote_setup() - a half-open flow whose backend sent its SYN-ACK
+ * @cfg: the harness's, to write its slots back before each run
+ *
+ * The handshake through scmlb_main itself: the client's SYN opens the
+ * flow (round robin on VIP's service), its backend's SYN-ACK marks it
+ * SCMLB_FLOW_SYN_ACKED, what PK_PROMOTE_ACK acknowledges. Both slots
+ * are read back as the data plane wrote them.
+ *
+ * Return: 0 or -errno, with its error line.
+ */
+static int promote_setup(struct bench_cfg *cfg)
+{
+	struct frame f = {
+		.src_mac = mac_client, .dst_mac = mac_up,
+		.proto = IPPROTO_TCP, .saddr = PROMOTE_BASE, .daddr = VIP,
+		.sport = SPORT_BASE, .dport = VPORT, .tcp_flags = TF_SYN,
+		.payload = BENCH_FRAME_LEN - ETH_HLEN - 20 - 20,
+	};
+	__u8 in[FRAME_MAX], out[FRAME_MAX];
+	const struct scmlb_flow *c = &promote_slots[0].flow;
+	__u32 be;
+	int err;
+
+	promote_key = tb_flow_key(PROMOTE_BASE, VIP, SPORT_BASE, VPORT,
+				  IPPROTO_TCP);
+	promote_forget();
+	frame_build(&f, in);
+	err = promote_step("SYN", SIDE_UP, in, out);
+	if (err)
+		return err;
+	be = get32(out + ETH_HLEN + 16);
+	f.src_mac = mac_be;
+	f.dst_mac = mac_beif;
+	f.saddr = be;
+	f.daddr = PROMOTE_BASE;
+	f.sport = VPORT;
+	f.dport = SPORT_BASE;
+	f.tcp_flags = TF_SYN | TF_ACK;
+	f.seq = PROMOTE_BE_ISN;
+	f.ack_seq = FRAME_SEQ + 1;
+	frame_build(&f, in);
+	err = promote_step("backend's SYN-ACK", SIDE_BE, in, out);
+	if (err)
+		return err;
+	promote_rkey = tb_flow_key(be, PROMOTE_BASE, VPORT, SPORT_BASE,
+				   IPPROTO_TCP);
+	if (ct_way(lb.maps.ct_opening, &promote_key, &promote_slots[0],
+		   &cfg->promote_idx[0]) < 0 ||
+	    ct_way(lb.maps.ct_opening_rep, &promote_rkey, &promote_slots[1],
+		   &cfg->promote_idx[1]) < 0) {
+		pr_err("'tcp_promote': the handshake left no half-open slots");
+		return -EPROTO;
+	}
+	if (!SCMLB_BENCH_SKIP &&
+	    (c->state != SCMLB_CT_OPENING ||
+	     !(c->flags & SCMLB_FLOW_HALF_OPEN) ||
+	     !(c->flags & SCMLB_FLOW_SYN_ACKED) ||
+	     c->syn_ack_next != PROMOTE_BE_ISN + 1)) {
+		pr_err("'tcp_promote': the half-open flow is not SYN-ACKed");
+		return -EPROTO;
+	}
+	memcpy(cfg->promote_slot, promote_slots, sizeof(promote_slots));
+	return 0;
+}
+
+/*
+ * After a promotion's runs: the last one moved the flow to ct_flows,
+ * established, counted once past its half-open count, with its reply
+ * entry in ct_replies, and freed its half-open slot. NULL, or what is
+ * wrong.
+ */
+static const char *promote_wrong(void)
+{
+	struct scmlb_opening_slot slot;
+	struct scmlb_flow f;
+	__u32 i;
+
+	if (bpf_map_lookup_elem(lb.maps.ct, &promote_key, &f))
+		return "the flow is not in ct_flows";
+	if (f.state != SCMLB_CT_ESTABLISHED || (f.flags & SCMLB_FLOW_HALF_OPEN))
+		return "the flow in ct_flows is not established";
+	if (f.packets != promote_slots[0].flow.packets + 1)
+		return "the flow in ct_flows counted more than one run";
+	if (bpf_map_lookup_elem(lb.maps.ct_replies, &promote_rkey, &f) ||
+	    (f.flags & SCMLB_FLOW_HALF_OPEN))
+		return "the reply entry is not in ct_replies";
+	if (ct_way(lb.maps.ct_opening, &promote_key, &slot, &i) >= 0)
+		return "the half-open slot was not freed";
+	return NULL;
+}
+
+/* output_wrong() of an IPv6 path, redirected. */
+static const char *output6_wrong(const struct row *r, const __u8 *in,
+				 const __u8 *out)
+{
+	const size_t th = ETH_HLEN + 40;
+	const char *bad;
 	__u8 want[16];
 	int n;
 
 	if (!csums_valid6(out, BENCH_FRAME_LEN))
 		return "a checksum of the rewritten frame does not verify";
+	if (r->pkt == PK6_PROXY_EST) {
+		bad = proxy_translation_wrong(in + th, out + th);
+		if (bad)
+			return bad;
+	}
 	if (r->pkt == PK6_TCP_REPLY) {
 		ip6_pton(VIP6, want);
 		return memcmp(out + BENCH6_OFF_SADDR, want, 16) ?
@@ -1911,7 +2289,7 @@ static const char *output_wrong(const struct row *r, const __u8 *in,
 	if (r->act != XDP_REDIRECT)
 		return NULL;
 	if (r->pkt >= PK6_FIRST)
-		return output6_wrong(r, out);
+		return output6_wrong(r, in, out);
 	if (set != FS_N && svc_forward[flow_sets[set].svc] == SCMLB_FWD_DR)
 		return !memcmp(in + ETH_HLEN, out + ETH_HLEN,
 			       BENCH_FRAME_LEN - ETH_HLEN) &&
@@ -1925,6 +2303,10 @@ static const char *output_wrong(const struct row *r, const __u8 *in,
 		       "not the client's packet in a valid outer header";
 	if (!csums_valid(out, BENCH_FRAME_LEN))
 		return "a checksum of the rewritten frame does not verify";
+	if (r->pkt == PK_PROXY_EST &&
+	    proxy_translation_wrong(in + ETH_HLEN + 20, out + ETH_HLEN + 20))
+		return proxy_translation_wrong(in + ETH_HLEN + 20,
+					       out + ETH_HLEN + 20);
 	if (r->pkt == PK_TCP_REPLY || r->pkt == PK_REPLY_NOCT) {
 		saddr = get32(out + ETH_HLEN + 12);
 		return saddr == (r->pkt == PK_TCP_REPLY ? VIP : NOCT_VIP) ?
@@ -1968,6 +2350,7 @@ static int row_measure(struct row *r, int trial)
 	__u8 in[FRAME_MAX], out[BENCH_FRAME_LEN + 20];
 	struct bench_cfg *cfg = &harness->bss->cfg;
 	__u64 pk_before = 0, pk_after, grew, acks_before = 0;
+	__u64 wrr_before[NBE + 1];
 	/*
 	 * Flow 0's entry, or with fresh flows the last one's: a later flow
 	 * hashing to flow 0's half-open slot replaces it.
@@ -1985,6 +2368,12 @@ static int row_measure(struct row *r, int trial)
 			       strerror(-err));
 			return err;
 		}
+	}
+	cfg->promote = r->pkt == PK_PROMOTE_ACK;
+	if (cfg->promote) {
+		err = promote_setup(cfg);
+		if (err)
+			return err;
 	}
 	side = pkt_build(r->pkt, in);
 	memcpy(cfg->frame, in, BENCH_FRAME_LEN);
@@ -2005,6 +2394,8 @@ static int row_measure(struct row *r, int trial)
 		pk_before = flow_packets(r->pkt, checked);
 		acks_before = proxy_syn_acks();
 	}
+	if (!err && r->pkt == PK_WRR_SYN)
+		err = wrr_conns(wrr_before);
 	if (!err)
 		err = run_timed(r->prog, side, r->repeat, out, &act, &ns);
 	if (err) {
@@ -2044,6 +2435,16 @@ static int row_measure(struct row *r, int trial)
 			       (unsigned long long)flow0_expected(r, pk_before));
 			return -EPROTO;
 		}
+		if (r->pkt == PK_WRR_SYN) {
+			err = wrr_picks_check(r, wrr_before);
+			if (err)
+				return err;
+		}
+		bad = r->pkt == PK_PROMOTE_ACK ? promote_wrong() : NULL;
+		if (bad) {
+			pr_err("'%s': %s", r->key, bad);
+			return -EPROTO;
+		}
 	}
 checked:
 	/* every trial opens the same new flows */
@@ -2051,6 +2452,8 @@ checked:
 		flows6_forget();
 	if (r->pkt == PK_PROXY_ACK)
 		proxy_flow_forget();
+	if (r->pkt == PK_PROMOTE_ACK)
+		promote_forget();
 	if (pkt_flows[r->pkt] != FS_N && flow_sets[pkt_flows[r->pkt]].opened) {
 		err = flows_delete(pkt_flows[r->pkt], 0,
 				   r->flows ? 1 : r->repeat);
@@ -2159,7 +2562,8 @@ static int scmlb_setup(void)
 
 /*
  * The harness, the baseline and the floor, with the floor's table as large
- * as conntrack; the harness gets conntrack itself, to empty it per run.
+ * as conntrack; the harness gets conntrack itself, to empty it per run
+ * (and to put a half-open flow back).
  */
 static int refs_setup(void)
 {
@@ -2188,6 +2592,14 @@ static int refs_setup(void)
 	if (!err)
 		err = bpf_map__reuse_fd(harness->maps.bench_ct6,
 					lb.maps.ct6_opening);
+	if (!err)
+		err = bpf_map__reuse_fd(harness->maps.bench_ct_rep,
+					lb.maps.ct_opening_rep);
+	if (!err)
+		err = bpf_map__reuse_fd(harness->maps.bench_flows, lb.maps.ct);
+	if (!err)
+		err = bpf_map__reuse_fd(harness->maps.bench_replies,
+					lb.maps.ct_replies);
 	floor_skel->rodata->floor_vip = htonl(VIP);
 	if (!err)
 		err = bench_restore__load(harness);

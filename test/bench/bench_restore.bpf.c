@@ -31,6 +31,31 @@ struct {
 /* The frame and the flow cursor; one CPU runs the benchmark, so no atomics. */
 struct bench_cfg cfg;
 
+/*
+ * ct_opening_rep, ct_flows and ct_replies, for the runs that promote a
+ * half-open flow (cfg.promote); bench_pkt hands them in too.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct scmlb_opening_slot);
+	__uint(max_entries, 1);
+} bench_ct_rep SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_flow_key);
+	__type(value, struct scmlb_flow);
+	__uint(max_entries, 1);
+} bench_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct scmlb_flow_key);
+	__type(value, struct scmlb_flow);
+	__uint(max_entries, 1);
+} bench_replies SEC(".maps");
+
 /* ct6_opening, for an IPv6 new flow's run; bench_pkt hands it in too. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -66,6 +91,32 @@ static __always_inline void forget6(void *data, void *data_end)
 		s->key.family = 0;
 }
 
+/* Slot @idx of the half-open map @map: @words, a struct scmlb_opening_slot. */
+static __always_inline void slot_write(void *map, __u32 idx, const __u64 *words)
+{
+	__u64 *s = bpf_map_lookup_elem(map, &idx);
+	int k;
+
+	if (!s)
+		return;
+#pragma unroll
+	for (k = 0; k < 9; k++)
+		s[k] = words[k];
+}
+
+/*
+ * A promotion's run: the flow the last run promoted leaves ct_flows and
+ * ct_replies (each slot's key is its entry's), and its half-open slots
+ * are back as the handshake left them. The baseline pays the same
+ * writes; its deletes find nothing.
+ */
+static __always_inline void promote_restore(void)
+{
+	bpf_map_delete_elem(&bench_flows, cfg.promote_slot[0]);
+	bpf_map_delete_elem(&bench_replies, cfg.promote_slot[1]);
+	slot_write(&bench_ct, cfg.promote_idx[0], cfg.promote_slot[0]);
+	slot_write(&bench_ct_rep, cfg.promote_idx[1], cfg.promote_slot[1]);
+}
 
 /* RFC 1624: the checksum after a 16-bit word changed from @from to @to. */
 static __always_inline __u16 csum_replace2(__u16 check, __u16 from, __u16 to)
@@ -81,8 +132,9 @@ static __always_inline __u16 csum_replace2(__u16 check, __u16 from, __u16 to)
  * BPF_PROG_TEST_RUN with repeat = N runs a program N times on one buffer:
  * from the second run on, a NAT would see its own output. Every run starts
  * here instead: it puts the original frame back, makes it flow cfg.next
- * and, for a new connection, empties that flow's half-open slot, then jumps
- * to the program under test. Flow 0 changes nothing but costs the same as
+ * and, for a new connection, empties that flow's half-open slot (for a
+ * promotion, puts its half-open flow back), then jumps to the program
+ * under test. Flow 0 changes nothing but costs the same as
  * any other, so the work here does not depend on the program and cancels
  * out with the baseline, which runs through here with the same cfg.
  */
@@ -150,6 +202,8 @@ int bench_restore(struct xdp_md *ctx)
 	*l4_check = csum_replace2(*l4_check, *sport, new_port);
 	*sport = new_port;
 
+	if (cfg.promote)
+		promote_restore();
 	/* a branch the baseline of the same path takes too */
 	if (cfg.forget) {
 		struct scmlb_flow_key key = {

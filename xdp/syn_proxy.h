@@ -266,20 +266,25 @@ static __always_inline int syn_proxy6_flow(struct xdp_md *ctx,
 					   const struct scmlb_flow6_key *key,
 					   struct scmlb_flow *f, int reply)
 {
+	const struct scmlb_proxy_nums *n;
+
 	if (!proxy_ready(f) || (p->tcp_flags & TCPF_SYN)) {
 		bpf_tail_call(ctx, &lb_progs6, SCMLB_PROG6_SYN_PROXY);
 		return XDP_DROP;
 	}
 	if (p->l3_len != sizeof(struct ipv6hdr))
 		return XDP_DROP;
-	if (!bpf_map_lookup_elem(&ct6_proxy, key)) {
+	n = bpf_map_lookup_elem(&ct6_proxy, key);
+	if (!n) {
 		if (!reply)
 			ct6_forget(key, f);
 		return XDP_DROP;
 	}
 	if (f->flags & SCMLB_FLOW_HANDOFF)
 		return SCMLB_CONTINUE;
-	return syn_proxy6_translate(ctx, p, key, reply);
+	/* the numbers just read: one lookup of ct6_proxy a packet */
+	return syn_proxy_translate(ctx, sizeof(struct ethhdr) +
+				   sizeof(struct ipv6hdr), n, reply);
 }
 
 /*

@@ -178,16 +178,18 @@ static __always_inline int fw6_check(const struct scmlb_config *cfg,
 				     const struct pkt6 *p)
 {
 	const __be32 *src = fw6_saddr(p);
-	struct fw6_src q = {
+	struct fw6_src q;
+
+	/* the walk's query is built only for a source a rule may cover */
+	if (!fw6_source_covered(cfg, p))
+		return SCMLB_CONTINUE;
+	q = (struct fw6_src){
 		.saddr = { src[0], src[1], src[2], src[3] },
 		.sport = bpf_ntohs(p->sport),
 		.dport = bpf_ntohs(p->dport),
 		.proto = p->proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : p->proto,
 		.has_ports = p->has_ports,
 	};
-
-	if (!fw6_source_covered(cfg, p))
-		return SCMLB_CONTINUE;
 	return scmlb_fw6_walk(cfg, st, &q) ? XDP_DROP : SCMLB_CONTINUE;
 }
 

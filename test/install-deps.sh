@@ -6,8 +6,8 @@ set -eu
 packages="
 	bats bird2 bpftool ca-certificates clang curl ethtool gcc groff
 	haproxy hping3 iproute2 iputils-ping jq libbpf-dev
-	libcurl4-openssl-dev libmnl-dev libxdp-dev llvm meson ninja-build
-	nftables pkg-config procps prometheus-node-exporter python3
+	libcurl4-openssl-dev libmnl-dev libxdp-dev linux-perf llvm meson
+	ninja-build nftables pkg-config procps prometheus-node-exporter python3
 	python3-prometheus-client socat systemd util-linux valgrind wrk
 	xdp-tools
 "

@@ -203,9 +203,10 @@ static bool svc_key_live(const struct scmlb_ctx *ctx,
 static int services_repair(const struct scmlb_ctx *ctx,
 			   const struct scmlb_service *list, size_t n)
 {
-	struct scmlb_vip_key vkey, vnext;
+	struct scmlb_vip_key vkey, *vkeys;
 	struct scmlb_svc_key key, next;
 	struct scmlb_service vip;
+	size_t nkeys = 0, i;
 	bool first = true;
 	int err = 0;
 	__u32 id;
@@ -221,16 +222,30 @@ static int services_repair(const struct scmlb_ctx *ctx,
 			err = -errno;
 		first = true;	/* the walk starts over after a delete */
 	}
+	if (err)
+		return err;
+	/*
+	 * The VIPs first, then their entries: a hash map moves a rewritten
+	 * entry to the head of its bucket, so a walk that rewrote as it went
+	 * would meet a bucket's other entries again, and never end.
+	 */
+	vkeys = calloc(SCMLB_MAX_VIPS, sizeof(*vkeys));
+	if (!vkeys)
+		return -ENOMEM;
 	first = true;
-	while (!err && !bpf_map_get_next_key(ctx->maps.vips,
-					     first ? NULL : &vkey, &vnext)) {
+	while (nkeys < SCMLB_MAX_VIPS &&
+	       !bpf_map_get_next_key(ctx->maps.vips, first ? NULL : &vkey,
+				     &vkeys[nkeys])) {
 		first = false;
-		vkey = vnext;
+		vkey = vkeys[nkeys++];
+	}
+	for (i = 0; !err && i < nkeys; i++) {
 		memset(&vip, 0, sizeof(vip));
-		vip.family = vkey.family;
-		memcpy(vip.vip, vkey.addr, sizeof(vip.vip));
+		vip.family = vkeys[i].family;
+		memcpy(vip.vip, vkeys[i].addr, sizeof(vip.vip));
 		err = vip_publish(ctx, list, n, &vip, NULL);
 	}
+	free(vkeys);
 	return err;
 }
 

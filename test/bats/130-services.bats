@@ -228,6 +228,25 @@ be() {
 	done <"$BATS_TEST_TMPDIR/before"
 }
 
+@test "svc: 128 VIPs, each set by its own tool run, though VIPs share lb_vips buckets" {
+	local i
+	run -0 svc -v "$TOPO_VIP"
+	be 1 one 10.0.4.2
+	# 128 VIPs in lb_vips' 1,024 buckets: some share one (8 pairs, about)
+	for i in $(seq 1 127); do
+		if ! topo_exec lb timeout 20 "$SCMLB_BUILD/tools/scmlb" svc set \
+			-v "198.51.100.$i" >/dev/null; then
+			echo "svc set of VIP $((i + 1)) failed or did not return in 20 s"
+			return 1
+		fi
+	done
+	run -0 scmlb svc get --json
+	jq -e 'length == 128' <<<"$output"
+	run -0 bpftool map dump pinned "$SCMLB_PIN_DIR/lb_vips" -j
+	jq -e 'length == 128' <<<"$output"
+	[ "$(who_at "$TOPO_VIP" 8080)" = 10.0.4.2 ]
+}
+
 @test "svc: delete refuses a service with backends; removes one without" {
 	run -0 svc -v "$TOPO_VIP" -t udp -P 9090
 	be 1 a 10.0.4.2

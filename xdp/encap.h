@@ -172,8 +172,7 @@ static __always_inline void *encap_push(struct xdp_md *ctx,
 	outer = eth + 1;
 	if (outer + len > (void *)(long)ctx->data_end)
 		return NULL;
-	__builtin_memcpy(eth->h_dest, be->mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, be->if_mac, ETH_ALEN);
+	eth_set_macs(eth, be->if_mac, be->mac);
 	eth->h_proto = eth_proto;
 	return outer;
 }

@@ -119,19 +119,20 @@ static void vip_add_service(struct scmlb_vip *val, const struct scmlb_service *s
 /*
  * Write the lb_vips entry of @vip as the services in @list and @extra (a
  * service about to be stored, or NULL) make it, or delete it when none
- * has that VIP. The hint covers a VIP before its entry exists, and
- * forgets it only after.
+ * has that VIP. With @hint, lb_vip_hint is rebuilt too: it covers a VIP
+ * before its entry exists, and forgets it only after. Without, the
+ * caller rebuilds it around a run of entries (services_repair()).
  */
-static int vip_publish(const struct scmlb_ctx *ctx,
-		       const struct scmlb_service *list, size_t n,
-		       const struct scmlb_service *vip,
-		       const struct scmlb_service *extra)
+static int vip_entry_publish(const struct scmlb_ctx *ctx,
+			     const struct scmlb_service *list, size_t n,
+			     const struct scmlb_service *vip,
+			     const struct scmlb_service *extra, bool hint)
 {
 	struct scmlb_vip_key key = { .family = vip->family };
 	struct scmlb_vip val = { 0 };
 	bool used = false;
 	size_t i;
-	int err;
+	int err = 0;
 
 	memcpy(key.addr, vip->vip, sizeof(key.addr));
 	for (i = 0; i < n; i++) {
@@ -147,12 +148,22 @@ static int vip_publish(const struct scmlb_ctx *ctx,
 	if (!used) {
 		if (bpf_map_delete_elem(ctx->maps.vips, &key) && errno != ENOENT)
 			return -errno;
-		return vip_hint_publish(ctx, NULL);
+		return hint ? vip_hint_publish(ctx, NULL) : 0;
 	}
-	err = vip_hint_publish(ctx, &key);
+	if (hint)
+		err = vip_hint_publish(ctx, &key);
 	if (!err && bpf_map_update_elem(ctx->maps.vips, &key, &val, BPF_ANY))
 		err = errno == E2BIG ? -ENOSPC : -errno;
 	return err;
+}
+
+/* vip_entry_publish() of one VIP, with its hint. */
+static int vip_publish(const struct scmlb_ctx *ctx,
+		       const struct scmlb_service *list, size_t n,
+		       const struct scmlb_service *vip,
+		       const struct scmlb_service *extra)
+{
+	return vip_entry_publish(ctx, list, n, vip, extra, true);
 }
 
 /**
@@ -239,14 +250,20 @@ static int services_repair(const struct scmlb_ctx *ctx,
 		first = false;
 		vkey = vkeys[nkeys++];
 	}
+	/*
+	 * The hint rebuilt around all the entries rewritten, not for each
+	 * (a rebuild walks every VIP): before, it covers every entry there
+	 * is; after, it forgets the deleted ones.
+	 */
+	err = vip_hint_publish(ctx, NULL);
 	for (i = 0; !err && i < nkeys; i++) {
 		memset(&vip, 0, sizeof(vip));
 		vip.family = vkeys[i].family;
 		memcpy(vip.vip, vkeys[i].addr, sizeof(vip.vip));
-		err = vip_publish(ctx, list, n, &vip, NULL);
+		err = vip_entry_publish(ctx, list, n, &vip, NULL, false);
 	}
 	free(vkeys);
-	return err;
+	return err ? err : vip_hint_publish(ctx, NULL);
 }
 
 /**

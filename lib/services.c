@@ -624,6 +624,78 @@ static int table_swap(const struct scmlb_ctx *ctx, __u32 id, const __u32 *ids,
 	return err;
 }
 
+/*
+ * New tables waiting to be swapped into lb_pair_tables together: the
+ * kernel waits for a grace period after each update of a map of maps
+ * (so that no program still reads the old inner map), about 7 ms here,
+ * which one update a table paid 4,096 times in a restore.
+ */
+#define TABLE_SWAPS_MAX 256
+
+#ifndef ENOTSUPP
+#define ENOTSUPP 524	/* the kernel's own, which bpf(2) may return */
+#endif
+
+struct table_swaps {
+	__u32 slots[TABLE_SWAPS_MAX];
+	__u32 fds[TABLE_SWAPS_MAX];	/* as a map of maps' values are */
+	__u32 ids[TABLE_SWAPS_MAX];
+	size_t n;
+};
+
+/*
+ * Swap the waiting tables in, in one batch update where the kernel has
+ * it for maps of maps, else one by one; their fds are closed. *@failed:
+ * the service of the first table not swapped in.
+ */
+static int table_swaps_flush(const struct scmlb_ctx *ctx,
+			     struct table_swaps *sw, __u32 *failed)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 done = sw->n;
+	size_t i;
+	int err = 0;
+
+	if (sw->n && bpf_map_update_batch(ctx->maps.tables, sw->slots, sw->fds,
+					  &done, &opts)) {
+		err = -errno;
+		if (!done && (err == -EINVAL || err == -EOPNOTSUPP ||
+			      err == -ENOTSUPP)) {
+			err = 0;
+			for (; !err && done < sw->n; done++)
+				if (bpf_map_update_elem(ctx->maps.tables,
+							&sw->slots[done],
+							&sw->fds[done], BPF_ANY))
+					err = -errno;
+			done -= !!err;
+		}
+	}
+	if (err)
+		*failed = sw->ids[done < sw->n ? done : sw->n - 1];
+	for (i = 0; i < sw->n; i++)
+		close(sw->fds[i]);
+	sw->n = 0;
+	return err;
+}
+
+/* table_swap() of a batch: the table waits in @sw, flushed when full. */
+static int table_swap_queue(const struct scmlb_ctx *ctx,
+			    struct table_swaps *sw, __u32 id,
+			    const __u32 *ids, __u32 len, __u32 *failed)
+{
+	int fd;
+
+	if (!len)
+		return table_unpublish(ctx, id % SCMLB_MAX_SERVICES);
+	fd = table_create(ids, len);
+	if (fd < 0)
+		return fd;
+	sw->slots[sw->n] = id % SCMLB_MAX_SERVICES;
+	sw->fds[sw->n] = fd;
+	sw->ids[sw->n++] = id;
+	return sw->n < TABLE_SWAPS_MAX ? 0 : table_swaps_flush(ctx, sw, failed);
+}
+
 static int cmp_by_service(const void *pa, const void *pb)
 {
 	const struct scmlb_backend *a = pa, *b = pb;
@@ -688,11 +760,15 @@ int scmlb_services_publish(struct scmlb_ctx *ctx, const __u32 *ids, size_t n,
 {
 	__u32 len, *table = NULL;
 	struct scmlb_backend *all = NULL;
+	struct table_swaps *swaps;
 	struct scmlb_service svc;
 	size_t n_all, i, lo, hi, m;
-	int err;
+	int err, flush_err;
 
 	*failed = 0;
+	swaps = calloc(1, sizeof(*swaps));
+	if (!swaps)
+		return -ENOMEM;
 	err = scmlb_backends_list(ctx, &all, &n_all);
 	if (!err) {
 		table = calloc(SCMLB_TABLE_SIZE, sizeof(*table));
@@ -720,10 +796,16 @@ int scmlb_services_publish(struct scmlb_ctx *ctx, const __u32 *ids, size_t n,
 		if (!err)
 			err = table_make(&svc, all + lo, m - lo, NULL, table, &len);
 		if (!err)
-			err = table_swap(ctx, ids[i], table, len);
-		if (err)
+			err = table_swap_queue(ctx, swaps, ids[i], table, len,
+					       failed);
+		if (err && !*failed)
 			*failed = ids[i];
 	}
+	/* what was built is swapped in, even after a failure */
+	flush_err = table_swaps_flush(ctx, swaps, failed);
+	if (!err)
+		err = flush_err;
+	free(swaps);
 	free(all);
 	free(table);
 	return err;

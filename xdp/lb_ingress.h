@@ -288,8 +288,13 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 	if (likely(f)) {
 		be = backend_get(f->backend_id);
 		if (be && p->proto == IPPROTO_TCP) {
+			/* the common packet, which nothing below changes */
+			if (likely(f->state == SCMLB_CT_ESTABLISHED &&
+				   !(p->tcp_flags &
+				     (TCPF_SYN | TCPF_FIN | TCPF_RST))))
+				;
 			/* a new SYN on a closed flow: a new connection on a reused port */
-			if (tcp_is_open(p) && f->state == SCMLB_CT_CLOSED)
+			else if (tcp_is_open(p) && f->state == SCMLB_CT_CLOSED)
 				be = NULL;
 			else if (tcp_is_open(p) && ct_half_open(f) &&
 				 ct_has_reply(f))

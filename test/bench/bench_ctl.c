@@ -23,6 +23,8 @@
  *    in a conntrack of 4,194,304 flows; target < 1 s, and the output must
  *    list every service, every backend and every flow by its state.
  * Issue 18's scale, with targets set and justified at results[]:
+ *  - scmlb-svc set of a new VIP with 1,022 others and attach's present
+ *    (the table of VIPs full with it), each with an any-port service;
  *  - the memory of every map (scmlb-stat --memory's lib function) at the
  *    default conntrack size, sized for 1,000,000 flows and holding them,
  *    and sized for 4,000,000 holding them with the 4,096 services and
@@ -117,6 +119,14 @@
 #define FLOW_SPORT_BASE	32768
 #define FLOW_BE_ADDR(i)	IP4(10, 0, (i) % 3 + 1, 2)
 
+/*
+ * VIPs: attach's and VIPS_N - 2 more (an any-port service each, from
+ * 198.18.0.1, a benchmarking network), then the timed run's, the last
+ * the table takes.
+ */
+#define VIPS_N		SCMLB_MAX_VIPS
+#define VIPS_BASE	IP4(198, 18, 0, 0)
+
 /* Services: attach's and 4,095 more, each with SVC_BACKENDS backends. */
 #define SVC_N		4096
 #define SVC_BACKENDS	4
@@ -167,8 +177,8 @@ struct result {
 
 enum {
 	R_FW_SET, R_FW_DELETE, R_FW_GET, R_CT_GET, R_CT_GET_BIG, R_GC,
-	R_GC_NOTHING, R_STAT_PROM, R_MG_LB_DRAIN, R_MG_LB_SET, R_SAVE,
-	R_GC_BIG, R_RESTORE, R_N,
+	R_GC_NOTHING, R_STAT_PROM, R_SVC_SET_VIPS, R_MG_LB_DRAIN,
+	R_MG_LB_SET, R_SAVE, R_GC_BIG, R_RESTORE, R_N,
 };
 
 static struct result results[R_N] = {
@@ -191,7 +201,9 @@ static struct result results[R_N] = {
 		"scmlb-stat --prometheus, 4,096 services, 16,384 backends, "
 		"1,000,000 flows", 1000 },
 	/*
-	 * Issue 18's scale. A table rebuild: what a user waits for at each
+	 * Issue 18's scale. A new VIP: as a firewall rule, a user's command
+	 * (each write rebuilds every VIP's entry and the VIP hint, to repair
+	 * what a killed tool left). A table rebuild: what a user waits for at each
 	 * backend change, human scale (twice the 10,000-rule scmlb-fw set's
 	 * 50 ms: a 65,537-slot table is built and copied in). save: within a
 	 * second, as the other listings. gc: four times the flows of gc_1m,
@@ -199,6 +211,8 @@ static struct result results[R_N] = {
 	 * start a pass while one runs). restore: a boot-time job, 120,000
 	 * lines in 2 minutes (1 ms a line).
 	 */
+	[R_SVC_SET_VIPS] = { "svc_set_vips_1k",
+		"scmlb-svc set, a new VIP, 1,023 VIPs present", 50 },
 	[R_MG_LB_DRAIN] = { "lb_drain_maglev",
 		"scmlb-lb drain, maglev service (65,537-slot table rebuilt), "
 		"4,096 services, 16,384 backends, 100,000 rules", 100 },
@@ -846,6 +860,51 @@ out_free:
 	free(keys);
 	free(bes);
 	free(bs);
+	return err;
+}
+
+/*
+ * VIPS_N - 2 VIPs more than attach's, each with an any-port service as
+ * scmlb-svc set adds it; then a new VIP's scmlb-svc set timed, the VIPs
+ * table full with it, and its service deleted again (untimed) before the
+ * next run.
+ */
+static int measure_svc_vips(void)
+{
+	char addr[INET_ADDRSTRLEN], id[24], out[64];
+	char *set_argv[] = { "scmlb-svc", "set", "-v", addr, NULL };
+	char *del_argv[] = { "scmlb-svc", "delete", "-i", id, NULL };
+	struct result *res = &results[R_SVC_SET_VIPS];
+	struct scmlb_service svc;
+	struct scmlb_ctx ctx;
+	struct in_addr a;
+	double t0 = now_ms(), ms;
+	int err, r;
+	__u32 i;
+
+	err = instance_open(&ctx);
+	if (err)
+		return err;
+	for (i = 1; !err && i <= VIPS_N - 2; i++) {
+		memset(&svc, 0, sizeof(svc));
+		svc.family = SCMLB_AF_INET;
+		svc.vip[0] = htonl(VIPS_BASE + i);
+		err = scmlb_service_add(&ctx, &svc);
+	}
+	instance_close(&ctx);
+	if (err)
+		return err;
+	pr_debug("%u VIPs added in %.0f ms", VIPS_N - 2, now_ms() - t0);
+	for (r = 0; !err && r < runs; r++) {
+		a.s_addr = htonl(VIPS_BASE + VIPS_N + r);
+		inet_ntop(AF_INET, &a, addr, sizeof(addr));
+		err = tool_capture(out, sizeof(out), &ms, set_argv);
+		if (err)
+			break;
+		res->ms[res->n++] = ms;
+		snprintf(id, sizeof(id), "%lu", strtoul(out, NULL, 10));
+		err = tool_run(-1, &ms, del_argv);
+	}
 	return err;
 }
 
@@ -1538,6 +1597,8 @@ int main(int argc, char **argv)
 	if (!err)
 		err = step("conntrack get",
 			   measure_ct_get(&results[R_CT_GET]));
+	if (!err)
+		err = step("scmlb-svc set, 1,024 VIPs", measure_svc_vips());
 	if (!err)
 		err = step("detach", detach());
 

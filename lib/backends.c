@@ -151,37 +151,46 @@ static int backend_update(struct scmlb_ctx *ctx, const struct scmlb_backend *be)
  */
 int scmlb_backend_add(struct scmlb_ctx *ctx, struct scmlb_backend *be)
 {
-	struct scmlb_backend cur, *list;
-	size_t n, i, mine = 0;
+	struct scmlb_backend cur, *slots = NULL;
+	size_t i, mine = 0;
 	__u32 id, tries;
-	int err;
+	int err = 0;
 
 	if (ctx->batch) {
 		mine = ctx->batch->svc_backends[be->service_id % SCMLB_MAX_SERVICES];
 	} else {
-		err = scmlb_backends_list(ctx, &list, &n);
-		if (err)
-			return err;
-		for (i = 0; i < n; i++)
-			mine += list[i].service_id == be->service_id;
-		free(list);
+		/*
+		 * Every slot in one read, for the count and the free slot: a
+		 * read a slot tried took 16,384 syscalls with the table full.
+		 * A batch adds backends in a row: its first try finds one.
+		 */
+		slots = calloc(SCMLB_MAX_BACKENDS, sizeof(*slots));
+		if (!slots)
+			return -ENOMEM;
+		err = scmlb_array_read(ctx->maps.backends, SCMLB_MAX_BACKENDS,
+				       sizeof(*slots), slots);
+		for (i = 0; !err && i < SCMLB_MAX_BACKENDS; i++)
+			mine += slots[i].id && slots[i].service_id == be->service_id;
 	}
 	/* Maglev spreads well only over many more slots than backends */
-	if (mine >= SCMLB_MAX_SVC_BACKENDS)
-		return -EDQUOT;
-	err = scmlb_config_refresh(ctx);
-	if (err)
-		return err;
+	if (!err && mine >= SCMLB_MAX_SVC_BACKENDS)
+		err = -EDQUOT;
+	if (!err)
+		err = scmlb_config_refresh(ctx);
 	id = ctx->cfg.next_backend_id ? ctx->cfg.next_backend_id : 1;
-	for (tries = 0; tries < SCMLB_MAX_BACKENDS; tries++, id++) {
+	for (tries = 0; !err && tries < SCMLB_MAX_BACKENDS; tries++, id++) {
 		if (!id)
 			id = 1;
-		err = backend_read(ctx, id % SCMLB_MAX_BACKENDS, &cur);
-		if (err)
-			return err;
-		if (!cur.id)
+		if (slots)
+			cur = slots[id % SCMLB_MAX_BACKENDS];
+		else
+			err = backend_read(ctx, id % SCMLB_MAX_BACKENDS, &cur);
+		if (!err && !cur.id)
 			break;
 	}
+	free(slots);
+	if (err)
+		return err;
 	if (tries == SCMLB_MAX_BACKENDS)
 		return -ENOSPC;
 

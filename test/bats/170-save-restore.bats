@@ -398,7 +398,7 @@ ids_names() {
 	run -0 topo_exec lb "$SCMLB_BUILD/test/check_maps"
 }
 
-@test "restore: a service's 1025th backend fails after 1,024 went in; the kept maglev service, its table and the rest as they were" {
+@test "restore: a service's 1025th backend fails after 1,024 went in; the kept maglev service, its table and the rest as they were; lb set refuses it too" {
 	local i
 	topo_exec lb ip route replace 10.77.0.0/16 via 10.0.4.2
 	scmlb attach -u up0 -v "$TOPO_VIP" -m native >/dev/null
@@ -436,6 +436,15 @@ ids_names() {
 	grep -q '^2 65537 ' <<<"$output"
 	grep -q '^4 65537 ' <<<"$output"
 	[ "$output" != "$tables_before" ]
+	run -0 topo_exec lb "$SCMLB_BUILD/test/check_maps"
+	# the tool, outside a batch, counts the service's backends the same
+	tables_before=$(tables)
+	run -1 --separate-stderr scmlb lb set -s 2 -n extra -a 10.77.9.9 -p 8080
+	[ "$stderr" = "scmlb-lb: cannot add backend '10.77.9.9': its service has 1024 backends, the most it takes" ]
+	[ "$(tables)" = "$tables_before" ]
+	# another service (the file's third, id 4) takes it
+	run -0 scmlb lb set -s 4 -n d2 -a 10.77.9.9 -p 53
+	echo "$stderr"
 	run -0 topo_exec lb "$SCMLB_BUILD/test/check_maps"
 	topo_exec lb ip route del 10.77.0.0/16
 }

@@ -645,8 +645,8 @@ struct table_swaps {
 
 /*
  * Swap the waiting tables in, in one batch update where the kernel has
- * it for maps of maps, else one by one; their fds are closed. *@failed:
- * the service of the first table not swapped in.
+ * it for maps of maps, else one by one; their fds are closed. *@failed,
+ * unless set already: the service of the first table not swapped in.
  */
 static int table_swaps_flush(const struct scmlb_ctx *ctx,
 			     struct table_swaps *sw, __u32 *failed)
@@ -670,7 +670,8 @@ static int table_swaps_flush(const struct scmlb_ctx *ctx,
 			done -= !!err;
 		}
 	}
-	if (err)
+	/* the first failure is the one told */
+	if (err && !*failed)
 		*failed = sw->ids[done < sw->n ? done : sw->n - 1];
 	for (i = 0; i < sw->n; i++)
 		close(sw->fds[i]);

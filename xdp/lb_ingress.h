@@ -288,20 +288,23 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 	if (likely(f)) {
 		be = backend_get(f->backend_id);
 		if (be && p->proto == IPPROTO_TCP) {
-			/* the common packet, which nothing below changes */
-			if (likely(f->state == SCMLB_CT_ESTABLISHED &&
-				   !(p->tcp_flags &
-				     (TCPF_SYN | TCPF_FIN | TCPF_RST))))
-				;
-			/* a new SYN on a closed flow: a new connection on a reused port */
-			else if (tcp_is_open(p) && f->state == SCMLB_CT_CLOSED)
-				be = NULL;
-			else if (tcp_is_open(p) && ct_half_open(f) &&
-				 ct_has_reply(f))
-				ct_reply_renew(&key, f);
-			/* the client ACKed the SYN-ACK: no longer half-open */
-			else if (ct_move_state(f, p, 0) && ct_half_open(f))
-				f = ct_promote(&key, f);
+			/*
+			 * The common packet, an established flow's without
+			 * SYN, FIN or RST, changes nothing here: one test.
+			 */
+			if (unlikely(f->state != SCMLB_CT_ESTABLISHED ||
+				     (p->tcp_flags &
+				      (TCPF_SYN | TCPF_FIN | TCPF_RST)))) {
+				/* a new SYN on a closed flow: a new connection on a reused port */
+				if (tcp_is_open(p) && f->state == SCMLB_CT_CLOSED)
+					be = NULL;
+				else if (tcp_is_open(p) && ct_half_open(f) &&
+					 ct_has_reply(f))
+					ct_reply_renew(&key, f);
+				/* the client ACKed the SYN-ACK: no longer half-open */
+				else if (ct_move_state(f, p, 0) && ct_half_open(f))
+					f = ct_promote(&key, f);
+			}
 		} else if (be && be->health == SCMLB_HEALTH_UNHEALTHY) {
 			/* a UDP flow leaves a failing backend, if it can */
 			failed = be;

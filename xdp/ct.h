@@ -322,6 +322,18 @@ static __always_inline int tcp_is_open(const struct pkt *p)
 	return tcp_flags_open(p->tcp_flags);
 }
 
+/*
+ * Whether a TCP packet with @tcp_flags leaves flow @f as it is: an
+ * established flow's without SYN, FIN or RST, the common packet, which
+ * skips every state test with this one.
+ */
+static __always_inline int ct_tcp_steady(const struct scmlb_flow *f,
+					 __u8 tcp_flags)
+{
+	return f->state == SCMLB_CT_ESTABLISHED &&
+	       !(tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST));
+}
+
 /**
  * ct_move_state_tcp() - move a flow's TCP state for a packet of either side
  * @f:            the client's entry of the flow

@@ -288,13 +288,7 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 	if (likely(f)) {
 		be = backend_get(f->backend_id);
 		if (be && p->proto == IPPROTO_TCP) {
-			/*
-			 * The common packet, an established flow's without
-			 * SYN, FIN or RST, changes nothing here: one test.
-			 */
-			if (unlikely(f->state != SCMLB_CT_ESTABLISHED ||
-				     (p->tcp_flags &
-				      (TCPF_SYN | TCPF_FIN | TCPF_RST)))) {
+			if (unlikely(!ct_tcp_steady(f, p->tcp_flags))) {
 				/* a new SYN on a closed flow: a new connection on a reused port */
 				if (tcp_is_open(p) && f->state == SCMLB_CT_CLOSED)
 					be = NULL;

@@ -198,16 +198,19 @@ static __always_inline int lb_ingress6(struct xdp_md *ctx,
 	if (f) {
 		be = backend_get(f->backend_id);
 		if (be && p->proto == IPPROTO_TCP) {
-			/* a new SYN on a closed flow: a new connection on a reused port */
-			if (tcp_flags_open(p->tcp_flags) &&
-			    f->state == SCMLB_CT_CLOSED)
-				be = NULL;
-			else if (tcp_flags_open(p->tcp_flags) &&
-				 ct_half_open(f) && ct_has_reply(f))
-				ct6_reply_renew(&key, f);
-			/* the client ACKed the SYN-ACK: no longer half-open */
-			else if (ct6_move_state(f, p, 0) && ct_half_open(f))
-				f = ct6_promote(&key, f);
+			if (!ct_tcp_steady(f, p->tcp_flags)) {
+				/* a new SYN on a closed flow: a new connection on a reused port */
+				if (tcp_flags_open(p->tcp_flags) &&
+				    f->state == SCMLB_CT_CLOSED)
+					be = NULL;
+				else if (tcp_flags_open(p->tcp_flags) &&
+					 ct_half_open(f) && ct_has_reply(f))
+					ct6_reply_renew(&key, f);
+				/* the client ACKed the SYN-ACK: no longer half-open */
+				else if (ct6_move_state(f, p, 0) &&
+					 ct_half_open(f))
+					f = ct6_promote(&key, f);
+			}
 		} else if (be && be->health == SCMLB_HEALTH_UNHEALTHY) {
 			/* a UDP flow leaves a failing backend, if it can */
 			failed = be;

@@ -107,8 +107,8 @@ int scmlb_announce_servable(const struct scmlb_ctx *ctx,
 		if (!scmlb_backend_takes_connections(&bes[i]))
 			continue;
 		svc = &svcs[bes[i].service_id % SCMLB_MAX_SERVICES];
-		/* a free slot, or another service's since */
-		if (!svc->id || svc->id != bes[i].service_id)
+		/* a free slot (family 0 below), or another service's since */
+		if (svc->id != bes[i].service_id)
 			continue;
 		if (svc->family != SCMLB_AF_INET && svc->family != SCMLB_AF_INET6)
 			continue;

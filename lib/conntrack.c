@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 
 #include "conntrack.h"
+#include "ct_gather.h"
 #include "scmlb_hash.h"
 
 #define CT_BATCH 4096
@@ -34,16 +35,16 @@ _Static_assert(offsetof(struct scmlb_opening_slot, flow) ==
 	       offsetof(struct scmlb_opening6_slot, flow) ==
 	       sizeof(struct scmlb_flow6_key), "slots: a key, then its flow");
 
-static int walk_slot(const void *key, const void *val, void *arg)
+/* scmlb_ct_gather()'s: a full half-open slot, of the walk's family. */
+static int walk_slot(const void *slot, void *arg)
 {
-	const struct scmlb_opening_slot *s = val;
-	const struct scmlb_opening6_slot *s6 = val;
+	const struct scmlb_opening_slot *s = slot;
+	const struct scmlb_opening6_slot *s6 = slot;
 	const struct ct_walk *w = arg;
 
-	(void)key;
 	if (w->fn)
-		return s->key.family ? w->fn(&s->key, &s->flow, w->arg) : 0;
-	return s6->key.family ? w->fn6(&s6->key, &s6->flow, w->arg) : 0;
+		return w->fn(&s->key, &s->flow, w->arg);
+	return w->fn6(&s6->key, &s6->flow, w->arg);
 }
 
 /* scmlb_ct_read()'s walk: one more entry in the table, grown by doubling. */
@@ -332,10 +333,7 @@ int scmlb_ct6_walk_flows(const struct scmlb_ctx *ctx, scmlb_ct6_walk_fn fn,
 				sizeof(struct scmlb_flow6_key),
 				sizeof(struct scmlb_flow), walk_entry, &w);
 	if (!err)
-		err = scmlb_map_batches(ctx->maps.ct6_opening, CT_BATCH,
-					sizeof(__u32),
-					sizeof(struct scmlb_opening6_slot),
-					walk_slot, &w);
+		err = scmlb_ct_gather(ctx->maps.ct6_opening, walk_slot, &w);
 	return err;
 }
 
@@ -421,9 +419,7 @@ static int ct6_opening_empty(int fd, size_t *n)
 	int err;
 
 	*n = 0;
-	err = scmlb_map_batches(fd, CT_BATCH, sizeof(__u32),
-				sizeof(struct scmlb_opening6_slot), walk_slot,
-				&w);
+	err = scmlb_ct_gather(fd, walk_slot, &w);
 	for (k = 0; !err && k < d.n; k++) {
 		if (ct6_opening_find(fd, doomed_key(&d, k), &i, &s))
 			continue;
@@ -647,6 +643,5 @@ int scmlb_ct_opening_walk(int fd, scmlb_ct_walk_fn fn, void *arg)
 {
 	struct ct_walk w = { fn, NULL, arg };
 
-	return scmlb_map_batches(fd, CT_BATCH, sizeof(__u32), sizeof(struct scmlb_opening_slot),
-			  walk_slot, &w);
+	return scmlb_ct_gather(fd, walk_slot, &w);
 }

@@ -294,6 +294,20 @@ struct scmlb_ct_expire {
 	__u64 expired[SCMLB_CT_STATES];	/* out: flows removed, by state */
 };
 
+/*
+ * A read of a half-open map's full slots (ct_gather.bpf.c), in and out
+ * through the data of a BPF_PROG_TEST_RUN: the slots from @next on are
+ * looked at until @end, or until SCMLB_GATHER_BATCH full ones are copied
+ * out.
+ */
+#define SCMLB_GATHER_BATCH 4096
+struct scmlb_ct_gather {
+	__u32 next;			/* in: the first slot; out: where to go on */
+	__u32 end;			/* in: the map's slots */
+	__u32 family;			/* in: 4 for ct_opening's, 6 for ct6_opening's */
+	__u32 count;			/* out: full slots copied */
+};
+
 /* Per-CPU traffic of one backend, in lb_be_stats at the backend's slot. */
 struct scmlb_backend_stats {
 	__u64 conns;			/* flows opened to it */

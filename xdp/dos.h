@@ -77,6 +77,9 @@ drop:									\
  * @cfg: the instance's configuration
  * @st:  this CPU's counters
  * @p:   the parsed packet
+ * @for_vip: whether it is surely for a VIP: a tracked flow's packet
+ *	     (lb_ingress() counts after its conntrack lookup), which then
+ *	     pays no lookup of lb_vips
  *
  * Only packets for a VIP count, and only they are dropped: the host's
  * own traffic (replies to its connections, packets to its addresses)
@@ -89,7 +92,8 @@ drop:									\
  * Return: XDP_DROP, or SCMLB_CONTINUE.
  */
 static __always_inline int dos_check(const struct scmlb_config *cfg,
-				     struct scmlb_stats *st, const struct pkt *p)
+				     struct scmlb_stats *st, const struct pkt *p,
+				     int for_vip)
 {
 	const struct scmlb_dos_policy *pol;
 	struct scmlb_dos_count *c;
@@ -107,7 +111,7 @@ static __always_inline int dos_check(const struct scmlb_config *cfg,
 	if (!pol || !pol->id)
 		return SCMLB_CONTINUE;
 	/* the bitmap first: other addresses pay no hash lookup */
-	if (!vip_hinted(p->ip->daddr) || !vip_lookup(p))
+	if (!for_vip && (!vip_hinted(p->ip->daddr) || !vip_lookup(p)))
 		return SCMLB_CONTINUE;
 
 	key.saddr = p->ip->saddr;
@@ -159,6 +163,7 @@ struct dos6_src {
 	__be32 saddr[4];
 	__be32 daddr[4];
 	__u32 class;			/* enum scmlb_dos_class */
+	__u32 for_vip;			/* surely for a VIP: a tracked flow's */
 };
 
 /**
@@ -190,7 +195,8 @@ __noinline int scmlb_dos6_count(const struct scmlb_config *cfg,
 		return SCMLB_CONTINUE;
 	/* only packets for a VIP: the bitmap first, then lb_vips */
 	__builtin_memcpy(vip.addr, q->daddr, sizeof(vip.addr));
-	if (!vip_addr_hinted(vip.addr) || !bpf_map_lookup_elem(&lb_vips, &vip))
+	if (!q->for_vip && (!vip_addr_hinted(vip.addr) ||
+			    !bpf_map_lookup_elem(&lb_vips, &vip)))
 		return SCMLB_CONTINUE;
 	len = dos6_prefixlen(pol, key.class);
 	key.saddr[0] = dos6_mask_word(q->saddr[0], len);
@@ -205,6 +211,7 @@ __noinline int scmlb_dos6_count(const struct scmlb_config *cfg,
  * @cfg: the instance's configuration
  * @st:  this CPU's counters
  * @p:   the packet, parse_l4_6() done
+ * @for_vip: as dos_check()'s (lb_ingress6() counts its packets)
  *
  * The source counts as its /128, or as the /N its policy names
  * (scmlb-dos set --prefix-len N: one host owns a /64). Neighbour
@@ -215,7 +222,7 @@ __noinline int scmlb_dos6_count(const struct scmlb_config *cfg,
  */
 static __always_inline int dos6_check(const struct scmlb_config *cfg,
 				      struct scmlb_stats *st,
-				      const struct pkt6 *p)
+				      const struct pkt6 *p, int for_vip)
 {
 	const __be32 *s = ip6_saddr(p), *d = ip6_daddr(p);
 	struct dos6_src q;
@@ -230,6 +237,7 @@ static __always_inline int dos6_check(const struct scmlb_config *cfg,
 		.saddr = { s[0], s[1], s[2], s[3] },
 		.daddr = { d[0], d[1], d[2], d[3] },
 		.class = class,
+		.for_vip = for_vip,
 	};
 	return scmlb_dos6_count(cfg, st, &q) == XDP_DROP ? XDP_DROP :
 							   SCMLB_CONTINUE;

@@ -248,11 +248,13 @@ static __always_inline int lb_send(struct xdp_md *ctx, struct scmlb_stats *st,
 /**
  * lb_ingress() - send a client's packet for a VIP to its backend
  * @ctx: the frame
+ * @cfg: the instance's configuration
  * @st:  this CPU's counters
  * @p:   the parsed packet, TCP or UDP, that vip_maybe() let through
  *
  * Conntrack first: a tracked flow's destination is a VIP, so only a
- * packet it does not know pays the lookup of lb_vips. ct_flows holds
+ * packet it does not know pays the lookup of lb_vips (for DoS
+ * protection's count as well). ct_flows holds
  * the established flows; a TCP packet it does not know asks the
  * half-open ones next (ct_opening), where the client's ACK of the
  * SYN-ACK promotes its flow to ct_flows (ct_promote()). A flow whose
@@ -268,6 +270,7 @@ static __always_inline int lb_send(struct xdp_md *ctx, struct scmlb_stats *st,
  * maglev services), no backend available.
  */
 static __always_inline int lb_ingress(struct xdp_md *ctx,
+				      const struct scmlb_config *cfg,
 				      struct scmlb_stats *st, struct pkt *p)
 {
 	const struct scmlb_backend *be = NULL, *failed = NULL;
@@ -279,6 +282,10 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 	ct_key(&key, p->ip->saddr, p->sport, p->ip->daddr, p->dport, p->proto);
 
 	f = ct_client_lookup(&key);
+	/* DoS protection first; a tracked flow's packet is surely a VIP's */
+	act = dos_check(cfg, st, p, f != NULL);
+	if (unlikely(act != SCMLB_CONTINUE))
+		return act;
 	/* the one test a flow without the proxy pays */
 	if (unlikely(f && (f->flags & SCMLB_FLOW_SYN_PROXY))) {
 		act = syn_proxy_flow(ctx, p, f, 0);

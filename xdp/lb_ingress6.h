@@ -166,6 +166,7 @@ static __always_inline int lb_send6(struct xdp_md *ctx, struct scmlb_stats *st,
 /**
  * lb_ingress6() - send an IPv6 client's packet for a VIP to its backend
  * @ctx: the frame
+ * @cfg: the instance's configuration
  * @st:  this CPU's counters (stat6_pkts)
  * @p:   the parsed packet, TCP or UDP, that vip6_maybe() let through
  *
@@ -177,6 +178,7 @@ static __always_inline int lb_send6(struct xdp_md *ctx, struct scmlb_stats *st,
  * SCMLB_CONTINUE for what is not balanced.
  */
 static __always_inline int lb_ingress6(struct xdp_md *ctx,
+				       const struct scmlb_config *cfg,
 				       struct scmlb_stats *st, struct pkt6 *p)
 {
 	const struct scmlb_backend *be = NULL, *failed = NULL;
@@ -189,6 +191,10 @@ static __always_inline int lb_ingress6(struct xdp_md *ctx,
 		p->proto);
 
 	f = ct6_client_lookup(&key);
+	/* DoS protection first; a tracked flow's packet is surely a VIP's */
+	act = dos6_check(cfg, st, p, f != NULL);
+	if (act != SCMLB_CONTINUE)
+		return act;
 	/* the one test a flow without the proxy pays */
 	if (f && (f->flags & SCMLB_FLOW_SYN_PROXY)) {
 		act = syn_proxy6_flow(ctx, p, &key, f, 0);

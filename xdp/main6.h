@@ -152,14 +152,15 @@ static __always_inline int main6(struct xdp_md *ctx)
 	/* one-arm: the backends' replies are not client traffic */
 	if (act == SCMLB_CONTINUE)
 		act = fw6_check(cfg, st, &p);
-	if (act == SCMLB_CONTINUE)
-		act = dos6_check(cfg, st, &p);
 	/* after the firewall: a dropped packet never pays for the VIP check */
 	if (act == SCMLB_CONTINUE && !one_arm)
 		for_vip = p.l4 && (vip_hinted >= 0 ? vip_hinted :
 				   vip_addr_hinted(ip6_daddr(&p)));
+	/* lb_ingress6() counts its packets after its conntrack lookup */
+	if (act == SCMLB_CONTINUE && !for_vip)
+		act = dos6_check(cfg, st, &p, 0);
 	if (act == SCMLB_CONTINUE && for_vip)
-		act = lb_ingress6(ctx, st, &p);
+		act = lb_ingress6(ctx, cfg, st, &p);
 	else if (act == SCMLB_CONTINUE && p.frag == PKT_FRAG_LATER &&
 		 vip_addr_hinted(ip6_daddr(&p))) {
 		act = frag6_follow(ctx, cfg, st, &p, 0);

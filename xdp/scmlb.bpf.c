@@ -117,13 +117,14 @@ int scmlb_main(struct xdp_md *ctx)
 		if (unlikely(fw_covered))
 			act = fw_walk_check(cfg, st, &p);
 	}
-	if (act == SCMLB_CONTINUE)
-		act = dos_check(cfg, st, &p);
 	/* after the firewall: a dropped packet never pays for the VIP check */
 	if (act == SCMLB_CONTINUE && !one_arm)
 		for_vip = vip_maybe(&p);
+	/* lb_ingress() counts its packets after its conntrack lookup */
+	if (act == SCMLB_CONTINUE && !for_vip)
+		act = dos_check(cfg, st, &p, 0);
 	if (likely(act == SCMLB_CONTINUE && for_vip))
-		act = lb_ingress(ctx, st, &p);
+		act = lb_ingress(ctx, cfg, st, &p);
 	else if (act == SCMLB_CONTINUE && p.frag == PKT_FRAG_LATER &&
 		 vip_hinted(p.ip->daddr)) {
 		act = frag_follow(ctx, cfg, st, &p, 0);

@@ -43,8 +43,9 @@ struct {
 
 /*
  * Upstream packets run the chain counter -> firewall -> DoS protection ->
- * LB ingress (for packets to a VIP); packets on backend-facing interfaces
- * are replies (LB egress).
+ * LB ingress (for packets to a VIP; a VIP's TCP and UDP packets are
+ * counted by LB ingress after its conntrack lookup); packets on
+ * backend-facing interfaces are replies (LB egress).
  */
 SEC("xdp")
 int scmlb_main(struct xdp_md *ctx)

@@ -11,6 +11,7 @@
 #include "ct_expire.h"
 #include "ct_expire.skel.h"
 #include "log.h"
+#include "progs.h"
 
 #define SEC_NS 1000000000ULL
 
@@ -83,13 +84,6 @@ int scmlb_ct_expire(const struct scmlb_ctx *ctx,
 		    struct scmlb_ct_expire_stats *stats)
 {
 	struct scmlb_ct_expire io = { 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, run,
-		.data_in = &io,
-		.data_size_in = sizeof(io),
-		.data_out = &io,
-		.data_size_out = sizeof(io),
-		.repeat = 1,
-	);
 	struct ct_expire_bpf *skel;
 	int err, i;
 
@@ -128,11 +122,10 @@ int scmlb_ct_expire(const struct scmlb_ctx *ctx,
 			bpf_map__max_entries(skel->maps.ct_opening) - 1;
 		err = ct_expire_bpf__load(skel);
 	}
-	if (!err && bpf_prog_test_run_opts(
-			bpf_program__fd(skel->progs.scmlb_ct_expire), &run))
-		err = -errno;
-	if (!err && run.retval != XDP_PASS)
-		err = -EINVAL;
+	if (!err)
+		err = scmlb_prog_run_once(
+			bpf_program__fd(skel->progs.scmlb_ct_expire), &io,
+			sizeof(io));
 	ct_expire_bpf__destroy(skel);
 	if (err)
 		return err;

@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 
 #include "ct_gather.h"
+#include "progs.h"
 #include "scmlb_structs.h"
 #include "ct_gather.skel.h"
 
@@ -47,13 +48,6 @@ static struct ct_gather_bpf *gather_open(int fd, const struct scmlb_ct_gather *i
 int scmlb_ct_gather(int fd, scmlb_slot_fn fn, void *arg)
 {
 	struct scmlb_ct_gather io = { 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, run,
-		.data_in = &io,
-		.data_size_in = sizeof(io),
-		.data_out = &io,
-		.data_size_out = sizeof(io),
-		.repeat = 1,
-	);
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info), i, from;
 	struct ct_gather_bpf *skel;
@@ -74,10 +68,8 @@ int scmlb_ct_gather(int fd, scmlb_slot_fn fn, void *arg)
 	prog = bpf_program__fd(skel->progs.scmlb_ct_gather);
 	while (!err && io.next < io.end) {
 		from = io.next;
-		if (bpf_prog_test_run_opts(prog, &run))
-			err = -errno;
-		else if (run.retval != XDP_PASS || io.next <= from ||
-			 io.count > SCMLB_GATHER_BATCH)
+		err = scmlb_prog_run_once(prog, &io, sizeof(io));
+		if (!err && (io.next <= from || io.count > SCMLB_GATHER_BATCH))
 			err = -EIO;	/* no progress: never loop forever */
 		for (i = 0; !err && i < io.count; i++)
 			err = fn(io.family == 6 ?

@@ -618,3 +618,27 @@ int scmlb_iface_remove(const struct scmlb_ctx *ctx, int ifindex)
 		return -errno;
 	return scmlb_entry_detach(ctx->pin_dir, ifindex);
 }
+
+/**
+ * scmlb_prog_run_once() - run an XDP program of the tools once on @io
+ * @prog_fd: the program (scmlb-gc's pass, the half-open tables' read)
+ * @io:      its data, in and out, in place
+ * @size:    of @io
+ *
+ * Return: 0; -EINVAL when the program did not return XDP_PASS (it
+ * refused @io); or -errno.
+ */
+int scmlb_prog_run_once(int prog_fd, void *io, __u32 size)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, run,
+		.data_in = io,
+		.data_size_in = size,
+		.data_out = io,
+		.data_size_out = size,
+		.repeat = 1,
+	);
+
+	if (bpf_prog_test_run_opts(prog_fd, &run))
+		return -errno;
+	return run.retval == XDP_PASS ? 0 : -EINVAL;
+}

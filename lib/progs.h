@@ -15,6 +15,7 @@ int scmlb_progs_open(const char *pin_dir, __u32 ct_size, bool with_entry,
 		     struct scmlb_bpf **out);
 int scmlb_progs_load(struct scmlb_bpf *skel);
 void scmlb_progs_close(struct scmlb_bpf *skel);
+int scmlb_prog_run_once(int prog_fd, void *io, __u32 size);
 int scmlb_progs_main_fd(struct scmlb_bpf *skel);
 int scmlb_progs_clock_fd(struct scmlb_bpf *skel);
 void scmlb_progs_maps(struct scmlb_bpf *skel, struct scmlb_maps *maps);

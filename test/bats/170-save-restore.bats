@@ -442,9 +442,13 @@ ids_names() {
 	run -1 --separate-stderr scmlb lb set -s 2 -n extra -a 10.77.9.9 -p 8080
 	[ "$stderr" = "scmlb-lb: cannot add backend '10.77.9.9': its service has 1024 backends, the most it takes" ]
 	[ "$(tables)" = "$tables_before" ]
+	run -0 scmlb lb get --json
+	[ "$(jq '[.[] | select(.service == 2)] | length' <<<"$output")" = 1024 ]
+	[ "$(jq '[.[] | select(.address == "10.77.9.9")] | length' <<<"$output")" = 0 ]
 	# another service (the file's third, id 4) takes it
 	run -0 scmlb lb set -s 4 -n d2 -a 10.77.9.9 -p 53
-	echo "$stderr"
+	run -0 scmlb lb get --json
+	[ "$(jq -r '.[] | select(.name == "d2") | "\(.service) \(.address) \(.port)"' <<<"$output")" = "4 10.77.9.9 53" ]
 	run -0 topo_exec lb "$SCMLB_BUILD/test/check_maps"
 	topo_exec lb ip route del 10.77.0.0/16
 }

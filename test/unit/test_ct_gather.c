@@ -16,17 +16,21 @@
 
 #define SLOTS (1U << 15)
 
-/* What a walk saw: each slot's index (its key's source port) in order. */
+/* What a walk saw: each slot's index (its flow's backend_id) in order. */
 struct seen {
 	__u32 n;
 	__u32 stop_after;		/* return 7 at that call; 0: never */
 	bool ordered;			/* every index above the one before */
+	bool whole;			/* each slot's first and last fields its own */
 	__u32 last;
 	__u32 *index;
 };
 
-static int saw(struct seen *s, __u32 index)
+static int saw(struct seen *s, const struct scmlb_flow *f, __be16 sport)
 {
+	__u32 index = f->backend_id;
+
+	s->whole &= sport == (index & 0xffff) && f->synced == ~index;
 	s->ordered &= !s->n || index > s->last;
 	s->last = index;
 	s->index[s->n++] = index;
@@ -37,14 +41,14 @@ static int saw_slot(const void *slot, void *arg)
 {
 	const struct scmlb_opening_slot *s = slot;
 
-	return saw(arg, s->key.src_port | (__u32)s->flow.nat_port << 16);
+	return saw(arg, &s->flow, s->key.src_port);
 }
 
 static int saw_slot6(const void *slot, void *arg)
 {
 	const struct scmlb_opening6_slot *s = slot;
 
-	return saw(arg, s->key.src_port | (__u32)s->flow.nat_port << 16);
+	return saw(arg, &s->flow, s->key.src_port);
 }
 
 static int slots_map(__u32 value_size)
@@ -53,21 +57,26 @@ static int slots_map(__u32 value_size)
 			      value_size, SLOTS, NULL);
 }
 
-/* Fill slot @i, its index in its key's source port and flow's nat_port. */
+/*
+ * Fill slot @i: its index in its flow's backend_id, and so that a copy
+ * cut short shows, in its key's source port (near the start) and as ~i
+ * in its flow's last field.
+ */
 static int put_slot(int fd, bool v6, __u32 i)
 {
 	struct scmlb_opening6_slot s6 = { 0 };
 	struct scmlb_opening_slot s = { 0 };
+	struct scmlb_flow f = { .backend_id = i, .synced = ~i };
 
 	if (v6) {
 		s6.key.family = 6;
 		s6.key.src_port = i & 0xffff;
-		s6.flow.nat_port = i >> 16;
+		s6.flow = f;
 		return bpf_map_update_elem(fd, &i, &s6, BPF_ANY);
 	}
 	s.key.family = 4;
 	s.key.src_port = i & 0xffff;
-	s.flow.nat_port = i >> 16;
+	s.flow = f;
 	return bpf_map_update_elem(fd, &i, &s, BPF_ANY);
 }
 
@@ -87,6 +96,7 @@ static void seen_reset(struct seen *s, __u32 stop_after)
 	s->n = 0;
 	s->stop_after = stop_after;
 	s->ordered = true;
+	s->whole = true;
 	s->last = 0;
 }
 
@@ -110,16 +120,16 @@ static void test_family(bool v6)
 	ok(!err && s.n == 0, "%s: an empty map has no slot to hand out "
 	   "(err %d, %u slots)", name, err, s.n);
 
-	/* three slots in ten: more than two runs' batches */
+	/* one slot in three: more than two runs' batches */
 	full = fill(fd, v6);
 	seen_reset(&s, 0);
 	err = scmlb_ct_gather(fd, fn, &s);
-	all = !err && s.n == full && s.ordered;
+	all = !err && s.n == full && s.ordered && s.whole;
 	for (i = 0; all && i < s.n; i++)
 		all = s.index[i] == (i + 1 < full ? 3 * (i + 1) : SLOTS - 1);
 	ok(all && full > 2 * SCMLB_GATHER_BATCH,
-	   "%s: every full slot of %u, once and in order, the last slot "
-	   "included, across %u batches (err %d, %u of %u)", name, SLOTS,
+	   "%s: every full slot of %u, whole, once and in order, the last "
+	   "slot included, across %u batches (err %d, %u of %u)", name, SLOTS,
 	   full / SCMLB_GATHER_BATCH + 1, err, s.n, full);
 
 	seen_reset(&s, SCMLB_GATHER_BATCH + 5);

@@ -23,6 +23,13 @@
 #                 off TSO and GSO on the client's veth, and the veth copies
 #                 every packet it takes into a page of its own for XDP)
 #   scmlb-skb     scmlb-attach -m skb
+#   scmlb-one     scmlb-native with backend 1 only, and
+#   nft-one       nftables DNAT to backend 1 only: the direct path's
+#                 backend, so that the ratio is the load balancer's own
+#                 cost; with three backend processes sharing the CPUs with
+#                 wrk, a connection per backend in turn wakes them more
+#                 often than one busy backend (the three-backend rows pay
+#                 that too, which is not the load balancer's work)
 #   nft           nftables DNAT the kube-proxy way (prerouting 'dnat to
 #                 numgen inc mod 3 map {...}', ip_forward=1)
 #   haproxy       HAProxy in lb, mode tcp, roundrobin over the three
@@ -67,8 +74,8 @@
 #   --trials N          trials, each measuring every contender (default 3)
 #   --only NAMES        measure only these, comma-separated (the direct
 #                       path, the ratios' reference, always): direct,
-#                       direct3, scmlb-native, scmlb-drv, scmlb-skb, nft,
-#                       haproxy; with --drops-only (a floor always):
+#                       direct3, scmlb-native, scmlb-drv, scmlb-skb,
+#                       scmlb-one, nft, nft-one, haproxy; with --drops-only (a floor always):
 #                       scmlb-drv, scmlb-dosrule, scmlb-dos, scmlb-skb, nft
 #   --json              the medians, ratios and results as one JSON object
 #                       on standard output instead of the tables
@@ -137,7 +144,8 @@ number "trial count" "$trials" 1 20
 if [ -n "$drops_only" ]; then
 	lbs="scmlb-drv scmlb-dosrule scmlb-dos scmlb-skb nft"
 else
-	lbs="direct direct3 scmlb-native scmlb-drv scmlb-skb nft haproxy"
+	lbs="direct direct3 scmlb-native scmlb-drv scmlb-skb scmlb-one nft"
+	lbs+=" nft-one haproxy"
 fi
 if [ -n "$only" ]; then
 	for name in ${only//,/ }; do
@@ -214,22 +222,28 @@ lb() { topo_exec lb "$tools/scmlb" "$@"; }
 
 # ---- the contenders ----
 
+# scmlb_up MODE [BACKENDS]: attached in MODE, balancing over the first
+# BACKENDS (default 3) backends
 scmlb_up() {
 	local i
 	lb attach -u up0 -v "$VIP" -m "$1" >/dev/null
-	for i in 1 2 3; do
+	for i in $(seq "${2:-3}"); do
 		lb lb set -n "web$i" -a "${TOPO_BACKENDS[$((i - 1))]}" >/dev/null
 	done
 }
 
+# nft_up [one]: DNAT over the three backends, or to backend 1 only
 nft_up() {
+	local to="numgen inc mod 3 map {
+			0 : ${TOPO_BACKENDS[0]}, 1 : ${TOPO_BACKENDS[1]}, 2 : ${TOPO_BACKENDS[2]} }"
+
+	[ "${1:-}" != one ] || to=${TOPO_BACKENDS[0]}
 	topo_exec lb sysctl -qw net.ipv4.ip_forward=1
 	topo_exec lb nft -f - <<EOF
 table ip scmlbb_lb {
 	chain prerouting {
 		type nat hook prerouting priority dstnat; policy accept;
-		ip daddr $VIP tcp dport 8080 counter dnat to numgen inc mod 3 map {
-			0 : ${TOPO_BACKENDS[0]}, 1 : ${TOPO_BACKENDS[1]}, 2 : ${TOPO_BACKENDS[2]} }
+		ip daddr $VIP tcp dport 8080 counter dnat to $to
 	}
 }
 EOF
@@ -287,7 +301,9 @@ lb_up() {
 	scmlb-native) scmlb_up native ;;
 	scmlb-drv) scmlb_up native; entry_native ;;
 	scmlb-skb) scmlb_up skb ;;
+	scmlb-one) scmlb_up native 1 ;;
 	nft) nft_up ;;
+	nft-one) nft_up one ;;
 	haproxy) haproxy_up ;;
 	esac
 }
@@ -299,7 +315,7 @@ lb_down() {
 		topo_exec lb ip link set dev up0 xdpdrv off
 		lb detach >/dev/null ;;
 	scmlb-*) lb detach >/dev/null ;;
-	nft) nft_down ;;
+	nft*) nft_down ;;
 	haproxy) haproxy_down ;;
 	esac
 }
@@ -316,7 +332,7 @@ backend_rx() {
 lb_forwarded() {
 	case $1 in
 	scmlb-*) lb stat --json | jq '.forwarded' ;;
-	nft) topo_exec lb nft -j list chain ip scmlbb_lb prerouting |
+	nft*) topo_exec lb nft -j list chain ip scmlbb_lb prerouting |
 		jq '[.. | .counter? | .packets? // empty] | add' ;;
 	*) echo 0 ;;
 	esac
@@ -541,14 +557,15 @@ loads() {
 	f1=$(lb_forwarded "$name")
 	mapfile -t b1 < <(backend_rx)
 	# a load that did not go where it should measures nothing: the
-	# direct path to backend 1, a load balancer to all three
+	# direct path and the *-one contenders to backend 1, the others to
+	# all three
 	for i in 0 1 2; do
-		[ "$name" != direct ] || [ "$i" = 0 ] || continue
+		[[ $name != direct && $name != *-one ]] || [ "$i" = 0 ] || continue
 		[ $((b1[i] - b0[i])) -gt 1000 ] || low+=" backend$((i + 1))"
 	done
 	[ -z "$low" ] || die "$name: little or no traffic reached$low"
 	case $name in
-	scmlb-* | nft) [ $((f1 - f0)) -gt 1000 ] ||
+	scmlb-* | nft*) [ $((f1 - f0)) -gt 1000 ] ||
 		die "$name: only $((f1 - f0)) packets forwarded by it" ;;
 	esac
 	log "$tag $name: $(cat "$work/$name.rps.$tag") req/s," \
@@ -654,6 +671,8 @@ flooded=${flooded# }
 describe() {
 	case $1 in
 	direct) echo "direct to backend 1, no LB" ;;
+	scmlb-one) echo "scmlb -m native, backend 1 only" ;;
+	nft-one) echo "nftables DNAT, backend 1 only" ;;
 	direct3) echo "direct, wrk spread over 3 backends" ;;
 	scmlb-native) echo "scmlb -m native (generic on veth)" ;;
 	scmlb-drv) echo "scmlb, entry native XDP on up0" ;;

@@ -398,6 +398,32 @@ ids_names() {
 	run -0 topo_exec lb "$SCMLB_BUILD/test/check_maps"
 }
 
+@test "restore on a kernel whose maps of maps have no batch updates: the tables go in one by one, the same" {
+	local shim=$SCMLB_BUILD/test/libscmlb_shim_no_table_batch.so
+	local log=$BATS_TEST_TMPDIR/shim.log
+	scmlb attach -u up0 -v "$TOPO_VIP" -m native >/dev/null
+	scmlb svc set -v "$VIP2" -t tcp -P 8080 -S maglev >/dev/null
+	scmlb svc set -v "$VIP2" -t tcp -P 9090 -S wrr >/dev/null
+	scmlb lb set -s 1 -n web1 -a 10.0.4.2 >/dev/null
+	scmlb lb set -s 2 -n m1 -a 10.0.4.2 -w 3 >/dev/null
+	scmlb lb set -s 2 -n m2 -a 10.0.5.2 >/dev/null
+	scmlb lb set -s 3 -n w1 -a 10.0.4.2 -w 5 >/dev/null
+	scmlb lb set -s 3 -n w2 -a 10.0.6.2 -w 2 >/dev/null
+	run -0 tables
+	before=$output
+	grep -q '^2 65537 ' <<<"$before"
+	grep -q '^3 [1-9][0-9]* ' <<<"$before"
+	scmlb save >"$BATS_TEST_TMPDIR/saved"
+	scmlb detach >/dev/null
+	SCMLB_SHIM_LOG=$log LD_PRELOAD=$shim \
+		run -0 scmlb restore -f "$BATS_TEST_TMPDIR/saved"
+	# the batch was refused, so the tables took the fallback
+	grep -q '^refused a batch of [1-9]' "$log"
+	run -0 tables
+	[ "$output" = "$before" ]
+	run -0 topo_exec lb "$SCMLB_BUILD/test/check_maps"
+}
+
 @test "restore: a service's 1025th backend fails after 1,024 went in; the kept maglev service, its table and the rest as they were; lb set refuses it too" {
 	local i
 	topo_exec lb ip route replace 10.77.0.0/16 via 10.0.4.2

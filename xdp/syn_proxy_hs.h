@@ -622,6 +622,21 @@ static __always_inline int proxy_not_ack(__u8 tcp_flags)
 	return (tcp_flags & (TCPF_RST | TCPF_SYN)) || !(tcp_flags & TCPF_ACK);
 }
 
+/*
+ * Whether a backend's packet may come in where @ctx did: anywhere but the
+ * upstream, where only clients are unless backends sit behind it too
+ * (one-arm). A client's packet on the upstream skips the reply lookup.
+ */
+static __always_inline int proxy_backend_side(const struct xdp_md *ctx)
+{
+	const struct scmlb_config *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&lb_config, &zero);
+	return !cfg || ctx->ingress_ifindex != cfg->upstream_ifindex ||
+	       (cfg->flags & SCMLB_CFG_UPSTREAM_BACKENDS);
+}
+
 /**
  * syn_proxy_handshake() - the SYN proxy's program: what a handshake needs
  * @ctx: the frame, which scmlb_main already counted
@@ -655,7 +670,8 @@ static __always_inline int syn_proxy_handshake(struct xdp_md *ctx)
 	if (!st)
 		return XDP_DROP;
 	ct_key(&key, p.ip->saddr, p.sport, p.ip->daddr, p.dport, p.proto);
-	r = bpf_map_lookup_elem(&ct_replies, &key);
+	r = proxy_backend_side(ctx) ?
+	    bpf_map_lookup_elem(&ct_replies, &key) : NULL;
 	if (r && (r->flags & SCMLB_FLOW_SYN_PROXY))
 		return proxy_backend_ack(&p, ctx, &pp, r);
 
@@ -804,7 +820,8 @@ static __always_inline int syn_proxy_handshake6(struct xdp_md *ctx)
 		return XDP_DROP;
 	ct6_key(&key, ip6_saddr(&p), p.sport, ip6_daddr(&p), p.dport,
 		IPPROTO_TCP);
-	r = bpf_map_lookup_elem(&ct6_replies, &key);
+	r = proxy_backend_side(ctx) ?
+	    bpf_map_lookup_elem(&ct6_replies, &key) : NULL;
 	if (r && (r->flags & SCMLB_FLOW_SYN_PROXY))
 		return proxy_backend_ack6(ctx, &p, &pp, r);
 

@@ -382,10 +382,7 @@ static int fx_one_arm(void)
 {
 	int err = fx_three();
 
-	if (err)
-		return err;
-	lb.cfg.flags |= SCMLB_CFG_UPSTREAM_BACKENDS;
-	return scmlb_config_write(&lb, &lb.cfg);
+	return err ? err : tb_one_arm_set(&lb, true);
 }
 
 /* ---- the cases ---- */

@@ -325,16 +325,6 @@ static bool t_backend_unknown_flow(void)
 	return passed(SIDE_BE, &err, 1, &got);
 }
 
-/* Backends behind the upstream (scmlb-attach's one-arm flag) or not. */
-static int one_arm_set(bool on)
-{
-	if (on)
-		lb.cfg.flags |= SCMLB_CFG_UPSTREAM_BACKENDS;
-	else
-		lb.cfg.flags &= ~SCMLB_CFG_UPSTREAM_BACKENDS;
-	return scmlb_config_write(&lb, &lb.cfg);
-}
-
 /*
  * One-arm: a router between us and a backend behind the upstream sends
  * its Packet Too Big to the client, quoting the client's packet as NAT66
@@ -352,7 +342,7 @@ static bool t_one_arm_ptb_to_client(void)
 	__u64 pass;
 	bool ok;
 
-	if (one_arm_set(true)) {
+	if (tb_one_arm_set(&lb, true)) {
 		note("cannot set the one-arm flag");
 		return false;
 	}
@@ -370,7 +360,7 @@ static bool t_one_arm_ptb_to_client(void)
 		note("passed grew");
 		ok = false;
 	}
-	if (one_arm_set(false)) {
+	if (tb_one_arm_set(&lb, false)) {
 		note("cannot clear the one-arm flag");
 		ok = false;
 	}

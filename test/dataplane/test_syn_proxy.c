@@ -431,7 +431,8 @@ static bool t_early_data(void)
 	       want32("length", out_len, ETH_HLEN + l3_len() + 40);
 }
 
-static bool t_backend_syn_ack(void)
+/* The backend's SYN-ACK, coming in on @side, gets the proxy's ACK. */
+static bool backend_syn_ack_on(enum side side)
 {
 	struct scmlb_svc_stats before = svc_stats(), after;
 	__u8 opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0,
@@ -450,7 +451,7 @@ static bool t_backend_syn_ack(void)
 
 	put32(opts + 8, BACKEND_TS);
 	put32(opts + 12, CLIENT_TS + 1);
-	if (!run(SIDE_BE, in, seg_build(&s, in), XDP_TX, out, &out_len))
+	if (!run(side, in, seg_build(&s, in), XDP_TX, out, &out_len))
 		return false;
 	th = tcp_of(out);
 	ok = !memcmp(out, mac_be, ETH_ALEN) && !memcmp(out + 6, mac_beif, 6);
@@ -468,6 +469,11 @@ static bool t_backend_syn_ack(void)
 	return ok && want32("backend handshakes",
 			    after.backend_handshakes -
 			    before.backend_handshakes, 1);
+}
+
+static bool t_backend_syn_ack(void)
+{
+	return backend_syn_ack_on(SIDE_BE);
 }
 
 static bool t_client_data(void)
@@ -605,6 +611,21 @@ static bool t_lost_entry(void)
 	       want_dst(out, fam->client);
 }
 
+/*
+ * One-arm: the backend answers through the upstream, where the handshake
+ * program must look for a reply entry too (two-arm, a client's packet
+ * there skips that lookup). A new handshake on the flushed flow's ports.
+ */
+static bool t_one_arm_backend_syn_ack(void)
+{
+	bool ok;
+
+	if (!t_syn() || !t_ack_opens() || tb_one_arm_set(&lb, true))
+		return false;
+	ok = backend_syn_ack_on(SIDE_UP);
+	return !tb_one_arm_set(&lb, false) && ok;
+}
+
 static const struct {
 	const char *desc;
 	bool (*run)(void);
@@ -619,6 +640,7 @@ static const struct {
 	{ "client's pure ACK, NOP NOP TS: ack and TSecr shifted in place", t_client_ack_ts },
 	{ "backend's ACK, TS before the NOPs: walked, seq and TSval shifted", t_backend_other_layout },
 	{ "conntrack flushed: the client's next packet gets a RST (IPv6's service is maglev: no miss fallback for a proxied flow)", t_lost_entry },
+	{ "one-arm, a new handshake on those ports: the backend's SYN-ACK through the upstream gets the ACK", t_one_arm_backend_syn_ack },
 };
 
 static int bpf_setup(void)

@@ -440,6 +440,22 @@ int tb_instance(struct scmlb_ctx *ctx, __u32 vip, __u32 ifindex,
 }
 
 /**
+ * tb_one_arm_set() - backends behind the upstream, or not
+ * @ctx: the instance, as tb_instance() left it
+ * @on:  scmlb-attach's one-arm flag (SCMLB_CFG_UPSTREAM_BACKENDS) set
+ *
+ * Return: 0 or -errno.
+ */
+int tb_one_arm_set(struct scmlb_ctx *ctx, bool on)
+{
+	if (on)
+		ctx->cfg.flags |= SCMLB_CFG_UPSTREAM_BACKENDS;
+	else
+		ctx->cfg.flags &= ~SCMLB_CFG_UPSTREAM_BACKENDS;
+	return scmlb_config_write(ctx, &ctx->cfg);
+}
+
+/**
  * tb_services_add() - add services, as scmlb-svc set does
  * @ctx:   the instance, as tb_instance() left it
  * @specs: the services; the first is the one tb_instance() made

@@ -68,6 +68,7 @@ int tb_main(const struct tb_setup *s, const struct tb_case *cases, size_t n);
 int tb_wipe(struct scmlb_ctx *ctx);
 int tb_instance(struct scmlb_ctx *ctx, __u32 vip, __u32 ifindex,
 		const __u8 *mac, __u32 ct_size, int clock_fd);
+int tb_one_arm_set(struct scmlb_ctx *ctx, bool on);
 
 /* A service as scmlb-svc set is told. */
 struct tb_svc_spec {

@@ -75,8 +75,9 @@
 #   --only NAMES        measure only these, comma-separated (the direct
 #                       path, the ratios' reference, always): direct,
 #                       direct3, scmlb-native, scmlb-drv, scmlb-skb,
-#                       scmlb-one, nft, nft-one, haproxy; with --drops-only (a floor always):
-#                       scmlb-drv, scmlb-dosrule, scmlb-dos, scmlb-skb, nft
+#                       scmlb-one, nft, nft-one, haproxy; with --drops-only
+#                       (a floor always): scmlb-drv, scmlb-dosrule,
+#                       scmlb-dos, scmlb-skb, nft
 #   --json              the medians, ratios and results as one JSON object
 #                       on standard output instead of the tables
 #   --perf DIR          profile every load (perf record -a) into DIR/*.txt
@@ -671,13 +672,13 @@ flooded=${flooded# }
 describe() {
 	case $1 in
 	direct) echo "direct to backend 1, no LB" ;;
-	scmlb-one) echo "scmlb -m native, backend 1 only" ;;
-	nft-one) echo "nftables DNAT, backend 1 only" ;;
 	direct3) echo "direct, wrk spread over 3 backends" ;;
 	scmlb-native) echo "scmlb -m native (generic on veth)" ;;
 	scmlb-drv) echo "scmlb, entry native XDP on up0" ;;
 	scmlb-skb) echo "scmlb -m skb" ;;
+	scmlb-one) echo "scmlb -m native, backend 1 only" ;;
 	nft) echo "nftables DNAT" ;;
+	nft-one) echo "nftables DNAT, backend 1 only" ;;
 	haproxy) echo "HAProxy, TCP proxy" ;;
 	floor) echo "bare XDP_DROP, native on up0" ;;
 	esac

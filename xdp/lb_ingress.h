@@ -12,6 +12,7 @@
 #include "maps.h"
 #include "nat.h"
 #include "pick.h"
+#include "proxy_hint.h"
 #include "svc.h"
 #include "syn_proxy.h"
 
@@ -137,9 +138,12 @@ static __always_inline __u8 new_flow_state(const struct scmlb_service *svc,
 
 /*
  * A packet conntrack does not know: a flow opens in new_flow_state(); a
- * --syn-proxy service's TCP packet goes to the handshake program instead.
- * @ctx: the frame; @path: set to the flow's path; @forward: to its
- * service's enum scmlb_forward.
+ * --syn-proxy service's TCP packet goes to the handshake program instead,
+ * with its service and whether conntrack holds its 5-tuple at all (@old)
+ * in a struct proxy_hint. @ctx: the frame; @path: set to the flow's path,
+ * or to SCMLB_FLOW_SYN_PROXY when the handshake program is missing (the
+ * frame's pointers are spent then); @forward: to its service's enum
+ * scmlb_forward.
  */
 static __always_inline const struct scmlb_backend *
 lb_new_flow(struct xdp_md *ctx, const struct scmlb_flow_key *key,
@@ -158,7 +162,9 @@ lb_new_flow(struct xdp_md *ctx, const struct scmlb_flow_key *key,
 		return NULL;
 	/* scmlb answers the handshake: no state before a valid cookie */
 	if (p->proto == IPPROTO_TCP && (svc->flags & SCMLB_SVC_SYN_PROXY)) {
+		proxy_hint_set(ctx, svc->id, old ? 0 : PROXY_HINT_NO_FLOW);
 		bpf_tail_call(ctx, &lb_progs4, SCMLB_PROG4_SYN_PROXY);
+		*path = SCMLB_FLOW_SYN_PROXY;
 		return NULL;
 	}
 	state = new_flow_state(svc, p->proto, p->tcp_flags, opened);
@@ -321,6 +327,9 @@ static __always_inline int lb_ingress(struct xdp_md *ctx,
 	}
 	if (unlikely(!be)) {
 		be = lb_new_flow(ctx, &key, f, p, &opened, &path, &forward);
+		/* no handshake program (a broken install): the kernel's */
+		if (unlikely(!be && (path & SCMLB_FLOW_SYN_PROXY)))
+			return SCMLB_CONTINUE;
 		if (!be && failed) {
 			/* no live backend to move to: it stays where it was */
 			be = failed;

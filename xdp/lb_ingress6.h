@@ -95,7 +95,9 @@ lb_new_flow6(struct xdp_md *ctx, const struct scmlb_flow6_key *key,
 		return NULL;
 	/* scmlb answers the handshake: no state before a valid cookie */
 	if (p->proto == IPPROTO_TCP && (svc->flags & SCMLB_SVC_SYN_PROXY)) {
+		proxy_hint_set(ctx, svc->id, old ? 0 : PROXY_HINT_NO_FLOW);
 		bpf_tail_call(ctx, &lb_progs6, SCMLB_PROG6_SYN_PROXY);
+		*path = SCMLB_FLOW_SYN_PROXY;
 		return NULL;
 	}
 	state = new_flow_state(svc, p->proto, p->tcp_flags, opened);
@@ -232,6 +234,9 @@ static __always_inline int lb_ingress6(struct xdp_md *ctx,
 	}
 	if (!be) {
 		be = lb_new_flow6(ctx, &key, f, p, &opened, &path, &forward);
+		/* no handshake program (a broken install): the kernel's */
+		if (!be && (path & SCMLB_FLOW_SYN_PROXY))
+			return SCMLB_CONTINUE;
 		if (!be && failed) {
 			be = failed;
 			ct_count(f);

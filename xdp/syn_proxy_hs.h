@@ -10,6 +10,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "pick.h"
+#include "proxy_hint.h"
 #include "svc.h"
 #include "syn_proxy.h"
 
@@ -491,13 +492,14 @@ static __always_inline int proxy_pkt4(struct proxy_pkt *pp, const struct pkt *p)
  * The client's ACK with a valid cookie (or, while its backend has not
  * answered, any of its packets: each sends the SYN again): the flow is
  * opened and the packet becomes the SYN to the backend
- * (proxy_cookie_syn()).
+ * (proxy_cookie_syn()). @no_flow: scmlb_main found no entry of the
+ * 5-tuple (struct proxy_hint), so none is looked up.
  */
 static __always_inline int proxy_open(struct xdp_md *ctx,
 				      struct scmlb_stats *st, struct pkt *p,
 				      const struct proxy_pkt *pp,
 				      const struct scmlb_service *svc,
-				      struct scmlb_svc_stats *ss)
+				      struct scmlb_svc_stats *ss, int no_flow)
 {
 	const struct scmlb_backend *be;
 	struct scmlb_flow_key key, rkey;
@@ -511,7 +513,7 @@ static __always_inline int proxy_open(struct xdp_md *ctx,
 	/* a proxied flow whose entry is gone cannot go on either */
 	if (proxy_cookie_syn(ctx, pp, ss, &n, &o))
 		return proxy_rst(ctx, pp);
-	f = bpf_map_lookup_elem(&ct_flows, &key);
+	f = no_flow ? NULL : bpf_map_lookup_elem(&ct_flows, &key);
 	if (f && !((f->flags & SCMLB_FLOW_SYN_PROXY) && !proxy_ready(f)))
 		return XDP_DROP;
 	be = f ? backend_get(f->backend_id) : sched_pick(svc, &key);
@@ -645,21 +647,28 @@ static __always_inline int proxy_backend_side(const struct xdp_md *ctx)
  * a client's SYN gets a cookie SYN-ACK; its ACK, if the cookie is valid,
  * opens the flow and goes to the backend as the SYN; any other client
  * packet without a flow is reset, and counted as an invalid cookie.
+ * A client's packet scmlb_main sent brings its service and whether
+ * conntrack knows its 5-tuple (struct proxy_hint): none of the three is
+ * looked up again, nor a backend's reply entry, which it is not.
  *
  * Return: an XDP action.
  */
 static __always_inline int syn_proxy_handshake(struct xdp_md *ctx)
 {
 	const struct scmlb_service *svc;
+	struct proxy_hint hint = {};
 	const struct scmlb_vip *vip;
 	struct scmlb_svc_stats *ss;
 	struct scmlb_flow_key key;
 	struct proxy_pkt pp;
 	struct scmlb_stats *st;
 	struct scmlb_flow *r, *f;
+	int hinted, no_flow;
 	__u32 proto;
 	struct pkt p;
 
+	hinted = !proxy_hint_take(ctx, &hint);
+	no_flow = hinted && (hint.flags & PROXY_HINT_NO_FLOW);
 	if (parse_pkt(ctx, &p) < 0 || p.proto != IPPROTO_TCP ||
 	    p.frag != PKT_WHOLE || p.ip->ihl != 5)
 		return XDP_DROP;
@@ -670,26 +679,30 @@ static __always_inline int syn_proxy_handshake(struct xdp_md *ctx)
 	if (!st)
 		return XDP_DROP;
 	ct_key(&key, p.ip->saddr, p.sport, p.ip->daddr, p.dport, p.proto);
-	r = proxy_backend_side(ctx) ?
+	r = !hinted && proxy_backend_side(ctx) ?
 	    bpf_map_lookup_elem(&ct_replies, &key) : NULL;
 	if (r && (r->flags & SCMLB_FLOW_SYN_PROXY))
 		return proxy_backend_ack(&p, ctx, &pp, r);
 
-	vip = vip_lookup(&p);
-	svc = vip ? service_match(vip, &p) : NULL;
+	if (hinted) {
+		svc = service_get(hint.service_id);
+	} else {
+		vip = vip_lookup(&p);
+		svc = vip ? service_match(vip, &p) : NULL;
+	}
 	if (!svc || !(svc->flags & SCMLB_SVC_SYN_PROXY))
 		return XDP_DROP;
 	ss = proxy_stats(svc->id);
 	if (tcp_is_open(&p)) {
 		/* a new connection on the port: the old one is over */
-		f = bpf_map_lookup_elem(&ct_flows, &key);
+		f = no_flow ? NULL : bpf_map_lookup_elem(&ct_flows, &key);
 		if (f)
 			ct_forget(&key, f);
 		return proxy_syn_ack(ctx, &pp, ss);
 	}
 	if (proxy_not_ack(p.tcp_flags))
 		return XDP_DROP;
-	return proxy_open(ctx, st, &p, &pp, svc, ss);
+	return proxy_open(ctx, st, &p, &pp, svc, ss, no_flow);
 }
 
 /* The IPv6 packet @p as the handshakes read it: no extension headers. */
@@ -713,7 +726,7 @@ static __always_inline int proxy_open6(struct xdp_md *ctx,
 				       struct scmlb_stats *st, struct pkt6 *p,
 				       const struct proxy_pkt *pp,
 				       const struct scmlb_service *svc,
-				       struct scmlb_svc_stats *ss)
+				       struct scmlb_svc_stats *ss, int no_flow)
 {
 	const struct scmlb_backend *be;
 	struct scmlb_flow6_key key, rkey;
@@ -726,7 +739,7 @@ static __always_inline int proxy_open6(struct xdp_md *ctx,
 		IPPROTO_TCP);
 	if (proxy_cookie_syn(ctx, pp, ss, &n, &o))
 		return proxy_rst(ctx, pp);
-	f = bpf_map_lookup_elem(&ct6_flows, &key);
+	f = no_flow ? NULL : bpf_map_lookup_elem(&ct6_flows, &key);
 	if (f && !((f->flags & SCMLB_FLOW_SYN_PROXY) && !proxy_ready(f)))
 		return XDP_DROP;
 	be = f ? backend_get(f->backend_id) : sched6_pick(svc, &key);
@@ -791,23 +804,27 @@ static __always_inline int proxy_backend_ack6(struct xdp_md *ctx,
  * syn_proxy_handshake6() - the IPv6 SYN proxy's program
  * @ctx: the frame, which scmlb_main6 already counted
  *
- * As syn_proxy_handshake(), over the IPv6 maps; a packet with extension
- * headers is dropped.
+ * As syn_proxy_handshake(), over the IPv6 maps, with scmlb_main6's hint;
+ * a packet with extension headers is dropped.
  *
  * Return: an XDP action.
  */
 static __always_inline int syn_proxy_handshake6(struct xdp_md *ctx)
 {
 	const struct scmlb_service *svc;
+	struct proxy_hint hint = {};
 	const struct scmlb_vip *vip;
 	struct scmlb_svc_stats *ss;
 	struct scmlb_flow6_key key;
 	struct proxy_pkt pp;
 	struct scmlb_stats *st;
 	struct scmlb_flow *r, *f;
+	int hinted, no_flow;
 	__u32 proto;
 	struct pkt6 p;
 
+	hinted = !proxy_hint_take(ctx, &hint);
+	no_flow = hinted && (hint.flags & PROXY_HINT_NO_FLOW);
 	if (parse_ip6(ctx, &p) < 0)
 		return XDP_DROP;
 	parse_l4_6(&p);
@@ -820,26 +837,30 @@ static __always_inline int syn_proxy_handshake6(struct xdp_md *ctx)
 		return XDP_DROP;
 	ct6_key(&key, ip6_saddr(&p), p.sport, ip6_daddr(&p), p.dport,
 		IPPROTO_TCP);
-	r = proxy_backend_side(ctx) ?
+	r = !hinted && proxy_backend_side(ctx) ?
 	    bpf_map_lookup_elem(&ct6_replies, &key) : NULL;
 	if (r && (r->flags & SCMLB_FLOW_SYN_PROXY))
 		return proxy_backend_ack6(ctx, &p, &pp, r);
 
-	vip = vip6_lookup(&p);
-	svc = vip ? service6_match(vip, &p) : NULL;
+	if (hinted) {
+		svc = service_get(hint.service_id);
+	} else {
+		vip = vip6_lookup(&p);
+		svc = vip ? service6_match(vip, &p) : NULL;
+	}
 	if (!svc || !(svc->flags & SCMLB_SVC_SYN_PROXY))
 		return XDP_DROP;
 	ss = proxy_stats(svc->id);
 	if (tcp_flags_open(p.tcp_flags)) {
 		/* a new connection on the port: the old one is over */
-		f = bpf_map_lookup_elem(&ct6_flows, &key);
+		f = no_flow ? NULL : bpf_map_lookup_elem(&ct6_flows, &key);
 		if (f)
 			ct6_forget(&key, f);
 		return proxy_syn_ack(ctx, &pp, ss);
 	}
 	if (proxy_not_ack(p.tcp_flags))
 		return XDP_DROP;
-	return proxy_open6(ctx, st, &p, &pp, svc, ss);
+	return proxy_open6(ctx, st, &p, &pp, svc, ss, no_flow);
 }
 
 #endif /* SCMLB_SYN_PROXY_HS_H */

@@ -198,6 +198,30 @@ static const __u8 *tcp_of(const __u8 *b)
 	return b + ETH_HLEN + l3_len();
 }
 
+/* fam's conntrack key of TCP @src:@sport -> @dst:@dport. */
+union flow_key {
+	struct scmlb_flow_key v4;
+	struct scmlb_flow6_key v6;
+};
+
+static union flow_key flow_key(const __u8 *src, __u16 sport, const __u8 *dst,
+			       __u16 dport)
+{
+	union flow_key k = { .v6 = {
+		.src_port = htons(sport), .dst_port = htons(dport),
+		.proto = IPPROTO_TCP, .family = SCMLB_AF_INET6,
+	} };
+
+	if (fam->v6) {
+		memcpy(k.v6.src_addr, src, 16);
+		memcpy(k.v6.dst_addr, dst, 16);
+	} else {
+		k.v4 = tb_flow_key(get32(src), get32(dst), sport, dport,
+				   IPPROTO_TCP);
+	}
+	return k;
+}
+
 /*
  * The flow entry of @src:@sport -> @dst:@dport (fam's conntrack, the
  * client's or the reply map) into @fl; @reply picks the map.
@@ -207,22 +231,24 @@ static const __u8 *tcp_of(const __u8 *b)
 static bool flow_get(const __u8 *src, __u16 sport, const __u8 *dst,
 		     __u16 dport, int reply, struct scmlb_flow *fl)
 {
-	struct scmlb_flow6_key key6 = {
-		.src_port = htons(sport), .dst_port = htons(dport),
-		.proto = IPPROTO_TCP, .family = SCMLB_AF_INET6,
-	};
-	struct scmlb_flow_key key;
+	union flow_key k = flow_key(src, sport, dst, dport);
 
-	if (fam->v6) {
-		memcpy(key6.src_addr, src, 16);
-		memcpy(key6.dst_addr, dst, 16);
+	if (fam->v6)
 		return !bpf_map_lookup_elem(reply ? lb.maps.ct6_replies :
-					    lb.maps.ct6, &key6, fl);
-	}
-	key = tb_flow_key(get32(src), get32(dst), sport, dport, IPPROTO_TCP);
+					    lb.maps.ct6, &k.v6, fl);
 	return !bpf_map_lookup_elem(reply ? lb.maps.ct_replies : lb.maps.ct,
-				    &key, fl) ||
-	       (!reply && !tb_ct_client_get(&lb, &key, fl));
+				    &k.v4, fl) ||
+	       (!reply && !tb_ct_client_get(&lb, &k.v4, fl));
+}
+
+/* Overwrite the client's established entry of @src:@sport -> @dst:@dport. */
+static bool flow_put(const __u8 *src, __u16 sport, const __u8 *dst,
+		     __u16 dport, const struct scmlb_flow *fl)
+{
+	union flow_key k = flow_key(src, sport, dst, dport);
+
+	return !bpf_map_update_elem(fam->v6 ? lb.maps.ct6 : lb.maps.ct, &k,
+				    fl, BPF_EXIST);
 }
 
 /* Whether IPv6's ct6_proxy holds the client's flow's numbers. */
@@ -341,6 +367,38 @@ static bool t_syn(void)
 	}
 	after = svc_stats();
 	return want32("SYN-ACKs sent", after.syn_acks - before.syn_acks, 1);
+}
+
+/*
+ * The handshake program on its own, as a SYN without scmlb_main's hint
+ * (struct proxy_hint) reaches it: from a driver that keeps no metadata,
+ * or an older scmlb_main during a live upgrade. It finds the service
+ * itself and answers as through scmlb_main.
+ */
+static bool t_syn_unhinted(void)
+{
+	struct seg s = client_seg(TF_SYN, CLIENT_ISN, 0);
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	struct bpf_program *prog = fam->v6 ? skel->progs.scmlb_syn_proxy6 :
+					     skel->progs.scmlb_syn_proxy;
+	const __u8 *th;
+	__u32 out_len;
+	int act, err;
+
+	s.opts = syn_opts;
+	s.opt_len = sizeof(syn_opts);
+	err = prog_run(bpf_program__fd(prog), ifindex[SIDE_UP], in,
+		       seg_build(&s, in), out, &out_len, &act);
+	if (err || act != XDP_TX) {
+		note("test run: %s, action %s", strerror(-err), act_name(act));
+		return false;
+	}
+	th = tcp_of(out);
+	return want_src(out, fam->vip) && want_dst(out, fam->client) &&
+	       want32("flags", th[13], TF_SYN | TF_ACK) &&
+	       want32("ack", get32(th + 8), CLIENT_ISN + 1) &&
+	       (fam->v6 ? csums_valid6(out, out_len) :
+			  csums_valid(out, out_len));
 }
 
 /* The client's ACK of the SYN-ACK: TS @CLIENT_TS + 1, echoing ours. */
@@ -612,6 +670,43 @@ static bool t_lost_entry(void)
 }
 
 /*
+ * A SYN on the ports of a closed flow from before the service took
+ * --syn-proxy (a proxied flow's own SYN goes to the handshake its own
+ * way, syn_proxy_flow()): scmlb_main opens no flow for it but sends it to
+ * the handshake, whose hint says conntrack holds the 5-tuple, so the old
+ * flow is forgotten, both entries, before the cookie SYN-ACK.
+ */
+static bool t_syn_on_closed(void)
+{
+	struct seg s = client_seg(TF_SYN, CLIENT_ISN + 7000, 0);
+	__u8 in[FRAME_MAX], out[2 * FRAME_MAX];
+	struct scmlb_flow fl;
+	__u32 out_len;
+
+	if (!t_syn() || !t_ack_opens())
+		return false;
+	if (!flow_get(fam->client, CPORT, fam->vip, 80, 0, &fl)) {
+		note("no flow to close");
+		return false;
+	}
+	fl.flags &= ~SCMLB_FLOW_SYN_PROXY;
+	fl.state = SCMLB_CT_CLOSED;
+	if (!flow_put(fam->client, CPORT, fam->vip, 80, &fl))
+		return false;
+	s.opts = syn_opts;
+	s.opt_len = sizeof(syn_opts);
+	if (!run(SIDE_UP, in, seg_build(&s, in), XDP_TX, out, &out_len) ||
+	    !want32("flags", tcp_of(out)[13], TF_SYN | TF_ACK))
+		return false;
+	if (flow_get(fam->client, CPORT, fam->vip, 80, 0, &fl) ||
+	    flow_get(fam->backend, BE_PORT, fam->client, CPORT, 1, &fl)) {
+		note("the closed flow's entries are still there");
+		return false;
+	}
+	return true;
+}
+
+/*
  * One-arm: the backend answers through the upstream, where the handshake
  * program must look for a reply entry too (two-arm, a client's packet
  * there skips that lookup). A new handshake on the flushed flow's ports.
@@ -631,6 +726,7 @@ static const struct {
 	bool (*run)(void);
 } cases[] = {
 	{ "SYN: a SYN-ACK from the VIP, XDP_TX: cookie ISN, MSS, SACK-permitted, TS echo, wscale 7; wscale and SACK in the TSval; no flow", t_syn },
+	{ "SYN to the handshake program without scmlb_main's hint: it finds the service itself, the same SYN-ACK", t_syn_unhinted },
 	{ "ACK with a bad cookie: a RST to the client, counted invalid", t_bad_cookie },
 	{ "ACK with the cookie: the SYN to the backend (client's ISN, MSS from the cookie, client's wscale, TS), both entries, counted valid", t_ack_opens },
 	{ "client data before the backend's SYN-ACK: dropped, the SYN sent again", t_early_data },
@@ -641,6 +737,7 @@ static const struct {
 	{ "backend's ACK, TS before the NOPs: walked, seq and TSval shifted", t_backend_other_layout },
 	{ "conntrack flushed: the client's next packet gets a RST (IPv6's service is maglev: no miss fallback for a proxied flow)", t_lost_entry },
 	{ "one-arm, a new handshake on those ports: the backend's SYN-ACK through the upstream gets the ACK", t_one_arm_backend_syn_ack },
+	{ "SYN on a closed flow from before --syn-proxy: both entries forgotten (the hint says conntrack has it), a cookie SYN-ACK", t_syn_on_closed },
 };
 
 static int bpf_setup(void)

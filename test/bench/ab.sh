@@ -11,7 +11,9 @@
 # and this build's ratio over BASE's; then bench_pkt's comparisons
 # (maglev vs rr, IPv6 vs IPv4, ...) the same way. Default rows: the
 # established paths. A round moves by 5-10 % here: trust what holds in
-# most rounds. As root, from a clone.
+# most rounds; and a build moves rows its change does not reach (the
+# program laid out anew): name one with -p as a control. As root, from
+# a clone.
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 usage() {

@@ -143,6 +143,17 @@ static const struct tcase cases[] = {
 };
 
 #define LATE_VIP6	"2001:db8:5::11"	/* added to lo half-way */
+
+/*
+ * Add @a to lo and wait (5 s at most) for its local route: IPv6 installs
+ * it only when the address leaves its tentative state, from a work queue
+ * that needs the RTNL lock, even on lo. While other namespaces come and
+ * go, a packet sent right after `ip addr add` missed it (2 runs of 30).
+ */
+#define ADD_LOCAL6(a)							\
+	"ip -6 addr add " a "/128 dev lo && for i in $(seq 50); do "	\
+	"ip -6 route show table local " a " | grep -q . && break; "	\
+	"sleep 0.1; done"
 #define CLIENT6		"2001:db8:c::7"
 #define ELSEWHERE6	"2001:db8:99::99"	/* routed away */
 
@@ -180,7 +191,7 @@ static const struct tcase6 cases6[] = {
 	{ "IPv6: an address not yet on lo: untouched", .dst = LATE_VIP6,
 	  .want = SCMLB_DECAP_NOT_LOCAL },
 	{ "IPv6: the same address once on lo: decapsulated",
-	  .before = "ip -6 addr add " LATE_VIP6 "/128 dev lo",
+	  .before = ADD_LOCAL6(LATE_VIP6),
 	  .dst = LATE_VIP6, .want = SCMLB_DECAP_DECAPSULATED },
 	{ "IPv6: inner destination elsewhere, no forwarding there: decapsulated",
 	  .side = SIDE_NOFWD, .dst = ELSEWHERE6,

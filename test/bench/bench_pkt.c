@@ -35,7 +35,9 @@
  * A figure is the thread's CPU time around one BPF_PROG_TEST_RUN with
  * repeat = N, over N: sub-ns resolution, and time spent preempted by other
  * tasks is not counted. A trial measures every path once, a path at a
- * time; the tables give the median, min and max over the trials. In a
+ * time, on programs loaded for it (progs_reload(): each load's code lies
+ * at another offset); the tables give the median, min and max over the
+ * trials. In a
  * test run XDP_REDIRECT looks up the devmap entry as on a real interface
  * but sends nothing: transmitting is the driver's cost, and the floor
  * (bench_floor.bpf.c) redirects the same way.
@@ -807,6 +809,7 @@ static __u32 be_id[SVC_N][NBE + 1];
 static __u32 *mag_table;	/* the maglev service's table, as lib/ reads it */
 static __u32 mag_len;
 static int trials = TRIALS_DEFAULT;
+static bool one_load;		/* --one-load: every trial on the first load */
 static int cpu = -1;
 static bool json;
 static __u32 fw_networks = FW_NETS_DEFAULT;
@@ -2565,18 +2568,54 @@ static int scmlb_setup(void)
 }
 
 /*
- * The harness, the baseline and the floor, with the floor's table as large
- * as conntrack; the harness gets conntrack itself, to empty it per run
- * (and to put a half-open flow back).
+ * The floor's program, loaded on @reuse's maps (its flows stay) or, with
+ * @reuse NULL, on maps of its own: its table as large as conntrack, and
+ * every interface a redirect target. NULL on failure, with *@err set.
+ */
+static struct bench_floor *floor_load(const struct bench_floor *reuse,
+				      int *err)
+{
+	struct bench_floor *f = bench_floor__open();
+	int i, fd;
+
+	*err = f ? 0 : -errno;
+	if (!f)
+		return NULL;
+	/* a prog array takes one expected_attach_type: scmlb_main's 0 */
+	*err = bpf_program__set_expected_attach_type(f->progs.bench_floor, 0);
+	if (!*err)
+		*err = bpf_map__set_max_entries(f->maps.floor_flows, CT_SIZE);
+	if (!*err && reuse)
+		*err = bpf_map__reuse_fd(f->maps.floor_flows,
+					 bpf_map__fd(reuse->maps.floor_flows));
+	if (!*err && reuse)
+		*err = bpf_map__reuse_fd(f->maps.floor_tx_ports,
+					 bpf_map__fd(reuse->maps.floor_tx_ports));
+	f->rodata->floor_vip = htonl(VIP);
+	if (!*err)
+		*err = bench_floor__load(f);
+	fd = bpf_map__fd(f->maps.floor_tx_ports);
+	for (i = 0; !*err && !reuse && i < SIDE_N; i++)
+		if (bpf_map_update_elem(fd, &ifindex[i], &ifindex[i], BPF_ANY))
+			*err = -errno;
+	if (*err) {
+		bench_floor__destroy(f);
+		return NULL;
+	}
+	return f;
+}
+
+/*
+ * The harness, the baseline and the floor; the harness gets conntrack
+ * itself, to empty it per run (and to put a half-open flow back).
  */
 static int refs_setup(void)
 {
-	int err, i, fd;
+	int err;
 
 	harness = bench_restore__open();
 	pass = bench_pass__open();
-	floor_skel = bench_floor__open();
-	if (!harness || !pass || !floor_skel)
+	if (!harness || !pass)
 		return -errno;
 	/* a prog array takes one expected_attach_type: scmlb_main's 0 */
 	err = bpf_program__set_expected_attach_type(
@@ -2584,12 +2623,6 @@ static int refs_setup(void)
 	if (!err)
 		err = bpf_program__set_expected_attach_type(
 			pass->progs.bench_pass, 0);
-	if (!err)
-		err = bpf_program__set_expected_attach_type(
-			floor_skel->progs.bench_floor, 0);
-	if (!err)
-		err = bpf_map__set_max_entries(floor_skel->maps.floor_flows,
-					       CT_SIZE);
 	if (!err)
 		err = bpf_map__reuse_fd(harness->maps.bench_ct,
 					lb.maps.ct_opening);
@@ -2604,19 +2637,54 @@ static int refs_setup(void)
 	if (!err)
 		err = bpf_map__reuse_fd(harness->maps.bench_replies,
 					lb.maps.ct_replies);
-	floor_skel->rodata->floor_vip = htonl(VIP);
 	if (!err)
 		err = bench_restore__load(harness);
 	if (!err)
 		err = bench_pass__load(pass);
 	if (!err)
-		err = bench_floor__load(floor_skel);
+		floor_skel = floor_load(NULL, &err);
+	return err;
+}
+
+/**
+ * progs_reload() - scmlb's programs and the floor loaded anew, on the same maps
+ *
+ * The kernel starts each JIT image at a random offset within its
+ * allocation chunk (bpf_jit_binary_pack_alloc()), so every load lays
+ * the same code out across other cache-line and fetch-block boundaries,
+ * and a path's cost moves with it for as long as that load lives. Each
+ * trial on a load of its own makes the median over trials one over
+ * layouts too, not one draw. scmlb's programs go in as a live upgrade
+ * puts them (scmlb_progs_swap_main()); the harness and the baseline,
+ * whose cost is subtracted, stay.
+ *
+ * Return: 0 or -errno; on failure the programs loaded before stay.
+ */
+static int progs_reload(void)
+{
+	struct bench_floor *floor_new;
+	struct scmlb_bpf *fresh;
+	int err;
+
+	err = scmlb_progs_open(lb.pin_dir, CT_SIZE, false, &fresh);
 	if (err)
 		return err;
-	fd = bpf_map__fd(floor_skel->maps.floor_tx_ports);
-	for (i = 0; i < SIDE_N; i++)
-		if (bpf_map_update_elem(fd, &ifindex[i], &ifindex[i], BPF_ANY))
-			return -errno;
+	err = scmlb_progs_load(fresh);
+	if (!err)
+		err = scmlb_progs_swap_main(&lb, fresh);
+	if (err) {
+		/* the old programs are still in every slot they had */
+		scmlb_progs_swap_main(&lb, skel);
+		scmlb_progs_close(fresh);
+		return err;
+	}
+	scmlb_progs_close(skel);
+	skel = fresh;
+	floor_new = floor_load(floor_skel, &err);
+	if (!floor_new)
+		return err;
+	bench_floor__destroy(floor_skel);
+	floor_skel = floor_new;
 	return 0;
 }
 
@@ -2843,6 +2911,9 @@ static void usage(FILE *f)
 		"  -t, --trials N        trials per path, %d to %d (default %d)\n"
 		"  -c, --cpu N           CPU to run on (default: the last one allowed)\n"
 		"  -p, --path KEY        only this path and the floor (repeatable)\n"
+		"      --one-load        every trial on the programs' first load\n"
+		"                        (default: each trial loads them anew, as\n"
+		"                        each load's code lies at another offset)\n"
 		"      --fw-networks N   networks the 10,000 rules are spread over,\n"
 		"                        %d to %d (default %d; 10000 takes ~5 minutes)\n"
 		"      --syn-budget N    a global budget of N new flows a second\n"
@@ -2921,6 +2992,9 @@ static int take_opt(int c, const char *arg)
 		if (!err)
 			syn_chunk = v;
 		break;
+	case 'L':
+		one_load = true;
+		break;
 	}
 	return err;
 }
@@ -2932,6 +3006,7 @@ static const struct option long_opts[] = {
 	{ "fw-networks", required_argument, NULL, 'N' },
 	{ "syn-budget", required_argument, NULL, 'B' },
 	{ "syn-chunk", required_argument, NULL, 'C' },
+	{ "one-load", no_argument, NULL, 'L' },
 	BENCH_OPTS_COMMON,
 };
 
@@ -2999,6 +3074,12 @@ int main(int argc, char **argv)
 		 * spreads evenly, and each trial has its own floor
 		 */
 		for (t = 0; t < trials; t++) {
+			err = t && !one_load ? progs_reload() : 0;
+			if (err) {
+				pr_err("loading the programs again: %s",
+				       strerror(-err));
+				goto out;
+			}
 			for (i = 0; i < R_N; i++)
 				if ((int)rows[i].sc == sc && selected[i] &&
 				    row_measure(&rows[i], t))

@@ -44,8 +44,9 @@ fi
 
 tmp=$(mktemp -d /tmp/scmlb-profile.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# one load: the table jit_lines saves is that load's, whose samples it maps
 perf record -q -g -e cpu-clock -F 20000 -C "$cpu" -o "$tmp/perf.data" -- \
-	taskset -c "$cpu" "$build/test/bench/bench_pkt" -c "$cpu" \
+	taskset -c "$cpu" "$build/test/bench/bench_pkt" -c "$cpu" --one-load \
 	-t "$trials" -p "$row" >/dev/null 2>&1 &
 recorder=$!
 # the program lives only while bench_pkt runs: save its table meanwhile

@@ -177,7 +177,7 @@ static __always_inline void *encap_push(struct xdp_md *ctx,
 	return outer;
 }
 
-/* What scmlb_ipip_send() did. */
+/* What ipip_encap() did. */
 enum encap_result {
 	ENCAP_SENT,			/* redirected to the backend */
 	ENCAP_ANSWERED,			/* too big: the ICMP error goes back */
@@ -185,7 +185,7 @@ enum encap_result {
 };
 
 /**
- * scmlb_ipip_send() - send a client's packet to its backend in IPIP
+ * ipip_encap() - send a client's packet to its backend in IPIP
  * @ctx:  the frame, an IPv4 packet for a VIP, untouched
  * @st:   this CPU's counters
  * @be:   its backend
@@ -197,15 +197,19 @@ enum encap_result {
  * "fragmentation needed" for 20 bytes less (icmp_too_big()), as from a
  * router on the way; without DF (fragmenting is not XDP's to do) and
  * for ICMP errors (never answered with one) it is dropped. Both count
- * in too_big. A global function: the verifier checks it once, not at
- * each caller (the program is near its limit of instructions).
+ * in too_big. Inlined where ipip flows' packets go (lb_send()): the
+ * call and its return cost them more than the verifier's extra work
+ * (11k instructions) costs a load; the rarer callers take it through
+ * scmlb_ipip_send().
  *
  * Return: enum encap_result, not an action: the compiler cannot fold
  * the caller's mapping to one into the returned register, which the
  * verifier could not tell from SCMLB_CONTINUE.
  */
-__noinline int scmlb_ipip_send(struct xdp_md *ctx, struct scmlb_stats *st,
-			       const struct scmlb_backend *be, __be32 src)
+static __always_inline int ipip_encap(struct xdp_md *ctx,
+				      struct scmlb_stats *st,
+				      const struct scmlb_backend *be,
+				      __be32 src)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = (void *)(long)ctx->data;
@@ -240,6 +244,16 @@ __noinline int scmlb_ipip_send(struct xdp_md *ctx, struct scmlb_stats *st,
 	       ENCAP_SENT : ENCAP_DROPPED;
 }
 
+/*
+ * ipip_encap() as a global function: the verifier checks it once, not
+ * at each of its callers (a later fragment's, an ICMP error's).
+ */
+__noinline int scmlb_ipip_send(struct xdp_md *ctx, struct scmlb_stats *st,
+			       const struct scmlb_backend *be, __be32 src)
+{
+	return ipip_encap(ctx, st, be, src);
+}
+
 /* An enum encap_result as the XDP action that carries it out. */
 static __always_inline int encap_action(int res)
 {
@@ -257,6 +271,15 @@ static __always_inline int ipip_send(struct xdp_md *ctx,
 				     __be32 src)
 {
 	return encap_action(scmlb_ipip_send(ctx, st, be, src));
+}
+
+/* ipip_send() inlined: an established ipip flow's way (lb_send()). */
+static __always_inline int ipip_send_inline(struct xdp_md *ctx,
+					    struct scmlb_stats *st,
+					    const struct scmlb_backend *be,
+					    __be32 src)
+{
+	return encap_action(ipip_encap(ctx, st, be, src));
 }
 
 /**

@@ -174,8 +174,8 @@ __noinline int scmlb_icmp6_too_big(struct xdp_md *ctx, __u32 mtu)
  * sent: IPv6 routers never fragment, so its client gets a Packet Too
  * Big for 40 bytes less (scmlb_icmp6_too_big()), unless that is below
  * IPV6_MIN_MTU or the packet is an ICMPv6 error itself: then it is
- * dropped. Both count in too_big. A global function, as
- * scmlb_ipip_send().
+ * dropped. Both count in too_big. A global function: the verifier
+ * checks it once, not at each caller.
  *
  * Return: enum encap_result.
  */

@@ -219,7 +219,7 @@ static __always_inline int lb_send(struct xdp_md *ctx, struct scmlb_stats *st,
 	if (unlikely(forward == SCMLB_FWD_IPIP)) {
 		addr = ipip_source(key);
 		frag_remember(p, be->id, addr, 0, NULL, forward);
-		return ipip_send(ctx, st, be, addr);
+		return ipip_send_inline(ctx, st, be, addr);
 	}
 	/* dr: "rewritten" to the address and port it has */
 	addr = forward == SCMLB_FWD_DR ? p->ip->daddr : be->addr[0];

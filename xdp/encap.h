@@ -197,10 +197,9 @@ enum encap_result {
  * "fragmentation needed" for 20 bytes less (icmp_too_big()), as from a
  * router on the way; without DF (fragmenting is not XDP's to do) and
  * for ICMP errors (never answered with one) it is dropped. Both count
- * in too_big. Inlined where ipip flows' packets go (lb_send()): the
- * call and its return cost them more than the verifier's extra work
- * (11k instructions) costs a load; the rarer callers take it through
- * scmlb_ipip_send().
+ * in too_big. Inlined where ipip flows' packets go (lb_send()), which
+ * spares each a call and its return for 11k more verified
+ * instructions; the rarer callers take it through scmlb_ipip_send().
  *
  * Return: enum encap_result, not an action: the compiler cannot fold
  * the caller's mapping to one into the returned register, which the
@@ -273,7 +272,7 @@ static __always_inline int ipip_send(struct xdp_md *ctx,
 	return encap_action(scmlb_ipip_send(ctx, st, be, src));
 }
 
-/* ipip_send() inlined: an established ipip flow's way (lb_send()). */
+/* ipip_send() inlined: the way of an ipip flow's packets (lb_send()). */
 static __always_inline int ipip_send_inline(struct xdp_md *ctx,
 					    struct scmlb_stats *st,
 					    const struct scmlb_backend *be,

@@ -37,10 +37,9 @@
  * tasks is not counted. A trial measures every path once, a path at a
  * time, on programs loaded for it (progs_reload(): each load's code lies
  * at another offset); the tables give the median, min and max over the
- * trials. In a
- * test run XDP_REDIRECT looks up the devmap entry as on a real interface
- * but sends nothing: transmitting is the driver's cost, and the floor
- * (bench_floor.bpf.c) redirects the same way.
+ * trials. In a test run XDP_REDIRECT looks up the devmap entry as on a
+ * real interface but sends nothing: transmitting is the driver's cost,
+ * and the floor (bench_floor.bpf.c) redirects the same way.
  *
  * Flows. The harness turns run i into flow i: source address + (i >> 15),
  * source port + (i & 0x7fff), checksums kept valid. Most paths stay on
